@@ -1,0 +1,47 @@
+"""Atomic file writing: write beside the target, then rename into place."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from .errors import BgmError
+
+
+def check_writable_target(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> Path:
+    """Refuse targets that would overwrite an input or land in a missing/unwritable folder."""
+    target = Path(path).expanduser().absolute()
+    for src in inputs:
+        if Path(src).expanduser().absolute() == target or (
+            target.exists() and Path(src).exists() and os.path.samefile(src, target)
+        ):
+            raise BgmError(f"{target}: output path is the same as the input; choose another name")
+    folder = target.parent
+    if not folder.is_dir():
+        raise BgmError(f"{target}: output folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise BgmError(f"{target}: output folder {folder} is not writable")
+    return target
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success it replaces `path`, on error it is removed.
+
+    A failed or cancelled write therefore never leaves a partial file and never
+    touches an existing file at the target.
+    """
+    target = check_writable_target(path, inputs)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except OSError as exc:
+        raise BgmError(f"{target}: could not write ({exc.strerror or exc})") from exc
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()

@@ -1,0 +1,55 @@
+"""Metric tables: the POP909 reference row and folders of MIDI files beside it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import BgmError
+from .metrics import Annotations, mean_metrics, piece_metrics
+from .midi import read_midi
+from .pop909 import Song, notes_to_array
+
+
+def song_metrics(song: Song) -> dict[str, float]:
+    ann = Annotations(song.key_tonic, song.key_minor, song.chord_pcs)
+    return piece_metrics(song.notes, song.n_steps, ann)
+
+
+def reference_row(songs: list[Song], progress=None) -> dict[str, float]:
+    """Mean metrics over POP909 songs measured on their beat annotations."""
+    it = progress(songs, total=len(songs), desc="reference") if progress else songs
+    return mean_metrics([song_metrics(s) for s in it])
+
+
+def midi_folder_row(folder: str | os.PathLike, progress=None) -> tuple[dict[str, float], list[str]]:
+    """Mean metrics over every .mid/.midi file in a folder; bad files are reported and skipped."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BgmError(f"{folder}: no such folder")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".mid", ".midi"))
+    if not files:
+        raise BgmError(f"{folder}: no MIDI files (.mid) in this folder")
+    rows, problems = [], []
+    for path in progress(files, total=len(files), desc=folder.name) if progress else files:
+        try:
+            score = read_midi(path)
+        except BgmError as exc:
+            problems.append(str(exc))
+            continue
+        if not score.notes:
+            problems.append(f"{path}: MIDI file has no notes")
+            continue
+        rows.append(piece_metrics(notes_to_array(score.notes), score.n_steps))
+    if not rows:
+        raise BgmError(f"{folder}: none of the {len(files)} MIDI files could be evaluated")
+    return mean_metrics(rows), problems
+
+
+def format_table(rows: dict[str, dict[str, float]]) -> str:
+    """Rows of metrics as an aligned text table: one line per row name, one column per metric."""
+    names = list(next(iter(rows.values())).keys())
+    head = f"{'':<14}" + "".join(f"{n:>14}" for n in names)
+    lines = [head]
+    for label, row in rows.items():
+        lines.append(f"{label:<14}" + "".join(f"{row.get(n, float('nan')):>14.3f}" for n in names))
+    return "\n".join(lines)

@@ -1,0 +1,215 @@
+"""POP909 loading: notes quantised on each song's own beat annotations, chords and keys per beat.
+
+MELODY becomes the melody track; BRIDGE and PIANO the accompaniment. Beat times come
+from beat_midi.txt, so a song with tempo drift stays on the 16th grid; the grid is
+padded at the start so that bar lines fall on the annotated 4/4 downbeats.
+The split is fixed: songs 001-818 train, 819-909 test.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import BgmError
+from .harmony import NO_CHORD, Chord, Key, parse_chord, parse_key
+from .midi import read_raw, ticks_to_seconds, track_of
+from .notes import BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT, Note, Score
+
+TRAIN_IDS = tuple(f"{i:03d}" for i in range(1, 819))
+TEST_IDS = tuple(f"{i:03d}" for i in range(819, 910))
+SPLITS = {"train": TRAIN_IDS, "test": TEST_IDS, "all": TRAIN_IDS + TEST_IDS}
+LOADER_VERSION = 1
+DEFAULT_ROOT = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "pop909"
+NOTE_COLUMNS = ("start", "pitch", "length", "velocity", "track")
+
+
+@dataclass
+class Song:
+    """One POP909 song on the grid.
+
+    notes: int32 (N, 5) with columns NOTE_COLUMNS; per-beat arrays have n_beats rows:
+    chord_root (-1 = no chord), chord_pcs (n_beats, 12) bool, key_tonic, key_minor.
+    """
+
+    song_id: str
+    notes: np.ndarray
+    n_steps: int
+    tempo_bpm: float
+    chord_root: np.ndarray
+    chord_pcs: np.ndarray
+    key_tonic: np.ndarray
+    key_minor: np.ndarray
+
+    @property
+    def n_beats(self) -> int:
+        return self.n_steps // STEPS_PER_BEAT
+
+    def score(self) -> Score:
+        return Score(notes_from_array(self.notes), self.n_steps, self.tempo_bpm)
+
+
+def notes_to_array(notes: list[Note]) -> np.ndarray:
+    """Notes -> int32 (N, 5) array with columns NOTE_COLUMNS."""
+    arr = np.array([(n.start, n.pitch, n.length, n.velocity, n.track) for n in notes], dtype=np.int32)
+    return arr.reshape(-1, 5)
+
+
+def notes_from_array(arr: np.ndarray) -> list[Note]:
+    return [Note(*map(int, row)) for row in arr]
+
+
+def default_root() -> Path:
+    return Path(os.environ.get("BGM_POP909", DEFAULT_ROOT)).resolve()
+
+
+def _read_table(path: Path, min_cols: int) -> list[list[str]]:
+    if not path.is_file():
+        raise BgmError(f"{path}: annotation file missing")
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    if not rows or any(len(r) < min_cols for r in rows):
+        raise BgmError(f"{path}: malformed annotation file (expected {min_cols} columns per line)")
+    return rows
+
+
+def read_beats(path: Path) -> tuple[np.ndarray, int]:
+    """Beat times (s) and the number of padding beats that puts the first 4/4 downbeat on a bar line."""
+    rows = _read_table(path, 3)
+    try:
+        times = np.array([float(r[0]) for r in rows])
+        downbeat = np.array([float(r[2]) for r in rows]) > 0.5
+    except ValueError as exc:
+        raise BgmError(f"{path}: malformed annotation file ({exc})") from exc
+    if len(times) < 2 or np.any(np.diff(times) <= 0):
+        raise BgmError(f"{path}: beat times must increase")
+    first = int(np.argmax(downbeat)) if downbeat.any() else 0
+    return times, (BEATS_PER_BAR - first % BEATS_PER_BAR) % BEATS_PER_BAR
+
+
+def seconds_to_beats(seconds: np.ndarray, beat_times: np.ndarray) -> np.ndarray:
+    """Fractional beat index by piecewise-linear interpolation, extrapolated at both ends."""
+    idx = np.arange(len(beat_times), dtype=np.float64)
+    pos = np.interp(seconds, beat_times, idx)
+    first_period = beat_times[1] - beat_times[0]
+    last_period = beat_times[-1] - beat_times[-2]
+    pos = np.where(seconds < beat_times[0], (seconds - beat_times[0]) / first_period, pos)
+    return np.where(seconds > beat_times[-1], idx[-1] + (seconds - beat_times[-1]) / last_period, pos)
+
+
+def _labels_per_beat(rows: list[list[str]], beat_times: np.ndarray, parse, default):
+    """For each beat, the label of the annotated span that contains it (nearest span otherwise)."""
+    starts = np.array([float(r[0]) for r in rows])
+    labels = [parse(r[2]) for r in rows]
+    idx = np.clip(np.searchsorted(starts, beat_times + 1e-3, side="right") - 1, 0, len(rows) - 1)
+    ends = np.array([float(r[1]) for r in rows])
+    return [labels[i] if beat_times[b] < ends[i] + 1e-3 or default is None else default
+            for b, i in enumerate(idx)]
+
+
+def load_song(folder: str | os.PathLike) -> Song:
+    """Load one POP909 song folder (NNN/NNN.mid plus annotations)."""
+    folder = Path(folder)
+    song_id = folder.name
+    beat_times, pad = read_beats(folder / "beat_midi.txt")
+    raw = read_raw(folder / f"{song_id}.mid")
+    starts = ticks_to_seconds(np.array([n.start_tick for n in raw.notes], dtype=np.float64), raw)
+    ends = ticks_to_seconds(np.array([n.end_tick for n in raw.notes], dtype=np.float64), raw)
+    start_steps = np.round((seconds_to_beats(starts, beat_times) + pad) * STEPS_PER_BEAT).astype(int)
+    end_steps = np.round((seconds_to_beats(ends, beat_times) + pad) * STEPS_PER_BEAT).astype(int)
+    rows = []
+    for rn, s, e in zip(raw.notes, start_steps, end_steps):
+        if s >= 0:
+            rows.append((s, rn.pitch, max(1, e - s), rn.velocity, track_of(rn.track_name)))
+    notes = np.array(sorted(rows), dtype=np.int32).reshape(-1, 5)
+    n_beats = len(beat_times) + pad
+    last = int((notes[:, 0] + notes[:, 2]).max()) if len(notes) else 0
+    n_steps = -(-max(n_beats * STEPS_PER_BEAT, last) // STEPS_PER_BAR) * STEPS_PER_BAR
+    grid_beats = n_steps // STEPS_PER_BEAT
+    # Beat times on the padded grid, extrapolated where the annotation has none.
+    period = float(np.median(np.diff(beat_times)))
+    grid_times = beat_times[0] + (np.arange(grid_beats) - pad) * period
+    grid_times[pad : pad + len(beat_times)] = beat_times
+    chords: list[Chord] = _labels_per_beat(_read_table(folder / "chord_midi.txt", 3), grid_times, parse_chord, NO_CHORD)
+    keys: list[Key] = _labels_per_beat(_read_table(folder / "key_audio.txt", 3), grid_times, parse_key, None)
+    chord_pcs = np.zeros((grid_beats, 12), bool)
+    for b, c in enumerate(chords):
+        chord_pcs[b, list(c.pitch_classes)] = True
+    return Song(
+        song_id=song_id,
+        notes=notes,
+        n_steps=n_steps,
+        tempo_bpm=60.0 / period,
+        chord_root=np.array([c.root for c in chords], np.int8),
+        chord_pcs=chord_pcs,
+        key_tonic=np.array([k.tonic for k in keys], np.int8),
+        key_minor=np.array([k.mode == "min" for k in keys], bool),
+    )
+
+
+def _try_load(folder: Path) -> Song | str:
+    try:
+        return load_song(folder)
+    except BgmError as exc:
+        return str(exc)
+
+
+def _fingerprint(root: Path, ids: tuple[str, ...]) -> str:
+    h = hashlib.sha256(f"{LOADER_VERSION}|{root}".encode())
+    for sid in ids:
+        folder = root / sid
+        for name in (f"{sid}.mid", "beat_midi.txt", "chord_midi.txt", "key_audio.txt"):
+            try:
+                st = (folder / name).stat()
+                h.update(f"{sid}/{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+            except OSError:
+                h.update(f"{sid}/{name}:missing".encode())
+    return h.hexdigest()[:20]
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("BGM_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"), "bgm_studio")
+    return Path(base)
+
+
+def load_split(split: str = "test", root: str | os.PathLike | None = None, progress=None,
+               workers: int = 2, use_cache: bool = True) -> tuple[list[Song], list[str]]:
+    """Load a split ('train', 'test', 'all'); returns (songs, problems), one problem line per skipped song.
+
+    The parsed result is cached (keyed by loader version and file sizes/mtimes).
+    `progress`, if given, wraps an iterable (e.g. tqdm) to show progress.
+    """
+    if split not in SPLITS:
+        raise BgmError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    root = Path(root).resolve() if root else default_root()
+    if not root.is_dir():
+        raise BgmError(f"{root}: POP909 folder not found (set --pop909 or BGM_POP909)")
+    ids = tuple(s for s in SPLITS[split] if (root / s).is_dir())
+    if not ids:
+        raise BgmError(f"{root}: no POP909 song folders (001..909) found")
+    cache_file = cache_dir() / f"pop909-{split}-{_fingerprint(root, ids)}.pkl"
+    if use_cache and cache_file.is_file():
+        try:
+            with open(cache_file, "rb") as f:
+                return pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError):
+            pass
+    folders = [root / s for s in ids]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(_try_load, folders, chunksize=8)
+        if progress:
+            results = progress(results, total=len(folders))
+        results = list(results)
+    songs = [r for r in results if isinstance(r, Song)]
+    problems = [r for r in results if isinstance(r, str)]
+    if use_cache:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(".part")
+        with open(tmp, "wb") as f:
+            pickle.dump((songs, problems), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache_file)
+    return songs, problems

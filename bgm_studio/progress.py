@@ -1,0 +1,41 @@
+"""Progress reporting shared by the CLI and the GUI: a callback taking (done, total, label)."""
+from __future__ import annotations
+
+import sys
+from typing import Callable, Iterable, Iterator, TypeVar
+
+from tqdm import tqdm
+
+T = TypeVar("T")
+ProgressFn = Callable[[float, float, str], None]
+
+
+def no_progress(done: float, total: float, label: str = "") -> None:
+    """A progress callback that does nothing (library default)."""
+
+
+def console_bar(iterable: Iterable[T], total: int | None = None, desc: str = "") -> Iterator[T]:
+    """Wrap an iterable in a progress bar on stderr (hidden when stderr is not a terminal and CI is quiet)."""
+    return iter(tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True))
+
+
+class ConsoleProgress:
+    """A ProgressFn that drives one tqdm bar per label."""
+
+    def __init__(self) -> None:
+        self._bar: tqdm | None = None
+        self._label = ""
+
+    def __call__(self, done: float, total: float, label: str = "") -> None:
+        if self._bar is None or label != self._label:
+            self.close()
+            self._label = label
+            self._bar = tqdm(total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True)
+        self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
