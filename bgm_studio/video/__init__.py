@@ -1,0 +1,1 @@
+"""Video analysis: decoding, shots, per-shot and per-frame features, cache."""

@@ -1,0 +1,258 @@
+"""Streaming decode with PyAV: small full-range Y'CrCb thumbnails with their presentation times.
+
+Only one decoded frame is alive at a time, so memory does not grow with the
+length of the video. Times come from frame timestamps (variable frame rates
+are fine), and the container's rotation is applied so thumbnails are upright.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import av
+import cv2
+import numpy as np
+
+from ..errors import BgmError
+
+_NATIVE_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
+_MAX_BAD_PACKETS = 50  # give up after this many undecodable packets in a row
+# Limited ("TV") range to full range: Y 16..235 -> 0..255, chroma 16..240 -> 0..255 around 128.
+_LUMA_LUT = np.clip((np.arange(256) - 16) * 255.0 / 219.0 + 0.5, 0, 255).astype(np.uint8)
+_CHROMA_LUT = np.clip((np.arange(256) - 128) * 255.0 / 224.0 + 128.5, 0, 255).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a video, plus the rotation read from its first frame."""
+
+    path: str
+    duration_s: float  # video stream duration from the container; 0.0 when it does not say
+    fps: float  # average frame rate
+    width: int  # display width in pixels, after rotation
+    height: int  # display height in pixels, after rotation
+    rotation: int  # counter-clockwise degrees applied for display: 0, 90, 180 or 270
+    has_audio: bool
+    codec: str  # decoder name, e.g. "h264"
+    frame_count: int  # frames the container announces; 0 when unknown
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One decoded frame, shrunk for analysis."""
+
+    t_s: float  # presentation time from the start of the video
+    ycrcb: np.ndarray  # shape=(h, w, 3) uint8, full-range Y', Cr, Cb, upright
+
+
+@dataclass(frozen=True)
+class Damage:
+    """A place where decoding failed; frames after it may be missing."""
+
+    t_s: float  # time of the last good frame before the failure
+    reason: str
+
+
+class VideoReader:
+    """An open video: `info`, then `frames(width)` streams thumbnails; `damage` lists decode failures.
+
+    Use as a context manager so the file is closed even when analysis stops early.
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self._container = _open_container(self.path)
+        self._stream = _video_stream(self._container, self.path)
+        self._packets = self._container.demux(self._stream)
+        self._pending = _first_frames(self._container, self._stream, self._packets, self.path)
+        self.info = _info(self.path, self._container, self._stream, self._pending[0])
+        self._origin = _origin(self._stream, self._pending[0])
+        self.damage: list[Damage] = []
+
+    def __enter__(self) -> "VideoReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._container.close()
+
+    def frames(self, width: int, skip_nonref: bool = False) -> Iterator[Frame]:
+        """Decode the video once, in order, yielding thumbnails `width` pixels wide (display orientation).
+
+        skip_nonref: skip frames no other frame depends on (most B-frames), which
+        roughly halves decoding time; the frames left are at most a few frames apart.
+        Undecodable packets are skipped and noted in `damage`; decoding stops after
+        many in a row, or when the file ends early.
+        """
+        if skip_nonref:
+            self._stream.codec_context.skip_frame = "NONREF"
+        size = _coded_size(self.info, width)
+        last_t = -math.inf
+        for frame in self._decoded():
+            t = _frame_time(frame, self._origin, last_t, self.info.fps)
+            if t <= last_t:  # duplicate or out-of-order timestamp: keep the first
+                continue
+            last_t = t
+            yield Frame(t, _thumbnail(frame, size, self.info.rotation))
+
+    def _decoded(self) -> Iterator[av.VideoFrame]:
+        yield from self._pending
+        self._pending = []
+        bad, last_good, silent = 0, 0.0, 0
+        try:
+            for packet in self._packets:
+                silent += 1
+                if silent > _MAX_BAD_PACKETS:  # a decoder that skips every frame: decode them all
+                    self._stream.codec_context.skip_frame = "DEFAULT"
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError as exc:
+                    bad += 1
+                    self.damage.append(Damage(last_good, _reason(exc)))
+                    if bad >= _MAX_BAD_PACKETS:
+                        return
+                    continue
+                bad = 0
+                silent = 0 if frames else silent
+                for frame in frames:
+                    last_good = max(last_good, float(frame.time or 0.0) - self._origin)
+                    yield frame
+        except av.FFmpegError as exc:  # the demuxer itself failed, e.g. a cut-off file
+            self.damage.append(Damage(last_good, _reason(exc)))
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Read a video's duration, frame rate, display size, rotation and audio presence (decodes one frame)."""
+    with VideoReader(path) as reader:
+        return reader.info
+
+
+def _open_container(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise BgmError(f"{path}: no such file")
+    if not path.is_file():
+        raise BgmError(f"{path}: not a file")
+    if path.stat().st_size == 0:
+        raise BgmError(f"{path}: file is empty (0 bytes)")
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except av.FFmpegError as exc:
+        raise BgmError(f"{path}: not a video file that can be read ({_reason(exc)})") from exc
+
+
+def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.stream.VideoStream:
+    streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
+    if not streams:
+        kind = "audio-only file" if container.streams.audio else "no playable streams"
+        container.close()
+        raise BgmError(f"{path}: has no video stream ({kind})")
+    stream = streams[0]
+    stream.thread_type = "AUTO"
+    return stream
+
+
+def _first_frames(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                  packets: Iterator[av.Packet], path: Path) -> list[av.VideoFrame]:
+    """Decode until the first frame comes out: proves the video is decodable and gives its rotation."""
+    try:
+        for packet in packets:
+            frames = packet.decode()
+            if frames:
+                return list(frames)
+    except av.DecoderNotFoundError as exc:
+        container.close()
+        raise BgmError(f"{path}: its video codec is not supported (no decoder for it)") from exc
+    except av.FFmpegError as exc:
+        container.close()
+        raise BgmError(f"{path}: the video cannot be decoded ({_reason(exc)})") from exc
+    container.close()
+    raise BgmError(f"{path}: the video stream has no decodable frame")
+
+
+def _info(path: Path, container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+          first: av.VideoFrame) -> VideoInfo:
+    rotation = int(round(first.rotation / 90.0)) % 4 * 90
+    width, height = _display_size(stream, first)
+    if rotation in (90, 270):
+        width, height = height, width
+    if stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    else:
+        duration = container.duration / av.time_base if container.duration else 0.0
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    return VideoInfo(
+        path=str(path),
+        duration_s=max(duration, 0.0),
+        fps=float(rate) if rate else 0.0,
+        width=width,
+        height=height,
+        rotation=rotation,
+        has_audio=bool(container.streams.audio),
+        codec=stream.codec_context.name,
+        frame_count=int(stream.frames or 0),
+    )
+
+
+def _display_size(stream: av.video.stream.VideoStream, frame: av.VideoFrame) -> tuple[int, int]:
+    """Frame size with non-square pixels stretched to square ones."""
+    sar = stream.sample_aspect_ratio
+    if sar and sar > 0 and sar != 1:
+        return max(1, int(round(frame.width * sar))), frame.height
+    return frame.width, frame.height
+
+
+def _origin(stream: av.video.stream.VideoStream, first: av.VideoFrame) -> float:
+    if stream.start_time is not None and stream.time_base:
+        return float(stream.start_time * stream.time_base)
+    return float(first.time or 0.0)
+
+
+def _coded_size(info: VideoInfo, width: int) -> tuple[int, int]:
+    """Thumbnail (width, height) before rotation, keeping the display aspect ratio."""
+    w = max(2, min(width, info.width))
+    h = max(2, int(round(w * info.height / info.width)))
+    return (h, w) if info.rotation in (90, 270) else (w, h)
+
+
+def _frame_time(frame: av.VideoFrame, origin: float, last_t: float, fps: float) -> float:
+    if frame.time is None:
+        return last_t + 1.0 / (fps or 25.0) if last_t > -math.inf else 0.0
+    return max(0.0, float(frame.time) - origin)
+
+
+def _thumbnail(frame: av.VideoFrame, size: tuple[int, int], rotation: int) -> np.ndarray:
+    """Shrink a decoded frame to `size` (w, h) as full-range Y'CrCb, upright."""
+    if frame.format.name in _NATIVE_FORMATS:
+        y, cb, cr = (_plane(p) for p in frame.planes)
+        y, cb, cr = (_shrink(p, size) for p in (y, cb, cr))
+        if not (frame.format.name.startswith("yuvj") or frame.color_range == 2):
+            y, cb, cr = cv2.LUT(y, _LUMA_LUT), cv2.LUT(cb, _CHROMA_LUT), cv2.LUT(cr, _CHROMA_LUT)
+    else:  # 10-bit, RGB, NV12, palette...: let swscale convert and shrink in one go
+        small = frame.reformat(width=size[0], height=size[1], format="yuv444p", dst_color_range="JPEG")
+        y, cb, cr = (_plane(p).copy() for p in small.planes)
+    image = np.dstack([y, cr, cb])
+    if rotation:
+        image = np.ascontiguousarray(np.rot90(image, rotation // 90))
+    return image
+
+
+def _plane(plane: av.video.plane.VideoPlane) -> np.ndarray:
+    """A view of one image plane without its row padding."""
+    rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    return rows[:, : plane.width]
+
+
+def _shrink(plane: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-average down to `size`; large planes go through a cheap bilinear step first (4x faster, little aliasing)."""
+    w, h = size
+    if plane.shape[1] >= 4 * w and plane.shape[0] >= 4 * h:
+        plane = cv2.resize(plane, (2 * w, 2 * h), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(plane, (w, h), interpolation=cv2.INTER_AREA)
+
+
+def _reason(exc: Exception) -> str:
+    """FFmpeg's message without the errno prefix and file name."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.split(":")[0].strip() if text else type(exc).__name__

@@ -1,0 +1,190 @@
+"""Shot detection: hard cuts, dissolves and fades through black, from small streamed frames.
+
+Each decoded frame is reduced to a tiny picture and a colour histogram; only
+those of the last `gradual_span_s` seconds are kept. The detector itself is a
+pure function of the per-frame signals, so it can be tested on arrays.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .config import AnalysisConfig
+from .decode import Frame
+
+_TINY = 32  # width of the tiny pictures compared pixel by pixel
+_BINS = (16, 8, 8)  # histogram bins for Y', Cr, Cb
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A run of frames between two transitions; times in seconds, end exclusive."""
+
+    index: int
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True, eq=False)
+class CutSignals:
+    """Per decoded frame i (arrays of shape (n,)): how much the picture changes around it."""
+
+    t_s: np.ndarray  # frame times
+    step: np.ndarray  # distance 0..1 from the previous frame
+    skip: np.ndarray  # distance 0..1 from the frame before the previous one (a flash returns to it)
+    span_t_s: np.ndarray  # time halfway between frame i and the frame gradual_span_s earlier
+    span: np.ndarray  # distance 0..1 between those two frames
+    mix: np.ndarray  # distance of the frame halfway between from the two frames' average, relative to span
+    luma: np.ndarray  # mean luma 0..1
+    luma_std: np.ndarray  # luma standard deviation 0..1
+
+
+@dataclass(frozen=True, eq=False)
+class _Snap:
+    t_s: float
+    tiny: np.ndarray  # (h, w, 3) float32 0..1
+    hist: np.ndarray  # (sum(_BINS),) each channel's histogram sums to 1
+
+
+def _snap(frame: Frame) -> _Snap:
+    h, w = frame.ycrcb.shape[:2]
+    size = (_TINY, max(2, round(_TINY * h / w))) if w >= h else (max(2, round(_TINY * w / h)), _TINY)
+    tiny = cv2.resize(frame.ycrcb, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    hists = [cv2.calcHist([frame.ycrcb], [c], None, [b], [0, 256]).ravel() for c, b in enumerate(_BINS)]
+    return _Snap(frame.t_s, tiny, np.concatenate([h / max(h.sum(), 1.0) for h in hists]))
+
+
+def _distance(a: _Snap, b: _Snap) -> float:
+    """0..1: the mean of a pixel distance (catches same-colour cuts) and a histogram distance (ignores motion)."""
+    pixels = float(np.abs(a.tiny - b.tiny).mean()) * 4.0  # ~1 for unrelated pictures
+    hist = float(np.abs(a.hist - b.hist).sum()) / (2 * len(_BINS))
+    return min(1.0, 0.5 * (min(pixels, 1.0) + hist))
+
+
+class CutSignalTracker:
+    """Accumulates CutSignals frame by frame, holding only the last gradual_span_s of tiny pictures."""
+
+    def __init__(self, config: AnalysisConfig) -> None:
+        self._span_s = config.gradual_span_s
+        self._recent: deque[_Snap] = deque()
+        self._rows: list[tuple[float, ...]] = []
+
+    def add(self, frame: Frame) -> None:
+        snap = _snap(frame)
+        self._recent.append(snap)
+        while self._recent[0].t_s < snap.t_s - self._span_s - 1e-6:
+            self._recent.popleft()
+        recent = self._recent
+        prev = recent[-2] if len(recent) > 1 else snap
+        prev2 = recent[-3] if len(recent) > 2 else prev
+        first = recent[0]
+        mid = recent[len(recent) // 2]
+        span = _distance(first, snap)
+        residual = float(np.abs(mid.tiny - 0.5 * (first.tiny + snap.tiny)).mean()) * 4.0
+        y = snap.tiny[..., 0]
+        self._rows.append((snap.t_s, _distance(prev, snap), _distance(prev2, snap), 0.5 * (first.t_s + snap.t_s), span,
+                           residual / max(span, 1e-3), float(y.mean()), float(y.std())))
+
+    def result(self) -> CutSignals:
+        rows = np.array(self._rows, dtype=np.float64).reshape(-1, 8)
+        return CutSignals(*(rows[:, c] for c in range(8)))
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A detected shot boundary."""
+
+    t_s: float  # where the new shot starts (the middle of a gradual transition)
+    kind: str  # "cut", "dissolve" or "fade"
+    strength: float  # 0..1, how much the picture changes; the weaker of two close transitions is dropped
+
+
+def detect_transitions(signals: CutSignals, fps: float, config: AnalysisConfig) -> list[Transition]:
+    """Find hard cuts, fades through black and dissolves, at least min_shot_s apart."""
+    found = _fades(signals, config) + _hard_cuts(signals, fps, config)
+    found += _dissolves(signals, config, [t.t_s for t in found])
+    return _spaced(found, signals.t_s[-1] if len(signals.t_s) else 0.0, config.min_shot_s)
+
+
+def shots_from_transitions(transitions: list[Transition], duration_s: float) -> list[Shot]:
+    """Shots covering [0, duration_s) without gaps, split at the transitions."""
+    bounds = [0.0] + [t.t_s for t in transitions if 0.0 < t.t_s < duration_s] + [duration_s]
+    return [Shot(i, a, b) for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
+
+
+def _hard_cuts(s: CutSignals, fps: float, config: AnalysisConfig) -> list[Transition]:
+    """Frames that differ from the previous one far more than their neighbours do, and are no flash."""
+    cuts = []
+    for i in np.flatnonzero(s.step >= config.cut_min):
+        step = s.step[i]
+        if i == 0 or step < s.step[max(0, i - 2) : i + 3].max():
+            continue
+        near = _window(s.t_s, s.t_s[i], 0.5)
+        others = np.concatenate([s.step[near.start : max(near.start, i - 1)], s.step[i + 2 : near.stop]])
+        if step < config.cut_ratio * (others.mean() if others.size else 0.0):
+            continue
+        flash = i + 1 < len(s.t_s) and s.step[i + 1] > 0.5 * step and s.skip[i + 1] < 0.5 * step
+        if flash:
+            continue
+        start = min(s.t_s[i - 1] + 1.0 / (fps or 25.0), s.t_s[i])  # skipped frames leave the exact cut unknown
+        cuts.append(Transition(float(0.5 * (start + s.t_s[i])), "cut", float(step)))
+    return cuts
+
+
+def _fades(s: CutSignals, config: AnalysisConfig) -> list[Transition]:
+    """Runs of black frames with picture on both sides: a cut at the darkest frame (at both ends if long)."""
+    black = (s.luma < config.black_luma) & (s.luma_std < 0.05)
+    fades = []
+    for start, stop in _runs(black):
+        if start == 0 or stop == len(black):  # fading in at the start or out at the end is no cut
+            continue
+        if s.t_s[stop - 1] - s.t_s[start] <= 2.0:
+            i = start + int(np.argmin(s.luma[start:stop]))
+            fades.append(Transition(float(s.t_s[i]), "fade", 1.0))
+        else:  # a black shot of its own
+            fades += [Transition(float(s.t_s[start]), "fade", 1.0), Transition(float(s.t_s[stop]), "fade", 1.0)]
+    return fades
+
+
+def _dissolves(s: CutSignals, config: AnalysisConfig, taken: list[float]) -> list[Transition]:
+    """Peaks of the long-range difference where the middle frame is a blend of the two ends."""
+    span_s = config.gradual_span_s
+    found = []
+    for j in np.flatnonzero((s.span >= config.gradual_min) & (s.mix <= 0.35)):
+        t, span = s.span_t_s[j], s.span[j]
+        if any(abs(t - c) < span_s for c in taken) or span < s.span[_window(s.span_t_s, t, span_s / 2)].max():
+            continue
+        before = s.span[_window(s.span_t_s, t - 1.25 * span_s, span_s / 4)]
+        after = s.span[_window(s.span_t_s, t + 1.25 * span_s, span_s / 4)]
+        outside = np.concatenate([before, after])
+        if outside.size and span < 1.5 * outside.max():
+            continue
+        found.append(Transition(float(t), "dissolve", float(span)))
+    return found
+
+
+def _window(times: np.ndarray, centre: float, half: float) -> slice:
+    """Indices of the sorted `times` within centre +- half."""
+    return slice(int(np.searchsorted(times, centre - half)), int(np.searchsorted(times, centre + half, side="right")))
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of the runs of True in a boolean array."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
+
+
+def _spaced(found: list[Transition], end_s: float, min_shot_s: float) -> list[Transition]:
+    """Keep the strongest transitions so that every shot lasts at least min_shot_s."""
+    kept: list[Transition] = []
+    for tr in sorted(found, key=lambda t: -t.strength):
+        if min_shot_s <= tr.t_s <= end_s - min_shot_s and all(abs(tr.t_s - k.t_s) >= min_shot_s for k in kept):
+            kept.append(tr)
+    return sorted(kept, key=lambda t: t.t_s)
