@@ -8,8 +8,10 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Callable
 
+from .atomic import atomic_path
 from .errors import BgmError
 from .progress import console_bar
 
@@ -22,20 +24,53 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     songs, problems = load_split(args.split, args.pop909, progress=console_bar)
+    if args.limit:
+        songs = songs[: args.limit]
     rows = {f"pop909-{args.split}": reference_row(songs, progress=console_bar)}
+    if args.generate:
+        rows["generated"] = _generated_row(args, songs)
     if args.midi_dir:
         row, bad = midi_folder_row(args.midi_dir, progress=console_bar)
-        rows[str(args.midi_dir)[-14:]] = row
+        rows[Path(args.midi_dir).name[-14:]] = row
         problems += bad
     for line in problems:
         print(f"warning: skipped {line}", file=sys.stderr)
     print(format_table(rows))
     print(f"{len(songs)} songs in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.json:
-        from .atomic import atomic_path
-
         with atomic_path(args.json) as tmp:
             tmp.write_text(json.dumps({"rows": rows, "problems": problems}, indent=2))
+    return 0
+
+
+def _generated_row(args: argparse.Namespace, songs) -> dict[str, float]:
+    """Sample a piece for each song's own controls; optionally keep each as MIDI."""
+    from .model.checkpoint import load_model
+    from .model.evaluate import evaluate_generated, piece_score
+    from .model.pipeline import ScorePipeline
+    from .music.midi import write_midi
+
+    model, _ = load_model(args.model)
+    out = Path(args.midi_out) if args.midi_out else None
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+    tempo = {s.song_id: s.tempo_bpm for s in songs}
+    keep = (lambda p: write_midi(piece_score(p, tempo[p.song_id]), out / f"{p.song_id}.mid")) if out else None
+    gen, _, _ = evaluate_generated(ScorePipeline(model), songs, args.seed, console_bar, keep)
+    return gen
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .model.train import load_config, train
+    from .progress import ConsoleProgress
+
+    cfg = load_config(args.config)
+    bar = ConsoleProgress()
+    try:
+        path = train(cfg, args.out, args.resume, progress=bar, pop909=args.pop909)
+    finally:
+        bar.close()
+    print(f"model written to {path}")
     return 0
 
 
@@ -48,7 +83,19 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--midi-dir", help="folder of generated .mid files to measure beside the reference")
     ev.add_argument("--json", help="write the table as JSON to this file")
     ev.add_argument("--pop909", help="POP909 folder (default: ../shared/data/pop909 or $BGM_POP909)")
+    ev.add_argument("--generate", action="store_true", help="also sample a piece for each song's controls")
+    ev.add_argument("--limit", type=int, default=0, help="only the first N songs of the split")
+    ev.add_argument("--midi-out", help="with --generate: keep every sampled piece as MIDI here")
+    ev.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
+    ev.add_argument("--seed", type=int, default=0)
     ev.set_defaults(handler=_cmd_eval)
+
+    tr = sub.add_parser("train", help="train the scoring model on the POP909 train split")
+    tr.add_argument("--config", help="JSON training config, or 'debug' for a tiny test run")
+    tr.add_argument("--out", default="runs/train", help="output folder for checkpoints (default runs/train)")
+    tr.add_argument("--resume", help="state.pt of an earlier run to continue from")
+    tr.add_argument("--pop909", help="POP909 folder (default: ../shared/data/pop909 or $BGM_POP909)")
+    tr.set_defaults(handler=_cmd_train)
     return parser
 
 

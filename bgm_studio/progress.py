@@ -27,11 +27,13 @@ class ConsoleProgress:
         self._label = ""
 
     def __call__(self, done: float, total: float, label: str = "") -> None:
-        if self._bar is None or label != self._label:
+        """Update the bar; a new stage (total changes or progress goes back) starts a new bar."""
+        if self._bar is None or total != self._bar.total or done < self._bar.n:
             self.close()
-            self._label = label
             self._bar = tqdm(total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True)
-        self._bar.total = total
+        if label != self._label:
+            self._label = label
+            self._bar.set_description(label, refresh=False)
         self._bar.n = done
         self._bar.refresh()
 

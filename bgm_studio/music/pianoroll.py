@@ -1,64 +1,81 @@
 """Dense piano roll: two tracks x (onset, sustain) channels on the 16th grid.
 
-Layout: onset and sustain are bool arrays of shape (tracks=2, steps, pitches=88);
-velocity is uint8 of the same shape, set at onsets. A note occupies its onset
-step in `onset` and every following step of its length in `sustain`, so two
-repeated notes of one pitch stay two notes.
+Layout: onset and sustain are bool arrays of shape (tracks=2, steps, pitches);
+velocity is uint8 of the same shape, set at onsets. Column j holds MIDI pitch
+pitch_low + j (default: the 88 piano keys). A note occupies its onset step in
+`onset` and every following step of its length in `sustain`, so two repeated notes
+of one pitch stay two notes.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 
-from .notes import N_PITCHES, PITCH_HIGH, PITCH_LOW, Note
+from .notes import N_PITCHES, PITCH_LOW, Note
 
 N_TRACKS = 2
 
 
 @dataclass
 class PianoRoll:
-    """onset, sustain: bool (2, T, 88); velocity: uint8 (2, T, 88)."""
+    """onset, sustain: bool (2, T, P); velocity: uint8 (2, T, P); column j is pitch pitch_low + j."""
 
     onset: np.ndarray
     sustain: np.ndarray
     velocity: np.ndarray
+    pitch_low: int = PITCH_LOW
 
     @classmethod
-    def empty(cls, n_steps: int) -> "PianoRoll":
-        shape = (N_TRACKS, n_steps, N_PITCHES)
-        return cls(np.zeros(shape, bool), np.zeros(shape, bool), np.zeros(shape, np.uint8))
+    def empty(cls, n_steps: int, pitch_low: int = PITCH_LOW, n_pitches: int = N_PITCHES) -> "PianoRoll":
+        shape = (N_TRACKS, n_steps, n_pitches)
+        return cls(np.zeros(shape, bool), np.zeros(shape, bool), np.zeros(shape, np.uint8), pitch_low)
 
     @property
     def n_steps(self) -> int:
         return self.onset.shape[1]
 
+    def copy(self) -> "PianoRoll":
+        return PianoRoll(self.onset.copy(), self.sustain.copy(), self.velocity.copy(), self.pitch_low)
+
     def to_array(self) -> np.ndarray:
-        """(4, T, 88) float32: melody onset, melody sustain, accomp onset, accomp sustain."""
+        """(4, T, P) float32: melody onset, melody sustain, accomp onset, accomp sustain."""
         return np.stack(
             [self.onset[0], self.sustain[0], self.onset[1], self.sustain[1]]
         ).astype(np.float32)
 
 
-def notes_to_roll(notes: list[Note], n_steps: int) -> PianoRoll:
-    """Rasterise notes; notes outside the pitch range or the step range are clipped/dropped."""
-    roll = PianoRoll.empty(n_steps)
-    for n in sorted(notes):
-        if not PITCH_LOW <= n.pitch <= PITCH_HIGH or n.start >= n_steps or n.start < 0:
+def _rows(notes: Iterable[Note] | np.ndarray) -> list[tuple[int, int, int, int, int]]:
+    if isinstance(notes, np.ndarray):
+        return sorted(tuple(int(x) for x in row) for row in notes.reshape(-1, 5))
+    return sorted((n.start, n.pitch, n.length, n.velocity, n.track) for n in notes)
+
+
+def notes_to_roll(notes: Iterable[Note] | np.ndarray, n_steps: int, pitch_low: int = PITCH_LOW,
+                  n_pitches: int = N_PITCHES) -> PianoRoll:
+    """Rasterise notes (Note objects or int rows start, pitch, length, velocity, track).
+
+    Notes outside the pitch range or starting outside the steps are dropped; lengths are clipped.
+    """
+    roll = PianoRoll.empty(n_steps, pitch_low, n_pitches)
+    for start, pitch, length, velocity, track in _rows(notes):
+        p = pitch - pitch_low
+        if not 0 <= p < n_pitches or not 0 <= start < n_steps:
             continue
-        p = n.pitch - PITCH_LOW
-        end = min(n.end, n_steps)
-        roll.onset[n.track, n.start, p] = True
-        roll.velocity[n.track, n.start, p] = n.velocity
-        # A later onset of the same pitch cuts the held part of an earlier one.
-        roll.sustain[n.track, n.start, p] = False
-        roll.sustain[n.track, n.start + 1 : end, p] = True
+        roll.onset[track, start, p] = True
+        roll.velocity[track, start, p] = max(1, velocity)
+        # A later onset of the same pitch cuts what is left of an earlier note.
+        held = roll.sustain[track, start:, p]
+        run = int(np.argmin(held)) if not held.all() else len(held)
+        held[:run] = False
+        roll.sustain[track, start + 1 : min(start + length, n_steps), p] = True
     return roll
 
 
-def roll_to_notes(roll: PianoRoll, default_velocity: int = 80) -> list[Note]:
-    """Read notes back: each onset lasts through the sustain steps that follow it."""
-    notes: list[Note] = []
+def roll_to_note_array(roll: PianoRoll, default_velocity: int = 80) -> np.ndarray:
+    """Read notes back as int (N, 5) rows: each onset lasts through the sustain steps after it."""
+    rows = []
     n_steps = roll.n_steps
     for track in range(roll.onset.shape[0]):
         steps, pitches = np.nonzero(roll.onset[track])
@@ -67,6 +84,11 @@ def roll_to_notes(roll: PianoRoll, default_velocity: int = 80) -> list[Note]:
             while end < n_steps and roll.sustain[track, end, p] and not roll.onset[track, end, p]:
                 end += 1
             v = int(roll.velocity[track, t, p]) or default_velocity
-            notes.append(Note(t, p + PITCH_LOW, end - t, v, track))
-    notes.sort()
-    return notes
+            rows.append((t, p + roll.pitch_low, end - t, v, track))
+    rows.sort()
+    return np.array(rows, dtype=np.int64).reshape(-1, 5)
+
+
+def roll_to_notes(roll: PianoRoll, default_velocity: int = 80) -> list[Note]:
+    """Read notes back as Note objects, sorted."""
+    return [Note(*map(int, row)) for row in roll_to_note_array(roll, default_velocity)]

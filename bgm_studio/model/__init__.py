@@ -1,0 +1,1 @@
+"""The scoring model: segment-aware conditional diffusion over the piano roll."""

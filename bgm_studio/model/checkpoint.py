@@ -1,0 +1,36 @@
+"""Saving and loading model weights (torch.load with weights_only=True)."""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from ..atomic import atomic_path
+from ..errors import BgmError
+from .denoiser import Denoiser, ModelConfig
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "bgm-diffusion.pt"
+
+
+def save_model(model: Denoiser, path: str | os.PathLike, meta: dict | None = None) -> None:
+    """Write model config + weights (+ plain-data meta) atomically."""
+    payload = {"model_config": asdict(model.cfg), "state_dict": model.state_dict(), "meta": meta or {}}
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_model(path: str | os.PathLike | None = None) -> tuple[Denoiser, dict]:
+    """Load a checkpoint written by save_model; clear errors for missing or corrupt files."""
+    path = Path(path or os.environ.get("BGM_MODEL") or DEFAULT_CHECKPOINT)
+    if not path.is_file():
+        raise BgmError(f"{path}: model checkpoint not found (train one with `bgm-studio train`)")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        model = Denoiser(ModelConfig(**payload["model_config"]))
+        model.load_state_dict(payload["state_dict"])
+    except (RuntimeError, KeyError, TypeError, EOFError, OSError, ValueError) as exc:
+        raise BgmError(f"{path}: not a valid BGM Studio checkpoint ({str(exc).splitlines()[0][:120]})") from exc
+    model.eval()
+    return model, dict(payload.get("meta", {}))

@@ -1,0 +1,138 @@
+"""Chord-progression model learned from POP909's chord annotations.
+
+Chords are read per half bar (2 beats), relative to the key's tonic, as tokens
+"root:pitch-class-mask" (e.g. "0:145" is the tonic major triad). A back-off n-gram
+(context: mode, half of the bar, the last two chords) predicts the next token; at
+segment starts the chord is drawn from the chords that open 8-bar phrases in POP909,
+and the final bar closes on the tonic chord (a cadence). Fitted tables are plain JSON.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_path
+from ..errors import BgmError
+from ..music.notes import BEATS_PER_BAR
+from ..music.pop909 import Song
+
+HALF_BAR = BEATS_PER_BAR // 2
+PHRASE_BARS = 8
+DEFAULT_CHORD_MODEL = Path(__file__).resolve().parents[2] / "models" / "chords.json"
+MIN_COUNT = 2
+
+
+def chord_token(root: int, pcs: np.ndarray, tonic: int) -> str:
+    """Chord (absolute root, 12 chord-tone flags) -> token relative to the tonic."""
+    if root < 0 or not pcs.any():
+        return "N"
+    rel = np.roll(pcs, -tonic)
+    mask = int(sum(1 << i for i in np.nonzero(rel)[0]))
+    return f"{(root - tonic) % 12}:{mask}"
+
+
+def token_chord(token: str, tonic: int) -> tuple[int, np.ndarray]:
+    """Token -> (absolute root, chord-tone flags (12,))."""
+    pcs = np.zeros(12, bool)
+    if token == "N":
+        return -1, pcs
+    root, mask = (int(x) for x in token.split(":"))
+    for i in range(12):
+        if mask >> i & 1:
+            pcs[(i + tonic) % 12] = True
+    return (root + tonic) % 12, pcs
+
+
+def song_tokens(song: Song) -> tuple[list[str], list[bool]]:
+    """Half-bar chord tokens of a song and whether each half bar is in a minor key.
+
+    Minor-key songs are read relative to their own (minor) tonic.
+    """
+    tokens, minor = [], []
+    for b in range(0, song.n_beats - HALF_BAR + 1, HALF_BAR):
+        tonic = int(song.key_tonic[b])
+        tokens.append(chord_token(int(song.chord_root[b]), song.chord_pcs[b], tonic))
+        minor.append(bool(song.key_minor[b]))
+    return tokens, minor
+
+
+@dataclass
+class ChordModel:
+    """Counts of next-chord tokens by context; see module docstring."""
+
+    tables: dict[str, dict[str, int]]  # context key -> token -> count
+
+    @classmethod
+    def fit(cls, songs: list[Song]) -> "ChordModel":
+        tables: dict[str, Counter] = defaultdict(Counter)
+        for song in songs:
+            tokens, minor = song_tokens(song)
+            for i, tok in enumerate(tokens):
+                if tok == "N":
+                    continue
+                mode = "min" if minor[i] else "maj"
+                half = i % 2
+                p1 = tokens[i - 1] if i >= 1 else "^"
+                p2 = tokens[i - 2] if i >= 2 else "^"
+                tables[f"{mode}|{half}"][tok] += 1
+                tables[f"{mode}|{half}|{p1}"][tok] += 1
+                tables[f"{mode}|{half}|{p1}|{p2}"][tok] += 1
+                if i % (2 * PHRASE_BARS) == 0:
+                    tables[f"{mode}|start"][tok] += 1
+        return cls({k: {t: c for t, c in v.items() if c >= MIN_COUNT} for k, v in tables.items()})
+
+    def distribution(self, mode: str, half: int, p1: str, p2: str, segment_start: bool) -> dict[str, int]:
+        """Most specific context with data (back-off)."""
+        keys = ([f"{mode}|start"] if segment_start else []) + [
+            f"{mode}|{half}|{p1}|{p2}", f"{mode}|{half}|{p1}", f"{mode}|{half}"]
+        for key in keys:
+            table = self.tables.get(key)
+            if table and sum(table.values()) >= 5:
+                return table
+        raise BgmError(f"chord model has no data for mode {mode!r}")
+
+    def sample(self, n_beats: int, minor: np.ndarray, segment_start: np.ndarray, tonic: int,
+               rng: np.random.Generator, temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """Per-beat (chord_root (n_beats,), chord_pcs (n_beats, 12)) for a piece in the key of `tonic` major.
+
+        A minor segment is read around the relative minor (tonic + 9), so the piece keeps one key
+        signature; the last bar holds the home chord of its mode.
+        """
+        roots = np.full(n_beats, -1, np.int64)
+        pcs = np.zeros((n_beats, 12), bool)
+        history = ["^", "^"]
+        n_half = -(-n_beats // HALF_BAR)
+        for i in range(n_half):
+            b = i * HALF_BAR
+            mode = "min" if minor[b] else "maj"
+            home = tonic if mode == "maj" else (tonic + 9) % 12
+            starts = bool(segment_start[b : b + HALF_BAR].any()) or i == 0
+            if b >= n_beats - BEATS_PER_BAR:
+                tok = "0:145" if mode == "maj" else "0:137"  # tonic triad: cadence
+            else:
+                table = self.distribution(mode, i % 2, history[-1], history[-2], starts and i % 2 == 0)
+                toks = list(table)
+                w = np.array([table[t] for t in toks], np.float64) ** (1.0 / temperature)
+                tok = toks[rng.choice(len(toks), p=w / w.sum())]
+            root, chord = token_chord(tok, home)
+            roots[b : b + HALF_BAR], pcs[b : b + HALF_BAR] = root, chord
+            history.append(tok)
+        return roots, pcs
+
+    def save(self, path: str | os.PathLike) -> None:
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps({"version": 1, "tables": self.tables}, sort_keys=True))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> "ChordModel":
+        path = Path(path or DEFAULT_CHORD_MODEL)
+        try:
+            data = json.loads(Path(path).read_text())
+            return cls(data["tables"])
+        except (OSError, json.JSONDecodeError, KeyError) as exc:
+            raise BgmError(f"{path}: cannot read chord model ({exc})") from exc

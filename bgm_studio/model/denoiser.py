@@ -1,0 +1,166 @@
+"""The denoiser: an axial transformer over (beat, pitch-band) tokens of the piano roll.
+
+Input x_t: (B, 4, T, P) with channels melody onset/sustain, accompaniment onset/sustain,
+values in [-1, 1], T = 4 * n_beats steps, P = 96 pitches (C1..B8, eight octaves).
+Two pitch-aligned chord channels (chord tones and bass pitch class, tiled over octaves)
+join the input, so harmony is seen where the notes are. Each token is one beat x one
+pitch band (two octaves); blocks alternate attention along time (within a band), along
+pitch (within a beat), and segment-masked cross-attention to per-beat control tokens.
+Output: x0 logits (B, 4, T, P). Classifier-free guidance replaces every control token
+by a learned null token with probability cond_drop_prob during training.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .conditioning import N_CONTROL_FEATURES, segment_attention_mask
+
+STEPS_PER_TOKEN = 4  # one beat of 16th steps
+N_ROLL_CHANNELS = 4
+N_CHORD_CHANNELS = 2
+MODEL_PITCH_LOW = 24  # C1
+MODEL_PITCHES = 96  # C1..B8
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    n_beats: int = 32  # window length in beats (8 bars)
+    band: int = 24  # pitches per token (two octaves)
+    dim: int = 160  # token width
+    depth: int = 4  # number of blocks
+    heads: int = 4  # attention heads
+    mlp_ratio: int = 3  # MLP hidden = dim * mlp_ratio
+    cond_drop_prob: float = 0.15  # probability of dropping all controls (for guidance)
+
+    @property
+    def n_bands(self) -> int:
+        return MODEL_PITCHES // self.band
+
+
+def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoidal embedding of diffusion timesteps (B,) -> (B, dim)."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+    args = t.float()[:, None] * freqs[None]
+    return torch.cat([args.sin(), args.cos()], dim=-1)
+
+
+class Attention(nn.Module):
+    def __init__(self, dim: int, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(dim, dim)
+        self.kv = nn.Linear(dim, 2 * dim)
+        self.out = nn.Linear(dim, dim)
+
+    def forward(self, x: torch.Tensor, context: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        b, n, d = x.shape
+        h = self.heads
+        q = self.q(x).view(b, n, h, d // h).transpose(1, 2)  # (B, h, N, d/h)
+        k, v = self.kv(context).view(b, context.shape[1], 2, h, d // h).permute(2, 0, 3, 1, 4)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else mask[:, None])
+        return self.out(y.transpose(1, 2).reshape(b, n, d))
+
+
+class Block(nn.Module):
+    """Time attention, pitch-band attention, segment-masked control cross-attention, MLP."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        d = cfg.dim
+        self.norms = nn.ModuleList([nn.LayerNorm(d) for _ in range(4)])
+        self.time_attn = Attention(d, cfg.heads)
+        self.band_attn = Attention(d, cfg.heads)
+        self.cross_attn = Attention(d, cfg.heads)
+        self.mlp = nn.Sequential(nn.Linear(d, d * cfg.mlp_ratio), nn.GELU(), nn.Linear(d * cfg.mlp_ratio, d))
+        self.t_shift = nn.Linear(d, d)
+
+    def forward(self, x: torch.Tensor, t_emb: torch.Tensor, controls: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        b, nb, nk, d = x.shape  # (B, beats, bands, D)
+        x = x + self.t_shift(t_emb)[:, None, None]
+        xt = x.permute(0, 2, 1, 3).reshape(b * nk, nb, d)  # along time within a band
+        h = self.norms[0](xt)
+        xt = xt + self.time_attn(h, h)
+        x = xt.view(b, nk, nb, d).permute(0, 2, 1, 3)
+        xp = x.reshape(b * nb, nk, d)  # along pitch within a beat
+        h = self.norms[1](xp)
+        xp = xp + self.band_attn(h, h)
+        # Each token attends to the controls of its own segment (mask per beat, shared by bands).
+        xc = xp.view(b, nb * nk, d)
+        token_mask = mask.repeat_interleave(nk, dim=1)  # (B, beats*bands, 1+beats)
+        xc = xc + self.cross_attn(self.norms[2](xc), controls, token_mask)
+        xc = xc + self.mlp(self.norms[3](xc))
+        return xc.view(b, nb, nk, d)
+
+
+class Denoiser(nn.Module):
+    """Predicts x0 logits of the piano roll from x_t, timestep, chords and segment-aware controls."""
+
+    def __init__(self, cfg: ModelConfig = ModelConfig()) -> None:
+        super().__init__()
+        self.cfg = cfg
+        d = cfg.dim
+        patch = (N_ROLL_CHANNELS + N_CHORD_CHANNELS) * STEPS_PER_TOKEN * cfg.band
+        self.embed = nn.Linear(patch, d)
+        self.beat_pos = nn.Parameter(torch.zeros(cfg.n_beats, d))
+        self.band_pos = nn.Parameter(torch.zeros(cfg.n_bands, d))
+        self.bar_pos = nn.Parameter(torch.zeros(4, d))  # beat within the bar
+        self.t_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
+        self.control_in = nn.Linear(N_CONTROL_FEATURES, d)
+        self.control_pos = nn.Parameter(torch.zeros(cfg.n_beats, d))
+        self.null_control = nn.Parameter(torch.zeros(d))
+        self.global_token = nn.Parameter(torch.zeros(d))
+        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.depth)])
+        self.norm_out = nn.LayerNorm(d)
+        self.out = nn.Linear(d, N_ROLL_CHANNELS * STEPS_PER_TOKEN * cfg.band)
+        for p in (self.beat_pos, self.band_pos, self.bar_pos, self.control_pos):
+            nn.init.normal_(p, std=0.02)
+
+    def patchify(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, T, P) -> (B, beats, bands, C * 4 * band)."""
+        b, c, t, p = x.shape
+        x = x.view(b, c, t // STEPS_PER_TOKEN, STEPS_PER_TOKEN, p // self.cfg.band, self.cfg.band)
+        return x.permute(0, 2, 4, 1, 3, 5).reshape(b, t // STEPS_PER_TOKEN, p // self.cfg.band, -1)
+
+    def unpatchify(self, y: torch.Tensor) -> torch.Tensor:
+        """(B, beats, bands, 4 * 4 * band) -> (B, 4, T, P)."""
+        b, nb, nk, _ = y.shape
+        y = y.view(b, nb, nk, N_ROLL_CHANNELS, STEPS_PER_TOKEN, self.cfg.band)
+        return y.permute(0, 3, 1, 4, 2, 5).reshape(b, N_ROLL_CHANNELS, nb * STEPS_PER_TOKEN, nk * self.cfg.band)
+
+    def forward(self, x_t: torch.Tensor, t: torch.Tensor, chord_roll: torch.Tensor, controls: torch.Tensor,
+                segment_ids: torch.Tensor, drop_controls: torch.Tensor | None = None) -> torch.Tensor:
+        """x_t (B,4,T,P), t (B,), chord_roll (B,2,T,P), controls (B,beats,6), segment_ids (B,beats).
+
+        drop_controls (B,) bool replaces that sample's controls by the null token (guidance).
+        """
+        b = x_t.shape[0]
+        nb = x_t.shape[2] // STEPS_PER_TOKEN
+        tokens = self.embed(self.patchify(torch.cat([x_t, chord_roll], dim=1)))  # (B, beats, bands, D)
+        bar_beat = torch.arange(nb, device=x_t.device) % 4
+        tokens = tokens + (self.beat_pos[:nb] + self.bar_pos[bar_beat])[None, :, None] + self.band_pos[None, None]
+        t_emb = self.t_mlp(timestep_embedding(t, self.cfg.dim))
+        ctrl = self.control_in(controls) + self.control_pos[:nb][None]  # (B, beats, D)
+        if drop_controls is not None:
+            ctrl = torch.where(drop_controls[:, None, None], self.null_control.expand_as(ctrl), ctrl)
+        context = torch.cat([(self.global_token + t_emb)[:, None], ctrl], dim=1)  # (B, 1+beats, D)
+        mask = segment_attention_mask(segment_ids)
+        for block in self.blocks:
+            tokens = block(tokens, t_emb, context, mask)
+        return self.unpatchify(self.out(self.norm_out(tokens)))
+
+    def forward_with_cond_scale(self, x_t, t, chord_roll, controls, segment_ids, cond_scale: float = 1.0):
+        """Classifier-free guided logits: uncond + scale * (cond - uncond)."""
+        if cond_scale == 1.0:
+            return self.forward(x_t, t, chord_roll, controls, segment_ids)
+        b = x_t.shape[0]
+        both = self.forward(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([chord_roll, chord_roll]),
+                            torch.cat([controls, controls]), torch.cat([segment_ids, segment_ids]),
+                            torch.arange(2 * b) >= b)
+        cond, uncond = both[:b], both[b:]
+        return uncond + cond_scale * (cond - uncond)

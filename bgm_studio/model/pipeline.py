@@ -1,0 +1,191 @@
+"""Inference only: sample a whole piece or one segment of it from per-beat controls.
+
+A piece is a PianoRoll on the model's 96-pitch grid. Long pieces are sampled in
+overlapping windows: each window inpaints the beats not yet sampled while holding the
+beats before it (and, when regenerating one segment, the beats after it), so there is
+no seam. The last sampled probabilities are decoded into notes: onsets chosen per bar
+to match the requested density, each note held through the sustain that follows it,
+the melody kept monophonic.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..controls.music_controls import Controls
+from ..music.notes import MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
+from ..music.pianoroll import PianoRoll
+from ..progress import ProgressFn, no_progress
+from .conditioning import control_features, segment_ids_from_starts
+from .data import chord_roll
+from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES, Denoiser
+from .schedule import DDIMScheduler, ScheduleConfig
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    steps: int = 20  # DDIM steps per window
+    cond_scale: float = 2.0  # classifier-free guidance scale
+    context_beats: int = 8  # held beats before the sampled part of a window
+    onset_threshold: float = 0.5  # onset probability that always makes a note
+    min_onset_prob: float = 0.15  # weakest onset density calibration may add
+    sustain_threshold: float = 0.4  # a note goes on while sustain probability exceeds this
+    calibrate_density: bool = True  # match onsets per bar to the requested density
+
+
+class ScorePipeline:
+    """Joins a trained Denoiser and the DDIM scheduler for inference."""
+
+    def __init__(self, model: Denoiser, config: SampleConfig = SampleConfig()) -> None:
+        self.model = model.eval()
+        self.config = config
+        self.scheduler = DDIMScheduler(ScheduleConfig())
+        self.window = model.cfg.n_beats
+
+    def generate(self, controls: Controls, seed: int = 0, progress: ProgressFn = no_progress) -> PianoRoll:
+        """Sample a whole piece for the given per-beat controls (a roll on the model's pitch grid)."""
+        empty = PianoRoll.empty(controls.n_beats * STEPS_PER_BEAT, MODEL_PITCH_LOW, MODEL_PITCHES)
+        return self.inpaint(empty, controls, 0, controls.n_beats, seed, progress)
+
+    def inpaint(self, piece: PianoRoll, controls: Controls, start_beat: int, end_beat: int, seed: int,
+                progress: ProgressFn = no_progress) -> PianoRoll:
+        """Re-sample beats [start_beat, end_beat) holding every note that starts outside them."""
+        n_beats = controls.n_beats
+        pad = max(0, self.window - n_beats)
+        ctrl = _pad_controls(controls, pad)
+        extra = np.zeros((4, pad * STEPS_PER_BEAT, MODEL_PITCHES), bool)
+        roll = np.concatenate([piece.to_array().astype(bool), extra], axis=1)  # (4, T, 96) working copy
+        _clear_span(roll, start_beat, end_beat)
+        vel = np.concatenate([piece.velocity, np.zeros((2, pad * STEPS_PER_BEAT, MODEL_PITCHES), np.uint8)], axis=1)
+        gen = torch.Generator().manual_seed(seed)
+        cursor, total = start_beat, end_beat - start_beat
+        while cursor < end_beat:
+            ws = self._window_start(cursor, end_beat, n_beats + pad)
+            stop = min(end_beat, ws + self.window)
+            probs = self._sample_window(roll, ctrl, ws, cursor, stop, gen)
+            self._decode(roll, vel, probs, ctrl, ws, cursor, stop, continuing=cursor > start_beat)
+            cursor = stop
+            progress(cursor - start_beat, total, "sampling")
+        t = n_beats * STEPS_PER_BEAT
+        return PianoRoll(roll[[0, 2], :t], roll[[1, 3], :t], vel[:, :t], MODEL_PITCH_LOW)
+
+    def _window_start(self, cursor: int, end_beat: int, n_beats: int) -> int:
+        remaining = end_beat - cursor
+        left = (self.window - remaining) // 2 if remaining <= self.window - self.config.context_beats else self.config.context_beats
+        return int(np.clip(cursor - left, 0, n_beats - self.window))
+
+    @torch.no_grad()
+    def _sample_window(self, roll, ctrl: Controls, ws: int, g0: int, g1: int, gen) -> np.ndarray:
+        """Sampled x0 probabilities (4, W*4, 96) for window [ws, ws+W), beats [g0, g1) free."""
+        s0, s1 = ws * STEPS_PER_BEAT, (ws + self.window) * STEPS_PER_BEAT
+        win = ctrl.slice(ws, ws + self.window)
+        known = torch.from_numpy(roll[:, s0:s1].astype(np.float32))[None] * 2 - 1
+        mask = torch.ones_like(known, dtype=torch.bool)
+        mask[:, :, (g0 - ws) * STEPS_PER_BEAT : (g1 - ws) * STEPS_PER_BEAT] = False
+        mask |= known > 0  # notes held across the span (started before it) stay
+        chords = torch.from_numpy(chord_roll(win.chord_pcs, win.chord_root))[None]
+        feats = control_features(*(torch.tensor(a, dtype=torch.float32)[None] for a in
+                                   (win.density, win.energy, win.register, win.minor, win.segment_start)))
+        seg = segment_ids_from_starts(torch.from_numpy(win.segment_start)[None])
+
+        def predict_x0(x_t, t):
+            logits = self.model.forward_with_cond_scale(x_t, t, chords, feats, seg, self.config.cond_scale)
+            return torch.tanh(logits / 2)  # = 2 * sigmoid(logits) - 1
+
+        x0 = self.scheduler.sample(predict_x0, tuple(known.shape), self.config.steps, gen, known, mask)
+        return ((x0[0] + 1) / 2).numpy()
+
+    def _decode(self, roll, vel, probs, ctrl: Controls, ws: int, g0: int, g1: int, continuing: bool) -> None:
+        """Write notes for beats [g0, g1) into roll/vel from window probabilities.
+
+        Notes that start before g0 are never changed, except when `continuing` a piece
+        sampled window by window, where a note sounding at g0 may go on into this window.
+        """
+        cfg = self.config
+        off = ws * STEPS_PER_BEAT
+        a, b = g0 * STEPS_PER_BEAT, g1 * STEPS_PER_BEAT
+        sustain_p = probs[[1, 3]]  # (2, W*4, 96)
+        if continuing and a > 0:
+            for track in (0, 1):
+                sounding = np.nonzero(roll[2 * track, a - 1] | roll[2 * track + 1, a - 1])[0]
+                for p in sounding:
+                    self._hold(roll[2 * track + 1], sustain_p[track], p, a, b, off, None)
+        onset_p = probs[[0, 2], a - off : b - off]  # (2, steps, 96)
+        chosen = onset_p > cfg.onset_threshold
+        if cfg.calibrate_density:
+            chosen = _calibrate(onset_p, chosen, ctrl.density, a, cfg.min_onset_prob)
+        chosen &= ~roll[[1, 3], a:b]  # never strike on top of a note already sounding
+        chosen[0] = _monophonic(chosen[0], onset_p[0])
+        chosen[0][roll[1, a:b].any(axis=1)] = False  # the melody is one voice
+        for track in (0, 1):
+            for s, p in sorted(zip(*np.nonzero(chosen[track]))):
+                step = a + s
+                roll[2 * track, step, p] = True
+                vel[track, step, p] = _velocity(ctrl.energy[step // STEPS_PER_BEAT], track)
+                stop_at = chosen[track].any(axis=1) if track == MELODY else chosen[track, :, p]
+                self._hold(roll[2 * track + 1], sustain_p[track], p, step + 1, b, off, stop_at, a)
+
+    def _hold(self, sustain: np.ndarray, sustain_p: np.ndarray, p: int, e: int, b: int, off: int,
+              stop_at: np.ndarray | None, a: int = 0) -> None:
+        """Extend a note at pitch p from step e while the model holds it, up to step b."""
+        while e < b and sustain_p[e - off, p] > self.config.sustain_threshold and not (
+                stop_at is not None and stop_at[e - a]):
+            sustain[e, p] = True
+            e += 1
+
+
+def _velocity(energy: float, track: int) -> int:
+    """Velocity from the energy control; the melody sits a little above the accompaniment."""
+    base = 40 + 80 * float(np.clip(energy, 0, 1))
+    return int(np.clip(base + (8 if track == MELODY else -4), 1, 127))
+
+
+def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, density: np.ndarray, a: int, floor: float) -> np.ndarray:
+    """Per bar, keep the most probable onsets so their count matches the requested density."""
+    out = chosen.copy()
+    steps = onset_p.shape[1]
+    for s0 in range(0, steps, STEPS_PER_BAR):
+        s1 = min(steps, s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR)
+        beat = (a + s0) // STEPS_PER_BEAT
+        want = int(round(density[beat] * (s1 - s0) / STEPS_PER_BAR))
+        p = onset_p[:, s0:s1]
+        order = np.argsort(p, axis=None)[::-1]
+        keep = np.zeros(p.size, bool)
+        n_keep = min(want, int((p.ravel() > floor).sum()))
+        keep[order[:n_keep]] = True
+        out[:, s0:s1] = keep.reshape(p.shape)
+    return out
+
+
+def _monophonic(onsets: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Keep at most one melody onset per step: the most probable."""
+    out = np.zeros_like(onsets)
+    steps = np.nonzero(onsets.any(axis=1))[0]
+    for s in steps:
+        cand = np.where(onsets[s], probs[s], -1)
+        out[s, int(cand.argmax())] = True
+    return out
+
+
+def _clear_span(roll: np.ndarray, start_beat: int, end_beat: int) -> None:
+    """Remove notes that start in the span; notes from before it keep their full length."""
+    a, b = start_beat * STEPS_PER_BEAT, end_beat * STEPS_PER_BEAT
+    held = np.zeros(roll[[1, 3], a:b].shape, bool)
+    for i, ch in enumerate((1, 3)):
+        run = roll[ch, a - 1] | roll[ch - 1, a - 1] if a > 0 else np.zeros(roll.shape[2], bool)
+        for s in range(a, b):
+            run = run & roll[ch, s] & ~roll[ch - 1, s]
+            held[i, s - a] = run
+    roll[:, a:b] = False
+    roll[1, a:b], roll[3, a:b] = held[0], held[1]
+
+
+def _pad_controls(c: Controls, pad: int) -> Controls:
+    """Extend controls by `pad` silent beats (for pieces shorter than a window)."""
+    if pad == 0:
+        return c
+    z = lambda a, v=0: np.concatenate([a, np.full((pad,) + a.shape[1:], v, a.dtype)])  # noqa: E731
+    return Controls(z(c.density), z(c.energy), z(c.register), z(c.minor, c.minor[-1]),
+                    z(c.segment_start), z(c.chord_pcs), z(c.chord_root, -1))

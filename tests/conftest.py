@@ -1,0 +1,23 @@
+"""Shared fixtures: an isolated cache folder and the POP909 location."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+POP909 = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "pop909"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Every test writes its caches into a per-session temporary folder, never the user's."""
+    monkeypatch.setenv("BGM_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture(scope="session")
+def pop909_root() -> Path:
+    root = Path(os.environ.get("BGM_POP909", POP909)).resolve()
+    if not (root / "001").is_dir():
+        pytest.skip("POP909 not available")
+    return root

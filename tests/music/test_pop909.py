@@ -1,0 +1,59 @@
+import shutil
+
+import numpy as np
+import pytest
+
+from bgm_studio.errors import BgmError
+from bgm_studio.music.notes import MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
+from bgm_studio.music.pop909 import TEST_IDS, TRAIN_IDS, load_song, load_split, read_beats
+
+
+def test_split_is_fixed():
+    assert TRAIN_IDS[0] == "001" and TRAIN_IDS[-1] == "818" and len(TRAIN_IDS) == 818
+    assert TEST_IDS[0] == "819" and TEST_IDS[-1] == "909" and len(TEST_IDS) == 91
+
+
+def test_song_on_its_beat_grid(pop909_root):
+    song = load_song(pop909_root / "001")
+    assert song.n_steps % STEPS_PER_BAR == 0
+    assert (song.notes[:, 4] == MELODY).sum() > 100
+    beats, pad = read_beats(pop909_root / "001" / "beat_midi.txt")
+    assert song.n_beats >= len(beats) + pad
+    assert len(song.chord_root) == song.n_beats == len(song.key_tonic)
+    # Quantised on the song's own beats, most onsets fall on the 8th grid.
+    assert np.mean(song.notes[:, 0] % 2 == 0) > 0.75
+    # Bar lines sit on annotated downbeats: beat `pad` (first downbeat) is a multiple of 4.
+    assert (pad + int(np.argmax(np.loadtxt(pop909_root / "001" / "beat_midi.txt")[:, 2] > 0.5))) % 4 == 0
+    assert song.key_tonic[song.n_beats // 2] == 6  # Gb major
+    assert 80 < song.tempo_bpm < 100
+
+
+def _copy_songs(src, dst, ids):
+    for sid in ids:
+        shutil.copytree(src / sid, dst / sid)
+
+
+def test_bad_song_is_reported_and_skipped(pop909_root, tmp_path):
+    _copy_songs(pop909_root, tmp_path, ["819", "820", "821"])
+    (tmp_path / "820" / "chord_midi.txt").unlink()
+    (tmp_path / "821" / "beat_midi.txt").write_text("0.5 1\n")
+    songs, problems = load_split("test", tmp_path)
+    assert [s.song_id for s in songs] == ["819"]
+    assert len(problems) == 2
+    assert "820/chord_midi.txt" in problems[0] and "missing" in problems[0]
+    assert "821/beat_midi.txt" in problems[1] and "malformed" in problems[1]
+
+
+def test_cache_gives_same_songs(pop909_root, tmp_path):
+    _copy_songs(pop909_root, tmp_path, ["819"])
+    first, _ = load_split("test", tmp_path)
+    again, _ = load_split("test", tmp_path)
+    assert np.array_equal(first[0].notes, again[0].notes)
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(BgmError, match="POP909 folder not found"):
+        load_split("test", tmp_path / "nowhere")
+    with pytest.raises(BgmError, match="no POP909 song folders"):
+        load_split("test", tmp_path)
+    assert STEPS_PER_BEAT == 4
