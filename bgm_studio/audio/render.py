@@ -1,0 +1,92 @@
+"""Offline rendering of a Score to a float32 stereo buffer: fast, faded, peak-normalised."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..errors import BgmError
+from ..music.notes import Score
+from ..progress import ProgressFn, no_progress
+from .events import PedalSpans
+from .synth import Performance, Synth, SynthConfig
+
+SAMPLE_RATES = (44100, 48000)
+SILENCE_PEAK = 1e-5  # -100 dBFS: FluidSynth's reverb idles around -150 dBFS; never amplify that
+CHUNK_S = 2.0  # progress and cancel are checked this often (in audio time)
+CancelFn = Callable[[], bool]
+
+
+def never() -> bool:
+    """A cancel callback that never cancels (library default); pass e.g. `threading.Event().is_set`."""
+    return False
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """Offline render settings."""
+
+    sample_rate: int = 44100  # 44100 or 48000
+    headroom_db: float = -1.0  # peak level after normalisation, dBFS (<= 0)
+    fade_s: float = 0.75  # fade-out over the last seconds of the audio
+    tail_s: float = 2.0  # release and reverb kept after the score's end when no duration is given
+
+
+def check_render_config(config: RenderConfig) -> None:
+    if config.sample_rate not in SAMPLE_RATES:
+        raise BgmError(f"sample rate {config.sample_rate} Hz is not supported; choose 44100 or 48000")
+    if config.headroom_db > 0:
+        raise BgmError(f"headroom {config.headroom_db} dBFS would clip; choose a value <= 0")
+
+
+def render(score: Score, synth: SynthConfig = SynthConfig(), config: RenderConfig = RenderConfig(),
+           start_s: float = 0.0, duration_s: float | None = None, pedal: PedalSpans = (),
+           progress: ProgressFn = no_progress, cancel: CancelFn = never) -> np.ndarray:
+    """Render the score from `start_s` for `duration_s` seconds (default: to its end plus the tail).
+
+    Returns float32 audio, shape=(frames, 2), frames = round(duration_s * sample_rate),
+    faded out at the end and normalised so its peak sits at the configured headroom.
+    """
+    check_render_config(config)
+    sr = config.sample_rate
+    s = Synth(synth, sr)
+    try:
+        performance = Performance(s, score, pedal)
+        if duration_s is None:
+            duration_s = max(0.0, performance.duration_s - start_s) + config.tail_s
+        audio = np.zeros((int(round(duration_s * sr)), 2), np.float32)
+        performance.seek(start_s)
+        chunk = int(CHUNK_S * sr)
+        for pos in range(0, len(audio), chunk):
+            if cancel():
+                raise BgmError("render cancelled")
+            progress(pos / sr, len(audio) / sr, "rendering music")
+            performance.render_into(audio[pos : pos + chunk])
+    finally:
+        s.close()
+    progress(len(audio) / sr, len(audio) / sr, "rendering music")
+    return normalise_peak(fade_out(audio, int(config.fade_s * sr)), config.headroom_db)
+
+
+def fade_out(audio: np.ndarray, frames: int) -> np.ndarray:
+    """Apply a raised-cosine fade over the last `frames` frames, in place; returns `audio`."""
+    frames = min(frames, len(audio))
+    if frames > 0:
+        ramp = 0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, frames, dtype=np.float32))
+        audio[-frames:] *= ramp[:, None]
+    return audio
+
+
+def normalise_peak(audio: np.ndarray, headroom_db: float = -1.0) -> np.ndarray:
+    """Scale so the sample peak is at `headroom_db` dBFS, in place; near-silence is left alone."""
+    peak = float(np.max(np.abs(audio), initial=0.0))
+    if peak > SILENCE_PEAK:
+        audio *= np.float32(10.0 ** (headroom_db / 20.0) / peak)
+    return audio
+
+
+def peak_dbfs(audio: np.ndarray) -> float:
+    """Sample peak in dBFS (-inf for silence)."""
+    peak = float(np.max(np.abs(audio), initial=0.0))
+    return 20.0 * np.log10(peak) if peak > 0 else float("-inf")

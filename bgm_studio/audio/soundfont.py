@@ -1,0 +1,54 @@
+"""Finding and checking the soundfont: a user's .sf2/.sf3, $BGM_SOUNDFONT, or the default GM soundfont."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import BgmError
+
+ENV_VAR = "BGM_SOUNDFONT"
+SOUNDFONT_DIRS = (Path("/usr/share/sounds/sf2"), Path("/usr/share/soundfonts"), Path("/usr/local/share/soundfonts"))
+DEFAULT_NAMES = ("FluidR3_GM.sf2", "TimGM6mb.sf2")  # quality first, the small one as fallback
+
+
+def default_soundfont() -> Path | None:
+    """The installed General MIDI soundfont to use when the user names none (None if there is none)."""
+    for name in DEFAULT_NAMES:
+        for folder in SOUNDFONT_DIRS:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+def soundfont_error(path: str | os.PathLike, problem: str) -> BgmError:
+    """A one-line error about a soundfont that also offers the default one."""
+    default = default_soundfont()
+    offer = f"use the default {default}" if default else "install fluid-soundfont-gm"
+    return BgmError(f"{path}: {problem}; choose another .sf2/.sf3 file or {offer}")
+
+
+def check_soundfont(path: str | os.PathLike) -> Path:
+    """Refuse a missing file or one whose header is not a SoundFont (RIFF 'sfbk'); sf3 shares the header."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise soundfont_error(path, "soundfont not found")
+    try:
+        with open(path, "rb") as f:
+            header = f.read(12)
+    except OSError as exc:
+        raise soundfont_error(path, f"soundfont not readable ({exc.strerror})") from exc
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+        raise soundfont_error(path, "not a SoundFont file")
+    return path
+
+
+def find_soundfont(path: str | os.PathLike | None = None) -> Path:
+    """The soundfont to load: the given path, else $BGM_SOUNDFONT, else the default GM soundfont."""
+    chosen = path or os.environ.get(ENV_VAR)
+    if chosen:
+        return check_soundfont(chosen)
+    default = default_soundfont()
+    if default is None:
+        folders = ", ".join(str(d) for d in SOUNDFONT_DIRS)
+        raise BgmError(f"no General MIDI soundfont in {folders}; install fluid-soundfont-gm or choose a .sf2 file")
+    return default

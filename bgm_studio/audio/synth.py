@@ -1,0 +1,166 @@
+"""The one FluidSynth wrapper, used by offline rendering and live playback alike.
+
+`Synth` holds a FluidSynth instance with a soundfont and a GM program per track and
+renders float32 stereo. `Performance` plays a score's events on a `Synth` from any
+time, rendering on demand. FluidSynth applies an event at the start of its next
+64-frame block, so `Performance` renders exactly up to the block boundary nearest
+each event's time and sends the event there: events are placed to within half a
+block (0.73 ms at 44.1 kHz), on the same frames however the audio is pulled and
+from wherever playback starts.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+from dataclasses import dataclass
+
+import fluidsynth
+import numpy as np
+
+from ..errors import BgmError
+from ..music.notes import Score
+from .events import NOTE_OFF, NOTE_ON, SUSTAIN_CC, Event, PedalSpans, score_events, score_duration_s
+from .soundfont import find_soundfont, soundfont_error
+
+BLOCK_FRAMES = 64  # FluidSynth's internal block (FLUID_BUFSIZE)
+N_CHANNELS = 2  # melody, accompaniment
+
+_write_float = fluidsynth.cfunc(
+    "fluid_synth_write_float", ctypes.c_int, ("synth", ctypes.c_void_p, 1), ("len", ctypes.c_int, 1),
+    ("lout", ctypes.c_void_p, 1), ("loff", ctypes.c_int, 1), ("lincr", ctypes.c_int, 1),
+    ("rout", ctypes.c_void_p, 1), ("roff", ctypes.c_int, 1), ("rincr", ctypes.c_int, 1),
+)
+_LOG_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+_set_log_function = fluidsynth.cfunc(
+    "fluid_set_log_function", ctypes.c_void_p, ("level", ctypes.c_int, 1), ("fun", _LOG_FUNC, 1),
+    ("data", ctypes.c_void_p, 1),
+)
+
+
+def silence_fluidsynth_log() -> None:
+    """Stop FluidSynth printing to stderr: every failure it reports reaches the user as a BgmError."""
+    for level in range(1, 5):  # error, warning, info, debug (panic stays)
+        _set_log_function(level, _LOG_FUNC(), None)
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """How the music sounds (the sample rate is chosen by the renderer or the audio device)."""
+
+    soundfont: str | None = None  # .sf2/.sf3 file; None = $BGM_SOUNDFONT or the default GM soundfont
+    programs: tuple[int, int] = (0, 0)  # GM programs (0-127) of melody (ch 0) and accompaniment (ch 1)
+    gain: float = 0.4  # FluidSynth master gain: the live level (offline renders are normalised)
+    reverb: bool = True  # FluidSynth's room reverb
+    cpu_cores: int = 2  # FluidSynth rendering threads
+
+
+def check_programs(programs: tuple[int, int]) -> None:
+    for program in programs:
+        if not 0 <= program <= 127:
+            raise BgmError(f"GM program {program} is out of range; choose 0-127 (0 is the piano)")
+
+
+class Synth:
+    """A FluidSynth instance with the config's soundfont and programs, rendering float32 stereo."""
+
+    def __init__(self, config: SynthConfig, sample_rate: int) -> None:
+        silence_fluidsynth_log()
+        check_programs(config.programs)
+        self._path = find_soundfont(config.soundfont)
+        self.sample_rate = sample_rate
+        self._fs = fluidsynth.Synth(
+            gain=config.gain, samplerate=sample_rate, channels=16,
+            **{"synth.reverb.active": int(config.reverb), "synth.chorus.active": 0,
+               "synth.cpu-cores": max(1, config.cpu_cores)},
+        )
+        try:
+            self._sfid = self._fs.sfload(str(self._path))
+            if self._sfid < 0:
+                raise soundfont_error(self._path, "could not be loaded (corrupt or not a SoundFont)")
+            self.set_programs(config.programs)
+        except BgmError:
+            self.close()
+            raise
+
+    def set_programs(self, programs: tuple[int, int]) -> None:
+        """Select the GM program (bank 0) of each track's channel."""
+        check_programs(programs)
+        for channel, program in enumerate(programs):
+            if self._fs.program_select(channel, self._sfid, 0, program) != 0:
+                raise soundfont_error(self._path, f"has no GM program {program}")
+
+    def send(self, event: Event) -> None:
+        if event.kind == NOTE_ON:
+            self._fs.noteon(event.channel, event.key, event.value)
+        elif event.kind == NOTE_OFF:
+            self._fs.noteoff(event.channel, event.key)
+        else:
+            self._fs.cc(event.channel, event.key, event.value)
+
+    def silence(self) -> None:
+        """Cut every sounding voice and lift the pedal (before a seek or a pause)."""
+        for channel in range(N_CHANNELS):
+            self._fs.cc(channel, SUSTAIN_CC, 0)
+            self._fs.all_sounds_off(channel)
+
+    def write(self, out: np.ndarray) -> None:
+        """Render len(out) frames into `out`, a C-contiguous float32 array of shape (frames, 2)."""
+        if not (out.dtype == np.float32 and out.ndim == 2 and out.shape[1] == 2 and out.flags.c_contiguous):
+            raise ValueError("out must be a C-contiguous float32 array of shape (frames, 2)")
+        ptr = out.ctypes.data
+        _write_float(self._fs.synth, len(out), ptr, 0, 2, ptr, 1, 2)
+
+    def close(self) -> None:
+        if self._fs is not None:
+            self._fs.delete()
+            self._fs = None
+
+
+class Performance:
+    """A score played on a Synth from a chosen time; `render_into` pulls the next frames.
+
+    position_s() is the score time of the next frame to be rendered, so it counts
+    exactly the audio handed out so far.
+    """
+
+    def __init__(self, synth: Synth, score: Score, pedal: PedalSpans = ()) -> None:
+        self.synth = synth
+        self.score = score
+        self.pedal = pedal
+        self.duration_s = score_duration_s(score)
+        self._frame = 0  # frames rendered by this synth so far; its blocks start at multiples of 64
+        self.seek(0.0)
+
+    def seek(self, time_s: float) -> None:
+        """Continue from `time_s`: silence what sounds and queue the events from there."""
+        self.synth.silence()
+        self._events = score_events(self.score, time_s, self.pedal)
+        self._next = 0
+        start = int(round(time_s * self.synth.sample_rate))
+        skip = (start - self._frame) % BLOCK_FRAMES
+        if skip:  # line the synth's blocks up with the score's frame grid, so events land on the same frames from any start
+            self.synth.write(np.zeros((skip, 2), np.float32))
+            self._frame += skip
+        self._origin_frame = self._frame - start  # synth frame of the score's frame 0, a multiple of 64
+
+    def position_s(self) -> float:
+        return (self._frame - self._origin_frame) / self.synth.sample_rate
+
+    def _event_frame(self, event: Event) -> int:
+        """Synth frame of the block boundary nearest the event's time."""
+        frame = int(round(event.time_s * self.synth.sample_rate / BLOCK_FRAMES)) * BLOCK_FRAMES
+        return self._origin_frame + frame
+
+    def render_into(self, out: np.ndarray) -> None:
+        """Fill `out` (frames, 2) float32 with the next frames, sending each event at its block."""
+        pos = 0
+        while pos < len(out):
+            while self._next < len(self._events) and self._event_frame(self._events[self._next]) <= self._frame:
+                self.synth.send(self._events[self._next])
+                self._next += 1
+            stop = len(out)
+            if self._next < len(self._events):
+                stop = min(stop, pos + self._event_frame(self._events[self._next]) - self._frame)
+            self.synth.write(out[pos:stop])
+            self._frame += stop - pos
+            pos = stop

@@ -1,0 +1,81 @@
+"""Offline render: length, level, fade, timing, spans, cancel."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bgm_studio.audio.render import RenderConfig, fade_out, normalise_peak, peak_dbfs, render
+from bgm_studio.audio.synth import SynthConfig
+from bgm_studio.errors import BgmError
+from bgm_studio.music.notes import ACCOMPANIMENT, MELODY, STEPS_PER_BAR, Note, Score
+from tests.media import rms
+
+SR = 44100
+
+
+def test_pop909_excerpt_renders_loud_enough_and_at_the_right_length(excerpt):
+    audio = render(excerpt)
+    expected_s = excerpt.n_steps * excerpt.seconds_per_step() + RenderConfig().tail_s
+    assert audio.dtype == np.float32 and audio.shape == (round(expected_s * SR), 2)
+    assert peak_dbfs(audio) == pytest.approx(-1.0, abs=0.01)
+    bar_s = STEPS_PER_BAR * excerpt.seconds_per_step()
+    for bar in range(4):  # every bar of the excerpt is audible
+        assert rms(audio, SR, bar * bar_s, (bar + 1) * bar_s) > 0.01
+
+
+def test_notes_are_heard_at_their_times(staccato):
+    audio = render(staccato, SynthConfig(reverb=False))
+    sps = staccato.seconds_per_step()
+    for note in staccato.notes:
+        t = note.start * sps
+        before, after = rms(audio, SR, t - 0.03, t - 0.002), rms(audio, SR, t + 0.002, t + 0.03)
+        assert after > 4 * before, f"no onset at {t:.3f} s"
+
+
+@pytest.mark.parametrize("duration_s", [1.0, 2.345678, 9.0])
+def test_duration_pads_or_trims_exactly_and_fades_out(staccato, duration_s):
+    config = RenderConfig(sample_rate=48000, fade_s=0.5)
+    audio = render(staccato, config=config, duration_s=duration_s)
+    assert len(audio) == round(duration_s * 48000)
+    assert np.abs(audio[-10:]).max() < 1e-3
+    assert np.abs(audio).max() <= 10 ** (-1 / 20) + 1e-6
+
+
+def test_headroom_is_settable_and_never_clips(excerpt):
+    audio = render(excerpt, SynthConfig(gain=5.0), RenderConfig(headroom_db=-6.0))
+    assert peak_dbfs(audio) == pytest.approx(-6.0, abs=0.01)
+
+
+def test_a_span_is_the_same_audio_as_that_part_of_the_whole():
+    score = Score([Note(8, 60, 2, 100, MELODY), Note(12, 64, 4, 90, ACCOMPANIMENT)], 24, 120.0)  # 1.0 s, 1.5 s
+    flat = RenderConfig(headroom_db=0.0, fade_s=0.0)
+    whole = render(score, SynthConfig(reverb=False), flat, duration_s=3.0)
+    span = render(score, SynthConfig(reverb=False), flat, start_s=0.9, duration_s=2.1)
+    np.testing.assert_allclose(span, whole[int(0.9 * SR) :], atol=1e-6)
+
+
+def test_an_empty_score_renders_silence():
+    audio = render(Score([], 16, 120.0), duration_s=1.0)
+    assert audio.shape == (SR, 2) and peak_dbfs(audio) < -120
+
+
+def test_progress_is_reported_and_cancel_stops(staccato):
+    calls = []
+    render(staccato, progress=lambda done, total, label: calls.append((done, total, label)))
+    assert calls[-1][0] == calls[-1][1] and calls[-1][2] == "rendering music"
+    with pytest.raises(BgmError, match="cancelled"):
+        render(staccato, cancel=lambda: True)
+
+
+def test_bad_settings_are_refused(staccato):
+    with pytest.raises(BgmError, match="22050"):
+        render(staccato, config=RenderConfig(sample_rate=22050))
+    with pytest.raises(BgmError, match="clip"):
+        render(staccato, config=RenderConfig(headroom_db=3.0))
+
+
+def test_fade_and_normalise_helpers():
+    audio = np.ones((100, 2), np.float32)
+    fade_out(audio, 10)
+    assert audio[89, 0] == 1.0 and audio[-1, 0] == 0.0 and np.all(np.diff(audio[90:, 0]) <= 0)
+    assert peak_dbfs(normalise_peak(audio, -3.0)) == pytest.approx(-3.0, abs=1e-4)

@@ -1,0 +1,60 @@
+"""Small media files made on the fly with the ffmpeg program, for the export tests.
+
+Import as `from tests.media import make_video` (run pytest from the repository root).
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pytest
+
+
+def ffmpeg(*args: str) -> None:
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("the ffmpeg program is not installed")
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+def make_video(path: Path, seconds: float = 2.0, fps: int = 25, tone_hz: float | None = 440.0) -> Path:
+    """H.264 test pattern (with B-frames) of `seconds`, with a mono AAC sine soundtrack unless tone_hz is None."""
+    args = ["-f", "lavfi", "-i", f"testsrc=size=160x120:rate={fps}:duration={seconds}"]
+    if tone_hz is not None:
+        args += ["-f", "lavfi", "-i", f"sine=frequency={tone_hz}:duration={seconds}", "-c:a", "aac", "-shortest"]
+    ffmpeg(*args, "-c:v", "libx264", "-bf", "2", "-g", "12", "-pix_fmt", "yuv420p", str(path))
+    return path
+
+
+def make_audio_only(path: Path, seconds: float = 1.0) -> Path:
+    """An AAC file with no video stream."""
+    ffmpeg("-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}", "-c:a", "aac", str(path))
+    return path
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def video_packets(path: Path) -> list[tuple[Fraction, Fraction, str]]:
+    """(pts, dts in seconds, sha256 of the bytes) of every packet of the first video stream, in file order."""
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        return [(p.pts * p.time_base, p.dts * p.time_base, hashlib.sha256(bytes(p)).hexdigest())
+                for p in c.demux(stream) if p.size]
+
+
+def first_sound(audio, sample_rate: int, after_s: float, threshold: float = 1e-3) -> float:
+    """Time (s) of the first sample at or after `after_s` whose level exceeds `threshold` (inf if none)."""
+    start = int(round(after_s * sample_rate))
+    loud = (abs(audio[start:]).max(axis=1) > threshold).nonzero()[0]
+    return (start + loud[0]) / sample_rate if len(loud) else float("inf")
+
+
+def rms(audio, sample_rate: int, start_s: float, end_s: float) -> float:
+    """Root-mean-square level of the audio between two times."""
+    seg = audio[int(start_s * sample_rate) : int(end_s * sample_rate)]
+    return float((seg.astype("float64") ** 2).mean() ** 0.5) if len(seg) else 0.0
