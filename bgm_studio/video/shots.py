@@ -120,15 +120,21 @@ def shots_from_transitions(transitions: list[Transition], duration_s: float) -> 
 
 
 def _hard_cuts(s: CutSignals, fps: float, config: AnalysisConfig) -> list[Transition]:
-    """Frames that differ from the previous one far more than their neighbours do, and are no flash."""
+    """Frames that differ from the previous one far more than their neighbours do, and are no flash.
+
+    Neighbours are compared per second of time, since skipped frames and variable
+    frame rates make the gaps between decoded frames uneven.
+    """
+    gaps = np.diff(s.t_s, prepend=s.t_s[0] - 1.0 / (fps or 25.0))
+    rate = s.step / np.maximum(gaps, 1e-3)
     cuts = []
     for i in np.flatnonzero(s.step >= config.cut_min):
         step = s.step[i]
         if i == 0 or step < s.step[max(0, i - 2) : i + 3].max():
             continue
         near = _window(s.t_s, s.t_s[i], 0.5)
-        others = np.concatenate([s.step[near.start : max(near.start, i - 1)], s.step[i + 2 : near.stop]])
-        if step < config.cut_ratio * (others.mean() if others.size else 0.0):
+        others = np.concatenate([rate[near.start : max(near.start, i - 1)], rate[i + 2 : near.stop]])
+        if step < config.cut_ratio * gaps[i] * (others.mean() if others.size else 0.0):
             continue
         flash = i + 1 < len(s.t_s) and s.step[i + 1] > 0.5 * step and s.skip[i + 1] < 0.5 * step
         if flash:

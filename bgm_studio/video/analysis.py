@@ -1,0 +1,136 @@
+"""analyze_video: one streaming pass from a video file to shots and features, with a cache."""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import BgmError
+from ..progress import ProgressFn, no_progress
+from . import cache
+from .config import AnalysisConfig
+from .decode import VideoInfo, VideoReader
+from .encoders import make_encoder
+from .features import FeatureSeries, FeatureTracker, Keyframes, ShotFeatures, finish_series, shot_features
+from .shots import CutSignalTracker, Shot, detect_transitions, shots_from_transitions
+
+
+@dataclass(frozen=True, eq=False)
+class VideoAnalysis:
+    """Everything later stages need from a video. Shots cover [0, duration_s) without gaps."""
+
+    info: VideoInfo
+    duration_s: float  # analysed length: the container's duration, or where decoding stopped
+    shots: tuple[Shot, ...]
+    shot_features: tuple[ShotFeatures, ...]  # one per shot, same order
+    series: FeatureSeries
+    encoder: str  # name of the semantic encoder that made the embeddings
+    warnings: tuple[str, ...]  # one line each, naming the file: damage, truncation
+
+    @property
+    def cut_times(self) -> list[float]:
+        """Times where a new shot starts, without 0."""
+        return [s.start_s for s in self.shots[1:]]
+
+    @staticmethod
+    def from_json(data: dict) -> "VideoAnalysis":
+        """Rebuild an analysis from `to_json`'s output."""
+        renamed = {"path": "video", "duration_s": "container_duration_s"}
+        info = VideoInfo(**{f.name: data[renamed.get(f.name, f.name)] for f in fields(VideoInfo)})
+        shot_rows = data["shots"]
+        shot_feats = tuple(ShotFeatures(**{**row, "embedding": np.array(row["embedding"], np.float32)}) for row in shot_rows)
+        series = FeatureSeries(**{k: np.array(v, dtype=np.float64) for k, v in data["series"].items()})
+        return VideoAnalysis(
+            info=info,
+            duration_s=data["duration_s"],
+            shots=tuple(Shot(r["index"], r["start_s"], r["end_s"]) for r in shot_rows),
+            shot_features=shot_feats,
+            series=series,
+            encoder=data["encoder"],
+            warnings=tuple(data["warnings"]),
+        )
+
+
+def to_json(analysis: VideoAnalysis) -> dict:
+    """Plain JSON data: {"video", "duration_s", "fps", "width", "height", ..., "shots": [...], "series": {...}}."""
+    info = asdict(analysis.info)
+    return {
+        "video": info.pop("path"),
+        "duration_s": analysis.duration_s,
+        "container_duration_s": info.pop("duration_s"),
+        **info,
+        "encoder": analysis.encoder,
+        "warnings": list(analysis.warnings),
+        "shots": [{**{f.name: getattr(s, f.name) for f in fields(ShotFeatures) if f.name != "embedding"},
+                   "embedding": [round(float(x), 6) for x in s.embedding]} for s in analysis.shot_features],
+        "series": {f.name: [round(float(x), 6) for x in getattr(analysis.series, f.name)]
+                   for f in fields(FeatureSeries)},
+    }
+
+
+def analyze_video(
+    path: str | os.PathLike,
+    config: AnalysisConfig = AnalysisConfig(),
+    progress: ProgressFn = no_progress,
+    use_cache: bool = True,
+) -> VideoAnalysis:
+    """Shots, per-shot features and feature series of a video, from the cache when it was analysed before.
+
+    Raises BgmError for files that are not a decodable video. Damaged or cut-off
+    files are analysed as far as they decode, with a line in `warnings`.
+    """
+    path = Path(path)
+    with VideoReader(path) as reader:
+        key = cache.cache_key(path, config) if use_cache else ""
+        cached = cache.load(key) if use_cache else None
+        if cached is not None:
+            return replace(VideoAnalysis.from_json(cached), info=replace(reader.info, path=str(path)))
+        analysis = _analyse(reader, config, progress)
+    if use_cache:
+        cache.store(key, to_json(analysis))
+    return analysis
+
+
+def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn) -> VideoAnalysis:
+    info = reader.info
+    encoder = make_encoder(config)
+    cuts, looks = CutSignalTracker(config), FeatureTracker(config, encoder)
+    times: list[float] = []
+    label = f"analysing {reader.path.name}"
+    for frame in reader.frames(config.frame_width, config.skip_nonref):
+        cuts.add(frame)
+        looks.add(frame)
+        times.append(frame.t_s)
+        if len(times) % 25 == 0:
+            progress(min(frame.t_s, info.duration_s or frame.t_s), info.duration_s or frame.t_s, label)
+    if len(times) < 2:
+        raise BgmError(f"{reader.path}: the video has a single frame; a moving picture of at least two frames is needed")
+    duration, warnings = _duration(reader, times)
+    progress(duration, duration, label)
+    transitions = detect_transitions(cuts.result(), info.fps, config)
+    shots = shots_from_transitions(transitions, duration)
+    kinds = ["start"] + [t.kind for t in transitions if 0.0 < t.t_s < duration]
+    raw, keyframes = looks.result()
+    series = finish_series(raw, shots, config)
+    return VideoAnalysis(info, duration, tuple(shots), tuple(shot_features(series, keyframes, shots, kinds)),
+                         series, encoder.name, tuple(warnings))
+
+
+def _duration(reader: VideoReader, times: list[float]) -> tuple[float, list[str]]:
+    """The container's duration when the decoded frames reach it, else where decoding stopped (with a warning)."""
+    info = reader.info
+    frame_s = 1.0 / info.fps if info.fps else float(np.median(np.diff(times)))
+    decoded = times[-1] + frame_s
+    warnings = []
+    if reader.damage:
+        first = reader.damage[0]
+        warnings.append(f"{reader.path}: {len(reader.damage)} damaged packet(s) skipped, "
+                        f"the first at {first.t_s:.1f} s ({first.reason})")
+    tolerance = max(0.5, 0.02 * info.duration_s)
+    if info.duration_s and decoded < info.duration_s - tolerance:
+        warnings.append(f"{reader.path}: decoding stopped at {decoded:.1f} s of {info.duration_s:.1f} s "
+                        "(file truncated or damaged); analysed the part that decodes")
+        return decoded, warnings
+    return (info.duration_s if info.duration_s and abs(info.duration_s - decoded) <= tolerance else decoded), warnings

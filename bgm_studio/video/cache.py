@@ -1,0 +1,65 @@
+"""On-disk cache of analyses, keyed by the video's content and the analysis settings.
+
+Entries are JSON files under $BGM_CACHE (or ~/.cache/bgm_studio)/video/. The
+content fingerprint reads only the file size and a few blocks, so it costs
+milliseconds even for hours of video; renaming or moving a file keeps its entry.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from ..atomic import atomic_path
+from ..errors import BgmError
+from .config import AnalysisConfig
+
+FORMAT = 1  # bump when the analysis or its JSON changes, so old entries are ignored
+_BLOCK = 1 << 16
+_BLOCKS = 16
+
+
+def cache_dir() -> Path:
+    """The folder of video analyses: $BGM_CACHE/video, else $XDG_CACHE_HOME or ~/.cache, /bgm_studio/video."""
+    root = os.environ.get("BGM_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bgm_studio"
+    return Path(root).expanduser() / "video"
+
+
+def fingerprint(path: str | os.PathLike) -> str:
+    """sha256 of the file size and 16 blocks of 64 KiB spread evenly over the file (the whole file if small)."""
+    digest = hashlib.sha256()
+    size = os.path.getsize(path)
+    digest.update(str(size).encode())
+    with open(path, "rb") as f:
+        if size <= _BLOCK * _BLOCKS:
+            digest.update(f.read())
+        else:
+            for k in range(_BLOCKS):
+                f.seek((size - _BLOCK) * k // (_BLOCKS - 1))
+                digest.update(f.read(_BLOCK))
+    return digest.hexdigest()
+
+
+def cache_key(path: str | os.PathLike, config: AnalysisConfig) -> str:
+    settings = json.dumps({"format": FORMAT, "config": config.key()}, sort_keys=True)
+    return hashlib.sha256((fingerprint(path) + settings).encode()).hexdigest()[:32]
+
+
+def load(key: str) -> dict | None:
+    """The stored JSON of an analysis, or None when missing or unreadable."""
+    try:
+        return json.loads((cache_dir() / f"{key}.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def store(key: str, data: dict) -> None:
+    """Write an entry atomically; a cache that cannot be written is skipped silently (it is only a cache)."""
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(folder / f"{key}.json") as tmp:
+            tmp.write_text(json.dumps(data, separators=(",", ":")))
+    except (OSError, BgmError):  # never fail an analysis over its cache
+        return

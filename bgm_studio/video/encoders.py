@@ -1,0 +1,101 @@
+"""Semantic encoders: one vector per frame saying what a picture looks like, for melody and atmosphere.
+
+The built-in descriptor needs nothing beyond OpenCV. The CLIP encoder uses
+open_clip with weights from a local file the user names; nothing is downloaded.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import cv2
+import numpy as np
+
+from ..errors import BgmError
+from .config import AnalysisConfig
+
+
+class SemanticEncoder(Protocol):
+    """Anything that turns frames into unit-length embedding vectors."""
+
+    name: str  # identifies the encoder and its version in caches and JSON
+    dim: int  # length of each embedding
+
+    def encode(self, frames: Sequence[np.ndarray]) -> np.ndarray:
+        """frames: RGB uint8 images (h, w, 3). Returns float32 array, shape=(len(frames), dim), rows of unit length."""
+        ...
+
+
+class DescriptorEncoder:
+    """A compact colour-and-texture descriptor: hue, saturation and value histograms,
+    gradient orientations, edge density at two scales and a 2x2 brightness layout."""
+
+    name = "descriptor-v1"
+    dim = 12 + 1 + 6 + 4 + 8 + 2 + 4
+
+    def encode(self, frames: Sequence[np.ndarray]) -> np.ndarray:
+        return np.stack([_descriptor(f) for f in frames]).astype(np.float32) if frames else np.zeros((0, self.dim), np.float32)
+
+
+def _descriptor(rgb: np.ndarray) -> np.ndarray:
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).reshape(-1, 3).astype(np.float32)
+    hue, sat, val = hsv[:, 0] / 180.0, hsv[:, 1] / 255.0, hsv[:, 2] / 255.0
+    chroma = sat * val
+    colour = np.concatenate([
+        np.bincount((hue * 12).astype(int) % 12, weights=chroma, minlength=12),
+        [np.sum(1.0 - chroma)],  # grey mass: pictures without colour still differ from each other
+    ])
+    tones = np.concatenate([np.histogram(val, 6, (0, 1))[0], np.histogram(sat, 4, (0, 1))[0]]).astype(np.float32)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    gx, gy = cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1)
+    magnitude, angle = np.hypot(gx, gy).ravel(), np.arctan2(gy, gx).ravel() % np.pi
+    orient = np.bincount((angle / np.pi * 8).astype(int) % 8, weights=magnitude, minlength=8)
+    coarse = cv2.resize(gray, (max(2, gray.shape[1] // 4), max(2, gray.shape[0] // 4)), interpolation=cv2.INTER_AREA)
+    edges = [float((magnitude > 0.25).mean()), float((np.abs(np.diff(coarse, axis=1)) > 0.08).mean())]
+    layout = cv2.resize(gray, (2, 2), interpolation=cv2.INTER_AREA).ravel()
+    parts = [colour, tones, orient, np.array(edges), layout]
+    vector = np.concatenate([p / (np.linalg.norm(p) + 1e-9) for p in parts])  # each part counts equally
+    return vector / np.linalg.norm(vector)
+
+
+class ClipEncoder:
+    """CLIP image embeddings through open_clip, from a local weights file only."""
+
+    def __init__(self, weights: str, model: str = "ViT-B-32") -> None:
+        path = Path(weights).expanduser() if weights else None
+        if path is None:
+            raise BgmError("the clip encoder needs a local weights file: set clip_weights (no weights are downloaded)")
+        if not path.is_file():
+            raise BgmError(f"{path}: clip weights file not found")
+        try:
+            import open_clip
+            import torch
+        except ImportError as exc:
+            raise BgmError("the clip encoder needs the open_clip package (pip install open_clip_torch)") from exc
+        try:
+            self._model = open_clip.create_model(model, pretrained=str(path)).eval()
+        except Exception as exc:  # open_clip raises many kinds for a wrong file or architecture
+            raise BgmError(f"{path}: could not load as {model} CLIP weights ({exc})") from exc
+        self._torch = torch
+        self._size = int(self._model.visual.image_size[0] if isinstance(self._model.visual.image_size, tuple)
+                         else self._model.visual.image_size)
+        self.name = f"clip-{model}-{path.name}"
+        self.dim = int(self._model.visual.output_dim)
+
+    def encode(self, frames: Sequence[np.ndarray]) -> np.ndarray:
+        mean, std = np.array([0.4815, 0.4578, 0.4082]), np.array([0.2686, 0.2613, 0.2758])  # CLIP's normalisation
+        batch = np.stack([(cv2.resize(f, (self._size, self._size), interpolation=cv2.INTER_CUBIC) / 255.0 - mean) / std
+                          for f in frames]).transpose(0, 3, 1, 2)  # (N, 3, S, S)
+        with self._torch.no_grad():
+            out = self._model.encode_image(self._torch.from_numpy(batch.astype(np.float32)))
+        out = out.numpy()
+        return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+
+def make_encoder(config: AnalysisConfig) -> SemanticEncoder:
+    """The encoder named in the config."""
+    if config.encoder == "descriptor":
+        return DescriptorEncoder()
+    if config.encoder == "clip":
+        return ClipEncoder(config.clip_weights, config.clip_model)
+    raise BgmError(f"unknown semantic encoder '{config.encoder}' (choose descriptor or clip)")
