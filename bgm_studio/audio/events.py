@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
+
 from ..music.notes import ACCOMPANIMENT, Score
 
 NOTE_OFF, PEDAL, NOTE_ON = 0, 1, 2  # also the order of events that fall at one time
@@ -30,16 +32,19 @@ class Event:
 
 
 def score_events(score: Score, start_s: float = 0.0, pedal: PedalSpans = ()) -> list[Event]:
-    """All events at or after `start_s`, sorted; notes and pedal held at `start_s` begin there."""
-    sps = score.seconds_per_step()
+    """All events at or after `start_s`, sorted; notes and pedal held at `start_s` begin there.
+
+    Times follow the score's tempo map, tempo changes included.
+    """
     events = []
-    for n in score.notes:
-        on, off = n.start * sps, n.end * sps
+    ons = score.seconds_at(np.array([n.start for n in score.notes], np.float64))
+    offs = score.seconds_at(np.array([n.end for n in score.notes], np.float64))
+    for n, on, off in zip(score.notes, ons, offs):
         if off > start_s:
-            events.append(Event(max(on, start_s), NOTE_ON, n.track, n.pitch, n.velocity))
-            events.append(Event(off, NOTE_OFF, n.track, n.pitch, 0))
+            events.append(Event(max(float(on), start_s), NOTE_ON, n.track, n.pitch, n.velocity))
+            events.append(Event(float(off), NOTE_OFF, n.track, n.pitch, 0))
     for down, up in pedal:
-        down_s, up_s = down * sps, up * sps
+        down_s, up_s = score.seconds_at(down), score.seconds_at(up)
         if up_s > start_s:
             events.append(Event(max(down_s, start_s), PEDAL, PEDAL_CHANNEL, SUSTAIN_CC, 127))
             events.append(Event(up_s, PEDAL, PEDAL_CHANNEL, SUSTAIN_CC, 0))
@@ -50,4 +55,4 @@ def score_events(score: Score, start_s: float = 0.0, pedal: PedalSpans = ()) -> 
 def score_duration_s(score: Score) -> float:
     """Length of the score in seconds: its grid length or its last note-off, whichever is later."""
     last = max((n.end for n in score.notes), default=0)
-    return max(score.n_steps, last) * score.seconds_per_step()
+    return score.seconds_at(max(score.n_steps, last))

@@ -30,3 +30,9 @@ def test_pedal_spans_become_cc64_on_the_accompaniment_channel():
 def test_duration_covers_the_grid_and_the_last_note():
     assert score_duration_s(Score([Note(0, 60, 40)], 32, 120.0)) == 5.0
     assert score_duration_s(Score([], 32, 120.0)) == 4.0
+
+
+def test_times_follow_tempo_changes():
+    score = Score([Note(0, 60, 4), Note(8, 62, 4)], 16, 120.0, tempo_changes=[(4, 60.0)])
+    assert [e.time_s for e in score_events(score)] == [0.0, 0.5, 1.5, 2.5]
+    assert score_duration_s(score) == 3.5
