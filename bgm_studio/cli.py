@@ -74,6 +74,25 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from .atomic import atomic_path
+    from .progress import ConsoleProgress
+    from .video.analysis import analyze_video, shot_table, to_json
+
+    bar = ConsoleProgress()
+    try:
+        analysis = analyze_video(args.video, progress=bar, use_cache=not args.no_cache)
+    finally:
+        bar.close()
+    for line in analysis.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    print(shot_table(analysis))
+    if args.json:
+        with atomic_path(args.json, inputs=(args.video,)) as tmp:
+            tmp.write_text(json.dumps(to_json(analysis)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bgm-studio", description="Score a video with generated piano music.")
     sub = parser.add_subparsers(dest="command")
@@ -96,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--resume", help="state.pt of an earlier run to continue from")
     tr.add_argument("--pop909", help="POP909 folder (default: ../shared/data/pop909 or $BGM_POP909)")
     tr.set_defaults(handler=_cmd_train)
+
+    an = sub.add_parser("analyze", help="shots and features of a video (table; --json for everything)")
+    an.add_argument("video", help="video file")
+    an.add_argument("--json", help="write shots and feature series as JSON to this file")
+    an.add_argument("--no-cache", action="store_true", help="analyse again even if the video was analysed before")
+    an.set_defaults(handler=_cmd_analyze)
     return parser
 
 

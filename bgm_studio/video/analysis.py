@@ -108,7 +108,7 @@ def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn) 
     if len(times) < 2:
         raise BgmError(f"{reader.path}: the video has a single frame; a moving picture of at least two frames is needed")
     duration, warnings = _duration(reader, times)
-    progress(duration, duration, label)
+    progress(info.duration_s or duration, info.duration_s or duration, label)
     transitions = detect_transitions(cuts.result(), info.fps, config)
     shots = shots_from_transitions(transitions, duration)
     kinds = ["start"] + [t.kind for t in transitions if 0.0 < t.t_s < duration]
@@ -134,3 +134,18 @@ def _duration(reader: VideoReader, times: list[float]) -> tuple[float, list[str]
                         "(file truncated or damaged); analysed the part that decodes")
         return decoded, warnings
     return (info.duration_s if info.duration_s and abs(info.duration_s - decoded) <= tolerance else decoded), warnings
+
+
+def shot_table(analysis: VideoAnalysis) -> str:
+    """The shots and their main features as a text table, one shot per line."""
+    head = f"{'shot':>4} {'start':>7} {'end':>7} {'begins':>8} {'motion':>6} {'bright':>6} {'contr':>5} " \
+           f"{'sat':>5} {'colour':>6} {'warmth':>6} {'cuts/min':>8}"
+    rows = [head] + [
+        f"{s.index:>4} {s.start_s:>7.2f} {s.end_s:>7.2f} {s.transition:>8} {s.motion:>6.3f} {s.brightness:>6.2f} "
+        f"{s.contrast:>5.2f} {s.saturation:>5.2f} {s.colourfulness:>6.1f} {s.warmth:>+6.2f} {s.cut_density:>8.1f}"
+        for s in analysis.shot_features
+    ]
+    info = analysis.info
+    rows.append(f"{len(analysis.shots)} shots in {analysis.duration_s:.2f} s of {info.width}x{info.height} "
+                f"at {info.fps:.3g} fps{'' if info.has_audio else ', no audio'}")
+    return "\n".join(rows)
