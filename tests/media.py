@@ -39,11 +39,14 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def video_packets(path: Path) -> list[tuple[Fraction, Fraction, str]]:
-    """(pts, dts in seconds, sha256 of the bytes) of every packet of the first video stream, in file order."""
+def video_packets(path: Path) -> list[tuple[Fraction | None, Fraction | None, str]]:
+    """(pts, dts in seconds or None, sha256 of the bytes) of every packet of the first video stream, in file order."""
+    def seconds(ts, time_base):
+        return None if ts is None else ts * time_base
+
     with av.open(str(path)) as c:
         stream = c.streams.video[0]
-        return [(p.pts * p.time_base, p.dts * p.time_base, hashlib.sha256(bytes(p)).hexdigest())
+        return [(seconds(p.pts, p.time_base), seconds(p.dts, p.time_base), hashlib.sha256(bytes(p)).hexdigest())
                 for p in c.demux(stream) if p.size]
 
 

@@ -1,0 +1,115 @@
+"""MP4 export: the input's video stream copied packet for packet, the music encoded as AAC.
+
+The original soundtrack is dropped, or mixed under the music at a chosen gain. The
+music is rendered to the video stream's exact length, so the file lasts as long as
+the video. Muxing goes through PyAV (FFmpeg); the input file is only ever read.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import av
+import numpy as np
+
+from ..atomic import atomic_path, check_writable_target
+from ..audio.render import CancelFn, RenderConfig, never, normalise_peak, render
+from ..audio.synth import SynthConfig
+from ..errors import BgmError
+from ..music.notes import Score
+from ..progress import ProgressFn, no_progress
+from .probe import open_video, probe_video
+
+AAC_BIT_RATE = 192_000
+AAC_FRAME = 1024  # samples per AAC frame
+CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+
+
+def container_format(path: str | os.PathLike) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in CONTAINER_FORMATS:
+        raise BgmError(f"{path}: unknown video type {suffix or '(none)'}; name it .mp4, .mov or .mkv")
+    return CONTAINER_FORMATS[suffix]
+
+
+def export_mp4(score: Score, video: str | os.PathLike, path: str | os.PathLike,
+               original_gain_db: float | None = None, synth: SynthConfig = SynthConfig(),
+               config: RenderConfig = RenderConfig(), progress: ProgressFn = no_progress,
+               cancel: CancelFn = never) -> None:
+    """Write `video` with the score as its soundtrack to `path`, atomically.
+
+    original_gain_db: None drops the original soundtrack; a gain (e.g. -12.0) mixes
+    it under the music, after which the mix is normalised to the headroom again.
+    """
+    fmt = container_format(path)
+    check_writable_target(path, inputs=(video,))  # fail before the render, not after it
+    info = probe_video(video)
+    music = render(score, synth, config, duration_s=info.duration_s, progress=progress, cancel=cancel)
+    if original_gain_db is not None and info.has_audio:
+        original = read_soundtrack(video, config.sample_rate, len(music))
+        music = normalise_peak(music + np.float32(10 ** (original_gain_db / 20)) * original, config.headroom_db)
+    with atomic_path(path, inputs=(video,)) as tmp:
+        try:
+            _mux(video, tmp, fmt, music, config.sample_rate, info.duration_s, progress, cancel)
+        except av.FFmpegError as exc:
+            if isinstance(exc, OSError):
+                raise  # a write error: atomic_path reports it
+            raise BgmError(f"{path}: could not write the video ({exc.strerror or exc})") from exc
+
+
+def read_soundtrack(video: str | os.PathLike, sample_rate: int, frames: int) -> np.ndarray:
+    """The first audio stream as float32 stereo at `sample_rate`, padded or cut to `frames`, shape=(frames, 2)."""
+    resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
+    chunks = []
+    try:
+        with open_video(video) as container:
+            for frame in container.decode(container.streams.audio[0]):
+                chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(frame)]
+            chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(None)]
+    except av.FFmpegError as exc:
+        raise BgmError(f"{video}: could not decode the original soundtrack ({exc.strerror or exc})") from exc
+    audio = np.concatenate(chunks)[:frames] if chunks else np.zeros((0, 2), np.float32)
+    return np.pad(audio, ((0, frames - len(audio)), (0, 0)))
+
+
+def _mux(video, out_path: Path, fmt: str, music: np.ndarray, sample_rate: int, duration_s: float,
+         progress: ProgressFn, cancel: CancelFn) -> None:
+    """Copy the video packets and interleave the AAC-encoded music with them by time."""
+    options = {"movflags": "+faststart"} if fmt in ("mp4", "mov") else {}
+    with open_video(video) as source, av.open(str(out_path), "w", format=fmt, options=options) as output:
+        source_video = source.streams.video[0]
+        video_out = output.add_stream_from_template(source_video)
+        audio_out = output.add_stream("aac", rate=sample_rate, layout="stereo")
+        audio_out.bit_rate = AAC_BIT_RATE
+        audio_packets = _encode(audio_out, music, sample_rate, progress, cancel)
+        next_audio = 0
+        for packet in source.demux(source_video):
+            if packet.dts is None:  # the demuxer's empty flush packet
+                continue
+            if cancel():
+                raise BgmError(f"{out_path.name}: export cancelled")
+            t = float(packet.dts * packet.time_base)
+            while next_audio < len(audio_packets) and audio_packets[next_audio].pts / sample_rate <= t:
+                output.mux(audio_packets[next_audio])
+                next_audio += 1
+            packet.stream = video_out
+            output.mux(packet)
+            progress(t, duration_s, "writing video")
+        output.mux(audio_packets[next_audio:])
+    progress(duration_s, duration_s, "writing video")
+
+
+def _encode(stream, music: np.ndarray, sample_rate: int, progress: ProgressFn, cancel: CancelFn) -> list[av.Packet]:
+    """AAC packets of the music (float32 stereo, shape=(frames, 2)), timed in samples."""
+    packets = []
+    for pos in range(0, len(music), AAC_FRAME):
+        if pos % (AAC_FRAME * 256) == 0:
+            if cancel():
+                raise BgmError("export cancelled")
+            progress(pos, len(music), "encoding audio")
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(music[pos : pos + AAC_FRAME].T), format="fltp",
+                                           layout="stereo")
+        frame.sample_rate = sample_rate
+        frame.pts = pos
+        packets += stream.encode(frame)
+    return packets + stream.encode(None)

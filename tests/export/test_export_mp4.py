@@ -1,0 +1,143 @@
+"""MP4 export: video packets copied bit for bit, AAC music of the video's length, safe failures."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from bgm_studio.errors import BgmError
+from bgm_studio.export.mp4 import export_mp4, read_soundtrack
+from bgm_studio.export.probe import probe_video
+from tests.media import file_hash, make_audio_only, make_video, video_packets
+
+FRAME_S = 1 / 25
+TONE_HZ = 1234.0  # the original soundtrack: clear of the test score's harmonics
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory) -> Path:
+    return make_video(tmp_path_factory.mktemp("src") / "clip.mp4", seconds=3.2, tone_hz=TONE_HZ)
+
+
+def streams(path: Path) -> tuple[list[str], float, float, int]:
+    """Codec names, video and audio stream durations (s) and the audio sample rate."""
+    with av.open(str(path)) as c:
+        v, a = c.streams.video[0], c.streams.audio[0]
+        return ([s.codec_context.name for s in c.streams], float(v.duration * v.time_base),
+                float(a.duration * a.time_base), a.sample_rate)
+
+
+def decoded_audio(path: Path, sample_rate: int) -> np.ndarray:
+    return read_soundtrack(path, sample_rate, int(10 * sample_rate))
+
+
+def level_at(audio: np.ndarray, sample_rate: int, hz: float) -> float:
+    """Relative spectral magnitude at `hz` (0..1) of the left channel."""
+    spectrum = np.abs(np.fft.rfft(audio[:, 0]))
+    freqs = np.fft.rfftfreq(len(audio), 1 / sample_rate)
+    return float(spectrum[np.abs(freqs - hz) < 3].max() / spectrum.max())
+
+
+def test_video_copied_bit_for_bit_with_aac_music_of_the_same_length(score, video, tmp_path):
+    before = file_hash(video)
+    out = tmp_path / "scored.mp4"
+    export_mp4(score, video, out)
+    assert file_hash(video) == before
+    assert video_packets(out) == video_packets(video)
+    codecs, video_s, audio_s, rate = streams(out)
+    assert codecs == ["h264", "aac"]
+    assert video_s == pytest.approx(probe_video(video).duration_s, abs=1e-9)
+    assert audio_s == pytest.approx(video_s, abs=FRAME_S)
+    with av.open(str(out)) as c:
+        assert float(c.duration / av.time_base) == pytest.approx(video_s, abs=FRAME_S)
+    music = decoded_audio(out, rate)
+    assert np.abs(music).max() > 0.3  # the music is there, at about -1 dBFS
+    assert level_at(music[: int(video_s * rate)], rate, TONE_HZ) < 0.05  # the original tone is gone
+
+
+def test_original_soundtrack_mixed_under_the_music(score, video, tmp_path):
+    out = tmp_path / "mixed.mp4"
+    export_mp4(score, video, out, original_gain_db=-6.0)
+    _, video_s, _, rate = streams(out)
+    mixed = decoded_audio(out, rate)[: int(video_s * rate)]
+    assert level_at(mixed, rate, TONE_HZ) > 0.2
+    assert np.abs(mixed).max() <= 1.0
+
+
+def test_matroska_output_copies_the_same_packets(score, video, tmp_path):
+    out = tmp_path / "scored.mkv"
+    export_mp4(score, video, out)
+    assert [h for _, _, h in video_packets(out)] == [h for _, _, h in video_packets(video)]
+
+
+@pytest.mark.parametrize("case, match", [
+    ("same", "same as the input"),
+    ("no_video", "has no video stream"),
+    ("not_media", "not a readable video file"),
+    ("missing_input", "no such video file"),
+    ("missing_folder", "does not exist"),
+    ("bad_suffix", "name it .mp4"),
+])
+def test_bad_inputs_are_one_line_errors_and_leave_nothing(score, video, tmp_path, case, match):
+    src, out = video, tmp_path / "out.mp4"
+    if case == "same":
+        src = tmp_path / "clip.mp4"
+        src.write_bytes(video.read_bytes())
+        out = src
+    elif case == "no_video":
+        src = make_audio_only(tmp_path / "sound.m4a")
+    elif case == "not_media":
+        src = tmp_path / "notes.mp4"
+        src.write_text("hello")
+    elif case == "missing_input":
+        src = tmp_path / "gone.mp4"
+    elif case == "missing_folder":
+        out = tmp_path / "gone" / "out.mp4"
+    elif case == "bad_suffix":
+        out = tmp_path / "out.avi"
+    inputs_before = {p.name: file_hash(p) for p in tmp_path.iterdir()}
+    with pytest.raises(BgmError, match=match) as info:
+        export_mp4(score, src, out)
+    assert "\n" not in str(info.value)
+    assert {p.name: file_hash(p) for p in tmp_path.iterdir()} == inputs_before
+
+
+def test_cancel_midway_leaves_no_file(score, video, tmp_path):
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 20  # after the render, during the mux
+
+    with pytest.raises(BgmError, match="cancelled"):
+        export_mp4(score, video, tmp_path / "out.mp4", cancel=cancel)
+    assert not any(tmp_path.iterdir())
+
+
+def test_disk_filling_up_during_the_mux_leaves_nothing(video, tmp_path):
+    """A file-size limit makes FFmpeg's writes fail part-way, as a full disk would."""
+    out = tmp_path / "out.mp4"
+    script = textwrap.dedent(f"""
+        import resource, signal, sys
+        from bgm_studio.errors import BgmError
+        from bgm_studio.export.mp4 import export_mp4
+        from bgm_studio.music.notes import Note, Score
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, resource.RLIM_INFINITY))
+        try:
+            export_mp4(Score([Note(0, 60, 16, 90, 0)], 32), {str(video)!r}, {str(out)!r})
+        except BgmError as exc:
+            print(f"error: {{exc}}")
+            sys.exit(2)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 2, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 and "could not write" in lines[0] and str(out) in lines[0]
+    assert not any(tmp_path.iterdir())
