@@ -39,9 +39,16 @@ def atomic_path(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] =
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; a finished file gets the usual mode
         os.replace(tmp_path, target)
     except OSError as exc:
         raise BgmError(f"{target}: could not write ({exc.strerror or exc})") from exc
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

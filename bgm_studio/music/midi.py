@@ -114,8 +114,9 @@ def read_midi(path: str | os.PathLike) -> Score:
     notes.sort()
     n_steps = max((n.end for n in notes), default=0)
     tempo = 60e6 / raw.tempo_changes[0][1]
+    changes = [(int(round(t / tpb * STEPS_PER_BEAT)), 60e6 / us) for t, us in raw.tempo_changes[1:]]
     segs = sorted({int(round(t / tpb * STEPS_PER_BEAT)) for t, _ in raw.markers} - {0})
-    return Score(notes, n_steps, tempo, segs)
+    return Score(notes, n_steps, tempo, segs, changes)
 
 
 def score_to_midifile(score: Score, programs: tuple[int, int] = (0, 0)) -> mido.MidiFile:
@@ -124,9 +125,11 @@ def score_to_midifile(score: Score, programs: tuple[int, int] = (0, 0)) -> mido.
     mid = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
     conductor = [
         (0, mido.MetaMessage("track_name", name="BGM Studio")),
-        (0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(score.tempo_bpm))),
         (0, mido.MetaMessage("time_signature", numerator=4, denominator=4)),
     ]
+    starts, bpms = score.tempo_map()
+    for step, bpm in zip(starts, bpms):
+        conductor.append((int(step) * tps, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))))
     for i, step in enumerate(score.segment_starts, start=1):
         conductor.append((step * tps, mido.MetaMessage("marker", text=f"Shot {i}")))
     end_tick = score.n_steps * tps

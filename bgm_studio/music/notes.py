@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 STEPS_PER_BEAT = 4  # 16th-note grid
 BEATS_PER_BAR = 4  # 4/4 only
 STEPS_PER_BAR = STEPS_PER_BEAT * BEATS_PER_BAR
@@ -34,14 +36,17 @@ class Note:
 class Score:
     """A piece on the grid: notes plus tempo and segment (shot) boundaries.
 
-    segment_starts holds the start step of every segment after the first
-    (the cut positions); they are written to MIDI as markers.
+    segment_starts holds the start step of every segment after the first (the cut
+    positions); they are written to MIDI as markers. tempo_changes lists (step, bpm)
+    where the tempo changes after the start (a video score gives each shot a whole
+    number of beats, so its tempo may move a little at a cut); tempo_bpm holds from step 0.
     """
 
     notes: list[Note]
     n_steps: int
     tempo_bpm: float = 120.0
     segment_starts: list[int] = field(default_factory=list)
+    tempo_changes: list[tuple[int, float]] = field(default_factory=list)
 
     @property
     def n_bars(self) -> int:
@@ -51,4 +56,23 @@ class Score:
         return [n for n in self.notes if n.track == track]
 
     def seconds_per_step(self) -> float:
+        """Length of a 16th step at the opening tempo."""
         return 60.0 / self.tempo_bpm / STEPS_PER_BEAT
+
+    def tempo_map(self) -> tuple[np.ndarray, np.ndarray]:
+        """(change steps, bpm) including step 0, sorted."""
+        changes = sorted({0: self.tempo_bpm, **dict(self.tempo_changes)}.items())
+        return np.array([c[0] for c in changes], np.float64), np.array([c[1] for c in changes], np.float64)
+
+    def seconds_at(self, step):
+        """Time in seconds of a (fractional) step or array of steps, through the tempo map."""
+        starts, bpm = self.tempo_map()
+        sec_per_step = 60.0 / bpm / STEPS_PER_BEAT
+        start_sec = np.concatenate([[0.0], np.cumsum(np.diff(starts) * sec_per_step[:-1])])
+        s = np.asarray(step, dtype=np.float64)
+        i = np.clip(np.searchsorted(starts, s, side="right") - 1, 0, len(starts) - 1)
+        out = start_sec[i] + (s - starts[i]) * sec_per_step[i]
+        return float(out) if out.ndim == 0 else out
+
+    def duration_s(self) -> float:
+        return self.seconds_at(self.n_steps)

@@ -53,3 +53,17 @@ def test_write_refuses_missing_folder_and_leaves_nothing(tmp_path):
         write_midi(_score(), tmp_path / "nope" / "a.mid")
     write_midi(_score(), tmp_path / "ok.mid")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.mid"]
+
+
+def test_tempo_changes_round_trip_and_timing(tmp_path):
+    score = _score()
+    score.tempo_changes = [(16, 120.0)]
+    path = tmp_path / "t.mid"
+    write_midi(score, path)
+    back = read_midi(path)
+    assert back.tempo_changes == [(16, pytest.approx(120.0, abs=1e-3))]
+    # 16 steps at 96 BPM then 16 at 120 BPM.
+    assert back.seconds_at(16) == pytest.approx(16 * 60 / 96 / 4)
+    assert back.duration_s() == pytest.approx(16 * 60 / 96 / 4 + 16 * 60 / 120 / 4)
+    pm = pretty_midi.PrettyMIDI(str(path))
+    assert pm.instruments[1].notes[-1].start == pytest.approx(back.seconds_at(16), abs=1e-3)

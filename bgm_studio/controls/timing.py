@@ -1,0 +1,117 @@
+"""Musical timing for a video: a tempo from its pace and a whole number of beats per shot.
+
+Every cut should fall on a beat. The piece has one tempo, chosen in [min_bpm, max_bpm]
+near the tempo the picture's pace suggests; each shot then gets a whole number of
+beats and its own tempo, within max_stretch of the piece tempo, so that its beats fill
+it exactly. A cut that opens a long shot is moved onto a bar line when that costs
+little stretch. Where a shot is too short to stretch, the cut lands off the beat, and
+that drift is reported.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import BgmError
+from ..music.notes import BEATS_PER_BAR
+
+
+@dataclass(frozen=True)
+class TimingConfig:
+    min_bpm: float = 70.0  # slowest piece tempo
+    max_bpm: float = 140.0  # fastest piece tempo
+    bpm_step: float = 0.5  # tempo search resolution
+    max_stretch: float = 0.08  # a shot's tempo may differ this much (relative) from the piece tempo
+    long_shot_s: float = 4.0  # a cut opening a shot this long prefers a bar line
+    pace_weight: float = 0.3  # cost of leaving the pace tempo, per 100% difference, in beats
+    bar_weight: float = 0.05  # cost of a long shot starting off a bar line, in beats
+
+
+@dataclass
+class BeatPlan:
+    """Where the beats fall: one tempo for the piece, whole beats and a tempo per shot."""
+
+    tempo_bpm: float
+    shot_beats: list[int]
+    shot_tempi: list[float]
+    drift_ms: list[float]  # |cut time - time of its beat| for every cut after the first shot
+
+    @property
+    def shot_start_beats(self) -> list[int]:
+        return [0] + np.cumsum(self.shot_beats)[:-1].tolist()
+
+    @property
+    def n_beats(self) -> int:
+        return int(sum(self.shot_beats))
+
+    def beat_times(self) -> np.ndarray:
+        """Time in seconds of every beat (and of the end), shape (n_beats + 1,)."""
+        lengths = np.repeat([60.0 / t for t in self.shot_tempi], self.shot_beats)
+        return np.concatenate([[0.0], np.cumsum(lengths)])
+
+
+def pace_tempo(pace: float, cfg: TimingConfig = TimingConfig()) -> float:
+    """Map a pace in [0, 1] (calm .. busy) to a tempo between 75 and 130 BPM."""
+    lo, hi = max(cfg.min_bpm, 75.0), min(cfg.max_bpm, 130.0)
+    return lo + float(np.clip(pace, 0, 1)) * (hi - lo)
+
+
+def _fit_shots(durations: np.ndarray, cuts: np.ndarray, bpm: float, cfg: TimingConfig):
+    """Greedy beats per shot at one tempo: (cost, beats, tempi, drift_s)."""
+    period = 60.0 / bpm
+    beats, tempi, drift = [], [], []
+    music_t, cost, total_beats = 0.0, 0.0, 0
+    for k, d in enumerate(durations):
+        end = cuts[k] if k < len(cuts) else music_t + d
+        want = max(end - music_t, 1e-3)
+        next_long = k + 1 < len(durations) and durations[k + 1] >= cfg.long_shot_s
+        best = None
+        for n in range(max(1, int(want / period) - 1), int(want / period) + 3):
+            local = n * 60.0 / want
+            rel = local / bpm - 1
+            clamped = bpm * (1 + np.clip(rel, -cfg.max_stretch, cfg.max_stretch))
+            miss = abs(music_t + n * 60.0 / clamped - end)
+            c = miss / period + abs(rel) + (cfg.bar_weight if next_long and (total_beats + n) % BEATS_PER_BAR else 0)
+            if best is None or c < best[0]:
+                best = (c, n, clamped, miss)
+        c, n, local, miss = best
+        beats.append(n)
+        tempi.append(float(local))
+        music_t += n * 60.0 / local
+        total_beats += n
+        cost += c
+        if k < len(cuts):
+            drift.append(miss)
+    return cost, beats, tempi, drift
+
+
+def plan_beats(shot_bounds: list[tuple[float, float]], pace: float = 0.5, tempo_bpm: float | None = None,
+               cfg: TimingConfig = TimingConfig()) -> BeatPlan:
+    """Choose the piece tempo (or take `tempo_bpm`) and the beats of every shot.
+
+    shot_bounds: (start_s, end_s) of each shot, contiguous from 0. pace in [0, 1].
+    """
+    if not shot_bounds:
+        raise BgmError("no shots to time")
+    starts = np.array([s for s, _ in shot_bounds])
+    ends = np.array([e for _, e in shot_bounds])
+    durations = ends - starts
+    if np.any(durations <= 0):
+        raise BgmError("shots must have positive length")
+    if tempo_bpm is not None and not cfg.min_bpm / 2 <= tempo_bpm <= cfg.max_bpm * 2:
+        raise BgmError(f"tempo {tempo_bpm} BPM is out of range ({cfg.min_bpm / 2:.0f}-{cfg.max_bpm * 2:.0f})")
+    cuts = ends[:-1]
+    target = pace_tempo(pace, cfg)
+    candidates = [tempo_bpm] if tempo_bpm else np.arange(cfg.min_bpm, cfg.max_bpm + 1e-9, cfg.bpm_step)
+    best = None
+    for bpm in candidates:
+        cost, beats, tempi, drift = _fit_shots(durations, cuts, float(bpm), cfg)
+        cost += cfg.pace_weight * abs(bpm - target) / target * len(durations)
+        if best is None or cost < best[0]:
+            best = (cost, float(bpm), beats, tempi, drift)
+    _, bpm, beats, tempi, drift = best
+    # The last shot ends with the video: its tempo fills it exactly.
+    last_start = float(np.sum(np.array(beats[:-1]) * 60.0 / np.array(tempi[:-1]))) if len(beats) > 1 else 0.0
+    tempi[-1] = beats[-1] * 60.0 / max(ends[-1] - last_start, 1e-3)
+    return BeatPlan(bpm, beats, tempi, [d * 1000 for d in drift])

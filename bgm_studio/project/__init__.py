@@ -1,0 +1,1 @@
+"""A scored video: the project state, its file format, and the flows that change it."""

@@ -1,0 +1,210 @@
+"""The flows that score a video: plan a project from an analysis, generate, regenerate one
+shot, switch takes, edit cuts, and read the project as a Score for playback and export.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..controls.music_controls import Controls
+from ..controls.timing import TimingConfig, plan_beats
+from ..controls.video_mapping import ControlQuantiles, ShotOverrides, map_shots, video_pace
+from ..errors import BgmError
+from ..model.checkpoint import load_model
+from ..model.chords import ChordModel
+from ..model.data import model_roll
+from ..model.pipeline import SampleConfig, ScorePipeline
+from ..music.notes import STEPS_PER_BEAT, Note, Score
+from ..music.pianoroll import roll_to_note_array
+from ..progress import ProgressFn, no_progress
+from ..video.analysis import VideoAnalysis
+from ..video.cache import fingerprint
+from .state import Project, ProjectShot, Take
+
+COMMON_KEYS = (0, 7, 2, 9, 5, 10, 3)  # C, G, D, A, F, Bb, Eb major
+CADENCE_BEATS = 4
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    seed: int = 0  # makes the whole score reproducible
+    tempo_bpm: float | None = None  # None: chosen from the video's pace and cuts
+    key_tonic: int | None = None  # pitch class of the key; None: drawn from the seed
+    timing: TimingConfig = field(default_factory=TimingConfig)
+
+
+def shot_feature_dict(analysis: VideoAnalysis, index: int) -> dict[str, float]:
+    """The numeric per-shot features of an analysis (no embedding), as stored in projects."""
+    f = analysis.shot_features[index]
+    return {k: float(v) for k, v in asdict(f).items()
+            if k not in ("index", "start_s", "end_s", "embedding", "transition")}
+
+
+def _mapping_rows(shots: list[ProjectShot]) -> list[dict[str, float]]:
+    return [{**s.features, "start_s": s.start_s, "end_s": s.end_s} for s in shots]
+
+
+def _apply_beats(shots: list[ProjectShot], tempo_bpm: float | None, cfg: TimingConfig, pace: float) -> float:
+    plan = plan_beats([(s.start_s, s.end_s) for s in shots], pace, tempo_bpm, cfg)
+    for s, start, n, tempo in zip(shots, plan.shot_start_beats, plan.shot_beats, plan.shot_tempi):
+        s.start_beat, s.n_beats, s.tempo_bpm = int(start), int(n), float(tempo)
+    return plan.tempo_bpm
+
+
+def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
+    """Per-beat controls of the whole piece: each shot's mapped controls, overrides applied."""
+    mapped = map_shots(_mapping_rows(project.shots), quantiles, [s.overrides for s in project.shots])
+    n = project.n_beats
+    seg = np.zeros(n, bool)
+    per_beat = {k: np.zeros(n) for k in ("density", "energy", "register", "minor")}
+    for s, c in zip(project.shots, mapped):
+        seg[s.start_beat] = True
+        for k in per_beat:
+            per_beat[k][s.start_beat : s.end_beat] = float(getattr(c, k))
+    # Close with a cadence: a calmer last bar.
+    per_beat["density"][-CADENCE_BEATS:] *= 0.6
+    per_beat["energy"][-CADENCE_BEATS:] *= 0.85
+    return Controls(per_beat["density"], per_beat["energy"], per_beat["register"], per_beat["minor"], seg,
+                    project.chord_pcs.copy(), project.chord_root.copy())
+
+
+def _sample_chords(chords: ChordModel, project: Project, rng: np.random.Generator,
+                   quantiles: ControlQuantiles) -> tuple[np.ndarray, np.ndarray]:
+    minor = np.zeros(project.n_beats, bool)
+    seg = np.zeros(project.n_beats, bool)
+    mapped = map_shots(_mapping_rows(project.shots), quantiles, [s.overrides for s in project.shots])
+    for s, c in zip(project.shots, mapped):
+        minor[s.start_beat : s.end_beat] = c.minor
+        seg[s.start_beat] = True
+    return chords.sample(project.n_beats, minor, seg, project.key_tonic, rng)
+
+
+def model_id(path: str | Path) -> str:
+    """A checkpoint's file name and the start of its sha256."""
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return f"{Path(path).name}@{digest}"
+
+
+class Scorer:
+    """Holds the trained models and runs every flow that needs them."""
+
+    def __init__(self, model_path: str | None = None, sample: SampleConfig = SampleConfig(),
+                 chord_model: str | None = None, quantiles: str | None = None) -> None:
+        from ..model.checkpoint import DEFAULT_CHECKPOINT
+
+        path = Path(model_path or DEFAULT_CHECKPOINT)
+        model, _ = load_model(path)
+        self.pipeline = ScorePipeline(model, sample)
+        self.model_id = model_id(path)
+        self.chords = ChordModel.load(chord_model)
+        self.quantiles = ControlQuantiles.load(quantiles)
+
+    def plan(self, analysis: VideoAnalysis, options: ScoringOptions = ScoringOptions()) -> Project:
+        """A project for an analysed video: tempo, beats per shot, key and chords; no music yet."""
+        shots = [ProjectShot(s.index, s.start_s, s.end_s, shot_feature_dict(analysis, i))
+                 for i, s in enumerate(analysis.shots)]
+        pace = video_pace(_mapping_rows(shots))
+        tempo = _apply_beats(shots, options.tempo_bpm, options.timing, pace)
+        rng = np.random.default_rng(options.seed)
+        tonic = options.key_tonic if options.key_tonic is not None else int(rng.choice(COMMON_KEYS))
+        project = Project(analysis.info.path, fingerprint(analysis.info.path), analysis.duration_s,
+                          {}, self.model_id, tempo, tonic % 12, options.seed, shots,
+                          np.zeros(0, np.int64), np.zeros((0, 12), bool))
+        project.chord_root, project.chord_pcs = _sample_chords(self.chords, project, rng, self.quantiles)
+        return project
+
+    def generate(self, project: Project, seed: int | None = None, progress: ProgressFn = no_progress) -> Project:
+        """Sample music for every unlocked shot (all of them the first time), holding locked ones."""
+        seed = project.seed if seed is None else seed
+        controls = piece_controls(project, self.quantiles)
+        roll = model_roll(project.notes(), project.n_beats * STEPS_PER_BEAT)
+        spans = _unlocked_spans(project)
+        total = sum(b - a for a, b in spans)
+        done = 0
+        for a, b in spans:
+            roll = self.pipeline.inpaint(roll, controls, a, b, seed + a,
+                                         lambda d, t, label: progress(done + d, total, "generating"))
+            done += b - a
+        return _with_takes(project, roll_to_note_array(roll), [s.index for s in project.shots if not s.overrides.locked],
+                           seed)
+
+    def regenerate(self, project: Project, k: int, seed: int | None = None,
+                   overrides: ShotOverrides | None = None, progress: ProgressFn = no_progress) -> Project:
+        """Re-sample shot k only, with a new seed and/or overrides; every note outside it is held."""
+        if not 0 <= k < len(project.shots):
+            raise BgmError(f"shot {k} does not exist (this project has shots 0-{len(project.shots) - 1})")
+        shot = project.shots[k]
+        if shot.overrides.locked and (overrides is None or overrides.locked):
+            raise BgmError(f"shot {k} is locked; unlock it to regenerate")
+        project = _copy(project)
+        if overrides is not None:
+            project.shots[k].overrides = overrides
+        seed = seed if seed is not None else project.seed + 1000 * (k + 1) + len(shot.takes)
+        controls = piece_controls(project, self.quantiles)
+        roll = model_roll(project.notes(), project.n_beats * STEPS_PER_BEAT)
+        roll = self.pipeline.inpaint(roll, controls, shot.start_beat, shot.end_beat, seed,
+                                     lambda d, t, label: progress(d, t, f"regenerating shot {k}"))
+        return _with_takes(project, roll_to_note_array(roll), [k], seed)
+
+
+def _copy(project: Project) -> Project:
+    shots = [replace(s, takes=list(s.takes), features=dict(s.features)) for s in project.shots]
+    return replace(project, shots=shots, chord_root=project.chord_root.copy(), chord_pcs=project.chord_pcs.copy())
+
+
+def _unlocked_spans(project: Project) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for s in project.shots:
+        if s.overrides.locked:
+            continue
+        if spans and spans[-1][1] == s.start_beat:
+            spans[-1] = (spans[-1][0], s.end_beat)
+        else:
+            spans.append((s.start_beat, s.end_beat))
+    return spans
+
+
+def _with_takes(project: Project, notes: np.ndarray, shot_indices: list[int], seed: int) -> Project:
+    """Store the notes that start in each given shot as a new current take of that shot."""
+    project = _copy(project)
+    for k in shot_indices:
+        s = project.shots[k]
+        a, b = s.start_step, s.end_beat * STEPS_PER_BEAT
+        mine = notes[(notes[:, 0] >= a) & (notes[:, 0] < b)] - np.array([a, 0, 0, 0, 0])
+        s.takes.append(Take(seed, s.overrides, mine.astype(np.int64)))
+        s.take = len(s.takes) - 1
+    return project
+
+
+def select_take(project: Project, k: int, take: int) -> Project:
+    """Make an earlier take of shot k current again."""
+    if not 0 <= k < len(project.shots):
+        raise BgmError(f"shot {k} does not exist")
+    if not 0 <= take < len(project.shots[k].takes):
+        raise BgmError(f"shot {k} has no take {take}")
+    project = _copy(project)
+    project.shots[k].take = take
+    return project
+
+
+def project_score(project: Project) -> Score:
+    """The piece as a Score: notes, the piece tempo with each shot's own tempo, cuts as segment starts."""
+    notes = [Note(*map(int, row)) for row in project.notes()]
+    first = project.shots[0]
+    changes = [(s.start_step, s.tempo_bpm) for s in project.shots[1:]]
+    return Score(notes, project.n_beats * STEPS_PER_BEAT, first.tempo_bpm,
+                 [s.start_step for s in project.shots[1:]], changes)
+
+
+def check_video(project: Project, path: str | None = None) -> str:
+    """The project's video path, checked: it must exist and be the same file that was scored."""
+    video = Path(path or project.video_path)
+    if not video.is_file():
+        raise BgmError(f"{video}: the project's video is missing; relink it with --video NEWPATH")
+    if fingerprint(video) != project.video_hash:
+        raise BgmError(f"{video}: this is not the video the project was scored for (content differs); "
+                       "relink the right file or generate a new project")
+    return str(video)

@@ -1,0 +1,221 @@
+"""Project state and the `.bgm.json` file (versioned schema, atomic save, validated load)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_path
+from ..controls.video_mapping import ShotOverrides
+from ..errors import BgmError
+from ..music.notes import STEPS_PER_BEAT
+
+SCHEMA = "bgm-studio-project"
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Take:
+    """One version of a shot's music: notes (int (N, 5), start relative to the shot's first step)."""
+
+    seed: int
+    overrides: ShotOverrides
+    notes: np.ndarray
+
+
+@dataclass
+class ProjectShot:
+    """A shot with its timing, features, the user's overrides and every take of its music."""
+
+    index: int
+    start_s: float
+    end_s: float
+    features: dict[str, float]  # per-shot features as in `analyze --json` (no embedding)
+    start_beat: int = 0
+    n_beats: int = 0
+    tempo_bpm: float = 0.0  # the shot's own tempo (its beats fill it exactly)
+    overrides: ShotOverrides = field(default_factory=ShotOverrides)
+    takes: list[Take] = field(default_factory=list)
+    take: int = -1  # index of the current take; -1 = no music yet
+
+    @property
+    def start_step(self) -> int:
+        return self.start_beat * STEPS_PER_BEAT
+
+    @property
+    def end_beat(self) -> int:
+        return self.start_beat + self.n_beats
+
+    def current_notes(self) -> np.ndarray:
+        return self.takes[self.take].notes if self.take >= 0 else np.zeros((0, 5), np.int64)
+
+
+@dataclass
+class Project:
+    """Everything needed to reopen, change and export a scored video."""
+
+    video_path: str
+    video_hash: str
+    duration_s: float
+    analysis_settings: dict
+    model_id: str
+    tempo_bpm: float  # the piece tempo
+    key_tonic: int  # pitch class of the major key (minor shots use its relative minor)
+    seed: int
+    shots: list[ProjectShot]
+    chord_root: np.ndarray  # int (n_beats,), -1 = no chord
+    chord_pcs: np.ndarray  # bool (n_beats, 12)
+
+    @property
+    def n_beats(self) -> int:
+        return sum(s.n_beats for s in self.shots)
+
+    def notes(self) -> np.ndarray:
+        """The piece: every shot's current take, on absolute steps, sorted."""
+        parts = [s.current_notes() + np.array([s.start_step, 0, 0, 0, 0]) for s in self.shots]
+        rows = np.concatenate(parts) if parts else np.zeros((0, 5), np.int64)
+        return rows[np.lexsort(rows.T[::-1])] if len(rows) else rows.reshape(0, 5)
+
+
+def _chord_mask(pcs: np.ndarray) -> int:
+    return int(sum(1 << i for i in np.nonzero(pcs)[0]))
+
+
+def to_json(project: Project) -> dict:
+    """Plain JSON data of a project."""
+    return {
+        "schema": SCHEMA,
+        "version": SCHEMA_VERSION,
+        "video": {"path": project.video_path, "hash": project.video_hash, "duration_s": project.duration_s},
+        "analysis_settings": project.analysis_settings,
+        "model_id": project.model_id,
+        "tempo_bpm": project.tempo_bpm,
+        "key_tonic": project.key_tonic,
+        "seed": project.seed,
+        "shots": [{
+            "index": s.index, "start_s": s.start_s, "end_s": s.end_s, "features": s.features,
+            "start_beat": s.start_beat, "n_beats": s.n_beats, "tempo_bpm": s.tempo_bpm,
+            "overrides": asdict(s.overrides), "take": s.take,
+            "takes": [{"seed": t.seed, "overrides": asdict(t.overrides), "notes": t.notes.tolist()} for t in s.takes],
+        } for s in project.shots],
+        "chords": [[int(r), _chord_mask(p)] for r, p in zip(project.chord_root, project.chord_pcs)],
+        "notes": project.notes().tolist(),  # the current piece, for other tools; rebuilt from takes on load
+    }
+
+
+def save_project(project: Project, path: str | os.PathLike) -> None:
+    """Write the project atomically (never touches the video)."""
+    text = json.dumps(to_json(project), indent=1)
+    with atomic_path(path, inputs=(project.video_path,)) as tmp:
+        tmp.write_text(text)
+
+
+class _Reader:
+    """Typed access to JSON fields with errors that say where the problem is."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, what: str):
+        raise BgmError(f"{self.source}: {where}: {what}")
+
+    def get(self, obj: dict, key: str, kind, where: str):
+        if not isinstance(obj, dict) or key not in obj:
+            self.fail(where, f"missing field {key!r}")
+        value = obj[key]
+        ok = isinstance(value, kind) and not isinstance(value, bool) if kind in (int, float, (int, float)) else isinstance(value, kind)
+        if not ok or (isinstance(value, float) and not math.isfinite(value)):
+            self.fail(where, f"field {key!r} has the wrong type or value ({value!r})")
+        return value
+
+
+def _overrides(r: _Reader, data, where: str) -> ShotOverrides:
+    if not isinstance(data, dict):
+        r.fail(where, "overrides must be an object")
+    try:
+        return ShotOverrides(**data)
+    except TypeError as exc:
+        r.fail(where, f"bad overrides ({exc})")
+    except BgmError as exc:
+        r.fail(where, str(exc))
+
+
+def _notes(r: _Reader, rows, n_steps: int, where: str) -> np.ndarray:
+    if not isinstance(rows, list) or not all(isinstance(x, list) and len(x) == 5 and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in x) for x in rows):
+        r.fail(where, "notes must be a list of [start, pitch, length, velocity, track] integers")
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    bad = (arr[:, 0] < 0) | (arr[:, 0] >= max(n_steps, 1)) | (arr[:, 1] < 0) | (arr[:, 1] > 127) | \
+          (arr[:, 2] < 1) | (arr[:, 3] < 1) | (arr[:, 3] > 127) | ~np.isin(arr[:, 4], [0, 1])
+    if bad.any():
+        r.fail(where, f"note {arr[np.argmax(bad)].tolist()} is out of range")
+    return arr
+
+
+def from_json(data: dict, source: str = "project") -> Project:
+    """Validate and rebuild a project; any problem raises BgmError naming the field."""
+    r = _Reader(source)
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        r.fail("file", "not a BGM Studio project")
+    version = r.get(data, "version", int, "file")
+    if version > SCHEMA_VERSION:
+        r.fail("file", f"written by a newer BGM Studio (format {version}; this one reads up to {SCHEMA_VERSION})")
+    video = r.get(data, "video", dict, "file")
+    duration = float(r.get(video, "duration_s", (int, float), "video"))
+    shots = []
+    expect_start, expect_beat = 0.0, 0
+    for i, s in enumerate(r.get(data, "shots", list, "file")):
+        where = f"shot {i}"
+        start, end = float(r.get(s, "start_s", (int, float), where)), float(r.get(s, "end_s", (int, float), where))
+        n_beats, start_beat = r.get(s, "n_beats", int, where), r.get(s, "start_beat", int, where)
+        if r.get(s, "index", int, where) != i:
+            r.fail(where, "shots must be numbered 0, 1, 2, ... in order")
+        if abs(start - expect_start) > 1e-3 or end <= start:
+            r.fail(where, f"shots must follow each other without gaps (starts at {start}, expected {expect_start})")
+        if n_beats < 1 or start_beat != expect_beat:
+            r.fail(where, "beats must be whole, at least one per shot, and follow each other")
+        takes = []
+        for j, t in enumerate(r.get(s, "takes", list, where)):
+            tw = f"{where} take {j}"
+            takes.append(Take(r.get(t, "seed", int, tw), _overrides(r, r.get(t, "overrides", dict, tw), tw),
+                              _notes(r, r.get(t, "notes", list, tw), n_beats * STEPS_PER_BEAT, tw)))
+        take = r.get(s, "take", int, where)
+        if not -1 <= take < len(takes) or (take == -1 and takes):
+            r.fail(where, f"take {take} does not exist")
+        shots.append(ProjectShot(i, start, end, dict(r.get(s, "features", dict, where)), start_beat, n_beats,
+                                 float(r.get(s, "tempo_bpm", (int, float), where)),
+                                 _overrides(r, r.get(s, "overrides", dict, where), where), takes, take))
+        expect_start, expect_beat = end, start_beat + n_beats
+    if not shots:
+        r.fail("shots", "a project needs at least one shot")
+    if abs(expect_start - duration) > 0.05:
+        r.fail("shots", f"shots end at {expect_start:.3f} s but the video lasts {duration:.3f} s")
+    chords = r.get(data, "chords", list, "file")
+    if len(chords) != expect_beat or not all(isinstance(c, list) and len(c) == 2 for c in chords):
+        r.fail("chords", f"expected one [root, mask] pair per beat ({expect_beat})")
+    roots = np.array([c[0] for c in chords], np.int64)
+    pcs = np.array([[(c[1] >> k) & 1 for k in range(12)] for c in chords], bool).reshape(-1, 12)
+    return Project(
+        video_path=r.get(video, "path", str, "video"), video_hash=r.get(video, "hash", str, "video"),
+        duration_s=duration, analysis_settings=r.get(data, "analysis_settings", dict, "file"),
+        model_id=r.get(data, "model_id", str, "file"), tempo_bpm=float(r.get(data, "tempo_bpm", (int, float), "file")),
+        key_tonic=r.get(data, "key_tonic", int, "file") % 12, seed=r.get(data, "seed", int, "file"),
+        shots=shots, chord_root=roots, chord_pcs=pcs)
+
+
+def load_project(path: str | os.PathLike) -> Project:
+    """Read and validate a `.bgm.json` file."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise BgmError(f"{path}: no such project file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BgmError(f"{path}: cannot read project ({exc})") from exc
+    except json.JSONDecodeError as exc:
+        raise BgmError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    return from_json(data, str(path))
