@@ -22,7 +22,7 @@ import av
 import cv2
 import numpy as np
 
-TIME_BASE = Fraction(1, 90000)
+TIME_BASE = Fraction(1, 30000)  # exact for 25, 30, 29.97 and 50 fps, and accepted by MPEG-4 part 2
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,8 @@ def shots_from_transitions(transitions: list[Transition], duration_s: float) -> 
 
 
 def _hard_cuts(s: CutSignals, fps: float, config: AnalysisConfig) -> list[Transition]:
-    """Frames that differ from the previous one far more than their neighbours do, and are no flash.
+    """Frames that differ from the previous one far more than their neighbours do, carry most of the
+    change of the surrounding second, and are no flash.
 
     Neighbours are compared per second of time, since skipped frames and variable
     frame rates make the gaps between decoded frames uneven.
@@ -136,8 +137,11 @@ def _hard_cuts(s: CutSignals, fps: float, config: AnalysisConfig) -> list[Transi
         others = np.concatenate([rate[near.start : max(near.start, i - 1)], rate[i + 2 : near.stop]])
         if step < config.cut_ratio * gaps[i] * (others.mean() if others.size else 0.0):
             continue
-        flash = i + 1 < len(s.t_s) and s.step[i + 1] > 0.5 * step and s.skip[i + 1] < 0.5 * step
-        if flash:
+        if step < 0.5 * s.span[_window(s.span_t_s, s.t_s[i], config.gradual_span_s / 2)].max():
+            continue  # most of the change around it is gradual: the end of a dissolve, not a cut
+        flash_here = i + 1 < len(s.t_s) and s.step[i + 1] > 0.5 * step and s.skip[i + 1] < 0.5 * step
+        flash_before = s.skip[i] < 0.5 * step  # frame i looks like frame i-2: frame i-1 was the odd one
+        if flash_here or flash_before:
             continue
         start = min(s.t_s[i - 1] + 1.0 / (fps or 25.0), s.t_s[i])  # skipped frames leave the exact cut unknown
         cuts.append(Transition(float(0.5 * (start + s.t_s[i])), "cut", float(step)))

@@ -1,0 +1,116 @@
+"""Decoding: timing, rotation, sizes, and every kind of bad input."""
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from bgm_studio.errors import BgmError
+from bgm_studio.video.analysis import analyze_video
+from bgm_studio.video.cache import cache_dir
+from bgm_studio.video.decode import VideoReader, probe
+from tests.video_clips import ShotSpec, frame_times, make_bad_file, make_clip
+
+
+def test_probe_reports_container_facts(cut_clip):
+    path, _ = cut_clip
+    info = probe(path)
+    assert (info.width, info.height, info.fps, info.rotation) == (320, 180, 25.0, 0)
+    assert info.duration_s == pytest.approx(11.0, abs=0.05)
+    assert info.has_audio and info.codec == "h264"
+
+
+def test_frames_stream_with_times_and_small_size(cut_clip):
+    path, _ = cut_clip
+    with VideoReader(path) as reader:
+        frames = list(reader.frames(128))
+    assert len(frames) == 275
+    assert frames[0].ycrcb.shape == (72, 128, 3) and frames[0].ycrcb.dtype == np.uint8
+    assert np.allclose([f.t_s for f in frames], np.arange(275) / 25.0, atol=1e-6)
+
+
+def test_variable_frame_rate_uses_timestamps(tmp_path):
+    path = tmp_path / "vfr.mp4"
+    make_clip(path, [ShotSpec(seconds=2.0)], vfr=True)
+    with VideoReader(path) as reader:
+        times = [f.t_s for f in reader.frames(64)]
+    assert np.allclose(times, frame_times(2.0, 25.0, vfr=True), atol=1e-4)
+    assert len(set(np.round(np.diff(times), 3))) > 1
+
+
+def _marker_clip(path, rotation: int) -> None:
+    """Landscape 64x32 frames, white in the top-left corner, with a display rotation."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 32, "yuv420p"
+        stream.set_display_rotation(rotation)
+        for i in range(3):
+            img = np.zeros((32, 64, 3), np.uint8)
+            img[:10, :10] = 255
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+
+
+@pytest.mark.parametrize("rotation, corner", [(0, (0, 0)), (-90, (0, 1)), (90, (1, 0)), (180, (1, 1))])
+def test_rotation_metadata_is_applied(tmp_path, rotation, corner):
+    """Same as ffmpeg's autorotate: -90 (a phone held upright) turns the picture clockwise."""
+    path = tmp_path / f"rot{rotation}.mp4"
+    _marker_clip(path, rotation)
+    with VideoReader(path) as reader:
+        image = next(reader.frames(64)).ycrcb[..., 0]
+        info = reader.info
+    portrait = rotation in (90, -90)
+    assert (info.width, info.height) == ((32, 64) if portrait else (64, 32))
+    assert image.shape == (64, 32) if portrait else (32, 64)
+    h, w = image.shape
+    quadrants = [[image[: h // 2, : w // 2].mean(), image[: h // 2, w // 2 :].mean()],
+                 [image[h // 2 :, : w // 2].mean(), image[h // 2 :, w // 2 :].mean()]]
+    assert np.unravel_index(np.argmax(quadrants), (2, 2)) == corner
+
+
+def test_odd_size_and_444_chroma(tmp_path):
+    path = tmp_path / "odd.mp4"
+    make_clip(path, [ShotSpec(seconds=1.0)], size=(321, 181), pix_fmt="yuv444p")
+    with VideoReader(path) as reader:
+        frames = list(reader.frames(128))
+    assert (reader.info.width, reader.info.height) == (321, 181)
+    assert frames[0].ycrcb.shape == (72, 128, 3)
+
+
+def test_mpeg4_without_audio_decodes(tmp_path):
+    path = tmp_path / "mpeg4.avi"
+    make_clip(path, [ShotSpec(seconds=1.0)], codec="mpeg4")
+    info = probe(path)
+    assert not info.has_audio and info.codec == "mpeg4"
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("empty", "empty"),
+    ("text", "not a video"),
+    ("audio_only", "no video stream"),
+    ("one_frame", "single frame"),
+    ("bad_codec", "not supported"),
+])
+def test_bad_input_is_one_line_error_naming_the_file(tmp_path, kind, words):
+    path = make_bad_file(tmp_path / ("bad.avi" if kind == "bad_codec" else f"{kind}.mp4"), kind)
+    with pytest.raises(BgmError) as caught:
+        analyze_video(path)
+    message = str(caught.value)
+    assert str(path) in message and words in message and "\n" not in message
+    assert not list(cache_dir().glob("*.json")) or all(path.name not in p.read_text() for p in cache_dir().glob("*.json"))
+
+
+def test_missing_file_is_an_error(tmp_path):
+    with pytest.raises(BgmError, match="no such file"):
+        probe(tmp_path / "nothing.mp4")
+
+
+def test_truncated_file_is_analysed_up_to_the_break_with_a_warning(tmp_path):
+    path = make_bad_file(tmp_path / "truncated.mp4", "truncated")
+    analysis = analyze_video(path, use_cache=False)
+    assert 1.0 < analysis.duration_s < 3.5
+    assert analysis.shots[-1].end_s == analysis.duration_s
+    (warning,) = analysis.warnings
+    assert str(path) in warning and f"stopped at {analysis.duration_s:.1f} s of 4.0 s" in warning

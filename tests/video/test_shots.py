@@ -1,0 +1,92 @@
+"""Shot detection against known cut times, and the detector on hand-made signals."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bgm_studio.video.analysis import analyze_video
+from bgm_studio.video.config import AnalysisConfig
+from bgm_studio.video.shots import CutSignals, Shot, detect_transitions, shots_from_transitions
+from tests.video_clips import ShotSpec, make_clip
+
+FRAME = 1 / 25.0
+
+
+def _assert_matches(found: list[float], truth: list[float]) -> None:
+    assert len(found) == len(truth), (found, truth)
+    assert np.all(np.abs(np.array(found) - np.array(truth)) <= 2 * FRAME + 1e-6), (found, truth)
+
+
+@pytest.mark.parametrize("skip_nonref", [True, False])
+def test_hard_cuts_found_within_two_frames(cut_clip, skip_nonref):
+    path, truth = cut_clip
+    analysis = analyze_video(path, AnalysisConfig(skip_nonref=skip_nonref), use_cache=False)
+    _assert_matches(analysis.cut_times, truth)
+    assert [s.transition for s in analysis.shot_features] == ["start"] + ["cut"] * 4
+
+
+def test_dissolves_and_fades_found_within_two_frames(gradual_clip):
+    path, truth = gradual_clip
+    analysis = analyze_video(path, use_cache=False)
+    _assert_matches(analysis.cut_times, truth)
+    assert [s.transition for s in analysis.shot_features] == ["start", "dissolve", "fade", "dissolve", "fade"]
+
+
+def test_shots_cover_the_whole_video_without_gaps(gradual_clip):
+    analysis = analyze_video(gradual_clip[0], use_cache=False)
+    shots = analysis.shots
+    assert shots[0].start_s == 0.0 and shots[-1].end_s == pytest.approx(11.0, abs=1e-6)
+    assert all(a.end_s == b.start_s for a, b in zip(shots, shots[1:]))
+    assert [s.index for s in shots] == list(range(len(shots)))
+
+
+def test_camera_pan_and_fast_motion_are_not_cuts(tmp_path):
+    path = tmp_path / "motion.mp4"
+    make_clip(path, [ShotSpec(seconds=4.0, look="texture", pan=1.0, motion=2.0, shapes=8)])
+    assert analyze_video(path, use_cache=False).cut_times == []
+
+
+def test_mixed_transitions_with_variable_frame_rate(tmp_path):
+    path = tmp_path / "mixed.mp4"
+    specs = [ShotSpec(seconds=2.5, hue=h, look=look, pan=0.2, seed=i)
+             for i, (h, look) in enumerate([(20, "gradient"), (200, "texture"), (100, "gradient"), (300, "texture")])]
+    truth = make_clip(path, specs, transition=["cut", "dissolve", "fade"], vfr=True)
+    _assert_matches(analyze_video(path, use_cache=False).cut_times, truth)
+
+
+def _signals(step: np.ndarray, luma: np.ndarray | None = None) -> CutSignals:
+    n = len(step)
+    t = np.arange(n) * FRAME
+    zeros = np.zeros(n)
+    luma = np.full(n, 0.5) if luma is None else luma
+    return CutSignals(t, step, step.copy(), t - 0.5, zeros, np.ones(n), luma, np.where(luma < 0.1, 0.01, 0.2))
+
+
+def test_a_single_flash_frame_is_not_a_cut():
+    step = np.full(100, 0.02)
+    step[50], step[51] = 0.6, 0.6
+    signals = _signals(step)
+    skip = signals.skip.copy()
+    skip[51] = 0.03  # the frame after the flash looks like the one before it
+    flash = CutSignals(signals.t_s, step, skip, signals.span_t_s, signals.span, signals.mix, signals.luma, signals.luma_std)
+    assert detect_transitions(flash, 25.0, AnalysisConfig()) == []
+    assert [round(t.t_s, 2) for t in detect_transitions(signals, 25.0, AnalysisConfig())] == [2.0]
+
+
+def test_cuts_closer_than_min_shot_length_keep_the_strongest():
+    step = np.full(200, 0.02)
+    step[[60, 66, 140]] = [0.5, 0.9, 0.7]
+    found = detect_transitions(_signals(step), 25.0, AnalysisConfig(min_shot_s=0.5))
+    assert [round(t.t_s, 2) for t in found] == [2.64, 5.6]
+
+
+def test_black_at_the_start_is_no_cut_but_black_between_shots_is():
+    luma = np.full(200, 0.5)
+    luma[:10] = 0.0
+    luma[95:105] = 0.01 + np.abs(np.arange(10) - 4.5) * 0.005
+    found = detect_transitions(_signals(np.full(200, 0.02), luma), 25.0, AnalysisConfig())
+    assert [(t.kind, round(t.t_s, 2)) for t in found] == [("fade", 3.96)]
+
+
+def test_shots_from_transitions_tile_the_duration():
+    assert shots_from_transitions([], 3.0) == [Shot(0, 0.0, 3.0)]
