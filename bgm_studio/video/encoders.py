@@ -38,24 +38,25 @@ class DescriptorEncoder:
 
 
 def _descriptor(rgb: np.ndarray) -> np.ndarray:
+    """Parts on comparable 0..1 scales (histograms sum to 1, edges are fractions of pixels), then unit length."""
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).reshape(-1, 3).astype(np.float32)
     hue, sat, val = hsv[:, 0] / 180.0, hsv[:, 1] / 255.0, hsv[:, 2] / 255.0
     chroma = sat * val
     colour = np.concatenate([
         np.bincount((hue * 12).astype(int) % 12, weights=chroma, minlength=12),
         [np.sum(1.0 - chroma)],  # grey mass: pictures without colour still differ from each other
-    ])
-    tones = np.concatenate([np.histogram(val, 6, (0, 1))[0], np.histogram(sat, 4, (0, 1))[0]]).astype(np.float32)
+    ]) / len(hue)
+    tones = np.concatenate([np.histogram(val, 6, (0, 1))[0], np.histogram(sat, 4, (0, 1))[0]]) / (2.0 * len(hue))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
     gx, gy = cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1)
     magnitude, angle = np.hypot(gx, gy).ravel(), np.arctan2(gy, gx).ravel() % np.pi
-    orient = np.bincount((angle / np.pi * 8).astype(int) % 8, weights=magnitude, minlength=8)
+    edge = magnitude > 0.25  # Sobel of a clear edge; sensor noise stays well below
+    orient = np.bincount((angle[edge] / np.pi * 8).astype(int) % 8, minlength=8) / len(magnitude)
     coarse = cv2.resize(gray, (max(2, gray.shape[1] // 4), max(2, gray.shape[0] // 4)), interpolation=cv2.INTER_AREA)
-    edges = [float((magnitude > 0.25).mean()), float((np.abs(np.diff(coarse, axis=1)) > 0.08).mean())]
-    layout = cv2.resize(gray, (2, 2), interpolation=cv2.INTER_AREA).ravel()
-    parts = [colour, tones, orient, np.array(edges), layout]
-    vector = np.concatenate([p / (np.linalg.norm(p) + 1e-9) for p in parts])  # each part counts equally
-    return vector / np.linalg.norm(vector)
+    edges = [float(edge.mean()), float((np.abs(np.diff(coarse, axis=1)) > 0.08).mean())]
+    layout = cv2.resize(gray, (2, 2), interpolation=cv2.INTER_AREA).ravel() / 2.0
+    vector = np.concatenate([colour, tones, orient, edges, layout])
+    return vector / (np.linalg.norm(vector) + 1e-9)
 
 
 class ClipEncoder:
