@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .atomic import atomic_path
+from .atomic import atomic_path, check_writable_target
 from .errors import BgmError
 from .progress import console_bar
 
@@ -75,7 +75,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from .atomic import atomic_path
+    from .atomic import atomic_path, check_writable_target
     from .progress import ConsoleProgress
     from .video.analysis import analyze_video, shot_table, to_json
 
@@ -91,6 +91,108 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         with atomic_path(args.json, inputs=(args.video,)) as tmp:
             tmp.write_text(json.dumps(to_json(analysis)))
     return 0
+
+
+def _outputs(args: argparse.Namespace, project) -> list[str]:
+    from .audio.synth import SynthConfig
+    from .project.outputs import OutputPaths, write_outputs
+    from .progress import ConsoleProgress
+
+    paths = OutputPaths(getattr(args, "output", None) or getattr(args, "mp4", None), args.midi, args.wav)
+    synth = SynthConfig(soundfont=args.soundfont, programs=(args.melody_program, args.accompaniment_program))
+    bar = ConsoleProgress()
+    try:
+        return write_outputs(project, paths, synth, args.original_gain, video=args.video, progress=bar)
+    finally:
+        bar.close()
+
+
+def _summary(project, written: list[str], seconds: float) -> None:
+    bars = project.n_beats / 4
+    print(f"{len(project.shots)} shots, {project.tempo_bpm:.1f} BPM, {bars:.0f} bars, "
+          f"{project.duration_s:.1f} s of video, done in {seconds:.1f} s")
+    for path in written:
+        print(f"wrote {path}")
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from .project.scoring import Scorer, ScoringOptions
+    from .project.state import save_project
+    from .progress import ConsoleProgress
+    from .video.analysis import analyze_video
+
+    t0 = time.perf_counter()
+    for out in (args.output, args.midi, args.wav, args.project):
+        if out:  # refuse bad targets before minutes of work, not after
+            check_writable_target(out, inputs=(args.video,))
+    bar = ConsoleProgress()
+    try:
+        analysis = analyze_video(args.video, progress=bar)
+        scorer = Scorer(args.model)
+        project = scorer.plan(analysis, ScoringOptions(seed=args.seed, tempo_bpm=args.tempo))
+        project = scorer.generate(project, progress=bar)
+    finally:
+        bar.close()
+    for line in analysis.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    if args.project:
+        save_project(project, args.project)
+    args.video = None
+    written = _outputs(args, project) + ([args.project] if args.project else [])
+    _summary(project, written, time.perf_counter() - t0)
+    return 0
+
+
+def _cmd_regenerate(args: argparse.Namespace) -> int:
+    from .controls.video_mapping import ShotOverrides
+    from .project.scoring import Scorer
+    from .project.state import load_project, save_project
+    from .progress import ConsoleProgress
+
+    t0 = time.perf_counter()
+    project = load_project(args.project)
+    if not 0 <= args.shot < len(project.shots):
+        raise BgmError(f"shot {args.shot} does not exist (this project has shots 0-{len(project.shots) - 1})")
+    old = project.shots[args.shot].overrides
+    overrides = ShotOverrides(energy=args.energy if args.energy is not None else old.energy,
+                              density=args.density if args.density is not None else old.density,
+                              mode=args.mode or old.mode, locked=False)
+    bar = ConsoleProgress()
+    try:
+        project = Scorer(args.model).regenerate(project, args.shot, args.seed, overrides, progress=bar)
+    finally:
+        bar.close()
+    save_project(project, args.project)
+    written = _outputs(args, project)
+    take = project.shots[args.shot].take
+    print(f"shot {args.shot}: take {take} (seed {project.shots[args.shot].takes[take].seed})")
+    _summary(project, written + [args.project], time.perf_counter() - t0)
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .project.state import load_project
+
+    t0 = time.perf_counter()
+    project = load_project(args.project)
+    if not (args.mp4 or args.midi or args.wav):
+        raise BgmError("nothing to export: give --mp4, --midi and/or --wav")
+    _summary(project, _outputs(args, project), time.perf_counter() - t0)
+    return 0
+
+
+def _add_output_args(p: argparse.ArgumentParser, mp4_flag: str) -> None:
+    if mp4_flag == "-o":
+        p.add_argument("-o", "--output", help="MP4 (or .mov/.mkv) with the music muxed in")
+    else:
+        p.add_argument("--mp4", help="MP4 (or .mov/.mkv) with the music muxed in")
+    p.add_argument("--midi", help="write the music as a MIDI file")
+    p.add_argument("--wav", help="write the music as a WAV file (the video's length)")
+    p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")
+    p.add_argument("--melody-program", type=int, default=0, help="General MIDI program of the melody (0 = piano)")
+    p.add_argument("--accompaniment-program", type=int, default=0, help="GM program of the accompaniment")
+    p.add_argument("--original-gain", type=float, default=None,
+                   help="mix the video's own sound under the music at this gain in dB (default: music only)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,6 +223,33 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--json", help="write shots and feature series as JSON to this file")
     an.add_argument("--no-cache", action="store_true", help="analyse again even if the video was analysed before")
     an.set_defaults(handler=_cmd_analyze)
+
+    ge = sub.add_parser("generate", help="score a video: analyse, generate music, write MP4/MIDI/WAV/project")
+    ge.add_argument("video")
+    _add_output_args(ge, "-o")
+    ge.add_argument("--project", help="save the project (.bgm.json) to regenerate shots later")
+    ge.add_argument("--seed", type=int, default=0)
+    ge.add_argument("--tempo", type=float, help="tempo in BPM (default: chosen from the video)")
+    ge.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
+    ge.set_defaults(handler=_cmd_generate)
+
+    rg = sub.add_parser("regenerate", help="re-sample one shot of a project; every other note stays")
+    rg.add_argument("project")
+    rg.add_argument("--shot", type=int, required=True, help="shot number, from 0 as in the project file")
+    rg.add_argument("--seed", type=int, help="seed of the new take (default: a fresh one)")
+    rg.add_argument("--energy", type=float, help="energy of the shot, 0..1")
+    rg.add_argument("--density", type=float, help="note onsets per bar in the shot")
+    rg.add_argument("--mode", choices=["major", "minor"])
+    rg.add_argument("--video", help="the video, if it moved since the project was saved")
+    _add_output_args(rg, "-o")
+    rg.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
+    rg.set_defaults(handler=_cmd_regenerate)
+
+    ex = sub.add_parser("export", help="write a project's music as MP4, MIDI and/or WAV")
+    ex.add_argument("project")
+    ex.add_argument("--video", help="the video, if it moved since the project was saved")
+    _add_output_args(ex, "--mp4")
+    ex.set_defaults(handler=_cmd_export)
     return parser
 
 

@@ -15,8 +15,9 @@ def no_progress(done: float, total: float, label: str = "") -> None:
 
 
 def console_bar(iterable: Iterable[T], total: int | None = None, desc: str = "") -> Iterator[T]:
-    """Wrap an iterable in a progress bar on stderr (hidden when stderr is not a terminal and CI is quiet)."""
-    return iter(tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True))
+    """Wrap an iterable in a progress bar on stderr (none when stderr is not a terminal)."""
+    return iter(tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True,
+                     disable=None))
 
 
 class ConsoleProgress:
@@ -30,11 +31,12 @@ class ConsoleProgress:
         """Update the bar; a new stage (total changes or progress goes back) starts a new bar."""
         if self._bar is None or total != self._bar.total or done < self._bar.n:
             self.close()
-            self._bar = tqdm(total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True)
+            self._bar = tqdm(total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True,
+                             disable=None)  # no bar when stderr is not a terminal (logs, CI)
         if label != self._label:
             self._label = label
             self._bar.set_description(label, refresh=False)
-        self._bar.n = done
+        self._bar.n = min(max(done, 0), total)
         self._bar.refresh()
 
     def close(self) -> None:

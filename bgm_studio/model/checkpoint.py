@@ -21,9 +21,14 @@ def save_model(model: Denoiser, path: str | os.PathLike, meta: dict | None = Non
         torch.save(payload, tmp)
 
 
+def resolve_checkpoint(path: str | os.PathLike | None = None) -> Path:
+    """The checkpoint to use: the given path, else $BGM_MODEL, else the bundled one."""
+    return Path(path or os.environ.get("BGM_MODEL") or DEFAULT_CHECKPOINT)
+
+
 def load_model(path: str | os.PathLike | None = None) -> tuple[Denoiser, dict]:
     """Load a checkpoint written by save_model; clear errors for missing or corrupt files."""
-    path = Path(path or os.environ.get("BGM_MODEL") or DEFAULT_CHECKPOINT)
+    path = resolve_checkpoint(path)
     if not path.is_file():
         raise BgmError(f"{path}: model checkpoint not found (train one with `bgm-studio train`)")
     try:

@@ -13,7 +13,7 @@ from ..controls.music_controls import Controls
 from ..controls.timing import TimingConfig, plan_beats
 from ..controls.video_mapping import ControlQuantiles, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
-from ..model.checkpoint import load_model
+from ..model.checkpoint import load_model, resolve_checkpoint
 from ..model.chords import ChordModel
 from ..model.data import model_roll
 from ..model.pipeline import SampleConfig, ScorePipeline
@@ -93,9 +93,7 @@ class Scorer:
 
     def __init__(self, model_path: str | None = None, sample: SampleConfig = SampleConfig(),
                  chord_model: str | None = None, quantiles: str | None = None) -> None:
-        from ..model.checkpoint import DEFAULT_CHECKPOINT
-
-        path = Path(model_path or DEFAULT_CHECKPOINT)
+        path = resolve_checkpoint(model_path)
         model, _ = load_model(path)
         self.pipeline = ScorePipeline(model, sample)
         self.model_id = model_id(path)

@@ -1,0 +1,90 @@
+"""Editing a project's cuts: move, split and merge shots.
+
+Shots whose bounds do not change keep their music, takes and chords; a shot that changed
+(or was made) loses its music and gets fresh chords, so the caller regenerates it (the
+shots listed in the result). The piece tempo stays; beats are re-planned for the new cuts.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..controls.timing import TimingConfig, plan_beats
+from ..errors import BgmError
+from ..model.chords import ChordModel
+from ..video.analysis import VideoAnalysis
+from .state import Project, ProjectShot
+
+MIN_SHOT_S = 0.25
+
+
+def _same(a: ProjectShot, start: float, end: float) -> bool:
+    return abs(a.start_s - start) < 1e-6 and abs(a.end_s - end) < 1e-6
+
+
+def edit_cuts(project: Project, analysis: VideoAnalysis, cuts: list[float], chords: ChordModel,
+              seed: int = 0) -> tuple[Project, list[int]]:
+    """Re-cut the video at `cuts` (seconds, excluding 0 and the end); returns (project, shots to regenerate)."""
+    cuts = sorted(cuts)
+    bounds = list(zip([0.0] + cuts, cuts + [project.duration_s]))
+    if any(e - s < MIN_SHOT_S for s, e in bounds):
+        raise BgmError(f"shots must be at least {MIN_SHOT_S} s long")
+    old = {(round(s.start_s, 6), round(s.end_s, 6)): s for s in project.shots}
+    shots, changed = [], []
+    for i, (s, e) in enumerate(bounds):
+        prev = old.get((round(s, 6), round(e, 6)))
+        if prev is not None:
+            shots.append(replace(prev, index=i, takes=list(prev.takes)))
+        else:
+            shots.append(ProjectShot(i, s, e, analysis.series.mean_between(s, e)))
+            changed.append(i)
+    plan = plan_beats(bounds, tempo_bpm=project.tempo_bpm, cfg=TimingConfig())
+    roots = np.full(plan.n_beats, -1, np.int64)
+    pcs = np.zeros((plan.n_beats, 12), bool)
+    for i, (shot, start, n, tempo) in enumerate(zip(shots, plan.shot_start_beats, plan.shot_beats, plan.shot_tempi)):
+        kept = i not in changed and shot.n_beats == n
+        if kept:
+            roots[start : start + n] = project.chord_root[shot.start_beat : shot.end_beat]
+            pcs[start : start + n] = project.chord_pcs[shot.start_beat : shot.end_beat]
+        elif i not in changed:
+            changed.append(i)
+        shot.start_beat, shot.n_beats, shot.tempo_bpm = int(start), int(n), float(tempo)
+        if i in changed:
+            shot.takes, shot.take = [], -1
+    rng = np.random.default_rng(seed)
+    for i in changed:
+        s = shots[i]
+        minor = np.full(s.n_beats, s.overrides.mode == "minor")
+        start = np.zeros(s.n_beats, bool)
+        start[0] = True
+        roots[s.start_beat : s.end_beat], pcs[s.start_beat : s.end_beat] = chords.sample(
+            s.n_beats, minor, start, project.key_tonic, rng)
+    return replace(project, shots=shots, chord_root=roots, chord_pcs=pcs), sorted(changed)
+
+
+def move_cut(project: Project, analysis: VideoAnalysis, k: int, t_s: float, chords: ChordModel):
+    """Move the cut that starts shot k (k >= 1) to t_s."""
+    cuts = [s.start_s for s in project.shots[1:]]
+    if not 1 <= k < len(project.shots):
+        raise BgmError(f"shot {k} has no cut before it to move")
+    cuts[k - 1] = t_s
+    if sorted(cuts) != cuts:
+        raise BgmError("a cut cannot move past its neighbours")
+    return edit_cuts(project, analysis, cuts, chords)
+
+
+def split_shot(project: Project, analysis: VideoAnalysis, t_s: float, chords: ChordModel):
+    """Add a cut at t_s, splitting the shot under it."""
+    cuts = [s.start_s for s in project.shots[1:]]
+    if not 0 < t_s < project.duration_s or any(abs(t_s - c) < 1e-6 for c in cuts):
+        raise BgmError(f"cannot split at {t_s:.2f} s")
+    return edit_cuts(project, analysis, cuts + [t_s], chords)
+
+
+def merge_shots(project: Project, analysis: VideoAnalysis, k: int, chords: ChordModel):
+    """Remove the cut between shot k and shot k + 1."""
+    if not 0 <= k < len(project.shots) - 1:
+        raise BgmError(f"shot {k} has no next shot to merge with")
+    cuts = [s.start_s for i, s in enumerate(project.shots[1:], start=1) if i != k + 1]
+    return edit_cuts(project, analysis, cuts, chords)

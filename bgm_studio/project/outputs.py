@@ -1,0 +1,40 @@
+"""Writing a project's music out: MIDI, WAV and MP4, the same way from the CLI and the GUI."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..audio.render import RenderConfig, never
+from ..audio.synth import SynthConfig
+from ..export.midi import export_midi
+from ..export.mp4 import export_mp4
+from ..export.wav import export_wav
+from ..progress import ProgressFn, no_progress
+from .scoring import check_video, project_score
+from .state import Project
+
+
+@dataclass(frozen=True)
+class OutputPaths:
+    mp4: str | None = None
+    midi: str | None = None
+    wav: str | None = None
+
+
+def write_outputs(project: Project, paths: OutputPaths, synth: SynthConfig = SynthConfig(),
+                  original_gain_db: float | None = None, wav_bits: int = 16, video: str | None = None,
+                  progress: ProgressFn = no_progress, cancel=never) -> list[str]:
+    """Export every requested file; returns the paths written. The video is checked first."""
+    score = project_score(project)
+    written = []
+    if paths.midi:
+        export_midi(score, paths.midi, synth.programs, progress)
+        written.append(paths.midi)
+    if paths.wav or paths.mp4:
+        source = check_video(project, video)
+        if paths.wav:
+            export_wav(score, paths.wav, project.duration_s, wav_bits, synth, RenderConfig(), progress, cancel)
+            written.append(paths.wav)
+        if paths.mp4:
+            export_mp4(score, source, paths.mp4, original_gain_db, synth, RenderConfig(), progress, cancel)
+            written.append(paths.mp4)
+    return written
