@@ -11,12 +11,13 @@ dissolve or a fade through black is at the middle of the transition.
 """
 from __future__ import annotations
 
+import functools
 import math
 import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import av
 import cv2
@@ -112,17 +113,17 @@ def _transitions(transition: str | Sequence[str], n_cuts: int) -> list[str]:
     return kinds
 
 
-def _mix(scenes: list[_Scene], starts: np.ndarray, kinds: list[str], half: float, t: float) -> np.ndarray:
+def _mix(scene: Callable[[int], _Scene], starts: np.ndarray, kinds: list[str], half: float, t: float) -> np.ndarray:
     """The picture at time t: the current shot, blended with its neighbour inside a transition."""
     k = int(np.searchsorted(starts, t, side="right")) - 1
-    img = scenes[k].frame(t - starts[k]).astype(np.float32)
-    if k + 1 < len(scenes) and kinds[k] != "cut" and t >= starts[k + 1] - half:  # before the next boundary
+    img = scene(k).frame(t - starts[k]).astype(np.float32)
+    if k + 1 < len(starts) - 1 and kinds[k] != "cut" and t >= starts[k + 1] - half:  # before the next boundary
         nxt, kind, a = k + 1, kinds[k], (t - starts[k + 1] + half) / (2 * half)
     elif k > 0 and kinds[k - 1] != "cut" and t < starts[k] + half:  # after the previous boundary
         nxt, kind, a = k - 1, kinds[k - 1], (starts[k] + half - t) / (2 * half)
     else:
         return img.astype(np.uint8)
-    other = scenes[nxt].frame(t - starts[nxt]).astype(np.float32)
+    other = scene(nxt).frame(t - starts[nxt]).astype(np.float32)
     if kind == "fade":
         return (img * abs(1 - 2 * a)).astype(np.uint8)
     return (img * (1 - a) + other * a).astype(np.uint8)
@@ -149,20 +150,21 @@ def make_clip(
     """
     starts = np.concatenate([[0.0], np.cumsum([s.seconds for s in shots])])
     kinds = _transitions(transition, len(shots) - 1)
-    scenes = [_Scene(spec, size) for spec in shots]
+    scene = functools.lru_cache(maxsize=3)(lambda k: _Scene(shots[k], size))  # built when first needed
     times = frame_times(float(starts[-1]), fps, vfr)
     with av.open(str(path), "w") as container:
         stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], pix_fmt
-        stream.codec_context.time_base = TIME_BASE
+        time_base = TIME_BASE if vfr else 1 / stream.codec_context.framerate  # AVI needs one tick per frame
+        stream.codec_context.time_base = time_base
         if codec == "libx264":
             stream.options = {"crf": "20", "preset": "veryfast"}
         if rotation:
             stream.set_display_rotation(rotation)
         sound = _add_audio(container) if audio else None
         for t in times:
-            frame = av.VideoFrame.from_ndarray(_mix(scenes, starts, kinds, transition_s / 2, t), format="rgb24")
-            frame.pts, frame.time_base = int(round(t / TIME_BASE)), TIME_BASE
+            frame = av.VideoFrame.from_ndarray(_mix(scene, starts, kinds, transition_s / 2, t), format="rgb24")
+            frame.pts, frame.time_base = int(round(t / time_base)), time_base
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
         if sound is not None:

@@ -182,6 +182,8 @@ def _info(path: Path, container: av.container.InputContainer, stream: av.video.s
     else:
         duration = container.duration / av.time_base if container.duration else 0.0
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    if stream.frames > 1 and duration > 0:  # the true average, where some containers (AVI) report a tick rate
+        rate = stream.frames / duration
     return VideoInfo(
         path=str(path),
         duration_s=max(duration, 0.0),

@@ -114,3 +114,14 @@ def test_truncated_file_is_analysed_up_to_the_break_with_a_warning(tmp_path):
     assert analysis.shots[-1].end_s == analysis.duration_s
     (warning,) = analysis.warnings
     assert str(path) in warning and f"stopped at {analysis.duration_s:.1f} s of 4.0 s" in warning
+
+
+def test_full_and_limited_range_video_measure_the_same(tmp_path):
+    """MJPEG stores full-range levels, H.264 usually limited (16-235): both map to the same luma."""
+    spec = [ShotSpec(seconds=1.0, brightness=0.5, look="texture")]
+    limited, full = tmp_path / "limited.mp4", tmp_path / "full.avi"
+    make_clip(limited, spec)
+    make_clip(full, spec, codec="mjpeg", pix_fmt="yuvj420p")
+    a, b = (analyze_video(p, use_cache=False).shot_features[0] for p in (limited, full))
+    assert a.brightness == pytest.approx(b.brightness, abs=0.02)
+    assert a.contrast == pytest.approx(b.contrast, abs=0.02)
