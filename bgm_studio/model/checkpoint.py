@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from dataclasses import asdict
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def load_model(path: str | os.PathLike | None = None) -> tuple[Denoiser, dict]:
         payload = torch.load(path, map_location="cpu", weights_only=True)
         model = Denoiser(ModelConfig(**payload["model_config"]))
         model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, KeyError, TypeError, EOFError, OSError, ValueError) as exc:
+    except (RuntimeError, KeyError, TypeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
         raise BgmError(f"{path}: not a valid BGM Studio checkpoint ({str(exc).splitlines()[0][:120]})") from exc
     model.eval()
     return model, dict(payload.get("meta", {}))

@@ -1,0 +1,29 @@
+import numpy as np
+
+from bgm_studio.model.chords import ChordModel, chord_token, token_chord
+
+
+def test_token_round_trip():
+    pcs = np.zeros(12, bool)
+    pcs[[2, 6, 9]] = True  # D major
+    tok = chord_token(2, pcs, tonic=7)  # in G: V
+    assert tok == "7:2180"  # root V, chord tones D F# A as degrees 7, 11, 2 of G
+    root, back = token_chord(tok, 7)
+    assert root == 2 and np.array_equal(back, pcs)
+
+
+def test_sampled_progressions_are_in_key_and_cadence():
+    model = ChordModel.load()
+    rng = np.random.default_rng(0)
+    minor = np.zeros(64, bool)
+    minor[32:] = True
+    seg = np.zeros(64, bool)
+    seg[32] = True
+    roots, pcs = model.sample(64, minor, seg, tonic=0, rng=rng)
+    assert roots.shape == (64,) and pcs.shape == (64, 12)
+    scale = np.zeros(12, bool)
+    scale[[0, 2, 4, 5, 7, 9, 11]] = True
+    tones = pcs[:32]
+    assert (tones & scale).sum() / tones.sum() > 0.85
+    assert roots[-1] == 9 and pcs[-1, [9, 0, 4]].all()  # A minor closes the minor part
+    assert len(set(roots[:32].tolist())) >= 3

@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+import torch
+
+from bgm_studio.controls.music_controls import Controls
+from bgm_studio.errors import BgmError
+from bgm_studio.model.checkpoint import load_model
+from bgm_studio.model.conditioning import segment_attention_mask
+from bgm_studio.model.denoiser import Denoiser, ModelConfig
+from bgm_studio.model.pipeline import SampleConfig, ScorePipeline
+from bgm_studio.music.pianoroll import roll_to_note_array
+
+
+def controls(n_beats: int, cuts=(), density=16.0) -> Controls:
+    seg = np.zeros(n_beats, bool)
+    seg[list(cuts)] = True
+    pcs = np.zeros((n_beats, 12), bool)
+    pcs[:, [0, 4, 7]] = True
+    return Controls(np.full(n_beats, density), np.full(n_beats, 0.6), np.full(n_beats, 62.0), np.zeros(n_beats),
+                    seg, pcs, np.zeros(n_beats, np.int64))
+
+
+def test_denoiser_shapes_and_guidance():
+    m = Denoiser(ModelConfig(dim=32, depth=1, heads=2))
+    x = torch.randn(2, 4, 128, 96)
+    args = (torch.tensor([10, 500]), torch.zeros(2, 2, 128, 96), torch.zeros(2, 32, 6), torch.zeros(2, 32, dtype=torch.long))
+    assert m(x, *args).shape == x.shape
+    assert m.forward_with_cond_scale(x, *args, cond_scale=2.0).shape == x.shape
+
+
+def test_cross_attention_sees_only_its_segments_controls():
+    """Changing segment 1's controls leaves the control read-out of segment-0 tokens unchanged."""
+    torch.manual_seed(0)
+    m = Denoiser(ModelConfig(dim=32, depth=1, heads=2)).eval()
+    seg = torch.zeros(1, 32, dtype=torch.long)
+    seg[:, 16:] = 1
+    c1 = torch.randn(1, 32, 6)
+    c2 = c1.clone()
+    c2[:, 16:] += 3.0
+    tokens = torch.randn(1, 32 * m.cfg.n_bands, 32)
+    mask = segment_attention_mask(seg).repeat_interleave(m.cfg.n_bands, dim=1)
+    context = lambda c: torch.cat([m.global_token.expand(1, 1, 32), m.control_in(c) + m.control_pos[None]], 1)  # noqa: E731
+    with torch.no_grad():
+        y1 = m.blocks[0].cross_attn(tokens, context(c1), mask)
+        y2 = m.blocks[0].cross_attn(tokens, context(c2), mask)
+    first = 16 * m.cfg.n_bands
+    assert torch.allclose(y1[:, :first], y2[:, :first])
+    assert not torch.allclose(y1[:, first:], y2[:, first:])
+
+
+def test_changing_one_segments_controls_changes_only_its_notes(tiny_model_path):
+    model, _ = load_model(tiny_model_path)
+    pipe = ScorePipeline(model, SampleConfig(steps=4))
+    c = controls(48, cuts=(16, 32))
+    piece = pipe.generate(c, seed=3)
+    louder = controls(48, cuts=(16, 32))
+    louder.density[16:32], louder.energy[16:32] = 30.0, 0.95
+    before = roll_to_note_array(piece)
+    after = roll_to_note_array(pipe.inpaint(piece, louder, 16, 32, seed=3))
+    outside = lambda n: n[(n[:, 0] < 64) | (n[:, 0] >= 128)]  # noqa: E731
+    inside = lambda n: n[(n[:, 0] >= 64) & (n[:, 0] < 128)]  # noqa: E731
+    assert np.array_equal(outside(before), outside(after))
+    assert len(inside(after)) > len(inside(before))
+    assert inside(after)[:, 3].mean() > inside(before)[:, 3].mean()
+
+
+def test_generate_is_seeded_and_regenerating_a_span_holds_everything_else(tiny_model_path):
+    model, _ = load_model(tiny_model_path)
+    pipe = ScorePipeline(model, SampleConfig(steps=4))
+    c = controls(56, cuts=(20, 36))
+    a = pipe.generate(c, seed=1)
+    b = pipe.generate(c, seed=1)
+    assert np.array_equal(a.onset, b.onset) and np.array_equal(a.sustain, b.sustain)
+    before = roll_to_note_array(a)
+    assert len(before) > 0
+    after = roll_to_note_array(pipe.inpaint(a, c, 20, 36, seed=7))
+    lo, hi = 20 * 4, 36 * 4
+    outside = lambda n: n[(n[:, 0] < lo) | (n[:, 0] >= hi)]  # noqa: E731
+    assert np.array_equal(outside(before), outside(after))
+    inside = after[(after[:, 0] >= lo) & (after[:, 0] < hi)]
+    assert (inside[:, 0] + inside[:, 2] <= hi).all()  # new notes end with the segment
+    assert not np.array_equal(before, after)
+
+
+def test_density_calibration_matches_request(tiny_model_path):
+    model, _ = load_model(tiny_model_path)
+    pipe = ScorePipeline(model, SampleConfig(steps=4, min_onset_prob=0.0))
+    for want in (8.0, 24.0):
+        notes = roll_to_note_array(pipe.generate(controls(32, density=want), seed=0))
+        per_bar = np.bincount(notes[:, 0] // 16, minlength=8)
+        assert np.median(np.abs(per_bar / want - 1)) <= 0.2
+
+
+def test_melody_is_one_voice(tiny_model_path):
+    model, _ = load_model(tiny_model_path)
+    roll = ScorePipeline(model, SampleConfig(steps=4)).generate(controls(32, density=30), seed=2)
+    sounding = roll.onset[0] | roll.sustain[0]
+    assert sounding.sum(axis=1).max() <= 1
+
+
+def test_missing_and_corrupt_checkpoints(tmp_path):
+    with pytest.raises(BgmError, match="not found"):
+        load_model(tmp_path / "none.pt")
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(BgmError, match="not a valid BGM Studio checkpoint"):
+        load_model(bad)

@@ -1,0 +1,74 @@
+"""The command line end to end, as a user runs it (in-process, same code path as the console script)."""
+import json
+import shutil
+
+import mido
+import pytest
+
+from bgm_studio.cli import main
+
+
+@pytest.fixture
+def env(monkeypatch, tiny_model):
+    monkeypatch.setenv("BGM_MODEL", str(tiny_model))
+
+
+def test_generate_regenerate_export(env, clip, tmp_path, capsys):
+    video = clip[0]
+    mp4, mid, wav, proj = (tmp_path / n for n in ("out.mp4", "out.mid", "out.wav", "p.bgm.json"))
+    assert main(["generate", str(video), "-o", str(mp4), "--midi", str(mid), "--wav", str(wav),
+                 "--project", str(proj), "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "4 shots" in out and "BPM" in out
+    for p in (mp4, mid, wav, proj):
+        assert p.stat().st_size > 0
+    markers = [m.text for m in mido.MidiFile(mid).tracks[0] if m.type == "marker"]
+    assert len(markers) == 3
+    before = json.loads(proj.read_text())
+    assert main(["regenerate", str(proj), "--shot", "1", "--energy", "0.9", "--midi", str(tmp_path / "b.mid")]) == 0
+    after = json.loads(proj.read_text())
+    assert len(after["shots"][1]["takes"]) == 2 and after["shots"][1]["overrides"]["energy"] == 0.9
+    assert after["shots"][0]["takes"] == before["shots"][0]["takes"]
+    assert main(["export", str(proj), "--wav", str(tmp_path / "again.wav")]) == 0
+
+
+@pytest.mark.parametrize("args, words", [
+    (["generate", "{missing}", "-o", "{tmp}/o.mp4"], "no such file"),
+    (["generate", "{clip}", "-o", "{clip}"], "same as the input"),
+    (["generate", "{clip}", "-o", "{tmp}/nowhere/o.mp4"], "does not exist"),
+    (["regenerate", "{tmp}/none.bgm.json", "--shot", "0"], "no such project file"),
+    (["export", "{tmp}/none.bgm.json", "--wav", "{tmp}/a.wav"], "no such project file"),
+])
+def test_bad_input_is_one_line_and_exit_2(env, clip, tmp_path, capsys, args, words):
+    fill = {"missing": str(tmp_path / "missing.mp4"), "tmp": str(tmp_path), "clip": str(clip[0])}
+    code = main([a.format(**fill) for a in args])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith("error: ") and words in err and "\n" not in err
+    assert not list(tmp_path.glob("*.part*"))
+
+
+def test_regenerate_shot_out_of_range_and_moved_video(env, clip, tmp_path, capsys):
+    video = tmp_path / "v.mp4"
+    shutil.copy(clip[0], video)
+    proj = tmp_path / "p.bgm.json"
+    assert main(["generate", str(video), "--project", str(proj)]) == 0
+    assert main(["regenerate", str(proj), "--shot", "9"]) == 2
+    assert "shot 9 does not exist" in capsys.readouterr().err
+    video.rename(tmp_path / "moved.mp4")
+    assert main(["export", str(proj), "--mp4", str(tmp_path / "o.mp4")]) == 2
+    assert "relink" in capsys.readouterr().err
+    assert main(["export", str(proj), "--video", str(tmp_path / "moved.mp4"), "--mp4", str(tmp_path / "o.mp4")]) == 0
+
+
+def test_eval_reference_row_and_bad_song(pop909_root, tmp_path, capsys, monkeypatch):
+    for sid in ("819", "820"):
+        shutil.copytree(pop909_root / sid, tmp_path / sid)
+    (tmp_path / "820" / "820.mid").write_bytes(b"")
+    out = tmp_path / "eval.json"
+    assert main(["eval", "--pop909", str(tmp_path), "--json", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "pche" in captured.out and "820.mid" in captured.err
+    rows = json.loads(out.read_text())["rows"]
+    assert 2.0 < rows["pop909-test"]["pche"] < 3.5
+    assert main(["eval", "--pop909", str(tmp_path / "none")]) == 2

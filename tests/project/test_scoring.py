@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from bgm_studio.controls.video_mapping import ShotOverrides
+from bgm_studio.errors import BgmError
+from bgm_studio.model.pipeline import SampleConfig
+from bgm_studio.project.cuts import merge_shots, split_shot
+from bgm_studio.project.scoring import Scorer, ScoringOptions, check_video, project_score, select_take
+from bgm_studio.project.state import load_project, save_project
+from bgm_studio.video.analysis import analyze_video
+
+
+@pytest.fixture(scope="module")
+def scored(clip, tiny_model):
+    scorer = Scorer(str(tiny_model), SampleConfig(steps=4))
+    analysis = analyze_video(clip[0])
+    project = scorer.generate(scorer.plan(analysis, ScoringOptions(seed=5)))
+    return scorer, analysis, project
+
+
+def outside(notes, shot):
+    a, b = shot.start_step, shot.end_beat * 4
+    return notes[(notes[:, 0] < a) | (notes[:, 0] >= b)]
+
+
+def test_plan_puts_every_cut_on_a_beat(scored, clip):
+    _, analysis, project = scored
+    assert len(project.shots) == 4
+    score = project_score(project)
+    for shot, cut in zip(project.shots[1:], clip[1]):
+        assert score.seconds_at(shot.start_step) == pytest.approx(shot.start_s, abs=0.06)
+        assert shot.start_s == pytest.approx(cut, abs=0.1)
+    assert score.duration_s() == pytest.approx(project.duration_s, abs=1e-6)
+    assert project.chord_root.shape == (project.n_beats,)
+    assert all(s.take == 0 for s in project.shots)
+
+
+def test_regenerate_changes_one_shot_only_and_keeps_takes(scored):
+    scorer, _, project = scored
+    before = project.notes()
+    again = scorer.regenerate(project, 2, seed=99, overrides=ShotOverrides(mode="minor"))
+    after = again.notes()
+    shot = again.shots[2]
+    assert np.array_equal(outside(before, shot), outside(after, shot))
+    assert not np.array_equal(before, after)
+    assert len(shot.takes) == 2 and shot.take == 1 and shot.overrides.mode == "minor"
+    back = select_take(again, 2, 0)
+    assert np.array_equal(back.notes(), before)
+    with pytest.raises(BgmError, match="shot 7 does not exist"):
+        scorer.regenerate(project, 7)
+
+
+def test_generation_is_reproducible(scored, clip):
+    scorer, analysis, project = scored
+    other = scorer.generate(scorer.plan(analysis, ScoringOptions(seed=5)))
+    assert np.array_equal(other.notes(), project.notes())
+
+
+def test_locked_shot_survives_generate(scored):
+    scorer, _, project = scored
+    project.shots[1].overrides = ShotOverrides(locked=True)
+    again = scorer.generate(project, seed=42)
+    shot1 = lambda p: p.shots[1].current_notes()  # noqa: E731
+    assert np.array_equal(shot1(again), shot1(project))
+    with pytest.raises(BgmError, match="locked"):
+        scorer.regenerate(again, 1)
+    project.shots[1].overrides = ShotOverrides()
+
+
+def test_project_file_round_trip_and_video_check(scored, tmp_path, clip):
+    _, _, project = scored
+    path = tmp_path / "p.bgm.json"
+    save_project(project, path)
+    loaded = load_project(path)
+    assert np.array_equal(loaded.notes(), project.notes())
+    assert [(s.start_s, s.end_s, s.n_beats) for s in loaded.shots] == [(s.start_s, s.end_s, s.n_beats) for s in project.shots]
+    assert check_video(loaded) == str(clip[0])
+    other = tmp_path / "other.mp4"
+    other.write_bytes(b"0" * 1000)
+    with pytest.raises(BgmError, match="not the video the project was scored for"):
+        check_video(loaded, str(other))
+    with pytest.raises(BgmError, match="missing"):
+        check_video(loaded, str(tmp_path / "gone.mp4"))
+
+
+def test_cut_edits_keep_untouched_shots(scored):
+    scorer, analysis, project = scored
+    split, changed = split_shot(project, analysis, project.shots[2].start_s + 1.5, scorer.chords)
+    assert len(split.shots) == 5 and changed == [2, 3]
+    assert np.array_equal(split.shots[0].current_notes(), project.shots[0].current_notes())
+    for k in changed:
+        split = scorer.regenerate(split, k)
+    assert all(s.take >= 0 for s in split.shots)
+    merged, changed = merge_shots(project, analysis, 0, scorer.chords)
+    assert len(merged.shots) == 3 and changed == [0]

@@ -1,0 +1,70 @@
+import copy
+import json
+
+import numpy as np
+import pytest
+
+from bgm_studio.controls.video_mapping import ShotOverrides
+from bgm_studio.errors import BgmError
+from bgm_studio.project.state import Project, ProjectShot, Take, from_json, load_project, save_project, to_json
+
+
+def small_project() -> Project:
+    notes = np.array([[0, 60, 4, 80, 0], [4, 48, 8, 70, 1]])
+    shots = [ProjectShot(0, 0.0, 2.0, {"motion": 0.1}, 0, 4, 120.0, ShotOverrides(), [Take(1, ShotOverrides(), notes)], 0),
+             ProjectShot(1, 2.0, 4.0, {"motion": 0.2}, 4, 4, 120.0, ShotOverrides(mode="minor"), [], -1)]
+    pcs = np.zeros((8, 12), bool)
+    pcs[:, [0, 4, 7]] = True
+    return Project("/v.mp4", "abc", 4.0, {}, "m@1", 120.0, 0, 3, shots, np.zeros(8, np.int64), pcs)
+
+
+def test_json_round_trip():
+    data = to_json(small_project())
+    assert data["shots"][1]["start_s"] == 2.0 and data["notes"] == [[0, 60, 4, 80, 0], [4, 48, 8, 70, 1]]
+    back = from_json(json.loads(json.dumps(data)))
+    assert np.array_equal(back.notes(), small_project().notes())
+    assert back.shots[1].overrides.mode == "minor"
+    assert back.chord_pcs[3].tolist() == small_project().chord_pcs[3].tolist()
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d.update(schema="other"), "not a BGM Studio project"),
+    (lambda d: d.update(version=99), "newer BGM Studio"),
+    (lambda d: d["shots"][1].update(start_s=2.5), "without gaps"),
+    (lambda d: d["shots"][0].update(n_beats=0), "at least one per shot"),
+    (lambda d: d["shots"][0]["takes"][0].update(notes=[[0, 200, 4, 80, 0]]), "out of range"),
+    (lambda d: d["shots"][0].update(take=3), "take 3 does not exist"),
+    (lambda d: d["shots"][1]["overrides"].update(mode="lydian"), "mode"),
+    (lambda d: d.update(chords=[]), "one \\[root, mask\\] pair per beat"),
+    (lambda d: d["video"].pop("hash"), "missing field 'hash'"),
+    (lambda d: d.update(tempo_bpm="fast"), "wrong type"),
+])
+def test_bad_files_give_clear_errors(tmp_path, edit, message):
+    data = copy.deepcopy(to_json(small_project()))
+    edit(data)
+    path = tmp_path / "bad.bgm.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(BgmError, match=message) as info:
+        load_project(path)
+    assert str(path) in str(info.value)
+
+
+def test_not_json_and_missing(tmp_path):
+    path = tmp_path / "x.bgm.json"
+    path.write_text("{oops")
+    with pytest.raises(BgmError, match="not valid JSON"):
+        load_project(path)
+    with pytest.raises(BgmError, match="no such project"):
+        load_project(tmp_path / "none.bgm.json")
+
+
+def test_save_is_atomic_and_refuses_the_video(tmp_path):
+    project = small_project()
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"video")
+    project.video_path = str(video)
+    with pytest.raises(BgmError, match="same as the input"):
+        save_project(project, video)
+    assert video.read_bytes() == b"video"
+    save_project(project, tmp_path / "p.bgm.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.bgm.json", "v.mp4"]
