@@ -1,0 +1,35 @@
+"""The desktop app (the only package that imports PySide6): `run_app` opens the main window."""
+from __future__ import annotations
+
+import os
+import sys
+
+from ..errors import BgmError
+
+
+def _check_display() -> None:
+    """Refuse early, with a message, where Qt would abort for want of a display."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        raise BgmError("no display to open the window on (DISPLAY is not set); the command-line "
+                       "subcommands work without one, see `bgm-studio --help`")
+
+
+def run_app(path: str | None = None, model_path: str | None = None) -> int:
+    """Open the main window (with a video or project loaded) and run until it closes."""
+    _check_display()
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import MainWindow
+    from .widgets.theme import apply_dark_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("BGM Studio")
+    apply_dark_theme(app)
+    window = MainWindow(model_path=model_path)
+    window.show()
+    if path:
+        window.open_path(path)
+    else:
+        window.offer_recovery()
+    return app.exec()

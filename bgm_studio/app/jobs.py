@@ -1,0 +1,118 @@
+"""The work behind each long action, as functions a Task runs off the UI thread.
+
+Qt-free: each takes a ProgressFn (and a cancelled() callable where the library can
+stop early) and calls the same library functions as the CLI.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from ..audio.player import Player
+from ..audio.synth import SynthConfig
+from ..controls.video_mapping import ShotOverrides
+from ..errors import BgmError
+from ..progress import ProgressFn
+from ..project.outputs import OutputPaths, write_outputs
+from ..project.state import Project, load_project
+from ..video.analysis import VideoAnalysis, analyze_video
+from .frames import thumbnails
+from .state import SoundSettings
+
+CutEdit = Callable[[Project, VideoAnalysis, object], tuple[Project, list[int]]]
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What opening a file gives: an analysis, and a project when a project file was opened."""
+
+    analysis: VideoAnalysis
+    project: Project | None = None
+    path: str | None = None  # the project file
+
+
+class RelinkNeeded(BgmError):
+    """A project's video is missing or is not the file it was scored for; the user may pick the right one."""
+
+
+def is_project_file(path: str) -> bool:
+    return path.endswith(".json")
+
+
+def open_file(path: str, progress: ProgressFn, video: str | None = None) -> Opened:
+    """Analyse a video, or load a project (checked against its video, `video` if it was relinked)."""
+    if not is_project_file(path):
+        return Opened(analyze_video(path, progress=progress))
+    from ..project.scoring import check_video  # importing the scoring flows imports torch: keep it off the UI thread
+
+    project = load_project(path)
+    try:
+        source = check_video(project, video)
+    except BgmError as exc:
+        raise RelinkNeeded(str(exc).split("; relink")[0]) from exc
+    if source != project.video_path:
+        project = replace(project, video_path=source)
+    return Opened(analyze_video(source, progress=progress), project, path)
+
+
+class LazyScorer:
+    """The Scorer, loaded once on first use from whichever thread asks first (it imports torch: seconds)."""
+
+    def __init__(self, model_path: str | None = None) -> None:
+        self.model_path = model_path
+        self.loaded = None  # the Scorer once loaded
+        self._lock = threading.Lock()
+
+    def get(self):
+        with self._lock:
+            if self.loaded is None:
+                from ..project.scoring import Scorer
+
+                self.loaded = Scorer(self.model_path)
+            return self.loaded
+
+
+def generate(scorer, analysis: VideoAnalysis, seed: int, progress: ProgressFn,
+             project: Project | None = None) -> Project:
+    """Score the whole video; with a project, re-sample its unlocked shots and keep its cuts."""
+    from ..project.scoring import ScoringOptions
+
+    if project is None:
+        project = scorer.plan(analysis, ScoringOptions(seed=seed))
+    return scorer.generate(project, seed=seed, progress=progress)
+
+
+def regenerate(scorer, project: Project, k: int, overrides: ShotOverrides, progress: ProgressFn) -> Project:
+    return scorer.regenerate(project, k, overrides=overrides, progress=progress)
+
+
+def edit_cuts(scorer, project: Project, analysis: VideoAnalysis, edit: CutEdit, progress: ProgressFn) -> Project:
+    """Apply a cut edit (move, split or merge) and regenerate every shot it changed."""
+    project, changed = edit(project, analysis, scorer.chords)
+    for i, k in enumerate(changed):
+        shot = project.shots[k]
+        overrides = replace(shot.overrides, locked=False)  # its music is gone, so a lock has nothing to keep
+        project = scorer.regenerate(project, k, overrides=overrides,
+                                    progress=lambda d, t, label, i=i: progress(i + d / max(t, 1), len(changed),
+                                                                               f"regenerating shot {k}"))
+    return project
+
+
+def export(project: Project, paths: OutputPaths, sound: SoundSettings, progress: ProgressFn,
+           cancelled: Callable[[], bool]) -> list[str]:
+    synth = SynthConfig(soundfont=sound.soundfont, programs=sound.programs)
+    return write_outputs(project, paths, synth, sound.original_gain_db, progress=progress, cancel=cancelled)
+
+
+def shot_thumbnails(path: str, spans: list[tuple[float, float]]) -> list[np.ndarray]:
+    """A frame from each shot (a third of the way in, past any dissolve)."""
+    return thumbnails(path, [a + (b - a) / 3 for a, b in spans])
+
+
+def open_player(sound: SoundSettings, output_factory=None) -> Player:
+    """A Player for these settings (loads the soundfont; BgmError when there is no audio device)."""
+    synth = SynthConfig(soundfont=sound.soundfont, programs=sound.programs)
+    return Player(synth, output_factory() if output_factory else None)

@@ -1,0 +1,568 @@
+"""The main window: preview and transport, per-shot and sound panels, the timeline, menus and tasks.
+
+It owns the AppState and the Playback, turns widget requests into undoable edits,
+and runs every long action as a Task so the event loop never waits on work.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QThreadPool, QTimer, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget)
+
+from ..audio.player import Player
+from ..controls.video_mapping import ShotOverrides
+from ..errors import BgmError
+from ..project.outputs import OutputPaths
+from ..project.state import Project, save_project
+from . import jobs, recovery
+from .playback import Playback
+from .state import AppState, SoundSettings, with_overrides
+from .widgets.preview import VideoPreview, to_qimage
+from .widgets.shot_panel import ShotPanel
+from .widgets.sound_panel import SoundPanel
+from .widgets.task_bar import TaskBar
+from .widgets.timeline import Timeline
+from .widgets.transport import Transport
+from .workers import Task
+
+TICK_MS = 16  # playhead refresh while playing (about 60 Hz)
+AUTOSAVE_DELAY_MS = 1500
+VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
+OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.json);;All files (*)"
+PROJECT_SUFFIX = ".bgm.json"
+EXPORTS = {"midi": ("MIDI", ".mid", "MIDI files (*.mid)"), "wav": ("WAV", ".wav", "WAV audio (*.wav)"),
+           "mp4": ("MP4", ".mp4", "Videos (*.mp4 *.mov *.mkv)")}
+PlayerFactory = Callable[[SoundSettings], Player]
+
+
+class MainWindow(QMainWindow):
+    """BGM Studio's window over one AppState."""
+
+    def __init__(self, state: AppState | None = None, model_path: str | None = None,
+                 player_factory: PlayerFactory | None = jobs.open_player) -> None:
+        super().__init__()
+        self.state = state or AppState()
+        self.scorer = jobs.LazyScorer(model_path)
+        self.playback = Playback()
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(4)
+        self.busy: Task | None = None  # the foreground task; one at a time
+        self._tasks: set[Task] = set()
+        self._player_factory = player_factory
+        self._soundfont = self.state.sound.soundfont  # the soundfont the player was opened with
+        self.last_error: str | None = None  # the last message shown in an error dialog
+        self._build_widgets()
+        self._build_actions()
+        self._connect()
+        self._tick = QTimer(self, interval=TICK_MS)
+        self._tick.timeout.connect(self._on_tick)
+        self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
+        self._autosave.timeout.connect(self._on_autosave)
+        self.setAcceptDrops(True)
+        self.resize(1440, 900)
+        self._on_history_changed(None)
+        self._run("Loading the model", lambda p, c: self.scorer.get(), self._on_scorer_loaded,
+                  foreground=False, on_failed=self._on_scorer_failed)
+        self._open_player()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.preview = VideoPreview()
+        self.transport = Transport(self.state)
+        self.shot_panel = ShotPanel(self.state)
+        self.sound_panel = SoundPanel(self.state)
+        self.timeline = Timeline(self.state)
+        self.task_bar = TaskBar()
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(0)
+        left_layout.addWidget(self.preview, 1)
+        left_layout.addWidget(self.transport)
+        side = QWidget()
+        side.setMinimumWidth(330)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(_heading("Shot"))
+        side_layout.addWidget(self.shot_panel, 1)
+        side_layout.addWidget(_heading("Sound"))
+        side_layout.addWidget(self.sound_panel)
+        top = QSplitter(Qt.Horizontal)
+        top.addWidget(left)
+        top.addWidget(side)
+        top.setStretchFactor(0, 1)
+        top.setSizes([1040, 380])
+        main = QSplitter(Qt.Vertical)
+        main.addWidget(top)
+        main.addWidget(self.timeline)
+        main.setSizes([520, 360])
+        self.setCentralWidget(main)
+        self.statusBar().addPermanentWidget(self.task_bar)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.setToolTip(f"{tip or text} ({action.shortcut().toString()})" if shortcut is not None else tip or text)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)  # shortcuts work with the menu closed
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.open_action = a("&Open…", self._on_open, QKeySequence.Open, "Open a video or a .bgm.json project")
+        self.save_action = a("&Save project", self._on_save, QKeySequence.Save, "Save the project")
+        self.save_as_action = a("Save project &as…", self._on_save_as, QKeySequence.SaveAs)
+        self.quit_action = a("&Quit", self.close, QKeySequence.Quit)
+        self.undo_action = a("&Undo", self.state.undo, QKeySequence.Undo)
+        self.redo_action = a("&Redo", self.state.redo, QKeySequence.Redo)
+        self.split_action = a("&Split shot at playhead", self._on_split, "S", "Add a cut at the playhead")
+        self.merge_action = a("&Merge with next shot", lambda: self._on_merge(self.state.selected), "M")
+        self.generate_action = a("&Generate", self._on_generate, "Ctrl+G", "Score the whole video")
+        self.regenerate_action = a("&Regenerate shot", self._on_regenerate_selected, "R",
+                                   "Re-sample the selected shot only")
+        self.play_action = a("&Play / pause", self._on_play_toggled, Qt.Key_Space)
+        self.home_action = a("Go to &start", lambda: self.seek(0.0), Qt.Key_Home)
+        self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key_Left)
+        self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key_Right)
+        self.fit_action = a("&Zoom to fit", self.timeline.zoom_to_fit, "Ctrl+0")
+        self.export_actions = {kind: a(f"Export {name}…", lambda kind=kind: self._on_export(kind), None,
+                                       f"Write the music as {name}") for kind, (name, _, _) in EXPORTS.items()}
+        self.export_actions["mp4"].setShortcut(QKeySequence("Ctrl+E"))
+        bar = self.menuBar()
+        for title, actions in (
+                ("&File", [self.open_action, None, self.save_action, self.save_as_action, None, self.quit_action]),
+                ("&Edit", [self.undo_action, self.redo_action, None, self.split_action, self.merge_action]),
+                ("&Music", [self.generate_action, self.regenerate_action]),
+                ("&Playback", [self.play_action, self.home_action, self.prev_action, self.next_action,
+                               None, self.fit_action]),
+                ("E&xport", list(self.export_actions.values()))):
+            menu = bar.addMenu(title)
+            for action in actions:
+                menu.addSeparator() if action is None else menu.addAction(action)
+        tools = self.addToolBar("Main")
+        tools.setMovable(False)
+        tools.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        for action in (self.open_action, self.save_action, None, self.generate_action, self.regenerate_action,
+                       None, self.undo_action, self.redo_action, None, self.export_actions["mp4"]):
+            tools.addSeparator() if action is None else tools.addAction(action)
+
+    def _connect(self) -> None:
+        s = self.state
+        s.project_changed.connect(self._on_project_changed)
+        s.analysis_changed.connect(self._on_analysis_changed)
+        s.history_changed.connect(self._on_history_changed)
+        s.selection_changed.connect(lambda _k: self._update_actions())
+        s.position_changed.connect(self.preview.show_time)
+        s.sound_changed.connect(self._on_sound_changed)
+        self.timeline.seek_requested.connect(self.seek)
+        self.timeline.shot_clicked.connect(s.select)
+        self.timeline.cut_moved.connect(self._on_cut_moved)
+        self.transport.play_toggled.connect(self._on_play_toggled)
+        p = self.shot_panel
+        p.regenerate_requested.connect(self.regenerate)
+        p.lock_requested.connect(self._on_lock_requested)
+        p.take_requested.connect(self._on_take_requested)
+        p.split_requested.connect(self._on_split)
+        p.merge_requested.connect(self._on_merge)
+
+    # -- tasks ------------------------------------------------------------------------------
+
+    def _run(self, label: str, work, on_done, foreground: bool = True, on_failed=None) -> Task:
+        """Start work in the pool; foreground tasks show progress and Cancel and block other edits."""
+        task = Task(label, work)
+        self._tasks.add(task)
+        task.succeeded.connect(on_done)
+        task.failed.connect(on_failed or self._on_task_failed)
+        task.cancelled.connect(lambda: self.statusBar().showMessage(f"{label}: cancelled", 4000))
+        task.ended.connect(lambda: self._on_task_ended(task))
+        if foreground:
+            self.busy = task
+            self.task_bar.track(task)
+            self._update_actions()
+        return task.start(self.pool)
+
+    def _on_task_ended(self, task: Task) -> None:
+        self._tasks.discard(task)
+        if task is self.busy:
+            self.busy = None
+            self._update_actions()
+
+    def _on_task_failed(self, exc: BgmError) -> None:
+        self.show_error(str(exc))
+
+    def show_error(self, message: str) -> None:
+        """The one-line message in a dialog (never a traceback)."""
+        self.last_error = message
+        self.statusBar().showMessage(message, 8000)
+        box = QMessageBox(QMessageBox.Warning, "BGM Studio", message, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+
+    def wait_idle(self, timeout_ms: int = 60000) -> bool:
+        """Wait for the thread pool (tests and shutdown)."""
+        return self.pool.waitForDone(timeout_ms)
+
+    # -- files ------------------------------------------------------------------------------
+
+    def open_path(self, path: str, video: str | None = None, recovered: bool = False) -> None:
+        """Open a video or a project file (in a worker)."""
+        if self.busy is not None:
+            self.show_error("wait for the current task to finish (or cancel it) before opening another file")
+            return
+        label = f"Opening {Path(path).name}"
+        self._run(label, lambda p, c: jobs.open_file(path, p, video),
+                  lambda opened: self._on_opened(opened, recovered),
+                  on_failed=lambda exc: self._on_open_failed(exc, path))
+
+    def offer_recovery(self) -> None:
+        """If the last session ended without closing, offer its autosaved project back."""
+        path = recovery.pending_recovery()
+        if path is None:
+            return
+        box = QMessageBox(QMessageBox.Question, "BGM Studio",
+                          "BGM Studio did not close properly last time. Recover the unsaved project?",
+                          QMessageBox.Yes | QMessageBox.Discard, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: self._on_recovery_answer(box.buttonRole(button), path))
+        box.open()
+
+    def _on_recovery_answer(self, role: QMessageBox.ButtonRole, path: Path) -> None:
+        if role == QMessageBox.YesRole:
+            self.open_path(str(path), recovered=True)
+        else:
+            recovery.discard()
+
+    def _on_opened(self, opened: jobs.Opened, recovered: bool) -> None:
+        self.playback.pause()
+        if opened.project is None:
+            self.state.open_video(opened.analysis)
+        else:
+            self.state.open_project(opened.project, opened.analysis, None if recovered else opened.path,
+                                    dirty=recovered)
+        for line in opened.analysis.warnings:
+            self.statusBar().showMessage(line, 8000)
+        self.preview.set_video(self.state.video_path)
+        spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
+        self._load_thumbnails(spans)
+
+    def _on_open_failed(self, exc: BgmError, path: str) -> None:
+        if not isinstance(exc, jobs.RelinkNeeded):
+            self.show_error(str(exc))
+            return
+        answer = QMessageBox.question(self, "BGM Studio", f"{exc}.\nChoose the video file of this project?")
+        if answer == QMessageBox.Yes:
+            video, _ = QFileDialog.getOpenFileName(self, "Choose the project's video", str(Path(path).parent),
+                                                   VIDEO_FILTER)
+            if video:
+                self.open_path(path, video=video)
+
+    def _load_thumbnails(self, spans: list[tuple[float, float]]) -> None:
+        path = self.state.video_path
+        self._run("Thumbnails", lambda p, c: jobs.shot_thumbnails(path, spans),
+                  lambda images: self._on_thumbnails(path, images), foreground=False)
+
+    def _on_thumbnails(self, path: str, images) -> None:
+        if path == self.state.video_path:
+            self.timeline.set_thumbnails([to_qimage(rgb) for rgb in images])
+
+    def save_to(self, path: str) -> None:
+        """Save the project to `path` (in a worker: large projects take a moment to write)."""
+        if not path.endswith(".json"):
+            path += PROJECT_SUFFIX
+        project = self.state.project
+        self._run("Saving the project", lambda p, c: save_project(project, path),
+                  lambda _r: self._on_saved(project, path))
+
+    def _on_saved(self, project: Project, path: str) -> None:
+        if self.state.project is project:
+            self.state.mark_saved(path)
+            recovery.discard()
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+
+    def export_to(self, kind: str, path: str) -> None:
+        """Write the music as MIDI, WAV or MP4 (in a worker, with progress and Cancel)."""
+        paths = OutputPaths(**{kind: path})
+        project, sound = self.state.project, self.state.sound
+        self._run(f"Exporting {EXPORTS[kind][0]}", lambda p, c: jobs.export(project, paths, sound, p, c),
+                  lambda written: self.statusBar().showMessage(f"Wrote {', '.join(written)}", 6000))
+
+    def _on_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video or project", self._folder(), OPEN_FILTER)
+        if path:
+            self.open_path(path)
+
+    def _on_save(self) -> None:
+        if self.state.project_path:
+            self.save_to(self.state.project_path)
+        else:
+            self._on_save_as()
+
+    def _on_save_as(self) -> None:
+        video = Path(self.state.video_path or "untitled")
+        suggested = self.state.project_path or str(video.with_name(video.stem + PROJECT_SUFFIX))
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", suggested, "Projects (*.bgm.json)")
+        if path:
+            self.save_to(path)
+
+    def _on_export(self, kind: str) -> None:
+        name, suffix, pattern = EXPORTS[kind]
+        video = Path(self.state.video_path or "music")
+        suggested = str(video.with_name(video.stem + ("-scored" if kind == "mp4" else "") + suffix))
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {name}", suggested, pattern)
+        if path:
+            self.export_to(kind, path)
+
+    def _folder(self) -> str:
+        return str(Path(self.state.video_path).parent) if self.state.video_path else str(Path.cwd())
+
+    def dragEnterEvent(self, event) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_path(files[0])
+
+    # -- music ------------------------------------------------------------------------------
+
+    def generate(self, seed: int | None = None) -> None:
+        """Score the whole video (unlocked shots of the current project, if there is one)."""
+        analysis, project = self.state.analysis, self.state.project
+        if seed is None:
+            seed = 0 if project is None else project.seed + sum(len(s.takes) for s in project.shots)
+        self._run("Generating", lambda p, c: jobs.generate(self.scorer.get(), analysis, seed, p, project),
+                  lambda result: self._on_generated(result, project is None))
+
+    def _on_generated(self, project: Project, new: bool) -> None:
+        if new:
+            self.state.open_project(project, self.state.analysis, None, dirty=True)
+        else:
+            self.state.apply(project, "Generate")
+
+    def regenerate(self, k: int, overrides: ShotOverrides | None = None) -> None:
+        """Re-sample shot k only (with these overrides); every note outside it stays."""
+        project = self.state.project
+        if project is None or not 0 <= k < len(project.shots):
+            return
+        overrides = overrides or replace(project.shots[k].overrides, locked=False)
+        self._run(f"Regenerating shot {k}", lambda p, c: jobs.regenerate(self.scorer.get(), project, k, overrides, p),
+                  lambda result: self.state.apply(result, f"Regenerate shot {k}"))
+
+    def edit_cuts(self, label: str, edit: jobs.CutEdit) -> None:
+        """Apply a cut edit and regenerate the shots it changed, as one undoable step."""
+        project, analysis = self.state.project, self.state.analysis
+        if project is None or analysis is None:
+            return
+        self._run(label, lambda p, c: jobs.edit_cuts(self.scorer.get(), project, analysis, edit, p),
+                  lambda result: self._on_cuts_edited(result, label),
+                  on_failed=self._on_cut_edit_failed)
+
+    def _on_cuts_edited(self, project: Project, label: str) -> None:
+        self.state.apply(project, label)
+        self._load_thumbnails([(s.start_s, s.end_s) for s in project.shots])
+
+    def _on_cut_edit_failed(self, exc: BgmError) -> None:
+        self.timeline.refresh()  # a dragged cut line goes back
+        self.show_error(str(exc))
+
+    def _on_generate(self) -> None:
+        self.generate()
+
+    def _on_regenerate_selected(self) -> None:
+        if 0 <= self.state.selected:
+            self.regenerate(self.state.selected, replace(self.shot_panel.overrides(), locked=False))
+
+    def _on_lock_requested(self, k: int, locked: bool) -> None:
+        project = self.state.project
+        overrides = replace(project.shots[k].overrides, locked=locked)
+        self.state.apply(with_overrides(project, k, overrides), f"{'Lock' if locked else 'Unlock'} shot {k}")
+
+    def _on_take_requested(self, k: int, take: int) -> None:
+        from ..project.scoring import select_take
+
+        if take != self.state.project.shots[k].take:
+            self.state.apply(select_take(self.state.project, k, take), f"Take {take + 1} of shot {k}")
+
+    def _on_cut_moved(self, k: int, t_s: float) -> None:
+        from ..project.cuts import move_cut
+
+        self.edit_cuts(f"Move cut {k}", lambda p, a, chords: move_cut(p, a, k, t_s, chords))
+
+    def _on_split(self) -> None:
+        from ..project.cuts import split_shot
+
+        t = self.state.position_s
+        self.edit_cuts("Split shot", lambda p, a, chords: split_shot(p, a, t, chords))
+
+    def _on_merge(self, k: int) -> None:
+        from ..project.cuts import merge_shots
+
+        if k >= 0:
+            self.edit_cuts(f"Merge shots {k} and {k + 1}", lambda p, a, chords: merge_shots(p, a, k, chords))
+
+    def _on_scorer_loaded(self, _scorer) -> None:
+        self._update_auto_controls()
+
+    def _on_scorer_failed(self, exc: BgmError) -> None:
+        self.statusBar().showMessage(f"Generate is unavailable: {exc}", 15000)
+
+    def _update_auto_controls(self) -> None:
+        """Show the mapped energy and density of each shot beside its Auto boxes."""
+        scorer, project = self.scorer.loaded, self.state.project
+        if scorer is None or project is None:
+            return
+        from ..project.scoring import piece_controls
+
+        controls = piece_controls(project, scorer.quantiles)
+        self.shot_panel.auto = {s.index: (float(controls.energy[s.start_beat]), float(controls.density[s.start_beat]))
+                                for s in project.shots}
+
+    # -- playback ---------------------------------------------------------------------------
+
+    def _open_player(self) -> None:
+        if self._player_factory is None:
+            self.transport.set_sound_status("Playback off", warning=True)
+            return
+        sound, factory = self.state.sound, self._player_factory
+        self.transport.set_sound_status("Starting sound…")
+        self._run("Starting sound", lambda p, c: factory(sound), self._on_player_opened, foreground=False,
+                  on_failed=self._on_player_failed)
+
+    def _on_player_opened(self, player: Player) -> None:
+        old = self.playback.player
+        self.playback.set_player(player)
+        if old is not None:
+            old.close()
+        self._load_music()
+        self.transport.set_sound_status(f"Sound on · {Path(self.state.sound.soundfont or 'default GM').name}")
+
+    def _on_player_failed(self, exc: BgmError) -> None:
+        reason = str(exc).split(":")[0].split(" (")[0]
+        self.transport.set_sound_status(f"Playback off: {reason}", warning=True)
+        self.transport.sound.setToolTip(str(exc))
+        self.statusBar().showMessage(f"Playback off: {exc}", 10000)
+
+    def _load_music(self) -> None:
+        from ..project.scoring import project_score
+
+        project = self.state.project
+        score = project_score(project) if project is not None and project.n_beats else None
+        self.playback.load(score, self.state.sound.programs, self.state.duration_s)
+
+    def _on_sound_changed(self, sound: SoundSettings) -> None:
+        if self.playback.player is not None and self._soundfont == sound.soundfont:
+            self._load_music()  # new instruments: the same player
+        else:
+            self._open_player()
+        self._soundfont = sound.soundfont
+
+    def seek(self, t_s: float) -> None:
+        self.playback.seek(t_s)
+        self.state.set_position(t_s)
+
+    def _on_play_toggled(self) -> None:
+        if self.state.analysis is None:
+            return
+        if self.playback.playing:
+            self.playback.pause()
+            self._tick.stop()
+        else:
+            self.playback.play(self.state.position_s)
+            self._tick.start()
+        self.transport.set_playing(self.playback.playing)
+
+    def _on_tick(self) -> None:
+        self.state.set_position(self.playback.position_s())
+        if not self.playback.playing:
+            self._tick.stop()
+            self.transport.set_playing(False)
+
+    def _select_step(self, step: int) -> None:
+        project = self.state.project
+        if project is None:
+            return
+        k = min(max(self.state.selected + step, 0), len(project.shots) - 1)
+        self.state.select(k)
+        self.seek(project.shots[k].start_s)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def _on_analysis_changed(self, _analysis) -> None:
+        self.playback.duration_s = self.state.duration_s
+        self._update_actions()
+
+    def _on_project_changed(self, _project) -> None:
+        self._update_auto_controls()
+        self._load_music()
+        self._update_actions()
+
+    def _on_history_changed(self, _value) -> None:
+        s = self.state
+        undo, redo = s.undo_label(), s.redo_label()
+        self.undo_action.setText(f"&Undo {undo}" if undo else "&Undo")
+        self.redo_action.setText(f"&Redo {redo}" if redo else "&Redo")
+        name = Path(s.project_path or s.video_path or "").name
+        self.setWindowTitle(f"{name}{' •' if s.dirty else ''} — BGM Studio" if name else "BGM Studio")
+        if s.dirty and s.project is not None:
+            self._autosave.start()
+        self._update_actions()
+
+    def _on_autosave(self) -> None:
+        project = self.state.project
+        if project is not None and self.state.dirty:
+            self._run("Autosave", lambda p, c: recovery.autosave(project), lambda _path: None, foreground=False,
+                      on_failed=lambda exc: self.statusBar().showMessage(f"Autosave failed: {exc}", 8000))
+
+    def _update_actions(self) -> None:
+        s, idle = self.state, self.busy is None
+        has_project = s.project is not None
+        shot = has_project and 0 <= s.selected < len(s.project.shots)
+        enabled = {
+            self.save_action: has_project and idle, self.save_as_action: has_project and idle,
+            self.undo_action: idle and s.undo_label() is not None, self.redo_action: idle and s.redo_label() is not None,
+            self.generate_action: idle and s.analysis is not None, self.regenerate_action: idle and shot,
+            self.split_action: idle and has_project and s.analysis is not None,
+            self.merge_action: idle and shot and s.selected < len(s.project.shots) - 1,
+            self.open_action: idle, self.play_action: s.analysis is not None,
+        }
+        for action in self.export_actions.values():
+            enabled[action] = idle and has_project
+        for action, on in enabled.items():
+            action.setEnabled(bool(on))
+        self.shot_panel.setEnabled(idle)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.state.dirty and self.state.project is not None and not self._confirm_discard():
+            event.ignore()
+            return
+        for task in list(self._tasks):
+            task.cancel()
+        self._tick.stop()
+        self._autosave.stop()
+        self.preview.close_video()
+        self.wait_idle()
+        if self.playback.player is not None:
+            self.playback.player.close()
+        recovery.discard()
+        event.accept()
+
+    def _confirm_discard(self) -> bool:
+        answer = QMessageBox.question(self, "BGM Studio", "The project has unsaved changes. Close anyway?",
+                                      QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Cancel)
+        return answer == QMessageBox.Discard
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text.upper())
+    label.setStyleSheet("color: #8e9297; font-size: 11px; font-weight: 600; letter-spacing: 1px;"
+                        "padding: 8px 12px 2px 12px;")
+    return label

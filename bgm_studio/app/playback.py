@@ -1,0 +1,96 @@
+"""The transport: one clock for the playhead, the preview and the music.
+
+Qt-free. With a Player and a loaded score the clock is the player's sample counter
+less the output latency (what is heard now), so the picture follows the sound and
+cannot drift from it. Without sound (no audio device, or no music yet) the clock
+is the wall clock, so the video still plays silently.
+"""
+from __future__ import annotations
+
+import time
+
+from ..audio.player import PLAYING, Player
+from ..music.notes import Score
+
+
+class Playback:
+    """Play/pause/seek over the video's length, with or without a Player."""
+
+    def __init__(self, player: Player | None = None) -> None:
+        self.player = player
+        self.duration_s = 0.0
+        self._has_score = False
+        self._playing = False
+        self._origin_s = 0.0  # position when the wall clock (or the player) last started
+        self._origin_wall = 0.0
+
+    @property
+    def sounding(self) -> bool:
+        """Whether the music is heard (a player with a score)."""
+        return self.player is not None and self._has_score
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    def set_player(self, player: Player | None) -> None:
+        """Swap the player (a new soundfont, or none); the caller closes the old one."""
+        t, playing = self.position_s(), self._playing
+        self._playing = False
+        self.player, self._has_score = player, False
+        self._origin_s = t
+        if playing:
+            self.play()
+
+    def load(self, score: Score | None, programs: tuple[int, int], duration_s: float) -> None:
+        """Music to play (None: the video alone); keeps the position and whether it plays."""
+        t, playing = self.position_s(), self._playing
+        self.duration_s = duration_s
+        self._has_score = False
+        if self.player is not None and score is not None:
+            self.player.load(score, programs)
+            self._has_score = True
+        self._origin_s, self._playing = t, False
+        if playing:
+            self.play()
+
+    def play(self, from_s: float | None = None) -> None:
+        t = self.position_s() if from_s is None else from_s
+        if t >= self.duration_s - 1e-3:
+            t = 0.0  # play again from the start after the end
+        self._origin_s, self._origin_wall, self._playing = t, time.perf_counter(), True
+        if self.sounding:
+            self.player.play(t)
+
+    def pause(self) -> None:
+        t = self.position_s()
+        if self.sounding:
+            self.player.pause()
+        self._origin_s, self._playing = t, False
+
+    def seek(self, t_s: float) -> None:
+        t_s = min(max(t_s, 0.0), self.duration_s)
+        self._origin_s, self._origin_wall = t_s, time.perf_counter()
+        if self.sounding:
+            self.player.seek(t_s)
+
+    def position_s(self) -> float:
+        """Where the playhead is now; playback pauses by itself at the end."""
+        if not self._playing:
+            return self._origin_s
+        if self.sounding:
+            if self.player.state != PLAYING:  # the player stopped after the last note
+                t = self.duration_s
+            else:  # audio handed out, less what is still buffered, never before where play started
+                t = max(self._origin_s, self.player.position_s() - self.player.latency_s)
+        else:
+            t = self._origin_s + time.perf_counter() - self._origin_wall
+        if t >= self.duration_s:
+            self.pause_at_end()
+            return self.duration_s
+        return t
+
+    def pause_at_end(self) -> None:
+        if self.sounding:
+            self.player.pause()
+        self._origin_s, self._playing = self.duration_s, False

@@ -1,0 +1,37 @@
+"""Autosave and crash recovery: the open project is copied to one recovery file after each edit.
+
+A clean exit deletes the file, so finding it at start-up means the last session
+ended without closing (a crash or a kill) and its work can be offered back.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..project.state import Project, save_project
+
+STATE_ENV = "BGM_STATE"  # folder for the recovery file (tests point it at a temporary folder)
+
+
+def recovery_path() -> Path:
+    """$BGM_STATE, else $XDG_STATE_HOME or ~/.local/state, /bgm_studio/recovery.bgm.json."""
+    root = os.environ.get(STATE_ENV) or Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "bgm_studio"
+    return Path(root).expanduser() / "recovery.bgm.json"
+
+
+def autosave(project: Project) -> Path:
+    """Write the project to the recovery file (atomically, like every save)."""
+    path = recovery_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_project(project, path)
+    return path
+
+
+def pending_recovery() -> Path | None:
+    """The recovery file a previous session left behind, if any."""
+    path = recovery_path()
+    return path if path.is_file() else None
+
+
+def discard() -> None:
+    recovery_path().unlink(missing_ok=True)

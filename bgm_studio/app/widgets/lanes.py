@@ -1,0 +1,163 @@
+"""The graphics items of the timeline lanes, in seconds on x: shots, bars and beats, notes.
+
+Each item paints in device pixels where it must stay readable at any zoom (thumbnails,
+labels), mapping its data rectangles through the painter's transform first.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPicture
+
+from . import theme
+
+LANE_HEIGHT = 1.0  # the shot lane and the ruler span y in [0, 1]
+
+
+class ShotLaneItem(pg.GraphicsObject):
+    """Shots as blocks with their thumbnail repeated like a film strip, a number, and the selection."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._spans: list[tuple[float, float]] = []
+        self._thumbs: list[QImage | None] = []
+        self._selected = -1
+        self._locked: set[int] = set()
+
+    def set_shots(self, spans: list[tuple[float, float]], locked: set[int]) -> None:
+        self.prepareGeometryChange()
+        if len(spans) != len(self._spans):
+            self._thumbs = [None] * len(spans)
+        self._spans, self._locked = spans, locked
+        self.update()
+
+    def set_thumbnails(self, images: list[QImage]) -> None:
+        self._thumbs = list(images)[: len(self._spans)] + [None] * max(0, len(self._spans) - len(images))
+        self.update()
+
+    def set_selected(self, k: int) -> None:
+        self._selected = k
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        end = self._spans[-1][1] if self._spans else 1.0
+        return QRectF(0.0, 0.0, end, LANE_HEIGHT)
+
+    def paint(self, painter: QPainter, *args) -> None:
+        to_device = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.SmoothPixmapTransform)
+        font = QFont(painter.font())
+        font.setPointSizeF(8.5)
+        font.setBold(True)
+        painter.setFont(font)
+        for k, (a, b) in enumerate(self._spans):
+            rect = to_device.mapRect(QRectF(a, 0.0, b - a, LANE_HEIGHT)).adjusted(1, 2, -1, -2)
+            if rect.width() < 1:
+                continue
+            self._paint_shot(painter, k, rect)
+        painter.restore()
+
+    def _paint_shot(self, painter: QPainter, k: int, rect: QRectF) -> None:
+        painter.setClipRect(rect)
+        painter.fillRect(rect, theme.LANE)
+        thumb = self._thumbs[k] if k < len(self._thumbs) else None
+        if thumb is not None and not thumb.isNull():
+            w = rect.height() * thumb.width() / thumb.height()
+            x = rect.left()
+            while x < rect.right():  # a film strip of the shot's frame
+                painter.drawImage(QRectF(x, rect.top(), w, rect.height()), thumb)
+                x += w + 1
+        if k != self._selected:
+            painter.fillRect(rect, QColor(0, 0, 0, 70))
+        badge = QRectF(rect.left() + 4, rect.top() + 4, 22 + 14 * (k in self._locked), 16)
+        painter.fillRect(badge, QColor(0, 0, 0, 170))
+        painter.setPen(theme.TEXT)
+        painter.drawText(badge, Qt.AlignCenter, f"{k}" + (" \U0001F512" if k in self._locked else ""))
+        painter.setClipping(False)
+        if k == self._selected:
+            painter.setPen(QPen(theme.ACCENT, 3))
+            painter.drawRect(rect.adjusted(1, 1, -1, -1))
+
+
+class RulerItem(pg.GraphicsObject):
+    """Bar lines with numbers and beat ticks, at the beat times of the tempo map."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._beats = np.zeros(0)
+
+    def set_beats(self, beat_times: np.ndarray) -> None:
+        """beat_times: shape=(n_beats + 1,) seconds of every beat, the end included."""
+        self.prepareGeometryChange()
+        self._beats = np.asarray(beat_times, dtype=np.float64)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        end = float(self._beats[-1]) if len(self._beats) else 1.0
+        return QRectF(0.0, 0.0, end, LANE_HEIGHT)
+
+    def paint(self, painter: QPainter, *args) -> None:
+        if len(self._beats) < 2:
+            return
+        to_device = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        top = to_device.map(QPointF(0.0, LANE_HEIGHT)).y()
+        bottom = to_device.map(QPointF(0.0, 0.0)).y()
+        top, bottom = min(top, bottom), max(top, bottom)
+        xs = np.array([to_device.map(QPointF(t, 0.0)).x() for t in self._beats])
+        beat_px = float(np.median(np.diff(xs)))
+        label_every = next(n for n in (1, 2, 4, 8, 16, 32, 64, 1 << 30) if 4 * beat_px * n >= 28)
+        font = QFont(painter.font())
+        font.setPointSizeF(8)
+        painter.setFont(font)
+        for i, x in enumerate(xs[:-1]):
+            bar, beat = divmod(i, 4)
+            if beat == 0:
+                painter.setPen(QPen(theme.TEXT if bar % label_every == 0 else theme.MUTED_TEXT, 1))
+                painter.drawLine(QPointF(x, top + (bottom - top) * 0.35), QPointF(x, bottom))
+                if bar % label_every == 0:
+                    painter.drawText(QPointF(x + 3, top + (bottom - top) * 0.55), str(bar + 1))
+            elif beat_px >= 5:
+                painter.setPen(QPen(theme.MUTED_TEXT, 1))
+                painter.drawLine(QPointF(x, top + (bottom - top) * 0.75), QPointF(x, bottom))
+        painter.restore()
+
+
+class NotesItem(pg.GraphicsObject):
+    """The piano roll: one rectangle per note, melody and accompaniment in two hues, velocity as shade."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._picture = QPicture()
+        self._bounds = QRectF(0, 21, 1, 88)
+
+    def set_notes(self, starts_s: np.ndarray, ends_s: np.ndarray, notes: np.ndarray) -> None:
+        """notes: int shape=(N, 5) rows (start_step, pitch, length_steps, velocity, track); times in seconds."""
+        self.prepareGeometryChange()
+        self._picture = QPicture()
+        painter = QPainter(self._picture)
+        outline = QPen(QColor(0, 0, 0, 140))
+        outline.setCosmetic(True)
+        painter.setPen(outline)
+        for a, b, row in zip(starts_s, ends_s, notes):  # accompaniment first so the melody stays on top
+            if row[4] == 1:
+                painter.setBrush(theme.note_colour(1, int(row[3])))
+                painter.drawRect(QRectF(a, row[1] - 0.42, b - a, 0.84))
+        for a, b, row in zip(starts_s, ends_s, notes):
+            if row[4] == 0:
+                painter.setBrush(theme.note_colour(0, int(row[3])))
+                painter.drawRect(QRectF(a, row[1] - 0.42, b - a, 0.84))
+        painter.end()
+        end = float(ends_s.max()) if len(ends_s) else 1.0
+        self._bounds = QRectF(0.0, 20.0, end, 90.0)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter: QPainter, *args) -> None:
+        self._picture.play(painter)

@@ -1,0 +1,116 @@
+"""The video preview: frames decoded on a thread of their own, painted to fit the widget.
+
+The UI asks for a time (`show_time`); the decoder thread always works on the latest
+request only, so a slow decode never queues up stale frames behind the playhead.
+"""
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QRectF, QThread, Qt, Signal
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ...errors import BgmError
+from ..frames import FrameDecoder, Picture
+from . import theme
+
+PREVIEW_WIDTH = 960  # decode size: sharp enough for a preview, cheap enough for real time
+
+
+def to_qimage(rgb) -> QImage:
+    """An RGB uint8 array (h, w, 3) as a QImage that owns its pixels."""
+    h, w, _ = rgb.shape
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
+
+
+class FrameThread(QThread):
+    """Decodes the frame at the most recently requested time and emits it."""
+
+    frame_ready = Signal(QImage, float)
+
+    def __init__(self, path: str, width: int = PREVIEW_WIDTH) -> None:
+        super().__init__()
+        self._path, self._width = path, width
+        self._wanted: float | None = None
+        self._wake = threading.Condition()
+        self._stop = False
+
+    def request(self, t_s: float) -> None:
+        with self._wake:
+            self._wanted = t_s
+            self._wake.notify()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stop = True
+            self._wake.notify()
+        self.wait()
+
+    def run(self) -> None:
+        try:
+            decoder = FrameDecoder(self._path, self._width)
+        except BgmError:
+            return  # the analysis reports unreadable videos; the preview just stays empty
+        shown: Picture | None = None
+        with decoder:
+            while True:
+                with self._wake:
+                    while self._wanted is None and not self._stop:
+                        self._wake.wait()
+                    if self._stop:
+                        return
+                    t, self._wanted = self._wanted, None
+                picture = decoder.picture_at(t)
+                if picture is not None and picture is not shown:
+                    shown = picture
+                    self.frame_ready.emit(to_qimage(picture.rgb), picture.t_s)
+
+
+class VideoPreview(QWidget):
+    """Shows one video's frame at the playhead, letterboxed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setMinimumSize(320, 180)
+        self._image = QImage()
+        self.frame_time_s: float | None = None  # presentation time of the frame shown
+        self._thread: FrameThread | None = None
+        self._placeholder = "Open a video (File ▸ Open, or drop it here)"
+
+    def set_video(self, path: str | None) -> None:
+        self.close_video()
+        self._image, self.frame_time_s = QImage(), None
+        if path:
+            self._thread = FrameThread(path)
+            self._thread.frame_ready.connect(self._on_frame)
+            self._thread.start()
+            self._thread.request(0.0)
+        self.update()
+
+    def show_time(self, t_s: float) -> None:
+        if self._thread is not None:
+            self._thread.request(t_s)
+
+    def close_video(self) -> None:
+        if self._thread is not None:
+            self._thread.frame_ready.disconnect(self._on_frame)
+            self._thread.stop()
+            self._thread = None
+
+    def _on_frame(self, image: QImage, t_s: float) -> None:
+        self._image, self.frame_time_s = image, t_s
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.black)
+        if self._image.isNull():
+            painter.setPen(theme.MUTED_TEXT)
+            painter.drawText(self.rect(), Qt.AlignCenter, "" if self._thread else self._placeholder)
+            return
+        painter.setRenderHint(QPainter.SmoothPixmapTransform)
+        size = self._image.size().scaled(self.size(), Qt.KeepAspectRatio)
+        x, y = (self.width() - size.width()) / 2, (self.height() - size.height()) / 2
+        painter.drawImage(QRectF(x, y, size.width(), size.height()), self._image)

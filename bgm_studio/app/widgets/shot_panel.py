@@ -1,0 +1,163 @@
+"""Controls of the selected shot: energy, density, major/minor, lock, takes, regenerate, cut edits.
+
+The panel edits nothing itself: it emits requests that the main window turns into
+undoable edits (and regenerations in a worker).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QPushButton, QSlider, QVBoxLayout, QWidget)
+
+from ...controls.video_mapping import ShotOverrides
+from ..state import AppState
+
+MODES = (("Auto (from the picture)", None), ("Major", "major"), ("Minor", "minor"))
+
+
+class ShotPanel(QWidget):
+    """Per-shot controls of `state.selected`."""
+
+    regenerate_requested = Signal(int, object)  # shot, ShotOverrides to use
+    lock_requested = Signal(int, bool)
+    take_requested = Signal(int, int)  # shot, take
+    split_requested = Signal()  # at the playhead
+    merge_requested = Signal(int)  # shot k with k + 1
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.auto: dict[int, tuple[float, float]] = {}  # shot -> mapped (energy, density), for display
+        self.title = QLabel("No shot selected")
+        self.title.setStyleSheet("font-size: 14px; font-weight: 600;")
+        self.detail = QLabel("Click a shot in the timeline.")
+        self.detail.setStyleSheet("color: #8e9297;")
+        self.energy_auto, self.energy = QCheckBox("Auto"), QSlider(Qt.Horizontal)
+        self.energy.setRange(0, 100)
+        self.energy_value = QLabel("")
+        self.energy_value.setMinimumWidth(32)
+        self.density_auto, self.density = QCheckBox("Auto"), QDoubleSpinBox()
+        self.density.setRange(0.5, 24.0)
+        self.density.setSingleStep(0.5)
+        self.density.setSuffix(" notes/bar")
+        self.mode = QComboBox()
+        for label, _ in MODES:
+            self.mode.addItem(label)
+        self.lock = QCheckBox("Lock: keep this music when generating")
+        self.regenerate = QPushButton("Regenerate shot")
+        self.regenerate.setToolTip("Re-sample this shot only, with the settings above (R)")
+        self.regenerate.setProperty("primary", True)
+        self.takes = QListWidget()
+        self.takes.setToolTip("Earlier versions of this shot; click one to use it again")
+        self.split = QPushButton("Split at playhead")
+        self.merge = QPushButton("Merge with next")
+        self._build_layout()
+        self.energy_auto.toggled.connect(self._on_auto_toggled)
+        self.density_auto.toggled.connect(self._on_auto_toggled)
+        self.energy.valueChanged.connect(lambda v: self.energy_value.setText(f"{v / 100:.2f}"))
+        self.lock.toggled.connect(self._on_lock_toggled)
+        self.regenerate.clicked.connect(self._on_regenerate_clicked)
+        self.takes.itemClicked.connect(self._on_take_clicked)
+        self.split.clicked.connect(self.split_requested.emit)
+        self.merge.clicked.connect(lambda: self.merge_requested.emit(self.state.selected))
+        state.selection_changed.connect(self._on_changed)
+        state.project_changed.connect(self._on_changed)
+        self._on_changed(None)
+
+    def _build_layout(self) -> None:
+        energy_row, density_row = QHBoxLayout(), QHBoxLayout()
+        for row, widgets in ((energy_row, (self.energy_auto, self.energy, self.energy_value)),
+                             (density_row, (self.density_auto, self.density))):
+            for w in widgets:
+                row.addWidget(w, 1 if w in (self.energy, self.density) else 0)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignRight)
+        form.addRow("Energy", energy_row)
+        form.addRow("Density", density_row)
+        form.addRow("Mood", self.mode)
+        form.addRow("", self.lock)
+        cuts = QHBoxLayout()
+        cuts.addWidget(self.split)
+        cuts.addWidget(self.merge)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.addWidget(self.title)
+        layout.addWidget(self.detail)
+        layout.addSpacing(6)
+        layout.addLayout(form)
+        layout.addWidget(self.regenerate)
+        layout.addSpacing(6)
+        layout.addWidget(QLabel("Takes"))
+        layout.addWidget(self.takes, 1)
+        layout.addLayout(cuts)
+
+    def overrides(self) -> ShotOverrides:
+        """The overrides the controls show now."""
+        return ShotOverrides(
+            energy=None if self.energy_auto.isChecked() else self.energy.value() / 100,
+            density=None if self.density_auto.isChecked() else self.density.value(),
+            mode=MODES[self.mode.currentIndex()][1], locked=self.lock.isChecked())
+
+    def set_overrides(self, o: ShotOverrides) -> None:
+        """Show these overrides in the controls (tests and keyboard users use this too)."""
+        k = self.state.selected
+        auto_energy, auto_density = self.auto.get(k, (0.5, 4.0))
+        for box in (self.energy_auto, self.density_auto, self.lock):
+            box.blockSignals(True)
+        self.energy_auto.setChecked(o.energy is None)
+        self.energy.setValue(round(100 * (auto_energy if o.energy is None else o.energy)))
+        self.energy_value.setText(f"{self.energy.value() / 100:.2f}")
+        self.density_auto.setChecked(o.density is None)
+        self.density.setValue(auto_density if o.density is None else o.density)
+        self.mode.setCurrentIndex([m for _, m in MODES].index(o.mode))
+        self.lock.setChecked(o.locked)
+        for box in (self.energy_auto, self.density_auto, self.lock):
+            box.blockSignals(False)
+        self._on_auto_toggled()
+
+    def _on_changed(self, _value) -> None:
+        project, k = self.state.project, self.state.selected
+        has_shot = project is not None and 0 <= k < len(project.shots)
+        for w in (self.energy_auto, self.energy, self.density_auto, self.density, self.mode, self.lock,
+                  self.regenerate, self.takes, self.split, self.merge):
+            w.setEnabled(has_shot)
+        self.takes.clear()
+        if not has_shot:
+            self.title.setText("No shot selected" if project is not None else "No music yet")
+            self.detail.setText("Click a shot in the timeline." if project is not None
+                                else "Open a video and press Generate.")
+            return
+        shot = project.shots[k]
+        self.title.setText(f"Shot {k}")
+        self.detail.setText(f"{_clock(shot.start_s)} – {_clock(shot.end_s)}  ·  {shot.n_beats} beats at "
+                            f"{shot.tempo_bpm:.0f} BPM")
+        self.set_overrides(shot.overrides)
+        self.merge.setEnabled(k < len(project.shots) - 1)
+        for i, take in enumerate(shot.takes):
+            item = QListWidgetItem(f"Take {i + 1}   seed {take.seed}   {len(take.notes)} notes")
+            item.setData(Qt.UserRole, i)
+            self.takes.addItem(item)
+            if i == shot.take:
+                item.setSelected(True)
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+
+    def _on_auto_toggled(self, _checked: bool = False) -> None:
+        self.energy.setEnabled(self.regenerate.isEnabled() and not self.energy_auto.isChecked())
+        self.density.setEnabled(self.regenerate.isEnabled() and not self.density_auto.isChecked())
+
+    def _on_lock_toggled(self, locked: bool) -> None:
+        self.lock_requested.emit(self.state.selected, locked)
+
+    def _on_regenerate_clicked(self) -> None:
+        self.regenerate_requested.emit(self.state.selected, replace(self.overrides(), locked=False))
+
+    def _on_take_clicked(self, item: QListWidgetItem) -> None:
+        self.take_requested.emit(self.state.selected, int(item.data(Qt.UserRole)))
+
+
+def _clock(t_s: float) -> str:
+    return f"{int(t_s // 60)}:{t_s % 60:05.2f}"

@@ -1,0 +1,42 @@
+"""Colours and the dark palette shared by every widget."""
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+BACKGROUND = QColor("#1e1f22")
+PANEL = QColor("#2b2d31")
+LANE = QColor("#26282c")
+GRID = QColor("#3a3d42")
+TEXT = QColor("#dcdde1")
+MUTED_TEXT = QColor("#8e9297")
+ACCENT = QColor("#4f9cf7")  # selection
+PLAYHEAD = QColor("#ff5a5f")
+CUT = QColor("#f5c542")
+MELODY_HUE, ACCOMPANIMENT_HUE = 0.07, 0.55  # warm orange and cool teal-blue (HSV hue)
+WARNING = QColor("#f0a04b")
+
+
+def note_colour(track: int, velocity: int) -> QColor:
+    """A note's colour: hue by track, shade by velocity (soft notes darker and greyer)."""
+    v = min(max(velocity, 1), 127) / 127.0
+    hue = MELODY_HUE if track == 0 else ACCOMPANIMENT_HUE
+    return QColor.fromHsvF(hue, 0.35 + 0.55 * v, 0.45 + 0.55 * v)
+
+
+def apply_dark_theme(app: QApplication) -> None:
+    """Fusion with a dark palette: the same look on every platform."""
+    app.setStyle("Fusion")
+    p = QPalette()
+    roles = {
+        QPalette.Window: PANEL, QPalette.WindowText: TEXT, QPalette.Base: BACKGROUND,
+        QPalette.AlternateBase: PANEL, QPalette.ToolTipBase: PANEL, QPalette.ToolTipText: TEXT,
+        QPalette.Text: TEXT, QPalette.Button: QColor("#35373c"), QPalette.ButtonText: TEXT,
+        QPalette.BrightText: PLAYHEAD, QPalette.Highlight: ACCENT, QPalette.HighlightedText: QColor("#ffffff"),
+        QPalette.Link: ACCENT, QPalette.PlaceholderText: MUTED_TEXT,
+    }
+    for role, colour in roles.items():
+        p.setColor(role, colour)
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        p.setColor(QPalette.Disabled, role, MUTED_TEXT)
+    app.setPalette(p)

@@ -1,0 +1,232 @@
+"""The timeline: shot lane, bar/beat ruler and piano roll on one shared time axis, with a playhead.
+
+Zoom with the mouse wheel, scroll by dragging or with the scroll bar; a click seeks (and
+in the shot lane selects the shot); dragging a cut line moves that cut.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QScrollBar, QVBoxLayout, QWidget
+
+from ...music.notes import STEPS_PER_BEAT
+from ...project.state import Project
+from ..state import AppState
+from . import theme
+from .lanes import LANE_HEIGHT, NotesItem, RulerItem, ShotLaneItem
+
+AXIS_WIDTH = 46  # the same left margin on every lane keeps their time axes aligned
+MIN_SHOT_S = 0.25  # as in project.cuts: a dragged cut stops this far from its neighbours
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+SCROLL_STEPS = 1000
+
+
+class TimeAxis(pg.AxisItem):
+    def tickStrings(self, values, scale, spacing):
+        return [f"{int(v // 60)}:{v % 60:04.1f}" if spacing < 1 else f"{int(v // 60)}:{int(round(v % 60)):02d}"
+                for v in values]
+
+
+class PitchAxis(pg.AxisItem):
+    """Octave labels (C2, C3, ...) at every C."""
+
+    def tickValues(self, minVal, maxVal, size):
+        cs = [p for p in range(int(minVal), int(maxVal) + 1) if p % 12 == 0]
+        return [(12, cs)]
+
+    def tickStrings(self, values, scale, spacing):
+        return [f"{NOTE_NAMES[int(v) % 12]}{int(v) // 12 - 1}" for v in values]
+
+
+def _lane(layout: pg.GraphicsLayout, row: int, height: int | None, bottom_axis: bool, left: pg.AxisItem | None = None):
+    axes = {"bottom": TimeAxis("bottom")} if bottom_axis else {}
+    if left is not None:
+        axes["left"] = left
+    plot = layout.addPlot(row=row, col=0, axisItems=axes)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.setMouseEnabled(x=True, y=False)
+    plot.showAxis("bottom", bottom_axis)
+    plot.getAxis("left").setWidth(AXIS_WIDTH)
+    if left is None:
+        plot.getAxis("left").setStyle(showValues=False)
+        plot.getAxis("left").setPen(pg.mkPen(None))
+    if height is not None:
+        plot.setFixedHeight(height)
+        plot.setYRange(0, LANE_HEIGHT, padding=0)
+    plot.getViewBox().setBackgroundColor(theme.BACKGROUND)
+    return plot
+
+
+class Timeline(QWidget):
+    """Shots, ruler and piano roll of the state's project (or of the analysis alone)."""
+
+    seek_requested = Signal(float)
+    shot_clicked = Signal(int)
+    cut_moved = Signal(int, float)  # shot k's first cut moved to a time
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground(theme.PANEL)
+        self.view.ci.setSpacing(0)
+        self.view.ci.setContentsMargins(0, 4, 8, 0)
+        self.shot_plot = _lane(self.view.ci, 0, 78, False)
+        self.ruler_plot = _lane(self.view.ci, 1, 26, False)
+        self.roll_plot = _lane(self.view.ci, 2, None, True, PitchAxis("left"))
+        for plot in (self.ruler_plot, self.roll_plot):
+            plot.setXLink(self.shot_plot)
+        self.shots, self.ruler, self.notes = ShotLaneItem(), RulerItem(), NotesItem()
+        self.shot_plot.addItem(self.shots)
+        self.ruler_plot.addItem(self.ruler)
+        self.roll_plot.addItem(self.notes)
+        self.roll_plot.showGrid(x=False, y=True, alpha=0.15)
+        self.selection = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(79, 156, 247, 28),
+                                             pen=pg.mkPen(None))
+        self.selection.setZValue(-10)
+        self.selection.hide()
+        self.roll_plot.addItem(self.selection)
+        self.playheads = [pg.InfiniteLine(0.0, pen=pg.mkPen(theme.PLAYHEAD, width=2)) for _ in range(3)]
+        for plot, line in zip((self.shot_plot, self.ruler_plot, self.roll_plot), self.playheads):
+            line.setZValue(100)
+            plot.addItem(line, ignoreBounds=True)
+        self._cut_lines: list[pg.InfiniteLine] = []
+        self._roll_cuts: list[pg.InfiniteLine] = []
+        self.scroll = QScrollBar(Qt.Horizontal)
+        self.scroll.setRange(0, 0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.scroll)
+        self.view.scene().sigMouseClicked.connect(self._on_clicked)
+        self.shot_plot.getViewBox().sigXRangeChanged.connect(self._on_range_changed)
+        self.scroll.valueChanged.connect(self._on_scrolled)
+        state.analysis_changed.connect(self._on_document_changed)
+        state.project_changed.connect(self._on_document_changed)
+        state.selection_changed.connect(self._on_selection_changed)
+        state.position_changed.connect(self._on_position_changed)
+        self._on_document_changed(None)
+
+    def set_thumbnails(self, images: list[QImage]) -> None:
+        self.shots.set_thumbnails(images)
+
+    def refresh(self) -> None:
+        """Redraw from the state (e.g. to put back a cut line whose move failed)."""
+        self._on_document_changed(None)
+
+    def zoom_to_fit(self) -> None:
+        self.shot_plot.setXRange(0.0, max(self.state.duration_s, 1.0), padding=0)
+
+    def visible_range(self) -> tuple[float, float]:
+        return tuple(self.shot_plot.getViewBox().viewRange()[0])
+
+    def _spans(self) -> list[tuple[float, float]]:
+        state = self.state
+        shots = state.project.shots if state.project is not None else state.analysis.shots if state.analysis else ()
+        return [(s.start_s, s.end_s) for s in shots]
+
+    def _on_document_changed(self, _value) -> None:
+        project = self.state.project
+        duration = max(self.state.duration_s, 1.0)
+        vb = self.shot_plot.getViewBox()
+        old_end = vb.state["limits"]["xLimits"][1]
+        vb.setLimits(xMin=0.0, xMax=duration, minXRange=min(0.5, duration))
+        locked = {s.index for s in project.shots if s.overrides.locked} if project else set()
+        self.shots.set_shots(self._spans(), locked)
+        self._set_cut_lines()
+        self._show_music(project)
+        self._on_selection_changed(self.state.selected)
+        if old_end != duration:
+            self.zoom_to_fit()
+
+    def _show_music(self, project: Project | None) -> None:
+        from ...project.scoring import project_score
+
+        if project is None or project.n_beats == 0:
+            self.ruler.set_beats(np.zeros(0))
+            self.notes.set_notes(np.zeros(0), np.zeros(0), np.zeros((0, 5), np.int64))
+            self.roll_plot.setYRange(48, 84, padding=0)
+            return
+        score = project_score(project)
+        self.ruler.set_beats(np.atleast_1d(score.seconds_at(np.arange(project.n_beats + 1) * STEPS_PER_BEAT)))
+        notes = project.notes()
+        starts = np.atleast_1d(score.seconds_at(notes[:, 0]))
+        ends = np.atleast_1d(score.seconds_at(notes[:, 0] + notes[:, 2]))
+        self.notes.set_notes(starts, ends, notes)
+        low, high = (int(notes[:, 1].min()), int(notes[:, 1].max())) if len(notes) else (48, 84)
+        mid = (low + high) / 2
+        half = max(high - low + 4, 24) / 2
+        self.roll_plot.setYRange(mid - half, mid + half, padding=0)
+
+    def _set_cut_lines(self) -> None:
+        for line in self._cut_lines:
+            self.shot_plot.removeItem(line)
+        for line in self._roll_cuts:
+            self.roll_plot.removeItem(line)
+        spans = self._spans()
+        editable = self.state.project is not None
+        self._cut_lines, self._roll_cuts = [], []
+        for k in range(1, len(spans)):
+            line = pg.InfiniteLine(spans[k][0], movable=editable, pen=pg.mkPen(theme.CUT, width=2),
+                                   hoverPen=pg.mkPen(theme.CUT, width=5))
+            line.setBounds((spans[k - 1][0] + MIN_SHOT_S, spans[k][1] - MIN_SHOT_S))
+            line.setZValue(50)
+            if editable:
+                line.setCursor(Qt.SizeHorCursor)
+                line.setToolTip("Drag to move this cut; the shots on both sides are regenerated")
+            line.sigPositionChangeFinished.connect(lambda ln, k=k: self.cut_moved.emit(k, float(ln.value())))
+            self.shot_plot.addItem(line, ignoreBounds=True)
+            self._cut_lines.append(line)
+            roll_line = pg.InfiniteLine(spans[k][0], pen=pg.mkPen(theme.CUT, width=1, style=Qt.DashLine))
+            roll_line.setOpacity(0.45)
+            self.roll_plot.addItem(roll_line, ignoreBounds=True)
+            self._roll_cuts.append(roll_line)
+
+    def _on_selection_changed(self, k: int) -> None:
+        self.shots.set_selected(k)
+        spans = self._spans()
+        if 0 <= k < len(spans):
+            self.selection.setRegion(spans[k])
+            self.selection.show()
+        else:
+            self.selection.hide()
+
+    def _on_position_changed(self, t_s: float) -> None:
+        for line in self.playheads:
+            line.setValue(t_s)
+        a, b = self.visible_range()
+        if not a <= t_s <= b:  # follow the playhead a page at a time
+            width = b - a
+            start = min(max(t_s - 0.1 * width, 0.0), max(self.state.duration_s - width, 0.0))
+            self.shot_plot.setXRange(start, start + width, padding=0)
+
+    def _on_clicked(self, event) -> None:
+        if event.button() != Qt.LeftButton or event.double():
+            return
+        pos = event.scenePos()
+        for plot in (self.shot_plot, self.ruler_plot, self.roll_plot):
+            vb = plot.getViewBox()
+            if vb.sceneBoundingRect().contains(pos):
+                t = float(vb.mapSceneToView(pos).x())
+                if plot is self.shot_plot:
+                    self.shot_clicked.emit(self.state.shot_at(t))
+                self.seek_requested.emit(min(max(t, 0.0), self.state.duration_s))
+                return
+
+    def _on_range_changed(self, _vb, x_range) -> None:
+        duration = max(self.state.duration_s, 1e-6)
+        a, b = x_range
+        self.scroll.blockSignals(True)
+        self.scroll.setRange(0, max(0, int(SCROLL_STEPS * (1 - (b - a) / duration))))
+        self.scroll.setPageStep(int(SCROLL_STEPS * (b - a) / duration))
+        self.scroll.setValue(int(SCROLL_STEPS * a / duration))
+        self.scroll.blockSignals(False)
+
+    def _on_scrolled(self, value: int) -> None:
+        a, b = self.visible_range()
+        start = value / SCROLL_STEPS * self.state.duration_s
+        self.shot_plot.setXRange(start, start + (b - a), padding=0)
