@@ -108,7 +108,7 @@ class CaptureOutput:
         self.blocks: list[np.ndarray] = []
         self._record = record
         self._fill: FillFn | None = None
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()  # held while a block is handed over; hold it to read the clock and frames_sent as one
 
     def start(self, fill: FillFn) -> None:
         self._fill = fill
@@ -116,7 +116,7 @@ class CaptureOutput:
     def pull(self, frames: int) -> np.ndarray:
         """Ask for `frames` frames, as a driver's callback would, and return them."""
         block = np.zeros((frames, 2), np.float32)
-        with self._lock:
+        with self.lock:
             self._fill(block)
             self.frames_sent += frames
             if self._record:

@@ -137,10 +137,11 @@ class Performance:
         self._events = score_events(self.score, time_s, self.pedal)
         self._next = 0
         start = int(round(time_s * self.synth.sample_rate))
-        skip = (start - self._frame) % BLOCK_FRAMES
-        if skip:  # line the synth's blocks up with the score's frame grid, so events land on the same frames from any start
-            self.synth.write(np.zeros((skip, 2), np.float32))
-            self._frame += skip
+        # Discard one block, in which the silenced voices die, plus what lines the synth's blocks up
+        # with the score's frame grid, so that events land on the same frames from any start.
+        skip = BLOCK_FRAMES + (start - self._frame) % BLOCK_FRAMES
+        self.synth.write(np.zeros((skip, 2), np.float32))
+        self._frame += skip
         self._origin_frame = self._frame - start  # synth frame of the score's frame 0, a multiple of 64
 
     def position_s(self) -> float:
