@@ -11,7 +11,6 @@ from wherever playback starts.
 from __future__ import annotations
 
 import ctypes
-import os
 from dataclasses import dataclass
 
 import fluidsynth
@@ -68,6 +67,7 @@ class Synth:
         check_programs(config.programs)
         self._path = find_soundfont(config.soundfont)
         self.sample_rate = sample_rate
+        self.frames_rendered = 0  # FluidSynth's blocks start at multiples of 64 of this count
         self._fs = fluidsynth.Synth(
             gain=config.gain, samplerate=sample_rate, channels=16,
             **{"synth.reverb.active": int(config.reverb), "synth.chorus.active": 0,
@@ -109,6 +109,7 @@ class Synth:
             raise ValueError("out must be a C-contiguous float32 array of shape (frames, 2)")
         ptr = out.ctypes.data
         _write_float(self._fs.synth, len(out), ptr, 0, 2, ptr, 1, 2)
+        self.frames_rendered += len(out)
 
     def close(self) -> None:
         if self._fs is not None:
@@ -128,7 +129,6 @@ class Performance:
         self.score = score
         self.pedal = pedal
         self.duration_s = score_duration_s(score)
-        self._frame = 0  # frames rendered by this synth so far; its blocks start at multiples of 64
         self.seek(0.0)
 
     def seek(self, time_s: float) -> None:
@@ -139,13 +139,12 @@ class Performance:
         start = int(round(time_s * self.synth.sample_rate))
         # Discard one block, in which the silenced voices die, plus what lines the synth's blocks up
         # with the score's frame grid, so that events land on the same frames from any start.
-        skip = BLOCK_FRAMES + (start - self._frame) % BLOCK_FRAMES
+        skip = BLOCK_FRAMES + (start - self.synth.frames_rendered) % BLOCK_FRAMES
         self.synth.write(np.zeros((skip, 2), np.float32))
-        self._frame += skip
-        self._origin_frame = self._frame - start  # synth frame of the score's frame 0, a multiple of 64
+        self._origin_frame = self.synth.frames_rendered - start  # synth frame of the score's frame 0, a multiple of 64
 
     def position_s(self) -> float:
-        return (self._frame - self._origin_frame) / self.synth.sample_rate
+        return (self.synth.frames_rendered - self._origin_frame) / self.synth.sample_rate
 
     def _event_frame(self, event: Event) -> int:
         """Synth frame of the block boundary nearest the event's time."""
@@ -154,14 +153,14 @@ class Performance:
 
     def render_into(self, out: np.ndarray) -> None:
         """Fill `out` (frames, 2) float32 with the next frames, sending each event at its block."""
+        events, synth = self._events, self.synth
         pos = 0
         while pos < len(out):
-            while self._next < len(self._events) and self._event_frame(self._events[self._next]) <= self._frame:
-                self.synth.send(self._events[self._next])
+            while self._next < len(events) and self._event_frame(events[self._next]) <= synth.frames_rendered:
+                synth.send(events[self._next])
                 self._next += 1
             stop = len(out)
-            if self._next < len(self._events):
-                stop = min(stop, pos + self._event_frame(self._events[self._next]) - self._frame)
-            self.synth.write(out[pos:stop])
-            self._frame += stop - pos
+            if self._next < len(events):
+                stop = min(stop, pos + self._event_frame(events[self._next]) - synth.frames_rendered)
+            synth.write(out[pos:stop])
             pos = stop

@@ -139,3 +139,19 @@ def test_the_real_driver_path_with_alsa_null_device(staccato):
         while p.state == PLAYING and time.monotonic() < deadline:
             time.sleep(0.01)
         assert p.state == STOPPED and p.position_s() == 0.0  # played to the end and rewound
+
+
+def test_a_second_score_keeps_exact_timing(player, staccato):
+    p, output = player
+    p.play()
+    output.pull(1000)  # leaves the synth off its block grid
+    p.load(staccato, programs=(0, 0))
+    p.play(1.9)
+    sent = pull_seconds(output, 0.3)
+    synth = Synth(SynthConfig(reverb=False, cpu_cores=1), SR)
+    offline = np.zeros_like(sent)
+    performance = Performance(synth, staccato)
+    performance.seek(1.9)
+    performance.render_into(offline)
+    synth.close()
+    assert np.abs(sent - offline).max() < 2e-3  # -54 dBFS: the same audio on the same frames

@@ -55,6 +55,8 @@ def test_video_copied_bit_for_bit_with_aac_music_of_the_same_length(score, video
     assert audio_s == pytest.approx(video_s, abs=FRAME_S)
     with av.open(str(out)) as c:
         assert float(c.duration / av.time_base) == pytest.approx(video_s, abs=FRAME_S)
+    data = out.read_bytes()
+    assert 0 <= data.find(b"moov") < data.find(b"mdat")  # index first ("faststart"): plays while downloading
     music = decoded_audio(out, rate)
     assert np.abs(music).max() > 0.3  # the music is there, at about -1 dBFS
     assert level_at(music[: int(video_s * rate)], rate, TONE_HZ) < 0.05  # the original tone is gone

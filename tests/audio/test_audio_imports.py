@@ -1,0 +1,13 @@
+"""audio/ and export/ stay Qt-free, so the CLI and tests run without a display."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_audio_and_export_do_not_import_qt():
+    code = "import sys, bgm_studio.audio, bgm_studio.export; print(sorted(m for m in sys.modules if 'PySide' in m or 'Qt' in m))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.stdout.strip() == "[]"
