@@ -1,14 +1,22 @@
 # The two commands README.md opens with. Each runs the idempotent setup first.
 VENV ?= .venv
 SETUP = bash installer/setup.sh
+DEMO_CLIP = resources/demo/demo_clip.mp4
+OUT = out
 
 .PHONY: demo test setup bench
 
 setup:
 	@$(SETUP)
 
+# Score the bundled demo clip: an MP4 with the music, plus MIDI, WAV and the project file.
+# On a desktop (DISPLAY or WAYLAND_DISPLAY set) the app then opens with the scored project.
 demo: setup
-	$(VENV)/bin/bgm-studio eval --split test
+	@mkdir -p $(OUT)
+	$(VENV)/bin/bgm-studio generate $(DEMO_CLIP) -o $(OUT)/demo_scored.mp4 --midi $(OUT)/demo.mid \
+		--wav $(OUT)/demo.wav --project $(OUT)/demo.bgm.json
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(VENV)/bin/bgm-studio open $(OUT)/demo.bgm.json; \
+		else echo "Play $(OUT)/demo_scored.mp4 (no display here, so the app was not opened)"; fi
 
 test: setup
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest
