@@ -13,6 +13,8 @@ same `Performance` serves playback and export.
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
+import functools
 import os
 import sys
 import threading
@@ -34,6 +36,19 @@ _AUDIO_FUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctyp
                                ctypes.c_int, _FloatBuffers)
 _new_driver2 = fluidsynth.cfunc("new_fluid_audio_driver2", ctypes.c_void_p, ("settings", ctypes.c_void_p, 1),
                                 ("func", _AUDIO_FUNC, 1), ("data", ctypes.c_void_p, 1))
+
+
+_ALSA_ERROR_HANDLER = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                                       ctypes.c_char_p)
+_alsa_silent = _ALSA_ERROR_HANDLER(lambda *args: None)  # module-level: libasound keeps the pointer
+
+
+@functools.cache
+def silence_alsa_errors() -> None:
+    """Stop libasound printing its own lines when a device will not open: the failure becomes one BgmError."""
+    name = ctypes.util.find_library("asound")
+    if name:
+        ctypes.CDLL(name).snd_lib_error_set_handler(_alsa_silent)
 
 
 class AudioOutput(Protocol):
@@ -65,6 +80,8 @@ class DeviceOutput:
     def start(self, fill: FillFn) -> None:
         """Open the device (first driver that works) and start pulling audio from `fill`."""
         silence_fluidsynth_log()
+        if sys.platform == "linux":
+            silence_alsa_errors()
         self._fill = fill
         drivers = (self._driver,) if self._driver else DRIVERS.get(sys.platform, ("sdl2",))
         for name in drivers:

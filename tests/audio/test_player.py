@@ -1,8 +1,11 @@
 """Live playback through a capture output (no sound card needed) and the no-device path."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -155,3 +158,13 @@ def test_a_second_score_keeps_exact_timing(player, staccato):
     performance.render_into(offline)
     synth.close()
     assert np.abs(sent - offline).max() < 2e-3  # -54 dBFS: the same audio on the same frames
+
+
+def test_a_device_that_will_not_open_prints_nothing_but_the_error():
+    code = ("from bgm_studio.audio import DeviceOutput, Player\nfrom bgm_studio.errors import BgmError\n"
+            "try:\n    Player(output=DeviceOutput(driver='alsa', device='hw:99'))\n"
+            "except BgmError as exc:\n    print(f'error: {exc}')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.stdout.startswith("error: no audio output device") and result.stdout.count("\n") == 1
+    assert result.stderr == ""
