@@ -55,6 +55,8 @@ def render(score: Score, synth: SynthConfig = SynthConfig(), config: RenderConfi
         performance = Performance(s, score, pedal)
         if duration_s is None:
             duration_s = max(0.0, performance.duration_s - start_s) + config.tail_s
+        elif duration_s <= 0:
+            raise BgmError(f"cannot render {duration_s} s of music; the length must be positive")
         audio = np.zeros((int(round(duration_s * sr)), 2), np.float32)
         performance.seek(start_s)
         chunk = int(CHUNK_S * sr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 import av
 import numpy as np
@@ -50,7 +51,7 @@ def export_mp4(score: Score, video: str | os.PathLike, path: str | os.PathLike,
         music = normalise_peak(music + np.float32(10 ** (original_gain_db / 20)) * original, config.headroom_db)
     with atomic_path(path, inputs=(video,)) as tmp:
         try:
-            _mux(video, tmp, fmt, music, config.sample_rate, info.duration_s, progress, cancel)
+            _mux(video, tmp, fmt, music, config.sample_rate, info.duration_s, progress, _cancel_check(path, cancel))
         except av.FFmpegError as exc:
             if isinstance(exc, OSError):
                 raise  # a write error: atomic_path reports it
@@ -58,22 +59,41 @@ def export_mp4(score: Score, video: str | os.PathLike, path: str | os.PathLike,
 
 
 def read_soundtrack(video: str | os.PathLike, sample_rate: int, frames: int) -> np.ndarray:
-    """The first audio stream as float32 stereo at `sample_rate`, padded or cut to `frames`, shape=(frames, 2)."""
+    """The first audio stream as float32 stereo at `sample_rate`, shape=(frames, 2).
+
+    Aligned with the video stream's start (a soundtrack that starts late is padded
+    with silence in front), then padded or cut at the end to `frames`.
+    """
     resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
-    chunks = []
+    chunks, audio_start = [], None
     try:
         with open_video(video) as container:
+            stream = container.streams.video[0]
+            video_start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
             for frame in container.decode(container.streams.audio[0]):
+                if audio_start is None and frame.time is not None:
+                    audio_start = frame.time
                 chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(frame)]
             chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(None)]
     except av.FFmpegError as exc:
         raise BgmError(f"{video}: could not decode the original soundtrack ({exc.strerror or exc})") from exc
-    audio = np.concatenate(chunks)[:frames] if chunks else np.zeros((0, 2), np.float32)
+    audio = np.concatenate(chunks) if chunks else np.zeros((0, 2), np.float32)
+    lead = int(round(((audio_start if audio_start is not None else video_start) - video_start) * sample_rate))
+    audio = np.pad(audio, ((lead, 0), (0, 0))) if lead > 0 else audio[-lead:]
+    audio = audio[:frames]
     return np.pad(audio, ((0, frames - len(audio)), (0, 0)))
 
 
+def _cancel_check(path: str | os.PathLike, cancel: CancelFn) -> Callable[[], None]:
+    """A function that raises BgmError once `cancel()` says so."""
+    def check() -> None:
+        if cancel():
+            raise BgmError(f"{path}: export cancelled")
+    return check
+
+
 def _mux(video, out_path: Path, fmt: str, music: np.ndarray, sample_rate: int, duration_s: float,
-         progress: ProgressFn, cancel: CancelFn) -> None:
+         progress: ProgressFn, cancel: Callable[[], None]) -> None:
     """Copy the video packets and interleave the AAC-encoded music with them by time."""
     options = {"movflags": "+faststart"} if fmt in ("mp4", "mov") else {}
     with open_video(video) as source, av.open(str(out_path), "w", format=fmt, options=options) as output:
@@ -86,8 +106,7 @@ def _mux(video, out_path: Path, fmt: str, music: np.ndarray, sample_rate: int, d
         for packet in source.demux(source_video):
             if packet.dts is None:  # the demuxer's empty flush packet
                 continue
-            if cancel():
-                raise BgmError(f"{out_path.name}: export cancelled")
+            cancel()
             t = float(packet.dts * packet.time_base)
             while next_audio < len(audio_packets) and audio_packets[next_audio].pts / sample_rate <= t:
                 output.mux(audio_packets[next_audio])
@@ -99,13 +118,13 @@ def _mux(video, out_path: Path, fmt: str, music: np.ndarray, sample_rate: int, d
     progress(duration_s, duration_s, "writing video")
 
 
-def _encode(stream, music: np.ndarray, sample_rate: int, progress: ProgressFn, cancel: CancelFn) -> list[av.Packet]:
+def _encode(stream, music: np.ndarray, sample_rate: int, progress: ProgressFn,
+            cancel: Callable[[], None]) -> list[av.Packet]:
     """AAC packets of the music (float32 stereo, shape=(frames, 2)), timed in samples."""
     packets = []
     for pos in range(0, len(music), AAC_FRAME):
         if pos % (AAC_FRAME * 256) == 0:
-            if cancel():
-                raise BgmError("export cancelled")
+            cancel()
             progress(pos, len(music), "encoding audio")
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(music[pos : pos + AAC_FRAME].T), format="fltp",
                                            layout="stereo")

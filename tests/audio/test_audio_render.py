@@ -72,6 +72,8 @@ def test_bad_settings_are_refused(staccato):
         render(staccato, config=RenderConfig(sample_rate=22050))
     with pytest.raises(BgmError, match="clip"):
         render(staccato, config=RenderConfig(headroom_db=3.0))
+    with pytest.raises(BgmError, match="must be positive"):
+        render(staccato, duration_s=0.0)
 
 
 def test_fade_and_normalise_helpers():

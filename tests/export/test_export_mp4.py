@@ -13,7 +13,7 @@ import pytest
 from bgm_studio.errors import BgmError
 from bgm_studio.export.mp4 import export_mp4, read_soundtrack
 from bgm_studio.export.probe import probe_video
-from tests.media import file_hash, make_audio_only, make_video, video_packets
+from tests.media import ffmpeg, file_hash, make_audio_only, make_video, video_packets
 
 FRAME_S = 1 / 25
 TONE_HZ = 1234.0  # the original soundtrack: clear of the test score's harmonics
@@ -143,3 +143,12 @@ def test_disk_filling_up_during_the_mux_leaves_nothing(video, tmp_path):
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1 and "could not write" in lines[0] and str(out) in lines[0]
     assert not any(tmp_path.iterdir())
+
+
+def test_a_soundtrack_that_starts_late_stays_in_place(tmp_path):
+    src = tmp_path / "late.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=2", "-itsoffset", "1", "-f", "lavfi",
+           "-i", f"sine=frequency={TONE_HZ}:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+           str(src))
+    audio = read_soundtrack(src, 44100, 2 * 44100)
+    assert np.abs(audio[: int(0.95 * 44100)]).max() < 0.01 and np.abs(audio[int(1.05 * 44100) :]).max() > 0.05
