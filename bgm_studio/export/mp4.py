@@ -24,6 +24,7 @@ from .probe import open_video, probe_video
 AAC_BIT_RATE = 192_000
 AAC_FRAME = 1024  # samples per AAC frame
 CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+MKV_HINT = "an .mkv output takes any video codec"
 
 
 def container_format(path: str | os.PathLike) -> str:
@@ -51,11 +52,12 @@ def export_mp4(score: Score, video: str | os.PathLike, path: str | os.PathLike,
         music = normalise_peak(music + np.float32(10 ** (original_gain_db / 20)) * original, config.headroom_db)
     with atomic_path(path, inputs=(video,)) as tmp:
         try:
-            _mux(video, tmp, fmt, music, config.sample_rate, info.duration_s, progress, _cancel_check(path, cancel))
+            _mux(video, tmp, path, fmt, music, config.sample_rate, info.duration_s, progress,
+                 _cancel_check(path, cancel))
         except av.FFmpegError as exc:
             if isinstance(exc, OSError):
                 raise  # a write error: atomic_path reports it
-            raise BgmError(f"{path}: could not write the video ({exc.strerror or exc})") from exc
+            raise BgmError(f"{path}: could not write the video ({exc.strerror or exc}); {MKV_HINT}") from exc
 
 
 def read_soundtrack(video: str | os.PathLike, sample_rate: int, frames: int) -> np.ndarray:
@@ -92,13 +94,16 @@ def _cancel_check(path: str | os.PathLike, cancel: CancelFn) -> Callable[[], Non
     return check
 
 
-def _mux(video, out_path: Path, fmt: str, music: np.ndarray, sample_rate: int, duration_s: float,
-         progress: ProgressFn, cancel: Callable[[], None]) -> None:
+def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.ndarray, sample_rate: int,
+         duration_s: float, progress: ProgressFn, cancel: Callable[[], None]) -> None:
     """Copy the video packets and interleave the AAC-encoded music with them by time."""
     options = {"movflags": "+faststart"} if fmt in ("mp4", "mov") else {}
     with open_video(video) as source, av.open(str(out_path), "w", format=fmt, options=options) as output:
         source_video = source.streams.video[0]
-        video_out = output.add_stream_from_template(source_video)
+        try:
+            video_out = output.add_stream_from_template(source_video)
+        except ValueError as exc:  # PyAV: the container cannot hold this codec
+            raise BgmError(f"{target}: {exc}; {MKV_HINT}") from exc
         audio_out = output.add_stream("aac", rate=sample_rate, layout="stereo")
         audio_out.bit_rate = AAC_BIT_RATE
         audio_packets = _encode(audio_out, music, sample_rate, progress, cancel)

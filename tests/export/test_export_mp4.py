@@ -152,3 +152,16 @@ def test_a_soundtrack_that_starts_late_stays_in_place(tmp_path):
            str(src))
     audio = read_soundtrack(src, 44100, 2 * 44100)
     assert np.abs(audio[: int(0.95 * 44100)]).max() < 0.01 and np.abs(audio[int(1.05 * 44100) :]).max() > 0.05
+
+
+def test_a_codec_mp4_cannot_hold_asks_for_mkv(score, tmp_path):
+    src = tmp_path / "clip.webm"
+    try:
+        ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=1", "-c:v", "libvpx", str(src))
+    except subprocess.CalledProcessError:
+        pytest.skip("ffmpeg has no VP8 encoder")
+    with pytest.raises(BgmError, match=r"out.mp4: .*\.mkv output takes any video codec"):
+        export_mp4(score, src, tmp_path / "out.mp4")
+    export_mp4(score, src, tmp_path / "out.mkv")
+    assert [h for _, _, h in video_packets(tmp_path / "out.mkv")] == [h for _, _, h in video_packets(src)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.webm", "out.mkv"]
