@@ -9,6 +9,7 @@ the melody kept monophonic.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,9 +31,12 @@ class SampleConfig:
     cond_scale: float = 2.0  # classifier-free guidance scale
     context_beats: int = 8  # held beats before the sampled part of a window
     onset_threshold: float = 0.5  # onset probability that always makes a note
-    min_onset_prob: float = 0.15  # weakest onset density calibration may add
+    min_onset_prob: float = 0.15  # weakest accompaniment onset density calibration may add
+    melody_share: float = 0.22  # least share of a bar's onsets that go to the melody (POP909 train: 0.22)
+    melody_floor: float = 0.02  # weakest melody onset calibration may add
     sustain_threshold: float = 0.4  # a note goes on while sustain probability exceeds this
     calibrate_density: bool = True  # match onsets per bar to the requested density
+    threads: int = 1  # torch CPU threads while sampling: one avoids thread-pool stalls when cores are busy
 
 
 class ScorePipeline:
@@ -52,6 +56,11 @@ class ScorePipeline:
     def inpaint(self, piece: PianoRoll, controls: Controls, start_beat: int, end_beat: int, seed: int,
                 progress: ProgressFn = no_progress) -> PianoRoll:
         """Re-sample beats [start_beat, end_beat) holding every note that starts outside them."""
+        with _torch_threads(self.config.threads):
+            return self._inpaint(piece, controls, start_beat, end_beat, seed, progress)
+
+    def _inpaint(self, piece: PianoRoll, controls: Controls, start_beat: int, end_beat: int, seed: int,
+                 progress: ProgressFn) -> PianoRoll:
         n_beats = controls.n_beats
         pad = max(0, self.window - n_beats)
         ctrl = _pad_controls(controls, pad)
@@ -115,7 +124,7 @@ class ScorePipeline:
         onset_p = probs[[0, 2], a - off : b - off]  # (2, steps, 96)
         chosen = onset_p > cfg.onset_threshold
         if cfg.calibrate_density:
-            chosen = _calibrate(onset_p, chosen, ctrl.density, a, cfg.min_onset_prob)
+            chosen = _calibrate(onset_p, chosen, ctrl.density, a, cfg)
         chosen &= ~roll[[1, 3], a:b]  # never strike on top of a note already sounding
         chosen[0] = _monophonic(chosen[0], onset_p[0])
         chosen[0][roll[1, a:b].any(axis=1)] = False  # the melody is one voice
@@ -136,26 +145,52 @@ class ScorePipeline:
             e += 1
 
 
+@contextlib.contextmanager
+def _torch_threads(n: int):
+    """Use n torch threads inside the block, restoring the previous number after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _velocity(energy: float, track: int) -> int:
     """Velocity from the energy control; the melody sits a little above the accompaniment."""
     base = 40 + 80 * float(np.clip(energy, 0, 1))
     return int(np.clip(base + (8 if track == MELODY else -4), 1, 127))
 
 
-def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, density: np.ndarray, a: int, floor: float) -> np.ndarray:
-    """Per bar, keep the most probable onsets so their count matches the requested density."""
-    out = chosen.copy()
+def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, density: np.ndarray, a: int, cfg: "SampleConfig") -> np.ndarray:
+    """Per bar, keep the most probable onsets so their count matches the requested density.
+
+    The melody gets its own treatment: where the model expects any melody in a bar, it takes
+    at least `melody_share` of the bar's onsets, one pitch per step (the most probable), on
+    the steps the model is surest of; the accompaniment takes the rest of the count.
+    """
+    out = np.zeros_like(chosen)
     steps = onset_p.shape[1]
-    for s0 in range(0, steps, STEPS_PER_BAR):
+    s0 = 0
+    while s0 < steps:
         s1 = min(steps, s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR)
-        beat = (a + s0) // STEPS_PER_BEAT
-        want = int(round(density[beat] * (s1 - s0) / STEPS_PER_BAR))
-        p = onset_p[:, s0:s1]
-        order = np.argsort(p, axis=None)[::-1]
-        keep = np.zeros(p.size, bool)
-        n_keep = min(want, int((p.ravel() > floor).sum()))
-        keep[order[:n_keep]] = True
-        out[:, s0:s1] = keep.reshape(p.shape)
+        want = density[(a + s0) // STEPS_PER_BEAT] * (s1 - s0) / STEPS_PER_BAR
+        mel, acc = onset_p[0, s0:s1], onset_p[1, s0:s1]
+        total = mel.sum() + acc.sum()
+        share = mel.sum() / total if total > 0 else 0.0
+        if mel.sum() >= 1.0:
+            share = max(share, cfg.melody_share)
+        best_pitch = mel.argmax(axis=1)
+        step_p = mel.max(axis=1)
+        n_mel = min(int(round(want * share)), int((step_p > cfg.melody_floor).sum()))
+        for s in np.argsort(step_p)[::-1][:n_mel]:
+            out[0, s0 + s, best_pitch[s]] = True
+        flat = acc.ravel()
+        n_acc = min(int(round(want)) - n_mel, int((flat > cfg.min_onset_prob).sum()))
+        keep = np.zeros(flat.size, bool)
+        keep[np.argsort(flat)[::-1][: max(n_acc, 0)]] = True
+        out[1, s0:s1] = keep.reshape(acc.shape)
+        s0 = s1
     return out
 
 

@@ -108,9 +108,10 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, progress: P
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        decay = min(cfg.ema_decay, (1 + step) / (10 + step))  # warm-up: early EMA follows the model
         with torch.no_grad():
             for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.lerp_(pm, 1 - cfg.ema_decay)
+                pe.lerp_(pm, 1 - decay)
         step += 1
         loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
         progress(step, cfg.steps, f"train loss {loss_avg:.4f}")

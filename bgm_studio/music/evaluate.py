@@ -47,7 +47,7 @@ def midi_folder_row(folder: str | os.PathLike, progress=None) -> tuple[dict[str,
 
 def format_table(rows: dict[str, dict[str, float]]) -> str:
     """Rows of metrics as an aligned text table: one line per row name, one column per metric."""
-    names = list(next(iter(rows.values())).keys())
+    names = list(dict.fromkeys(k for row in rows.values() for k in row))
     head = f"{'':<14}" + "".join(f"{n:>14}" for n in names)
     lines = [head]
     for label, row in rows.items():
