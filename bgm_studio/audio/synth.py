@@ -48,7 +48,7 @@ class SynthConfig:
 
     soundfont: str | None = None  # .sf2/.sf3 file; None = $BGM_SOUNDFONT or the default GM soundfont
     programs: tuple[int, int] = (0, 0)  # GM programs (0-127) of melody (ch 0) and accompaniment (ch 1)
-    gain: float = 0.4  # FluidSynth master gain: the live level (offline renders are normalised)
+    gain: float = 0.8  # FluidSynth master gain, the live level: POP909 songs peak at -8..-3 dBFS (renders are normalised)
     reverb: bool = True  # FluidSynth's room reverb
     cpu_cores: int = 2  # FluidSynth rendering threads
 
