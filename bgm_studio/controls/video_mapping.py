@@ -6,7 +6,7 @@ among the video's own shots (so shots contrast). The percentile then reads off t
 distribution of the matching control over the bars of POP909's training songs
 (quantile mapping), kept within the 5th-95th percentile so controls stay where the model
 was trained. The mapping:
-- density (onsets per bar) <- motion 60%, cut density 40%  (dynamic features steer rhythm)
+- density (onsets per bar) <- motion 80%, cut density 20%  (dynamic features steer rhythm)
 - energy (velocity)        <- motion 50%, cut density 30%, contrast 20%
 - register (mean pitch)    <- brightness 60%, warmth 20%, colourfulness 20%  (the look steers melody)
 - mode                     <- minor where dark, cool and grey (mood score > 0.55)
@@ -138,7 +138,7 @@ def map_shots(shots: list[dict[str, float]], quantiles: ControlQuantiles,
     overrides = overrides or [ShotOverrides()] * len(shots)
     out = []
     for i, ov in enumerate(overrides):
-        density = quantiles.value("density", 0.6 * pct["motion"][i] + 0.4 * pct["cut_density"][i])
+        density = quantiles.value("density", 0.8 * pct["motion"][i] + 0.2 * pct["cut_density"][i])
         energy_p = 0.5 * pct["motion"][i] + 0.3 * pct["cut_density"][i] + 0.2 * pct["contrast"][i]
         energy = quantiles.value("energy", energy_p)
         register = quantiles.value("register", 0.6 * pct["brightness"][i] + 0.2 * pct["warmth"][i]
