@@ -67,6 +67,8 @@ class Player:
         """Start or resume, from `from_s` if given (else from where it paused or was sought)."""
         with self._lock:
             performance = self._require_score()
+            if from_s is None and self._state == PLAYING:
+                return  # already playing: do not strike the sounding notes again
             performance.seek(performance.position_s() if from_s is None else max(0.0, from_s))
             self._state = PLAYING
 

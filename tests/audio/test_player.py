@@ -75,6 +75,19 @@ def test_pause_freezes_the_clock_and_sends_silence_then_resumes(player):
     assert first_sound(sent, SR, 0.0) == pytest.approx(1.0 - paused_at, abs=0.003)  # next note at 1.0 s
 
 
+def test_play_while_playing_changes_nothing(player, staccato):
+    p, output = player
+    p.play()
+    first = pull_seconds(output, 0.55)
+    p.play()
+    rest = pull_seconds(output, 0.5)
+    offline = np.zeros((len(first) + len(rest), 2), np.float32)
+    synth = Synth(SynthConfig(reverb=False, cpu_cores=1), SR)
+    Performance(synth, staccato).render_into(offline)
+    synth.close()
+    np.testing.assert_array_equal(np.concatenate([first, rest]), offline)
+
+
 def test_stop_rewinds_and_the_end_stops_by_itself(player, staccato):
     p, output = player
     p.play(from_s=3.5)
