@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import BgmError
 
 ENV_VAR = "BGM_SOUNDFONT"
 SOUNDFONT_DIRS = (Path("/usr/share/sounds/sf2"), Path("/usr/share/soundfonts"), Path("/usr/local/share/soundfonts"))
 DEFAULT_NAMES = ("FluidR3_GM.sf2", "TimGM6mb.sf2")  # quality first, the small one as fallback
+REQUIRED_LISTS = {b"INFO", b"sdta", b"pdta"}
 
 
 def default_soundfont() -> Path | None:
@@ -28,18 +30,40 @@ def soundfont_error(path: str | os.PathLike, problem: str) -> BgmError:
 
 
 def check_soundfont(path: str | os.PathLike) -> Path:
-    """Refuse a missing file or one whose header is not a SoundFont (RIFF 'sfbk'); sf3 shares the header."""
+    """Refuse a missing, truncated or non-SoundFont file before FluidSynth sees it.
+
+    A SoundFont (sf2, and sf3 alike) is a RIFF 'sfbk' file whose top-level LIST
+    chunks INFO, sdta and pdta all lie within the file.
+    """
     path = Path(path).expanduser()
     if not path.is_file():
         raise soundfont_error(path, "soundfont not found")
     try:
         with open(path, "rb") as f:
             header = f.read(12)
+            if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+                raise soundfont_error(path, "not a SoundFont file")
+            riff_end = 8 + int.from_bytes(header[4:8], "little")
+            if riff_end > path.stat().st_size or not REQUIRED_LISTS <= _list_chunks(f, riff_end):
+                raise soundfont_error(path, "soundfont is truncated or damaged")
     except OSError as exc:
         raise soundfont_error(path, f"soundfont not readable ({exc.strerror})") from exc
-    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
-        raise soundfont_error(path, "not a SoundFont file")
     return path
+
+
+def _list_chunks(f: BinaryIO, riff_end: int) -> set[bytes]:
+    """Kinds of the top-level LIST chunks of an open RIFF file."""
+    kinds, pos = set(), 12
+    while pos + 12 <= riff_end:
+        f.seek(pos)
+        head = f.read(12)
+        if len(head) < 12:
+            break
+        size = int.from_bytes(head[4:8], "little")
+        if head[:4] == b"LIST" and pos + 8 + size <= riff_end:
+            kinds.add(head[8:12])
+        pos += 8 + size + (size & 1)  # chunks are padded to even sizes
+    return kinds
 
 
 def find_soundfont(path: str | os.PathLike | None = None) -> Path:

@@ -32,9 +32,27 @@ def test_user_path_and_environment_are_honoured(monkeypatch, tmp_path):
     assert find_soundfont() == copy
 
 
-@pytest.mark.parametrize("content", [None, b"", b"not a soundfont at all", b"RIFF\x10\x00\x00\x00sfbkLIST" + bytes(64)])
+def riff(kind: bytes, *chunks: bytes) -> bytes:
+    body = kind + b"".join(chunks)
+    return b"RIFF" + len(body).to_bytes(4, "little") + body
+
+
+def list_chunk(kind: bytes, payload: bytes = b"") -> bytes:
+    return b"LIST" + (4 + len(payload)).to_bytes(4, "little") + kind + payload
+
+
+GARBAGE_PDTA = riff(b"sfbk", list_chunk(b"INFO"), list_chunk(b"sdta"), list_chunk(b"pdta", b"phdr" + bytes(40)))
+
+
+@pytest.mark.parametrize("content", [None, b"", b"not a soundfont at all", b"RIFF\x10\x00\x00\x00sfbkLIST" + bytes(64),
+                                     GARBAGE_PDTA[:-20], GARBAGE_PDTA, "truncated"],
+                         ids=["missing", "empty", "text", "bad-size", "cut-short", "garbage-presets", "truncated"])
 def test_missing_or_corrupt_soundfont_is_a_one_line_error_offering_the_default(tmp_path, content):
     path = tmp_path / "broken.sf2"
+    if content == "truncated":
+        if default_soundfont() is None:
+            pytest.skip("no GM soundfont installed")
+        content = default_soundfont().read_bytes()[:100_000]
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(BgmError) as info:
