@@ -71,10 +71,8 @@ def realtime_session(score, seconds: float) -> dict[str, float]:
 def offline(score, start_s: float, frames: int) -> np.ndarray:
     synth = Synth(DRY, SR)
     try:
-        performance = Performance(synth, score)
-        performance.seek(start_s)
         out = np.zeros((frames, 2), np.float32)
-        performance.render_into(out)
+        Performance(synth, score, start_s=start_s).render_into(out)
         return np.clip(out, -1, 1)
     finally:
         synth.close()

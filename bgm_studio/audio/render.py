@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import BgmError
 from ..music.notes import Score
 from ..progress import ProgressFn, no_progress
-from .events import PedalSpans
+from .events import PedalSpans, score_duration_s
 from .synth import Performance, Synth, SynthConfig
 
 SAMPLE_RATES = (44100, 48000)
@@ -49,24 +49,23 @@ def render(score: Score, synth: SynthConfig = SynthConfig(), config: RenderConfi
     faded out at the end and normalised so its peak sits at the configured headroom.
     """
     check_render_config(config)
+    if duration_s is None:
+        duration_s = max(0.0, score_duration_s(score) - start_s) + config.tail_s
+    elif duration_s <= 0:
+        raise BgmError(f"cannot render {duration_s} s of music; the length must be positive")
     sr = config.sample_rate
-    s = Synth(synth, sr)
+    audio = np.zeros((int(round(duration_s * sr)), 2), np.float32)
+    chunk = int(CHUNK_S * sr)
+    fluid = Synth(synth, sr)
     try:
-        performance = Performance(s, score, pedal)
-        if duration_s is None:
-            duration_s = max(0.0, performance.duration_s - start_s) + config.tail_s
-        elif duration_s <= 0:
-            raise BgmError(f"cannot render {duration_s} s of music; the length must be positive")
-        audio = np.zeros((int(round(duration_s * sr)), 2), np.float32)
-        performance.seek(start_s)
-        chunk = int(CHUNK_S * sr)
+        performance = Performance(fluid, score, pedal, start_s)
         for pos in range(0, len(audio), chunk):
             if cancel():
                 raise BgmError("render cancelled")
             progress(pos / sr, len(audio) / sr, "rendering music")
             performance.render_into(audio[pos : pos + chunk])
     finally:
-        s.close()
+        fluid.close()
     progress(len(audio) / sr, len(audio) / sr, "rendering music")
     return normalise_peak(fade_out(audio, int(config.fade_s * sr)), config.headroom_db)
 

@@ -124,12 +124,12 @@ class Performance:
     exactly the audio handed out so far.
     """
 
-    def __init__(self, synth: Synth, score: Score, pedal: PedalSpans = ()) -> None:
+    def __init__(self, synth: Synth, score: Score, pedal: PedalSpans = (), start_s: float = 0.0) -> None:
         self.synth = synth
         self.score = score
         self.pedal = pedal
         self.duration_s = score_duration_s(score)
-        self.seek(0.0)
+        self.seek(start_s)
 
     def seek(self, time_s: float) -> None:
         """Continue from `time_s`: silence what sounds and queue the events from there."""

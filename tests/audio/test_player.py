@@ -166,9 +166,7 @@ def test_a_second_score_keeps_exact_timing(player, staccato):
     sent = pull_seconds(output, 0.3)
     synth = Synth(SynthConfig(reverb=False, cpu_cores=1), SR)
     offline = np.zeros_like(sent)
-    performance = Performance(synth, staccato)
-    performance.seek(1.9)
-    performance.render_into(offline)
+    Performance(synth, staccato, start_s=1.9).render_into(offline)
     synth.close()
     assert np.abs(sent - offline).max() < 2e-3  # -54 dBFS: the same audio on the same frames
 

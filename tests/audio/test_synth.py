@@ -15,8 +15,7 @@ DRY = SynthConfig(reverb=False)
 def play(score: Score, seconds: float, config: SynthConfig = DRY, pedal=(), start_s: float = 0.0) -> np.ndarray:
     synth = Synth(config, SR)
     try:
-        performance = Performance(synth, score, pedal)
-        performance.seek(start_s)
+        performance = Performance(synth, score, pedal, start_s)
         out = np.zeros((int(seconds * SR), 2), np.float32)
         performance.render_into(out)
         return out
