@@ -106,6 +106,7 @@ def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.n
             raise BgmError(f"{target}: {exc}; {MKV_HINT}") from exc
         audio_out = output.add_stream("aac", rate=sample_rate, layout="stereo")
         audio_out.bit_rate = AAC_BIT_RATE
+        audio_out.codec_context.options = {"aac_coder": "fast"}  # half the time of 'twoloop'; at 192 kb/s no audible loss
         audio_packets = _encode(audio_out, music, sample_rate, progress, cancel)
         next_audio = 0
         for packet in source.demux(source_video):
