@@ -9,7 +9,6 @@ one-minute clip with ffmpeg's concat demuxer (stream copy, no re-encoding).
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
@@ -79,22 +78,26 @@ def long_video(folder: Path, minutes: int) -> Path:
 
 
 _CHILD = """
-import resource, sys, time
+import sys, time
 from bgm_studio.video.analysis import analyze_video
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def peak_mb():  # VmHWM: this process's own peak; ru_maxrss would include the parent's pages from fork
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
+
+base = peak_mb()
 t0 = time.perf_counter()
 a = analyze_video(sys.argv[1], use_cache=False)
-print(base, time.perf_counter() - t0, a.duration_s, len(a.shots), len(a.series.t_s))
+print(base, peak_mb(), time.perf_counter() - t0, a.duration_s, len(a.shots), len(a.series.t_s))
 """
 
 
 def memory_row(path: Path) -> str:
     """Analyse in a child process and read its peak resident memory."""
     out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], check=True, capture_output=True, text=True)
-    base_kb, seconds, duration, shots, samples = out.stdout.split()
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return (f"{float(duration) / 60:.1f} min 1080p: peak RSS {peak_mb:.0f} MB (after imports {int(base_kb) / 1024:.0f} MB), "
-            f"{float(seconds):.0f} s = {float(duration) / float(seconds):.1f}x real time, {shots} shots, {samples} samples")
+    base, peak, seconds, duration, shots, samples = (float(x) for x in out.stdout.split())
+    return (f"{duration / 60:.1f} min 1080p: peak RSS {peak:.0f} MB (after imports {base:.0f} MB), "
+            f"{seconds:.0f} s = {duration / seconds:.1f}x real time, {shots:.0f} shots, {samples:.0f} samples")
 
 
 def main() -> None:

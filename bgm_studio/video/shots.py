@@ -40,7 +40,7 @@ class CutSignals:
     step: np.ndarray  # distance 0..1 from the previous frame
     skip: np.ndarray  # distance 0..1 from the frame before the previous one (a flash returns to it)
     span_t_s: np.ndarray  # time halfway between frame i and the frame gradual_span_s earlier
-    span: np.ndarray  # distance 0..1 between those two frames
+    span: np.ndarray  # pixel distance between those two frames (about 1 for unrelated pictures)
     mix: np.ndarray  # distance of the frame halfway between from the two frames' average, relative to span
     luma: np.ndarray  # mean luma 0..1
     luma_std: np.ndarray  # luma standard deviation 0..1
@@ -61,11 +61,15 @@ def _snap(frame: Frame) -> _Snap:
     return _Snap(frame.t_s, tiny, np.concatenate([h / max(h.sum(), 1.0) for h in hists]))
 
 
+def _pixel_distance(a: _Snap, b: _Snap) -> float:
+    """Mean absolute difference of the tiny pictures, scaled so that unrelated pictures give about 1."""
+    return float(np.abs(a.tiny - b.tiny).mean()) * 4.0
+
+
 def _distance(a: _Snap, b: _Snap) -> float:
     """0..1: the mean of a pixel distance (catches same-colour cuts) and a histogram distance (ignores motion)."""
-    pixels = float(np.abs(a.tiny - b.tiny).mean()) * 4.0  # ~1 for unrelated pictures
     hist = float(np.abs(a.hist - b.hist).sum()) / (2 * len(_BINS))
-    return min(1.0, 0.5 * (min(pixels, 1.0) + hist))
+    return min(1.0, 0.5 * (min(_pixel_distance(a, b), 1.0) + hist))
 
 
 class CutSignalTracker:
@@ -86,8 +90,10 @@ class CutSignalTracker:
         prev2 = recent[-3] if len(recent) > 2 else prev
         first = recent[0]
         mid = recent[len(recent) // 2]
-        span = _distance(first, snap)
-        residual = float(np.abs(mid.tiny - 0.5 * (first.tiny + snap.tiny)).mean()) * 4.0
+        span, residual = 0.0, 1.0
+        if snap.t_s - first.t_s >= 0.9 * self._span_s:  # only full windows, not the first second
+            span = _pixel_distance(first, snap)  # linear in the blend weight, so a dissolve gives a clean peak
+            residual = float(np.abs(mid.tiny - 0.5 * (first.tiny + snap.tiny)).mean()) * 4.0
         y = snap.tiny[..., 0]
         self._rows.append((snap.t_s, _distance(prev, snap), _distance(prev2, snap), 0.5 * (first.t_s + snap.t_s), span,
                            residual / max(span, 1e-3), float(y.mean()), float(y.std())))
@@ -164,20 +170,40 @@ def _fades(s: CutSignals, config: AnalysisConfig) -> list[Transition]:
 
 
 def _dissolves(s: CutSignals, config: AnalysisConfig, taken: list[float]) -> list[Transition]:
-    """Peaks of the long-range difference where the middle frame is a blend of the two ends."""
+    """Peaks of the long-range difference where the middle frame is a blend of the two ends.
+
+    The score span * (1 - mix) peaks at the middle of a dissolve: off centre, one
+    end is already part blended (span drops) and the middle frame is no longer
+    their average (mix rises). A long dissolve gives a plateau; its centroid is taken.
+    """
     span_s = config.gradual_span_s
+    score = s.span * np.clip(1.0 - s.mix, 0.0, 1.0)
     found = []
-    for j in np.flatnonzero((s.span >= config.gradual_min) & (s.mix <= 0.35)):
-        t, span = s.span_t_s[j], s.span[j]
-        if any(abs(t - c) < span_s for c in taken) or span < s.span[_window(s.span_t_s, t, span_s / 2)].max():
+    for j in np.flatnonzero((s.span >= config.gradual_min) & (s.mix <= 0.5)):
+        t = s.span_t_s[j]
+        if any(abs(t - c) < span_s for c in taken) or score[j] < score[_window(s.span_t_s, t, span_s / 2)].max():
             continue
-        before = s.span[_window(s.span_t_s, t - 1.25 * span_s, span_s / 4)]
-        after = s.span[_window(s.span_t_s, t + 1.25 * span_s, span_s / 4)]
-        outside = np.concatenate([before, after])
-        if outside.size and span < 1.5 * outside.max():
-            continue
-        found.append(Transition(float(t), "dissolve", float(span)))
+        before = score[_window(s.span_t_s, t - 1.25 * span_s, span_s / 4)]
+        after = score[_window(s.span_t_s, t + 1.25 * span_s, span_s / 4)]
+        if score[j] < 1.5 * min(before.max(initial=0.0), after.max(initial=0.0)):
+            continue  # no quieter stretch on either side: a blend-like change within a shot
+        found.append(Transition(_peak_centre(s, j, span_s), "dissolve", float(s.span[j])))
     return found
+
+
+def _peak_centre(s: CutSignals, peak: int, span_s: float) -> float:
+    """Centroid of the long-range difference around `peak`, above the higher of half the peak and
+    the levels a little way off on either side (motion in one shot raises its side)."""
+    t, span = s.span_t_s, s.span
+    sides = [span[_window(t, t[peak] + k * 1.25 * span_s, span_s / 4)] for k in (-1, 1)]
+    floor = max([0.5 * span[peak]] + [float(np.median(side)) for side in sides if side.size])
+    lo, hi = peak, peak
+    while lo > 0 and span[lo - 1] > floor:
+        lo -= 1
+    while hi + 1 < len(span) and span[hi + 1] > floor:
+        hi += 1
+    weights = span[lo : hi + 1] - floor + 1e-9
+    return float(np.sum(t[lo : hi + 1] * weights) / np.sum(weights))
 
 
 def _window(times: np.ndarray, centre: float, half: float) -> slice:
