@@ -75,8 +75,8 @@ def matches(found: list[float], truth: list[float], tolerance_s: float) -> int:
     return hits
 
 
-def ours(skip_nonref: bool) -> Callable[[Path], list[float]]:
-    return lambda path: analyze_video(path, AnalysisConfig(skip_nonref=skip_nonref), use_cache=False).cut_times
+def ours(fast_decode: bool) -> Callable[[Path], list[float]]:
+    return lambda path: analyze_video(path, AnalysisConfig(fast_decode=fast_decode), use_cache=False).cut_times
 
 
 def scenedetect_detector(name: str) -> Callable[[Path], list[float]]:
@@ -109,7 +109,7 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=8, help="clips per set (7 shots each)")
     args = parser.parse_args()
     detectors = {
-        "bgm_studio (skip non-ref frames)": ours(True),
+        "bgm_studio (fast decode)": ours(True),
         "bgm_studio (all frames)": ours(False),
         "PySceneDetect AdaptiveDetector": scenedetect_detector("AdaptiveDetector"),
         "PySceneDetect ContentDetector": scenedetect_detector("ContentDetector"),

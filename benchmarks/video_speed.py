@@ -59,7 +59,7 @@ def speed_rows(folder: Path) -> list[str]:
         make_clip(path, SHOTS, size=size, fps=25, transition=["cut", "dissolve"] * 3 + ["fade"])
         decode = min(decode_seconds(path) for _ in range(2))
         fast, duration = min(analyse_seconds(path, AnalysisConfig()) for _ in range(2))
-        full, _ = analyse_seconds(path, AnalysisConfig(skip_nonref=False))
+        full, _ = analyse_seconds(path, AnalysisConfig(fast_decode=False))
         rows.append(f"{name + ' 25fps 30s':<22} {decode:>11.2f}s {fast:>8.2f}s {duration / fast:>10.1f}x "
                     f"{fast / decode:>8.2f}x {full:>9.2f}s {duration / full:>10.1f}x")
     return rows

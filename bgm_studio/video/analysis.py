@@ -82,7 +82,7 @@ def analyze_video(
     files are analysed as far as they decode, with a line in `warnings`.
     """
     path = Path(path)
-    with VideoReader(path) as reader:
+    with VideoReader(path, config.fast_decode) as reader:
         key = cache.cache_key(path, config) if use_cache else ""
         cached = cache.load(key) if use_cache else None
         if cached is not None:
@@ -99,7 +99,7 @@ def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn) 
     cuts, looks = CutSignalTracker(config), FeatureTracker(config, encoder)
     times: list[float] = []
     label = f"analysing {reader.path.name}"
-    for frame in reader.frames(config.frame_width, config.skip_nonref):
+    for frame in reader.frames(config.frame_width):
         cuts.add(frame)
         looks.add(frame)
         times.append(frame.t_s)

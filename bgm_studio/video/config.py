@@ -11,7 +11,7 @@ class AnalysisConfig:
     frame_width: int = 128  # width in pixels of the thumbnails every measure is taken on
     flow_width: int = 64  # width of the grayscale frames for optical flow (motion)
     sample_fps: float = 10.0  # rate of the feature time series, samples per second
-    skip_nonref: bool = True  # skip frames no other frame depends on: ~2x faster decoding, cuts within 2 frames
+    fast_decode: bool = True  # skip non-reference frames and deblocking: ~2x faster, cuts still within 2 frames
     min_shot_s: float = 0.5  # shorter shots are merged into a neighbour
     cut_ratio: float = 3.0  # a hard cut stands this many times above the local frame-change level
     cut_min: float = 0.08  # ... and changes at least this much (0..1 distance between frames)

@@ -59,13 +59,17 @@ class Damage:
 class VideoReader:
     """An open video: `info`, then `frames(width)` streams thumbnails; `damage` lists decode failures.
 
-    Use as a context manager so the file is closed even when analysis stops early.
+    fast: skip the frames no other frame depends on (most B-frames) and the
+    deblocking filter, roughly halving decoding time; the frames left are at
+    most a few frames apart, and a little blockier, which analysis at thumbnail
+    size does not notice. Use as a context manager so the file is closed even
+    when analysis stops early.
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, fast: bool = False) -> None:
         self.path = Path(path)
         self._container = _open_container(self.path)
-        self._stream = _video_stream(self._container, self.path)
+        self._stream = _video_stream(self._container, self.path, fast)
         self._packets = self._container.demux(self._stream)
         self._pending = _first_frames(self._container, self._stream, self._packets, self.path)
         self.info = _info(self.path, self._container, self._stream, self._pending[0])
@@ -78,16 +82,12 @@ class VideoReader:
     def __exit__(self, *exc: object) -> None:
         self._container.close()
 
-    def frames(self, width: int, skip_nonref: bool = False) -> Iterator[Frame]:
+    def frames(self, width: int) -> Iterator[Frame]:
         """Decode the video once, in order, yielding thumbnails `width` pixels wide (display orientation).
 
-        skip_nonref: skip frames no other frame depends on (most B-frames), which
-        roughly halves decoding time; the frames left are at most a few frames apart.
         Undecodable packets are skipped and noted in `damage`; decoding stops after
         many in a row, or when the file ends early.
         """
-        if skip_nonref:
-            self._stream.codec_context.skip_frame = "NONREF"
         size = _coded_size(self.info, width)
         last_t = -math.inf
         for frame in self._decoded():
@@ -142,7 +142,7 @@ def _open_container(path: Path) -> av.container.InputContainer:
         raise BgmError(f"{path}: not a video file that can be read ({_reason(exc)})") from exc
 
 
-def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.stream.VideoStream:
+def _video_stream(container: av.container.InputContainer, path: Path, fast: bool) -> av.video.stream.VideoStream:
     streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
     if not streams:
         kind = "audio-only file" if container.streams.audio else "no playable streams"
@@ -150,6 +150,9 @@ def _video_stream(container: av.container.InputContainer, path: Path) -> av.vide
         raise BgmError(f"{path}: has no video stream ({kind})")
     stream = streams[0]
     stream.thread_type = "AUTO"
+    if fast and stream.codec_context is not None:  # None when no decoder knows the codec (reported later)
+        stream.codec_context.skip_frame = "NONREF"
+        stream.codec_context.options = {"skip_loop_filter": "all"}
     return stream
 
 

@@ -90,13 +90,14 @@ class CutSignalTracker:
         prev2 = recent[-3] if len(recent) > 2 else prev
         first = recent[0]
         mid = recent[len(recent) // 2]
-        span, residual = 0.0, 1.0
+        span, mix = 0.0, 1.0
         if snap.t_s - first.t_s >= 0.9 * self._span_s:  # only full windows, not the first second
             span = _pixel_distance(first, snap)  # linear in the blend weight, so a dissolve gives a clean peak
             residual = float(np.abs(mid.tiny - 0.5 * (first.tiny + snap.tiny)).mean()) * 4.0
+            mix = residual / max(span, 1e-3)
         y = snap.tiny[..., 0]
         self._rows.append((snap.t_s, _distance(prev, snap), _distance(prev2, snap), 0.5 * (first.t_s + snap.t_s), span,
-                           residual / max(span, 1e-3), float(y.mean()), float(y.std())))
+                           mix, float(y.mean()), float(y.std())))
 
     def result(self) -> CutSignals:
         rows = np.array(self._rows, dtype=np.float64).reshape(-1, 8)
@@ -185,8 +186,9 @@ def _dissolves(s: CutSignals, config: AnalysisConfig, taken: list[float]) -> lis
             continue
         before = score[_window(s.span_t_s, t - 1.25 * span_s, span_s / 4)]
         after = score[_window(s.span_t_s, t + 1.25 * span_s, span_s / 4)]
-        if score[j] < 1.5 * min(before.max(initial=0.0), after.max(initial=0.0)):
-            continue  # no quieter stretch on either side: a blend-like change within a shot
+        sides = [side.max() for side in (before, after) if side.size]  # none at the very start or end
+        if len(sides) < 2 or score[j] < 1.5 * min(sides):
+            continue  # no quieter stretch on either side: a blend-like change within a shot (e.g. a zoom)
         found.append(Transition(_peak_centre(s, j, span_s), "dissolve", float(s.span[j])))
     return found
 

@@ -17,10 +17,10 @@ def _assert_matches(found: list[float], truth: list[float]) -> None:
     assert np.all(np.abs(np.array(found) - np.array(truth)) <= 2 * FRAME + 1e-6), (found, truth)
 
 
-@pytest.mark.parametrize("skip_nonref", [True, False])
-def test_hard_cuts_found_within_two_frames(cut_clip, skip_nonref):
+@pytest.mark.parametrize("fast_decode", [True, False])
+def test_hard_cuts_found_within_two_frames(cut_clip, fast_decode):
     path, truth = cut_clip
-    analysis = analyze_video(path, AnalysisConfig(skip_nonref=skip_nonref), use_cache=False)
+    analysis = analyze_video(path, AnalysisConfig(fast_decode=fast_decode), use_cache=False)
     _assert_matches(analysis.cut_times, truth)
     assert [s.transition for s in analysis.shot_features] == ["start"] + ["cut"] * 4
 
