@@ -49,7 +49,11 @@ def no_sound(_settings):
 
 @pytest.fixture
 def make_window(qtbot, tiny_model):
-    """Build a MainWindow on a fresh AppState (model first, then the view), closed after the test."""
+    """Build a MainWindow on a fresh AppState (model first, then the view), closed after the test.
+
+    Not given to qtbot.addWidget: qtbot would close it before this fixture can drop unsaved
+    changes, and the close would then ask whether to discard them.
+    """
     from bgm_studio.app.main_window import MainWindow
     from bgm_studio.app.state import AppState
 
@@ -57,7 +61,6 @@ def make_window(qtbot, tiny_model):
 
     def make(player_factory=no_sound, state: AppState | None = None) -> MainWindow:
         window = MainWindow(state or AppState(), model_path=tiny_model, player_factory=player_factory)
-        qtbot.addWidget(window)
         window.show()
         windows.append(window)
         return window
@@ -66,8 +69,3 @@ def make_window(qtbot, tiny_model):
     for window in windows:
         window.state.dirty = False
         window.close()
-
-
-def wait_task(qtbot, window, timeout: int = 60000) -> None:
-    """Wait until the window's foreground task has ended."""
-    qtbot.waitUntil(lambda: window.busy is None, timeout=timeout)
