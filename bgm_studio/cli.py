@@ -250,16 +250,24 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--video", help="the video, if it moved since the project was saved")
     _add_output_args(ex, "--mp4")
     ex.set_defaults(handler=_cmd_export)
+
+    op = sub.add_parser("open", help="open the app with a video or a .bgm.json project (no argument: the app alone)")
+    op.add_argument("path", help="video file or project")
+    op.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
+    op.set_defaults(handler=_cmd_open)
     return parser
+
+
+def _cmd_open(args: argparse.Namespace) -> int:
+    from .app import run_app  # Qt is imported only here: every other command works without a display
+
+    return run_app(getattr(args, "path", None), getattr(args, "model", None))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 0
+    handler: Handler = getattr(args, "handler", _cmd_open)  # no subcommand: the desktop app
     try:
         return handler(args)
     except BgmError as exc:
