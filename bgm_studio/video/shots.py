@@ -110,7 +110,7 @@ class Transition:
 
     t_s: float  # where the new shot starts (the middle of a gradual transition)
     kind: str  # "cut", "dissolve" or "fade"
-    strength: float  # 0..1, how much the picture changes; the weaker of two close transitions is dropped
+    strength: float  # how much the picture changes (about 0..1); of two close transitions the weaker is dropped
 
 
 def detect_transitions(signals: CutSignals, fps: float, config: AnalysisConfig) -> list[Transition]:
