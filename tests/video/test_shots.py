@@ -90,3 +90,12 @@ def test_black_at_the_start_is_no_cut_but_black_between_shots_is():
 
 def test_shots_from_transitions_tile_the_duration():
     assert shots_from_transitions([], 3.0) == [Shot(0, 0.0, 3.0)]
+
+
+def test_portrait_video_cut(tmp_path):
+    path = tmp_path / "portrait.mp4"
+    truth = make_clip(path, [ShotSpec(seconds=1.6, hue=30), ShotSpec(seconds=1.6, hue=220, look="texture")],
+                      size=(180, 320))
+    analysis = analyze_video(path, use_cache=False)
+    assert (analysis.info.width, analysis.info.height) == (180, 320)
+    _assert_matches(analysis.cut_times, truth)
