@@ -86,3 +86,21 @@ def test_cli_warns_about_a_truncated_file(tmp_path, capsys):
     path = make_bad_file(tmp_path / "cut_off.mp4", "truncated")
     assert main(["analyze", str(path)]) == 0
     assert "warning:" in capsys.readouterr().err
+
+
+def test_cancelled_analysis_leaves_no_cache_entry(cut_clip):
+    """The GUI cancels by raising from the progress callback; nothing half-done may be cached."""
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done: float, total: float, label: str) -> None:
+        if done > 1.0:
+            raise Cancelled
+
+    config = AnalysisConfig(sample_fps=7.0)
+    with pytest.raises(Cancelled):
+        analyze_video(cut_clip[0], config, progress=cancel)
+    before = set(cache_dir().glob("*.json"))
+    analyze_video(cut_clip[0], config)
+    assert len(set(cache_dir().glob("*.json")) - before) == 1
