@@ -7,11 +7,11 @@ import wave
 import av
 import mido
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 
 from bgm_studio.music.notes import STEPS_PER_BEAT
 
-from tests.app.helpers import wait_task
+from tests.app.helpers import click_time, wait_task
 
 
 def _open_and_generate(qtbot, window, clip):
@@ -25,12 +25,6 @@ def _open_and_generate(qtbot, window, clip):
 
 def _outside(notes: np.ndarray, a: int, b: int) -> np.ndarray:
     return notes[(notes[:, 0] < a) | (notes[:, 0] >= b)]
-
-
-def click_time(qtbot, timeline, plot, t_s: float) -> None:
-    """Click the lane `plot` of the timeline at time t_s, as a user would."""
-    scene_pos = plot.getViewBox().mapViewToScene(QPointF(t_s, 0.5 if plot is not timeline.roll_plot else 60))
-    qtbot.mouseClick(timeline.view.viewport(), Qt.LeftButton, pos=timeline.view.mapFromScene(scene_pos))
 
 
 def test_open_generate_regenerate_undo_export_save_reopen(qtbot, make_window, clip, tmp_path):

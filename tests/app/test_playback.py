@@ -1,0 +1,115 @@
+"""Playback without a sound card: 'playback off' when there is no device; with a capture output,
+play/pause/seek move the playhead and the picture follows the audio clock."""
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import Qt
+
+from bgm_studio.app import jobs
+from bgm_studio.audio.output import CaptureOutput, DeviceOutput
+from bgm_studio.audio.player import PLAYING
+from tests.app.helpers import click_time, wait_task
+
+RATE = 44100
+
+
+def capture_factory(outputs: list[CaptureOutput]):
+    def make(sound):
+        output = CaptureOutput(RATE)
+        outputs.append(output)
+        return jobs.open_player(sound, lambda: output)
+    return make
+
+
+class RealTimePull(threading.Thread):
+    """Pulls audio from a CaptureOutput at the pace a sound card would."""
+
+    def __init__(self, output: CaptureOutput, block: int = 512) -> None:
+        super().__init__(daemon=True)
+        self.output, self.block, self.running = output, block, True
+
+    def run(self) -> None:
+        start, sent = time.perf_counter(), 0
+        while self.running:
+            self.output.pull(self.block)
+            sent += self.block
+            time.sleep(max(0.0, start + sent / RATE - time.perf_counter()))
+
+
+def _scored_window(qtbot, make_window, clip, outputs):
+    window = make_window(player_factory=capture_factory(outputs))
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    qtbot.waitUntil(lambda: window.transport.sound.text().startswith("Sound on"), timeout=30000)
+    return window
+
+
+def test_no_audio_device_says_playback_off_and_the_video_still_plays(qtbot, make_window, clip):
+    window = make_window()  # its player factory raises BgmError like a machine without a sound card
+    qtbot.waitUntil(lambda: window.transport.sound.text().startswith("Playback off"), timeout=10000)
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    qtbot.keyClick(window, Qt.Key_Space)
+    assert window.playback.playing and not window.playback.sounding
+    qtbot.waitUntil(lambda: window.state.position_s > 0.3, timeout=5000)  # the wall clock moves the playhead
+    qtbot.keyClick(window, Qt.Key_Space)
+    assert not window.playback.playing
+
+
+def test_play_pause_seek_follow_the_audio_clock(qtbot, make_window, clip):
+    outputs: list[CaptureOutput] = []
+    window = _scored_window(qtbot, make_window, clip, outputs)
+    output, player = outputs[-1], window.playback.player
+
+    t0 = time.perf_counter()
+    qtbot.keyClick(window, Qt.Key_Space)
+    handler_s = time.perf_counter() - t0
+    assert player.state == PLAYING
+    start_latency = handler_s + DeviceOutput().latency_s  # what a user waits for: the handler, then the device buffer
+    print(f"\nplayback start latency: {1000 * start_latency:.1f} ms (handler {1000 * handler_s:.1f} ms)")
+    assert start_latency < 0.1
+
+    output.pull(RATE // 2)  # half a second of audio handed to the "card"
+    qtbot.waitUntil(lambda: abs(window.state.position_s - 0.5) < 0.02, timeout=2000)
+    qtbot.waitUntil(lambda: window.preview.frame_time_s is not None
+                    and 0.0 <= 0.5 - window.preview.frame_time_s < 0.04 + 1e-6, timeout=5000)
+
+    click_time(qtbot, window.timeline, window.timeline.roll_plot, 3.0)
+    assert abs(window.state.position_s - 3.0) < 0.05
+    output.pull(RATE // 4)
+    qtbot.waitUntil(lambda: abs(window.state.position_s - 3.25) < 0.05, timeout=2000)
+
+    output.pull(RATE * 2)
+    assert abs(output.audio()[-RATE * 2:]).max() > 0  # the music sounds
+
+    qtbot.keyClick(window, Qt.Key_Space)
+    paused_at = window.state.position_s
+    output.pull(RATE // 2)
+    assert abs(output.audio()[-RATE // 2 + 2048:]).max() < 1e-3  # silence while paused (after the release tail)
+    qtbot.wait(50)
+    assert window.state.position_s == paused_at and not window.playback.playing
+
+
+def test_picture_stays_with_the_sound_in_real_time(qtbot, make_window, clip):
+    """Play 4 s at the pace of a sound card; at every UI tick the frame shown must be the one at the audio clock."""
+    outputs: list[CaptureOutput] = []
+    window = _scored_window(qtbot, make_window, clip, outputs)
+    frame_s = 1 / 25
+    lags = []
+    window.state.position_changed.connect(
+        lambda t: window.preview.frame_time_s is not None and lags.append(t - window.preview.frame_time_s))
+    pull = RealTimePull(outputs[-1])
+    pull.start()
+    window.seek(2.5)
+    qtbot.keyClick(window, Qt.Key_Space)
+    qtbot.wait(4000)
+    pull.running = False
+    pull.join()
+    late = sorted(lag - frame_s for lag in lags[5:])  # beyond one frame: the picture is behind the sound
+    print(f"\npicture behind the sound by more than one frame: max {1000 * max(late[-1], 0):.0f} ms, "
+          f"{sum(x > 0 for x in late)} of {len(late)} ticks")
+    assert late[int(0.95 * len(late))] < 0.040
