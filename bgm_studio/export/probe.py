@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from fractions import Fraction
 
 import av
 
@@ -12,9 +11,7 @@ from ..errors import BgmError
 
 @dataclass(frozen=True)
 class VideoInfo:
-    path: str
     duration_s: float  # of the video stream: the length the music must have
-    frame_rate: Fraction  # average frames per second (0 if unknown)
     has_audio: bool  # an original soundtrack that can be mixed under the music
 
 
@@ -43,8 +40,6 @@ def stream_duration_s(container: av.container.InputContainer) -> float:
 
 
 def probe_video(path: str | os.PathLike) -> VideoInfo:
-    """Duration, frame rate and soundtrack presence of a video file."""
+    """Duration and soundtrack presence of a video file."""
     with open_video(path) as container:
-        stream = container.streams.video[0]
-        return VideoInfo(str(path), stream_duration_s(container), Fraction(stream.average_rate or 0),
-                         bool(container.streams.audio))
+        return VideoInfo(stream_duration_s(container), bool(container.streams.audio))
