@@ -11,7 +11,7 @@ from typing import Callable
 
 from PySide6.QtCore import QThreadPool, QTimer, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..audio.player import Player
 from ..controls.video_mapping import ShotOverrides
@@ -84,23 +84,21 @@ class MainWindow(QMainWindow):
         left_layout.setSpacing(0)
         left_layout.addWidget(self.preview, 1)
         left_layout.addWidget(self.transport)
-        side = QWidget()
-        side.setMinimumWidth(330)
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(_heading("Shot"))
-        side_layout.addWidget(self.shot_panel, 1)
-        side_layout.addWidget(_heading("Sound"))
-        side_layout.addWidget(self.sound_panel)
+        side = QTabWidget()
+        side.setMinimumWidth(340)
+        side.setDocumentMode(True)
+        side.addTab(self.shot_panel, "Shot")
+        side.addTab(self.sound_panel, "Sound")
         top = QSplitter(Qt.Horizontal)
         top.addWidget(left)
         top.addWidget(side)
         top.setStretchFactor(0, 1)
-        top.setSizes([1040, 380])
+        top.setStretchFactor(1, 0)
         main = QSplitter(Qt.Vertical)
         main.addWidget(top)
         main.addWidget(self.timeline)
-        main.setSizes([520, 360])
+        main.setStretchFactor(0, 5)
+        main.setStretchFactor(1, 4)
         self.setCentralWidget(main)
         self.statusBar().addPermanentWidget(self.task_bar)
 
@@ -152,6 +150,10 @@ class MainWindow(QMainWindow):
         for action in (self.open_action, self.save_action, None, self.generate_action, self.regenerate_action,
                        None, self.undo_action, self.redo_action, None, self.export_actions["mp4"]):
             tools.addSeparator() if action is None else tools.addAction(action)
+        tools.widgetForAction(self.generate_action).setObjectName("primary")
+        tools.setStyleSheet("QToolButton { padding: 4px 10px; } QToolButton#primary { background: #2f6fd0; "
+                            "color: white; border-radius: 4px; font-weight: 600; } "
+                            "QToolButton#primary:disabled { background: #35373c; color: #8e9297; }")
 
     def _connect(self) -> None:
         s = self.state
@@ -560,9 +562,3 @@ class MainWindow(QMainWindow):
                                       QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Cancel)
         return answer == QMessageBox.Discard
 
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text.upper())
-    label.setStyleSheet("color: #8e9297; font-size: 11px; font-weight: 600; letter-spacing: 1px;"
-                        "padding: 8px 12px 2px 12px;")
-    return label

@@ -50,6 +50,7 @@ class ShotPanel(QWidget):
         self.regenerate.setToolTip("Re-sample this shot only, with the settings above (R)")
         self.regenerate.setProperty("primary", True)
         self.takes = QListWidget()
+        self.takes.setMinimumHeight(60)
         self.takes.setToolTip("Earlier versions of this shot; click one to use it again")
         self.split = QPushButton("Split at playhead")
         self.merge = QPushButton("Merge with next")

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QPushButton, QWidget)
+                               QLabel, QPushButton, QVBoxLayout, QWidget)
 
 from ..state import AppState, SoundSettings
 
@@ -49,12 +49,20 @@ class SoundPanel(QWidget):
         sf_row.addWidget(self.choose)
         orig_row.addWidget(self.original, 1)
         orig_row.addWidget(self.original_gain)
-        form = QFormLayout(self)
-        form.setContentsMargins(12, 6, 12, 10)
+        form = QFormLayout()
+        form.setContentsMargins(12, 12, 12, 10)
         form.addRow("Soundfont", sf_row)
         form.addRow("Melody", self.melody)
         form.addRow("Accompaniment", self.accompaniment)
         form.addRow("Video sound", orig_row)
+        note = QLabel("Used for playback and for every export. The video's own sound is mixed into MP4 exports.")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #8e9297;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addStretch(1)
         self.choose.clicked.connect(self._on_choose_clicked)
         for box in (self.melody, self.accompaniment):
             box.currentIndexChanged.connect(self._on_edited)

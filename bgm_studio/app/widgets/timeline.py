@@ -21,6 +21,10 @@ AXIS_WIDTH = 46  # the same left margin on every lane keeps their time axes alig
 MIN_SHOT_S = 0.25  # as in project.cuts: a dragged cut stops this far from its neighbours
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 SCROLL_STEPS = 1000
+_LEGEND = (f"<span style='color:{theme.note_colour(0, 110).name()}'>&#9632;</span> Melody &nbsp;&nbsp; "
+           f"<span style='color:{theme.note_colour(1, 110).name()}'>&#9632;</span> Accompaniment &nbsp;&nbsp; "
+           f"<span style='color:{theme.MUTED_TEXT.name()}'>darker = softer · drag a yellow cut line to move it · "
+           "wheel to zoom</span>")
 
 
 class TimeAxis(pg.AxisItem):
@@ -74,9 +78,10 @@ class Timeline(QWidget):
         self.view.setBackground(theme.PANEL)
         self.view.ci.setSpacing(0)
         self.view.ci.setContentsMargins(0, 4, 8, 0)
-        self.shot_plot = _lane(self.view.ci, 0, 78, False)
-        self.ruler_plot = _lane(self.view.ci, 1, 26, False)
-        self.roll_plot = _lane(self.view.ci, 2, None, True, PitchAxis("left"))
+        self.view.ci.addLabel(_LEGEND, row=0, col=0, justify="right", size="8pt")
+        self.shot_plot = _lane(self.view.ci, 1, 78, False)
+        self.ruler_plot = _lane(self.view.ci, 2, 26, False)
+        self.roll_plot = _lane(self.view.ci, 3, None, True, PitchAxis("left"))
         for plot in (self.ruler_plot, self.roll_plot):
             plot.setXLink(self.shot_plot)
         self.shots, self.ruler, self.notes = ShotLaneItem(), RulerItem(), NotesItem()
