@@ -255,9 +255,12 @@ class MainWindow(QMainWindow):
         self._load_thumbnails(spans)
 
     def _on_open_failed(self, exc: BgmError, path: str) -> None:
-        if not isinstance(exc, jobs.RelinkNeeded):
+        if isinstance(exc, jobs.RelinkNeeded):
+            QTimer.singleShot(0, lambda: self._ask_relink(exc, path))  # once the open task has ended
+        else:
             self.show_error(str(exc))
-            return
+
+    def _ask_relink(self, exc: BgmError, path: str) -> None:
         answer = QMessageBox.question(self, "BGM Studio", f"{exc}.\nChoose the video file of this project?")
         if answer == QMessageBox.Yes:
             video, _ = QFileDialog.getOpenFileName(self, "Choose the project's video", str(Path(path).parent),

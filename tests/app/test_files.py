@@ -1,0 +1,96 @@
+"""Files: errors as one-line dialogs, drag and drop, autosave and recovery, relinking a moved video."""
+from __future__ import annotations
+
+import shutil
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from bgm_studio.app import recovery
+from tests.app.helpers import wait_task
+from tests.video_clips import make_bad_file
+
+
+def _dialogs() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+
+def test_a_bad_file_shows_a_one_line_error_dialog(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.open_path(str(make_bad_file(tmp_path / "notes.mp4", "text")))
+    wait_task(qtbot, window)
+    message = window.last_error
+    assert message and "notes.mp4" in message and "\n" not in message and "Traceback" not in message
+    assert any(box.text() == message for box in _dialogs())
+    assert window.state.analysis is None and window.open_action.isEnabled()
+    for box in _dialogs():
+        box.close()
+
+
+def test_dropping_a_video_opens_it(qtbot, make_window, clip):
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(clip)])
+    event = QDropEvent(QPointF(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dropEvent(event)
+    wait_task(qtbot, window)
+    assert window.state.video_path == clip and len(window.state.analysis.shots) == 4
+
+
+def test_autosave_and_recovery_after_a_crash(qtbot, make_window, clip):
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    qtbot.waitUntil(lambda: recovery.pending_recovery() is not None, timeout=10000)
+    notes = window.state.project.notes()
+    # A crash: the window never closes, so the recovery file stays. The next start offers it.
+    again = make_window()
+    again.offer_recovery()
+    box = next(b for b in _dialogs() if "Recover" in b.text())
+    box.button(QMessageBox.Yes).click()
+    wait_task(qtbot, again)
+    assert (again.state.project.notes() == notes).all()
+    assert again.state.dirty and again.state.project_path is None  # unsaved until the user saves it
+
+
+def test_a_moved_video_can_be_relinked(qtbot, make_window, clip, tmp_path, monkeypatch):
+    video = tmp_path / "mine.mp4"
+    shutil.copy(clip, video)
+    window = make_window()
+    window.open_path(str(video))
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    saved = str(tmp_path / "mine.bgm.json")
+    window.save_to(saved)
+    wait_task(qtbot, window)
+    moved = tmp_path / "moved.mp4"
+    video.rename(moved)
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(moved), ""))
+    again = make_window()
+    again.open_path(saved)
+    wait_task(qtbot, again)
+    qtbot.waitUntil(lambda: again.state.project is not None, timeout=20000)
+    assert again.state.project.video_path == str(moved)
+
+
+def test_instrument_and_soundfont_choice(qtbot, make_window, clip):
+    from tests.app.test_playback import capture_factory
+
+    outputs = []
+    window = make_window(player_factory=capture_factory(outputs))
+    qtbot.waitUntil(lambda: window.transport.sound.text().startswith("Sound on"), timeout=30000)
+    panel = window.sound_panel
+    panel.melody.setCurrentIndex(panel.melody.findData(73))  # flute
+    assert window.state.sound.programs == (73, 0) and len(outputs) == 1  # same player, new program
+    panel.original.setChecked(True)
+    assert window.state.sound.original_gain_db == -12.0
+    from dataclasses import replace
+    window.state.set_sound(replace(window.state.sound, soundfont="/nonexistent.sf2"))
+    qtbot.waitUntil(lambda: window.transport.sound.text().startswith("Playback off"), timeout=10000)
+    assert "soundfont not found" in window.transport.sound.toolTip()
