@@ -34,7 +34,10 @@ def atomic_path(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] =
     touches an existing file at the target.
     """
     target = check_writable_target(path, inputs)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=target.parent)
+    except OSError as exc:
+        raise BgmError(f"{target}: cannot write in {target.parent} ({exc.strerror or exc})") from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:

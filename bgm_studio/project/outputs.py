@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..atomic import check_writable_target
 from ..audio.render import RenderConfig, never
 from ..audio.synth import SynthConfig
 from ..export.midi import export_midi
@@ -31,6 +32,9 @@ def write_outputs(project: Project, paths: OutputPaths, synth: SynthConfig = Syn
         written.append(paths.midi)
     if paths.wav or paths.mp4:
         source = check_video(project, video)
+        for path in (paths.wav, paths.mp4, paths.midi):
+            if path:  # before any rendering: no output may replace the video
+                check_writable_target(path, inputs=(source,))
         if paths.wav:
             export_wav(score, paths.wav, project.duration_s, wav_bits, synth, RenderConfig(), progress, cancel)
             written.append(paths.wav)
