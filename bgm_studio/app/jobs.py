@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..audio.output import DeviceOutput
 from ..audio.player import Player
 from ..audio.synth import SynthConfig
 from ..controls.video_mapping import ShotOverrides
@@ -20,6 +21,7 @@ from ..project.outputs import OutputPaths, write_outputs
 from ..project.state import Project, load_project
 from ..video.analysis import VideoAnalysis, analyze_video
 from .frames import thumbnails
+from .mixing import MixingOutput
 from .state import SoundSettings
 
 CutEdit = Callable[[Project, VideoAnalysis, object], tuple[Project, list[int]]]
@@ -112,7 +114,12 @@ def shot_thumbnails(path: str, spans: list[tuple[float, float]]) -> list[np.ndar
     return thumbnails(path, [a + (b - a) / 3 for a, b in spans])
 
 
-def open_player(sound: SoundSettings, output_factory=None) -> Player:
-    """A Player for these settings (loads the soundfont; BgmError when there is no audio device)."""
+def open_player(sound: SoundSettings, output_factory=None) -> tuple[Player, MixingOutput]:
+    """A Player for these settings on an output that can mix the video's sound under the music.
+
+    Loads the soundfont; raises BgmError when there is no audio device.
+    """
     synth = SynthConfig(soundfont=sound.soundfont, programs=sound.programs)
-    return Player(synth, output_factory() if output_factory else None)
+    output = MixingOutput(output_factory() if output_factory else DeviceOutput())
+    output.player = Player(synth, output)
+    return output.player, output

@@ -19,6 +19,7 @@ from ..errors import BgmError
 from ..project.outputs import OutputPaths
 from ..project.state import Project, save_project
 from . import jobs, recovery
+from .mixing import MixingOutput, decode_sound
 from .playback import Playback
 from .state import AppState, SoundSettings, with_overrides
 from .widgets.preview import VideoPreview, to_qimage
@@ -36,7 +37,7 @@ OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.j
 PROJECT_SUFFIX = ".bgm.json"
 EXPORTS = {"midi": ("MIDI", ".mid", "MIDI files (*.mid)"), "wav": ("WAV", ".wav", "WAV audio (*.wav)"),
            "mp4": ("MP4", ".mp4", "Videos (*.mp4 *.mov *.mkv)")}
-PlayerFactory = Callable[[SoundSettings], Player]
+PlayerFactory = Callable[[SoundSettings], tuple[Player, MixingOutput]]
 
 
 class MainWindow(QMainWindow):
@@ -54,6 +55,8 @@ class MainWindow(QMainWindow):
         self._tasks: set[Task] = set()
         self._player_factory = player_factory
         self._soundfont = self.state.sound.soundfont  # the soundfont the player was opened with
+        self.mixer: MixingOutput | None = None  # the player's output, which mixes in the video's sound
+        self._video_sound: tuple[str, object] | None = None  # (video, decoded sound or None), read on demand
         self.last_error: str | None = None  # the last message shown in an error dialog
         self._build_widgets()
         self._build_actions()
@@ -251,6 +254,8 @@ class MainWindow(QMainWindow):
         for line in opened.analysis.warnings:
             self.statusBar().showMessage(line, 8000)
         self.preview.set_video(self.state.video_path)
+        self._video_sound = None
+        self._apply_video_sound()
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
         self._load_thumbnails(spans)
 
@@ -442,12 +447,14 @@ class MainWindow(QMainWindow):
         self._run("Starting sound", lambda p, c: factory(sound), self._on_player_opened, foreground=False,
                   on_failed=self._on_player_failed)
 
-    def _on_player_opened(self, player: Player) -> None:
+    def _on_player_opened(self, opened: tuple[Player, MixingOutput]) -> None:
         old = self.playback.player
+        player, self.mixer = opened
         self.playback.set_player(player)
         if old is not None:
             old.close()
         self._load_music()
+        self._apply_video_sound()
         self.transport.set_sound_status(f"Sound on · {Path(self.state.sound.soundfont or 'default GM').name}")
 
     def _on_player_failed(self, exc: BgmError) -> None:
@@ -463,9 +470,28 @@ class MainWindow(QMainWindow):
         score = project_score(project) if project is not None and project.n_beats else None
         self.playback.load(score, self.state.sound.programs, self.state.duration_s)
 
+    def _apply_video_sound(self) -> None:
+        """Give the mixer the video's sound at the chosen gain, reading it (once per video) when first wanted."""
+        path, gain = self.state.video_path, self.state.sound.original_gain_db
+        if self.mixer is None or path is None:
+            return
+        if gain is None or (self._video_sound is not None and self._video_sound[0] == path):
+            self.mixer.set_sound(self._video_sound[1] if self._video_sound else None, gain)
+            return
+        rate = self.mixer.sample_rate
+        self._video_sound = (path, None)  # reading: asked once
+        self._run("Reading the video's sound", lambda p, c: decode_sound(path, rate),
+                  lambda sound: self._on_video_sound(path, sound), foreground=False)
+
+    def _on_video_sound(self, path: str, sound) -> None:
+        if path == self.state.video_path:
+            self._video_sound = (path, sound)
+            self._apply_video_sound()
+
     def _on_sound_changed(self, sound: SoundSettings) -> None:
         if self.playback.player is not None and self._soundfont == sound.soundfont:
             self._load_music()  # new instruments: the same player
+            self._apply_video_sound()
         else:
             self._open_player()
         self._soundfont = sound.soundfont

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 from PySide6.QtCore import Qt
 
 from bgm_studio.app import jobs
@@ -113,3 +114,24 @@ def test_picture_stays_with_the_sound_in_real_time(qtbot, make_window, clip):
     print(f"\npicture behind the sound by more than one frame: max {1000 * max(late[-1], 0):.0f} ms, "
           f"{sum(x > 0 for x in late)} of {len(late)} ticks")
     assert late[int(0.95 * len(late))] < 0.040
+
+
+def test_the_video_sound_mixes_under_the_music(qtbot, make_window, clip):
+    """The clip has a 440 Hz tone: ticking 'Mix under the music' adds it to live playback."""
+    from dataclasses import replace
+
+    outputs: list[CaptureOutput] = []
+    window = _scored_window(qtbot, make_window, clip, outputs)
+    output, mixer = outputs[-1], window.mixer
+    window.state.set_sound(replace(window.state.sound, original_gain_db=0.0))
+    qtbot.waitUntil(lambda: mixer.sound is not None and mixer.gain == 1.0, timeout=10000)
+    window.seek(1.0)
+    qtbot.keyClick(window, Qt.Key_Space)
+    mixed = output.pull(RATE)
+    window.state.set_sound(replace(window.state.sound, original_gain_db=None))
+    assert mixer.gain == 0.0
+    window.seek(1.0)
+    music = output.pull(RATE)
+    spectrum = lambda x: abs(np.fft.rfft(x[:, 0]))  # noqa: E731
+    tone = 440  # bin = Hz for one second of audio
+    assert spectrum(mixed - music)[tone] > 10 * np.median(spectrum(mixed - music))

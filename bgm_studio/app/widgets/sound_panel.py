@@ -55,7 +55,8 @@ class SoundPanel(QWidget):
         form.addRow("Melody", self.melody)
         form.addRow("Accompaniment", self.accompaniment)
         form.addRow("Video sound", orig_row)
-        note = QLabel("Used for playback and for every export. The video's own sound is mixed into MP4 exports.")
+        note = QLabel("Used for playback and for every export; the video's own sound is mixed into playback "
+                      "and MP4 exports when ticked.")
         note.setWordWrap(True)
         note.setStyleSheet("color: #8e9297;")
         layout = QVBoxLayout(self)

@@ -1,0 +1,74 @@
+"""The video's own sound under the music in live playback.
+
+`MixingOutput` wraps the audio output the Player writes to: after the player fills a
+block, it adds the video's sound from the same score time at the chosen gain. Both come
+from one position read before the block, so they cannot drift apart.
+"""
+from __future__ import annotations
+
+import os
+
+import av
+import numpy as np
+
+from ..audio.output import AudioOutput, FillFn
+from ..audio.player import PLAYING, Player
+from ..errors import BgmError
+
+
+def decode_sound(path: str | os.PathLike, sample_rate: int) -> np.ndarray | None:
+    """The video's first audio track as float32 stereo, shape=(frames, 2), from the video's start; None if silent."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                return None
+            stream = container.streams.audio[0]
+            video = container.streams.video[0] if container.streams.video else None
+            origin = float(video.start_time * video.time_base) if video is not None and video.start_time is not None else 0.0
+            resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
+            chunks, first = [], None
+            for frame in container.decode(stream):
+                first = frame.time if first is None and frame.time is not None else first
+                chunks += [out.to_ndarray().reshape(-1, 2) for out in resampler.resample(frame)]
+            chunks += [out.to_ndarray().reshape(-1, 2) for out in resampler.resample(None)]
+    except av.FFmpegError as exc:
+        raise BgmError(f"{path}: cannot decode the video's sound ({exc})") from exc
+    if not chunks:
+        return None
+    audio = np.concatenate(chunks).astype(np.float32)
+    lead = int(round(((first or 0.0) - origin) * sample_rate))
+    return np.concatenate([np.zeros((lead, 2), np.float32), audio]) if lead > 0 else audio[-lead:]
+
+
+class MixingOutput:
+    """An AudioOutput that adds the video's sound (at `gain`) under what the player renders."""
+
+    def __init__(self, inner: AudioOutput) -> None:
+        self.inner = inner
+        self.sample_rate = inner.sample_rate
+        self.latency_s = inner.latency_s
+        self.player: Player | None = None  # set once the player on this output exists
+        self.sound: np.ndarray | None = None  # (frames, 2) float32 at sample_rate
+        self.gain = 0.0  # linear; 0 = muted
+        self._fill: FillFn | None = None
+
+    def set_sound(self, sound: np.ndarray | None, gain_db: float | None) -> None:
+        self.sound = sound
+        self.gain = 0.0 if gain_db is None else float(10 ** (gain_db / 20))
+
+    def start(self, fill: FillFn) -> None:
+        self._fill = fill
+        self.inner.start(self._on_fill)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def _on_fill(self, block: np.ndarray) -> None:
+        player, sound, gain = self.player, self.sound, self.gain
+        playing = player is not None and sound is not None and gain > 0 and player.state == PLAYING
+        start = int(round(player.position_s() * self.sample_rate)) if playing else 0
+        self._fill(block)
+        if playing and start < len(sound):
+            part = sound[start : start + len(block)]
+            block[: len(part)] += gain * part
+            np.clip(block, -1.0, 1.0, out=block)
