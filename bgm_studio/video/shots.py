@@ -194,18 +194,27 @@ def _dissolves(s: CutSignals, config: AnalysisConfig, taken: list[float]) -> lis
 
 
 def _peak_centre(s: CutSignals, peak: int, span_s: float) -> float:
-    """Centroid of the long-range difference around `peak`, above the higher of half the peak and
-    the levels a little way off on either side (motion in one shot raises its side)."""
-    t, span = s.span_t_s, s.span
-    sides = [span[_window(t, t[peak] + k * 1.25 * span_s, span_s / 4)] for k in (-1, 1)]
-    floor = max([0.5 * span[peak]] + [float(np.median(side)) for side in sides if side.size])
-    lo, hi = peak, peak
-    while lo > 0 and span[lo - 1] > floor:
+    """Centroid of the long-range difference around `peak`, above half its height.
+
+    The height is measured from a line joining the levels 1.5 windows before and
+    after, so that motion in one of the two shots, which raises its side, does
+    not pull the centre towards it.
+    """
+    t, span, tp = s.span_t_s, s.span, s.span_t_s[peak]
+    levels = [span[_window(t, tp + k * 1.5 * span_s, span_s / 4)] for k in (-1, 1)]
+    before, after = (float(np.median(level)) if level.size else 0.0 for level in levels)
+    near = _window(t, tp, span_s)
+    times = t[near]
+    height = span[near] - (before + (after - before) * (times - tp + 1.5 * span_s) / (3.0 * span_s))
+    top = peak - near.start
+    floor = 0.5 * height[top]
+    lo, hi = top, top
+    while lo > 0 and height[lo - 1] > floor:
         lo -= 1
-    while hi + 1 < len(span) and span[hi + 1] > floor:
+    while hi + 1 < len(height) and height[hi + 1] > floor:
         hi += 1
-    weights = span[lo : hi + 1] - floor + 1e-9
-    return float(np.sum(t[lo : hi + 1] * weights) / np.sum(weights))
+    weights = height[lo : hi + 1] - floor + 1e-9
+    return float(np.sum(times[lo : hi + 1] * weights) / np.sum(weights))
 
 
 def _window(times: np.ndarray, centre: float, half: float) -> slice:
