@@ -17,7 +17,7 @@ class AnalysisConfig:
     cut_min: float = 0.08  # ... and changes at least this much (0..1 distance between frames)
     gradual_span_s: float = 1.0  # dissolves are found by comparing frames this far apart
     gradual_min: float = 0.20  # pixel distance a dissolve must bring about (about 1 for unrelated pictures)
-    black_luma: float = 0.08  # a frame darker than this (mean luma 0..1) counts as black in a fade
+    black_luma: float = 0.05  # a frame darker than this (mean luma 0..1) counts as black in a fade
     cut_window_s: float = 10.0  # cut density counts cuts in a window this long around each time
     encoder: str = "descriptor"  # semantic encoder: "descriptor" (built in) or "clip"
     clip_weights: str = ""  # local path of open_clip weights, needed by the "clip" encoder
