@@ -7,21 +7,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QThreadPool, QTimer, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from ..audio.player import Player
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
 from ..project.outputs import OutputPaths
 from ..project.state import Project, save_project
 from . import jobs, recovery
-from .mixing import MixingOutput, decode_sound
-from .playback import Playback
-from .state import AppState, SoundSettings, with_overrides
+from .sound import PlayerFactory, SoundController
+from .state import AppState, with_overrides
 from .widgets.preview import VideoPreview, to_qimage
 from .widgets.shot_panel import ShotPanel
 from .widgets.sound_panel import SoundPanel
@@ -30,14 +27,12 @@ from .widgets.timeline import Timeline
 from .widgets.transport import Transport
 from .workers import Task
 
-TICK_MS = 16  # playhead refresh while playing (about 60 Hz)
 AUTOSAVE_DELAY_MS = 1500
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
 OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.json);;All files (*)"
 PROJECT_SUFFIX = ".bgm.json"
 EXPORTS = {"midi": ("MIDI", ".mid", "MIDI files (*.mid)"), "wav": ("WAV", ".wav", "WAV audio (*.wav)"),
            "mp4": ("MP4", ".mp4", "Videos (*.mp4 *.mov *.mkv)")}
-PlayerFactory = Callable[[SoundSettings], tuple[Player, MixingOutput]]
 
 
 class MainWindow(QMainWindow):
@@ -48,21 +43,16 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.state = state or AppState()
         self.scorer = jobs.LazyScorer(model_path)
-        self.playback = Playback()
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(4)
         self.busy: Task | None = None  # the foreground task; one at a time
         self._tasks: set[Task] = set()
-        self._player_factory = player_factory
-        self._soundfont = self.state.sound.soundfont  # the soundfont the player was opened with
-        self.mixer: MixingOutput | None = None  # the player's output, which mixes in the video's sound
-        self._video_sound: tuple[str, object] | None = None  # (video, decoded sound or None), read on demand
         self.last_error: str | None = None  # the last message shown in an error dialog
         self._build_widgets()
+        self.sound = SoundController(self.state, self.transport, self._run, player_factory)
+        self.sound.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self._build_actions()
         self._connect()
-        self._tick = QTimer(self, interval=TICK_MS)
-        self._tick.timeout.connect(self._on_tick)
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self._on_autosave)
         self.setAcceptDrops(True)
@@ -70,7 +60,6 @@ class MainWindow(QMainWindow):
         self._on_history_changed(None)
         self._run("Loading the model", lambda p, c: self.scorer.get(), self._on_scorer_loaded,
                   foreground=False, on_failed=self._on_scorer_failed)
-        self._open_player()
 
     # -- building -------------------------------------------------------------------------
 
@@ -128,7 +117,7 @@ class MainWindow(QMainWindow):
         self.generate_action = a("&Generate", self._on_generate, "Ctrl+G", "Score the whole video")
         self.regenerate_action = a("&Regenerate shot", self._on_regenerate_selected, "R",
                                    "Re-sample the selected shot only")
-        self.play_action = a("&Play / pause", self._on_play_toggled, Qt.Key_Space)
+        self.play_action = a("&Play / pause", self.sound.toggle, Qt.Key_Space)
         self.home_action = a("Go to &start", lambda: self.seek(0.0), Qt.Key_Home)
         self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key_Left)
         self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key_Right)
@@ -161,15 +150,13 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         s = self.state
         s.project_changed.connect(self._on_project_changed)
-        s.analysis_changed.connect(self._on_analysis_changed)
+        s.analysis_changed.connect(lambda _a: self._update_actions())
         s.history_changed.connect(self._on_history_changed)
         s.selection_changed.connect(lambda _k: self._update_actions())
         s.position_changed.connect(self.preview.show_time)
-        s.sound_changed.connect(self._on_sound_changed)
         self.timeline.seek_requested.connect(self.seek)
         self.timeline.shot_clicked.connect(s.select)
         self.timeline.cut_moved.connect(self._on_cut_moved)
-        self.transport.play_toggled.connect(self._on_play_toggled)
         p = self.shot_panel
         p.regenerate_requested.connect(self.regenerate)
         p.lock_requested.connect(self._on_lock_requested)
@@ -179,8 +166,11 @@ class MainWindow(QMainWindow):
 
     # -- tasks ------------------------------------------------------------------------------
 
-    def _run(self, label: str, work, on_done, foreground: bool = True, on_failed=None) -> Task:
-        """Start work in the pool; foreground tasks show progress and Cancel and block other edits."""
+    def _run(self, label: str, work, on_done, foreground: bool = True, on_failed=None) -> Task | None:
+        """Start work in the pool; foreground tasks show progress and Cancel, one at a time (else None)."""
+        if foreground and self.busy is not None:
+            self.show_error(f"{self.busy.label} is still running; wait for it to finish or cancel it")
+            return None
         task = Task(label, work)
         self._tasks.add(task)
         task.succeeded.connect(on_done)
@@ -218,9 +208,6 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str, video: str | None = None, recovered: bool = False) -> None:
         """Open a video or a project file (in a worker)."""
-        if self.busy is not None:
-            self.show_error("wait for the current task to finish (or cancel it) before opening another file")
-            return
         label = f"Opening {Path(path).name}"
         self._run(label, lambda p, c: jobs.open_file(path, p, video),
                   lambda opened: self._on_opened(opened, recovered),
@@ -245,7 +232,6 @@ class MainWindow(QMainWindow):
             recovery.discard()
 
     def _on_opened(self, opened: jobs.Opened, recovered: bool) -> None:
-        self.playback.pause()
         if opened.project is None:
             self.state.open_video(opened.analysis)
         else:
@@ -254,8 +240,6 @@ class MainWindow(QMainWindow):
         for line in opened.analysis.warnings:
             self.statusBar().showMessage(line, 8000)
         self.preview.set_video(self.state.video_path)
-        self._video_sound = None
-        self._apply_video_sound()
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
         self._load_thumbnails(spans)
 
@@ -347,6 +331,8 @@ class MainWindow(QMainWindow):
     def generate(self, seed: int | None = None) -> None:
         """Score the whole video (unlocked shots of the current project, if there is one)."""
         analysis, project = self.state.analysis, self.state.project
+        if analysis is None:
+            return
         if seed is None:
             seed = 0 if project is None else project.seed + sum(len(s.takes) for s in project.shots)
         self._run("Generating", lambda p, c: jobs.generate(self.scorer.get(), analysis, seed, p, project),
@@ -372,9 +358,9 @@ class MainWindow(QMainWindow):
         project, analysis = self.state.project, self.state.analysis
         if project is None or analysis is None:
             return
-        self._run(label, lambda p, c: jobs.edit_cuts(self.scorer.get(), project, analysis, edit, p),
-                  lambda result: self._on_cuts_edited(result, label),
-                  on_failed=self._on_cut_edit_failed)
+        if not self._run(label, lambda p, c: jobs.edit_cuts(self.scorer.get(), project, analysis, edit, p),
+                         lambda result: self._on_cuts_edited(result, label), on_failed=self._on_cut_edit_failed):
+            self.timeline.refresh()  # refused while busy: a dragged cut line goes back
 
     def _on_cuts_edited(self, project: Project, label: str) -> None:
         self.state.apply(project, label)
@@ -438,84 +424,8 @@ class MainWindow(QMainWindow):
 
     # -- playback ---------------------------------------------------------------------------
 
-    def _open_player(self) -> None:
-        if self._player_factory is None:
-            self.transport.set_sound_status("Playback off", warning=True)
-            return
-        sound, factory = self.state.sound, self._player_factory
-        self.transport.set_sound_status("Starting sound…")
-        self._run("Starting sound", lambda p, c: factory(sound), self._on_player_opened, foreground=False,
-                  on_failed=self._on_player_failed)
-
-    def _on_player_opened(self, opened: tuple[Player, MixingOutput]) -> None:
-        old = self.playback.player
-        player, self.mixer = opened
-        self.playback.set_player(player)
-        if old is not None:
-            old.close()
-        self._load_music()
-        self._apply_video_sound()
-        self.transport.set_sound_status(f"Sound on · {Path(self.state.sound.soundfont or 'default GM').name}")
-
-    def _on_player_failed(self, exc: BgmError) -> None:
-        reason = str(exc).split(":")[0].split(" (")[0]
-        self.transport.set_sound_status(f"Playback off: {reason}", warning=True)
-        self.transport.sound.setToolTip(str(exc))
-        self.statusBar().showMessage(f"Playback off: {exc}", 10000)
-
-    def _load_music(self) -> None:
-        from ..project.scoring import project_score
-
-        project = self.state.project
-        score = project_score(project) if project is not None and project.n_beats else None
-        self.playback.load(score, self.state.sound.programs, self.state.duration_s)
-
-    def _apply_video_sound(self) -> None:
-        """Give the mixer the video's sound at the chosen gain, reading it (once per video) when first wanted."""
-        path, gain = self.state.video_path, self.state.sound.original_gain_db
-        if self.mixer is None or path is None:
-            return
-        if gain is None or (self._video_sound is not None and self._video_sound[0] == path):
-            self.mixer.set_sound(self._video_sound[1] if self._video_sound else None, gain)
-            return
-        rate = self.mixer.sample_rate
-        self._video_sound = (path, None)  # reading: asked once
-        self._run("Reading the video's sound", lambda p, c: decode_sound(path, rate),
-                  lambda sound: self._on_video_sound(path, sound), foreground=False)
-
-    def _on_video_sound(self, path: str, sound) -> None:
-        if path == self.state.video_path:
-            self._video_sound = (path, sound)
-            self._apply_video_sound()
-
-    def _on_sound_changed(self, sound: SoundSettings) -> None:
-        if self.playback.player is not None and self._soundfont == sound.soundfont:
-            self._load_music()  # new instruments: the same player
-            self._apply_video_sound()
-        else:
-            self._open_player()
-        self._soundfont = sound.soundfont
-
     def seek(self, t_s: float) -> None:
-        self.playback.seek(t_s)
-        self.state.set_position(t_s)
-
-    def _on_play_toggled(self) -> None:
-        if self.state.analysis is None:
-            return
-        if self.playback.playing:
-            self.playback.pause()
-            self._tick.stop()
-        else:
-            self.playback.play(self.state.position_s)
-            self._tick.start()
-        self.transport.set_playing(self.playback.playing)
-
-    def _on_tick(self) -> None:
-        self.state.set_position(self.playback.position_s())
-        if not self.playback.playing:
-            self._tick.stop()
-            self.transport.set_playing(False)
+        self.sound.seek(t_s)
 
     def _select_step(self, step: int) -> None:
         project = self.state.project
@@ -527,13 +437,8 @@ class MainWindow(QMainWindow):
 
     # -- state ------------------------------------------------------------------------------
 
-    def _on_analysis_changed(self, _analysis) -> None:
-        self.playback.duration_s = self.state.duration_s
-        self._update_actions()
-
     def _on_project_changed(self, _project) -> None:
         self._update_auto_controls()
-        self._load_music()
         self._update_actions()
 
     def _on_history_changed(self, _value) -> None:
@@ -577,12 +482,10 @@ class MainWindow(QMainWindow):
             return
         for task in list(self._tasks):
             task.cancel()
-        self._tick.stop()
         self._autosave.stop()
         self.preview.close_video()
         self.wait_idle()
-        if self.playback.player is not None:
-            self.playback.player.close()
+        self.sound.close()
         recovery.discard()
         event.accept()
 

@@ -152,3 +152,14 @@ def test_cancel_generation_leaves_the_document(qtbot, make_window, clip):
     wait_task(qtbot, window)
     assert window.state.project is None and window.last_error is None
     assert window.generate_action.isEnabled()
+
+
+def test_one_long_task_at_a_time(qtbot, make_window, clip):
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    window.generate()
+    window.open_path(clip)  # refused while generating, with a message
+    assert window.last_error and "still running" in window.last_error
+    wait_task(qtbot, window)
+    assert window.state.project is not None

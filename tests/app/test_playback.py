@@ -55,16 +55,16 @@ def test_no_audio_device_says_playback_off_and_the_video_still_plays(qtbot, make
     window.open_path(clip)
     wait_task(qtbot, window)
     qtbot.keyClick(window, Qt.Key_Space)
-    assert window.playback.playing and not window.playback.sounding
+    assert window.sound.playback.playing and not window.sound.playback.sounding
     qtbot.waitUntil(lambda: window.state.position_s > 0.3, timeout=5000)  # the wall clock moves the playhead
     qtbot.keyClick(window, Qt.Key_Space)
-    assert not window.playback.playing
+    assert not window.sound.playback.playing
 
 
 def test_play_pause_seek_follow_the_audio_clock(qtbot, make_window, clip):
     outputs: list[CaptureOutput] = []
     window = _scored_window(qtbot, make_window, clip, outputs)
-    output, player = outputs[-1], window.playback.player
+    output, player = outputs[-1], window.sound.playback.player
 
     t0 = time.perf_counter()
     qtbot.keyClick(window, Qt.Key_Space)
@@ -92,7 +92,7 @@ def test_play_pause_seek_follow_the_audio_clock(qtbot, make_window, clip):
     output.pull(RATE // 2)
     assert abs(output.audio()[-RATE // 2 + 2048:]).max() < 1e-3  # silence while paused (after the release tail)
     qtbot.wait(50)
-    assert window.state.position_s == paused_at and not window.playback.playing
+    assert window.state.position_s == paused_at and not window.sound.playback.playing
 
 
 def test_picture_stays_with_the_sound_in_real_time(qtbot, make_window, clip):
@@ -122,7 +122,7 @@ def test_the_video_sound_mixes_under_the_music(qtbot, make_window, clip):
 
     outputs: list[CaptureOutput] = []
     window = _scored_window(qtbot, make_window, clip, outputs)
-    output, mixer = outputs[-1], window.mixer
+    output, mixer = outputs[-1], window.sound.mixer
     window.state.set_sound(replace(window.state.sound, original_gain_db=0.0))
     qtbot.waitUntil(lambda: mixer.sound is not None and mixer.gain == 1.0, timeout=10000)
     window.seek(1.0)

@@ -39,7 +39,7 @@ def test_picture_and_sound_do_not_drift_over_three_minutes(qtbot, make_window, t
     pull = RealTimePull(outputs[-1])
     pull.start()
     qtbot.keyClick(window, Qt.Key_Space)
-    qtbot.waitUntil(lambda: not window.playback.playing, timeout=int(1000 * (window.state.duration_s + 30)))
+    qtbot.waitUntil(lambda: not window.sound.playback.playing, timeout=int(1000 * (window.state.duration_s + 30)))
     pull.running = False
     pull.join()
     s = np.array(samples[10:])

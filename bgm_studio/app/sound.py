@@ -1,0 +1,134 @@
+"""Everything heard: the player (opened off the UI thread), the music it plays, the video's own
+sound under it, and the transport clock that moves the playhead while playing."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..audio.player import Player
+from ..errors import BgmError
+from .mixing import MixingOutput, decode_sound
+from .playback import Playback
+from .state import AppState, SoundSettings
+from .widgets.transport import Transport
+
+TICK_MS = 16  # playhead refresh while playing (about 60 Hz)
+PlayerFactory = Callable[[SoundSettings], tuple[Player, MixingOutput]]
+
+
+class SoundController(QObject):
+    """Keeps the Playback in step with the AppState; `run` starts background tasks (MainWindow._run)."""
+
+    message = Signal(str)  # a line for the status bar
+
+    def __init__(self, state: AppState, transport: Transport, run, player_factory: PlayerFactory | None) -> None:
+        super().__init__()
+        self.state, self.transport, self._run = state, transport, run
+        self.playback = Playback()
+        self.mixer: MixingOutput | None = None  # the player's output, which mixes in the video's sound
+        self._factory = player_factory
+        self._soundfont = state.sound.soundfont  # the soundfont the player was opened with
+        self._video_sound: tuple[str, object] | None = None  # (video, its decoded sound), read when first wanted
+        self._tick = QTimer(self, interval=TICK_MS)
+        self._tick.timeout.connect(self._on_tick)
+        state.analysis_changed.connect(self._on_video_changed)
+        state.project_changed.connect(lambda _p: self._load_music())
+        state.sound_changed.connect(self._on_sound_changed)
+        transport.play_toggled.connect(self.toggle)
+        self.open_player()
+
+    def open_player(self) -> None:
+        if self._factory is None:
+            self.transport.set_sound_status("Playback off", warning=True)
+            return
+        sound, factory = self.state.sound, self._factory
+        self.transport.set_sound_status("Starting sound…")
+        self._run("Starting sound", lambda p, c: factory(sound), self._on_player_opened, foreground=False,
+                  on_failed=self._on_player_failed)
+
+    def seek(self, t_s: float) -> None:
+        self.playback.seek(t_s)
+        self.state.set_position(t_s)
+
+    def toggle(self) -> None:
+        """Play or pause (the video alone, silently, when there is no sound)."""
+        if self.state.analysis is None:
+            return
+        if self.playback.playing:
+            self.playback.pause()
+            self._tick.stop()
+        else:
+            self.playback.play(self.state.position_s)
+            self._tick.start()
+        self.transport.set_playing(self.playback.playing)
+
+    def close(self) -> None:
+        self._tick.stop()
+        if self.playback.player is not None:
+            self.playback.player.close()
+
+    def _on_player_opened(self, opened: tuple[Player, MixingOutput]) -> None:
+        old = self.playback.player
+        player, self.mixer = opened
+        self.playback.set_player(player)
+        if old is not None:
+            old.close()
+        self._load_music()
+        self._apply_video_sound()
+        self.transport.set_sound_status(f"Sound on · {Path(self.state.sound.soundfont or 'default GM').name}")
+
+    def _on_player_failed(self, exc: BgmError) -> None:
+        reason = str(exc).split(":")[0].split(" (")[0]
+        self.transport.set_sound_status(f"Playback off: {reason}", warning=True)
+        self.transport.sound.setToolTip(str(exc))
+        self.message.emit(f"Playback off: {exc}")
+
+    def _load_music(self) -> None:
+        from ..project.scoring import project_score  # imported by the worker that made the project
+
+        project = self.state.project
+        score = project_score(project) if project is not None and project.n_beats else None
+        self.playback.load(score, self.state.sound.programs, self.state.duration_s)
+
+    def _on_video_changed(self, _analysis) -> None:
+        self.playback.duration_s = self.state.duration_s
+        if self._video_sound is not None and self._video_sound[0] != self.state.video_path:
+            self.playback.pause()
+            self._tick.stop()
+            self.transport.set_playing(False)
+            self._video_sound = None
+        self._apply_video_sound()
+
+    def _apply_video_sound(self) -> None:
+        """Give the mixer the video's sound at the chosen gain, reading it (once per video) when first wanted."""
+        path, gain = self.state.video_path, self.state.sound.original_gain_db
+        if self.mixer is None or path is None:
+            return
+        if gain is None or (self._video_sound is not None and self._video_sound[0] == path):
+            self.mixer.set_sound(self._video_sound[1] if self._video_sound else None, gain)
+            return
+        rate = self.mixer.sample_rate
+        self._video_sound = (path, None)  # being read: asked once
+        self._run("Reading the video's sound", lambda p, c: decode_sound(path, rate),
+                  lambda sound: self._on_video_sound(path, sound), foreground=False)
+
+    def _on_video_sound(self, path: str, sound) -> None:
+        if path == self.state.video_path:
+            self._video_sound = (path, sound)
+            self._apply_video_sound()
+
+    def _on_sound_changed(self, sound: SoundSettings) -> None:
+        if self.playback.player is not None and self._soundfont == sound.soundfont:
+            self._load_music()  # new instruments: the same player
+            self._apply_video_sound()
+        else:
+            self.open_player()
+        self._soundfont = sound.soundfont
+
+    def _on_tick(self) -> None:
+        self.state.set_position(self.playback.position_s())
+        if not self.playback.playing:
+            self._tick.stop()
+            self.transport.set_playing(False)
