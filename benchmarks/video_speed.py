@@ -2,7 +2,8 @@
 
 Clips are synthesised (tests/video_clips.py) at 720p and 1080p. Speed is given
 as a multiple of real time and against plain decoding of every frame measured
-in the same run (the machine is shared, so absolute times drift). Peak memory
+in the same run (the machine is shared, so absolute times drift; CPU seconds,
+decoder threads included, drift less). Peak memory
 is measured in a child process on a long 1080p video made by repeating a
 one-minute clip with ffmpeg's concat demuxer (stream copy, no re-encoding).
 """
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import av
 
@@ -34,34 +36,38 @@ SHOTS = [
 ]  # 30 s
 
 
-def decode_seconds(path: Path) -> float:
-    """Wall time to decode every frame with PyAV's threaded decoder, converting nothing (the baseline)."""
-    t0 = time.perf_counter()
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process and its threads) of one call."""
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    fn()
+    return time.perf_counter() - t0, time.process_time() - cpu0
+
+
+def decode_all(path: Path) -> None:
+    """Decode every frame with PyAV's threaded decoder, converting nothing (the baseline)."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         for _ in container.decode(stream):
             pass
-    return time.perf_counter() - t0
 
 
-def analyse_seconds(path: Path, config: AnalysisConfig) -> tuple[float, float]:
-    t0 = time.perf_counter()
-    analysis = analyze_video(path, config, use_cache=False)
-    return time.perf_counter() - t0, analysis.duration_s
-
-
-def speed_rows(folder: Path) -> list[str]:
-    rows = [f"{'clip':<22} {'decode only':>12} {'analyse':>9} {'x real time':>11} {'vs decode':>9} "
-            f"{'all frames':>10} {'x real time':>11}"]
+def speed_rows(folder: Path, repeats: int = 3) -> list[str]:
+    """Best of `repeats` interleaved runs of: plain decoding, analysis, analysis decoding every frame."""
+    rows = [f"{'clip':<16} {'decode wall/cpu':>16} {'analyse wall/cpu':>17} {'x real time':>11} "
+            f"{'vs decode':>9} {'all frames':>10} {'x real time':>11}"]
     for name, size in [("720p", (1280, 720)), ("1080p", (1920, 1080))]:
         path = folder / f"clip_{name}.mp4"
         make_clip(path, SHOTS, size=size, fps=25, transition=["cut", "dissolve"] * 3 + ["fade"])
-        decode = min(decode_seconds(path) for _ in range(2))
-        fast, duration = min(analyse_seconds(path, AnalysisConfig()) for _ in range(2))
-        full, _ = analyse_seconds(path, AnalysisConfig(fast_decode=False))
-        rows.append(f"{name + ' 25fps 30s':<22} {decode:>11.2f}s {fast:>8.2f}s {duration / fast:>10.1f}x "
-                    f"{fast / decode:>8.2f}x {full:>9.2f}s {duration / full:>10.1f}x")
+        duration = sum(s.seconds for s in SHOTS)
+        runs = {"decode": [], "fast": [], "full": []}
+        for _ in range(repeats):
+            runs["decode"].append(timed(lambda: decode_all(path)))
+            runs["fast"].append(timed(lambda: analyze_video(path, AnalysisConfig(), use_cache=False)))
+            runs["full"].append(timed(lambda: analyze_video(path, AnalysisConfig(fast_decode=False), use_cache=False)))
+        (dw, dc), (fw, fc), (uw, _) = (min(r) for r in runs.values())
+        rows.append(f"{name + ' 30s':<16} {dw:>8.2f}s/{dc:>5.2f}s {fw:>9.2f}s/{fc:>5.2f}s {duration / fw:>10.1f}x "
+                    f"{fw / dw:>8.2f}x {uw:>9.2f}s {duration / uw:>10.1f}x")
     return rows
 
 

@@ -13,7 +13,7 @@ from . import cache
 from .config import AnalysisConfig
 from .decode import VideoInfo, VideoReader
 from .encoders import make_encoder
-from .features import FeatureSeries, FeatureTracker, Keyframes, ShotFeatures, finish_series, shot_features
+from .features import FeatureSeries, FeatureTracker, ShotFeatures, finish_series, shot_features
 from .shots import CutSignalTracker, Shot, detect_transitions, shots_from_transitions
 
 
