@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from ..errors import BgmError
@@ -27,9 +28,21 @@ def run_app(path: str | None = None, model_path: str | None = None) -> int:
     app.setApplicationName("BGM Studio")
     apply_dark_theme(app)
     window = MainWindow(model_path=model_path)
+    _close_on_signals(window)
     window.show()
     if path:
         window.open_path(path)
     else:
         window.offer_recovery()
     return app.exec()
+
+
+def _close_on_signals(window) -> None:
+    """Ctrl+C or SIGTERM close the window cleanly (tasks stopped, recovery file kept if unsaved)."""
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_args: window.close())
+    wake = QTimer(window, interval=200)  # Python runs signal handlers only between bytecodes: tick now and then
+    wake.timeout.connect(lambda: None)
+    wake.start()

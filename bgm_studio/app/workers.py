@@ -66,17 +66,20 @@ class Task(QObject):
 
     def _run(self) -> None:
         try:
-            result = self._work(self._report, self.is_cancelled)
+            outcome = self._outcome()
+            outcome[0].emit(*outcome[1:])
+            self.ended.emit()
+        except RuntimeError:  # the window (and this QObject) went away while the work ran: nobody to tell
+            pass
+
+    def _outcome(self) -> tuple:
+        """(signal, args...) to emit once the work is done."""
+        try:
+            return self.succeeded, self._work(self._report, self.is_cancelled)
         except Cancelled:
-            self.cancelled.emit()
-        except BgmError as exc:
-            if self._cancel.is_set():
-                self.cancelled.emit()  # an export stopped by Cancel reports it as an error
-            else:
-                self.failed.emit(exc)
+            return (self.cancelled,)
+        except BgmError as exc:  # an export stopped by Cancel reports it as an error
+            return (self.cancelled,) if self._cancel.is_set() else (self.failed, exc)
         except Exception as exc:  # a bug: keep the traceback in the log, show one line
             log.exception("%s failed", self.label)
-            self.failed.emit(BgmError(f"{self.label} failed unexpectedly ({type(exc).__name__}: {exc})".splitlines()[0]))
-        else:
-            self.succeeded.emit(result)
-        self.ended.emit()
+            return self.failed, BgmError(f"{self.label} failed unexpectedly ({type(exc).__name__}: {exc})".splitlines()[0])
