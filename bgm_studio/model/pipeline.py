@@ -16,11 +16,12 @@ import numpy as np
 import torch
 
 from ..controls.music_controls import Controls
+from ..music.metrics import BASS_CEILING
 from ..music.notes import MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll
 from ..progress import ProgressFn, no_progress
 from .conditioning import control_features, segment_ids_from_starts
-from .data import chord_roll
+from .data import MODEL_PITCH_NUMBERS, chord_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES, Denoiser
 from .schedule import DDIMScheduler, ScheduleConfig
 
@@ -34,6 +35,8 @@ class SampleConfig:
     min_onset_prob: float = 0.15  # weakest accompaniment onset density calibration may add
     melody_share: float = 0.22  # least share of a bar's onsets that go to the melody (POP909 train: 0.22)
     melody_floor: float = 0.02  # weakest melody onset calibration may add
+    register_sigma: float = 0.0  # width (semitones) of the register prior in calibration; 0 = none
+    onset_temperature: float = 0.0  # 0: calibration keeps the likeliest onsets; 1: draws them by probability
     sustain_threshold: float = 0.4  # a note goes on while sustain probability exceeds this
     calibrate_density: bool = True  # match onsets per bar to the requested density
     threads: int = 1  # torch CPU threads while sampling: one avoids thread-pool stalls when cores are busy
@@ -69,12 +72,13 @@ class ScorePipeline:
         _clear_span(roll, start_beat, end_beat)
         vel = np.concatenate([piece.velocity, np.zeros((2, pad * STEPS_PER_BEAT, MODEL_PITCHES), np.uint8)], axis=1)
         gen = torch.Generator().manual_seed(seed)
+        rng = np.random.default_rng(seed)
         cursor, total = start_beat, end_beat - start_beat
         while cursor < end_beat:
             ws = self._window_start(cursor, end_beat, n_beats + pad)
             stop = min(end_beat, ws + self.window)
             probs = self._sample_window(roll, ctrl, ws, cursor, stop, gen)
-            self._decode(roll, vel, probs, ctrl, ws, cursor, stop, continuing=cursor > start_beat)
+            self._decode(roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng)
             cursor = stop
             progress(cursor - start_beat, total, "sampling")
         t = n_beats * STEPS_PER_BEAT
@@ -106,7 +110,8 @@ class ScorePipeline:
         x0 = self.scheduler.sample(predict_x0, tuple(known.shape), self.config.steps, gen, known, mask)
         return ((x0[0] + 1) / 2).numpy()
 
-    def _decode(self, roll, vel, probs, ctrl: Controls, ws: int, g0: int, g1: int, continuing: bool) -> None:
+    def _decode(self, roll, vel, probs, ctrl: Controls, ws: int, g0: int, g1: int, continuing: bool,
+                rng: np.random.Generator) -> None:
         """Write notes for beats [g0, g1) into roll/vel from window probabilities.
 
         Notes that start before g0 are never changed, except when `continuing` a piece
@@ -116,6 +121,9 @@ class ScorePipeline:
         off = ws * STEPS_PER_BEAT
         a, b = g0 * STEPS_PER_BEAT, g1 * STEPS_PER_BEAT
         sustain_p = probs[[1, 3]]  # (2, W*4, 96)
+        # The melody is one voice: a melody note lasts while the model holds any melody pitch,
+        # so an uncertain pitch does not cut the line into short dabs.
+        sustain_p[0] = sustain_p[0].max(axis=1, keepdims=True)
         if continuing and a > 0:
             for track in (0, 1):
                 sounding = np.nonzero(roll[2 * track, a - 1] | roll[2 * track + 1, a - 1])[0]
@@ -124,7 +132,7 @@ class ScorePipeline:
         onset_p = probs[[0, 2], a - off : b - off]  # (2, steps, 96)
         chosen = onset_p > cfg.onset_threshold
         if cfg.calibrate_density:
-            chosen = _calibrate(onset_p, chosen, ctrl.density, a, cfg)
+            chosen = _calibrate(onset_p, chosen, ctrl, a, cfg, rng)
         chosen &= ~roll[[1, 3], a:b]  # never strike on top of a note already sounding
         chosen[0] = _monophonic(chosen[0], onset_p[0])
         chosen[0][roll[1, a:b].any(axis=1)] = False  # the melody is one voice
@@ -162,7 +170,16 @@ def _velocity(energy: float, track: int) -> int:
     return int(np.clip(base + (8 if track == MELODY else -4), 1, 127))
 
 
-def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, density: np.ndarray, a: int, cfg: "SampleConfig") -> np.ndarray:
+def _ranked(p: np.ndarray, temperature: float, rng: np.random.Generator) -> np.ndarray:
+    """Indices of p, most wanted first: by probability, or drawn in proportion to it (Gumbel top-k)."""
+    keys = np.log(np.maximum(p, 1e-9))
+    if temperature > 0:
+        keys = keys / temperature + rng.gumbel(size=p.shape)
+    return np.argsort(keys)[::-1]
+
+
+def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, cfg: "SampleConfig",
+               rng: np.random.Generator) -> np.ndarray:
     """Per bar, keep the most probable onsets so their count matches the requested density.
 
     The melody gets its own treatment: where the model expects any melody in a bar, it takes
@@ -174,8 +191,15 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, density: np.ndarray, a: 
     s0 = 0
     while s0 < steps:
         s1 = min(steps, s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR)
-        want = density[(a + s0) // STEPS_PER_BEAT] * (s1 - s0) / STEPS_PER_BAR
+        beat = (a + s0) // STEPS_PER_BEAT
+        want = ctrl.density[beat] * (s1 - s0) / STEPS_PER_BAR
         mel, acc = onset_p[0, s0:s1], onset_p[1, s0:s1]
+        if ctrl.register[beat] > 0 and cfg.register_sigma > 0:
+            # Lean the choice toward the requested register (a Gaussian prior over pitch),
+            # leaving the bass line below G3 alone.
+            prior = np.exp(-0.5 * ((MODEL_PITCH_NUMBERS - ctrl.register[beat]) / cfg.register_sigma) ** 2)
+            prior[MODEL_PITCH_NUMBERS < BASS_CEILING] = 1.0
+            mel, acc = mel * prior, acc * prior
         total = mel.sum() + acc.sum()
         share = mel.sum() / total if total > 0 else 0.0
         if mel.sum() >= 1.0:
@@ -183,12 +207,13 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, density: np.ndarray, a: 
         best_pitch = mel.argmax(axis=1)
         step_p = mel.max(axis=1)
         n_mel = min(int(round(want * share)), int((step_p > cfg.melody_floor).sum()))
-        for s in np.argsort(step_p)[::-1][:n_mel]:
+        candidates = np.where(step_p > cfg.melody_floor, step_p, 0.0)
+        for s in _ranked(candidates, cfg.onset_temperature, rng)[:n_mel]:
             out[0, s0 + s, best_pitch[s]] = True
         flat = acc.ravel()
         n_acc = min(int(round(want)) - n_mel, int((flat > cfg.min_onset_prob).sum()))
         keep = np.zeros(flat.size, bool)
-        keep[np.argsort(flat)[::-1][: max(n_acc, 0)]] = True
+        keep[_ranked(np.where(flat > cfg.min_onset_prob, flat, 0.0), cfg.onset_temperature, rng)[: max(n_acc, 0)]] = True
         out[1, s0:s1] = keep.reshape(acc.shape)
         s0 = s1
     return out
