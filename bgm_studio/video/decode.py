@@ -139,7 +139,8 @@ def _open_container(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), metadata_errors="ignore")
     except av.FFmpegError as exc:
-        raise BgmError(f"{path}: not a video file that can be read ({_reason(exc)})") from exc
+        raise BgmError(f"{path}: cannot be read as a video ({_reason(exc)}); "
+                       "it may be damaged, incomplete, or not a video file") from exc
 
 
 def _video_stream(container: av.container.InputContainer, path: Path, fast: bool) -> av.video.stream.VideoStream:
