@@ -21,13 +21,18 @@ def run_app(path: str | None = None, model_path: str | None = None) -> int:
     _check_display()
     from PySide6.QtWidgets import QApplication
 
-    from .main_window import MainWindow
-    from .widgets.theme import apply_dark_theme
+    from .widgets.theme import apply_dark_theme, splash_screen
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("BGM Studio")
     apply_dark_theme(app)
+    splash = splash_screen()
+    splash.show()
+    app.processEvents()
+    from .main_window import MainWindow  # imports torch: a few seconds on a cold start, behind the splash
+
     window = MainWindow(model_path=model_path)
+    splash.finish(window)
     _close_on_signals(window)
     window.show()
     if path:

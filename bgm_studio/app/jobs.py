@@ -17,14 +17,15 @@ from ..audio.synth import SynthConfig
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
 from ..progress import ProgressFn
+from ..project import cuts
 from ..project.outputs import OutputPaths, write_outputs
+from ..project.scoring import Scorer, ScoringOptions, check_video, piece_controls
 from ..project.state import Project, load_project
 from ..video.analysis import VideoAnalysis, analyze_video
 from .frames import thumbnails
 from .mixing import MixingOutput
 from .state import SoundSettings
 
-CutEdit = Callable[[Project, VideoAnalysis, object], tuple[Project, list[int]]]
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,6 @@ def open_file(path: str, progress: ProgressFn, video: str | None = None) -> Open
     """Analyse a video, or load a project (checked against its video, `video` if it was relinked)."""
     if not is_project_file(path):
         return Opened(analyze_video(path, progress=progress))
-    from ..project.scoring import check_video  # importing the scoring flows imports torch: keep it off the UI thread
-
     project = load_project(path)
     try:
         source = check_video(project, video)
@@ -61,39 +60,37 @@ def open_file(path: str, progress: ProgressFn, video: str | None = None) -> Open
 
 
 class LazyScorer:
-    """The Scorer, loaded once on first use from whichever thread asks first (it imports torch: seconds)."""
+    """The Scorer, loaded once on first use from whichever thread asks first (reading the weights takes a moment)."""
 
     def __init__(self, model_path: str | None = None) -> None:
         self.model_path = model_path
-        self.loaded = None  # the Scorer once loaded
+        self.loaded: Scorer | None = None
         self._lock = threading.Lock()
 
-    def get(self):
+    def get(self) -> Scorer:
         with self._lock:
             if self.loaded is None:
-                from ..project.scoring import Scorer
-
                 self.loaded = Scorer(self.model_path)
             return self.loaded
 
 
-def generate(scorer, analysis: VideoAnalysis, seed: int, progress: ProgressFn,
+def generate(scorer: Scorer, analysis: VideoAnalysis, seed: int, progress: ProgressFn,
              project: Project | None = None) -> Project:
     """Score the whole video; with a project, re-sample its unlocked shots and keep its cuts."""
-    from ..project.scoring import ScoringOptions
-
     if project is None:
         project = scorer.plan(analysis, ScoringOptions(seed=seed))
     return scorer.generate(project, seed=seed, progress=progress)
 
 
-def regenerate(scorer, project: Project, k: int, overrides: ShotOverrides, progress: ProgressFn) -> Project:
+def regenerate(scorer: Scorer, project: Project, k: int, overrides: ShotOverrides, progress: ProgressFn) -> Project:
     return scorer.regenerate(project, k, overrides=overrides, progress=progress)
 
 
-def edit_cuts(scorer, project: Project, analysis: VideoAnalysis, edit: CutEdit, progress: ProgressFn) -> Project:
-    """Apply a cut edit (move, split or merge) and regenerate every shot it changed."""
-    project, changed = edit(project, analysis, scorer.chords)
+def edit_cuts(scorer: Scorer, project: Project, analysis: VideoAnalysis, edit: str, args: tuple,
+              progress: ProgressFn) -> Project:
+    """Apply a cut edit ("move_cut", "split_shot" or "merge_shots" of project.cuts, with its arguments
+    between the analysis and the chord model) and regenerate every shot it changed."""
+    project, changed = getattr(cuts, edit)(project, analysis, *args, scorer.chords)
     for i, k in enumerate(changed):
         shot = project.shots[k]
         overrides = replace(shot.overrides, locked=False)  # its music is gone, so a lock has nothing to keep
@@ -101,6 +98,12 @@ def edit_cuts(scorer, project: Project, analysis: VideoAnalysis, edit: CutEdit, 
                                     progress=lambda d, t, label, i=i: progress(i + d / max(t, 1), len(changed),
                                                                                f"regenerating shot {k}"))
     return project
+
+
+def mapped_controls(scorer: Scorer, project: Project) -> dict[int, tuple[float, float]]:
+    """Each shot's (energy, density) as the controls will use them, for display beside the Auto boxes."""
+    controls = piece_controls(project, scorer.quantiles)
+    return {s.index: (float(controls.energy[s.start_beat]), float(controls.density[s.start_beat])) for s in project.shots}
 
 
 def export(project: Project, paths: OutputPaths, sound: SoundSettings, progress: ProgressFn,

@@ -5,6 +5,8 @@ and runs every long action as a Task so the event loop never waits on work.
 """
 from __future__ import annotations
 
+import gc
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, 
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
 from ..project.outputs import OutputPaths
+from ..project.scoring import select_take
 from ..project.state import Project, save_project
 from . import jobs, recovery
 from .sound import PlayerFactory, SoundController
@@ -28,6 +31,11 @@ from .widgets.transport import Transport
 from .workers import Task
 
 AUTOSAVE_DELAY_MS = 1500
+# Workers hand the GIL over within 1 ms instead of Python's 5 ms: a paint makes many calls back into
+# Python, and each may wait that long while generation runs, which added up to visible stalls.
+GIL_SWITCH_S = 0.001
+# A full garbage collection runs on whichever thread allocates, often the UI thread, and walks every
+# object: with torch and Qt loaded that took 450 ms. Freezing what exists at start-up keeps it short.
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
 OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.json);;All files (*)"
 PROJECT_SUFFIX = ".bgm.json"
@@ -41,6 +49,8 @@ class MainWindow(QMainWindow):
     def __init__(self, state: AppState | None = None, model_path: str | None = None,
                  player_factory: PlayerFactory | None = jobs.open_player) -> None:
         super().__init__()
+        sys.setswitchinterval(GIL_SWITCH_S)
+        gc.freeze()  # see GIL_SWITCH_S: startup objects leave the collector's view
         self.state = state or AppState()
         self.scorer = jobs.LazyScorer(model_path)
         self.pool = QThreadPool(self)
@@ -353,12 +363,12 @@ class MainWindow(QMainWindow):
         self._run(f"Regenerating shot {k}", lambda p, c: jobs.regenerate(self.scorer.get(), project, k, overrides, p),
                   lambda result: self.state.apply(result, f"Regenerate shot {k}"))
 
-    def edit_cuts(self, label: str, edit: jobs.CutEdit) -> None:
-        """Apply a cut edit and regenerate the shots it changed, as one undoable step."""
+    def edit_cuts(self, label: str, edit: str, *args) -> None:
+        """Apply a cut edit (see jobs.edit_cuts) and regenerate the shots it changed, as one undoable step."""
         project, analysis = self.state.project, self.state.analysis
         if project is None or analysis is None:
             return
-        if not self._run(label, lambda p, c: jobs.edit_cuts(self.scorer.get(), project, analysis, edit, p),
+        if not self._run(label, lambda p, c: jobs.edit_cuts(self.scorer.get(), project, analysis, edit, args, p),
                          lambda result: self._on_cuts_edited(result, label), on_failed=self._on_cut_edit_failed):
             self.timeline.refresh()  # refused while busy: a dragged cut line goes back
 
@@ -383,27 +393,18 @@ class MainWindow(QMainWindow):
         self.state.apply(with_overrides(project, k, overrides), f"{'Lock' if locked else 'Unlock'} shot {k}")
 
     def _on_take_requested(self, k: int, take: int) -> None:
-        from ..project.scoring import select_take
-
         if take != self.state.project.shots[k].take:
             self.state.apply(select_take(self.state.project, k, take), f"Take {take + 1} of shot {k}")
 
     def _on_cut_moved(self, k: int, t_s: float) -> None:
-        from ..project.cuts import move_cut
-
-        self.edit_cuts(f"Move cut {k}", lambda p, a, chords: move_cut(p, a, k, t_s, chords))
+        self.edit_cuts(f"Move cut {k}", "move_cut", k, t_s)
 
     def _on_split(self) -> None:
-        from ..project.cuts import split_shot
-
-        t = self.state.position_s
-        self.edit_cuts("Split shot", lambda p, a, chords: split_shot(p, a, t, chords))
+        self.edit_cuts("Split shot", "split_shot", self.state.position_s)
 
     def _on_merge(self, k: int) -> None:
-        from ..project.cuts import merge_shots
-
         if k >= 0:
-            self.edit_cuts(f"Merge shots {k} and {k + 1}", lambda p, a, chords: merge_shots(p, a, k, chords))
+            self.edit_cuts(f"Merge shots {k} and {k + 1}", "merge_shots", k)
 
     def _on_scorer_loaded(self, _scorer) -> None:
         self._update_auto_controls()
@@ -416,11 +417,7 @@ class MainWindow(QMainWindow):
         scorer, project = self.scorer.loaded, self.state.project
         if scorer is None or project is None:
             return
-        from ..project.scoring import piece_controls
-
-        controls = piece_controls(project, scorer.quantiles)
-        self.shot_panel.auto = {s.index: (float(controls.energy[s.start_beat]), float(controls.density[s.start_beat]))
-                                for s in project.shots}
+        self.shot_panel.auto = jobs.mapped_controls(scorer, project)
 
     # -- playback ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..audio.player import Player
 from ..errors import BgmError
+from ..project.scoring import project_score
 from .mixing import MixingOutput, decode_sound
 from .playback import Playback
 from .state import AppState, SoundSettings
@@ -86,8 +87,6 @@ class SoundController(QObject):
         self.message.emit(f"Playback off: {exc}")
 
     def _load_music(self) -> None:
-        from ..project.scoring import project_score  # imported by the worker that made the project
-
         project = self.state.project
         score = project_score(project) if project is not None and project.n_beats else None
         self.playback.load(score, self.state.sound.programs, self.state.duration_s)

@@ -66,13 +66,20 @@ def test_play_pause_seek_follow_the_audio_clock(qtbot, make_window, clip):
     window = _scored_window(qtbot, make_window, clip, outputs)
     output, player = outputs[-1], window.sound.playback.player
 
-    t0 = time.perf_counter()
+    handler_s = []
+    for _ in range(5):  # five starts: on a shared machine one can be late for reasons outside the app
+        t0 = time.perf_counter()
+        qtbot.keyClick(window, Qt.Key_Space)
+        handler_s.append(time.perf_counter() - t0)
+        assert player.state == PLAYING
+        qtbot.keyClick(window, Qt.Key_Space)
+        window.seek(0.0)
     qtbot.keyClick(window, Qt.Key_Space)
-    handler_s = time.perf_counter() - t0
-    assert player.state == PLAYING
-    start_latency = handler_s + DeviceOutput().latency_s  # what a user waits for: the handler, then the device buffer
-    print(f"\nplayback start latency: {1000 * start_latency:.1f} ms (handler {1000 * handler_s:.1f} ms)")
-    assert start_latency < 0.1
+    device_s = DeviceOutput().latency_s  # after the handler, the sound card's buffer
+    print(f"\nplayback start latency: median {1000 * (np.median(handler_s) + device_s):.1f} ms, "
+          f"max {1000 * (max(handler_s) + device_s):.1f} ms (handler {1000 * np.median(handler_s):.1f} ms "
+          f"+ device buffer {1000 * device_s:.1f} ms)")
+    assert np.median(handler_s) + device_s < 0.1
 
     output.pull(RATE // 2)  # half a second of audio handed to the "card"
     qtbot.waitUntil(lambda: abs(window.state.position_s - 0.5) < 0.02, timeout=2000)

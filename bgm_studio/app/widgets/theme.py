@@ -1,8 +1,9 @@
 """Colours and the dark palette shared by every widget."""
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QApplication, QSplashScreen
 
 BACKGROUND = QColor("#1e1f22")
 PANEL = QColor("#2b2d31")
@@ -40,3 +41,25 @@ def apply_dark_theme(app: QApplication) -> None:
     for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
         p.setColor(QPalette.Disabled, role, MUTED_TEXT)
     app.setPalette(p)
+
+
+def splash_screen() -> QSplashScreen:
+    """What shows while the libraries load."""
+    pixmap = QPixmap(480, 200)
+    pixmap.fill(PANEL)
+    painter = QPainter(pixmap)
+    painter.fillRect(QRect(0, 0, 480, 6), ACCENT)
+    font = QFont()
+    font.setPointSize(22)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(TEXT)
+    painter.drawText(QRect(0, 50, 480, 50), Qt.AlignCenter, "BGM Studio")
+    font.setPointSize(10)
+    font.setBold(False)
+    painter.setFont(font)
+    painter.setPen(MUTED_TEXT)
+    painter.drawText(QRect(0, 105, 480, 30), Qt.AlignCenter, "Piano background music for your video")
+    painter.drawText(QRect(0, 150, 480, 30), Qt.AlignCenter, "Loading…")
+    painter.end()
+    return QSplashScreen(pixmap)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QScrollBar, QVBoxLayout, QWidget
 
 from ...music.notes import STEPS_PER_BEAT
+from ...project.scoring import project_score
 from ...project.state import Project
 from ..state import AppState
 from . import theme
@@ -149,8 +150,6 @@ class Timeline(QWidget):
             self.zoom_to_fit()
 
     def _show_music(self, project: Project | None) -> None:
-        from ...project.scoring import project_score
-
         if project is None or project.n_beats == 0:
             self.ruler.set_beats(np.zeros(0))
             self.notes.set_notes(np.zeros(0), np.zeros(0), np.zeros((0, 5), np.int64))
