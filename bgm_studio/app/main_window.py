@@ -1,6 +1,6 @@
 """The main window: preview and transport, per-shot and sound panels, the timeline, menus and tasks.
 
-It owns the AppState and the Playback, turns widget requests into undoable edits,
+It owns the AppState and the SoundController, turns widget requests into undoable edits,
 and runs every long action as a Task so the event loop never waits on work.
 """
 from __future__ import annotations
@@ -31,11 +31,7 @@ from .widgets.transport import Transport
 from .workers import Task
 
 AUTOSAVE_DELAY_MS = 1500
-# Workers hand the GIL over within 1 ms instead of Python's 5 ms: a paint makes many calls back into
-# Python, and each may wait that long while generation runs, which added up to visible stalls.
-GIL_SWITCH_S = 0.001
-# A full garbage collection runs on whichever thread allocates, often the UI thread, and walks every
-# object: with torch and Qt loaded that took 450 ms. Freezing what exists at start-up keeps it short.
+GIL_SWITCH_S = 0.001  # see _keep_ui_thread_responsive
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
 OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.json);;All files (*)"
 PROJECT_SUFFIX = ".bgm.json"
@@ -49,8 +45,7 @@ class MainWindow(QMainWindow):
     def __init__(self, state: AppState | None = None, model_path: str | None = None,
                  player_factory: PlayerFactory | None = jobs.open_player) -> None:
         super().__init__()
-        sys.setswitchinterval(GIL_SWITCH_S)
-        gc.freeze()  # see GIL_SWITCH_S: startup objects leave the collector's view
+        _keep_ui_thread_responsive()
         self.state = state or AppState()
         self.scorer = jobs.LazyScorer(model_path)
         self.pool = QThreadPool(self)
@@ -491,3 +486,14 @@ class MainWindow(QMainWindow):
                                       QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Cancel)
         return answer == QMessageBox.Discard
 
+
+def _keep_ui_thread_responsive() -> None:
+    """Process settings for a UI thread that shares the GIL with busy workers (measured with the trained model).
+
+    Workers hand the GIL over within 1 ms instead of Python's 5 ms: a paint calls back into Python
+    many times and each call could wait that long while generation ran. And a full garbage collection
+    runs on whichever thread allocates, often the UI thread, walking every object: with torch and Qt
+    loaded it took 450 ms; freezing what exists at start-up keeps collections short.
+    """
+    sys.setswitchinterval(GIL_SWITCH_S)
+    gc.freeze()
