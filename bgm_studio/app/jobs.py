@@ -35,6 +35,7 @@ class Opened:
     analysis: VideoAnalysis
     project: Project | None = None
     path: str | None = None  # the project file
+    relinked: bool = False  # the project's video was found elsewhere: the project changed
 
 
 class RelinkNeeded(BgmError):
@@ -54,9 +55,10 @@ def open_file(path: str, progress: ProgressFn, video: str | None = None) -> Open
         source = check_video(project, video)
     except BgmError as exc:
         raise RelinkNeeded(str(exc).split("; relink")[0]) from exc
-    if source != project.video_path:
+    relinked = source != project.video_path
+    if relinked:
         project = replace(project, video_path=source)
-    return Opened(analyze_video(source, progress=progress), project, path)
+    return Opened(analyze_video(source, progress=progress), project, path, relinked)
 
 
 class LazyScorer:

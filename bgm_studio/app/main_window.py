@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
             self.state.open_video(opened.analysis)
         else:
             self.state.open_project(opened.project, opened.analysis, None if recovered else opened.path,
-                                    dirty=recovered)
+                                    dirty=recovered or opened.relinked)
         for line in opened.analysis.warnings:
             self.statusBar().showMessage(line, 8000)
         self.preview.set_video(self.state.video_path)

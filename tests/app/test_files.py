@@ -76,7 +76,7 @@ def test_a_moved_video_can_be_relinked(qtbot, make_window, clip, tmp_path, monke
     again.open_path(saved)
     wait_task(qtbot, again)
     qtbot.waitUntil(lambda: again.state.project is not None, timeout=20000)
-    assert again.state.project.video_path == str(moved)
+    assert again.state.project.video_path == str(moved) and again.state.dirty  # save to keep the new link
 
 
 def test_instrument_and_soundfont_choice(qtbot, make_window, clip):
