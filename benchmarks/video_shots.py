@@ -28,7 +28,8 @@ SETS = {  # name: (transition, transition lengths to draw from)
     "hard cuts": ("cut", [1.0]),
     "dissolves 1 s": ("dissolve", [1.0]),
     "fades 1 s": ("fade", [1.0]),
-    "dissolves 0.5-2 s": ("dissolve", [0.5, 1.5, 2.0]),
+    "dissolves 0.5 s": ("dissolve", [0.5]),
+    "dissolves 2 s": ("dissolve", [2.0]),
 }
 
 
