@@ -165,3 +165,29 @@ class NotesItem(pg.GraphicsObject):
 
     def paint(self, painter: QPainter, *args) -> None:
         self._picture.play(painter)
+
+
+class KeysItem(pg.GraphicsObject):
+    """Darker rows behind the black keys' pitches, so a note's pitch reads at a glance."""
+
+    BLACK = (1, 3, 6, 8, 10)  # pitch classes of the black keys
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.setZValue(-20)
+        self._end = 1.0
+
+    def set_end(self, end_s: float) -> None:
+        self.prepareGeometryChange()
+        self._end = end_s
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0.0, 20.5, self._end, 88.0)
+
+    def paint(self, painter: QPainter, *args) -> None:
+        shade = QColor(0, 0, 0, 60)
+        for pitch in range(21, 109):
+            if pitch % 12 in self.BLACK:
+                painter.fillRect(QRectF(0.0, pitch - 0.5, self._end, 1.0), shade)

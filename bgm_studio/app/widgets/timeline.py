@@ -16,7 +16,7 @@ from ...project.scoring import project_score
 from ...project.state import Project
 from ..state import AppState
 from . import theme
-from .lanes import LANE_HEIGHT, NotesItem, RulerItem, ShotLaneItem
+from .lanes import LANE_HEIGHT, KeysItem, NotesItem, RulerItem, ShotLaneItem
 
 AXIS_WIDTH = 46  # the same left margin on every lane keeps their time axes aligned
 MIN_SHOT_S = 0.25  # as in project.cuts: a dragged cut stops this far from its neighbours
@@ -85,9 +85,10 @@ class Timeline(QWidget):
         self.roll_plot = _lane(self.view.ci, 3, None, True, PitchAxis("left"))
         for plot in (self.ruler_plot, self.roll_plot):
             plot.setXLink(self.shot_plot)
-        self.shots, self.ruler, self.notes = ShotLaneItem(), RulerItem(), NotesItem()
+        self.shots, self.ruler, self.notes, self.keys = ShotLaneItem(), RulerItem(), NotesItem(), KeysItem()
         self.shot_plot.addItem(self.shots)
         self.ruler_plot.addItem(self.ruler)
+        self.roll_plot.addItem(self.keys)
         self.roll_plot.addItem(self.notes)
         self.roll_plot.showGrid(x=False, y=True, alpha=0.15)
         self.selection = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(79, 156, 247, 28),
@@ -143,6 +144,7 @@ class Timeline(QWidget):
         vb.setLimits(xMin=0.0, xMax=duration, minXRange=min(0.5, duration))
         locked = {s.index for s in project.shots if s.overrides.locked} if project else set()
         self.shots.set_shots(self._spans(), locked)
+        self.keys.set_end(duration)
         self._set_cut_lines()
         self._show_music(project)
         self._on_selection_changed(self.state.selected)
