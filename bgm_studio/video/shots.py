@@ -193,28 +193,32 @@ def _dissolves(s: CutSignals, config: AnalysisConfig, taken: list[float]) -> lis
     return found
 
 
-def _peak_centre(s: CutSignals, peak: int, span_s: float) -> float:
+def _peak_centre(s: CutSignals, peak: int, span_s: float, passes: int = 3) -> float:
     """Centroid of the long-range difference around `peak`, above half its height.
 
     The height is measured from a line joining the levels 1.5 windows before and
     after, so that motion in one of the two shots, which raises its side, does
-    not pull the centre towards it.
+    not pull the centre towards it. A dissolve longer than the window gives a
+    plateau with an arbitrary highest point, so the windows are centred again on
+    each estimate.
     """
-    t, span, tp = s.span_t_s, s.span, s.span_t_s[peak]
-    levels = [span[_window(t, tp + k * 1.5 * span_s, span_s / 4)] for k in (-1, 1)]
-    before, after = (float(np.median(level)) if level.size else 0.0 for level in levels)
-    near = _window(t, tp, span_s)
-    times = t[near]
-    height = span[near] - (before + (after - before) * (times - tp + 1.5 * span_s) / (3.0 * span_s))
-    top = peak - near.start
-    floor = 0.5 * height[top]
-    lo, hi = top, top
-    while lo > 0 and height[lo - 1] > floor:
-        lo -= 1
-    while hi + 1 < len(height) and height[hi + 1] > floor:
-        hi += 1
-    weights = height[lo : hi + 1] - floor + 1e-9
-    return float(np.sum(times[lo : hi + 1] * weights) / np.sum(weights))
+    t, span, centre = s.span_t_s, s.span, float(s.span_t_s[peak])
+    for _ in range(passes):
+        levels = [span[_window(t, centre + k * 1.5 * span_s, span_s / 4)] for k in (-1, 1)]
+        before, after = (float(np.median(level)) if level.size else 0.0 for level in levels)
+        near = _window(t, centre, 1.5 * span_s)
+        times = t[near]
+        height = span[near] - (before + (after - before) * (times - centre + 1.5 * span_s) / (3.0 * span_s))
+        top = int(np.argmin(np.abs(times - centre)))
+        floor = 0.5 * height[top]
+        lo, hi = top, top
+        while lo > 0 and height[lo - 1] > floor:
+            lo -= 1
+        while hi + 1 < len(height) and height[hi + 1] > floor:
+            hi += 1
+        weights = height[lo : hi + 1] - floor + 1e-9
+        centre = float(np.sum(times[lo : hi + 1] * weights) / np.sum(weights))
+    return centre
 
 
 def _window(times: np.ndarray, centre: float, half: float) -> slice:
