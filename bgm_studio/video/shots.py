@@ -179,10 +179,12 @@ def _dissolves(s: CutSignals, config: AnalysisConfig, taken: list[float]) -> lis
     """
     span_s = config.gradual_span_s
     score = s.span * np.clip(1.0 - s.mix, 0.0, 1.0)
+    taken_s = np.sort(np.array(taken))
     found = []
     for j in np.flatnonzero((s.span >= config.gradual_min) & (s.mix <= 0.5)):
         t = s.span_t_s[j]
-        if any(abs(t - c) < span_s for c in taken) or score[j] < score[_window(s.span_t_s, t, span_s / 2)].max():
+        near_taken = _window(taken_s, t, span_s)
+        if near_taken.stop > near_taken.start or score[j] < score[_window(s.span_t_s, t, span_s / 2)].max():
             continue
         before = score[_window(s.span_t_s, t - 1.25 * span_s, span_s / 4)]
         after = score[_window(s.span_t_s, t + 1.25 * span_s, span_s / 4)]
