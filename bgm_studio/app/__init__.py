@@ -43,11 +43,11 @@ def run_app(path: str | None = None, model_path: str | None = None) -> int:
 
 
 def _close_on_signals(window) -> None:
-    """Ctrl+C or SIGTERM close the window cleanly (tasks stopped, recovery file kept if unsaved)."""
+    """Ctrl+C or SIGTERM close the window cleanly (tasks stopped, unsaved work kept for recovery)."""
     from PySide6.QtCore import QTimer
 
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_args: window.close())
+        signal.signal(sig, lambda *_args: window.close_keeping_recovery())
     wake = QTimer(window, interval=200)  # Python runs signal handlers only between bytecodes: tick now and then
     wake.timeout.connect(lambda: None)
     wake.start()

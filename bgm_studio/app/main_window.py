@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.busy: Task | None = None  # the foreground task; one at a time
         self._tasks: set[Task] = set()
         self.last_error: str | None = None  # the last message shown in an error dialog
+        self._keep_recovery = False  # closing for the system: keep unsaved work in the recovery file
         self._build_widgets()
         self.sound = SoundController(self.state, self.transport, self._run, player_factory)
         self.sound.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
@@ -468,17 +469,26 @@ class MainWindow(QMainWindow):
             action.setEnabled(bool(on))
         self.shot_panel.setEnabled(idle)
 
+    def close_keeping_recovery(self) -> None:
+        """Close without asking (the system or Ctrl+C is ending the app): unsaved work stays recoverable."""
+        self._keep_recovery = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.state.dirty and self.state.project is not None and not self._confirm_discard():
+        unsaved = self.state.dirty and self.state.project is not None
+        if unsaved and not self._keep_recovery and not self._confirm_discard():
             event.ignore()
             return
         for task in list(self._tasks):
             task.cancel()
         self._autosave.stop()
+        if unsaved and self._keep_recovery:
+            recovery.autosave(self.state.project)
+        else:
+            recovery.discard()
         self.preview.close_video()
         self.wait_idle()
         self.sound.close()
-        recovery.discard()
         event.accept()
 
     def _confirm_discard(self) -> bool:

@@ -94,3 +94,14 @@ def test_instrument_and_soundfont_choice(qtbot, make_window, clip):
     window.state.set_sound(replace(window.state.sound, soundfont="/nonexistent.sf2"))
     qtbot.waitUntil(lambda: window.transport.sound.text().startswith("Playback off"), timeout=10000)
     assert "soundfont not found" in window.transport.sound.toolTip()
+
+
+def test_closing_for_the_system_keeps_unsaved_work(qtbot, make_window, clip):
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    assert window.state.dirty
+    window.close_keeping_recovery()  # SIGTERM or Ctrl+C: no question asked
+    assert not window.isVisible() and recovery.pending_recovery() is not None
