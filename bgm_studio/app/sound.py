@@ -31,6 +31,7 @@ class SoundController(QObject):
         self.mixer: MixingOutput | None = None  # the player's output, which mixes in the video's sound
         self._factory = player_factory
         self._soundfont = state.sound.soundfont  # the soundfont the player was opened with
+        self._video: str | None = None  # the video whose document is open
         self._video_sound: tuple[str, object] | None = None  # (video, its decoded sound), read when first wanted
         self._tick = QTimer(self, interval=TICK_MS)
         self._tick.timeout.connect(self._on_tick)
@@ -92,12 +93,14 @@ class SoundController(QObject):
         self.playback.load(score, self.state.sound.programs, self.state.duration_s)
 
     def _on_video_changed(self, _analysis) -> None:
+        """A document was opened (or its analysis arrived): stop at its start if it is another video."""
         self.playback.duration_s = self.state.duration_s
-        if self._video_sound is not None and self._video_sound[0] != self.state.video_path:
+        if self.state.video_path != self._video:
+            self._video, self._video_sound = self.state.video_path, None
             self.playback.pause()
+            self.playback.seek(0.0)
             self._tick.stop()
             self.transport.set_playing(False)
-            self._video_sound = None
         self._apply_video_sound()
 
     def _apply_video_sound(self) -> None:

@@ -142,3 +142,19 @@ def test_the_video_sound_mixes_under_the_music(qtbot, make_window, clip):
     spectrum = lambda x: abs(np.fft.rfft(x[:, 0]))  # noqa: E731
     tone = 440  # bin = Hz for one second of audio
     assert spectrum(mixed - music)[tone] > 10 * np.median(spectrum(mixed - music))
+
+
+def test_opening_another_video_stops_playback_at_its_start(qtbot, make_window, clip, tmp_path):
+    import shutil
+
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    qtbot.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: window.state.position_s > 0.2, timeout=5000)
+    other = tmp_path / "other.mp4"
+    shutil.copy(clip, other)
+    window.open_path(str(other))
+    wait_task(qtbot, window)
+    qtbot.wait(100)
+    assert not window.sound.playback.playing and window.state.position_s == 0.0
