@@ -94,11 +94,6 @@ class AppState:
         self.analysis, self.project, self.project_path = analysis, project, path
         self._reset(dirty)
 
-    def set_analysis(self, analysis: VideoAnalysis) -> None:
-        """The analysis of the open project's video arrived (needed for cut edits and the shot lane)."""
-        self.analysis = analysis
-        self.analysis_changed.emit(analysis)
-
     def apply(self, project: Project, label: str) -> None:
         """Make `project` current as one undoable step."""
         if self.project is not None:
