@@ -86,11 +86,11 @@ class Playback:
         else:
             t = self._origin_s + time.perf_counter() - self._origin_wall
         if t >= self.duration_s:
-            self.pause_at_end()
+            self._stop_at_end()
             return self.duration_s
         return t
 
-    def pause_at_end(self) -> None:
+    def _stop_at_end(self) -> None:
         if self.sounding:
             self.player.pause()
         self._origin_s, self._playing = self.duration_s, False
