@@ -163,3 +163,13 @@ def test_one_long_task_at_a_time(qtbot, make_window, clip):
     assert window.last_error and "still running" in window.last_error
     wait_task(qtbot, window)
     assert window.state.project is not None
+
+
+def test_cancel_export_writes_nothing(qtbot, make_window, clip, tmp_path):
+    window = make_window()
+    _open_and_generate(qtbot, window, clip)
+    out = tmp_path / "cancelled.mp4"
+    window.export_to("mp4", str(out))
+    window.task_bar.cancel.click()
+    wait_task(qtbot, window)
+    assert not out.exists() and not list(tmp_path.iterdir()) and window.last_error is None
