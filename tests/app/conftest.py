@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 import pytest
 
 from bgm_studio.audio.soundfont import default_soundfont
+from tests.app.helpers import no_sound
 from tests.video_clips import ShotSpec, make_clip
 
 SHOTS = [ShotSpec(seconds=2.0, hue=30), ShotSpec(seconds=2.5, hue=210, motion=0.5, look="texture"),
@@ -39,12 +40,6 @@ def _app_env(tmp_path, monkeypatch):
     small = default_soundfont()
     if small is not None and (small.parent / "TimGM6mb.sf2").is_file():
         monkeypatch.setenv("BGM_SOUNDFONT", str(small.parent / "TimGM6mb.sf2"))
-
-
-def no_sound(_settings):
-    from bgm_studio.errors import BgmError
-
-    raise BgmError("no audio output device (test): playback is unavailable, export still works")
 
 
 @pytest.fixture

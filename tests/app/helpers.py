@@ -15,3 +15,9 @@ def click_time(qtbot, timeline, plot, t_s: float) -> None:
     scene_pos = plot.getViewBox().mapViewToScene(QPointF(t_s, y))
     qtbot.mouseClick(timeline.view.viewport(), Qt.LeftButton, pos=timeline.view.mapFromScene(scene_pos).toPoint()
                      if hasattr(timeline.view.mapFromScene(scene_pos), "toPoint") else timeline.view.mapFromScene(scene_pos))
+
+
+def no_sound(_settings):
+    from bgm_studio.errors import BgmError
+
+    raise BgmError("no audio output device (test): playback is unavailable, export still works")

@@ -105,3 +105,18 @@ def test_closing_for_the_system_keeps_unsaved_work(qtbot, make_window, clip):
     assert window.state.dirty
     window.close_keeping_recovery()  # SIGTERM or Ctrl+C: no question asked
     assert not window.isVisible() and recovery.pending_recovery() is not None
+
+
+def test_without_a_model_the_app_opens_and_generate_says_why(qtbot, clip, tmp_path):
+    from bgm_studio.app.main_window import MainWindow
+    from tests.app.helpers import no_sound
+
+    window = MainWindow(model_path=str(tmp_path / "missing.pt"), player_factory=no_sound)
+    window.show()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    assert "model checkpoint not found" in window.last_error and "\n" not in window.last_error
+    assert window.state.project is None and window.generate_action.isEnabled()
+    window.close()
