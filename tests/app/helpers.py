@@ -13,8 +13,7 @@ def click_time(qtbot, timeline, plot, t_s: float) -> None:
 
     y = 60.0 if plot is timeline.roll_plot else 0.5
     scene_pos = plot.getViewBox().mapViewToScene(QPointF(t_s, y))
-    qtbot.mouseClick(timeline.view.viewport(), Qt.LeftButton, pos=timeline.view.mapFromScene(scene_pos).toPoint()
-                     if hasattr(timeline.view.mapFromScene(scene_pos), "toPoint") else timeline.view.mapFromScene(scene_pos))
+    qtbot.mouseClick(timeline.view.viewport(), Qt.LeftButton, pos=timeline.view.mapFromScene(scene_pos))
 
 
 def no_sound(_settings):
