@@ -137,7 +137,8 @@ class ShotPanel(QWidget):
         self.set_overrides(shot.overrides)
         self.merge.setEnabled(k < len(project.shots) - 1)
         for i, take in enumerate(shot.takes):
-            item = QListWidgetItem(f"Take {i + 1}   seed {take.seed}   {len(take.notes)} notes")
+            item = QListWidgetItem(f"Take {i + 1}   {len(take.notes)} notes   {_describe(take.overrides)}")
+            item.setToolTip(f"seed {take.seed}")
             item.setData(Qt.UserRole, i)
             self.takes.addItem(item)
             if i == shot.take:
@@ -158,6 +159,13 @@ class ShotPanel(QWidget):
 
     def _on_take_clicked(self, item: QListWidgetItem) -> None:
         self.take_requested.emit(self.state.selected, int(item.data(Qt.UserRole)))
+
+
+def _describe(o: ShotOverrides) -> str:
+    """What a take was asked for, e.g. 'energy 0.90 · minor' ('auto' when nothing was set)."""
+    parts = ([f"energy {o.energy:.2f}"] if o.energy is not None else []) + \
+            ([f"{o.density:g} notes/bar"] if o.density is not None else []) + ([o.mode] if o.mode else [])
+    return " · ".join(parts) or "auto"
 
 
 def _clock(t_s: float) -> str:
