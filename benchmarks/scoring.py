@@ -19,7 +19,8 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from bgm_studio.project.outputs import OutputPaths, write_outputs
-from bgm_studio.project.scoring import Scorer, ScoringOptions, project_score
+from bgm_studio.project.piece import project_score
+from bgm_studio.project.scoring import Scorer, ScoringOptions
 from bgm_studio.video.analysis import analyze_video
 
 from .common import hardware, reference_seconds

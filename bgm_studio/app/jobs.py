@@ -19,7 +19,8 @@ from ..errors import BgmError
 from ..progress import ProgressFn
 from ..project import cuts
 from ..project.outputs import OutputPaths, write_outputs
-from ..project.scoring import Scorer, ScoringOptions, check_video, piece_controls
+from ..project.piece import check_video
+from ..project.scoring import Scorer, ScoringOptions, piece_controls
 from ..project.state import Project, load_project
 from ..video.analysis import VideoAnalysis, analyze_video
 from .frames import thumbnails

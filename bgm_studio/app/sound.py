@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..audio.player import Player
 from ..errors import BgmError
-from ..project.scoring import project_score
+from ..project.piece import project_score
 from .mixing import MixingOutput, decode_sound
 from .playback import Playback
 from .state import AppState, SoundSettings

@@ -10,7 +10,7 @@ from ..export.midi import export_midi
 from ..export.mp4 import export_mp4
 from ..export.wav import export_wav
 from ..progress import ProgressFn, no_progress
-from .scoring import check_video, project_score
+from .piece import check_video, project_score
 from .state import Project
 
 

@@ -17,7 +17,7 @@ from ..model.checkpoint import load_model, resolve_checkpoint
 from ..model.chords import ChordModel
 from ..model.data import model_roll
 from ..model.pipeline import SampleConfig, ScorePipeline
-from ..music.notes import STEPS_PER_BEAT, Note, Score
+from ..music.notes import STEPS_PER_BEAT
 from ..music.pianoroll import roll_to_note_array
 from ..progress import ProgressFn, no_progress
 from ..video.analysis import VideoAnalysis
@@ -186,23 +186,3 @@ def select_take(project: Project, k: int, take: int) -> Project:
     project = _copy(project)
     project.shots[k].take = take
     return project
-
-
-def project_score(project: Project) -> Score:
-    """The piece as a Score: notes, the piece tempo with each shot's own tempo, cuts as segment starts."""
-    notes = [Note(*map(int, row)) for row in project.notes()]
-    first = project.shots[0]
-    changes = [(s.start_step, s.tempo_bpm) for s in project.shots[1:]]
-    return Score(notes, project.n_beats * STEPS_PER_BEAT, first.tempo_bpm,
-                 [s.start_step for s in project.shots[1:]], changes)
-
-
-def check_video(project: Project, path: str | None = None) -> str:
-    """The project's video path, checked: it must exist and be the same file that was scored."""
-    video = Path(path or project.video_path)
-    if not video.is_file():
-        raise BgmError(f"{video}: the project's video is missing; relink it with --video NEWPATH")
-    if fingerprint(video) != project.video_hash:
-        raise BgmError(f"{video}: this is not the video the project was scored for (content differs); "
-                       "relink the right file or generate a new project")
-    return str(video)

@@ -5,7 +5,8 @@ from bgm_studio.controls.video_mapping import ShotOverrides
 from bgm_studio.errors import BgmError
 from bgm_studio.model.pipeline import SampleConfig
 from bgm_studio.project.cuts import merge_shots, split_shot
-from bgm_studio.project.scoring import Scorer, ScoringOptions, check_video, project_score, select_take
+from bgm_studio.project.piece import check_video, project_score
+from bgm_studio.project.scoring import Scorer, ScoringOptions, select_take
 from bgm_studio.project.state import load_project, save_project
 from bgm_studio.video.analysis import analyze_video
 

@@ -12,7 +12,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QScrollBar, QVBoxLayout, QWidget
 
 from ...music.notes import STEPS_PER_BEAT
-from ...project.scoring import project_score
+from ...project.piece import project_score
 from ...project.state import Project
 from ..state import AppState
 from . import theme
