@@ -3,12 +3,14 @@
 Precision and recall of cuts within +-2 frames on synthesised clips with known
 cut times (tests/video_clips.py): one set per kind of transition, shots of
 random look and pace (camera pans, fast shapes, dark and washed-out scenes,
-neighbouring shots of similar colour). PySceneDetect's detectors, run on the
-same files, give a point of comparison.
+neighbouring shots of similar colour); then real clips whose cuts we labelled by
+hand (benchmarks/real_clips.py). PySceneDetect's detectors, run on the same
+files, give a point of comparison.
 """
 from __future__ import annotations
 
 import argparse
+import subprocess
 import tempfile
 import time
 import warnings
@@ -18,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from benchmarks.audio_common import hardware
+from benchmarks.real_clips import CLIPS, fetch, labelled_cuts
 from bgm_studio.video.analysis import analyze_video
 from bgm_studio.video.config import AnalysisConfig
 from tests.video_clips import ShotSpec, make_clip
@@ -105,10 +108,37 @@ def score(clips: list[tuple[Path, list[float]]], detector: Callable[[Path], list
     return hits / max(found_n, 1), hits / max(truth_n, 1), time.perf_counter() - t0
 
 
+def score_real(clips: list[tuple[Path, list[float], list[float], float]],
+               detector: Callable[[Path], list[float]]) -> tuple[float, float, float]:
+    """(precision, recall, seconds) on hand-labelled clips; cuts too close to leave a shot are ignored."""
+    hits = found_n = truth_n = 0
+    t0 = time.perf_counter()
+    for path, truth, too_short, frame_s in clips:
+        tolerance = 2.0 * frame_s + 1e-6
+        found = [f for f in detector(path) if not any(abs(f - t) <= tolerance for t in too_short)]
+        hits += matches(found, truth, tolerance)
+        found_n, truth_n = found_n + len(found), truth_n + len(truth)
+    return hits / max(found_n, 1), hits / max(truth_n, 1), time.perf_counter() - t0
+
+
+def real_set() -> list[tuple[Path, list[float], list[float], float]]:
+    """The hand-labelled real clips, fetched on first use; an empty list (with a note) if they cannot be."""
+    out = []
+    for clip in CLIPS:
+        try:
+            path = fetch(clip)
+        except (OSError, subprocess.CalledProcessError, KeyError, StopIteration) as exc:
+            print(f"real clip {clip.name} unavailable ({exc}); the real set is skipped")
+            return []
+        out.append((path, *labelled_cuts(clip, path)))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clips", type=int, default=8, help="clips per set (7 shots each)")
     parser.add_argument("--seed", type=int, default=0, help="first random seed (the detector was tuned on 0)")
+    parser.add_argument("--real-only", action="store_true", help="only the hand-labelled real clips")
     args = parser.parse_args()
     detectors = {
         "bgm_studio (fast decode)": ours(True),
@@ -121,12 +151,19 @@ def main() -> None:
           "a hit is within +-2 frames")
     print(f"{'set':<19} {'cuts':>5} {'detector':<33} {'precision':>9} {'recall':>7} {'time':>7}")
     with tempfile.TemporaryDirectory() as tmp:
-        for k, name in enumerate(SETS):
+        for k, name in enumerate(() if args.real_only else SETS):
             clips = make_set(Path(tmp), name, args.clips, seed=args.seed + k)
             n = sum(len(truth) for _, truth in clips)
             for label, detector in detectors.items():
                 precision, recall, seconds = score(clips, detector)
                 print(f"{name:<19} {n:>5} {label:<33} {precision:>9.3f} {recall:>7.3f} {seconds:>6.1f}s", flush=True)
+    real = real_set()
+    if real:
+        n = sum(len(truth) for _, truth, _, _ in real)
+        print(f"real, hand-labelled: {', '.join(c.name for c in CLIPS)} (hard cuts only)")
+        for label, detector in detectors.items():
+            precision, recall, seconds = score_real(real, detector)
+            print(f"{'real clips':<19} {n:>5} {label:<33} {precision:>9.3f} {recall:>7.3f} {seconds:>6.1f}s", flush=True)
 
 
 if __name__ == "__main__":

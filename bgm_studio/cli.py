@@ -67,7 +67,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     bar = ConsoleProgress()
     try:
-        path = train(cfg, args.out, args.resume, progress=bar, pop909=args.pop909)
+        path = train(cfg, args.out, args.resume, progress=bar, pop909=args.pop909, init=args.init)
     finally:
         bar.close()
     print(f"model written to {path}")
@@ -215,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--config", help="JSON training config, or 'debug' for a tiny test run")
     tr.add_argument("--out", default="runs/train", help="output folder for checkpoints (default runs/train)")
     tr.add_argument("--resume", help="state.pt of an earlier run to continue from")
+    tr.add_argument("--init", help="start from this model checkpoint's weights (train a published model further)")
     tr.add_argument("--pop909", help="POP909 folder (default: ../shared/data/pop909 or $BGM_POP909)")
     tr.set_defaults(handler=_cmd_train)
 

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from ..errors import BgmError
 from ..music.pop909 import load_split
 from ..progress import ProgressFn, no_progress
-from .checkpoint import save_model
+from .checkpoint import load_model, save_model
 from .conditioning import control_features, segment_ids_from_starts
 from .data import WindowSampler, song_to_roll
 from .denoiser import Denoiser, ModelConfig
@@ -76,8 +76,12 @@ def diffusion_loss(model: Denoiser, scheduler: DDIMScheduler, batch: dict, drop_
 
 
 def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, progress: ProgressFn = no_progress,
-          pop909: str | None = None) -> Path:
-    """Train on the POP909 train split; writes out_dir/state.pt (resumable) and out_dir/model.pt (EMA)."""
+          pop909: str | None = None, init: str | None = None) -> Path:
+    """Train on the POP909 train split; writes out_dir/state.pt (resumable) and out_dir/model.pt (EMA).
+
+    `init` starts from the weights of a model checkpoint (same architecture) with a fresh
+    optimiser, to train a published model further; its step count carries on in the meta.
+    """
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     out = Path(out_dir)
@@ -90,16 +94,24 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, progress: P
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     scheduler = DDIMScheduler(ScheduleConfig())
-    step, log = 0, []
+    step, log, prior_steps = 0, [], 0
+    if init:
+        start, meta = load_model(init)
+        if start.cfg != cfg.model:
+            raise BgmError(f"{init}: its architecture {start.cfg} differs from the config's {cfg.model}")
+        model.load_state_dict(start.state_dict())
+        ema.load_state_dict(start.state_dict())
+        prior_steps = int(meta.get("steps", 0))
     if resume:
         state = torch.load(resume, map_location="cpu", weights_only=True)
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
-        step, log = state["step"], state["log"]
+        step, log, prior_steps = state["step"], state["log"], state.get("prior_steps", 0)
         sampler.rng = __import__("numpy").random.default_rng(cfg.seed + step)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
-    t0, loss_avg = time.perf_counter(), None
+    t0 = time.perf_counter() - (log[-1]["seconds"] if log else 0.0)  # seconds carry on across resumes
+    loss_avg = None
     while step < cfg.steps:
         for g in opt.param_groups:
             g["lr"] = cfg.lr * min(1.0, (step + 1) / cfg.warmup)
@@ -117,13 +129,14 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, progress: P
         progress(step, cfg.steps, f"train loss {loss_avg:.4f}")
         if step % cfg.checkpoint_every == 0 or step == cfg.steps:
             log.append({"step": step, "loss": loss_avg, "seconds": time.perf_counter() - t0})
-            _save_state(out / "state.pt", model, ema, opt, step, log)
-            save_model(ema, out / "model.pt", {"steps": step, "loss": loss_avg, "train_songs": len(songs)})
+            _save_state(out / "state.pt", model, ema, opt, step, log, prior_steps)
+            save_model(ema, out / "model.pt", {"steps": prior_steps + step, "loss": loss_avg,
+                                               "train_songs": len(songs), "seconds": log[-1]["seconds"]})
     return out / "model.pt"
 
 
-def _save_state(path: Path, model, ema, opt, step: int, log: list) -> None:
+def _save_state(path: Path, model, ema, opt, step: int, log: list, prior_steps: int) -> None:
     tmp = path.with_suffix(".part")
     torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                "step": step, "log": log}, tmp)
+                "step": step, "log": log, "prior_steps": prior_steps}, tmp)
     os.replace(tmp, path)
