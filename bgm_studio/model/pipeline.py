@@ -39,6 +39,7 @@ class SampleConfig:
     onset_temperature: float = 0.0  # 0: calibration keeps the likeliest onsets; 1: draws them by probability
     sustain_threshold: float = 0.4  # a note goes on while sustain probability exceeds this
     calibrate_density: bool = True  # match onsets per bar to the requested density
+    bass_floor: float = 0.02  # a bar with no bass gets its likeliest low onset if above this; 1 = never
     threads: int = 1  # torch CPU threads while sampling: one avoids thread-pool stalls when cores are busy
 
 
@@ -134,6 +135,7 @@ class ScorePipeline:
         if cfg.calibrate_density:
             chosen = _calibrate(onset_p, chosen, ctrl, a, cfg, rng)
         chosen &= ~roll[[1, 3], a:b]  # never strike on top of a note already sounding
+        _ensure_bass(chosen[1], onset_p[1], roll[3, a:b], a, cfg.bass_floor)
         chosen[0] = _monophonic(chosen[0], onset_p[0])
         chosen[0][roll[1, a:b].any(axis=1)] = False  # the melody is one voice
         for track in (0, 1):
@@ -142,12 +144,15 @@ class ScorePipeline:
                 roll[2 * track, step, p] = True
                 vel[track, step, p] = _velocity(ctrl.energy[step // STEPS_PER_BEAT], track)
                 stop_at = chosen[track].any(axis=1) if track == MELODY else chosen[track, :, p]
-                self._hold(roll[2 * track + 1], sustain_p[track], p, step + 1, b, off, stop_at, a)
+                is_bass = track != MELODY and MODEL_PITCH_NUMBERS[p] < BASS_CEILING
+                self._hold(roll[2 * track + 1], sustain_p[track], p, step + 1, b, off, stop_at, a,
+                           step + STEPS_PER_BEAT if is_bass else 0)
 
     def _hold(self, sustain: np.ndarray, sustain_p: np.ndarray, p: int, e: int, b: int, off: int,
-              stop_at: np.ndarray | None, a: int = 0) -> None:
-        """Extend a note at pitch p from step e while the model holds it, up to step b."""
-        while e < b and sustain_p[e - off, p] > self.config.sustain_threshold and not (
+              stop_at: np.ndarray | None, a: int = 0, ring_until: int = 0) -> None:
+        """Extend a note at pitch p from step e while the model holds it (and at least until
+        ring_until: a bass note rings for a beat), up to step b or the next onset in stop_at."""
+        while e < b and (sustain_p[e - off, p] > self.config.sustain_threshold or e < ring_until) and not (
                 stop_at is not None and stop_at[e - a]):
             sustain[e, p] = True
             e += 1
@@ -217,6 +222,24 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
         out[1, s0:s1] = keep.reshape(acc.shape)
         s0 = s1
     return out
+
+
+def _ensure_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, a: int, floor: float) -> None:
+    """Give every bar a bass note: where no accompaniment note below G3 starts or rings in a
+    bar, add the likeliest low onset (when the model gives it at least `floor`).
+
+    chosen, onset_p and sustain are the accompaniment's (steps, 96) arrays for steps from a.
+    """
+    low = MODEL_PITCH_NUMBERS < BASS_CEILING
+    s0 = 0
+    while s0 < chosen.shape[0]:
+        s1 = min(chosen.shape[0], s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR)
+        if not (chosen[s0:s1, low].any() or sustain[s0, low].any()):
+            p = np.where(sustain[s0:s1, low], 0.0, onset_p[s0:s1, low])  # never on a sounding note
+            if p.size and p.max() > floor:
+                s, k = np.unravel_index(int(p.argmax()), p.shape)
+                chosen[s0 + s, np.nonzero(low)[0][k]] = True
+        s0 = s1
 
 
 def _monophonic(onsets: np.ndarray, probs: np.ndarray) -> np.ndarray:

@@ -48,8 +48,9 @@ def midi_folder_row(folder: str | os.PathLike, progress=None) -> tuple[dict[str,
 def format_table(rows: dict[str, dict[str, float]]) -> str:
     """Rows of metrics as an aligned text table: one line per row name, one column per metric."""
     names = list(dict.fromkeys(k for row in rows.values() for k in row))
-    head = f"{'':<14}" + "".join(f"{n:>14}" for n in names)
+    widths = [max(len(n), 7) + 2 for n in names]  # every header stays apart from its neighbour
+    head = f"{'':<14}" + "".join(f"{n:>{w}}" for n, w in zip(names, widths))
     lines = [head]
     for label, row in rows.items():
-        lines.append(f"{label:<14}" + "".join(f"{row.get(n, float('nan')):>14.3f}" for n in names))
+        lines.append(f"{label:<14}" + "".join(f"{row.get(n, float('nan')):>{w}.3f}" for n, w in zip(names, widths)))
     return "\n".join(lines)
