@@ -21,8 +21,16 @@ def check_writable_target(path: str | os.PathLike, inputs: tuple[str | os.PathLi
     folder = target.parent
     if not folder.is_dir():
         raise BgmError(f"{target}: output folder {folder} does not exist")
+    if target.is_dir():
+        raise BgmError(f"{target}: is a folder; give a file name")
     if not os.access(folder, os.W_OK):
         raise BgmError(f"{target}: output folder {folder} is not writable")
+    try:  # os.access says yes to root everywhere, and to read-only file systems such as /proc
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=folder)
+    except OSError as exc:
+        raise BgmError(f"{target}: cannot write in {folder} ({exc.strerror or exc})") from exc
+    os.close(fd)
+    os.unlink(probe)
     return target
 
 

@@ -23,18 +23,25 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from .music.pop909 import load_split
 
     t0 = time.perf_counter()
+    if args.limit < 0:
+        raise BgmError(f"--limit {args.limit}: give a number of songs (0 = all)")
+    if args.json:
+        check_writable_target(args.json)
+    folder_row, bad = midi_folder_row(args.midi_dir, progress=console_bar) if args.midi_dir else (None, [])
     songs, problems = load_split(args.split, args.pop909, progress=console_bar)
+    for line in problems + bad:
+        print(f"warning: skipped {line}", file=sys.stderr)
+    if not songs:
+        raise BgmError(f"{args.pop909 or 'POP909'}: none of the {args.split} songs could be read "
+                       f"({len(problems)} skipped); is this the POP909 folder?")
+    problems += bad
     if args.limit:
         songs = songs[: args.limit]
     rows = {f"pop909-{args.split}": reference_row(songs, progress=console_bar)}
     if args.generate:
         rows["generated"] = _generated_row(args, songs)
-    if args.midi_dir:
-        row, bad = midi_folder_row(args.midi_dir, progress=console_bar)
-        rows[Path(args.midi_dir).name[-14:]] = row
-        problems += bad
-    for line in problems:
-        print(f"warning: skipped {line}", file=sys.stderr)
+    if folder_row is not None:
+        rows[Path(args.midi_dir).name[-14:]] = folder_row
     print(format_table(rows))
     print(f"{len(songs)} songs in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.json:
@@ -49,11 +56,13 @@ def _generated_row(args: argparse.Namespace, songs) -> dict[str, float]:
     from .model.evaluate import evaluate_generated, piece_score
     from .model.pipeline import ScorePipeline
     from .music.midi import write_midi
+    from .project.state import check_seed
 
+    check_seed(args.seed)
     model, _ = load_model(args.model)
     out = Path(args.midi_out) if args.midi_out else None
     if out:
-        out.mkdir(parents=True, exist_ok=True)
+        _make_folder(out)
     tempo = {s.song_id: s.tempo_bpm for s in songs}
     keep = (lambda p: write_midi(piece_score(p, tempo[p.song_id]), out / f"{p.song_id}.mid")) if out else None
     gen, _, _ = evaluate_generated(ScorePipeline(model), songs, args.seed, console_bar, keep)
@@ -61,10 +70,20 @@ def _generated_row(args: argparse.Namespace, songs) -> dict[str, float]:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .model.checkpoint import load_model
     from .model.train import load_config, train
     from .progress import ConsoleProgress
 
-    cfg = load_config(args.config)
+    try:
+        cfg = load_config(args.config)
+    except ValueError as exc:  # JSON that is not an object, or not text at all
+        raise BgmError(f"{args.config}: cannot read training config ({exc})") from exc
+    _check_train_config(cfg)
+    if args.resume:
+        _check_resume(args.resume)
+    if args.init:
+        load_model(args.init)  # a missing or damaged checkpoint is refused before the out folder is made
+    _make_folder(Path(args.out))
     bar = ConsoleProgress()
     try:
         path = train(cfg, args.out, args.resume, progress=bar, pop909=args.pop909, init=args.init)
@@ -74,11 +93,63 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BgmError(f"{folder}: cannot create this folder ({exc.strerror or exc})") from exc
+
+
+def _check_train_config(cfg) -> None:
+    """Refuse values the training loop cannot use, before minutes of loading data."""
+    from .model.denoiser import MODEL_PITCHES
+
+    def whole(obj, name: str, low: int) -> int:
+        value = getattr(obj, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise BgmError(f"training config: {name} must be a whole number >= {low}, not {value!r}")
+        return value
+
+    def number(obj, name: str, low: float, high: float) -> None:
+        value = getattr(obj, name)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+            raise BgmError(f"training config: {name} must be a number in {low}..{high}, not {value!r}")
+
+    for name, low in (("steps", 1), ("batch_size", 1), ("warmup", 1), ("checkpoint_every", 1), ("max_songs", 0),
+                      ("seed", 0), ("threads", 1)):
+        whole(cfg, name, low)
+    for name in ("lr", "weight_decay", "ema_decay"):
+        number(cfg, name, 0.0, 1.0)
+    number(cfg.model, "cond_drop_prob", 0.0, 1.0)
+    m = cfg.model
+    for name in ("depth", "mlp_ratio"):
+        whole(m, name, 1)
+    dim, heads = whole(m, "dim", 2), whole(m, "heads", 1)
+    if whole(m, "n_beats", 8) % 4 or MODEL_PITCHES % whole(m, "band", 1) or dim % 2 or dim % heads:
+        raise BgmError(f"training config: the model needs n_beats a multiple of 4, band dividing {MODEL_PITCHES}, "
+                       f"an even dim divisible by heads (got {m.n_beats}, {m.band}, {dim}, {heads})")
+
+
+def _check_resume(path: str) -> None:
+    import torch
+
+    if not Path(path).is_file():
+        raise BgmError(f"{path}: no such training state (the state.pt of an earlier run)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many kinds for a file that is not a state
+        raise BgmError(f"{path}: not a training state file ({exc.__class__.__name__})") from exc
+    if not isinstance(state, dict) or not {"model", "ema", "opt", "step", "log"} <= set(state):
+        raise BgmError(f"{path}: not a training state file (a state.pt written by `bgm-studio train`)")
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from .atomic import atomic_path, check_writable_target
     from .progress import ConsoleProgress
     from .video.analysis import analyze_video, shot_table, to_json
 
+    if args.json:  # before the analysis, which can take minutes
+        check_writable_target(args.json, inputs=(args.video,))
     bar = ConsoleProgress()
     try:
         analysis = analyze_video(args.video, progress=bar, use_cache=not args.no_cache)
@@ -107,6 +178,28 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
         bar.close()
 
 
+def _check_outputs(args: argparse.Namespace, inputs: tuple, extra: tuple = ()) -> None:
+    """Refuse bad targets and output options before minutes of work, not after."""
+    from .audio.soundfont import find_soundfont
+    from .audio.synth import check_programs
+    from .export.mp4 import check_gain, container_format
+
+    mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
+    seen = set()
+    for out in (mp4, args.midi, args.wav) + extra:
+        if out:
+            target = check_writable_target(out, inputs=inputs)
+            if target in seen:
+                raise BgmError(f"{out}: given for two outputs; choose a different name for each")
+            seen.add(target)
+    if mp4:
+        container_format(mp4)
+        check_gain(args.original_gain)
+    if mp4 or args.wav:
+        find_soundfont(args.soundfont)
+        check_programs((args.melody_program, args.accompaniment_program))
+
+
 def _summary(project, written: list[str], seconds: float) -> None:
     bars = project.n_beats / 4
     print(f"{len(project.shots)} shots, {project.tempo_bpm:.1f} BPM, {bars:.0f} bars, "
@@ -117,14 +210,13 @@ def _summary(project, written: list[str], seconds: float) -> None:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .project.scoring import Scorer, ScoringOptions
-    from .project.state import save_project
+    from .project.state import check_seed, save_project
     from .progress import ConsoleProgress
     from .video.analysis import analyze_video
 
     t0 = time.perf_counter()
-    for out in (args.output, args.midi, args.wav, args.project):
-        if out:  # refuse bad targets before minutes of work, not after
-            check_writable_target(out, inputs=(args.video,))
+    _check_outputs(args, (args.video,), (args.project,))
+    check_seed(args.seed)
     bar = ConsoleProgress()
     try:
         analysis = analyze_video(args.video, progress=bar)
@@ -145,14 +237,20 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_regenerate(args: argparse.Namespace) -> int:
     from .controls.video_mapping import ShotOverrides
+    from .project.piece import check_video
     from .project.scoring import Scorer
-    from .project.state import load_project, save_project
+    from .project.state import check_seed, load_project, save_project
     from .progress import ConsoleProgress
 
     t0 = time.perf_counter()
     project = load_project(args.project)
     if not 0 <= args.shot < len(project.shots):
         raise BgmError(f"shot {args.shot} does not exist (this project has shots 0-{len(project.shots) - 1})")
+    if args.seed is not None:
+        check_seed(args.seed)
+    _check_outputs(args, (args.project, args.video or project.video_path))
+    if args.video or args.output or args.wav:  # before the project is changed: its video must be there
+        project.video_path = str(Path(check_video(project, args.video)).absolute())  # a relink is kept
     old = project.shots[args.shot].overrides
     overrides = ShotOverrides(energy=args.energy if args.energy is not None else old.energy,
                               density=args.density if args.density is not None else old.density,
@@ -177,6 +275,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     if not (args.mp4 or args.midi or args.wav):
         raise BgmError("nothing to export: give --mp4, --midi and/or --wav")
+    _check_outputs(args, (args.project, args.video or project.video_path))
     _summary(project, _outputs(args, project), time.perf_counter() - t0)
     return 0
 

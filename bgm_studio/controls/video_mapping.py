@@ -114,6 +114,8 @@ def feature_percentiles(shots: list[dict[str, float]]) -> dict[str, np.ndarray]:
     out = {}
     n = len(shots)
     for name, curve in REFERENCE.items():
+        if any(name not in s for s in shots):
+            raise BgmError(f"shot features lack {name!r}; analyse the video again (generate a new project)")
         v = np.array([float(s[name]) for s in shots])
         rank = np.argsort(np.argsort(v, kind="stable"), kind="stable") / (n - 1) if n > 1 else np.full(n, 0.5)
         out[name] = 0.5 * curve(v) + 0.5 * rank

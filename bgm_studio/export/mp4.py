@@ -6,6 +6,7 @@ the video. Muxing goes through PyAV (FFmpeg); the input file is only ever read.
 """
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Callable
@@ -25,6 +26,14 @@ AAC_BIT_RATE = 192_000
 AAC_FRAME = 1024  # samples per AAC frame
 CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 MKV_HINT = "an .mkv output takes any video codec"
+MAX_ORIGINAL_GAIN_DB = 40.0
+
+
+def check_gain(gain_db: float | None) -> None:
+    """Refuse a gain for the original soundtrack that is not a usable number of dB."""
+    if gain_db is not None and not (math.isfinite(gain_db) and gain_db <= MAX_ORIGINAL_GAIN_DB):
+        raise BgmError(f"original gain {gain_db} dB is out of range; choose at most {MAX_ORIGINAL_GAIN_DB:+.0f} dB "
+                       "(e.g. -12)")
 
 
 def container_format(path: str | os.PathLike) -> str:
@@ -44,6 +53,7 @@ def export_mp4(score: Score, video: str | os.PathLike, path: str | os.PathLike,
     it under the music, after which the mix is normalised to the headroom again.
     """
     fmt = container_format(path)
+    check_gain(original_gain_db)
     check_writable_target(path, inputs=(video,))  # fail before the render, not after it
     info = probe_video(video)
     music = render(score, synth, config, duration_s=info.duration_s, progress=progress, cancel=cancel)
@@ -107,7 +117,9 @@ def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.n
         audio_out = output.add_stream("aac", rate=sample_rate, layout="stereo")
         audio_out.bit_rate = AAC_BIT_RATE
         audio_out.codec_context.options = {"aac_coder": "fast"}  # half the time of 'twoloop'; at 192 kb/s no audible loss
-        audio_packets = _encode(audio_out, music, sample_rate, progress, cancel)
+        start = source_video.start_time * source_video.time_base if source_video.start_time is not None else 0
+        lead = max(0, round(float(start) * sample_rate))  # music starts with the picture, not at 0
+        audio_packets = _encode(audio_out, music, sample_rate, progress, cancel, lead)
         next_audio = 0
         for packet in source.demux(source_video):
             if packet.dts is None:  # the demuxer's empty flush packet
@@ -125,8 +137,8 @@ def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.n
 
 
 def _encode(stream, music: np.ndarray, sample_rate: int, progress: ProgressFn,
-            cancel: Callable[[], None]) -> list[av.Packet]:
-    """AAC packets of the music (float32 stereo, shape=(frames, 2)), timed in samples."""
+            cancel: Callable[[], None], lead: int = 0) -> list[av.Packet]:
+    """AAC packets of the music (float32 stereo, shape=(frames, 2)), timed in samples from `lead`."""
     packets = []
     for pos in range(0, len(music), AAC_FRAME):
         if pos % (AAC_FRAME * 256) == 0:
@@ -135,6 +147,6 @@ def _encode(stream, music: np.ndarray, sample_rate: int, progress: ProgressFn,
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(music[pos : pos + AAC_FRAME].T), format="fltp",
                                            layout="stereo")
         frame.sample_rate = sample_rate
-        frame.pts = pos
+        frame.pts = lead + pos
         packets += stream.encode(frame)
     return packets + stream.encode(None)

@@ -44,7 +44,7 @@ def load_midi_file(path: str | os.PathLike) -> mido.MidiFile:
     try:
         return mido.MidiFile(path, clip=True)
     except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-        raise BgmError(f"{path}: not a readable MIDI file ({exc})") from exc
+        raise BgmError(f"{path}: not a readable MIDI file ({str(exc) or 'cut short or damaged'})") from exc
 
 
 def read_raw(path: str | os.PathLike) -> RawMidi:

@@ -22,7 +22,7 @@ from ..music.pianoroll import roll_to_note_array
 from ..progress import ProgressFn, no_progress
 from ..video.analysis import VideoAnalysis
 from ..video.cache import fingerprint
-from .state import Project, ProjectShot, Take
+from .state import Project, ProjectShot, Take, check_seed
 
 COMMON_KEYS = (0, 7, 2, 9, 5, 10, 3)  # C, G, D, A, F, Bb, Eb major
 CADENCE_BEATS = 4
@@ -106,9 +106,10 @@ class Scorer:
                  for i, s in enumerate(analysis.shots)]
         pace = video_pace(_mapping_rows(shots))
         tempo = _apply_beats(shots, options.tempo_bpm, options.timing, pace)
-        rng = np.random.default_rng(options.seed)
+        rng = np.random.default_rng(check_seed(options.seed))
         tonic = options.key_tonic if options.key_tonic is not None else int(rng.choice(COMMON_KEYS))
-        project = Project(analysis.info.path, fingerprint(analysis.info.path), analysis.duration_s,
+        video = str(Path(analysis.info.path).absolute())  # a project opened from another folder still finds it
+        project = Project(video, fingerprint(video), analysis.duration_s,
                           {}, self.model_id, tempo, tonic % 12, options.seed, shots,
                           np.zeros(0, np.int64), np.zeros((0, 12), bool))
         project.chord_root, project.chord_pcs = _sample_chords(self.chords, project, rng, self.quantiles)
@@ -116,7 +117,7 @@ class Scorer:
 
     def generate(self, project: Project, seed: int | None = None, progress: ProgressFn = no_progress) -> Project:
         """Sample music for every unlocked shot (all of them the first time), holding locked ones."""
-        seed = project.seed if seed is None else seed
+        seed = project.seed if seed is None else check_seed(seed)
         controls = piece_controls(project, self.quantiles)
         roll = model_roll(project.notes(), project.n_beats * STEPS_PER_BEAT)
         spans = _unlocked_spans(project)
@@ -140,7 +141,7 @@ class Scorer:
         project = _copy(project)
         if overrides is not None:
             project.shots[k].overrides = overrides
-        seed = seed if seed is not None else project.seed + 1000 * (k + 1) + len(shot.takes)
+        seed = check_seed(seed) if seed is not None else project.seed + 1000 * (k + 1) + len(shot.takes)
         controls = piece_controls(project, self.quantiles)
         roll = model_roll(project.notes(), project.n_beats * STEPS_PER_BEAT)
         roll = self.pipeline.inpaint(roll, controls, shot.start_beat, shot.end_beat, seed,

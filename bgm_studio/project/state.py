@@ -16,6 +16,14 @@ from ..music.notes import STEPS_PER_BEAT
 
 SCHEMA = "bgm-studio-project"
 SCHEMA_VERSION = 1
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed: int) -> int:
+    """A seed the samplers accept: a whole number 0..MAX_SEED."""
+    if not 0 <= seed <= MAX_SEED:
+        raise BgmError(f"seed {seed} is out of range; choose 0-{MAX_SEED}")
+    return seed
 
 
 @dataclass
@@ -148,12 +156,27 @@ def _notes(r: _Reader, rows, n_steps: int, where: str) -> np.ndarray:
     if not isinstance(rows, list) or not all(isinstance(x, list) and len(x) == 5 and all(
             isinstance(v, int) and not isinstance(v, bool) for v in x) for x in rows):
         r.fail(where, "notes must be a list of [start, pitch, length, velocity, track] integers")
-    arr = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    try:
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    except OverflowError:
+        r.fail(where, "a note value is out of range")
     bad = (arr[:, 0] < 0) | (arr[:, 0] >= max(n_steps, 1)) | (arr[:, 1] < 0) | (arr[:, 1] > 127) | \
           (arr[:, 2] < 1) | (arr[:, 3] < 1) | (arr[:, 3] > 127) | ~np.isin(arr[:, 4], [0, 1])
     if bad.any():
         r.fail(where, f"note {arr[np.argmax(bad)].tolist()} is out of range")
     return arr
+
+
+def _features(r: _Reader, data: dict, where: str) -> dict[str, float]:
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in data.values()):
+        r.fail(where, "features must be numbers")
+    return {k: float(v) for k, v in data.items()}
+
+
+def _positive(r: _Reader, value: float, field_name: str, where: str) -> float:
+    if value <= 0:
+        r.fail(where, f"field {field_name!r} must be positive ({value!r})")
+    return float(value)
 
 
 def from_json(data: dict, source: str = "project") -> Project:
@@ -186,8 +209,8 @@ def from_json(data: dict, source: str = "project") -> Project:
         take = r.get(s, "take", int, where)
         if not -1 <= take < len(takes) or (take == -1 and takes):
             r.fail(where, f"take {take} does not exist")
-        shots.append(ProjectShot(i, start, end, dict(r.get(s, "features", dict, where)), start_beat, n_beats,
-                                 float(r.get(s, "tempo_bpm", (int, float), where)),
+        shots.append(ProjectShot(i, start, end, _features(r, r.get(s, "features", dict, where), where), start_beat,
+                                 n_beats, _positive(r, r.get(s, "tempo_bpm", (int, float), where), "tempo_bpm", where),
                                  _overrides(r, r.get(s, "overrides", dict, where), where), takes, take))
         expect_start, expect_beat = end, start_beat + n_beats
     if not shots:
@@ -197,13 +220,19 @@ def from_json(data: dict, source: str = "project") -> Project:
     chords = r.get(data, "chords", list, "file")
     if len(chords) != expect_beat or not all(isinstance(c, list) and len(c) == 2 for c in chords):
         r.fail("chords", f"expected one [root, mask] pair per beat ({expect_beat})")
+    if not all(type(c[0]) is int and type(c[1]) is int and -1 <= c[0] < 12 and 0 <= c[1] < 4096 for c in chords):
+        r.fail("chords", "each chord must be [root -1..11, pitch-class mask 0..4095]")
+    seed = r.get(data, "seed", int, "file")
+    if not 0 <= seed <= MAX_SEED:
+        r.fail("file", f"seed {seed} is out of range (0-{MAX_SEED})")
     roots = np.array([c[0] for c in chords], np.int64)
     pcs = np.array([[(c[1] >> k) & 1 for k in range(12)] for c in chords], bool).reshape(-1, 12)
     return Project(
         video_path=r.get(video, "path", str, "video"), video_hash=r.get(video, "hash", str, "video"),
         duration_s=duration, analysis_settings=r.get(data, "analysis_settings", dict, "file"),
-        model_id=r.get(data, "model_id", str, "file"), tempo_bpm=float(r.get(data, "tempo_bpm", (int, float), "file")),
-        key_tonic=r.get(data, "key_tonic", int, "file") % 12, seed=r.get(data, "seed", int, "file"),
+        model_id=r.get(data, "model_id", str, "file"),
+        tempo_bpm=_positive(r, r.get(data, "tempo_bpm", (int, float), "file"), "tempo_bpm", "file"),
+        key_tonic=r.get(data, "key_tonic", int, "file") % 12, seed=seed,
         shots=shots, chord_root=roots, chord_pcs=pcs)
 
 

@@ -86,7 +86,10 @@ def analyze_video(
         key = cache.cache_key(path, config) if use_cache else ""
         cached = cache.load(key) if use_cache else None
         if cached is not None:
-            return replace(VideoAnalysis.from_json(cached), info=replace(reader.info, path=str(path)))
+            try:
+                return replace(VideoAnalysis.from_json(cached), info=replace(reader.info, path=str(path)))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass  # a damaged or foreign cache entry: analyse again, which replaces it
         analysis = _analyse(reader, config, progress)
     if use_cache:
         cache.store(key, to_json(analysis))

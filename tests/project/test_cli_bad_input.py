@@ -1,0 +1,125 @@
+"""Bad input at the command line: one line, exit code 2, and the video and project left as they were."""
+import json
+import shutil
+
+import pytest
+
+from bgm_studio.cli import main
+from tests.media import file_hash
+
+
+@pytest.fixture
+def env(monkeypatch, tiny_model, tmp_path):
+    monkeypatch.setenv("BGM_MODEL", str(tiny_model))
+    monkeypatch.setenv("BGM_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def scored(env, clip, tmp_path):
+    """A copy of the clip and a project scored for it."""
+    video, proj = tmp_path / "v.mp4", tmp_path / "p.bgm.json"
+    shutil.copy(clip[0], video)
+    assert main(["generate", str(video), "--project", str(proj)]) == 0
+    return video, proj
+
+
+def one_line_error(capsys, words: str) -> None:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and words in err and "\n" not in err, err
+
+
+@pytest.mark.parametrize("command", ["export", "regenerate"])
+@pytest.mark.parametrize("flag", ["--midi", "--wav"])
+@pytest.mark.parametrize("target", ["video", "project"])
+def test_no_output_may_replace_the_video_or_the_project(scored, capsys, command, flag, target):
+    video, proj = scored
+    hashes = file_hash(video), file_hash(proj)
+    args = [command, str(proj), flag, str(video if target == "video" else proj)]
+    assert main(args + (["--shot", "0"] if command == "regenerate" else [])) == 2
+    one_line_error(capsys, "same as the input")
+    assert (file_hash(video), file_hash(proj)) == hashes
+
+
+def test_a_failed_regenerate_leaves_the_project_as_it_was(scored, tmp_path, capsys):
+    video, proj = scored
+    before = proj.read_text()
+    video.rename(tmp_path / "moved.mp4")
+    assert main(["regenerate", str(proj), "--shot", "0", "--wav", str(tmp_path / "a.wav")]) == 2
+    one_line_error(capsys, "relink")
+    assert proj.read_text() == before and not (tmp_path / "a.wav").exists()
+    assert main(["regenerate", str(proj), "--shot", "0", "--video", str(tmp_path / "moved.mp4")]) == 0
+    assert main(["export", str(proj), "--wav", str(tmp_path / "a.wav")]) == 0  # the relink was saved
+
+
+def test_a_project_finds_its_video_from_another_folder(env, clip, tmp_path, monkeypatch):
+    (tmp_path / "work").mkdir()
+    shutil.copy(clip[0], tmp_path / "work" / "v.mp4")
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate", "work/v.mp4", "--project", "work/p.bgm.json"]) == 0
+    monkeypatch.chdir(tmp_path / "work")
+    assert main(["export", "p.bgm.json", "--wav", "a.wav"]) == 0
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--seed", "-1"], "seed -1 is out of range"),
+    (["--seed", str(2**70)], "out of range"),
+    (["-o", "{tmp}/o.mp4", "--original-gain", "nan"], "original gain nan dB"),
+    (["-o", "{tmp}/o.mp4", "--original-gain", "1000"], "original gain"),
+    (["-o", "{tmp}/o.avi"], "unknown video type .avi"),
+    (["-o", "{tmp}/o.mp4", "--wav", "{tmp}/o.mp4"], "given for two outputs"),
+    (["--wav", "{tmp}/o.wav", "--soundfont", "{tmp}/none.sf2"], "soundfont not found"),
+    (["--midi", "{tmp}"], "is a folder"),
+])
+def test_bad_generate_options_fail_first_and_leave_nothing(env, clip, tmp_path, capsys, extra, words):
+    assert main(["generate", str(clip[0])] + [a.format(tmp=tmp_path) for a in extra]) == 2
+    one_line_error(capsys, words)
+    assert not [p for p in tmp_path.iterdir() if p.name != "cache"]
+
+
+def test_regenerate_refuses_a_bad_seed(scored, capsys):
+    _, proj = scored
+    assert main(["regenerate", str(proj), "--shot", "0", "--seed", "-1"]) == 2
+    one_line_error(capsys, "seed -1")
+
+
+def test_a_damaged_analysis_cache_entry_is_analysed_again(env, clip, tmp_path, capsys):
+    assert main(["analyze", str(clip[0])]) == 0
+    for entry in (tmp_path / "cache" / "video").glob("*.json"):
+        entry.write_text(json.dumps({"shots": 5}))
+    assert main(["analyze", str(clip[0])]) == 0
+    assert "4 shots" in capsys.readouterr().out
+
+
+def test_eval_of_a_folder_without_readable_songs(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BGM_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "pop" / "819").mkdir(parents=True)
+    (tmp_path / "pop" / "819" / "819.mid").write_text("not midi")
+    assert main(["eval", "--pop909", str(tmp_path / "pop")]) == 2
+    assert "none of the test songs could be read" in capsys.readouterr().err
+    assert main(["eval", "--midi-dir", str(tmp_path / "none")]) == 2
+    one_line_error(capsys, "no such folder")
+    assert main(["eval", "--limit", "-1"]) == 2
+    one_line_error(capsys, "--limit -1")
+
+
+@pytest.mark.parametrize("config, words", [
+    ('"just a string"', "cannot read training config"),
+    ('{"steps": 0}', "steps must be a whole number >= 1"),
+    ('{"steps": "many"}', "steps must be a whole number"),
+    ('{"model": {"dim": 7}}', "even dim divisible by heads"),
+    (b"\xff\xfe", "cannot read training config"),
+])
+def test_train_refuses_bad_configs_before_loading_data(tmp_path, capsys, config, words):
+    path = tmp_path / "c.json"
+    path.write_bytes(config if isinstance(config, bytes) else config.encode())
+    assert main(["train", "--config", str(path), "--out", str(tmp_path / "run"), "--pop909", str(tmp_path)]) == 2
+    one_line_error(capsys, words)
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_refuses_a_bad_out_folder_and_resume_file(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert main(["train", "--config", "debug", "--out", str(tmp_path / "file")]) == 2
+    one_line_error(capsys, "cannot create this folder")
+    assert main(["train", "--config", "debug", "--out", str(tmp_path / "run"), "--resume", str(tmp_path / "file")]) == 2
+    one_line_error(capsys, "not a training state file")
