@@ -105,3 +105,13 @@ def test_missing_and_corrupt_checkpoints(tmp_path):
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(BgmError, match="not a valid BGM Studio checkpoint"):
         load_model(bad)
+
+
+def test_every_bar_gets_a_bass_note_that_rings_a_beat(tiny_model_path):
+    from bgm_studio.music.metrics import bass_bar_ratio
+
+    model, _ = load_model(tiny_model_path)
+    with_bass = ScorePipeline(model, SampleConfig(steps=4, bass_floor=0.0)).generate(controls(32, density=12), seed=3)
+    without = ScorePipeline(model, SampleConfig(steps=4, bass_floor=1.0)).generate(controls(32, density=12), seed=3)
+    assert bass_bar_ratio(roll_to_note_array(with_bass), 128) == 1.0
+    assert bass_bar_ratio(roll_to_note_array(without), 128) < 1.0
