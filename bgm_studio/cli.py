@@ -178,23 +178,28 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
         bar.close()
 
 
-def _check_outputs(args: argparse.Namespace, inputs: tuple, extra: tuple = ()) -> None:
-    """Refuse bad targets and output options before minutes of work, not after."""
+def _check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extra: tuple = ()) -> None:
+    """Refuse bad targets and output options before minutes of work, not after.
+
+    video: the video the outputs are made from; inputs: other files no output may replace.
+    """
     from .audio.soundfont import find_soundfont
     from .audio.synth import check_programs
-    from .export.mp4 import check_gain, container_format
+    from .export.mp4 import check_codec, check_gain, container_format
 
     mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
     seen = set()
     for out in (mp4, args.midi, args.wav) + extra:
         if out:
-            target = check_writable_target(out, inputs=inputs)
+            target = check_writable_target(out, inputs=(video,) + inputs)
             if target in seen:
                 raise BgmError(f"{out}: given for two outputs; choose a different name for each")
             seen.add(target)
     if mp4:
         container_format(mp4)
         check_gain(args.original_gain)
+        if Path(video).is_file():  # a missing video is reported where it is read ("relink" for a project)
+            check_codec(video, mp4)
     if mp4 or args.wav:
         find_soundfont(args.soundfont)
         check_programs((args.melody_program, args.accompaniment_program))
@@ -209,14 +214,16 @@ def _summary(project, written: list[str], seconds: float) -> None:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
+    from .controls.timing import check_tempo
     from .project.scoring import Scorer, ScoringOptions
     from .project.state import check_seed, save_project
     from .progress import ConsoleProgress
     from .video.analysis import analyze_video
 
     t0 = time.perf_counter()
-    _check_outputs(args, (args.video,), (args.project,))
+    _check_outputs(args, args.video, extra=(args.project,))
     check_seed(args.seed)
+    check_tempo(args.tempo)
     bar = ConsoleProgress()
     try:
         analysis = analyze_video(args.video, progress=bar)
@@ -248,7 +255,7 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
         raise BgmError(f"shot {args.shot} does not exist (this project has shots 0-{len(project.shots) - 1})")
     if args.seed is not None:
         check_seed(args.seed)
-    _check_outputs(args, (args.project, args.video or project.video_path))
+    _check_outputs(args, args.video or project.video_path, (args.project,))
     if args.video or args.output or args.wav:  # before the project is changed: its video must be there
         project.video_path = str(Path(check_video(project, args.video)).absolute())  # a relink is kept
     old = project.shots[args.shot].overrides
@@ -275,7 +282,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     if not (args.mp4 or args.midi or args.wav):
         raise BgmError("nothing to export: give --mp4, --midi and/or --wav")
-    _check_outputs(args, (args.project, args.video or project.video_path))
+    _check_outputs(args, args.video or project.video_path, (args.project,))
     _summary(project, _outputs(args, project), time.perf_counter() - t0)
     return 0
 

@@ -50,6 +50,20 @@ def video_packets(path: Path) -> list[tuple[Fraction | None, Fraction | None, st
                 for p in c.demux(stream) if p.size]
 
 
+def decoded_end_s(path: Path) -> float:
+    """End (s) of the last video frame that decodes, every frame on one thread, as a player shows them."""
+    times = []
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        stream.thread_type = "SLICE"
+        for packet in c.demux(stream):
+            try:
+                times += [frame.time for frame in packet.decode()]
+            except av.FFmpegError:  # the damaged packet of a cut-off file
+                continue
+        return max(times) + float(1 / stream.average_rate)
+
+
 def first_sound(audio, sample_rate: int, after_s: float, threshold: float = 1e-3) -> float:
     """Time (s) of the first sample at or after `after_s` whose level exceeds `threshold` (inf if none)."""
     start = int(round(after_s * sample_rate))

@@ -57,6 +57,12 @@ def pace_tempo(pace: float, cfg: TimingConfig = TimingConfig()) -> float:
     return lo + float(np.clip(pace, 0, 1)) * (hi - lo)
 
 
+def check_tempo(tempo_bpm: float | None, cfg: TimingConfig = TimingConfig()) -> None:
+    """Refuse a requested piece tempo (None: chosen from the video) outside half the slowest to twice the fastest."""
+    if tempo_bpm is not None and not cfg.min_bpm / 2 <= tempo_bpm <= cfg.max_bpm * 2:
+        raise BgmError(f"tempo {tempo_bpm} BPM is out of range ({cfg.min_bpm / 2:.0f}-{cfg.max_bpm * 2:.0f})")
+
+
 def _fit_shots(durations: np.ndarray, cuts: np.ndarray, bpm: float, cfg: TimingConfig):
     """Greedy beats per shot at one tempo: (cost, beats, tempi, drift_s)."""
     period = 60.0 / bpm
@@ -99,8 +105,7 @@ def plan_beats(shot_bounds: list[tuple[float, float]], pace: float = 0.5, tempo_
     durations = ends - starts
     if np.any(durations <= 0):
         raise BgmError("shots must have positive length")
-    if tempo_bpm is not None and not cfg.min_bpm / 2 <= tempo_bpm <= cfg.max_bpm * 2:
-        raise BgmError(f"tempo {tempo_bpm} BPM is out of range ({cfg.min_bpm / 2:.0f}-{cfg.max_bpm * 2:.0f})")
+    check_tempo(tempo_bpm, cfg)
     cuts = ends[:-1]
     target = pace_tempo(pace, cfg)
     candidates = [tempo_bpm] if tempo_bpm else np.arange(cfg.min_bpm, cfg.max_bpm + 1e-9, cfg.bpm_step)

@@ -1,11 +1,12 @@
 """MP4 export: the input's video stream copied packet for packet, the music encoded as AAC.
 
 The original soundtrack is dropped, or mixed under the music at a chosen gain. The
-music is rendered to the video stream's exact length, so the file lasts as long as
-the video. Muxing goes through PyAV (FFmpeg); the input file is only ever read.
+music is rendered to the video's exact length (the part that decodes, for a truncated
+file), so the file lasts as long as the video. Muxing goes through PyAV (FFmpeg); the input file is only ever read.
 """
 from __future__ import annotations
 
+import io
 import math
 import os
 from pathlib import Path
@@ -43,26 +44,35 @@ def container_format(path: str | os.PathLike) -> str:
     return CONTAINER_FORMATS[suffix]
 
 
+def check_codec(video: str | os.PathLike, path: str | os.PathLike) -> None:
+    """Refuse a video whose codec the container of `path` cannot hold, before any output is written."""
+    with open_video(video) as source, av.open(io.BytesIO(), "w", format=container_format(path)) as output:
+        _copy_of_stream(output, source.streams.video[0], path)
+
+
 def export_mp4(score: Score, video: str | os.PathLike, path: str | os.PathLike,
                original_gain_db: float | None = None, synth: SynthConfig = SynthConfig(),
                config: RenderConfig = RenderConfig(), progress: ProgressFn = no_progress,
-               cancel: CancelFn = never) -> None:
+               cancel: CancelFn = never, duration_s: float | None = None) -> None:
     """Write `video` with the score as its soundtrack to `path`, atomically.
 
     original_gain_db: None drops the original soundtrack; a gain (e.g. -12.0) mixes
     it under the music, after which the mix is normalised to the headroom again.
+    duration_s: the music's length, e.g. where decoding of a truncated video stopped,
+    whose index claims more than the file holds; None: the video stream's stated length.
     """
     fmt = container_format(path)
     check_gain(original_gain_db)
     check_writable_target(path, inputs=(video,))  # fail before the render, not after it
     info = probe_video(video)
-    music = render(score, synth, config, duration_s=info.duration_s, progress=progress, cancel=cancel)
+    duration_s = duration_s or info.duration_s
+    music = render(score, synth, config, duration_s=duration_s, progress=progress, cancel=cancel)
     if original_gain_db is not None and info.has_audio:
         original = read_soundtrack(video, config.sample_rate, len(music))
         music = normalise_peak(music + np.float32(10 ** (original_gain_db / 20)) * original, config.headroom_db)
     with atomic_path(path, inputs=(video,)) as tmp:
         try:
-            _mux(video, tmp, path, fmt, music, config.sample_rate, info.duration_s, progress,
+            _mux(video, tmp, path, fmt, music, config.sample_rate, duration_s, progress,
                  _cancel_check(path, cancel))
         except av.FFmpegError as exc:
             if isinstance(exc, OSError):
@@ -110,10 +120,7 @@ def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.n
     options = {"movflags": "+faststart"} if fmt in ("mp4", "mov") else {}
     with open_video(video) as source, av.open(str(out_path), "w", format=fmt, options=options) as output:
         source_video = source.streams.video[0]
-        try:
-            video_out = output.add_stream_from_template(source_video)
-        except ValueError as exc:  # PyAV: the container cannot hold this codec
-            raise BgmError(f"{target}: {exc}; {MKV_HINT}") from exc
+        video_out = _copy_of_stream(output, source_video, target)
         audio_out = output.add_stream("aac", rate=sample_rate, layout="stereo")
         audio_out.bit_rate = AAC_BIT_RATE
         audio_out.codec_context.options = {"aac_coder": "fast"}  # half the time of 'twoloop'; at 192 kb/s no audible loss
@@ -122,7 +129,7 @@ def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.n
         audio_packets = _encode(audio_out, music, sample_rate, progress, cancel, lead)
         next_audio = 0
         for packet in source.demux(source_video):
-            if packet.dts is None:  # the demuxer's empty flush packet
+            if packet.dts is None or packet.is_corrupt:  # the empty flush packet; one cut off by the file's end
                 continue
             cancel()
             t = float(packet.dts * packet.time_base)
@@ -134,6 +141,15 @@ def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.n
             progress(t, duration_s, "writing video")
         output.mux(audio_packets[next_audio:])
     progress(duration_s, duration_s, "writing video")
+
+
+def _copy_of_stream(output: av.container.OutputContainer, stream: av.video.stream.VideoStream,
+                    target: str | os.PathLike) -> av.video.stream.VideoStream:
+    """An output stream taking `stream`'s packets as they are."""
+    try:
+        return output.add_stream_from_template(stream)
+    except ValueError as exc:  # PyAV: the container cannot hold this codec
+        raise BgmError(f"{target}: {exc}; {MKV_HINT}") from exc
 
 
 def _encode(stream, music: np.ndarray, sample_rate: int, progress: ProgressFn,

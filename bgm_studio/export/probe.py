@@ -11,7 +11,7 @@ from ..errors import BgmError
 
 @dataclass(frozen=True)
 class VideoInfo:
-    duration_s: float  # of the video stream: the length the music must have
+    duration_s: float  # of the video stream, as the container states it (a truncated file holds less)
     has_audio: bool  # an original soundtrack that can be mixed under the music
 
 

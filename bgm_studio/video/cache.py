@@ -15,7 +15,7 @@ from ..atomic import atomic_path
 from ..errors import BgmError
 from .config import AnalysisConfig
 
-FORMAT = 1  # bump when the analysis or its JSON changes, so old entries are ignored
+FORMAT = 2  # bump when the analysis or its JSON changes, so old entries are ignored
 _BLOCK = 1 << 16
 _BLOCKS = 16
 

@@ -6,6 +6,7 @@ are fine), and the container's rotation is applied so thumbnails are upright.
 """
 from __future__ import annotations
 
+import errno
 import math
 import os
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ class VideoReader:
                 if silent > _MAX_BAD_PACKETS:  # a decoder that skips every frame: decode them all
                     self._stream.codec_context.skip_frame = "DEFAULT"
                 try:
-                    frames = packet.decode()
+                    frames = _decode(packet)
                 except av.FFmpegError as exc:
                     bad += 1
                     self.damage.append(Damage(last_good, _reason(exc)))
@@ -121,6 +122,17 @@ class VideoReader:
                     yield frame
         except av.FFmpegError as exc:  # the demuxer itself failed, e.g. a cut-off file
             self.damage.append(Damage(last_good, _reason(exc)))
+
+
+def _decode(packet: av.Packet) -> list[av.VideoFrame]:
+    """The frames of one packet, refusing one the demuxer marks corrupt (e.g. cut off by the end of the file).
+
+    Decoding it would fail, and with frame threads the failure comes out only at the
+    final flush, which then loses the frames still queued in the decoder.
+    """
+    if packet.is_corrupt:
+        raise av.InvalidDataError(errno.EINVAL, "incomplete or corrupt data")
+    return packet.decode()
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bgm_studio.errors import BgmError
-from bgm_studio.export.mp4 import export_mp4, read_soundtrack
+from bgm_studio.export.mp4 import check_codec, export_mp4, read_soundtrack
 from bgm_studio.export.probe import probe_video
 from tests.media import ffmpeg, file_hash, make_audio_only, make_video, video_packets
 
@@ -160,8 +160,10 @@ def test_a_codec_mp4_cannot_hold_asks_for_mkv(score, tmp_path):
         ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=1", "-c:v", "libvpx", str(src))
     except subprocess.CalledProcessError:
         pytest.skip("ffmpeg has no VP8 encoder")
-    with pytest.raises(BgmError, match=r"out.mp4: .*\.mkv output takes any video codec"):
-        export_mp4(score, src, tmp_path / "out.mp4")
+    for refuse in (check_codec, lambda src, out: export_mp4(score, src, out)):  # up front, and at the mux
+        with pytest.raises(BgmError, match=r"out.mp4: 'mp4' format does not support .* codec; an \.mkv output"):
+            refuse(src, tmp_path / "out.mp4")
+    check_codec(src, tmp_path / "out.mkv")
     export_mp4(score, src, tmp_path / "out.mkv")
     assert [h for _, _, h in video_packets(tmp_path / "out.mkv")] == [h for _, _, h in video_packets(src)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.webm", "out.mkv"]

@@ -1,11 +1,17 @@
 """The command line end to end, as a user runs it (in-process, same code path as the console script)."""
 import json
 import shutil
+import wave
 
+import av
 import mido
 import pytest
 
 from bgm_studio.cli import main
+from tests.media import decoded_end_s
+from tests.video_clips import make_bad_file
+
+FRAME_S = 1 / 25
 
 
 @pytest.fixture
@@ -30,6 +36,23 @@ def test_generate_regenerate_export(env, clip, tmp_path, capsys):
     assert len(after["shots"][1]["takes"]) == 2 and after["shots"][1]["overrides"]["energy"] == 0.9
     assert after["shots"][0]["takes"] == before["shots"][0]["takes"]
     assert main(["export", str(proj), "--wav", str(tmp_path / "again.wav")]) == 0
+
+
+def test_a_truncated_video_is_scored_and_exported_as_far_as_it_decodes(env, tmp_path, capsys):
+    """Its index claims 4 s; the music must end with the picture that is really there, not with the claim."""
+    video = make_bad_file(tmp_path / "cut_off.mp4", "truncated")
+    mp4, wav = tmp_path / "out.mp4", tmp_path / "out.wav"
+    assert main(["generate", str(video), "-o", str(mp4), "--wav", str(wav)]) == 0
+    assert "decoding stopped" in capsys.readouterr().err
+    picture_s = decoded_end_s(video)
+    assert picture_s < 3.0
+    assert decoded_end_s(mp4) == pytest.approx(picture_s, abs=1e-6)  # every frame that decodes, no more
+    with av.open(str(mp4)) as c:
+        music = c.streams.audio[0]
+        assert c.duration / av.time_base == pytest.approx(picture_s, abs=FRAME_S)
+        assert float(music.duration * music.time_base) == pytest.approx(picture_s, abs=FRAME_S)
+    with wave.open(str(wav)) as w:
+        assert w.getnframes() / w.getframerate() == pytest.approx(picture_s, abs=1e-4)
 
 
 @pytest.mark.parametrize("args, words", [

@@ -6,6 +6,7 @@ import pytest
 
 from bgm_studio.cli import main
 from tests.media import file_hash
+from tests.video_clips import ShotSpec, make_clip
 
 
 @pytest.fixture
@@ -69,11 +70,33 @@ def test_a_project_finds_its_video_from_another_folder(env, clip, tmp_path, monk
     (["-o", "{tmp}/o.mp4", "--wav", "{tmp}/o.mp4"], "given for two outputs"),
     (["--wav", "{tmp}/o.wav", "--soundfont", "{tmp}/none.sf2"], "soundfont not found"),
     (["--midi", "{tmp}"], "is a folder"),
+    (["--tempo", "300"], "tempo 300.0 BPM is out of range (35-280)"),
+    (["--tempo", "nan"], "tempo nan BPM is out of range"),
 ])
 def test_bad_generate_options_fail_first_and_leave_nothing(env, clip, tmp_path, capsys, extra, words):
     assert main(["generate", str(clip[0])] + [a.format(tmp=tmp_path) for a in extra]) == 2
     one_line_error(capsys, words)
-    assert not [p for p in tmp_path.iterdir() if p.name != "cache"]
+    assert not any(tmp_path.iterdir())  # not even an analysis in the cache: refused before any work
+
+
+@pytest.mark.parametrize("name, encoder, pix_fmt, codec", [("src.mov", "prores_ks", "yuv422p10le", "prores"),
+                                                          ("src.gif", "gif", "rgb8", "gif")])
+def test_a_codec_the_container_cannot_hold_is_refused_before_any_output(env, tmp_path, capsys, name, encoder,
+                                                                        pix_fmt, codec):
+    video, proj = tmp_path / name, tmp_path / "p.bgm.json"
+    make_clip(video, [ShotSpec(seconds=1.0)], size=(160, 90), codec=encoder, pix_fmt=pix_fmt)
+    words = f"out.mp4: 'mp4' format does not support '{codec}' codec; an .mkv output"
+    outputs = ["-o", str(tmp_path / "out.mp4"), "--wav", str(tmp_path / "out.wav"), "--midi", str(tmp_path / "o.mid")]
+    assert main(["generate", str(video), "--project", str(proj)] + outputs) == 2
+    one_line_error(capsys, words)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [video.name]  # no analysis cached, no output written
+    assert main(["generate", str(video), "--project", str(proj)]) == 0
+    hashes = file_hash(video), file_hash(proj)
+    for command in (["export", str(proj), "--mp4"], ["regenerate", str(proj), "--shot", "0", "-o"]):
+        assert main(command + outputs[1:]) == 2
+        one_line_error(capsys, words)
+        assert (file_hash(video), file_hash(proj)) == hashes
+    assert not [p for p in tmp_path.iterdir() if p.suffix in (".mp4", ".wav", ".mid")]
 
 
 def test_regenerate_refuses_a_bad_seed(scored, capsys):
