@@ -29,16 +29,17 @@ from .schedule import DDIMScheduler, ScheduleConfig
 @dataclass(frozen=True)
 class SampleConfig:
     steps: int = 20  # DDIM steps per window
-    cond_scale: float = 2.0  # classifier-free guidance scale
+    cond_scale: float = 3.0  # classifier-free guidance scale
     context_beats: int = 8  # held beats before the sampled part of a window
     onset_threshold: float = 0.5  # onset probability that always makes a note
-    min_onset_prob: float = 0.15  # weakest accompaniment onset density calibration may add
+    min_onset_prob: float = 0.03  # weakest accompaniment onset density calibration may add
     melody_share: float = 0.22  # least share of a bar's onsets that go to the melody (POP909 train: 0.22)
     melody_floor: float = 0.02  # weakest melody onset calibration may add
     register_sigma: float = 0.0  # width (semitones) of the register prior in calibration; 0 = none
     onset_temperature: float = 0.0  # 0: calibration keeps the likeliest onsets; 1: draws them by probability
     sustain_threshold: float = 0.4  # a note goes on while sustain probability exceeds this
     calibrate_density: bool = True  # match onsets per bar to the requested density
+    groove_weight: float = 10.0  # calibration favours accompaniment steps struck a bar earlier in the shot
     bass_floor: float = 0.02  # a bar with no bass gets its likeliest low onset if above this; 1 = never
     threads: int = 1  # torch CPU threads while sampling: one avoids thread-pool stalls when cores are busy
 
@@ -133,7 +134,7 @@ class ScorePipeline:
         onset_p = probs[[0, 2], a - off : b - off]  # (2, steps, 96)
         chosen = onset_p > cfg.onset_threshold
         if cfg.calibrate_density:
-            chosen = _calibrate(onset_p, chosen, ctrl, a, cfg, rng)
+            chosen = _calibrate(onset_p, chosen, ctrl, a, cfg, rng, roll[2, :a].any(axis=1))
         chosen &= ~roll[[1, 3], a:b]  # never strike on top of a note already sounding
         _ensure_bass(chosen[1], onset_p[1], roll[3, a:b], a, cfg.bass_floor)
         chosen[0] = _monophonic(chosen[0], onset_p[0])
@@ -184,15 +185,20 @@ def _ranked(p: np.ndarray, temperature: float, rng: np.random.Generator) -> np.n
 
 
 def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, cfg: "SampleConfig",
-               rng: np.random.Generator) -> np.ndarray:
+               rng: np.random.Generator, struck_before: np.ndarray) -> np.ndarray:
     """Per bar, keep the most probable onsets so their count matches the requested density.
 
     The melody gets its own treatment: where the model expects any melody in a bar, it takes
     at least `melody_share` of the bar's onsets, one pitch per step (the most probable), on
-    the steps the model is surest of; the accompaniment takes the rest of the count.
+    the steps the model is surest of; the accompaniment takes the rest of the count. With a
+    groove weight, accompaniment onsets on steps struck one bar earlier in the same shot rank
+    higher (an accompaniment figure tends to repeat through a section). struck_before: bool
+    (a,), whether the accompaniment strikes at each step before a.
     """
     out = np.zeros_like(chosen)
     steps = onset_p.shape[1]
+    struck = np.concatenate([struck_before, np.zeros(steps, bool)])  # global steps, filled as bars are chosen
+    segment = ctrl.segment_ids()
     s0 = 0
     while s0 < steps:
         s1 = min(steps, s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR)
@@ -217,9 +223,14 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
             out[0, s0 + s, best_pitch[s]] = True
         flat = acc.ravel()
         n_acc = min(int(round(want)) - n_mel, int((flat > cfg.min_onset_prob).sum()))
+        g = a + s0
+        if cfg.groove_weight > 0 and g >= STEPS_PER_BAR and segment[(g - STEPS_PER_BAR) // STEPS_PER_BEAT] == segment[beat]:
+            acc = acc * (1 + cfg.groove_weight * struck[g - STEPS_PER_BAR : g - STEPS_PER_BAR + s1 - s0, None])
         keep = np.zeros(flat.size, bool)
-        keep[_ranked(np.where(flat > cfg.min_onset_prob, flat, 0.0), cfg.onset_temperature, rng)[: max(n_acc, 0)]] = True
+        score = np.where(flat > cfg.min_onset_prob, acc.ravel(), 0.0)
+        keep[_ranked(score, cfg.onset_temperature, rng)[: max(n_acc, 0)]] = True
         out[1, s0:s1] = keep.reshape(acc.shape)
+        struck[g : a + s1] = out[1, s0:s1].any(axis=1)
         s0 = s1
     return out
 
@@ -253,7 +264,8 @@ def _monophonic(onsets: np.ndarray, probs: np.ndarray) -> np.ndarray:
 
 
 def _clear_span(roll: np.ndarray, start_beat: int, end_beat: int) -> None:
-    """Remove notes that start in the span; notes from before it keep their full length."""
+    """Remove notes that start in the span, tails past its end included; notes from before
+    it keep their full length."""
     a, b = start_beat * STEPS_PER_BEAT, end_beat * STEPS_PER_BEAT
     held = np.zeros(roll[[1, 3], a:b].shape, bool)
     for i, ch in enumerate((1, 3)):
@@ -261,6 +273,12 @@ def _clear_span(roll: np.ndarray, start_beat: int, end_beat: int) -> None:
         for s in range(a, b):
             run = run & roll[ch, s] & ~roll[ch - 1, s]
             held[i, s - a] = run
+        tail = (roll[ch, b - 1] | roll[ch - 1, b - 1]) & ~held[i, -1] if b > a else np.zeros(roll.shape[2], bool)
+        for s in range(b, roll.shape[1]):  # a note begun in the span goes, all of it
+            tail = tail & roll[ch, s] & ~roll[ch - 1, s]
+            if not tail.any():
+                break
+            roll[ch, s] &= ~tail
     roll[:, a:b] = False
     roll[1, a:b], roll[3, a:b] = held[0], held[1]
 
