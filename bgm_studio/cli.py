@@ -244,8 +244,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_regenerate(args: argparse.Namespace) -> int:
     from .controls.video_mapping import ShotOverrides
+    from .music.harmony import chord_changes
     from .project.piece import check_video
-    from .project.scoring import Scorer
+    from .project.scoring import Scorer, check_new_chords
     from .project.state import check_seed, load_project, save_project
     from .progress import ConsoleProgress
 
@@ -255,6 +256,8 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
         raise BgmError(f"shot {args.shot} does not exist (this project has shots 0-{len(project.shots) - 1})")
     if args.seed is not None:
         check_seed(args.seed)
+    if args.new_chords:
+        check_new_chords(project, args.shot)
     _check_outputs(args, args.video or project.video_path, (args.project,))
     if args.video or args.output or args.wav:  # before the project is changed: its video must be there
         project.video_path = str(Path(check_video(project, args.video)).absolute())  # a relink is kept
@@ -264,13 +267,16 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
                               mode=args.mode or old.mode, locked=False)
     bar = ConsoleProgress()
     try:
-        project = Scorer(args.model).regenerate(project, args.shot, args.seed, overrides, progress=bar)
+        project = Scorer(args.model).regenerate(project, args.shot, args.seed, overrides, progress=bar,
+                                                new_chords=args.new_chords)
     finally:
         bar.close()
     save_project(project, args.project)
     written = _outputs(args, project)
-    take = project.shots[args.shot].take
-    print(f"shot {args.shot}: take {take} (seed {project.shots[args.shot].takes[take].seed})")
+    shot = project.shots[args.shot]
+    take = shot.takes[shot.take]
+    chords = " ".join(name for _, name in chord_changes(take.chord_root, take.chord_pcs))
+    print(f"shot {args.shot}: take {shot.take} (seed {take.seed})" + (f", chords {chords}" if args.new_chords else ""))
     _summary(project, written + [args.project], time.perf_counter() - t0)
     return 0
 
@@ -347,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     rg.add_argument("--energy", type=float, help="energy of the shot, 0..1")
     rg.add_argument("--density", type=float, help="note onsets per bar in the shot")
     rg.add_argument("--mode", choices=["major", "minor"])
+    rg.add_argument("--new-chords", action="store_true",
+                    help="draw the shot's chords again (joining the chords before it), then its music")
     rg.add_argument("--video", help="the video, if it moved since the project was saved")
     _add_output_args(rg, "-o")
     rg.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")

@@ -85,8 +85,9 @@ def generate(scorer: Scorer, analysis: VideoAnalysis, seed: int, progress: Progr
     return scorer.generate(project, seed=seed, progress=progress)
 
 
-def regenerate(scorer: Scorer, project: Project, k: int, overrides: ShotOverrides, progress: ProgressFn) -> Project:
-    return scorer.regenerate(project, k, overrides=overrides, progress=progress)
+def regenerate(scorer: Scorer, project: Project, k: int, overrides: ShotOverrides, progress: ProgressFn,
+               new_chords: bool = False) -> Project:
+    return scorer.regenerate(project, k, overrides=overrides, progress=progress, new_chords=new_chords)
 
 
 def edit_cuts(scorer: Scorer, project: Project, analysis: VideoAnalysis, edit: str, args: tuple,

@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         self.timeline.cut_moved.connect(self._on_cut_moved)
         p = self.shot_panel
         p.regenerate_requested.connect(self.regenerate)
+        p.new_chords_requested.connect(lambda k, overrides: self.regenerate(k, overrides, new_chords=True))
         p.lock_requested.connect(self._on_lock_requested)
         p.take_requested.connect(self._on_take_requested)
         p.split_requested.connect(self._on_split)
@@ -350,14 +351,15 @@ class MainWindow(QMainWindow):
         else:
             self.state.apply(project, "Generate")
 
-    def regenerate(self, k: int, overrides: ShotOverrides | None = None) -> None:
-        """Re-sample shot k only (with these overrides); every note outside it stays."""
+    def regenerate(self, k: int, overrides: ShotOverrides | None = None, new_chords: bool = False) -> None:
+        """Re-sample shot k only (with these overrides, over new chords if asked); every note outside it stays."""
         project = self.state.project
         if project is None or not 0 <= k < len(project.shots):
             return
         overrides = overrides or replace(project.shots[k].overrides, locked=False)
-        self._run(f"Regenerating shot {k}", lambda p, c: jobs.regenerate(self.scorer.get(), project, k, overrides, p),
-                  lambda result: self.state.apply(result, f"Regenerate shot {k}"))
+        task, edit = ("Drawing new chords for", "New chords for") if new_chords else ("Regenerating", "Regenerate")
+        work = lambda p, c: jobs.regenerate(self.scorer.get(), project, k, overrides, p, new_chords)  # noqa: E731
+        self._run(f"{task} shot {k}", work, lambda result: self.state.apply(result, f"{edit} shot {k}"))
 
     def edit_cuts(self, label: str, edit: str, *args) -> None:
         """Apply a cut edit (see jobs.edit_cuts) and regenerate the shots it changed, as one undoable step."""

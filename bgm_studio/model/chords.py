@@ -27,6 +27,11 @@ DEFAULT_CHORD_MODEL = Path(__file__).resolve().parents[2] / "models" / "chords.j
 MIN_COUNT = 2
 
 
+def cadence_start(n_beats: int) -> int:
+    """First beat of the closing cadence, the half bars of the last bar that hold the tonic chord."""
+    return max(0, -(-(n_beats - BEATS_PER_BAR) // HALF_BAR) * HALF_BAR)
+
+
 def chord_token(root: int, pcs: np.ndarray, tonic: int) -> str:
     """Chord (absolute root, 12 chord-tone flags) -> token relative to the tonic."""
     if root < 0 or not pcs.any():
@@ -103,24 +108,38 @@ class ChordModel:
         A minor segment is read around the relative minor (tonic + 9), so the piece keeps one key
         signature; the last bar holds the home chord of its mode.
         """
-        roots = np.full(n_beats, -1, np.int64)
-        pcs = np.zeros((n_beats, 12), bool)
+        none = np.full(n_beats, -1, np.int64), np.zeros((n_beats, 12), bool)
+        return self.resample(*none, 0, n_beats, minor, segment_start, tonic, rng, temperature)
+
+    def resample(self, chord_root: np.ndarray, chord_pcs: np.ndarray, start_beat: int, end_beat: int,
+                 minor: np.ndarray, segment_start: np.ndarray, tonic: int, rng: np.random.Generator,
+                 temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """The progression (chord_root (n_beats,), chord_pcs (n_beats, 12)) with beats start..end drawn again.
+
+        The half bars before `start_beat` are read as the history, so the new chords follow them as
+        in a draw of the whole piece (same half-bar grid, phrase starts and closing cadence, see
+        `sample`); every beat outside start..end keeps its chord.
+        """
+        roots, pcs = chord_root.copy(), chord_pcs.copy()
         history = ["^", "^"]
-        n_half = -(-n_beats // HALF_BAR)
-        for i in range(n_half):
+        cadence = cadence_start(len(roots))
+        for i in range(-(-end_beat // HALF_BAR)):
             b = i * HALF_BAR
             mode = "min" if minor[b] else "maj"
             home = tonic if mode == "maj" else (tonic + 9) % 12
+            if b + HALF_BAR <= start_beat:
+                history.append(chord_token(int(roots[b]), pcs[b], home))
+                continue
             starts = bool(segment_start[b : b + HALF_BAR].any()) or i == 0
-            if b >= n_beats - BEATS_PER_BAR:
+            if b >= cadence:
                 tok = "0:145" if mode == "maj" else "0:137"  # tonic triad: cadence
             else:
                 table = self.distribution(mode, i % 2, history[-1], history[-2], starts and i % 2 == 0)
                 toks = list(table)
                 w = np.array([table[t] for t in toks], np.float64) ** (1.0 / temperature)
                 tok = toks[rng.choice(len(toks), p=w / w.sum())]
-            root, chord = token_chord(tok, home)
-            roots[b : b + HALF_BAR], pcs[b : b + HALF_BAR] = root, chord
+            first, last = max(b, start_beat), min(b + HALF_BAR, end_beat)
+            roots[first:last], pcs[first:last] = token_chord(tok, home)
             history.append(tok)
         return roots, pcs
 

@@ -1,4 +1,4 @@
-"""Chord and key labels (Harte-style, as in POP909) -> pitch classes.
+"""Chord and key labels (Harte-style, as in POP909) -> pitch classes, and chords -> lead-sheet names.
 
 A chord label reads ROOT:QUALITY[/BASS], e.g. "C:maj", "A:min7/b7"; "N" is no chord.
 """
@@ -97,3 +97,39 @@ def parse_key(label: str) -> Key:
     tonic, _, mode = label.strip().partition(":")
     mode = "min" if mode.startswith("min") else "maj"
     return Key(parse_pitch_class(tonic), mode)
+
+
+ROOT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")  # lead-sheet spelling
+QUALITY_SYMBOL = {
+    "maj": "", "min": "m", "dim": "dim", "aug": "aug", "sus2": "sus2", "sus4": "sus4", "7": "7", "maj7": "maj7",
+    "min7": "m7", "minmaj7": "m(maj7)", "maj6": "6", "min6": "m6", "dim7": "dim7", "hdim7": "m7b5",
+    "sus4(b7)": "7sus4", "9": "9", "maj9": "maj9", "min9": "m9", "5": "5", "1": "(no3)",
+}
+NO_CHORD_NAME = "N.C."
+
+
+def chord_name(root: int, pitch_classes) -> str:
+    """Lead-sheet name of a chord given as a root (-1: none) and 12 chord-tone flags, e.g. 'Am', 'G7', 'Bdim'.
+
+    A set of tones no quality matches exactly is named by the largest quality it contains, so
+    every chord the chord model draws reads as a familiar symbol.
+    """
+    tones = [pc for pc in range(12) if pitch_classes[pc]]
+    if root < 0 or not tones:
+        return NO_CHORD_NAME
+    intervals = {(pc - root) % 12 for pc in tones} | {0}
+    fits = [q for q, iv in QUALITY_INTERVALS.items() if set(iv) <= intervals]
+    quality = max(fits, key=lambda q: len(QUALITY_INTERVALS[q]))  # the first of the largest: maj before sus2
+    return ROOT_NAMES[root % 12] + QUALITY_SYMBOL[quality]
+
+
+def chord_changes(chord_root, chord_pcs) -> list[tuple[int, str]]:
+    """(beat, chord name) at the first beat and at every beat whose chord differs from the one before.
+
+    chord_root : shape=(n_beats,), -1 for no chord; chord_pcs : bool, shape=(n_beats, 12).
+    """
+    changes = []
+    for beat, (root, pcs) in enumerate(zip(chord_root, chord_pcs)):
+        if beat == 0 or root != chord_root[beat - 1] or list(pcs) != list(chord_pcs[beat - 1]):
+            changes.append((beat, chord_name(int(root), pcs)))
+    return changes

@@ -1,5 +1,5 @@
 """The flows that score a video: plan a project from an analysis, generate, regenerate one
-shot, switch takes, edit cuts, and read the project as a Score for playback and export.
+shot (optionally over new chords), switch takes, and read the project's controls.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ..controls.timing import TimingConfig, plan_beats
 from ..controls.video_mapping import ControlQuantiles, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
 from ..model.checkpoint import load_model, resolve_checkpoint
-from ..model.chords import ChordModel
+from ..model.chords import ChordModel, cadence_start
 from ..model.data import model_roll
 from ..model.pipeline import SampleConfig, ScorePipeline
 from ..music.notes import STEPS_PER_BEAT
@@ -71,15 +71,32 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
                     project.chord_pcs.copy(), project.chord_root.copy())
 
 
-def _sample_chords(chords: ChordModel, project: Project, rng: np.random.Generator,
-                   quantiles: ControlQuantiles) -> tuple[np.ndarray, np.ndarray]:
+def _draw_chords(chords: ChordModel, project: Project, start_beat: int, end_beat: int, rng: np.random.Generator,
+                 quantiles: ControlQuantiles) -> tuple[np.ndarray, np.ndarray]:
+    """The project's chords with beats start..end drawn anew, following the chords before them.
+
+    The chord model reads each shot's mapped mode (a mode override wins) and its start as a segment start.
+    """
     minor = np.zeros(project.n_beats, bool)
     seg = np.zeros(project.n_beats, bool)
     mapped = map_shots(_mapping_rows(project.shots), quantiles, [s.overrides for s in project.shots])
     for s, c in zip(project.shots, mapped):
         minor[s.start_beat : s.end_beat] = c.minor
         seg[s.start_beat] = True
-    return chords.sample(project.n_beats, minor, seg, project.key_tonic, rng)
+    return chords.resample(project.chord_root, project.chord_pcs, start_beat, end_beat, minor, seg,
+                           project.key_tonic, rng)
+
+
+def chords_fixed(project: Project, k: int) -> bool:
+    """Whether shot k lies wholly in the closing cadence, whose chord is always the home chord."""
+    return project.shots[k].start_beat >= cadence_start(project.n_beats)
+
+
+def check_new_chords(project: Project, k: int) -> None:
+    """Refuse new chords for shot k where none can be drawn (see chords_fixed)."""
+    if chords_fixed(project, k):
+        raise BgmError(f"shot {k} lies in the closing bar, whose chord is always the home chord; "
+                       "regenerate it without new chords")
 
 
 def model_id(path: str | Path) -> str:
@@ -109,10 +126,11 @@ class Scorer:
         rng = np.random.default_rng(check_seed(options.seed))
         tonic = options.key_tonic if options.key_tonic is not None else int(rng.choice(COMMON_KEYS))
         video = str(Path(analysis.info.path).absolute())  # a project opened from another folder still finds it
+        n_beats = sum(s.n_beats for s in shots)
         project = Project(video, fingerprint(video), analysis.duration_s,
                           {}, self.model_id, tempo, tonic % 12, options.seed, shots,
-                          np.zeros(0, np.int64), np.zeros((0, 12), bool))
-        project.chord_root, project.chord_pcs = _sample_chords(self.chords, project, rng, self.quantiles)
+                          np.full(n_beats, -1, np.int64), np.zeros((n_beats, 12), bool))
+        project.chord_root, project.chord_pcs = _draw_chords(self.chords, project, 0, n_beats, rng, self.quantiles)
         return project
 
     def generate(self, project: Project, seed: int | None = None, progress: ProgressFn = no_progress) -> Project:
@@ -130,18 +148,27 @@ class Scorer:
         return _with_takes(project, roll_to_note_array(roll), [s.index for s in project.shots if not s.overrides.locked],
                            seed)
 
-    def regenerate(self, project: Project, k: int, seed: int | None = None,
-                   overrides: ShotOverrides | None = None, progress: ProgressFn = no_progress) -> Project:
-        """Re-sample shot k only, with a new seed and/or overrides; every note outside it is held."""
+    def regenerate(self, project: Project, k: int, seed: int | None = None, overrides: ShotOverrides | None = None,
+                   progress: ProgressFn = no_progress, new_chords: bool = False) -> Project:
+        """Re-sample shot k only, with a new seed and/or overrides; every note outside it is held.
+
+        With new_chords, shot k's chords are first drawn again from the chord model (with the same
+        seed), following the chords before the shot; every other shot's chords stay.
+        """
         if not 0 <= k < len(project.shots):
             raise BgmError(f"shot {k} does not exist (this project has shots 0-{len(project.shots) - 1})")
         shot = project.shots[k]
         if shot.overrides.locked and (overrides is None or overrides.locked):
             raise BgmError(f"shot {k} is locked; unlock it to regenerate")
+        if new_chords:
+            check_new_chords(project, k)
         project = _copy(project)
         if overrides is not None:
             project.shots[k].overrides = overrides
         seed = check_seed(seed) if seed is not None else project.seed + 1000 * (k + 1) + len(shot.takes)
+        if new_chords:
+            project.chord_root, project.chord_pcs = _draw_chords(self.chords, project, shot.start_beat, shot.end_beat,
+                                                                 np.random.default_rng(seed), self.quantiles)
         controls = piece_controls(project, self.quantiles)
         roll = model_roll(project.notes(), project.n_beats * STEPS_PER_BEAT)
         roll = self.pipeline.inpaint(roll, controls, shot.start_beat, shot.end_beat, seed,
@@ -167,23 +194,28 @@ def _unlocked_spans(project: Project) -> list[tuple[int, int]]:
 
 
 def _with_takes(project: Project, notes: np.ndarray, shot_indices: list[int], seed: int) -> Project:
-    """Store the notes that start in each given shot as a new current take of that shot."""
+    """Store the notes that start in each given shot, with the shot's chords, as a new current take of it."""
     project = _copy(project)
     for k in shot_indices:
         s = project.shots[k]
         a, b = s.start_step, s.end_beat * STEPS_PER_BEAT
         mine = notes[(notes[:, 0] >= a) & (notes[:, 0] < b)] - np.array([a, 0, 0, 0, 0])
-        s.takes.append(Take(seed, s.overrides, mine.astype(np.int64)))
+        beats = slice(s.start_beat, s.end_beat)
+        s.takes.append(Take(seed, s.overrides, mine.astype(np.int64), project.chord_root[beats].copy(),
+                            project.chord_pcs[beats].copy()))
         s.take = len(s.takes) - 1
     return project
 
 
 def select_take(project: Project, k: int, take: int) -> Project:
-    """Make an earlier take of shot k current again."""
+    """Make an earlier take of shot k current again, with the chords it was generated over."""
     if not 0 <= k < len(project.shots):
         raise BgmError(f"shot {k} does not exist")
     if not 0 <= take < len(project.shots[k].takes):
         raise BgmError(f"shot {k} has no take {take}")
     project = _copy(project)
-    project.shots[k].take = take
+    shot = project.shots[k]
+    shot.take = take
+    project.chord_root[shot.start_beat : shot.end_beat] = shot.takes[take].chord_root
+    project.chord_pcs[shot.start_beat : shot.end_beat] = shot.takes[take].chord_pcs
     return project

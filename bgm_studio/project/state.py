@@ -15,7 +15,7 @@ from ..errors import BgmError
 from ..music.notes import STEPS_PER_BEAT
 
 SCHEMA = "bgm-studio-project"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: every take holds its chords (a version 1 take gets the piece's chords)
 MAX_SEED = 2**32 - 1
 
 
@@ -28,11 +28,16 @@ def check_seed(seed: int) -> int:
 
 @dataclass
 class Take:
-    """One version of a shot's music: notes (int (N, 5), start relative to the shot's first step)."""
+    """One version of a shot's music: its notes and the chords they were generated over.
+
+    Each take keeps its own chords, so making an earlier take current brings back its harmony too.
+    """
 
     seed: int
     overrides: ShotOverrides
-    notes: np.ndarray
+    notes: np.ndarray  # int (N, 5), start relative to the shot's first step
+    chord_root: np.ndarray  # int (shot's n_beats,), -1 = no chord
+    chord_pcs: np.ndarray  # bool (shot's n_beats, 12)
 
 
 @dataclass
@@ -89,8 +94,9 @@ class Project:
         return rows[np.lexsort(rows.T[::-1])] if len(rows) else rows.reshape(0, 5)
 
 
-def _chord_mask(pcs: np.ndarray) -> int:
-    return int(sum(1 << i for i in np.nonzero(pcs)[0]))
+def _chords_json(roots: np.ndarray, pcs: np.ndarray) -> list[list[int]]:
+    """Per-beat chords as [root, pitch-class mask] pairs."""
+    return [[int(r), int(sum(1 << i for i in np.nonzero(p)[0]))] for r, p in zip(roots, pcs)]
 
 
 def to_json(project: Project) -> dict:
@@ -108,9 +114,10 @@ def to_json(project: Project) -> dict:
             "index": s.index, "start_s": s.start_s, "end_s": s.end_s, "features": s.features,
             "start_beat": s.start_beat, "n_beats": s.n_beats, "tempo_bpm": s.tempo_bpm,
             "overrides": asdict(s.overrides), "take": s.take,
-            "takes": [{"seed": t.seed, "overrides": asdict(t.overrides), "notes": t.notes.tolist()} for t in s.takes],
+            "takes": [{"seed": t.seed, "overrides": asdict(t.overrides), "notes": t.notes.tolist(),
+                       "chords": _chords_json(t.chord_root, t.chord_pcs)} for t in s.takes],
         } for s in project.shots],
-        "chords": [[int(r), _chord_mask(p)] for r, p in zip(project.chord_root, project.chord_pcs)],
+        "chords": _chords_json(project.chord_root, project.chord_pcs),  # the current take's chords in each shot
         "notes": project.notes().tolist(),  # the current piece, for other tools; rebuilt from takes on load
     }
 
@@ -167,6 +174,18 @@ def _notes(r: _Reader, rows, n_steps: int, where: str) -> np.ndarray:
     return arr
 
 
+def _chords(r: _Reader, pairs, n_beats: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """[root, mask] pairs, one per beat -> (chord_root (n_beats,), chord_pcs (n_beats, 12))."""
+    if not isinstance(pairs, list) or len(pairs) != n_beats or \
+            not all(isinstance(c, list) and len(c) == 2 for c in pairs):
+        r.fail(where, f"expected one [root, mask] pair per beat ({n_beats})")
+    if not all(type(c[0]) is int and type(c[1]) is int and -1 <= c[0] < 12 and 0 <= c[1] < 4096 for c in pairs):
+        r.fail(where, "each chord must be [root -1..11, pitch-class mask 0..4095]")
+    roots = np.array([c[0] for c in pairs], np.int64)
+    pcs = np.array([[(c[1] >> k) & 1 for k in range(12)] for c in pairs], bool).reshape(-1, 12)
+    return roots, pcs
+
+
 def _features(r: _Reader, data: dict, where: str) -> dict[str, float]:
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in data.values()):
         r.fail(where, "features must be numbers")
@@ -189,6 +208,7 @@ def from_json(data: dict, source: str = "project") -> Project:
         r.fail("file", f"written by a newer BGM Studio (format {version}; this one reads up to {SCHEMA_VERSION})")
     video = r.get(data, "video", dict, "file")
     duration = float(r.get(video, "duration_s", (int, float), "video"))
+    piece_chords = r.get(data, "chords", list, "file")
     shots = []
     expect_start, expect_beat = 0.0, 0
     for i, s in enumerate(r.get(data, "shots", list, "file")):
@@ -204,8 +224,10 @@ def from_json(data: dict, source: str = "project") -> Project:
         takes = []
         for j, t in enumerate(r.get(s, "takes", list, where)):
             tw = f"{where} take {j}"
+            chords = r.get(t, "chords", list, tw) if version >= 2 else piece_chords[start_beat : start_beat + n_beats]
             takes.append(Take(r.get(t, "seed", int, tw), _overrides(r, r.get(t, "overrides", dict, tw), tw),
-                              _notes(r, r.get(t, "notes", list, tw), n_beats * STEPS_PER_BEAT, tw)))
+                              _notes(r, r.get(t, "notes", list, tw), n_beats * STEPS_PER_BEAT, tw),
+                              *_chords(r, chords, n_beats, tw)))
         take = r.get(s, "take", int, where)
         if not -1 <= take < len(takes) or (take == -1 and takes):
             r.fail(where, f"take {take} does not exist")
@@ -217,16 +239,10 @@ def from_json(data: dict, source: str = "project") -> Project:
         r.fail("shots", "a project needs at least one shot")
     if abs(expect_start - duration) > 0.05:
         r.fail("shots", f"shots end at {expect_start:.3f} s but the video lasts {duration:.3f} s")
-    chords = r.get(data, "chords", list, "file")
-    if len(chords) != expect_beat or not all(isinstance(c, list) and len(c) == 2 for c in chords):
-        r.fail("chords", f"expected one [root, mask] pair per beat ({expect_beat})")
-    if not all(type(c[0]) is int and type(c[1]) is int and -1 <= c[0] < 12 and 0 <= c[1] < 4096 for c in chords):
-        r.fail("chords", "each chord must be [root -1..11, pitch-class mask 0..4095]")
+    roots, pcs = _chords(r, piece_chords, expect_beat, "chords")
     seed = r.get(data, "seed", int, "file")
     if not 0 <= seed <= MAX_SEED:
         r.fail("file", f"seed {seed} is out of range (0-{MAX_SEED})")
-    roots = np.array([c[0] for c in chords], np.int64)
-    pcs = np.array([[(c[1] >> k) & 1 for k in range(12)] for c in chords], bool).reshape(-1, 12)
     return Project(
         video_path=r.get(video, "path", str, "video"), video_hash=r.get(video, "hash", str, "video"),
         duration_s=duration, analysis_settings=r.get(data, "analysis_settings", dict, "file"),

@@ -1,5 +1,5 @@
 """The whole flow on a synthesised clip with a tiny model: open, generate, regenerate a shot, undo,
-export MIDI/WAV/MP4, save and reopen; plus cut edits, locks, takes and Cancel."""
+export MIDI/WAV/MP4, save and reopen; plus cut edits, locks, takes, new chords and Cancel."""
 from __future__ import annotations
 
 import wave
@@ -9,6 +9,7 @@ import mido
 import numpy as np
 from PySide6.QtCore import Qt
 
+from bgm_studio.music.harmony import chord_changes
 from bgm_studio.music.notes import STEPS_PER_BEAT
 
 from tests.app.helpers import click_time, wait_task
@@ -173,3 +174,38 @@ def test_cancel_export_writes_nothing(qtbot, make_window, clip, tmp_path):
     window.task_bar.cancel.click()
     wait_task(qtbot, window)
     assert not out.exists() and not list(tmp_path.iterdir()) and window.last_error is None
+
+
+def test_new_chords_for_a_shot_make_a_take_that_undo_takes_back(qtbot, make_window, clip):
+    window = make_window()
+    state, panel = window.state, window.shot_panel
+    project = _open_and_generate(qtbot, window, clip)
+    state.select(len(project.shots) - 1)
+    assert not panel.new_chords.isEnabled()  # the closing bar always holds the home chord
+    state.select(1)
+    assert panel.new_chords.isEnabled()
+    qtbot.mouseClick(panel.new_chords, Qt.LeftButton)
+    wait_task(qtbot, window)
+    assert window.last_error is None and state.undo_label() == "New chords for shot 1"
+    after = state.project
+    shot = after.shots[1]
+    inside = np.zeros(after.n_beats, bool)
+    inside[shot.start_beat : shot.end_beat] = True
+    np.testing.assert_array_equal(after.chord_pcs[~inside], project.chord_pcs[~inside])
+    assert not np.array_equal(after.chord_pcs[inside], project.chord_pcs[inside])
+    a, b = shot.start_step, shot.end_beat * STEPS_PER_BEAT
+    np.testing.assert_array_equal(_outside(after.notes(), a, b), _outside(project.notes(), a, b))
+    assert len(shot.takes) == 2 and shot.take == 1 and panel.takes.count() == 2
+    lane_names = lambda: [name for _, _, name in window.timeline.chords.chords]  # noqa: E731
+    assert lane_names() == [name for _, name in chord_changes(after.chord_root, after.chord_pcs)]
+
+    window.undo_action.trigger()
+    np.testing.assert_array_equal(state.project.chord_pcs, project.chord_pcs)
+    np.testing.assert_array_equal(state.project.notes(), project.notes())
+    assert lane_names() == [name for _, name in chord_changes(project.chord_root, project.chord_pcs)]
+    window.redo_action.trigger()
+    np.testing.assert_array_equal(state.project.chord_pcs, after.chord_pcs)
+
+    state.select(1)
+    panel.takes.itemClicked.emit(panel.takes.item(0))  # the first take brings back its chords
+    np.testing.assert_array_equal(state.project.chord_pcs, project.chord_pcs)

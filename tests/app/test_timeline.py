@@ -1,6 +1,11 @@
 """The timeline: lanes share one time axis, zoom and scroll move them together, the playhead crosses all."""
 from __future__ import annotations
 
+import re
+
+import pytest
+
+from bgm_studio.music.harmony import chord_changes
 from tests.app.helpers import wait_task
 
 
@@ -15,7 +20,7 @@ def test_zoom_scroll_and_playhead_on_all_lanes(qtbot, make_window, clip):
     assert len(timeline._cut_lines) == 3 and all(line.movable for line in timeline._cut_lines)
 
     timeline.shot_plot.setXRange(2.0, 4.0, padding=0)
-    for plot in (timeline.ruler_plot, timeline.roll_plot):  # one time axis
+    for plot in (timeline.ruler_plot, timeline.chord_plot, timeline.roll_plot):  # one time axis
         a, b = plot.getViewBox().viewRange()[0]
         assert abs(a - 2.0) < 1e-6 and abs(b - 4.0) < 1e-6
     assert timeline.scroll.value() > 0 and timeline.scroll.pageStep() == 250
@@ -29,3 +34,23 @@ def test_zoom_scroll_and_playhead_on_all_lanes(qtbot, make_window, clip):
 
     window.fit_action.trigger()
     assert timeline.visible_range() == (0.0, window.state.duration_s)
+
+
+def test_chord_lane_names_each_chord_at_its_beat(qtbot, make_window, clip):
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    assert window.timeline.chords.chords == []  # no music yet, no chords
+    window.generate()
+    wait_task(qtbot, window)
+    project, timeline = window.state.project, window.timeline
+    lane = timeline.chords.chords
+    changes = chord_changes(project.chord_root, project.chord_pcs)
+    assert len(lane) >= 3 and [name for _, _, name in lane] == [name for _, name in changes]
+    symbol = r"[A-G][b#]?(m|dim|aug|sus[24]|7|maj7|m7|m7b5|6|m6|dim7|7sus4)?"
+    assert all(re.fullmatch(symbol, name) for _, _, name in lane)
+    beat_s = timeline.ruler._beats  # the ruler's beat times: the lanes share one tempo map
+    assert [a for a, _, _ in lane] == [beat_s[beat] for beat, _ in changes]
+    assert [b for _, b, _ in lane[:-1]] == [a for a, _, _ in lane[1:]]
+    assert lane[-1][1] == pytest.approx(project.duration_s, abs=1e-6)
+    assert not timeline.view.grab().isNull()  # the lane paints

@@ -1,6 +1,6 @@
 import numpy as np
 
-from bgm_studio.model.chords import ChordModel, chord_token, token_chord
+from bgm_studio.model.chords import ChordModel, cadence_start, chord_token, token_chord
 
 
 def test_token_round_trip():
@@ -27,3 +27,22 @@ def test_sampled_progressions_are_in_key_and_cadence():
     assert (tones & scale).sum() / tones.sum() > 0.85
     assert roots[-1] == 9 and pcs[-1, [9, 0, 4]].all()  # A minor closes the minor part
     assert len(set(roots[:32].tolist())) >= 3
+
+
+def test_resample_redraws_only_the_span_and_follows_the_piece():
+    model = ChordModel.load()
+    minor, seg = np.zeros(48, bool), np.zeros(48, bool)
+    seg[[0, 13, 27]] = True
+    roots, pcs = model.sample(48, minor, seg, tonic=2, rng=np.random.default_rng(1))
+    full = model.resample(roots, pcs, 0, 48, minor, seg, 2, np.random.default_rng(1))
+    assert np.array_equal(full[0], roots) and np.array_equal(full[1], pcs)  # a whole redraw is a whole draw
+    changed = False
+    for seed in range(5):
+        new_roots, new_pcs = model.resample(roots, pcs, 13, 27, minor, seg, 2, np.random.default_rng(seed))
+        outside = np.r_[0:13, 27:48]
+        assert np.array_equal(new_roots[outside], roots[outside]) and np.array_equal(new_pcs[outside], pcs[outside])
+        assert (new_roots[13:27] >= 0).all()
+        changed |= not np.array_equal(new_pcs[13:27], pcs[13:27])
+    assert changed
+    cadence = model.resample(roots, pcs, 44, 48, minor, seg, 2, np.random.default_rng(7))
+    assert np.array_equal(cadence[0], roots) and cadence_start(48) == 44 and cadence_start(47) == 44

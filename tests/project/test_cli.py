@@ -95,3 +95,19 @@ def test_eval_reference_row_and_bad_song(pop909_root, tmp_path, capsys, monkeypa
     rows = json.loads(out.read_text())["rows"]
     assert 2.0 < rows["pop909-test"]["pche"] < 3.5
     assert main(["eval", "--pop909", str(tmp_path / "none")]) == 2
+
+
+def test_regenerate_with_new_chords(env, clip, tmp_path, capsys):
+    proj = tmp_path / "p.bgm.json"
+    assert main(["generate", str(clip[0]), "--project", str(proj), "--seed", "3"]) == 0
+    before = json.loads(proj.read_text())
+    assert main(["regenerate", str(proj), "--shot", "1", "--new-chords", "--seed", "8"]) == 0
+    assert "shot 1: take 1 (seed 8), chords " in capsys.readouterr().out
+    after = json.loads(proj.read_text())
+    shot = after["shots"][1]
+    a, b = shot["start_beat"], shot["start_beat"] + shot["n_beats"]
+    assert after["chords"][:a] == before["chords"][:a] and after["chords"][b:] == before["chords"][b:]
+    assert after["chords"][a:b] != before["chords"][a:b]
+    assert shot["takes"][1]["chords"] == after["chords"][a:b] and shot["takes"][0]["chords"] == before["chords"][a:b]
+    others = lambda project: [s["takes"] for s in project["shots"] if s["index"] != 1]  # noqa: E731
+    assert others(after) == others(before)

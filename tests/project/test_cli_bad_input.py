@@ -146,3 +146,12 @@ def test_train_refuses_a_bad_out_folder_and_resume_file(tmp_path, capsys):
     one_line_error(capsys, "cannot create this folder")
     assert main(["train", "--config", "debug", "--out", str(tmp_path / "run"), "--resume", str(tmp_path / "file")]) == 2
     one_line_error(capsys, "not a training state file")
+
+
+def test_new_chords_are_refused_where_none_can_be_drawn(scored, capsys):
+    _, proj = scored
+    before = proj.read_text()
+    last = len(json.loads(before)["shots"]) - 1  # wholly in the closing bar, which always holds the home chord
+    assert main(["regenerate", str(proj), "--shot", str(last), "--new-chords"]) == 2
+    one_line_error(capsys, f"shot {last} lies in the closing bar")
+    assert proj.read_text() == before

@@ -6,7 +6,7 @@ from bgm_studio.errors import BgmError
 from bgm_studio.model.pipeline import SampleConfig
 from bgm_studio.project.cuts import merge_shots, split_shot
 from bgm_studio.project.piece import check_video, project_score
-from bgm_studio.project.scoring import Scorer, ScoringOptions, select_take
+from bgm_studio.project.scoring import Scorer, ScoringOptions, chords_fixed, select_take
 from bgm_studio.project.state import load_project, save_project
 from bgm_studio.video.analysis import analyze_video
 
@@ -94,3 +94,37 @@ def test_cut_edits_keep_untouched_shots(scored):
     assert all(s.take >= 0 for s in split.shots)
     merged, changed = merge_shots(project, analysis, 0, scorer.chords)
     assert len(merged.shots) == 3 and changed == [0]
+
+
+def test_new_chords_change_one_shot_and_each_take_keeps_its_chords(scored, tmp_path):
+    scorer, _, project = scored
+    shot = project.shots[1]
+    inside = np.r_[shot.start_beat : shot.end_beat]
+    outside_beats = np.setdiff1d(np.arange(project.n_beats), inside)
+    again = scorer.regenerate(project, 1, seed=11, new_chords=True)
+    assert np.array_equal(again.chord_root[outside_beats], project.chord_root[outside_beats])
+    assert np.array_equal(again.chord_pcs[outside_beats], project.chord_pcs[outside_beats])
+    assert not np.array_equal(again.chord_pcs[inside], project.chord_pcs[inside])
+    assert np.array_equal(outside(again.notes(), shot), outside(project.notes(), shot))
+    old, new = again.shots[1].takes
+    assert again.shots[1].take == 1 and np.array_equal(new.chord_pcs, again.chord_pcs[inside])
+    assert np.array_equal(old.chord_pcs, project.chord_pcs[inside])
+
+    back = select_take(again, 1, 0)
+    assert np.array_equal(back.chord_root, project.chord_root) and np.array_equal(back.chord_pcs, project.chord_pcs)
+    assert np.array_equal(back.notes(), project.notes())
+    forward = select_take(back, 1, 1)
+    assert np.array_equal(forward.chord_pcs, again.chord_pcs)
+
+    save_project(again, tmp_path / "p.bgm.json")
+    loaded = load_project(tmp_path / "p.bgm.json")
+    assert np.array_equal(select_take(loaded, 1, 0).chord_pcs, project.chord_pcs)
+    assert np.array_equal(scorer.regenerate(project, 1, seed=11, new_chords=True).chord_pcs, again.chord_pcs)
+
+
+def test_new_chords_are_refused_in_the_closing_bar(scored):
+    scorer, _, project = scored
+    last = len(project.shots) - 1
+    assert chords_fixed(project, last) and not chords_fixed(project, 0)
+    with pytest.raises(BgmError, match=f"shot {last} lies in the closing bar"):
+        scorer.regenerate(project, last, new_chords=True)

@@ -11,10 +11,11 @@ from bgm_studio.project.state import Project, ProjectShot, Take, from_json, load
 
 def small_project() -> Project:
     notes = np.array([[0, 60, 4, 80, 0], [4, 48, 8, 70, 1]])
-    shots = [ProjectShot(0, 0.0, 2.0, {"motion": 0.1}, 0, 4, 120.0, ShotOverrides(), [Take(1, ShotOverrides(), notes)], 0),
-             ProjectShot(1, 2.0, 4.0, {"motion": 0.2}, 4, 4, 120.0, ShotOverrides(mode="minor"), [], -1)]
     pcs = np.zeros((8, 12), bool)
     pcs[:, [0, 4, 7]] = True
+    take = Take(1, ShotOverrides(), notes, np.zeros(4, np.int64), pcs[:4].copy())
+    shots = [ProjectShot(0, 0.0, 2.0, {"motion": 0.1}, 0, 4, 120.0, ShotOverrides(), [take], 0),
+             ProjectShot(1, 2.0, 4.0, {"motion": 0.2}, 4, 4, 120.0, ShotOverrides(mode="minor"), [], -1)]
     return Project("/v.mp4", "abc", 4.0, {}, "m@1", 120.0, 0, 3, shots, np.zeros(8, np.int64), pcs)
 
 
@@ -36,6 +37,9 @@ def test_json_round_trip():
     (lambda d: d["shots"][0].update(take=3), "take 3 does not exist"),
     (lambda d: d["shots"][1]["overrides"].update(mode="lydian"), "mode"),
     (lambda d: d.update(chords=[]), "one \\[root, mask\\] pair per beat"),
+    (lambda d: d["shots"][0]["takes"][0]["chords"].pop(), "shot 0 take 0: expected one \\[root, mask\\] pair per beat"),
+    (lambda d: d["shots"][0]["takes"][0]["chords"].__setitem__(1, [12, 0]), "each chord must be"),
+    (lambda d: d["shots"][0]["takes"][0].pop("chords"), "shot 0 take 0: missing field 'chords'"),
     (lambda d: d["video"].pop("hash"), "missing field 'hash'"),
     (lambda d: d.update(tempo_bpm="fast"), "wrong type"),
 ])
@@ -47,6 +51,29 @@ def test_bad_files_give_clear_errors(tmp_path, edit, message):
     with pytest.raises(BgmError, match=message) as info:
         load_project(path)
     assert str(path) in str(info.value)
+
+
+def test_takes_keep_their_own_chords():
+    project = small_project()
+    project.shots[0].takes[0].chord_root[:] = 9
+    project.shots[0].takes[0].chord_pcs[:] = False
+    project.shots[0].takes[0].chord_pcs[:, [9, 0, 4]] = True  # A minor, while the piece holds C
+    back = from_json(json.loads(json.dumps(to_json(project))))
+    assert back.shots[0].takes[0].chord_root.tolist() == [9] * 4
+    assert back.shots[0].takes[0].chord_pcs[0].tolist() == project.shots[0].takes[0].chord_pcs[0].tolist()
+    assert back.chord_root.tolist() == [0] * 8
+
+
+def test_a_version_1_file_loads_with_the_piece_chords_on_each_take():
+    data = json.loads(json.dumps(to_json(small_project())))
+    data["version"] = 1
+    for shot in data["shots"]:
+        for take in shot["takes"]:
+            del take["chords"]
+    data["chords"][2] = [7, 1 << 2 | 1 << 7 | 1 << 11]  # G major on beat 2 of shot 0
+    take = from_json(data).shots[0].takes[0]
+    assert take.chord_root.tolist() == [0, 0, 7, 0]
+    assert take.chord_pcs[2].nonzero()[0].tolist() == [2, 7, 11]
 
 
 def test_not_json_and_missing(tmp_path):

@@ -1,4 +1,4 @@
-"""The graphics items of the timeline lanes, in seconds on x: shots, bars and beats, notes.
+"""The graphics items of the timeline lanes, in seconds on x: shots, bars and beats, chords, notes.
 
 Each item paints in device pixels where it must stay readable at any zoom (thumbnails,
 labels), mapping its data rectangles through the painter's transform first. Items cache
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from . import theme
 
-LANE_HEIGHT = 1.0  # the shot lane and the ruler span y in [0, 1]
+LANE_HEIGHT = 1.0  # the shot lane, the ruler and the chord lane span y in [0, 1]
 VELOCITY_SHADES = 8  # notes are drawn in this many shades of their track's colour
 
 
@@ -129,6 +129,43 @@ class RulerItem(pg.GraphicsObject):
             elif beat_px >= 5:
                 painter.setPen(QPen(theme.MUTED_TEXT, 1))
                 painter.drawLine(QPointF(x, top + (bottom - top) * 0.75), QPointF(x, bottom))
+        painter.restore()
+
+
+class ChordLaneItem(pg.GraphicsObject):
+    """The chord progression: a block per chord with its name written where the chord changes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.chords: list[tuple[float, float, str]] = []  # (start_s, end_s, name) of each chord in turn
+
+    def set_chords(self, chords: list[tuple[float, float, str]]) -> None:
+        self.prepareGeometryChange()
+        self.chords = list(chords)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        end = self.chords[-1][1] if self.chords else 1.0
+        return QRectF(0.0, 0.0, end, LANE_HEIGHT)
+
+    def paint(self, painter: QPainter, *args) -> None:
+        to_device = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        font = QFont(painter.font())
+        font.setPointSizeF(8.5)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        for a, b, name in self.chords:
+            rect = to_device.mapRect(QRectF(a, 0.0, b - a, LANE_HEIGHT)).adjusted(0, 2, 0, -2)
+            painter.fillRect(rect.adjusted(1, 0, 0, 0), theme.LANE)
+            painter.setPen(QPen(theme.GRID, 1))
+            painter.drawLine(rect.topLeft(), rect.bottomLeft())
+            if rect.width() >= 12:  # narrower than a letter: the block alone shows the change
+                painter.setPen(theme.TEXT)
+                painter.drawText(rect.adjusted(4, 0, -2, 0), Qt.AlignVCenter | Qt.AlignLeft,
+                                 metrics.elidedText(name, Qt.ElideRight, int(rect.width()) - 6))
         painter.restore()
 
 

@@ -1,4 +1,4 @@
-"""Controls of the selected shot: energy, density, major/minor, lock, takes, regenerate, cut edits.
+"""Controls of the selected shot: energy, density, major/minor, lock, takes, regenerate, new chords, cut edits.
 
 The panel edits nothing itself: it emits requests that the main window turns into
 undoable edits (and regenerations in a worker).
@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QListWidget, QListWidgetItem, QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from ...controls.video_mapping import ShotOverrides
+from ...music.harmony import chord_changes
+from ...project.scoring import chords_fixed
 from ..state import AppState
 
 MODES = (("Auto (from the picture)", None), ("Major", "major"), ("Minor", "minor"))
@@ -21,6 +23,7 @@ class ShotPanel(QWidget):
     """Per-shot controls of `state.selected`."""
 
     regenerate_requested = Signal(int, object)  # shot, ShotOverrides to use
+    new_chords_requested = Signal(int, object)  # shot, ShotOverrides to use
     lock_requested = Signal(int, bool)
     take_requested = Signal(int, int)  # shot, take
     split_requested = Signal()  # at the playhead
@@ -49,6 +52,8 @@ class ShotPanel(QWidget):
         self.regenerate = QPushButton("Regenerate shot")
         self.regenerate.setToolTip("Re-sample this shot only, with the settings above (R)")
         self.regenerate.setProperty("primary", True)
+        self.new_chords = QPushButton("New chords")
+        self.new_chords.setToolTip("Draw this shot's chords again, then its music; the other shots keep theirs")
         self.takes = QListWidget()
         self.takes.setMinimumHeight(60)
         self.takes.setToolTip("Earlier versions of this shot; click one to use it again")
@@ -60,6 +65,7 @@ class ShotPanel(QWidget):
         self.energy.valueChanged.connect(lambda v: self.energy_value.setText(f"{v / 100:.2f}"))
         self.lock.toggled.connect(self._on_lock_toggled)
         self.regenerate.clicked.connect(self._on_regenerate_clicked)
+        self.new_chords.clicked.connect(self._on_new_chords_clicked)
         self.takes.itemClicked.connect(self._on_take_clicked)
         self.split.clicked.connect(self.split_requested.emit)
         self.merge.clicked.connect(lambda: self.merge_requested.emit(self.state.selected))
@@ -88,7 +94,10 @@ class ShotPanel(QWidget):
         layout.addWidget(self.detail)
         layout.addSpacing(6)
         layout.addLayout(form)
-        layout.addWidget(self.regenerate)
+        music = QHBoxLayout()
+        music.addWidget(self.regenerate, 1)
+        music.addWidget(self.new_chords)
+        layout.addLayout(music)
         layout.addSpacing(6)
         layout.addWidget(QLabel("Takes"))
         layout.addWidget(self.takes, 1)
@@ -122,7 +131,7 @@ class ShotPanel(QWidget):
         project, k = self.state.project, self.state.selected
         has_shot = project is not None and 0 <= k < len(project.shots)
         for w in (self.energy_auto, self.energy, self.density_auto, self.density, self.mode, self.lock,
-                  self.regenerate, self.takes, self.split, self.merge):
+                  self.regenerate, self.new_chords, self.takes, self.split, self.merge):
             w.setEnabled(has_shot)
         self.takes.clear()
         if not has_shot:
@@ -136,9 +145,11 @@ class ShotPanel(QWidget):
                             f"{shot.tempo_bpm:.0f} BPM")
         self.set_overrides(shot.overrides)
         self.merge.setEnabled(k < len(project.shots) - 1)
+        self.new_chords.setEnabled(not chords_fixed(project, k))  # the closing bar always holds the home chord
         for i, take in enumerate(shot.takes):
             item = QListWidgetItem(f"Take {i + 1}   {len(take.notes)} notes   {_describe(take.overrides)}")
-            item.setToolTip(f"seed {take.seed}")
+            chords = " ".join(name for _, name in chord_changes(take.chord_root, take.chord_pcs))
+            item.setToolTip(f"seed {take.seed} · chords {chords}")
             item.setData(Qt.UserRole, i)
             self.takes.addItem(item)
             if i == shot.take:
@@ -156,6 +167,9 @@ class ShotPanel(QWidget):
 
     def _on_regenerate_clicked(self) -> None:
         self.regenerate_requested.emit(self.state.selected, replace(self.overrides(), locked=False))
+
+    def _on_new_chords_clicked(self) -> None:
+        self.new_chords_requested.emit(self.state.selected, replace(self.overrides(), locked=False))
 
     def _on_take_clicked(self, item: QListWidgetItem) -> None:
         self.take_requested.emit(self.state.selected, int(item.data(Qt.UserRole)))

@@ -1,4 +1,4 @@
-"""The timeline: shot lane, bar/beat ruler and piano roll on one shared time axis, with a playhead.
+"""The timeline: shot lane, bar/beat ruler, chord lane and piano roll on one shared time axis, with a playhead.
 
 Zoom with the mouse wheel, scroll by dragging or with the scroll bar; a click seeks (and
 in the shot lane selects the shot); dragging a cut line moves that cut.
@@ -11,12 +11,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QScrollBar, QVBoxLayout, QWidget
 
+from ...music.harmony import chord_changes
 from ...music.notes import STEPS_PER_BEAT
 from ...project.piece import project_score
 from ...project.state import Project
 from ..state import AppState
 from . import theme
-from .lanes import LANE_HEIGHT, KeysItem, NotesItem, RulerItem, ShotLaneItem
+from .lanes import LANE_HEIGHT, ChordLaneItem, KeysItem, NotesItem, RulerItem, ShotLaneItem
 
 AXIS_WIDTH = 46  # the same left margin on every lane keeps their time axes aligned
 MIN_SHOT_S = 0.25  # as in project.cuts: a dragged cut stops this far from its neighbours
@@ -66,7 +67,7 @@ def _lane(layout: pg.GraphicsLayout, row: int, height: int | None, bottom_axis: 
 
 
 class Timeline(QWidget):
-    """Shots, ruler and piano roll of the state's project (or of the analysis alone)."""
+    """Shots, ruler, chords and piano roll of the state's project (or of the analysis alone)."""
 
     seek_requested = Signal(float)
     shot_clicked = Signal(int)
@@ -82,12 +83,15 @@ class Timeline(QWidget):
         self.view.ci.addLabel(_LEGEND, row=0, col=0, justify="right", size="8pt")
         self.shot_plot = _lane(self.view.ci, 1, 78, False)
         self.ruler_plot = _lane(self.view.ci, 2, 26, False)
-        self.roll_plot = _lane(self.view.ci, 3, None, True, PitchAxis("left"))
-        for plot in (self.ruler_plot, self.roll_plot):
+        self.chord_plot = _lane(self.view.ci, 3, 24, False)
+        self.roll_plot = _lane(self.view.ci, 4, None, True, PitchAxis("left"))
+        for plot in (self.ruler_plot, self.chord_plot, self.roll_plot):
             plot.setXLink(self.shot_plot)
         self.shots, self.ruler, self.notes, self.keys = ShotLaneItem(), RulerItem(), NotesItem(), KeysItem()
+        self.chords = ChordLaneItem()
         self.shot_plot.addItem(self.shots)
         self.ruler_plot.addItem(self.ruler)
+        self.chord_plot.addItem(self.chords)
         self.roll_plot.addItem(self.keys)
         self.roll_plot.addItem(self.notes)
         self.roll_plot.showGrid(x=False, y=True, alpha=0.15)
@@ -96,8 +100,9 @@ class Timeline(QWidget):
         self.selection.setZValue(-10)
         self.selection.hide()
         self.roll_plot.addItem(self.selection)
-        self.playheads = [pg.InfiniteLine(0.0, pen=pg.mkPen(theme.PLAYHEAD, width=2)) for _ in range(3)]
-        for plot, line in zip((self.shot_plot, self.ruler_plot, self.roll_plot), self.playheads):
+        lanes = (self.shot_plot, self.ruler_plot, self.chord_plot, self.roll_plot)
+        self.playheads = [pg.InfiniteLine(0.0, pen=pg.mkPen(theme.PLAYHEAD, width=2)) for _ in lanes]
+        for plot, line in zip(lanes, self.playheads):
             line.setZValue(100)
             plot.addItem(line, ignoreBounds=True)
         self._cut_lines: list[pg.InfiniteLine] = []
@@ -154,11 +159,17 @@ class Timeline(QWidget):
     def _show_music(self, project: Project | None) -> None:
         if project is None or project.n_beats == 0:
             self.ruler.set_beats(np.zeros(0))
+            self.chords.set_chords([])
             self.notes.set_notes(np.zeros(0), np.zeros(0), np.zeros((0, 5), np.int64))
             self.roll_plot.setYRange(48, 84, padding=0)
             return
         score = project_score(project)
-        self.ruler.set_beats(np.atleast_1d(score.seconds_at(np.arange(project.n_beats + 1) * STEPS_PER_BEAT)))
+        beat_s = np.atleast_1d(score.seconds_at(np.arange(project.n_beats + 1) * STEPS_PER_BEAT))
+        self.ruler.set_beats(beat_s)
+        changes = chord_changes(project.chord_root, project.chord_pcs)
+        next_beats = [beat for beat, _ in changes[1:]] + [project.n_beats]
+        self.chords.set_chords([(float(beat_s[a]), float(beat_s[b]), name)
+                                for (a, name), b in zip(changes, next_beats)])
         notes = project.notes()
         starts = np.atleast_1d(score.seconds_at(notes[:, 0]))
         ends = np.atleast_1d(score.seconds_at(notes[:, 0] + notes[:, 2]))
@@ -214,7 +225,7 @@ class Timeline(QWidget):
         if event.button() != Qt.LeftButton or event.double():
             return
         pos = event.scenePos()
-        for plot in (self.shot_plot, self.ruler_plot, self.roll_plot):
+        for plot in (self.shot_plot, self.ruler_plot, self.chord_plot, self.roll_plot):
             vb = plot.getViewBox()
             if vb.sceneBoundingRect().contains(pos):
                 t = float(vb.mapSceneToView(pos).x())
