@@ -93,8 +93,8 @@ def regenerate(scorer: Scorer, project: Project, k: int, overrides: ShotOverride
 def edit_cuts(scorer: Scorer, project: Project, analysis: VideoAnalysis, edit: str, args: tuple,
               progress: ProgressFn) -> Project:
     """Apply a cut edit ("move_cut", "split_shot" or "merge_shots" of project.cuts, with its arguments
-    between the analysis and the chord model) and regenerate every shot it changed."""
-    project, changed = getattr(cuts, edit)(project, analysis, *args, scorer.chords)
+    between the analysis and the scorer) and regenerate every shot it changed."""
+    project, changed = getattr(cuts, edit)(project, analysis, *args, scorer)
     for i, k in enumerate(changed):
         shot = project.shots[k]
         overrides = replace(shot.overrides, locked=False)  # its music is gone, so a lock has nothing to keep

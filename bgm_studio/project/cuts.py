@@ -1,8 +1,10 @@
 """Editing a project's cuts: move, split and merge shots.
 
 Shots whose bounds do not change keep their music, takes and chords; a shot that changed
-(or was made) loses its music and gets fresh chords, so the caller regenerates it (the
-shots listed in the result). The piece tempo stays; beats are re-planned for the new cuts.
+(or was made) loses its music and gets fresh chords, drawn as the Scorer draws a shot's new chords:
+following the chords before it, in its mapped mode, closing on the home chord only at the piece's end.
+The caller regenerates the shots listed in the result. The piece tempo stays; beats are re-planned
+for the new cuts.
 """
 from __future__ import annotations
 
@@ -12,18 +14,14 @@ import numpy as np
 
 from ..controls.timing import TimingConfig, plan_beats
 from ..errors import BgmError
-from ..model.chords import ChordModel
 from ..video.analysis import VideoAnalysis
+from .scoring import Scorer
 from .state import Project, ProjectShot
 
 MIN_SHOT_S = 0.25
 
 
-def _same(a: ProjectShot, start: float, end: float) -> bool:
-    return abs(a.start_s - start) < 1e-6 and abs(a.end_s - end) < 1e-6
-
-
-def edit_cuts(project: Project, analysis: VideoAnalysis, cuts: list[float], chords: ChordModel,
+def edit_cuts(project: Project, analysis: VideoAnalysis, cuts: list[float], scorer: Scorer,
               seed: int = 0) -> tuple[Project, list[int]]:
     """Re-cut the video at `cuts` (seconds, excluding 0 and the end); returns (project, shots to regenerate)."""
     cuts = sorted(cuts)
@@ -52,18 +50,15 @@ def edit_cuts(project: Project, analysis: VideoAnalysis, cuts: list[float], chor
         shot.start_beat, shot.n_beats, shot.tempo_bpm = int(start), int(n), float(tempo)
         if i in changed:
             shot.takes, shot.take = [], -1
+    edited = replace(project, shots=shots, chord_root=roots, chord_pcs=pcs)
+    changed.sort()  # drawn in order, so each changed shot follows the new chords of one before it
     rng = np.random.default_rng(seed)
     for i in changed:
-        s = shots[i]
-        minor = np.full(s.n_beats, s.overrides.mode == "minor")
-        start = np.zeros(s.n_beats, bool)
-        start[0] = True
-        roots[s.start_beat : s.end_beat], pcs[s.start_beat : s.end_beat] = chords.sample(
-            s.n_beats, minor, start, project.key_tonic, rng)
-    return replace(project, shots=shots, chord_root=roots, chord_pcs=pcs), sorted(changed)
+        edited.chord_root, edited.chord_pcs = scorer.draw_chords(edited, shots[i].start_beat, shots[i].end_beat, rng)
+    return edited, changed
 
 
-def move_cut(project: Project, analysis: VideoAnalysis, k: int, t_s: float, chords: ChordModel):
+def move_cut(project: Project, analysis: VideoAnalysis, k: int, t_s: float, scorer: Scorer):
     """Move the cut that starts shot k (k >= 1) to t_s."""
     cuts = [s.start_s for s in project.shots[1:]]
     if not 1 <= k < len(project.shots):
@@ -71,20 +66,20 @@ def move_cut(project: Project, analysis: VideoAnalysis, k: int, t_s: float, chor
     cuts[k - 1] = t_s
     if sorted(cuts) != cuts:
         raise BgmError("a cut cannot move past its neighbours")
-    return edit_cuts(project, analysis, cuts, chords)
+    return edit_cuts(project, analysis, cuts, scorer)
 
 
-def split_shot(project: Project, analysis: VideoAnalysis, t_s: float, chords: ChordModel):
+def split_shot(project: Project, analysis: VideoAnalysis, t_s: float, scorer: Scorer):
     """Add a cut at t_s, splitting the shot under it."""
     cuts = [s.start_s for s in project.shots[1:]]
     if not 0 < t_s < project.duration_s or any(abs(t_s - c) < 1e-6 for c in cuts):
         raise BgmError(f"cannot split at {t_s:.2f} s")
-    return edit_cuts(project, analysis, cuts + [t_s], chords)
+    return edit_cuts(project, analysis, cuts + [t_s], scorer)
 
 
-def merge_shots(project: Project, analysis: VideoAnalysis, k: int, chords: ChordModel):
+def merge_shots(project: Project, analysis: VideoAnalysis, k: int, scorer: Scorer):
     """Remove the cut between shot k and shot k + 1."""
     if not 0 <= k < len(project.shots) - 1:
         raise BgmError(f"shot {k} has no next shot to merge with")
     cuts = [s.start_s for i, s in enumerate(project.shots[1:], start=1) if i != k + 1]
-    return edit_cuts(project, analysis, cuts, chords)
+    return edit_cuts(project, analysis, cuts, scorer)

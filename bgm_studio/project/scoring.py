@@ -71,22 +71,6 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
                     project.chord_pcs.copy(), project.chord_root.copy())
 
 
-def _draw_chords(chords: ChordModel, project: Project, start_beat: int, end_beat: int, rng: np.random.Generator,
-                 quantiles: ControlQuantiles) -> tuple[np.ndarray, np.ndarray]:
-    """The project's chords with beats start..end drawn anew, following the chords before them.
-
-    The chord model reads each shot's mapped mode (a mode override wins) and its start as a segment start.
-    """
-    minor = np.zeros(project.n_beats, bool)
-    seg = np.zeros(project.n_beats, bool)
-    mapped = map_shots(_mapping_rows(project.shots), quantiles, [s.overrides for s in project.shots])
-    for s, c in zip(project.shots, mapped):
-        minor[s.start_beat : s.end_beat] = c.minor
-        seg[s.start_beat] = True
-    return chords.resample(project.chord_root, project.chord_pcs, start_beat, end_beat, minor, seg,
-                           project.key_tonic, rng)
-
-
 def chords_fixed(project: Project, k: int) -> bool:
     """Whether shot k lies wholly in the closing cadence, whose chord is always the home chord."""
     return project.shots[k].start_beat >= cadence_start(project.n_beats)
@@ -117,6 +101,23 @@ class Scorer:
         self.chords = ChordModel.load(chord_model)
         self.quantiles = ControlQuantiles.load(quantiles)
 
+    def draw_chords(self, project: Project, start_beat: int, end_beat: int,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The project's chords with beats start..end drawn anew, as in a draw of the whole piece.
+
+        They follow the chords before them, on the piece's half-bar grid, and close on the home chord only
+        in the piece's last bar. The chord model reads each shot's mapped mode (a mode override wins) and its
+        start as a segment start; every beat outside start..end keeps its chord.
+        """
+        minor = np.zeros(project.n_beats, bool)
+        seg = np.zeros(project.n_beats, bool)
+        mapped = map_shots(_mapping_rows(project.shots), self.quantiles, [s.overrides for s in project.shots])
+        for s, c in zip(project.shots, mapped):
+            minor[s.start_beat : s.end_beat] = c.minor
+            seg[s.start_beat] = True
+        return self.chords.resample(project.chord_root, project.chord_pcs, start_beat, end_beat, minor, seg,
+                                    project.key_tonic, rng)
+
     def plan(self, analysis: VideoAnalysis, options: ScoringOptions = ScoringOptions()) -> Project:
         """A project for an analysed video: tempo, beats per shot, key and chords; no music yet."""
         shots = [ProjectShot(s.index, s.start_s, s.end_s, shot_feature_dict(analysis, i))
@@ -130,7 +131,7 @@ class Scorer:
         project = Project(video, fingerprint(video), analysis.duration_s,
                           {}, self.model_id, tempo, tonic % 12, options.seed, shots,
                           np.full(n_beats, -1, np.int64), np.zeros((n_beats, 12), bool))
-        project.chord_root, project.chord_pcs = _draw_chords(self.chords, project, 0, n_beats, rng, self.quantiles)
+        project.chord_root, project.chord_pcs = self.draw_chords(project, 0, n_beats, rng)
         return project
 
     def generate(self, project: Project, seed: int | None = None, progress: ProgressFn = no_progress) -> Project:
@@ -167,8 +168,8 @@ class Scorer:
             project.shots[k].overrides = overrides
         seed = check_seed(seed) if seed is not None else project.seed + 1000 * (k + 1) + len(shot.takes)
         if new_chords:
-            project.chord_root, project.chord_pcs = _draw_chords(self.chords, project, shot.start_beat, shot.end_beat,
-                                                                 np.random.default_rng(seed), self.quantiles)
+            project.chord_root, project.chord_pcs = self.draw_chords(project, shot.start_beat, shot.end_beat,
+                                                                     np.random.default_rng(seed))
         controls = piece_controls(project, self.quantiles)
         roll = model_roll(project.notes(), project.n_beats * STEPS_PER_BEAT)
         roll = self.pipeline.inpaint(roll, controls, shot.start_beat, shot.end_beat, seed,

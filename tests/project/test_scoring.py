@@ -4,7 +4,8 @@ import pytest
 from bgm_studio.controls.video_mapping import ShotOverrides
 from bgm_studio.errors import BgmError
 from bgm_studio.model.pipeline import SampleConfig
-from bgm_studio.project.cuts import merge_shots, split_shot
+from bgm_studio.model.chords import cadence_start, token_chord
+from bgm_studio.project.cuts import edit_cuts, merge_shots, split_shot
 from bgm_studio.project.piece import check_video, project_score
 from bgm_studio.project.scoring import Scorer, ScoringOptions, chords_fixed, select_take
 from bgm_studio.project.state import load_project, save_project
@@ -86,14 +87,58 @@ def test_project_file_round_trip_and_video_check(scored, tmp_path, clip):
 
 def test_cut_edits_keep_untouched_shots(scored):
     scorer, analysis, project = scored
-    split, changed = split_shot(project, analysis, project.shots[2].start_s + 1.5, scorer.chords)
+    split, changed = split_shot(project, analysis, project.shots[2].start_s + 1.5, scorer)
     assert len(split.shots) == 5 and changed == [2, 3]
     assert np.array_equal(split.shots[0].current_notes(), project.shots[0].current_notes())
     for k in changed:
         split = scorer.regenerate(split, k)
     assert all(s.take >= 0 for s in split.shots)
-    merged, changed = merge_shots(project, analysis, 0, scorer.chords)
+    merged, changed = merge_shots(project, analysis, 0, scorer)
     assert len(merged.shots) == 3 and changed == [0]
+
+
+def ends_on_home_chord(project, shot):
+    """Whether the shot's last beat holds the home chord of either mode (the cadence chord)."""
+    b, t = shot.end_beat - 1, project.key_tonic
+    return any(project.chord_root[b] == root and np.array_equal(project.chord_pcs[b], pcs)
+               for root, pcs in (token_chord("0:145", t), token_chord("0:137", (t + 9) % 12)))
+
+
+def split_cuts(project, k):
+    """The project's cuts with shot k split in its middle."""
+    shot = project.shots[k]
+    return [s.start_s for s in project.shots[1:]] + [(shot.start_s + shot.end_s) / 2]
+
+
+def test_split_draws_chords_in_the_piece_and_closes_only_at_its_end(scored):
+    scorer, analysis, project = scored
+    middle = [edit_cuts(project, analysis, split_cuts(project, 1), scorer, seed=seed) for seed in range(6)]
+    assert all(changed == [1, 2] for _, changed in middle)
+    assert all(s.end_beat <= cadence_start(p.n_beats) for p, _ in middle for s in p.shots[1:3])
+    assert not all(ends_on_home_chord(p, s) for p, _ in middle for s in p.shots[1:3])
+    last, changed = split_shot(project, analysis, (project.shots[3].start_s + project.duration_s) / 2, scorer)
+    assert changed == [3, 4] and ends_on_home_chord(last, last.shots[4])
+
+
+def test_split_keeps_unchanged_shots_exactly_and_is_reproducible(scored):
+    scorer, analysis, project = scored
+    split, changed = edit_cuts(project, analysis, split_cuts(project, 1), scorer, seed=3)
+    for old, new in zip([project.shots[k] for k in (0, 2, 3)], [split.shots[k] for k in (0, 3, 4)]):
+        assert (new.start_s, new.end_s, new.n_beats, new.take) == (old.start_s, old.end_s, old.n_beats, old.take)
+        for name in ("chord_root", "chord_pcs"):
+            assert np.array_equal(getattr(split, name)[new.start_beat : new.end_beat],
+                                  getattr(project, name)[old.start_beat : old.end_beat])
+        assert len(new.takes) == len(old.takes)
+        for a, b in zip(new.takes, old.takes):
+            assert (a.seed, a.overrides) == (b.seed, b.overrides)
+            assert all(np.array_equal(getattr(a, f), getattr(b, f)) for f in ("notes", "chord_root", "chord_pcs"))
+    again, _ = edit_cuts(project, analysis, split_cuts(project, 1), scorer, seed=3)
+    assert np.array_equal(again.chord_root, split.chord_root) and np.array_equal(again.chord_pcs, split.chord_pcs)
+    for k in changed:
+        split, again = scorer.regenerate(split, k, seed=7 + k), scorer.regenerate(again, k, seed=7 + k)
+    assert np.array_equal(split.notes(), again.notes())
+    for old, new in zip([project.shots[k] for k in (0, 2, 3)], [split.shots[k] for k in (0, 3, 4)]):
+        assert np.array_equal(new.current_notes(), old.current_notes())
 
 
 def test_new_chords_change_one_shot_and_each_take_keeps_its_chords(scored, tmp_path):
