@@ -35,7 +35,7 @@ class SampleConfig:
     min_onset_prob: float = 0.03  # weakest accompaniment onset density calibration may add
     melody_share: float = 0.22  # least share of a bar's onsets that go to the melody (POP909 train: 0.22)
     melody_floor: float = 0.02  # weakest melody onset calibration may add
-    register_sigma: float = 0.0  # width (semitones) of the register prior in calibration; 0 = none
+    register_sigma: float = 0.0  # width (semitones) of the register prior on pitch choice; 0 = none
     onset_temperature: float = 0.0  # 0: calibration keeps the likeliest onsets; 1: draws them by probability
     sustain_threshold: float = 0.4  # a note goes on while sustain probability exceeds this
     calibrate_density: bool = True  # match onsets per bar to the requested density
@@ -205,33 +205,47 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
         beat = (a + s0) // STEPS_PER_BEAT
         want = ctrl.density[beat] * (s1 - s0) / STEPS_PER_BAR
         mel, acc = onset_p[0, s0:s1], onset_p[1, s0:s1]
-        if ctrl.register[beat] > 0 and cfg.register_sigma > 0:
-            # Lean the choice toward the requested register (a Gaussian prior over pitch),
-            # leaving the bass line below G3 alone.
-            prior = np.exp(-0.5 * ((MODEL_PITCH_NUMBERS - ctrl.register[beat]) / cfg.register_sigma) ** 2)
-            prior[MODEL_PITCH_NUMBERS < BASS_CEILING] = 1.0
-            mel, acc = mel * prior, acc * prior
+        prior = _register_prior(ctrl.register[beat], cfg.register_sigma)
         total = mel.sum() + acc.sum()
         share = mel.sum() / total if total > 0 else 0.0
         if mel.sum() >= 1.0:
             share = max(share, cfg.melody_share)
-        best_pitch = mel.argmax(axis=1)
+        best_pitch = (mel * prior).argmax(axis=1)
         step_p = mel.max(axis=1)
         n_mel = min(int(round(want * share)), int((step_p > cfg.melody_floor).sum()))
         candidates = np.where(step_p > cfg.melody_floor, step_p, 0.0)
         for s in _ranked(candidates, cfg.onset_temperature, rng)[:n_mel]:
             out[0, s0 + s, best_pitch[s]] = True
-        flat = acc.ravel()
-        n_acc = min(int(round(want)) - n_mel, int((flat > cfg.min_onset_prob).sum()))
+        allowed = acc > cfg.min_onset_prob
+        n_acc = min(int(round(want)) - n_mel, int(allowed.sum()))
         g = a + s0
+        rank = acc
         if cfg.groove_weight > 0 and g >= STEPS_PER_BAR and segment[(g - STEPS_PER_BAR) // STEPS_PER_BEAT] == segment[beat]:
-            acc = acc * (1 + cfg.groove_weight * struck[g - STEPS_PER_BAR : g - STEPS_PER_BAR + s1 - s0, None])
-        keep = np.zeros(flat.size, bool)
-        score = np.where(flat > cfg.min_onset_prob, acc.ravel(), 0.0)
-        keep[_ranked(score, cfg.onset_temperature, rng)[: max(n_acc, 0)]] = True
-        out[1, s0:s1] = keep.reshape(acc.shape)
+            rank = acc * (1 + cfg.groove_weight * struck[g - STEPS_PER_BAR : g - STEPS_PER_BAR + s1 - s0, None])
+        keep = np.zeros(acc.size, bool)
+        keep[_ranked(np.where(allowed, rank, 0.0).ravel(), cfg.onset_temperature, rng)[: max(n_acc, 0)]] = True
+        out[1, s0:s1] = _lean_pitches(keep.reshape(acc.shape), np.where(allowed, acc * prior, 0.0))
         struck[g : a + s1] = out[1, s0:s1].any(axis=1)
         s0 = s1
+    return out
+
+
+def _register_prior(register: float, sigma: float) -> np.ndarray:
+    """(96,) weights leaning pitch choice toward a requested register (a Gaussian over pitch);
+    flat where there is no request, and never on the bass line below G3."""
+    if register <= 0 or sigma <= 0:
+        return np.ones(len(MODEL_PITCH_NUMBERS))
+    prior = np.exp(-0.5 * ((MODEL_PITCH_NUMBERS - register) / sigma) ** 2)
+    prior[MODEL_PITCH_NUMBERS < BASS_CEILING] = 1.0
+    return prior
+
+
+def _lean_pitches(keep: np.ndarray, weighted: np.ndarray) -> np.ndarray:
+    """Keep each step's number of onsets (the rhythm) but take that many pitches of the step
+    with the highest register-weighted probability."""
+    out = np.zeros_like(keep)
+    for s in np.nonzero(keep.any(axis=1))[0]:
+        out[s, np.argsort(weighted[s])[::-1][: keep[s].sum()]] = True
     return out
 
 
