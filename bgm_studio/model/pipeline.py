@@ -35,7 +35,8 @@ class SampleConfig:
     min_onset_prob: float = 0.03  # weakest accompaniment onset density calibration may add
     melody_share: float = 0.22  # least share of a bar's onsets that go to the melody (POP909 train: 0.22)
     melody_floor: float = 0.02  # weakest melody onset calibration may add
-    register_sigma: float = 0.0  # width (semitones) of the register prior on pitch choice; 0 = none
+    register_sigma: float = 5.0  # width (semitones) of the register prior on pitch choice; 0 = none
+    register_octave: float = 1.0  # move a bar's upper accompaniment an octave when that nears the register by this; 0 = never
     onset_temperature: float = 0.0  # 0: calibration keeps the likeliest onsets; 1: draws them by probability
     sustain_threshold: float = 0.4  # a note goes on while sustain probability exceeds this
     calibrate_density: bool = True  # match onsets per bar to the requested density
@@ -139,6 +140,8 @@ class ScorePipeline:
         _ensure_bass(chosen[1], onset_p[1], roll[3, a:b], a, cfg.bass_floor)
         chosen[0] = _monophonic(chosen[0], onset_p[0])
         chosen[0][roll[1, a:b].any(axis=1)] = False  # the melody is one voice
+        moved = _fit_register(chosen, ctrl, a, cfg.register_octave)
+        chosen[1] &= ~roll[3, a:b]
         for track in (0, 1):
             for s, p in sorted(zip(*np.nonzero(chosen[track]))):
                 step = a + s
@@ -146,14 +149,17 @@ class ScorePipeline:
                 vel[track, step, p] = _velocity(ctrl.energy[step // STEPS_PER_BEAT], track)
                 stop_at = chosen[track].any(axis=1) if track == MELODY else chosen[track, :, p]
                 is_bass = track != MELODY and MODEL_PITCH_NUMBERS[p] < BASS_CEILING
+                shift = 0 if track == MELODY or is_bass else int(moved[s])
                 self._hold(roll[2 * track + 1], sustain_p[track], p, step + 1, b, off, stop_at, a,
-                           step + STEPS_PER_BEAT if is_bass else 0)
+                           step + STEPS_PER_BEAT if is_bass else 0, p - shift)
 
     def _hold(self, sustain: np.ndarray, sustain_p: np.ndarray, p: int, e: int, b: int, off: int,
-              stop_at: np.ndarray | None, a: int = 0, ring_until: int = 0) -> None:
-        """Extend a note at pitch p from step e while the model holds it (and at least until
-        ring_until: a bass note rings for a beat), up to step b or the next onset in stop_at."""
-        while e < b and (sustain_p[e - off, p] > self.config.sustain_threshold or e < ring_until) and not (
+              stop_at: np.ndarray | None, a: int = 0, ring_until: int = 0, source: int | None = None) -> None:
+        """Extend a note at pitch p from step e while the model holds it (at pitch `source` for a
+        note moved by an octave; at least until ring_until: a bass note rings for a beat), up to
+        step b or the next onset in stop_at."""
+        q = p if source is None else source
+        while e < b and (sustain_p[e - off, q] > self.config.sustain_threshold or e < ring_until) and not (
                 stop_at is not None and stop_at[e - a]):
             sustain[e, p] = True
             e += 1
@@ -247,6 +253,37 @@ def _lean_pitches(keep: np.ndarray, weighted: np.ndarray) -> np.ndarray:
     for s in np.nonzero(keep.any(axis=1))[0]:
         out[s, np.argsort(weighted[s])[::-1][: keep[s].sum()]] = True
     return out
+
+
+def _fit_register(chosen: np.ndarray, ctrl: Controls, a: int, gain: float) -> np.ndarray:
+    """Per bar, move the accompaniment's notes above the bass an octave up or down where that
+    brings the bar's mean onset pitch at least `gain` semitones nearer the requested register
+    (rhythm, pitch classes and the bass line stay). chosen: (2, steps, 96) onsets from step a,
+    changed in place. Returns int (steps,): the shift applied at each step."""
+    moved = np.zeros(chosen.shape[1], int)
+    if gain <= 0:
+        return moved
+    upper = MODEL_PITCH_NUMBERS >= BASS_CEILING
+    s0 = 0
+    while s0 < chosen.shape[1]:
+        s1 = min(chosen.shape[1], s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR)
+        target = ctrl.register[(a + s0) // STEPS_PER_BEAT]
+        _, mel_p = np.nonzero(chosen[0, s0:s1])
+        acc_s, acc_p = np.nonzero(chosen[1, s0:s1])
+        movable = upper[acc_p]
+        pitches = MODEL_PITCH_NUMBERS[np.concatenate([mel_p, acc_p])]
+        if target > 0 and movable.any():
+            mean = pitches.mean()
+            best = min((-12, 0, 12), key=lambda k: abs(mean + k * movable.sum() / len(pitches) - target))
+            new_p = acc_p[movable] + best
+            fits = best != 0 and new_p.min() >= np.argmax(upper) and new_p.max() < len(upper)
+            if fits and abs(mean - target) - abs(mean + best * movable.sum() / len(pitches) - target) >= gain:
+                block = chosen[1, s0:s1]
+                block[acc_s[movable], acc_p[movable]] = False
+                block[acc_s[movable], new_p] = True
+                moved[s0:s1] = best
+        s0 = s1
+    return moved
 
 
 def _ensure_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, a: int, floor: float) -> None:
