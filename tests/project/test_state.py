@@ -42,6 +42,13 @@ def test_json_round_trip():
     (lambda d: d["shots"][0]["takes"][0].pop("chords"), "shot 0 take 0: missing field 'chords'"),
     (lambda d: d["video"].pop("hash"), "missing field 'hash'"),
     (lambda d: d.update(tempo_bpm="fast"), "wrong type"),
+    (lambda d: d["chords"].__setitem__(0, ["a", "b"]), "each chord must be"),
+    (lambda d: d["chords"].__setitem__(0, [0, 2**80]), "each chord must be"),
+    (lambda d: d["shots"][0].update(tempo_bpm=0), "'tempo_bpm' must be positive"),
+    (lambda d: d.update(tempo_bpm=-120), "'tempo_bpm' must be positive"),
+    (lambda d: d["shots"][0]["takes"][0].update(notes=[[0, 60, 10**30, 80, 0]]), "out of range"),
+    (lambda d: d["shots"][0].update(features={"motion": "fast"}), "features must be numbers"),
+    (lambda d: d.update(seed=-1), "seed -1 is out of range"),
 ])
 def test_bad_files_give_clear_errors(tmp_path, edit, message):
     data = copy.deepcopy(to_json(small_project()))

@@ -6,7 +6,7 @@ import pytest
 
 from bgm_studio.video.analysis import analyze_video
 from bgm_studio.video.config import AnalysisConfig
-from bgm_studio.video.shots import CutSignals, Shot, detect_transitions, shots_from_transitions
+from bgm_studio.video.shots import CutSignals, Shot, SpanSignals, detect_transitions, shots_from_transitions
 from tests.video_clips import ShotSpec, make_clip
 
 FRAME = 1 / 25.0
@@ -40,6 +40,19 @@ def test_shots_cover_the_whole_video_without_gaps(gradual_clip):
     assert [s.index for s in shots] == list(range(len(shots)))
 
 
+@pytest.mark.parametrize("seconds", [0.5, 1.0, 2.0])
+def test_short_and_long_dissolves_found_at_their_middle(tmp_path, seconds):
+    path = tmp_path / "dissolves.mp4"
+    looks = [(214, "texture", 0.46, 0.2, 0.0), (82, "texture", 0.55, 0.0, 0.0), (300, "gradient", 0.4, 0.6, 1.0),
+             (21, "texture", 0.43, 0.2, 0.0)]  # the third shot moves fast: it once pulled a 2-s dissolve 0.5 s off
+    specs = [ShotSpec(seconds=3.0, hue=h, look=look, brightness=b, pan=pan, motion=motion, seed=i)
+             for i, (h, look, b, pan, motion) in enumerate(looks)]
+    truth = make_clip(path, specs, transition="dissolve", transition_s=seconds)
+    analysis = analyze_video(path, use_cache=False)
+    _assert_matches(analysis.cut_times, truth)
+    assert [s.transition for s in analysis.shot_features] == ["start"] + ["dissolve"] * 3
+
+
 def test_camera_pan_and_fast_motion_are_not_cuts(tmp_path):
     path = tmp_path / "motion.mp4"
     make_clip(path, [ShotSpec(seconds=4.0, look="texture", pan=1.0, motion=2.0, shapes=8)])
@@ -54,23 +67,21 @@ def test_mixed_transitions_with_variable_frame_rate(tmp_path):
     _assert_matches(analyze_video(path, use_cache=False).cut_times, truth)
 
 
-def _signals(step: np.ndarray, luma: np.ndarray | None = None) -> CutSignals:
+def _signals(step: np.ndarray, luma: np.ndarray | None = None, skip: np.ndarray | None = None) -> CutSignals:
     n = len(step)
     t = np.arange(n) * FRAME
-    zeros = np.zeros(n)
     luma = np.full(n, 0.5) if luma is None else luma
-    return CutSignals(t, step, step.copy(), t - 0.5, zeros, np.ones(n), luma, np.where(luma < 0.1, 0.01, 0.2))
+    spans = tuple(SpanSignals(s, t - s / 2, np.zeros(n), np.ones(n)) for s in AnalysisConfig().gradual_spans_s)
+    return CutSignals(t, step, step.copy() if skip is None else skip, luma, np.where(luma < 0.1, 0.01, 0.2), spans)
 
 
 def test_a_single_flash_frame_is_not_a_cut():
     step = np.full(100, 0.02)
     step[50], step[51] = 0.6, 0.6
-    signals = _signals(step)
-    skip = signals.skip.copy()
+    skip = step.copy()
     skip[51] = 0.03  # the frame after the flash looks like the one before it
-    flash = CutSignals(signals.t_s, step, skip, signals.span_t_s, signals.span, signals.mix, signals.luma, signals.luma_std)
-    assert detect_transitions(flash, 25.0, AnalysisConfig()) == []
-    assert [round(t.t_s, 2) for t in detect_transitions(signals, 25.0, AnalysisConfig())] == [2.0]
+    assert detect_transitions(_signals(step, skip=skip), 25.0, AnalysisConfig()) == []
+    assert [round(t.t_s, 2) for t in detect_transitions(_signals(step), 25.0, AnalysisConfig())] == [2.0]
 
 
 def test_cuts_closer_than_min_shot_length_keep_the_strongest():
