@@ -15,7 +15,7 @@ class AnalysisConfig:
     min_shot_s: float = 0.5  # shorter shots are merged into a neighbour
     cut_ratio: float = 3.0  # a hard cut stands this many times above the local frame-change level
     cut_min: float = 0.08  # ... and changes at least this much (0..1 distance between frames)
-    gradual_span_s: float = 1.0  # dissolves are found by comparing frames this far apart
+    gradual_spans_s: tuple[float, ...] = (1.0, 2.0)  # dissolves are found by comparing frames each of these apart
     gradual_min: float = 0.20  # pixel distance a dissolve must bring about (about 1 for unrelated pictures)
     black_luma: float = 0.05  # a frame darker than this (mean luma 0..1) counts as black in a fade
     cut_window_s: float = 10.0  # cut density counts cuts in a window this long around each time

@@ -1,11 +1,12 @@
 """Shot detection: hard cuts, dissolves and fades through black, from small streamed frames.
 
 Each decoded frame is reduced to a tiny picture and a colour histogram; only
-those of the last `gradual_span_s` seconds are kept. The detector itself is a
+those of the longest of `gradual_spans_s` are kept. The detector itself is a
 pure function of the per-frame signals, so it can be tested on arrays.
 """
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from .decode import Frame
 
 _TINY = 32  # width of the tiny pictures compared pixel by pixel
 _BINS = (16, 8, 8)  # histogram bins for Y', Cr, Cb
+_WHOLE = 0.8  # a span sees the whole of a dissolve when the next longer one sees at most 1/_WHOLE as much change
 
 
 @dataclass(frozen=True)
@@ -33,17 +35,25 @@ class Shot:
 
 
 @dataclass(frozen=True, eq=False)
+class SpanSignals:
+    """Per decoded frame from span_s into the video on (arrays of shape (m,)): its change since span_s earlier."""
+
+    span_s: float
+    t_s: np.ndarray  # time halfway between the frame and the one span_s earlier
+    span: np.ndarray  # pixel distance between those two frames (about 1 for unrelated pictures)
+    mix: np.ndarray  # distance of the frame halfway between from the two frames' average, relative to span
+
+
+@dataclass(frozen=True, eq=False)
 class CutSignals:
     """Per decoded frame i (arrays of shape (n,)): how much the picture changes around it."""
 
     t_s: np.ndarray  # frame times
     step: np.ndarray  # distance 0..1 from the previous frame
     skip: np.ndarray  # distance 0..1 from the frame before the previous one (a flash returns to it)
-    span_t_s: np.ndarray  # time halfway between frame i and the frame gradual_span_s earlier
-    span: np.ndarray  # pixel distance between those two frames (about 1 for unrelated pictures)
-    mix: np.ndarray  # distance of the frame halfway between from the two frames' average, relative to span
     luma: np.ndarray  # mean luma 0..1
     luma_std: np.ndarray  # luma standard deviation 0..1
+    spans: tuple[SpanSignals, ...]  # one per gradual span, shortest first
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,35 +83,43 @@ def _distance(a: _Snap, b: _Snap) -> float:
 
 
 class CutSignalTracker:
-    """Accumulates CutSignals frame by frame, holding only the last gradual_span_s of tiny pictures."""
+    """Accumulates CutSignals frame by frame, holding only the tiny pictures of the longest gradual span."""
 
     def __init__(self, config: AnalysisConfig) -> None:
-        self._span_s = config.gradual_span_s
+        self._spans_s = sorted(config.gradual_spans_s)
         self._recent: deque[_Snap] = deque()
         self._rows: list[tuple[float, ...]] = []
+        self._span_rows: list[list[tuple[float, float, float]]] = [[] for _ in self._spans_s]
 
     def add(self, frame: Frame) -> None:
         snap = _snap(frame)
-        self._recent.append(snap)
-        while self._recent[0].t_s < snap.t_s - self._span_s - 1e-6:
-            self._recent.popleft()
         recent = self._recent
+        recent.append(snap)
+        while recent[0].t_s < snap.t_s - self._spans_s[-1] - 1e-6:
+            recent.popleft()
         prev = recent[-2] if len(recent) > 1 else snap
         prev2 = recent[-3] if len(recent) > 2 else prev
-        first = recent[0]
-        mid = recent[len(recent) // 2]
-        span, mix = 0.0, 1.0
-        if snap.t_s - first.t_s >= 0.9 * self._span_s:  # only full windows, not the first second
-            span = _pixel_distance(first, snap)  # linear in the blend weight, so a dissolve gives a clean peak
-            residual = float(np.abs(mid.tiny - 0.5 * (first.tiny + snap.tiny)).mean()) * 4.0
-            mix = residual / max(span, 1e-3)
         y = snap.tiny[..., 0]
-        self._rows.append((snap.t_s, _distance(prev, snap), _distance(prev2, snap), 0.5 * (first.t_s + snap.t_s), span,
-                           mix, float(y.mean()), float(y.std())))
+        self._rows.append((snap.t_s, _distance(prev, snap), _distance(prev2, snap), float(y.mean()), float(y.std())))
+        for span_s, rows in zip(self._spans_s, self._span_rows):
+            first = bisect.bisect_left(recent, snap.t_s - span_s - 1e-6, key=lambda r: r.t_s)
+            if snap.t_s - recent[first].t_s >= 0.9 * span_s:  # only full spans: none in the first span_s
+                rows.append(_span_row(recent[first], recent[(first + len(recent)) // 2], snap))
 
     def result(self) -> CutSignals:
-        rows = np.array(self._rows, dtype=np.float64).reshape(-1, 8)
-        return CutSignals(*(rows[:, c] for c in range(8)))
+        rows = np.array(self._rows, dtype=np.float64).reshape(-1, 5)
+        spans = []
+        for span_s, span_rows in zip(self._spans_s, self._span_rows):
+            columns = np.array(span_rows, dtype=np.float64).reshape(-1, 3)
+            spans.append(SpanSignals(span_s, *(columns[:, c] for c in range(3))))
+        return CutSignals(*(rows[:, c] for c in range(5)), tuple(spans))
+
+
+def _span_row(first: _Snap, mid: _Snap, last: _Snap) -> tuple[float, float, float]:
+    """(time halfway, span, mix) of two frames and the one halfway between them."""
+    span = _pixel_distance(first, last)  # linear in the blend weight, so a dissolve gives a clean peak
+    residual = float(np.abs(mid.tiny - 0.5 * (first.tiny + last.tiny)).mean()) * 4.0
+    return 0.5 * (first.t_s + last.t_s), span, residual / max(span, 1e-3)
 
 
 @dataclass(frozen=True)
@@ -116,7 +134,8 @@ class Transition:
 def detect_transitions(signals: CutSignals, fps: float, config: AnalysisConfig) -> list[Transition]:
     """Find hard cuts, fades through black and dissolves, at least min_shot_s apart."""
     found = _fades(signals, config) + _hard_cuts(signals, fps, config)
-    found += _dissolves(signals, config, [t.t_s for t in found])
+    for span in signals.spans:  # shortest first: a longer span only adds dissolves the shorter ones missed
+        found += _dissolves(signals, span, config, [t.t_s for t in found])
     return _spaced(found, signals.t_s[-1] if len(signals.t_s) else 0.0, config.min_shot_s)
 
 
@@ -144,7 +163,8 @@ def _hard_cuts(s: CutSignals, fps: float, config: AnalysisConfig) -> list[Transi
         others = np.concatenate([rate[near.start : max(near.start, i - 1)], rate[i + 2 : near.stop]])
         if step < config.cut_ratio * gaps[i] * (others.mean() if others.size else 0.0):
             continue
-        if step < 0.5 * s.span[_window(s.span_t_s, s.t_s[i], config.gradual_span_s / 2)].max():
+        short = s.spans[0]  # a longer span takes in so much motion that it would hide real cuts
+        if step < 0.5 * short.span[_window(short.t_s, s.t_s[i], short.span_s / 2)].max(initial=0.0):
             continue  # most of the change around it is gradual: the end of a dissolve, not a cut
         flash_here = i + 1 < len(s.t_s) and s.step[i + 1] > 0.5 * step and s.skip[i + 1] < 0.5 * step
         flash_before = s.skip[i] < 0.5 * step  # frame i looks like frame i-2: frame i-1 was the odd one
@@ -170,47 +190,68 @@ def _fades(s: CutSignals, config: AnalysisConfig) -> list[Transition]:
     return fades
 
 
-def _dissolves(s: CutSignals, config: AnalysisConfig, taken: list[float]) -> list[Transition]:
-    """Peaks of the long-range difference where the middle frame is a blend of the two ends.
+def _dissolves(signals: CutSignals, s: SpanSignals, config: AnalysisConfig, taken: list[float]) -> list[Transition]:
+    """Peaks of the change over one span where the middle frame is a blend of the two ends.
 
     The score span * (1 - mix) peaks at the middle of a dissolve: off centre, one
     end is already part blended (span drops) and the middle frame is no longer
-    their average (mix rises). A long dissolve gives a plateau; its centroid is taken.
+    their average (mix rises). Each peak is then centred on the span that fits the
+    dissolve's length.
     """
-    span_s = config.gradual_span_s
+    span_s = s.span_s
     score = s.span * np.clip(1.0 - s.mix, 0.0, 1.0)
     taken_s = np.sort(np.array(taken))
     found = []
     for j in np.flatnonzero((s.span >= config.gradual_min) & (s.mix <= 0.5)):
-        t = s.span_t_s[j]
+        t = s.t_s[j]
         near_taken = _window(taken_s, t, span_s)
-        if near_taken.stop > near_taken.start or score[j] < score[_window(s.span_t_s, t, span_s / 2)].max():
+        if near_taken.stop > near_taken.start or score[j] < score[_window(s.t_s, t, span_s / 2)].max():
             continue
-        before = score[_window(s.span_t_s, t - 1.25 * span_s, span_s / 4)]
-        after = score[_window(s.span_t_s, t + 1.25 * span_s, span_s / 4)]
-        sides = [side.max() for side in (before, after) if side.size]  # none at the very start or end
-        if len(sides) < 2 or score[j] < 1.5 * min(sides):
+        # Both sides must lie inside the video; near its start or end, where no full span fits, a side counts as quiet.
+        before = score[_window(s.t_s, t - 1.25 * span_s, span_s / 4)].max(initial=0.0)
+        after = score[_window(s.t_s, t + 1.25 * span_s, span_s / 4)].max(initial=0.0)
+        inside = signals.t_s[0] <= t - span_s and t + span_s <= signals.t_s[-1]
+        if not inside or score[j] < 1.5 * min(before, after):
             continue  # no quieter stretch on either side: a blend-like change within a shot (e.g. a zoom)
-        found.append(Transition(_peak_centre(s, j, span_s), "dissolve", float(s.span[j])))
+        fit = _fitting_span(signals.spans, t)
+        found.append(Transition(_peak_centre(fit, int(np.argmin(np.abs(fit.t_s - t)))), "dissolve", float(s.span[j])))
     return found
 
 
-def _peak_centre(s: CutSignals, peak: int, span_s: float, passes: int = 3) -> float:
-    """Centroid of the long-range difference around `peak`, above half its height.
+def _fitting_span(spans: tuple[SpanSignals, ...], t_s: float) -> SpanSignals:
+    """The shortest span that sees the whole of the dissolve near t_s.
 
-    The height is measured from a line joining the levels 1.5 windows before and
-    after, so that motion in one of the two shots, which raises its side, does
-    not pull the centre towards it. A dissolve longer than the window gives a
-    plateau with an arbitrary highest point, so the windows are centred again on
-    each estimate.
+    A span shorter than the dissolve sees only part of its change (half of it for
+    a dissolve twice as long) and gives a plateau instead of a peak; a span much
+    longer than the dissolve takes in more of the motion around it. So a span is
+    taken when the next longer one sees little more change.
     """
-    t, span, centre = s.span_t_s, s.span, float(s.span_t_s[peak])
+    for short, long in zip(spans, spans[1:]):
+        seen = [sig.span[_window(sig.t_s, t_s, short.span_s / 2)] for sig in (short, long)]
+        if not seen[1].size or seen[0].max(initial=0.0) >= _WHOLE * seen[1].max():
+            return short
+    return spans[-1]
+
+
+def _peak_centre(s: SpanSignals, peak: int, passes: int = 3) -> float:
+    """Centroid of the change over the span around `peak`, above half its height.
+
+    The height is measured from a line joining the levels one span before and
+    after, where a dissolve no longer than the span has left the compared frames,
+    so that motion in one of the two shots, which raises its side, does not pull
+    the centre towards it. Each level is the lowest change there, since motion and
+    a neighbouring transition can only add to it. A dissolve longer than the span
+    gives a plateau with an arbitrary highest point, so the windows are centred
+    again on each estimate.
+    """
+    t, span, span_s, centre = s.t_s, s.span, s.span_s, float(s.t_s[peak])
     for _ in range(passes):
-        levels = [span[_window(t, centre + k * 1.5 * span_s, span_s / 4)] for k in (-1, 1)]
-        before, after = (float(np.median(level)) if level.size else 0.0 for level in levels)
+        levels = [float(level.min()) for level in
+                  (span[_window(t, centre + k * span_s, span_s / 4)] for k in (-1, 1)) if level.size]
+        before, after = (levels[0], levels[-1]) if levels else (0.0, 0.0)  # one level only near the start or end
         near = _window(t, centre, 1.5 * span_s)
         times = t[near]
-        height = span[near] - (before + (after - before) * (times - centre + 1.5 * span_s) / (3.0 * span_s))
+        height = span[near] - (before + (after - before) * (times - centre + span_s) / (2.0 * span_s))
         top = int(np.argmin(np.abs(times - centre)))
         floor = 0.5 * height[top]
         lo, hi = top, top
