@@ -41,6 +41,7 @@ class SampleConfig:
     sustain_threshold: float = 0.4  # a note goes on while sustain probability exceeds this
     calibrate_density: bool = True  # match onsets per bar to the requested density
     groove_weight: float = 10.0  # calibration favours accompaniment steps struck a bar earlier in the shot
+    melody_groove: float = 3.0  # ... and melody steps struck a bar earlier (a rhythm motif returns)
     bass_floor: float = 0.02  # a bar with no bass gets its likeliest low onset if above this; 1 = never
     threads: int = 1  # torch CPU threads while sampling: one avoids thread-pool stalls when cores are busy
 
@@ -135,7 +136,7 @@ class ScorePipeline:
         onset_p = probs[[0, 2], a - off : b - off]  # (2, steps, 96)
         chosen = onset_p > cfg.onset_threshold
         if cfg.calibrate_density:
-            chosen = _calibrate(onset_p, chosen, ctrl, a, cfg, rng, roll[2, :a].any(axis=1))
+            chosen = _calibrate(onset_p, chosen, ctrl, a, cfg, rng, roll[[0, 2], :a].any(axis=2))
         chosen &= ~roll[[1, 3], a:b]  # never strike on top of a note already sounding
         _ensure_bass(chosen[1], onset_p[1], roll[3, a:b], a, cfg.bass_floor)
         chosen[0] = _monophonic(chosen[0], onset_p[0])
@@ -197,13 +198,13 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
     The melody gets its own treatment: where the model expects any melody in a bar, it takes
     at least `melody_share` of the bar's onsets, one pitch per step (the most probable), on
     the steps the model is surest of; the accompaniment takes the rest of the count. With a
-    groove weight, accompaniment onsets on steps struck one bar earlier in the same shot rank
-    higher (an accompaniment figure tends to repeat through a section). struck_before: bool
-    (a,), whether the accompaniment strikes at each step before a.
+    groove weight, onsets on steps its track struck one bar earlier in the same shot rank
+    higher (an accompaniment figure, a melody's rhythm, tends to repeat through a section).
+    struck_before: bool (2, a), whether melody / accompaniment strike at each step before a.
     """
     out = np.zeros_like(chosen)
     steps = onset_p.shape[1]
-    struck = np.concatenate([struck_before, np.zeros(steps, bool)])  # global steps, filled as bars are chosen
+    struck = np.concatenate([struck_before, np.zeros((2, steps), bool)], axis=1)  # per track, filled as bars are chosen
     segment = ctrl.segment_ids()
     s0 = 0
     while s0 < steps:
@@ -219,19 +220,19 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
         best_pitch = (mel * prior).argmax(axis=1)
         step_p = mel.max(axis=1)
         n_mel = min(int(round(want * share)), int((step_p > cfg.melody_floor).sum()))
-        candidates = np.where(step_p > cfg.melody_floor, step_p, 0.0)
+        g = a + s0
+        same_shot = g >= STEPS_PER_BAR and segment[(g - STEPS_PER_BAR) // STEPS_PER_BEAT] == segment[beat]
+        bar_before = struck[:, g - STEPS_PER_BAR : g - STEPS_PER_BAR + s1 - s0] if same_shot else np.zeros((2, s1 - s0))
+        candidates = np.where(step_p > cfg.melody_floor, step_p * (1 + cfg.melody_groove * bar_before[0]), 0.0)
         for s in _ranked(candidates, cfg.onset_temperature, rng)[:n_mel]:
             out[0, s0 + s, best_pitch[s]] = True
         allowed = acc > cfg.min_onset_prob
         n_acc = min(int(round(want)) - n_mel, int(allowed.sum()))
-        g = a + s0
-        rank = acc
-        if cfg.groove_weight > 0 and g >= STEPS_PER_BAR and segment[(g - STEPS_PER_BAR) // STEPS_PER_BEAT] == segment[beat]:
-            rank = acc * (1 + cfg.groove_weight * struck[g - STEPS_PER_BAR : g - STEPS_PER_BAR + s1 - s0, None])
+        rank = acc * (1 + cfg.groove_weight * bar_before[1, :, None])
         keep = np.zeros(acc.size, bool)
         keep[_ranked(np.where(allowed, rank, 0.0).ravel(), cfg.onset_temperature, rng)[: max(n_acc, 0)]] = True
         out[1, s0:s1] = _lean_pitches(keep.reshape(acc.shape), np.where(allowed, acc * prior, 0.0))
-        struck[g : a + s1] = out[1, s0:s1].any(axis=1)
+        struck[:, g : a + s1] = out[:, s0:s1].any(axis=2)
         s0 = s1
     return out
 
