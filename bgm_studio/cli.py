@@ -147,12 +147,14 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from .atomic import atomic_path, check_writable_target
     from .progress import ConsoleProgress
     from .video.analysis import analyze_video, shot_table, to_json
+    from .video.config import configured
 
+    config = configured(args.encoder, args.clip_weights, args.clip_model)
     if args.json:  # before the analysis, which can take minutes
         check_writable_target(args.json, inputs=(args.video,))
     bar = ConsoleProgress()
     try:
-        analysis = analyze_video(args.video, progress=bar, use_cache=not args.no_cache)
+        analysis = analyze_video(args.video, config, progress=bar, use_cache=not args.no_cache)
     finally:
         bar.close()
     for line in analysis.warnings:
@@ -219,16 +221,19 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from .project.state import check_seed, save_project
     from .progress import ConsoleProgress
     from .video.analysis import analyze_video
+    from .video.config import configured
 
     t0 = time.perf_counter()
+    config = configured(args.encoder, args.clip_weights, args.clip_model)
     _check_outputs(args, args.video, extra=(args.project,))
     check_seed(args.seed)
     check_tempo(args.tempo)
     bar = ConsoleProgress()
     try:
-        analysis = analyze_video(args.video, progress=bar)
+        analysis = analyze_video(args.video, config, progress=bar)
         scorer = Scorer(args.model)
         project = scorer.plan(analysis, ScoringOptions(seed=args.seed, tempo_bpm=args.tempo))
+        project.analysis_settings = analysis.config.key()  # so the app analyses this video the same way again
         project = scorer.generate(project, progress=bar)
     finally:
         bar.close()
@@ -307,6 +312,17 @@ def _add_output_args(p: argparse.ArgumentParser, mp4_flag: str) -> None:
                    help="mix the video's own sound under the music at this gain in dB (default: music only)")
 
 
+def _add_encoder_args(p: argparse.ArgumentParser) -> None:
+    from .video.config import ENCODERS
+
+    p.add_argument("--encoder", choices=ENCODERS,
+                   help="semantic encoder of each shot's look (default: $BGM_ENCODER, else descriptor)")
+    p.add_argument("--clip-weights", metavar="PATH",
+                   help="local open_clip weights file for --encoder clip (default: $BGM_CLIP_WEIGHTS)")
+    p.add_argument("--clip-model", metavar="NAME",
+                   help="open_clip architecture of those weights (default: $BGM_CLIP_MODEL, else ViT-B-32)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bgm-studio", description="Score a video with generated piano music.")
     sub = parser.add_subparsers(dest="command")
@@ -335,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("video", help="video file")
     an.add_argument("--json", help="write shots and feature series as JSON to this file")
     an.add_argument("--no-cache", action="store_true", help="analyse again even if the video was analysed before")
+    _add_encoder_args(an)
     an.set_defaults(handler=_cmd_analyze)
 
     ge = sub.add_parser("generate", help="score a video: analyse, generate music, write MP4/MIDI/WAV/project")
@@ -344,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--seed", type=int, default=0)
     ge.add_argument("--tempo", type=float, help="tempo in BPM (default: chosen from the video)")
     ge.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
+    _add_encoder_args(ge)
     ge.set_defaults(handler=_cmd_generate)
 
     rg = sub.add_parser("regenerate", help="re-sample one shot of a project; every other note stays")

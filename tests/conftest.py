@@ -13,6 +13,8 @@ POP909 = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "pop90
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Every test writes its caches into a per-session temporary folder, never the user's."""
     monkeypatch.setenv("BGM_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+    for name in ("BGM_ENCODER", "BGM_CLIP_WEIGHTS", "BGM_CLIP_MODEL"):  # a user's CLIP setup must not reach tests
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")

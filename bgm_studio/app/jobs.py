@@ -23,6 +23,7 @@ from ..project.piece import check_video
 from ..project.scoring import Scorer, ScoringOptions, piece_controls
 from ..project.state import Project, load_project
 from ..video.analysis import VideoAnalysis, analyze_video
+from ..video.config import AnalysisConfig, configured
 from .frames import thumbnails
 from .mixing import MixingOutput
 from .state import SoundSettings
@@ -48,9 +49,13 @@ def is_project_file(path: str) -> bool:
 
 
 def open_file(path: str, progress: ProgressFn, video: str | None = None) -> Opened:
-    """Analyse a video, or load a project (checked against its video, `video` if it was relinked)."""
+    """Analyse a video, or load a project (checked against its video, `video` if it was relinked).
+
+    A video is analysed with the encoder the environment names ($BGM_ENCODER, $BGM_CLIP_WEIGHTS,
+    $BGM_CLIP_MODEL); a project's video with the settings the project was scored with.
+    """
     if not is_project_file(path):
-        return Opened(analyze_video(path, progress=progress))
+        return Opened(analyze_video(path, configured(), progress=progress))
     project = load_project(path)
     try:
         source = check_video(project, video)
@@ -59,7 +64,8 @@ def open_file(path: str, progress: ProgressFn, video: str | None = None) -> Open
     relinked = source != project.video_path
     if relinked:
         project = replace(project, video_path=source)
-    return Opened(analyze_video(source, progress=progress), project, path, relinked)
+    config = AnalysisConfig.from_key(project.analysis_settings)
+    return Opened(analyze_video(source, config, progress=progress), project, path, relinked)
 
 
 class LazyScorer:
@@ -82,6 +88,7 @@ def generate(scorer: Scorer, analysis: VideoAnalysis, seed: int, progress: Progr
     """Score the whole video; with a project, re-sample its unlocked shots and keep its cuts."""
     if project is None:
         project = scorer.plan(analysis, ScoringOptions(seed=seed))
+        project.analysis_settings = analysis.config.key()  # reopening the project analyses its video the same way
     return scorer.generate(project, seed=seed, progress=progress)
 
 

@@ -12,7 +12,7 @@ from ..progress import ProgressFn, no_progress
 from . import cache
 from .config import AnalysisConfig
 from .decode import VideoInfo, VideoReader
-from .encoders import make_encoder
+from .encoders import check_encoder, make_encoder
 from .features import FeatureSeries, FeatureTracker, ShotFeatures, finish_series, shot_features
 from .shots import CutSignalTracker, Shot, detect_transitions, shots_from_transitions
 
@@ -28,6 +28,7 @@ class VideoAnalysis:
     series: FeatureSeries
     encoder: str  # name of the semantic encoder that made the embeddings
     warnings: tuple[str, ...]  # one line each, naming the file: damage, truncation
+    config: AnalysisConfig  # the settings it was made with (a project records them)
 
     @property
     def cut_times(self) -> list[float]:
@@ -50,6 +51,7 @@ class VideoAnalysis:
             series=series,
             encoder=data["encoder"],
             warnings=tuple(data["warnings"]),
+            config=AnalysisConfig.from_key(data.get("analysis_settings", {})),
         )
 
 
@@ -63,6 +65,7 @@ def to_json(analysis: VideoAnalysis) -> dict:
         **info,
         "encoder": analysis.encoder,
         "warnings": list(analysis.warnings),
+        "analysis_settings": analysis.config.key(),
         "shots": [{**{f.name: getattr(s, f.name) for f in fields(ShotFeatures) if f.name != "embedding"},
                    "embedding": [round(float(x), 6) for x in s.embedding]} for s in analysis.shot_features],
         "series": {f.name: [round(float(x), 6) for x in getattr(analysis.series, f.name)]
@@ -78,16 +81,18 @@ def analyze_video(
 ) -> VideoAnalysis:
     """Shots, per-shot features and feature series of a video, from the cache when it was analysed before.
 
-    Raises BgmError for files that are not a decodable video. Damaged or cut-off
-    files are analysed as far as they decode, with a line in `warnings`.
+    Raises BgmError for files that are not a decodable video, and for an encoder that cannot be made
+    (before any work). Damaged or cut-off files are analysed as far as they decode, with a line in `warnings`.
     """
+    check_encoder(config)
     path = Path(path)
     with VideoReader(path, config.fast_decode) as reader:
         key = cache.cache_key(path, config) if use_cache else ""
         cached = cache.load(key) if use_cache else None
         if cached is not None:
             try:
-                return replace(VideoAnalysis.from_json(cached), info=replace(reader.info, path=str(path)))
+                info = replace(reader.info, path=str(path))
+                return replace(VideoAnalysis.from_json(cached), info=info, config=config)
             except (KeyError, TypeError, ValueError, AttributeError):
                 pass  # a damaged or foreign cache entry: analyse again, which replaces it
         analysis = _analyse(reader, config, progress)
@@ -118,7 +123,7 @@ def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn) 
     raw, keyframes = looks.result()
     series = finish_series(raw, shots, config)
     return VideoAnalysis(info, duration, tuple(shots), tuple(shot_features(series, keyframes, shots, kinds)),
-                         series, encoder.name, tuple(warnings))
+                         series, encoder.name, tuple(warnings), config)
 
 
 def _duration(reader: VideoReader, times: list[float]) -> tuple[float, list[str]]:

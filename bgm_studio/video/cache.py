@@ -42,7 +42,10 @@ def fingerprint(path: str | os.PathLike) -> str:
 
 
 def cache_key(path: str | os.PathLike, config: AnalysisConfig) -> str:
-    settings = json.dumps({"format": FORMAT, "config": config.key()}, sort_keys=True)
+    """Key of the entry for this video and these settings; for clip, also of the weights file's content,
+    so that new weights under the same name are not answered with the old ones' embeddings."""
+    weights = {"clip_weights": fingerprint(Path(config.clip_weights).expanduser())} if config.encoder == "clip" else {}
+    settings = json.dumps({"format": FORMAT, "config": config.key(), **weights}, sort_keys=True)
     return hashlib.sha256((fingerprint(path) + settings).encode()).hexdigest()[:32]
 
 

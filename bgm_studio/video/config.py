@@ -1,7 +1,14 @@
 """Settings of a video analysis. Every field is part of the cache key."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+from ..errors import BgmError
+
+ENCODERS = ("descriptor", "clip")
+ENCODER_ENV, CLIP_WEIGHTS_ENV, CLIP_MODEL_ENV = "BGM_ENCODER", "BGM_CLIP_WEIGHTS", "BGM_CLIP_MODEL"
 
 
 @dataclass(frozen=True)
@@ -25,5 +32,56 @@ class AnalysisConfig:
     embed_every_s: float = 1.0  # the encoder sees one frame this often (and at least one per shot)
 
     def key(self) -> dict:
-        """The settings as a plain dict, for cache keys and JSON."""
-        return asdict(self)
+        """The settings as plain JSON data (lists for tuples), for cache keys and projects."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_key(cls, settings: dict) -> "AnalysisConfig":
+        """The config whose `key()` this is (as a project records it); missing fields take their defaults.
+
+        Raises BgmError for a value of the wrong type; fields this version does not know are ignored.
+        """
+        values = {}
+        for f in fields(cls):
+            if f.name not in settings:
+                continue
+            value = settings[f.name]
+            if isinstance(f.default, tuple):  # JSON gives a list
+                ok = isinstance(value, (list, tuple)) and all(_same_kind(0.0, v) for v in value)
+                value = tuple(value) if ok else value
+            else:
+                ok = _same_kind(f.default, value)
+                value = float(value) if ok and isinstance(f.default, float) else value  # 10 and 10.0 key alike
+            if not ok:
+                raise BgmError(f"analysis setting {f.name!r} has the wrong type ({value!r})")
+            values[f.name] = value
+        return cls(**values)
+
+
+def _same_kind(default, value) -> bool:
+    """value can stand where the default stands (an int for a float, but never a bool for a number)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def configured(encoder: str | None = None, clip_weights: str | None = None,
+               clip_model: str | None = None) -> AnalysisConfig:
+    """The default settings with the user's semantic encoder: each value given here, else its environment
+    variable ($BGM_ENCODER, $BGM_CLIP_WEIGHTS, $BGM_CLIP_MODEL), else the default.
+
+    The clip fields stay at their defaults for the descriptor encoder, so a CLIP setup in the environment
+    changes neither the cache key nor the project of a descriptor analysis.
+    """
+    default = AnalysisConfig()
+    encoder = encoder or os.environ.get(ENCODER_ENV) or default.encoder
+    if encoder != "clip":
+        if clip_weights or clip_model:
+            raise BgmError("--clip-weights and --clip-model apply to the clip encoder only; add --encoder clip")
+        return replace(default, encoder=encoder)
+    weights = clip_weights or os.environ.get(CLIP_WEIGHTS_ENV) or ""
+    weights = str(Path(weights).expanduser().absolute()) if weights else ""  # a project may be opened from anywhere
+    return replace(default, encoder=encoder, clip_weights=weights,
+                   clip_model=clip_model or os.environ.get(CLIP_MODEL_ENV) or default.clip_model)

@@ -5,6 +5,8 @@ open_clip with weights from a local file the user names; nothing is downloaded.
 """
 from __future__ import annotations
 
+import difflib
+import sys
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -12,7 +14,7 @@ import cv2
 import numpy as np
 
 from ..errors import BgmError
-from .config import AnalysisConfig
+from .config import CLIP_MODEL_ENV, CLIP_WEIGHTS_ENV, ENCODER_ENV, ENCODERS, AnalysisConfig
 
 
 class SemanticEncoder(Protocol):
@@ -63,20 +65,15 @@ class ClipEncoder:
     """CLIP image embeddings through open_clip, from a local weights file only."""
 
     def __init__(self, weights: str, model: str = "ViT-B-32") -> None:
-        path = Path(weights).expanduser() if weights else None
-        if path is None:
-            raise BgmError("the clip encoder needs a local weights file: set clip_weights (no weights are downloaded)")
-        if not path.is_file():
-            raise BgmError(f"{path}: clip weights file not found")
-        try:
-            import open_clip
-            import torch
-        except ImportError as exc:
-            raise BgmError("the clip encoder needs the open_clip package (pip install open_clip_torch)") from exc
+        path, open_clip = _clip_weights(weights), _open_clip(model)
+        import torch
+
         try:
             self._model = open_clip.create_model(model, pretrained=str(path)).eval()
         except Exception as exc:  # open_clip raises many kinds for a wrong file or architecture
-            raise BgmError(f"{path}: could not load as {model} CLIP weights ({exc})") from exc
+            reason = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:160]
+            raise BgmError(f"{path}: cannot load as {model} CLIP weights ({reason}); if they are for another "
+                           f"architecture, name it with --clip-model or ${CLIP_MODEL_ENV}") from exc
         self._torch = torch
         self._size = int(self._model.visual.image_size[0] if isinstance(self._model.visual.image_size, tuple)
                          else self._model.visual.image_size)
@@ -93,10 +90,47 @@ class ClipEncoder:
         return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
 
 
+def check_encoder(config: AnalysisConfig) -> None:
+    """Refuse an encoder that cannot be made, without loading any weights: an unknown name, clip without
+    a weights file, open_clip not installed, or an architecture open_clip cannot build offline."""
+    if config.encoder not in ENCODERS:
+        raise BgmError(f"unknown semantic encoder '{config.encoder}' (choose {' or '.join(ENCODERS)}; "
+                       f"--encoder or ${ENCODER_ENV})")
+    if config.encoder == "clip":
+        _clip_weights(config.clip_weights)
+        _open_clip(config.clip_model)
+
+
 def make_encoder(config: AnalysisConfig) -> SemanticEncoder:
     """The encoder named in the config."""
-    if config.encoder == "descriptor":
-        return DescriptorEncoder()
+    check_encoder(config)
     if config.encoder == "clip":
         return ClipEncoder(config.clip_weights, config.clip_model)
-    raise BgmError(f"unknown semantic encoder '{config.encoder}' (choose descriptor or clip)")
+    return DescriptorEncoder()
+
+
+def _clip_weights(weights: str) -> Path:
+    if not weights:
+        raise BgmError(f"the clip encoder has no weights configured: set ${CLIP_WEIGHTS_ENV} (or --clip-weights) "
+                       "to a local open_clip weights file; nothing is downloaded")
+    path = Path(weights).expanduser()
+    if not path.is_file():
+        raise BgmError(f"{path}: no such CLIP weights file (from --clip-weights or ${CLIP_WEIGHTS_ENV})")
+    return path
+
+
+def _open_clip(model: str):
+    """The open_clip module, once it is known to build `model` from a local file without going online."""
+    try:
+        import open_clip
+    except ImportError:
+        raise BgmError(f"the clip encoder needs open_clip, which is not installed: "
+                       f"{sys.executable} -m pip install open_clip_torch") from None
+    if model not in open_clip.list_models():
+        close = difflib.get_close_matches(model, open_clip.list_models(), 3)
+        raise BgmError(f"unknown CLIP model '{model}'" + (f" (did you mean {', '.join(close)}?)" if close else "")
+                       + f"; set --clip-model or ${CLIP_MODEL_ENV}")
+    if (open_clip.get_model_config(model) or {}).get("text_cfg", {}).get("hf_model_name"):
+        raise BgmError(f"CLIP model '{model}' fetches its text tower from the Hugging Face hub; "
+                       "choose one with a built-in text tower, such as ViT-B-32")
+    return open_clip

@@ -84,9 +84,9 @@ def test_descriptor_is_stable_for_similar_pictures_and_differs_for_others():
 
 
 def test_clip_encoder_needs_a_configured_local_file(tmp_path):
-    with pytest.raises(BgmError, match="needs a local weights file"):
+    with pytest.raises(BgmError, match="no weights configured"):
         make_encoder(AnalysisConfig(encoder="clip"))
-    with pytest.raises(BgmError, match="not found"):
+    with pytest.raises(BgmError, match="no such CLIP weights file"):
         make_encoder(AnalysisConfig(encoder="clip", clip_weights=str(tmp_path / "missing.pt")))
     with pytest.raises(BgmError, match="unknown semantic encoder"):
         make_encoder(AnalysisConfig(encoder="nope"))
