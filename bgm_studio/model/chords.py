@@ -32,6 +32,23 @@ def cadence_start(n_beats: int) -> int:
     return max(0, -(-(n_beats - BEATS_PER_BAR) // HALF_BAR) * HALF_BAR)
 
 
+def repeat_progression(chord_root: np.ndarray, chord_pcs: np.ndarray, source: tuple[int, int],
+                       target: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The progression with beats target[0]..target[1] playing the chords of beats source[0]..source[1] again.
+
+    The source's half-bar chords are repeated from its first half bar, looped or cut to the target's
+    length; chords change on the piece's half-bar grid. Every beat outside the target keeps its chord.
+    chord_root : (n_beats,), chord_pcs : (n_beats, 12), as in `resample`.
+    """
+    roots, pcs = chord_root.copy(), chord_pcs.copy()
+    first, n_halves = source[0] // HALF_BAR, -(-source[1] // HALF_BAR) - source[0] // HALF_BAR
+    for b in range(*target):
+        half = first + (b // HALF_BAR - target[0] // HALF_BAR) % n_halves
+        at = max(half * HALF_BAR, source[0])  # the source's own beat in a half bar it shares with the shot before
+        roots[b], pcs[b] = chord_root[at], chord_pcs[at]
+    return roots, pcs
+
+
 def chord_token(root: int, pcs: np.ndarray, tonic: int) -> str:
     """Chord (absolute root, 12 chord-tone flags) -> token relative to the tonic."""
     if root < 0 or not pcs.any():

@@ -4,7 +4,8 @@ Shots whose bounds do not change keep their music, takes and chords; a shot that
 (or was made) loses its music and gets fresh chords, drawn as the Scorer draws a shot's new chords:
 following the chords before it, in its mapped mode, closing on the home chord only at the piece's end.
 The caller regenerates the shots listed in the result. The piece tempo stays; beats are re-planned
-for the new cuts.
+for the new cuts. A shot that keeps its bounds keeps its theme (renumbered; where the theme shot was
+re-cut, the first shot that kept that theme becomes it); a new shot is its own theme.
 """
 from __future__ import annotations
 
@@ -30,10 +31,11 @@ def edit_cuts(project: Project, analysis: VideoAnalysis, cuts: list[float], scor
         raise BgmError(f"shots must be at least {MIN_SHOT_S} s long")
     old = {(round(s.start_s, 6), round(s.end_s, 6)): s for s in project.shots}
     shots, changed = [], []
+    themes: dict[int, int] = {}  # old theme -> its shot in the new cuts
     for i, (s, e) in enumerate(bounds):
         prev = old.get((round(s, 6), round(e, 6)))
         if prev is not None:
-            shots.append(replace(prev, index=i, takes=list(prev.takes)))
+            shots.append(replace(prev, index=i, takes=list(prev.takes), theme=themes.setdefault(prev.theme, i)))
         else:
             shots.append(ProjectShot(i, s, e, analysis.series.mean_between(s, e)))
             changed.append(i)

@@ -1,5 +1,8 @@
 """The flows that score a video: plan a project from an analysis, generate, regenerate one
 shot (optionally over new chords), switch takes, and read the project's controls.
+
+A shot that returns to an earlier shot's look (its theme, see controls.themes) takes the theme's
+mode, and at planning repeats the theme's chord progression, so the music returns with the picture.
 """
 from __future__ import annotations
 
@@ -10,11 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from ..controls.music_controls import Controls
+from ..controls.themes import assign_themes
 from ..controls.timing import TimingConfig, plan_beats
-from ..controls.video_mapping import ControlQuantiles, ShotOverrides, map_shots, video_pace
+from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
 from ..model.checkpoint import load_model, resolve_checkpoint
-from ..model.chords import ChordModel, cadence_start
+from ..model.chords import ChordModel, cadence_start, repeat_progression
 from ..model.data import model_roll
 from ..model.pipeline import SampleConfig, ScorePipeline
 from ..music.notes import STEPS_PER_BEAT
@@ -54,9 +58,16 @@ def _apply_beats(shots: list[ProjectShot], tempo_bpm: float | None, cfg: TimingC
     return plan.tempo_bpm
 
 
-def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
-    """Per-beat controls of the whole piece: each shot's mapped controls, overrides applied."""
+def shot_controls(project: Project, quantiles: ControlQuantiles) -> list[ShotControls]:
+    """Each shot's mapped controls, overrides applied; a shot without a mode override takes its theme's mode."""
     mapped = map_shots(_mapping_rows(project.shots), quantiles, [s.overrides for s in project.shots])
+    return [c if s.overrides.mode is not None else replace(c, minor=mapped[s.theme].minor)
+            for s, c in zip(project.shots, mapped)]
+
+
+def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
+    """Per-beat controls of the whole piece: each shot's controls (see shot_controls)."""
+    mapped = shot_controls(project, quantiles)
     n = project.n_beats
     seg = np.zeros(n, bool)
     per_beat = {k: np.zeros(n) for k in ("density", "energy", "register", "minor")}
@@ -106,22 +117,28 @@ class Scorer:
         """The project's chords with beats start..end drawn anew, as in a draw of the whole piece.
 
         They follow the chords before them, on the piece's half-bar grid, and close on the home chord only
-        in the piece's last bar. The chord model reads each shot's mapped mode (a mode override wins) and its
+        in the piece's last bar. The chord model reads each shot's mode (see shot_controls) and its
         start as a segment start; every beat outside start..end keeps its chord.
         """
         minor = np.zeros(project.n_beats, bool)
         seg = np.zeros(project.n_beats, bool)
-        mapped = map_shots(_mapping_rows(project.shots), self.quantiles, [s.overrides for s in project.shots])
-        for s, c in zip(project.shots, mapped):
+        for s, c in zip(project.shots, shot_controls(project, self.quantiles)):
             minor[s.start_beat : s.end_beat] = c.minor
             seg[s.start_beat] = True
         return self.chords.resample(project.chord_root, project.chord_pcs, start_beat, end_beat, minor, seg,
                                     project.key_tonic, rng)
 
     def plan(self, analysis: VideoAnalysis, options: ScoringOptions = ScoringOptions()) -> Project:
-        """A project for an analysed video: tempo, beats per shot, key and chords; no music yet."""
+        """A project for an analysed video: tempo, beats per shot, themes, key and chords; no music yet.
+
+        A shot whose theme is an earlier shot repeats the theme's chords from its start (see
+        repeat_progression), except in the closing cadence.
+        """
         shots = [ProjectShot(s.index, s.start_s, s.end_s, shot_feature_dict(analysis, i))
                  for i, s in enumerate(analysis.shots)]
+        themes = assign_themes(np.stack([f.embedding for f in analysis.shot_features]), [s.features for s in shots])
+        for s, theme in zip(shots, themes):
+            s.theme = theme
         pace = video_pace(_mapping_rows(shots))
         tempo = _apply_beats(shots, options.tempo_bpm, options.timing, pace)
         rng = np.random.default_rng(check_seed(options.seed))
@@ -132,6 +149,7 @@ class Scorer:
                           {}, self.model_id, tempo, tonic % 12, options.seed, shots,
                           np.full(n_beats, -1, np.int64), np.zeros((n_beats, 12), bool))
         project.chord_root, project.chord_pcs = self.draw_chords(project, 0, n_beats, rng)
+        _repeat_themes(project)
         return project
 
     def generate(self, project: Project, seed: int | None = None, progress: ProgressFn = no_progress) -> Project:
@@ -175,6 +193,17 @@ class Scorer:
         roll = self.pipeline.inpaint(roll, controls, shot.start_beat, shot.end_beat, seed,
                                      lambda d, t, label: progress(d, t, f"regenerating shot {k}"))
         return _with_takes(project, roll_to_note_array(roll), [k], seed)
+
+
+def _repeat_themes(project: Project) -> None:
+    """Give every shot whose theme is an earlier shot the theme's chords, up to the closing cadence."""
+    cadence = cadence_start(project.n_beats)
+    for s in project.shots:
+        theme = project.shots[s.theme]
+        if theme is not s:
+            project.chord_root, project.chord_pcs = repeat_progression(
+                project.chord_root, project.chord_pcs, (theme.start_beat, theme.end_beat),
+                (s.start_beat, min(s.end_beat, cadence)))
 
 
 def _copy(project: Project) -> Project:

@@ -13,9 +13,11 @@ from ..atomic import atomic_path
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
 from ..music.notes import STEPS_PER_BEAT
+from ..video.config import AnalysisConfig
 
 SCHEMA = "bgm-studio-project"
-SCHEMA_VERSION = 2  # 2: every take holds its chords (a version 1 take gets the piece's chords)
+SCHEMA_VERSION = 3  # 2: every take holds its chords (a version 1 take gets the piece's chords)
+# 3: every shot names its theme (a shot of an older file is its own theme)
 MAX_SEED = 2**32 - 1
 
 
@@ -54,6 +56,11 @@ class ProjectShot:
     overrides: ShotOverrides = field(default_factory=ShotOverrides)
     takes: list[Take] = field(default_factory=list)
     take: int = -1  # index of the current take; -1 = no music yet
+    theme: int | None = None  # the shot whose look this one returns to (controls.themes): earlier, or itself (None)
+
+    def __post_init__(self) -> None:
+        if self.theme is None:
+            self.theme = self.index
 
     @property
     def start_step(self) -> int:
@@ -74,7 +81,7 @@ class Project:
     video_path: str
     video_hash: str
     duration_s: float
-    analysis_settings: dict
+    analysis_settings: dict  # AnalysisConfig.key() of the analysis the project was scored from ({}: the defaults)
     model_id: str
     tempo_bpm: float  # the piece tempo
     key_tonic: int  # pitch class of the major key (minor shots use its relative minor)
@@ -113,7 +120,7 @@ def to_json(project: Project) -> dict:
         "shots": [{
             "index": s.index, "start_s": s.start_s, "end_s": s.end_s, "features": s.features,
             "start_beat": s.start_beat, "n_beats": s.n_beats, "tempo_bpm": s.tempo_bpm,
-            "overrides": asdict(s.overrides), "take": s.take,
+            "overrides": asdict(s.overrides), "take": s.take, "theme": s.theme,
             "takes": [{"seed": t.seed, "overrides": asdict(t.overrides), "notes": t.notes.tolist(),
                        "chords": _chords_json(t.chord_root, t.chord_pcs)} for t in s.takes],
         } for s in project.shots],
@@ -231,21 +238,29 @@ def from_json(data: dict, source: str = "project") -> Project:
         take = r.get(s, "take", int, where)
         if not -1 <= take < len(takes) or (take == -1 and takes):
             r.fail(where, f"take {take} does not exist")
+        theme = r.get(s, "theme", int, where) if version >= 3 else i
+        if not (theme == i or 0 <= theme < i and shots[theme].theme == theme):
+            r.fail(where, f"theme {theme} is neither this shot nor an earlier shot that is its own theme")
         shots.append(ProjectShot(i, start, end, _features(r, r.get(s, "features", dict, where), where), start_beat,
                                  n_beats, _positive(r, r.get(s, "tempo_bpm", (int, float), where), "tempo_bpm", where),
-                                 _overrides(r, r.get(s, "overrides", dict, where), where), takes, take))
+                                 _overrides(r, r.get(s, "overrides", dict, where), where), takes, take, theme))
         expect_start, expect_beat = end, start_beat + n_beats
     if not shots:
         r.fail("shots", "a project needs at least one shot")
     if abs(expect_start - duration) > 0.05:
         r.fail("shots", f"shots end at {expect_start:.3f} s but the video lasts {duration:.3f} s")
     roots, pcs = _chords(r, piece_chords, expect_beat, "chords")
+    settings = r.get(data, "analysis_settings", dict, "file")
+    try:
+        AnalysisConfig.from_key(settings)  # the app analyses the project's video with these again
+    except BgmError as exc:
+        r.fail("analysis_settings", str(exc))
     seed = r.get(data, "seed", int, "file")
     if not 0 <= seed <= MAX_SEED:
         r.fail("file", f"seed {seed} is out of range (0-{MAX_SEED})")
     return Project(
         video_path=r.get(video, "path", str, "video"), video_hash=r.get(video, "hash", str, "video"),
-        duration_s=duration, analysis_settings=r.get(data, "analysis_settings", dict, "file"),
+        duration_s=duration, analysis_settings=settings,
         model_id=r.get(data, "model_id", str, "file"),
         tempo_bpm=_positive(r, r.get(data, "tempo_bpm", (int, float), "file"), "tempo_bpm", "file"),
         key_tonic=r.get(data, "key_tonic", int, "file") % 12, seed=seed,

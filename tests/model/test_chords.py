@@ -1,6 +1,6 @@
 import numpy as np
 
-from bgm_studio.model.chords import ChordModel, cadence_start, chord_token, token_chord
+from bgm_studio.model.chords import ChordModel, cadence_start, chord_token, repeat_progression, token_chord
 
 
 def test_token_round_trip():
@@ -46,3 +46,15 @@ def test_resample_redraws_only_the_span_and_follows_the_piece():
     assert changed
     cadence = model.resample(roots, pcs, 44, 48, minor, seg, 2, np.random.default_rng(7))
     assert np.array_equal(cadence[0], roots) and cadence_start(48) == 44 and cadence_start(47) == 44
+
+
+def test_repeat_progression_loops_or_cuts_the_source_on_the_half_bar_grid():
+    roots = np.arange(20) // 2  # one chord per half bar: 0 0 1 1 2 2 ...
+    roots[2] = 11  # the shot before the source (beats 3..7) holds another chord in their shared half bar
+    pcs = np.eye(12, dtype=bool)[roots]
+    looped, looped_pcs = repeat_progression(roots, pcs, (3, 7), (12, 20))  # source touches half bars 1, 2, 3
+    assert looped[12:20].tolist() == [1, 1, 2, 2, 3, 3, 1, 1]
+    assert looped[:12].tolist() == roots[:12].tolist()
+    assert np.array_equal(looped_pcs[12:], np.eye(12, dtype=bool)[looped[12:]])
+    cut, _ = repeat_progression(roots, pcs, (4, 10), (13, 16))  # starts mid half bar: changes stay on the grid
+    assert cut[12:17].tolist() == [6, 2, 3, 3, 8]

@@ -49,6 +49,7 @@ def test_json_round_trip():
     (lambda d: d["shots"][0]["takes"][0].update(notes=[[0, 60, 10**30, 80, 0]]), "out of range"),
     (lambda d: d["shots"][0].update(features={"motion": "fast"}), "features must be numbers"),
     (lambda d: d.update(seed=-1), "seed -1 is out of range"),
+    (lambda d: d["analysis_settings"].update(sample_fps="fast"), "analysis_settings: .*'sample_fps'"),
 ])
 def test_bad_files_give_clear_errors(tmp_path, edit, message):
     data = copy.deepcopy(to_json(small_project()))
@@ -102,3 +103,23 @@ def test_save_is_atomic_and_refuses_the_video(tmp_path):
     assert video.read_bytes() == b"video"
     save_project(project, tmp_path / "p.bgm.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.bgm.json", "v.mp4"]
+
+
+def test_themes_round_trip_and_an_older_file_has_every_shot_its_own_theme():
+    project = small_project()
+    project.shots[1].theme = 0
+    data = json.loads(json.dumps(to_json(project)))
+    assert [s.theme for s in from_json(data).shots] == [0, 0]
+    data["version"] = 2
+    for shot in data["shots"]:
+        del shot["theme"]
+    assert [s.theme for s in from_json(data).shots] == [0, 1]
+
+
+@pytest.mark.parametrize("themes", [[1, 1], [0, -1], [0, 2]])
+def test_a_theme_must_be_the_shot_or_an_earlier_theme(themes):
+    data = to_json(small_project())
+    for shot, theme in zip(data["shots"], themes):
+        shot["theme"] = theme
+    with pytest.raises(BgmError, match="neither this shot nor an earlier shot"):
+        from_json(data)

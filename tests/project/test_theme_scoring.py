@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from bgm_studio.model.chords import cadence_start, repeat_progression
+from bgm_studio.model.pipeline import SampleConfig
+from bgm_studio.project.cuts import split_shot
+from bgm_studio.project.scoring import Scorer, ScoringOptions, shot_controls
+from bgm_studio.project.state import load_project, save_project
+from bgm_studio.video.analysis import analyze_video
+from video_clips import ShotSpec, make_clip
+
+A = dict(seconds=4.0, hue=30, brightness=0.65, motion=0.05)
+B = dict(seconds=4.0, hue=210, brightness=0.35, look="texture", motion=0.2)
+
+
+@pytest.fixture(scope="module")
+def dialogue(tmp_path_factory, tiny_model):
+    """A synthesised A B A B clip, planned and generated."""
+    path = tmp_path_factory.mktemp("abab") / "abab.mp4"
+    make_clip(path, [ShotSpec(seed=0, **A), ShotSpec(seed=1, **B), ShotSpec(seed=2, **A), ShotSpec(seed=3, **B)])
+    scorer = Scorer(str(tiny_model), SampleConfig(steps=4))
+    analysis = analyze_video(path)
+    return scorer, analysis, scorer.generate(scorer.plan(analysis, ScoringOptions(seed=3)))
+
+
+def outside(notes, shot):
+    return notes[(notes[:, 0] < shot.start_step) | (notes[:, 0] >= shot.end_beat * 4)]
+
+
+def test_returning_shots_take_the_mode_and_chords_of_their_theme(dialogue):
+    scorer, _, project = dialogue
+    assert [s.theme for s in project.shots] == [0, 1, 0, 1]
+    minor = [c.minor for c in shot_controls(project, scorer.quantiles)]
+    assert minor[2] == minor[0] and minor[3] == minor[1]
+    cadence = cadence_start(project.n_beats)
+    for k in (2, 3):
+        shot, theme = project.shots[k], project.shots[project.shots[k].theme]
+        end = min(shot.end_beat, cadence)
+        assert project.chord_root[shot.start_beat] == project.chord_root[theme.start_beat]
+        again = repeat_progression(project.chord_root, project.chord_pcs, (theme.start_beat, theme.end_beat),
+                                   (shot.start_beat, end))
+        assert np.array_equal(again[0], project.chord_root) and np.array_equal(again[1], project.chord_pcs)
+    assert len(set(project.chord_root[cadence:].tolist())) == 1  # the closing cadence stands
+
+
+def test_themes_are_saved_and_a_redrawn_shot_gets_its_own_chords(dialogue, tmp_path):
+    scorer, _, project = dialogue
+    save_project(project, tmp_path / "p.bgm.json")
+    assert [s.theme for s in load_project(tmp_path / "p.bgm.json").shots] == [0, 1, 0, 1]
+    shot, theme = project.shots[2], project.shots[0]
+    inside = np.r_[shot.start_beat : shot.end_beat]
+    own = False
+    for seed in range(4):
+        again = scorer.regenerate(project, 2, seed=seed, new_chords=True)
+        assert np.array_equal(np.delete(again.chord_pcs, inside, 0), np.delete(project.chord_pcs, inside, 0))
+        assert np.array_equal(outside(again.notes(), shot), outside(project.notes(), shot))
+        own |= not np.array_equal(again.chord_root[inside], project.chord_root[theme.start_beat:][: len(inside)])
+    assert own
+
+
+def test_regenerate_and_cut_edits_hold_every_note_outside_the_edited_shots(dialogue):
+    scorer, analysis, project = dialogue
+    again = scorer.regenerate(project, 3, seed=21)
+    assert np.array_equal(outside(again.notes(), again.shots[3]), outside(project.notes(), project.shots[3]))
+    split, changed = split_shot(project, analysis, project.shots[1].start_s + 2.0, scorer)
+    assert changed == [1, 2]
+    assert [s.theme for s in split.shots] == [0, 1, 2, 0, 4]  # shot 3 (was 1's look) now leads its look
+    for k in changed:
+        split = scorer.regenerate(split, k, seed=5 + k)
+    for old, new in zip([project.shots[k] for k in (0, 2, 3)], [split.shots[k] for k in (0, 3, 4)]):
+        assert np.array_equal(new.current_notes(), old.current_notes())
+        assert np.array_equal(split.chord_root[new.start_beat : new.end_beat],
+                              project.chord_root[old.start_beat : old.end_beat])
