@@ -233,7 +233,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         analysis = analyze_video(args.video, config, progress=bar)
         scorer = Scorer(args.model)
         project = scorer.plan(analysis, ScoringOptions(seed=args.seed, tempo_bpm=args.tempo))
-        project.analysis_settings = analysis.config.key()  # so the app analyses this video the same way again
         project = scorer.generate(project, progress=bar)
     finally:
         bar.close()

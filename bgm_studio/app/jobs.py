@@ -88,7 +88,6 @@ def generate(scorer: Scorer, analysis: VideoAnalysis, seed: int, progress: Progr
     """Score the whole video; with a project, re-sample its unlocked shots and keep its cuts."""
     if project is None:
         project = scorer.plan(analysis, ScoringOptions(seed=seed))
-        project.analysis_settings = analysis.config.key()  # reopening the project analyses its video the same way
     return scorer.generate(project, seed=seed, progress=progress)
 
 

@@ -146,7 +146,7 @@ class Scorer:
         video = str(Path(analysis.info.path).absolute())  # a project opened from another folder still finds it
         n_beats = sum(s.n_beats for s in shots)
         project = Project(video, fingerprint(video), analysis.duration_s,
-                          {}, self.model_id, tempo, tonic % 12, options.seed, shots,
+                          analysis.config.key(), self.model_id, tempo, tonic % 12, options.seed, shots,
                           np.full(n_beats, -1, np.int64), np.zeros((n_beats, 12), bool))
         project.chord_root, project.chord_pcs = self.draw_chords(project, 0, n_beats, rng)
         _repeat_themes(project)
