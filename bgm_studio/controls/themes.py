@@ -62,3 +62,17 @@ def assign_themes(embeddings: np.ndarray, looks: Sequence[Mapping[str, float]],
         i = next(earlier, j)
         themes.append(j if i == j else themes[i])
     return themes
+
+
+def echo_beats(echo_of: np.ndarray, source: tuple[int, int], target: tuple[int, int], half_bar: int = 2) -> None:
+    """Mark beats target[0]..target[1] as echoing beats of source[0]..source[1], in place.
+
+    The source is replayed from its first half bar, looped or cut to the target's length, on
+    the piece's half-bar grid (as its chords are repeated); a target beat whose counterpart
+    falls before the source's first beat echoes nothing (-1).
+    """
+    first = source[0] // half_bar
+    n_halves = -(-source[1] // half_bar) - first
+    for b in range(*target):
+        beat = (first + (b // half_bar - target[0] // half_bar) % n_halves) * half_bar + b % half_bar
+        echo_of[b] = beat if source[0] <= beat < source[1] else -1

@@ -43,6 +43,7 @@ class SampleConfig:
     groove_weight: float = 10.0  # calibration favours accompaniment steps struck a bar earlier in the shot
     melody_groove: float = 3.0  # ... and melody steps struck a bar earlier (a rhythm motif returns)
     bass_floor: float = 0.02  # a bar with no bass gets its likeliest low onset if above this; 1 = never
+    echo_strength: float = 0.6  # share of the DDIM steps a beat follows the earlier beat it echoes (themes)
     threads: int = 1  # torch CPU threads while sampling: one avoids thread-pool stalls when cores are busy
 
 
@@ -55,19 +56,25 @@ class ScorePipeline:
         self.scheduler = DDIMScheduler(ScheduleConfig())
         self.window = model.cfg.n_beats
 
-    def generate(self, controls: Controls, seed: int = 0, progress: ProgressFn = no_progress) -> PianoRoll:
+    def generate(self, controls: Controls, seed: int = 0, progress: ProgressFn = no_progress,
+                 echo_of: np.ndarray | None = None) -> PianoRoll:
         """Sample a whole piece for the given per-beat controls (a roll on the model's pitch grid)."""
         empty = PianoRoll.empty(controls.n_beats * STEPS_PER_BEAT, MODEL_PITCH_LOW, MODEL_PITCHES)
-        return self.inpaint(empty, controls, 0, controls.n_beats, seed, progress)
+        return self.inpaint(empty, controls, 0, controls.n_beats, seed, progress, echo_of)
 
     def inpaint(self, piece: PianoRoll, controls: Controls, start_beat: int, end_beat: int, seed: int,
-                progress: ProgressFn = no_progress) -> PianoRoll:
-        """Re-sample beats [start_beat, end_beat) holding every note that starts outside them."""
+                progress: ProgressFn = no_progress, echo_of: np.ndarray | None = None) -> PianoRoll:
+        """Re-sample beats [start_beat, end_beat) holding every note that starts outside them.
+
+        echo_of: int (n_beats,), for each beat the earlier beat whose music it should vary
+        (a shot returning to an earlier shot's look), -1 for none; a beat echoes only music
+        already there (sampled before it, or held outside the span).
+        """
         with _torch_threads(self.config.threads):
-            return self._inpaint(piece, controls, start_beat, end_beat, seed, progress)
+            return self._inpaint(piece, controls, start_beat, end_beat, seed, progress, echo_of)
 
     def _inpaint(self, piece: PianoRoll, controls: Controls, start_beat: int, end_beat: int, seed: int,
-                 progress: ProgressFn) -> PianoRoll:
+                 progress: ProgressFn, echo_of: np.ndarray | None) -> PianoRoll:
         n_beats = controls.n_beats
         pad = max(0, self.window - n_beats)
         ctrl = _pad_controls(controls, pad)
@@ -75,13 +82,18 @@ class ScorePipeline:
         roll = np.concatenate([piece.to_array().astype(bool), extra], axis=1)  # (4, T, 96) working copy
         _clear_span(roll, start_beat, end_beat)
         vel = np.concatenate([piece.velocity, np.zeros((2, pad * STEPS_PER_BEAT, MODEL_PITCHES), np.uint8)], axis=1)
+        echo = np.full(n_beats + pad, -1) if echo_of is None else np.concatenate([echo_of, np.full(pad, -1)])
         gen = torch.Generator().manual_seed(seed)
         rng = np.random.default_rng(seed)
         cursor, total = start_beat, end_beat - start_beat
         while cursor < end_beat:
             ws = self._window_start(cursor, end_beat, n_beats + pad)
-            stop = min(end_beat, ws + self.window)
-            probs = self._sample_window(roll, ctrl, ws, cursor, stop, gen)
+            free_to = min(end_beat, ws + self.window)
+            ready = np.where((echo < cursor) | (echo >= end_beat), echo, -1)  # echo only music already there
+            # A returning shot whose music is sampled in this window too waits for the next one.
+            waiting = [w for w in range(cursor, free_to) if cursor <= echo[w] < end_beat]
+            stop = waiting[0] if waiting else free_to
+            probs = self._sample_window(roll, ctrl, ws, cursor, free_to, gen, ready)
             self._decode(roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng)
             cursor = stop
             progress(cursor - start_beat, total, "sampling")
@@ -94,8 +106,9 @@ class ScorePipeline:
         return int(np.clip(cursor - left, 0, n_beats - self.window))
 
     @torch.no_grad()
-    def _sample_window(self, roll, ctrl: Controls, ws: int, g0: int, g1: int, gen) -> np.ndarray:
-        """Sampled x0 probabilities (4, W*4, 96) for window [ws, ws+W), beats [g0, g1) free."""
+    def _sample_window(self, roll, ctrl: Controls, ws: int, g0: int, g1: int, gen, echo: np.ndarray) -> np.ndarray:
+        """Sampled x0 probabilities (4, W*4, 96) for window [ws, ws+W), beats [g0, g1) free,
+        free beats with an echo (echo >= 0) guided by the music of the beat they echo."""
         s0, s1 = ws * STEPS_PER_BEAT, (ws + self.window) * STEPS_PER_BEAT
         win = ctrl.slice(ws, ws + self.window)
         known = torch.from_numpy(roll[:, s0:s1].astype(np.float32))[None] * 2 - 1
@@ -111,7 +124,11 @@ class ScorePipeline:
             logits = self.model.forward_with_cond_scale(x_t, t, chords, feats, seg, self.config.cond_scale)
             return torch.tanh(logits / 2)  # = 2 * sigmoid(logits) - 1
 
-        x0 = self.scheduler.sample(predict_x0, tuple(known.shape), self.config.steps, gen, known, mask)
+        guide, guide_mask = _echo_guide(roll, echo, ws, g0, g1, self.window)
+        if guide_mask is not None:
+            guide_mask &= ~mask  # held cells stay held
+        x0 = self.scheduler.sample(predict_x0, tuple(known.shape), self.config.steps, gen, known, mask,
+                                   guide, guide_mask, round(self.config.echo_strength * self.config.steps))
         return ((x0[0] + 1) / 2).numpy()
 
     def _decode(self, roll, vel, probs, ctrl: Controls, ws: int, g0: int, g1: int, continuing: bool,
@@ -164,6 +181,22 @@ class ScorePipeline:
                 stop_at is not None and stop_at[e - a]):
             sustain[e, p] = True
             e += 1
+
+
+def _echo_guide(roll: np.ndarray, echo: np.ndarray, ws: int, g0: int, g1: int,
+                window: int) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """(guide, mask) tensors (1, 4, W*4, 96) for the window's free beats that echo earlier music,
+    or (None, None) where none does."""
+    beats = [w for w in range(g0, g1) if echo[w] >= 0]
+    if not beats:
+        return None, None
+    guide = np.zeros((4, window * STEPS_PER_BEAT, MODEL_PITCHES), np.float32)
+    mask = np.zeros(guide.shape, bool)
+    for w in beats:
+        src, dst = echo[w] * STEPS_PER_BEAT, (w - ws) * STEPS_PER_BEAT
+        guide[:, dst : dst + STEPS_PER_BEAT] = roll[:, src : src + STEPS_PER_BEAT]
+        mask[:, dst : dst + STEPS_PER_BEAT] = True
+    return torch.from_numpy(guide)[None] * 2 - 1, torch.from_numpy(mask)[None]
 
 
 @contextlib.contextmanager

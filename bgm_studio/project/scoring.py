@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..controls.music_controls import Controls
-from ..controls.themes import assign_themes
+from ..controls.themes import assign_themes, echo_beats
 from ..controls.timing import TimingConfig, plan_beats
 from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
@@ -162,7 +162,8 @@ class Scorer:
         done = 0
         for a, b in spans:
             roll = self.pipeline.inpaint(roll, controls, a, b, seed + a,
-                                         lambda d, t, label: progress(done + d, total, "generating"))
+                                         lambda d, t, label: progress(done + d, total, "generating"),
+                                         theme_echoes(project))
             done += b - a
         return _with_takes(project, roll_to_note_array(roll), [s.index for s in project.shots if not s.overrides.locked],
                            seed)
@@ -191,8 +192,21 @@ class Scorer:
         controls = piece_controls(project, self.quantiles)
         roll = model_roll(project.notes(), project.n_beats * STEPS_PER_BEAT)
         roll = self.pipeline.inpaint(roll, controls, shot.start_beat, shot.end_beat, seed,
-                                     lambda d, t, label: progress(d, t, f"regenerating shot {k}"))
+                                     lambda d, t, label: progress(d, t, f"regenerating shot {k}"),
+                                     theme_echoes(project))
         return _with_takes(project, roll_to_note_array(roll), [k], seed)
+
+
+def theme_echoes(project: Project) -> np.ndarray:
+    """int (n_beats,): for each beat of a shot returning to an earlier shot's look, the beat of
+    that shot whose music it varies (up to the closing cadence); -1 elsewhere."""
+    echo_of = np.full(project.n_beats, -1)
+    cadence = cadence_start(project.n_beats)
+    for s in project.shots:
+        theme = project.shots[s.theme]
+        if theme is not s:
+            echo_beats(echo_of, (theme.start_beat, theme.end_beat), (s.start_beat, min(s.end_beat, cadence)))
+    return echo_of
 
 
 def _repeat_themes(project: Project) -> None:

@@ -72,3 +72,18 @@ BIKES_LOOKS = [(0.5308, 0.2011, 0.1204, 0.4878), (0.3411, 0.2142, 0.1018, 0.1882
 def test_real_footage(cosines, looks, themes):
     rows = [look(*values) for values in looks]
     assert assign_themes(vectors_with_cosines(cosines), rows) == themes
+
+
+def test_a_returning_shot_echoes_its_theme_beat_by_beat_on_the_half_bar_grid():
+    from bgm_studio.controls.themes import echo_beats
+
+    echo_of = np.full(40, -1)
+    echo_beats(echo_of, (8, 14), (20, 32))  # a 6-beat theme replayed over 12 beats: looped
+    assert echo_of[20:32].tolist() == [8, 9, 10, 11, 12, 13] * 2
+    assert (echo_of[:20] == -1).all() and (echo_of[32:] == -1).all()
+    echo_of[:] = -1
+    echo_beats(echo_of, (9, 15), (21, 25))  # both start mid half bar: beats keep their place in it
+    assert echo_of[21:25].tolist() == [9, 10, 11, 12]
+    echo_of[:] = -1
+    echo_beats(echo_of, (9, 15), (20, 24))  # the theme's first half bar starts before it: nothing to echo there
+    assert echo_of[20:24].tolist() == [-1, 9, 10, 11]
