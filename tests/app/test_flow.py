@@ -209,3 +209,18 @@ def test_new_chords_for_a_shot_make_a_take_that_undo_takes_back(qtbot, make_wind
     state.select(1)
     panel.takes.itemClicked.emit(panel.takes.item(0))  # the first take brings back its chords
     np.testing.assert_array_equal(state.project.chord_pcs, project.chord_pcs)
+
+
+def test_the_shot_panel_says_when_a_shot_returns_to_an_earlier_look(qtbot, make_window, tmp_path):
+    from tests.video_clips import ShotSpec, make_clip
+
+    look_a, look_b = dict(hue=30, brightness=0.65, motion=0.05), dict(hue=210, brightness=0.35, look="texture")
+    path = tmp_path / "abab.mp4"
+    make_clip(path, [ShotSpec(seconds=2.5, seed=i, **(look_a if i % 2 == 0 else look_b)) for i in range(4)])
+    window = make_window()
+    project = _open_and_generate(qtbot, window, str(path))
+    assert [s.theme for s in project.shots] == [0, 1, 0, 1]
+    for k, says in ((2, True), (1, False)):
+        shot = project.shots[k]
+        click_time(qtbot, window.timeline, window.timeline.shot_plot, (shot.start_s + shot.end_s) / 2)
+        assert ("looks like shot 0" in window.shot_panel.detail.text()) == says

@@ -141,8 +141,9 @@ class ShotPanel(QWidget):
             return
         shot = project.shots[k]
         self.title.setText(f"Shot {k}")
+        returns = f"  ·  looks like shot {shot.theme}: its music returns" if shot.theme != k else ""
         self.detail.setText(f"{_clock(shot.start_s)} – {_clock(shot.end_s)}  ·  {shot.n_beats} beats at "
-                            f"{shot.tempo_bpm:.0f} BPM")
+                            f"{shot.tempo_bpm:.0f} BPM{returns}")
         self.set_overrides(shot.overrides)
         self.merge.setEnabled(k < len(project.shots) - 1)
         self.new_chords.setEnabled(not chords_fixed(project, k))  # the closing bar always holds the home chord
