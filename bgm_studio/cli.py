@@ -13,6 +13,7 @@ from typing import Callable
 
 from .atomic import atomic_path, check_writable_target
 from .errors import BgmError
+from .preflight import check_outputs, check_resume, check_train_config, make_folder
 from .progress import console_bar
 
 Handler = Callable[[argparse.Namespace], int]
@@ -62,7 +63,7 @@ def _generated_row(args: argparse.Namespace, songs) -> dict[str, float]:
     model, _ = load_model(args.model)
     out = Path(args.midi_out) if args.midi_out else None
     if out:
-        _make_folder(out)
+        make_folder(out)
     tempo = {s.song_id: s.tempo_bpm for s in songs}
     keep = (lambda p: write_midi(piece_score(p, tempo[p.song_id]), out / f"{p.song_id}.mid")) if out else None
     gen, _, _ = evaluate_generated(ScorePipeline(model), songs, args.seed, console_bar, keep)
@@ -78,12 +79,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
         cfg = load_config(args.config)
     except ValueError as exc:  # JSON that is not an object, or not text at all
         raise BgmError(f"{args.config}: cannot read training config ({exc})") from exc
-    _check_train_config(cfg)
+    check_train_config(cfg)
     if args.resume:
-        _check_resume(args.resume)
+        check_resume(args.resume)
     if args.init:
         load_model(args.init)  # a missing or damaged checkpoint is refused before the out folder is made
-    _make_folder(Path(args.out))
+    make_folder(Path(args.out))
     bar = ConsoleProgress()
     try:
         path = train(cfg, args.out, args.resume, progress=bar, pop909=args.pop909, init=args.init)
@@ -91,56 +92,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
         bar.close()
     print(f"model written to {path}")
     return 0
-
-
-def _make_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BgmError(f"{folder}: cannot create this folder ({exc.strerror or exc})") from exc
-
-
-def _check_train_config(cfg) -> None:
-    """Refuse values the training loop cannot use, before minutes of loading data."""
-    from .model.denoiser import MODEL_PITCHES
-
-    def whole(obj, name: str, low: int) -> int:
-        value = getattr(obj, name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise BgmError(f"training config: {name} must be a whole number >= {low}, not {value!r}")
-        return value
-
-    def number(obj, name: str, low: float, high: float) -> None:
-        value = getattr(obj, name)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-            raise BgmError(f"training config: {name} must be a number in {low}..{high}, not {value!r}")
-
-    for name, low in (("steps", 1), ("batch_size", 1), ("warmup", 1), ("checkpoint_every", 1), ("max_songs", 0),
-                      ("seed", 0), ("threads", 1)):
-        whole(cfg, name, low)
-    for name in ("lr", "weight_decay", "ema_decay"):
-        number(cfg, name, 0.0, 1.0)
-    number(cfg.model, "cond_drop_prob", 0.0, 1.0)
-    m = cfg.model
-    for name in ("depth", "mlp_ratio"):
-        whole(m, name, 1)
-    dim, heads = whole(m, "dim", 2), whole(m, "heads", 1)
-    if whole(m, "n_beats", 8) % 4 or MODEL_PITCHES % whole(m, "band", 1) or dim % 2 or dim % heads:
-        raise BgmError(f"training config: the model needs n_beats a multiple of 4, band dividing {MODEL_PITCHES}, "
-                       f"an even dim divisible by heads (got {m.n_beats}, {m.band}, {dim}, {heads})")
-
-
-def _check_resume(path: str) -> None:
-    import torch
-
-    if not Path(path).is_file():
-        raise BgmError(f"{path}: no such training state (the state.pt of an earlier run)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many kinds for a file that is not a state
-        raise BgmError(f"{path}: not a training state file ({exc.__class__.__name__})") from exc
-    if not isinstance(state, dict) or not {"model", "ema", "opt", "step", "log"} <= set(state):
-        raise BgmError(f"{path}: not a training state file (a state.pt written by `bgm-studio train`)")
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
@@ -180,33 +131,6 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
         bar.close()
 
 
-def _check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extra: tuple = ()) -> None:
-    """Refuse bad targets and output options before minutes of work, not after.
-
-    video: the video the outputs are made from; inputs: other files no output may replace.
-    """
-    from .audio.soundfont import find_soundfont
-    from .audio.synth import check_programs
-    from .export.mp4 import check_codec, check_gain, container_format
-
-    mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
-    seen = set()
-    for out in (mp4, args.midi, args.wav) + extra:
-        if out:
-            target = check_writable_target(out, inputs=(video,) + inputs)
-            if target in seen:
-                raise BgmError(f"{out}: given for two outputs; choose a different name for each")
-            seen.add(target)
-    if mp4:
-        container_format(mp4)
-        check_gain(args.original_gain)
-        if Path(video).is_file():  # a missing video is reported where it is read ("relink" for a project)
-            check_codec(video, mp4)
-    if mp4 or args.wav:
-        find_soundfont(args.soundfont)
-        check_programs((args.melody_program, args.accompaniment_program))
-
-
 def _summary(project, written: list[str], seconds: float) -> None:
     bars = project.n_beats / 4
     print(f"{len(project.shots)} shots, {project.tempo_bpm:.1f} BPM, {bars:.0f} bars, "
@@ -225,7 +149,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     config = configured(args.encoder, args.clip_weights, args.clip_model)
-    _check_outputs(args, args.video, extra=(args.project,))
+    check_outputs(args, args.video, extra=(args.project,))
     check_seed(args.seed)
     check_tempo(args.tempo)
     bar = ConsoleProgress()
@@ -262,7 +186,7 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
         check_seed(args.seed)
     if args.new_chords:
         check_new_chords(project, args.shot)
-    _check_outputs(args, args.video or project.video_path, (args.project,))
+    check_outputs(args, args.video or project.video_path, (args.project,))
     if args.video or args.output or args.wav:  # before the project is changed: its video must be there
         project.video_path = str(Path(check_video(project, args.video)).absolute())  # a relink is kept
     old = project.shots[args.shot].overrides
@@ -292,7 +216,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     if not (args.mp4 or args.midi or args.wav):
         raise BgmError("nothing to export: give --mp4, --midi and/or --wav")
-    _check_outputs(args, args.video or project.video_path, (args.project,))
+    check_outputs(args, args.video or project.video_path, (args.project,))
     _summary(project, _outputs(args, project), time.perf_counter() - t0)
     return 0
 

@@ -139,7 +139,6 @@ class Denoiser(nn.Module):
 
         drop_controls (B,) bool replaces that sample's controls by the null token (guidance).
         """
-        b = x_t.shape[0]
         nb = x_t.shape[2] // STEPS_PER_TOKEN
         tokens = self.embed(self.patchify(torch.cat([x_t, chord_roll], dim=1)))  # (B, beats, bands, D)
         bar_beat = torch.arange(nb, device=x_t.device) % 4
