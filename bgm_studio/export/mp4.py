@@ -26,7 +26,7 @@ from .probe import open_video, probe_video
 AAC_BIT_RATE = 192_000
 AAC_FRAME = 1024  # samples per AAC frame
 CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
-MKV_HINT = "an .mkv output takes any video codec"
+MKV_HINT = "an .mkv output holds most video codecs"
 MAX_ORIGINAL_GAIN_DB = 40.0
 
 
@@ -149,7 +149,20 @@ def _copy_of_stream(output: av.container.OutputContainer, stream: av.video.strea
     try:
         return output.add_stream_from_template(stream)
     except ValueError as exc:  # PyAV: the container cannot hold this codec
-        raise BgmError(f"{target}: {exc}; {MKV_HINT}") from exc
+        raise BgmError(f"{target}: {exc}; {_container_hint(stream)}") from exc
+
+
+def _container_hint(stream: av.video.stream.VideoStream) -> str:
+    """What to do about a codec the chosen container refused: name one that takes it, else convert."""
+    for suffix in (".mkv", ".mov"):
+        with av.open(io.BytesIO(), "w", format=CONTAINER_FORMATS[suffix]) as other:
+            try:
+                other.add_stream_from_template(stream)
+                return f"a {suffix} output can hold it"
+            except ValueError:
+                continue
+    return (f"no container BGM Studio writes holds {stream.codec_context.name}: convert the video first "
+            "(e.g. ffmpeg -i IN -c:v libx264 OUT.mp4)")
 
 
 def _encode(stream, music: np.ndarray, sample_rate: int, progress: ProgressFn,

@@ -79,13 +79,15 @@ def test_bad_generate_options_fail_first_and_leave_nothing(env, clip, tmp_path, 
     assert not any(tmp_path.iterdir())  # not even an analysis in the cache: refused before any work
 
 
-@pytest.mark.parametrize("name, encoder, pix_fmt, codec", [("src.mov", "prores_ks", "yuv422p10le", "prores"),
-                                                          ("src.gif", "gif", "rgb8", "gif")])
+@pytest.mark.parametrize("name, encoder, pix_fmt, codec, hint", [
+    ("src.mov", "prores_ks", "yuv422p10le", "prores", "a .mkv output can hold it"),
+    ("src.gif", "gif", "rgb8", "gif", "a .mov output can hold it"),  # .mkv cannot hold GIF either
+])
 def test_a_codec_the_container_cannot_hold_is_refused_before_any_output(env, tmp_path, capsys, name, encoder,
-                                                                        pix_fmt, codec):
+                                                                        pix_fmt, codec, hint):
     video, proj = tmp_path / name, tmp_path / "p.bgm.json"
     make_clip(video, [ShotSpec(seconds=1.0)], size=(160, 90), codec=encoder, pix_fmt=pix_fmt)
-    words = f"out.mp4: 'mp4' format does not support '{codec}' codec; an .mkv output"
+    words = f"out.mp4: 'mp4' format does not support '{codec}' codec; {hint}"
     outputs = ["-o", str(tmp_path / "out.mp4"), "--wav", str(tmp_path / "out.wav"), "--midi", str(tmp_path / "o.mid")]
     assert main(["generate", str(video), "--project", str(proj)] + outputs) == 2
     one_line_error(capsys, words)
