@@ -82,7 +82,9 @@ class ScorePipeline:
         roll = np.concatenate([piece.to_array().astype(bool), extra], axis=1)  # (4, T, 96) working copy
         _clear_span(roll, start_beat, end_beat)
         vel = np.concatenate([piece.velocity, np.zeros((2, pad * STEPS_PER_BEAT, MODEL_PITCHES), np.uint8)], axis=1)
-        echo = np.full(n_beats + pad, -1) if echo_of is None else np.concatenate([echo_of, np.full(pad, -1)])
+        echo = np.full(n_beats + pad, -1)
+        if echo_of is not None and self.config.echo_strength > 0:
+            echo[:n_beats] = echo_of
         gen = torch.Generator().manual_seed(seed)
         rng = np.random.default_rng(seed)
         cursor, total = start_beat, end_beat - start_beat
