@@ -20,10 +20,10 @@ import sys
 import threading
 from typing import Callable, Protocol
 
-import fluidsynth
 import numpy as np
 
 from ..errors import BgmError
+from .fluidsynth_lib import fluidsynth
 from .synth import silence_fluidsynth_log
 
 FillFn = Callable[[np.ndarray], None]

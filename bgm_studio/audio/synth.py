@@ -13,12 +13,12 @@ from __future__ import annotations
 import ctypes
 from dataclasses import dataclass
 
-import fluidsynth
 import numpy as np
 
 from ..errors import BgmError
 from ..music.notes import Score
 from .events import NOTE_OFF, NOTE_ON, SUSTAIN_CC, Event, PedalSpans, score_events, score_duration_s
+from .fluidsynth_lib import fluidsynth
 from .soundfont import find_soundfont, soundfont_error
 
 BLOCK_FRAMES = 64  # FluidSynth's internal block (FLUID_BUFSIZE)
