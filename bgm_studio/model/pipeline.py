@@ -95,7 +95,7 @@ class ScorePipeline:
             # A returning shot whose music is sampled in this window too waits for the next one.
             waiting = [w for w in range(cursor, free_to) if cursor <= echo[w] < end_beat]
             stop = waiting[0] if waiting else free_to
-            probs = self._sample_window(roll, ctrl, ws, cursor, free_to, gen, ready)
+            probs = self._sample_window(roll, ctrl, ws, cursor, free_to, gen, ready, n_beats)
             self._decode(roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng)
             cursor = stop
             progress(cursor - start_beat, total, "sampling")
@@ -108,14 +108,17 @@ class ScorePipeline:
         return int(np.clip(cursor - left, 0, n_beats - self.window))
 
     @torch.no_grad()
-    def _sample_window(self, roll, ctrl: Controls, ws: int, g0: int, g1: int, gen, echo: np.ndarray) -> np.ndarray:
+    def _sample_window(self, roll, ctrl: Controls, ws: int, g0: int, g1: int, gen, echo: np.ndarray,
+                       end: int) -> np.ndarray:
         """Sampled x0 probabilities (4, W*4, 96) for window [ws, ws+W), beats [g0, g1) free,
-        free beats with an echo (echo >= 0) guided by the music of the beat they echo."""
+        free beats with an echo (echo >= 0) guided by the music of the beat they echo. Beats from
+        `end` (past the end of a piece shorter than a window) are sampled too but never kept."""
         s0, s1 = ws * STEPS_PER_BEAT, (ws + self.window) * STEPS_PER_BEAT
         win = ctrl.slice(ws, ws + self.window)
         known = torch.from_numpy(roll[:, s0:s1].astype(np.float32))[None] * 2 - 1
         mask = torch.ones_like(known, dtype=torch.bool)
         mask[:, :, (g0 - ws) * STEPS_PER_BEAT : (g1 - ws) * STEPS_PER_BEAT] = False
+        mask[:, :, max(0, end - ws) * STEPS_PER_BEAT :] = False  # past the piece's end: free, never kept
         mask |= known > 0  # notes held across the span (started before it) stay
         chords = torch.from_numpy(chord_roll(win.chord_pcs, win.chord_root))[None]
         feats = control_features(*(torch.tensor(a, dtype=torch.float32)[None] for a in
@@ -229,6 +232,8 @@ def _ranked(p: np.ndarray, temperature: float, rng: np.random.Generator) -> np.n
 def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, cfg: "SampleConfig",
                rng: np.random.Generator, struck_before: np.ndarray) -> np.ndarray:
     """Per bar, keep the most probable onsets so their count matches the requested density.
+    A bar that a shot starts in is counted as two parts, each holding its own shot's share,
+    so a busy shot cannot take the onsets of the calm one beside it.
 
     The melody gets its own treatment: where the model expects any melody in a bar, it takes
     at least `melody_share` of the bar's onsets, one pitch per step (the most probable), on
@@ -243,14 +248,14 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
     segment = ctrl.segment_ids()
     s0 = 0
     while s0 < steps:
-        s1 = min(steps, s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR)
         beat = (a + s0) // STEPS_PER_BEAT
+        s1 = min(steps, s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR, _segment_end(segment, beat) * STEPS_PER_BEAT - a)
         want = ctrl.density[beat] * (s1 - s0) / STEPS_PER_BAR
         mel, acc = onset_p[0, s0:s1], onset_p[1, s0:s1]
         prior = _register_prior(ctrl.register[beat], cfg.register_sigma)
         total = mel.sum() + acc.sum()
         share = mel.sum() / total if total > 0 else 0.0
-        if mel.sum() >= 1.0:
+        if mel.sum() >= (s1 - s0) / STEPS_PER_BAR:  # the model expects a melody note in a bar's time
             share = max(share, cfg.melody_share)
         best_pitch = (mel * prior).argmax(axis=1)
         step_p = mel.max(axis=1)
@@ -270,6 +275,12 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
         struck[:, g : a + s1] = out[:, s0:s1].any(axis=2)
         s0 = s1
     return out
+
+
+def _segment_end(segment: np.ndarray, beat: int) -> int:
+    """The first beat after `beat` in another segment (or the end)."""
+    later = np.nonzero(segment[beat:] != segment[beat])[0]
+    return beat + int(later[0]) if len(later) else len(segment)
 
 
 def _register_prior(register: float, sigma: float) -> np.ndarray:
@@ -371,9 +382,10 @@ def _clear_span(roll: np.ndarray, start_beat: int, end_beat: int) -> None:
 
 
 def _pad_controls(c: Controls, pad: int) -> Controls:
-    """Extend controls by `pad` silent beats (for pieces shorter than a window)."""
+    """Extend controls by `pad` beats that go on as the last beat does (for pieces shorter than a
+    window): padding with silence would make the model taper the music off long before the end."""
     if pad == 0:
         return c
-    z = lambda a, v=0: np.concatenate([a, np.full((pad,) + a.shape[1:], v, a.dtype)])  # noqa: E731
-    return Controls(z(c.density), z(c.energy), z(c.register), z(c.minor, c.minor[-1]),
-                    z(c.segment_start), z(c.chord_pcs), z(c.chord_root, -1))
+    z = lambda a: np.concatenate([a, np.repeat(a[-1:], pad, axis=0)])  # noqa: E731
+    return Controls(z(c.density), z(c.energy), z(c.register), z(c.minor),
+                    np.concatenate([c.segment_start, np.zeros(pad, bool)]), z(c.chord_pcs), z(c.chord_root))

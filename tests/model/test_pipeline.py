@@ -4,7 +4,7 @@ import torch
 
 from bgm_studio.controls.music_controls import Controls
 from bgm_studio.errors import BgmError
-from bgm_studio.model.checkpoint import load_model
+from bgm_studio.model.checkpoint import load_model, resolve_checkpoint
 from bgm_studio.model.conditioning import segment_attention_mask
 from bgm_studio.model.denoiser import Denoiser, ModelConfig
 from bgm_studio.model.pipeline import SampleConfig, ScorePipeline
@@ -89,6 +89,27 @@ def test_density_calibration_matches_request(tiny_model_path):
         notes = roll_to_note_array(pipe.generate(controls(32, density=want), seed=0))
         per_bar = np.bincount(notes[:, 0] // 16, minlength=8)
         assert np.median(np.abs(per_bar / want - 1)) <= 0.2
+
+
+def test_a_shot_starting_mid_bar_gets_its_own_share_of_the_bar(tiny_model_path):
+    """Beats 4-5 (busy shot) and 6-7 (calm shot) share bar 1; each part holds its own shot's count."""
+    model, _ = load_model(tiny_model_path)
+    pipe = ScorePipeline(model, SampleConfig(steps=4, min_onset_prob=0.0, bass_floor=1.0))
+    c = controls(32, cuts=(6,), density=32.0)
+    c.density[6:] = 8.0
+    notes = roll_to_note_array(pipe.generate(c, seed=0))
+    busy, calm = ((notes[:, 0] >= lo) & (notes[:, 0] < lo + 8) for lo in (16, 24))
+    assert busy.sum() == 16 and calm.sum() == 4
+
+
+def test_a_piece_shorter_than_a_window_keeps_its_density_to_the_end():
+    """With the shipped model: a calm 3-bar piece is not sampled as if silence followed it
+    (padding the window with silent controls gave a median of 4.5 onsets a bar for 12 asked)."""
+    model, _ = load_model(resolve_checkpoint(None))
+    pipe = ScorePipeline(model, SampleConfig())
+    per_bar = [np.bincount(roll_to_note_array(pipe.generate(controls(12, density=12.0), seed=s))[:, 0] // 16,
+                           minlength=3) for s in range(4)]
+    assert np.median(np.concatenate(per_bar)) >= 9, per_bar
 
 
 def test_melody_is_one_voice(tiny_model_path):
