@@ -145,11 +145,18 @@ def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.n
 
 def _copy_of_stream(output: av.container.OutputContainer, stream: av.video.stream.VideoStream,
                     target: str | os.PathLike) -> av.video.stream.VideoStream:
-    """An output stream taking `stream`'s packets as they are."""
+    """An output stream taking `stream`'s packets as they are.
+
+    HEVC in MP4/MOV is tagged hvc1 where the parameter sets travel in the stream's header:
+    FFmpeg's default tag, hev1, is refused by QuickTime, Safari and iOS (so a phone's own
+    hvc1 clip would come back unplayable on the phone)."""
     try:
-        return output.add_stream_from_template(stream)
+        copy = output.add_stream_from_template(stream)
     except ValueError as exc:  # PyAV: the container cannot hold this codec
         raise BgmError(f"{target}: {exc}; {_container_hint(stream)}") from exc
+    if stream.codec_context.name == "hevc" and output.format.name in ("mp4", "mov") and stream.codec_context.extradata:
+        copy.codec_context.codec_tag = "hvc1"
+    return copy
 
 
 def _container_hint(stream: av.video.stream.VideoStream) -> str:

@@ -32,6 +32,19 @@ def streams(path: Path) -> tuple[list[str], float, float, int]:
                 float(a.duration * a.time_base), a.sample_rate)
 
 
+@pytest.mark.parametrize("source_tag", ["hev1", "hvc1"])
+def test_hevc_comes_out_tagged_hvc1_so_apple_players_open_it(score, tmp_path, source_tag):
+    src = tmp_path / f"{source_tag}.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=1", "-c:v", "libx265",
+           "-x265-params", "log-level=error", "-tag:v", source_tag, "-pix_fmt", "yuv420p", str(src))
+    out = tmp_path / "scored.mp4"
+    export_mp4(score, src, out)
+    assert video_packets(out) == video_packets(src)
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.codec_tag == "hvc1"
+        assert sum(1 for _ in c.decode(video=0)) == 25
+
+
 def decoded_audio(path: Path, sample_rate: int) -> np.ndarray:
     return read_soundtrack(path, sample_rate, int(10 * sample_rate))
 
