@@ -3,6 +3,7 @@ shot (optionally over new chords), switch takes, and read the project's controls
 
 A shot that returns to an earlier shot's look (its theme, see controls.themes) takes the theme's
 mode, and at planning repeats the theme's chord progression, so the music returns with the picture.
+Within a shot longer than 8 bars the first phrase returns the same way, as a verse does in a song.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from .state import Project, ProjectShot, Take, check_seed
 
 COMMON_KEYS = (0, 7, 2, 9, 5, 10, 3)  # C, G, D, A, F, Bb, Eb major
 CADENCE_BEATS = 4
+PHRASE_BEATS = 32  # 8 bars: after them a long shot's music returns, varied, over the same chords
 
 
 @dataclass(frozen=True)
@@ -118,15 +120,21 @@ class Scorer:
 
         They follow the chords before them, on the piece's half-bar grid, and close on the home chord only
         in the piece's last bar. The chord model reads each shot's mode (see shot_controls) and its
-        start as a segment start; every beat outside start..end keeps its chord.
+        start as a segment start; every beat outside start..end keeps its chord. A long shot wholly
+        inside start..end plays its first phrase's chords again after it (see phrase_repeat).
         """
         minor = np.zeros(project.n_beats, bool)
         seg = np.zeros(project.n_beats, bool)
         for s, c in zip(project.shots, shot_controls(project, self.quantiles)):
             minor[s.start_beat : s.end_beat] = c.minor
             seg[s.start_beat] = True
-        return self.chords.resample(project.chord_root, project.chord_pcs, start_beat, end_beat, minor, seg,
-                                    project.key_tonic, rng)
+        roots, pcs = self.chords.resample(project.chord_root, project.chord_pcs, start_beat, end_beat, minor, seg,
+                                          project.key_tonic, rng)
+        for s in project.shots:
+            spans = phrase_repeat(project, s)
+            if spans and start_beat <= s.start_beat and s.end_beat <= end_beat:
+                roots, pcs = repeat_progression(roots, pcs, *spans)
+        return roots, pcs
 
     def plan(self, analysis: VideoAnalysis, options: ScoringOptions = ScoringOptions()) -> Project:
         """A project for an analysed video: tempo, beats per shot, themes, key and chords; no music yet.
@@ -197,15 +205,27 @@ class Scorer:
         return _with_takes(project, roll_to_note_array(roll), [k], seed)
 
 
+def phrase_repeat(project: Project, shot: ProjectShot) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """A long shot's first phrase (PHRASE_BEATS) and the beats after it, up to the closing cadence,
+    that play it again, as a song's verse returns; None for a shot no longer than a phrase."""
+    end = min(shot.end_beat, cadence_start(project.n_beats))
+    if end - shot.start_beat <= PHRASE_BEATS:
+        return None
+    return (shot.start_beat, shot.start_beat + PHRASE_BEATS), (shot.start_beat + PHRASE_BEATS, end)
+
+
 def theme_echoes(project: Project) -> np.ndarray:
     """int (n_beats,): for each beat of a shot returning to an earlier shot's look, the beat of
-    that shot whose music it varies (up to the closing cadence); -1 elsewhere."""
+    that shot whose music it varies (up to the closing cadence); in a long shot of its own look,
+    for each beat after its first phrase, the beat of that phrase; -1 elsewhere."""
     echo_of = np.full(project.n_beats, -1)
     cadence = cadence_start(project.n_beats)
     for s in project.shots:
         theme = project.shots[s.theme]
         if theme is not s:
             echo_beats(echo_of, (theme.start_beat, theme.end_beat), (s.start_beat, min(s.end_beat, cadence)))
+        elif spans := phrase_repeat(project, s):
+            echo_beats(echo_of, *spans)
     return echo_of
 
 

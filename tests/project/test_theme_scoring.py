@@ -4,7 +4,8 @@ import pytest
 from bgm_studio.model.chords import cadence_start, repeat_progression
 from bgm_studio.model.pipeline import SampleConfig
 from bgm_studio.project.cuts import split_shot
-from bgm_studio.project.scoring import Scorer, ScoringOptions, shot_controls
+from bgm_studio.music.metrics import structureness
+from bgm_studio.project.scoring import Scorer, ScoringOptions, phrase_repeat, shot_controls, theme_echoes
 from bgm_studio.project.state import load_project, save_project
 from bgm_studio.video.analysis import analyze_video
 from video_clips import ShotSpec, make_clip
@@ -89,3 +90,33 @@ def test_a_returning_shot_varies_the_music_of_its_theme(tmp_path):
         return len(cells[0] & cells[1]) / max(1, len(cells[0] | cells[1]))
 
     assert shared_with_theme(0.6) > shared_with_theme(0.0) + 0.1
+
+
+@pytest.fixture(scope="module")
+def long_shot(tmp_path_factory):
+    """A 36-s clip of one shot: about 15 bars, so the first 8-bar phrase returns."""
+    path = tmp_path_factory.mktemp("long") / "long.mp4"
+    make_clip(path, [ShotSpec(seconds=36.0, look="texture", pan=0.2, motion=0.3, seed=5)], size=(160, 90))
+    return analyze_video(path)
+
+
+def test_a_long_shot_plays_its_first_phrase_again_over_the_same_chords(long_shot):
+    """With the shipped model: the chords of the first 8 bars return after them, and the music
+    with them, so the piece has structure at phrase length (SI mid; real songs 0.38)."""
+    scorer = Scorer(None)
+    project = scorer.plan(long_shot, ScoringOptions(seed=0))
+    shot, end = project.shots[0], cadence_start(project.n_beats)
+    assert project.n_beats > 48 and phrase_repeat(project, shot) == ((0, 32), (32, end))
+    assert np.array_equal(project.chord_root[32:end], project.chord_root[: end - 32])
+    assert np.array_equal(project.chord_pcs[32:end], project.chord_pcs[: end - 32])
+    assert np.array_equal(theme_echoes(project)[32:end], np.arange(end - 32))
+    notes = scorer.generate(project).notes()
+    assert structureness(notes, project.n_beats * 4)["si_mid"] > 0.2
+    again = scorer.regenerate(project, 0, new_chords=True, seed=9)  # new chords keep the phrase returning
+    assert np.array_equal(again.chord_root[32:end], again.chord_root[: end - 32])
+    assert not np.array_equal(again.chord_root, project.chord_root)
+
+
+def test_a_shot_no_longer_than_a_phrase_does_not_repeat(dialogue):
+    _, _, project = dialogue
+    assert all(phrase_repeat(project, s) is None for s in project.shots)
