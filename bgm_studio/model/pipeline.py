@@ -34,6 +34,7 @@ class SampleConfig:
     onset_threshold: float = 0.5  # onset probability that always makes a note
     min_onset_prob: float = 0.03  # weakest accompaniment onset density calibration may add
     melody_share: float = 0.22  # least share of a bar's onsets that go to the melody (POP909 train: 0.22)
+    melody_share_max: float = 0.3  # most share of a bar's onsets that go to the melody (keeps a melody-heavy model near POP909)
     melody_floor: float = 0.02  # weakest melody onset calibration may add
     register_sigma: float = 5.0  # width (semitones) of the register prior on pitch choice; 0 = none
     register_octave: float = 1.0  # move a bar's upper accompaniment an octave when that nears the register by this; 0 = never
@@ -236,8 +237,9 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
     so a busy shot cannot take the onsets of the calm one beside it.
 
     The melody gets its own treatment: where the model expects any melody in a bar, it takes
-    at least `melody_share` of the bar's onsets, one pitch per step (the most probable), on
-    the steps the model is surest of; the accompaniment takes the rest of the count. With a
+    at least `melody_share` of the bar's onsets and never more than `melody_share_max`, one
+    pitch per step (the most probable), on the steps the model is surest of; the
+    accompaniment takes the rest of the count. With a
     groove weight, onsets on steps its track struck one bar earlier in the same shot rank
     higher (an accompaniment figure, a melody's rhythm, tends to repeat through a section).
     struck_before: bool (2, a), whether melody / accompaniment strike at each step before a.
@@ -257,6 +259,7 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
         share = mel.sum() / total if total > 0 else 0.0
         if mel.sum() >= (s1 - s0) / STEPS_PER_BAR:  # the model expects a melody note in a bar's time
             share = max(share, cfg.melody_share)
+        share = min(share, cfg.melody_share_max)
         best_pitch = (mel * prior).argmax(axis=1)
         step_p = mel.max(axis=1)
         n_mel = min(int(round(want * share)), int((step_p > cfg.melody_floor).sum()))

@@ -112,6 +112,17 @@ def test_a_piece_shorter_than_a_window_keeps_its_density_to_the_end():
     assert np.median(np.concatenate(per_bar)) >= 9, per_bar
 
 
+def test_the_melody_takes_no_more_than_its_share_of_a_bars_onsets(tiny_model_path):
+    model, _ = load_model(tiny_model_path)
+    per_bar = {}
+    for cap in (0.1, 1.0):
+        notes = roll_to_note_array(ScorePipeline(model, SampleConfig(steps=4, melody_share_max=cap))
+                                   .generate(controls(32, density=20.0), seed=1))
+        melody = notes[notes[:, 4] == 0]
+        per_bar[cap] = np.bincount(melody[:, 0] // 16, minlength=8)
+    assert per_bar[0.1].max() <= 2 and per_bar[1.0].max() > 2
+
+
 def test_melody_is_one_voice(tiny_model_path):
     model, _ = load_model(tiny_model_path)
     roll = ScorePipeline(model, SampleConfig(steps=4)).generate(controls(32, density=30), seed=2)
