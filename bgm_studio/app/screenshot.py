@@ -2,7 +2,9 @@
 
 installer/screenshot.sh runs it under Xvfb for the README. It uses the trained model
 ($BGM_MODEL or models/bgm-diffusion.pt) and falls back to a tiny untrained one, so the
-picture can be made before a model is trained (the notes are then random).
+picture can be made before a model is trained (the notes are then random). Xvfb has no sound
+card, so playback goes to a silent CaptureOutput: the window looks as it does on a desktop
+with sound, not with its "playback off" notice.
 """
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 
+from ..audio.output import CaptureOutput
 from ..errors import BgmError
 from ..model.checkpoint import resolve_checkpoint
+from . import jobs
 from .main_window import MainWindow
 from .widgets.theme import apply_dark_theme
 
@@ -34,6 +38,10 @@ def _model(path: str | None, folder: str) -> str:
     return str(tiny)
 
 
+def _silent_player(sound):
+    return jobs.open_player(sound, lambda: CaptureOutput(record=False))
+
+
 def _wait(app: QApplication, done, timeout_s: float = 600.0) -> None:
     end = time.monotonic() + timeout_s
     while not done():
@@ -47,7 +55,7 @@ def take(video: str, out: str, model: str | None = None, shot: int = 1, size: tu
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_dark_theme(app)
     with tempfile.TemporaryDirectory() as folder:
-        window = MainWindow(model_path=_model(model, folder))
+        window = MainWindow(model_path=_model(model, folder), player_factory=_silent_player)
         window.resize(*size)
         window.show()
         window.open_path(video)
