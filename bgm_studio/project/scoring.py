@@ -217,7 +217,8 @@ def phrase_repeat(project: Project, shot: ProjectShot) -> tuple[tuple[int, int],
 def theme_echoes(project: Project) -> np.ndarray:
     """int (n_beats,): for each beat of a shot returning to an earlier shot's look, the beat of
     that shot whose music it varies (up to the closing cadence); in a long shot of its own look,
-    for each beat after its first phrase, the beat of that phrase; -1 elsewhere."""
+    for each beat after its first phrase, the beat of that phrase; -1 elsewhere, and wherever
+    the two beats' chords differ."""
     echo_of = np.full(project.n_beats, -1)
     cadence = cadence_start(project.n_beats)
     for s in project.shots:
@@ -226,6 +227,13 @@ def theme_echoes(project: Project) -> np.ndarray:
             echo_beats(echo_of, (theme.start_beat, theme.end_beat), (s.start_beat, min(s.end_beat, cadence)))
         elif spans := phrase_repeat(project, s):
             echo_beats(echo_of, *spans)
+    # Music returns only where its harmony does: not over chords drawn anew for one shot, nor in
+    # a project planned before long shots repeated their chords.
+    beats = np.nonzero(echo_of >= 0)[0]
+    src = echo_of[beats]
+    same = (project.chord_root[beats] == project.chord_root[src]) & (
+        project.chord_pcs[beats] == project.chord_pcs[src]).all(axis=1)
+    echo_of[beats[~same]] = -1
     return echo_of
 
 

@@ -120,3 +120,17 @@ def test_a_long_shot_plays_its_first_phrase_again_over_the_same_chords(long_shot
 def test_a_shot_no_longer_than_a_phrase_does_not_repeat(dialogue):
     _, _, project = dialogue
     assert all(phrase_repeat(project, s) is None for s in project.shots)
+
+
+def test_music_returns_only_where_its_chords_do(dialogue):
+    """New chords for a returning shot end its echo of the theme's music on every changed beat."""
+    scorer, _, project = dialogue
+    shot = project.shots[2]
+    before = theme_echoes(project)[shot.start_beat : shot.end_beat]
+    again = scorer.regenerate(project, 2, new_chords=True, seed=4)
+    after = theme_echoes(again)
+    span = np.arange(shot.start_beat, shot.end_beat)
+    echoing = span[before >= 0]
+    changed = (again.chord_root[echoing] != again.chord_root[before[before >= 0]]) | (
+        again.chord_pcs[echoing] != again.chord_pcs[before[before >= 0]]).any(axis=1)
+    assert changed.any() and (after[echoing[changed]] == -1).all() and (after[echoing[~changed]] >= 0).all()
