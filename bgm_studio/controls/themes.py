@@ -64,15 +64,23 @@ def assign_themes(embeddings: np.ndarray, looks: Sequence[Mapping[str, float]],
     return themes
 
 
-def echo_beats(echo_of: np.ndarray, source: tuple[int, int], target: tuple[int, int], half_bar: int = 2) -> None:
-    """Mark beats target[0]..target[1] as echoing beats of source[0]..source[1], in place.
+def looped_beat(beat: int, source: tuple[int, int], target: tuple[int, int], half_bar: int = 2) -> int:
+    """The beat of source[0]..source[1] that `beat` of target[0]..target[1] replays.
 
     The source is replayed from its first half bar, looped or cut to the target's length, on
-    the piece's half-bar grid (as its chords are repeated); a target beat whose counterpart
-    falls before the source's first beat echoes nothing (-1).
+    the piece's half-bar grid; where the source starts inside a half bar, the answer can fall
+    before source[0].
     """
     first = source[0] // half_bar
     n_halves = -(-source[1] // half_bar) - first
+    return (first + (beat // half_bar - target[0] // half_bar) % n_halves) * half_bar + beat % half_bar
+
+
+def echo_beats(echo_of: np.ndarray, source: tuple[int, int], target: tuple[int, int], half_bar: int = 2) -> None:
+    """Mark beats target[0]..target[1] as echoing beats of source[0]..source[1] (see looped_beat),
+    in place, as its chords are repeated; a target beat whose counterpart falls before the
+    source's first beat echoes nothing (-1).
+    """
     for b in range(*target):
-        beat = (first + (b // half_bar - target[0] // half_bar) % n_halves) * half_bar + b % half_bar
+        beat = looped_beat(b, source, target, half_bar)
         echo_of[b] = beat if source[0] <= beat < source[1] else -1

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_path
+from ..controls.themes import looped_beat
 from ..errors import BgmError
 from ..music.notes import BEATS_PER_BAR
 from ..music.pop909 import Song
@@ -41,10 +42,9 @@ def repeat_progression(chord_root: np.ndarray, chord_pcs: np.ndarray, source: tu
     chord_root : (n_beats,), chord_pcs : (n_beats, 12), as in `resample`.
     """
     roots, pcs = chord_root.copy(), chord_pcs.copy()
-    first, n_halves = source[0] // HALF_BAR, -(-source[1] // HALF_BAR) - source[0] // HALF_BAR
     for b in range(*target):
-        half = first + (b // HALF_BAR - target[0] // HALF_BAR) % n_halves
-        at = max(half * HALF_BAR, source[0])  # the source's own beat in a half bar it shares with the shot before
+        half_start = looped_beat(b, source, target, HALF_BAR) // HALF_BAR * HALF_BAR
+        at = max(half_start, source[0])  # the source's own beat in a half bar it shares with the shot before
         roots[b], pcs[b] = chord_root[at], chord_pcs[at]
     return roots, pcs
 

@@ -248,10 +248,8 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
     steps = onset_p.shape[1]
     struck = np.concatenate([struck_before, np.zeros((2, steps), bool)], axis=1)  # per track, filled as bars are chosen
     segment = ctrl.segment_ids()
-    s0 = 0
-    while s0 < steps:
+    for s0, s1 in _bar_spans(a, steps, segment):
         beat = (a + s0) // STEPS_PER_BEAT
-        s1 = min(steps, s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR, _segment_end(segment, beat) * STEPS_PER_BEAT - a)
         want = ctrl.density[beat] * (s1 - s0) / STEPS_PER_BAR
         mel, acc = onset_p[0, s0:s1], onset_p[1, s0:s1]
         prior = _register_prior(ctrl.register[beat], cfg.register_sigma)
@@ -276,14 +274,22 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
         keep[_ranked(np.where(allowed, rank, 0.0).ravel(), cfg.onset_temperature, rng)[: max(n_acc, 0)]] = True
         out[1, s0:s1] = _lean_pitches(keep.reshape(acc.shape), np.where(allowed, acc * prior, 0.0))
         struck[:, g : a + s1] = out[:, s0:s1].any(axis=2)
-        s0 = s1
     return out
 
 
-def _segment_end(segment: np.ndarray, beat: int) -> int:
-    """The first beat after `beat` in another segment (or the end)."""
-    later = np.nonzero(segment[beat:] != segment[beat])[0]
-    return beat + int(later[0]) if len(later) else len(segment)
+def _bar_spans(a: int, steps: int, segment: np.ndarray | None = None):
+    """(s0, s1) spans, relative to step a, of each bar among the `steps` steps from a; with
+    `segment` (segment id per beat), a bar is also split where a segment starts."""
+    s0 = 0
+    while s0 < steps:
+        s1 = min(steps, s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR)
+        if segment is not None:
+            beat = (a + s0) // STEPS_PER_BEAT
+            later = np.nonzero(segment[beat:] != segment[beat])[0]
+            if len(later):
+                s1 = min(s1, (beat + int(later[0])) * STEPS_PER_BEAT - a)
+        yield s0, s1
+        s0 = s1
 
 
 def _register_prior(register: float, sigma: float) -> np.ndarray:
@@ -314,9 +320,7 @@ def _fit_register(chosen: np.ndarray, ctrl: Controls, a: int, gain: float) -> np
     if gain <= 0:
         return moved
     upper = MODEL_PITCH_NUMBERS >= BASS_CEILING
-    s0 = 0
-    while s0 < chosen.shape[1]:
-        s1 = min(chosen.shape[1], s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR)
+    for s0, s1 in _bar_spans(a, chosen.shape[1]):
         target = ctrl.register[(a + s0) // STEPS_PER_BEAT]
         _, mel_p = np.nonzero(chosen[0, s0:s1])
         acc_s, acc_p = np.nonzero(chosen[1, s0:s1])
@@ -332,7 +336,6 @@ def _fit_register(chosen: np.ndarray, ctrl: Controls, a: int, gain: float) -> np
                 block[acc_s[movable], acc_p[movable]] = False
                 block[acc_s[movable], new_p] = True
                 moved[s0:s1] = best
-        s0 = s1
     return moved
 
 
@@ -343,15 +346,12 @@ def _ensure_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, a
     chosen, onset_p and sustain are the accompaniment's (steps, 96) arrays for steps from a.
     """
     low = MODEL_PITCH_NUMBERS < BASS_CEILING
-    s0 = 0
-    while s0 < chosen.shape[0]:
-        s1 = min(chosen.shape[0], s0 + STEPS_PER_BAR - (a + s0) % STEPS_PER_BAR)
+    for s0, s1 in _bar_spans(a, chosen.shape[0]):
         if not (chosen[s0:s1, low].any() or sustain[s0, low].any()):
             p = np.where(sustain[s0:s1, low], 0.0, onset_p[s0:s1, low])  # never on a sounding note
             if p.size and p.max() > floor:
                 s, k = np.unravel_index(int(p.argmax()), p.shape)
                 chosen[s0 + s, np.nonzero(low)[0][k]] = True
-        s0 = s1
 
 
 def _monophonic(onsets: np.ndarray, probs: np.ndarray) -> np.ndarray:

@@ -85,7 +85,8 @@ class Timeline(QWidget):
         self.ruler_plot = _lane(self.view.ci, 2, 26, False)
         self.chord_plot = _lane(self.view.ci, 3, 24, False)
         self.roll_plot = _lane(self.view.ci, 4, None, True, PitchAxis("left"))
-        for plot in (self.ruler_plot, self.chord_plot, self.roll_plot):
+        self.lanes = (self.shot_plot, self.ruler_plot, self.chord_plot, self.roll_plot)  # top to bottom
+        for plot in self.lanes[1:]:
             plot.setXLink(self.shot_plot)
         self.shots, self.ruler, self.notes, self.keys = ShotLaneItem(), RulerItem(), NotesItem(), KeysItem()
         self.chords = ChordLaneItem()
@@ -100,9 +101,8 @@ class Timeline(QWidget):
         self.selection.setZValue(-10)
         self.selection.hide()
         self.roll_plot.addItem(self.selection)
-        lanes = (self.shot_plot, self.ruler_plot, self.chord_plot, self.roll_plot)
-        self.playheads = [pg.InfiniteLine(0.0, pen=pg.mkPen(theme.PLAYHEAD, width=2)) for _ in lanes]
-        for plot, line in zip(lanes, self.playheads):
+        self.playheads = [pg.InfiniteLine(0.0, pen=pg.mkPen(theme.PLAYHEAD, width=2)) for _ in self.lanes]
+        for plot, line in zip(self.lanes, self.playheads):
             line.setZValue(100)
             plot.addItem(line, ignoreBounds=True)
         self._cut_lines: list[pg.InfiniteLine] = []
@@ -225,7 +225,7 @@ class Timeline(QWidget):
         if event.button() != Qt.LeftButton or event.double():
             return
         pos = event.scenePos()
-        for plot in (self.shot_plot, self.ruler_plot, self.chord_plot, self.roll_plot):
+        for plot in self.lanes:
             vb = plot.getViewBox()
             if vb.sceneBoundingRect().contains(pos):
                 t = float(vb.mapSceneToView(pos).x())
