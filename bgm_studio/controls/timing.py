@@ -4,8 +4,10 @@ Every cut should fall on a beat. The piece has one tempo, chosen in [min_bpm, ma
 near the tempo the picture's pace suggests; each shot then gets a whole number of
 beats and its own tempo, within max_stretch of the piece tempo, so that its beats fill
 it exactly. A cut that opens a long shot is moved onto a bar line when that costs
-little stretch. Where a shot is too short to stretch, the cut lands off the beat, and
-that drift is reported.
+little stretch. A shot too short to meet its cut within max_stretch may stretch up to
+short_stretch (a brief push or pull of the tempo, as a player would); where even that
+cannot land the cut within cut_tolerance_s of its beat, the music rides over the cut, and
+cut_misses reports it so the user is told.
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ class TimingConfig:
     long_shot_s: float = 4.0  # a cut opening a shot this long prefers a bar line
     pace_weight: float = 0.3  # cost of leaving the pace tempo, per 100% difference, in beats
     bar_weight: float = 0.05  # cost of a long shot starting off a bar line, in beats
+    cut_tolerance_s: float = 0.04  # a cut this close to its beat is on it
+    short_stretch: float = 0.25  # the most a shot that cannot meet its cut otherwise may stretch
 
 
 @dataclass
@@ -73,14 +77,18 @@ def _fit_shots(durations: np.ndarray, cuts: np.ndarray, bpm: float, cfg: TimingC
         want = max(end - music_t, 1e-3)
         next_long = k + 1 < len(durations) and durations[k + 1] >= cfg.long_shot_s
         best = None
-        for n in range(max(1, int(want / period) - 1), int(want / period) + 3):
-            local = n * 60.0 / want
-            rel = local / bpm - 1
-            clamped = bpm * (1 + np.clip(rel, -cfg.max_stretch, cfg.max_stretch))
-            miss = abs(music_t + n * 60.0 / clamped - end)
-            c = miss / period + abs(rel) + (cfg.bar_weight if next_long and (total_beats + n) % BEATS_PER_BAR else 0)
-            if best is None or c < best[0]:
-                best = (c, n, clamped, miss)
+        for stretch in (cfg.max_stretch, cfg.short_stretch):
+            for n in range(max(1, int(want / period) - 1), int(want / period) + 3):
+                local = n * 60.0 / want
+                rel = local / bpm - 1
+                clamped = bpm * (1 + np.clip(rel, -stretch, stretch))
+                miss = abs(music_t + n * 60.0 / clamped - end)
+                bar = cfg.bar_weight if next_long and (total_beats + n) % BEATS_PER_BAR else 0
+                c = miss / period + abs(rel) + bar
+                if best is None or c < best[0]:
+                    best = (c, n, clamped, miss)
+            if best[3] <= cfg.cut_tolerance_s or k == len(cuts):
+                break
         c, n, local, miss = best
         beats.append(n)
         tempi.append(float(local))
@@ -120,3 +128,10 @@ def plan_beats(shot_bounds: list[tuple[float, float]], pace: float = 0.5, tempo_
     last_start = float(np.sum(np.array(beats[:-1]) * 60.0 / np.array(tempi[:-1]))) if len(beats) > 1 else 0.0
     tempi[-1] = beats[-1] * 60.0 / max(ends[-1] - last_start, 1e-3)
     return BeatPlan(bpm, beats, tempi, [d * 1000 for d in drift])
+
+
+def cut_misses(plan: BeatPlan, shot_bounds: list[tuple[float, float]],
+               cfg: TimingConfig = TimingConfig()) -> list[tuple[int, float, float]]:
+    """(shot index, cut time s, miss ms) for every cut that lands further than cut_tolerance_s
+    from its beat: the music rides over it."""
+    return [(k + 1, shot_bounds[k][1], d) for k, d in enumerate(plan.drift_ms) if d > cfg.cut_tolerance_s * 1000]
