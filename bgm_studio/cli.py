@@ -53,20 +53,23 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _generated_row(args: argparse.Namespace, songs) -> dict[str, float]:
     """Sample a piece for each song's own controls; optionally keep each as MIDI."""
-    from .model.checkpoint import load_model
+    from .model.checkpoint import load_melody, load_model
+    from .model.composer import Composer
     from .model.evaluate import evaluate_generated, piece_score
+    from .model.melody_writer import MelodyWriter
     from .model.pipeline import ScorePipeline
     from .music.midi import write_midi
     from .project.state import check_seed
 
     check_seed(args.seed)
     model, _ = load_model(args.model)
+    composer = Composer(ScorePipeline(model), MelodyWriter(load_melody(args.melody_model)))
     out = Path(args.midi_out) if args.midi_out else None
     if out:
         make_folder(out)
     tempo = {s.song_id: s.tempo_bpm for s in songs}
     keep = (lambda p: write_midi(piece_score(p, tempo[p.song_id]), out / f"{p.song_id}.mid")) if out else None
-    gen, _, _ = evaluate_generated(ScorePipeline(model), songs, args.seed, console_bar, keep)
+    gen, _, _ = evaluate_generated(composer, songs, args.seed, console_bar, keep, args.form)
     return gen
 
 
@@ -75,6 +78,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .model.train import load_config, train
     from .progress import ConsoleProgress
 
+    if args.melody:
+        return _train_melody(args)
     try:
         cfg = load_config(args.config)
     except ValueError as exc:  # JSON that is not an object, or not text at all
@@ -91,6 +96,25 @@ def _cmd_train(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     print(f"model written to {path}")
+    return 0
+
+
+def _train_melody(args: argparse.Namespace) -> int:
+    from .model.melody_train import load_melody_config, train_melody
+    from .progress import ConsoleProgress
+
+    if args.init:
+        raise BgmError("--init is for the diffusion model; the melody model resumes with --resume")
+    cfg = load_melody_config(args.config)
+    if args.resume:
+        check_resume(args.resume)
+    make_folder(Path(args.out))
+    bar = ConsoleProgress()
+    try:
+        path = train_melody(cfg, args.out, args.resume, progress=bar, pop909=args.pop909)
+    finally:
+        bar.close()
+    print(f"melody model written to {path}")
     return 0
 
 
@@ -141,7 +165,7 @@ def _summary(project, written: list[str], seconds: float) -> None:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .controls.timing import check_tempo
-    from .project.scoring import Scorer, ScoringOptions
+    from .project.scoring import Scorer, ScoringOptions, timing_notes
     from .project.state import check_seed, save_project
     from .progress import ConsoleProgress
     from .video.analysis import analyze_video
@@ -162,6 +186,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         bar.close()
     for line in analysis.warnings:
         print(f"warning: {line}", file=sys.stderr)
+    for line in timing_notes(project):
+        print(line, file=sys.stderr)
     if args.project:
         save_project(project, args.project)
     args.video = None
@@ -259,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=0, help="only the first N songs of the split")
     ev.add_argument("--midi-out", help="with --generate: keep every sampled piece as MIDI here")
     ev.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
+    ev.add_argument("--melody-model", help="melody checkpoint (default models/melody.pt or $BGM_MELODY_MODEL)")
+    ev.add_argument("--form", default="random", choices=["random", "labels"],
+                    help="with --generate: segments and form at random (planned as for a video), or the songs' own phrase labels")
     ev.add_argument("--seed", type=int, default=0)
     ev.set_defaults(handler=_cmd_eval)
 
@@ -268,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--resume", help="state.pt of an earlier run to continue from")
     tr.add_argument("--init", help="start from this model checkpoint's weights (train a published model further)")
     tr.add_argument("--pop909", help="POP909 folder (default: ../shared/data/pop909 or $BGM_POP909)")
+    tr.add_argument("--melody", action="store_true",
+                    help="train the melody model instead (config: models/melody_train_config.json or 'debug')")
     tr.set_defaults(handler=_cmd_train)
 
     an = sub.add_parser("analyze", help="shots and features of a video (table; --json for everything)")

@@ -11,8 +11,10 @@ import torch
 from ..atomic import atomic_path
 from ..errors import BgmError
 from .denoiser import Denoiser, ModelConfig
+from .melody import MelodyConfig, MelodyModel
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "bgm-diffusion.pt"
+DEFAULT_MELODY_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "melody.pt"
 
 
 def save_model(model: Denoiser, path: str | os.PathLike, meta: dict | None = None) -> None:
@@ -40,3 +42,30 @@ def load_model(path: str | os.PathLike | None = None) -> tuple[Denoiser, dict]:
         raise BgmError(f"{path}: not a valid BGM Studio checkpoint ({str(exc).splitlines()[0][:120]})") from exc
     model.eval()
     return model, dict(payload.get("meta", {}))
+
+
+def save_melody(model: MelodyModel, path: str | os.PathLike, meta: dict | None = None) -> None:
+    """Write config + weights (+ plain-data meta) atomically, as CPU tensors."""
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    payload = {"melody_config": asdict(model.cfg), "state_dict": state, "meta": meta or {}}
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def resolve_melody_checkpoint(path: str | os.PathLike | None = None) -> Path:
+    """The melody checkpoint to use: the given path, else $BGM_MELODY_MODEL, else the bundled one."""
+    return Path(path or os.environ.get("BGM_MELODY_MODEL") or DEFAULT_MELODY_CHECKPOINT)
+
+
+def load_melody(path: str | os.PathLike | None = None) -> MelodyModel:
+    """Load a melody checkpoint written by save_melody; one-line errors for missing or damaged files."""
+    path = resolve_melody_checkpoint(path)
+    if not path.is_file():
+        raise BgmError(f"{path}: melody model not found (train one with `bgm-studio train --melody`)")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        model = MelodyModel(MelodyConfig(**payload["melody_config"]))
+        model.load_state_dict(payload["state_dict"])
+    except Exception as exc:  # any damage to the file is the same one-line error
+        raise BgmError(f"{path}: not a valid melody checkpoint ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from exc
+    return model.eval()

@@ -3,8 +3,9 @@
 Chords are read per half bar (2 beats), relative to the key's tonic, as tokens
 "root:pitch-class-mask" (e.g. "0:145" is the tonic major triad). A back-off n-gram
 (context: mode, half of the bar, the last two chords) predicts the next token; at
-segment starts the chord is drawn from the chords that open 8-bar phrases in POP909,
-and the final bar closes on the tonic chord (a cadence). Fitted tables are plain JSON.
+segment starts the chord is drawn from the chords that open 8-bar phrases in POP909, and a
+cut on a half bar's first beat always brings a new chord (the music marks it); the final bar
+closes on the tonic chord (a cadence). Fitted tables are plain JSON.
 """
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ MIN_COUNT = 2
 
 
 def cadence_start(n_beats: int) -> int:
-    """First beat of the closing cadence, the half bars of the last bar that hold the tonic chord."""
-    return max(0, -(-(n_beats - BEATS_PER_BAR) // HALF_BAR) * HALF_BAR)
+    """First beat of the closing cadence, the piece's final chord: the last downbeat that leaves it
+    at least a half bar to ring."""
+    return max(0, (n_beats - HALF_BAR) // BEATS_PER_BAR * BEATS_PER_BAR)
 
 
 def repeat_progression(chord_root: np.ndarray, chord_pcs: np.ndarray, source: tuple[int, int],
@@ -152,6 +154,8 @@ class ChordModel:
                 tok = "0:145" if mode == "maj" else "0:137"  # tonic triad: cadence
             else:
                 table = self.distribution(mode, i % 2, history[-1], history[-2], starts and i % 2 == 0)
+                if b > 0 and segment_start[b] and len(table) > 1:  # a cut on this half bar: the chord changes
+                    table = {t: c for t, c in table.items() if t != history[-1]}
                 toks = list(table)
                 w = np.array([table[t] for t in toks], np.float64) ** (1.0 / temperature)
                 tok = toks[rng.choice(len(toks), p=w / w.sum())]

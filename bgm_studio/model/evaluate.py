@@ -1,8 +1,12 @@
 """`eval --generate`: sample pieces for POP909 test songs' own controls and measure them.
 
-Each test song gives its per-beat controls (density, energy, register, key mode, chords);
-POP909 has no shots, so segments are drawn as seeded random spans of 4-12 bars. Metrics
-of the generated pieces are compared with the songs themselves, and controllability is
+Each test song gives its per-beat controls (density, energy, register, key mode, chords).
+POP909 has no shots, so there are two ways to give a piece its segments and form:
+- "random": segments are seeded random spans of 4-12 bars, and the form is planned over them
+  as over a video's shots (controls.form);
+- "labels": segments start at the song's own labelled phrases, and the form is the song's
+  phrase labels (music.structure), so structure can be compared with the real song's.
+Metrics of the generated pieces are compared with the songs themselves, and controllability is
 the Spearman correlation between requested and produced per-bar density, energy and register.
 """
 from __future__ import annotations
@@ -13,26 +17,54 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import spearmanr
 
+from ..controls.form import FormModel, plan_form
 from ..controls.music_controls import Controls, controls_from_roll, measured_bar_controls
 from ..music.metrics import Annotations, mean_metrics, piece_metrics
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT, Note, Score
-from ..music.pianoroll import roll_to_note_array
+from ..music.pianoroll import PianoRoll, roll_to_note_array
 from ..music.pop909 import Song
+from ..music.structure import Phrase, song_phrases
+from .composer import Composer
 from .data import MODEL_PITCH_NUMBERS, song_to_roll
-from .pipeline import ScorePipeline
+from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
+from .melody_data import major_tonic
+
+FORM_MODES = ("random", "labels")
 
 
-def song_controls(song: Song, seed: int) -> Controls:
-    """The song's own per-beat controls with seeded random 4-12 bar segments."""
+def song_controls(song: Song, seed: int, phrases: list[Phrase] | None = None) -> Controls:
+    """The song's own per-beat controls, with segments starting at the given phrases, or else
+    at seeded random 4-12 bar spans."""
     roll = song_to_roll(song)
     n_beats = song.n_beats
-    rng = np.random.default_rng(seed)
     starts = np.zeros(n_beats, bool)
-    bar = 0
-    while bar * BEATS_PER_BAR < n_beats:
-        starts[bar * BEATS_PER_BAR] = True
-        bar += int(rng.integers(4, 13))
+    if phrases:
+        for p in phrases:
+            starts[min(p.start_bar * BEATS_PER_BAR, n_beats - 1)] = True
+    else:
+        rng = np.random.default_rng(seed)
+        bar = 0
+        while bar * BEATS_PER_BAR < n_beats:
+            starts[bar * BEATS_PER_BAR] = True
+            bar += int(rng.integers(4, 13))
     return controls_from_roll(roll.velocity, MODEL_PITCH_NUMBERS, roll.minor, starts, roll.chord_pcs, roll.chord_root)
+
+
+def song_form(song: Song, controls: Controls, mode: str, form: FormModel, seed: int) -> list[Phrase]:
+    """The phrases a piece for this song is written in: the song's labels, or a form planned
+    over the controls' segments as over a video's shots."""
+    if mode == "labels":
+        return song_phrases(song)
+    starts = list(np.nonzero(controls.segment_start)[0])
+    n_bars = -(-controls.n_beats // BEATS_PER_BAR)
+    bar_density = np.resize(controls.density[::BEATS_PER_BAR], n_bars)
+    return plan_form(starts, list(range(len(starts))), bar_density, form, np.random.default_rng(seed))
+
+
+def song_tonic(song: Song) -> int:
+    """The major key a song is read in (a minor key from its relative major): its most common."""
+    tonics = [major_tonic(int(t), bool(m)) for t, m in zip(song.key_tonic, song.key_minor)]
+    return int(np.bincount(tonics, minlength=12).argmax())
 
 
 @dataclass
@@ -43,10 +75,15 @@ class GeneratedPiece:
     seconds: float
 
 
-def generate_for_song(pipe: ScorePipeline, song: Song, seed: int) -> GeneratedPiece:
-    controls = song_controls(song, seed)
+def generate_for_song(composer: Composer, song: Song, seed: int, mode: str = "random",
+                      form: FormModel | None = None) -> GeneratedPiece:
+    """A piece for the song's controls and chords, in the form `mode` gives (see FORM_MODES)."""
+    labelled = song_phrases(song) if mode == "labels" else None
+    controls = song_controls(song, seed, labelled)
+    phrases = song_form(song, controls, mode, form or FormModel.load(), seed)
     t0 = time.perf_counter()
-    roll = pipe.generate(controls, seed=seed)
+    empty = PianoRoll.empty(controls.n_beats * STEPS_PER_BEAT, MODEL_PITCH_LOW, MODEL_PITCHES)
+    roll = composer.compose(empty, controls, phrases, song_tonic(song), 0, controls.n_beats, seed)
     return GeneratedPiece(song.song_id, roll_to_note_array(roll), song.n_steps, time.perf_counter() - t0)
 
 
@@ -71,13 +108,14 @@ def controllability(pieces: list[GeneratedPiece], songs: list[Song]) -> dict[str
     return out
 
 
-def evaluate_generated(pipe: ScorePipeline, songs: list[Song], seed: int = 0, progress=None,
-                       keep=None) -> tuple[dict[str, float], dict[str, float], list[GeneratedPiece]]:
+def evaluate_generated(composer: Composer, songs: list[Song], seed: int = 0, progress=None,
+                       keep=None, mode: str = "random") -> tuple[dict[str, float], dict[str, float], list[GeneratedPiece]]:
     """(generated row, reference row, pieces); `keep(piece)` is called on each (e.g. to write MIDI)."""
     pieces, gen_rows, ref_rows = [], [], []
+    form = FormModel.load()
     it = progress(songs, total=len(songs), desc="generate") if progress else songs
     for i, song in enumerate(it):
-        piece = generate_for_song(pipe, song, seed + i)
+        piece = generate_for_song(composer, song, seed + i, mode, form)
         ann = Annotations(song.key_tonic, song.key_minor, song.chord_pcs)
         gen_rows.append(piece_metrics(piece.notes, piece.n_steps, ann))
         ref_rows.append(piece_metrics(song.notes, song.n_steps, ann))

@@ -17,7 +17,7 @@ import torch
 
 from ..controls.music_controls import Controls
 from ..music.metrics import BASS_CEILING
-from ..music.notes import MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
+from ..music.notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll
 from ..progress import ProgressFn, no_progress
 from .conditioning import control_features, segment_ids_from_starts
@@ -64,24 +64,30 @@ class ScorePipeline:
         return self.inpaint(empty, controls, 0, controls.n_beats, seed, progress, echo_of)
 
     def inpaint(self, piece: PianoRoll, controls: Controls, start_beat: int, end_beat: int, seed: int,
-                progress: ProgressFn = no_progress, echo_of: np.ndarray | None = None) -> PianoRoll:
+                progress: ProgressFn = no_progress, echo_of: np.ndarray | None = None,
+                hold_melody: bool = False) -> PianoRoll:
         """Re-sample beats [start_beat, end_beat) holding every note that starts outside them.
 
         echo_of: int (n_beats,), for each beat the earlier beat whose music it should vary
         (a shot returning to an earlier shot's look), -1 for none; a beat echoes only music
         already there (sampled before it, or held outside the span).
+        hold_melody: the piece's melody is given (written by the melody model) and held everywhere:
+        only the accompaniment is sampled, around it (inpainting, as Polyffusion does).
         """
         with _torch_threads(self.config.threads):
-            return self._inpaint(piece, controls, start_beat, end_beat, seed, progress, echo_of)
+            return self._inpaint(piece, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody)
 
     def _inpaint(self, piece: PianoRoll, controls: Controls, start_beat: int, end_beat: int, seed: int,
-                 progress: ProgressFn, echo_of: np.ndarray | None) -> PianoRoll:
+                 progress: ProgressFn, echo_of: np.ndarray | None, hold_melody: bool) -> PianoRoll:
         n_beats = controls.n_beats
         pad = max(0, self.window - n_beats)
         ctrl = _pad_controls(controls, pad)
         extra = np.zeros((4, pad * STEPS_PER_BEAT, MODEL_PITCHES), bool)
         roll = np.concatenate([piece.to_array().astype(bool), extra], axis=1)  # (4, T, 96) working copy
+        melody = roll[:2].copy()
         _clear_span(roll, start_beat, end_beat)
+        if hold_melody:
+            roll[:2] = melody
         vel = np.concatenate([piece.velocity, np.zeros((2, pad * STEPS_PER_BEAT, MODEL_PITCHES), np.uint8)], axis=1)
         echo = np.full(n_beats + pad, -1)
         if echo_of is not None and self.config.echo_strength > 0:
@@ -96,8 +102,8 @@ class ScorePipeline:
             # A returning shot whose music is sampled in this window too waits for the next one.
             waiting = [w for w in range(cursor, free_to) if cursor <= echo[w] < end_beat]
             stop = waiting[0] if waiting else free_to
-            probs = self._sample_window(roll, ctrl, ws, cursor, free_to, gen, ready, n_beats)
-            self._decode(roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng)
+            probs = self._sample_window(roll, ctrl, ws, cursor, free_to, gen, ready, n_beats, hold_melody)
+            self._decode(roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng, hold_melody)
             cursor = stop
             progress(cursor - start_beat, total, "sampling")
         t = n_beats * STEPS_PER_BEAT
@@ -110,7 +116,7 @@ class ScorePipeline:
 
     @torch.no_grad()
     def _sample_window(self, roll, ctrl: Controls, ws: int, g0: int, g1: int, gen, echo: np.ndarray,
-                       end: int) -> np.ndarray:
+                       end: int, hold_melody: bool = False) -> np.ndarray:
         """Sampled x0 probabilities (4, W*4, 96) for window [ws, ws+W), beats [g0, g1) free,
         free beats with an echo (echo >= 0) guided by the music of the beat they echo. Beats from
         `end` (past the end of a piece shorter than a window) are sampled too but never kept."""
@@ -119,6 +125,8 @@ class ScorePipeline:
         known = torch.from_numpy(roll[:, s0:s1].astype(np.float32))[None] * 2 - 1
         mask = torch.ones_like(known, dtype=torch.bool)
         mask[:, :, (g0 - ws) * STEPS_PER_BEAT : (g1 - ws) * STEPS_PER_BEAT] = False
+        if hold_melody:
+            mask[:, :2] = True  # the melody is given: the accompaniment is sampled around it
         mask[:, :, max(0, end - ws) * STEPS_PER_BEAT :] = False  # past the piece's end: free, never kept
         mask |= known > 0  # notes held across the span (started before it) stay
         chords = torch.from_numpy(chord_roll(win.chord_pcs, win.chord_root))[None]
@@ -138,11 +146,13 @@ class ScorePipeline:
         return ((x0[0] + 1) / 2).numpy()
 
     def _decode(self, roll, vel, probs, ctrl: Controls, ws: int, g0: int, g1: int, continuing: bool,
-                rng: np.random.Generator) -> None:
+                rng: np.random.Generator, hold_melody: bool = False) -> None:
         """Write notes for beats [g0, g1) into roll/vel from window probabilities.
 
         Notes that start before g0 are never changed, except when `continuing` a piece
         sampled window by window, where a note sounding at g0 may go on into this window.
+        With hold_melody, the melody in the roll stays and only the accompaniment is written,
+        taking what the bar's density leaves after the melody's onsets.
         """
         cfg = self.config
         off = ws * STEPS_PER_BEAT
@@ -151,22 +161,28 @@ class ScorePipeline:
         # The melody is one voice: a melody note lasts while the model holds any melody pitch,
         # so an uncertain pitch does not cut the line into short dabs.
         sustain_p[0] = sustain_p[0].max(axis=1, keepdims=True)
+        tracks = (1,) if hold_melody else (0, 1)
         if continuing and a > 0:
-            for track in (0, 1):
+            for track in tracks:
                 sounding = np.nonzero(roll[2 * track, a - 1] | roll[2 * track + 1, a - 1])[0]
                 for p in sounding:
                     self._hold(roll[2 * track + 1], sustain_p[track], p, a, b, off, None)
         onset_p = probs[[0, 2], a - off : b - off]  # (2, steps, 96)
         chosen = onset_p > cfg.onset_threshold
         if cfg.calibrate_density:
-            chosen = _calibrate(onset_p, chosen, ctrl, a, cfg, rng, roll[[0, 2], :a].any(axis=2))
+            given = roll[0, a:b].any(axis=1) if hold_melody else None
+            chosen = _calibrate(onset_p, chosen, ctrl, a, cfg, rng, roll[[0, 2], :a].any(axis=2), given)
+        if hold_melody:
+            chosen[0] = False
         chosen &= ~roll[[1, 3], a:b]  # never strike on top of a note already sounding
         _ensure_bass(chosen[1], onset_p[1], roll[3, a:b], a, cfg.bass_floor)
+        if hold_melody:
+            _mark_bass(chosen[1], onset_p[1], roll[3, a:b], ctrl, a)
         chosen[0] = _monophonic(chosen[0], onset_p[0])
         chosen[0][roll[1, a:b].any(axis=1)] = False  # the melody is one voice
         moved = _fit_register(chosen, ctrl, a, cfg.register_octave)
         chosen[1] &= ~roll[3, a:b]
-        for track in (0, 1):
+        for track in tracks:
             for s, p in sorted(zip(*np.nonzero(chosen[track]))):
                 step = a + s
                 roll[2 * track, step, p] = True
@@ -231,7 +247,7 @@ def _ranked(p: np.ndarray, temperature: float, rng: np.random.Generator) -> np.n
 
 
 def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, cfg: "SampleConfig",
-               rng: np.random.Generator, struck_before: np.ndarray) -> np.ndarray:
+               rng: np.random.Generator, struck_before: np.ndarray, given_melody: np.ndarray | None = None) -> np.ndarray:
     """Per bar, keep the most probable onsets so their count matches the requested density.
     A bar that a shot starts in is counted as two parts, each holding its own shot's share,
     so a busy shot cannot take the onsets of the calm one beside it.
@@ -243,6 +259,8 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
     groove weight, onsets on steps its track struck one bar earlier in the same shot rank
     higher (an accompaniment figure, a melody's rhythm, tends to repeat through a section).
     struck_before: bool (2, a), whether melody / accompaniment strike at each step before a.
+    given_melody: bool (steps,), the onsets of a melody that is given; the accompaniment then
+    takes what each bar's count leaves after them.
     """
     out = np.zeros_like(chosen)
     steps = onset_p.shape[1]
@@ -261,6 +279,8 @@ def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, 
         best_pitch = (mel * prior).argmax(axis=1)
         step_p = mel.max(axis=1)
         n_mel = min(int(round(want * share)), int((step_p > cfg.melody_floor).sum()))
+        if given_melody is not None:
+            n_mel, want = 0, want - int(given_melody[s0:s1].sum())
         g = a + s0
         same_shot = g >= STEPS_PER_BAR and segment[(g - STEPS_PER_BAR) // STEPS_PER_BEAT] == segment[beat]
         bar_before = struck[:, g - STEPS_PER_BAR : g - STEPS_PER_BAR + s1 - s0] if same_shot else np.zeros((2, s1 - s0))
@@ -392,3 +412,32 @@ def _pad_controls(c: Controls, pad: int) -> Controls:
     z = lambda a: np.concatenate([a, np.repeat(a[-1:], pad, axis=0)])  # noqa: E731
     return Controls(z(c.density), z(c.energy), z(c.register), z(c.minor),
                     np.concatenate([c.segment_start, np.zeros(pad, bool)]), z(c.chord_pcs), z(c.chord_root))
+
+
+def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctrl: Controls, a: int) -> None:
+    """A bass attack on every beat where a shot starts or the chord changes, and a bass note
+    sounding on every downbeat (struck there unless one rings on from before over the same chord).
+
+    The pitch is the model's likeliest low onset at that step, weighted toward the chord's root
+    and tones. chosen, onset_p and sustain are the accompaniment's (steps, 96) arrays from step a.
+    """
+    low = np.nonzero(MODEL_PITCH_NUMBERS < BASS_CEILING)[0]
+    pcs = MODEL_PITCH_NUMBERS[low] % 12
+    n = len(ctrl.chord_root)
+    for s in range(0, chosen.shape[0], STEPS_PER_BEAT):
+        beat = (a + s) // STEPS_PER_BEAT
+        if beat >= n:
+            break
+        changed = beat > 0 and (ctrl.chord_root[beat] != ctrl.chord_root[beat - 1]
+                                or (ctrl.chord_pcs[beat] != ctrl.chord_pcs[beat - 1]).any())
+        must_strike = bool(ctrl.segment_start[beat]) or changed
+        downbeat = beat % BEATS_PER_BAR == 0
+        if chosen[s, low].any() or not (must_strike or downbeat):
+            continue
+        if downbeat and not must_strike and sustain[s, low].any():
+            continue  # a bass note rings on over the same chord
+        root, tones = int(ctrl.chord_root[beat]), ctrl.chord_pcs[beat]
+        weight = np.where(pcs == root, 4.0, np.where(tones[pcs], 1.5, 0.2)) if root >= 0 else np.ones(len(low))
+        score = np.where(sustain[s, low], 0.0, onset_p[s, low] * weight)
+        if score.max() > 0:
+            chosen[s, low[int(score.argmax())]] = True

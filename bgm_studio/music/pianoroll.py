@@ -92,3 +92,27 @@ def roll_to_note_array(roll: PianoRoll, default_velocity: int = 80) -> np.ndarra
 def roll_to_notes(roll: PianoRoll, default_velocity: int = 80) -> list[Note]:
     """Read notes back as Note objects, sorted."""
     return [Note(*map(int, row)) for row in roll_to_note_array(roll, default_velocity)]
+
+
+def ring_out(roll: PianoRoll, step: int, root: int, bass_ceiling: int) -> PianoRoll:
+    """Close a piece on the chord struck at `step`: nothing is struck after it, notes struck at
+    it ring to the end, notes from before stop there, and the lowest accompaniment note struck
+    there is the chord's root (pitch class `root`; one is added below bass_ceiling where it is not).
+    """
+    notes = roll_to_note_array(roll)
+    n_steps = roll.n_steps
+    notes = notes[notes[:, 0] <= step]
+    struck = notes[:, 0] == step
+    notes[struck, 2] = n_steps - step
+    before = ~struck & (notes[:, 0] + notes[:, 2] > step)
+    notes[before, 2] = step - notes[before, 0]
+    notes = notes[notes[:, 2] > 0]
+    chord = notes[(notes[:, 0] == step) & (notes[:, 4] == 1)]
+    if root >= 0 and (len(chord) == 0 or chord[:, 1].min() % 12 != root):
+        lowest = int(chord[:, 1].min()) if len(chord) else bass_ceiling
+        pitch = max(p for p in range(bass_ceiling - 12, bass_ceiling) if p % 12 == root)
+        while pitch > lowest and pitch - 12 >= roll.pitch_low:
+            pitch -= 12
+        velocity = int(chord[:, 3].max()) if len(chord) else 70
+        notes = np.concatenate([notes, [[step, pitch, n_steps - step, velocity, 1]]])
+    return notes_to_roll(notes, n_steps, roll.pitch_low, roll.onset.shape[2])

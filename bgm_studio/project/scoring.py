@@ -1,9 +1,12 @@
 """The flows that score a video: plan a project from an analysis, generate, regenerate one
 shot (optionally over new chords), switch takes, and read the project's controls.
 
-A shot that returns to an earlier shot's look (its theme, see controls.themes) takes the theme's
-mode, and at planning repeats the theme's chord progression, so the music returns with the picture.
-Within a shot longer than 8 bars the first phrase returns the same way, as a verse does in a song.
+Planning gives the piece a tempo, beats per shot, a form (phrases with letters, controls.form)
+and chords. A shot that returns to an earlier shot's look (its theme, see controls.themes) takes
+the theme's mode and chord progression, and a phrase whose letter was heard before plays that
+phrase's chords again, so the music returns with the picture and as a song's verse does.
+Generating writes each span's melody first (the melody model), then samples the accompaniment
+and bass around it (the diffusion model), and closes the piece on a held tonic chord.
 """
 from __future__ import annotations
 
@@ -13,17 +16,21 @@ from pathlib import Path
 
 import numpy as np
 
+from ..controls.form import FormModel, plan_form
 from ..controls.music_controls import Controls
 from ..controls.themes import assign_themes, echo_beats
 from ..controls.timing import TimingConfig, plan_beats
 from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
-from ..model.checkpoint import load_model, resolve_checkpoint
+from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
 from ..model.chords import ChordModel, cadence_start, repeat_progression
 from ..model.data import model_roll
+from ..model.composer import Composer
+from ..model.melody_writer import MelodyWriter
 from ..model.pipeline import SampleConfig, ScorePipeline
-from ..music.notes import STEPS_PER_BEAT
+from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import roll_to_note_array
+from ..music.structure import Phrase
 from ..progress import ProgressFn, no_progress
 from ..video.analysis import VideoAnalysis
 from ..video.cache import fingerprint
@@ -31,7 +38,6 @@ from .state import Project, ProjectShot, Take, check_seed
 
 COMMON_KEYS = (0, 7, 2, 9, 5, 10, 3)  # C, G, D, A, F, Bb, Eb major
 CADENCE_BEATS = 4
-PHRASE_BEATS = 32  # 8 bars: after them a long shot's music returns, varied, over the same chords
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,22 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
                     project.chord_pcs.copy(), project.chord_root.copy())
 
 
+def timing_notes(project: Project, tolerance_s: float = TimingConfig().cut_tolerance_s) -> list[str]:
+    """One line for every cut the music rides over: further than tolerance_s from its beat
+    (a shot too short for whole beats near the piece tempo)."""
+    lengths = [s.n_beats * 60.0 / s.tempo_bpm for s in project.shots]
+    starts = np.concatenate([[0.0], np.cumsum(lengths)])
+    notes = []
+    for s, music_t in zip(project.shots[1:], starts[1:]):
+        miss = abs(music_t - s.start_s)
+        if miss > tolerance_s:
+            before = project.shots[s.index - 1]
+            notes.append(f"note: the cut at {s.start_s:.2f} s lands {miss * 1000:.0f} ms from its beat: shot "
+                         f"{before.index} ({before.end_s - before.start_s:.2f} s) is too short for whole beats near "
+                         f"{project.tempo_bpm:.0f} BPM, so the music rides over this cut")
+    return notes
+
+
 def chords_fixed(project: Project, k: int) -> bool:
     """Whether shot k lies wholly in the closing cadence, whose chord is always the home chord."""
     return project.shots[k].start_beat >= cadence_start(project.n_beats)
@@ -106,13 +128,16 @@ class Scorer:
     """Holds the trained models and runs every flow that needs them."""
 
     def __init__(self, model_path: str | None = None, sample: SampleConfig = SampleConfig(),
-                 chord_model: str | None = None, quantiles: str | None = None) -> None:
+                 chord_model: str | None = None, quantiles: str | None = None, melody_model: str | None = None,
+                 form_model: str | None = None) -> None:
         path = resolve_checkpoint(model_path)
         model, _ = load_model(path)
-        self.pipeline = ScorePipeline(model, sample)
-        self.model_id = model_id(path)
+        melody_path = resolve_melody_checkpoint(melody_model)
+        self.composer = Composer(ScorePipeline(model, sample), MelodyWriter(load_melody(melody_path)))
+        self.model_id = f"{model_id(path)}+{model_id(melody_path)}"
         self.chords = ChordModel.load(chord_model)
         self.quantiles = ControlQuantiles.load(quantiles)
+        self.form = FormModel.load(form_model)
 
     def draw_chords(self, project: Project, start_beat: int, end_beat: int,
                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -120,8 +145,9 @@ class Scorer:
 
         They follow the chords before them, on the piece's half-bar grid, and close on the home chord only
         in the piece's last bar. The chord model reads each shot's mode (see shot_controls) and its
-        start as a segment start; every beat outside start..end keeps its chord. A long shot wholly
-        inside start..end plays its first phrase's chords again after it (see phrase_repeat).
+        start as a segment start, where the chord changes; every beat outside start..end keeps its
+        chord. A phrase wholly inside start..end whose letter was heard before plays that phrase's
+        chords again (see returning_phrases).
         """
         minor = np.zeros(project.n_beats, bool)
         seg = np.zeros(project.n_beats, bool)
@@ -130,10 +156,9 @@ class Scorer:
             seg[s.start_beat] = True
         roots, pcs = self.chords.resample(project.chord_root, project.chord_pcs, start_beat, end_beat, minor, seg,
                                           project.key_tonic, rng)
-        for s in project.shots:
-            spans = phrase_repeat(project, s)
-            if spans and start_beat <= s.start_beat and s.end_beat <= end_beat:
-                roots, pcs = repeat_progression(roots, pcs, *spans)
+        for source, target in returning_phrases(project.phrases, project.n_beats):
+            if start_beat <= target[0] and target[1] <= end_beat:
+                roots, pcs = repeat_progression(roots, pcs, source, target)
         return roots, pcs
 
     def plan(self, analysis: VideoAnalysis, options: ScoringOptions = ScoringOptions()) -> Project:
@@ -156,9 +181,20 @@ class Scorer:
         project = Project(video, fingerprint(video), analysis.duration_s,
                           analysis.config.key(), self.model_id, tempo, tonic % 12, options.seed, shots,
                           np.full(n_beats, -1, np.int64), np.zeros((n_beats, 12), bool))
+        project.phrases = self.plan_form(project, rng)
         project.chord_root, project.chord_pcs = self.draw_chords(project, 0, n_beats, rng)
         _repeat_themes(project)
         return project
+
+    def plan_form(self, project: Project, rng: np.random.Generator) -> list[Phrase]:
+        """The piece's phrases over its shots (controls.form), from each bar's requested density."""
+        n_bars = -(-project.n_beats // BEATS_PER_BAR)
+        density = np.zeros(n_bars * BEATS_PER_BAR)
+        for s, c in zip(project.shots, shot_controls(project, self.quantiles)):
+            density[s.start_beat : s.end_beat] = c.density
+        bar_density = density.reshape(n_bars, BEATS_PER_BAR)[:, 0]
+        return plan_form([s.start_beat for s in project.shots], [s.theme for s in project.shots], bar_density,
+                         self.form, rng)
 
     def generate(self, project: Project, seed: int | None = None, progress: ProgressFn = no_progress) -> Project:
         """Sample music for every unlocked shot (all of them the first time), holding locked ones."""
@@ -169,9 +205,8 @@ class Scorer:
         total = sum(b - a for a, b in spans)
         done = 0
         for a, b in spans:
-            roll = self.pipeline.inpaint(roll, controls, a, b, seed + a,
-                                         lambda d, t, label: progress(done + d, total, "generating"),
-                                         theme_echoes(project))
+            roll = self._compose(project, roll, controls, a, b, seed + a,
+                                 lambda d, t, label: progress(done + d, total, "generating"))
             done += b - a
         return _with_takes(project, roll_to_note_array(roll), [s.index for s in project.shots if not s.overrides.locked],
                            seed)
@@ -199,34 +234,45 @@ class Scorer:
                                                                      np.random.default_rng(seed))
         controls = piece_controls(project, self.quantiles)
         roll = model_roll(project.notes(), project.n_beats * STEPS_PER_BEAT)
-        roll = self.pipeline.inpaint(roll, controls, shot.start_beat, shot.end_beat, seed,
-                                     lambda d, t, label: progress(d, t, f"regenerating shot {k}"),
-                                     theme_echoes(project))
+        roll = self._compose(project, roll, controls, shot.start_beat, shot.end_beat, seed,
+                             lambda d, t, label: progress(d, t, f"regenerating shot {k}"))
         return _with_takes(project, roll_to_note_array(roll), [k], seed)
 
+    def _compose(self, project: Project, roll, controls: Controls, a: int, b: int, seed: int,
+                 progress: ProgressFn):
+        """Beats [a, b) of the roll written anew (model.composer), themes and returning phrases echoed."""
+        return self.composer.compose(roll, controls, project.phrases, project.key_tonic, a, b, seed, progress,
+                                     theme_echoes(project))
 
-def phrase_repeat(project: Project, shot: ProjectShot) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """A long shot's first phrase (PHRASE_BEATS) and the beats after it, up to the closing cadence,
-    that play it again, as a song's verse returns; None for a shot no longer than a phrase."""
-    end = min(shot.end_beat, cadence_start(project.n_beats))
-    if end - shot.start_beat <= PHRASE_BEATS:
-        return None
-    return (shot.start_beat, shot.start_beat + PHRASE_BEATS), (shot.start_beat + PHRASE_BEATS, end)
+
+def returning_phrases(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(source beats, target beats) of every phrase whose letter was heard before: the first phrase of
+    that letter and the returning one, up to the closing cadence."""
+    first: dict[str, Phrase] = {}
+    cadence = cadence_start(n_beats)
+    out = []
+    for p in phrases:
+        q = first.setdefault(p.letter, p)
+        if q is not p:
+            target = (p.start_bar * BEATS_PER_BAR, min(p.end_bar * BEATS_PER_BAR, cadence))
+            if target[1] > target[0]:
+                out.append(((q.start_bar * BEATS_PER_BAR, min(q.end_bar * BEATS_PER_BAR, n_beats)), target))
+    return out
 
 
 def theme_echoes(project: Project) -> np.ndarray:
     """int (n_beats,): for each beat of a shot returning to an earlier shot's look, the beat of
-    that shot whose music it varies (up to the closing cadence); in a long shot of its own look,
-    for each beat after its first phrase, the beat of that phrase; -1 elsewhere, and wherever
-    the two beats' chords differ."""
+    that shot whose music it varies (up to the closing cadence); in a phrase whose letter was
+    heard before, the beat of that earlier phrase; -1 elsewhere, and wherever the two beats'
+    chords differ."""
     echo_of = np.full(project.n_beats, -1)
     cadence = cadence_start(project.n_beats)
     for s in project.shots:
         theme = project.shots[s.theme]
         if theme is not s:
             echo_beats(echo_of, (theme.start_beat, theme.end_beat), (s.start_beat, min(s.end_beat, cadence)))
-        elif spans := phrase_repeat(project, s):
-            echo_beats(echo_of, *spans)
+    for source, target in returning_phrases(project.phrases, project.n_beats):
+        echo_beats(echo_of, source, target)
     # Music returns only where its harmony does: not over chords drawn anew for one shot, nor in
     # a project planned before long shots repeated their chords.
     beats = np.nonzero(echo_of >= 0)[0]

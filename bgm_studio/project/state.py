@@ -12,12 +12,14 @@ import numpy as np
 from ..atomic import atomic_path
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
-from ..music.notes import STEPS_PER_BEAT
+from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
+from ..music.structure import Phrase
 from ..video.config import AnalysisConfig
 
 SCHEMA = "bgm-studio-project"
-SCHEMA_VERSION = 3  # 2: every take holds its chords (a version 1 take gets the piece's chords)
+SCHEMA_VERSION = 4  # 2: every take holds its chords (a version 1 take gets the piece's chords)
 # 3: every shot names its theme (a shot of an older file is its own theme)
+# 4: the piece's form, its phrases (an older file has none: its music was written without one)
 MAX_SEED = 2**32 - 1
 
 
@@ -89,6 +91,7 @@ class Project:
     shots: list[ProjectShot]
     chord_root: np.ndarray  # int (n_beats,), -1 = no chord
     chord_pcs: np.ndarray  # bool (n_beats, 12)
+    phrases: list[Phrase] = field(default_factory=list)  # the piece's form on its bars (controls.form)
 
     @property
     def n_beats(self) -> int:
@@ -125,6 +128,7 @@ def to_json(project: Project) -> dict:
                        "chords": _chords_json(t.chord_root, t.chord_pcs)} for t in s.takes],
         } for s in project.shots],
         "chords": _chords_json(project.chord_root, project.chord_pcs),  # the current take's chords in each shot
+        "form": [[p.letter, p.start_bar, p.n_bars] for p in project.phrases],
         "notes": project.notes().tolist(),  # the current piece, for other tools; rebuilt from takes on load
     }
 
@@ -191,6 +195,22 @@ def _chords(r: _Reader, pairs, n_beats: int, where: str) -> tuple[np.ndarray, np
     roots = np.array([c[0] for c in pairs], np.int64)
     pcs = np.array([[(c[1] >> k) & 1 for k in range(12)] for c in pairs], bool).reshape(-1, 12)
     return roots, pcs
+
+
+def _phrases(r: _Reader, rows, n_beats: int) -> list[Phrase]:
+    """[letter, start bar, bars] rows -> phrases that follow each other over the piece's bars."""
+    n_bars = -(-n_beats // BEATS_PER_BAR)
+    if not isinstance(rows, list) or not all(isinstance(x, list) and len(x) == 3 for x in rows):
+        r.fail("form", "expected a list of [letter, start bar, bars] phrases")
+    phrases, bar = [], 0
+    for letter, start, n in rows:
+        if not (isinstance(letter, str) and len(letter) == 1 and letter.isascii() and letter.isalpha()):
+            r.fail("form", f"phrase letter {letter!r} is not one letter")
+        if type(start) is not int or type(n) is not int or start != bar or n < 1 or start + n > n_bars:
+            r.fail("form", f"phrase {[letter, start, n]!r} does not follow the one before inside the piece's {n_bars} bars")
+        phrases.append(Phrase(letter, start, n))
+        bar = start + n
+    return phrases
 
 
 def _features(r: _Reader, data: dict, where: str) -> dict[str, float]:
@@ -264,7 +284,8 @@ def from_json(data: dict, source: str = "project") -> Project:
         model_id=r.get(data, "model_id", str, "file"),
         tempo_bpm=_positive(r, r.get(data, "tempo_bpm", (int, float), "file"), "tempo_bpm", "file"),
         key_tonic=r.get(data, "key_tonic", int, "file") % 12, seed=seed,
-        shots=shots, chord_root=roots, chord_pcs=pcs)
+        shots=shots, chord_root=roots, chord_pcs=pcs,
+        phrases=_phrases(r, data.get("form", []), expect_beat) if version >= 4 else [])
 
 
 def load_project(path: str | os.PathLike) -> Project:

@@ -150,10 +150,13 @@ def test_train_refuses_a_bad_out_folder_and_resume_file(tmp_path, capsys):
     one_line_error(capsys, "not a training state file")
 
 
-def test_new_chords_are_refused_where_none_can_be_drawn(scored, capsys):
-    _, proj = scored
+def test_new_chords_are_refused_where_none_can_be_drawn(env, tmp_path, capsys):
+    """A last shot of two beats lies wholly on the final chord, which is always the home chord."""
+    video, proj = tmp_path / "v.mp4", tmp_path / "p.bgm.json"
+    make_clip(video, [ShotSpec(seconds=4.0, motion=0.05, hue=30), ShotSpec(seconds=1.0, motion=0.4, hue=200, seed=1)])
+    assert main(["generate", str(video), "--project", str(proj), "--tempo", "120"]) == 0
     before = proj.read_text()
-    last = len(json.loads(before)["shots"]) - 1  # wholly in the closing bar, which always holds the home chord
-    assert main(["regenerate", str(proj), "--shot", str(last), "--new-chords"]) == 2
-    one_line_error(capsys, f"shot {last} lies in the closing bar")
+    assert [s["n_beats"] for s in json.loads(before)["shots"]] == [8, 2]
+    assert main(["regenerate", str(proj), "--shot", "1", "--new-chords"]) == 2
+    one_line_error(capsys, "shot 1 lies in the closing bar")
     assert proj.read_text() == before

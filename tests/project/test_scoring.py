@@ -165,11 +165,3 @@ def test_new_chords_change_one_shot_and_each_take_keeps_its_chords(scored, tmp_p
     loaded = load_project(tmp_path / "p.bgm.json")
     assert np.array_equal(select_take(loaded, 1, 0).chord_pcs, project.chord_pcs)
     assert np.array_equal(scorer.regenerate(project, 1, seed=11, new_chords=True).chord_pcs, again.chord_pcs)
-
-
-def test_new_chords_are_refused_in_the_closing_bar(scored):
-    scorer, _, project = scored
-    last = len(project.shots) - 1
-    assert chords_fixed(project, last) and not chords_fixed(project, 0)
-    with pytest.raises(BgmError, match=f"shot {last} lies in the closing bar"):
-        scorer.regenerate(project, last, new_chords=True)

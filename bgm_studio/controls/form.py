@@ -1,0 +1,170 @@
+"""Form: the phrases of a piece and their letters, learned from POP909's phrase labels and
+planned over a video's shots.
+
+What is learned (FormModel.fit, on the train split): how long melodic phrases are, and how a
+phrase's letter relates to the one before (the same again, an earlier one returning, or new).
+Planning (plan_form) places phrase boundaries on bars, preferring bars where a cut falls and the
+learned lengths; a shot returning to an earlier shot's look returns to that shot's letters; a
+phrase where the picture's energy rises well above the piece's takes the chorus letter; other
+phrases follow the learned letter habits.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_path
+from ..errors import BgmError
+from ..music.notes import BEATS_PER_BAR
+from ..music.structure import Phrase
+
+DEFAULT_FORM_MODEL = Path(__file__).resolve().parents[2] / "models" / "form.json"
+MAX_PHRASE_BARS = 16
+RELATIONS = ("same", "return", "new")  # a melodic phrase's letter against the phrases before it
+
+
+@dataclass(frozen=True)
+class FormConfig:
+    cut_bonus: float = 2.5  # log-odds a phrase gains by starting on a bar where a cut falls
+    split_cost: float = 1.5  # log-odds a phrase loses for each bar-aligned cut strictly inside it
+    chorus_rise: float = 0.25  # a phrase whose energy is this far above the piece's median is a chorus
+
+
+@dataclass
+class FormModel:
+    """Learned phrase lengths (bars -> count) and letter relations (relation -> count)."""
+
+    lengths: dict[int, int]
+    relations: dict[str, int]
+
+    @classmethod
+    def fit(cls, labels: list[list[tuple[str, int]]]) -> "FormModel":
+        lengths: Counter = Counter()
+        relations: Counter = Counter()
+        for label in labels:
+            melodic = [(letter, n) for letter, n in label if letter.isupper()]
+            for i, (letter, n) in enumerate(melodic):
+                lengths[min(n, MAX_PHRASE_BARS)] += 1
+                if i:
+                    before = {m for m, _ in melodic[:i]}
+                    rel = "same" if letter == melodic[i - 1][0] else "return" if letter in before else "new"
+                    relations[rel] += 1
+        return cls(dict(lengths), dict(relations))
+
+    def length_logp(self) -> np.ndarray:
+        """float (MAX_PHRASE_BARS + 1,): log probability of each phrase length (add-one smoothed)."""
+        counts = np.ones(MAX_PHRASE_BARS + 1)
+        for n, c in self.lengths.items():
+            counts[int(n)] += c
+        counts[0] = 0
+        with np.errstate(divide="ignore"):
+            return np.log(counts / counts.sum())
+
+    def relation_p(self) -> np.ndarray:
+        c = np.array([self.relations.get(r, 0) + 1.0 for r in RELATIONS])
+        return c / c.sum()
+
+    def save(self, path: str | os.PathLike) -> None:
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps({"version": 1, "lengths": {str(k): v for k, v in self.lengths.items()},
+                                       "relations": self.relations}, sort_keys=True))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> "FormModel":
+        path = Path(path or DEFAULT_FORM_MODEL)
+        try:
+            data = json.loads(path.read_text())
+            return cls({int(k): int(v) for k, v in data["lengths"].items()},
+                       {str(k): int(v) for k, v in data["relations"].items()})
+        except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise BgmError(f"{path}: cannot read form model ({exc})") from exc
+
+
+def phrase_bounds(n_bars: int, cut_bars: set[int], model: FormModel, cfg: FormConfig = FormConfig()) -> list[int]:
+    """Phrase start bars (and n_bars at the end) that best fit the learned lengths and the cuts.
+
+    Dynamic programming over bars: a phrase of length n scores log p(n), plus cut_bonus when it
+    starts on a cut bar, minus split_cost for each cut bar strictly inside it.
+    """
+    logp = model.length_logp()
+    best = np.full(n_bars + 1, -np.inf)
+    back = np.zeros(n_bars + 1, int)
+    best[0] = 0.0
+    cuts = np.zeros(n_bars + 1, bool)
+    cuts[[b for b in cut_bars if 0 < b < n_bars]] = True
+    inside = np.concatenate([[0], np.cumsum(cuts)])  # cuts in bars [0, b) = inside[b]
+    for end in range(1, n_bars + 1):
+        for n in range(1, min(MAX_PHRASE_BARS, end) + 1):
+            start = end - n
+            score = best[start] + logp[n] + cfg.cut_bonus * cuts[start]
+            score -= cfg.split_cost * (inside[end] - inside[start + 1])
+            if score > best[end]:
+                best[end], back[end] = score, start
+    bounds = [n_bars]
+    while bounds[-1] > 0:
+        bounds.append(int(back[bounds[-1]]))
+    return bounds[::-1]
+
+
+def plan_form(shot_starts: list[int], themes: list[int], bar_energy: np.ndarray, model: FormModel,
+              rng: np.random.Generator, cfg: FormConfig = FormConfig()) -> list[Phrase]:
+    """The phrases of a piece over its shots.
+
+    shot_starts: first beat of each shot; themes: each shot's theme (an earlier shot, or itself);
+    bar_energy: float (n_bars,), how busy the picture asks each bar to be (e.g. its density).
+    """
+    n_bars = len(bar_energy)
+    if n_bars == 0:
+        return []
+    cut_bars = {s // BEATS_PER_BAR for s in shot_starts if s % BEATS_PER_BAR == 0}
+    bounds = phrase_bounds(n_bars, cut_bars, model, cfg)
+    shot_of_bar = np.searchsorted(np.array(shot_starts), np.arange(n_bars) * BEATS_PER_BAR, side="right") - 1
+    median = float(np.median(bar_energy)) if n_bars else 0.0
+    letters: list[str] = []
+    theme_letters: dict[int, list[str]] = {}
+    chorus: str | None = None
+    relation_p = model.relation_p()
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        shot = int(np.bincount(shot_of_bar[a:b]).argmax())
+        theme = themes[shot]
+        ordinal = sum(1 for x, y in zip(bounds[:-1], bounds[1:]) if x < a and
+                      int(np.bincount(shot_of_bar[x:y]).argmax()) == shot)
+        rising = median > 0 and float(bar_energy[a:b].mean()) > median * (1 + cfg.chorus_rise)
+        if theme != shot and ordinal < len(theme_letters.get(theme, [])):
+            letter = theme_letters[theme][ordinal]
+        elif rising:
+            chorus = chorus or _new_letter(letters)
+            letter = chorus
+        else:
+            letter = _learned_letter(letters, chorus, relation_p, rng)
+        letters.append(letter)
+        theme_letters.setdefault(shot, []).append(letter)
+    return [Phrase(letter, a, b - a) for letter, a, b in zip(letters, bounds[:-1], bounds[1:])]
+
+
+def _new_letter(letters: list[str]) -> str:
+    used = set(letters)
+    return next(chr(c) for c in range(ord("A"), ord("Z") + 1) if chr(c) not in used)
+
+
+def _learned_letter(letters: list[str], chorus: str | None, relation_p: np.ndarray, rng: np.random.Generator) -> str:
+    """A verse phrase's letter, drawn from the learned relations to the letters before it. A letter
+    is not heard three times running, and a return with nothing to return to is a new letter."""
+    verses = [x for x in letters if x != chorus]
+    if not verses:
+        return _new_letter(letters)
+    rel = RELATIONS[int(rng.choice(len(RELATIONS), p=relation_p))]
+    last = letters[-1]
+    if rel == "same" and (last == chorus or letters[-2:] == [last, last]):
+        rel = "return"
+    if rel == "same":
+        return last
+    earlier = sorted(set(verses) - {last})
+    if rel == "return" and earlier:
+        return str(rng.choice(earlier))
+    return _new_letter(letters)

@@ -1,0 +1,117 @@
+"""The melody model: an autoregressive GRU over 16th-step melody tokens (one readable file).
+
+At each step it reads the token before and the step's conditions (melody_data.step_conditions:
+chord, position in bar and phrase, mode, onsets wanted, register) and predicts the next token.
+Melodies are sampled from it with temperature and nucleus (top-p) sampling; hard limits (the
+range around the requested register, a hold only after a note) mask tokens, they never pick one.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .melody_data import COND_DIM, HOLD, REST, VOCAB
+
+
+@dataclass(frozen=True)
+class MelodyConfig:
+    vocab: int = VOCAB  # REST, HOLD and the onset of each pitch
+    cond_dim: int = COND_DIM  # per-step condition features
+    embed: int = 64  # token embedding size
+    cond_hidden: int = 128  # condition projection size
+    hidden: int = 256  # GRU state size
+    layers: int = 2  # GRU layers
+    dropout: float = 0.1  # between GRU layers and before the output
+
+
+@dataclass(frozen=True)
+class MelodySampling:
+    temperature: float = 0.9  # < 1 sharpens the model's distribution
+    top_p: float = 0.92  # nucleus: sample among the likeliest tokens holding this much probability
+    range_semitones: int = 12  # onsets stay within this of the requested register (a limit the writer sets)
+
+
+class MelodyModel(nn.Module):
+    """p(token_t | tokens_<t, conditions_<=t)."""
+
+    def __init__(self, cfg: MelodyConfig = MelodyConfig()) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab, cfg.embed)
+        self.cond = nn.Sequential(nn.Linear(cfg.cond_dim, cfg.cond_hidden), nn.GELU())
+        self.gru = nn.GRU(cfg.embed + cfg.cond_hidden, cfg.hidden, cfg.layers, batch_first=True,
+                          dropout=cfg.dropout if cfg.layers > 1 else 0.0)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.out = nn.Linear(cfg.hidden + cfg.cond_hidden, cfg.vocab)
+
+    def forward(self, prev: torch.Tensor, cond: torch.Tensor,
+                state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """prev: (B, T) tokens before each step; cond: (B, T, C). Returns logits (B, T, V) and the state."""
+        c = self.cond(cond)  # (B, T, H_c)
+        h, state = self.gru(torch.cat([self.embed(prev), c], dim=-1), state)  # (B, T, H)
+        return self.out(self.drop(torch.cat([h, c], dim=-1))), state
+
+    def config_dict(self) -> dict:
+        return asdict(self.cfg)
+
+
+def start_token() -> int:
+    """The token read before the first step (silence)."""
+    return REST
+
+
+@torch.no_grad()
+def sample_melody(model: MelodyModel, cond: np.ndarray, sampling: MelodySampling, gen: torch.Generator,
+                  allowed: np.ndarray | None = None, fixed: np.ndarray | None = None,
+                  source: np.ndarray | None = None) -> np.ndarray:
+    """Sample tokens for every step of `cond` (float (T, C)).
+
+    allowed: bool (T, V), the tokens the hard limits leave at each step (None: all);
+    fixed: int (T,) tokens to keep (the music outside a regenerated span), -1 where free;
+    source: int (T,) for a step of a returning phrase, the earlier step it plays again, -1 where free.
+    The model reads kept and repeated tokens too, so what it writes next follows them.
+    """
+    model.eval()
+    device = next(model.parameters()).device
+    n = len(cond)
+    out = np.full(n, -1, np.int64) if fixed is None else fixed.astype(np.int64).copy()
+    free = np.nonzero(out < 0)[0]
+    if len(free) == 0:
+        return out
+    first, last = int(free[0]), int(free[-1])
+    cond_t = torch.as_tensor(cond, dtype=torch.float32, device=device)[None]  # (1, T, C)
+    mask = None if allowed is None else torch.as_tensor(allowed, device=device)
+    state = None
+    if first > 0:  # read the kept music before the first free step in one pass
+        prev = torch.as_tensor(np.concatenate([[start_token()], out[: first - 1]]), device=device)[None]
+        _, state = model(prev, cond_t[:, :first], None)
+    prev_tok = start_token() if first == 0 else int(out[first - 1])
+    for t in range(first, last + 1):
+        logits, state = model(torch.tensor([[prev_tok]], device=device), cond_t[:, t : t + 1], state)
+        if out[t] < 0 and source is not None and source[t] >= 0:
+            out[t] = out[source[t]]
+        if out[t] < 0 or (out[t] == HOLD and prev_tok == REST):
+            out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen)
+        prev_tok = int(out[t])
+    return out
+
+
+def _draw(logits: torch.Tensor, prev: int, allowed: torch.Tensor | None, s: MelodySampling,
+          gen: torch.Generator) -> int:
+    """One token by temperature and nucleus sampling, after the hard limits mask what they forbid."""
+    logits = logits / max(s.temperature, 1e-3)
+    if allowed is not None:
+        logits = logits.masked_fill(~allowed, -float("inf"))
+    if prev == REST:
+        logits[HOLD] = -float("inf")  # nothing to hold
+    if not torch.isfinite(logits).any():  # every token masked: rest
+        return REST
+    probs = torch.softmax(logits, dim=-1)
+    sorted_p, order = probs.sort(descending=True)
+    keep = (sorted_p.cumsum(0) - sorted_p) < s.top_p
+    sorted_p = torch.where(keep, sorted_p, torch.zeros_like(sorted_p))
+    choice = torch.multinomial(sorted_p.cpu() / sorted_p.sum().cpu(), 1, generator=gen)
+    return int(order[int(choice)])

@@ -1,0 +1,141 @@
+"""Writing a piece's melody with the melody model: the first stage of generation.
+
+The writer turns the piece's controls, chords and form into the melody model's conditions,
+samples the melody of a span of beats (everything outside it is held, and read by the model
+first), and writes it into the piece's roll. Phrases that return (a letter heard before) play
+the earlier phrase's melody again, all but their last bar, which is written anew. Hard limits
+mask tokens and never choose one: the range around the requested register, and the close of the
+piece (its last chord's first step may only strike a tone of that chord; after it the melody
+only holds or rests).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..controls.music_controls import Controls
+from ..music.notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
+from ..music.pianoroll import PianoRoll, roll_to_note_array
+from ..music.structure import Phrase
+from .data import model_roll
+from .melody import MelodyModel, MelodySampling, sample_melody
+from .melody_data import HOLD, MELODY_LOW, VOCAB, MelodyPlan, melody_tokens, step_conditions, tonic_shift
+
+
+@dataclass(frozen=True)
+class MelodyPlanConfig:
+    share: float = 0.25  # melody onsets per bar = share x the bar's density (POP909 train: 0.25)
+    max_onsets: float = 10.0  # most melody onsets asked of one bar
+    register_offset: float = 9.3  # the melody sits this far above a bar's mean pitch (POP909 train: 9.3)
+    vary_last_bar: bool = True  # a returning phrase writes its last bar anew
+
+
+class MelodyWriter:
+    """Samples and writes melodies; holds the melody model."""
+
+    def __init__(self, model: MelodyModel, sampling: MelodySampling = MelodySampling(),
+                 config: MelodyPlanConfig = MelodyPlanConfig()) -> None:
+        self.model = model.eval()
+        self.sampling = sampling
+        self.config = config
+
+    def plan(self, controls: Controls, phrases: list[Phrase], tonic: int) -> MelodyPlan:
+        """The melody model's view of a piece (relative to the tonic C), over whole bars."""
+        n_bars = -(-controls.n_beats // BEATS_PER_BAR)
+        beats = np.minimum(np.arange(n_bars * BEATS_PER_BAR), controls.n_beats - 1)
+        shift = tonic_shift(tonic)
+        root = controls.chord_root[beats]
+        root = np.where(root < 0, -1, (root + shift) % 12)
+        pcs = np.roll(controls.chord_pcs[beats], shift, axis=1)
+        first = beats[::BEATS_PER_BAR]
+        melodic = np.zeros(n_bars, bool)
+        for p in phrases:
+            melodic[max(p.start_bar, 0) : min(p.end_bar, n_bars)] = p.has_melody
+        if not phrases:
+            melodic[:] = True
+        onsets = np.where(melodic, np.minimum(controls.density[first] * self.config.share, self.config.max_onsets), 0.0)
+        reg = controls.register[first]
+        register = np.where(reg > 0, reg + self.config.register_offset + shift, 0.0)
+        return MelodyPlan(root, pcs, phrases, controls.minor[beats].astype(np.float64), onsets, register)
+
+    def write(self, roll: PianoRoll, controls: Controls, phrases: list[Phrase], tonic: int, start_beat: int,
+              end_beat: int, seed: int, cadence_beat: int | None = None) -> PianoRoll:
+        """The roll with the melody of beats [start_beat, end_beat) sampled anew (on the model grid).
+
+        cadence_beat: first beat of the piece's final chord; None for no closing limits.
+        """
+        plan = self.plan(controls, phrases, tonic)
+        n_steps = plan.n_bars * STEPS_PER_BAR
+        shift = tonic_shift(tonic)
+        notes = roll_to_note_array(roll)
+        a, b = start_beat * STEPS_PER_BEAT, end_beat * STEPS_PER_BEAT
+        new_here = (notes[:, 4] == MELODY) & (notes[:, 0] >= a) & (notes[:, 0] < b)
+        held = notes[~new_here]
+        fixed = melody_tokens(held, n_steps, shift)
+        fixed[a:b] = np.where(fixed[a:b] == HOLD, HOLD, -1)  # a note from before the span rings on
+        fixed[a:b][np.cumsum(fixed[a:b] != HOLD) > 0] = -1  # ... only until the first free step
+        source = _returning_steps(phrases, plan, self.config.vary_last_bar)
+        source[:a] = -1
+        source[b:] = -1
+        allowed = self._allowed(plan, controls, tonic, cadence_beat)
+        gen = torch.Generator().manual_seed(int(seed))
+        tokens = sample_melody(self.model, step_conditions(plan), self.sampling, gen, allowed, fixed, source)
+        mel = _token_notes(tokens, a, min(b, roll.n_steps), shift, controls)
+        return model_roll(np.concatenate([held, mel]), roll.n_steps)
+
+    def _allowed(self, plan: MelodyPlan, controls: Controls, tonic: int, cadence_beat: int | None) -> np.ndarray:
+        """bool (steps, VOCAB): the tokens the hard limits leave at each step."""
+        n_steps = plan.n_bars * STEPS_PER_BAR
+        allowed = np.ones((n_steps, VOCAB), bool)
+        reg = np.repeat(plan.register, STEPS_PER_BAR)
+        pitches = MELODY_LOW + np.arange(VOCAB - 2)
+        far = np.abs(pitches[None] - reg[:, None]) > self.sampling.range_semitones
+        allowed[:, 2:] &= ~(far & (reg[:, None] > 0))
+        if cadence_beat is not None and cadence_beat < controls.n_beats:
+            c = cadence_beat * STEPS_PER_BEAT
+            shift = tonic_shift(tonic)
+            tones = np.roll(controls.chord_pcs[cadence_beat], shift)
+            allowed[c, 2:] &= tones[pitches % 12]
+            allowed[c + 1 :, 2:] = False  # the final chord's melody note rings out
+        return allowed
+
+
+def _returning_steps(phrases: list[Phrase], plan: MelodyPlan, vary_last_bar: bool) -> np.ndarray:
+    """int (n_bars * 16,): for each step of a returning phrase, the step it plays again; -1 elsewhere.
+    A bar returns only where its chords are the earlier bar's: a melody is never moved onto other harmony."""
+    source = np.full(plan.n_bars * STEPS_PER_BAR, -1)
+    first: dict[str, Phrase] = {}
+    for p in phrases:
+        q = first.setdefault(p.letter, p)
+        if q is p or not p.has_melody:
+            continue
+        bars = min(p.n_bars, q.n_bars) - (1 if vary_last_bar else 0)
+        for k in range(max(bars, 0)):
+            dst, src = (p.start_bar + k) * STEPS_PER_BAR, (q.start_bar + k) * STEPS_PER_BAR
+            beats, earlier = slice(dst // STEPS_PER_BEAT, dst // STEPS_PER_BEAT + BEATS_PER_BAR), \
+                slice(src // STEPS_PER_BEAT, src // STEPS_PER_BEAT + BEATS_PER_BAR)
+            same = np.array_equal(plan.chord_root[beats], plan.chord_root[earlier]) and \
+                np.array_equal(plan.chord_pcs[beats], plan.chord_pcs[earlier])
+            if dst + STEPS_PER_BAR <= len(source) and same:
+                source[dst : dst + STEPS_PER_BAR] = np.arange(src, src + STEPS_PER_BAR)
+    return source
+
+
+def _token_notes(tokens: np.ndarray, a: int, b: int, shift: int, controls: Controls) -> np.ndarray:
+    """Melody note rows (start, pitch, length, velocity, track) of the onsets in steps [a, b)."""
+    rows = []
+    for t in range(a, b):
+        tok = int(tokens[t])
+        if tok < 2:
+            continue
+        end = t + 1
+        while end < b and tokens[end] == HOLD:
+            end += 1
+        energy = float(np.clip(controls.energy[min(t // STEPS_PER_BEAT, controls.n_beats - 1)], 0, 1))
+        accent = 6 if t % STEPS_PER_BAR == 0 else 0
+        vel = int(np.clip(48 + 80 * energy + accent, 1, 127))
+        rows.append((t, MELODY_LOW + tok - 2 - shift, end - t, vel, MELODY))
+    return np.array(rows, np.int64).reshape(-1, 5)
+

@@ -1,0 +1,101 @@
+"""Phrase structure of POP909 songs: the human labels of ../pop909-structure, aligned to bars.
+
+A label such as ``i4A4B8A4o3`` is a sequence of phrases, each a letter and a length in bars:
+upper case for phrases with a melody (the same letter returns, same or varied), lower case for
+phrases without one (intro, bridge, outro). The labels count bars from a corrected first
+downbeat, which may differ by a few bars from the song's grid (bar 0 = the first annotated
+downbeat, see pop909.load_song), so each song is aligned on where its melody starts.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import BgmError
+from .notes import MELODY, STEPS_PER_BAR
+
+LABEL_FILES = ("human_label2.txt", "human_label1.txt")  # label2 exists for every song
+MAX_SHIFT_BARS = 8  # alignment search range either way
+_PHRASE = re.compile(r"([A-Za-z])(\d+)")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One phrase: its letter, first bar on the song's grid and length in bars."""
+
+    letter: str
+    start_bar: int
+    n_bars: int
+
+    @property
+    def end_bar(self) -> int:
+        return self.start_bar + self.n_bars
+
+    @property
+    def has_melody(self) -> bool:
+        return self.letter.isupper()
+
+
+def parse_label(text: str) -> list[tuple[str, int]]:
+    """'i4A4B8' -> [('i', 4), ('A', 4), ('B', 8)]; a malformed label is a BgmError."""
+    text = text.strip()
+    parts = _PHRASE.findall(text)
+    if not parts or "".join(f"{a}{b}" for a, b in parts) != text:
+        raise BgmError(f"malformed phrase label {text!r}")
+    out = [(letter, int(n)) for letter, n in parts]
+    if any(n < 1 or n > 64 for _, n in out):
+        raise BgmError(f"phrase label {text!r} has a phrase length outside 1-64 bars")
+    return out
+
+
+def default_root() -> Path:
+    from .pop909 import default_root as pop909_root
+
+    return Path(os.environ.get("BGM_POP909_STRUCTURE", pop909_root().parent / "pop909-structure")).resolve()
+
+
+def read_label(song_id: str, root: Path | None = None) -> list[tuple[str, int]]:
+    """The phrase label of one song (label 2, else label 1)."""
+    folder = (root or default_root()) / song_id
+    for name in LABEL_FILES:
+        path = folder / name
+        if path.is_file():
+            return parse_label(path.read_text())
+    raise BgmError(f"{folder}: no phrase label file")
+
+
+def align_phrases(label: list[tuple[str, int]], melody_onsets: np.ndarray, n_bars: int) -> list[Phrase]:
+    """Place labelled phrases on a song's bars.
+
+    The shift (in bars) is the one that puts the most melody onsets inside melody phrases and
+    the fewest inside phrases without one, ties going to the shift nearest zero.
+    melody_onsets: int, onset steps of the melody track.
+    """
+    bars = np.bincount(np.asarray(melody_onsets, int) // STEPS_PER_BAR, minlength=n_bars)[:n_bars]
+    starts = np.concatenate([[0], np.cumsum([n for _, n in label])])
+    best, best_score = 0, -np.inf
+    for shift in sorted(range(-MAX_SHIFT_BARS, MAX_SHIFT_BARS + 1), key=abs):
+        score = 0.0
+        for (letter, _), a, b in zip(label, starts[:-1] + shift, starts[1:] + shift):
+            inside = bars[max(a, 0) : max(min(b, n_bars), 0)].sum()
+            score += inside if letter.isupper() else -inside
+        if score > best_score:
+            best, best_score = shift, score
+    return [Phrase(letter, int(a) + best, n) for (letter, n), a in zip(label, starts[:-1])]
+
+
+def song_phrases(song, root: Path | None = None) -> list[Phrase]:
+    """Aligned phrases of a pop909.Song, clipped to its bars (phrases wholly outside are dropped)."""
+    n_bars = song.n_steps // STEPS_PER_BAR
+    onsets = song.notes[song.notes[:, 4] == MELODY, 0]
+    phrases = align_phrases(read_label(song.song_id, root), onsets, n_bars)
+    out = []
+    for p in phrases:
+        a, b = max(p.start_bar, 0), min(p.end_bar, n_bars)
+        if b > a:
+            out.append(Phrase(p.letter, a, b - a))
+    return out

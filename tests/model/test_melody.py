@@ -1,0 +1,105 @@
+"""The melody model: tokens, conditions, sampling under hard limits, training and resume."""
+import numpy as np
+import pytest
+import torch
+
+from bgm_studio.errors import BgmError
+from bgm_studio.model.checkpoint import load_melody
+from bgm_studio.model.melody import MelodyConfig, MelodyModel, MelodySampling, sample_melody
+from bgm_studio.model.melody_data import (COND_DIM, HOLD, REST, MelodyPlan, melody_tokens, pitch_token,
+                                          step_conditions, tonic_shift, token_pitch)
+from bgm_studio.model.melody_train import DEBUG_MELODY_CONFIG, MelodyTrainConfig, train_melody
+from bgm_studio.music.notes import MELODY
+from bgm_studio.music.structure import Phrase
+
+
+def test_tokens_hold_the_top_note_until_the_next_onset():
+    notes = np.array([[0, 60, 4, 80, MELODY], [0, 64, 2, 80, MELODY], [4, 67, 8, 80, MELODY],
+                      [8, 69, 2, 80, MELODY], [2, 40, 8, 80, 1]])
+    tok = melody_tokens(notes, 16, shift=0)
+    assert tok[0] == pitch_token(64) and tok[1] == HOLD and tok[2] == REST and tok[3] == REST
+    assert tok[4] == pitch_token(67) and list(tok[5:8]) == [HOLD] * 3  # cut by the next onset
+    assert tok[8] == pitch_token(69) and tok[9] == HOLD and tok[10] == REST
+    assert token_pitch(pitch_token(64)) == 64 and token_pitch(pitch_token(100)) == 88  # folded by octaves
+
+
+def test_tonic_shift_takes_the_shorter_way_to_c():
+    assert [tonic_shift(t) for t in (0, 2, 5, 6, 7, 11)] == [0, -2, -5, -6, 5, 1]
+
+
+def plan(n_bars: int = 4) -> MelodyPlan:
+    beats = n_bars * 4
+    pcs = np.zeros((beats, 12), bool)
+    pcs[:, [0, 4, 7]] = True
+    return MelodyPlan(np.zeros(beats, int), pcs, [Phrase("A", 0, 2), Phrase("A", 2, 2)], np.zeros(beats),
+                      np.full(n_bars, 4.0), np.full(n_bars, 72.0))
+
+
+def test_conditions_say_where_a_step_lies_in_its_phrase():
+    cond = step_conditions(plan())
+    assert cond.shape == (64, COND_DIM)
+    assert cond[17, 1] == 1 and cond[17].sum() > 5  # step 1 of bar 1
+    returns = 16 + 13 + 12 + 1 + 8 + 4 + 1  # the 'returns' flag of the phrase features
+    assert cond[:32, returns].max() == 0 and cond[32:, returns].min() == 1  # the second A returns
+
+
+def test_sampling_keeps_fixed_tokens_copies_returns_and_obeys_the_limits():
+    torch.manual_seed(0)
+    model = MelodyModel(MelodyConfig(embed=8, cond_hidden=8, hidden=16, layers=1))
+    cond = step_conditions(plan())
+    allowed = np.ones((64, model.cfg.vocab), bool)
+    allowed[:, 2 + 30 :] = False  # nothing above MELODY_LOW + 29
+    fixed = np.full(64, -1)
+    fixed[:4] = [pitch_token(60), HOLD, REST, pitch_token(62)]
+    source = np.full(64, -1)
+    source[40:48] = np.arange(8, 16)
+    out = sample_melody(model, cond, MelodySampling(temperature=1.5, top_p=1.0), torch.Generator().manual_seed(1),
+                        allowed, fixed, source)
+    assert list(out[:4]) == list(fixed[:4])
+    assert np.array_equal(out[40:48], out[8:16])
+    assert out.max() < 2 + 30 and (out >= 0).all()
+    assert not any(b == HOLD and a == REST for a, b in zip(out[:-1], out[1:]))  # nothing held after a rest
+
+
+def test_training_a_few_steps_then_resuming_goes_on_from_the_saved_step(tmp_path):
+    first = train_melody(DEBUG_MELODY_CONFIG, str(tmp_path))
+    state = torch.load(tmp_path / "melody-state.pt", weights_only=True)  # plain data only: loads safely
+    assert state["step"] == DEBUG_MELODY_CONFIG.steps and len(state["log"]) == 2
+    longer = MelodyTrainConfig(**{**DEBUG_MELODY_CONFIG.__dict__, "steps": DEBUG_MELODY_CONFIG.steps + 3})
+    train_melody(longer, str(tmp_path), resume=str(tmp_path / "melody-state.pt"))
+    state = torch.load(tmp_path / "melody-state.pt", weights_only=True)
+    assert state["step"] == longer.steps and [e["step"] for e in state["log"]] == [3, 6, 9]
+    assert isinstance(load_melody(first), MelodyModel)
+
+
+def test_resuming_another_architecture_is_one_line(tmp_path):
+    train_melody(DEBUG_MELODY_CONFIG, str(tmp_path))
+    other = MelodyTrainConfig(**{**DEBUG_MELODY_CONFIG.__dict__, "model": MelodyConfig(hidden=24, layers=1)})
+    with pytest.raises(BgmError, match="cannot resume") as err:
+        train_melody(other, str(tmp_path / "b"), resume=str(tmp_path / "melody-state.pt"))
+    assert "\n" not in str(err.value)
+
+
+def test_a_damaged_melody_checkpoint_is_one_line(tmp_path):
+    bad = tmp_path / "m.pt"
+    bad.write_bytes(b"")
+    with pytest.raises(BgmError, match="not a valid melody checkpoint"):
+        load_melody(bad)
+
+
+def test_the_shipped_melody_model_writes_a_melody_that_moves():
+    """Sampled on a plain I-IV-V-I plan: the line moves (few repeats, several pitches) and rests."""
+    model = load_melody()
+    n_bars = 8
+    beats = n_bars * 4
+    roots = np.repeat([0, 5, 7, 0] * 2, 4)
+    pcs = np.zeros((beats, 12), bool)
+    for b, r in enumerate(roots):
+        pcs[b, [(r + i) % 12 for i in (0, 4, 7)]] = True
+    p = MelodyPlan(roots, pcs, [Phrase("A", 0, 4), Phrase("B", 4, 4)], np.zeros(beats), np.full(n_bars, 5.0),
+                   np.full(n_bars, 72.0))
+    out = sample_melody(model, step_conditions(p), MelodySampling(), torch.Generator().manual_seed(0))
+    pitches = np.array([token_pitch(t) for t in out if t >= 2])
+    assert 20 <= len(pitches) <= 60
+    assert np.mean(np.diff(pitches) == 0) <= 0.4 and len(set(pitches)) >= 5
+    assert (out == REST).mean() >= 0.05
