@@ -14,7 +14,8 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from ..controls.music_controls import Controls, controls_from_roll, measured_bar_controls
-from ..music.metrics import Annotations, mean_metrics, piece_metrics
+from ..music.evaluate import all_metrics
+from ..music.metrics import Annotations, mean_metrics
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT, Note, Score
 from ..music.pianoroll import roll_to_note_array
 from ..music.pop909 import Song
@@ -41,13 +42,15 @@ class GeneratedPiece:
     notes: np.ndarray
     n_steps: int
     seconds: float
+    cut_beats: np.ndarray  # beats where a segment starts after the first (the cuts)
 
 
 def generate_for_song(pipe: ScorePipeline, song: Song, seed: int) -> GeneratedPiece:
     controls = song_controls(song, seed)
     t0 = time.perf_counter()
     roll = pipe.generate(controls, seed=seed)
-    return GeneratedPiece(song.song_id, roll_to_note_array(roll), song.n_steps, time.perf_counter() - t0)
+    return GeneratedPiece(song.song_id, roll_to_note_array(roll), song.n_steps, time.perf_counter() - t0,
+                          np.flatnonzero(controls.segment_start[1:]) + 1)
 
 
 def controllability(pieces: list[GeneratedPiece], songs: list[Song]) -> dict[str, float]:
@@ -78,9 +81,9 @@ def evaluate_generated(pipe: ScorePipeline, songs: list[Song], seed: int = 0, pr
     it = progress(songs, total=len(songs), desc="generate") if progress else songs
     for i, song in enumerate(it):
         piece = generate_for_song(pipe, song, seed + i)
-        ann = Annotations(song.key_tonic, song.key_minor, song.chord_pcs)
-        gen_rows.append(piece_metrics(piece.notes, piece.n_steps, ann))
-        ref_rows.append(piece_metrics(song.notes, song.n_steps, ann))
+        ann = Annotations(song.key_tonic, song.key_minor, song.chord_pcs, cut_beats=piece.cut_beats)
+        gen_rows.append(all_metrics(piece.notes, piece.n_steps, ann))
+        ref_rows.append(all_metrics(song.notes, song.n_steps, ann))
         pieces.append(piece)
         if keep:
             keep(piece)
@@ -90,4 +93,5 @@ def evaluate_generated(pipe: ScorePipeline, songs: list[Song], seed: int = 0, pr
 
 
 def piece_score(piece: GeneratedPiece, tempo_bpm: float = 100.0) -> Score:
-    return Score([Note(*map(int, r)) for r in piece.notes], piece.n_steps, tempo_bpm)
+    cuts = [int(b) * STEPS_PER_BEAT for b in piece.cut_beats]  # written as shot markers
+    return Score([Note(*map(int, r)) for r in piece.notes], piece.n_steps, tempo_bpm, cuts)
