@@ -48,7 +48,7 @@ def midi_folder_row(folder: str | os.PathLike, progress=None) -> tuple[dict[str,
         if not score.notes:
             problems.append(f"{path}: MIDI file has no notes")
             continue
-        cuts = [s // STEPS_PER_BEAT for s in score.segment_starts]  # shot markers: cut marking by bass attacks
+        cuts = [s // STEPS_PER_BEAT for s in score.segment_starts]  # shot markers
         rows.append(all_metrics(notes_to_array(score.notes), score.n_steps, Annotations(cut_beats=cuts)))
     if not rows:
         raise BgmError(f"{folder}: none of the {len(files)} MIDI files could be evaluated")

@@ -12,7 +12,7 @@ the annotated downbeats of beat_midi.txt). Definitions:
 - ending (see `ending_checks`): the lowest note sounding in the last beat is the tonic, it was
   struck on a bar line and held at least a beat, and no note is struck in the last half-beat.
 - cut marking (see `cut_marking`): a cut beat is marked by a chord change, a bass attack or a
-  phrase start exactly on it.
+  phrase start exactly on it (chords from labels, else estimated: `estimated_chord_pcs`).
 - cut timing (see `cut_timing_ms`): distance of each cut from the nearest beat or eighth.
 """
 from __future__ import annotations
@@ -20,12 +20,13 @@ from __future__ import annotations
 import numpy as np
 
 from .melody_metrics import melody_metrics
-from .metrics import BASS_CEILING, Annotations, estimate_key, n_bars_of
+from .metrics import BASS_CEILING, Annotations, beat_chroma, estimate_key, n_bars_of
 from .notes import STEPS_PER_BAR, STEPS_PER_BEAT
 
 START, PITCH, LENGTH, VELOCITY, TRACK = range(5)
 LOOP_BARS = 8
 HALF_BEAT = STEPS_PER_BEAT // 2
+CHORD_CHANGE_COST = 0.2  # in units of one beat's chroma fit: the best F1 (0.1, 0.2, 0.3 tried) on POP909 train chords
 
 
 def _as_array(notes) -> np.ndarray:
@@ -96,6 +97,48 @@ def chord_change_beats(chord_pcs: np.ndarray) -> np.ndarray:
     return change
 
 
+def _triad_templates() -> np.ndarray:
+    """bool (24, 12): the major then the minor triad on each root."""
+    out = np.zeros((24, 12), bool)
+    for root in range(12):
+        out[2 * root, [root, (root + 4) % 12, (root + 7) % 12]] = True
+        out[2 * root + 1, [root, (root + 3) % 12, (root + 7) % 12]] = True
+    return out
+
+
+def smoothest_path(fit: np.ndarray, change_cost: float) -> np.ndarray:
+    """int (n,): the state per row maximising the summed fit (n, k) minus change_cost per change (Viterbi)."""
+    n, k = fit.shape
+    score, back = fit[0].copy(), np.zeros((n, k), np.int64)
+    for t in range(1, n):
+        best = int(score.argmax())
+        stay = score >= score[best] - change_cost
+        back[t] = np.where(stay, np.arange(k), best)
+        score = np.where(stay, score, score[best] - change_cost) + fit[t]
+    path = np.zeros(n, np.int64)
+    path[-1] = score.argmax()
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def estimated_chord_pcs(notes: np.ndarray, n_beats: int, change_cost: float = CHORD_CHANGE_COST) -> np.ndarray:
+    """bool (n_beats, 12): a major or minor triad per beat estimated from the notes, for pieces
+    without chord labels. Each beat's duration-weighted chroma (summing to 1) scores a triad by its
+    chord tones minus half its other tones; the best sequence pays change_cost per change, so an
+    arpeggio does not read as a new chord on every beat. Against the annotated chord changes its
+    changes have precision 0.87 and recall 0.80 on POP909 train songs (test songs: 0.82 and 0.74;
+    0.90 and 0.80 on bar lines), and it reports a change on 6.5% (test: 8.5%) of the beats where
+    the annotation has none."""
+    if not n_beats:
+        return np.zeros((0, 12), bool)
+    chroma = beat_chroma(_as_array(notes), n_beats * STEPS_PER_BEAT)[:n_beats]
+    total = chroma.sum(axis=1, keepdims=True)
+    chroma = np.divide(chroma, total, out=np.zeros_like(chroma), where=total > 0)
+    templates = _triad_templates()
+    return templates[smoothest_path(chroma @ templates.T - 0.5 * chroma @ (~templates).T, change_cost)]
+
+
 def bass_attack_beats(notes: np.ndarray, n_beats: int) -> np.ndarray:
     """bool (n_beats,): a note below G3 is struck exactly on the beat."""
     notes = _as_array(notes)
@@ -161,9 +204,12 @@ def final_tonic(notes: np.ndarray, ann: Annotations) -> int:
 
 
 def composition_metrics(notes: np.ndarray, n_steps: int | None = None, ann: Annotations = Annotations()) -> dict[str, float]:
-    """The melody and form measures of one piece as a flat dict (cut marking NaN where ann has no cuts)."""
+    """The melody and form measures of one piece as a flat dict. Cut marking is NaN where ann has
+    no cuts; without chord labels it uses chords estimated from the notes."""
     notes = _as_array(notes)
     n_beats = n_bars_of(notes, n_steps) * STEPS_PER_BAR // STEPS_PER_BEAT
-    cuts = [] if ann.cut_beats is None else ann.cut_beats
-    return (melody_metrics(notes) | form_metrics(notes, n_steps, final_tonic(notes, ann))
-            | cut_marking(notes, cuts, n_beats, ann.chord_pcs, ann.phrase_starts))
+    out = melody_metrics(notes) | form_metrics(notes, n_steps, final_tonic(notes, ann))
+    if ann.cut_beats is None or not len(ann.cut_beats):
+        return out | cut_marking(notes, [], n_beats)
+    chords = ann.chord_pcs if ann.chord_pcs is not None else estimated_chord_pcs(notes, n_beats)
+    return out | cut_marking(notes, ann.cut_beats, n_beats, chords, ann.phrase_starts)

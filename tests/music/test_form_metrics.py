@@ -99,3 +99,21 @@ def test_real_song_is_in_the_range_of_real_pop(pop909_root):
     assert 5 < m["mel_distinct_8"] < 7
     assert 0.6 < m["bass_downbeat"] < 0.75 and 0.1 < m["self_sim_8"] < 0.25
     assert m["end_tonic_bass"] == 1.0  # ends on B, its key's tonic
+
+
+def test_estimated_chords_follow_an_arpeggio_without_flicker():
+    c_arp = [note(4 * b, p, 4) for b, p in enumerate([48, 52, 55, 52, 48, 52, 55, 60])]  # C E G E C E G C
+    g_arp = [note(32 + 4 * b, p, 4) for b, p in enumerate([43, 47, 50, 47, 43, 47, 50, 55])]  # G B D B ...
+    pcs = F.estimated_chord_pcs(arr(c_arp + g_arp), 20)
+    assert np.flatnonzero(F.chord_change_beats(pcs)).tolist() == [0, 8]  # silent beats 16-19 keep G
+    assert np.flatnonzero(pcs[0]).tolist() == [0, 4, 7] and np.flatnonzero(pcs[8]).tolist() == [2, 7, 11]
+    minor = F.estimated_chord_pcs(arr([note(0, 57, 4), note(0, 60, 4), note(0, 64, 4)]), 1)
+    assert np.flatnonzero(minor[0]).tolist() == [0, 4, 9]  # A minor
+
+
+def test_cuts_without_chord_labels_use_estimated_chords():
+    c_then_g = arr([note(0, 60, 16), note(0, 64, 16), note(0, 67, 16),
+                    note(16, 62, 16), note(16, 67, 16), note(16, 71, 16)])  # no bass at all
+    m = F.composition_metrics(c_then_g, 32, Annotations(cut_beats=np.array([2, 4])))
+    assert m["cut_marked"] == pytest.approx(0.5) and m["cut_bass"] == 0.0  # beat 4: C -> G
+    assert math.isnan(F.composition_metrics(c_then_g, 32)["cut_marked"])
