@@ -3,8 +3,8 @@
 Pure functions over note arrays (int (N, 5): start, pitch, length, velocity, track) on the
 16th grid, where bar b starts at step 16 b (POP909 songs are padded so that bar lines fall on
 the annotated downbeats of beat_midi.txt). Definitions:
-- bass_downbeat: share of bars in which something sounds at the downbeat whose downbeat has a
-  bass note (below G3, MIDI 55, any track) sounding: struck there or held over from before.
+- bass_downbeat: of the bars where some note sounds at the downbeat, the share where a bass
+  note (below G3, MIDI 55, any track) sounds there: struck on it or held over from before.
   Bars silent at the downbeat (intro, rests, past the end) are left out.
 - self_sim_8: for every bar b >= 8 where bar b or bar b-8 has an onset, the Jaccard overlap of
   the two bars' onset sets {(step in bar, pitch)}, all tracks; averaged. 1.0 is an exact
