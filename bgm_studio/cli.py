@@ -68,8 +68,19 @@ def _generated_rows(args: argparse.Namespace, songs) -> tuple[dict[str, float], 
         make_folder(out)
     tempo = {s.song_id: s.tempo_bpm for s in songs}
     keep = (lambda p: write_midi(piece_score(p, tempo[p.song_id]), out / f"{p.song_id}.mid")) if out else None
-    gen, ref, _ = evaluate_generated(ScorePipeline(model), songs, args.seed, console_bar, keep)
+    phrase_bars = _phrase_bars(songs, args.pop909) if args.segments == "phrases" else None
+    gen, ref, _ = evaluate_generated(ScorePipeline(model), songs, args.seed, console_bar, keep, phrase_bars)
     return ref, gen
+
+
+def _phrase_bars(songs, pop909: str | None) -> dict:
+    """Per song id, the bars its human-labelled phrases start on."""
+    from .music.phrases import phrase_start_bars, read_phrases, structure_root
+
+    root = structure_root(pop909)
+    if not root.is_dir():
+        raise BgmError(f"{root}: phrase labels not found (pop909-structure belongs beside the POP909 folder)")
+    return {s.song_id: phrase_start_bars(s, read_phrases(s.song_id, root)) for s in songs}
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -260,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--generate", action="store_true", help="also sample a piece for each song's controls")
     ev.add_argument("--limit", type=int, default=0, help="only the first N songs of the split")
     ev.add_argument("--midi-out", help="with --generate: keep every sampled piece as MIDI here")
+    ev.add_argument("--segments", default="random", choices=["random", "phrases"],
+                    help="with --generate: segments of 4-12 random bars, or the songs' labelled phrases")
     ev.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     ev.add_argument("--seed", type=int, default=0)
     ev.set_defaults(handler=_cmd_eval)

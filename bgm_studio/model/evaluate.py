@@ -1,7 +1,8 @@
 """`eval --generate`: sample pieces for POP909 test songs' own controls and measure them.
 
 Each test song gives its per-beat controls (density, energy, register, key mode, chords);
-POP909 has no shots, so segments are drawn as seeded random spans of 4-12 bars. Metrics
+POP909 has no shots, so segments are drawn as seeded random spans of 4-12 bars, or follow the
+songs' human phrase labels (music/phrases.py). Metrics
 of the generated pieces are compared with the songs themselves, and controllability is
 the Spearman correlation between requested and produced per-bar density, energy and register.
 """
@@ -23,16 +24,20 @@ from .data import MODEL_PITCH_NUMBERS, song_to_roll
 from .pipeline import ScorePipeline
 
 
-def song_controls(song: Song, seed: int) -> Controls:
-    """The song's own per-beat controls with seeded random 4-12 bar segments."""
+def song_controls(song: Song, seed: int, phrase_bars: np.ndarray | None = None) -> Controls:
+    """The song's own per-beat controls with seeded random 4-12 bar segments, or one segment per
+    labelled phrase (phrase_bars: the bar each phrase starts on)."""
     roll = song_to_roll(song)
     n_beats = song.n_beats
-    rng = np.random.default_rng(seed)
     starts = np.zeros(n_beats, bool)
-    bar = 0
-    while bar * BEATS_PER_BAR < n_beats:
-        starts[bar * BEATS_PER_BAR] = True
-        bar += int(rng.integers(4, 13))
+    if phrase_bars is not None:
+        beats = np.asarray(phrase_bars, np.int64) * BEATS_PER_BAR
+        starts[beats[(beats >= 0) & (beats < n_beats)]] = True
+    else:
+        rng, bar = np.random.default_rng(seed), 0
+        while bar * BEATS_PER_BAR < n_beats:
+            starts[bar * BEATS_PER_BAR] = True
+            bar += int(rng.integers(4, 13))
     return controls_from_roll(roll.velocity, MODEL_PITCH_NUMBERS, roll.minor, starts, roll.chord_pcs, roll.chord_root)
 
 
@@ -45,8 +50,8 @@ class GeneratedPiece:
     cut_beats: np.ndarray  # beats where a segment starts after the first (the cuts)
 
 
-def generate_for_song(pipe: ScorePipeline, song: Song, seed: int) -> GeneratedPiece:
-    controls = song_controls(song, seed)
+def generate_for_song(pipe: ScorePipeline, song: Song, seed: int, phrase_bars: np.ndarray | None = None) -> GeneratedPiece:
+    controls = song_controls(song, seed, phrase_bars)
     t0 = time.perf_counter()
     roll = pipe.generate(controls, seed=seed)
     return GeneratedPiece(song.song_id, roll_to_note_array(roll), song.n_steps, time.perf_counter() - t0,
@@ -75,12 +80,14 @@ def controllability(pieces: list[GeneratedPiece], songs: list[Song]) -> dict[str
 
 
 def evaluate_generated(pipe: ScorePipeline, songs: list[Song], seed: int = 0, progress=None,
-                       keep=None) -> tuple[dict[str, float], dict[str, float], list[GeneratedPiece]]:
-    """(generated row, reference row, pieces); `keep(piece)` is called on each (e.g. to write MIDI)."""
+                       keep=None, phrase_bars: dict[str, np.ndarray] | None = None,
+                       ) -> tuple[dict[str, float], dict[str, float], list[GeneratedPiece]]:
+    """(generated row, reference row, pieces); `keep(piece)` is called on each (e.g. to write MIDI).
+    phrase_bars: per song id, the bars its labelled phrases start on (segments); else random segments."""
     pieces, gen_rows, ref_rows = [], [], []
     it = progress(songs, total=len(songs), desc="generate") if progress else songs
     for i, song in enumerate(it):
-        piece = generate_for_song(pipe, song, seed + i)
+        piece = generate_for_song(pipe, song, seed + i, phrase_bars[song.song_id] if phrase_bars else None)
         ann = Annotations(song.key_tonic, song.key_minor, song.chord_pcs, cut_beats=piece.cut_beats)
         gen_rows.append(all_metrics(piece.notes, piece.n_steps, ann))
         ref_rows.append(all_metrics(song.notes, song.n_steps, ann))

@@ -19,3 +19,11 @@ def test_generated_pieces_are_measured_on_their_cuts(tiny_model_path, pop909_roo
     assert ref["cut_marked"] > 0.5
     write_midi(piece_score(pieces[0]), tmp_path / "819.mid")
     assert read_midi(tmp_path / "819.mid").segment_starts == [int(b) * 4 for b in cuts]
+
+
+def test_segments_can_follow_labelled_phrases(tiny_model_path, pop909_root):
+    song = load_song(pop909_root / "820")
+    model, _ = load_model(tiny_model_path)
+    bars = np.array([-1, 1, 5, 13, 400])  # phrases before the start or past the end are dropped
+    _, _, pieces = evaluate_generated(ScorePipeline(model), [song], seed=0, phrase_bars={"820": bars})
+    assert pieces[0].cut_beats.tolist() == [4, 20, 52]
