@@ -156,7 +156,7 @@ def sampled_windows(pieces: list[tuple[np.ndarray, int]], n: int, rng: np.random
             if wins[i] and len(chosen) < n:
                 chosen.append((i, wins[i].pop()))
         if len(chosen) == before:
-            raise BgmError(f"the real pieces hold fewer than {n} 8-bar windows")
+            raise BgmError(f"the pieces hold fewer than {n} 8-bar windows")
     return np.array([window_features(w) for _, w in chosen]), np.array([i for i, _ in chosen])
 
 
