@@ -38,9 +38,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     problems += bad
     if args.limit:
         songs = songs[: args.limit]
-    rows = {f"pop909-{args.split}": reference_row(songs, progress=console_bar)}
-    if args.generate:
-        rows["generated"] = _generated_row(args, songs)
+    if args.generate:  # the songs measured on the generated pieces' cuts too
+        ref, gen = _generated_rows(args, songs)
+        rows = {f"pop909-{args.split}": ref, "generated": gen}
+    else:
+        rows = {f"pop909-{args.split}": reference_row(songs, progress=console_bar)}
     if folder_row is not None:
         rows[Path(args.midi_dir).name[-14:]] = folder_row
     print(format_table(rows))
@@ -51,8 +53,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _generated_row(args: argparse.Namespace, songs) -> dict[str, float]:
-    """Sample a piece for each song's own controls; optionally keep each as MIDI."""
+def _generated_rows(args: argparse.Namespace, songs) -> tuple[dict[str, float], dict[str, float]]:
+    """(songs, generated) rows: sample a piece for each song's own controls; optionally keep each as MIDI."""
     from .model.checkpoint import load_melody, load_model
     from .model.composer import Composer
     from .model.evaluate import evaluate_generated, piece_score
@@ -69,8 +71,8 @@ def _generated_row(args: argparse.Namespace, songs) -> dict[str, float]:
         make_folder(out)
     tempo = {s.song_id: s.tempo_bpm for s in songs}
     keep = (lambda p: write_midi(piece_score(p, tempo[p.song_id]), out / f"{p.song_id}.mid")) if out else None
-    gen, _, _ = evaluate_generated(composer, songs, args.seed, console_bar, keep, args.form)
-    return gen
+    gen, ref, _ = evaluate_generated(composer, songs, args.seed, console_bar, keep, args.form)
+    return ref, gen
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

@@ -19,7 +19,8 @@ from scipy.stats import spearmanr
 
 from ..controls.form import FormModel, plan_form
 from ..controls.music_controls import Controls, controls_from_roll, measured_bar_controls
-from ..music.metrics import Annotations, mean_metrics, piece_metrics
+from ..music.evaluate import all_metrics
+from ..music.metrics import Annotations, mean_metrics
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT, Note, Score
 from ..music.pianoroll import PianoRoll, roll_to_note_array
 from ..music.pop909 import Song
@@ -73,6 +74,8 @@ class GeneratedPiece:
     notes: np.ndarray
     n_steps: int
     seconds: float
+    cut_beats: np.ndarray  # beats where a segment starts after the first (the cuts)
+    phrase_beats: np.ndarray  # beats where a phrase of its form starts
 
 
 def generate_for_song(composer: Composer, song: Song, seed: int, mode: str = "random",
@@ -84,7 +87,9 @@ def generate_for_song(composer: Composer, song: Song, seed: int, mode: str = "ra
     t0 = time.perf_counter()
     empty = PianoRoll.empty(controls.n_beats * STEPS_PER_BEAT, MODEL_PITCH_LOW, MODEL_PITCHES)
     roll = composer.compose(empty, controls, phrases, song_tonic(song), 0, controls.n_beats, seed)
-    return GeneratedPiece(song.song_id, roll_to_note_array(roll), song.n_steps, time.perf_counter() - t0)
+    return GeneratedPiece(song.song_id, roll_to_note_array(roll), song.n_steps, time.perf_counter() - t0,
+                          np.flatnonzero(controls.segment_start[1:]) + 1,
+                          np.array([p.start_bar * BEATS_PER_BAR for p in phrases], np.int64))
 
 
 def controllability(pieces: list[GeneratedPiece], songs: list[Song]) -> dict[str, float]:
@@ -116,9 +121,9 @@ def evaluate_generated(composer: Composer, songs: list[Song], seed: int = 0, pro
     it = progress(songs, total=len(songs), desc="generate") if progress else songs
     for i, song in enumerate(it):
         piece = generate_for_song(composer, song, seed + i, mode, form)
-        ann = Annotations(song.key_tonic, song.key_minor, song.chord_pcs)
-        gen_rows.append(piece_metrics(piece.notes, piece.n_steps, ann))
-        ref_rows.append(piece_metrics(song.notes, song.n_steps, ann))
+        ann = Annotations(song.key_tonic, song.key_minor, song.chord_pcs, piece.cut_beats, piece.phrase_beats)
+        gen_rows.append(all_metrics(piece.notes, piece.n_steps, ann))
+        ref_rows.append(all_metrics(song.notes, song.n_steps, ann))
         pieces.append(piece)
         if keep:
             keep(piece)
@@ -128,4 +133,5 @@ def evaluate_generated(composer: Composer, songs: list[Song], seed: int = 0, pro
 
 
 def piece_score(piece: GeneratedPiece, tempo_bpm: float = 100.0) -> Score:
-    return Score([Note(*map(int, r)) for r in piece.notes], piece.n_steps, tempo_bpm)
+    cuts = [int(b) * STEPS_PER_BEAT for b in piece.cut_beats]  # written as shot markers
+    return Score([Note(*map(int, r)) for r in piece.notes], piece.n_steps, tempo_bpm, cuts)

@@ -5,14 +5,23 @@ import os
 from pathlib import Path
 
 from ..errors import BgmError
+from .form_metrics import composition_metrics
 from .metrics import Annotations, mean_metrics, piece_metrics
 from .midi import read_midi
+from .notes import STEPS_PER_BEAT
 from .pop909 import Song, notes_to_array
+
+TABLE_COLUMNS = 10  # metrics per block of the printed table, so a line fits a terminal
+
+
+def all_metrics(notes, n_steps: int | None, ann: Annotations = Annotations()) -> dict[str, float]:
+    """The summary metrics (metrics.py) and the melody and form measures (form_metrics.py) of one piece."""
+    return piece_metrics(notes, n_steps, ann) | composition_metrics(notes, n_steps, ann)
 
 
 def song_metrics(song: Song) -> dict[str, float]:
     ann = Annotations(song.key_tonic, song.key_minor, song.chord_pcs)
-    return piece_metrics(song.notes, song.n_steps, ann)
+    return all_metrics(song.notes, song.n_steps, ann)
 
 
 def reference_row(songs: list[Song], progress=None) -> dict[str, float]:
@@ -39,18 +48,23 @@ def midi_folder_row(folder: str | os.PathLike, progress=None) -> tuple[dict[str,
         if not score.notes:
             problems.append(f"{path}: MIDI file has no notes")
             continue
-        rows.append(piece_metrics(notes_to_array(score.notes), score.n_steps))
+        cuts = [s // STEPS_PER_BEAT for s in score.segment_starts]  # shot markers
+        rows.append(all_metrics(notes_to_array(score.notes), score.n_steps, Annotations(cut_beats=cuts)))
     if not rows:
         raise BgmError(f"{folder}: none of the {len(files)} MIDI files could be evaluated")
     return mean_metrics(rows), problems
 
 
-def format_table(rows: dict[str, dict[str, float]]) -> str:
-    """Rows of metrics as an aligned text table: one line per row name, one column per metric."""
+def format_table(rows: dict[str, dict[str, float]], columns: int = TABLE_COLUMNS) -> str:
+    """Rows of metrics as aligned text tables: one line per row name, one column per metric,
+    in blocks of at most `columns` metrics separated by a blank line."""
     names = list(dict.fromkeys(k for row in rows.values() for k in row))
-    widths = [max(len(n), 7) + 2 for n in names]  # every header stays apart from its neighbour
-    head = f"{'':<14}" + "".join(f"{n:>{w}}" for n, w in zip(names, widths))
-    lines = [head]
-    for label, row in rows.items():
-        lines.append(f"{label:<14}" + "".join(f"{row.get(n, float('nan')):>{w}.3f}" for n, w in zip(names, widths)))
-    return "\n".join(lines)
+    blocks = []
+    for i in range(0, len(names), columns):
+        block = names[i : i + columns]
+        widths = [max(len(n), 7) + 2 for n in block]  # every header stays apart from its neighbour
+        lines = [f"{'':<14}" + "".join(f"{n:>{w}}" for n, w in zip(block, widths))]
+        for label, row in rows.items():
+            lines.append(f"{label:<14}" + "".join(f"{row.get(n, float('nan')):>{w}.3f}" for n, w in zip(block, widths)))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

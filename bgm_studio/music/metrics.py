@@ -220,6 +220,8 @@ class Annotations:
     key_tonic: np.ndarray | None = None
     key_minor: np.ndarray | None = None
     chord_pcs: np.ndarray | None = None
+    cut_beats: np.ndarray | None = None  # int: beats where a shot starts (the cuts), for cut marking
+    phrase_starts: np.ndarray | None = None  # int: beats where a planned phrase starts
 
 
 def piece_metrics(notes: np.ndarray, n_steps: int | None = None, ann: Annotations = Annotations()) -> dict[str, float]:

@@ -94,6 +94,8 @@ def test_eval_reference_row_and_bad_song(pop909_root, tmp_path, capsys, monkeypa
     assert "pche" in captured.out and "820.mid" in captured.err
     rows = json.loads(out.read_text())["rows"]
     assert 2.0 < rows["pop909-test"]["pche"] < 3.5
+    assert rows["pop909-test"]["mel_stepwise"] == pytest.approx(0.386, abs=0.002)  # song 819 alone
+    assert "self_sim_8" in captured.out and "ending" in captured.out
     assert main(["eval", "--pop909", str(tmp_path / "none")]) == 2
 
 

@@ -127,6 +127,12 @@ def test_eval_of_a_folder_without_readable_songs(tmp_path, capsys, monkeypatch):
     one_line_error(capsys, "--limit -1")
 
 
+def test_eval_on_phrases_without_phrase_labels(env, pop909_root, tmp_path, capsys):
+    shutil.copytree(pop909_root / "819", tmp_path / "pop" / "819")
+    assert main(["eval", "--pop909", str(tmp_path / "pop"), "--generate", "--segments", "phrases"]) == 2
+    one_line_error(capsys, "phrase labels not found")
+
+
 @pytest.mark.parametrize("config, words", [
     ('"just a string"', "cannot read training config"),
     ('{"steps": 0}', "steps must be a whole number >= 1"),

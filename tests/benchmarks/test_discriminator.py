@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from benchmarks import discriminator as D
+from bgm_studio.errors import BgmError
+from bgm_studio.music.notes import ACCOMPANIMENT, MELODY
+from bgm_studio.music.pop909 import load_song
+
+
+def bars_of_notes(n_bars, sounding_bars):
+    """A melody note and a bass note in each of the given bars."""
+    rows = [(16 * b + s, p, 4, 80, t) for b in sounding_bars for s, p, t in ((0, 40, ACCOMPANIMENT), (4, 64, MELODY))]
+    return np.array(rows, np.int64).reshape(-1, 5), 16 * n_bars
+
+
+def test_windows_need_notes_in_six_of_eight_bars_and_give_fixed_features():
+    notes, n_steps = bars_of_notes(20, [*range(8), *range(8, 13), *range(16, 20)])
+    wins = D.windows_of(notes, n_steps)
+    assert len(wins) == 1  # bars 8-15 sound in only 5 bars; bars 16-19 are not a whole window
+    assert wins[0][:, 0].min() == 0 and wins[0][:, 0].max() < 128
+    f = D.window_features(wins[0])
+    assert f.shape == D.window_features(D.windows_of(*bars_of_notes(8, range(6)))[0]).shape
+    assert np.isfinite(f).all()
+
+
+@pytest.fixture(scope="module")
+def real(pop909_root):
+    return [(s.notes, s.n_steps) for s in (load_song(pop909_root / f"{i:03d}") for i in range(819, 835))]
+
+
+def scrambled(notes, rng):
+    """The same song with its melody pitches drawn at random: an obvious fake."""
+    out = notes.copy()
+    mel = out[:, 4] == MELODY
+    out[mel, 1] = rng.integers(48, 96, mel.sum())
+    return out
+
+
+def test_scrambled_melodies_are_told_apart_and_real_halves_are_not(real):
+    rng = np.random.default_rng(0)
+    fakes = [(scrambled(n, rng), s) for n, s in real[:8]]
+    res = D.discriminate(real[8:], fakes, seed=0)
+    assert res.accuracy > 0.8 and res.pieces == (8, 8)
+    calib = D.calibrate(real, n_windows=res.windows, seed=0)
+    assert calib.accuracy < 0.75 and calib.windows == res.windows
+
+
+def test_too_few_pieces_is_a_clear_error(real):
+    with pytest.raises(BgmError, match="at least 5 pieces"):
+        D.discriminate(real, real[:2])

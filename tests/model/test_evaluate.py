@@ -1,0 +1,36 @@
+import numpy as np
+
+from bgm_studio.model.checkpoint import load_melody, load_model
+from bgm_studio.model.composer import Composer
+from bgm_studio.model.evaluate import evaluate_generated, piece_score
+from bgm_studio.model.melody_writer import MelodyWriter
+from bgm_studio.model.pipeline import ScorePipeline
+from bgm_studio.music.midi import read_midi, write_midi
+from bgm_studio.music.pop909 import load_song
+from bgm_studio.music.structure import song_phrases
+
+
+def composer(tiny_model_path) -> Composer:
+    return Composer(ScorePipeline(load_model(tiny_model_path)[0]), MelodyWriter(load_melody()))
+
+
+def test_generated_pieces_are_measured_on_their_cuts(tiny_model_path, pop909_root, tmp_path):
+    song = load_song(pop909_root / "819")
+    gen, ref, pieces = evaluate_generated(composer(tiny_model_path), [song], seed=3)
+    cuts = pieces[0].cut_beats
+    assert len(cuts) > 5 and np.all(cuts % 4 == 0) and cuts[0] >= 16  # segments of 4-12 bars
+    for row in (gen, ref):
+        assert 0.0 <= row["cut_marked"] <= 1.0 and 0.0 <= row["mel_stepwise"] <= 1.0
+    # the song's own music is measured on the same cuts: its chords change on most of them
+    assert ref["cut_marked"] > 0.5
+    write_midi(piece_score(pieces[0]), tmp_path / "819.mid")
+    assert read_midi(tmp_path / "819.mid").segment_starts == [int(b) * 4 for b in cuts]
+
+
+def test_in_label_mode_segments_and_form_are_the_songs_own_phrases(tiny_model_path, pop909_root):
+    song = load_song(pop909_root / "820")
+    phrases = song_phrases(song)
+    _, _, pieces = evaluate_generated(composer(tiny_model_path), [song], seed=0, mode="labels")
+    starts = [p.start_bar * 4 for p in phrases]
+    assert pieces[0].cut_beats.tolist() == [b for b in starts if b > 0]
+    assert pieces[0].phrase_beats.tolist() == starts
