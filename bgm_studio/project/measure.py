@@ -22,11 +22,11 @@ def project_metrics(project: Project, tonic_pc: int | None = None) -> dict[str, 
     cut_ms_max / cut_on_grid: the largest distance (ms) of a video cut from the music's nearest
     beat or eighth, and the share of cuts within 40 ms of one.
 
-    tonic_pc: the key's tonic for the ending check (default the project's major key; pass the
-    relative minor's tonic for a piece that ends in minor). Phrase starts are the project's form.
+    tonic_pc: the key's tonic for the ending check (default: the project's major key, or its
+    relative minor where the piece ends in minor). Phrase starts are the project's form.
     """
     n_steps = project.n_beats * STEPS_PER_BEAT
-    tonic = project.key_tonic if tonic_pc is None else tonic_pc
+    tonic = _home(project) if tonic_pc is None else tonic_pc
     cuts = np.array([s.start_beat for s in project.shots[1:]], np.int64)
     ann = Annotations(key_tonic=np.full(project.n_beats, tonic), chord_pcs=project.chord_pcs, cut_beats=cuts,
                       phrase_starts=np.array([p.start_bar * BEATS_PER_BAR for p in project.phrases], np.int64))
@@ -36,3 +36,13 @@ def project_metrics(project: Project, tonic_pc: int | None = None) -> dict[str, 
     out["cut_ms_max"] = float(error.max()) if len(error) else float("nan")
     out["cut_on_grid"] = float((error <= CUT_TOLERANCE_MS).mean()) if len(error) else float("nan")
     return out
+
+
+def _home(project: Project) -> int:
+    """The tonic the piece ends in: the major key's, or its relative minor's when the last shot is minor
+    (the closing chord is then the minor tonic triad)."""
+    minor_tonic = (project.key_tonic + 9) % 12
+    last = project.chord_pcs[-1]
+    if len(last) and project.chord_root[-1] == minor_tonic and last[(minor_tonic + 3) % 12]:
+        return minor_tonic
+    return project.key_tonic

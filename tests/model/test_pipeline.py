@@ -184,3 +184,28 @@ def test_register_fit_moves_the_upper_accompaniment_by_an_octave_and_keeps_the_r
     assert chosen[1, 0, idx[36]] and np.array_equal(chosen[0], before[0])  # bass and melody stay
     assert np.array_equal(chosen[:, 16:], before[:, 16:])
     assert np.array_equal(chosen.any(axis=2), before.any(axis=2))  # the rhythm stays
+
+
+def test_bass_strikes_on_cuts_and_chord_changes_and_sounds_on_downbeats():
+    from bgm_studio.model.data import MODEL_PITCH_NUMBERS
+    from bgm_studio.model.pipeline import _mark_bass
+
+    idx = {int(p): i for i, p in enumerate(MODEL_PITCH_NUMBERS)}
+    c = controls(12, cuts=(6,))
+    c.chord_root[8:], c.chord_pcs[8:] = 7, False
+    c.chord_pcs[8:, [7, 11, 2]] = True  # G from beat 8
+    chosen = np.zeros((48, 96), bool)
+    onset_p = np.full((48, 96), 0.01)
+    onset_p[:, idx[40]] = 0.2  # E: a chord tone of C, not its root
+    onset_p[:, idx[43]] = 0.1  # G
+    sustain = np.zeros((48, 96), bool)
+    sustain[:16, idx[36]] = True  # a C struck before step 0 rings through bar 1 (over the same chord)
+    _mark_bass(chosen, onset_p, sustain, c, 0)
+    struck = {int(s): int(MODEL_PITCH_NUMBERS[p]) for s, p in np.argwhere(chosen)}
+    # bar 1's downbeat: the C rings on; bar 2's: E, likelier than G and a tone of C; beat 6 (the
+    # cut): E again; beat 8 (bar 3 and a change to G): G, the root, weighted up; nothing else
+    assert struck == {16: 40, 24: 40, 32: 43}
+    sustain[:] = False
+    chosen[:] = False
+    _mark_bass(chosen, onset_p, sustain, c, 0)
+    assert sorted(np.argwhere(chosen)[:, 0].tolist()) == [0, 16, 24, 32]

@@ -1,7 +1,7 @@
 import numpy as np
 
 from bgm_studio.music.notes import ACCOMPANIMENT, MELODY, Note
-from bgm_studio.music.pianoroll import notes_to_roll, roll_to_notes
+from bgm_studio.music.pianoroll import notes_to_roll, ring_out, roll_to_note_array, roll_to_notes
 
 
 def test_round_trip_keeps_every_note():
@@ -28,3 +28,17 @@ def test_to_array_channel_order():
     assert arr[0, 1, 0] == 1 and arr[1, 2:4, 0].tolist() == [1, 1]
     assert arr[2, 2, 87] == 1 and arr[3].sum() == 0
     assert np.isclose(arr.sum(), 4)
+
+
+def test_ring_out_holds_the_chord_struck_on_the_last_downbeat_with_its_root_in_the_bass():
+    notes = np.array([[0, 48, 16, 80, 1], [30, 62, 6, 70, 1],  # rings into the final chord: stops at it
+                      [32, 43, 2, 80, 1], [32, 59, 2, 80, 1], [32, 67, 4, 90, 0],  # the final chord
+                      [36, 71, 2, 80, 1], [44, 74, 2, 90, 0]])  # struck after it: gone
+    out = roll_to_note_array(ring_out(notes_to_roll(notes, 48), 32, root=7, bass_ceiling=55))
+    assert not (out[:, 0] > 32).any()
+    final = out[out[:, 0] == 32]
+    assert (final[:, 0] + final[:, 2] == 48).all() and final[:, 1].min() % 12 == 7
+    assert out[(out[:, 1] == 62)][0, 2] == 2  # a note from before stops where the final chord starts
+    wrong_bass = np.array([[32, 40, 4, 80, 1], [32, 55, 4, 80, 1]])  # E under a G chord
+    out = roll_to_note_array(ring_out(notes_to_roll(wrong_bass, 48), 32, root=7, bass_ceiling=55))
+    assert out[out[:, 0] == 32][:, 1].min() == 31  # a G added below the E

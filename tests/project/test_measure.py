@@ -25,3 +25,16 @@ def test_a_scored_clip_is_measured_on_its_own_cuts(env, clip, tmp_path):
     moved = project_metrics(project)
     assert moved["cut_ms_max"] == pytest.approx(1000 * half_beat / 2, abs=m["cut_ms_max"] + 1)
     assert moved["cut_on_grid"] == pytest.approx(2 / 3)
+
+
+def test_with_the_shipped_models_every_cut_is_marked_and_the_piece_ends_on_a_held_tonic(clip, tmp_path, monkeypatch):
+    """The shipped melody and diffusion models on a four-shot clip: a bass on every downbeat, every
+    cut marked (chord change, bass attack or phrase start), the last chord the tonic, struck on a
+    bar line and held, nothing struck in the last half-beat."""
+    monkeypatch.delenv("BGM_MODEL", raising=False)
+    proj = tmp_path / "p.bgm.json"
+    for seed in (0, 1):
+        assert main(["generate", str(clip[0]), "--project", str(proj), "--seed", str(seed)]) == 0
+        m = project_metrics(load_project(proj))
+        assert m["cut_marked"] == 1.0 and m["bass_downbeat"] >= 0.88
+        assert m["end_tonic_bass"] == m["end_held"] == m["end_no_late_attack"] == 1.0

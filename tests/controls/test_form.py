@@ -1,0 +1,35 @@
+import numpy as np
+
+from bgm_studio.controls.form import FormModel, phrase_bounds, plan_form
+
+MODEL = FormModel(lengths={2: 5, 4: 300, 8: 300, 6: 10}, relations={"same": 40, "return": 35, "new": 25})
+
+
+def test_the_shipped_form_model_learned_pop_phrase_lengths():
+    model = FormModel.load()
+    logp = model.length_logp()
+    assert {int(np.argmax(logp[1:])) + 1} <= {4, 8} and logp[4] > logp[3] and logp[8] > logp[7]
+    assert sum(model.relations.values()) > 5000 and model.relation_p()[0] > 0.3  # a phrase often repeats
+
+
+def test_phrases_start_on_the_bars_where_cuts_fall():
+    bounds = phrase_bounds(24, {8, 16}, MODEL)
+    assert {8, 16} <= set(bounds) and bounds[0] == 0 and bounds[-1] == 24
+    assert all(b - a in (2, 4, 6, 8) for a, b in zip(bounds, bounds[1:]))
+
+
+def test_a_returning_look_returns_to_its_letters_and_a_rise_takes_the_chorus():
+    energy = np.array([10.0] * 8 + [30.0] * 8 + [10.0] * 8)
+    phrases = plan_form([0, 32, 64], [0, 1, 0], energy, MODEL, np.random.default_rng(0))
+    letters = {p.start_bar: p.letter for p in phrases}
+    assert letters[0] == letters[16]  # shot 2 returns to shot 0's look
+    assert letters[8] != letters[0]  # the busier middle is a chorus of its own
+    assert sum(p.n_bars for p in phrases) == 24
+
+
+def test_a_long_single_shot_gets_phrases_that_return_but_no_letter_three_times_running():
+    for seed in range(10):
+        phrases = plan_form([0], [0], np.full(48, 20.0), MODEL, np.random.default_rng(seed))
+        letters = [p.letter for p in phrases]
+        assert len(phrases) >= 5 and len(set(letters)) < len(letters)
+        assert not any(a == b == c for a, b, c in zip(letters, letters[1:], letters[2:]))

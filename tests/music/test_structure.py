@@ -1,0 +1,29 @@
+import numpy as np
+import pytest
+
+from bgm_studio.errors import BgmError
+from bgm_studio.music.pop909 import load_song
+from bgm_studio.music.structure import Phrase, align_phrases, parse_label, song_phrases
+
+
+def test_labels_parse_into_letters_and_bars():
+    assert parse_label("i4A4B8A4o3\n") == [("i", 4), ("A", 4), ("B", 8), ("A", 4), ("o", 3)]
+    for bad in ("", "A", "4A", "A4-B4", "A0", "A99"):
+        with pytest.raises(BgmError):
+            parse_label(bad)
+
+
+def test_alignment_puts_melody_phrases_where_the_melody_is():
+    label = [("i", 4), ("A", 4), ("b", 2), ("A", 4)]
+    melody = np.array([s * 16 + k for s in (6, 7, 8, 9, 12, 13, 14, 15) for k in (0, 4, 8)])  # bars 6-9, 12-15
+    phrases = align_phrases(label, melody, 20)
+    assert phrases == [Phrase("i", 2, 4), Phrase("A", 6, 4), Phrase("b", 10, 2), Phrase("A", 12, 4)]
+
+
+def test_a_real_song_is_aligned_on_its_first_sung_phrase(pop909_root):
+    song = load_song(pop909_root / "001")  # i4A4B4B4A4A4b4...: the melody enters in bar 4
+    phrases = song_phrases(song)
+    first_sung = next(p for p in phrases if p.has_melody)
+    melody_bar = int(song.notes[song.notes[:, 4] == 0, 0].min()) // 16
+    assert first_sung.start_bar == melody_bar == 4 and phrases[0] == Phrase("i", 0, 4)
+    assert all(a.end_bar == b.start_bar for a, b in zip(phrases, phrases[1:]))
