@@ -152,9 +152,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     check_outputs(args, args.video, extra=(args.project,))
     check_seed(args.seed)
     check_tempo(args.tempo)
+    cuts = _read_cuts(args.cuts, args.video) if args.cuts else None
     bar = ConsoleProgress()
     try:
-        analysis = analyze_video(args.video, config, progress=bar)
+        analysis = analyze_video(args.video, config, progress=bar, cuts=cuts)
         scorer = Scorer(args.model)
         project = scorer.plan(analysis, ScoringOptions(seed=args.seed, tempo_bpm=args.tempo))
         project = scorer.generate(project, progress=bar)
@@ -168,6 +169,18 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     written = _outputs(args, project) + ([args.project] if args.project else [])
     _summary(project, written, time.perf_counter() - t0)
     return 0
+
+
+def _read_cuts(timeline: str, video: str):
+    """An editor's cut list for the video, its notes printed; refused (BgmError) before any work on a mismatch."""
+    from .video.cutlist import read_cutlist
+    from .video.decode import probe
+
+    info = probe(video)
+    cuts = read_cutlist(timeline, info, info.duration_s)
+    for line in cuts.notes:
+        print(f"note: {line}", file=sys.stderr)
+    return cuts
 
 
 def _cmd_regenerate(args: argparse.Namespace) -> int:
@@ -283,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--project", help="save the project (.bgm.json) to regenerate shots later")
     ge.add_argument("--seed", type=int, default=0)
     ge.add_argument("--tempo", type=float, help="tempo in BPM (default: chosen from the video)")
+    ge.add_argument("--cuts", metavar="TIMELINE",
+                    help="take the shots from an editor's cut list (.otio, .edl, .xml, .fcpxml, .kdenlive)")
     ge.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     _add_encoder_args(ge)
     ge.set_defaults(handler=_cmd_generate)

@@ -11,6 +11,7 @@ from ..errors import BgmError
 from ..progress import ProgressFn, no_progress
 from . import cache
 from .config import AnalysisConfig
+from .cutlist import CutList
 from .decode import VideoInfo, VideoReader
 from .encoders import check_encoder, make_encoder
 from .features import FeatureSeries, FeatureTracker, ShotFeatures, finish_series, shot_features
@@ -78,16 +79,18 @@ def analyze_video(
     config: AnalysisConfig = AnalysisConfig(),
     progress: ProgressFn = no_progress,
     use_cache: bool = True,
+    cuts: CutList | None = None,
 ) -> VideoAnalysis:
     """Shots, per-shot features and feature series of a video, from the cache when it was analysed before.
 
+    With `cuts` (an editor's cut list, see video.cutlist) the shots are its shots and detection is skipped.
     Raises BgmError for files that are not a decodable video, and for an encoder that cannot be made
     (before any work). Damaged or cut-off files are analysed as far as they decode, with a line in `warnings`.
     """
     check_encoder(config)
     path = Path(path)
     with VideoReader(path, config.fast_decode) as reader:
-        key = cache.cache_key(path, config) if use_cache else ""
+        key = cache.cache_key(path, config, cuts and [(s.start_s, s.end_s) for s in cuts.shots]) if use_cache else ""
         cached = cache.load(key) if use_cache else None
         if cached is not None:
             try:
@@ -95,20 +98,23 @@ def analyze_video(
                 return replace(VideoAnalysis.from_json(cached), info=info, config=config)
             except (KeyError, TypeError, ValueError, AttributeError):
                 pass  # a damaged or foreign cache entry: analyse again, which replaces it
-        analysis = _analyse(reader, config, progress)
+        analysis = _analyse(reader, config, progress, cuts)
     if use_cache:
         cache.store(key, to_json(analysis))
     return analysis
 
 
-def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn) -> VideoAnalysis:
+def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn,
+             cutlist: CutList | None) -> VideoAnalysis:
     info = reader.info
     encoder = make_encoder(config)
-    cuts, looks = CutSignalTracker(config), FeatureTracker(config, encoder)
+    cuts, looks = CutSignalTracker(config) if cutlist is None else None, FeatureTracker(config, encoder)
     times: list[float] = []
     label = f"analysing {reader.path.name}"
-    for frame in reader.frames(config.frame_width):
-        cuts.add(frame)
+    # Detection looks at every frame; with a cut list only the feature samples are shrunk and measured.
+    for frame in reader.frames(config.frame_width, None if cuts else looks.wants):
+        if cuts:
+            cuts.add(frame)
         looks.add(frame)
         times.append(frame.t_s)
         if len(times) % 25 == 0:
@@ -117,13 +123,25 @@ def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn) 
         raise BgmError(f"{reader.path}: the video has a single frame; a moving picture of at least two frames is needed")
     duration, warnings = _duration(reader, times)
     progress(info.duration_s or duration, info.duration_s or duration, label)
-    transitions = detect_transitions(cuts.result(), info.fps, config)
-    shots = shots_from_transitions(transitions, duration)
-    kinds = ["start"] + [t.kind for t in transitions if 0.0 < t.t_s < duration]
+    if cuts:
+        transitions = detect_transitions(cuts.result(), info.fps, config)
+        shots = shots_from_transitions(transitions, duration)
+        kinds = ["start"] + [t.kind for t in transitions if 0.0 < t.t_s < duration]
+    else:
+        shots, kinds = _cutlist_shots(cutlist, duration), list(cutlist.transitions)
     raw, keyframes = looks.result()
     series = finish_series(raw, shots, config)
     return VideoAnalysis(info, duration, tuple(shots), tuple(shot_features(series, keyframes, shots, kinds)),
                          series, encoder.name, tuple(warnings), config)
+
+
+def _cutlist_shots(cutlist: CutList, duration_s: float) -> list[Shot]:
+    """The cut list's shots, the last one ending where the video does; refused if the video stops before it."""
+    last = cutlist.shots[-1]
+    if duration_s <= last.start_s + 1.0 / cutlist.rate:
+        raise BgmError(f"the video decodes only to {duration_s:.2f} s but the cut list's last shot starts "
+                       f"at {last.start_s:.2f} s")
+    return [*cutlist.shots[:-1], Shot(last.index, last.start_s, duration_s)]
 
 
 def _duration(reader: VideoReader, times: list[float]) -> tuple[float, list[str]]:
