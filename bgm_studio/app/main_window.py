@@ -35,6 +35,7 @@ GIL_SWITCH_S = 0.001  # see _keep_ui_thread_responsive
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
 OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.json);;All files (*)"
 PROJECT_SUFFIX = ".bgm.json"
+CUT_LIST_FILTER = "Cut lists (*.otio *.edl *.xml *.fcpxml *.kdenlive);;All files (*)"
 EXPORTS = {"midi": ("MIDI", ".mid", "MIDI files (*.mid)"), "wav": ("WAV", ".wav", "WAV audio (*.wav)"),
            "mp4": ("MP4", ".mp4", "Videos (*.mp4 *.mov *.mkv)")}
 
@@ -116,6 +117,8 @@ class MainWindow(QMainWindow):
         self.save_action = a("&Save project", self._on_save, QKeySequence.Save, "Save the project")
         self.save_as_action = a("Save project &as…", self._on_save_as, QKeySequence.SaveAs)
         self.quit_action = a("&Quit", self.close, QKeySequence.Quit)
+        self.import_cuts_action = a("&Import cut list…", self._on_import_cut_list, None,
+                                    "Take the shots from an editor's timeline (.otio, .edl, .xml, .fcpxml, .kdenlive)")
         self.undo_action = a("&Undo", self.state.undo, QKeySequence.Undo)
         self.redo_action = a("&Redo", self.state.redo, QKeySequence.Redo)
         self.split_action = a("&Split shot at playhead", self._on_split, "S", "Add a cut at the playhead")
@@ -133,7 +136,8 @@ class MainWindow(QMainWindow):
         self.export_actions["mp4"].setShortcut(QKeySequence("Ctrl+E"))
         bar = self.menuBar()
         for title, actions in (
-                ("&File", [self.open_action, None, self.save_action, self.save_as_action, None, self.quit_action]),
+                ("&File", [self.open_action, self.import_cuts_action, None, self.save_action, self.save_as_action, None,
+                           self.quit_action]),
                 ("&Edit", [self.undo_action, self.redo_action, None, self.split_action, self.merge_action]),
                 ("&Music", [self.generate_action, self.regenerate_action]),
                 ("&Playback", [self.play_action, self.home_action, self.prev_action, self.next_action,
@@ -397,6 +401,11 @@ class MainWindow(QMainWindow):
     def _on_cut_moved(self, k: int, t_s: float) -> None:
         self.edit_cuts(f"Move cut {k}", "move_cut", k, t_s)
 
+    def _on_import_cut_list(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import cut list", self._folder(), CUT_LIST_FILTER)
+        if path:
+            self.edit_cuts(f"Import cut list {Path(path).name}", "import_cut_list", path)
+
     def _on_split(self) -> None:
         self.edit_cuts("Split shot", "split_shot", self.state.position_s)
 
@@ -462,6 +471,7 @@ class MainWindow(QMainWindow):
             self.undo_action: idle and s.undo_label() is not None, self.redo_action: idle and s.redo_label() is not None,
             self.generate_action: idle and s.analysis is not None, self.regenerate_action: idle and shot,
             self.split_action: idle and has_project and s.analysis is not None,
+            self.import_cuts_action: idle and has_project and s.analysis is not None,
             self.merge_action: idle and shot and s.selected < len(s.project.shots) - 1,
             self.open_action: idle, self.play_action: s.analysis is not None,
         }
