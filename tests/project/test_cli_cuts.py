@@ -49,3 +49,31 @@ def test_a_mismatched_cut_list_is_one_line_and_writes_nothing(env, clip, tmp_pat
     err = capsys.readouterr().err.strip()
     assert words in err and len(err.splitlines()) == 1 and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["edit.otio"]
+
+
+def test_export_writes_the_music_and_a_timeline_with_a_marker_per_shot(env, clip, tmp_path, capsys):
+    proj = tmp_path / "p.bgm.json"
+    assert main(["generate", str(clip[0]), "--project", str(proj)]) == 0
+    project = json.loads(proj.read_text())
+    out = tmp_path / "score.otio"
+    assert main(["export", str(proj), "--otio", str(out), "--xml", str(tmp_path / "score.xml")]) == 0
+    assert (tmp_path / "score.wav").stat().st_size > 0 and (tmp_path / "score.xml").stat().st_size > 0
+    timeline = otio.adapters.read_from_file(str(out))
+    (music,) = timeline.audio_tracks()[0].find_clips()
+    assert music.media_reference.target_url == (tmp_path / "score.wav").as_uri()
+    assert music.source_range.duration.to_frames() == round(project["video"]["duration_s"] * 25)
+    frames = [m.marked_range.start_time.to_frames() for m in music.markers]
+    assert frames == [round(s["start_s"] * 25) for s in project["shots"]]
+    names = [m.name for m in music.markers]
+    assert all(n.startswith(f"shot {k}: ") and "(phrase " in n for k, n in enumerate(names))
+    assert names[0].split(": ")[1].split()[0][0] in "ABCDEFG"  # a chord name
+    (video,) = timeline.video_tracks()[0].find_clips()
+    assert video.media_reference.target_url == clip[0].absolute().as_uri()
+
+
+def test_export_to_an_unknown_timeline_format_writes_nothing(env, clip, tmp_path, capsys):
+    proj = tmp_path / "p.bgm.json"
+    assert main(["generate", str(clip[0]), "--project", str(proj)]) == 0
+    assert main(["export", str(proj), "--otio", str(tmp_path / "score.aaf")]) == 2
+    assert "written as .otio" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.bgm.json"]
