@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 BENCHMARKS = ("pop909_load", "model_speed", "scoring", "video_shots", "video_speed", "audio_render", "audio_clock",
-              "cutlist_speed")
+              "cutlist_speed", "midi_timing")
 
 
 def main() -> int:

@@ -20,6 +20,7 @@ from ..project.outputs import OutputPaths
 from ..project.scoring import select_take
 from ..project.state import Project, save_project
 from . import jobs, recovery
+from .midi_link import MidiLink
 from .sound import PlayerFactory, SoundController
 from .state import AppState, with_overrides
 from .widgets.preview import VideoPreview, to_qimage
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self._keep_recovery = False  # closing for the system: keep unsaved work in the recovery file
         self._build_widgets()
         self.sound = SoundController(self.state, self.transport, self._run, player_factory)
+        self.midi = MidiLink(self.sound.playback)
         self.sound.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self._build_actions()
         self._connect()
@@ -131,6 +133,9 @@ class MainWindow(QMainWindow):
         self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key_Left)
         self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key_Right)
         self.fit_action = a("&Zoom to fit", self.timeline.zoom_to_fit, "Ctrl+0")
+        self.midi_action = a("Send &MIDI out (port \u201cBGM Studio\u201d)", self._on_midi_out, None,
+                             "Play the music on a DAW or synth too: one channel per part")
+        self.midi_action.setCheckable(True)
         self.export_actions = {kind: a(f"Export {name}…", lambda kind=kind: self._on_export(kind), None,
                                        f"Write the music as {name}") for kind, (name, _, _) in EXPORTS.items()}
         self.export_actions["mp4"].setShortcut(QKeySequence("Ctrl+E"))
@@ -141,7 +146,7 @@ class MainWindow(QMainWindow):
                 ("&Edit", [self.undo_action, self.redo_action, None, self.split_action, self.merge_action]),
                 ("&Music", [self.generate_action, self.regenerate_action]),
                 ("&Playback", [self.play_action, self.home_action, self.prev_action, self.next_action,
-                               None, self.fit_action]),
+                               None, self.fit_action, None, self.midi_action]),
                 ("E&xport", list(self.export_actions.values()))):
             menu = bar.addMenu(title)
             for action in actions:
@@ -406,6 +411,13 @@ class MainWindow(QMainWindow):
         if path:
             self.edit_cuts(f"Import cut list {Path(path).name}", "import_cut_list", path)
 
+    def _on_midi_out(self) -> None:
+        try:
+            self.midi.switch(self.midi_action.isChecked())
+        except BgmError as exc:
+            self.midi_action.setChecked(False)
+            self.show_error(str(exc))
+
     def _on_split(self) -> None:
         self.edit_cuts("Split shot", "split_shot", self.state.position_s)
 
@@ -500,6 +512,7 @@ class MainWindow(QMainWindow):
             recovery.discard()
         self.preview.close_video()
         self.wait_idle()
+        self.midi.close()
         self.sound.close()
         event.accept()
 
