@@ -14,7 +14,7 @@ from .config import AnalysisConfig
 from .cutlist import CutList
 from .decode import VideoInfo, VideoReader
 from .encoders import check_encoder, make_encoder
-from .features import FeatureSeries, FeatureTracker, ShotFeatures, finish_series, shot_features
+from .features import FeatureSeries, FeatureTracker, Keyframes, ShotFeatures, finish_series, shot_features
 from .shots import CutSignalTracker, Shot, detect_transitions, shots_from_transitions
 
 
@@ -90,34 +90,66 @@ def analyze_video(
     check_encoder(config)
     path = Path(path)
     with VideoReader(path, config.fast_decode) as reader:
-        key = cache.cache_key(path, config, cuts and [(s.start_s, s.end_s) for s in cuts.shots]) if use_cache else ""
-        cached = cache.load(key) if use_cache else None
-        if cached is not None:
-            try:
-                info = replace(reader.info, path=str(path))
-                return replace(VideoAnalysis.from_json(cached), info=info, config=config)
-            except (KeyError, TypeError, ValueError, AttributeError):
-                pass  # a damaged or foreign cache entry: analyse again, which replaces it
-        analysis = _analyse(reader, config, progress, cuts)
+        shots = {"shots": [(s.start_s, s.end_s) for s in cuts.shots]} if cuts else None
+        key, raw_key = (cache.cache_key(path, config, shots), cache.cache_key(path, config, {"raw": True})) \
+            if use_cache else ("", "")
+        info = replace(reader.info, path=str(path))
+        for entry, rebuild in ((key, lambda d: replace(VideoAnalysis.from_json(d), info=info, config=config)),
+                               (raw_key if cuts else "", lambda d: _from_raw(d, info, cuts, config))):
+            cached = cache.load(entry) if entry else None
+            if cached is not None:
+                try:
+                    return rebuild(cached)
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    pass  # a damaged or foreign cache entry: analyse again, which replaces it
+        analysis, raw = _analyse(reader, config, progress, cuts)
     if use_cache:
         cache.store(key, to_json(analysis))
+        cache.store(raw_key, raw)
     return analysis
 
 
+def _raw_json(raw: FeatureSeries, keyframes: Keyframes, duration_s: float, warnings: list[str], encoder: str) -> dict:
+    """What a video's analysis is before it has shots: reused when a cut list re-cuts a video analysed before."""
+    return {"duration_s": duration_s, "warnings": warnings, "encoder": encoder,
+            "series": {f.name: [round(float(x), 6) for x in getattr(raw, f.name)] for f in fields(FeatureSeries)},
+            "keyframes": {"t_s": keyframes.t_s.tolist(), "vectors": np.round(keyframes.vectors, 6).tolist()}}
+
+
+def _from_raw(data: dict, info: VideoInfo, cutlist: CutList, config: AnalysisConfig) -> VideoAnalysis:
+    raw = FeatureSeries(**{k: np.array(v, dtype=np.float64) for k, v in data["series"].items()})
+    vectors = np.array(data["keyframes"]["vectors"], np.float32).reshape(len(data["keyframes"]["t_s"]), -1)
+    keyframes = Keyframes(np.array(data["keyframes"]["t_s"], np.float64), vectors)
+    shots = _cutlist_shots(cutlist, data["duration_s"])
+    return _assemble(info, data["duration_s"], data["warnings"], raw, keyframes, shots, list(cutlist.transitions),
+                     data["encoder"], config)
+
+
+def _assemble(info: VideoInfo, duration_s: float, warnings: list[str], raw: FeatureSeries, keyframes: Keyframes,
+              shots: list[Shot], kinds: list[str], encoder: str, config: AnalysisConfig) -> VideoAnalysis:
+    series = finish_series(raw, shots, config)
+    return VideoAnalysis(info, duration_s, tuple(shots), tuple(shot_features(series, keyframes, shots, kinds)),
+                         series, encoder, tuple(warnings), config)
+
+
 def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn,
-             cutlist: CutList | None) -> VideoAnalysis:
+             cutlist: CutList | None) -> tuple[VideoAnalysis, dict]:
+    """The analysis, and its shot-free part for the cache (see _raw_json)."""
     info = reader.info
     encoder = make_encoder(config)
     cuts, looks = CutSignalTracker(config) if cutlist is None else None, FeatureTracker(config, encoder)
-    times: list[float] = []
+    times: list[float] = []  # of every decoded frame
     label = f"analysing {reader.path.name}"
-    # Detection looks at every frame; with a cut list only the feature samples are shrunk and measured.
-    for frame in reader.frames(config.frame_width, None if cuts else looks.wants):
+
+    def wanted(t_s: float) -> bool:  # detection looks at every frame; with a cut list only the samples are shrunk
+        times.append(t_s)
+        return cuts is not None or looks.wants(t_s)
+
+    for n, frame in enumerate(reader.frames(config.frame_width, wanted)):
         if cuts:
             cuts.add(frame)
         looks.add(frame)
-        times.append(frame.t_s)
-        if len(times) % 25 == 0:
+        if n % 25 == 0:
             progress(min(frame.t_s, info.duration_s or frame.t_s), info.duration_s or frame.t_s, label)
     if len(times) < 2:
         raise BgmError(f"{reader.path}: the video has a single frame; a moving picture of at least two frames is needed")
@@ -130,9 +162,8 @@ def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn,
     else:
         shots, kinds = _cutlist_shots(cutlist, duration), list(cutlist.transitions)
     raw, keyframes = looks.result()
-    series = finish_series(raw, shots, config)
-    return VideoAnalysis(info, duration, tuple(shots), tuple(shot_features(series, keyframes, shots, kinds)),
-                         series, encoder.name, tuple(warnings), config)
+    return (_assemble(info, duration, warnings, raw, keyframes, shots, kinds, encoder.name, config),
+            _raw_json(raw, keyframes, duration, warnings, encoder.name))
 
 
 def _cutlist_shots(cutlist: CutList, duration_s: float) -> list[Shot]:

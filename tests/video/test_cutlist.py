@@ -164,3 +164,29 @@ def test_analysis_from_a_cut_list_measures_the_shots_as_detection_does(cut_clip)
         assert {k: v for k, v in asdict(a).items() if k != "embedding"} == \
                {k: v for k, v in asdict(b).items() if k != "embedding"}
         assert (a.embedding == b.embedding).all()
+
+
+def test_a_cut_list_for_a_video_analysed_before_needs_no_decoding(cut_clip, tmp_path, monkeypatch):
+    """Re-cut in the editor after a first scoring: the video's measures come from the cache, only the shots change."""
+    from bgm_studio.video import analysis as analysis_module
+    from bgm_studio.video.analysis import analyze_video
+    from bgm_studio.video.cutlist import CutList
+    from bgm_studio.video.shots import Shot
+
+    monkeypatch.setenv("BGM_CACHE", str(tmp_path / "cache"))
+    path, _ = cut_clip
+    detected = analyze_video(path)
+    bounds = [0.0, 1.0, 4.4, 7.0, detected.duration_s]
+    given = CutList(tuple(Shot(i, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:]))),
+                    ("start", "cut", "cut", "cut"), 25.0, ())
+    cold = analyze_video(path, use_cache=False, cuts=given)
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(analysis_module, "_analyse", no_decoding)
+    warm = analyze_video(path, cuts=given)
+    assert warm.shots == cold.shots and warm.duration_s == cold.duration_s
+    for a, b in zip(cold.shot_features, warm.shot_features):
+        assert b.motion == pytest.approx(a.motion, abs=1e-5) and b.brightness == pytest.approx(a.brightness, abs=1e-5)
+        assert float(a.embedding @ b.embedding) == pytest.approx(1.0, abs=1e-5)

@@ -21,7 +21,7 @@ bl_info = {
     "name": "BGM Studio",
     "author": "BGM Studio contributors",
     "version": (0, 1, 0),
-    "blender": (4, 2, 0),
+    "blender": (3, 4, 0),
     "location": "Video Sequencer > Sidebar > BGM Studio; Strip menu",
     "description": "Score the edit with generated background music; regenerate one shot's music",
     "category": "Sequencer",
