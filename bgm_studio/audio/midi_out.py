@@ -27,24 +27,30 @@ class Port(Protocol):
     def send_message(self, message: Sequence[int]) -> None: ...
 
 
+def _midi_out():
+    """An rtmidi MidiOut on the first MIDI system that answers (ALSA's sequencer, then JACK, on Linux)."""
+    import rtmidi
+
+    reasons = []
+    for api in rtmidi.get_compiled_api():
+        try:
+            return rtmidi.MidiOut(rtapi=api, name=VIRTUAL_PORT)
+        except Exception as exc:  # rtmidi raises SystemError where a MIDI system is missing or not running
+            reasons.append(" ".join(str(exc).split()))
+    raise BgmError(f"no MIDI system to send to ({'; '.join(reasons) or 'none compiled in'})")
+
+
 def list_ports() -> list[str]:
     """Names of the MIDI output ports there are now (empty where no MIDI system is available)."""
     try:
-        import rtmidi
-
-        return list(rtmidi.MidiOut().get_ports())
-    except Exception:  # rtmidi raises SystemError where no MIDI system (e.g. no ALSA sequencer) exists
+        return list(_midi_out().get_ports())
+    except BgmError:
         return []
 
 
 def open_port(name: str | None = None):
     """An rtmidi output: the first port whose name contains `name`, or a virtual port "BGM Studio" (None)."""
-    try:
-        import rtmidi
-
-        out = rtmidi.MidiOut(name=VIRTUAL_PORT)
-    except Exception as exc:
-        raise BgmError(f"no MIDI system to send to ({' '.join(str(exc).split())})") from exc
+    out = _midi_out()
     if name is None:
         try:
             out.open_virtual_port(VIRTUAL_PORT)

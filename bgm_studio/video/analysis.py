@@ -91,11 +91,12 @@ def analyze_video(
     path = Path(path)
     with VideoReader(path, config.fast_decode) as reader:
         shots = {"shots": [(s.start_s, s.end_s) for s in cuts.shots]} if cuts else None
-        key, raw_key = (cache.cache_key(path, config, shots), cache.cache_key(path, config, {"raw": True})) \
+        key, detected_key = (cache.cache_key(path, config, shots), cache.cache_key(path, config)) \
             if use_cache else ("", "")
         info = replace(reader.info, path=str(path))
+        # A cut list for a video analysed before with detection reuses that analysis's shot-free measures.
         for entry, rebuild in ((key, lambda d: replace(VideoAnalysis.from_json(d), info=info, config=config)),
-                               (raw_key if cuts else "", lambda d: _from_raw(d, info, cuts, config))):
+                               (detected_key if cuts else "", lambda d: _from_raw(d["raw"], info, cuts, config))):
             cached = cache.load(entry) if entry else None
             if cached is not None:
                 try:
@@ -104,8 +105,7 @@ def analyze_video(
                     pass  # a damaged or foreign cache entry: analyse again, which replaces it
         analysis, raw = _analyse(reader, config, progress, cuts)
     if use_cache:
-        cache.store(key, to_json(analysis))
-        cache.store(raw_key, raw)
+        cache.store(key, {**to_json(analysis), "raw": raw})
     return analysis
 
 
