@@ -1,12 +1,9 @@
-"""The README's picture of the add-on at work, taken headless with Blender's own window under Xvfb:
+"""The README's picture of the add-on at work, taken with Blender's own window under Xvfb:
+installer/blender_screenshot.sh runs it inside Blender (`blender FILE.blend --python THIS -- ZIP OUT.png`).
 
-    python3 bgm_studio/integrations/blender/build.py /tmp/bgm_studio_vse.zip
-    xvfb-run -s "-screen 0 1600x900x24" blender --factory-startup \\
-        --python bgm_studio/integrations/blender/screenshot.py -- /tmp/bgm_studio_vse.zip OUT.png
-
-It cuts the demo clip into strips at its shots (and a title on a second channel), installs the
-add-on, runs Score the Edit with the bgm-studio command of this checkout's .venv, shows the
-sequencer with the music strip and shot markers, and saves a screenshot. Runs inside Blender.
+It cuts the demo clip into strips at its shots (with a title on a second channel), installs the
+add-on zip, runs Score the Edit with the bgm-studio command of this checkout's .venv, shows the
+sequencer full-window with the music strip and shot markers, and saves a screenshot.
 """
 import sys
 from pathlib import Path
@@ -26,25 +23,26 @@ def build_edit(scene) -> None:
     for i, (a, b) in enumerate(SHOTS_S):
         strip = strips.new_movie(f"shot {i}", str(DEMO), channel=1, frame_start=1)
         strip.frame_offset_start, strip.frame_offset_end = a * 25, (24 - b) * 25  # in place: its own shot
-    title = strips.new_effect("title", "COLOR", channel=2, frame_start=1 + 9 * 25, frame_end=1 + 11 * 25)
-    title.color = (0.9, 0.8, 0.3)
+    title = strips.new_effect("title", "TEXT", channel=2, frame_start=1 + 9 * 25, frame_end=1 + 12 * 25)
+    title.text, title.font_size, title.location = "Scored in Blender", 48, (0.5, 0.15)
     scene.frame_start, scene.frame_end = 1, 24 * 25
 
 
 def show_sequencer(scene) -> None:
-    """One big sequencer area over the whole window, zoomed to the edit."""
+    """The sequencer with its preview, full-window, zoomed to the edit, the playhead on the title."""
     window = bpy.context.window_manager.windows[0]
-    screen = window.screen
-    area = max(screen.areas, key=lambda a: a.width * a.height)
+    area = max(window.screen.areas, key=lambda a: a.width * a.height)
     area.type = "SEQUENCE_EDITOR"
     area.spaces[0].view_type = "SEQUENCER_PREVIEW"
-    for other in screen.areas:
-        if other is not area and other.type == "PROPERTIES":
-            other.type = "SEQUENCE_EDITOR"
-            other.spaces[0].view_type = "PREVIEW"
+    with bpy.context.temp_override(window=window, area=area):
+        bpy.ops.screen.screen_full_area()
+    area = max(window.screen.areas, key=lambda a: a.width * a.height)
     region = next(r for r in area.regions if r.type == "WINDOW")
     with bpy.context.temp_override(window=window, area=area, region=region):
         bpy.ops.sequencer.view_all()
+    preview = next(r for r in area.regions if r.type == "PREVIEW")
+    with bpy.context.temp_override(window=window, area=area, region=preview):
+        bpy.ops.sequencer.view_all_preview()
     scene.frame_current = 1 + 10 * 25
 
 
