@@ -54,6 +54,7 @@ def main() -> int:
         listener = rtmidi.MidiIn(rtapi=port.get_current_api())
         listener.open_port(next(i for i, p in enumerate(listener.get_ports()) if VIRTUAL_PORT in p))
         listener.set_callback(lambda event, _data: heard.send_message(event[0]))
+        time.sleep(0.5)  # JACK connects ports asynchronously: notes sent before that are lost
         try:
             api = rtmidi.get_api_display_name(port.get_current_api())
             ok = report(f"virtual port loopback ({api})", measure(port, heard)) and ok

@@ -152,6 +152,7 @@ def test_virtual_port_loopback(midi_system):
     listener = rtmidi.MidiIn(rtapi=port.get_current_api())
     listener.open_port(next(i for i, p in enumerate(listener.get_ports()) if VIRTUAL_PORT in p))
     listener.set_callback(lambda event, _data: received.append((time.perf_counter(), event[0])))
+    time.sleep(0.5)  # JACK connects ports asynchronously: notes sent before that are lost
     sender = MidiSender(port)
     try:
         sender.load(score)
