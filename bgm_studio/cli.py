@@ -178,9 +178,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     check_outputs(args, args.video, extra=(args.project,))
     check_seed(args.seed)
     check_tempo(args.tempo)
+    cuts = _read_cuts(args.cuts, args.video) if args.cuts else None
     bar = ConsoleProgress()
     try:
-        analysis = analyze_video(args.video, config, progress=bar)
+        analysis = analyze_video(args.video, config, progress=bar, cuts=cuts)
         scorer = Scorer(args.model)
         project = scorer.plan(analysis, ScoringOptions(seed=args.seed, tempo_bpm=args.tempo))
         project = scorer.generate(project, progress=bar)
@@ -196,6 +197,18 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     written = _outputs(args, project) + ([args.project] if args.project else [])
     _summary(project, written, time.perf_counter() - t0)
     return 0
+
+
+def _read_cuts(timeline: str, video: str):
+    """An editor's cut list for the video, its notes printed; refused (BgmError) before any work on a mismatch."""
+    from .video.cutlist import read_cutlist
+    from .video.decode import probe
+
+    info = probe(video)
+    cuts = read_cutlist(timeline, info, info.duration_s)
+    for line in cuts.notes:
+        print(f"note: {line}", file=sys.stderr)
+    return cuts
 
 
 def _cmd_regenerate(args: argparse.Namespace) -> int:
@@ -242,11 +255,33 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     project = load_project(args.project)
-    if not (args.mp4 or args.midi or args.wav):
-        raise BgmError("nothing to export: give --mp4, --midi and/or --wav")
-    check_outputs(args, args.video or project.video_path, (args.project,))
-    _summary(project, _outputs(args, project), time.perf_counter() - t0)
+    timelines = [p for p in (args.otio, args.edl, args.fcpxml, args.xml) if p]
+    if not (args.mp4 or args.midi or args.wav or timelines):
+        raise BgmError("nothing to export: give --mp4, --midi, --wav and/or --otio, --edl, --fcpxml, --xml")
+    if timelines:
+        args.wav = args.wav or str(Path(timelines[0]).with_suffix(".wav"))  # the music the timeline plays
+    check_outputs(args, args.video or project.video_path, (args.project,), extra=tuple(timelines))
+    rate = _timeline_rate(project, args.video, timelines)
+    written = _outputs(args, project)
+    if timelines:
+        from .export.timeline import AudioFile
+        from .project.timeline import write_timelines
+
+        written += write_timelines(project, timelines, [AudioFile("music", args.wav)],
+                                   args.video or project.video_path, rate)
+    _summary(project, written, time.perf_counter() - t0)
     return 0
+
+
+def _timeline_rate(project, video: str | None, timelines: list[str]) -> float:
+    """The frame rate of the timelines to write (0.0 for none), checked before any file is written."""
+    from .export.timeline import check_timeline_path
+    from .project.piece import check_video
+    from .project.timeline import video_rate
+
+    for path in timelines:
+        check_timeline_path(path)
+    return video_rate(check_video(project, video)) if timelines else 0.0
 
 
 def _add_output_args(p: argparse.ArgumentParser, mp4_flag: str) -> None:
@@ -316,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--project", help="save the project (.bgm.json) to regenerate shots later")
     ge.add_argument("--seed", type=int, default=0)
     ge.add_argument("--tempo", type=float, help="tempo in BPM (default: chosen from the video)")
+    ge.add_argument("--cuts", metavar="TIMELINE",
+                    help="take the shots from an editor's cut list (.otio, .edl, .xml, .fcpxml, .kdenlive)")
     ge.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     _add_encoder_args(ge)
     ge.set_defaults(handler=_cmd_generate)
@@ -338,6 +375,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("project")
     ex.add_argument("--video", help="the video, if it moved since the project was saved")
     _add_output_args(ex, "--mp4")
+    for flag, what in (("--otio", "OpenTimelineIO"), ("--edl", "CMX 3600 EDL"), ("--fcpxml", "Final Cut Pro X XML"),
+                       ("--xml", "Final Cut Pro 7 XML (Premiere, Resolve)")):
+        ex.add_argument(flag, metavar="FILE", help=f"write a timeline as {what}: the music (the --wav file, by "
+                        "default FILE's name with .wav) on its own track, a marker per shot")
     ex.set_defaults(handler=_cmd_export)
 
     op = sub.add_parser("open", help="open the app with a video or a .bgm.json project (no argument: the app alone)")

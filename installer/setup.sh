@@ -12,7 +12,7 @@ STAMP="$VENV/.bgm-setup-stamp"
 APT_PACKAGES=(ffmpeg libfluidsynth3 fluid-soundfont-gm timgm6mb-soundfont
   libegl1 libgl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libfontconfig1
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
-  libxcb-randr0 libxcb-render-util0 libxcb-image0 xvfb)
+  libxcb-randr0 libxcb-render-util0 libxcb-image0 xvfb jackd2)  # jackd2: a MIDI system for the MIDI-out loopback test
 
 missing_apt() {
   local p
@@ -42,5 +42,11 @@ fi
 # torch first, pinned, so nothing later pulls a multi-GB CUDA build.
 "$VENV/bin/python" -m pip install -q "torch==2.13.0"
 "$VENV/bin/python" -m pip install -q -e "$ROOT[dev]"
+# Blender as a Python module, for the add-on's headless tests, in a venv of its own (bpy 4.5 needs numpy < 2).
+BLENDER_VENV="$ROOT/.venv-blender"
+if ! "$BLENDER_VENV/bin/python" -c "import bpy" >/dev/null 2>&1; then
+  [ -x "$BLENDER_VENV/bin/python" ] || "$PY" -m venv "$BLENDER_VENV"
+  "$BLENDER_VENV/bin/python" -m pip install -q "bpy==4.5.4" || echo "[setup] bpy did not install: the Blender add-on tests will skip"
+fi
 echo "$WANT" > "$STAMP"
 echo "[setup] ready: $VENV"

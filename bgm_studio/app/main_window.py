@@ -20,6 +20,7 @@ from ..project.outputs import OutputPaths
 from ..project.scoring import select_take
 from ..project.state import Project, save_project
 from . import jobs, recovery
+from .midi_link import MidiLink
 from .sound import PlayerFactory, SoundController
 from .state import AppState, with_overrides
 from .widgets.preview import VideoPreview, to_qimage
@@ -35,6 +36,7 @@ GIL_SWITCH_S = 0.001  # see _keep_ui_thread_responsive
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
 OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.json);;All files (*)"
 PROJECT_SUFFIX = ".bgm.json"
+CUT_LIST_FILTER = "Cut lists (*.otio *.edl *.xml *.fcpxml *.kdenlive);;All files (*)"
 EXPORTS = {"midi": ("MIDI", ".mid", "MIDI files (*.mid)"), "wav": ("WAV", ".wav", "WAV audio (*.wav)"),
            "mp4": ("MP4", ".mp4", "Videos (*.mp4 *.mov *.mkv)")}
 
@@ -56,6 +58,7 @@ class MainWindow(QMainWindow):
         self._keep_recovery = False  # closing for the system: keep unsaved work in the recovery file
         self._build_widgets()
         self.sound = SoundController(self.state, self.transport, self._run, player_factory)
+        self.midi = MidiLink(self.sound.playback)
         self.sound.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self._build_actions()
         self._connect()
@@ -116,6 +119,8 @@ class MainWindow(QMainWindow):
         self.save_action = a("&Save project", self._on_save, QKeySequence.Save, "Save the project")
         self.save_as_action = a("Save project &as…", self._on_save_as, QKeySequence.SaveAs)
         self.quit_action = a("&Quit", self.close, QKeySequence.Quit)
+        self.import_cuts_action = a("&Import cut list…", self._on_import_cut_list, None,
+                                    "Take the shots from an editor's timeline (.otio, .edl, .xml, .fcpxml, .kdenlive)")
         self.undo_action = a("&Undo", self.state.undo, QKeySequence.Undo)
         self.redo_action = a("&Redo", self.state.redo, QKeySequence.Redo)
         self.split_action = a("&Split shot at playhead", self._on_split, "S", "Add a cut at the playhead")
@@ -128,16 +133,20 @@ class MainWindow(QMainWindow):
         self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key_Left)
         self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key_Right)
         self.fit_action = a("&Zoom to fit", self.timeline.zoom_to_fit, "Ctrl+0")
+        self.midi_action = a("Send &MIDI out (port \u201cBGM Studio\u201d)", self._on_midi_out, None,
+                             "Play the music on a DAW or synth too: one channel per part")
+        self.midi_action.setCheckable(True)
         self.export_actions = {kind: a(f"Export {name}…", lambda kind=kind: self._on_export(kind), None,
                                        f"Write the music as {name}") for kind, (name, _, _) in EXPORTS.items()}
         self.export_actions["mp4"].setShortcut(QKeySequence("Ctrl+E"))
         bar = self.menuBar()
         for title, actions in (
-                ("&File", [self.open_action, None, self.save_action, self.save_as_action, None, self.quit_action]),
+                ("&File", [self.open_action, self.import_cuts_action, None, self.save_action, self.save_as_action, None,
+                           self.quit_action]),
                 ("&Edit", [self.undo_action, self.redo_action, None, self.split_action, self.merge_action]),
                 ("&Music", [self.generate_action, self.regenerate_action]),
                 ("&Playback", [self.play_action, self.home_action, self.prev_action, self.next_action,
-                               None, self.fit_action]),
+                               None, self.fit_action, None, self.midi_action]),
                 ("E&xport", list(self.export_actions.values()))):
             menu = bar.addMenu(title)
             for action in actions:
@@ -397,6 +406,18 @@ class MainWindow(QMainWindow):
     def _on_cut_moved(self, k: int, t_s: float) -> None:
         self.edit_cuts(f"Move cut {k}", "move_cut", k, t_s)
 
+    def _on_import_cut_list(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import cut list", self._folder(), CUT_LIST_FILTER)
+        if path:
+            self.edit_cuts(f"Import cut list {Path(path).name}", "import_cut_list", path)
+
+    def _on_midi_out(self) -> None:
+        try:
+            self.midi.switch(self.midi_action.isChecked())
+        except BgmError as exc:
+            self.midi_action.setChecked(False)
+            self.show_error(str(exc))
+
     def _on_split(self) -> None:
         self.edit_cuts("Split shot", "split_shot", self.state.position_s)
 
@@ -462,6 +483,7 @@ class MainWindow(QMainWindow):
             self.undo_action: idle and s.undo_label() is not None, self.redo_action: idle and s.redo_label() is not None,
             self.generate_action: idle and s.analysis is not None, self.regenerate_action: idle and shot,
             self.split_action: idle and has_project and s.analysis is not None,
+            self.import_cuts_action: idle and has_project and s.analysis is not None,
             self.merge_action: idle and shot and s.selected < len(s.project.shots) - 1,
             self.open_action: idle, self.play_action: s.analysis is not None,
         }
@@ -490,6 +512,7 @@ class MainWindow(QMainWindow):
             recovery.discard()
         self.preview.close_video()
         self.wait_idle()
+        self.midi.close()
         self.sound.close()
         event.accept()
 

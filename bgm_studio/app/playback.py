@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from ..audio.midi_out import MidiSender
 from ..audio.player import PLAYING, Player
 from ..music.notes import Score
 
@@ -23,6 +24,8 @@ class Playback:
         self._playing = False
         self._origin_s = 0.0  # position when the wall clock (or the player) last started
         self._origin_wall = 0.0
+        self.midi: MidiSender | None = None  # sends the music to a MIDI port as well (set_midi)
+        self._score: tuple[Score, tuple[int, int]] | None = None
 
     @property
     def sounding(self) -> bool:
@@ -47,6 +50,9 @@ class Playback:
         t, playing = self.position_s(), self._playing
         self.duration_s = duration_s
         self._has_score = False
+        self._score = (score, programs) if score is not None else None
+        if self.midi is not None:
+            self._load_midi()
         if self.player is not None and score is not None:
             self.player.load(score, programs)
             self._has_score = True
@@ -61,11 +67,15 @@ class Playback:
         self._origin_s, self._origin_wall, self._playing = t, time.perf_counter(), True
         if self.sounding:
             self.player.play(t)
+        if self.midi is not None and self._score is not None:  # heard when the speakers play it
+            self.midi.play(t, self.player.latency_s if self.sounding else 0.0)
 
     def pause(self) -> None:
         t = self.position_s()
         if self.sounding:
             self.player.pause()
+        if self.midi is not None:
+            self.midi.pause()
         self._origin_s, self._playing = t, False
 
     def seek(self, t_s: float) -> None:
@@ -73,6 +83,24 @@ class Playback:
         self._origin_s, self._origin_wall = t_s, time.perf_counter()
         if self.sounding:
             self.player.seek(t_s)
+        if self.midi is not None and self._score is not None:
+            self.midi.seek(t_s)
+
+    def set_midi(self, sender: MidiSender | None) -> None:
+        """Send the music to a MIDI port too (None: no longer); the caller closes the old sender."""
+        if self.midi is not None:
+            self.midi.pause()
+        self.midi = sender
+        if sender is not None:
+            self._load_midi()
+            if self._playing and self._score is not None:
+                sender.play(self.position_s(), self.player.latency_s if self.sounding else 0.0)
+
+    def _load_midi(self) -> None:
+        if self._score is not None:
+            self.midi.load(*self._score)
+        else:
+            self.midi.pause()
 
     def position_s(self) -> float:
         """Where the playhead is now; playback pauses by itself at the end."""
@@ -93,4 +121,6 @@ class Playback:
     def _stop_at_end(self) -> None:
         if self.sounding:
             self.player.pause()
+        if self.midi is not None:
+            self.midi.pause()
         self._origin_s, self._playing = self.duration_s, False

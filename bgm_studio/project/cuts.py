@@ -85,3 +85,11 @@ def merge_shots(project: Project, analysis: VideoAnalysis, k: int, scorer: Score
         raise BgmError(f"shot {k} has no next shot to merge with")
     cuts = [s.start_s for i, s in enumerate(project.shots[1:], start=1) if i != k + 1]
     return edit_cuts(project, analysis, cuts, scorer)
+
+
+def import_cut_list(project: Project, analysis: VideoAnalysis, path: str, scorer: Scorer):
+    """Re-cut the video at an editor's cut list (see video.cutlist); shots it keeps keep their music."""
+    from ..video.cutlist import read_cutlist
+
+    cuts = read_cutlist(path, analysis.info, project.duration_s)
+    return edit_cuts(project, analysis, [s.start_s for s in cuts.shots[1:]], scorer)

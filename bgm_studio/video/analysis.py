@@ -11,9 +11,10 @@ from ..errors import BgmError
 from ..progress import ProgressFn, no_progress
 from . import cache
 from .config import AnalysisConfig
+from .cutlist import CutList
 from .decode import VideoInfo, VideoReader
 from .encoders import check_encoder, make_encoder
-from .features import FeatureSeries, FeatureTracker, ShotFeatures, finish_series, shot_features
+from .features import FeatureSeries, FeatureTracker, Keyframes, ShotFeatures, finish_series, shot_features
 from .shots import CutSignalTracker, Shot, detect_transitions, shots_from_transitions
 
 
@@ -78,52 +79,100 @@ def analyze_video(
     config: AnalysisConfig = AnalysisConfig(),
     progress: ProgressFn = no_progress,
     use_cache: bool = True,
+    cuts: CutList | None = None,
 ) -> VideoAnalysis:
     """Shots, per-shot features and feature series of a video, from the cache when it was analysed before.
 
+    With `cuts` (an editor's cut list, see video.cutlist) the shots are its shots and detection is skipped.
     Raises BgmError for files that are not a decodable video, and for an encoder that cannot be made
     (before any work). Damaged or cut-off files are analysed as far as they decode, with a line in `warnings`.
     """
     check_encoder(config)
     path = Path(path)
     with VideoReader(path, config.fast_decode) as reader:
-        key = cache.cache_key(path, config) if use_cache else ""
-        cached = cache.load(key) if use_cache else None
-        if cached is not None:
-            try:
-                info = replace(reader.info, path=str(path))
-                return replace(VideoAnalysis.from_json(cached), info=info, config=config)
-            except (KeyError, TypeError, ValueError, AttributeError):
-                pass  # a damaged or foreign cache entry: analyse again, which replaces it
-        analysis = _analyse(reader, config, progress)
+        shots = {"shots": [(s.start_s, s.end_s) for s in cuts.shots]} if cuts else None
+        key, detected_key = (cache.cache_key(path, config, shots), cache.cache_key(path, config)) \
+            if use_cache else ("", "")
+        info = replace(reader.info, path=str(path))
+        # A cut list for a video analysed before with detection reuses that analysis's shot-free measures.
+        for entry, rebuild in ((key, lambda d: replace(VideoAnalysis.from_json(d), info=info, config=config)),
+                               (detected_key if cuts else "", lambda d: _from_raw(d["raw"], info, cuts, config))):
+            cached = cache.load(entry) if entry else None
+            if cached is not None:
+                try:
+                    return rebuild(cached)
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    pass  # a damaged or foreign cache entry: analyse again, which replaces it
+        analysis, raw = _analyse(reader, config, progress, cuts)
     if use_cache:
-        cache.store(key, to_json(analysis))
+        cache.store(key, {**to_json(analysis), "raw": raw})
     return analysis
 
 
-def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn) -> VideoAnalysis:
+def _raw_json(raw: FeatureSeries, keyframes: Keyframes, duration_s: float, warnings: list[str], encoder: str) -> dict:
+    """What a video's analysis is before it has shots: reused when a cut list re-cuts a video analysed before."""
+    return {"duration_s": duration_s, "warnings": warnings, "encoder": encoder,
+            "series": {f.name: [round(float(x), 6) for x in getattr(raw, f.name)] for f in fields(FeatureSeries)},
+            "keyframes": {"t_s": keyframes.t_s.tolist(), "vectors": np.round(keyframes.vectors, 6).tolist()}}
+
+
+def _from_raw(data: dict, info: VideoInfo, cutlist: CutList, config: AnalysisConfig) -> VideoAnalysis:
+    raw = FeatureSeries(**{k: np.array(v, dtype=np.float64) for k, v in data["series"].items()})
+    vectors = np.array(data["keyframes"]["vectors"], np.float32).reshape(len(data["keyframes"]["t_s"]), -1)
+    keyframes = Keyframes(np.array(data["keyframes"]["t_s"], np.float64), vectors)
+    shots = _cutlist_shots(cutlist, data["duration_s"])
+    return _assemble(info, data["duration_s"], data["warnings"], raw, keyframes, shots, list(cutlist.transitions),
+                     data["encoder"], config)
+
+
+def _assemble(info: VideoInfo, duration_s: float, warnings: list[str], raw: FeatureSeries, keyframes: Keyframes,
+              shots: list[Shot], kinds: list[str], encoder: str, config: AnalysisConfig) -> VideoAnalysis:
+    series = finish_series(raw, shots, config)
+    return VideoAnalysis(info, duration_s, tuple(shots), tuple(shot_features(series, keyframes, shots, kinds)),
+                         series, encoder, tuple(warnings), config)
+
+
+def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn,
+             cutlist: CutList | None) -> tuple[VideoAnalysis, dict]:
+    """The analysis, and its shot-free part for the cache (see _raw_json)."""
     info = reader.info
     encoder = make_encoder(config)
-    cuts, looks = CutSignalTracker(config), FeatureTracker(config, encoder)
-    times: list[float] = []
+    cuts, looks = CutSignalTracker(config) if cutlist is None else None, FeatureTracker(config, encoder)
+    times: list[float] = []  # of every decoded frame
     label = f"analysing {reader.path.name}"
-    for frame in reader.frames(config.frame_width):
-        cuts.add(frame)
+
+    def wanted(t_s: float) -> bool:  # detection looks at every frame; with a cut list only the samples are shrunk
+        times.append(t_s)
+        return cuts is not None or looks.wants(t_s)
+
+    for n, frame in enumerate(reader.frames(config.frame_width, wanted)):
+        if cuts:
+            cuts.add(frame)
         looks.add(frame)
-        times.append(frame.t_s)
-        if len(times) % 25 == 0:
+        if n % 25 == 0:
             progress(min(frame.t_s, info.duration_s or frame.t_s), info.duration_s or frame.t_s, label)
     if len(times) < 2:
         raise BgmError(f"{reader.path}: the video has a single frame; a moving picture of at least two frames is needed")
     duration, warnings = _duration(reader, times)
     progress(info.duration_s or duration, info.duration_s or duration, label)
-    transitions = detect_transitions(cuts.result(), info.fps, config)
-    shots = shots_from_transitions(transitions, duration)
-    kinds = ["start"] + [t.kind for t in transitions if 0.0 < t.t_s < duration]
+    if cuts:
+        transitions = detect_transitions(cuts.result(), info.fps, config)
+        shots = shots_from_transitions(transitions, duration)
+        kinds = ["start"] + [t.kind for t in transitions if 0.0 < t.t_s < duration]
+    else:
+        shots, kinds = _cutlist_shots(cutlist, duration), list(cutlist.transitions)
     raw, keyframes = looks.result()
-    series = finish_series(raw, shots, config)
-    return VideoAnalysis(info, duration, tuple(shots), tuple(shot_features(series, keyframes, shots, kinds)),
-                         series, encoder.name, tuple(warnings), config)
+    return (_assemble(info, duration, warnings, raw, keyframes, shots, kinds, encoder.name, config),
+            _raw_json(raw, keyframes, duration, warnings, encoder.name))
+
+
+def _cutlist_shots(cutlist: CutList, duration_s: float) -> list[Shot]:
+    """The cut list's shots, the last one ending where the video does; refused if the video stops before it."""
+    last = cutlist.shots[-1]
+    if duration_s <= last.start_s + 1.0 / cutlist.rate:
+        raise BgmError(f"the video decodes only to {duration_s:.2f} s but the cut list's last shot starts "
+                       f"at {last.start_s:.2f} s")
+    return [*cutlist.shots[:-1], Shot(last.index, last.start_s, duration_s)]
 
 
 def _duration(reader: VideoReader, times: list[float]) -> tuple[float, list[str]]:

@@ -41,11 +41,12 @@ def fingerprint(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def cache_key(path: str | os.PathLike, config: AnalysisConfig) -> str:
-    """Key of the entry for this video and these settings; for clip, also of the weights file's content,
-    so that new weights under the same name are not answered with the old ones' embeddings."""
+def cache_key(path: str | os.PathLike, config: AnalysisConfig, part: dict | None = None) -> str:
+    """Key of the entry for this video and these settings, and `part` (e.g. a cut list's shots) if given;
+    for clip, also of the weights file's content, so that new weights under the same name are not
+    answered with the old ones' embeddings."""
     weights = {"clip_weights": fingerprint(Path(config.clip_weights).expanduser())} if config.encoder == "clip" else {}
-    settings = json.dumps({"format": FORMAT, "config": config.key(), **weights}, sort_keys=True)
+    settings = json.dumps({"format": FORMAT, "config": config.key(), **weights, **(part or {})}, sort_keys=True)
     return hashlib.sha256((fingerprint(path) + settings).encode()).hexdigest()[:32]
 
 

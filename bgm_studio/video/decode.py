@@ -11,7 +11,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import av
 import cv2
@@ -83,8 +83,9 @@ class VideoReader:
     def __exit__(self, *exc: object) -> None:
         self._container.close()
 
-    def frames(self, width: int) -> Iterator[Frame]:
-        """Decode the video once, in order, yielding thumbnails `width` pixels wide (display orientation).
+    def frames(self, width: int, wanted: Callable[[float], bool] | None = None) -> Iterator[Frame]:
+        """Decode the video once, in order, yielding thumbnails `width` pixels wide (display orientation),
+        of every frame or only of those whose time `wanted` accepts (the others are decoded, not shrunk).
 
         Undecodable packets are skipped and noted in `damage`; decoding stops after
         many in a row, or when the file ends early.
@@ -96,6 +97,8 @@ class VideoReader:
             if t <= last_t:  # duplicate or out-of-order timestamp: keep the first
                 continue
             last_t = t
+            if wanted is not None and not wanted(t):
+                continue
             yield Frame(t, _thumbnail(frame, size, self.info.rotation))
 
     def _decoded(self) -> Iterator[av.VideoFrame]:

@@ -88,9 +88,13 @@ class FeatureTracker:
         self._key_t: list[float] = []
         self._key_vectors: list[np.ndarray] = []
 
+    def wants(self, t_s: float) -> bool:
+        """Whether a frame at t_s is a sample (the others are skipped by `add`)."""
+        return t_s >= self._next_t - 0.25 / self._config.sample_fps
+
     def add(self, frame: Frame) -> None:
         period = 1.0 / self._config.sample_fps
-        if frame.t_s < self._next_t - 0.25 * period:
+        if not self.wants(frame.t_s):
             return
         self._next_t = (math.floor(frame.t_s / period + 0.5) + 1) * period
         rgb = cv2.cvtColor(frame.ycrcb, cv2.COLOR_YCrCb2RGB)

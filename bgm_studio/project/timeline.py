@@ -1,0 +1,66 @@
+"""A project's music as an editor's timeline (see export.timeline): shot markers and the files written."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..export.timeline import AudioFile, Marker, check_timeline_path, score_timeline, timeline_rate, write_timeline
+from ..music.harmony import chord_changes
+from ..music.notes import BEATS_PER_BAR
+from ..video.decode import probe
+from .state import Project
+
+MARKER_CHORDS = 4  # chords named per marker: the shot's opening progression
+
+
+def phrase_letters(project: Project) -> list[str]:
+    """Each shot's phrase in the piece's form (project.phrases): the letter of the phrase its first
+    bar lies in, with a prime (A') where that letter returns. A project planned without a form names
+    a letter per look instead, a shot returning to an earlier look taking its letter with a prime."""
+    if project.phrases:
+        first_bar = {}
+        for p in project.phrases:
+            first_bar.setdefault(p.letter, p.start_bar)
+        names = []
+        for s in project.shots:
+            bar = s.start_beat // BEATS_PER_BAR
+            p = next((p for p in project.phrases if p.start_bar <= bar < p.end_bar), project.phrases[-1])
+            names.append(p.letter + ("'" if first_bar[p.letter] < p.start_bar else ""))
+        return names
+    letters: dict[int, str] = {}
+    names = []
+    for s in project.shots:
+        if s.theme == s.index:
+            letters[s.index] = chr(ord("A") + len(letters) % 26)
+            names.append(letters[s.index])
+        else:
+            names.append(letters[s.theme] + "'")
+    return names
+
+
+def shot_markers(project: Project) -> list[Marker]:
+    """A marker at every shot start, named "shot K: C G Am F (phrase A)": its number, opening chords and phrase."""
+    markers = []
+    for s, phrase in zip(project.shots, phrase_letters(project)):
+        beats = slice(s.start_beat, s.end_beat)
+        chords = [name for _, name in chord_changes(project.chord_root[beats], project.chord_pcs[beats])]
+        named = " ".join(chords[:MARKER_CHORDS]) + (" …" if len(chords) > MARKER_CHORDS else "")
+        markers.append(Marker(s.start_s, f"shot {s.index}: {named} (phrase {phrase})" if named
+                              else f"shot {s.index} (phrase {phrase})"))
+    return markers
+
+
+def video_rate(video: str) -> float:
+    """The frame rate a timeline of this video counts in (see export.timeline.timeline_rate)."""
+    return timeline_rate(probe(video).fps)
+
+
+def write_timelines(project: Project, paths: list[str], audio: list[AudioFile], video: str, rate: float) -> list[str]:
+    """Write the project's timeline to each path (format from its suffix); audio[0] is the music, any
+    others its stems, each on its own track; the video is linked on V1."""
+    for path in paths:
+        check_timeline_path(path)
+    name = Path(project.video_path).stem + " score"
+    timeline = score_timeline(name, project.duration_s, rate, audio, shot_markers(project), video)
+    for path in paths:
+        write_timeline(timeline, path, inputs=(video,))
+    return list(paths)

@@ -1,0 +1,162 @@
+"""An editor's cut list (OTIO, CMX 3600 EDL, FCP 7 XML, FCP X XML, Kdenlive) as shots, instead of detection.
+
+The video is taken to be a render of the timeline: timeline time 0 (after its record
+timecode start) is the video's first frame. The clips of the top video track that has
+any are the shots; a gap becomes a shot of its own, and so does the rest of the video
+after the last clip. Mismatches that would misplace every cut (another frame rate, a
+timeline longer than the video, overlapping clips) are refused with one line; the
+others are handled and reported in `notes`, one line each.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BgmError
+from .decode import VideoInfo
+from .shots import Shot
+
+SUFFIXES = {".otio": "otio_json", ".edl": "cmx_3600", ".xml": "fcp_xml", ".fcpxml": "fcpx_xml",
+            ".kdenlive": "kdenlive"}
+_RATE_TOLERANCE = 5e-4  # relative; 24 and 23.976 differ by 1e-3
+
+
+@dataclass(frozen=True)
+class CutList:
+    """The shots an editor's timeline gives a video, covering [0, duration_s) without gaps."""
+
+    shots: tuple[Shot, ...]
+    transitions: tuple[str, ...]  # how each shot begins: "start", "cut" or "dissolve"
+    rate: float  # the timeline's frames per second
+    notes: tuple[str, ...]  # one line each: what was handled (gaps, timecode start, other tracks)
+
+
+def read_cutlist(path: str | os.PathLike, video: VideoInfo, duration_s: float) -> CutList:
+    """The shots of the timeline in `path` for a video of `duration_s` seconds; BgmError on a mismatch."""
+    path = Path(path)
+    timeline = _read_timeline(path, video.fps)
+    track, notes = _top_video_track(path, timeline)
+    items, rate = _items(path, track)
+    if video.fps and abs(rate / video.fps - 1) > _RATE_TOLERANCE:
+        raise BgmError(f"{path}: the timeline runs at {rate:.3f} fps but the video at {video.fps:.3f} fps; "
+                       "export the cut list from a timeline at the video's frame rate")
+    start = _record_start(timeline, track)
+    if start:
+        notes.append(f"{path}: the timeline starts at timecode {_timecode(start, rate)}; "
+                     "taken as the video's first frame")
+    return _shots(path, items, rate, duration_s, notes)
+
+
+def _read_timeline(path: Path, fps: float):
+    try:
+        import opentimelineio as otio
+    except ImportError:
+        raise BgmError("reading cut lists needs OpenTimelineIO: pip install opentimelineio") from None
+    adapter = SUFFIXES.get(path.suffix.lower())
+    if adapter is None:
+        raise BgmError(f"{path}: not a cut list this reads ({', '.join(SUFFIXES)})")
+    if not path.is_file():
+        raise BgmError(f"{path}: no such cut list")
+    if adapter not in otio.adapters.available_adapter_names():
+        raise BgmError(f"{path}: reading {path.suffix} needs OpenTimelineIO's {adapter} adapter "
+                       f"(pip install {_ADAPTER_PACKAGES[adapter]})")
+    options = {"rate": fps or 24.0} if adapter == "cmx_3600" else {}  # an EDL does not say its rate
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # the Kdenlive adapter prints a banner on every read
+            result = otio.adapters.read_from_file(str(path), adapter_name=adapter, **options)
+    except Exception as exc:  # adapters raise anything from their parsers; each is a file the user gave
+        raise BgmError(f"{path}: {_reason(exc)}") from exc
+    if not isinstance(result, otio.schema.Timeline):
+        raise BgmError(f"{path}: holds {type(result).__name__}, not one timeline; export a single sequence")
+    return result
+
+
+_ADAPTER_PACKAGES = {"cmx_3600": "otio-cmx3600-adapter", "fcp_xml": "otio-fcp-adapter",
+                     "fcpx_xml": "otio-fcpx-xml-adapter", "kdenlive": "otio-kdenlive-adapter",
+                     "otio_json": "opentimelineio"}
+
+
+def _reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if "Overlapping record in" in text:
+        return f"clips overlap ({text}); put one clip after another on the top video track"
+    return f"cannot be read as a cut list ({text[:200]})"
+
+
+def _top_video_track(path: Path, timeline):
+    import opentimelineio as otio
+
+    tracks = [t for t in timeline.video_tracks() if t.enabled and any(isinstance(c, otio.schema.Clip) for c in t)]
+    if not tracks:
+        raise BgmError(f"{path}: the timeline has no video clips")
+    notes = []
+    if len(tracks) > 1:
+        notes.append(f"{path}: {len(tracks)} video tracks; the top one ({tracks[-1].name or len(tracks)}) "
+                     "gives the cuts, the others are ignored")
+    return tracks[-1], notes  # OTIO stacks tracks bottom to top
+
+
+def _items(path: Path, track) -> tuple[list[tuple[str, object]], float]:
+    """(kind, duration) of each clip and gap in order, kind "clip"/"gap"/"dissolve" (a clip after a transition)."""
+    import opentimelineio as otio
+
+    items, rate, after_transition = [], 0.0, False
+    for child in track:
+        if isinstance(child, otio.schema.Transition):
+            after_transition = True
+            continue
+        duration = child.duration()
+        if duration.value < 0:
+            raise BgmError(f"{path}: clip {child.name!r} has a negative length; the clips overlap")
+        rate = rate or duration.rate
+        kind = "gap" if isinstance(child, otio.schema.Gap) else ("dissolve" if after_transition else "clip")
+        items.append((kind, duration))
+        after_transition = False
+    return items, float(rate)
+
+
+def _record_start(timeline, track):
+    """The record timecode the timeline starts at (a RationalTime), or None at 00:00:00:00."""
+    start = timeline.global_start_time
+    if track.source_range is not None and track.source_range.start_time.value < 0:
+        start = -track.source_range.start_time  # the EDL reader keeps the first record timecode here
+    return start if start is not None and start.value > 0 else None
+
+
+def _timecode(t, rate: float) -> str:
+    import opentimelineio as otio
+
+    try:
+        return otio.opentime.to_timecode(t, rate)
+    except ValueError:
+        return f"{t.to_seconds():.3f} s"
+
+
+def _shots(path: Path, items, rate: float, duration_s: float, notes: list[str]) -> CutList:
+    frame_s = 1.0 / rate
+    bounds, kinds, t = [], [], 0.0
+    duration_s = duration_s if duration_s > 0 else sum(d.to_seconds() for _, d in items)  # 0: the video does not say
+    for kind, duration in items:
+        length = duration.to_seconds()
+        if length <= 0:
+            continue
+        if kind == "gap":
+            notes.append(f"{path}: a gap at {t:.2f}-{t + length:.2f} s becomes shot {len(bounds)} of its own")
+        bounds.append((t, t + length))
+        kinds.append(kind)
+        t += length
+    if t > duration_s + frame_s + 1e-6:
+        raise BgmError(f"{path}: the timeline lasts {t:.2f} s but the video only {duration_s:.2f} s; "
+                       "is this the cut list of this video?")
+    if t < duration_s - frame_s - 1e-6:
+        notes.append(f"{path}: the timeline ends at {t:.2f} s; the rest of the video becomes shot {len(bounds)}")
+        bounds.append((t, duration_s))
+        kinds.append("gap")
+    else:  # the last frame's rounding: the video's own end closes the last shot
+        bounds[-1] = (bounds[-1][0], duration_s)
+    shots = tuple(Shot(i, a, b) for i, (a, b) in enumerate(bounds))
+    transitions = tuple("start" if i == 0 else ("dissolve" if k == "dissolve" else "cut") for i, k in enumerate(kinds))
+    return CutList(shots, transitions, rate, tuple(notes))

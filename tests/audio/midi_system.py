@@ -1,0 +1,48 @@
+"""A MIDI system for the loopback test and benchmark: the machine's, else a private JACK server with its
+dummy driver (no sound card needed; containers rarely have ALSA's /dev/snd/seq)."""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from typing import Iterator
+
+from bgm_studio.audio.midi_out import open_port
+from bgm_studio.errors import BgmError
+
+
+def answers() -> bool:
+    """Whether a virtual output port can be opened now."""
+    try:
+        open_port(None).close_port()
+        return True
+    except BgmError:
+        return False
+
+
+@contextlib.contextmanager
+def midi_system() -> Iterator[str | None]:
+    """Yields None with a MIDI system running (the machine's or a private jackd), else the reason there is none."""
+    if answers():
+        yield None
+        return
+    if shutil.which("jackd") is None:
+        yield "no MIDI system here (ALSA's sequencer needs /dev/snd/seq) and no jackd to start one"
+        return
+    name = f"bgm-test-{os.getpid()}"
+    saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_AUDIO_RESERVATION")}
+    os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_AUDIO_RESERVATION="1")
+    server = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", "128"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not answers() and time.monotonic() < deadline and server.poll() is None:
+            time.sleep(0.1)
+        yield None if answers() else "jackd did not start a server here"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)

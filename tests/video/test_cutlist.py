@@ -1,0 +1,192 @@
+"""Cut lists in: an editor's timeline, in each format OTIO reads, gives the shots; mismatches are one line."""
+from __future__ import annotations
+
+import pytest
+
+otio = pytest.importorskip("opentimelineio")
+
+from bgm_studio.errors import BgmError  # noqa: E402
+from bgm_studio.video.cutlist import read_cutlist  # noqa: E402
+from bgm_studio.video.decode import VideoInfo  # noqa: E402
+
+RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
+
+
+def _info(fps: float = 25.0, seconds: float = 5.0) -> VideoInfo:
+    return VideoInfo("edit.mp4", seconds, fps, 320, 180, 0, False, "h264", round(seconds * fps))
+
+
+def _timeline(lengths: list[int | None], rate: float = 25.0, tracks: int = 1, start_tc: int = 0,
+              gap_frames: int = 10):
+    """Clips of the given lengths in frames (None: a gap of gap_frames) on `tracks` identical video tracks."""
+    tl = otio.schema.Timeline("edit", global_start_time=RT(start_tc, rate) if start_tc else None)
+    for k in range(tracks):
+        track = otio.schema.Track(f"V{k + 1}", kind=otio.schema.TrackKind.Video)
+        for i, n in enumerate(lengths):
+            if n is None:
+                track.append(otio.schema.Gap(source_range=TR(RT(0, rate), RT(gap_frames, rate))))
+                continue
+            ref = otio.schema.ExternalReference(f"file:///media/c{i}.mov", available_range=TR(RT(0, rate), RT(500, rate)))
+            track.append(otio.schema.Clip(f"c{i}", media_reference=ref, source_range=TR(RT(7 * i, rate), RT(n, rate))))
+        tl.tracks.append(track)
+    return tl
+
+
+def _write(tl, path):
+    otio.adapters.write_to_file(tl, str(path))
+    return path
+
+
+def _starts(cuts) -> list[float]:
+    return [round(s.start_s, 6) for s in cuts.shots]
+
+
+@pytest.mark.parametrize("suffix", [".otio", ".edl", ".xml", ".fcpxml", ".kdenlive"])
+def test_every_format_gives_the_clips_as_shots_to_the_frame(tmp_path, suffix):
+    path = _write(_timeline([30, 45, 20, 30]), tmp_path / f"edit{suffix}")
+    cuts = read_cutlist(path, _info(seconds=5.0), 5.0)
+    assert _starts(cuts) == [0.0, 1.2, 3.0, 3.8]
+    assert cuts.shots[-1].end_s == 5.0 and cuts.transitions == ("start", "cut", "cut", "cut")
+    assert cuts.notes == () and cuts.rate == 25.0
+
+
+@pytest.mark.parametrize("rate", [24000 / 1001, 30000 / 1001, 60.0])
+def test_cuts_land_on_the_timeline_frames_at_other_rates(tmp_path, rate):
+    path = _write(_timeline([48, 25, 71], rate=rate), tmp_path / "edit.otio")
+    cuts = read_cutlist(path, _info(fps=rate, seconds=144 / rate), 144 / rate)
+    assert [round(s.start_s * rate, 6) for s in cuts.shots] == [0, 48, 73]
+
+
+def test_another_frame_rate_is_refused(tmp_path):
+    path = _write(_timeline([30, 45], rate=24.0), tmp_path / "edit.otio")
+    with pytest.raises(BgmError, match="24.000 fps but the video at 23.976 fps") as err:
+        read_cutlist(path, _info(fps=24000 / 1001, seconds=3.1), 3.1)
+    assert "\n" not in str(err.value)
+
+
+def test_a_timeline_longer_than_the_video_is_refused(tmp_path):
+    path = _write(_timeline([50, 50, 30]), tmp_path / "edit.otio")
+    with pytest.raises(BgmError, match="lasts 5.20 s but the video only 5.00 s"):
+        read_cutlist(path, _info(seconds=5.0), 5.0)
+
+
+def test_a_last_frame_of_rounding_is_no_mismatch(tmp_path):
+    path = _write(_timeline([50, 76]), tmp_path / "edit.otio")  # 5.04 s for a 5.0 s video
+    assert read_cutlist(path, _info(), 5.0).shots[-1].end_s == 5.0
+
+
+def test_overlapping_clips_are_refused(tmp_path):
+    path = tmp_path / "edit.edl"
+    path.write_text("TITLE: overlap\n\n"
+                    "001  AX  V  C  00:00:00:00 00:00:02:00 00:00:00:00 00:00:02:00\n"
+                    "002  AX  V  C  00:00:05:00 00:00:07:00 00:00:01:12 00:00:03:12\n")
+    with pytest.raises(BgmError, match="clips overlap") as err:
+        read_cutlist(path, _info(), 5.0)
+    assert "\n" not in str(err.value)
+
+
+def test_a_gap_becomes_a_shot_of_its_own_and_is_reported(tmp_path):
+    path = _write(_timeline([30, None, 40, 45], gap_frames=10), tmp_path / "edit.otio")
+    cuts = read_cutlist(path, _info(), 5.0)
+    assert _starts(cuts) == [0.0, 1.2, 1.6, 3.2]
+    assert [n.split(": ", 1)[1] for n in cuts.notes] == ["a gap at 1.20-1.60 s becomes shot 1 of its own"]
+
+
+def test_the_rest_of_a_longer_video_becomes_a_last_shot(tmp_path):
+    path = _write(_timeline([30, 45]), tmp_path / "edit.otio")
+    cuts = read_cutlist(path, _info(), 5.0)
+    assert _starts(cuts) == [0.0, 1.2, 3.0] and cuts.shots[-1].end_s == 5.0
+    assert "the rest of the video becomes shot 2" in cuts.notes[0]
+
+
+def test_a_record_timecode_start_is_taken_as_the_first_frame(tmp_path):
+    path = _write(_timeline([30, 45, 50], start_tc=25 * 3600), tmp_path / "edit.otio")
+    cuts = read_cutlist(path, _info(), 5.0)
+    assert _starts(cuts) == [0.0, 1.2, 3.0]
+    assert "starts at timecode 01:00:00:00; taken as the video's first frame" in cuts.notes[0]
+
+
+def test_an_edl_recorded_from_one_hour_is_read_from_its_first_event(tmp_path):
+    path = tmp_path / "edit.edl"
+    path.write_text("TITLE: hour\nFCM: NON-DROP FRAME\n\n"
+                    "001  AX  V  C  00:00:00:00 00:00:02:00 01:00:00:00 01:00:02:00\n"
+                    "002  AX  V  C  00:00:05:00 00:00:08:00 01:00:02:00 01:00:05:00\n")
+    cuts = read_cutlist(path, _info(), 5.0)
+    assert _starts(cuts) == [0.0, 2.0]
+    assert "01:00:00:00" in cuts.notes[0]
+
+
+def test_the_top_of_several_video_tracks_wins_and_says_so(tmp_path):
+    tl = _timeline([30, 45, 50], tracks=1)
+    top = _timeline([60, 65], tracks=1).tracks[0]
+    top.name = "titles"
+    tl.tracks.append(top.deepcopy())
+    cuts = read_cutlist(_write(tl, tmp_path / "edit.otio"), _info(), 5.0)
+    assert _starts(cuts) == [0.0, 2.4]
+    assert "2 video tracks; the top one (titles) gives the cuts" in cuts.notes[0]
+
+
+def test_a_dissolve_is_kept_as_the_shot_start_kind(tmp_path):
+    tl = _timeline([30, 45, 50])
+    tl.tracks[0].insert(2, otio.schema.Transition(in_offset=RT(5, 25), out_offset=RT(5, 25)))
+    cuts = read_cutlist(_write(tl, tmp_path / "edit.otio"), _info(), 5.0)
+    assert _starts(cuts) == [0.0, 1.2, 3.0] and cuts.transitions == ("start", "cut", "dissolve")
+
+
+@pytest.mark.parametrize("name, text, words", [
+    ("edit.txt", "x", "not a cut list this reads"),
+    ("edit.otio", "{not json", "cannot be read as a cut list"),
+    ("missing.otio", None, "no such cut list"),
+])
+def test_unreadable_cut_lists_are_one_line(tmp_path, name, text, words):
+    path = tmp_path / name
+    if text is not None:
+        path.write_text(text)
+    with pytest.raises(BgmError, match=words) as err:
+        read_cutlist(path, _info(), 5.0)
+    assert "\n" not in str(err.value)
+
+
+def test_analysis_from_a_cut_list_measures_the_shots_as_detection_does(cut_clip):
+    """The detected shots given back as a cut list: the same features, though only the samples were shrunk."""
+    from dataclasses import asdict
+
+    from bgm_studio.video.analysis import analyze_video
+    from bgm_studio.video.cutlist import CutList
+
+    path, true_cuts = cut_clip
+    detected = analyze_video(path, use_cache=False)
+    assert [round(s.start_s, 1) for s in detected.shots[1:]] == true_cuts
+    given = CutList(detected.shots, tuple(s.transition for s in detected.shot_features), 25.0, ())
+    from_list = analyze_video(path, use_cache=False, cuts=given)
+    assert from_list.shots == detected.shots
+    for a, b in zip(detected.shot_features, from_list.shot_features):
+        assert {k: v for k, v in asdict(a).items() if k != "embedding"} == \
+               {k: v for k, v in asdict(b).items() if k != "embedding"}
+        assert (a.embedding == b.embedding).all()
+
+
+def test_a_cut_list_for_a_video_analysed_before_needs_no_decoding(cut_clip, tmp_path, monkeypatch):
+    """Re-cut in the editor after a first scoring: the video's measures come from the cache, only the shots change."""
+    from bgm_studio.video import analysis as analysis_module
+    from bgm_studio.video.analysis import analyze_video
+    from bgm_studio.video.cutlist import CutList
+    from bgm_studio.video.shots import Shot
+
+    monkeypatch.setenv("BGM_CACHE", str(tmp_path / "cache"))
+    path, _ = cut_clip
+    detected = analyze_video(path)
+    bounds = [0.0, 1.0, 4.4, 7.0, detected.duration_s]
+    given = CutList(tuple(Shot(i, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:]))),
+                    ("start", "cut", "cut", "cut"), 25.0, ())
+    cold = analyze_video(path, use_cache=False, cuts=given)
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(analysis_module, "_analyse", no_decoding)
+    warm = analyze_video(path, cuts=given)
+    assert warm.shots == cold.shots and warm.duration_s == cold.duration_s
+    for a, b in zip(cold.shot_features, warm.shot_features):
+        assert b.motion == pytest.approx(a.motion, abs=1e-5) and b.brightness == pytest.approx(a.brightness, abs=1e-5)
+        assert float(a.embedding @ b.embedding) == pytest.approx(1.0, abs=1e-5)
