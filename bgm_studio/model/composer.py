@@ -18,7 +18,7 @@ from ..music.structure import Phrase
 from ..progress import ProgressFn, no_progress
 from .chords import cadence_start
 from .melody_writer import MelodyWriter
-from .pipeline import ScorePipeline
+from .pipeline import ScorePipeline, torch_threads
 
 
 class Composer:
@@ -36,8 +36,9 @@ class Composer:
         tonic: the major key's pitch class; close: end the piece on its final chord (see ring_out).
         """
         cadence = cadence_start(controls.n_beats)
-        roll = self.melody.write(roll, controls, phrases, tonic, start_beat, end_beat, seed,
-                                 cadence if close else None)
+        with torch_threads(self.pipeline.config.threads):  # one thread: no pool stalls when cores are busy
+            roll = self.melody.write(roll, controls, phrases, tonic, start_beat, end_beat, seed,
+                                     cadence if close else None)
         roll = self.pipeline.inpaint(roll, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody=True)
         if close and start_beat <= cadence < end_beat:
             roll = ring_out(roll, cadence * STEPS_PER_BEAT, int(controls.chord_root[cadence]), BASS_CEILING)

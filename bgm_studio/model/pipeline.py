@@ -74,7 +74,7 @@ class ScorePipeline:
         hold_melody: the piece's melody is given (written by the melody model) and held everywhere:
         only the accompaniment is sampled, around it (inpainting, as Polyffusion does).
         """
-        with _torch_threads(self.config.threads):
+        with torch_threads(self.config.threads):
             return self._inpaint(piece, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody)
 
     def _inpaint(self, piece: PianoRoll, controls: Controls, start_beat: int, end_beat: int, seed: int,
@@ -222,7 +222,7 @@ def _echo_guide(roll: np.ndarray, echo: np.ndarray, ws: int, g0: int, g1: int,
 
 
 @contextlib.contextmanager
-def _torch_threads(n: int):
+def torch_threads(n: int):
     """Use n torch threads inside the block, restoring the previous number after."""
     before = torch.get_num_threads()
     torch.set_num_threads(n)
