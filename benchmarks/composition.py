@@ -48,11 +48,14 @@ def videos(folder: Path) -> dict[str, Path]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--only", nargs="*", help="only these clips (names as printed)")
     args = ap.parse_args()
     scorer = Scorer()
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, path in videos(Path(tmp)).items():
+            if args.only and name not in args.only:
+                continue
             analysis = analyze_video(path)
             for seed in range(args.seeds):
                 project = scorer.generate(scorer.plan(analysis, ScoringOptions(seed=seed)))

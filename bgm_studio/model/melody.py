@@ -29,7 +29,7 @@ class MelodyConfig:
 
 @dataclass(frozen=True)
 class MelodySampling:
-    temperature: float = 0.9  # < 1 sharpens the model's distribution
+    temperature: float = 1.0  # < 1 sharpens the model's distribution
     top_p: float = 0.92  # nucleus: sample among the likeliest tokens holding this much probability
     range_semitones: int = 12  # onsets stay within this of the requested register (a limit the writer sets)
 

@@ -262,17 +262,16 @@ def returning_phrases(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[i
 
 def theme_echoes(project: Project) -> np.ndarray:
     """int (n_beats,): for each beat of a shot returning to an earlier shot's look, the beat of
-    that shot whose music it varies (up to the closing cadence); in a phrase whose letter was
-    heard before, the beat of that earlier phrase; -1 elsewhere, and wherever the two beats'
-    chords differ."""
+    that shot whose music it varies (up to the closing cadence); -1 elsewhere, and wherever the
+    two beats' chords differ. (A returning phrase repeats its melody and chords; its accompaniment
+    is sampled anew around them, so the piece does not loop.)"""
     echo_of = np.full(project.n_beats, -1)
     cadence = cadence_start(project.n_beats)
     for s in project.shots:
         theme = project.shots[s.theme]
         if theme is not s:
             echo_beats(echo_of, (theme.start_beat, theme.end_beat), (s.start_beat, min(s.end_beat, cadence)))
-    for source, target in returning_phrases(project.phrases, project.n_beats):
-        echo_beats(echo_of, source, target)
+
     # Music returns only where its harmony does: not over chords drawn anew for one shot, nor in
     # a project planned before long shots repeated their chords.
     beats = np.nonzero(echo_of >= 0)[0]
