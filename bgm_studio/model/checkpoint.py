@@ -11,6 +11,7 @@ import torch
 from ..atomic import atomic_path
 from ..errors import BgmError
 from .denoiser import Denoiser, ModelConfig
+from .device import resolve_device
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "bgm-diffusion.pt"
 
@@ -27,8 +28,11 @@ def resolve_checkpoint(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("BGM_MODEL") or DEFAULT_CHECKPOINT)
 
 
-def load_model(path: str | os.PathLike | None = None) -> tuple[Denoiser, dict]:
-    """Load a checkpoint written by save_model; clear errors for missing or corrupt files."""
+def load_model(path: str | os.PathLike | None = None,
+               device: str | torch.device | None = "cpu") -> tuple[Denoiser, dict]:
+    """Load a checkpoint written by save_model onto a device (see resolve_device; None: $BGM_DEVICE,
+    else auto); clear errors for missing or corrupt files."""
+    device = resolve_device(device)
     path = resolve_checkpoint(path)
     if not path.is_file():
         raise BgmError(f"{path}: model checkpoint not found (train one with `bgm-studio train`)")
@@ -38,5 +42,5 @@ def load_model(path: str | os.PathLike | None = None) -> tuple[Denoiser, dict]:
         model.load_state_dict(payload["state_dict"])
     except (RuntimeError, KeyError, TypeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
         raise BgmError(f"{path}: not a valid BGM Studio checkpoint ({str(exc).splitlines()[0][:120]})") from exc
-    model.eval()
+    model.to(device).eval()
     return model, dict(payload.get("meta", {}))

@@ -106,9 +106,9 @@ class Scorer:
     """Holds the trained models and runs every flow that needs them."""
 
     def __init__(self, model_path: str | None = None, sample: SampleConfig = SampleConfig(),
-                 chord_model: str | None = None, quantiles: str | None = None) -> None:
+                 chord_model: str | None = None, quantiles: str | None = None, device: str | None = None) -> None:
         path = resolve_checkpoint(model_path)
-        model, _ = load_model(path)
+        model, _ = load_model(path, device)  # device None: $BGM_DEVICE, else CUDA when present
         self.pipeline = ScorePipeline(model, sample)
         self.model_id = model_id(path)
         self.chords = ChordModel.load(chord_model)
