@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -60,7 +61,7 @@ def _generated_row(args: argparse.Namespace, songs) -> dict[str, float]:
     from .project.state import check_seed
 
     check_seed(args.seed)
-    model, _ = load_model(args.model)
+    model, _ = load_model(args.model, args.device)
     out = Path(args.midi_out) if args.midi_out else None
     if out:
         make_folder(out)
@@ -87,10 +88,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     make_folder(Path(args.out))
     bar = ConsoleProgress()
     try:
-        path = train(cfg, args.out, args.resume, progress=bar, pop909=args.pop909, init=args.init)
+        path = train(cfg, args.out, args.resume, progress=bar, pop909=args.pop909, init=args.init, device=args.device)
     finally:
         bar.close()
-    print(f"model written to {path}")
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, one line from rank 0
+        print(f"model written to {path}")
     return 0
 
 
@@ -141,6 +143,7 @@ def _summary(project, written: list[str], seconds: float) -> None:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .controls.timing import check_tempo
+    from .model.device import resolve_device
     from .project.scoring import Scorer, ScoringOptions
     from .project.state import check_seed, save_project
     from .progress import ConsoleProgress
@@ -149,13 +152,14 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     config = configured(args.encoder, args.clip_weights, args.clip_model)
+    resolve_device(args.device)  # a missing GPU is refused before the analysis
     check_outputs(args, args.video, extra=(args.project,))
     check_seed(args.seed)
     check_tempo(args.tempo)
     bar = ConsoleProgress()
     try:
         analysis = analyze_video(args.video, config, progress=bar)
-        scorer = Scorer(args.model)
+        scorer = Scorer(args.model, device=args.device)
         project = scorer.plan(analysis, ScoringOptions(seed=args.seed, tempo_bpm=args.tempo))
         project = scorer.generate(project, progress=bar)
     finally:
@@ -195,7 +199,7 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
                               mode=args.mode or old.mode, locked=False)
     bar = ConsoleProgress()
     try:
-        project = Scorer(args.model).regenerate(project, args.shot, args.seed, overrides, progress=bar,
+        project = Scorer(args.model, device=args.device).regenerate(project, args.shot, args.seed, overrides, progress=bar,
                                                 new_chords=args.new_chords)
     finally:
         bar.close()
@@ -246,6 +250,12 @@ def _add_encoder_args(p: argparse.ArgumentParser) -> None:
                    help="open_clip architecture of those weights (default: $BGM_CLIP_MODEL, else ViT-B-32)")
 
 
+def _add_device_arg(p: argparse.ArgumentParser) -> None:
+    from .model.device import DEVICES
+
+    p.add_argument("--device", choices=DEVICES, help="where the model runs (default: $BGM_DEVICE, else auto: CUDA when present)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bgm-studio", description="Score a video with generated piano music.")
     sub = parser.add_subparsers(dest="command")
@@ -260,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--midi-out", help="with --generate: keep every sampled piece as MIDI here")
     ev.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     ev.add_argument("--seed", type=int, default=0)
+    _add_device_arg(ev)
     ev.set_defaults(handler=_cmd_eval)
 
     tr = sub.add_parser("train", help="train the scoring model on the POP909 train split")
@@ -268,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--resume", help="state.pt of an earlier run to continue from")
     tr.add_argument("--init", help="start from this model checkpoint's weights (train a published model further)")
     tr.add_argument("--pop909", help="POP909 folder (default: ../shared/data/pop909 or $BGM_POP909)")
+    _add_device_arg(tr)
     tr.set_defaults(handler=_cmd_train)
 
     an = sub.add_parser("analyze", help="shots and features of a video (table; --json for everything)")
@@ -285,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--tempo", type=float, help="tempo in BPM (default: chosen from the video)")
     ge.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     _add_encoder_args(ge)
+    _add_device_arg(ge)
     ge.set_defaults(handler=_cmd_generate)
 
     rg = sub.add_parser("regenerate", help="re-sample one shot of a project; every other note stays")
@@ -299,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     rg.add_argument("--video", help="the video, if it moved since the project was saved")
     _add_output_args(rg, "-o")
     rg.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
+    _add_device_arg(rg)
     rg.set_defaults(handler=_cmd_regenerate)
 
     ex = sub.add_parser("export", help="write a project's music as MP4, MIDI and/or WAV")
@@ -310,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     op = sub.add_parser("open", help="open the app with a video or a .bgm.json project (no argument: the app alone)")
     op.add_argument("path", help="video file or project")
     op.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
+    _add_device_arg(op)
     op.set_defaults(handler=_cmd_open)
     return parser
 
@@ -317,6 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_open(args: argparse.Namespace) -> int:
     from .app import run_app  # Qt is imported only here: every other command works without a display
 
+    if getattr(args, "device", None):
+        from .model.device import resolve_device
+
+        os.environ["BGM_DEVICE"] = str(resolve_device(args.device))  # the app's Scorer reads it
     return run_app(getattr(args, "path", None), getattr(args, "model", None))
 
 
