@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from .atomic import atomic_path, check_writable_target
+from .batch import command as batch_command
 from .errors import BgmError
 from .preflight import check_outputs, check_resume, check_train_config, make_folder
 from .progress import console_bar
@@ -320,6 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--video", help="the video, if it moved since the project was saved")
     _add_output_args(ex, "--mp4")
     ex.set_defaults(handler=_cmd_export)
+
+    bt = sub.add_parser("batch", help="score many videos (a folder or a list) on local processes or Ray")
+    batch_command.add_arguments(bt)
+    _add_encoder_args(bt)
+    _add_device_arg(bt)
+    bt.set_defaults(handler=batch_command.run)
 
     op = sub.add_parser("open", help="open the app with a video or a .bgm.json project (no argument: the app alone)")
     op.add_argument("path", help="video file or project")
