@@ -92,8 +92,10 @@ def _on_pool(todo: list[VideoTask], settings: BatchSettings, inputs: dict, worke
     the models once. Ctrl-C: every worker ends after removing its half-written files."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    n = min(workers or os.cpu_count() or 1, len(todo))
-    pool = ProcessPoolExecutor(n, multiprocessing.get_context("spawn"), init_process, (settings, inputs))
+    cores = os.cpu_count() or 1
+    n = min(workers or cores, len(todo))
+    pool = ProcessPoolExecutor(n, multiprocessing.get_context("spawn"), init_process,
+                               (settings, inputs, max(1, cores // n)))
     try:
         futures = [pool.submit(score_in_process, task) for task in todo]
         for future in as_completed(futures):

@@ -86,10 +86,17 @@ def _on_interrupt(signum, frame) -> None:
     os._exit(130)
 
 
-def init_process(settings: BatchSettings, inputs: dict[str, str]) -> None:
-    """Pool initializer: load the worker once for every video this process will score."""
+def init_process(settings: BatchSettings, inputs: dict[str, str], threads: int) -> None:
+    """Pool initializer: load the worker once for every video this process will score, with its share
+    of the cores for torch and OpenCV (workers that each took every core would fight over them)."""
     signal.signal(signal.SIGINT, _on_interrupt)
+    os.environ["OMP_NUM_THREADS"] = str(threads)  # before torch and OpenCV are first imported, below
     _PROCESS.worker = Worker(settings, inputs)
+    import cv2
+    import torch
+
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
 
 
 def score_in_process(task: VideoTask) -> VideoResult:
