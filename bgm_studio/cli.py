@@ -144,7 +144,6 @@ def _summary(project, written: list[str], seconds: float) -> None:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .controls.timing import check_tempo
-    from .model.device import resolve_device
     from .project.scoring import Scorer, ScoringOptions
     from .project.state import check_seed, save_project
     from .progress import ConsoleProgress
@@ -153,7 +152,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     config = configured(args.encoder, args.clip_weights, args.clip_model)
-    resolve_device(args.device)  # a missing GPU is refused before the analysis
     check_outputs(args, args.video, extra=(args.project,))
     check_seed(args.seed)
     check_tempo(args.tempo)
@@ -340,9 +338,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
     from .app import run_app  # Qt is imported only here: every other command works without a display
 
     if getattr(args, "device", None):
-        from .model.device import resolve_device
-
-        os.environ["BGM_DEVICE"] = str(resolve_device(args.device))  # the app's Scorer reads it
+        os.environ["BGM_DEVICE"] = args.device  # the app's Scorer reads it
     return run_app(getattr(args, "path", None), getattr(args, "model", None))
 
 
@@ -351,6 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler = getattr(args, "handler", _cmd_open)  # no subcommand: the desktop app
     try:
+        if getattr(args, "device", None):  # a missing GPU is refused before any work
+            from .model.device import resolve_device
+
+            resolve_device(args.device)
         return handler(args)
     except BgmError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -96,3 +96,17 @@ def test_load_model_places_the_model_on_the_device(tiny_model_path):
     assert {p.device for p in model.parameters()} == {torch.device("cpu")}
     with pytest.raises(BgmError, match="choose auto, cpu or cuda"):
         load_model(tiny_model_path, device="gpu")
+
+
+@pytest.mark.parametrize("command", [["generate", "clip.mp4", "-o", "out.mp4"], ["regenerate", "p.bgm.json", "--shot", "0"],
+                                     ["eval", "--generate"], ["train", "--config", "debug"], ["batch", "clips"]])
+def test_every_command_refuses_a_missing_gpu_in_one_line_before_any_work(command, tmp_path, monkeypatch, capsys):
+    from bgm_studio.cli import main
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.chdir(tmp_path)
+    out = ["--out", str(tmp_path / "out")] if command[0] in ("train", "batch") else []
+    assert main([*command, *out, "--device", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no CUDA GPU" in err
+    assert list(tmp_path.iterdir()) == []  # nothing made
