@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 from tqdm import tqdm
 
 from ..errors import BgmError
+from ..preflight import make_folder
 from .jobs import (VIDEO_SUFFIXES, BatchSettings, VideoResult, VideoTask, check_formats, done_before, identity,
                    list_videos, make_tasks, remove_stale_parts)
 from .worker import Worker, init_process, one_line, score_in_process
@@ -54,7 +55,7 @@ def run_batch(source: str, out_dir: str, settings: BatchSettings, workers: int |
     if not tasks:
         raise BgmError(f"{source}: no videos found (looked for {', '.join(VIDEO_SUFFIXES)})")
     inputs = input_identity(settings)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     remove_stale_parts(tasks)
     results: dict[str, VideoResult] = {}
     todo = []
@@ -91,15 +92,21 @@ def _on_pool(todo: list[VideoTask], settings: BatchSettings, inputs: dict, worke
     """A local process pool (spawned, so no worker inherits the parent's threads); each process loads
     the models once. Ctrl-C: every worker ends after removing its half-written files."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     cores = os.cpu_count() or 1
     n = min(workers or cores, len(todo))
     pool = ProcessPoolExecutor(n, multiprocessing.get_context("spawn"), init_process,
                                (settings, inputs, max(1, cores // n)))
     try:
-        futures = [pool.submit(score_in_process, task) for task in todo]
+        futures = {pool.submit(score_in_process, task): task for task in todo}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except BrokenProcessPool:  # a worker was killed (out of memory?): its videos fail, none hangs
+                task = futures[future]
+                yield VideoResult(task.video, task.name, "failed",
+                                  reason="its worker process died (killed, or out of memory)")
     except KeyboardInterrupt:
         for child in multiprocessing.active_children():  # a Ctrl-C at the terminal reached them already
             os.kill(child.pid, signal.SIGINT)

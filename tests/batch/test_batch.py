@@ -131,3 +131,20 @@ def test_ctrl_c_leaves_no_half_written_file_and_a_rerun_resumes(tmp_path):
     rows = _summary(out)
     assert {n for n, r in rows.items() if r["status"] == "skipped"} == done
     assert {n for n, r in rows.items() if r["status"] == "scored"} == {"c0", "c1", "c2"} - done
+
+
+def _die(task) -> None:
+    """A worker killed on its first video."""
+    os._exit(9)
+
+
+def test_a_killed_worker_fails_its_videos_in_one_line(clips, tmp_path, tiny_model_path, monkeypatch):
+    """A worker process that dies (the OOM killer) is reported per video, not as a traceback."""
+    from bgm_studio.batch import runner
+
+    monkeypatch.setattr(runner, "score_in_process", _die)
+    out = tmp_path / "out"
+    assert _batch(clips, out, tiny_model_path, "--workers", "1") == 2
+    rows = _summary(out)
+    assert {r["status"] for r in rows.values()} == {"failed"}
+    assert all("worker process died" in r["reason"] for r in rows.values())
