@@ -126,6 +126,9 @@ def _on_ray(address: str) -> Schedule:
         except ImportError as exc:
             raise BgmError("--ray needs Ray: pip install 'bgm-studio[ray]'") from exc
         if not ray.is_initialized():
+            # A local Ray runs its workers at nice 15 unless told otherwise: on a busy machine they would
+            # barely run, and here they are the work itself.
+            os.environ.setdefault("RAY_worker_niceness", "0")
             try:
                 ray.init(address=None if address == "local" else address, include_dashboard=False,
                          log_to_driver=False)
