@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Callable
 
 from .atomic import atomic_path, check_writable_target
+from .batch import command as batch_command
 from .errors import BgmError
 from .preflight import check_outputs, check_resume, check_train_config, make_folder
 from .progress import console_bar
@@ -64,8 +66,9 @@ def _generated_rows(args: argparse.Namespace, songs) -> tuple[dict[str, float], 
     from .project.state import check_seed
 
     check_seed(args.seed)
-    model, _ = load_model(args.model)
-    composer = Composer(ScorePipeline(model), MelodyWriter(load_melody(args.melody_model)))
+    model, _ = load_model(args.model, args.device)
+    melody = load_melody(args.melody_model, next(model.parameters()).device)
+    composer = Composer(ScorePipeline(model), MelodyWriter(melody))
     out = Path(args.midi_out) if args.midi_out else None
     if out:
         make_folder(out)
@@ -94,10 +97,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     make_folder(Path(args.out))
     bar = ConsoleProgress()
     try:
-        path = train(cfg, args.out, args.resume, progress=bar, pop909=args.pop909, init=args.init)
+        path = train(cfg, args.out, args.resume, progress=bar, pop909=args.pop909, init=args.init, device=args.device)
     finally:
         bar.close()
-    print(f"model written to {path}")
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, one line from rank 0
+        print(f"model written to {path}")
     return 0
 
 
@@ -113,7 +117,7 @@ def _train_melody(args: argparse.Namespace) -> int:
     make_folder(Path(args.out))
     bar = ConsoleProgress()
     try:
-        path = train_melody(cfg, args.out, args.resume, progress=bar, pop909=args.pop909)
+        path = train_melody(cfg, args.out, args.resume, progress=bar, pop909=args.pop909, device=args.device)
     finally:
         bar.close()
     print(f"melody model written to {path}")
@@ -182,7 +186,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     bar = ConsoleProgress()
     try:
         analysis = analyze_video(args.video, config, progress=bar, cuts=cuts)
-        scorer = Scorer(args.model)
+        scorer = Scorer(args.model, device=args.device)
         project = scorer.plan(analysis, ScoringOptions(seed=args.seed, tempo_bpm=args.tempo))
         project = scorer.generate(project, progress=bar)
     finally:
@@ -236,7 +240,7 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
                               mode=args.mode or old.mode, locked=False)
     bar = ConsoleProgress()
     try:
-        project = Scorer(args.model).regenerate(project, args.shot, args.seed, overrides, progress=bar,
+        project = Scorer(args.model, device=args.device).regenerate(project, args.shot, args.seed, overrides, progress=bar,
                                                 new_chords=args.new_chords)
     finally:
         bar.close()
@@ -309,6 +313,12 @@ def _add_encoder_args(p: argparse.ArgumentParser) -> None:
                    help="open_clip architecture of those weights (default: $BGM_CLIP_MODEL, else ViT-B-32)")
 
 
+def _add_device_arg(p: argparse.ArgumentParser) -> None:
+    from .model.device import DEVICES
+
+    p.add_argument("--device", choices=DEVICES, help="where the model runs (default: $BGM_DEVICE, else auto: CUDA when present)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bgm-studio", description="Score a video with generated piano music.")
     sub = parser.add_subparsers(dest="command")
@@ -326,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--form", default="random", choices=["random", "labels"],
                     help="with --generate: segments and form at random (planned as for a video), or the songs' own phrase labels")
     ev.add_argument("--seed", type=int, default=0)
+    _add_device_arg(ev)
     ev.set_defaults(handler=_cmd_eval)
 
     tr = sub.add_parser("train", help="train the scoring model on the POP909 train split")
@@ -336,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--pop909", help="POP909 folder (default: ../shared/data/pop909 or $BGM_POP909)")
     tr.add_argument("--melody", action="store_true",
                     help="train the melody model instead (config: models/melody_train_config.json or 'debug')")
+    _add_device_arg(tr)
     tr.set_defaults(handler=_cmd_train)
 
     an = sub.add_parser("analyze", help="shots and features of a video (table; --json for everything)")
@@ -355,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="take the shots from an editor's cut list (.otio, .edl, .xml, .fcpxml, .kdenlive)")
     ge.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     _add_encoder_args(ge)
+    _add_device_arg(ge)
     ge.set_defaults(handler=_cmd_generate)
 
     rg = sub.add_parser("regenerate", help="re-sample one shot of a project; every other note stays")
@@ -369,6 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     rg.add_argument("--video", help="the video, if it moved since the project was saved")
     _add_output_args(rg, "-o")
     rg.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
+    _add_device_arg(rg)
     rg.set_defaults(handler=_cmd_regenerate)
 
     ex = sub.add_parser("export", help="write a project's music as MP4, MIDI and/or WAV")
@@ -381,9 +395,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "default FILE's name with .wav) on its own track, a marker per shot")
     ex.set_defaults(handler=_cmd_export)
 
+    bt = sub.add_parser("batch", help="score many videos (a folder or a list) on local processes or Ray")
+    batch_command.add_arguments(bt)
+    _add_encoder_args(bt)
+    _add_device_arg(bt)
+    bt.set_defaults(handler=batch_command.run)
+
     op = sub.add_parser("open", help="open the app with a video or a .bgm.json project (no argument: the app alone)")
     op.add_argument("path", help="video file or project")
     op.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
+    _add_device_arg(op)
     op.set_defaults(handler=_cmd_open)
     return parser
 
@@ -391,6 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_open(args: argparse.Namespace) -> int:
     from .app import run_app  # Qt is imported only here: every other command works without a display
 
+    if getattr(args, "device", None):
+        os.environ["BGM_DEVICE"] = args.device  # the app's Scorer reads it
     return run_app(getattr(args, "path", None), getattr(args, "model", None))
 
 
@@ -399,6 +422,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler = getattr(args, "handler", _cmd_open)  # no subcommand: the desktop app
     try:
+        if getattr(args, "device", None):  # a missing GPU is refused before any work
+            from .model.device import resolve_device
+
+            resolve_device(args.device)
         return handler(args)
     except BgmError as exc:
         print(f"error: {exc}", file=sys.stderr)

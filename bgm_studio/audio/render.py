@@ -56,7 +56,7 @@ def render(score: Score, synth: SynthConfig = SynthConfig(), config: RenderConfi
     sr = config.sample_rate
     audio = np.zeros((int(round(duration_s * sr)), 2), np.float32)
     chunk = int(CHUNK_S * sr)
-    fluid = Synth(synth, sr)
+    fluid = Synth(synth, sr, lazy_samples=True)
     try:
         performance = Performance(fluid, score, pedal, start_s)
         for pos in range(0, len(audio), chunk):

@@ -62,7 +62,9 @@ def check_programs(programs: tuple[int, int]) -> None:
 class Synth:
     """A FluidSynth instance with the config's soundfont and programs, rendering float32 stereo."""
 
-    def __init__(self, config: SynthConfig, sample_rate: int) -> None:
+    def __init__(self, config: SynthConfig, sample_rate: int, lazy_samples: bool = False) -> None:
+        """lazy_samples: read only the samples the notes play, when they first sound (offline renders:
+        0.07 s instead of 0.5 s to open a GM soundfont, same audio; never live, where a read could glitch)."""
         silence_fluidsynth_log()
         check_programs(config.programs)
         self._path = find_soundfont(config.soundfont)
@@ -71,7 +73,7 @@ class Synth:
         self._fs = fluidsynth.Synth(
             gain=config.gain, samplerate=sample_rate, channels=16,
             **{"synth.reverb.active": int(config.reverb), "synth.chorus.active": 0,
-               "synth.cpu-cores": max(1, config.cpu_cores)},
+               "synth.cpu-cores": max(1, config.cpu_cores), "synth.dynamic-sample-loading": int(lazy_samples)},
         )
         try:
             self._sfid = self._fs.sfload(str(self._path))

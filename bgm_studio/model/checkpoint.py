@@ -12,6 +12,7 @@ from ..atomic import atomic_path
 from ..errors import BgmError
 from .denoiser import Denoiser, ModelConfig
 from .melody import MelodyConfig, MelodyModel
+from .device import resolve_device
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "bgm-diffusion.pt"
 DEFAULT_MELODY_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "melody.pt"
@@ -29,8 +30,11 @@ def resolve_checkpoint(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("BGM_MODEL") or DEFAULT_CHECKPOINT)
 
 
-def load_model(path: str | os.PathLike | None = None) -> tuple[Denoiser, dict]:
-    """Load a checkpoint written by save_model; clear errors for missing or corrupt files."""
+def load_model(path: str | os.PathLike | None = None,
+               device: str | torch.device | None = "cpu") -> tuple[Denoiser, dict]:
+    """Load a checkpoint written by save_model onto a device (see resolve_device; None: $BGM_DEVICE,
+    else auto); clear errors for missing or corrupt files."""
+    device = resolve_device(device)
     path = resolve_checkpoint(path)
     if not path.is_file():
         raise BgmError(f"{path}: model checkpoint not found (train one with `bgm-studio train`)")
@@ -40,7 +44,7 @@ def load_model(path: str | os.PathLike | None = None) -> tuple[Denoiser, dict]:
         model.load_state_dict(payload["state_dict"])
     except (RuntimeError, KeyError, TypeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
         raise BgmError(f"{path}: not a valid BGM Studio checkpoint ({str(exc).splitlines()[0][:120]})") from exc
-    model.eval()
+    model.to(device).eval()
     return model, dict(payload.get("meta", {}))
 
 
@@ -57,7 +61,7 @@ def resolve_melody_checkpoint(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("BGM_MELODY_MODEL") or DEFAULT_MELODY_CHECKPOINT)
 
 
-def load_melody(path: str | os.PathLike | None = None) -> MelodyModel:
+def load_melody(path: str | os.PathLike | None = None, device: str | torch.device = "cpu") -> MelodyModel:
     """Load a melody checkpoint written by save_melody; one-line errors for missing or damaged files."""
     path = resolve_melody_checkpoint(path)
     if not path.is_file():
@@ -68,4 +72,4 @@ def load_melody(path: str | os.PathLike | None = None) -> MelodyModel:
         model.load_state_dict(payload["state_dict"])
     except Exception as exc:  # any damage to the file is the same one-line error
         raise BgmError(f"{path}: not a valid melody checkpoint ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from exc
-    return model.eval()
+    return model.to(resolve_device(device)).eval()

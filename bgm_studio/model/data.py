@@ -111,22 +111,30 @@ def collate(windows: list[Window]) -> dict[str, torch.Tensor]:
 
 
 class WindowSampler:
-    """Endless random batches from a list of songs (length-weighted), seeded."""
+    """Random batches from a list of songs (length-weighted). Window i of step s is drawn from its own
+    seed stream (seed, s, i), so a global batch is the same however many ranks share it out, and a
+    run resumed at step s goes on with the batches it would have had."""
 
     def __init__(self, songs: list[SongRoll], n_beats: int, seed: int, augment: bool = True) -> None:
         self.songs = songs
         self.n_beats = n_beats
-        self.rng = np.random.default_rng(seed)
+        self.seed = seed
         lengths = np.array([s.velocity.shape[1] for s in songs], dtype=np.float64)
         self.weights = lengths / lengths.sum()
         self.augment = augment
 
-    def batch(self, size: int) -> dict[str, torch.Tensor]:
-        windows = []
-        while len(windows) < size:
-            song = self.songs[self.rng.choice(len(self.songs), p=self.weights)]
-            shift = int(self.rng.integers(-5, 7)) if self.augment else 0
-            w = sample_window(song, self.n_beats, self.rng, shift)
-            if (w.controls.density > 0).mean() >= 0.5:  # skip near-silent intros and outros
-                windows.append(w)
-        return collate(windows)
+    def batch(self, step: int, indices: range) -> dict[str, torch.Tensor]:
+        """Windows `indices` of step `step`'s global batch, collated, with each window's noise seed."""
+        rngs = [np.random.default_rng([self.seed, step, i]) for i in indices]
+        out = collate([self.window(rng) for rng in rngs])
+        out["noise_seed"] = torch.tensor([int(rng.integers(2**62)) for rng in rngs])
+        return out
+
+    def window(self, rng: np.random.Generator) -> Window:
+        """One window; near-silent intros and outros are drawn again."""
+        while True:
+            song = self.songs[rng.choice(len(self.songs), p=self.weights)]
+            shift = int(rng.integers(-5, 7)) if self.augment else 0
+            w = sample_window(song, self.n_beats, rng, shift)
+            if (w.controls.density > 0).mean() >= 0.5:
+                return w

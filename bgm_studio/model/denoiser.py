@@ -45,7 +45,7 @@ class ModelConfig:
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """Sinusoidal embedding of diffusion timesteps (B,) -> (B, dim)."""
     half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
     args = t.float()[:, None] * freqs[None]
     return torch.cat([args.sin(), args.cos()], dim=-1)
 
@@ -160,6 +160,6 @@ class Denoiser(nn.Module):
         b = x_t.shape[0]
         both = self.forward(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([chord_roll, chord_roll]),
                             torch.cat([controls, controls]), torch.cat([segment_ids, segment_ids]),
-                            torch.arange(2 * b) >= b)
+                            torch.arange(2 * b, device=x_t.device) >= b)
         cond, uncond = both[:b], both[b:]
         return uncond + cond_scale * (cond - uncond)

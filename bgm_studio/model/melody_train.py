@@ -24,6 +24,7 @@ from ..music.pop909 import load_split
 from ..music.structure import song_phrases
 from ..progress import ProgressFn, no_progress
 from .checkpoint import save_melody
+from .device import resolve_device
 from .melody import MelodyConfig, MelodyModel, start_token
 from .melody_data import song_plan, step_conditions
 
@@ -138,11 +139,11 @@ def melody_loss(model: MelodyModel, prev: torch.Tensor, cond: torch.Tensor, targ
 
 
 def train_melody(cfg: MelodyTrainConfig, out_dir: str, resume: str | None = None, progress: ProgressFn = no_progress,
-                 pop909: str | None = None, device: str = "cpu") -> Path:
+                 pop909: str | None = None, device: str | None = "cpu") -> Path:
     """Train on POP909 train songs 001-802; writes out_dir/melody-state.pt (resumable) and out_dir/melody.pt (EMA)."""
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    dev = torch.device(device)
+    dev = resolve_device(device)  # None: $BGM_DEVICE, else CUDA when present
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     songs, _ = load_split("train", pop909)

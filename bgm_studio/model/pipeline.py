@@ -56,6 +56,7 @@ class ScorePipeline:
         self.config = config
         self.scheduler = DDIMScheduler(ScheduleConfig())
         self.window = model.cfg.n_beats
+        self.device = next(model.parameters()).device  # every window tensor is made there
 
     def generate(self, controls: Controls, seed: int = 0, progress: ProgressFn = no_progress,
                  echo_of: np.ndarray | None = None) -> PianoRoll:
@@ -122,17 +123,17 @@ class ScorePipeline:
         `end` (past the end of a piece shorter than a window) are sampled too but never kept."""
         s0, s1 = ws * STEPS_PER_BEAT, (ws + self.window) * STEPS_PER_BEAT
         win = ctrl.slice(ws, ws + self.window)
-        known = torch.from_numpy(roll[:, s0:s1].astype(np.float32))[None] * 2 - 1
+        known = torch.from_numpy(roll[:, s0:s1].astype(np.float32))[None].to(self.device) * 2 - 1
         mask = torch.ones_like(known, dtype=torch.bool)
         mask[:, :, (g0 - ws) * STEPS_PER_BEAT : (g1 - ws) * STEPS_PER_BEAT] = False
         if hold_melody:
             mask[:, :2] = True  # the melody is given: the accompaniment is sampled around it
         mask[:, :, max(0, end - ws) * STEPS_PER_BEAT :] = False  # past the piece's end: free, never kept
         mask |= known > 0  # notes held across the span (started before it) stay
-        chords = torch.from_numpy(chord_roll(win.chord_pcs, win.chord_root))[None]
-        feats = control_features(*(torch.tensor(a, dtype=torch.float32)[None] for a in
+        chords = torch.from_numpy(chord_roll(win.chord_pcs, win.chord_root))[None].to(self.device)
+        feats = control_features(*(torch.tensor(a, dtype=torch.float32, device=self.device)[None] for a in
                                    (win.density, win.energy, win.register, win.minor, win.segment_start)))
-        seg = segment_ids_from_starts(torch.from_numpy(win.segment_start)[None])
+        seg = segment_ids_from_starts(torch.from_numpy(win.segment_start)[None].to(self.device))
 
         def predict_x0(x_t, t):
             logits = self.model.forward_with_cond_scale(x_t, t, chords, feats, seg, self.config.cond_scale)
@@ -140,10 +141,11 @@ class ScorePipeline:
 
         guide, guide_mask = _echo_guide(roll, echo, ws, g0, g1, self.window)
         if guide_mask is not None:
-            guide_mask &= ~mask  # held cells stay held
+            guide, guide_mask = guide.to(self.device), guide_mask.to(self.device) & ~mask  # held cells stay held
         x0 = self.scheduler.sample(predict_x0, tuple(known.shape), self.config.steps, gen, known, mask,
-                                   guide, guide_mask, round(self.config.echo_strength * self.config.steps))
-        return ((x0[0] + 1) / 2).numpy()
+                                   guide, guide_mask, round(self.config.echo_strength * self.config.steps),
+                                   self.device)
+        return ((x0[0] + 1) / 2).cpu().numpy()
 
     def _decode(self, roll, vel, probs, ctrl: Controls, ws: int, g0: int, g1: int, continuing: bool,
                 rng: np.random.Generator, hold_melody: bool = False) -> None:

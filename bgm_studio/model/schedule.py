@@ -53,7 +53,8 @@ class DDIMScheduler:
     def sample(self, predict_x0: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], shape: tuple[int, ...],
                n_steps: int, generator: torch.Generator, known: torch.Tensor | None = None,
                known_mask: torch.Tensor | None = None, guide: torch.Tensor | None = None,
-               guide_mask: torch.Tensor | None = None, guide_steps: int = 0) -> torch.Tensor:
+               guide_mask: torch.Tensor | None = None, guide_steps: int = 0,
+               device: torch.device | str = "cpu") -> torch.Tensor:
         """Run the sampler; `predict_x0(x_t, t_batch)` returns x0 in [-1, 1].
 
         With `known` and `known_mask` (broadcastable to `shape`), masked cells are held to the
@@ -61,18 +62,20 @@ class DDIMScheduler:
         the final sample takes them verbatim. With `guide` and `guide_mask`, masked cells are
         held the same way to the guide for the first `guide_steps` steps only, then left free:
         the sample becomes a variation of the guide (SDEdit-like), the later the freer.
+        Every tensor is made on `device`; the noise is drawn on the CPU from `generator` and moved
+        there, so a seed gives the same noise on every device.
         """
         self.set_timesteps(n_steps)
-        x = torch.randn(shape, generator=generator)
+        noise = lambda: torch.randn(shape, generator=generator).to(device)  # noqa: E731
+        x = noise()
         steps = self.timesteps.tolist()
         for i, t in enumerate(steps):
+            t_batch = torch.full((shape[0],), t, dtype=torch.long, device=device)
             if known is not None:
-                noised = self.add_noise(known, torch.randn(shape, generator=generator), torch.full((shape[0],), t))
-                x = torch.where(known_mask, noised, x)
+                x = torch.where(known_mask, self.add_noise(known, noise(), t_batch), x)
             if guide is not None and i < guide_steps:
-                noised = self.add_noise(guide, torch.randn(shape, generator=generator), torch.full((shape[0],), t))
-                x = torch.where(guide_mask, noised, x)
-            x0 = predict_x0(x, torch.full((shape[0],), t, dtype=torch.long))
+                x = torch.where(guide_mask, self.add_noise(guide, noise(), t_batch), x)
+            x0 = predict_x0(x, t_batch)
             x = self.step(x0, t, steps[i + 1] if i + 1 < len(steps) else -1, x)
         if known is not None:
             x = torch.where(known_mask, known, x)

@@ -129,11 +129,12 @@ class Scorer:
 
     def __init__(self, model_path: str | None = None, sample: SampleConfig = SampleConfig(),
                  chord_model: str | None = None, quantiles: str | None = None, melody_model: str | None = None,
-                 form_model: str | None = None) -> None:
+                 form_model: str | None = None, device: str | None = None) -> None:
         path = resolve_checkpoint(model_path)
-        model, _ = load_model(path)
+        model, _ = load_model(path, device)  # device None: $BGM_DEVICE, else CUDA when present
         melody_path = resolve_melody_checkpoint(melody_model)
-        self.composer = Composer(ScorePipeline(model, sample), MelodyWriter(load_melody(melody_path)))
+        melody = load_melody(melody_path, next(model.parameters()).device)
+        self.composer = Composer(ScorePipeline(model, sample), MelodyWriter(melody))
         self.model_id = f"{model_id(path)}+{model_id(melody_path)}"
         self.chords = ChordModel.load(chord_model)
         self.quantiles = ControlQuantiles.load(quantiles)

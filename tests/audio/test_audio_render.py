@@ -81,3 +81,16 @@ def test_fade_and_normalise_helpers():
     fade_out(audio, 10)
     assert audio[89, 0] == 1.0 and audio[-1, 0] == 0.0 and np.all(np.diff(audio[90:, 0]) <= 0)
     assert peak_dbfs(normalise_peak(audio, -3.0)) == pytest.approx(-3.0, abs=1e-4)
+
+
+def test_reading_samples_lazily_renders_the_same_audio(excerpt, monkeypatch):
+    """Offline renders read only the samples the notes play; the audio is bit for bit the same."""
+    import sys
+
+    from bgm_studio.audio.synth import Synth
+
+    render_module = sys.modules[render.__module__]  # the package re-exports the function under the module's name
+
+    lazy = render(excerpt)
+    monkeypatch.setattr(render_module, "Synth", lambda config, sr, lazy_samples: Synth(config, sr))
+    assert np.array_equal(render(excerpt), lazy)

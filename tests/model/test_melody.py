@@ -88,7 +88,8 @@ def test_a_damaged_melody_checkpoint_is_one_line(tmp_path):
 
 
 def test_the_shipped_melody_model_writes_a_melody_that_moves():
-    """Sampled on a plain I-IV-V-I plan: the line moves (few repeats, several pitches) and rests."""
+    """Sampled on a plain I-IV-V-I plan asking 5 onsets a bar: the line moves (few repeats, several
+    pitches), keeps the onsets asked within one a bar, and rests now and then (seeds 0-3)."""
     model = load_melody()
     n_bars = 8
     beats = n_bars * 4
@@ -98,8 +99,11 @@ def test_the_shipped_melody_model_writes_a_melody_that_moves():
         pcs[b, [(r + i) % 12 for i in (0, 4, 7)]] = True
     p = MelodyPlan(roots, pcs, [Phrase("A", 0, 4), Phrase("B", 4, 4)], np.zeros(beats), np.full(n_bars, 5.0),
                    np.full(n_bars, 72.0))
-    out = sample_melody(model, step_conditions(p), MelodySampling(), torch.Generator().manual_seed(0))
-    pitches = np.array([token_pitch(t) for t in out if t >= 2])
-    assert 20 <= len(pitches) <= 60
-    assert np.mean(np.diff(pitches) == 0) <= 0.4 and len(set(pitches)) >= 5
-    assert (out == REST).mean() >= 0.05
+    rests = []
+    for seed in range(4):
+        out = sample_melody(model, step_conditions(p), MelodySampling(), torch.Generator().manual_seed(seed))
+        pitches = np.array([token_pitch(t) for t in out if t >= 2])
+        assert abs(len(pitches) / n_bars - 5) <= 1
+        assert np.mean(np.diff(pitches) == 0) <= 0.4 and len(set(pitches)) >= 5
+        rests.append((out == REST).mean())
+    assert np.mean(rests) >= 0.05

@@ -127,10 +127,11 @@ def test_eval_of_a_folder_without_readable_songs(tmp_path, capsys, monkeypatch):
     one_line_error(capsys, "--limit -1")
 
 
-def test_eval_on_phrases_without_phrase_labels(env, pop909_root, tmp_path, capsys):
+def test_eval_on_phrases_without_phrase_labels(env, pop909_root, tmp_path, capsys, monkeypatch):
     shutil.copytree(pop909_root / "819", tmp_path / "pop" / "819")
-    assert main(["eval", "--pop909", str(tmp_path / "pop"), "--generate", "--segments", "phrases"]) == 2
-    one_line_error(capsys, "phrase labels not found")
+    monkeypatch.setenv("BGM_POP909_STRUCTURE", str(tmp_path / "no-labels"))
+    assert main(["eval", "--pop909", str(tmp_path / "pop"), "--generate", "--form", "labels"]) == 2
+    one_line_error(capsys, "no phrase label file")
 
 
 @pytest.mark.parametrize("config, words", [

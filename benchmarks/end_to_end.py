@@ -1,0 +1,100 @@
+"""First-time scoring of a 3-minute 720p video against decoding it alone, in CPU seconds:
+`python -m benchmarks.end_to_end [--repeats 2]`.
+
+Both run as child processes measured the same way (user + system CPU of the child, imports and
+threads included): `bgm-studio generate VIDEO -o OUT.mp4` with an empty analysis cache, and a plain
+PyAV decode of every frame. The clip is two synthesised 30-s 720p clips alternating six times
+(a dialogue's look returns, as in real edits). Target: scoring <= 1.5 x decoding.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .common import hardware
+from .scoring import random_shots
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from video_clips import make_clip  # noqa: E402
+
+DECODE = ("import av, sys\n"
+          "with av.open(sys.argv[1]) as c:\n"
+          "    s = c.streams.video[0]\n"
+          "    s.thread_type = 'AUTO'\n"
+          "    for _ in c.decode(s):\n"
+          "        pass\n")
+
+
+def three_minutes_720p(folder: Path) -> Path:
+    """Two different 30-s clips, A B A B A B, joined without re-encoding."""
+    parts = []
+    for k in range(2):
+        parts.append(folder / f"part{k}.mp4")
+        make_clip(parts[-1], random_shots(np.random.default_rng(10 + k), 30.0, 3.0, 8.0), size=(1280, 720))
+    listing = folder / "list.txt"
+    listing.write_text("".join(f"file '{parts[i % 2]}'\n" for i in range(6)))
+    out = folder / "three_minutes_720p.mp4"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
+                    "-i", str(listing), "-c", "copy", str(out)], check=True)
+    return out
+
+
+def child_cpu(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one child process run to its end."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall
+
+
+def phases(video: Path, folder: Path) -> str:
+    """Where the CPU goes, in this process (its imports were paid already): analysis, generation, MP4."""
+    from bgm_studio.project.outputs import OutputPaths, write_outputs
+    from bgm_studio.project.scoring import Scorer, ScoringOptions
+    from bgm_studio.video.analysis import analyze_video
+
+    scorer = Scorer()
+    c0 = time.process_time()
+    analysis = analyze_video(video, use_cache=False)
+    c1 = time.process_time()
+    project = scorer.generate(scorer.plan(analysis, ScoringOptions(seed=0)))
+    c2 = time.process_time()
+    write_outputs(project, OutputPaths(mp4=str(folder / "phases.mp4")))
+    c3 = time.process_time()
+    return (f"CPU by phase: analysis {c1 - c0:.1f} s, generation {c2 - c1:.1f} s ({project.n_beats} beats), "
+            f"MP4 export {c3 - c2:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    print(hardware())
+    cli = str(Path(sys.executable).with_name("bgm-studio"))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        video = three_minutes_720p(folder)
+        decode, score = [], []
+        for k in range(args.repeats):  # interleaved, so both see the same machine load
+            decode.append(child_cpu([sys.executable, "-c", DECODE, str(video)]))
+            env = {**os.environ, "BGM_CACHE": str(folder / f"cache{k}")}  # first-time: nothing analysed yet
+            score.append(child_cpu([cli, "generate", str(video), "-o", str(folder / f"scored{k}.mp4")], env))
+        (d_cpu, d_wall), (s_cpu, s_wall) = min(decode), min(score)
+        print(f"3-minute 720p: decode only {d_cpu:.1f} s CPU ({d_wall:.1f} s wall); scored end to end "
+              f"{s_cpu:.1f} s CPU ({s_wall:.1f} s wall) = {s_cpu / d_cpu:.2f} x decoding  target <= 1.5 x "
+              f"(best of {args.repeats})")
+        print(phases(video, folder))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Which torch device the model runs on: `auto` (CUDA when present, else CPU), `cpu` or `cuda[:N]`.
+
+One place decides, so the CLI, the app ($BGM_DEVICE) and training agree, and asking for a GPU
+that is not there is one clear error instead of a CUDA traceback deep in a forward pass.
+"""
+from __future__ import annotations
+
+import os
+
+import torch
+
+from ..errors import BgmError
+
+DEVICES = ("auto", "cpu", "cuda")  # the choices the CLI offers; `cuda:N` is accepted too
+
+
+def resolve_device(name: str | torch.device | None = None) -> torch.device:
+    """The device for `name`, else $BGM_DEVICE, else auto; BgmError for one that cannot be used."""
+    if isinstance(name, torch.device):
+        return name
+    name = (name or os.environ.get("BGM_DEVICE") or "auto").strip().lower()
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise BgmError(f"device {name}: no CUDA GPU is available here (use --device cpu or auto)")
+        device = torch.device(name)
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise BgmError(f"device {name}: only {torch.cuda.device_count()} CUDA GPU(s) here")
+        return device
+    raise BgmError(f"device {name!r}: choose auto, cpu or cuda")
