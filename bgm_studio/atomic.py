@@ -7,17 +7,14 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from .clash import refuse_clash
 from .errors import BgmError
 
 
 def check_writable_target(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> Path:
     """Refuse targets that would overwrite an input or land in a missing/unwritable folder."""
     target = Path(path).expanduser().absolute()
-    for src in inputs:
-        if Path(src).expanduser().absolute() == target or (
-            target.exists() and Path(src).exists() and os.path.samefile(src, target)
-        ):
-            raise BgmError(f"{target}: output path is the same as the input; choose another name")
+    refuse_clash(target, inputs)
     folder = target.parent
     if not folder.is_dir():
         raise BgmError(f"{target}: output folder {folder} does not exist")

@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .atomic import atomic_path, check_writable_target
+from .atomic import atomic_path
 from .errors import BgmError
-from .preflight import check_outputs, check_resume, check_train_config, make_folder
+from .preflight import check_eval_outputs, check_outputs, check_resume, check_train_config, check_train_outputs, \
+    make_folder
 from .progress import console_bar
 
 Handler = Callable[[argparse.Namespace], int]
@@ -21,13 +22,12 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from .music.evaluate import format_table, midi_folder_row, reference_row
-    from .music.pop909 import load_split
+    from .music.pop909 import SPLITS, default_root, load_split
 
     t0 = time.perf_counter()
     if args.limit < 0:
         raise BgmError(f"--limit {args.limit}: give a number of songs (0 = all)")
-    if args.json:
-        check_writable_target(args.json)
+    check_eval_outputs(args, Path(args.pop909) if args.pop909 else default_root(), list(SPLITS[args.split]))
     folder_row, bad = midi_folder_row(args.midi_dir, progress=console_bar) if args.midi_dir else (None, [])
     songs, problems = load_split(args.split, args.pop909, progress=console_bar)
     for line in problems + bad:
@@ -73,6 +73,7 @@ def _generated_row(args: argparse.Namespace, songs) -> dict[str, float]:
 def _cmd_train(args: argparse.Namespace) -> int:
     from .model.checkpoint import load_model
     from .model.train import load_config, train
+    from .music.pop909 import default_root
     from .progress import ConsoleProgress
 
     try:
@@ -84,6 +85,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         check_resume(args.resume)
     if args.init:
         load_model(args.init)  # a missing or damaged checkpoint is refused before the out folder is made
+    check_train_outputs(args, Path(args.pop909) if args.pop909 else default_root())
     make_folder(Path(args.out))
     bar = ConsoleProgress()
     try:
@@ -102,7 +104,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     config = configured(args.encoder, args.clip_weights, args.clip_model)
     if args.json:  # before the analysis, which can take minutes
-        check_writable_target(args.json, inputs=(args.video,))
+        check_writable_target(args.json, inputs=(args.video, config.clip_weights))
     bar = ConsoleProgress()
     try:
         analysis = analyze_video(args.video, config, progress=bar, use_cache=not args.no_cache)
@@ -186,7 +188,7 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
         check_seed(args.seed)
     if args.new_chords:
         check_new_chords(project, args.shot)
-    check_outputs(args, args.video or project.video_path, (args.project,))
+    check_outputs(args, args.video or project.video_path, (args.project, project.video_path))
     if args.video or args.output or args.wav:  # before the project is changed: its video must be there
         project.video_path = str(Path(check_video(project, args.video)).absolute())  # a relink is kept
     old = project.shots[args.shot].overrides
@@ -216,7 +218,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     if not (args.mp4 or args.midi or args.wav):
         raise BgmError("nothing to export: give --mp4, --midi and/or --wav")
-    check_outputs(args, args.video or project.video_path, (args.project,))
+    check_outputs(args, args.video or project.video_path, (args.project, project.video_path))
     _summary(project, _outputs(args, project), time.perf_counter() - t0)
     return 0
 

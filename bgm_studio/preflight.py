@@ -5,9 +5,11 @@ Each refuses with a one-line BgmError, so a mistake costs a second, not minutes 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from .atomic import check_writable_target
+from .clash import real, refuse_clash
 from .errors import BgmError
 
 
@@ -62,20 +64,35 @@ def check_resume(path: str) -> None:
         raise BgmError(f"{path}: not a training state file (a state.pt written by `bgm-studio train`)")
 
 
+def command_inputs(args: argparse.Namespace, video: str | None, *others) -> list:
+    """Every file a scoring command reads: the video, the checkpoint, the soundfont, clip weights and `others`."""
+    from .audio.soundfont import find_soundfont
+    from .model.checkpoint import resolve_checkpoint
+
+    sources = [video, *others, os.environ.get("BGM_CLIP_WEIGHTS"), getattr(args, "clip_weights", None)]
+    if hasattr(args, "model"):
+        sources.append(resolve_checkpoint(args.model))
+    if getattr(args, "output", None) or getattr(args, "mp4", None) or args.wav:
+        sources.append(find_soundfont(args.soundfont))
+    return sources
+
+
 def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extra: tuple = ()) -> None:
     """Refuse bad targets and output options before minutes of work, not after.
 
-    video: the video the outputs are made from; inputs: other files no output may replace.
+    video: the video the outputs are made from; inputs: other files no output may replace
+    (the checkpoint, soundfont and clip weights the command reads are added here).
     """
     from .audio.soundfont import find_soundfont
     from .audio.synth import check_programs
     from .export.mp4 import check_codec, check_gain, container_format
 
     mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
+    sources = tuple(command_inputs(args, video, *inputs))
     seen = set()
     for out in (mp4, args.midi, args.wav) + extra:
         if out:
-            target = check_writable_target(out, inputs=(video,) + inputs)
+            target = check_writable_target(out, inputs=sources)
             if target in seen:
                 raise BgmError(f"{out}: given for two outputs; choose a different name for each")
             seen.add(target)
@@ -87,3 +104,32 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
     if mp4 or args.wav:
         find_soundfont(args.soundfont)
         check_programs((args.melody_program, args.accompaniment_program))
+
+
+def check_eval_outputs(args: argparse.Namespace, pop909: Path, song_ids: list[str]) -> None:
+    """The JSON table and the --midi-out files may replace no POP909 file, MIDI input or checkpoint."""
+    from .model.checkpoint import resolve_checkpoint
+
+    sources = [pop909, args.midi_dir, resolve_checkpoint(args.model) if args.generate else None]
+    outputs = [Path(args.json)] if args.json else []
+    if args.generate and args.midi_out:
+        outputs += [Path(args.midi_out) / f"{sid}.mid" for sid in song_ids]
+    for out in outputs:
+        refuse_clash(out, sources)
+    if args.json and real(args.json) in {real(p) for p in outputs[1:]}:
+        raise BgmError(f"{args.json}: is also one of the --midi-out files; choose another name")
+    if args.json:
+        check_writable_target(args.json)
+
+
+def check_train_outputs(args: argparse.Namespace, pop909: Path) -> None:
+    """The run's files may replace no POP909 file and no input file.
+
+    Resuming in place is the usual way to go on, so the state.pt that --resume names may be
+    the one written; likewise the config.json written there holds the same config as the one read.
+    """
+    out = Path(args.out)
+    outputs = {"state.pt": [args.init, args.config], "model.pt": [args.init, args.resume, args.config],
+               "config.json": [args.init, args.resume]}
+    for name, sources in outputs.items():
+        refuse_clash(out / name, [pop909] + [s for s in sources if s and s != "debug"])
