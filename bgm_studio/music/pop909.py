@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +18,13 @@ import numpy as np
 from ..errors import BgmError
 from .harmony import NO_CHORD, Chord, Key, parse_chord, parse_key
 from .midi import read_raw, ticks_to_seconds, track_of
+from . import song_cache
 from .notes import BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT, Note, Score
 
 TRAIN_IDS = tuple(f"{i:03d}" for i in range(1, 819))
 TEST_IDS = tuple(f"{i:03d}" for i in range(819, 910))
 SPLITS = {"train": TRAIN_IDS, "test": TEST_IDS, "all": TRAIN_IDS + TEST_IDS}
-LOADER_VERSION = 1
+LOADER_VERSION = 2  # 2: the cache is an .npz of plain arrays (never a pickle)
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "pop909"
 NOTE_COLUMNS = ("start", "pitch", "length", "velocity", "track")
 
@@ -191,13 +191,11 @@ def load_split(split: str = "test", root: str | os.PathLike | None = None, progr
     ids = tuple(s for s in SPLITS[split] if (root / s).is_dir())
     if not ids:
         raise BgmError(f"{root}: no POP909 song folders (001..909) found")
-    cache_file = cache_dir() / f"pop909-{split}-{_fingerprint(root, ids)}.pkl"
-    if use_cache and cache_file.is_file():
-        try:
-            with open(cache_file, "rb") as f:
-                return pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError):
-            pass
+    cache_file = cache_dir() / f"pop909-{split}-{_fingerprint(root, ids)}.npz"
+    if use_cache:
+        cached = song_cache.read(cache_file, Song)
+        if cached is not None:
+            return cached
     folders = [root / s for s in ids]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = pool.map(_try_load, folders, chunksize=8)
@@ -207,9 +205,5 @@ def load_split(split: str = "test", root: str | os.PathLike | None = None, progr
     songs = [r for r in results if isinstance(r, Song)]
     problems = [r for r in results if isinstance(r, str)]
     if use_cache:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".part")
-        with open(tmp, "wb") as f:
-            pickle.dump((songs, problems), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache_file)
+        song_cache.write(cache_file, songs, problems)
     return songs, problems
