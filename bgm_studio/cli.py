@@ -173,6 +173,13 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_regenerate(args: argparse.Namespace) -> int:
+    from .project.lock import locked
+
+    with locked(args.project):  # a second regenerate of this project waits, then adds its take to ours
+        return _regenerate(args)
+
+
+def _regenerate(args: argparse.Namespace) -> int:
     from .controls.video_mapping import ShotOverrides
     from .music.harmony import chord_changes
     from .project.piece import check_video

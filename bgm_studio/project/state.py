@@ -14,6 +14,7 @@ from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
 from ..music.notes import STEPS_PER_BEAT
 from ..video.config import AnalysisConfig
+from .lock import FileStamp, check_unchanged
 
 SCHEMA = "bgm-studio-project"
 SCHEMA_VERSION = 3  # 2: every take holds its chords (a version 1 take gets the piece's chords)
@@ -89,6 +90,7 @@ class Project:
     shots: list[ProjectShot]
     chord_root: np.ndarray  # int (n_beats,), -1 = no chord
     chord_pcs: np.ndarray  # bool (n_beats, 12)
+    origin: FileStamp | None = field(default=None, compare=False, repr=False)  # the file it was read from/saved to
 
     @property
     def n_beats(self) -> int:
@@ -129,11 +131,23 @@ def to_json(project: Project) -> dict:
     }
 
 
-def save_project(project: Project, path: str | os.PathLike) -> None:
-    """Write the project atomically (never touches the video)."""
-    text = json.dumps(to_json(project), indent=1)
+def save_project(project: Project, path: str | os.PathLike, autosave: bool = False) -> None:
+    """Write the project atomically (never touches the video).
+
+    Saving over the file the project was read from is refused if another program changed it
+    since; an autosave (a recovery copy) neither checks nor moves where the project came from.
+    """
+    data = json.dumps(to_json(project), indent=1).encode()
+    if not autosave:
+        check_unchanged(project.origin, path)
     with atomic_path(path, inputs=(project.video_path,)) as tmp:
-        tmp.write_text(text)
+        tmp.write_bytes(data)
+    if not autosave:
+        stamp = FileStamp.of(path, data)
+        if project.origin is None:
+            project.origin = stamp
+        else:
+            project.origin.path, project.origin.digest = stamp.path, stamp.digest
 
 
 class _Reader:
@@ -271,11 +285,14 @@ def load_project(path: str | os.PathLike) -> Project:
     """Read and validate a `.bgm.json` file."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
+        raw = path.read_bytes()
+        data = json.loads(raw)
     except FileNotFoundError:
         raise BgmError(f"{path}: no such project file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BgmError(f"{path}: cannot read project ({exc})") from exc
     except json.JSONDecodeError as exc:
         raise BgmError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
-    return from_json(data, str(path))
+    project = from_json(data, str(path))
+    project.origin = FileStamp.of(path, raw)
+    return project
