@@ -3,6 +3,9 @@
 Entries are JSON files under $BGM_CACHE (or ~/.cache/bgm_studio)/video/. The
 content fingerprint reads only the file size and a few blocks, so it costs
 milliseconds even for hours of video; renaming or moving a file keeps its entry.
+Where the fingerprint samples (files over 1 MiB), the cache key adds the modification time, so a
+file written over in place (damaged with its size kept, say) is analysed again even where the
+sampled blocks are unchanged; a move or rename keeps the time, a plain copy costs one analysis.
 """
 from __future__ import annotations
 
@@ -45,7 +48,9 @@ def cache_key(path: str | os.PathLike, config: AnalysisConfig) -> str:
     """Key of the entry for this video and these settings; for clip, also of the weights file's content,
     so that new weights under the same name are not answered with the old ones' embeddings."""
     weights = {"clip_weights": fingerprint(Path(config.clip_weights).expanduser())} if config.encoder == "clip" else {}
-    settings = json.dumps({"format": FORMAT, "config": config.key(), **weights}, sort_keys=True)
+    stat = os.stat(path)
+    sampled = {"mtime_ns": stat.st_mtime_ns} if stat.st_size > _BLOCK * _BLOCKS else {}
+    settings = json.dumps({"format": FORMAT, "config": config.key(), **sampled, **weights}, sort_keys=True)
     return hashlib.sha256((fingerprint(path) + settings).encode()).hexdigest()[:32]
 
 
