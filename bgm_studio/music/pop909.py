@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache_root import cache_root
 from ..errors import BgmError
 from .harmony import NO_CHORD, Chord, Key, parse_chord, parse_key
 from .midi import read_raw, ticks_to_seconds, track_of
@@ -172,8 +173,7 @@ def _fingerprint(root: Path, ids: tuple[str, ...]) -> str:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("BGM_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"), "bgm_studio")
-    return Path(base)
+    return cache_root()
 
 
 def load_split(split: str = "test", root: str | os.PathLike | None = None, progress=None,

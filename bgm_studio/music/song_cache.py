@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_path
+from ..cache_root import warn_unwritable
+from ..errors import BgmError
 from .notes import STEPS_PER_BEAT
 
 _BEAT_ARRAYS = ("chord_root", "chord_pcs", "key_tonic", "key_minor")
@@ -58,8 +60,11 @@ def read(path: Path, song_type) -> tuple[list, list[str]] | None:
 
 
 def write(path: Path, songs: list, problems: list[str]) -> None:
-    """Store the split atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, **pack(songs, problems))
+    """Store the split atomically; a cache that cannot be written costs a warning line, not the command."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            np.savez(f, **pack(songs, problems))
+    except (OSError, BgmError) as exc:
+        warn_unwritable(path, exc)
 

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from ..atomic import atomic_path
+from ..cache_root import cache_root, warn_unwritable
 from ..errors import BgmError
 from .config import AnalysisConfig
 
@@ -25,8 +26,7 @@ _BLOCKS = 16
 
 def cache_dir() -> Path:
     """The folder of video analyses: $BGM_CACHE/video, else $XDG_CACHE_HOME or ~/.cache, /bgm_studio/video."""
-    root = os.environ.get("BGM_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bgm_studio"
-    return Path(root).expanduser() / "video"
+    return cache_root() / "video"
 
 
 def fingerprint(path: str | os.PathLike) -> str:
@@ -63,11 +63,11 @@ def load(key: str) -> dict | None:
 
 
 def store(key: str, data: dict) -> None:
-    """Write an entry atomically; a cache that cannot be written is skipped silently (it is only a cache)."""
+    """Write an entry atomically; a cache that cannot be written costs a warning line (it is only a cache)."""
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_path(folder / f"{key}.json") as tmp:
             tmp.write_text(json.dumps(data, separators=(",", ":")))
-    except (OSError, BgmError):  # never fail an analysis over its cache
-        return
+    except (OSError, BgmError) as exc:  # never fail an analysis over its cache
+        warn_unwritable(folder, exc)
