@@ -60,6 +60,8 @@ def load_config(path: str | None) -> TrainConfig:
         return TrainConfig.from_dict(json.loads(Path(path).read_text()))
     except (OSError, json.JSONDecodeError, TypeError) as exc:
         raise BgmError(f"{path}: cannot read training config ({exc})") from exc
+    except RecursionError:
+        raise BgmError(f"{path}: cannot read training config (JSON nested too deeply)") from None
 
 
 def diffusion_loss(model: Denoiser, scheduler: DDIMScheduler, batch: dict, drop_prob: float) -> torch.Tensor:

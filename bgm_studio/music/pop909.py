@@ -17,6 +17,7 @@ import numpy as np
 
 from ..cache_root import cache_root
 from ..errors import BgmError
+from ..limits import MAX_BEATS
 from .harmony import NO_CHORD, Chord, Key, parse_chord, parse_key
 from .midi import read_raw, ticks_to_seconds, track_of
 from . import song_cache
@@ -120,8 +121,11 @@ def load_song(folder: str | os.PathLike) -> Song:
     raw = read_raw(folder / f"{song_id}.mid")
     starts = ticks_to_seconds(np.array([n.start_tick for n in raw.notes], dtype=np.float64), raw)
     ends = ticks_to_seconds(np.array([n.end_tick for n in raw.notes], dtype=np.float64), raw)
-    start_steps = np.round((seconds_to_beats(starts, beat_times) + pad) * STEPS_PER_BEAT).astype(int)
-    end_steps = np.round((seconds_to_beats(ends, beat_times) + pad) * STEPS_PER_BEAT).astype(int)
+    start_beats, end_beats = seconds_to_beats(starts, beat_times) + pad, seconds_to_beats(ends, beat_times) + pad
+    if len(raw.notes) and not (np.isfinite(end_beats).all() and end_beats.max() <= MAX_BEATS):
+        raise BgmError(f"{folder}: the notes last more than {MAX_BEATS} beats of its beat annotation")
+    start_steps = np.round(start_beats * STEPS_PER_BEAT).astype(np.int64)
+    end_steps = np.round(end_beats * STEPS_PER_BEAT).astype(np.int64)
     rows = []
     for rn, s, e in zip(raw.notes, start_steps, end_steps):
         if s >= 0:
@@ -129,6 +133,8 @@ def load_song(folder: str | os.PathLike) -> Song:
     notes = np.array(sorted(rows), dtype=np.int32).reshape(-1, 5)
     n_beats = len(beat_times) + pad
     last = int((notes[:, 0] + notes[:, 2]).max()) if len(notes) else 0
+    if max(last, n_beats * STEPS_PER_BEAT) > MAX_BEATS * STEPS_PER_BEAT:
+        raise BgmError(f"{folder}: the song lasts more than {MAX_BEATS} beats; not a POP909 song")
     n_steps = -(-max(n_beats * STEPS_PER_BEAT, last) // STEPS_PER_BAR) * STEPS_PER_BAR
     grid_beats = n_steps // STEPS_PER_BEAT
     # Beat times on the padded grid, extrapolated where the annotation has none.

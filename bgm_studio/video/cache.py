@@ -58,7 +58,7 @@ def load(key: str) -> dict | None:
     """The stored JSON of an analysis, or None when missing or unreadable."""
     try:
         return json.loads((cache_dir() / f"{key}.json").read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
 
 

@@ -129,7 +129,7 @@ def test_eval_of_a_folder_without_readable_songs(tmp_path, capsys, monkeypatch):
 
 @pytest.mark.parametrize("config, words", [
     ('"just a string"', "cannot read training config"),
-    ('{"steps": 0}', "steps must be a whole number >= 1"),
+    ('{"steps": 0}', "steps must be a whole number 1..100000000"),
     ('{"steps": "many"}', "steps must be a whole number"),
     ('{"model": {"dim": 7}}', "even dim divisible by heads"),
     (b"\xff\xfe", "cannot read training config"),
