@@ -82,7 +82,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise BgmError(f"{args.config}: cannot read training config ({exc})") from exc
     check_train_config(cfg)
     if args.resume:
-        check_resume(args.resume)
+        check_resume(args.resume, cfg)
     if args.init:
         load_model(args.init)  # a missing or damaged checkpoint is refused before the out folder is made
     check_train_outputs(args, Path(args.pop909) if args.pop909 else default_root())

@@ -57,17 +57,22 @@ def check_train_config(cfg) -> None:
                        f"an even dim divisible by heads (got {m.n_beats}, {m.band}, {dim}, {heads})")
 
 
-def check_resume(path: str) -> None:
-    import torch
+def check_resume(path: str, cfg) -> None:
+    """A training state of this config's architecture, before minutes of loading data."""
+    from .model.checkpoint import read_torch_file
+    from .model.denoiser import Denoiser
 
     if not Path(path).is_file():
         raise BgmError(f"{path}: no such training state (the state.pt of an earlier run)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many kinds for a file that is not a state
-        raise BgmError(f"{path}: not a training state file ({exc.__class__.__name__})") from exc
+    state = read_torch_file(path, "training state file")
     if not isinstance(state, dict) or not {"model", "ema", "opt", "step", "log"} <= set(state):
         raise BgmError(f"{path}: not a training state file (a state.pt written by `bgm-studio train`)")
+    expected = {k: tuple(v.shape) for k, v in Denoiser(cfg.model).state_dict().items()}
+    found = {k: tuple(getattr(v, "shape", ())) for k, v in state["model"].items()} \
+        if isinstance(state["model"], dict) else {}
+    if found != expected:
+        raise BgmError(f"{path}: this state is of another model architecture than the config's; "
+                       "resume with the config.json of that run (--config)")
 
 
 def command_inputs(args: argparse.Namespace, video: str | None, *others) -> list:

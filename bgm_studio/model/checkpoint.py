@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import warnings
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -27,16 +30,38 @@ def resolve_checkpoint(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("BGM_MODEL") or DEFAULT_CHECKPOINT)
 
 
+def read_torch_file(path: str | os.PathLike, what: str) -> Any:
+    """The plain data of a file written by torch.save, weights only; a one-line BgmError for anything else.
+
+    Only the zip format torch.save writes is opened: a bare pickle (torch's legacy format) is
+    refused before torch sees it, and torch's warnings never reach the terminal.
+    """
+    size = os.path.getsize(path)
+    if size == 0:
+        raise BgmError(f"{path}: the {what} is empty (0 bytes)")
+    if not zipfile.is_zipfile(path):
+        raise BgmError(f"{path}: not a {what} (not a file written by torch.save)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise BgmError(f"{path}: not a {what} (it holds objects other than weights)") from exc
+    except Exception as exc:  # torch raises many kinds (RuntimeError from its zip reader, EOFError...)
+        raise BgmError(f"{path}: not a {what}; the file is damaged ({exc.__class__.__name__})") from exc
+
+
 def load_model(path: str | os.PathLike | None = None) -> tuple[Denoiser, dict]:
     """Load a checkpoint written by save_model; clear errors for missing or corrupt files."""
     path = resolve_checkpoint(path)
     if not path.is_file():
         raise BgmError(f"{path}: model checkpoint not found (train one with `bgm-studio train`)")
+    payload = read_torch_file(path, "BGM Studio checkpoint")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
         model = Denoiser(ModelConfig(**payload["model_config"]))
         model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, KeyError, TypeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
-        raise BgmError(f"{path}: not a valid BGM Studio checkpoint ({str(exc).splitlines()[0][:120]})") from exc
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise BgmError(f"{path}: not a valid BGM Studio checkpoint ({exc.__class__.__name__}: "
+                       f"{str(exc).splitlines()[0][:80] if str(exc) else 'no detail'})") from exc
     model.eval()
     return model, dict(payload.get("meta", {}))

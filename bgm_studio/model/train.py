@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from ..errors import BgmError
 from ..music.pop909 import load_split
 from ..progress import ProgressFn, no_progress
-from .checkpoint import load_model, save_model
+from .checkpoint import load_model, read_torch_file, save_model
 from .conditioning import control_features, segment_ids_from_starts
 from .data import WindowSampler, song_to_roll
 from .denoiser import Denoiser, ModelConfig
@@ -105,7 +105,7 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, progress: P
         ema.load_state_dict(start.state_dict())
         prior_steps = int(meta.get("steps", 0))
     if resume:
-        state = torch.load(resume, map_location="cpu", weights_only=True)
+        state = read_torch_file(resume, "training state file")
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
