@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from ..atomic import atomic_path
 from ..errors import BgmError
 from ..music.pop909 import load_split
 from ..progress import ProgressFn, no_progress
@@ -111,7 +111,8 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, progress: P
         opt.load_state_dict(state["opt"])
         step, log, prior_steps = state["step"], state["log"], state.get("prior_steps", 0)
         sampler.rng = __import__("numpy").random.default_rng(cfg.seed + step)
-    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    with atomic_path(out / "config.json") as tmp:
+        tmp.write_text(json.dumps(asdict(cfg), indent=2))
     t0 = time.perf_counter() - (log[-1]["seconds"] if log else 0.0)  # seconds carry on across resumes
     loss_avg = None
     while step < cfg.steps:
@@ -138,7 +139,6 @@ def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, progress: P
 
 
 def _save_state(path: Path, model, ema, opt, step: int, log: list, prior_steps: int) -> None:
-    tmp = path.with_suffix(".part")
-    torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                "step": step, "log": log, "prior_steps": prior_steps}, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                    "step": step, "log": log, "prior_steps": prior_steps}, tmp)
