@@ -13,6 +13,7 @@ from typing import Callable
 
 from .atomic import atomic_path
 from .errors import BgmError
+from .messages import OneLineParser, one_line
 from .preflight import check_eval_outputs, check_outputs, check_resume, check_train_config, check_train_outputs, \
     make_folder
 from .progress import console_bar
@@ -256,7 +257,7 @@ def _add_encoder_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bgm-studio", description="Score a video with generated piano music.")
+    parser = OneLineParser(prog="bgm-studio", description="Score a video with generated piano music.")
     sub = parser.add_subparsers(dest="command")
 
     ev = sub.add_parser("eval", help="metrics of the POP909 test split (and of a folder of MIDI files)")
@@ -336,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except BgmError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: cancelled", file=sys.stderr)
