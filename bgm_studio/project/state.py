@@ -191,7 +191,7 @@ def _notes(r: _Reader, rows, n_steps: int, where: str) -> np.ndarray:
     except OverflowError:
         r.fail(where, "a note value is out of range")
     bad = (arr[:, 0] < 0) | (arr[:, 0] >= max(n_steps, 1)) | (arr[:, 1] < 0) | (arr[:, 1] > 127) | \
-          (arr[:, 2] < 1) | (arr[:, 2] > max(n_steps, 1)) | (arr[:, 3] < 1) | (arr[:, 3] > 127) | \
+          (arr[:, 2] < 1) | (arr[:, 2] > MAX_BEATS * STEPS_PER_BEAT) | (arr[:, 3] < 1) | (arr[:, 3] > 127) | \
           ~np.isin(arr[:, 4], [0, 1])
     if bad.any():
         r.fail(where, f"note {arr[np.argmax(bad)].tolist()} is out of range")
