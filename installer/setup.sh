@@ -41,6 +41,6 @@ fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 # torch first, pinned, so nothing later pulls a multi-GB CUDA build.
 "$VENV/bin/python" -m pip install -q "torch==2.13.0"
-"$VENV/bin/python" -m pip install -q -e "$ROOT[dev]"
+"$VENV/bin/python" -m pip install -q -e "$ROOT[dev,bench]"
 echo "$WANT" > "$STAMP"
 echo "[setup] ready: $VENV"
