@@ -13,7 +13,7 @@ from typing import Callable
 
 from .atomic import atomic_path
 from .errors import BgmError
-from .messages import OneLineParser, one_line
+from .messages import OneLineParser
 from .preflight import check_eval_outputs, check_outputs, check_resume, check_train_config, check_train_outputs, \
     make_folder
 from .progress import console_bar
@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except BgmError as exc:
-        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: cancelled", file=sys.stderr)

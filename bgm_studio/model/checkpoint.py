@@ -38,7 +38,7 @@ def read_torch_file(path: str | os.PathLike, what: str) -> Any:
     """
     size = os.path.getsize(path)
     if size == 0:
-        raise BgmError(f"{path}: the {what} is empty (0 bytes)")
+        raise BgmError(f"{path}: not a {what} (the file is empty)")
     if not zipfile.is_zipfile(path):
         raise BgmError(f"{path}: not a {what} (not a file written by torch.save)")
     try:
@@ -48,7 +48,7 @@ def read_torch_file(path: str | os.PathLike, what: str) -> Any:
     except pickle.UnpicklingError as exc:
         raise BgmError(f"{path}: not a {what} (it holds objects other than weights)") from exc
     except Exception as exc:  # torch raises many kinds (RuntimeError from its zip reader, EOFError...)
-        raise BgmError(f"{path}: not a {what}; the file is damaged ({exc.__class__.__name__})") from exc
+        raise BgmError(f"{path}: not a {what} (the file is damaged: {exc.__class__.__name__})") from exc
 
 
 def load_model(path: str | os.PathLike | None = None) -> tuple[Denoiser, dict]:
@@ -56,7 +56,7 @@ def load_model(path: str | os.PathLike | None = None) -> tuple[Denoiser, dict]:
     path = resolve_checkpoint(path)
     if not path.is_file():
         raise BgmError(f"{path}: model checkpoint not found (train one with `bgm-studio train`)")
-    payload = read_torch_file(path, "BGM Studio checkpoint")
+    payload = read_torch_file(path, "valid BGM Studio checkpoint")
     try:
         model = Denoiser(ModelConfig(**payload["model_config"]))
         model.load_state_dict(payload["state_dict"])
