@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 
 def one_line_error(capsys, words: str) -> None:
     """The command printed exactly one line, an error naming `words`."""
@@ -15,3 +17,26 @@ def stray_files(folder: Path) -> list[str]:
     """Hidden temporary files (ours end in .part..., .probe) left anywhere under `folder`."""
     return sorted(name for _root, _dirs, files in os.walk(folder) for name in files
                   if name.startswith(".") and (".part" in name or name.endswith(".probe")))
+
+
+def check_whole(path: Path, video_s: float) -> None:
+    """`path` is a whole, valid output: an MP4 with picture and music, a WAV, a MIDI file or a project."""
+    import wave
+
+    import av
+    import mido
+
+    from bgm_studio.project.state import load_project
+
+    if path.suffix == ".mp4":
+        with av.open(str(path)) as c:
+            assert c.streams.video and c.streams.audio
+            assert abs(c.duration / 1e6 - video_s) < 0.5
+            assert sum(1 for p in c.demux(c.streams.video[0]) if p.size) > 0
+    elif path.suffix == ".wav":
+        with wave.open(str(path)) as w:
+            assert abs(w.getnframes() / w.getframerate() - video_s) < 0.1
+    elif path.suffix == ".mid":
+        assert len(mido.MidiFile(path).tracks) == 3
+    else:
+        assert load_project(path).duration_s == pytest.approx(video_s, abs=0.1)

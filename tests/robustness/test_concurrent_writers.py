@@ -25,10 +25,10 @@ def test_concurrent_cli_regenerates_keep_every_take(scored, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.getcwd())
     runs = [subprocess.Popen([sys.executable, "-m", "bgm_studio.cli", "regenerate", str(proj), "--shot", "0",
                               "--seed", str(seed)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for seed in (101, 102, 103)]
+            for seed in (101, 102)]
     results = [r.communicate(timeout=240) for r in runs]
-    assert [r.returncode for r in runs] == [0, 0, 0], results
-    assert takes(proj)[: len(first)] == first and sorted(takes(proj)[len(first):]) == [101, 102, 103]
+    assert [r.returncode for r in runs] == [0, 0], results
+    assert takes(proj)[: len(first)] == first and sorted(takes(proj)[len(first):]) == [101, 102]
     assert stray_files(tmp_path) == []
 
 
