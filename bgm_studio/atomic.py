@@ -22,7 +22,7 @@ PART = ".part"
 _OURS = re.compile(r"\..+\.[a-z0-9_]{8}(\.part.*|\.probe)")  # tempfile.mkstemp's 8 random characters
 
 
-def check_writable_target(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> Path:
+def check_writable_target(path: str | os.PathLike[str], inputs: tuple[str | os.PathLike[str], ...] = ()) -> Path:
     """Refuse targets that would overwrite an input or land in a missing/unwritable folder."""
     target = Path(path).expanduser().absolute()
     refuse_clash(target, inputs)
@@ -68,7 +68,7 @@ def remove_stale_parts(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str], inputs: tuple[str | os.PathLike[str], ...] = ()) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`, on error it is removed.
 
     A failed or cancelled write therefore never leaves a partial file and never

@@ -14,7 +14,7 @@ from typing import Iterable
 
 from .errors import BgmError
 
-PathLike = str | os.PathLike
+PathLike = str | os.PathLike[str]
 
 
 def real(path: PathLike) -> Path:

@@ -12,7 +12,7 @@ RAW_STREAM_FORMATS = {"h264", "hevc", "vvc", "m4v", "mpegvideo", "cavsvideo", "a
                       "obu", "mjpeg", "jpeg_pipe", "rawvideo", "h261", "h263"}
 
 
-def check_timed(container: av.container.InputContainer, path: str | os.PathLike) -> None:
+def check_timed(container: av.container.InputContainer, path: str | os.PathLike[str]) -> None:
     """Refuse a bare video stream (.h264, .hevc, .m4v...): its timing would only be guessed."""
     if set(container.format.name.split(",")) & RAW_STREAM_FORMATS:
         container.close()

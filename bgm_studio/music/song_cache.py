@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
@@ -16,10 +17,13 @@ from ..cache_root import warn_unwritable
 from ..errors import BgmError
 from .notes import STEPS_PER_BEAT
 
+if TYPE_CHECKING:
+    from .pop909 import Song
+
 _BEAT_ARRAYS = ("chord_root", "chord_pcs", "key_tonic", "key_minor")
 
 
-def pack(songs: list, problems: list[str]) -> dict[str, np.ndarray]:
+def pack(songs: list[Song], problems: list[str]) -> dict[str, Any]:
     """Songs -> named plain arrays (no object dtype anywhere)."""
     return {
         "ids": np.array([s.song_id for s in songs], dtype="U16"),
@@ -33,7 +37,7 @@ def pack(songs: list, problems: list[str]) -> dict[str, np.ndarray]:
     }
 
 
-def unpack(arrays, song_type) -> tuple[list, list[str]]:
+def unpack(arrays: Mapping[str, np.ndarray], song_type: type[Song]) -> tuple[list[Song], list[str]]:
     """Named arrays -> (songs, problems); ValueError when they do not fit together."""
     ids, n_steps, counts = arrays["ids"], arrays["n_steps"], arrays["note_counts"]
     notes, tempo = arrays["notes"], arrays["tempo_bpm"]
@@ -50,7 +54,7 @@ def unpack(arrays, song_type) -> tuple[list, list[str]]:
     return songs, [str(p) for p in arrays["problems"]]
 
 
-def read(path: Path, song_type) -> tuple[list, list[str]] | None:
+def read(path: Path, song_type: type[Song]) -> tuple[list[Song], list[str]] | None:
     """The cached split, or None when the file is missing, damaged or not ours."""
     try:
         with np.load(path, allow_pickle=False) as arrays:
@@ -59,7 +63,7 @@ def read(path: Path, song_type) -> tuple[list, list[str]] | None:
         return None
 
 
-def write(path: Path, songs: list, problems: list[str]) -> None:
+def write(path: Path, songs: list[Song], problems: list[str]) -> None:
     """Store the split atomically; a cache that cannot be written costs a warning line, not the command."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

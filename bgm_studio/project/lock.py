@@ -31,11 +31,11 @@ class FileStamp:
     digest: str
 
     @classmethod
-    def of(cls, path: str | os.PathLike, data: bytes) -> "FileStamp":
+    def of(cls, path: str | os.PathLike[str], data: bytes) -> "FileStamp":
         return cls(str(real(path)), hashlib.sha256(data).hexdigest())
 
 
-def check_unchanged(stamp: FileStamp | None, path: str | os.PathLike) -> None:
+def check_unchanged(stamp: FileStamp | None, path: str | os.PathLike[str]) -> None:
     """Refuse to save over `path` when it is the file the project came from and it changed since."""
     if stamp is None or str(real(path)) != stamp.path:
         return
@@ -52,7 +52,7 @@ def check_unchanged(stamp: FileStamp | None, path: str | os.PathLike) -> None:
 
 
 @contextlib.contextmanager
-def locked(path: str | os.PathLike) -> Iterator[None]:
+def locked(path: str | os.PathLike[str]) -> Iterator[None]:
     """Hold an exclusive lock on the project file for a read-change-save, waiting for another holder.
 
     Saves replace the file, so after the lock is taken the path must still name the locked
