@@ -40,3 +40,20 @@ def check_whole(path: Path, video_s: float) -> None:
         assert len(mido.MidiFile(path).tracks) == 3
     else:
         assert load_project(path).duration_s == pytest.approx(video_s, abs=0.1)
+
+
+def run_in_child(args: list[str]) -> int:
+    """Start a bgm-studio command in a forked copy of this process (no interpreter start-up to wait for)."""
+    import torch
+
+    from bgm_studio.cli import main
+
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 1
+        try:
+            torch.set_num_threads(1)  # no OpenMP team after fork
+            code = main(args)
+        finally:
+            os._exit(code)
+    return pid

@@ -12,7 +12,7 @@ import pytest
 from bgm_studio.cli import main
 from bgm_studio.errors import BgmError
 from bgm_studio.project.state import Take, load_project, save_project
-from tests.robustness.helpers import stray_files
+from tests.robustness.helpers import run_in_child, stray_files
 
 
 def takes(proj, shot: int = 0) -> list[int]:
@@ -22,12 +22,8 @@ def takes(proj, shot: int = 0) -> list[int]:
 def test_concurrent_cli_regenerates_keep_every_take(scored, tmp_path):
     video, proj = scored
     first = takes(proj)
-    env = dict(os.environ, PYTHONPATH=os.getcwd())
-    runs = [subprocess.Popen([sys.executable, "-m", "bgm_studio.cli", "regenerate", str(proj), "--shot", "0",
-                              "--seed", str(seed)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for seed in (101, 102)]
-    results = [r.communicate(timeout=240) for r in runs]
-    assert [r.returncode for r in runs] == [0, 0], results
+    children = [run_in_child(["regenerate", str(proj), "--shot", "0", "--seed", str(seed)]) for seed in (101, 102)]
+    assert [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children] == [0, 0]
     assert takes(proj)[: len(first)] == first and sorted(takes(proj)[len(first):]) == [101, 102]
     assert stray_files(tmp_path) == []
 

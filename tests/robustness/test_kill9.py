@@ -8,27 +8,13 @@ import signal
 import time
 
 import pytest
-import torch
 
 from bgm_studio.cli import main
-from tests.robustness.helpers import check_whole, stray_files
+from tests.robustness.helpers import check_whole, run_in_child, stray_files
 
 KILLS = 4  # per command
 SEEDS = {"generate": 1, "export": 2}
 VIDEO_S = 4.0
-
-
-def run_in_child(args: list[str]) -> int:
-    """Start the command in a forked copy of this process (no interpreter start-up to wait for)."""
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        code = 1
-        try:
-            torch.set_num_threads(1)  # no OpenMP team after fork
-            code = main(args)
-        finally:
-            os._exit(code)
-    return pid
 
 
 def kill_at_random_moments(args, targets, seconds, seed, before=()):
