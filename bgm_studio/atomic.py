@@ -80,7 +80,8 @@ def atomic_path(path: str | os.PathLike[str], inputs: tuple[str | os.PathLike[st
         fd, tmp = tempfile.mkstemp(prefix=_prefix(target), suffix=PART + target.suffix[:20], dir=target.parent)
     except OSError as exc:
         raise BgmError(f"{target}: cannot write in {target.parent} ({exc.strerror or exc})") from exc
-    fcntl.flock(fd, fcntl.LOCK_EX)  # held until the end: this temporary file is alive
+    with contextlib.suppress(OSError):  # a file system without flock: then no cleaner can take it either
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held until the end: this temporary file is alive
     tmp_path = Path(tmp)
     try:
         yield tmp_path

@@ -70,6 +70,8 @@ def locked(path: str | os.PathLike[str]) -> Iterator[None]:
         except BlockingIOError:
             print(f"waiting for another bgm-studio to finish with {path}", file=sys.stderr)
             fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without flock: the check at save time still refuses a lost take
+            break
         try:
             same = os.path.samestat(os.fstat(fd), os.stat(path))
         except OSError:
