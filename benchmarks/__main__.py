@@ -5,11 +5,7 @@ import subprocess
 import sys
 
 BENCHMARKS = ("pop909_load", "model_speed", "scoring", "video_shots", "video_speed", "audio_render", "audio_clock",
-<<<<<<< HEAD
-              "cutlist_speed", "midi_timing")
-=======
-              "end_to_end", "batch_speed")
->>>>>>> scale
+              "cutlist_speed", "midi_timing", "end_to_end", "batch_speed", "composition")
 
 
 def main() -> int:

@@ -1,23 +1,31 @@
-"""Atomic file writing: write beside the target, then rename into place."""
+"""Atomic file writing: write beside the target, then rename into place.
+
+Each temporary file is named `.NAME.XXXXXXXX.partSUFFIX` and holds an flock while its writer
+lives; one whose lock can be taken belongs to a writer that died (kill -9, power loss) and
+is removed by the next write into that folder.
+"""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from .clash import refuse_clash
 from .errors import BgmError
 
+_NAME_ROOM = 100  # characters of the target's name kept in a temporary name (file names stop at 255 bytes)
+PART = ".part"
+_OURS = re.compile(r"\..+\.[a-z0-9_]{8}(\.part.*|\.probe)")  # tempfile.mkstemp's 8 random characters
 
-def check_writable_target(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> Path:
+
+def check_writable_target(path: str | os.PathLike[str], inputs: tuple[str | os.PathLike[str], ...] = ()) -> Path:
     """Refuse targets that would overwrite an input or land in a missing/unwritable folder."""
     target = Path(path).expanduser().absolute()
-    for src in inputs:
-        if Path(src).expanduser().absolute() == target or (
-            target.exists() and Path(src).exists() and os.path.samefile(src, target)
-        ):
-            raise BgmError(f"{target}: output path is the same as the input; choose another name")
+    refuse_clash(target, inputs)
     folder = target.parent
     if not folder.is_dir():
         raise BgmError(f"{target}: output folder {folder} does not exist")
@@ -26,7 +34,7 @@ def check_writable_target(path: str | os.PathLike, inputs: tuple[str | os.PathLi
     if not os.access(folder, os.W_OK):
         raise BgmError(f"{target}: output folder {folder} is not writable")
     try:  # os.access says yes to root everywhere, and to read-only file systems such as /proc
-        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=_prefix(target), suffix=".probe", dir=folder)
     except OSError as exc:
         raise BgmError(f"{target}: cannot write in {folder} ({exc.strerror or exc})") from exc
     os.close(fd)
@@ -34,19 +42,46 @@ def check_writable_target(path: str | os.PathLike, inputs: tuple[str | os.PathLi
     return target
 
 
+def _prefix(target: Path) -> str:
+    return f".{target.name[:_NAME_ROOM]}."
+
+
+def remove_stale_parts(folder: Path) -> None:
+    """Remove temporary files of ours in `folder` whose writer is gone (their flock is free)."""
+    try:
+        names = [n for n in os.listdir(folder) if _OURS.fullmatch(n)]
+    except OSError:
+        return
+    for name in names:
+        path = folder / name
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            path.unlink()
+        except OSError:  # held by a live writer, or already gone
+            pass
+        finally:
+            os.close(fd)
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str], inputs: tuple[str | os.PathLike[str], ...] = ()) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`, on error it is removed.
 
     A failed or cancelled write therefore never leaves a partial file and never
     touches an existing file at the target.
     """
     target = check_writable_target(path, inputs)
+    remove_stale_parts(target.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part" + target.suffix, dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_prefix(target), suffix=PART + target.suffix[:20], dir=target.parent)
     except OSError as exc:
         raise BgmError(f"{target}: cannot write in {target.parent} ({exc.strerror or exc})") from exc
-    os.close(fd)
+    with contextlib.suppress(OSError):  # a file system without flock: then no cleaner can take it either
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held until the end: this temporary file is alive
     tmp_path = Path(tmp)
     try:
         yield tmp_path
@@ -57,6 +92,7 @@ def atomic_path(path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] =
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+        os.close(fd)
 
 
 def _umask() -> int:

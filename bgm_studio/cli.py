@@ -12,10 +12,12 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .atomic import atomic_path, check_writable_target
+from .atomic import atomic_path
 from .batch import command as batch_command
 from .errors import BgmError
-from .preflight import check_outputs, check_resume, check_train_config, make_folder
+from .messages import OneLineParser
+from .preflight import check_eval_outputs, check_outputs, check_resume, check_train_config, check_train_outputs, \
+    make_folder
 from .progress import console_bar
 
 Handler = Callable[[argparse.Namespace], int]
@@ -23,13 +25,12 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from .music.evaluate import format_table, midi_folder_row, reference_row
-    from .music.pop909 import load_split
+    from .music.pop909 import SPLITS, default_root, load_split
 
     t0 = time.perf_counter()
     if args.limit < 0:
         raise BgmError(f"--limit {args.limit}: give a number of songs (0 = all)")
-    if args.json:
-        check_writable_target(args.json)
+    check_eval_outputs(args, Path(args.pop909) if args.pop909 else default_root(), list(SPLITS[args.split]))
     folder_row, bad = midi_folder_row(args.midi_dir, progress=console_bar) if args.midi_dir else (None, [])
     songs, problems = load_split(args.split, args.pop909, progress=console_bar)
     for line in problems + bad:
@@ -81,6 +82,7 @@ def _generated_rows(args: argparse.Namespace, songs) -> tuple[dict[str, float], 
 def _cmd_train(args: argparse.Namespace) -> int:
     from .model.checkpoint import load_model
     from .model.train import load_config, train
+    from .music.pop909 import default_root
     from .progress import ConsoleProgress
 
     if args.melody:
@@ -91,9 +93,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise BgmError(f"{args.config}: cannot read training config ({exc})") from exc
     check_train_config(cfg)
     if args.resume:
-        check_resume(args.resume)
+        check_resume(args.resume, cfg)
     if args.init:
         load_model(args.init)  # a missing or damaged checkpoint is refused before the out folder is made
+    check_train_outputs(args, Path(args.pop909) if args.pop909 else default_root())
     make_folder(Path(args.out))
     bar = ConsoleProgress()
     try:
@@ -132,7 +135,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     config = configured(args.encoder, args.clip_weights, args.clip_model)
     if args.json:  # before the analysis, which can take minutes
-        check_writable_target(args.json, inputs=(args.video,))
+        check_writable_target(args.json, inputs=(args.video, config.clip_weights))
     bar = ConsoleProgress()
     try:
         analysis = analyze_video(args.video, config, progress=bar, use_cache=not args.no_cache)
@@ -216,6 +219,13 @@ def _read_cuts(timeline: str, video: str):
 
 
 def _cmd_regenerate(args: argparse.Namespace) -> int:
+    from .project.lock import locked
+
+    with locked(args.project):  # a second regenerate of this project waits, then adds its take to ours
+        return _regenerate(args)
+
+
+def _regenerate(args: argparse.Namespace) -> int:
     from .controls.video_mapping import ShotOverrides
     from .music.harmony import chord_changes
     from .project.piece import check_video
@@ -231,7 +241,7 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
         check_seed(args.seed)
     if args.new_chords:
         check_new_chords(project, args.shot)
-    check_outputs(args, args.video or project.video_path, (args.project,))
+    check_outputs(args, args.video or project.video_path, (args.project, project.video_path))
     if args.video or args.output or args.wav:  # before the project is changed: its video must be there
         project.video_path = str(Path(check_video(project, args.video)).absolute())  # a relink is kept
     old = project.shots[args.shot].overrides
@@ -264,7 +274,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise BgmError("nothing to export: give --mp4, --midi, --wav and/or --otio, --edl, --fcpxml, --xml")
     if timelines:
         args.wav = args.wav or str(Path(timelines[0]).with_suffix(".wav"))  # the music the timeline plays
-    check_outputs(args, args.video or project.video_path, (args.project,), extra=tuple(timelines))
+    check_outputs(args, args.video or project.video_path, (args.project, project.video_path), extra=tuple(timelines))
     rate = _timeline_rate(project, args.video, timelines)
     written = _outputs(args, project)
     if timelines:
@@ -320,7 +330,7 @@ def _add_device_arg(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bgm-studio", description="Score a video with generated piano music.")
+    parser = OneLineParser(prog="bgm-studio", description="Score a video with generated piano music.")
     sub = parser.add_subparsers(dest="command")
 
     ev = sub.add_parser("eval", help="metrics of the POP909 test split (and of a folder of MIDI files)")

@@ -5,9 +5,11 @@ Each refuses with a one-line BgmError, so a mistake costs a second, not minutes 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from .atomic import check_writable_target
+from .clash import real, refuse_clash
 from .errors import BgmError
 
 
@@ -19,20 +21,26 @@ def make_folder(folder: Path) -> None:
         raise BgmError(f"{folder}: cannot create this folder ({exc.strerror or exc})") from exc
 
 
+# Upper bounds of training config values: beyond them a config asks for more memory or threads than any run needs.
+TRAIN_LIMITS = {"steps": 10**8, "batch_size": 4096, "warmup": 10**8, "checkpoint_every": 10**8, "max_songs": 909,
+                "seed": 2**32 - 1, "threads": 256, "depth": 64, "mlp_ratio": 16, "dim": 4096, "heads": 64,
+                "n_beats": 1024, "band": 128}
+
+
 def check_train_config(cfg) -> None:
     """Refuse values the training loop cannot use, before minutes of loading data."""
     from .model.denoiser import MODEL_PITCHES
 
     def whole(obj, name: str, low: int) -> int:
-        value = getattr(obj, name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise BgmError(f"training config: {name} must be a whole number >= {low}, not {value!r}")
+        value, high = getattr(obj, name), TRAIN_LIMITS.get(name, 2**31)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise BgmError(f"training config: {name} must be a whole number {low}..{high}, not {str(value)[:40]}")
         return value
 
     def number(obj, name: str, low: float, high: float) -> None:
         value = getattr(obj, name)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-            raise BgmError(f"training config: {name} must be a number in {low}..{high}, not {value!r}")
+            raise BgmError(f"training config: {name} must be a number in {low}..{high}, not {str(value)[:40]}")
 
     for name, low in (("steps", 1), ("batch_size", 1), ("warmup", 1), ("checkpoint_every", 1), ("max_songs", 0),
                       ("seed", 0), ("threads", 1)):
@@ -49,33 +57,53 @@ def check_train_config(cfg) -> None:
                        f"an even dim divisible by heads (got {m.n_beats}, {m.band}, {dim}, {heads})")
 
 
-def check_resume(path: str) -> None:
-    import torch
+def check_resume(path: str, cfg) -> None:
+    """A training state of this config's architecture, before minutes of loading data."""
+    from .model.checkpoint import read_torch_file
+    from .model.denoiser import Denoiser
 
     if not Path(path).is_file():
         raise BgmError(f"{path}: no such training state (the state.pt of an earlier run)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many kinds for a file that is not a state
-        raise BgmError(f"{path}: not a training state file ({exc.__class__.__name__})") from exc
+    state = read_torch_file(path, "training state file")
     if not isinstance(state, dict) or not {"model", "ema", "opt", "step", "log"} <= set(state):
         raise BgmError(f"{path}: not a training state file (a state.pt written by `bgm-studio train`)")
+    expected = {k: tuple(v.shape) for k, v in Denoiser(cfg.model).state_dict().items()}
+    found = {k: tuple(getattr(v, "shape", ())) for k, v in state["model"].items()} \
+        if isinstance(state["model"], dict) else {}
+    if found != expected:
+        raise BgmError(f"{path}: this state is of another model architecture than the config's; "
+                       "resume with the config.json of that run (--config)")
+
+
+def command_inputs(args: argparse.Namespace, video: str | None, *others) -> list:
+    """Every file a scoring command reads: the video, the checkpoint, the soundfont, clip weights and `others`."""
+    from .audio.soundfont import find_soundfont
+    from .model.checkpoint import resolve_checkpoint
+
+    sources = [video, *others, os.environ.get("BGM_CLIP_WEIGHTS"), getattr(args, "clip_weights", None)]
+    if hasattr(args, "model"):
+        sources.append(resolve_checkpoint(args.model))
+    if getattr(args, "output", None) or getattr(args, "mp4", None) or args.wav:
+        sources.append(find_soundfont(args.soundfont))
+    return sources
 
 
 def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extra: tuple = ()) -> None:
     """Refuse bad targets and output options before minutes of work, not after.
 
-    video: the video the outputs are made from; inputs: other files no output may replace.
+    video: the video the outputs are made from; inputs: other files no output may replace
+    (the checkpoint, soundfont and clip weights the command reads are added here).
     """
     from .audio.soundfont import find_soundfont
     from .audio.synth import check_programs
     from .export.mp4 import check_codec, check_gain, container_format
 
     mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
+    sources = tuple(command_inputs(args, video, *inputs))
     seen = set()
     for out in (mp4, args.midi, args.wav) + extra:
         if out:
-            target = check_writable_target(out, inputs=(video,) + inputs)
+            target = check_writable_target(out, inputs=sources)
             if target in seen:
                 raise BgmError(f"{out}: given for two outputs; choose a different name for each")
             seen.add(target)
@@ -87,3 +115,32 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
     if mp4 or args.wav:
         find_soundfont(args.soundfont)
         check_programs((args.melody_program, args.accompaniment_program))
+
+
+def check_eval_outputs(args: argparse.Namespace, pop909: Path, song_ids: list[str]) -> None:
+    """The JSON table and the --midi-out files may replace no POP909 file, MIDI input or checkpoint."""
+    from .model.checkpoint import resolve_checkpoint
+
+    sources = [pop909, args.midi_dir, resolve_checkpoint(args.model) if args.generate else None]
+    outputs = [Path(args.json)] if args.json else []
+    if args.generate and args.midi_out:
+        outputs += [Path(args.midi_out) / f"{sid}.mid" for sid in song_ids]
+    for out in outputs:
+        refuse_clash(out, sources)
+    if args.json and real(args.json) in {real(p) for p in outputs[1:]}:
+        raise BgmError(f"{args.json}: is also one of the --midi-out files; choose another name")
+    if args.json:
+        check_writable_target(args.json)
+
+
+def check_train_outputs(args: argparse.Namespace, pop909: Path) -> None:
+    """The run's files may replace no POP909 file and no input file.
+
+    Resuming in place is the usual way to go on, so the state.pt that --resume names may be
+    the one written; likewise the config.json written there holds the same config as the one read.
+    """
+    out = Path(args.out)
+    outputs = {"state.pt": [args.init, args.config], "model.pt": [args.init, args.resume, args.config],
+               "config.json": [args.init, args.resume]}
+    for name, sources in outputs.items():
+        refuse_clash(out / name, [pop909] + [s for s in sources if s and s != "debug"])

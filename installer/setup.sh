@@ -41,7 +41,7 @@ fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 # torch first, pinned, so nothing later pulls a multi-GB CUDA build.
 "$VENV/bin/python" -m pip install -q "torch==2.13.0"
-"$VENV/bin/python" -m pip install -q -e "$ROOT[dev]"
+"$VENV/bin/python" -m pip install -q -e "$ROOT[dev,bench]"
 # Blender as a Python module, for the add-on's headless tests, in a venv of its own (bpy 4.5 needs numpy < 2).
 BLENDER_VENV="$ROOT/.venv-blender"
 if ! "$BLENDER_VENV/bin/python" -c "import bpy" >/dev/null 2>&1; then

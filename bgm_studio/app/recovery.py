@@ -23,7 +23,7 @@ def autosave(project: Project) -> Path:
     """Write the project to the recovery file (atomically, like every save)."""
     path = recovery_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_project(project, path)
+    save_project(project, path, autosave=True)
     return path
 
 

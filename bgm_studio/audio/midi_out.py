@@ -16,7 +16,7 @@ from typing import Protocol, Sequence
 
 from ..errors import BgmError
 from ..music.notes import Score
-from .events import NOTE_OFF, NOTE_ON, PEDAL, Event, PedalSpans, score_events
+from .events import NOTE_OFF, NOTE_ON, Event, PedalSpans, score_events
 
 VIRTUAL_PORT = "BGM Studio"
 ALL_NOTES_OFF, SUSTAIN = 123, 64

@@ -11,6 +11,7 @@ from wherever playback starts.
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,10 +37,21 @@ _set_log_function = fluidsynth.cfunc(
 )
 
 
+_GLIB_LOG_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+_glib_quiet = _GLIB_LOG_FUNC(lambda domain, level, message, data: None)  # kept alive as long as the module
+
+
 def silence_fluidsynth_log() -> None:
-    """Stop FluidSynth printing to stderr: every failure it reports reaches the user as a BgmError."""
+    """Stop FluidSynth printing to stderr: every failure it reports reaches the user as a BgmError.
+
+    A damaged soundfont also makes libinstpatch, which FluidSynth loads it with, print GLib
+    "** CRITICAL **" lines; GLib's default log handler is replaced by a silent one for that.
+    """
     for level in range(1, 5):  # error, warning, info, debug (panic stays)
         _set_log_function(level, _LOG_FUNC(), None)
+    glib = ctypes.util.find_library("glib-2.0")
+    if glib:
+        ctypes.CDLL(glib).g_log_set_default_handler(_glib_quiet, None)
 
 
 @dataclass(frozen=True)

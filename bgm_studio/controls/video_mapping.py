@@ -90,7 +90,7 @@ class ControlQuantiles:
         path = Path(path or DEFAULT_QUANTILES)
         try:
             return cls(json.loads(path.read_text())["quantiles"])
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise BgmError(f"{path}: cannot read control quantiles ({exc})") from exc
 
 

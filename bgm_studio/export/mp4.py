@@ -10,7 +10,7 @@ import io
 import math
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import av
 import numpy as np
@@ -127,10 +127,14 @@ def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.n
         start = source_video.start_time * source_video.time_base if source_video.start_time is not None else 0
         lead = max(0, round(float(start) * sample_rate))  # music starts with the picture, not at 0
         audio_packets = _encode(audio_out, music, sample_rate, progress, cancel, lead)
-        next_audio = 0
-        for packet in source.demux(source_video):
+        next_audio, cut_off = 0, None
+        for packet in _demux(source, source_video, video):
             if packet.dts is None or packet.is_corrupt:  # the empty flush packet; one cut off by the file's end
+                cut_off = cut_off if packet.dts is None else float(packet.dts * packet.time_base)
                 continue
+            if cut_off is not None:  # a damaged packet with good ones after it: the file is damaged, not cut short
+                raise BgmError(f"{video}: the video stream is damaged at {cut_off:.1f} s; the export stopped "
+                               "and wrote nothing (repair or re-encode the video)")
             cancel()
             t = float(packet.dts * packet.time_base)
             while next_audio < len(audio_packets) and audio_packets[next_audio].pts / sample_rate <= t:
@@ -141,6 +145,23 @@ def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.n
             progress(t, duration_s, "writing video")
         output.mux(audio_packets[next_audio:])
     progress(duration_s, duration_s, "writing video")
+
+
+def _demux(source, stream, video) -> Iterator[av.Packet]:
+    """The stream's packets; a demuxer error (a damaged index or packet) stops the export in one line."""
+    packets = source.demux(stream)
+    t = 0.0
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            return
+        except av.FFmpegError as exc:
+            raise BgmError(f"{video}: the video cannot be read past {t:.1f} s ({exc.strerror or exc}); "
+                           "the export stopped and wrote nothing") from exc
+        if packet.dts is not None:
+            t = float(packet.dts * packet.time_base)
+        yield packet
 
 
 def _copy_of_stream(output: av.container.OutputContainer, stream: av.video.stream.VideoStream,

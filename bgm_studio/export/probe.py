@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import av
 
+from ..containers import check_timed
 from ..errors import BgmError
 
 
@@ -23,6 +24,7 @@ def open_video(path: str | os.PathLike) -> av.container.InputContainer:
         container = av.open(str(path), "r")
     except av.FFmpegError as exc:
         raise BgmError(f"{path}: not a readable video file ({exc.strerror or exc})") from exc
+    check_timed(container, path)
     if not container.streams.video:
         container.close()
         raise BgmError(f"{path}: has no video stream; choose a video file")

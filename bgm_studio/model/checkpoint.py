@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import warnings
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -30,6 +33,27 @@ def resolve_checkpoint(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("BGM_MODEL") or DEFAULT_CHECKPOINT)
 
 
+def read_torch_file(path: str | os.PathLike, what: str) -> Any:
+    """The plain data of a file written by torch.save, weights only; a one-line BgmError for anything else.
+
+    Only the zip format torch.save writes is opened: a bare pickle (torch's legacy format) is
+    refused before torch sees it, and torch's warnings never reach the terminal.
+    """
+    size = os.path.getsize(path)
+    if size == 0:
+        raise BgmError(f"{path}: not a {what} (the file is empty)")
+    if not zipfile.is_zipfile(path):
+        raise BgmError(f"{path}: not a {what} (not a file written by torch.save)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise BgmError(f"{path}: not a {what} (it holds objects other than weights)") from exc
+    except Exception as exc:  # torch raises many kinds (RuntimeError from its zip reader, EOFError...)
+        raise BgmError(f"{path}: not a {what} (the file is damaged: {exc.__class__.__name__})") from exc
+
+
 def load_model(path: str | os.PathLike | None = None,
                device: str | torch.device | None = "cpu") -> tuple[Denoiser, dict]:
     """Load a checkpoint written by save_model onto a device (see resolve_device; None: $BGM_DEVICE,
@@ -38,12 +62,13 @@ def load_model(path: str | os.PathLike | None = None,
     path = resolve_checkpoint(path)
     if not path.is_file():
         raise BgmError(f"{path}: model checkpoint not found (train one with `bgm-studio train`)")
+    payload = read_torch_file(path, "valid BGM Studio checkpoint")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
         model = Denoiser(ModelConfig(**payload["model_config"]))
         model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, KeyError, TypeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
-        raise BgmError(f"{path}: not a valid BGM Studio checkpoint ({str(exc).splitlines()[0][:120]})") from exc
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise BgmError(f"{path}: not a valid BGM Studio checkpoint ({exc.__class__.__name__}: "
+                       f"{str(exc).splitlines()[0][:80] if str(exc) else 'no detail'})") from exc
     model.to(device).eval()
     return model, dict(payload.get("meta", {}))
 
@@ -66,10 +91,11 @@ def load_melody(path: str | os.PathLike | None = None, device: str | torch.devic
     path = resolve_melody_checkpoint(path)
     if not path.is_file():
         raise BgmError(f"{path}: melody model not found (train one with `bgm-studio train --melody`)")
+    payload = read_torch_file(path, "valid melody checkpoint")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
         model = MelodyModel(MelodyConfig(**payload["melody_config"]))
         model.load_state_dict(payload["state_dict"])
-    except Exception as exc:  # any damage to the file is the same one-line error
-        raise BgmError(f"{path}: not a valid melody checkpoint ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from exc
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise BgmError(f"{path}: not a valid melody checkpoint ({exc.__class__.__name__}: "
+                       f"{str(exc).splitlines()[0][:80] if str(exc) else 'no detail'})") from exc
     return model.to(resolve_device(device)).eval()

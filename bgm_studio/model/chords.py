@@ -174,5 +174,5 @@ class ChordModel:
         try:
             data = json.loads(Path(path).read_text())
             return cls(data["tables"])
-        except (OSError, json.JSONDecodeError, KeyError) as exc:
+        except (OSError, json.JSONDecodeError, KeyError, TypeError, RecursionError) as exc:
             raise BgmError(f"{path}: cannot read chord model ({exc})") from exc

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -23,7 +22,7 @@ from ..music.notes import STEPS_PER_BAR
 from ..music.pop909 import load_split
 from ..music.structure import song_phrases
 from ..progress import ProgressFn, no_progress
-from .checkpoint import save_melody
+from .checkpoint import read_torch_file, save_melody
 from .device import resolve_device
 from .melody import MelodyConfig, MelodyModel, start_token
 from .melody_data import song_plan, step_conditions
@@ -214,8 +213,8 @@ def _save_state(path: Path, model, ema, opt, step: int, log: list) -> None:
 
 
 def _load_state(path: str, model, ema, opt, dev: torch.device) -> dict:
+    state = read_torch_file(path, "training state file")
     try:
-        state = torch.load(path, map_location=dev, weights_only=True)
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])

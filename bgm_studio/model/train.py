@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -15,10 +14,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from ..atomic import atomic_path
 from ..errors import BgmError
 from ..music.pop909 import load_split
 from ..progress import ProgressFn, no_progress
-from .checkpoint import load_model, save_model
+from .checkpoint import load_model, read_torch_file, save_model
 from .conditioning import control_features, segment_ids_from_starts
 from .data import WindowSampler, song_to_roll
 from .denoiser import Denoiser, ModelConfig
@@ -65,6 +65,8 @@ def load_config(path: str | None) -> TrainConfig:
         return TrainConfig.from_dict(json.loads(Path(path).read_text()))
     except (OSError, json.JSONDecodeError, TypeError) as exc:
         raise BgmError(f"{path}: cannot read training config ({exc})") from exc
+    except RecursionError:
+        raise BgmError(f"{path}: cannot read training config (JSON nested too deeply)") from None
 
 
 def window_noise(seeds: torch.Tensor, shape: tuple[int, ...], train_steps: int,
@@ -142,7 +144,7 @@ def _train(cfg: TrainConfig, out: Path, ranks: Ranks, resume: str | None, progre
     ema.to(ranks.device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     if resume:
-        state = torch.load(resume, map_location=ranks.device, weights_only=True)
+        state = read_torch_file(resume, "training state file")
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
@@ -150,7 +152,8 @@ def _train(cfg: TrainConfig, out: Path, ranks: Ranks, resume: str | None, progre
     net = wrap_model(model, ranks)
     scheduler = DDIMScheduler(ScheduleConfig())
     if ranks.is_main:
-        (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+        with atomic_path(out / "config.json") as tmp:
+            tmp.write_text(json.dumps(asdict(cfg), indent=2))
     t0 = time.perf_counter() - (log[-1]["seconds"] if log else 0.0)  # seconds carry on across resumes
     loss_avg = log[-1]["loss"] if log else None  # the smoothed loss carries on across resumes too
     while step < cfg.steps:
@@ -181,7 +184,6 @@ def _train(cfg: TrainConfig, out: Path, ranks: Ranks, resume: str | None, progre
 
 
 def _save_state(path: Path, model, ema, opt, step: int, log: list, prior_steps: int) -> None:
-    tmp = path.with_suffix(".part")
-    torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                "step": step, "log": log, "prior_steps": prior_steps}, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                    "step": step, "log": log, "prior_steps": prior_steps}, tmp)

@@ -42,14 +42,14 @@ def midi_folder_row(folder: str | os.PathLike, progress=None) -> tuple[dict[str,
     for path in progress(files, total=len(files), desc=folder.name) if progress else files:
         try:
             score = read_midi(path)
+            if not score.notes:
+                raise BgmError(f"{path}: MIDI file has no notes")
+            cuts = [s // STEPS_PER_BEAT for s in score.segment_starts]  # shot markers
+            rows.append(all_metrics(notes_to_array(score.notes), score.n_steps, Annotations(cut_beats=cuts)))
         except BgmError as exc:
             problems.append(str(exc))
-            continue
-        if not score.notes:
-            problems.append(f"{path}: MIDI file has no notes")
-            continue
-        cuts = [s // STEPS_PER_BEAT for s in score.segment_starts]  # shot markers
-        rows.append(all_metrics(notes_to_array(score.notes), score.n_steps, Annotations(cut_beats=cuts)))
+        except (ValueError, ArithmeticError, MemoryError, IndexError) as exc:  # one odd file costs itself only
+            problems.append(f"{path}: could not be measured ({exc.__class__.__name__}: {str(exc)[:80]})")
     if not rows:
         raise BgmError(f"{folder}: none of the {len(files)} MIDI files could be evaluated")
     return mean_metrics(rows), problems

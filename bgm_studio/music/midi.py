@@ -9,6 +9,7 @@ import numpy as np
 
 from ..atomic import atomic_path
 from ..errors import BgmError
+from ..limits import MAX_BEATS, MAX_MIDI_BYTES
 from .notes import ACCOMPANIMENT, MELODY, STEPS_PER_BEAT, TRACK_NAMES, Note, Score
 
 TICKS_PER_BEAT = 480
@@ -39,8 +40,11 @@ def load_midi_file(path: str | os.PathLike) -> mido.MidiFile:
     """Open a MIDI file, turning every parse failure into a one-line BgmError."""
     if not os.path.isfile(path):
         raise BgmError(f"{path}: no such MIDI file")
-    if os.path.getsize(path) == 0:
+    size = os.path.getsize(path)
+    if size == 0:
         raise BgmError(f"{path}: MIDI file is empty")
+    if size > MAX_MIDI_BYTES:
+        raise BgmError(f"{path}: MIDI file is {size >> 20} MiB; at most {MAX_MIDI_BYTES >> 20} MiB are read")
     try:
         return mido.MidiFile(path, clip=True)
     except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
@@ -50,6 +54,8 @@ def load_midi_file(path: str | os.PathLike) -> mido.MidiFile:
 def read_raw(path: str | os.PathLike) -> RawMidi:
     """All notes (note-on/off paired per track, channel and pitch), tempo map and markers."""
     mid = load_midi_file(path)
+    if mid.ticks_per_beat <= 0:
+        raise BgmError(f"{path}: the MIDI header gives {mid.ticks_per_beat} ticks per beat; a positive number is needed")
     notes: list[RawNote] = []
     tempos: list[tuple[int, int]] = []
     markers: list[tuple[int, str]] = []
@@ -60,6 +66,8 @@ def read_raw(path: str | os.PathLike) -> RawMidi:
         for msg in track:
             tick += msg.time
             if msg.type == "set_tempo":
+                if msg.tempo <= 0:
+                    raise BgmError(f"{path}: a tempo of 0 at tick {tick}; not a playable MIDI file")
                 tempos.append((tick, msg.tempo))
             elif msg.type == "marker":
                 markers.append((tick, msg.text))
@@ -74,6 +82,9 @@ def read_raw(path: str | os.PathLike) -> RawMidi:
                 if key in open_notes:
                     s, v = open_notes.pop(key)
                     notes.append(RawNote(name, msg.channel, msg.note, v, s, tick))
+    last = max((n.end_tick for n in notes), default=0)
+    if last > MAX_BEATS * mid.ticks_per_beat:
+        raise BgmError(f"{path}: the notes last {last // mid.ticks_per_beat} beats; at most {MAX_BEATS} are read")
     tempos.sort()
     if not tempos or tempos[0][0] > 0:
         tempos.insert(0, (0, 500000))
@@ -114,8 +125,9 @@ def read_midi(path: str | os.PathLike) -> Score:
     notes.sort()
     n_steps = max((n.end for n in notes), default=0)
     tempo = 60e6 / raw.tempo_changes[0][1]
-    changes = [(int(round(t / tpb * STEPS_PER_BEAT)), 60e6 / us) for t, us in raw.tempo_changes[1:]]
-    segs = sorted({int(round(t / tpb * STEPS_PER_BEAT)) for t, _ in raw.markers} - {0})
+    changes = [(step, 60e6 / us) for t, us in raw.tempo_changes[1:]
+               if (step := round(t / tpb * STEPS_PER_BEAT)) < n_steps]
+    segs = sorted({step for t, _ in raw.markers if 0 < (step := round(t / tpb * STEPS_PER_BEAT)) < n_steps})
     return Score(notes, n_steps, tempo, segs, changes)
 
 

@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..cache_root import cache_root
 from ..errors import BgmError
+from ..limits import MAX_BEATS
 from .harmony import NO_CHORD, Chord, Key, parse_chord, parse_key
 from .midi import read_raw, ticks_to_seconds, track_of
+from . import song_cache
 from .notes import BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT, Note, Score
 
 TRAIN_IDS = tuple(f"{i:03d}" for i in range(1, 819))
 TEST_IDS = tuple(f"{i:03d}" for i in range(819, 910))
 SPLITS = {"train": TRAIN_IDS, "test": TEST_IDS, "all": TRAIN_IDS + TEST_IDS}
-LOADER_VERSION = 1
+LOADER_VERSION = 2  # 2: the cache is an .npz of plain arrays (never a pickle)
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "pop909"
 NOTE_COLUMNS = ("start", "pitch", "length", "velocity", "track")
 
@@ -119,8 +121,11 @@ def load_song(folder: str | os.PathLike) -> Song:
     raw = read_raw(folder / f"{song_id}.mid")
     starts = ticks_to_seconds(np.array([n.start_tick for n in raw.notes], dtype=np.float64), raw)
     ends = ticks_to_seconds(np.array([n.end_tick for n in raw.notes], dtype=np.float64), raw)
-    start_steps = np.round((seconds_to_beats(starts, beat_times) + pad) * STEPS_PER_BEAT).astype(int)
-    end_steps = np.round((seconds_to_beats(ends, beat_times) + pad) * STEPS_PER_BEAT).astype(int)
+    start_beats, end_beats = seconds_to_beats(starts, beat_times) + pad, seconds_to_beats(ends, beat_times) + pad
+    if len(raw.notes) and not (np.isfinite(end_beats).all() and end_beats.max() <= MAX_BEATS):
+        raise BgmError(f"{folder}: the notes last more than {MAX_BEATS} beats of its beat annotation")
+    start_steps = np.round(start_beats * STEPS_PER_BEAT).astype(np.int64)
+    end_steps = np.round(end_beats * STEPS_PER_BEAT).astype(np.int64)
     rows = []
     for rn, s, e in zip(raw.notes, start_steps, end_steps):
         if s >= 0:
@@ -128,6 +133,8 @@ def load_song(folder: str | os.PathLike) -> Song:
     notes = np.array(sorted(rows), dtype=np.int32).reshape(-1, 5)
     n_beats = len(beat_times) + pad
     last = int((notes[:, 0] + notes[:, 2]).max()) if len(notes) else 0
+    if max(last, n_beats * STEPS_PER_BEAT) > MAX_BEATS * STEPS_PER_BEAT:
+        raise BgmError(f"{folder}: the song lasts more than {MAX_BEATS} beats; not a POP909 song")
     n_steps = -(-max(n_beats * STEPS_PER_BEAT, last) // STEPS_PER_BAR) * STEPS_PER_BAR
     grid_beats = n_steps // STEPS_PER_BEAT
     # Beat times on the padded grid, extrapolated where the annotation has none.
@@ -172,8 +179,7 @@ def _fingerprint(root: Path, ids: tuple[str, ...]) -> str:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("BGM_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"), "bgm_studio")
-    return Path(base)
+    return cache_root()
 
 
 def load_split(split: str = "test", root: str | os.PathLike | None = None, progress=None,
@@ -191,13 +197,11 @@ def load_split(split: str = "test", root: str | os.PathLike | None = None, progr
     ids = tuple(s for s in SPLITS[split] if (root / s).is_dir())
     if not ids:
         raise BgmError(f"{root}: no POP909 song folders (001..909) found")
-    cache_file = cache_dir() / f"pop909-{split}-{_fingerprint(root, ids)}.pkl"
-    if use_cache and cache_file.is_file():
-        try:
-            with open(cache_file, "rb") as f:
-                return pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError):
-            pass
+    cache_file = cache_dir() / f"pop909-{split}-{_fingerprint(root, ids)}.npz"
+    if use_cache:
+        cached = song_cache.read(cache_file, Song)
+        if cached is not None:
+            return cached
     folders = [root / s for s in ids]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = pool.map(_try_load, folders, chunksize=8)
@@ -207,9 +211,5 @@ def load_split(split: str = "test", root: str | os.PathLike | None = None, progr
     songs = [r for r in results if isinstance(r, Song)]
     problems = [r for r in results if isinstance(r, str)]
     if use_cache:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".part")
-        with open(tmp, "wb") as f:
-            pickle.dump((songs, problems), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache_file)
+        song_cache.write(cache_file, songs, problems)
     return songs, problems

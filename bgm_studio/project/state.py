@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,9 +11,11 @@ import numpy as np
 from ..atomic import atomic_path
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
+from ..limits import MAX_BEATS, MAX_DURATION_S, MAX_NUMBER, TEMPO_RANGE_BPM
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.structure import Phrase
 from ..video.config import AnalysisConfig
+from .lock import FileStamp, check_unchanged
 
 SCHEMA = "bgm-studio-project"
 SCHEMA_VERSION = 4  # 2: every take holds its chords (a version 1 take gets the piece's chords)
@@ -92,6 +93,7 @@ class Project:
     chord_root: np.ndarray  # int (n_beats,), -1 = no chord
     chord_pcs: np.ndarray  # bool (n_beats, 12)
     phrases: list[Phrase] = field(default_factory=list)  # the piece's form on its bars (controls.form)
+    origin: FileStamp | None = field(default=None, compare=False, repr=False)  # the file it was read from/saved to
 
     @property
     def n_beats(self) -> int:
@@ -133,11 +135,23 @@ def to_json(project: Project) -> dict:
     }
 
 
-def save_project(project: Project, path: str | os.PathLike) -> None:
-    """Write the project atomically (never touches the video)."""
-    text = json.dumps(to_json(project), indent=1)
+def save_project(project: Project, path: str | os.PathLike, autosave: bool = False) -> None:
+    """Write the project atomically (never touches the video).
+
+    Saving over the file the project was read from is refused if another program changed it
+    since; an autosave (a recovery copy) neither checks nor moves where the project came from.
+    """
+    data = json.dumps(to_json(project), indent=1).encode()
+    if not autosave:
+        check_unchanged(project.origin, path)
     with atomic_path(path, inputs=(project.video_path,)) as tmp:
-        tmp.write_text(text)
+        tmp.write_bytes(data)
+    if not autosave:
+        stamp = FileStamp.of(path, data)
+        if project.origin is None:
+            project.origin = stamp
+        else:
+            project.origin.path, project.origin.digest = stamp.path, stamp.digest
 
 
 class _Reader:
@@ -153,9 +167,10 @@ class _Reader:
         if not isinstance(obj, dict) or key not in obj:
             self.fail(where, f"missing field {key!r}")
         value = obj[key]
-        ok = isinstance(value, kind) and not isinstance(value, bool) if kind in (int, float, (int, float)) else isinstance(value, kind)
-        if not ok or (isinstance(value, float) and not math.isfinite(value)):
-            self.fail(where, f"field {key!r} has the wrong type or value ({value!r})")
+        number = kind in (int, float, (int, float))
+        ok = isinstance(value, kind) and not isinstance(value, bool) if number else isinstance(value, kind)
+        if not ok or (number and not (abs(value) <= MAX_NUMBER)):  # NaN fails too
+            self.fail(where, f"field {key!r} has the wrong type or value ({str(value)[:40]})")
         return value
 
 
@@ -179,7 +194,8 @@ def _notes(r: _Reader, rows, n_steps: int, where: str) -> np.ndarray:
     except OverflowError:
         r.fail(where, "a note value is out of range")
     bad = (arr[:, 0] < 0) | (arr[:, 0] >= max(n_steps, 1)) | (arr[:, 1] < 0) | (arr[:, 1] > 127) | \
-          (arr[:, 2] < 1) | (arr[:, 3] < 1) | (arr[:, 3] > 127) | ~np.isin(arr[:, 4], [0, 1])
+          (arr[:, 2] < 1) | (arr[:, 2] > MAX_BEATS * STEPS_PER_BEAT) | (arr[:, 3] < 1) | (arr[:, 3] > 127) | \
+          ~np.isin(arr[:, 4], [0, 1])
     if bad.any():
         r.fail(where, f"note {arr[np.argmax(bad)].tolist()} is out of range")
     return arr
@@ -214,15 +230,23 @@ def _phrases(r: _Reader, rows, n_beats: int) -> list[Phrase]:
 
 
 def _features(r: _Reader, data: dict, where: str) -> dict[str, float]:
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in data.values()):
-        r.fail(where, "features must be numbers")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= MAX_NUMBER  # NaN fails too
+               for v in data.values()):
+        r.fail(where, "features must be finite numbers")
     return {k: float(v) for k, v in data.items()}
 
 
-def _positive(r: _Reader, value: float, field_name: str, where: str) -> float:
-    if value <= 0:
-        r.fail(where, f"field {field_name!r} must be positive ({value!r})")
+def _tempo(r: _Reader, value: float, where: str) -> float:
+    low, high = TEMPO_RANGE_BPM
+    if not low <= value <= high:
+        r.fail(where, f"field 'tempo_bpm' must be {low:.0f}-{high:.0f} BPM ({value!r})")
     return float(value)
+
+
+def _seed(r: _Reader, seed: int, where: str) -> int:
+    if not 0 <= seed <= MAX_SEED:
+        r.fail(where, f"seed {seed} is out of range (0-{MAX_SEED})")
+    return seed
 
 
 def from_json(data: dict, source: str = "project") -> Project:
@@ -235,6 +259,8 @@ def from_json(data: dict, source: str = "project") -> Project:
         r.fail("file", f"written by a newer BGM Studio (format {version}; this one reads up to {SCHEMA_VERSION})")
     video = r.get(data, "video", dict, "file")
     duration = float(r.get(video, "duration_s", (int, float), "video"))
+    if not 0 < duration <= MAX_DURATION_S:
+        r.fail("video", f"duration_s must be 0-{MAX_DURATION_S:.0f} s ({duration})")
     piece_chords = r.get(data, "chords", list, "file")
     shots = []
     expect_start, expect_beat = 0.0, 0
@@ -246,13 +272,13 @@ def from_json(data: dict, source: str = "project") -> Project:
             r.fail(where, "shots must be numbered 0, 1, 2, ... in order")
         if abs(start - expect_start) > 1e-3 or end <= start:
             r.fail(where, f"shots must follow each other without gaps (starts at {start}, expected {expect_start})")
-        if n_beats < 1 or start_beat != expect_beat:
-            r.fail(where, "beats must be whole, at least one per shot, and follow each other")
+        if n_beats < 1 or start_beat != expect_beat or start_beat + n_beats > MAX_BEATS:
+            r.fail(where, f"beats must be whole, at least one per shot, follow each other and number at most {MAX_BEATS}")
         takes = []
         for j, t in enumerate(r.get(s, "takes", list, where)):
             tw = f"{where} take {j}"
             chords = r.get(t, "chords", list, tw) if version >= 2 else piece_chords[start_beat : start_beat + n_beats]
-            takes.append(Take(r.get(t, "seed", int, tw), _overrides(r, r.get(t, "overrides", dict, tw), tw),
+            takes.append(Take(_seed(r, r.get(t, "seed", int, tw), tw), _overrides(r, r.get(t, "overrides", dict, tw), tw),
                               _notes(r, r.get(t, "notes", list, tw), n_beats * STEPS_PER_BEAT, tw),
                               *_chords(r, chords, n_beats, tw)))
         take = r.get(s, "take", int, where)
@@ -262,7 +288,7 @@ def from_json(data: dict, source: str = "project") -> Project:
         if not (theme == i or 0 <= theme < i and shots[theme].theme == theme):
             r.fail(where, f"theme {theme} is neither this shot nor an earlier shot that is its own theme")
         shots.append(ProjectShot(i, start, end, _features(r, r.get(s, "features", dict, where), where), start_beat,
-                                 n_beats, _positive(r, r.get(s, "tempo_bpm", (int, float), where), "tempo_bpm", where),
+                                 n_beats, _tempo(r, r.get(s, "tempo_bpm", (int, float), where), where),
                                  _overrides(r, r.get(s, "overrides", dict, where), where), takes, take, theme))
         expect_start, expect_beat = end, start_beat + n_beats
     if not shots:
@@ -275,14 +301,12 @@ def from_json(data: dict, source: str = "project") -> Project:
         AnalysisConfig.from_key(settings)  # the app analyses the project's video with these again
     except BgmError as exc:
         r.fail("analysis_settings", str(exc))
-    seed = r.get(data, "seed", int, "file")
-    if not 0 <= seed <= MAX_SEED:
-        r.fail("file", f"seed {seed} is out of range (0-{MAX_SEED})")
+    seed = _seed(r, r.get(data, "seed", int, "file"), "file")
     return Project(
         video_path=r.get(video, "path", str, "video"), video_hash=r.get(video, "hash", str, "video"),
         duration_s=duration, analysis_settings=settings,
         model_id=r.get(data, "model_id", str, "file"),
-        tempo_bpm=_positive(r, r.get(data, "tempo_bpm", (int, float), "file"), "tempo_bpm", "file"),
+        tempo_bpm=_tempo(r, r.get(data, "tempo_bpm", (int, float), "file"), "file"),
         key_tonic=r.get(data, "key_tonic", int, "file") % 12, seed=seed,
         shots=shots, chord_root=roots, chord_pcs=pcs,
         phrases=_phrases(r, data.get("form", []), expect_beat) if version >= 4 else [])
@@ -292,11 +316,16 @@ def load_project(path: str | os.PathLike) -> Project:
     """Read and validate a `.bgm.json` file."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
+        raw = path.read_bytes()
+        data = json.loads(raw)
     except FileNotFoundError:
         raise BgmError(f"{path}: no such project file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BgmError(f"{path}: cannot read project ({exc})") from exc
+    except RecursionError:
+        raise BgmError(f"{path}: not a project (JSON nested too deeply)") from None
     except json.JSONDecodeError as exc:
         raise BgmError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
-    return from_json(data, str(path))
+    project = from_json(data, str(path))
+    project.origin = FileStamp.of(path, raw)
+    return project

@@ -59,11 +59,13 @@ class AnalysisConfig:
 
 
 def _same_kind(default, value) -> bool:
-    """value can stand where the default stands (an int for a float, but never a bool for a number)."""
+    """value can stand where the default stands (an int for a float, but never a bool for a number);
+    a number must also be finite, at most 1e6 in size, and positive where the default is."""
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, float):
-        return isinstance(value, (int, float))
+    if isinstance(default, (int, float)):
+        kind = (int, float) if isinstance(default, float) else int
+        return isinstance(value, kind) and abs(value) <= 1e6 and (value > 0 or default <= 0)  # NaN fails too
     return isinstance(value, type(default))
 
 

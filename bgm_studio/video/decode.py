@@ -17,6 +17,7 @@ import av
 import cv2
 import numpy as np
 
+from ..containers import check_timed
 from ..errors import BgmError
 
 _NATIVE_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
@@ -152,10 +153,13 @@ def _open_container(path: Path) -> av.container.InputContainer:
     if path.stat().st_size == 0:
         raise BgmError(f"{path}: file is empty (0 bytes)")
     try:
-        return av.open(str(path), metadata_errors="ignore")
+        container = av.open(str(path), metadata_errors="ignore")
     except av.FFmpegError as exc:
         raise BgmError(f"{path}: cannot be read as a video ({_reason(exc)}); "
                        "it may be damaged, incomplete, or not a video file") from exc
+    check_timed(container, path)
+    return container
+
 
 
 def _video_stream(container: av.container.InputContainer, path: Path, fast: bool) -> av.video.stream.VideoStream:

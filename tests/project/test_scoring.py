@@ -7,7 +7,7 @@ from bgm_studio.model.pipeline import SampleConfig
 from bgm_studio.model.chords import cadence_start, token_chord
 from bgm_studio.project.cuts import edit_cuts, merge_shots, split_shot
 from bgm_studio.project.piece import check_video, project_score
-from bgm_studio.project.scoring import Scorer, ScoringOptions, chords_fixed, select_take
+from bgm_studio.project.scoring import Scorer, ScoringOptions, select_take
 from bgm_studio.project.state import load_project, save_project
 from bgm_studio.video.analysis import analyze_video
 
