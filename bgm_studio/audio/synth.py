@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass
+from typing import Collection
 
 import numpy as np
 
 from ..errors import BgmError
 from ..music.notes import Score
-from .events import NOTE_OFF, NOTE_ON, SUSTAIN_CC, Event, PedalSpans, score_events, score_duration_s
+from .events import (NOTE_OFF, NOTE_ON, PROGRAM_KEY, SOUND, SUSTAIN_CC, Event, PedalSpans, score_duration_s,
+                     score_events)
 from .fluidsynth_lib import fluidsynth
 from .soundfont import find_soundfont, soundfont_error
 
 BLOCK_FRAMES = 64  # FluidSynth's internal block (FLUID_BUFSIZE)
-N_CHANNELS = 2  # melody, accompaniment
+N_CHANNELS = 3  # melody, accompaniment, bass
 
 _write_float = fluidsynth.cfunc(
     "fluid_synth_write_float", ctypes.c_int, ("synth", ctypes.c_void_p, 1), ("len", ctypes.c_int, 1),
@@ -47,13 +49,13 @@ class SynthConfig:
     """How the music sounds (the sample rate is chosen by the renderer or the audio device)."""
 
     soundfont: str | None = None  # .sf2/.sf3 file; None = $BGM_SOUNDFONT or the default GM soundfont
-    programs: tuple[int, int] = (0, 0)  # GM programs (0-127) of melody (ch 0) and accompaniment (ch 1)
+    programs: tuple[int, ...] = (0, 0, 0)  # GM programs (0-127) of melody, accompaniment, bass (ch 0-2) until the score sets its own
     gain: float = 0.8  # FluidSynth master gain, the live level: POP909 songs peak at -8..-3 dBFS (renders are normalised)
     reverb: bool = True  # FluidSynth's room reverb
     cpu_cores: int = 2  # FluidSynth rendering threads
 
 
-def check_programs(programs: tuple[int, int]) -> None:
+def check_programs(programs: tuple[int, ...]) -> None:
     for program in programs:
         if not 0 <= program <= 127:
             raise BgmError(f"GM program {program} is out of range; choose 0-127 (0 is the piano)")
@@ -70,7 +72,7 @@ class Synth:
         self.frames_rendered = 0  # FluidSynth's blocks start at multiples of 64 of this count
         self._fs = fluidsynth.Synth(
             gain=config.gain, samplerate=sample_rate, channels=16,
-            **{"synth.reverb.active": int(config.reverb), "synth.chorus.active": 0,
+            **{"synth.reverb.active": int(config.reverb), "synth.chorus.active": 1,  # chorus: per channel send (CC 93)
                "synth.cpu-cores": max(1, config.cpu_cores)},
         )
         try:
@@ -82,7 +84,7 @@ class Synth:
             self.close()
             raise
 
-    def set_programs(self, programs: tuple[int, int]) -> None:
+    def set_programs(self, programs: tuple[int, ...]) -> None:
         """Select the GM program (bank 0) of each track's channel."""
         check_programs(programs)
         for channel, program in enumerate(programs):
@@ -94,6 +96,8 @@ class Synth:
             self._fs.noteon(event.channel, event.key, event.value)
         elif event.kind == NOTE_OFF:
             self._fs.noteoff(event.channel, event.key)
+        elif event.kind == SOUND and event.key == PROGRAM_KEY:
+            self._fs.program_select(event.channel, self._sfid, 0, event.value)
         else:
             self._fs.cc(event.channel, event.key, event.value)
 
@@ -124,17 +128,19 @@ class Performance:
     exactly the audio handed out so far.
     """
 
-    def __init__(self, synth: Synth, score: Score, pedal: PedalSpans = (), start_s: float = 0.0) -> None:
+    def __init__(self, synth: Synth, score: Score, pedal: PedalSpans = (), start_s: float = 0.0,
+                 tracks: Collection[int] | None = None) -> None:
         self.synth = synth
         self.score = score
         self.pedal = pedal
+        self.tracks = tracks  # only these tracks sound (None: all), e.g. one part for its stem
         self.duration_s = score_duration_s(score)
         self.seek(start_s)
 
     def seek(self, time_s: float) -> None:
         """Continue from `time_s`: silence what sounds and queue the events from there."""
         self.synth.silence()
-        self._events = score_events(self.score, time_s, self.pedal)
+        self._events = score_events(self.score, time_s, self.pedal, self.tracks)
         self._next = 0
         start = int(round(time_s * self.synth.sample_rate))
         # Discard one block, in which the silenced voices die, plus what lines the synth's blocks up

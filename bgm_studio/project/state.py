@@ -12,12 +12,14 @@ import numpy as np
 from ..atomic import atomic_path
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
+from ..music.arrangement import Arrangement, arrangement_from_json, arrangement_json
 from ..music.notes import STEPS_PER_BEAT
 from ..video.config import AnalysisConfig
 
 SCHEMA = "bgm-studio-project"
-SCHEMA_VERSION = 3  # 2: every take holds its chords (a version 1 take gets the piece's chords)
+SCHEMA_VERSION = 4  # 2: every take holds its chords (a version 1 take gets the piece's chords)
 # 3: every shot names its theme (a shot of an older file is its own theme)
+# 4: the arrangement (instruments per part and shot; an older file gets solo piano)
 MAX_SEED = 2**32 - 1
 
 
@@ -89,6 +91,7 @@ class Project:
     shots: list[ProjectShot]
     chord_root: np.ndarray  # int (n_beats,), -1 = no chord
     chord_pcs: np.ndarray  # bool (n_beats, 12)
+    arrangement: Arrangement = field(default_factory=Arrangement)  # which instruments play the parts
 
     @property
     def n_beats(self) -> int:
@@ -125,6 +128,7 @@ def to_json(project: Project) -> dict:
                        "chords": _chords_json(t.chord_root, t.chord_pcs)} for t in s.takes],
         } for s in project.shots],
         "chords": _chords_json(project.chord_root, project.chord_pcs),  # the current take's chords in each shot
+        "arrangement": arrangement_json(project.arrangement),
         "notes": project.notes().tolist(),  # the current piece, for other tools; rebuilt from takes on load
     }
 
@@ -258,13 +262,19 @@ def from_json(data: dict, source: str = "project") -> Project:
     seed = r.get(data, "seed", int, "file")
     if not 0 <= seed <= MAX_SEED:
         r.fail("file", f"seed {seed} is out of range (0-{MAX_SEED})")
+    try:
+        arrangement = arrangement_from_json(r.get(data, "arrangement", dict, "file")) if version >= 4 else Arrangement()
+    except BgmError as exc:
+        r.fail("arrangement", str(exc))
+    if any(shot >= len(shots) for shot, _ in arrangement.shot_presets):
+        r.fail("arrangement", "a shot preset names a shot the project does not have")
     return Project(
         video_path=r.get(video, "path", str, "video"), video_hash=r.get(video, "hash", str, "video"),
         duration_s=duration, analysis_settings=settings,
         model_id=r.get(data, "model_id", str, "file"),
         tempo_bpm=_positive(r, r.get(data, "tempo_bpm", (int, float), "file"), "tempo_bpm", "file"),
         key_tonic=r.get(data, "key_tonic", int, "file") % 12, seed=seed,
-        shots=shots, chord_root=roots, chord_pcs=pcs)
+        shots=shots, chord_root=roots, chord_pcs=pcs, arrangement=arrangement)
 
 
 def load_project(path: str | os.PathLike) -> Project:
