@@ -13,6 +13,7 @@ from typing import Callable
 
 from .atomic import atomic_path, check_writable_target
 from .errors import BgmError
+from .mix_options import add_mix_args, arranged
 from .preflight import check_outputs, check_resume, check_train_config, make_folder
 from .progress import console_bar
 
@@ -119,16 +120,18 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def _outputs(args: argparse.Namespace, project) -> list[str]:
     from .audio.synth import SynthConfig
+    from .mix_options import mix_config
     from .project.outputs import OutputPaths, write_outputs
     from .progress import ConsoleProgress
 
-    paths = OutputPaths(getattr(args, "output", None) or getattr(args, "mp4", None), args.midi, args.wav)
-    synth = SynthConfig(soundfont=args.soundfont, programs=(args.melody_program, args.accompaniment_program))
+    paths = OutputPaths(getattr(args, "output", None) or getattr(args, "mp4", None), args.midi, args.wav, args.stems)
     bar = ConsoleProgress()
     try:
-        return write_outputs(project, paths, synth, args.original_gain, video=args.video, progress=bar)
+        written = write_outputs(project, paths, SynthConfig(soundfont=args.soundfont), args.original_gain,
+                                video=args.video, progress=bar, mix=mix_config(args))
     finally:
         bar.close()
+    return written
 
 
 def _summary(project, written: list[str], seconds: float) -> None:
@@ -157,7 +160,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         analysis = analyze_video(args.video, config, progress=bar)
         scorer = Scorer(args.model)
         project = scorer.plan(analysis, ScoringOptions(seed=args.seed, tempo_bpm=args.tempo))
-        project = scorer.generate(project, progress=bar)
+        project = arranged(args, scorer.generate(project, progress=bar))
     finally:
         bar.close()
     for line in analysis.warnings:
@@ -197,6 +200,7 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
     try:
         project = Scorer(args.model).regenerate(project, args.shot, args.seed, overrides, progress=bar,
                                                 new_chords=args.new_chords)
+        project = arranged(args, project)
     finally:
         bar.close()
     save_project(project, args.project)
@@ -214,9 +218,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     project = load_project(args.project)
-    if not (args.mp4 or args.midi or args.wav):
-        raise BgmError("nothing to export: give --mp4, --midi and/or --wav")
+    if not (args.mp4 or args.midi or args.wav or args.stems):
+        raise BgmError("nothing to export: give --mp4, --midi, --wav and/or --stems")
     check_outputs(args, args.video or project.video_path, (args.project,))
+    project = arranged(args, project)  # for this export; the project file is not changed
     _summary(project, _outputs(args, project), time.perf_counter() - t0)
     return 0
 
@@ -229,10 +234,9 @@ def _add_output_args(p: argparse.ArgumentParser, mp4_flag: str) -> None:
     p.add_argument("--midi", help="write the music as a MIDI file")
     p.add_argument("--wav", help="write the music as a WAV file (the video's length)")
     p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")
-    p.add_argument("--melody-program", type=int, default=0, help="General MIDI program of the melody (0 = piano)")
-    p.add_argument("--accompaniment-program", type=int, default=0, help="GM program of the accompaniment")
     p.add_argument("--original-gain", type=float, default=None,
                    help="mix the video's own sound under the music at this gain in dB (default: music only)")
+    add_mix_args(p)
 
 
 def _add_encoder_args(p: argparse.ArgumentParser) -> None:

@@ -68,8 +68,8 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
     video: the video the outputs are made from; inputs: other files no output may replace.
     """
     from .audio.soundfont import find_soundfont
-    from .audio.synth import check_programs
     from .export.mp4 import check_codec, check_gain, container_format
+    from .mix_options import check_mix_args
 
     mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
     seen = set()
@@ -84,6 +84,6 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
         check_gain(args.original_gain)
         if Path(video).is_file():  # a missing video is reported where it is read ("relink" for a project)
             check_codec(video, mp4)
-    if mp4 or args.wav:
+    check_mix_args(args)
+    if mp4 or args.wav or args.stems:
         find_soundfont(args.soundfont)
-        check_programs((args.melody_program, args.accompaniment_program))
