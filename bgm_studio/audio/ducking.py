@@ -21,6 +21,7 @@ FRAME_S = 0.01  # 10 ms analysis frames
 VAD_MODE = 3  # webrtcvad aggressiveness 0..3: 3 rejects the most non-speech (music, noise)
 BRIDGE_S = 0.3  # pauses between words shorter than this stay speech (no pumping between words)
 MIN_SPEECH_S = 0.1  # shorter blips are not speech
+HANGOVER_S = 0.1  # speech is held this long after the detector lets go: soft word endings (s, f, th) trail off
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,11 @@ def detect_speech(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     n = len(pcm) // step
     speech = np.array([vad.is_speech(pcm[i * step : (i + 1) * step].tobytes(), VAD_RATE) for i in range(n)], bool)
     bridged = binary_closing(np.pad(speech, 1), np.ones(int(BRIDGE_S / FRAME_S), bool))[1:-1]
-    return binary_opening(bridged, np.ones(int(MIN_SPEECH_S / FRAME_S), bool))
+    speech = binary_opening(bridged, np.ones(int(MIN_SPEECH_S / FRAME_S), bool))
+    held = speech.copy()
+    for shift in range(1, int(round(HANGOVER_S / FRAME_S)) + 1):
+        held[shift:] |= speech[:-shift]
+    return held
 
 
 def duck_gain(speech: np.ndarray, n_frames: int, sample_rate: int, config: DuckingConfig) -> np.ndarray:
