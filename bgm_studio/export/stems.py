@@ -27,15 +27,14 @@ def stem_paths(folder: str | os.PathLike, names: list[str]) -> list[Path]:
 
 
 def check_stems_folder(folder: str | os.PathLike, inputs: tuple = ()) -> Path:
-    """Create the stems folder if needed; refuse one that cannot hold the files."""
+    """Refuse a stems folder that cannot hold the files: an existing file, or a missing or read-only parent.
+
+    Nothing is created here, so a command refused later leaves no empty folder behind.
+    """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise BgmError(f"{folder}: not a folder; --stems needs a folder to write the stem files into")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BgmError(f"{folder}: cannot create this folder ({exc.strerror or exc})") from exc
-    check_writable_target(folder / f"{MIX_NAME}.wav", inputs=inputs)
+    check_writable_target(folder / f"{MIX_NAME}.wav" if folder.is_dir() else folder, inputs=inputs)
     return folder
 
 
@@ -43,6 +42,10 @@ def write_stems(sound: Mixdown, score: Score, folder: str | os.PathLike, bits: i
                 progress: ProgressFn = no_progress) -> list[str]:
     """Write each stem, the mix and the multi-track MIDI into `folder`; returns the paths written."""
     folder = check_stems_folder(folder)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise BgmError(f"{folder}: cannot create this folder ({exc.strerror or exc})") from exc
     names = list(sound.stems)
     paths = stem_paths(folder, names)
     for path, audio in zip(paths, [sound.stems[n] for n in names] + [sound.mix]):
