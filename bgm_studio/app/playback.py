@@ -42,13 +42,13 @@ class Playback:
         if playing:
             self.play()
 
-    def load(self, score: Score | None, programs: tuple[int, int], duration_s: float) -> None:
+    def load(self, score: Score | None, duration_s: float) -> None:
         """Music to play (None: the video alone); keeps the position and whether it plays."""
         t, playing = self.position_s(), self._playing
         self.duration_s = duration_s
         self._has_score = False
         if self.player is not None and score is not None:
-            self.player.load(score, programs)
+            self.player.load(score)
             self._has_score = True
         self._origin_s, self._playing = t, False
         if playing:

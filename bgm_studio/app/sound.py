@@ -90,7 +90,7 @@ class SoundController(QObject):
     def _load_music(self) -> None:
         project = self.state.project
         score = project_score(project) if project is not None and project.n_beats else None
-        self.playback.load(score, self.state.sound.programs, self.state.duration_s)
+        self.playback.load(score, self.state.duration_s)
 
     def _on_video_changed(self, _analysis) -> None:
         """A document was opened (or its analysis arrived): stop at its start if it is another video."""
