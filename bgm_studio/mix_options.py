@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from .music.arrangement import PRESETS, Arrangement, parse_instrument
+from .errors import BgmError
+from .music.arrangement import PRESETS, Arrangement, check_preset, parse_instrument
 
 LOUDNESS_TARGETS = ("streaming", "web", "broadcast")  # audio/loudness.py: -14, -16, -23 LUFS
 
@@ -17,6 +18,8 @@ def add_mix_args(p: argparse.ArgumentParser) -> None:
                    help="instruments of every part at once (default: the project's, else solo-piano)")
     p.add_argument("--instrument", action="append", default=[], metavar="PART=PROGRAM",
                    help="a General MIDI program for one part: melody, accompaniment or bass (repeatable)")
+    p.add_argument("--shot-preset", action="append", default=[], metavar="SHOT=PRESET",
+                   help="a preset of one shot's own, e.g. 2=ambient (repeatable; PRESET 'piece' undoes it)")
     p.add_argument("--stems", metavar="DIR", help="write one WAV per part, the mix and the MIDI into this folder")
     p.add_argument("--loudness", choices=LOUDNESS_TARGETS, default="streaming",
                    help="loudness of the exported sound: streaming -14, web -16, broadcast -23 LUFS "
@@ -35,12 +38,21 @@ def arrangement_of(args: argparse.Namespace, base: Arrangement) -> Arrangement:
     arrangement = Arrangement(args.preset, shot_presets=base.shot_presets) if args.preset else base
     for text in args.instrument:
         arrangement = arrangement.with_instrument(*parse_instrument(text))
+    for text in args.shot_preset:
+        shot, sep, name = text.partition("=")
+        if not sep or not shot.strip().isdigit():
+            raise BgmError(f"--shot-preset {text}: write SHOT=PRESET, e.g. 2=ambient")
+        arrangement = arrangement.with_shot_preset(int(shot), None if name == "piece" else check_preset(name))
     return arrangement
 
 
 def arranged(args: argparse.Namespace, project):
     """The project with the command's instruments."""
-    return replace(project, arrangement=arrangement_of(args, project.arrangement))
+    arrangement = arrangement_of(args, project.arrangement)
+    for shot, _ in arrangement.shot_presets:
+        if shot >= len(project.shots):
+            raise BgmError(f"--shot-preset: shot {shot} does not exist (shots 0-{len(project.shots) - 1})")
+    return replace(project, arrangement=arrangement)
 
 
 def mix_config(args: argparse.Namespace):

@@ -77,6 +77,8 @@ def test_a_project_finds_its_video_from_another_folder(env, clip, tmp_path, monk
     (["--duck-depth", "5"], "ducking depth 5.0 dB is out of range"),
     (["--duck-release", "-1"], "ducking release -1.0 ms is out of range"),
     (["--stems", "{tmp}/missing/stems"], "does not exist"),
+    (["--shot-preset", "1=kazoo"], "unknown preset 'kazoo'"),
+    (["--shot-preset", "one=ambient"], "write SHOT=PRESET"),
 ])
 def test_bad_generate_options_fail_first_and_leave_nothing(env, clip, tmp_path, capsys, extra, words):
     assert main(["generate", str(clip[0])] + [a.format(tmp=tmp_path) for a in extra]) == 2
