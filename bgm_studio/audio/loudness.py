@@ -25,6 +25,7 @@ OVERSAMPLE = 4  # BS.1770-4 true peak: 4x oversampling at 44.1/48 kHz
 LOOKAHEAD_S = 0.005  # the limiter's gain reaches a peak's reduction over this time, before and after it
 ROUNDS = 6  # loudness / limiter rounds; each brings the loudness closer to the target
 TOLERANCE_LU = 0.1
+CODEC_MARGIN_DB = 0.5  # peaks are held this far under the ceiling: AAC encoding in the MP4 raises them a little
 MIN_LUFS = -70.0  # BS.1770's absolute gate: quieter than this counts as silence
 
 
@@ -96,7 +97,7 @@ def master_gain(mix: np.ndarray, sample_rate: int, target_lufs: float,
     if not np.isfinite(lufs):
         return gain
     peaks = true_peak_envelope(mix)
-    ceiling = 10.0 ** ((ceiling_db - 0.05) / 20.0)  # a hair under: resampling ripple differs between meters
+    ceiling = 10.0 ** ((ceiling_db - CODEC_MARGIN_DB) / 20.0)
     level = 10.0 ** ((target_lufs - lufs) / 20.0)
     for _ in range(ROUNDS):
         gain = level * limiter_gain(peaks * level, ceiling, sample_rate)
