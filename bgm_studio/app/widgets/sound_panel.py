@@ -123,8 +123,8 @@ class SoundPanel(QWidget):
         form.addRow("Loudness", self.loudness)
         form.addRow("Mix", loud_row)
         form.addRow("", self.stems)
-        note = QLabel("Instruments are kept in the project and heard at once. Every export meets the loudness "
-                      "target; the music ducks under speech in the video's sound.")
+        note = QLabel("Instruments are kept in the project and heard at once. The music ducks under speech in "
+                      "the video's sound, in playback and exports; every export meets the loudness target.")
         note.setWordWrap(True)
         note.setStyleSheet("color: #8e9297;")
         layout = QVBoxLayout(self)
