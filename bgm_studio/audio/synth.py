@@ -49,7 +49,7 @@ class SynthConfig:
     """How the music sounds (the sample rate is chosen by the renderer or the audio device)."""
 
     soundfont: str | None = None  # .sf2/.sf3 file; None = $BGM_SOUNDFONT or the default GM soundfont
-    programs: tuple[int, ...] = (0, 0, 0)  # GM programs (0-127) of melody, accompaniment, bass (ch 0-2) until the score sets its own
+    programs: tuple[int, ...] = (0, 0, 0)  # GM programs of melody, accompaniment, bass (ch 0-2) until the score's own
     gain: float = 0.8  # FluidSynth master gain, the live level: POP909 songs peak at -8..-3 dBFS (renders are normalised)
     reverb: bool = True  # FluidSynth's room reverb
     cpu_cores: int = 2  # FluidSynth rendering threads

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..audio.ducking import DuckingConfig, check_ducking, detect_speech, duck_gain
-from ..audio.loudness import DEFAULT_TARGET, Loudness, check_target, master_gain, measure
+from ..audio.loudness import DEFAULT_TARGET, Loudness, check_target, master_gain, true_peak_db
 from ..audio.render import CancelFn, RenderConfig, never, render_stems
 from ..audio.synth import SynthConfig
 from ..music.notes import Score
@@ -69,9 +69,9 @@ def mixdown(score: Score, duration_s: float, video: str | os.PathLike | None = N
         stems[VIDEO_SOUND] = sound * np.float32(10 ** (mix.original_gain_db / 20))
     total = np.sum(list(stems.values()), axis=0)
     progress(0, 1, "measuring loudness")
-    gain = master_gain(total, sr, check_target(mix.loudness))[:, None]
+    gain, lufs = master_gain(total, sr, check_target(mix.loudness))
     for name in stems:
-        stems[name] *= gain
-    total *= gain
+        stems[name] *= gain[:, None]
+    total *= gain[:, None]
     progress(1, 1, "measuring loudness")
-    return Mixdown(stems, total, sr, speech, music_gain, measure(total, sr))
+    return Mixdown(stems, total, sr, speech, music_gain, Loudness(lufs, true_peak_db(total)))

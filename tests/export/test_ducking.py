@@ -85,7 +85,8 @@ def test_music_dips_by_the_depth_inside_speech_and_not_outside(dialogue, steady_
         return 20 * np.log10(rms(ducked.mix, SR, start, end) / rms(plain.mix, SR, start, end))
 
     inside = [level_change_db(a + 0.05, b - 0.05) for a, b in spans]
-    outside_spans = [(0.2, spans[0][0] - 0.3), (spans[0][1] + 0.6, spans[1][0] - 0.3), (spans[1][1] + 0.6, duration - 1.0)]
+    outside_spans = [(0.2, spans[0][0] - 0.3), (spans[0][1] + 0.6, spans[1][0] - 0.3),
+                     (spans[1][1] + 0.6, duration - 1.0)]
     outside = [level_change_db(a, b) for a, b in outside_spans]
     # Each mix is brought to -14 LUFS as a whole, so both differ by one overall gain; the dip is relative to it.
     reference = np.mean(outside)
@@ -103,7 +104,8 @@ def test_music_dips_by_the_depth_inside_speech_and_not_outside(dialogue, steady_
 def test_gain_curve_ramps_before_speech_and_after_it():
     speech = np.zeros(300, bool)
     speech[100:200] = True  # speech from 1.0 s to 2.0 s
-    gain_db = 20 * np.log10(duck_gain(speech, 3 * 1000, 1000, DuckingConfig(depth_db=-12.0, attack_ms=200.0, release_ms=500.0)))
+    config = DuckingConfig(depth_db=-12.0, attack_ms=200.0, release_ms=500.0)
+    gain_db = 20 * np.log10(duck_gain(speech, 3 * 1000, 1000, config))
     assert gain_db[1000:2000].max() == pytest.approx(-12.0, abs=0.01)
     assert gain_db[:790].min() == pytest.approx(0.0, abs=0.01) and gain_db[900] == pytest.approx(-6.0, abs=0.3)
     assert gain_db[2250] == pytest.approx(-6.0, abs=0.3) and gain_db[2520:].min() == pytest.approx(0.0, abs=0.01)
