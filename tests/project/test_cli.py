@@ -135,3 +135,19 @@ def test_presets_instruments_stems_and_loudness(env, clip, tmp_path, capsys):
     assert json.loads(proj.read_text())["arrangement"] == saved
     box = [m.program for m in mido.MidiFile(tmp_path / "box.mid").tracks[1] if m.type == "program_change"]
     assert box == [10]
+    # a shot's own preset, kept by regenerate: its programs change at that shot's cut
+    assert main(["regenerate", str(proj), "--shot", "0", "--shot-preset", "2=ambient",
+                 "--midi", str(tmp_path / "shot.mid")]) == 0
+    assert json.loads(proj.read_text())["arrangement"]["shots"] == {"2": "ambient"}
+    cut = [t for t, m in _absolute(mido.MidiFile(tmp_path / "shot.mid").tracks[0]) if m.type == "marker"][1]
+    melody = [(t, m.program) for t, m in _absolute(mido.MidiFile(tmp_path / "shot.mid").tracks[1])
+              if m.type == "program_change"]
+    assert melody[0] == (0, 11) and (cut, 73) in melody  # ambient's flute from shot 2 on
+
+
+def _absolute(track):
+    """(absolute tick, message) of a MIDI track."""
+    tick = 0
+    for msg in track:
+        tick += msg.time
+        yield tick, msg
