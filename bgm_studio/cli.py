@@ -127,11 +127,10 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
     paths = OutputPaths(getattr(args, "output", None) or getattr(args, "mp4", None), args.midi, args.wav, args.stems)
     bar = ConsoleProgress()
     try:
-        written = write_outputs(project, paths, SynthConfig(soundfont=args.soundfont), args.original_gain,
-                                video=args.video, progress=bar, mix=mix_config(args))
+        return write_outputs(project, paths, SynthConfig(soundfont=args.soundfont), args.original_gain,
+                             video=args.video, progress=bar, mix=mix_config(args))
     finally:
         bar.close()
-    return written
 
 
 def _summary(project, written: list[str], seconds: float) -> None:
@@ -198,9 +197,8 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
                               mode=args.mode or old.mode, locked=False)
     bar = ConsoleProgress()
     try:
-        project = Scorer(args.model).regenerate(project, args.shot, args.seed, overrides, progress=bar,
-                                                new_chords=args.new_chords)
-        project = arranged(args, project)
+        project = Scorer(args.model).regenerate(arranged(args, project), args.shot, args.seed, overrides,
+                                                progress=bar, new_chords=args.new_chords)
     finally:
         bar.close()
     save_project(project, args.project)
