@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         p.split_requested.connect(self._on_split)
         p.merge_requested.connect(self._on_merge)
         self.sound_panel.measure_requested.connect(self._on_measure)
+        self.sound.speech_found.connect(self.sound_panel.show_speech)
         self.sound_panel.stems_requested.connect(lambda folder: self.export_to("stems", folder))
 
     # -- tasks ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ class SoundController(QObject):
     """Keeps the Playback in step with the AppState; `run` starts background tasks (MainWindow._run)."""
 
     message = Signal(str)  # a line for the status bar
+    speech_found = Signal(object)  # bool per 10 ms frame of the video's sound (None: no sound), once read
 
     def __init__(self, state: AppState, transport: Transport, run, player_factory: PlayerFactory | None) -> None:
         super().__init__()
@@ -126,6 +127,7 @@ class SoundController(QObject):
         if path == self.state.video_path:
             self._video_sound = (path, sound)
             self._apply_video_sound()
+            self.speech_found.emit(sound[1] if sound is not None else None)
 
     def _on_sound_changed(self, sound: SoundSettings) -> None:
         if self.playback.player is not None and self._soundfont == sound.soundfont:

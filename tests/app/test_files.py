@@ -87,6 +87,8 @@ def test_instrument_and_soundfont_choice(qtbot, make_window, clip):
     outputs = []
     window = _scored_window(qtbot, make_window, clip, outputs)
     panel = window.sound_panel
+    qtbot.waitUntil(lambda: panel.speech is not None, timeout=30000)  # the video's sound read, its speech found
+    assert len(panel.speech) == pytest.approx(window.state.duration_s / 0.01, abs=2)
     panel.preset.setCurrentIndex(panel.preset.findData("piano-strings"))
     assert window.state.project.arrangement.preset == "piano-strings"
     assert panel.parts["accompaniment"].currentData() == 48  # the preset's strings shown

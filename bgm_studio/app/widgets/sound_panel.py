@@ -1,5 +1,6 @@
 """Sound settings: the soundfont, the arrangement (a preset, an instrument per part, a preset per shot),
-the video's own sound under the music, ducking under its speech, and the export loudness.
+the video's own sound under the music, ducking under its speech (with a lane of the speech found and
+the music's gain), and the export loudness.
 
 The arrangement belongs to the project (an undoable edit, heard at once in playback); the
 rest are `state.sound`. Measuring the mix and writing stems are long jobs the main window runs.
@@ -9,10 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QPushButton, QVBoxLayout, QWidget)
 
+from ...audio.ducking import FRAME_S, duck_gain
 from ...audio.loudness import TARGETS
 from ...music.arrangement import PRESETS, Arrangement
 from ...music.parts import PARTS
@@ -74,6 +78,15 @@ class SoundPanel(QWidget):
         self.duck_depth = QDoubleSpinBox()
         self.duck_depth.setRange(-40.0, 0.0)
         self.duck_depth.setSuffix(" dB")
+        self.speech: np.ndarray | None = None  # bool per 10 ms frame of the video's sound
+        self.gain_lane = pg.PlotWidget(background=None)
+        self.gain_lane.setFixedHeight(70)
+        self.gain_lane.setMouseEnabled(False, False)
+        self.gain_lane.hideButtons()
+        self.gain_lane.setYRange(-40.0, 3.0)
+        self.gain_lane.setToolTip("Speech found in the video's sound (shaded) and the music's gain under it (dB)")
+        self.speech_curve = self.gain_lane.plot(pen=None, fillLevel=-40.0, brush=(120, 170, 255, 70))
+        self.gain_curve = self.gain_lane.plot(pen=pg.mkPen((255, 190, 90), width=2))
         self.loudness = _combo([(name, f"{name} ({lufs:g} LUFS)") for name, lufs in TARGETS.items()],
                                "Loudness of every export, true peak at most -1 dBTP")
         self.measured = QLabel("not measured")
@@ -120,6 +133,7 @@ class SoundPanel(QWidget):
         form.addRow("This shot", self.shot_preset)
         form.addRow("Video sound", orig_row)
         form.addRow("Dialogue", duck_row)
+        form.addRow("", self.gain_lane)
         form.addRow("Loudness", self.loudness)
         form.addRow("Mix", loud_row)
         form.addRow("", self.stems)
@@ -136,6 +150,21 @@ class SoundPanel(QWidget):
     def _on_project_changed(self, _project) -> None:
         self.measured.setText("not measured")
         self._show_arrangement()
+
+    def show_speech(self, speech: np.ndarray | None) -> None:
+        """Draw the speech found in the video's sound and the music's gain curve under it."""
+        self.speech = speech
+        self._draw_gain_lane()
+
+    def _draw_gain_lane(self) -> None:
+        if self.speech is None or not len(self.speech):
+            self.speech_curve.setData([], [])
+            self.gain_curve.setData([], [])
+            return
+        t = np.arange(len(self.speech)) * FRAME_S
+        gain_db = 20 * np.log10(duck_gain(self.speech, len(self.speech), int(1 / FRAME_S), self.state.sound.ducking))
+        self.speech_curve.setData(t, np.where(self.speech, 0.0, -40.0))
+        self.gain_curve.setData(t, gain_db)
 
     def show_loudness(self, text: str) -> None:
         self.measured.setText(text)
@@ -215,3 +244,4 @@ class SoundPanel(QWidget):
         self.loudness.setCurrentIndex(self.loudness.findData(sound.loudness))
         for w in widgets:
             w.blockSignals(False)
+        self._draw_gain_lane()
