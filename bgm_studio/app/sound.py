@@ -115,7 +115,7 @@ class SoundController(QObject):
         if not wanted or (self._video_sound is not None and self._video_sound[0] == path):
             audio, speech = self._video_sound[1] if self._video_sound and self._video_sound[1] else (None, None)
             ducking = duck_gain(speech, len(audio), self.mixer.sample_rate, sound.ducking) \
-                if speech is not None and sound.ducking.enabled else None
+                if speech is not None and speech.any() and sound.ducking.enabled else None  # no speech: no work
             self.mixer.set_sound(audio, sound.original_gain_db, ducking)
             return
         rate = self.mixer.sample_rate
