@@ -31,6 +31,10 @@ _write_float = fluidsynth.cfunc(
     ("lout", ctypes.c_void_p, 1), ("loff", ctypes.c_int, 1), ("lincr", ctypes.c_int, 1),
     ("rout", ctypes.c_void_p, 1), ("roff", ctypes.c_int, 1), ("rincr", ctypes.c_int, 1),
 )
+_chorus_on = fluidsynth.cfunc(
+    "fluid_synth_chorus_on", None, ("synth", ctypes.c_void_p, 1), ("fx_group", ctypes.c_int, 1),
+    ("on", ctypes.c_int, 1),
+)
 _LOG_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 _set_log_function = fluidsynth.cfunc(
     "fluid_set_log_function", ctypes.c_void_p, ("level", ctypes.c_int, 1), ("fun", _LOG_FUNC, 1),
@@ -72,7 +76,7 @@ class Synth:
         self.frames_rendered = 0  # FluidSynth's blocks start at multiples of 64 of this count
         self._fs = fluidsynth.Synth(
             gain=config.gain, samplerate=sample_rate, channels=16,
-            **{"synth.reverb.active": int(config.reverb), "synth.chorus.active": 1,  # chorus: per channel send (CC 93)
+            **{"synth.reverb.active": int(config.reverb), "synth.chorus.active": 0,
                "synth.cpu-cores": max(1, config.cpu_cores)},
         )
         try:
@@ -90,6 +94,10 @@ class Synth:
         for channel, program in enumerate(programs):
             if self._fs.program_select(channel, self._sfid, 0, program) != 0:
                 raise soundfont_error(self._path, f"has no GM program {program}")
+
+    def set_chorus(self, on: bool) -> None:
+        """Run FluidSynth's chorus (each channel's send is its CC 93); off, it costs nothing."""
+        _chorus_on(self._fs.synth, -1, int(on))
 
     def send(self, event: Event) -> None:
         if event.kind == NOTE_ON:
@@ -134,6 +142,7 @@ class Performance:
         self.score = score
         self.pedal = pedal
         self.tracks = tracks  # only these tracks sound (None: all), e.g. one part for its stem
+        synth.set_chorus(any(c.chorus > 0 for c in score.sound_changes))
         self.duration_s = score_duration_s(score)
         self.seek(start_s)
 
