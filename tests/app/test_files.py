@@ -121,6 +121,7 @@ def test_measured_loudness_and_stems_from_the_sound_tab(qtbot, make_window, clip
     panel.loudness.setCurrentIndex(panel.loudness.findData("web"))
     panel.measure.click()
     qtbot.waitUntil(lambda: "LUFS" in panel.measured.text(), timeout=60000)
+    wait_task(qtbot, window)  # the measuring task has ended too
     assert float(panel.measured.text().split()[0]) == pytest.approx(-16.0, abs=0.5)  # the web target (BS.1770)
     panel.stems_requested.emit(str(tmp_path / "stems"))
     wait_task(qtbot, window)
