@@ -5,7 +5,8 @@ import subprocess
 import sys
 
 BENCHMARKS = ("pop909_load", "model_speed", "scoring", "video_shots", "video_speed", "audio_render", "audio_clock",
-              "cutlist_speed", "midi_timing", "end_to_end", "batch_speed", "composition")
+              "cutlist_speed", "midi_timing", "end_to_end", "batch_speed", "composition",
+              "arrangement")
 
 
 def main() -> int:

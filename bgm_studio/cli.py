@@ -16,6 +16,7 @@ from .atomic import atomic_path
 from .batch import command as batch_command
 from .errors import BgmError
 from .messages import OneLineParser
+from .mix_options import add_mix_args, arranged
 from .preflight import check_eval_outputs, check_outputs, check_resume, check_train_config, check_train_outputs, \
     make_folder
 from .progress import console_bar
@@ -152,14 +153,15 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def _outputs(args: argparse.Namespace, project) -> list[str]:
     from .audio.synth import SynthConfig
+    from .mix_options import mix_config
     from .project.outputs import OutputPaths, write_outputs
     from .progress import ConsoleProgress
 
-    paths = OutputPaths(getattr(args, "output", None) or getattr(args, "mp4", None), args.midi, args.wav)
-    synth = SynthConfig(soundfont=args.soundfont, programs=(args.melody_program, args.accompaniment_program))
+    paths = OutputPaths(getattr(args, "output", None) or getattr(args, "mp4", None), args.midi, args.wav, args.stems)
     bar = ConsoleProgress()
     try:
-        return write_outputs(project, paths, synth, args.original_gain, video=args.video, progress=bar)
+        return write_outputs(project, paths, SynthConfig(soundfont=args.soundfont), args.original_gain,
+                             video=args.video, progress=bar, mix=mix_config(args))
     finally:
         bar.close()
 
@@ -191,7 +193,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         analysis = analyze_video(args.video, config, progress=bar, cuts=cuts)
         scorer = Scorer(args.model, device=args.device)
         project = scorer.plan(analysis, ScoringOptions(seed=args.seed, tempo_bpm=args.tempo))
-        project = scorer.generate(project, progress=bar)
+        project = arranged(args, scorer.generate(project, progress=bar))
     finally:
         bar.close()
     for line in analysis.warnings:
@@ -250,8 +252,8 @@ def _regenerate(args: argparse.Namespace) -> int:
                               mode=args.mode or old.mode, locked=False)
     bar = ConsoleProgress()
     try:
-        project = Scorer(args.model, device=args.device).regenerate(project, args.shot, args.seed, overrides, progress=bar,
-                                                new_chords=args.new_chords)
+        project = Scorer(args.model, device=args.device).regenerate(arranged(args, project), args.shot, args.seed,
+                                                                    overrides, progress=bar, new_chords=args.new_chords)
     finally:
         bar.close()
     save_project(project, args.project)
@@ -270,12 +272,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     project = load_project(args.project)
     timelines = [p for p in (args.otio, args.edl, args.fcpxml, args.xml) if p]
-    if not (args.mp4 or args.midi or args.wav or timelines):
-        raise BgmError("nothing to export: give --mp4, --midi, --wav and/or --otio, --edl, --fcpxml, --xml")
+    if not (args.mp4 or args.midi or args.wav or args.stems or timelines):
+        raise BgmError("nothing to export: give --mp4, --midi, --wav, --stems and/or --otio, --edl, --fcpxml, --xml")
     if timelines:
         args.wav = args.wav or str(Path(timelines[0]).with_suffix(".wav"))  # the music the timeline plays
     check_outputs(args, args.video or project.video_path, (args.project, project.video_path), extra=tuple(timelines))
     rate = _timeline_rate(project, args.video, timelines)
+    project = arranged(args, project)  # for this export; the project file is not changed
     written = _outputs(args, project)
     if timelines:
         from .export.timeline import AudioFile
@@ -306,10 +309,9 @@ def _add_output_args(p: argparse.ArgumentParser, mp4_flag: str) -> None:
     p.add_argument("--midi", help="write the music as a MIDI file")
     p.add_argument("--wav", help="write the music as a WAV file (the video's length)")
     p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")
-    p.add_argument("--melody-program", type=int, default=0, help="General MIDI program of the melody (0 = piano)")
-    p.add_argument("--accompaniment-program", type=int, default=0, help="GM program of the accompaniment")
     p.add_argument("--original-gain", type=float, default=None,
                    help="mix the video's own sound under the music at this gain in dB (default: music only)")
+    add_mix_args(p)
 
 
 def _add_encoder_args(p: argparse.ArgumentParser) -> None:

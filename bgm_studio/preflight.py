@@ -95,8 +95,8 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
     (the checkpoint, soundfont and clip weights the command reads are added here).
     """
     from .audio.soundfont import find_soundfont
-    from .audio.synth import check_programs
     from .export.mp4 import check_codec, check_gain, container_format
+    from .mix_options import check_mix_args
 
     mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
     sources = tuple(command_inputs(args, video, *inputs))
@@ -112,9 +112,9 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
         check_gain(args.original_gain)
         if Path(video).is_file():  # a missing video is reported where it is read ("relink" for a project)
             check_codec(video, mp4)
-    if mp4 or args.wav:
+    check_mix_args(args)
+    if mp4 or args.wav or args.stems:
         find_soundfont(args.soundfont)
-        check_programs((args.melody_program, args.accompaniment_program))
 
 
 def check_eval_outputs(args: argparse.Namespace, pop909: Path, song_ids: list[str]) -> None:

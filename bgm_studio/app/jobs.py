@@ -16,10 +16,11 @@ from ..audio.player import Player
 from ..audio.synth import SynthConfig
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
+from ..export.mixdown import MixConfig, mixdown
 from ..progress import ProgressFn
 from ..project import cuts
 from ..project.outputs import OutputPaths, write_outputs
-from ..project.piece import check_video
+from ..project.piece import check_video, project_score
 from ..project.scoring import Scorer, ScoringOptions, piece_controls
 from ..project.state import Project, load_project
 from ..video.analysis import VideoAnalysis, analyze_video
@@ -118,8 +119,16 @@ def mapped_controls(scorer: Scorer, project: Project) -> dict[int, tuple[float, 
 
 def export(project: Project, paths: OutputPaths, sound: SoundSettings, progress: ProgressFn,
            cancelled: Callable[[], bool]) -> list[str]:
-    synth = SynthConfig(soundfont=sound.soundfont, programs=sound.programs)
-    return write_outputs(project, paths, synth, sound.original_gain_db, progress=progress, cancel=cancelled)
+    return write_outputs(project, paths, SynthConfig(soundfont=sound.soundfont), sound.original_gain_db,
+                         progress=progress, cancel=cancelled, mix=MixConfig(sound.loudness, ducking=sound.ducking))
+
+
+def measure_mix(project: Project, sound: SoundSettings, progress: ProgressFn, cancelled: Callable[[], bool]):
+    """The loudness of the mix an export would write (rendered, ducked and brought to the target)."""
+    mix = MixConfig(sound.loudness, sound.original_gain_db, sound.ducking)
+    video = check_video(project)
+    return mixdown(project_score(project), project.duration_s, video, mix, SynthConfig(soundfont=sound.soundfont),
+                   progress=progress, cancel=cancelled).loudness
 
 
 def shot_thumbnails(path: str, spans: list[tuple[float, float]]) -> list[np.ndarray]:
@@ -132,7 +141,7 @@ def open_player(sound: SoundSettings, output_factory=None) -> tuple[Player, Mixi
 
     Loads the soundfont; raises BgmError when there is no audio device.
     """
-    synth = SynthConfig(soundfont=sound.soundfont, programs=sound.programs)
+    synth = SynthConfig(soundfont=sound.soundfont)
     output = MixingOutput(output_factory() if output_factory else DeviceOutput())
     output.player = Player(synth, output)
     return output.player, output

@@ -179,6 +179,9 @@ class MainWindow(QMainWindow):
         p.take_requested.connect(self._on_take_requested)
         p.split_requested.connect(self._on_split)
         p.merge_requested.connect(self._on_merge)
+        self.sound_panel.measure_requested.connect(self._on_measure)
+        self.sound.speech_found.connect(self.sound_panel.show_speech)
+        self.sound_panel.stems_requested.connect(lambda folder: self.export_to("stems", folder))
 
     # -- tasks ------------------------------------------------------------------------------
 
@@ -297,11 +300,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 4000)
 
     def export_to(self, kind: str, path: str) -> None:
-        """Write the music as MIDI, WAV or MP4 (in a worker, with progress and Cancel)."""
+        """Write the music as MIDI, WAV, MP4 or stems (a folder) (in a worker, with progress and Cancel)."""
         paths = OutputPaths(**{kind: path})
         project, sound = self.state.project, self.state.sound
-        self._run(f"Exporting {EXPORTS[kind][0]}", lambda p, c: jobs.export(project, paths, sound, p, c),
+        name = EXPORTS.get(kind, (kind,))[0]
+        self._run(f"Exporting {name}", lambda p, c: jobs.export(project, paths, sound, p, c),
                   lambda written: self.statusBar().showMessage(f"Wrote {', '.join(written)}", 6000))
+
+    def _on_measure(self) -> None:
+        """Measure the loudness of the mix an export would write, and show it in the Sound tab."""
+        project, sound = self.state.project, self.state.sound
+        if project is not None:
+            self.sound_panel.show_loudness("measuring…")
+            self._run("Measuring loudness", lambda p, c: jobs.measure_mix(project, sound, p, c),
+                      lambda level: self.sound_panel.show_loudness(level.describe()))
 
     def _on_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a video or project", self._folder(), OPEN_FILTER)

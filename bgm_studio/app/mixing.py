@@ -1,8 +1,9 @@
-"""The video's own sound under the music in live playback.
+"""The video's own sound under the music in live playback, and the music ducking under its speech.
 
 `MixingOutput` wraps the audio output the Player writes to: after the player fills a
-block, it adds the video's sound from the same score time at the chosen gain. Both come
-from one position read before the block, so they cannot drift apart.
+block, it applies the music's ducking gain and adds the video's sound from the same score
+time at the chosen gain. All come from one position read before the block, so they cannot
+drift apart.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import av
 import numpy as np
 
+from ..audio.ducking import detect_speech
 from ..audio.output import AudioOutput, FillFn
 from ..audio.player import PLAYING, Player
 from ..errors import BgmError
@@ -40,6 +42,12 @@ def decode_sound(path: str | os.PathLike, sample_rate: int) -> np.ndarray | None
     return np.concatenate([np.zeros((lead, 2), np.float32), audio]) if lead > 0 else audio[-lead:]
 
 
+def sound_and_speech(path: str | os.PathLike, sample_rate: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The video's sound and its speech per 10 ms frame (audio/ducking.py); None if it has no sound."""
+    sound = decode_sound(path, sample_rate)
+    return None if sound is None else (sound, detect_speech(sound, sample_rate))
+
+
 class MixingOutput:
     """An AudioOutput that adds the video's sound (at `gain`) under what the player renders."""
 
@@ -50,11 +58,14 @@ class MixingOutput:
         self.player: Player | None = None  # set once the player on this output exists
         self.sound: np.ndarray | None = None  # (frames, 2) float32 at sample_rate
         self.gain = 0.0  # linear; 0 = muted
+        self.music_gain: np.ndarray | None = None  # (frames,) the ducking curve; None = none
         self._fill: FillFn | None = None
 
-    def set_sound(self, sound: np.ndarray | None, gain_db: float | None) -> None:
+    def set_sound(self, sound: np.ndarray | None, gain_db: float | None,
+                  music_gain: np.ndarray | None = None) -> None:
         self.sound = sound
         self.gain = 0.0 if gain_db is None else float(10 ** (gain_db / 20))
+        self.music_gain = music_gain
 
     def start(self, fill: FillFn) -> None:
         self._fill = fill
@@ -64,11 +75,15 @@ class MixingOutput:
         self.inner.close()
 
     def _on_fill(self, block: np.ndarray) -> None:
-        player, sound, gain = self.player, self.sound, self.gain
-        playing = player is not None and sound is not None and gain > 0 and player.state == PLAYING
+        player, sound, gain, ducking = self.player, self.sound, self.gain, self.music_gain
+        playing = player is not None and player.state == PLAYING and (ducking is not None or
+                                                                       sound is not None and gain > 0)
         start = int(round(player.position_s() * self.sample_rate)) if playing else 0
         self._fill(block)
-        if playing and start < len(sound):
+        if playing and ducking is not None and start < len(ducking):
+            part = ducking[start : start + len(block)]
+            block[: len(part)] *= part[:, None]
+        if playing and sound is not None and gain > 0 and start < len(sound):
             part = sound[start : start + len(block)]
             block[: len(part)] += gain * part
             np.clip(block, -1.0, 1.0, out=block)

@@ -25,7 +25,7 @@ class Playback:
         self._origin_s = 0.0  # position when the wall clock (or the player) last started
         self._origin_wall = 0.0
         self.midi: MidiSender | None = None  # sends the music to a MIDI port as well (set_midi)
-        self._score: tuple[Score, tuple[int, int]] | None = None
+        self._score: tuple[Score, tuple[int, ...]] | None = None
 
     @property
     def sounding(self) -> bool:
@@ -45,16 +45,16 @@ class Playback:
         if playing:
             self.play()
 
-    def load(self, score: Score | None, programs: tuple[int, int], duration_s: float) -> None:
+    def load(self, score: Score | None, duration_s: float) -> None:
         """Music to play (None: the video alone); keeps the position and whether it plays."""
         t, playing = self.position_s(), self._playing
         self.duration_s = duration_s
         self._has_score = False
-        self._score = (score, programs) if score is not None else None
+        self._score = (score, opening_programs(score)) if score is not None else None
         if self.midi is not None:
             self._load_midi()
         if self.player is not None and score is not None:
-            self.player.load(score, programs)
+            self.player.load(score)
             self._has_score = True
         self._origin_s, self._playing = t, False
         if playing:
@@ -124,3 +124,12 @@ class Playback:
         if self.midi is not None:
             self.midi.pause()
         self._origin_s, self._playing = self.duration_s, False
+
+
+def opening_programs(score: Score) -> tuple[int, ...]:
+    """Each track's GM program as the score opens (piano where the score sets none), for MIDI out."""
+    programs: dict[int, int] = {}
+    for change in sorted(score.sound_changes, key=lambda c: c.step):
+        programs.setdefault(change.track, change.program)
+    tracks = 1 + max([1, *programs, *(n.track for n in score.notes)])
+    return tuple(programs.get(t, 0) for t in range(tracks))

@@ -10,7 +10,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..audio.player import Player
 from ..errors import BgmError
 from ..project.piece import project_score
-from .mixing import MixingOutput, decode_sound
+from ..audio.ducking import duck_gain
+from .mixing import MixingOutput, sound_and_speech
 from .playback import Playback
 from .state import AppState, SoundSettings
 from .widgets.transport import Transport
@@ -23,6 +24,7 @@ class SoundController(QObject):
     """Keeps the Playback in step with the AppState; `run` starts background tasks (MainWindow._run)."""
 
     message = Signal(str)  # a line for the status bar
+    speech_found = Signal(object)  # bool per 10 ms frame of the video's sound (None: no sound), once read
 
     def __init__(self, state: AppState, transport: Transport, run, player_factory: PlayerFactory | None) -> None:
         super().__init__()
@@ -90,7 +92,7 @@ class SoundController(QObject):
     def _load_music(self) -> None:
         project = self.state.project
         score = project_score(project) if project is not None and project.n_beats else None
-        self.playback.load(score, self.state.sound.programs, self.state.duration_s)
+        self.playback.load(score, self.state.duration_s)
 
     def _on_video_changed(self, _analysis) -> None:
         """A document was opened (or its analysis arrived): stop at its start if it is another video."""
@@ -104,22 +106,28 @@ class SoundController(QObject):
         self._apply_video_sound()
 
     def _apply_video_sound(self) -> None:
-        """Give the mixer the video's sound at the chosen gain, reading it (once per video) when first wanted."""
-        path, gain = self.state.video_path, self.state.sound.original_gain_db
+        """Give the mixer the video's sound at the chosen gain and the music's ducking under its speech,
+        reading the sound and finding the speech (once per video) when first wanted."""
+        path, sound = self.state.video_path, self.state.sound
         if self.mixer is None or path is None:
             return
-        if gain is None or (self._video_sound is not None and self._video_sound[0] == path):
-            self.mixer.set_sound(self._video_sound[1] if self._video_sound else None, gain)
+        wanted = sound.original_gain_db is not None or sound.ducking.enabled
+        if not wanted or (self._video_sound is not None and self._video_sound[0] == path):
+            audio, speech = self._video_sound[1] if self._video_sound and self._video_sound[1] else (None, None)
+            ducking = duck_gain(speech, len(audio), self.mixer.sample_rate, sound.ducking) \
+                if speech is not None and speech.any() and sound.ducking.enabled else None  # no speech: no work
+            self.mixer.set_sound(audio, sound.original_gain_db, ducking)
             return
         rate = self.mixer.sample_rate
         self._video_sound = (path, None)  # being read: asked once
-        self._run("Reading the video's sound", lambda p, c: decode_sound(path, rate),
-                  lambda sound: self._on_video_sound(path, sound), foreground=False)
+        self._run("Reading the video's sound", lambda p, c: sound_and_speech(path, rate),
+                  lambda found: self._on_video_sound(path, found), foreground=False)
 
     def _on_video_sound(self, path: str, sound) -> None:
         if path == self.state.video_path:
             self._video_sound = (path, sound)
             self._apply_video_sound()
+            self.speech_found.emit(sound[1] if sound is not None else None)
 
     def _on_sound_changed(self, sound: SoundSettings) -> None:
         if self.playback.player is not None and self._soundfont == sound.soundfont:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Generic, TypeVar
 
+from ..audio.ducking import DuckingConfig
 from ..controls.video_mapping import ShotOverrides
 from ..project.state import Project
 from ..video.analysis import VideoAnalysis
@@ -39,8 +40,9 @@ class SoundSettings:
     """How the music sounds in playback and export."""
 
     soundfont: str | None = None  # .sf2/.sf3; None = $BGM_SOUNDFONT or the default GM soundfont
-    programs: tuple[int, int] = (0, 0)  # GM programs of melody and accompaniment (0 = piano)
     original_gain_db: float | None = None  # the video's own sound under the music; None = muted
+    loudness: str = "streaming"  # export loudness target (audio/loudness.py)
+    ducking: DuckingConfig = DuckingConfig()  # the music under the video's speech, in exports
 
 
 @dataclass(frozen=True)

@@ -13,22 +13,28 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 from dataclasses import dataclass
+from typing import Collection
 
 import numpy as np
 
 from ..errors import BgmError
 from ..music.notes import Score
-from .events import NOTE_OFF, NOTE_ON, SUSTAIN_CC, Event, PedalSpans, score_events, score_duration_s
+from .events import (NOTE_OFF, NOTE_ON, PROGRAM_KEY, SOUND, SUSTAIN_CC, Event, PedalSpans, score_duration_s,
+                     score_events)
 from .fluidsynth_lib import fluidsynth
 from .soundfont import find_soundfont, soundfont_error
 
 BLOCK_FRAMES = 64  # FluidSynth's internal block (FLUID_BUFSIZE)
-N_CHANNELS = 2  # melody, accompaniment
+N_CHANNELS = 3  # melody, accompaniment, bass
 
 _write_float = fluidsynth.cfunc(
     "fluid_synth_write_float", ctypes.c_int, ("synth", ctypes.c_void_p, 1), ("len", ctypes.c_int, 1),
     ("lout", ctypes.c_void_p, 1), ("loff", ctypes.c_int, 1), ("lincr", ctypes.c_int, 1),
     ("rout", ctypes.c_void_p, 1), ("roff", ctypes.c_int, 1), ("rincr", ctypes.c_int, 1),
+)
+_chorus_on = fluidsynth.cfunc(
+    "fluid_synth_chorus_on", None, ("synth", ctypes.c_void_p, 1), ("fx_group", ctypes.c_int, 1),
+    ("on", ctypes.c_int, 1),
 )
 _LOG_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 _set_log_function = fluidsynth.cfunc(
@@ -59,13 +65,13 @@ class SynthConfig:
     """How the music sounds (the sample rate is chosen by the renderer or the audio device)."""
 
     soundfont: str | None = None  # .sf2/.sf3 file; None = $BGM_SOUNDFONT or the default GM soundfont
-    programs: tuple[int, int] = (0, 0)  # GM programs (0-127) of melody (ch 0) and accompaniment (ch 1)
+    programs: tuple[int, ...] = (0, 0, 0)  # GM programs of melody, accompaniment, bass (ch 0-2) until the score's own
     gain: float = 0.8  # FluidSynth master gain, the live level: POP909 songs peak at -8..-3 dBFS (renders are normalised)
     reverb: bool = True  # FluidSynth's room reverb
     cpu_cores: int = 2  # FluidSynth rendering threads
 
 
-def check_programs(programs: tuple[int, int]) -> None:
+def check_programs(programs: tuple[int, ...]) -> None:
     for program in programs:
         if not 0 <= program <= 127:
             raise BgmError(f"GM program {program} is out of range; choose 0-127 (0 is the piano)")
@@ -96,18 +102,24 @@ class Synth:
             self.close()
             raise
 
-    def set_programs(self, programs: tuple[int, int]) -> None:
+    def set_programs(self, programs: tuple[int, ...]) -> None:
         """Select the GM program (bank 0) of each track's channel."""
         check_programs(programs)
         for channel, program in enumerate(programs):
             if self._fs.program_select(channel, self._sfid, 0, program) != 0:
                 raise soundfont_error(self._path, f"has no GM program {program}")
 
+    def set_chorus(self, on: bool) -> None:
+        """Run FluidSynth's chorus (each channel's send is its CC 93); off, it costs nothing."""
+        _chorus_on(self._fs.synth, -1, int(on))
+
     def send(self, event: Event) -> None:
         if event.kind == NOTE_ON:
             self._fs.noteon(event.channel, event.key, event.value)
         elif event.kind == NOTE_OFF:
             self._fs.noteoff(event.channel, event.key)
+        elif event.kind == SOUND and event.key == PROGRAM_KEY:
+            self._fs.program_select(event.channel, self._sfid, 0, event.value)
         else:
             self._fs.cc(event.channel, event.key, event.value)
 
@@ -138,17 +150,20 @@ class Performance:
     exactly the audio handed out so far.
     """
 
-    def __init__(self, synth: Synth, score: Score, pedal: PedalSpans = (), start_s: float = 0.0) -> None:
+    def __init__(self, synth: Synth, score: Score, pedal: PedalSpans = (), start_s: float = 0.0,
+                 tracks: Collection[int] | None = None) -> None:
         self.synth = synth
         self.score = score
         self.pedal = pedal
+        self.tracks = tracks  # only these tracks sound (None: all), e.g. one part for its stem
+        synth.set_chorus(any(c.chorus > 0 for c in score.sound_changes))
         self.duration_s = score_duration_s(score)
         self.seek(start_s)
 
     def seek(self, time_s: float) -> None:
         """Continue from `time_s`: silence what sounds and queue the events from there."""
         self.synth.silence()
-        self._events = score_events(self.score, time_s, self.pedal)
+        self._events = score_events(self.score, time_s, self.pedal, self.tracks)
         self._next = 0
         start = int(round(time_s * self.synth.sample_rate))
         # Discard one block, in which the silenced voices die, plus what lines the synth's blocks up

@@ -8,9 +8,9 @@ from ..music.notes import Score
 from ..progress import ProgressFn, no_progress
 
 
-def export_midi(score: Score, path: str | os.PathLike, programs: tuple[int, int] = (0, 0),
+def export_midi(score: Score, path: str | os.PathLike, programs: tuple[int, ...] = (0, 0),
                 progress: ProgressFn = no_progress) -> None:
-    """Write the score as type-1 MIDI, atomically (melody ch 0, accompaniment ch 1 with their programs)."""
+    """Write the score as type-1 MIDI, atomically (a track and channel per part, with its programs)."""
     progress(0, 1, "writing MIDI")
     write_midi(score, path, programs)
     progress(1, 1, "writing MIDI")

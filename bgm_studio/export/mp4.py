@@ -1,6 +1,7 @@
 """MP4 export: the input's video stream copied packet for packet, the music encoded as AAC.
 
-The original soundtrack is dropped, or mixed under the music at a chosen gain. The
+The original soundtrack is dropped, or mixed under the music at a chosen gain; either
+way the music ducks under its speech (mixdown.py). The
 music is rendered to the video's exact length (the part that decodes, for a truncated
 file), so the file lasts as long as the video. Muxing goes through PyAV (FFmpeg); the input file is only ever read.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -16,11 +18,12 @@ import av
 import numpy as np
 
 from ..atomic import atomic_path, check_writable_target
-from ..audio.render import CancelFn, RenderConfig, never, normalise_peak, render
+from ..audio.render import CancelFn, RenderConfig, never
 from ..audio.synth import SynthConfig
 from ..errors import BgmError
 from ..music.notes import Score
 from ..progress import ProgressFn, no_progress
+from .mixdown import MixConfig, mixdown
 from .probe import open_video, probe_video
 
 AAC_BIT_RATE = 192_000
@@ -53,27 +56,30 @@ def check_codec(video: str | os.PathLike, path: str | os.PathLike) -> None:
 def export_mp4(score: Score, video: str | os.PathLike, path: str | os.PathLike,
                original_gain_db: float | None = None, synth: SynthConfig = SynthConfig(),
                config: RenderConfig = RenderConfig(), progress: ProgressFn = no_progress,
-               cancel: CancelFn = never, duration_s: float | None = None) -> None:
+               cancel: CancelFn = never, duration_s: float | None = None, mix: MixConfig = MixConfig()) -> None:
     """Write `video` with the score as its soundtrack to `path`, atomically.
 
     original_gain_db: None drops the original soundtrack; a gain (e.g. -12.0) mixes
-    it under the music, after which the mix is normalised to the headroom again.
+    it under the music. The mix meets `mix.loudness` either way.
     duration_s: the music's length, e.g. where decoding of a truncated video stopped,
     whose index claims more than the file holds; None: the video stream's stated length.
     """
-    fmt = container_format(path)
+    container_format(path)
     check_gain(original_gain_db)
     check_writable_target(path, inputs=(video,))  # fail before the render, not after it
-    info = probe_video(video)
-    duration_s = duration_s or info.duration_s
-    music = render(score, synth, config, duration_s=duration_s, progress=progress, cancel=cancel)
-    if original_gain_db is not None and info.has_audio:
-        original = read_soundtrack(video, config.sample_rate, len(music))
-        music = normalise_peak(music + np.float32(10 ** (original_gain_db / 20)) * original, config.headroom_db)
+    duration_s = duration_s or probe_video(video).duration_s
+    sound = mixdown(score, duration_s, video, replace(mix, original_gain_db=original_gain_db), synth, config,
+                    progress, cancel)
+    mux_music(video, path, sound.mix, config.sample_rate, duration_s, progress, cancel)
+
+
+def mux_music(video: str | os.PathLike, path: str | os.PathLike, music: np.ndarray, sample_rate: int,
+              duration_s: float, progress: ProgressFn = no_progress, cancel: CancelFn = never) -> None:
+    """Write `video`'s picture with `music` (float32 stereo, shape=(frames, 2)) as its sound, atomically."""
+    fmt = container_format(path)
     with atomic_path(path, inputs=(video,)) as tmp:
         try:
-            _mux(video, tmp, path, fmt, music, config.sample_rate, duration_s, progress,
-                 _cancel_check(path, cancel))
+            _mux(video, tmp, path, fmt, music, sample_rate, duration_s, progress, _cancel_check(path, cancel))
         except av.FFmpegError as exc:
             if isinstance(exc, OSError):
                 raise  # a write error: atomic_path reports it

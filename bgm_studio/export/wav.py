@@ -1,4 +1,4 @@
-"""WAV export: 16- or 24-bit PCM stereo, exactly the requested length (e.g. the video's)."""
+"""WAV export: 16- or 24-bit PCM stereo, exactly the requested length (e.g. the video's), at a loudness target."""
 from __future__ import annotations
 
 import os
@@ -7,11 +7,13 @@ import wave
 import numpy as np
 
 from ..atomic import atomic_path, check_writable_target
-from ..audio.render import CancelFn, RenderConfig, never, render
+from ..audio.events import score_duration_s
+from ..audio.render import CancelFn, RenderConfig, never
 from ..audio.synth import SynthConfig
 from ..errors import BgmError
 from ..music.notes import Score
 from ..progress import ProgressFn, no_progress
+from .mixdown import MixConfig, mixdown
 
 BIT_DEPTHS = (16, 24)
 WRITE_CHUNK_FRAMES = 1 << 16
@@ -50,9 +52,15 @@ def write_wav(audio: np.ndarray, sample_rate: int, path: str | os.PathLike, bits
 
 def export_wav(score: Score, path: str | os.PathLike, duration_s: float | None = None, bits: int = 16,
                synth: SynthConfig = SynthConfig(), config: RenderConfig = RenderConfig(),
-               progress: ProgressFn = no_progress, cancel: CancelFn = never) -> None:
-    """Render the score and write it as WAV; `duration_s` (e.g. the video's) fixes the length exactly."""
+               progress: ProgressFn = no_progress, cancel: CancelFn = never, video: str | None = None,
+               mix: MixConfig = MixConfig()) -> None:
+    """Render and mix the score (mixdown.py) and write it as WAV.
+
+    duration_s (e.g. the video's) fixes the length exactly; default: the score plus its tail.
+    video: its own sound ducks the music (and joins the mix at `mix.original_gain_db`).
+    """
     check_bits(bits)
     check_writable_target(path)  # fail before the render, not after it
-    audio = render(score, synth, config, duration_s=duration_s, progress=progress, cancel=cancel)
+    duration_s = duration_s or score_duration_s(score) + config.tail_s
+    audio = mixdown(score, duration_s, video, mix, synth, config, progress, cancel).mix
     write_wav(audio, config.sample_rate, path, bits, progress, cancel)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..controls.music_controls import Controls
+from ..controls.themes import echo_beats
 from ..music.metrics import BASS_CEILING
-from ..music.notes import STEPS_PER_BEAT
+from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, ring_out
 from ..music.structure import Phrase
 from ..progress import ProgressFn, no_progress
@@ -43,3 +44,36 @@ class Composer:
         if close and start_beat <= cadence < end_beat:
             roll = ring_out(roll, cadence * STEPS_PER_BEAT, int(controls.chord_root[cadence]), BASS_CEILING)
         return roll
+
+
+def returning_phrases(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(source beats, target beats) of every phrase whose letter was heard before: the first phrase of
+    that letter and the returning one, up to the closing cadence."""
+    first: dict[str, Phrase] = {}
+    cadence = cadence_start(n_beats)
+    out = []
+    for p in phrases:
+        q = first.setdefault(p.letter, p)
+        if q is not p:
+            target = (p.start_bar * BEATS_PER_BAR, min(p.end_bar * BEATS_PER_BAR, cadence))
+            if target[1] > target[0]:
+                out.append(((q.start_bar * BEATS_PER_BAR, min(q.end_bar * BEATS_PER_BAR, n_beats)), target))
+    return out
+
+
+def distant_returns(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The returning phrases (see returning_phrases) heard after other music, not straight after
+    their source: their accompaniment varies the source's, as a verse comes back after a chorus.
+    A phrase repeated at once samples its accompaniment anew, so back-to-back phrases do not loop."""
+    return [(src, dst) for src, dst in returning_phrases(phrases, n_beats) if dst[0] > src[1]]
+
+
+def form_echoes(phrases: list[Phrase], chord_root: np.ndarray) -> np.ndarray:
+    """int (n_beats,): for each beat of a distant return (see distant_returns) the beat of the
+    earlier phrase its accompaniment varies, where the two chords share a root; -1 elsewhere."""
+    echo_of = np.full(len(chord_root), -1)
+    for source, target in distant_returns(phrases, len(chord_root)):
+        echo_beats(echo_of, source, target)
+    beats = np.nonzero(echo_of >= 0)[0]
+    echo_of[beats[chord_root[beats] != chord_root[echo_of[beats]]]] = -1
+    return echo_of

@@ -25,7 +25,8 @@ from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT, Note, Score
 from ..music.pianoroll import PianoRoll, roll_to_note_array
 from ..music.pop909 import Song
 from ..music.structure import Phrase, song_phrases
-from .composer import Composer
+from .chords import cadence_start
+from .composer import Composer, form_echoes
 from .data import MODEL_PITCH_NUMBERS, song_to_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
 from .melody_data import major_tonic
@@ -62,6 +63,17 @@ def song_form(song: Song, controls: Controls, mode: str, form: FormModel, seed: 
     return plan_form(starts, list(range(len(starts))), bar_density, form, np.random.default_rng(seed))
 
 
+def _close_on_tonic(controls: Controls, tonic: int) -> None:
+    """End on the home chord, as a scored video does: from the closing cadence on, the tonic triad
+    of the mode the song's last beat is in (in place)."""
+    start = cadence_start(controls.n_beats)
+    minor = bool(controls.minor[-1])
+    home = (tonic + 9) % 12 if minor else tonic
+    controls.chord_root[start:] = home
+    controls.chord_pcs[start:] = False
+    controls.chord_pcs[start:, [home, (home + (3 if minor else 4)) % 12, (home + 7) % 12]] = True
+
+
 def song_tonic(song: Song) -> int:
     """The major key a song is read in (a minor key from its relative major): its most common."""
     tonics = [major_tonic(int(t), bool(m)) for t, m in zip(song.key_tonic, song.key_minor)]
@@ -86,7 +98,10 @@ def generate_for_song(composer: Composer, song: Song, seed: int, mode: str = "ra
     phrases = song_form(song, controls, mode, form or FormModel.load(), seed)
     t0 = time.perf_counter()
     empty = PianoRoll.empty(controls.n_beats * STEPS_PER_BEAT, MODEL_PITCH_LOW, MODEL_PITCHES)
-    roll = composer.compose(empty, controls, phrases, song_tonic(song), 0, controls.n_beats, seed)
+    tonic = song_tonic(song)
+    _close_on_tonic(controls, tonic)
+    echo_of = form_echoes(phrases, controls.chord_root)
+    roll = composer.compose(empty, controls, phrases, tonic, 0, controls.n_beats, seed, echo_of=echo_of)
     return GeneratedPiece(song.song_id, roll_to_note_array(roll), song.n_steps, time.perf_counter() - t0,
                           np.flatnonzero(controls.segment_start[1:]) + 1,
                           np.array([p.start_bar * BEATS_PER_BAR for p in phrases], np.int64))

@@ -104,7 +104,7 @@ class MelodyWriter:
 
 def _returning_steps(phrases: list[Phrase], plan: MelodyPlan, vary_last_bar: bool) -> np.ndarray:
     """int (n_bars * 16,): for each step of a returning phrase, the step it plays again; -1 elsewhere.
-    A bar returns only where its chords are the earlier bar's: a melody is never moved onto other harmony."""
+    A bar returns only where its chord roots are the earlier bar's: a melody is never moved onto other harmony."""
     source = np.full(plan.n_bars * STEPS_PER_BAR, -1)
     first: dict[str, Phrase] = {}
     for p in phrases:
@@ -116,8 +116,7 @@ def _returning_steps(phrases: list[Phrase], plan: MelodyPlan, vary_last_bar: boo
             dst, src = (p.start_bar + k) * STEPS_PER_BAR, (q.start_bar + k) * STEPS_PER_BAR
             beats, earlier = slice(dst // STEPS_PER_BEAT, dst // STEPS_PER_BEAT + BEATS_PER_BAR), \
                 slice(src // STEPS_PER_BEAT, src // STEPS_PER_BEAT + BEATS_PER_BAR)
-            same = np.array_equal(plan.chord_root[beats], plan.chord_root[earlier]) and \
-                np.array_equal(plan.chord_pcs[beats], plan.chord_pcs[earlier])
+            same = np.array_equal(plan.chord_root[beats], plan.chord_root[earlier])
             if dst + STEPS_PER_BAR <= len(source) and same:
                 source[dst : dst + STEPS_PER_BAR] = np.arange(src, src + STEPS_PER_BAR)
     return source

@@ -182,7 +182,11 @@ class ScorePipeline:
             _mark_bass(chosen[1], onset_p[1], roll[3, a:b], ctrl, a)
         chosen[0] = _monophonic(chosen[0], onset_p[0])
         chosen[0][roll[1, a:b].any(axis=1)] = False  # the melody is one voice
+        if hold_melody:  # the given melody counts toward the bar's register too; it is never moved
+            chosen[0] = roll[0, a:b]
         moved = _fit_register(chosen, ctrl, a, cfg.register_octave)
+        if hold_melody:
+            chosen[0] = False
         chosen[1] &= ~roll[3, a:b]
         for track in tracks:
             for s, p in sorted(zip(*np.nonzero(chosen[track]))):

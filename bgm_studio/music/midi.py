@@ -131,8 +131,12 @@ def read_midi(path: str | os.PathLike) -> Score:
     return Score(notes, n_steps, tempo, segs, changes)
 
 
-def score_to_midifile(score: Score, programs: tuple[int, int] = (0, 0)) -> mido.MidiFile:
-    """Type-1 file: a conductor track (tempo, 4/4, shot markers), then melody and accompaniment."""
+def score_to_midifile(score: Score, programs: tuple[int, ...] = (0, 0)) -> mido.MidiFile:
+    """Type-1 file: a conductor track (tempo, 4/4, shot markers), then one track per part.
+
+    Each part's sound changes become program changes and volume / reverb / chorus
+    controllers at their steps; `programs` serves a score without sound changes.
+    """
     tps = TICKS_PER_BEAT // STEPS_PER_BEAT
     mid = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
     conductor = [
@@ -146,11 +150,17 @@ def score_to_midifile(score: Score, programs: tuple[int, int] = (0, 0)) -> mido.
         conductor.append((step * tps, mido.MetaMessage("marker", text=f"Shot {i}")))
     end_tick = score.n_steps * tps
     mid.tracks.append(_to_track(conductor, end_tick))
-    for track, (name, program) in enumerate(zip(TRACK_NAMES, programs)):
-        events = [
-            (0, mido.MetaMessage("track_name", name=name)),
-            (0, mido.Message("program_change", channel=track, program=program)),
-        ]
+    n_tracks = max([len(programs)] + [n.track + 1 for n in score.notes] + [c.track + 1 for c in score.sound_changes])
+    for track in range(min(n_tracks, len(TRACK_NAMES))):
+        events = [(0, mido.MetaMessage("track_name", name=TRACK_NAMES[track]))]
+        changes = [c for c in score.sound_changes if c.track == track]
+        if not changes:
+            program = programs[track] if track < len(programs) else 0
+            events.append((0, mido.Message("program_change", channel=track, program=program)))
+        for c in changes:
+            events.append((c.step * tps, mido.Message("program_change", channel=track, program=c.program)))
+            events += [(c.step * tps, mido.Message("control_change", channel=track, control=cc, value=v))
+                       for cc, v in ((7, c.volume), (91, c.reverb), (93, c.chorus))]
         for n in score.track_notes(track):
             events.append((n.start * tps, mido.Message("note_on", channel=track, note=n.pitch, velocity=n.velocity)))
             events.append((n.end * tps, mido.Message("note_off", channel=track, note=n.pitch, velocity=0)))
@@ -160,7 +170,7 @@ def score_to_midifile(score: Score, programs: tuple[int, int] = (0, 0)) -> mido.
 
 def _to_track(events: list[tuple[int, mido.Message]], end_tick: int) -> mido.MidiTrack:
     """Absolute-tick events -> delta-time track; note-offs sort before note-ons at one tick."""
-    order = {"note_off": 0}
+    order = {"note_off": 0, "note_on": 2}  # at one tick: note-offs, then sound changes and meta, then note-ons
     events = sorted(events, key=lambda e: (e[0], order.get(e[1].type, 1)))
     track = mido.MidiTrack()
     last = 0
@@ -171,7 +181,7 @@ def _to_track(events: list[tuple[int, mido.Message]], end_tick: int) -> mido.Mid
     return track
 
 
-def write_midi(score: Score, path: str | os.PathLike, programs: tuple[int, int] = (0, 0)) -> None:
+def write_midi(score: Score, path: str | os.PathLike, programs: tuple[int, ...] = (0, 0)) -> None:
     """Write a type-1 MIDI file atomically."""
     mid = score_to_midifile(score, programs)
     with atomic_path(path) as tmp:

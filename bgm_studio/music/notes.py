@@ -14,7 +14,7 @@ PITCH_HIGH = PITCH_LOW + N_PITCHES - 1
 
 MELODY = 0
 ACCOMPANIMENT = 1
-TRACK_NAMES = ("Melody", "Accompaniment")
+TRACK_NAMES = ("Melody", "Accompaniment", "Bass")  # by track number (bass: music/parts.py)
 
 
 @dataclass(frozen=True, order=True)
@@ -32,6 +32,18 @@ class Note:
         return self.start + self.length
 
 
+@dataclass(frozen=True)
+class SoundChange:
+    """From `step` on, `track` plays GM `program` at channel volume, reverb and chorus send (MIDI CC 7, 91, 93)."""
+
+    step: int
+    track: int
+    program: int
+    volume: int = 100
+    reverb: int = 0
+    chorus: int = 0
+
+
 @dataclass
 class Score:
     """A piece on the grid: notes plus tempo and segment (shot) boundaries.
@@ -40,6 +52,7 @@ class Score:
     positions); they are written to MIDI as markers. tempo_changes lists (step, bpm)
     where the tempo changes after the start (a video score gives each shot a whole
     number of beats, so its tempo may move a little at a cut); tempo_bpm holds from step 0.
+    sound_changes sets each track's instrument from a step on (empty: GM piano throughout).
     """
 
     notes: list[Note]
@@ -47,6 +60,7 @@ class Score:
     tempo_bpm: float = 120.0
     segment_starts: list[int] = field(default_factory=list)
     tempo_changes: list[tuple[int, float]] = field(default_factory=list)
+    sound_changes: list[SoundChange] = field(default_factory=list)
 
     @property
     def n_bars(self) -> int:

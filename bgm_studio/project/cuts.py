@@ -5,7 +5,8 @@ Shots whose bounds do not change keep their music, takes and chords; a shot that
 following the chords before it, in its mapped mode, closing on the home chord only at the piece's end.
 The caller regenerates the shots listed in the result. The piece tempo stays; beats are re-planned
 for the new cuts. A shot that keeps its bounds keeps its theme (renumbered; where the theme shot was
-re-cut, the first shot that kept that theme becomes it); a new shot is its own theme.
+re-cut, the first shot that kept that theme becomes it); a new shot is its own theme. A shot's own
+preset goes with it, and to the new shots cut from it.
 """
 from __future__ import annotations
 
@@ -52,12 +53,21 @@ def edit_cuts(project: Project, analysis: VideoAnalysis, cuts: list[float], scor
         shot.start_beat, shot.n_beats, shot.tempo_bpm = int(start), int(n), float(tempo)
         if i in changed:
             shot.takes, shot.take = [], -1
-    edited = replace(project, shots=shots, chord_root=roots, chord_pcs=pcs)
+    edited = replace(project, shots=shots, chord_root=roots, chord_pcs=pcs,
+                     arrangement=replace(project.arrangement, shot_presets=_shot_presets(project, bounds)))
     changed.sort()  # drawn in order, so each changed shot follows the new chords of one before it
     rng = np.random.default_rng(seed)
     for i in changed:
         edited.chord_root, edited.chord_pcs = scorer.draw_chords(edited, shots[i].start_beat, shots[i].end_beat, rng)
     return edited, changed
+
+
+def _shot_presets(project: Project, bounds: list[tuple[float, float]]) -> tuple[tuple[int, str], ...]:
+    """The shot presets renumbered for new shot bounds: each new shot takes that of the old shot it starts in."""
+    presets = dict(project.arrangement.shot_presets)
+    starts = [s.start_s for s in project.shots]
+    found = ((i, presets.get(int(np.searchsorted(starts, start + 1e-6)) - 1)) for i, (start, _) in enumerate(bounds))
+    return tuple((i, name) for i, name in found if name is not None)
 
 
 def move_cut(project: Project, analysis: VideoAnalysis, k: int, t_s: float, scorer: Scorer):

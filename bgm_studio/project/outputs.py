@@ -1,14 +1,16 @@
-"""Writing a project's music out: MIDI, WAV and MP4, the same way from the CLI and the GUI."""
+"""Writing a project's music out: MIDI, WAV, MP4 and stems, the same way from the CLI and the GUI."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..atomic import check_writable_target
 from ..audio.render import RenderConfig, never
 from ..audio.synth import SynthConfig
 from ..export.midi import export_midi
-from ..export.mp4 import check_codec, check_gain, container_format, export_mp4
-from ..export.wav import export_wav
+from ..export.mixdown import MixConfig, check_mix, mixdown
+from ..export.mp4 import check_codec, check_gain, container_format, mux_music
+from ..export.stems import check_stems_folder, write_stems
+from ..export.wav import check_bits, write_wav
 from ..progress import ProgressFn, no_progress
 from .piece import check_video, project_score
 from .state import Project
@@ -19,31 +21,45 @@ class OutputPaths:
     mp4: str | None = None
     midi: str | None = None
     wav: str | None = None
+    stems: str | None = None  # a folder: one WAV per part, the mix, and the MIDI
 
 
 def write_outputs(project: Project, paths: OutputPaths, synth: SynthConfig = SynthConfig(),
                   original_gain_db: float | None = None, wav_bits: int = 16, video: str | None = None,
-                  progress: ProgressFn = no_progress, cancel=never) -> list[str]:
-    """Export every requested file; returns the paths written. The video is checked first."""
+                  progress: ProgressFn = no_progress, cancel=never, mix: MixConfig = MixConfig()) -> list[str]:
+    """Export every requested file; returns the paths written. The video is checked first.
+
+    The sound is made once (mixdown.py) and every audio file carries the same mix.
+    """
     score = project_score(project)
+    mix = replace(mix, original_gain_db=original_gain_db)
+    check_mix(mix)
+    check_bits(wav_bits)
     if paths.mp4:  # refuse what can be refused before any file is written
         container_format(paths.mp4)
         check_gain(original_gain_db)
-    source = check_video(project, video) if paths.wav or paths.mp4 else None
+    source = check_video(project, video) if paths.wav or paths.mp4 or paths.stems else None
     if paths.mp4:
         check_codec(source, paths.mp4)
     for path in (paths.wav, paths.mp4, paths.midi):
         if path:  # before any rendering: no output may replace the video, wherever it is now
             check_writable_target(path, inputs=(source or video or project.video_path,))
+    if paths.stems:
+        check_stems_folder(paths.stems, inputs=(source,))
     written = []
     if paths.midi:
         export_midi(score, paths.midi, synth.programs, progress)
         written.append(paths.midi)
+    if not (paths.wav or paths.mp4 or paths.stems):
+        return written
+    config = RenderConfig()
+    sound = mixdown(score, project.duration_s, source, mix, synth, config, progress, cancel)
     if paths.wav:
-        export_wav(score, paths.wav, project.duration_s, wav_bits, synth, RenderConfig(), progress, cancel)
+        write_wav(sound.mix, config.sample_rate, paths.wav, wav_bits, progress, cancel)
         written.append(paths.wav)
     if paths.mp4:
-        export_mp4(score, source, paths.mp4, original_gain_db, synth, RenderConfig(), progress, cancel,
-                   project.duration_s)
+        mux_music(source, paths.mp4, sound.mix, config.sample_rate, project.duration_s, progress, cancel)
         written.append(paths.mp4)
+    if paths.stems:
+        written += write_stems(sound, score, paths.stems, wav_bits, progress)
     return written

@@ -4,18 +4,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import BgmError
+from ..music.arrangement import arrange
 from ..music.notes import STEPS_PER_BEAT, Note, Score
 from ..video.cache import fingerprint
 from .state import Project
 
 
 def project_score(project: Project) -> Score:
-    """The piece as a Score: notes, the piece tempo with each shot's own tempo, cuts as segment starts."""
+    """The piece as a Score: its parts with their instruments (the project's arrangement), the piece
+    tempo with each shot's own tempo, cuts as segment starts."""
     notes = [Note(*map(int, row)) for row in project.notes()]
     first = project.shots[0]
     changes = [(s.start_step, s.tempo_bpm) for s in project.shots[1:]]
-    return Score(notes, project.n_beats * STEPS_PER_BEAT, first.tempo_bpm,
-                 [s.start_step for s in project.shots[1:]], changes)
+    score = Score(notes, project.n_beats * STEPS_PER_BEAT, first.tempo_bpm,
+                  [s.start_step for s in project.shots[1:]], changes)
+    return arrange(score, project.arrangement)
 
 
 def check_video(project: Project, path: str | None = None) -> str:

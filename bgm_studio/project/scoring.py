@@ -25,7 +25,7 @@ from ..errors import BgmError
 from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
 from ..model.chords import ChordModel, cadence_start, repeat_progression
 from ..model.data import model_roll
-from ..model.composer import Composer
+from ..model.composer import Composer, form_echoes, returning_phrases
 from ..model.melody_writer import MelodyWriter
 from ..model.pipeline import SampleConfig, ScorePipeline
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
@@ -246,33 +246,19 @@ class Scorer:
                                      theme_echoes(project))
 
 
-def returning_phrases(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """(source beats, target beats) of every phrase whose letter was heard before: the first phrase of
-    that letter and the returning one, up to the closing cadence."""
-    first: dict[str, Phrase] = {}
-    cadence = cadence_start(n_beats)
-    out = []
-    for p in phrases:
-        q = first.setdefault(p.letter, p)
-        if q is not p:
-            target = (p.start_bar * BEATS_PER_BAR, min(p.end_bar * BEATS_PER_BAR, cadence))
-            if target[1] > target[0]:
-                out.append(((q.start_bar * BEATS_PER_BAR, min(q.end_bar * BEATS_PER_BAR, n_beats)), target))
-    return out
-
-
 def theme_echoes(project: Project) -> np.ndarray:
     """int (n_beats,): for each beat of a shot returning to an earlier shot's look, the beat of
-    that shot whose music it varies (up to the closing cadence); -1 elsewhere, and wherever the
-    two beats' chords differ. (A returning phrase repeats its melody and chords; its accompaniment
-    is sampled anew around them, so the piece does not loop.)"""
+    that shot whose music it varies (up to the closing cadence); in a phrase returning after other
+    music (see distant_returns), the beat of the earlier phrase; -1 elsewhere, and wherever the two
+    beats' chords differ."""
     echo_of = np.full(project.n_beats, -1)
     cadence = cadence_start(project.n_beats)
     for s in project.shots:
         theme = project.shots[s.theme]
         if theme is not s:
             echo_beats(echo_of, (theme.start_beat, theme.end_beat), (s.start_beat, min(s.end_beat, cadence)))
-
+    form = form_echoes(project.phrases, project.chord_root)
+    echo_of = np.where(echo_of >= 0, echo_of, form)
     # Music returns only where its harmony does: not over chords drawn anew for one shot, nor in
     # a project planned before long shots repeated their chords.
     beats = np.nonzero(echo_of >= 0)[0]

@@ -12,15 +12,17 @@ from ..atomic import atomic_path
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
 from ..limits import MAX_BEATS, MAX_DURATION_S, MAX_NUMBER, TEMPO_RANGE_BPM
+from ..music.arrangement import Arrangement, arrangement_from_json, arrangement_json
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.structure import Phrase
 from ..video.config import AnalysisConfig
 from .lock import FileStamp, check_unchanged
 
 SCHEMA = "bgm-studio-project"
-SCHEMA_VERSION = 4  # 2: every take holds its chords (a version 1 take gets the piece's chords)
+SCHEMA_VERSION = 5  # 2: every take holds its chords (a version 1 take gets the piece's chords)
 # 3: every shot names its theme (a shot of an older file is its own theme)
-# 4: the piece's form, its phrases (an older file has none: its music was written without one)
+# 4: the arrangement (instruments per part and shot; an older file gets solo piano)
+# 5: the piece's form, its phrases (an older file has none: its music was written without one)
 MAX_SEED = 2**32 - 1
 
 
@@ -94,6 +96,7 @@ class Project:
     chord_pcs: np.ndarray  # bool (n_beats, 12)
     phrases: list[Phrase] = field(default_factory=list)  # the piece's form on its bars (controls.form)
     origin: FileStamp | None = field(default=None, compare=False, repr=False)  # the file it was read from/saved to
+    arrangement: Arrangement = field(default_factory=Arrangement)  # which instruments play the parts
 
     @property
     def n_beats(self) -> int:
@@ -131,6 +134,7 @@ def to_json(project: Project) -> dict:
         } for s in project.shots],
         "chords": _chords_json(project.chord_root, project.chord_pcs),  # the current take's chords in each shot
         "form": [[p.letter, p.start_bar, p.n_bars] for p in project.phrases],
+        "arrangement": arrangement_json(project.arrangement),
         "notes": project.notes().tolist(),  # the current piece, for other tools; rebuilt from takes on load
     }
 
@@ -302,14 +306,20 @@ def from_json(data: dict, source: str = "project") -> Project:
     except BgmError as exc:
         r.fail("analysis_settings", str(exc))
     seed = _seed(r, r.get(data, "seed", int, "file"), "file")
+    try:
+        arrangement = arrangement_from_json(r.get(data, "arrangement", dict, "file")) if version >= 4 else Arrangement()
+    except BgmError as exc:
+        r.fail("arrangement", str(exc))
+    if any(shot >= len(shots) for shot, _ in arrangement.shot_presets):
+        r.fail("arrangement", "a shot preset names a shot the project does not have")
     return Project(
         video_path=r.get(video, "path", str, "video"), video_hash=r.get(video, "hash", str, "video"),
         duration_s=duration, analysis_settings=settings,
         model_id=r.get(data, "model_id", str, "file"),
         tempo_bpm=_tempo(r, r.get(data, "tempo_bpm", (int, float), "file"), "file"),
         key_tonic=r.get(data, "key_tonic", int, "file") % 12, seed=seed,
-        shots=shots, chord_root=roots, chord_pcs=pcs,
-        phrases=_phrases(r, data.get("form", []), expect_beat) if version >= 4 else [])
+        shots=shots, chord_root=roots, chord_pcs=pcs, arrangement=arrangement,
+        phrases=_phrases(r, data.get("form", []), expect_beat) if version >= 5 else [])
 
 
 def load_project(path: str | os.PathLike) -> Project:

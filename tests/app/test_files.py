@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
@@ -80,20 +81,52 @@ def test_a_moved_video_can_be_relinked(qtbot, make_window, clip, tmp_path, monke
 
 
 def test_instrument_and_soundfont_choice(qtbot, make_window, clip):
-    from tests.app.test_playback import capture_factory
+    """A preset and an instrument per part are project edits (undoable), heard at once by the same player."""
+    from tests.app.test_playback import _scored_window
 
     outputs = []
-    window = make_window(player_factory=capture_factory(outputs))
-    qtbot.waitUntil(lambda: window.transport.sound.text().startswith("Sound on"), timeout=30000)
+    window = _scored_window(qtbot, make_window, clip, outputs)
     panel = window.sound_panel
-    panel.melody.setCurrentIndex(panel.melody.findData(73))  # flute
-    assert window.state.sound.programs == (73, 0) and len(outputs) == 1  # same player, new program
+    qtbot.waitUntil(lambda: panel.speech is not None, timeout=30000)  # the video's sound read, its speech found
+    assert len(panel.speech) == pytest.approx(window.state.duration_s / 0.01, abs=2)
+    panel.preset.setCurrentIndex(panel.preset.findData("piano-strings"))
+    assert window.state.project.arrangement.preset == "piano-strings"
+    assert panel.parts["accompaniment"].currentData() == 48  # the preset's strings shown
+    panel.parts["melody"].setCurrentIndex(panel.parts["melody"].findData(73))  # flute
+    assert window.state.project.arrangement.programs[0] == 73 and len(outputs) == 1  # same player
+    score = window.sound.playback.player._performance.score
+    assert {(c.track, c.program) for c in score.sound_changes} == {(0, 73), (1, 48), (2, 42)}  # heard live
+    window.state.select(1)
+    panel.shot_preset.setCurrentIndex(panel.shot_preset.findData("music-box"))
+    assert window.state.project.arrangement.shot_presets == ((1, "music-box"),)
+    window.state.undo()
+    assert window.state.project.arrangement.shot_presets == () and panel.shot_preset.currentData() == ""
     panel.original.setChecked(True)
     assert window.state.sound.original_gain_db == -12.0
+    panel.duck.setChecked(False)
+    assert not window.state.sound.ducking.enabled
     from dataclasses import replace
     window.state.set_sound(replace(window.state.sound, soundfont="/nonexistent.sf2"))
     qtbot.waitUntil(lambda: window.transport.sound.text().startswith("Playback off"), timeout=10000)
     assert "soundfont not found" in window.transport.sound.toolTip()
+
+
+def test_measured_loudness_and_stems_from_the_sound_tab(qtbot, make_window, clip, tmp_path):
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    panel = window.sound_panel
+    panel.loudness.setCurrentIndex(panel.loudness.findData("web"))
+    panel.measure.click()
+    qtbot.waitUntil(lambda: "LUFS" in panel.measured.text(), timeout=60000)
+    wait_task(qtbot, window)  # the measuring task has ended too
+    assert float(panel.measured.text().split()[0]) == pytest.approx(-16.0, abs=0.5)  # the web target (BS.1770)
+    panel.stems_requested.emit(str(tmp_path / "stems"))
+    wait_task(qtbot, window)
+    assert sorted(p.name for p in (tmp_path / "stems").iterdir()) == [
+        "accompaniment.wav", "bass.wav", "melody.wav", "mix.wav", "parts.mid"]
 
 
 def test_closing_for_the_system_keeps_unsaved_work(qtbot, make_window, clip):

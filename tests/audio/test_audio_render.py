@@ -94,3 +94,34 @@ def test_reading_samples_lazily_renders_the_same_audio(excerpt, monkeypatch):
     lazy = render(excerpt)
     monkeypatch.setattr(render_module, "Synth", lambda config, sr, lazy_samples: Synth(config, sr))
     assert np.array_equal(render(excerpt), lazy)
+
+
+def test_a_preset_change_at_a_cut_neither_cuts_nor_clicks():
+    """A note held across the cut rings on with its old instrument (only the new channel volume applies,
+    as MIDI volume does to sounding notes); the next note has the new instrument."""
+    import numpy as np
+
+    from bgm_studio.audio.render import render_stems
+    from bgm_studio.music.arrangement import Arrangement, arrange
+    from bgm_studio.music.notes import MELODY, Note, Score
+
+    score = Score([Note(0, 67, 32, 90, MELODY), Note(32, 72, 8, 90, MELODY)], 48, 120.0, segment_starts=[16])
+    arrangement = Arrangement("solo-piano").with_shot_preset(1, "ambient")
+
+    def melody_of(arrangement):
+        return render_stems(arrange(score, arrangement), SynthConfig(reverb=False), RenderConfig(fade_s=0.0),
+                            duration_s=6.0)[0, :, 0]
+
+    melody, piano, flute = (melody_of(a) for a in (arrangement, Arrangement(), Arrangement("ambient")))
+    sr, cut = 44100, 88200  # the cut at step 16 = 2.0 s
+
+    def step_db(audio) -> float:  # level just after the cut against just before it
+        level = lambda a, b: np.sqrt(np.mean(audio[a:b] ** 2))  # noqa: E731
+        return float(20 * np.log10(level(cut + 441, cut + 2646) / level(cut - 2205, cut)))
+
+    volume_step_db = 40 * np.log10(85 / 100)  # GM volume curve: solo-piano melody 100 -> ambient melody 85
+    assert step_db(melody) - step_db(piano) == pytest.approx(volume_step_db, abs=1.0)  # the piano rings on
+    steps = np.abs(np.diff(melody))
+    assert steps[cut - 256 : cut + 256].max() <= 1.5 * steps[sr : cut - 512].max()  # and no click
+    late = slice(int(4.6 * sr), int(4.95 * sr))  # the note after the cut, once the piano has died away
+    assert np.abs(melody[late] - flute[late]).max() < 0.01 * np.abs(flute[late]).max()  # the ambient flute

@@ -8,7 +8,7 @@ import wave
 import numpy as np
 import pytest
 
-from bgm_studio.audio.render import peak_dbfs
+from bgm_studio.audio.loudness import measure
 from bgm_studio.errors import BgmError
 from bgm_studio.export.wav import export_wav, to_pcm, write_wav
 
@@ -35,7 +35,8 @@ def test_stereo_pcm_of_exactly_the_video_length(score, tmp_path, bits):
     params, audio = read_wav(path)
     assert (params.nchannels, params.sampwidth, params.framerate) == (2, bits // 8, SR)
     assert params.nframes == round(3.21 * SR) == len(audio)
-    assert peak_dbfs(audio) == pytest.approx(-1.0, abs=0.01 if bits == 24 else 0.05)
+    level = measure(audio, SR)  # the default target: streaming, -14 LUFS, true peak <= -1 dBTP
+    assert level.lufs == pytest.approx(-14.0, abs=0.5) and level.true_peak_db <= -1.0
     assert [p.name for p in tmp_path.iterdir()] == ["music.wav"]
 
 

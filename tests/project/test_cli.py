@@ -113,3 +113,43 @@ def test_regenerate_with_new_chords(env, clip, tmp_path, capsys):
     assert shot["takes"][1]["chords"] == after["chords"][a:b] and shot["takes"][0]["chords"] == before["chords"][a:b]
     others = lambda project: [s["takes"] for s in project["shots"] if s["index"] != 1]  # noqa: E731
     assert others(after) == others(before)
+
+
+def test_presets_instruments_stems_and_loudness(env, clip, tmp_path, capsys):
+    from bgm_studio.audio.loudness import measure
+    from tests.export.test_export_wav import read_wav
+
+    video, proj, stems = clip[0], tmp_path / "p.bgm.json", tmp_path / "stems"
+    assert main(["generate", str(video), "--project", str(proj), "--preset", "epiano-bass", "--instrument",
+                 "melody=11", "--stems", str(stems), "--loudness", "broadcast"]) == 0
+    assert sorted(p.name for p in stems.iterdir()) == [
+        "accompaniment.wav", "bass.wav", "melody.wav", "mix.wav", "parts.mid"]
+    programs = {t.name: [m.program for m in t if m.type == "program_change"]
+                for t in mido.MidiFile(stems / "parts.mid").tracks[1:]}
+    assert programs == {"Melody": [11], "Accompaniment": [4], "Bass": [33]}
+    rate, mix = 44100, read_wav(stems / "mix.wav")[1]
+    assert len(mix) == round(json.loads(proj.read_text())["video"]["duration_s"] * rate)  # the video's length
+    assert measure(mix, rate).lufs == pytest.approx(-23.0, abs=0.5)
+    saved = json.loads(proj.read_text())["arrangement"]
+    assert saved == {"preset": "epiano-bass", "programs": {"melody": 11}, "shots": {}}
+    # export with another preset: this export only, the project keeps its own
+    assert main(["export", str(proj), "--midi", str(tmp_path / "box.mid"), "--preset", "music-box"]) == 0
+    assert json.loads(proj.read_text())["arrangement"] == saved
+    box = [m.program for m in mido.MidiFile(tmp_path / "box.mid").tracks[1] if m.type == "program_change"]
+    assert box == [10]
+    # a shot's own preset, kept by regenerate: its programs change at that shot's cut
+    assert main(["regenerate", str(proj), "--shot", "0", "--shot-preset", "2=ambient",
+                 "--midi", str(tmp_path / "shot.mid")]) == 0
+    assert json.loads(proj.read_text())["arrangement"]["shots"] == {"2": "ambient"}
+    cut = [t for t, m in _absolute(mido.MidiFile(tmp_path / "shot.mid").tracks[0]) if m.type == "marker"][1]
+    melody = [(t, m.program) for t, m in _absolute(mido.MidiFile(tmp_path / "shot.mid").tracks[1])
+              if m.type == "program_change"]
+    assert melody[0] == (0, 11) and (cut, 73) in melody  # ambient's flute from shot 2 on
+
+
+def _absolute(track):
+    """(absolute tick, message) of a MIDI track."""
+    tick = 0
+    for msg in track:
+        tick += msg.time
+        yield tick, msg

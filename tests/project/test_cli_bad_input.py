@@ -72,6 +72,13 @@ def test_a_project_finds_its_video_from_another_folder(env, clip, tmp_path, monk
     (["--midi", "{tmp}"], "is a folder"),
     (["--tempo", "300"], "tempo 300.0 BPM is out of range (35-280)"),
     (["--tempo", "nan"], "tempo nan BPM is out of range"),
+    (["--instrument", "drums=1"], "unknown part 'drums'"),
+    (["--instrument", "bass=200"], "GM program 200 is out of range"),
+    (["--duck-depth", "5"], "ducking depth 5.0 dB is out of range"),
+    (["--duck-release", "-1"], "ducking release -1.0 ms is out of range"),
+    (["--stems", "{tmp}/missing/stems"], "does not exist"),
+    (["--shot-preset", "1=kazoo"], "unknown preset 'kazoo'"),
+    (["--shot-preset", "one=ambient"], "write SHOT=PRESET"),
 ])
 def test_bad_generate_options_fail_first_and_leave_nothing(env, clip, tmp_path, capsys, extra, words):
     assert main(["generate", str(clip[0])] + [a.format(tmp=tmp_path) for a in extra]) == 2

@@ -120,6 +120,20 @@ def test_split_draws_chords_in_the_piece_and_closes_only_at_its_end(scored):
     assert changed == [3, 4] and ends_on_home_chord(last, last.shots[4])
 
 
+def test_shot_presets_follow_their_shots_through_a_split_and_a_merge(scored):
+    from dataclasses import replace
+
+    from bgm_studio.music.arrangement import Arrangement
+
+    scorer, analysis, project = scored
+    arrangement = Arrangement().with_shot_preset(1, "ambient").with_shot_preset(3, "music-box")
+    project = replace(project, arrangement=arrangement)
+    split, _ = split_shot(project, analysis, (project.shots[1].start_s + project.shots[1].end_s) / 2, scorer)
+    assert split.arrangement.shot_presets == ((1, "ambient"), (2, "ambient"), (4, "music-box"))
+    merged, _ = merge_shots(split, analysis, 2, scorer)
+    assert merged.arrangement.shot_presets == ((1, "ambient"), (2, "ambient"), (3, "music-box"))
+
+
 def test_split_keeps_unchanged_shots_exactly_and_is_reproducible(scored):
     scorer, analysis, project = scored
     split, changed = edit_cuts(project, analysis, split_cuts(project, 1), scorer, seed=3)

@@ -6,6 +6,7 @@ import pytest
 
 from bgm_studio.controls.video_mapping import ShotOverrides
 from bgm_studio.errors import BgmError
+from bgm_studio.music.arrangement import Arrangement
 from bgm_studio.project.state import Project, ProjectShot, Take, from_json, load_project, save_project, to_json
 
 
@@ -122,4 +123,26 @@ def test_a_theme_must_be_the_shot_or_an_earlier_theme(themes):
     for shot, theme in zip(data["shots"], themes):
         shot["theme"] = theme
     with pytest.raises(BgmError, match="neither this shot nor an earlier shot"):
+        from_json(data)
+
+
+def test_arrangement_round_trips_and_an_older_file_is_solo_piano():
+    project = small_project()
+    project.arrangement = Arrangement("piano-strings").with_instrument("bass", 33).with_shot_preset(1, "ambient")
+    data = json.loads(json.dumps(to_json(project)))
+    assert from_json(data).arrangement == project.arrangement
+    data["version"] = 3
+    del data["arrangement"]
+    assert from_json(data).arrangement == Arrangement("solo-piano")
+
+
+@pytest.mark.parametrize("arrangement, message", [
+    ({"preset": "kazoo"}, "arrangement: unknown preset"),
+    ({"preset": "ambient", "programs": {"bass": 300}}, "arrangement: GM program 300"),
+    ({"preset": "ambient", "shots": {"5": "solo-piano"}}, "arrangement: a shot preset names a shot"),
+])
+def test_a_bad_arrangement_is_named(arrangement, message):
+    data = to_json(small_project())
+    data["arrangement"] = arrangement
+    with pytest.raises(BgmError, match=message):
         from_json(data)

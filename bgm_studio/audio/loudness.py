@@ -1,0 +1,130 @@
+"""Loudness to a delivery standard: ITU-R BS.1770 integrated loudness (pyloudnorm) and true peak.
+
+`master_gain` returns one gain per frame that takes a mix to its target loudness with
+its true peak at or below -1 dBTP. The same gain multiplies every stem, so stems still
+sum to the mix: the peak limiter therefore is a look-ahead gain curve shared by all
+stems, not an effect applied to the mix alone. Peak normalisation is what is left as
+the last safety step: if the curve still leaves a true peak over the ceiling, the whole
+mix comes down by the excess.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyloudnorm
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.signal import resample_poly
+
+from ..errors import BgmError
+
+TARGETS = {"streaming": -14.0, "web": -16.0, "broadcast": -23.0}  # LUFS; broadcast is EBU R128
+DEFAULT_TARGET = "streaming"
+TRUE_PEAK_CEILING_DB = -1.0  # dBTP
+OVERSAMPLE = 4  # BS.1770-4 true peak: 4x oversampling at 44.1/48 kHz
+BLOCK = 1024  # frames: true peaks are computed block by block where they can matter
+PAD = 64  # frames of context each side of a block for the oversampling filter
+OVERSHOOT_DB = 3.0  # blocks whose sample peak is this far under a level of interest cannot reach it
+LOOKAHEAD_S = 0.005  # the limiter's gain reaches a peak's reduction over this time, before and after it
+ROUNDS = 6  # loudness / limiter rounds; each brings the loudness closer to the target
+TOLERANCE_LU = 0.2  # within the +-0.5 LU a delivery allows, with room for other meters
+CODEC_MARGIN_DB = 0.5  # peaks are held this far under the ceiling: AAC encoding in the MP4 raises them a little
+MIN_LUFS = -70.0  # BS.1770's absolute gate: quieter than this counts as silence
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """What a mix measures: integrated loudness (LUFS; -inf when silent) and true peak (dBTP)."""
+
+    lufs: float
+    true_peak_db: float
+
+    def describe(self) -> str:
+        lufs = f"{self.lufs:.1f} LUFS" if np.isfinite(self.lufs) else "silent"
+        return f"{lufs}, true peak {self.true_peak_db:.1f} dBTP"
+
+
+def check_target(name: str) -> float:
+    """The LUFS of a named loudness target."""
+    if name not in TARGETS:
+        raise BgmError(f"unknown loudness target {name!r}; choose {', '.join(TARGETS)}")
+    return TARGETS[name]
+
+
+def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float:
+    """BS.1770 integrated loudness of float audio, shape=(frames, channels); -inf for silence or < 0.4 s."""
+    if len(audio) < int(0.4 * sample_rate):
+        return float("-inf")
+    value = float(pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(audio, np.float64)))
+    return value if value > MIN_LUFS else float("-inf")
+
+
+def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """Per frame, the largest magnitude of the 4x oversampled signal around it, shape=(frames,).
+
+    Oversampling costs more than the render, so it is done only in blocks whose sample peak
+    reaches `floor` (linear); elsewhere a frame's sample magnitude stands in: callers set the
+    floor OVERSHOOT_DB below any level that matters, and inter-sample peaks of music stay well
+    within that of the samples around them.
+    """
+    magnitude = np.abs(np.asarray(audio, np.float32)).max(axis=1) if len(audio) else np.zeros(0, np.float32)
+    n, n_blocks = len(magnitude), -(-len(magnitude) // BLOCK)
+    block_peak = np.pad(magnitude, (0, n_blocks * BLOCK - n)).reshape(n_blocks, BLOCK).max(axis=1)
+    edges = np.diff(np.concatenate([[0], (block_peak >= floor).astype(np.int8), [0]]))
+    for first, last in zip(np.nonzero(edges == 1)[0] * BLOCK, np.nonzero(edges == -1)[0] * BLOCK):
+        last = min(last, n)
+        a, b = max(0, first - PAD), min(n, last + PAD)  # context for the interpolation filter
+        up = np.abs(resample_poly(audio[a:b], OVERSAMPLE, 1, axis=0)).max(axis=1)
+        per_frame = up[: (b - a) * OVERSAMPLE].reshape(b - a, OVERSAMPLE).max(axis=1)
+        magnitude[first:last] = per_frame[first - a : last - a]
+    return magnitude
+
+
+def true_peak_db(audio: np.ndarray) -> float:
+    """BS.1770 true peak (4x oversampled) in dBTP; -inf for silence."""
+    sample_peak = float(np.abs(audio).max(initial=0.0))
+    peak = float(true_peak_envelope(audio, sample_peak * 10 ** (-OVERSHOOT_DB / 20)).max(initial=0.0))
+    return 20.0 * np.log10(peak) if peak > 0 else float("-inf")
+
+
+def measure(audio: np.ndarray, sample_rate: int) -> Loudness:
+    return Loudness(integrated_lufs(audio, sample_rate), true_peak_db(audio))
+
+
+def limiter_gain(peaks: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray:
+    """Gain per frame that keeps `peaks` (true-peak envelope) at or under `ceiling` (linear).
+
+    The required gain is held over twice the look-ahead around each peak and then averaged
+    over the look-ahead, so it ramps down before a peak and back up after it, never above
+    what any frame needs (every value averaged at a frame is a minimum taken over that frame).
+    """
+    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
+    width = max(1, int(LOOKAHEAD_S * sample_rate))
+    return uniform_filter1d(minimum_filter1d(need, 2 * width + 1), width)
+
+
+def master_gain(mix: np.ndarray, sample_rate: int, target_lufs: float,
+                ceiling_db: float = TRUE_PEAK_CEILING_DB) -> tuple[np.ndarray, float]:
+    """(gain per frame, shape=(frames,), resulting LUFS) taking `mix` to `target_lufs`, true peak <= `ceiling_db`.
+
+    A silent mix keeps gain 1. Where the limiter has to work hard, the loudness can fall
+    short of the target; the LUFS returned is measured on the result.
+    """
+    gain = np.ones(len(mix), np.float32)
+    lufs = integrated_lufs(mix, sample_rate)
+    if not np.isfinite(lufs):
+        return gain, lufs
+    ceiling = 10.0 ** ((ceiling_db - CODEC_MARGIN_DB) / 20.0)
+    level = 10.0 ** ((target_lufs - lufs) / 20.0)
+    peaks = true_peak_envelope(mix, ceiling / level * 10 ** (-(OVERSHOOT_DB + 1.0) / 20))  # rounds move level < 1 dB
+    for _ in range(ROUNDS):
+        gain = level * limiter_gain(peaks * level, ceiling, sample_rate)
+        lufs = integrated_lufs(mix * gain[:, None], sample_rate)
+        if abs(target_lufs - lufs) < TOLERANCE_LU:
+            break
+        level *= 10.0 ** ((target_lufs - lufs) / 20.0)
+    over = 20.0 * np.log10(float((peaks * gain).max())) - ceiling_db  # the gain is smooth: peaks scale with it
+    if over > 0:  # the safety limiter: peak normalisation of the whole mix
+        gain *= np.float32(10.0 ** (-over / 20.0))
+        lufs -= over  # loudness scales with a constant gain
+    return gain, lufs

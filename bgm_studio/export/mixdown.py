@@ -1,0 +1,77 @@
+"""The exported sound, made once for every file: stems, ducking under speech, loudness to a target.
+
+Order: each part is rendered alone; where the video has its own sound, the music dips
+under the speech found in it; the video's sound joins (when mixed in) as a stem of its
+own; one master gain per frame brings the sum to the loudness target with true peak
+<= -1 dBTP and multiplies every stem alike, so the stems always sum to the mix.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..audio.ducking import DuckingConfig, check_ducking, detect_speech, duck_gain
+from ..audio.loudness import DEFAULT_TARGET, Loudness, check_target, master_gain, true_peak_db
+from ..audio.render import CancelFn, RenderConfig, never, render_stems
+from ..audio.synth import SynthConfig
+from ..music.notes import Score
+from ..music.parts import PARTS
+from ..progress import ProgressFn, no_progress
+from .probe import probe_video
+
+VIDEO_SOUND = "video-sound"  # the stem of the video's own sound, when it is mixed in
+
+
+@dataclass(frozen=True)
+class MixConfig:
+    """How the parts become the delivered sound."""
+
+    loudness: str = DEFAULT_TARGET  # streaming (-14 LUFS), web (-16) or broadcast (-23)
+    original_gain_db: float | None = None  # the video's own sound under the music; None = left out
+    ducking: DuckingConfig = field(default_factory=DuckingConfig)
+
+
+@dataclass
+class Mixdown:
+    """The delivered sound: float32 stereo stems by name, their sum, and how it was made."""
+
+    stems: dict[str, np.ndarray]  # part (and video-sound) -> (frames, 2)
+    mix: np.ndarray  # (frames, 2), the sum of the stems
+    sample_rate: int
+    speech: np.ndarray | None  # bool per 10 ms frame of the video's sound; None without one
+    music_gain: np.ndarray  # (frames,) the ducking curve applied to the music (1 = none)
+    loudness: Loudness  # measured on the mix
+
+
+def check_mix(config: MixConfig) -> None:
+    check_target(config.loudness)
+    check_ducking(config.ducking)
+
+
+def mixdown(score: Score, duration_s: float, video: str | os.PathLike | None = None,
+            mix: MixConfig = MixConfig(), synth: SynthConfig = SynthConfig(),
+            config: RenderConfig = RenderConfig(), progress: ProgressFn = no_progress,
+            cancel: CancelFn = never) -> Mixdown:
+    """Render and mix the score for `duration_s` seconds, with `video`'s own sound if it has one."""
+    from .mp4 import read_soundtrack  # mp4 writes what this makes
+
+    check_mix(mix)
+    sr = config.sample_rate
+    parts = render_stems(score, synth, config, duration_s=duration_s, progress=progress, cancel=cancel)
+    n = parts.shape[1]
+    sound = read_soundtrack(video, sr, n) if video is not None and probe_video(video).has_audio else None
+    speech = detect_speech(sound, sr) if sound is not None and mix.ducking.enabled else None
+    music_gain = duck_gain(speech, n, sr, mix.ducking) if speech is not None else np.ones(n, np.float32)
+    stems = {name: part * music_gain[:, None] for name, part in zip(PARTS, parts)}
+    if sound is not None and mix.original_gain_db is not None:
+        stems[VIDEO_SOUND] = sound * np.float32(10 ** (mix.original_gain_db / 20))
+    total = np.sum(list(stems.values()), axis=0)
+    progress(0, 1, "measuring loudness")
+    gain, lufs = master_gain(total, sr, check_target(mix.loudness))
+    for name in stems:
+        stems[name] *= gain[:, None]
+    total *= gain[:, None]
+    progress(1, 1, "measuring loudness")
+    return Mixdown(stems, total, sr, speech, music_gain, Loudness(lufs, true_peak_db(total)))

@@ -1,0 +1,54 @@
+"""Stems: one WAV per part (and the video's sound, when mixed in) plus the mix, and the MIDI beside them.
+
+Every file has the same length and start (sample-aligned, exactly the mix's frames) and
+the stems sum to mix.wav within PCM rounding. Each file is written atomically.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..atomic import check_writable_target
+from ..errors import BgmError
+from ..music.notes import Score
+from ..progress import ProgressFn, no_progress
+from .midi import export_midi
+from .mixdown import Mixdown
+from .wav import write_wav
+
+MIX_NAME = "mix"
+MIDI_NAME = "parts.mid"
+
+
+def stem_paths(folder: str | os.PathLike, names: list[str]) -> list[Path]:
+    """The files `write_stems` writes into `folder` for stems `names`: name.wav each, mix.wav, parts.mid."""
+    folder = Path(folder)
+    return [folder / f"{name}.wav" for name in names + [MIX_NAME]] + [folder / MIDI_NAME]
+
+
+def check_stems_folder(folder: str | os.PathLike, inputs: tuple = ()) -> Path:
+    """Refuse a stems folder that cannot hold the files: an existing file, or a missing or read-only parent.
+
+    Nothing is created here, so a command refused later leaves no empty folder behind.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise BgmError(f"{folder}: not a folder; --stems needs a folder to write the stem files into")
+    check_writable_target(folder / f"{MIX_NAME}.wav" if folder.is_dir() else folder, inputs=inputs)
+    return folder
+
+
+def write_stems(sound: Mixdown, score: Score, folder: str | os.PathLike, bits: int = 16,
+                progress: ProgressFn = no_progress) -> list[str]:
+    """Write each stem, the mix and the multi-track MIDI into `folder`; returns the paths written."""
+    folder = check_stems_folder(folder)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise BgmError(f"{folder}: cannot create this folder ({exc.strerror or exc})") from exc
+    names = list(sound.stems)
+    paths = stem_paths(folder, names)
+    for path, audio in zip(paths, [sound.stems[n] for n in names] + [sound.mix]):
+        write_wav(audio, sound.sample_rate, path, bits, progress)
+    export_midi(score, paths[-1], progress=progress)
+    return [str(p) for p in paths]

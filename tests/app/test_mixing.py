@@ -1,0 +1,55 @@
+"""Live mixing: the music ducks under the video's speech and the video's sound joins at its gain."""
+import numpy as np
+import pytest
+
+from bgm_studio.app.mixing import MixingOutput
+from bgm_studio.audio.output import CaptureOutput
+from bgm_studio.audio.player import PLAYING
+
+
+class StillPlayer:
+    """A player at a fixed position that renders a constant level."""
+
+    state = PLAYING
+
+    def __init__(self, position_s: float) -> None:
+        self.position = position_s
+
+    def position_s(self) -> float:
+        return self.position
+
+
+def test_music_ducks_by_the_curve_at_the_playhead_and_the_video_sound_is_added():
+    rate = 1000
+    mixer = MixingOutput(CaptureOutput(rate))
+    mixer.player = StillPlayer(1.0)
+    mixer.start(lambda block: block.fill(0.5))
+    ducking = np.ones(3 * rate, np.float32)
+    ducking[rate : 2 * rate] = 10 ** (-10 / 20)  # speech from 1 s to 2 s
+    mixer.set_sound(None, None, ducking)
+    assert np.allclose(mixer.inner.pull(100), 0.5 * 10 ** (-10 / 20))
+    mixer.player.position = 2.5
+    assert np.allclose(mixer.inner.pull(100), 0.5)
+    mixer.set_sound(np.full((3 * rate, 2), 0.2, np.float32), 0.0, None)  # no ducking, the sound at 0 dB
+    assert np.allclose(mixer.inner.pull(100), 0.7)
+
+
+def test_sound_tab_lane_shows_speech_and_the_gain_curve(qtbot):
+    from dataclasses import replace
+
+    from bgm_studio.app.state import AppState
+    from bgm_studio.app.widgets.sound_panel import SoundPanel
+
+    state = AppState()
+    panel = SoundPanel(state)
+    qtbot.addWidget(panel)
+    speech = np.zeros(500, bool)
+    speech[200:300] = True  # 2-3 s
+    panel.show_speech(speech)
+    t, gain_db = panel.gain_curve.getData()
+    assert gain_db[(t >= 2.0) & (t < 3.0)].max() == pytest.approx(-10.0, abs=0.01)  # the default depth
+    assert gain_db[t < 1.5].min() == pytest.approx(0.0, abs=0.01)
+    panel.duck.setChecked(False)  # the switch: no dip
+    assert not state.sound.ducking.enabled and (panel.gain_curve.getData()[1] == 0.0).all()
+    state.set_sound(replace(state.sound, ducking=replace(state.sound.ducking, enabled=True, depth_db=-20.0)))
+    assert panel.gain_curve.getData()[1].min() == pytest.approx(-20.0, abs=0.01)

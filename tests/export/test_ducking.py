@@ -1,0 +1,112 @@
+"""Ducking on a clip made from espeak-ng speech and silence muxed with a synthetic video."""
+import shutil
+import subprocess
+import wave
+
+import numpy as np
+import pytest
+
+from bgm_studio.audio.ducking import FRAME_S, DuckingConfig, detect_speech, duck_gain
+from bgm_studio.export.mixdown import MixConfig, mixdown
+from bgm_studio.export.mp4 import read_soundtrack
+from bgm_studio.music.notes import Note, Score
+from tests.media import ffmpeg, rms
+
+SR = 44100
+LINES = ("The music should make room for this voice.", "And come back up when the talking stops.")
+GAPS_S = (1.5, 2.5, 2.0)  # silence before, between and after the two lines
+
+
+def speak(text: str, path) -> np.ndarray:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (installer/setup.sh installs it)")
+    subprocess.run(["espeak-ng", "-w", str(path), text], check=True)
+    with wave.open(str(path)) as w:
+        rate, raw = w.getframerate(), w.readframes(w.getnframes())
+    voice = np.frombuffer(raw, "<i2").astype(np.float32) / 32768.0
+    loud = np.nonzero(np.abs(voice) > 0.01)[0]
+    voice = voice[loud[0] : loud[-1] + 1]  # trimmed to the sound itself
+    return np.interp(np.arange(0, len(voice) * SR / rate) * rate / SR, np.arange(len(voice)), voice)
+
+
+@pytest.fixture(scope="module")
+def dialogue(tmp_path_factory):
+    """(video path, duration s, [(start s, end s)] of each spoken line)."""
+    folder = tmp_path_factory.mktemp("dialogue")
+    rng = np.random.default_rng(0)
+    pieces, spans, t = [np.zeros(int(GAPS_S[0] * SR))], [], GAPS_S[0]
+    for i, text in enumerate(LINES):
+        voice = speak(text, folder / f"line{i}.wav")
+        spans.append((t, t + len(voice) / SR))
+        pieces += [voice, np.zeros(int(GAPS_S[i + 1] * SR))]
+        t = spans[-1][1] + GAPS_S[i + 1]
+    sound = np.concatenate(pieces) * 0.5 + rng.normal(0, 1e-3, sum(map(len, pieces)))  # a quiet room under it
+    wav = folder / "dialogue.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(SR)
+        w.writeframes((np.clip(sound, -1, 1) * 32767).astype("<i2").tobytes())
+    duration = len(sound) / SR
+    video = folder / "dialogue.mp4"
+    ffmpeg("-f", "lavfi", "-i", f"testsrc=size=160x120:rate=25:duration={duration}", "-i", str(wav),
+           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-shortest", str(video))
+    return video, duration, spans
+
+
+def frame_truth(spans, n_frames: int) -> np.ndarray:
+    t = np.arange(n_frames) * FRAME_S
+    return np.any([(t >= a) & (t < b) for a, b in spans], axis=0)
+
+
+def test_speech_is_found(dialogue):
+    video, duration, spans = dialogue
+    speech = detect_speech(read_soundtrack(video, SR, int(duration * SR)), SR)
+    truth = frame_truth(spans, len(speech))
+    found = (speech & truth).sum() / truth.sum()
+    false_alarms = (speech & ~truth).sum() / (~truth).sum()
+    assert found >= 0.95 and false_alarms <= 0.05, (found, false_alarms)
+
+
+@pytest.fixture(scope="module")
+def steady_music():
+    """A held chord struck again every beat at 120 BPM, for 12 s: the same level all through."""
+    notes = [Note(s, p, 4, 80, 1) for s in range(0, 96, 4) for p in (48, 55, 64)]
+    notes += [Note(s, 72, 4, 80, 0) for s in range(0, 96, 4)]
+    return Score(notes, 96, 120.0)
+
+
+def test_music_dips_by_the_depth_inside_speech_and_not_outside(dialogue, steady_music):
+    video, duration, spans = dialogue
+    ducking = DuckingConfig(depth_db=-10.0, attack_ms=150.0, release_ms=400.0)
+    ducked = mixdown(steady_music, duration, video, MixConfig(ducking=ducking))
+    plain = mixdown(steady_music, duration, video, MixConfig(ducking=DuckingConfig(enabled=False)))
+    assert plain.speech is None and ducked.speech is not None
+
+    def level_change_db(start: float, end: float) -> float:
+        return 20 * np.log10(rms(ducked.mix, SR, start, end) / rms(plain.mix, SR, start, end))
+
+    inside = [level_change_db(a + 0.05, b - 0.05) for a, b in spans]
+    outside_spans = [(0.2, spans[0][0] - 0.3), (spans[0][1] + 0.6, spans[1][0] - 0.3),
+                     (spans[1][1] + 0.6, duration - 1.0)]
+    outside = [level_change_db(a, b) for a, b in outside_spans]
+    # Each mix is brought to -14 LUFS as a whole, so both differ by one overall gain; the dip is relative to it.
+    reference = np.mean(outside)
+    assert max(abs(o - reference) for o in outside) < 1.0
+    for change in inside:
+        assert change - reference == pytest.approx(-10.0, abs=1.0)
+    gain_db = 20 * np.log10(ducked.music_gain)
+    t = np.arange(len(gain_db)) / SR
+    for a, b in spans:  # the curve itself: the full depth in speech (its edges as found to within 50 ms)
+        assert np.abs(gain_db[(t >= a + 0.05) & (t < b - 0.05)] + 10.0).max() < 1.0
+    for a, b in outside_spans:
+        assert np.abs(gain_db[(t >= a) & (t < b)]).max() < 0.01  # and untouched away from it
+
+
+def test_gain_curve_ramps_before_speech_and_after_it():
+    speech = np.zeros(300, bool)
+    speech[100:200] = True  # speech from 1.0 s to 2.0 s
+    config = DuckingConfig(depth_db=-12.0, attack_ms=200.0, release_ms=500.0)
+    gain_db = 20 * np.log10(duck_gain(speech, 3 * 1000, 1000, config))
+    assert gain_db[1000:2000].max() == pytest.approx(-12.0, abs=0.01)
+    assert gain_db[:790].min() == pytest.approx(0.0, abs=0.01) and gain_db[900] == pytest.approx(-6.0, abs=0.3)
+    assert gain_db[2250] == pytest.approx(-6.0, abs=0.3) and gain_db[2520:].min() == pytest.approx(0.0, abs=0.01)
+    assert (duck_gain(speech, 3000, 1000, DuckingConfig(enabled=False)) == 1.0).all()

@@ -1,0 +1,67 @@
+"""Stems sum to the mix, and every mix meets its loudness target with true peak <= -1 dBTP."""
+import numpy as np
+import pytest
+
+from bgm_studio.audio.loudness import TARGETS, measure, true_peak_db
+from bgm_studio.export.mixdown import MixConfig, mixdown
+from bgm_studio.export.stems import write_stems
+from bgm_studio.music.arrangement import Arrangement, arrange
+from bgm_studio.music.notes import MELODY, STEPS_PER_BAR, Note, Score
+from bgm_studio.music.pop909 import load_song
+from tests.export.test_export_wav import read_wav
+
+SR = 44100
+
+
+@pytest.fixture(scope="module")
+def song(pop909_root) -> Score:
+    """Twelve bars of POP909 song 003 from its first melody note (bar 9), with a cut every four bars."""
+    score = load_song(pop909_root / "003").score()
+    first = min(n.start for n in score.notes if n.track == MELODY) // STEPS_PER_BAR * STEPS_PER_BAR
+    end = first + 12 * STEPS_PER_BAR
+    notes = [Note(n.start - first, n.pitch, min(n.length, end - n.start), n.velocity, n.track)
+             for n in score.notes if first <= n.start < end]
+    return Score(notes, 12 * STEPS_PER_BAR, score.tempo_bpm, [4 * STEPS_PER_BAR, 8 * STEPS_PER_BAR])
+
+
+@pytest.mark.parametrize("preset, target", [("solo-piano", "streaming"), ("piano-strings", "web"),
+                                            ("ambient", "broadcast"), ("epiano-bass", "streaming"),
+                                            ("music-box", "streaming")])
+def test_rendered_piece_meets_its_loudness_target(song, preset, target):
+    sound = mixdown(arrange(song, Arrangement(preset)), song.duration_s(), mix=MixConfig(target))
+    level = measure(sound.mix, SR)
+    assert level.lufs == pytest.approx(TARGETS[target], abs=0.5)
+    assert level.true_peak_db <= -1.0
+    assert sound.loudness.lufs == pytest.approx(level.lufs, abs=0.01)
+    assert sound.loudness.true_peak_db == pytest.approx(level.true_peak_db, abs=0.01)
+
+
+def test_stems_are_aligned_the_exact_length_and_sum_to_the_mix(song, tmp_path):
+    arranged = arrange(song, Arrangement("piano-strings").with_shot_preset(1, "music-box"))
+    duration = 17.3  # e.g. the video's length, not the score's
+    sound = mixdown(arranged, duration)
+    paths = write_stems(sound, arranged, tmp_path / "stems", bits=24)
+    names = sorted(p.name for p in (tmp_path / "stems").iterdir())
+    assert names == ["accompaniment.wav", "bass.wav", "melody.wav", "mix.wav", "parts.mid"]
+    assert len(paths) == 5
+    audio = {name: read_wav(tmp_path / "stems" / f"{name}.wav")[1]
+             for name in ("melody", "accompaniment", "bass", "mix")}
+    assert {len(a) for a in audio.values()} == {round(duration * SR)}
+    total = audio["melody"] + audio["accompaniment"] + audio["bass"]
+    assert np.abs(total - audio["mix"]).max() <= 2.01 / (2 ** 23 - 1)  # four roundings of half a 24-bit LSB
+    for name in ("melody", "accompaniment", "bass"):  # every part sounds, at its own level
+        assert np.sqrt((audio[name] ** 2).mean()) > 1e-3
+
+
+def test_mix_sample_peak_never_clips_at_the_loudest_target():
+    """A dense loud cluster: the limiter holds the true peak at -1 dBTP while reaching -14 LUFS."""
+    notes = [Note(s, p, 2, 127, 1) for s in range(0, 64, 2) for p in (36, 43, 48, 52, 55, 60, 64, 67)]
+    sound = mixdown(Score(notes, 64, 120.0), 8.0)
+    assert true_peak_db(sound.mix) <= -1.0
+    assert measure(sound.mix, SR).lufs == pytest.approx(-14.0, abs=0.5)
+
+
+def test_silence_is_left_silent():
+    sound = mixdown(Score([], 16, 120.0), 2.0)
+    assert np.abs(sound.mix).max() < 1e-4
+    assert sound.loudness.lufs == float("-inf")
