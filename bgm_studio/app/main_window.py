@@ -213,8 +213,13 @@ class MainWindow(QMainWindow):
 
     # -- files ------------------------------------------------------------------------------
 
-    def open_path(self, path: str, video: str | None = None, recovered: bool = False) -> None:
-        """Open a video or a project file (in a worker)."""
+    def open_path(self, path: str) -> None:
+        """Open a video or a project file (in a worker), after asking about unsaved work it would replace."""
+        if self.busy is None and not self._confirm_discard_if_unsaved():
+            return
+        self._open(path)
+
+    def _open(self, path: str, video: str | None = None, recovered: bool = False) -> None:
         label = f"Opening {Path(path).name}"
         self._run(label, lambda p, c: jobs.open_file(path, p, video),
                   lambda opened: self._on_opened(opened, recovered),
@@ -234,7 +239,7 @@ class MainWindow(QMainWindow):
 
     def _on_recovery_answer(self, role: QMessageBox.ButtonRole, path: Path) -> None:
         if role == QMessageBox.YesRole:
-            self.open_path(str(path), recovered=True)
+            self._open(str(path), recovered=True)
         else:
             recovery.discard()
 
@@ -262,7 +267,7 @@ class MainWindow(QMainWindow):
             video, _ = QFileDialog.getOpenFileName(self, "Choose the project's video", str(Path(path).parent),
                                                    VIDEO_FILTER)
             if video:
-                self.open_path(path, video=video)
+                self._open(path, video=video)
 
     def _load_thumbnails(self, spans: list[tuple[float, float]]) -> None:
         path = self.state.video_path
@@ -478,7 +483,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         unsaved = self.state.dirty and self.state.project is not None
-        if unsaved and not self._keep_recovery and not self._confirm_discard():
+        if not self._keep_recovery and not self._confirm_discard_if_unsaved():
             event.ignore()
             return
         for task in list(self._tasks):
@@ -493,7 +498,10 @@ class MainWindow(QMainWindow):
         self.sound.close()
         event.accept()
 
-    def _confirm_discard(self) -> bool:
+    def _confirm_discard_if_unsaved(self) -> bool:
+        """Whether the open project may be replaced or closed (asked only when it has unsaved changes)."""
+        if not (self.state.dirty and self.state.project is not None):
+            return True
         answer = QMessageBox.question(self, "BGM Studio", "The project has unsaved changes. Close anyway?",
                                       QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Cancel)
         return answer == QMessageBox.Discard

@@ -20,3 +20,35 @@ def no_sound(_settings):
     from bgm_studio.errors import BgmError
 
     raise BgmError("no audio output device (test): playback is unavailable, export still works")
+
+
+def open_and_generate(qtbot, window, clip):
+    """Open a clip and score it; the project."""
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    assert window.last_error is None
+    return window.state.project
+
+
+def answer_next_dialog(button, tries: int = 100) -> list[str]:
+    """Click `button` of the next modal message box as a user would; the texts of the boxes answered.
+
+    Polls from the event loop (the box runs its own), giving up after `tries` polls of 10 ms.
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    seen: list[str] = []
+
+    def click(left: int = tries) -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.button(button).click()
+        elif left > 0:
+            QTimer.singleShot(10, lambda: click(left - 1))
+
+    QTimer.singleShot(0, click)
+    return seen
