@@ -311,11 +311,16 @@ class MainWindow(QMainWindow):
             self._on_save_as()
 
     def _on_save_as(self) -> None:
+        path = self._ask_project_path()
+        if path:
+            self.save_to(path)
+
+    def _ask_project_path(self) -> str:
+        """Where to save the project, from a dialog ('' if cancelled); always ends in .bgm.json."""
         video = Path(self.state.video_path or "untitled")
         suggested = self.state.project_path or str(video.with_name(video.stem + PROJECT_SUFFIX))
         path, _ = QFileDialog.getSaveFileName(self, "Save project", suggested, "Projects (*.bgm.json)")
-        if path:
-            self.save_to(path)
+        return path if not path or path.endswith(".json") else path + PROJECT_SUFFIX
 
     def _on_export(self, kind: str) -> None:
         name, suffix, pattern = EXPORTS[kind]
@@ -499,13 +504,32 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _confirm_discard_if_unsaved(self) -> bool:
-        """Whether the open project may be replaced or closed (asked only when it has unsaved changes)."""
+        """Whether the open project may be replaced or closed: Save / Don't Save / Cancel when it has unsaved
+        changes (Save writes it now, asking where when it was never saved; a failed save goes no further)."""
         if not (self.state.dirty and self.state.project is not None):
             return True
-        answer = QMessageBox.question(self, "BGM Studio", "The project has unsaved changes. Close anyway?",
-                                      QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Cancel)
+        name = Path(self.state.project_path or self.state.video_path or "untitled").name
+        box = QMessageBox(QMessageBox.Warning, "BGM Studio", f"The project of {name} has unsaved changes. "
+                          "Save them first?", QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self)
+        box.button(QMessageBox.Discard).setText("Don't Save")
+        box.setDefaultButton(QMessageBox.Save)
+        answer = box.exec()
+        if answer == QMessageBox.Save:
+            return self._save_now()
         return answer == QMessageBox.Discard
 
+    def _save_now(self) -> bool:
+        """Save on the UI thread (the user is waiting for it before going on); whether it was saved."""
+        path = self.state.project_path or self._ask_project_path()
+        if not path:
+            return False
+        try:
+            save_project(self.state.project, path)
+        except BgmError as exc:
+            self.show_error(str(exc))
+            return False
+        self._on_saved(self.state.project, path)
+        return True
 
 def _keep_ui_thread_responsive() -> None:
     """Process settings for a UI thread that shares the GIL with busy workers (measured with the trained model).

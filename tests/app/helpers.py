@@ -46,7 +46,7 @@ def answer_next_dialog(button, tries: int = 100) -> list[str]:
         box = QApplication.activeModalWidget()
         if isinstance(box, QMessageBox):
             seen.append(box.text())
-            box.button(button).click()
+            box.button(button).click() if box.button(button) else box.reject()  # a box without it: Esc
         elif left > 0:
             QTimer.singleShot(10, lambda: click(left - 1))
 

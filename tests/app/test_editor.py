@@ -29,3 +29,27 @@ def test_every_path_that_replaces_the_project_asks_first(qtbot, make_window, cli
     window.open_action.trigger()
     wait_task(qtbot, window)
     assert len(asked) == 1 and window.state.project is None and window.state.analysis is not None
+
+
+def test_the_unsaved_changes_question_offers_save_dont_save_and_cancel(qtbot, make_window, clip, tmp_path,
+                                                                      monkeypatch):
+    from bgm_studio.project.state import load_project
+
+    window = make_window()
+    project = open_and_generate(qtbot, window, clip)
+    saved = tmp_path / "asked.bgm.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "asked"), ""))
+    asked = answer_next_dialog(QMessageBox.Save)
+    window.open_path(clip)  # Save, then open: the project is written first, where the user chose
+    wait_task(qtbot, window)
+    assert len(asked) == 1 and saved.is_file()
+    assert (load_project(str(saved)).notes() == project.notes()).all()
+    assert window.state.project is None and not window.state.dirty
+
+    open_and_generate(qtbot, window, clip)
+    asked = answer_next_dialog(QMessageBox.Cancel)
+    window.close()
+    assert window.isVisible() and len(asked) == 1
+    asked = answer_next_dialog(QMessageBox.Discard)
+    window.close()
+    assert not window.isVisible() and len(asked) == 1
