@@ -53,3 +53,22 @@ def test_the_unsaved_changes_question_offers_save_dont_save_and_cancel(qtbot, ma
     asked = answer_next_dialog(QMessageBox.Discard)
     window.close()
     assert not window.isVisible() and len(asked) == 1
+
+
+def test_energy_and_density_stay_editable_after_regenerate_and_new_chords(qtbot, make_window, clip):
+    window = make_window()
+    open_and_generate(qtbot, window, clip)
+    panel = window.shot_panel
+    window.state.select(1)
+    qtbot.mouseClick(panel.energy_auto, Qt.LeftButton)
+    qtbot.mouseClick(panel.density_auto, Qt.LeftButton)
+    assert panel.energy.isEnabled() and panel.density.isEnabled()
+    for button in (panel.regenerate, panel.new_chords):
+        qtbot.mouseClick(button, Qt.LeftButton)
+        wait_task(qtbot, window)
+        assert not panel.energy_auto.isChecked() and not panel.density_auto.isChecked()
+        assert panel.energy.isEnabled() and panel.density.isEnabled()
+        panel.energy.setFocus()
+        value = panel.energy.value()
+        qtbot.keyClick(panel.energy, Qt.Key_PageUp)  # the user's keys reach the slider
+        assert panel.energy.value() > value

@@ -160,8 +160,10 @@ class ShotPanel(QWidget):
                 item.setFont(font)
 
     def _on_auto_toggled(self, _checked: bool = False) -> None:
-        self.energy.setEnabled(self.regenerate.isEnabled() and not self.energy_auto.isChecked())
-        self.density.setEnabled(self.regenerate.isEnabled() and not self.density_auto.isChecked())
+        # isEnabledTo(self): a shot is selected, whether or not a running task disables the whole panel now
+        has_shot = self.regenerate.isEnabledTo(self)
+        self.energy.setEnabled(has_shot and not self.energy_auto.isChecked())
+        self.density.setEnabled(has_shot and not self.density_auto.isChecked())
 
     def _on_lock_toggled(self, locked: bool) -> None:
         self.lock_requested.emit(self.state.selected, locked)
