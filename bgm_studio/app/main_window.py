@@ -423,9 +423,7 @@ class MainWindow(QMainWindow):
     def _update_auto_controls(self) -> None:
         """Show the mapped energy and density of each shot beside its Auto boxes."""
         scorer, project = self.scorer.loaded, self.state.project
-        if scorer is None or project is None:
-            return
-        self.shot_panel.auto = jobs.mapped_controls(scorer, project)
+        self.shot_panel.set_auto({} if scorer is None or project is None else jobs.mapped_controls(scorer, project))
 
     # -- playback ---------------------------------------------------------------------------
 

@@ -72,3 +72,32 @@ def test_energy_and_density_stay_editable_after_regenerate_and_new_chords(qtbot,
         value = panel.energy.value()
         qtbot.keyClick(panel.energy, Qt.Key_PageUp)  # the user's keys reach the slider
         assert panel.energy.value() > value
+
+
+def test_auto_values_follow_undo_and_a_new_video(qtbot, make_window, clip):
+    from bgm_studio.app import jobs
+    from bgm_studio.app.state import AppState
+    from bgm_studio.app.widgets.shot_panel import ShotPanel
+
+    window = make_window()
+    state, panel = window.state, window.shot_panel
+    open_and_generate(qtbot, window, clip)
+    state.select(1)
+    qtbot.mouseClick(panel.energy_auto, Qt.LeftButton)
+    qtbot.mouseClick(panel.density_auto, Qt.LeftButton)
+    panel.energy.setValue(100)
+    panel.density.setValue(20.0)
+    qtbot.mouseClick(panel.regenerate, Qt.LeftButton)
+    wait_task(qtbot, window)
+    window.undo_action.trigger()
+    energy, density = jobs.mapped_controls(window.scorer.get(), state.project)[1]
+    assert panel.energy_auto.isChecked() and panel.density_auto.isChecked()
+    assert panel.energy.value() == round(100 * energy) != 100 and abs(panel.density.value() - density) < 0.01
+
+    answer_next_dialog(QMessageBox.Discard)
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    fresh = ShotPanel(AppState())
+    assert panel.overrides() == fresh.overrides()
+    assert (panel.energy.value(), panel.density.value(), panel.energy_value.text()) == \
+        (fresh.energy.value(), fresh.density.value(), fresh.energy_value.text())

@@ -32,7 +32,7 @@ class ShotPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.auto: dict[int, tuple[float, float]] = {}  # shot -> mapped (energy, density), for display
+        self.auto: dict[int, tuple[float, float]] = {}  # shot -> mapped (energy, density), see set_auto
         self.title = QLabel("No shot selected")
         self.title.setStyleSheet("font-size: 14px; font-weight: 600;")
         self.detail = QLabel("Click a shot in the timeline.")
@@ -110,6 +110,11 @@ class ShotPanel(QWidget):
             density=None if self.density_auto.isChecked() else self.density.value(),
             mode=MODES[self.mode.currentIndex()][1], locked=self.lock.isChecked())
 
+    def set_auto(self, auto: dict[int, tuple[float, float]]) -> None:
+        """Each shot's mapped (energy, density), shown in the controls whose Auto is ticked."""
+        self.auto = auto
+        self._on_changed(None)
+
     def set_overrides(self, o: ShotOverrides) -> None:
         """Show these overrides in the controls (tests and keyboard users use this too)."""
         k = self.state.selected
@@ -135,6 +140,8 @@ class ShotPanel(QWidget):
             w.setEnabled(has_shot)
         self.takes.clear()
         if not has_shot:
+            self.set_overrides(ShotOverrides())  # no numbers left over from another shot or project
+            self.energy_value.setText("")
             self.title.setText("No shot selected" if project is not None else "No music yet")
             self.detail.setText("Click a shot in the timeline." if project is not None
                                 else "Open a video and press Generate.")
