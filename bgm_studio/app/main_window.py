@@ -21,7 +21,7 @@ from ..project.scoring import select_take
 from ..project.state import Project, save_project
 from . import jobs, recovery
 from .sound import PlayerFactory, SoundController
-from .state import AppState, with_overrides
+from .state import AppState, shot_after_cut_edit, with_overrides
 from .widgets.preview import VideoPreview, to_qimage
 from .widgets.shot_panel import ShotPanel
 from .widgets.sound_panel import SoundPanel
@@ -376,12 +376,15 @@ class MainWindow(QMainWindow):
         project, analysis = self.state.project, self.state.analysis
         if project is None or analysis is None:
             return
+        selected = self.state.selected
         if not self._run(label, lambda p, c: jobs.edit_cuts(self.scorer.get(), project, analysis, edit, args, p),
-                         lambda result: self._on_cuts_edited(result, label), on_failed=self._on_cut_edit_failed):
+                         lambda result: self._on_cuts_edited(result, label, shot_after_cut_edit(
+                             project, result, selected, edit)), on_failed=self._on_cut_edit_failed):
             self.timeline.refresh()  # refused while busy: a dragged cut line goes back
 
-    def _on_cuts_edited(self, project: Project, label: str) -> None:
+    def _on_cuts_edited(self, project: Project, label: str, selected: int) -> None:
         self.state.apply(project, label)
+        self.state.select(selected)
         self._load_thumbnails([(s.start_s, s.end_s) for s in project.shots])
 
     def _on_cut_edit_failed(self, exc: BgmError) -> None:

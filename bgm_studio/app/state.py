@@ -175,3 +175,15 @@ def with_overrides(project: Project, k: int, overrides: ShotOverrides) -> Projec
     """The project with shot k's overrides replaced (its music unchanged), e.g. to lock it."""
     shots = [replace(s, overrides=overrides, takes=list(s.takes)) if s.index == k else s for s in project.shots]
     return replace(project, shots=shots)
+
+
+def shot_after_cut_edit(before: Project, after: Project, k: int, edit: str) -> int:
+    """Where shot k of `before` is in `after`, so the selection stays on the user's shot through a cut edit.
+
+    It is the shot that now holds its start: the left part of a split shot, the merged shot for the
+    right part of a merge, one further on after a split before it. A moved cut keeps every index.
+    """
+    if k < 0 or edit == "move_cut":
+        return k
+    start = before.shots[k].start_s
+    return max(s.index for s in after.shots if s.start_s <= start + 1e-9)

@@ -101,3 +101,25 @@ def test_auto_values_follow_undo_and_a_new_video(qtbot, make_window, clip):
     assert panel.overrides() == fresh.overrides()
     assert (panel.energy.value(), panel.density.value(), panel.energy_value.text()) == \
         (fresh.energy.value(), fresh.density.value(), fresh.energy_value.text())
+
+
+def test_split_at_the_playhead_keeps_the_selection_on_the_users_shot(qtbot, make_window, clip):
+    window = make_window()
+    state = window.state
+    project = open_and_generate(qtbot, window, clip)
+    state.select(2)
+    window.seek(1.0)  # in shot 0: shot 2 becomes shot 3
+    qtbot.keyClick(window, Qt.Key_S)
+    wait_task(qtbot, window)
+    assert len(state.project.shots) == 5 and state.selected == 3
+    assert state.project.shots[3].start_s == project.shots[2].start_s
+    assert window.shot_panel.title.text() == "Shot 3"
+    state.select(1)
+    window.seek(state.project.shots[1].start_s + 0.5)  # in the selected shot: its left part stays selected
+    qtbot.mouseClick(window.shot_panel.split, Qt.LeftButton)
+    wait_task(qtbot, window)
+    assert len(state.project.shots) == 6 and state.selected == 1
+    state.select(3)
+    window.merge_action.trigger()  # shot 3 with 4: the merged shot stays selected
+    wait_task(qtbot, window)
+    assert state.selected == 3 and state.project.shots[3].start_s == project.shots[1].start_s
