@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, 
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
 from ..project.outputs import OutputPaths
-from ..project.scoring import select_take
+from ..project.scoring import chords_fixed, select_take
 from ..project.state import Project, save_project
 from . import jobs, recovery
 from .sound import PlayerFactory, SoundController
@@ -367,6 +367,8 @@ class MainWindow(QMainWindow):
         if project is None or not 0 <= k < len(project.shots):
             return
         overrides = overrides or replace(project.shots[k].overrides, locked=False)
+        # another mood draws the shot's chords again in that mode (the closing bar keeps its home chord)
+        new_chords = new_chords or (overrides.mode != project.shots[k].overrides.mode and not chords_fixed(project, k))
         task, edit = ("Drawing new chords for", "New chords for") if new_chords else ("Regenerating", "Regenerate")
         work = lambda p, c: jobs.regenerate(self.scorer.get(), project, k, overrides, p, new_chords)  # noqa: E731
         self._run(f"{task} shot {k}", work, lambda result: self.state.apply(result, f"{edit} shot {k}"))

@@ -123,3 +123,31 @@ def test_split_at_the_playhead_keeps_the_selection_on_the_users_shot(qtbot, make
     window.merge_action.trigger()  # shot 3 with 4: the merged shot stays selected
     wait_task(qtbot, window)
     assert state.selected == 3 and state.project.shots[3].start_s == project.shots[1].start_s
+
+
+def test_mood_minor_redraws_that_shots_chords_in_minor(qtbot, make_window, clip):
+    import numpy as np
+
+    from bgm_studio.music.harmony import chord_changes
+
+    window = make_window()
+    state, panel = window.state, window.shot_panel
+    project = open_and_generate(qtbot, window, clip)
+    state.select(1)
+    shot = project.shots[1]
+    panel.mode.setCurrentIndex(panel.mode.findText("Minor"))
+    qtbot.mouseClick(panel.regenerate, Qt.LeftButton)
+    wait_task(qtbot, window)
+    after = state.project
+    inside = np.zeros(after.n_beats, bool)
+    inside[shot.start_beat : shot.end_beat] = True
+    assert not np.array_equal(after.chord_pcs[inside], project.chord_pcs[inside])
+    np.testing.assert_array_equal(after.chord_pcs[~inside], project.chord_pcs[~inside])
+    names = [name for beat, name in chord_changes(after.chord_root, after.chord_pcs) if inside[beat]]
+    assert any(name.endswith("m") for name in names)
+    lane = [name for a, _, name in window.timeline.chords.chords if shot.start_s <= a < shot.end_s]
+    assert lane == names
+    before = after.chord_pcs.copy()
+    qtbot.mouseClick(panel.regenerate, Qt.LeftButton)  # the same mood again: new notes, the same chords
+    wait_task(qtbot, window)
+    np.testing.assert_array_equal(state.project.chord_pcs, before)

@@ -48,6 +48,7 @@ class ShotPanel(QWidget):
         self.mode = QComboBox()
         for label, _ in MODES:
             self.mode.addItem(label)
+        self.mode.setToolTip("Major or minor: regenerating in another mood draws this shot's chords again in it")
         self.lock = QCheckBox("Lock: keep this music when generating")
         self.regenerate = QPushButton("Regenerate shot")
         self.regenerate.setToolTip("Re-sample this shot only, with the settings above (R)")
