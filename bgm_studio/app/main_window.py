@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.busy: Task | None = None  # the foreground task; one at a time
         self._tasks: set[Task] = set()
         self.last_error: str | None = None  # the last message shown in an error dialog
+        self.last_export_dir: str | None = None  # where export dialogs start once something was exported
         self._keep_recovery = False  # closing for the system: keep unsaved work in the recovery file
         self._build_widgets()
         self.sound = SoundController(self.state, self.transport, self._run, player_factory)
@@ -297,7 +298,11 @@ class MainWindow(QMainWindow):
         paths = OutputPaths(**{kind: path})
         project, sound = self.state.project, self.state.sound
         self._run(f"Exporting {EXPORTS[kind][0]}", lambda p, c: jobs.export(project, paths, sound, p, c),
-                  lambda written: self.statusBar().showMessage(f"Wrote {', '.join(written)}", 6000))
+                  lambda written: self._on_exported(written, path))
+
+    def _on_exported(self, written: list[str], path: str) -> None:
+        self.last_export_dir = str(Path(path).parent)
+        self.statusBar().showMessage(f"Wrote {', '.join(written)}", 6000)
 
     def _on_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a video or project", self._folder(), OPEN_FILTER)
@@ -318,20 +323,23 @@ class MainWindow(QMainWindow):
     def _ask_project_path(self) -> str:
         """Where to save the project, from a dialog ('' if cancelled); always ends in .bgm.json."""
         video = Path(self.state.video_path or "untitled")
-        suggested = self.state.project_path or str(video.with_name(video.stem + PROJECT_SUFFIX))
+        suggested = self.state.project_path or str(Path(self._folder()) / (video.stem + PROJECT_SUFFIX))
         path, _ = QFileDialog.getSaveFileName(self, "Save project", suggested, "Projects (*.bgm.json)")
         return path if not path or path.endswith(".json") else path + PROJECT_SUFFIX
 
     def _on_export(self, kind: str) -> None:
         name, suffix, pattern = EXPORTS[kind]
         video = Path(self.state.video_path or "music")
-        suggested = str(video.with_name(video.stem + ("-scored" if kind == "mp4" else "") + suffix))
+        folder = self.last_export_dir or self._folder()
+        suggested = str(Path(folder) / (video.stem + ("-scored" if kind == "mp4" else "") + suffix))
         path, _ = QFileDialog.getSaveFileName(self, f"Export {name}", suggested, pattern)
         if path:
             self.export_to(kind, path)
 
     def _folder(self) -> str:
-        return str(Path(self.state.video_path).parent) if self.state.video_path else str(Path.cwd())
+        """Where file dialogs start: the project's folder once it is saved, else the video's."""
+        path = self.state.project_path or self.state.video_path
+        return str(Path(path).parent) if path else str(Path.cwd())
 
     def dragEnterEvent(self, event) -> None:
         if any(url.isLocalFile() for url in event.mimeData().urls()):

@@ -151,3 +151,34 @@ def test_mood_minor_redraws_that_shots_chords_in_minor(qtbot, make_window, clip)
     qtbot.mouseClick(panel.regenerate, Qt.LeftButton)  # the same mood again: new notes, the same chords
     wait_task(qtbot, window)
     np.testing.assert_array_equal(state.project.chord_pcs, before)
+
+
+def test_save_and_export_dialogs_start_where_the_project_or_last_export_went(qtbot, make_window, clip, tmp_path,
+                                                                           monkeypatch):
+    from pathlib import Path
+
+    window = make_window()
+    open_and_generate(qtbot, window, clip)
+    asked: list[Path] = []
+    answer = {"path": ""}
+
+    def dialog(_parent, _title, suggested, _filter):
+        asked.append(Path(suggested).parent)
+        return answer["path"], ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", dialog)
+    (tmp_path / "projects").mkdir()
+    (tmp_path / "renders").mkdir()
+    window.save_to(str(tmp_path / "projects" / "mine.bgm.json"))
+    wait_task(qtbot, window)
+    window.export_actions["wav"].trigger()
+    assert asked[-1] == tmp_path / "projects"
+    answer["path"] = str(tmp_path / "renders" / "mine.wav")
+    window.export_actions["wav"].trigger()
+    wait_task(qtbot, window)
+    assert (tmp_path / "renders" / "mine.wav").is_file()
+    answer["path"] = ""
+    window.export_actions["midi"].trigger()
+    assert asked[-1] == tmp_path / "renders"
+    window.save_as_action.trigger()
+    assert asked[-1] == tmp_path / "projects"
