@@ -6,14 +6,20 @@ their pixels, so the playhead moving over them 60 times a second costs a blit, n
 """
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPicture
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QGraphicsItem
 
 from . import theme
 
+ICONS = Path(__file__).resolve().parents[3] / "resources" / "icons"
+LOCK_SIZE = 14  # px of the lock icon's place in a shot's badge
 LANE_HEIGHT = 1.0  # the shot lane, the ruler and the chord lane span y in [0, 1]
 VELOCITY_SHADES = 8  # notes are drawn in this many shades of their track's colour
 
@@ -76,14 +82,26 @@ class ShotLaneItem(pg.GraphicsObject):
                 x += w + 1
         if k != self._selected:
             painter.fillRect(rect, QColor(0, 0, 0, 70))
-        badge = QRectF(rect.left() + 4, rect.top() + 4, 22 + 14 * (k in self._locked), 16)
-        painter.fillRect(badge, QColor(0, 0, 0, 170))
-        painter.setPen(theme.TEXT)
-        painter.drawText(badge, Qt.AlignCenter, f"{k}" + (" \U0001F512" if k in self._locked else ""))
+        _paint_badge(painter, QPointF(rect.left() + 4, rect.top() + 4), f"{k}", k in self._locked)
         painter.setClipping(False)
         if k == self._selected:
             painter.setPen(QPen(theme.ACCENT, 3))
             painter.drawRect(rect.adjusted(1, 1, -1, -1))
+
+
+def _paint_badge(painter: QPainter, at: QPointF, text: str, locked: bool) -> None:
+    """A shot's number on a dark chip, with the lock icon after it when the shot is locked."""
+    badge = QRectF(at.x(), at.y(), 22 + LOCK_SIZE * locked, 16)
+    painter.fillRect(badge, QColor(0, 0, 0, 170))
+    painter.setPen(theme.TEXT)
+    painter.drawText(QRectF(at.x(), at.y(), 22, 16), Qt.AlignCenter, text)
+    if locked:  # an icon, not a font's lock glyph, which many systems lack
+        lock_icon().render(painter, QRectF(at.x() + 20, at.y() + 2, LOCK_SIZE - 2, LOCK_SIZE - 2))
+
+
+@functools.cache
+def lock_icon() -> QSvgRenderer:
+    return QSvgRenderer(str(ICONS / "lock.svg"))
 
 
 class RulerItem(pg.GraphicsObject):
