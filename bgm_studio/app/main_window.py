@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, QTimer, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self._autosave.timeout.connect(self._on_autosave)
         self.setAcceptDrops(True)
         self.resize(1440, 900)
+        self.centralWidget().setSizes([450, 450])  # halves; a resized window keeps them even (stretch 1:1)
         self._on_history_changed(None)
         self._run("Loading the model", lambda p, c: self.scorer.get(), self._on_scorer_loaded,
                   foreground=False, on_failed=self._on_scorer_failed)
@@ -86,8 +87,8 @@ class MainWindow(QMainWindow):
         side = QTabWidget()
         side.setMinimumWidth(340)
         side.setDocumentMode(True)
-        side.addTab(self.shot_panel, "Shot")
-        side.addTab(self.sound_panel, "Sound")
+        for panel, title in ((self.shot_panel, "Shot"), (self.sound_panel, "Sound")):
+            side.addTab(_scrolling(panel), title)  # on a small screen the timeline gets the height
         top = QSplitter(Qt.Horizontal)
         top.addWidget(left)
         top.addWidget(side)
@@ -96,8 +97,8 @@ class MainWindow(QMainWindow):
         main = QSplitter(Qt.Vertical)
         main.addWidget(top)
         main.addWidget(self.timeline)
-        main.setStretchFactor(0, 5)
-        main.setStretchFactor(1, 4)
+        main.setStretchFactor(0, 1)
+        main.setStretchFactor(1, 1)
         self.setCentralWidget(main)
         self.statusBar().addPermanentWidget(self.task_bar)
 
@@ -541,6 +542,14 @@ class MainWindow(QMainWindow):
             return False
         self._on_saved(self.state.project, path)
         return True
+
+def _scrolling(panel: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.NoFrame)
+    return area
+
 
 def _keep_ui_thread_responsive() -> None:
     """Process settings for a UI thread that shares the GIL with busy workers (measured with the trained model).

@@ -13,7 +13,8 @@ def click_time(qtbot, timeline, plot, t_s: float) -> None:
 
     y = 60.0 if plot is timeline.roll_plot else 0.5
     scene_pos = plot.getViewBox().mapViewToScene(QPointF(t_s, y))
-    qtbot.mouseClick(timeline.view.viewport(), Qt.LeftButton, pos=timeline.view.mapFromScene(scene_pos))
+    view = plot.scene().views()[0]  # each lane is a view of its own
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=view.mapFromScene(scene_pos))
 
 
 def no_sound(_settings):

@@ -182,3 +182,37 @@ def test_save_and_export_dialogs_start_where_the_project_or_last_export_went(qtb
     assert asked[-1] == tmp_path / "renders"
     window.save_as_action.trigger()
     assert asked[-1] == tmp_path / "projects"
+
+
+def _wheel(widget, pos, modifiers=Qt.NoModifier, steps: int = 1) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    event = QWheelEvent(QPointF(pos), QPointF(widget.mapToGlobal(pos)), QPoint(), QPoint(0, 120 * steps),
+                        Qt.NoButton, modifiers, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_lanes_resize_and_the_roll_zooms_in_pitch_at_1280_by_720(qtbot, make_window, clip):
+    window = make_window()
+    window.resize(1280, 720)
+    open_and_generate(qtbot, window, clip)
+    qtbot.wait(50)
+    timeline = window.timeline
+    vb = timeline.roll_plot.getViewBox()
+    low, high = vb.viewRange()[1]
+    assert vb.height() / (high - low) >= 5  # px a semitone: notes at least 4 px high
+    sizes = timeline.splitter.sizes()
+    timeline.splitter.setSizes([sizes[0] + 60] + sizes[1:-1] + [sizes[-1] - 60])  # drag the shot lane taller
+    qtbot.wait(20)
+    assert timeline.shot_plot.getViewBox().height() > sizes[0] + 30
+    view = timeline.roll_plot.scene().views()[0]
+    centre = view.viewport().rect().center()
+    times = timeline.visible_range()
+    _wheel(view.viewport(), centre, Qt.ControlModifier, steps=3)  # Ctrl+wheel: taller rows, same time
+    new_low, new_high = vb.viewRange()[1]
+    assert new_high - new_low < 0.8 * (high - low) and timeline.visible_range() == times
+    _wheel(view.viewport(), centre, steps=3)  # the wheel alone: time zooms, pitch stays
+    assert vb.viewRange()[1] == [new_low, new_high] and timeline.visible_range()[1] - timeline.visible_range()[0] < \
+        0.8 * (times[1] - times[0])

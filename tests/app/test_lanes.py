@@ -58,3 +58,28 @@ def test_the_lock_badge_is_the_lock_icon_from_resources(qtbot):
                 if window.shape == mask.shape:
                     best = max(best, (window & mask).sum() / (window | mask).sum())
     assert best > 0.7  # an empty box where a font has no lock glyph scores far lower
+
+
+def _overlap(rects) -> bool:
+    return any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1 :])
+
+
+def test_crowded_lanes_thin_their_labels_instead_of_overlapping(qtbot):
+    from bgm_studio.app.widgets.lanes import ChordLaneItem, ShotLaneItem
+
+    spans = [(k * 3.5, (k + 1) * 3.5) for k in range(84)]  # 84 shots of a 4.9-minute video over 1200 px
+    lane = ShotLaneItem()
+    lane.set_shots(spans, locked={10, 11})
+    lane.set_selected(41)
+    _render(lane, 1200, 56, spans[-1][1])
+    shown = [k for k, _ in lane.labels]
+    assert not _overlap([rect for _, rect in lane.labels]) and 41 in shown
+    assert 15 <= len(shown) < 84 and shown == sorted(shown)
+
+    chords = ChordLaneItem()
+    names = ["C", "Am", "F", "G7", "Dm7", "Em", "Bdim", "Fmaj7"]
+    chords.set_chords([(i * 0.875, (i + 1) * 0.875, names[i % 8]) for i in range(336)])  # one per half bar
+    _render(chords, 1200, 22, 294.0)
+    assert not _overlap([rect for _, rect in chords.labels]) and len(chords.labels) >= 20
+    _render(chords, 1200, 22, 20.0)  # zoomed in: every chord of the first 20 s is named
+    assert {i for i, rect in chords.labels if rect.left() < 1200} >= set(range(22))

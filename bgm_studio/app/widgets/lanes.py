@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from . import theme
 
 ICONS = Path(__file__).resolve().parents[3] / "resources" / "icons"
+BADGE_WIDTH = 22  # px of a shot's number chip
 LOCK_SIZE = 14  # px of the lock icon's place in a shot's badge
 LANE_HEIGHT = 1.0  # the shot lane, the ruler and the chord lane span y in [0, 1]
 VELOCITY_SHADES = 8  # notes are drawn in this many shades of their track's colour
@@ -34,6 +35,7 @@ class ShotLaneItem(pg.GraphicsObject):
         self._thumbs: list[QImage | None] = []
         self._selected = -1
         self._locked: set[int] = set()
+        self.labels: list[tuple[int, QRectF]] = []  # (shot, badge rectangle in px) drawn at the last paint
 
     def set_shots(self, spans: list[tuple[float, float]], locked: set[int]) -> None:
         self.prepareGeometryChange()
@@ -63,11 +65,18 @@ class ShotLaneItem(pg.GraphicsObject):
         font.setPointSizeF(8.5)
         font.setBold(True)
         painter.setFont(font)
-        for k, (a, b) in enumerate(self._spans):
-            rect = to_device.mapRect(QRectF(a, 0.0, b - a, LANE_HEIGHT)).adjusted(1, 2, -1, -2)
-            if rect.width() < 1:
-                continue
-            self._paint_shot(painter, k, rect)
+        rects = [to_device.mapRect(QRectF(a, 0.0, b - a, LANE_HEIGHT)).adjusted(1, 2, -1, -2) for a, b in self._spans]
+        for k, rect in enumerate(rects):
+            if rect.width() >= 1:
+                self._paint_shot(painter, k, rect)
+        widths = [BADGE_WIDTH + LOCK_SIZE * (k in self._locked) for k in range(len(rects))]
+        shown = place_labels([r.left() + 4 for r in rects], widths, first=self._selected)
+        self.labels = [(k, QRectF(rects[k].left() + 4, rects[k].top() + 4, widths[k], 16)) for k in shown]
+        for k, badge in self.labels:
+            _paint_badge(painter, badge.topLeft(), f"{k}", k in self._locked)
+        if 0 <= self._selected < len(rects):
+            painter.setPen(QPen(theme.ACCENT, 3))
+            painter.drawRect(rects[self._selected].adjusted(1, 1, -1, -1))
         painter.restore()
 
     def _paint_shot(self, painter: QPainter, k: int, rect: QRectF) -> None:
@@ -82,19 +91,31 @@ class ShotLaneItem(pg.GraphicsObject):
                 x += w + 1
         if k != self._selected:
             painter.fillRect(rect, QColor(0, 0, 0, 70))
-        _paint_badge(painter, QPointF(rect.left() + 4, rect.top() + 4), f"{k}", k in self._locked)
         painter.setClipping(False)
-        if k == self._selected:
-            painter.setPen(QPen(theme.ACCENT, 3))
-            painter.drawRect(rect.adjusted(1, 1, -1, -1))
+
+
+def place_labels(lefts: list[float], widths: list[float], first: int = -1, gap: float = 3.0) -> list[int]:
+    """Which labels to draw so that none overlaps another (px); a crowded lane shows every few.
+
+    Left to right, a label is drawn where it clears the one drawn before it; label `first` (the
+    selected shot, say) is always drawn and the others make room for it. Returns indices in order.
+    """
+    fixed = (lefts[first], lefts[first] + widths[first]) if 0 <= first < len(lefts) else None
+    shown, right = [], float("-inf")
+    for i, (left, width) in enumerate(zip(lefts, widths)):
+        clear = left >= right + gap and (fixed is None or left + width + gap <= fixed[0] or left >= fixed[1] + gap)
+        if i == first or clear:
+            shown.append(i)
+            right = left + width
+    return shown
 
 
 def _paint_badge(painter: QPainter, at: QPointF, text: str, locked: bool) -> None:
     """A shot's number on a dark chip, with the lock icon after it when the shot is locked."""
-    badge = QRectF(at.x(), at.y(), 22 + LOCK_SIZE * locked, 16)
+    badge = QRectF(at.x(), at.y(), BADGE_WIDTH + LOCK_SIZE * locked, 16)
     painter.fillRect(badge, QColor(0, 0, 0, 170))
     painter.setPen(theme.TEXT)
-    painter.drawText(QRectF(at.x(), at.y(), 22, 16), Qt.AlignCenter, text)
+    painter.drawText(QRectF(at.x(), at.y(), BADGE_WIDTH, 16), Qt.AlignCenter, text)
     if locked:  # an icon, not a font's lock glyph, which many systems lack
         lock_icon().render(painter, QRectF(at.x() + 20, at.y() + 2, LOCK_SIZE - 2, LOCK_SIZE - 2))
 
@@ -157,6 +178,7 @@ class ChordLaneItem(pg.GraphicsObject):
         super().__init__()
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.chords: list[tuple[float, float, str]] = []  # (start_s, end_s, name) of each chord in turn
+        self.labels: list[tuple[int, QRectF]] = []  # (chord, name rectangle in px) drawn at the last paint
 
     def set_chords(self, chords: list[tuple[float, float, str]]) -> None:
         self.prepareGeometryChange()
@@ -175,15 +197,17 @@ class ChordLaneItem(pg.GraphicsObject):
         font.setPointSizeF(8.5)
         painter.setFont(font)
         metrics = painter.fontMetrics()
-        for a, b, name in self.chords:
-            rect = to_device.mapRect(QRectF(a, 0.0, b - a, LANE_HEIGHT)).adjusted(0, 2, 0, -2)
+        rects = [to_device.mapRect(QRectF(a, 0.0, b - a, LANE_HEIGHT)).adjusted(0, 2, 0, -2) for a, b, _ in self.chords]
+        for rect in rects:
             painter.fillRect(rect.adjusted(1, 0, 0, 0), theme.LANE)
             painter.setPen(QPen(theme.GRID, 1))
             painter.drawLine(rect.topLeft(), rect.bottomLeft())
-            if rect.width() >= 12:  # narrower than a letter: the block alone shows the change
-                painter.setPen(theme.TEXT)
-                painter.drawText(rect.adjusted(4, 0, -2, 0), Qt.AlignVCenter | Qt.AlignLeft,
-                                 metrics.elidedText(name, Qt.ElideRight, int(rect.width()) - 6))
+        widths = [metrics.horizontalAdvance(name) for _, _, name in self.chords]
+        shown = place_labels([r.left() + 4 for r in rects], widths)
+        self.labels = [(i, QRectF(rects[i].left() + 4, rects[i].top(), widths[i], rects[i].height())) for i in shown]
+        painter.setPen(theme.TEXT)
+        for i, rect in self.labels:  # a name may run over the short chords after it: theirs are left out
+            painter.drawText(rect, Qt.AlignVCenter | Qt.AlignLeft, self.chords[i][2])
         painter.restore()
 
 

@@ -1,15 +1,18 @@
 """The timeline: shot lane, bar/beat ruler, chord lane and piano roll on one shared time axis, with a playhead.
 
-Zoom with the mouse wheel, scroll by dragging or with the scroll bar; a click seeks (and
-in the shot lane selects the shot); dragging a cut line moves that cut.
+Each lane is a plot in a vertical splitter (drag between lanes to resize them; a new lane is one more
+LaneSpec). Zoom with the mouse wheel (Ctrl+wheel zooms the roll's pitch), scroll by dragging or with
+the scroll bar; a click seeks (and in the shot lane selects the shot); dragging a cut line moves that cut.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QScrollBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollBar, QSplitter, QVBoxLayout, QWidget
 
 from ...music.harmony import chord_changes
 from ...music.notes import STEPS_PER_BEAT
@@ -26,7 +29,7 @@ SCROLL_STEPS = 1000
 _LEGEND = (f"<span style='color:{theme.note_colour(0, 110).name()}'>&#9632;</span> Melody &nbsp;&nbsp; "
            f"<span style='color:{theme.note_colour(1, 110).name()}'>&#9632;</span> Accompaniment &nbsp;&nbsp; "
            f"<span style='color:{theme.MUTED_TEXT.name()}'>darker = softer · drag a yellow cut line to move it · "
-           "wheel to zoom</span>")
+           "wheel to zoom · Ctrl+wheel on the notes: taller rows</span>")
 
 
 class TimeAxis(pg.AxisItem):
@@ -46,24 +49,62 @@ class PitchAxis(pg.AxisItem):
         return [f"{NOTE_NAMES[int(v) % 12]}{int(v) // 12 - 1}" for v in values]
 
 
-def _lane(layout: pg.GraphicsLayout, row: int, height: int | None, bottom_axis: bool, left: pg.AxisItem | None = None):
-    axes = {"bottom": TimeAxis("bottom")} if bottom_axis else {}
-    if left is not None:
-        axes["left"] = left
-    plot = layout.addPlot(row=row, col=0, axisItems=axes)
+@dataclass(frozen=True)
+class LaneSpec:
+    """One lane of the timeline, top to bottom; each is a plot in the lanes' splitter, so users resize it."""
+
+    name: str  # the plot is Timeline.<name>_plot
+    height: int  # px it starts with
+    minimum: int  # px it can be dragged down to
+    stretch: int = 0  # share of the height the timeline gains when it grows
+
+
+LANES = (LaneSpec("shot", 56, 24), LaneSpec("ruler", 22, 16), LaneSpec("chord", 22, 16),
+         LaneSpec("roll", 220, 60, stretch=1))
+PITCH_SPAN = (24, 30)  # semitones the roll shows at first: the notes' range, within these bounds
+PITCH_LIMITS = dict(yMin=12.0, yMax=120.0, minYRange=6.0, maxYRange=96.0)
+
+
+class RollViewBox(pg.ViewBox):
+    """The piano roll's view: the wheel zooms time as on every lane, Ctrl+wheel zooms pitch (taller rows),
+    Shift+wheel scrolls pitch; dragging pans both."""
+
+    def wheelEvent(self, ev, axis=None) -> None:
+        if ev.modifiers() & (Qt.ControlModifier | Qt.ShiftModifier):
+            low, high = self.viewRange()[1]
+            if ev.modifiers() & Qt.ControlModifier:
+                factor = 1.02 ** (-ev.delta() / 8)  # pyqtgraph's own wheel step
+                centre = self.mapToView(ev.pos()).y()
+                low, high = centre + (low - centre) * factor, centre + (high - centre) * factor
+            else:
+                step = (high - low) * 0.1 * (1 if ev.delta() > 0 else -1)
+                low, high = low + step, high + step
+            self.setYRange(low, high, padding=0)
+            ev.accept()
+        else:
+            super().wheelEvent(ev, axis=0)
+
+
+def _lane(spec: LaneSpec) -> pg.PlotWidget:
+    roll = spec.name == "roll"
+    axes = {"bottom": TimeAxis("bottom"), "left": PitchAxis("left")} if roll else {}
+    widget = pg.PlotWidget(viewBox=RollViewBox() if roll else None, axisItems=axes, background=theme.PANEL)
+    widget.setMinimumHeight(spec.minimum)
+    plot = widget.getPlotItem()
+    plot.layout.setContentsMargins(0, 0, 8, 0)
     plot.setMenuEnabled(False)
     plot.hideButtons()
-    plot.setMouseEnabled(x=True, y=False)
-    plot.showAxis("bottom", bottom_axis)
+    plot.setMouseEnabled(x=True, y=roll)
+    plot.showAxis("bottom", roll)
     plot.getAxis("left").setWidth(AXIS_WIDTH)
-    if left is None:
+    if roll:
+        plot.getViewBox().setLimits(**PITCH_LIMITS)
+    else:
         plot.getAxis("left").setStyle(showValues=False)
         plot.getAxis("left").setPen(pg.mkPen(None))
-    if height is not None:
-        plot.setFixedHeight(height)
         plot.setYRange(0, LANE_HEIGHT, padding=0)
     plot.getViewBox().setBackgroundColor(theme.BACKGROUND)
-    return plot
+    return widget
 
 
 class Timeline(QWidget):
@@ -76,18 +117,24 @@ class Timeline(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground(theme.PANEL)
-        self.view.ci.setSpacing(0)
-        self.view.ci.setContentsMargins(0, 4, 8, 0)
-        self.view.ci.addLabel(_LEGEND, row=0, col=0, justify="right", size="8pt")
-        self.shot_plot = _lane(self.view.ci, 1, 78, False)
-        self.ruler_plot = _lane(self.view.ci, 2, 26, False)
-        self.chord_plot = _lane(self.view.ci, 3, 24, False)
-        self.roll_plot = _lane(self.view.ci, 4, None, True, PitchAxis("left"))
-        self.lanes = (self.shot_plot, self.ruler_plot, self.chord_plot, self.roll_plot)  # top to bottom
-        for plot in self.lanes[1:]:
-            plot.setXLink(self.shot_plot)
+        legend = QLabel(_LEGEND)
+        legend.setAlignment(Qt.AlignRight)
+        legend.setStyleSheet("font-size: 8pt; padding: 2px 8px;")
+        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(4)
+        self.lanes: list[pg.PlotItem] = []  # top to bottom, in LANES order
+        for spec in LANES:
+            widget = _lane(spec)
+            plot = widget.getPlotItem()
+            setattr(self, f"{spec.name}_plot", plot)
+            self.splitter.addWidget(widget)
+            self.splitter.setStretchFactor(self.splitter.count() - 1, spec.stretch)
+            widget.scene().sigMouseClicked.connect(lambda event, plot=plot: self._on_clicked(plot, event))
+            if self.lanes:
+                plot.setXLink(self.lanes[0])
+            self.lanes.append(plot)
+        self.splitter.setSizes([spec.height for spec in LANES])
         self.shots, self.ruler, self.notes, self.keys = ShotLaneItem(), RulerItem(), NotesItem(), KeysItem()
         self.chords = ChordLaneItem()
         self.shot_plot.addItem(self.shots)
@@ -112,9 +159,9 @@ class Timeline(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(legend)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.scroll)
-        self.view.scene().sigMouseClicked.connect(self._on_clicked)
         self.shot_plot.getViewBox().sigXRangeChanged.connect(self._on_range_changed)
         self.scroll.valueChanged.connect(self._on_scrolled)
         state.analysis_changed.connect(self._on_document_changed)
@@ -176,7 +223,7 @@ class Timeline(QWidget):
         self.notes.set_notes(starts, ends, notes)
         low, high = (int(notes[:, 1].min()), int(notes[:, 1].max())) if len(notes) else (48, 84)
         mid = (low + high) / 2
-        half = max(high - low + 4, 24) / 2
+        half = min(max(high - low + 4, PITCH_SPAN[0]), PITCH_SPAN[1]) / 2
         self.roll_plot.setYRange(mid - half, mid + half, padding=0)
 
     def _set_cut_lines(self) -> None:
@@ -221,18 +268,16 @@ class Timeline(QWidget):
             start = min(max(t_s - 0.1 * width, 0.0), max(self.state.duration_s - width, 0.0))
             self.shot_plot.setXRange(start, start + width, padding=0)
 
-    def _on_clicked(self, event) -> None:
+    def _on_clicked(self, plot: pg.PlotItem, event) -> None:
         if event.button() != Qt.LeftButton or event.double():
             return
         pos = event.scenePos()
-        for plot in self.lanes:
-            vb = plot.getViewBox()
-            if vb.sceneBoundingRect().contains(pos):
-                t = float(vb.mapSceneToView(pos).x())
-                if plot is self.shot_plot:
-                    self.shot_clicked.emit(self.state.shot_at(t))
-                self.seek_requested.emit(min(max(t, 0.0), self.state.duration_s))
-                return
+        vb = plot.getViewBox()
+        if vb.sceneBoundingRect().contains(pos):
+            t = float(vb.mapSceneToView(pos).x())
+            if plot is self.shot_plot:
+                self.shot_clicked.emit(self.state.shot_at(t))
+            self.seek_requested.emit(min(max(t, 0.0), self.state.duration_s))
 
     def _on_range_changed(self, _vb, x_range) -> None:
         duration = max(self.state.duration_s, 1e-6)
