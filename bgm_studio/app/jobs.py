@@ -16,6 +16,7 @@ from ..audio.player import Player
 from ..audio.synth import SynthConfig
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
+from ..export.mp4 import video_copy_problem
 from ..progress import ProgressFn
 from ..project import cuts
 from ..project.outputs import OutputPaths, write_outputs
@@ -118,8 +119,12 @@ def mapped_controls(scorer: Scorer, project: Project) -> dict[int, tuple[float, 
 
 def export(project: Project, paths: OutputPaths, sound: SoundSettings, progress: ProgressFn,
            cancelled: Callable[[], bool]) -> list[str]:
+    """Write the outputs; the paths written, an MP4's with a note when its video had to be re-encoded."""
     synth = SynthConfig(soundfont=sound.soundfont, programs=sound.programs)
-    return write_outputs(project, paths, synth, sound.original_gain_db, progress=progress, cancel=cancelled)
+    written = write_outputs(project, paths, synth, sound.original_gain_db, progress=progress, cancel=cancelled)
+    problem = video_copy_problem(project.video_path, paths.mp4) if paths.mp4 else None
+    return [f"{path} (video re-encoded as H.264: {problem})" if path == paths.mp4 and problem else path
+            for path in written]
 
 
 def shot_thumbnails(path: str, spans: list[tuple[float, float]]) -> list[np.ndarray]:

@@ -216,3 +216,20 @@ def test_lanes_resize_and_the_roll_zooms_in_pitch_at_1280_by_720(qtbot, make_win
     _wheel(view.viewport(), centre, steps=3)  # the wheel alone: time zooms, pitch stays
     assert vb.viewRange()[1] == [new_low, new_high] and timeline.visible_range()[1] - timeline.visible_range()[0] < \
         0.8 * (times[1] - times[0])
+
+
+def test_export_to_mp4_re_encodes_a_video_mp4_cannot_hold_and_says_so(qtbot, make_window, clip, tmp_path):
+    import av
+
+    from tests.media import ffmpeg
+
+    avi = tmp_path / "cinepak.avi"
+    ffmpeg("-i", clip, "-c:v", "cinepak", "-s", "64x48", "-c:a", "pcm_s16le", str(avi))  # small: Cinepak encodes slowly
+    window = make_window()
+    open_and_generate(qtbot, window, str(avi))
+    window.export_to("mp4", str(tmp_path / "scored.mp4"))
+    wait_task(qtbot, window)
+    assert window.last_error is None
+    assert "re-encoded as H.264" in window.statusBar().currentMessage()
+    with av.open(str(tmp_path / "scored.mp4")) as out:
+        assert out.streams.video[0].codec_context.name == "h264" and out.streams.audio
