@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, QTimer, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
@@ -20,6 +20,7 @@ from ..project.outputs import OutputPaths
 from ..project.scoring import chords_fixed, select_take
 from ..project.state import Project, save_project
 from . import jobs, recovery
+from .recent import add_recent, load_recent
 from .sound import PlayerFactory, SoundController
 from .state import AppState, shot_after_cut_edit, with_overrides
 from .widgets.preview import VideoPreview, to_qimage
@@ -133,9 +134,12 @@ class MainWindow(QMainWindow):
         self.export_actions = {kind: a(f"Export {name}…", lambda kind=kind: self._on_export(kind), None,
                                        f"Write the music as {name}") for kind, (name, _, _) in EXPORTS.items()}
         self.export_actions["mp4"].setShortcut(QKeySequence("Ctrl+E"))
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         bar = self.menuBar()
         for title, actions in (
-                ("&File", [self.open_action, None, self.save_action, self.save_as_action, None, self.quit_action]),
+                ("&File", [self.open_action, self.recent_menu.menuAction(), None, self.save_action,
+                           self.save_as_action, None, self.quit_action]),
                 ("&Edit", [self.undo_action, self.redo_action, None, self.split_action, self.merge_action]),
                 ("&Music", [self.generate_action, self.regenerate_action]),
                 ("&Playback", [self.play_action, self.home_action, self.prev_action, self.next_action,
@@ -254,8 +258,19 @@ class MainWindow(QMainWindow):
         for line in opened.analysis.warnings:
             self.statusBar().showMessage(line, 8000)
         self.preview.set_video(self.state.video_path)
+        add_recent(opened.path if opened.project is not None and not recovered else self.state.video_path)
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
         self._load_thumbnails(spans)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in load_recent():
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.setEnabled(self.busy is None)
+            action.triggered.connect(lambda _checked=False, path=path: self.open_path(path))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("No recent files").setEnabled(False)
 
     def _on_open_failed(self, exc: BgmError, path: str) -> None:
         if isinstance(exc, jobs.RelinkNeeded):
@@ -292,6 +307,7 @@ class MainWindow(QMainWindow):
         if self.state.project is project:
             self.state.mark_saved(path)
             recovery.discard()
+            add_recent(path)
         self.statusBar().showMessage(f"Saved {path}", 4000)
 
     def export_to(self, kind: str, path: str) -> None:

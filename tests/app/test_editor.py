@@ -233,3 +233,23 @@ def test_export_to_mp4_re_encodes_a_video_mp4_cannot_hold_and_says_so(qtbot, mak
     assert "re-encoded as H.264" in window.statusBar().currentMessage()
     with av.open(str(tmp_path / "scored.mp4")) as out:
         assert out.streams.video[0].codec_context.name == "h264" and out.streams.audio
+
+
+def test_open_recent_lists_what_was_opened_and_saved_across_sessions(qtbot, make_window, clip, tmp_path):
+    window = make_window()
+    open_and_generate(qtbot, window, clip)
+    saved = str(tmp_path / "recent.bgm.json")
+    window.save_to(saved)
+    wait_task(qtbot, window)
+    again = make_window()  # a later session
+    again.recent_menu.aboutToShow.emit()
+    entries = again.recent_menu.actions()
+    assert [a.toolTip() for a in entries] == [saved, clip] and entries[0].text() == "recent.bgm.json"
+    entries[0].trigger()
+    wait_task(qtbot, again)
+    assert again.state.project_path == saved and len(again.state.project.shots) == 4
+    open_and_generate(qtbot, again, clip)
+    again.recent_menu.aboutToShow.emit()
+    asked = answer_next_dialog(QMessageBox.Cancel)  # the recent entry replaces unsaved work: it asks
+    again.recent_menu.actions()[1].trigger()
+    assert len(asked) == 1 and again.state.project_path is None
