@@ -20,6 +20,7 @@ from ..project.outputs import OutputPaths
 from ..project.scoring import chords_fixed, select_take
 from ..project.state import Project, save_project
 from . import jobs, recovery
+from .navigation import SHUTTLE_BACK_S, beat_times, step_from
 from .recent import add_recent, load_recent
 from .sound import PlayerFactory, SoundController
 from .state import AppState, shot_after_cut_edit, with_overrides
@@ -128,8 +129,15 @@ class MainWindow(QMainWindow):
                                    "Re-sample the selected shot only")
         self.play_action = a("&Play / pause", self.sound.toggle, Qt.Key_Space)
         self.home_action = a("Go to &start", lambda: self.seek(0.0), Qt.Key_Home)
-        self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key_Left)
-        self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key_Right)
+        self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key_Up)
+        self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key_Down)
+        self.back_action = a("Back a beat", lambda: self._step_beats(-1), Qt.Key_Left)
+        self.forward_action = a("Forward a beat", lambda: self._step_beats(1), Qt.Key_Right)
+        self.shuttle_actions = [a("Shuttle back (J)", self._on_shuttle_back, "J", "Back 2 s, playing on"),
+                                a("Stop (K)", self.sound.pause, "K"), a("Play (L)", self.sound.play, "L")]
+        self.loop_action = a("&Loop selected shot", self._on_loop_toggled, "Ctrl+L",
+                             "Play the selected shot again and again")
+        self.loop_action.setCheckable(True)
         self.fit_action = a("&Zoom to fit", self.timeline.zoom_to_fit, "Ctrl+0")
         self.export_actions = {kind: a(f"Export {name}…", lambda kind=kind: self._on_export(kind), None,
                                        f"Write the music as {name}") for kind, (name, _, _) in EXPORTS.items()}
@@ -142,7 +150,8 @@ class MainWindow(QMainWindow):
                            self.save_as_action, None, self.quit_action]),
                 ("&Edit", [self.undo_action, self.redo_action, None, self.split_action, self.merge_action]),
                 ("&Music", [self.generate_action, self.regenerate_action]),
-                ("&Playback", [self.play_action, self.home_action, self.prev_action, self.next_action,
+                ("&Playback", [self.play_action, *self.shuttle_actions, self.loop_action, None, self.home_action,
+                               self.back_action, self.forward_action, self.prev_action, self.next_action,
                                None, self.fit_action]),
                 ("E&xport", list(self.export_actions.values()))):
             menu = bar.addMenu(title)
@@ -459,6 +468,17 @@ class MainWindow(QMainWindow):
 
     def seek(self, t_s: float) -> None:
         self.sound.seek(t_s)
+
+    def _step_beats(self, step: int) -> None:
+        if self.state.analysis is not None:
+            self.seek(step_from(beat_times(self.state), self.state.position_s, step))
+
+    def _on_shuttle_back(self) -> None:
+        self.seek(max(self.state.position_s - SHUTTLE_BACK_S, 0.0))
+        self.sound.play()
+
+    def _on_loop_toggled(self) -> None:
+        self.sound.loop = self.loop_action.isChecked()
 
     def _select_step(self, step: int) -> None:
         project = self.state.project

@@ -11,6 +11,7 @@ from ..audio.player import Player
 from ..errors import BgmError
 from ..project.piece import project_score
 from .mixing import MixingOutput, decode_sound
+from .navigation import loop_span
 from .playback import Playback
 from .state import AppState, SoundSettings
 from .widgets.transport import Transport
@@ -33,6 +34,7 @@ class SoundController(QObject):
         self._soundfont = state.sound.soundfont  # the soundfont the player was opened with
         self._video: str | None = None  # the video whose document is open
         self._video_sound: tuple[str, object] | None = None  # (video, its decoded sound), read when first wanted
+        self.loop = False  # repeat the selected shot while playing (see loop_span)
         self._tick = QTimer(self, interval=TICK_MS)
         self._tick.timeout.connect(self._on_tick)
         state.analysis_changed.connect(self._on_video_changed)
@@ -62,7 +64,10 @@ class SoundController(QObject):
             self.playback.pause()
             self._tick.stop()
         else:
-            self.playback.play(self.state.position_s)
+            span, t = loop_span(self.state) if self.loop else None, self.state.position_s
+            t = span[0] if span and not span[0] <= t < span[1] else t
+            self.playback.play(t)
+            self.state.set_position(t)
             self._tick.start()
         self.transport.set_playing(self.playback.playing)
 
@@ -129,8 +134,20 @@ class SoundController(QObject):
             self.open_player()
         self._soundfont = sound.soundfont
 
+    def play(self) -> None:
+        if not self.playback.playing:
+            self.toggle()
+
+    def pause(self) -> None:
+        if self.playback.playing:
+            self.toggle()
+
     def _on_tick(self) -> None:
-        self.state.set_position(self.playback.position_s())
+        t, span = self.playback.position_s(), loop_span(self.state) if self.loop else None
+        if span and (t >= span[1] - 1e-3 or not self.playback.playing and t >= self.state.duration_s - 1e-3):
+            self.playback.play(span[0])  # round again (also when the shot ends the video)
+            t = span[0]
+        self.state.set_position(t)
         if not self.playback.playing:
             self._tick.stop()
             self.transport.set_playing(False)

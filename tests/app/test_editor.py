@@ -253,3 +253,42 @@ def test_open_recent_lists_what_was_opened_and_saved_across_sessions(qtbot, make
     asked = answer_next_dialog(QMessageBox.Cancel)  # the recent entry replaces unsaved work: it asks
     again.recent_menu.actions()[1].trigger()
     assert len(asked) == 1 and again.state.project_path is None
+
+
+def test_arrows_step_a_beat_jkl_shuttle_and_loop_the_selected_shot(qtbot, make_window, clip):
+    import numpy as np
+
+    from bgm_studio.app.navigation import beat_times
+
+    window = make_window()  # no sound card: the picture plays on the wall clock
+    state, playback = window.state, window.sound.playback
+    open_and_generate(qtbot, window, clip)
+    beats = beat_times(state)
+    window.seek(1.0)
+    qtbot.keyClick(window, Qt.Key_Right)
+    after = beats[beats > 1.0 + 1e-6][0]
+    assert state.position_s == after
+    qtbot.keyClick(window, Qt.Key_Left)
+    qtbot.keyClick(window, Qt.Key_Left)
+    assert state.position_s == beats[np.searchsorted(beats, after) - 2]
+    qtbot.keyClick(window, Qt.Key_Down)  # the next shot
+    assert state.selected == 0 and state.position_s == 0.0
+
+    window.seek(5.0)
+    qtbot.keyClick(window, Qt.Key_L)
+    assert playback.playing
+    qtbot.keyClick(window, Qt.Key_K)
+    assert not playback.playing
+    paused = state.position_s
+    qtbot.keyClick(window, Qt.Key_J)
+    assert playback.playing and abs(state.position_s - (paused - 2.0)) < 1e-6
+    qtbot.keyClick(window, Qt.Key_K)
+
+    state.select(3)  # 6.52-8.0 s, the video's last shot: looped, it never stops at the end
+    qtbot.keyClick(window, Qt.Key_L, Qt.ControlModifier)
+    assert window.loop_action.isChecked()
+    qtbot.keyClick(window, Qt.Key_L)  # outside the shot: the loop starts at its start
+    assert abs(state.position_s - 6.52) < 0.05 or state.position_s >= 6.52
+    seen = []
+    qtbot.waitUntil(lambda: seen.append(state.position_s) or len(seen) > 5 and seen[-1] < seen[-2], timeout=4000)
+    assert playback.playing and 6.5 <= min(seen[1:]) and max(seen) <= 8.0
