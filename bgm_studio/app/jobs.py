@@ -26,7 +26,7 @@ from ..project.state import Project, load_project
 from ..video.analysis import VideoAnalysis, analyze_video
 from ..video.config import AnalysisConfig, configured
 from .frames import thumbnails
-from .mixing import MixingOutput
+from .mixing import MixingOutput, export_original_gain_db
 from .state import SoundSettings
 
 
@@ -121,7 +121,8 @@ def export(project: Project, paths: OutputPaths, sound: SoundSettings, progress:
            cancelled: Callable[[], bool]) -> list[str]:
     """Write the outputs; the paths written, an MP4's with a note when its video had to be re-encoded."""
     synth = SynthConfig(soundfont=sound.soundfont, programs=sound.programs)
-    written = write_outputs(project, paths, synth, sound.original_gain_db, progress=progress, cancel=cancelled)
+    written = write_outputs(project, paths, synth, export_original_gain_db(sound), progress=progress,
+                            cancel=cancelled)
     problem = video_copy_problem(project.video_path, paths.mp4) if paths.mp4 else None
     return [f"{path} (video re-encoded as H.264: {problem})" if path == paths.mp4 and problem else path
             for path in written]

@@ -24,6 +24,7 @@ from .navigation import SHUTTLE_BACK_S, beat_times, step_from
 from .recent import add_recent, load_recent
 from .sound import PlayerFactory, SoundController
 from .state import AppState, shot_after_cut_edit, with_overrides
+from .widgets.mixer import Mixer
 from .widgets.preview import VideoPreview, to_qimage
 from .widgets.shot_panel import ShotPanel
 from .widgets.sound_panel import SoundPanel
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.preview = VideoPreview()
         self.transport = Transport(self.state)
+        self.mixer = Mixer(self.state)
         self.shot_panel = ShotPanel(self.state)
         self.sound_panel = SoundPanel(self.state)
         self.timeline = Timeline(self.state)
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         left_layout.setSpacing(0)
         left_layout.addWidget(self.preview, 1)
         left_layout.addWidget(self.transport)
+        left_layout.addWidget(self.mixer)
         side = QTabWidget()
         side.setMinimumWidth(340)
         side.setDocumentMode(True)

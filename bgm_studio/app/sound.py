@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..audio.player import Player
 from ..errors import BgmError
 from ..project.piece import project_score
-from .mixing import MixingOutput, decode_sound
+from .mixing import MixingOutput, decode_sound, music_gain
 from .navigation import loop_span
 from .playback import Playback
 from .state import AppState, SoundSettings
@@ -111,6 +111,8 @@ class SoundController(QObject):
     def _apply_video_sound(self) -> None:
         """Give the mixer the video's sound at the chosen gain, reading it (once per video) when first wanted."""
         path, gain = self.state.video_path, self.state.sound.original_gain_db
+        if self.mixer is not None:
+            self.mixer.music_gain = music_gain(self.state.sound)
         if self.mixer is None or path is None:
             return
         if gain is None or (self._video_sound is not None and self._video_sound[0] == path):

@@ -41,6 +41,8 @@ class SoundSettings:
     soundfont: str | None = None  # .sf2/.sf3; None = $BGM_SOUNDFONT or the default GM soundfont
     programs: tuple[int, int] = (0, 0)  # GM programs of melody and accompaniment (0 = piano)
     original_gain_db: float | None = None  # the video's own sound under the music; None = muted
+    music_gain_db: float = 0.0  # the music's level in the mix (exports are normalised: what counts is the balance)
+    music_muted: bool = False  # silence the music in playback (to hear the video's sound alone)
 
 
 @dataclass(frozen=True)
