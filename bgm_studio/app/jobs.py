@@ -26,9 +26,12 @@ from ..project.state import Project, load_project
 from ..video.analysis import VideoAnalysis, analyze_video
 from ..video.config import AnalysisConfig, configured
 from .frames import thumbnails
-from .mixing import MixingOutput, export_original_gain_db
+from .mixing import MixingOutput, decode_sound, export_original_gain_db
 from .state import SoundSettings
 
+
+ENVELOPE_RATE = 100  # waveform buckets a second
+ENVELOPE_DECODE_RATE = 8000  # Hz the video's sound is decoded at for its waveform
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,18 @@ def export(project: Project, paths: OutputPaths, sound: SoundSettings, progress:
     problem = video_copy_problem(project.video_path, paths.mp4) if paths.mp4 else None
     return [f"{path} (video re-encoded as H.264: {problem})" if path == paths.mp4 and problem else path
             for path in written]
+
+
+def sound_envelope(path: str, buckets_per_s: int = ENVELOPE_RATE) -> np.ndarray:
+    """The video's own sound as peak levels (0-1), one per 1/buckets_per_s s from its start, shape=(n,);
+    empty for a silent video. Decoded at a low rate: a waveform lane needs no more."""
+    sound = decode_sound(path, ENVELOPE_DECODE_RATE)
+    if sound is None:
+        return np.zeros(0, np.float32)
+    mono = np.abs(sound).max(axis=1)
+    per = ENVELOPE_DECODE_RATE // buckets_per_s
+    n = len(mono) // per
+    return mono[: n * per].reshape(n, per).max(axis=1)
 
 
 def shot_thumbnails(path: str, spans: list[tuple[float, float]]) -> list[np.ndarray]:

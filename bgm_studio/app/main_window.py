@@ -10,6 +10,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QThreadPool, QTimer, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
@@ -273,6 +275,14 @@ class MainWindow(QMainWindow):
         add_recent(opened.path if opened.project is not None and not recovered else self.state.video_path)
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
         self._load_thumbnails(spans)
+        path = self.state.video_path
+        self.timeline.set_waveform(np.zeros(0), 1.0)
+        self._run("Waveform", lambda p, c: jobs.sound_envelope(path), lambda peaks: self._on_envelope(path, peaks),
+                  foreground=False, on_failed=lambda exc: self.statusBar().showMessage(str(exc), 8000))
+
+    def _on_envelope(self, path: str, peaks) -> None:
+        if path == self.state.video_path:
+            self.timeline.set_waveform(peaks, 1.0 / jobs.ENVELOPE_RATE)
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -292,3 +292,17 @@ def test_arrows_step_a_beat_jkl_shuttle_and_loop_the_selected_shot(qtbot, make_w
     seen = []
     qtbot.waitUntil(lambda: seen.append(state.position_s) or len(seen) > 5 and seen[-1] < seen[-2], timeout=4000)
     assert playback.playing and 6.5 <= min(seen[1:]) and max(seen) <= 8.0
+
+
+def test_the_waveform_lane_shows_the_videos_own_sound(qtbot, make_window, clip):
+    from bgm_studio.app.widgets import theme
+
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    wave = window.timeline.wave
+    qtbot.waitUntil(lambda: len(wave.peaks) > 0, timeout=10000)
+    assert abs(len(wave.peaks) / 100 - window.state.duration_s) < 0.1 and 0.05 < wave.peaks.max() <= 1.0
+    image = window.timeline.wave_plot.scene().views()[0].grab().toImage()
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 3) for y in range(image.height())}
+    assert theme.WAVE.name() in colours  # the lane draws it

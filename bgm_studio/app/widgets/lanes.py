@@ -1,4 +1,5 @@
-"""The graphics items of the timeline lanes, in seconds on x: shots, bars and beats, chords, notes.
+"""The graphics items of the timeline lanes, in seconds on x: shots, the video's sound, bars and beats,
+chords, notes.
 
 Each item paints in device pixels where it must stay readable at any zoom (thumbnails,
 labels), mapping its data rectangles through the painter's transform first. Items cache
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPicture
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPicture, QPolygonF
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -209,6 +210,45 @@ class ChordLaneItem(pg.GraphicsObject):
         for i, rect in self.labels:  # a name may run over the short chords after it: theirs are left out
             painter.drawText(rect, Qt.AlignVCenter | Qt.AlignLeft, self.chords[i][2])
         painter.restore()
+
+
+class WaveformItem(pg.GraphicsObject):
+    """The video's own sound as a mirrored peak envelope, so dialogue and effects show where they are.
+
+    Drawn relative to its loudest moment: what matters is where the sound is, not how loud the file is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.peaks = np.zeros(0, np.float32)
+        self._picture = QPicture()
+        self._end = 1.0
+
+    def set_envelope(self, peaks: np.ndarray, bucket_s: float) -> None:
+        """peaks: shape=(n,) levels 0-1, one per bucket_s seconds from the video's start."""
+        self.prepareGeometryChange()
+        self.peaks = np.asarray(peaks, np.float32)
+        self._end = max(len(self.peaks) * bucket_s, 1.0)
+        self._picture = QPicture()
+        painter = QPainter(self._picture)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(theme.WAVE)
+        if len(self.peaks):
+            t = np.arange(len(self.peaks) + 1) * bucket_s
+            loudest = max(float(self.peaks.max()), 1e-3)  # a quiet track still shows its shape
+            level = 0.48 * np.append(self.peaks, 0.0) / loudest
+            top = [QPointF(x, 0.5 + a) for x, a in zip(t, level)]
+            bottom = [QPointF(x, 0.5 - a) for x, a in zip(t[::-1], level[::-1])]
+            painter.drawPolygon(QPolygonF(top + bottom))
+        painter.end()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0.0, 0.0, self._end, LANE_HEIGHT)
+
+    def paint(self, painter: QPainter, *args) -> None:
+        self._picture.play(painter)
 
 
 class NotesItem(pg.GraphicsObject):

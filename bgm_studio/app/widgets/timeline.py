@@ -1,4 +1,4 @@
-"""The timeline: shot lane, bar/beat ruler, chord lane and piano roll on one shared time axis, with a playhead.
+"""The timeline: shots, the video's sound, bar/beat ruler, chords and piano roll on one time axis, with a playhead.
 
 Each lane is a plot in a vertical splitter (drag between lanes to resize them; a new lane is one more
 LaneSpec). Zoom with the mouse wheel (Ctrl+wheel zooms the roll's pitch), scroll by dragging or with
@@ -20,7 +20,7 @@ from ...project.piece import project_score
 from ...project.state import Project
 from ..state import AppState
 from . import theme
-from .lanes import LANE_HEIGHT, ChordLaneItem, KeysItem, NotesItem, RulerItem, ShotLaneItem
+from .lanes import LANE_HEIGHT, ChordLaneItem, KeysItem, NotesItem, RulerItem, ShotLaneItem, WaveformItem
 
 AXIS_WIDTH = 46  # the same left margin on every lane keeps their time axes aligned
 MIN_SHOT_S = 0.25  # as in project.cuts: a dragged cut stops this far from its neighbours
@@ -59,9 +59,10 @@ class LaneSpec:
     stretch: int = 0  # share of the height the timeline gains when it grows
 
 
-LANES = (LaneSpec("shot", 56, 24), LaneSpec("ruler", 22, 16), LaneSpec("chord", 22, 16),
+LANES = (LaneSpec("shot", 48, 24), LaneSpec("wave", 30, 16), LaneSpec("ruler", 22, 16), LaneSpec("chord", 22, 16),
          LaneSpec("roll", 220, 60, stretch=1))
 PITCH_SPAN = (24, 30)  # semitones the roll shows at first: the notes' range, within these bounds
+MIN_ROW_PX = 5  # ... and fewer where the roll is short, so a semitone gets at least this many px
 PITCH_LIMITS = dict(yMin=12.0, yMax=120.0, minYRange=6.0, maxYRange=96.0)
 
 
@@ -136,8 +137,9 @@ class Timeline(QWidget):
             self.lanes.append(plot)
         self.splitter.setSizes([spec.height for spec in LANES])
         self.shots, self.ruler, self.notes, self.keys = ShotLaneItem(), RulerItem(), NotesItem(), KeysItem()
-        self.chords = ChordLaneItem()
+        self.chords, self.wave = ChordLaneItem(), WaveformItem()
         self.shot_plot.addItem(self.shots)
+        self.wave_plot.addItem(self.wave)
         self.ruler_plot.addItem(self.ruler)
         self.chord_plot.addItem(self.chords)
         self.roll_plot.addItem(self.keys)
@@ -172,6 +174,10 @@ class Timeline(QWidget):
 
     def set_thumbnails(self, images: list[QImage]) -> None:
         self.shots.set_thumbnails(images)
+
+    def set_waveform(self, peaks: np.ndarray, bucket_s: float) -> None:
+        """The video's own sound as peak levels, one per bucket_s seconds (see jobs.sound_envelope)."""
+        self.wave.set_envelope(peaks, bucket_s)
 
     def refresh(self) -> None:
         """Redraw from the state (e.g. to put back a cut line whose move failed)."""
@@ -223,7 +229,9 @@ class Timeline(QWidget):
         self.notes.set_notes(starts, ends, notes)
         low, high = (int(notes[:, 1].min()), int(notes[:, 1].max())) if len(notes) else (48, 84)
         mid = (low + high) / 2
-        half = min(max(high - low + 4, PITCH_SPAN[0]), PITCH_SPAN[1]) / 2
+        height = self.roll_plot.getViewBox().height()
+        most = PITCH_SPAN[1] if height < 1 else max(12.0, height / MIN_ROW_PX)  # rows tall enough to read
+        half = min(max(high - low + 4, PITCH_SPAN[0]), PITCH_SPAN[1], most) / 2
         self.roll_plot.setYRange(mid - half, mid + half, padding=0)
 
     def _set_cut_lines(self) -> None:
