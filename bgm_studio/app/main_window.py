@@ -21,7 +21,7 @@ from ..errors import BgmError
 from ..project.outputs import OutputPaths
 from ..project.scoring import chords_fixed, select_take
 from ..project.state import Project, save_project
-from . import jobs, recovery
+from . import jobs, note_edits, recovery
 from .navigation import SHUTTLE_BACK_S, beat_times, step_from
 from .recent import add_recent, load_recent
 from .sound import PlayerFactory, SoundController
@@ -144,6 +144,10 @@ class MainWindow(QMainWindow):
                              "Play the selected shot again and again")
         self.loop_action.setCheckable(True)
         self.fit_action = a("&Zoom to fit", self.timeline.zoom_to_fit, "Ctrl+0")
+        editor = self.timeline.note_editor
+        self.note_actions = [a("&Delete notes", editor.delete, QKeySequence.Delete, "Delete the selected notes"),
+                             a("&Louder notes", lambda: editor.change_velocity(note_edits.VELOCITY_STEP), "Ctrl+Up"),
+                             a("So&fter notes", lambda: editor.change_velocity(-note_edits.VELOCITY_STEP), "Ctrl+Down")]
         self.export_actions = {kind: a(f"Export {name}…", lambda kind=kind: self._on_export(kind), None,
                                        f"Write the music as {name}") for kind, (name, _, _) in EXPORTS.items()}
         self.export_actions["mp4"].setShortcut(QKeySequence("Ctrl+E"))
@@ -153,7 +157,8 @@ class MainWindow(QMainWindow):
         for title, actions in (
                 ("&File", [self.open_action, self.recent_menu.menuAction(), None, self.save_action,
                            self.save_as_action, None, self.quit_action]),
-                ("&Edit", [self.undo_action, self.redo_action, None, self.split_action, self.merge_action]),
+                ("&Edit", [self.undo_action, self.redo_action, None, self.split_action, self.merge_action, None,
+                           *self.note_actions]),
                 ("&Music", [self.generate_action, self.regenerate_action]),
                 ("&Playback", [self.play_action, *self.shuttle_actions, self.loop_action, None, self.home_action,
                                self.back_action, self.forward_action, self.prev_action, self.next_action,
@@ -183,6 +188,7 @@ class MainWindow(QMainWindow):
         self.timeline.seek_requested.connect(self.seek)
         self.timeline.shot_clicked.connect(s.select)
         self.timeline.cut_moved.connect(self._on_cut_moved)
+        self.timeline.note_editor.edited.connect(self._on_notes_edited)
         p = self.shot_panel
         p.regenerate_requested.connect(self.regenerate)
         p.new_chords_requested.connect(lambda k, overrides: self.regenerate(k, overrides, new_chords=True))
@@ -397,6 +403,9 @@ class MainWindow(QMainWindow):
         analysis, project = self.state.analysis, self.state.project
         if analysis is None:
             return
+        unlocked = [s.index for s in project.shots if not s.overrides.locked] if project is not None else []
+        if self.busy is None and project is not None and self._keeps_edits(unlocked):
+            return
         if seed is None:
             seed = 0 if project is None else project.seed + sum(len(s.takes) for s in project.shots)
         self._run("Generating", lambda p, c: jobs.generate(self.scorer.get(), analysis, seed, p, project),
@@ -411,7 +420,7 @@ class MainWindow(QMainWindow):
     def regenerate(self, k: int, overrides: ShotOverrides | None = None, new_chords: bool = False) -> None:
         """Re-sample shot k only (with these overrides, over new chords if asked); every note outside it stays."""
         project = self.state.project
-        if project is None or not 0 <= k < len(project.shots):
+        if project is None or not 0 <= k < len(project.shots) or self.busy is None and self._keeps_edits([k]):
             return
         overrides = overrides or replace(project.shots[k].overrides, locked=False)
         # another mood draws the shot's chords again in that mode (the closing bar keeps its home chord)
@@ -446,6 +455,25 @@ class MainWindow(QMainWindow):
     def _on_regenerate_selected(self) -> None:
         if 0 <= self.state.selected:
             self.regenerate(self.state.selected, replace(self.shot_panel.overrides(), locked=False))
+
+    def _on_notes_edited(self, removed, added, label: str) -> None:
+        if self.busy is not None or self.state.project is None:
+            self.timeline.refresh()  # the outline goes back
+            self.show_error(f"{self.busy.label if self.busy else 'Generating'} first: notes can be edited once it ends")
+            return
+        self.state.apply(note_edits.apply_note_edit(self.state.project, removed, added), label)
+        self.timeline.note_editor.select(added)
+
+    def _keeps_edits(self, shots: list[int]) -> bool:
+        """Whether to stop because these shots hold hand edits a new take would replace (asked)."""
+        edited = note_edits.has_edits(self.state.project, shots)
+        if not edited:
+            return False
+        names = ", ".join(str(k) for k in edited)
+        answer = QMessageBox.question(self, "BGM Studio", f"Shot{'s' * (len(edited) > 1)} {names} "
+                                      "hold notes you edited. Replace them with new music? (They stay among "
+                                      "the takes.)", QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+        return answer != QMessageBox.Yes
 
     def _on_lock_requested(self, k: int, locked: bool) -> None:
         project = self.state.project

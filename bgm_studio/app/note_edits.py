@@ -28,7 +28,7 @@ def shot_of_step(project: Project, step: int) -> int:
     return len(project.shots) - 1
 
 
-def _matches(notes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def matching(notes: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """bool (len(notes),): which notes are among `rows` (each row matched once)."""
     hit = np.zeros(len(notes), bool)
     for row in rows:
@@ -45,7 +45,7 @@ def apply_note_edit(project: Project, removed: np.ndarray, added: np.ndarray) ->
     """
     removed, added = np.asarray(removed, np.int64).reshape(-1, 5), np.asarray(added, np.int64).reshape(-1, 5)
     notes = project.notes()
-    notes = np.concatenate([notes[~_matches(notes, removed)], added])
+    notes = np.concatenate([notes[~matching(notes, removed)], added])
     touched = {shot_of_step(project, int(step)) for step in np.concatenate([removed[:, 0], added[:, 0]])}
     shots = list(project.shots)
     for k in sorted(touched):

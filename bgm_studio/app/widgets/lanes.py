@@ -286,6 +286,36 @@ class NotesItem(pg.GraphicsObject):
         self._picture.play(painter)
 
 
+class SelectedNotesItem(pg.GraphicsObject):
+    """Outlines of the selected notes (or where a drag would put them), over the roll."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setZValue(20)
+        self._rects: list[QRectF] = []
+
+    def set_notes(self, starts_s: np.ndarray, ends_s: np.ndarray, pitches: np.ndarray) -> None:
+        self.prepareGeometryChange()
+        self._rects = [QRectF(a, p - 0.5, b - a, 1.0) for a, b, p in zip(starts_s, ends_s, pitches)]
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        if not self._rects:
+            return QRectF()
+        rect = self._rects[0]
+        for r in self._rects[1:]:
+            rect = rect.united(r)
+        return rect
+
+    def paint(self, painter: QPainter, *args) -> None:
+        pen = QPen(theme.TEXT, 2)
+        pen.setCosmetic(True)  # 2 px at any zoom
+        painter.setPen(pen)
+        painter.setBrush(Qt.NoBrush)
+        for rect in self._rects:
+            painter.drawRect(rect)
+
+
 class KeysItem(pg.GraphicsObject):
     """Darker rows behind the black keys' pitches, so a note's pitch reads at a glance."""
 

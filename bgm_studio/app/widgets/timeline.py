@@ -20,6 +20,7 @@ from ...project.piece import project_score
 from ...project.state import Project
 from ..state import AppState
 from . import theme
+from .note_editor import NoteEditor
 from .lanes import LANE_HEIGHT, ChordLaneItem, KeysItem, NotesItem, RulerItem, ShotLaneItem, WaveformItem
 
 AXIS_WIDTH = 46  # the same left margin on every lane keeps their time axes aligned
@@ -68,7 +69,13 @@ PITCH_LIMITS = dict(yMin=12.0, yMax=120.0, minYRange=6.0, maxYRange=96.0)
 
 class RollViewBox(pg.ViewBox):
     """The piano roll's view: the wheel zooms time as on every lane, Ctrl+wheel zooms pitch (taller rows),
-    Shift+wheel scrolls pitch; dragging pans both."""
+    Shift+wheel scrolls pitch; dragging pans both, or moves the notes it starts on."""
+
+    note_editor = None  # the NoteEditor that may take a drag that starts on a note
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if self.note_editor is None or not self.note_editor.drag(ev, self):
+            super().mouseDragEvent(ev, axis)
 
     def wheelEvent(self, ev, axis=None) -> None:
         if ev.modifiers() & (Qt.ControlModifier | Qt.ShiftModifier):
@@ -145,6 +152,8 @@ class Timeline(QWidget):
         self.roll_plot.addItem(self.keys)
         self.roll_plot.addItem(self.notes)
         self.roll_plot.showGrid(x=False, y=True, alpha=0.15)
+        self.note_editor = NoteEditor(self.roll_plot)
+        self.roll_plot.getViewBox().note_editor = self.note_editor
         self.selection = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(79, 156, 247, 28),
                                              pen=pg.mkPen(None))
         self.selection.setZValue(-10)
@@ -204,21 +213,24 @@ class Timeline(QWidget):
         self.shots.set_shots(self._spans(), locked)
         self.keys.set_end(duration)
         self._set_cut_lines()
-        self._show_music(project)
+        self._show_music(project, fit_pitch=old_end != duration or not len(self.note_editor.notes))
         self._on_selection_changed(self.state.selected)
         if old_end != duration:
             self.zoom_to_fit()
 
-    def _show_music(self, project: Project | None) -> None:
+    def _show_music(self, project: Project | None, fit_pitch: bool = True) -> None:
+        """Draw the project's music; fit_pitch: frame its notes' pitches (a new document, not an edit)."""
         if project is None or project.n_beats == 0:
             self.ruler.set_beats(np.zeros(0))
             self.chords.set_chords([])
             self.notes.set_notes(np.zeros(0), np.zeros(0), np.zeros((0, 5), np.int64))
+            self.note_editor.set_project(None, np.zeros(0))
             self.roll_plot.setYRange(48, 84, padding=0)
             return
         score = project_score(project)
         beat_s = np.atleast_1d(score.seconds_at(np.arange(project.n_beats + 1) * STEPS_PER_BEAT))
         self.ruler.set_beats(beat_s)
+        self.note_editor.set_project(project, beat_s)
         changes = chord_changes(project.chord_root, project.chord_pcs)
         next_beats = [beat for beat, _ in changes[1:]] + [project.n_beats]
         self.chords.set_chords([(float(beat_s[a]), float(beat_s[b]), name)
@@ -227,6 +239,8 @@ class Timeline(QWidget):
         starts = np.atleast_1d(score.seconds_at(notes[:, 0]))
         ends = np.atleast_1d(score.seconds_at(notes[:, 0] + notes[:, 2]))
         self.notes.set_notes(starts, ends, notes)
+        if not fit_pitch:
+            return
         low, high = (int(notes[:, 1].min()), int(notes[:, 1].max())) if len(notes) else (48, 84)
         mid = (low + high) / 2
         height = self.roll_plot.getViewBox().height()
@@ -277,12 +291,14 @@ class Timeline(QWidget):
             self.shot_plot.setXRange(start, start + width, padding=0)
 
     def _on_clicked(self, plot: pg.PlotItem, event) -> None:
-        if event.button() != Qt.LeftButton or event.double():
+        pos, vb = event.scenePos(), plot.getViewBox()
+        if event.button() != Qt.LeftButton or not vb.sceneBoundingRect().contains(pos):
             return
-        pos = event.scenePos()
-        vb = plot.getViewBox()
-        if vb.sceneBoundingRect().contains(pos):
-            t = float(vb.mapSceneToView(pos).x())
+        at = vb.mapSceneToView(pos)
+        t = float(at.x())
+        if plot is self.roll_plot and self.note_editor.click(t, at.y(), event.modifiers(), event.double()):
+            return  # about notes: no seek
+        if not event.double():
             if plot is self.shot_plot:
                 self.shot_clicked.emit(self.state.shot_at(t))
             self.seek_requested.emit(min(max(t, 0.0), self.state.duration_s))
