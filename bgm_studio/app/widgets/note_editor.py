@@ -39,7 +39,7 @@ class NoteEditor(QObject):
         """New notes to edit; the selection keeps the notes that are still there."""
         self.project, self._beat_s = project, np.asarray(beat_s, np.float64)
         self.notes = project.notes() if project is not None and len(beat_s) else np.zeros((0, 5), np.int64)
-        self.select(self.selected[note_edits.matching(self.selected, self.notes)] if len(self.notes) else self.notes)
+        self.select(self.notes[note_edits.matching(self.notes, self.selected)])
 
     def select(self, rows: np.ndarray) -> None:
         self.selected = np.asarray(rows, np.int64).reshape(-1, 5)
