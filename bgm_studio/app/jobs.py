@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -21,13 +21,15 @@ from ..progress import ProgressFn
 from ..project import cuts
 from ..project.outputs import OutputPaths, write_outputs
 from ..project.piece import check_video
-from ..project.scoring import Scorer, ScoringOptions, piece_controls
 from ..project.state import Project, load_project
 from ..video.analysis import VideoAnalysis, analyze_video
 from ..video.config import AnalysisConfig, configured
 from .frames import thumbnails
 from .mixing import MixingOutput, decode_sound, export_original_gain_db
 from .state import SoundSettings
+
+if TYPE_CHECKING:  # torch: loaded by the first task that needs it, not before the window opens
+    from ..project.scoring import Scorer
 
 
 ENVELOPE_RATE = 100  # waveform buckets a second
@@ -83,6 +85,8 @@ class LazyScorer:
     def get(self) -> Scorer:
         with self._lock:
             if self.loaded is None:
+                from ..project.scoring import Scorer
+
                 self.loaded = Scorer(self.model_path)
             return self.loaded
 
@@ -90,6 +94,8 @@ class LazyScorer:
 def generate(scorer: Scorer, analysis: VideoAnalysis, seed: int, progress: ProgressFn,
              project: Project | None = None) -> Project:
     """Score the whole video; with a project, re-sample its unlocked shots and keep its cuts."""
+    from ..project.scoring import ScoringOptions
+
     if project is None:
         project = scorer.plan(analysis, ScoringOptions(seed=seed))
     return scorer.generate(project, seed=seed, progress=progress)
@@ -116,6 +122,8 @@ def edit_cuts(scorer: Scorer, project: Project, analysis: VideoAnalysis, edit: s
 
 def mapped_controls(scorer: Scorer, project: Project) -> dict[int, tuple[float, float]]:
     """Each shot's (energy, density) as the controls will use them, for display beside the Auto boxes."""
+    from ..project.scoring import piece_controls
+
     controls = piece_controls(project, scorer.quantiles)
     return {s.index: (float(controls.energy[s.start_beat]), float(controls.density[s.start_beat])) for s in project.shots}
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QScr
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
 from ..project.outputs import OutputPaths
-from ..project.scoring import chords_fixed, select_take
 from ..project.state import Project, save_project
 from . import jobs, note_edits, recovery
 from .navigation import SHUTTLE_BACK_S, beat_times, step_from
@@ -423,6 +422,8 @@ class MainWindow(QMainWindow):
         if project is None or not 0 <= k < len(project.shots) or self.busy is None and self._keeps_edits([k]):
             return
         overrides = overrides or replace(project.shots[k].overrides, locked=False)
+        from ..project.scoring import chords_fixed  # torch is loaded by now: a project exists
+
         # another mood draws the shot's chords again in that mode (the closing bar keeps its home chord)
         new_chords = new_chords or (overrides.mode != project.shots[k].overrides.mode and not chords_fixed(project, k))
         task, edit = ("Drawing new chords for", "New chords for") if new_chords else ("Regenerating", "Regenerate")
@@ -481,6 +482,8 @@ class MainWindow(QMainWindow):
         self.state.apply(with_overrides(project, k, overrides), f"{'Lock' if locked else 'Unlock'} shot {k}")
 
     def _on_take_requested(self, k: int, take: int) -> None:
+        from ..project.scoring import select_take  # torch is loaded by now: a project exists
+
         if take != self.state.project.shots[k].take:
             self.state.apply(select_take(self.state.project, k, take), f"Take {take + 1} of shot {k}")
 

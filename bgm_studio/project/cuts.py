@@ -10,14 +10,17 @@ re-cut, the first shot that kept that theme becomes it); a new shot is its own t
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..controls.timing import TimingConfig, plan_beats
 from ..errors import BgmError
 from ..video.analysis import VideoAnalysis
-from .scoring import Scorer
 from .state import Project, ProjectShot
+
+if TYPE_CHECKING:  # scoring imports torch: the app's window opens before it is loaded
+    from .scoring import Scorer
 
 MIN_SHOT_S = 0.25
 

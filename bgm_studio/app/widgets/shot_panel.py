@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 
 from ...controls.video_mapping import ShotOverrides
 from ...music.harmony import chord_changes
-from ...project.scoring import chords_fixed
 from ..state import AppState
 
 MODES = (("Auto (from the picture)", None), ("Major", "major"), ("Minor", "minor"))
@@ -147,6 +146,8 @@ class ShotPanel(QWidget):
             self.detail.setText("Click a shot in the timeline." if project is not None
                                 else "Open a video and press Generate.")
             return
+        from ...project.scoring import chords_fixed  # torch is loaded by now: a project exists
+
         shot = project.shots[k]
         self.title.setText(f"Shot {k}")
         returns = f"  ·  looks like shot {shot.theme}: its music returns" if shot.theme != k else ""
