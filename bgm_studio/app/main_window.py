@@ -35,6 +35,7 @@ from .widgets.transport import Transport
 from .workers import Task
 
 AUTOSAVE_DELAY_MS = 1500
+MODEL_LOAD_DELAY_MS = 300
 GIL_SWITCH_S = 0.001  # see _keep_ui_thread_responsive
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
 OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.json);;All files (*)"
@@ -70,8 +71,10 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self.centralWidget().setSizes([450, 450])  # halves; a resized window keeps them even (stretch 1:1)
         self._on_history_changed(None)
-        self._run("Loading the model", lambda p, c: self.scorer.get(), self._on_scorer_loaded,
-                  foreground=False, on_failed=self._on_scorer_failed)
+        # once the window has painted: importing torch in a worker would slow its first paint (the GIL)
+        QTimer.singleShot(MODEL_LOAD_DELAY_MS, lambda: self._run(
+            "Loading the model", lambda p, c: self.scorer.get(), self._on_scorer_loaded, foreground=False,
+            on_failed=self._on_scorer_failed))
 
     # -- building -------------------------------------------------------------------------
 
