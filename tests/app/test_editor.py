@@ -306,3 +306,15 @@ def test_the_waveform_lane_shows_the_videos_own_sound(qtbot, make_window, clip):
     image = window.timeline.wave_plot.scene().views()[0].grab().toImage()
     colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 3) for y in range(image.height())}
     assert theme.WAVE.name() in colours  # the lane draws it
+
+
+def test_the_waveform_lane_shows_only_for_a_video_with_sound(qtbot, make_window, tmp_path):
+    from tests.video_clips import ShotSpec, make_clip
+
+    silent = tmp_path / "silent.mp4"
+    make_clip(silent, [ShotSpec(seconds=1.5), ShotSpec(seconds=1.5, hue=200)])
+    window = make_window()
+    window.open_path(str(silent))
+    wait_task(qtbot, window)
+    qtbot.waitUntil(lambda: window.pool.activeThreadCount() == 0, timeout=10000)
+    assert not window.timeline.wave_plot.getViewWidget().isVisible() and len(window.timeline.wave.peaks) == 0

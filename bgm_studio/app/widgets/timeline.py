@@ -184,8 +184,10 @@ class Timeline(QWidget):
         self.shots.set_thumbnails(images)
 
     def set_waveform(self, peaks: np.ndarray, bucket_s: float) -> None:
-        """The video's own sound as peak levels, one per bucket_s seconds (see jobs.sound_envelope)."""
+        """The video's own sound as peak levels, one per bucket_s seconds (see jobs.sound_envelope);
+        the lane shows only for a video with sound."""
         self.wave.set_envelope(peaks, bucket_s)
+        self.wave_plot.getViewWidget().setVisible(len(peaks) > 0)
 
     def refresh(self) -> None:
         """Redraw from the state (e.g. to put back a cut line whose move failed)."""
