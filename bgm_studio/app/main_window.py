@@ -461,9 +461,9 @@ class MainWindow(QMainWindow):
             self.regenerate(self.state.selected, replace(self.shot_panel.overrides(), locked=False))
 
     def _on_notes_edited(self, removed, added, label: str) -> None:
-        if self.busy is not None or self.state.project is None:
+        if self.busy is not None:  # its result would replace the edit
             self.timeline.refresh()  # the outline goes back
-            self.show_error(f"{self.busy.label if self.busy else 'Generating'} first: notes can be edited once it ends")
+            self.show_error(f"{self.busy.label} is still running; edit the notes once it has finished")
             return
         self.state.apply(note_edits.apply_note_edit(self.state.project, removed, added), label)
         self.timeline.note_editor.select(added)

@@ -22,10 +22,10 @@ def beat_times(state: AppState) -> np.ndarray:
 
 def step_from(beats: np.ndarray, t_s: float, step: int) -> float:
     """The beat `step` beats after (or, negative, before) time t_s: the next one strictly past it first."""
-    if step > 0:
+    if step > 0:  # index of the first beat after t_s, then further on
         i = int(np.searchsorted(beats, t_s + 1e-6, side="left")) + step - 1
-    else:
-        i = int(np.searchsorted(beats, t_s - 1e-6, side="right")) - 1 + step + 1
+    else:  # index of the last beat before t_s, then further back
+        i = int(np.searchsorted(beats, t_s - 1e-6, side="right")) + step
     return float(beats[min(max(i, 0), len(beats) - 1)])
 
 
