@@ -4,7 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("pop909_load", "model_speed", "scoring", "video_shots", "video_speed", "audio_render", "audio_clock")
+BENCHMARKS = ("pop909_load", "model_speed", "scoring", "video_shots", "video_speed", "audio_render", "audio_clock",
+              "app_stall")
 
 
 def main() -> int:
