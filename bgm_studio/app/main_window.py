@@ -284,7 +284,7 @@ class MainWindow(QMainWindow):
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
         self._load_thumbnails(spans)
         path = self.state.video_path
-        self.timeline.set_waveform(np.zeros(0), 1.0)
+        self.timeline.wave.set_envelope(np.zeros(0), 1.0)  # cleared; the lane shows or hides once it is read
         self._run("Waveform", lambda p, c: jobs.sound_envelope(path), lambda peaks: self._on_envelope(path, peaks),
                   foreground=False, on_failed=lambda exc: self.statusBar().showMessage(str(exc), 8000))
 
