@@ -6,7 +6,7 @@ import sys
 
 BENCHMARKS = ("pop909_load", "model_speed", "scoring", "video_shots", "video_speed", "audio_render", "audio_clock",
               "cutlist_speed", "midi_timing", "end_to_end", "batch_speed", "composition",
-              "arrangement")
+              "arrangement", "app_stall")
 
 
 def main() -> int:

@@ -27,8 +27,7 @@ def run_app(path: str | None = None, model_path: str | None = None) -> int:
     app.setApplicationName("BGM Studio")
     apply_dark_theme(app)
     splash = splash_screen()
-    splash.show()
-    app.processEvents()
+    _show_at_once(app, splash)
     from .main_window import MainWindow  # imports torch: a few seconds on a cold start, behind the splash
 
     window = MainWindow(model_path=model_path)
@@ -40,6 +39,24 @@ def run_app(path: str | None = None, model_path: str | None = None) -> int:
     else:
         window.offer_recovery()
     return app.exec()
+
+
+def _show_at_once(app, splash, wait_s: float = 0.5) -> None:
+    """Show the splash and let it paint before the slow imports block the event loop.
+
+    One processEvents() is not enough under a window manager: the window is mapped later, so the
+    screen stayed black until the main window came. Events are processed until it is exposed.
+    """
+    import time
+
+    splash.show()
+    splash.raise_()
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline and not (splash.windowHandle() and splash.windowHandle().isExposed()):
+        app.processEvents()
+        time.sleep(0.005)
+    splash.repaint()
+    app.processEvents()
 
 
 def _close_on_signals(window) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -17,18 +17,24 @@ from ..audio.synth import SynthConfig
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
 from ..export.mixdown import MixConfig, mixdown
+from ..export.mp4 import video_copy_problem
 from ..progress import ProgressFn
 from ..project import cuts
 from ..project.outputs import OutputPaths, write_outputs
 from ..project.piece import check_video, project_score
-from ..project.scoring import Scorer, ScoringOptions, piece_controls
 from ..project.state import Project, load_project
 from ..video.analysis import VideoAnalysis, analyze_video
 from ..video.config import AnalysisConfig, configured
 from .frames import thumbnails
-from .mixing import MixingOutput
+from .mixing import MixingOutput, decode_sound, export_original_gain_db
 from .state import SoundSettings
 
+if TYPE_CHECKING:  # torch: loaded by the first task that needs it, not before the window opens
+    from ..project.scoring import Scorer
+
+
+ENVELOPE_RATE = 100  # waveform buckets a second
+ENVELOPE_DECODE_RATE = 8000  # Hz the video's sound is decoded at for its waveform
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ class LazyScorer:
     def get(self) -> Scorer:
         with self._lock:
             if self.loaded is None:
+                from ..project.scoring import Scorer
+
                 self.loaded = Scorer(self.model_path)
             return self.loaded
 
@@ -87,6 +95,8 @@ class LazyScorer:
 def generate(scorer: Scorer, analysis: VideoAnalysis, seed: int, progress: ProgressFn,
              project: Project | None = None) -> Project:
     """Score the whole video; with a project, re-sample its unlocked shots and keep its cuts."""
+    from ..project.scoring import ScoringOptions
+
     if project is None:
         project = scorer.plan(analysis, ScoringOptions(seed=seed))
     return scorer.generate(project, seed=seed, progress=progress)
@@ -113,22 +123,40 @@ def edit_cuts(scorer: Scorer, project: Project, analysis: VideoAnalysis, edit: s
 
 def mapped_controls(scorer: Scorer, project: Project) -> dict[int, tuple[float, float]]:
     """Each shot's (energy, density) as the controls will use them, for display beside the Auto boxes."""
+    from ..project.scoring import piece_controls
+
     controls = piece_controls(project, scorer.quantiles)
     return {s.index: (float(controls.energy[s.start_beat]), float(controls.density[s.start_beat])) for s in project.shots}
 
 
 def export(project: Project, paths: OutputPaths, sound: SoundSettings, progress: ProgressFn,
            cancelled: Callable[[], bool]) -> list[str]:
-    return write_outputs(project, paths, SynthConfig(soundfont=sound.soundfont), sound.original_gain_db,
-                         progress=progress, cancel=cancelled, mix=MixConfig(sound.loudness, ducking=sound.ducking))
+    """Write the outputs; the paths written, an MP4's with a note when its video had to be re-encoded."""
+    written = write_outputs(project, paths, SynthConfig(soundfont=sound.soundfont), export_original_gain_db(sound),
+                            progress=progress, cancel=cancelled, mix=MixConfig(sound.loudness, ducking=sound.ducking))
+    problem = video_copy_problem(project.video_path, paths.mp4) if paths.mp4 else None
+    return [f"{path} (video re-encoded as H.264: {problem})" if path == paths.mp4 and problem else path
+            for path in written]
 
 
 def measure_mix(project: Project, sound: SoundSettings, progress: ProgressFn, cancelled: Callable[[], bool]):
     """The loudness of the mix an export would write (rendered, ducked and brought to the target)."""
-    mix = MixConfig(sound.loudness, sound.original_gain_db, sound.ducking)
+    mix = MixConfig(sound.loudness, export_original_gain_db(sound), sound.ducking)
     video = check_video(project)
     return mixdown(project_score(project), project.duration_s, video, mix, SynthConfig(soundfont=sound.soundfont),
                    progress=progress, cancel=cancelled).loudness
+
+
+def sound_envelope(path: str, buckets_per_s: int = ENVELOPE_RATE) -> np.ndarray:
+    """The video's own sound as peak levels (0-1), one per 1/buckets_per_s s from its start, shape=(n,);
+    empty for a silent video. Decoded at a low rate: a waveform lane needs no more."""
+    sound = decode_sound(path, ENVELOPE_DECODE_RATE)
+    if sound is None:
+        return np.zeros(0, np.float32)
+    mono = np.abs(sound).max(axis=1)
+    per = ENVELOPE_DECODE_RATE // buckets_per_s
+    n = len(mono) // per
+    return mono[: n * per].reshape(n, per).max(axis=1)
 
 
 def shot_thumbnails(path: str, spans: list[tuple[float, float]]) -> list[np.ndarray]:

@@ -10,19 +10,23 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QThreadPool, QTimer, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
 from ..project.outputs import OutputPaths
-from ..project.scoring import select_take
 from ..project.state import Project, save_project
-from . import jobs, recovery
+from . import jobs, note_edits, recovery
 from .midi_link import MidiLink
+from .navigation import SHUTTLE_BACK_S, beat_times, step_from
+from .recent import add_recent, load_recent
 from .sound import PlayerFactory, SoundController
-from .state import AppState, with_overrides
+from .state import AppState, shot_after_cut_edit, with_overrides
+from .widgets.mixer import Mixer
 from .widgets.preview import VideoPreview, to_qimage
 from .widgets.shot_panel import ShotPanel
 from .widgets.sound_panel import SoundPanel
@@ -32,6 +36,7 @@ from .widgets.transport import Transport
 from .workers import Task
 
 AUTOSAVE_DELAY_MS = 1500
+MODEL_LOAD_DELAY_MS = 300
 GIL_SWITCH_S = 0.001  # see _keep_ui_thread_responsive
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
 OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.json);;All files (*)"
@@ -55,6 +60,7 @@ class MainWindow(QMainWindow):
         self.busy: Task | None = None  # the foreground task; one at a time
         self._tasks: set[Task] = set()
         self.last_error: str | None = None  # the last message shown in an error dialog
+        self.last_export_dir: str | None = None  # where export dialogs start once something was exported
         self._keep_recovery = False  # closing for the system: keep unsaved work in the recovery file
         self._build_widgets()
         self.sound = SoundController(self.state, self.transport, self._run, player_factory)
@@ -66,15 +72,19 @@ class MainWindow(QMainWindow):
         self._autosave.timeout.connect(self._on_autosave)
         self.setAcceptDrops(True)
         self.resize(1440, 900)
+        self.centralWidget().setSizes([450, 450])  # halves; a resized window keeps them even (stretch 1:1)
         self._on_history_changed(None)
-        self._run("Loading the model", lambda p, c: self.scorer.get(), self._on_scorer_loaded,
-                  foreground=False, on_failed=self._on_scorer_failed)
+        # once the window has painted: importing torch in a worker would slow its first paint (the GIL)
+        QTimer.singleShot(MODEL_LOAD_DELAY_MS, lambda: self._run(
+            "Loading the model", lambda p, c: self.scorer.get(), self._on_scorer_loaded, foreground=False,
+            on_failed=self._on_scorer_failed))
 
     # -- building -------------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
         self.preview = VideoPreview()
         self.transport = Transport(self.state)
+        self.mixer = Mixer(self.state)
         self.shot_panel = ShotPanel(self.state)
         self.sound_panel = SoundPanel(self.state)
         self.timeline = Timeline(self.state)
@@ -85,11 +95,12 @@ class MainWindow(QMainWindow):
         left_layout.setSpacing(0)
         left_layout.addWidget(self.preview, 1)
         left_layout.addWidget(self.transport)
+        left_layout.addWidget(self.mixer)
         side = QTabWidget()
         side.setMinimumWidth(340)
         side.setDocumentMode(True)
-        side.addTab(self.shot_panel, "Shot")
-        side.addTab(self.sound_panel, "Sound")
+        for panel, title in ((self.shot_panel, "Shot"), (self.sound_panel, "Sound")):
+            side.addTab(_scrolling(panel), title)  # on a small screen the timeline gets the height
         top = QSplitter(Qt.Horizontal)
         top.addWidget(left)
         top.addWidget(side)
@@ -98,8 +109,8 @@ class MainWindow(QMainWindow):
         main = QSplitter(Qt.Vertical)
         main.addWidget(top)
         main.addWidget(self.timeline)
-        main.setStretchFactor(0, 5)
-        main.setStretchFactor(1, 4)
+        main.setStretchFactor(0, 1)
+        main.setStretchFactor(1, 1)
         self.setCentralWidget(main)
         self.statusBar().addPermanentWidget(self.task_bar)
 
@@ -130,22 +141,37 @@ class MainWindow(QMainWindow):
                                    "Re-sample the selected shot only")
         self.play_action = a("&Play / pause", self.sound.toggle, Qt.Key_Space)
         self.home_action = a("Go to &start", lambda: self.seek(0.0), Qt.Key_Home)
-        self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key_Left)
-        self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key_Right)
+        self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key_Up)
+        self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key_Down)
+        self.back_action = a("Back a beat", lambda: self._step_beats(-1), Qt.Key_Left)
+        self.forward_action = a("Forward a beat", lambda: self._step_beats(1), Qt.Key_Right)
+        self.shuttle_actions = [a("Shuttle back (J)", self._on_shuttle_back, "J", "Back 2 s, playing on"),
+                                a("Stop (K)", self.sound.pause, "K"), a("Play (L)", self.sound.play, "L")]
+        self.loop_action = a("&Loop selected shot", self._on_loop_toggled, "Ctrl+L",
+                             "Play the selected shot again and again")
+        self.loop_action.setCheckable(True)
         self.fit_action = a("&Zoom to fit", self.timeline.zoom_to_fit, "Ctrl+0")
         self.midi_action = a("Send &MIDI out (port \u201cBGM Studio\u201d)", self._on_midi_out, None,
                              "Play the music on a DAW or synth too: one channel per part")
         self.midi_action.setCheckable(True)
+        editor = self.timeline.note_editor
+        self.note_actions = [a("&Delete notes", editor.delete, QKeySequence.Delete, "Delete the selected notes"),
+                             a("&Louder notes", lambda: editor.change_velocity(note_edits.VELOCITY_STEP), "Ctrl+Up"),
+                             a("So&fter notes", lambda: editor.change_velocity(-note_edits.VELOCITY_STEP), "Ctrl+Down")]
         self.export_actions = {kind: a(f"Export {name}…", lambda kind=kind: self._on_export(kind), None,
                                        f"Write the music as {name}") for kind, (name, _, _) in EXPORTS.items()}
         self.export_actions["mp4"].setShortcut(QKeySequence("Ctrl+E"))
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         bar = self.menuBar()
         for title, actions in (
-                ("&File", [self.open_action, self.import_cuts_action, None, self.save_action, self.save_as_action, None,
-                           self.quit_action]),
-                ("&Edit", [self.undo_action, self.redo_action, None, self.split_action, self.merge_action]),
+                ("&File", [self.open_action, self.recent_menu.menuAction(), self.import_cuts_action, None,
+                           self.save_action, self.save_as_action, None, self.quit_action]),
+                ("&Edit", [self.undo_action, self.redo_action, None, self.split_action, self.merge_action, None,
+                           *self.note_actions]),
                 ("&Music", [self.generate_action, self.regenerate_action]),
-                ("&Playback", [self.play_action, self.home_action, self.prev_action, self.next_action,
+                ("&Playback", [self.play_action, *self.shuttle_actions, self.loop_action, None, self.home_action,
+                               self.back_action, self.forward_action, self.prev_action, self.next_action,
                                None, self.fit_action, None, self.midi_action]),
                 ("E&xport", list(self.export_actions.values()))):
             menu = bar.addMenu(title)
@@ -172,6 +198,7 @@ class MainWindow(QMainWindow):
         self.timeline.seek_requested.connect(self.seek)
         self.timeline.shot_clicked.connect(s.select)
         self.timeline.cut_moved.connect(self._on_cut_moved)
+        self.timeline.note_editor.edited.connect(self._on_notes_edited)
         p = self.shot_panel
         p.regenerate_requested.connect(self.regenerate)
         p.new_chords_requested.connect(lambda k, overrides: self.regenerate(k, overrides, new_chords=True))
@@ -225,8 +252,13 @@ class MainWindow(QMainWindow):
 
     # -- files ------------------------------------------------------------------------------
 
-    def open_path(self, path: str, video: str | None = None, recovered: bool = False) -> None:
-        """Open a video or a project file (in a worker)."""
+    def open_path(self, path: str) -> None:
+        """Open a video or a project file (in a worker), after asking about unsaved work it would replace."""
+        if self.busy is None and not self._confirm_discard_if_unsaved():
+            return
+        self._open(path)
+
+    def _open(self, path: str, video: str | None = None, recovered: bool = False) -> None:
         label = f"Opening {Path(path).name}"
         self._run(label, lambda p, c: jobs.open_file(path, p, video),
                   lambda opened: self._on_opened(opened, recovered),
@@ -246,7 +278,7 @@ class MainWindow(QMainWindow):
 
     def _on_recovery_answer(self, role: QMessageBox.ButtonRole, path: Path) -> None:
         if role == QMessageBox.YesRole:
-            self.open_path(str(path), recovered=True)
+            self._open(str(path), recovered=True)
         else:
             recovery.discard()
 
@@ -259,8 +291,27 @@ class MainWindow(QMainWindow):
         for line in opened.analysis.warnings:
             self.statusBar().showMessage(line, 8000)
         self.preview.set_video(self.state.video_path)
+        add_recent(opened.path if opened.project is not None and not recovered else self.state.video_path)
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
         self._load_thumbnails(spans)
+        path = self.state.video_path
+        self.timeline.wave.set_envelope(np.zeros(0), 1.0)  # cleared; the lane shows or hides once it is read
+        self._run("Waveform", lambda p, c: jobs.sound_envelope(path), lambda peaks: self._on_envelope(path, peaks),
+                  foreground=False, on_failed=lambda exc: self.statusBar().showMessage(str(exc), 8000))
+
+    def _on_envelope(self, path: str, peaks) -> None:
+        if path == self.state.video_path:
+            self.timeline.set_waveform(peaks, 1.0 / jobs.ENVELOPE_RATE)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in load_recent():
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.setEnabled(self.busy is None)
+            action.triggered.connect(lambda _checked=False, path=path: self.open_path(path))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("No recent files").setEnabled(False)
 
     def _on_open_failed(self, exc: BgmError, path: str) -> None:
         if isinstance(exc, jobs.RelinkNeeded):
@@ -274,7 +325,7 @@ class MainWindow(QMainWindow):
             video, _ = QFileDialog.getOpenFileName(self, "Choose the project's video", str(Path(path).parent),
                                                    VIDEO_FILTER)
             if video:
-                self.open_path(path, video=video)
+                self._open(path, video=video)
 
     def _load_thumbnails(self, spans: list[tuple[float, float]]) -> None:
         path = self.state.video_path
@@ -297,6 +348,7 @@ class MainWindow(QMainWindow):
         if self.state.project is project:
             self.state.mark_saved(path)
             recovery.discard()
+            add_recent(path)
         self.statusBar().showMessage(f"Saved {path}", 4000)
 
     def export_to(self, kind: str, path: str) -> None:
@@ -305,7 +357,11 @@ class MainWindow(QMainWindow):
         project, sound = self.state.project, self.state.sound
         name = EXPORTS.get(kind, (kind,))[0]
         self._run(f"Exporting {name}", lambda p, c: jobs.export(project, paths, sound, p, c),
-                  lambda written: self.statusBar().showMessage(f"Wrote {', '.join(written)}", 6000))
+                  lambda written: self._on_exported(written, path))
+
+    def _on_exported(self, written: list[str], path: str) -> None:
+        self.last_export_dir = str(Path(path).parent)
+        self.statusBar().showMessage(f"Wrote {', '.join(written)}", 6000)
 
     def _on_measure(self) -> None:
         """Measure the loudness of the mix an export would write, and show it in the Sound tab."""
@@ -327,22 +383,30 @@ class MainWindow(QMainWindow):
             self._on_save_as()
 
     def _on_save_as(self) -> None:
-        video = Path(self.state.video_path or "untitled")
-        suggested = self.state.project_path or str(video.with_name(video.stem + PROJECT_SUFFIX))
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", suggested, "Projects (*.bgm.json)")
+        path = self._ask_project_path()
         if path:
             self.save_to(path)
+
+    def _ask_project_path(self) -> str:
+        """Where to save the project, from a dialog ('' if cancelled); always ends in .bgm.json."""
+        video = Path(self.state.video_path or "untitled")
+        suggested = self.state.project_path or str(Path(self._folder()) / (video.stem + PROJECT_SUFFIX))
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", suggested, "Projects (*.bgm.json)")
+        return path if not path or path.endswith(".json") else path + PROJECT_SUFFIX
 
     def _on_export(self, kind: str) -> None:
         name, suffix, pattern = EXPORTS[kind]
         video = Path(self.state.video_path or "music")
-        suggested = str(video.with_name(video.stem + ("-scored" if kind == "mp4" else "") + suffix))
+        folder = self.last_export_dir or self._folder()
+        suggested = str(Path(folder) / (video.stem + ("-scored" if kind == "mp4" else "") + suffix))
         path, _ = QFileDialog.getSaveFileName(self, f"Export {name}", suggested, pattern)
         if path:
             self.export_to(kind, path)
 
     def _folder(self) -> str:
-        return str(Path(self.state.video_path).parent) if self.state.video_path else str(Path.cwd())
+        """Where file dialogs start: the project's folder once it is saved, else the video's."""
+        path = self.state.project_path or self.state.video_path
+        return str(Path(path).parent) if path else str(Path.cwd())
 
     def dragEnterEvent(self, event) -> None:
         if any(url.isLocalFile() for url in event.mimeData().urls()):
@@ -361,6 +425,9 @@ class MainWindow(QMainWindow):
         analysis, project = self.state.analysis, self.state.project
         if analysis is None:
             return
+        unlocked = [s.index for s in project.shots if not s.overrides.locked] if project is not None else []
+        if self.busy is None and project is not None and self._keeps_edits(unlocked):
+            return
         if seed is None:
             seed = 0 if project is None else project.seed + sum(len(s.takes) for s in project.shots)
         self._run("Generating", lambda p, c: jobs.generate(self.scorer.get(), analysis, seed, p, project),
@@ -375,9 +442,13 @@ class MainWindow(QMainWindow):
     def regenerate(self, k: int, overrides: ShotOverrides | None = None, new_chords: bool = False) -> None:
         """Re-sample shot k only (with these overrides, over new chords if asked); every note outside it stays."""
         project = self.state.project
-        if project is None or not 0 <= k < len(project.shots):
+        if project is None or not 0 <= k < len(project.shots) or self.busy is None and self._keeps_edits([k]):
             return
         overrides = overrides or replace(project.shots[k].overrides, locked=False)
+        from ..project.scoring import chords_fixed  # torch is loaded by now: a project exists
+
+        # another mood draws the shot's chords again in that mode (the closing bar keeps its home chord)
+        new_chords = new_chords or (overrides.mode != project.shots[k].overrides.mode and not chords_fixed(project, k))
         task, edit = ("Drawing new chords for", "New chords for") if new_chords else ("Regenerating", "Regenerate")
         work = lambda p, c: jobs.regenerate(self.scorer.get(), project, k, overrides, p, new_chords)  # noqa: E731
         self._run(f"{task} shot {k}", work, lambda result: self.state.apply(result, f"{edit} shot {k}"))
@@ -387,12 +458,15 @@ class MainWindow(QMainWindow):
         project, analysis = self.state.project, self.state.analysis
         if project is None or analysis is None:
             return
+        selected = self.state.selected
         if not self._run(label, lambda p, c: jobs.edit_cuts(self.scorer.get(), project, analysis, edit, args, p),
-                         lambda result: self._on_cuts_edited(result, label), on_failed=self._on_cut_edit_failed):
+                         lambda result: self._on_cuts_edited(result, label, shot_after_cut_edit(
+                             project, result, selected, edit)), on_failed=self._on_cut_edit_failed):
             self.timeline.refresh()  # refused while busy: a dragged cut line goes back
 
-    def _on_cuts_edited(self, project: Project, label: str) -> None:
+    def _on_cuts_edited(self, project: Project, label: str, selected: int) -> None:
         self.state.apply(project, label)
+        self.state.select(selected)
         self._load_thumbnails([(s.start_s, s.end_s) for s in project.shots])
 
     def _on_cut_edit_failed(self, exc: BgmError) -> None:
@@ -406,12 +480,33 @@ class MainWindow(QMainWindow):
         if 0 <= self.state.selected:
             self.regenerate(self.state.selected, replace(self.shot_panel.overrides(), locked=False))
 
+    def _on_notes_edited(self, removed, added, label: str) -> None:
+        if self.busy is not None:  # its result would replace the edit
+            self.timeline.refresh()  # the outline goes back
+            self.show_error(f"{self.busy.label} is still running; edit the notes once it has finished")
+            return
+        self.state.apply(note_edits.apply_note_edit(self.state.project, removed, added), label)
+        self.timeline.note_editor.select(added)
+
+    def _keeps_edits(self, shots: list[int]) -> bool:
+        """Whether to stop because these shots hold hand edits a new take would replace (asked)."""
+        edited = note_edits.has_edits(self.state.project, shots)
+        if not edited:
+            return False
+        names = ", ".join(str(k) for k in edited)
+        answer = QMessageBox.question(self, "BGM Studio", f"Shot{'s' * (len(edited) > 1)} {names} "
+                                      "hold notes you edited. Replace them with new music? (They stay among "
+                                      "the takes.)", QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+        return answer != QMessageBox.Yes
+
     def _on_lock_requested(self, k: int, locked: bool) -> None:
         project = self.state.project
         overrides = replace(project.shots[k].overrides, locked=locked)
         self.state.apply(with_overrides(project, k, overrides), f"{'Lock' if locked else 'Unlock'} shot {k}")
 
     def _on_take_requested(self, k: int, take: int) -> None:
+        from ..project.scoring import select_take  # torch is loaded by now: a project exists
+
         if take != self.state.project.shots[k].take:
             self.state.apply(select_take(self.state.project, k, take), f"Take {take + 1} of shot {k}")
 
@@ -446,14 +541,23 @@ class MainWindow(QMainWindow):
     def _update_auto_controls(self) -> None:
         """Show the mapped energy and density of each shot beside its Auto boxes."""
         scorer, project = self.scorer.loaded, self.state.project
-        if scorer is None or project is None:
-            return
-        self.shot_panel.auto = jobs.mapped_controls(scorer, project)
+        self.shot_panel.set_auto({} if scorer is None or project is None else jobs.mapped_controls(scorer, project))
 
     # -- playback ---------------------------------------------------------------------------
 
     def seek(self, t_s: float) -> None:
         self.sound.seek(t_s)
+
+    def _step_beats(self, step: int) -> None:
+        if self.state.analysis is not None:
+            self.seek(step_from(beat_times(self.state), self.state.position_s, step))
+
+    def _on_shuttle_back(self) -> None:
+        self.seek(max(self.state.position_s - SHUTTLE_BACK_S, 0.0))
+        self.sound.play()
+
+    def _on_loop_toggled(self) -> None:
+        self.sound.loop = self.loop_action.isChecked()
 
     def _select_step(self, step: int) -> None:
         project = self.state.project
@@ -512,7 +616,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         unsaved = self.state.dirty and self.state.project is not None
-        if unsaved and not self._keep_recovery and not self._confirm_discard():
+        if not self._keep_recovery and not self._confirm_discard_if_unsaved():
             event.ignore()
             return
         for task in list(self._tasks):
@@ -528,10 +632,40 @@ class MainWindow(QMainWindow):
         self.sound.close()
         event.accept()
 
-    def _confirm_discard(self) -> bool:
-        answer = QMessageBox.question(self, "BGM Studio", "The project has unsaved changes. Close anyway?",
-                                      QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Cancel)
+    def _confirm_discard_if_unsaved(self) -> bool:
+        """Whether the open project may be replaced or closed: Save / Don't Save / Cancel when it has unsaved
+        changes (Save writes it now, asking where when it was never saved; a failed save goes no further)."""
+        if not (self.state.dirty and self.state.project is not None):
+            return True
+        name = Path(self.state.project_path or self.state.video_path or "untitled").name
+        box = QMessageBox(QMessageBox.Warning, "BGM Studio", f"The project of {name} has unsaved changes. "
+                          "Save them first?", QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self)
+        box.button(QMessageBox.Discard).setText("Don't Save")
+        box.setDefaultButton(QMessageBox.Save)
+        answer = box.exec()
+        if answer == QMessageBox.Save:
+            return self._save_now()
         return answer == QMessageBox.Discard
+
+    def _save_now(self) -> bool:
+        """Save on the UI thread (the user is waiting for it before going on); whether it was saved."""
+        path = self.state.project_path or self._ask_project_path()
+        if not path:
+            return False
+        try:
+            save_project(self.state.project, path)
+        except BgmError as exc:
+            self.show_error(str(exc))
+            return False
+        self._on_saved(self.state.project, path)
+        return True
+
+def _scrolling(panel: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.NoFrame)
+    return area
 
 
 def _keep_ui_thread_responsive() -> None:

@@ -18,6 +18,16 @@ from ..audio.player import PLAYING, Player
 from ..errors import BgmError
 
 
+def music_gain(sound) -> float:
+    """The linear gain of the music in live playback for SoundSettings `sound` (0 when muted)."""
+    return 0.0 if sound.music_muted else float(10 ** (sound.music_gain_db / 20))
+
+
+def export_original_gain_db(sound) -> float | None:
+    """The video sound's gain relative to the music, as exports take it (they normalise the mix's peak)."""
+    return None if sound.original_gain_db is None else sound.original_gain_db - sound.music_gain_db
+
+
 def decode_sound(path: str | os.PathLike, sample_rate: int) -> np.ndarray | None:
     """The video's first audio track as float32 stereo, shape=(frames, 2), from the video's start; None if silent."""
     try:
@@ -49,7 +59,7 @@ def sound_and_speech(path: str | os.PathLike, sample_rate: int) -> tuple[np.ndar
 
 
 class MixingOutput:
-    """An AudioOutput that adds the video's sound (at `gain`) under what the player renders."""
+    """An AudioOutput that adds the video's sound (at `gain`) under what the player renders (at `music_gain`)."""
 
     def __init__(self, inner: AudioOutput) -> None:
         self.inner = inner
@@ -58,14 +68,15 @@ class MixingOutput:
         self.player: Player | None = None  # set once the player on this output exists
         self.sound: np.ndarray | None = None  # (frames, 2) float32 at sample_rate
         self.gain = 0.0  # linear; 0 = muted
-        self.music_gain: np.ndarray | None = None  # (frames,) the ducking curve; None = none
+        self.music_gain = 1.0  # linear, applied to what the player renders
+        self.ducking: np.ndarray | None = None  # (frames,) the music's gain under the video's speech; None = none
         self._fill: FillFn | None = None
 
     def set_sound(self, sound: np.ndarray | None, gain_db: float | None,
-                  music_gain: np.ndarray | None = None) -> None:
+                  ducking: np.ndarray | None = None) -> None:
         self.sound = sound
         self.gain = 0.0 if gain_db is None else float(10 ** (gain_db / 20))
-        self.music_gain = music_gain
+        self.ducking = ducking
 
     def start(self, fill: FillFn) -> None:
         self._fill = fill
@@ -75,11 +86,13 @@ class MixingOutput:
         self.inner.close()
 
     def _on_fill(self, block: np.ndarray) -> None:
-        player, sound, gain, ducking = self.player, self.sound, self.gain, self.music_gain
+        player, sound, gain, ducking = self.player, self.sound, self.gain, self.ducking
         playing = player is not None and player.state == PLAYING and (ducking is not None or
                                                                        sound is not None and gain > 0)
         start = int(round(player.position_s() * self.sample_rate)) if playing else 0
         self._fill(block)
+        if self.music_gain != 1.0:
+            block *= self.music_gain
         if playing and ducking is not None and start < len(ducking):
             part = ducking[start : start + len(block)]
             block[: len(part)] *= part[:, None]

@@ -11,7 +11,8 @@ from ..audio.player import Player
 from ..errors import BgmError
 from ..project.piece import project_score
 from ..audio.ducking import duck_gain
-from .mixing import MixingOutput, sound_and_speech
+from .mixing import MixingOutput, music_gain, sound_and_speech
+from .navigation import loop_span
 from .playback import Playback
 from .state import AppState, SoundSettings
 from .widgets.transport import Transport
@@ -35,6 +36,7 @@ class SoundController(QObject):
         self._soundfont = state.sound.soundfont  # the soundfont the player was opened with
         self._video: str | None = None  # the video whose document is open
         self._video_sound: tuple[str, object] | None = None  # (video, its decoded sound), read when first wanted
+        self.loop = False  # repeat the selected shot while playing (see loop_span)
         self._tick = QTimer(self, interval=TICK_MS)
         self._tick.timeout.connect(self._on_tick)
         state.analysis_changed.connect(self._on_video_changed)
@@ -64,7 +66,10 @@ class SoundController(QObject):
             self.playback.pause()
             self._tick.stop()
         else:
-            self.playback.play(self.state.position_s)
+            span, t = loop_span(self.state) if self.loop else None, self.state.position_s
+            t = span[0] if span and not span[0] <= t < span[1] else t
+            self.playback.play(t)
+            self.state.set_position(t)
             self._tick.start()
         self.transport.set_playing(self.playback.playing)
 
@@ -106,9 +111,11 @@ class SoundController(QObject):
         self._apply_video_sound()
 
     def _apply_video_sound(self) -> None:
-        """Give the mixer the video's sound at the chosen gain and the music's ducking under its speech,
-        reading the sound and finding the speech (once per video) when first wanted."""
+        """Give the mixer the music's level, the video's sound at the chosen gain and the music's ducking
+        under its speech, reading the sound and finding the speech (once per video) when first wanted."""
         path, sound = self.state.video_path, self.state.sound
+        if self.mixer is not None:
+            self.mixer.music_gain = music_gain(sound)
         if self.mixer is None or path is None:
             return
         wanted = sound.original_gain_db is not None or sound.ducking.enabled
@@ -137,8 +144,20 @@ class SoundController(QObject):
             self.open_player()
         self._soundfont = sound.soundfont
 
+    def play(self) -> None:
+        if not self.playback.playing:
+            self.toggle()
+
+    def pause(self) -> None:
+        if self.playback.playing:
+            self.toggle()
+
     def _on_tick(self) -> None:
-        self.state.set_position(self.playback.position_s())
+        t, span = self.playback.position_s(), loop_span(self.state) if self.loop else None
+        if span and (t >= span[1] - 1e-3 or not self.playback.playing and t >= self.state.duration_s - 1e-3):
+            self.playback.play(span[0])  # round again (also when the shot ends the video)
+            t = span[0]
+        self.state.set_position(t)
         if not self.playback.playing:
             self._tick.stop()
             self.transport.set_playing(False)

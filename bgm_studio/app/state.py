@@ -43,6 +43,8 @@ class SoundSettings:
     original_gain_db: float | None = None  # the video's own sound under the music; None = muted
     loudness: str = "streaming"  # export loudness target (audio/loudness.py)
     ducking: DuckingConfig = DuckingConfig()  # the music under the video's speech, in exports
+    music_gain_db: float = 0.0  # the music's level in the mix (exports are normalised: what counts is the balance)
+    music_muted: bool = False  # silence the music in playback (to hear the video's sound alone)
 
 
 @dataclass(frozen=True)
@@ -177,3 +179,15 @@ def with_overrides(project: Project, k: int, overrides: ShotOverrides) -> Projec
     """The project with shot k's overrides replaced (its music unchanged), e.g. to lock it."""
     shots = [replace(s, overrides=overrides, takes=list(s.takes)) if s.index == k else s for s in project.shots]
     return replace(project, shots=shots)
+
+
+def shot_after_cut_edit(before: Project, after: Project, k: int, edit: str) -> int:
+    """Where shot k of `before` is in `after`, so the selection stays on the user's shot through a cut edit.
+
+    It is the shot that now holds its start: the left part of a split shot, the merged shot for the
+    right part of a merge, one further on after a split before it. A moved cut keeps every index.
+    """
+    if k < 0 or edit == "move_cut":
+        return k
+    start = before.shots[k].start_s
+    return max(s.index for s in after.shots if s.start_s <= start + 1e-9)

@@ -1,5 +1,8 @@
 """MP4 export: the input's video stream copied packet for packet, the music encoded as AAC.
 
+A video stream the container cannot hold (Cinepak in .mp4, say) is re-encoded as H.264 instead,
+and the progress label says so; copying stays the rule wherever the container takes the stream.
+
 The original soundtrack is dropped, or mixed under the music at a chosen gain; either
 way the music ducks under its speech (mixdown.py). The
 music is rendered to the video's exact length (the part that decodes, for a truncated
@@ -30,6 +33,8 @@ AAC_BIT_RATE = 192_000
 AAC_FRAME = 1024  # samples per AAC frame
 CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 MKV_HINT = "an .mkv output holds most video codecs"
+REENCODE_CODEC = "libx264"  # a stream the container cannot hold becomes H.264, which every container here takes
+REENCODE_OPTIONS = {"crf": "18", "preset": "veryfast"}  # visually lossless at a few times real time
 MAX_ORIGINAL_GAIN_DB = 40.0
 
 
@@ -48,9 +53,23 @@ def container_format(path: str | os.PathLike) -> str:
 
 
 def check_codec(video: str | os.PathLike, path: str | os.PathLike) -> None:
-    """Refuse a video whose codec the container of `path` cannot hold, before any output is written."""
+    """Refuse a video that can neither be copied into the container of `path` nor re-encoded, before any
+    output is written (only an FFmpeg without an H.264 encoder refuses anything)."""
+    problem = video_copy_problem(video, path)
+    if problem and REENCODE_CODEC not in av.codecs_available:
+        with open_video(video) as source:
+            raise BgmError(f"{path}: {problem}; {_container_hint(source.streams.video[0])}")
+
+
+def video_copy_problem(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
+    """Why the video stream cannot be copied into the container of `path` as it is (then export
+    re-encodes it as H.264), e.g. "'mp4' format does not support 'cinepak' codec"; None when it can."""
     with open_video(video) as source, av.open(io.BytesIO(), "w", format=container_format(path)) as output:
-        _copy_of_stream(output, source.streams.video[0], path)
+        try:
+            output.add_stream_from_template(source.streams.video[0])
+        except ValueError as exc:  # PyAV: the container cannot hold this codec
+            return str(exc)
+    return None
 
 
 def export_mp4(score: Score, video: str | os.PathLike, path: str | os.PathLike,
@@ -122,35 +141,64 @@ def _cancel_check(path: str | os.PathLike, cancel: CancelFn) -> Callable[[], Non
 
 def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.ndarray, sample_rate: int,
          duration_s: float, progress: ProgressFn, cancel: Callable[[], None]) -> None:
-    """Copy the video packets and interleave the AAC-encoded music with them by time."""
+    """Copy the video packets (or re-encode them where the container cannot hold them) and interleave
+    the AAC-encoded music with them by time."""
     options = {"movflags": "+faststart"} if fmt in ("mp4", "mov") else {}
+    reencode = video_copy_problem(video, target) is not None
     with open_video(video) as source, av.open(str(out_path), "w", format=fmt, options=options) as output:
         source_video = source.streams.video[0]
-        video_out = _copy_of_stream(output, source_video, target)
+        video_out = _h264_of_stream(output, source_video) if reencode else _copy_of_stream(output, source_video, target)
         audio_out = output.add_stream("aac", rate=sample_rate, layout="stereo")
         audio_out.bit_rate = AAC_BIT_RATE
         audio_out.codec_context.options = {"aac_coder": "fast"}  # half the time of 'twoloop'; at 192 kb/s no audible loss
         start = source_video.start_time * source_video.time_base if source_video.start_time is not None else 0
         lead = max(0, round(float(start) * sample_rate))  # music starts with the picture, not at 0
         audio_packets = _encode(audio_out, music, sample_rate, progress, cancel, lead)
-        next_audio, cut_off = 0, None
-        for packet in _demux(source, source_video, video):
-            if packet.dts is None or packet.is_corrupt:  # the empty flush packet; one cut off by the file's end
-                cut_off = cut_off if packet.dts is None else float(packet.dts * packet.time_base)
-                continue
-            if cut_off is not None:  # a damaged packet with good ones after it: the file is damaged, not cut short
-                raise BgmError(f"{video}: the video stream is damaged at {cut_off:.1f} s; the export stopped "
-                               "and wrote nothing (repair or re-encode the video)")
+        next_audio = 0
+        label = f"re-encoding the video as H.264 ({fmt} cannot hold {source_video.codec_context.name})" \
+            if reencode else "writing video"
+        for packet in _video_packets(source, source_video, video_out, reencode, video):
             cancel()
-            t = float(packet.dts * packet.time_base)
+            t = float((packet.dts if packet.dts is not None else packet.pts) * packet.time_base)
             while next_audio < len(audio_packets) and audio_packets[next_audio].pts / sample_rate <= t:
                 output.mux(audio_packets[next_audio])
                 next_audio += 1
-            packet.stream = video_out
             output.mux(packet)
-            progress(t, duration_s, "writing video")
+            progress(t, duration_s, label)
         output.mux(audio_packets[next_audio:])
-    progress(duration_s, duration_s, "writing video")
+    progress(duration_s, duration_s, label)
+
+
+def _video_packets(source: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                   out: av.video.stream.VideoStream, reencode: bool, video) -> Iterator[av.Packet]:
+    """The output's video packets in order: the source's as they are, or its frames encoded by `out`.
+    A damaged packet with good ones after it stops the export in one line."""
+    cut_off = None
+    for packet in _demux(source, stream, video):
+        if packet.dts is None or packet.is_corrupt:  # the empty flush packet; one cut off by the file's end
+            cut_off = cut_off if packet.dts is None else float(packet.dts * packet.time_base)
+            continue
+        if cut_off is not None:  # a damaged packet with good ones after it: the file is damaged, not cut short
+            raise BgmError(f"{video}: the video stream is damaged at {cut_off:.1f} s; the export stopped "
+                           "and wrote nothing (repair or re-encode the video)")
+        if not reencode:
+            packet.stream = out
+            yield packet
+            continue
+        for frame in packet.decode():
+            yield from out.encode(frame.reformat(out.codec_context.width, out.codec_context.height, "yuv420p"))
+    if reencode:
+        yield from out.encode(None)
+
+
+def _h264_of_stream(output: av.container.OutputContainer,
+                    stream: av.video.stream.VideoStream) -> av.video.stream.VideoStream:
+    """An H.264 stream for `stream`'s frames, at its size (rounded down to even, as 4:2:0 needs) and timing."""
+    h264 = output.add_stream(REENCODE_CODEC, rate=stream.average_rate or 25, options=dict(REENCODE_OPTIONS))
+    h264.width, h264.height = stream.codec_context.width // 2 * 2, stream.codec_context.height // 2 * 2
+    h264.pix_fmt = "yuv420p"
+    h264.time_base = h264.codec_context.time_base = stream.time_base  # frames keep their own timestamps
+    return h264
 
 
 def _demux(source, stream, video) -> Iterator[av.Packet]:

@@ -11,14 +11,17 @@ preset goes with it, and to the new shots cut from it.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..controls.timing import TimingConfig, plan_beats
 from ..errors import BgmError
 from ..video.analysis import VideoAnalysis
-from .scoring import Scorer
 from .state import Project, ProjectShot
+
+if TYPE_CHECKING:  # scoring imports torch: the app's window opens before it is loaded
+    from .scoring import Scorer
 
 MIN_SHOT_S = 0.25
 

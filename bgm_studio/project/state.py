@@ -45,6 +45,7 @@ class Take:
     notes: np.ndarray  # int (N, 5), start relative to the shot's first step
     chord_root: np.ndarray  # int (shot's n_beats,), -1 = no chord
     chord_pcs: np.ndarray  # bool (shot's n_beats, 12)
+    edited: bool = False  # the user changed its notes by hand (a regenerate asks before replacing them)
 
 
 @dataclass
@@ -130,7 +131,7 @@ def to_json(project: Project) -> dict:
             "start_beat": s.start_beat, "n_beats": s.n_beats, "tempo_bpm": s.tempo_bpm,
             "overrides": asdict(s.overrides), "take": s.take, "theme": s.theme,
             "takes": [{"seed": t.seed, "overrides": asdict(t.overrides), "notes": t.notes.tolist(),
-                       "chords": _chords_json(t.chord_root, t.chord_pcs)} for t in s.takes],
+                       "chords": _chords_json(t.chord_root, t.chord_pcs), "edited": t.edited} for t in s.takes],
         } for s in project.shots],
         "chords": _chords_json(project.chord_root, project.chord_pcs),  # the current take's chords in each shot
         "form": [[p.letter, p.start_bar, p.n_bars] for p in project.phrases],
@@ -284,7 +285,7 @@ def from_json(data: dict, source: str = "project") -> Project:
             chords = r.get(t, "chords", list, tw) if version >= 2 else piece_chords[start_beat : start_beat + n_beats]
             takes.append(Take(_seed(r, r.get(t, "seed", int, tw), tw), _overrides(r, r.get(t, "overrides", dict, tw), tw),
                               _notes(r, r.get(t, "notes", list, tw), n_beats * STEPS_PER_BEAT, tw),
-                              *_chords(r, chords, n_beats, tw)))
+                              *_chords(r, chords, n_beats, tw), edited=t.get("edited") is True))
         take = r.get(s, "take", int, where)
         if not -1 <= take < len(takes) or (take == -1 and takes):
             r.fail(where, f"take {take} does not exist")

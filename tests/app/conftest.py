@@ -34,9 +34,9 @@ def tiny_model(tmp_path_factory) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _app_env(tmp_path, monkeypatch):
-    """Recovery files in a temporary folder, and the small soundfont (fast to load)."""
-    monkeypatch.setenv("BGM_STATE", str(tmp_path / "state"))
+def _app_env(tmp_path_factory, monkeypatch):
+    """Recovery files and the recent list in a temporary folder of their own, and the small soundfont."""
+    monkeypatch.setenv("BGM_STATE", str(tmp_path_factory.mktemp("state")))
     small = default_soundfont()
     if small is not None and (small.parent / "TimGM6mb.sf2").is_file():
         monkeypatch.setenv("BGM_SOUNDFONT", str(small.parent / "TimGM6mb.sf2"))

@@ -13,10 +13,43 @@ def click_time(qtbot, timeline, plot, t_s: float) -> None:
 
     y = 60.0 if plot is timeline.roll_plot else 0.5
     scene_pos = plot.getViewBox().mapViewToScene(QPointF(t_s, y))
-    qtbot.mouseClick(timeline.view.viewport(), Qt.LeftButton, pos=timeline.view.mapFromScene(scene_pos))
+    view = plot.scene().views()[0]  # each lane is a view of its own
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=view.mapFromScene(scene_pos))
 
 
 def no_sound(_settings):
     from bgm_studio.errors import BgmError
 
     raise BgmError("no audio output device (test): playback is unavailable, export still works")
+
+
+def open_and_generate(qtbot, window, clip):
+    """Open a clip and score it; the project."""
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    assert window.last_error is None
+    return window.state.project
+
+
+def answer_next_dialog(button, tries: int = 100) -> list[str]:
+    """Click `button` of the next modal message box as a user would; the texts of the boxes answered.
+
+    Polls from the event loop (the box runs its own), giving up after `tries` polls of 10 ms.
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    seen: list[str] = []
+
+    def click(left: int = tries) -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.button(button).click() if box.button(button) else box.reject()  # a box without it: Esc
+        elif left > 0:
+            QTimer.singleShot(10, lambda: click(left - 1))
+
+    QTimer.singleShot(0, click)
+    return seen

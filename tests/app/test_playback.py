@@ -158,3 +158,40 @@ def test_opening_another_video_stops_playback_at_its_start(qtbot, make_window, c
     wait_task(qtbot, window)
     qtbot.wait(100)
     assert not window.sound.playback.playing and window.state.position_s == 0.0
+
+
+def test_the_mixer_sets_music_and_video_sound_levels_live_and_in_export(qtbot, make_window, clip, tmp_path):
+    """Music level and mute and the video sound's level are heard at once, and the MP4 export keeps the balance."""
+    from bgm_studio.export.mp4 import read_soundtrack
+
+    outputs: list[CaptureOutput] = []
+    window = _scored_window(qtbot, make_window, clip, outputs)
+    output, strip = outputs[-1], window.mixer
+    rms = lambda x: float(np.sqrt(np.mean(x ** 2)))  # noqa: E731
+    tone = lambda x: abs(np.fft.rfft(x[:, 0]))[440] / np.median(abs(np.fft.rfft(x[:, 0])))  # noqa: E731
+
+    def listen() -> np.ndarray:
+        window.seek(1.0)
+        return output.pull(RATE)
+
+    qtbot.keyClick(window, Qt.Key_Space)
+    full = listen()
+    strip.music.setValue(-20)
+    quiet = listen()
+    assert window.state.sound.music_gain_db == -20.0 and 0.07 < rms(quiet) / rms(full) < 0.14
+    qtbot.mouseClick(strip.music_mute, Qt.LeftButton)
+    assert np.abs(listen()).max() < 1e-3 and strip.music_level.text() == "muted"
+    strip.video.setChecked(True)
+    qtbot.waitUntil(lambda: window.sound.mixer.sound is not None, timeout=10000)
+    assert tone(listen()) > 10  # the video's 440 Hz tone alone
+    qtbot.mouseClick(strip.music_mute, Qt.LeftButton)
+    qtbot.keyClick(window, Qt.Key_Space)
+
+    tones = []
+    for music_db in (-20, 0):  # the video sound at -12 dB under quieter, then louder music
+        strip.music.setValue(music_db)
+        out = tmp_path / f"music{music_db}.mp4"
+        window.export_to("mp4", str(out))
+        wait_task(qtbot, window)
+        tones.append(tone(read_soundtrack(out, RATE, 8 * RATE)[RATE : 2 * RATE]))
+    assert tones[0] > 3 * tones[1]

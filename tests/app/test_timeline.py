@@ -53,4 +53,4 @@ def test_chord_lane_names_each_chord_at_its_beat(qtbot, make_window, clip):
     assert [a for a, _, _ in lane] == [beat_s[beat] for beat, _ in changes]
     assert [b for _, b, _ in lane[:-1]] == [a for a, _, _ in lane[1:]]
     assert lane[-1][1] == pytest.approx(project.duration_s, abs=1e-6)
-    assert not timeline.view.grab().isNull()  # the lane paints
+    assert not timeline.splitter.grab().isNull()  # the lane paints

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bgm_studio.errors import BgmError
-from bgm_studio.export.mp4 import check_codec, export_mp4, read_soundtrack
+from bgm_studio.export.mp4 import check_codec, export_mp4, read_soundtrack, video_copy_problem
 from bgm_studio.export.probe import probe_video
 from tests.media import ffmpeg, file_hash, make_audio_only, make_video, video_packets
 
@@ -167,16 +167,24 @@ def test_a_soundtrack_that_starts_late_stays_in_place(tmp_path):
     assert np.abs(audio[: int(0.95 * 44100)]).max() < 0.01 and np.abs(audio[int(1.05 * 44100) :]).max() > 0.05
 
 
-def test_a_codec_mp4_cannot_hold_asks_for_mkv(score, tmp_path):
-    src = tmp_path / "clip.webm"
-    try:
-        ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=1", "-c:v", "libvpx", str(src))
-    except subprocess.CalledProcessError:
-        pytest.skip("ffmpeg has no VP8 encoder")
-    for refuse in (check_codec, lambda src, out: export_mp4(score, src, out)):  # up front, and at the mux
-        with pytest.raises(BgmError, match=r"out.mp4: 'mp4' format does not support .* codec; a \.mkv output can hold it"):
-            refuse(src, tmp_path / "out.mp4")
-    check_codec(src, tmp_path / "out.mkv")
-    export_mp4(score, src, tmp_path / "out.mkv")
-    assert [h for _, _, h in video_packets(tmp_path / "out.mkv")] == [h for _, _, h in video_packets(src)]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.webm", "out.mkv"]
+def test_a_codec_the_container_cannot_hold_is_re_encoded_as_h264_and_copied_where_it_fits(score, tmp_path):
+    src = tmp_path / "clip.avi"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=164x124:rate=25:duration=2", "-c:v", "cinepak", str(src))
+    for suffix in (".mp4", ".mkv"):  # neither holds Cinepak: the video is re-encoded, and the user is told
+        out = tmp_path / f"out{suffix}"
+        labels = []
+        assert video_copy_problem(src, out) and "cinepak" in video_copy_problem(src, out)
+        check_codec(src, out)
+        export_mp4(score, src, out, progress=lambda d, t, label: labels.append(label))
+        with av.open(str(out)) as c, av.open(str(src)) as s:
+            assert c.streams.video[0].codec_context.name == "h264" and c.streams.audio
+            assert (c.streams.video[0].codec_context.width, c.streams.video[0].codec_context.height) == (164, 124)
+            frames, source_frames = sum(1 for _ in c.decode(video=0)), sum(1 for _ in s.decode(video=0))
+            assert frames == source_frames == 50
+        assert abs(probe_video(out).duration_s - 2.0) < 0.1
+        assert any("re-encoding" in label for label in labels)
+    out = tmp_path / "out.mov"  # a .mov holds it: copied bit for bit, as everywhere it fits
+    assert video_copy_problem(src, out) is None
+    export_mp4(score, src, out)
+    assert [h for _, _, h in video_packets(out)] == [h for _, _, h in video_packets(src)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.avi", "out.mkv", "out.mov", "out.mp4"]

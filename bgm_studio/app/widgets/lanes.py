@@ -1,4 +1,5 @@
-"""The graphics items of the timeline lanes, in seconds on x: shots, bars and beats, chords, notes.
+"""The graphics items of the timeline lanes, in seconds on x: shots, the video's sound, bars and beats,
+chords, notes.
 
 Each item paints in device pixels where it must stay readable at any zoom (thumbnails,
 labels), mapping its data rectangles through the painter's transform first. Items cache
@@ -6,14 +7,21 @@ their pixels, so the playhead moving over them 60 times a second costs a blit, n
 """
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPicture
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPicture, QPolygonF
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QGraphicsItem
 
 from . import theme
 
+ICONS = Path(__file__).resolve().parents[3] / "resources" / "icons"
+BADGE_WIDTH = 22  # px of a shot's number chip
+LOCK_SIZE = 14  # px of the lock icon's place in a shot's badge
 LANE_HEIGHT = 1.0  # the shot lane, the ruler and the chord lane span y in [0, 1]
 VELOCITY_SHADES = 8  # notes are drawn in this many shades of their track's colour
 
@@ -28,6 +36,7 @@ class ShotLaneItem(pg.GraphicsObject):
         self._thumbs: list[QImage | None] = []
         self._selected = -1
         self._locked: set[int] = set()
+        self.labels: list[tuple[int, QRectF]] = []  # (shot, badge rectangle in px) drawn at the last paint
 
     def set_shots(self, spans: list[tuple[float, float]], locked: set[int]) -> None:
         self.prepareGeometryChange()
@@ -57,11 +66,18 @@ class ShotLaneItem(pg.GraphicsObject):
         font.setPointSizeF(8.5)
         font.setBold(True)
         painter.setFont(font)
-        for k, (a, b) in enumerate(self._spans):
-            rect = to_device.mapRect(QRectF(a, 0.0, b - a, LANE_HEIGHT)).adjusted(1, 2, -1, -2)
-            if rect.width() < 1:
-                continue
-            self._paint_shot(painter, k, rect)
+        rects = [to_device.mapRect(QRectF(a, 0.0, b - a, LANE_HEIGHT)).adjusted(1, 2, -1, -2) for a, b in self._spans]
+        for k, rect in enumerate(rects):
+            if rect.width() >= 1:
+                self._paint_shot(painter, k, rect)
+        widths = [BADGE_WIDTH + LOCK_SIZE * (k in self._locked) for k in range(len(rects))]
+        shown = place_labels([r.left() + 4 for r in rects], widths, first=self._selected)
+        self.labels = [(k, QRectF(rects[k].left() + 4, rects[k].top() + 4, widths[k], 16)) for k in shown]
+        for k, badge in self.labels:
+            _paint_badge(painter, badge.topLeft(), f"{k}", k in self._locked)
+        if 0 <= self._selected < len(rects):
+            painter.setPen(QPen(theme.ACCENT, 3))
+            painter.drawRect(rects[self._selected].adjusted(1, 1, -1, -1))
         painter.restore()
 
     def _paint_shot(self, painter: QPainter, k: int, rect: QRectF) -> None:
@@ -76,14 +92,38 @@ class ShotLaneItem(pg.GraphicsObject):
                 x += w + 1
         if k != self._selected:
             painter.fillRect(rect, QColor(0, 0, 0, 70))
-        badge = QRectF(rect.left() + 4, rect.top() + 4, 22 + 14 * (k in self._locked), 16)
-        painter.fillRect(badge, QColor(0, 0, 0, 170))
-        painter.setPen(theme.TEXT)
-        painter.drawText(badge, Qt.AlignCenter, f"{k}" + (" \U0001F512" if k in self._locked else ""))
         painter.setClipping(False)
-        if k == self._selected:
-            painter.setPen(QPen(theme.ACCENT, 3))
-            painter.drawRect(rect.adjusted(1, 1, -1, -1))
+
+
+def place_labels(lefts: list[float], widths: list[float], first: int = -1, gap: float = 3.0) -> list[int]:
+    """Which labels to draw so that none overlaps another (px); a crowded lane shows every few.
+
+    Left to right, a label is drawn where it clears the one drawn before it; label `first` (the
+    selected shot, say) is always drawn and the others make room for it. Returns indices in order.
+    """
+    fixed = (lefts[first], lefts[first] + widths[first]) if 0 <= first < len(lefts) else None
+    shown, right = [], float("-inf")
+    for i, (left, width) in enumerate(zip(lefts, widths)):
+        clear = left >= right + gap and (fixed is None or left + width + gap <= fixed[0] or left >= fixed[1] + gap)
+        if i == first or clear:
+            shown.append(i)
+            right = left + width
+    return shown
+
+
+def _paint_badge(painter: QPainter, at: QPointF, text: str, locked: bool) -> None:
+    """A shot's number on a dark chip, with the lock icon after it when the shot is locked."""
+    badge = QRectF(at.x(), at.y(), BADGE_WIDTH + LOCK_SIZE * locked, 16)
+    painter.fillRect(badge, QColor(0, 0, 0, 170))
+    painter.setPen(theme.TEXT)
+    painter.drawText(QRectF(at.x(), at.y(), BADGE_WIDTH, 16), Qt.AlignCenter, text)
+    if locked:  # an icon, not a font's lock glyph, which many systems lack
+        lock_icon().render(painter, QRectF(at.x() + 20, at.y() + 2, LOCK_SIZE - 2, LOCK_SIZE - 2))
+
+
+@functools.cache
+def lock_icon() -> QSvgRenderer:
+    return QSvgRenderer(str(ICONS / "lock.svg"))
 
 
 class RulerItem(pg.GraphicsObject):
@@ -139,6 +179,7 @@ class ChordLaneItem(pg.GraphicsObject):
         super().__init__()
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.chords: list[tuple[float, float, str]] = []  # (start_s, end_s, name) of each chord in turn
+        self.labels: list[tuple[int, QRectF]] = []  # (chord, name rectangle in px) drawn at the last paint
 
     def set_chords(self, chords: list[tuple[float, float, str]]) -> None:
         self.prepareGeometryChange()
@@ -157,16 +198,57 @@ class ChordLaneItem(pg.GraphicsObject):
         font.setPointSizeF(8.5)
         painter.setFont(font)
         metrics = painter.fontMetrics()
-        for a, b, name in self.chords:
-            rect = to_device.mapRect(QRectF(a, 0.0, b - a, LANE_HEIGHT)).adjusted(0, 2, 0, -2)
+        rects = [to_device.mapRect(QRectF(a, 0.0, b - a, LANE_HEIGHT)).adjusted(0, 2, 0, -2) for a, b, _ in self.chords]
+        for rect in rects:
             painter.fillRect(rect.adjusted(1, 0, 0, 0), theme.LANE)
             painter.setPen(QPen(theme.GRID, 1))
             painter.drawLine(rect.topLeft(), rect.bottomLeft())
-            if rect.width() >= 12:  # narrower than a letter: the block alone shows the change
-                painter.setPen(theme.TEXT)
-                painter.drawText(rect.adjusted(4, 0, -2, 0), Qt.AlignVCenter | Qt.AlignLeft,
-                                 metrics.elidedText(name, Qt.ElideRight, int(rect.width()) - 6))
+        widths = [metrics.horizontalAdvance(name) for _, _, name in self.chords]
+        shown = place_labels([r.left() + 4 for r in rects], widths)
+        self.labels = [(i, QRectF(rects[i].left() + 4, rects[i].top(), widths[i], rects[i].height())) for i in shown]
+        painter.setPen(theme.TEXT)
+        for i, rect in self.labels:  # a name may run over the short chords after it: theirs are left out
+            painter.drawText(rect, Qt.AlignVCenter | Qt.AlignLeft, self.chords[i][2])
         painter.restore()
+
+
+class WaveformItem(pg.GraphicsObject):
+    """The video's own sound as a mirrored peak envelope, so dialogue and effects show where they are.
+
+    Drawn relative to its loudest moment: what matters is where the sound is, not how loud the file is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.peaks = np.zeros(0, np.float32)
+        self._picture = QPicture()
+        self._end = 1.0
+
+    def set_envelope(self, peaks: np.ndarray, bucket_s: float) -> None:
+        """peaks: shape=(n,) levels 0-1, one per bucket_s seconds from the video's start."""
+        self.prepareGeometryChange()
+        self.peaks = np.asarray(peaks, np.float32)
+        self._end = max(len(self.peaks) * bucket_s, 1.0)
+        self._picture = QPicture()
+        painter = QPainter(self._picture)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(theme.WAVE)
+        if len(self.peaks):
+            t = np.arange(len(self.peaks) + 1) * bucket_s
+            loudest = max(float(self.peaks.max()), 1e-3)  # a quiet track still shows its shape
+            level = 0.48 * np.append(self.peaks, 0.0) / loudest
+            top = [QPointF(x, 0.5 + a) for x, a in zip(t, level)]
+            bottom = [QPointF(x, 0.5 - a) for x, a in zip(t[::-1], level[::-1])]
+            painter.drawPolygon(QPolygonF(top + bottom))
+        painter.end()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0.0, 0.0, self._end, LANE_HEIGHT)
+
+    def paint(self, painter: QPainter, *args) -> None:
+        self._picture.play(painter)
 
 
 class NotesItem(pg.GraphicsObject):
@@ -202,6 +284,36 @@ class NotesItem(pg.GraphicsObject):
 
     def paint(self, painter: QPainter, *args) -> None:
         self._picture.play(painter)
+
+
+class SelectedNotesItem(pg.GraphicsObject):
+    """Outlines of the selected notes (or where a drag would put them), over the roll."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setZValue(20)
+        self._rects: list[QRectF] = []
+
+    def set_notes(self, starts_s: np.ndarray, ends_s: np.ndarray, pitches: np.ndarray) -> None:
+        self.prepareGeometryChange()
+        self._rects = [QRectF(a, p - 0.5, b - a, 1.0) for a, b, p in zip(starts_s, ends_s, pitches)]
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        if not self._rects:
+            return QRectF()
+        rect = self._rects[0]
+        for r in self._rects[1:]:
+            rect = rect.united(r)
+        return rect
+
+    def paint(self, painter: QPainter, *args) -> None:
+        pen = QPen(theme.TEXT, 2)
+        pen.setCosmetic(True)  # 2 px at any zoom
+        painter.setPen(pen)
+        painter.setBrush(Qt.NoBrush)
+        for rect in self._rects:
+            painter.drawRect(rect)
 
 
 class KeysItem(pg.GraphicsObject):

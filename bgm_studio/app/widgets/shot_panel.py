@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 
 from ...controls.video_mapping import ShotOverrides
 from ...music.harmony import chord_changes
-from ...project.scoring import chords_fixed
 from ..state import AppState
 
 MODES = (("Auto (from the picture)", None), ("Major", "major"), ("Minor", "minor"))
@@ -32,7 +31,7 @@ class ShotPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.auto: dict[int, tuple[float, float]] = {}  # shot -> mapped (energy, density), for display
+        self.auto: dict[int, tuple[float, float]] = {}  # shot -> mapped (energy, density), see set_auto
         self.title = QLabel("No shot selected")
         self.title.setStyleSheet("font-size: 14px; font-weight: 600;")
         self.detail = QLabel("Click a shot in the timeline.")
@@ -48,6 +47,7 @@ class ShotPanel(QWidget):
         self.mode = QComboBox()
         for label, _ in MODES:
             self.mode.addItem(label)
+        self.mode.setToolTip("Major or minor: regenerating in another mood draws this shot's chords again in it")
         self.lock = QCheckBox("Lock: keep this music when generating")
         self.regenerate = QPushButton("Regenerate shot")
         self.regenerate.setToolTip("Re-sample this shot only, with the settings above (R)")
@@ -110,6 +110,11 @@ class ShotPanel(QWidget):
             density=None if self.density_auto.isChecked() else self.density.value(),
             mode=MODES[self.mode.currentIndex()][1], locked=self.lock.isChecked())
 
+    def set_auto(self, auto: dict[int, tuple[float, float]]) -> None:
+        """Each shot's mapped (energy, density), shown in the controls whose Auto is ticked."""
+        self.auto = auto
+        self._on_changed(None)
+
     def set_overrides(self, o: ShotOverrides) -> None:
         """Show these overrides in the controls (tests and keyboard users use this too)."""
         k = self.state.selected
@@ -135,10 +140,14 @@ class ShotPanel(QWidget):
             w.setEnabled(has_shot)
         self.takes.clear()
         if not has_shot:
+            self.set_overrides(ShotOverrides())  # no numbers left over from another shot or project
+            self.energy_value.setText("")
             self.title.setText("No shot selected" if project is not None else "No music yet")
             self.detail.setText("Click a shot in the timeline." if project is not None
                                 else "Open a video and press Generate.")
             return
+        from ...project.scoring import chords_fixed  # torch is loaded by now: a project exists
+
         shot = project.shots[k]
         self.title.setText(f"Shot {k}")
         returns = f"  ·  looks like shot {shot.theme}: its music returns" if shot.theme != k else ""
@@ -160,8 +169,10 @@ class ShotPanel(QWidget):
                 item.setFont(font)
 
     def _on_auto_toggled(self, _checked: bool = False) -> None:
-        self.energy.setEnabled(self.regenerate.isEnabled() and not self.energy_auto.isChecked())
-        self.density.setEnabled(self.regenerate.isEnabled() and not self.density_auto.isChecked())
+        # isEnabledTo(self): a shot is selected, whether or not a running task disables the whole panel now
+        has_shot = self.regenerate.isEnabledTo(self)
+        self.energy.setEnabled(has_shot and not self.energy_auto.isChecked())
+        self.density.setEnabled(has_shot and not self.density_auto.isChecked())
 
     def _on_lock_toggled(self, locked: bool) -> None:
         self.lock_requested.emit(self.state.selected, locked)

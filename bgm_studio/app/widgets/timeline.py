@@ -1,15 +1,18 @@
-"""The timeline: shot lane, bar/beat ruler, chord lane and piano roll on one shared time axis, with a playhead.
+"""The timeline: shots, the video's sound, bar/beat ruler, chords and piano roll on one time axis, with a playhead.
 
-Zoom with the mouse wheel, scroll by dragging or with the scroll bar; a click seeks (and
-in the shot lane selects the shot); dragging a cut line moves that cut.
+Each lane is a plot in a vertical splitter (drag between lanes to resize them; a new lane is one more
+LaneSpec). Zoom with the mouse wheel (Ctrl+wheel zooms the roll's pitch), scroll by dragging or with
+the scroll bar; a click seeks (and in the shot lane selects the shot); dragging a cut line moves that cut.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QScrollBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollBar, QSplitter, QVBoxLayout, QWidget
 
 from ...music.harmony import chord_changes
 from ...music.notes import STEPS_PER_BEAT
@@ -17,7 +20,8 @@ from ...project.piece import project_score
 from ...project.state import Project
 from ..state import AppState
 from . import theme
-from .lanes import LANE_HEIGHT, ChordLaneItem, KeysItem, NotesItem, RulerItem, ShotLaneItem
+from .note_editor import NoteEditor
+from .lanes import LANE_HEIGHT, ChordLaneItem, KeysItem, NotesItem, RulerItem, ShotLaneItem, WaveformItem
 
 AXIS_WIDTH = 46  # the same left margin on every lane keeps their time axes aligned
 MIN_SHOT_S = 0.25  # as in project.cuts: a dragged cut stops this far from its neighbours
@@ -26,7 +30,7 @@ SCROLL_STEPS = 1000
 _LEGEND = (f"<span style='color:{theme.note_colour(0, 110).name()}'>&#9632;</span> Melody &nbsp;&nbsp; "
            f"<span style='color:{theme.note_colour(1, 110).name()}'>&#9632;</span> Accompaniment &nbsp;&nbsp; "
            f"<span style='color:{theme.MUTED_TEXT.name()}'>darker = softer · drag a yellow cut line to move it · "
-           "wheel to zoom</span>")
+           "wheel to zoom · Ctrl+wheel on the notes: taller rows</span>")
 
 
 class TimeAxis(pg.AxisItem):
@@ -46,24 +50,69 @@ class PitchAxis(pg.AxisItem):
         return [f"{NOTE_NAMES[int(v) % 12]}{int(v) // 12 - 1}" for v in values]
 
 
-def _lane(layout: pg.GraphicsLayout, row: int, height: int | None, bottom_axis: bool, left: pg.AxisItem | None = None):
-    axes = {"bottom": TimeAxis("bottom")} if bottom_axis else {}
-    if left is not None:
-        axes["left"] = left
-    plot = layout.addPlot(row=row, col=0, axisItems=axes)
+@dataclass(frozen=True)
+class LaneSpec:
+    """One lane of the timeline, top to bottom; each is a plot in the lanes' splitter, so users resize it."""
+
+    name: str  # the plot is Timeline.<name>_plot
+    height: int  # px it starts with
+    minimum: int  # px it can be dragged down to
+    stretch: int = 0  # share of the height the timeline gains when it grows
+
+
+LANES = (LaneSpec("shot", 48, 24), LaneSpec("wave", 30, 16), LaneSpec("ruler", 22, 16), LaneSpec("chord", 22, 16),
+         LaneSpec("roll", 220, 60, stretch=1))
+PITCH_SPAN = (24, 30)  # semitones the roll shows at first: the notes' range, within these bounds
+MIN_ROW_PX = 5  # ... and fewer where the roll is short, so a semitone gets at least this many px
+PITCH_LIMITS = dict(yMin=12.0, yMax=120.0, minYRange=6.0, maxYRange=96.0)
+
+
+class RollViewBox(pg.ViewBox):
+    """The piano roll's view: the wheel zooms time as on every lane, Ctrl+wheel zooms pitch (taller rows),
+    Shift+wheel scrolls pitch; dragging pans both, or moves the notes it starts on."""
+
+    note_editor = None  # the NoteEditor that may take a drag that starts on a note
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if self.note_editor is None or not self.note_editor.drag(ev, self):
+            super().mouseDragEvent(ev, axis)
+
+    def wheelEvent(self, ev, axis=None) -> None:
+        if ev.modifiers() & (Qt.ControlModifier | Qt.ShiftModifier):
+            low, high = self.viewRange()[1]
+            if ev.modifiers() & Qt.ControlModifier:
+                factor = 1.02 ** (-ev.delta() / 8)  # pyqtgraph's own wheel step
+                centre = self.mapToView(ev.pos()).y()
+                low, high = centre + (low - centre) * factor, centre + (high - centre) * factor
+            else:
+                step = (high - low) * 0.1 * (1 if ev.delta() > 0 else -1)
+                low, high = low + step, high + step
+            self.setYRange(low, high, padding=0)
+            ev.accept()
+        else:
+            super().wheelEvent(ev, axis=0)
+
+
+def _lane(spec: LaneSpec) -> pg.PlotWidget:
+    roll = spec.name == "roll"
+    axes = {"bottom": TimeAxis("bottom"), "left": PitchAxis("left")} if roll else {}
+    widget = pg.PlotWidget(viewBox=RollViewBox() if roll else None, axisItems=axes, background=theme.PANEL)
+    widget.setMinimumHeight(spec.minimum)
+    plot = widget.getPlotItem()
+    plot.layout.setContentsMargins(0, 0, 8, 0)
     plot.setMenuEnabled(False)
     plot.hideButtons()
-    plot.setMouseEnabled(x=True, y=False)
-    plot.showAxis("bottom", bottom_axis)
+    plot.setMouseEnabled(x=True, y=roll)
+    plot.showAxis("bottom", roll)
     plot.getAxis("left").setWidth(AXIS_WIDTH)
-    if left is None:
+    if roll:
+        plot.getViewBox().setLimits(**PITCH_LIMITS)
+    else:
         plot.getAxis("left").setStyle(showValues=False)
         plot.getAxis("left").setPen(pg.mkPen(None))
-    if height is not None:
-        plot.setFixedHeight(height)
         plot.setYRange(0, LANE_HEIGHT, padding=0)
     plot.getViewBox().setBackgroundColor(theme.BACKGROUND)
-    return plot
+    return widget
 
 
 class Timeline(QWidget):
@@ -76,26 +125,35 @@ class Timeline(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground(theme.PANEL)
-        self.view.ci.setSpacing(0)
-        self.view.ci.setContentsMargins(0, 4, 8, 0)
-        self.view.ci.addLabel(_LEGEND, row=0, col=0, justify="right", size="8pt")
-        self.shot_plot = _lane(self.view.ci, 1, 78, False)
-        self.ruler_plot = _lane(self.view.ci, 2, 26, False)
-        self.chord_plot = _lane(self.view.ci, 3, 24, False)
-        self.roll_plot = _lane(self.view.ci, 4, None, True, PitchAxis("left"))
-        self.lanes = (self.shot_plot, self.ruler_plot, self.chord_plot, self.roll_plot)  # top to bottom
-        for plot in self.lanes[1:]:
-            plot.setXLink(self.shot_plot)
+        legend = QLabel(_LEGEND)
+        legend.setAlignment(Qt.AlignRight)
+        legend.setStyleSheet("font-size: 8pt; padding: 2px 8px;")
+        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(4)
+        self.lanes: list[pg.PlotItem] = []  # top to bottom, in LANES order
+        for spec in LANES:
+            widget = _lane(spec)
+            plot = widget.getPlotItem()
+            setattr(self, f"{spec.name}_plot", plot)
+            self.splitter.addWidget(widget)
+            self.splitter.setStretchFactor(self.splitter.count() - 1, spec.stretch)
+            widget.scene().sigMouseClicked.connect(lambda event, plot=plot: self._on_clicked(plot, event))
+            if self.lanes:
+                plot.setXLink(self.lanes[0])
+            self.lanes.append(plot)
+        self.splitter.setSizes([spec.height for spec in LANES])
         self.shots, self.ruler, self.notes, self.keys = ShotLaneItem(), RulerItem(), NotesItem(), KeysItem()
-        self.chords = ChordLaneItem()
+        self.chords, self.wave = ChordLaneItem(), WaveformItem()
         self.shot_plot.addItem(self.shots)
+        self.wave_plot.addItem(self.wave)
         self.ruler_plot.addItem(self.ruler)
         self.chord_plot.addItem(self.chords)
         self.roll_plot.addItem(self.keys)
         self.roll_plot.addItem(self.notes)
         self.roll_plot.showGrid(x=False, y=True, alpha=0.15)
+        self.note_editor = NoteEditor(self.roll_plot)
+        self.roll_plot.getViewBox().note_editor = self.note_editor
         self.selection = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(79, 156, 247, 28),
                                              pen=pg.mkPen(None))
         self.selection.setZValue(-10)
@@ -112,19 +170,24 @@ class Timeline(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(legend)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.scroll)
-        self.view.scene().sigMouseClicked.connect(self._on_clicked)
         self.shot_plot.getViewBox().sigXRangeChanged.connect(self._on_range_changed)
         self.scroll.valueChanged.connect(self._on_scrolled)
-        state.analysis_changed.connect(self._on_document_changed)
-        state.project_changed.connect(self._on_document_changed)
+        state.project_changed.connect(self._on_document_changed)  # also sent with every new analysis
         state.selection_changed.connect(self._on_selection_changed)
         state.position_changed.connect(self._on_position_changed)
         self._on_document_changed(None)
 
     def set_thumbnails(self, images: list[QImage]) -> None:
         self.shots.set_thumbnails(images)
+
+    def set_waveform(self, peaks: np.ndarray, bucket_s: float) -> None:
+        """The video's own sound as peak levels, one per bucket_s seconds (see jobs.sound_envelope);
+        the lane shows only for a video with sound."""
+        self.wave.set_envelope(peaks, bucket_s)
+        self.wave_plot.getViewWidget().setVisible(len(peaks) > 0)
 
     def refresh(self) -> None:
         """Redraw from the state (e.g. to put back a cut line whose move failed)."""
@@ -151,21 +214,24 @@ class Timeline(QWidget):
         self.shots.set_shots(self._spans(), locked)
         self.keys.set_end(duration)
         self._set_cut_lines()
-        self._show_music(project)
+        self._show_music(project, fit_pitch=old_end != duration or not len(self.note_editor.notes))
         self._on_selection_changed(self.state.selected)
         if old_end != duration:
             self.zoom_to_fit()
 
-    def _show_music(self, project: Project | None) -> None:
+    def _show_music(self, project: Project | None, fit_pitch: bool = True) -> None:
+        """Draw the project's music; fit_pitch: frame its notes' pitches (a new document, not an edit)."""
         if project is None or project.n_beats == 0:
             self.ruler.set_beats(np.zeros(0))
             self.chords.set_chords([])
             self.notes.set_notes(np.zeros(0), np.zeros(0), np.zeros((0, 5), np.int64))
+            self.note_editor.set_project(None, np.zeros(0))
             self.roll_plot.setYRange(48, 84, padding=0)
             return
         score = project_score(project)
         beat_s = np.atleast_1d(score.seconds_at(np.arange(project.n_beats + 1) * STEPS_PER_BEAT))
         self.ruler.set_beats(beat_s)
+        self.note_editor.set_project(project, beat_s)
         changes = chord_changes(project.chord_root, project.chord_pcs)
         next_beats = [beat for beat, _ in changes[1:]] + [project.n_beats]
         self.chords.set_chords([(float(beat_s[a]), float(beat_s[b]), name)
@@ -174,34 +240,44 @@ class Timeline(QWidget):
         starts = np.atleast_1d(score.seconds_at(notes[:, 0]))
         ends = np.atleast_1d(score.seconds_at(notes[:, 0] + notes[:, 2]))
         self.notes.set_notes(starts, ends, notes)
+        if not fit_pitch:
+            return
         low, high = (int(notes[:, 1].min()), int(notes[:, 1].max())) if len(notes) else (48, 84)
         mid = (low + high) / 2
-        half = max(high - low + 4, 24) / 2
+        height = self.roll_plot.getViewBox().height()
+        most = PITCH_SPAN[1] if height < 1 else max(12.0, height / MIN_ROW_PX)  # rows tall enough to read
+        half = min(max(high - low + 4, PITCH_SPAN[0]), PITCH_SPAN[1], most) / 2
         self.roll_plot.setYRange(mid - half, mid + half, padding=0)
 
     def _set_cut_lines(self) -> None:
-        for line in self._cut_lines:
-            self.shot_plot.removeItem(line)
-        for line in self._roll_cuts:
-            self.roll_plot.removeItem(line)
+        """A draggable line at each cut (and a faint one across the roll); lines are reused, as an edit
+        moves few cuts and making 100 lines anew took a quarter of a second on the UI thread."""
         spans = self._spans()
+        while len(self._cut_lines) > max(len(spans) - 1, 0):
+            self.shot_plot.removeItem(self._cut_lines.pop())
+            self.roll_plot.removeItem(self._roll_cuts.pop())
+        while len(self._cut_lines) < len(spans) - 1:
+            self._add_cut_line(len(self._cut_lines) + 1)
         editable = self.state.project is not None
-        self._cut_lines, self._roll_cuts = [], []
-        for k in range(1, len(spans)):
-            line = pg.InfiniteLine(spans[k][0], movable=editable, pen=pg.mkPen(theme.CUT, width=2),
-                                   hoverPen=pg.mkPen(theme.CUT, width=5))
+        for k, (line, roll_line) in enumerate(zip(self._cut_lines, self._roll_cuts), start=1):
+            line.setBounds((None, None))  # the new place may lie outside the old bounds
+            line.setValue(spans[k][0])
             line.setBounds((spans[k - 1][0] + MIN_SHOT_S, spans[k][1] - MIN_SHOT_S))
-            line.setZValue(50)
-            if editable:
-                line.setCursor(Qt.SizeHorCursor)
-                line.setToolTip("Drag to move this cut; the shots on both sides are regenerated")
-            line.sigPositionChangeFinished.connect(lambda ln, k=k: self.cut_moved.emit(k, float(ln.value())))
-            self.shot_plot.addItem(line, ignoreBounds=True)
-            self._cut_lines.append(line)
-            roll_line = pg.InfiniteLine(spans[k][0], pen=pg.mkPen(theme.CUT, width=1, style=Qt.DashLine))
-            roll_line.setOpacity(0.45)
-            self.roll_plot.addItem(roll_line, ignoreBounds=True)
-            self._roll_cuts.append(roll_line)
+            line.setMovable(editable)
+            line.setCursor(Qt.SizeHorCursor if editable else Qt.ArrowCursor)
+            line.setToolTip("Drag to move this cut; the shots on both sides are regenerated" if editable else "")
+            roll_line.setValue(spans[k][0])
+
+    def _add_cut_line(self, k: int) -> None:
+        line = pg.InfiniteLine(0.0, pen=pg.mkPen(theme.CUT, width=2), hoverPen=pg.mkPen(theme.CUT, width=5))
+        line.setZValue(50)
+        line.sigPositionChangeFinished.connect(lambda ln, k=k: self.cut_moved.emit(k, float(ln.value())))
+        self.shot_plot.addItem(line, ignoreBounds=True)
+        self._cut_lines.append(line)
+        roll_line = pg.InfiniteLine(0.0, pen=pg.mkPen(theme.CUT, width=1, style=Qt.DashLine))
+        roll_line.setOpacity(0.45)
+        self.roll_plot.addItem(roll_line, ignoreBounds=True)
+        self._roll_cuts.append(roll_line)
 
     def _on_selection_changed(self, k: int) -> None:
         self.shots.set_selected(k)
@@ -221,18 +297,18 @@ class Timeline(QWidget):
             start = min(max(t_s - 0.1 * width, 0.0), max(self.state.duration_s - width, 0.0))
             self.shot_plot.setXRange(start, start + width, padding=0)
 
-    def _on_clicked(self, event) -> None:
-        if event.button() != Qt.LeftButton or event.double():
+    def _on_clicked(self, plot: pg.PlotItem, event) -> None:
+        pos, vb = event.scenePos(), plot.getViewBox()
+        if event.button() != Qt.LeftButton or not vb.sceneBoundingRect().contains(pos):
             return
-        pos = event.scenePos()
-        for plot in self.lanes:
-            vb = plot.getViewBox()
-            if vb.sceneBoundingRect().contains(pos):
-                t = float(vb.mapSceneToView(pos).x())
-                if plot is self.shot_plot:
-                    self.shot_clicked.emit(self.state.shot_at(t))
-                self.seek_requested.emit(min(max(t, 0.0), self.state.duration_s))
-                return
+        at = vb.mapSceneToView(pos)
+        t = float(at.x())
+        if plot is self.roll_plot and self.note_editor.click(t, at.y(), event.modifiers(), event.double()):
+            return  # about notes: no seek
+        if not event.double():
+            if plot is self.shot_plot:
+                self.shot_clicked.emit(self.state.shot_at(t))
+            self.seek_requested.emit(min(max(t, 0.0), self.state.duration_s))
 
     def _on_range_changed(self, _vb, x_range) -> None:
         duration = max(self.state.duration_s, 1e-6)
