@@ -54,3 +54,19 @@ def test_chord_lane_names_each_chord_at_its_beat(qtbot, make_window, clip):
     assert [b for _, b, _ in lane[:-1]] == [a for a, _, _ in lane[1:]]
     assert lane[-1][1] == pytest.approx(project.duration_s, abs=1e-6)
     assert not timeline.splitter.grab().isNull()  # the lane paints
+
+
+def test_form_lane_shows_the_phrases_with_their_letters(qtbot, make_window, clip):
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    assert window.timeline.form.chords == []  # no music yet, no form
+    window.generate()
+    wait_task(qtbot, window)
+    project, timeline = window.state.project, window.timeline
+    lane = timeline.form.chords
+    assert [name.split()[0].rstrip("'") for _, _, name in lane] == [p.letter for p in project.phrases]
+    assert [int(name.split()[1]) for _, _, name in lane] == [p.n_bars for p in project.phrases]
+    beat_s = timeline.ruler._beats
+    assert [a for a, _, _ in lane] == [beat_s[p.start_bar * 4] for p in project.phrases]
+    assert lane[-1][1] == pytest.approx(project.duration_s, abs=1e-6)

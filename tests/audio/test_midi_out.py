@@ -121,7 +121,7 @@ def test_seek_while_playing_silences_then_strikes_the_notes_held_there():
     finally:
         sender.close()
     assert after.index([0xB0, 123, 0]) < after.index([0x91, 48, 60])
-    chased = [m for t, m in port.sent[mark:] if m[0] == 0x91 and t - t0 < 0.01]
+    chased = [m for t, m in port.sent[mark:] if m[0] == 0x91 and t - t0 < 0.05]  # at once (loaded CI: 50 ms)
     assert {m[1] for m in chased} == {48, 55}
 
 
@@ -142,11 +142,11 @@ def midi_system():
         yield
 
 
-def test_virtual_port_loopback(midi_system):
-    """A virtual input reads the virtual output "BGM Studio": the notes and their timing as the score has them."""
+def loopback(score: Score) -> tuple[list[tuple[float, list[int]]], float]:
+    """Play `score` to the virtual output "BGM Studio" and read it back on a virtual input:
+    (arrival time and message of everything received, the wall time play started)."""
     import rtmidi
 
-    score = piece()
     port = open_port(None)
     received: list[tuple[float, list[int]]] = []
     listener = rtmidi.MidiIn(rtapi=port.get_current_api())
@@ -161,8 +161,21 @@ def test_virtual_port_loopback(midi_system):
         time.sleep(2.2)
     finally:
         sender.close()
+        listener.cancel_callback()  # no call into Python once the port is gone
         listener.close_port()
         port.close_port()
+    return list(received), t0
+
+
+def test_virtual_port_loopback(midi_system):
+    """A virtual input reads the virtual output "BGM Studio": the notes and their timing as the score has them.
+    The MIDI system runs in a process of its own, so a crash in its C library fails this test, not the run."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    score = piece()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        received, t0 = pool.submit(loopback, score).result(timeout=60)
     recorder = Recorder()
     recorder.sent = received
     errors, lost = arrival_errors_ms(score, recorder, t0)

@@ -1,4 +1,5 @@
-"""The timeline: shots, the video's sound, bar/beat ruler, chords and piano roll on one time axis, with a playhead.
+"""The timeline: shots, the video's sound, bar/beat ruler, chords, the form's phrases and piano roll on one time
+axis, with a playhead.
 
 Each lane is a plot in a vertical splitter (drag between lanes to resize them; a new lane is one more
 LaneSpec). Zoom with the mouse wheel (Ctrl+wheel zooms the roll's pitch), scroll by dragging or with
@@ -15,7 +16,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QScrollBar, QSplitter, QVBoxLayout, QWidget
 
 from ...music.harmony import chord_changes
-from ...music.notes import STEPS_PER_BEAT
+from ...music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ...project.piece import project_score
 from ...project.state import Project
 from ..state import AppState
@@ -61,7 +62,7 @@ class LaneSpec:
 
 
 LANES = (LaneSpec("shot", 48, 24), LaneSpec("wave", 30, 16), LaneSpec("ruler", 22, 16), LaneSpec("chord", 22, 16),
-         LaneSpec("roll", 220, 60, stretch=1))
+         LaneSpec("form", 22, 16), LaneSpec("roll", 220, 60, stretch=1))
 PITCH_SPAN = (24, 30)  # semitones the roll shows at first: the notes' range, within these bounds
 MIN_ROW_PX = 5  # ... and fewer where the roll is short, so a semitone gets at least this many px
 PITCH_LIMITS = dict(yMin=12.0, yMax=120.0, minYRange=6.0, maxYRange=96.0)
@@ -144,11 +145,12 @@ class Timeline(QWidget):
             self.lanes.append(plot)
         self.splitter.setSizes([spec.height for spec in LANES])
         self.shots, self.ruler, self.notes, self.keys = ShotLaneItem(), RulerItem(), NotesItem(), KeysItem()
-        self.chords, self.wave = ChordLaneItem(), WaveformItem()
+        self.chords, self.form, self.wave = ChordLaneItem(), ChordLaneItem(), WaveformItem()
         self.shot_plot.addItem(self.shots)
         self.wave_plot.addItem(self.wave)
         self.ruler_plot.addItem(self.ruler)
         self.chord_plot.addItem(self.chords)
+        self.form_plot.addItem(self.form)
         self.roll_plot.addItem(self.keys)
         self.roll_plot.addItem(self.notes)
         self.roll_plot.showGrid(x=False, y=True, alpha=0.15)
@@ -224,6 +226,7 @@ class Timeline(QWidget):
         if project is None or project.n_beats == 0:
             self.ruler.set_beats(np.zeros(0))
             self.chords.set_chords([])
+            self.form.set_chords([])
             self.notes.set_notes(np.zeros(0), np.zeros(0), np.zeros((0, 5), np.int64))
             self.note_editor.set_project(None, np.zeros(0))
             self.roll_plot.setYRange(48, 84, padding=0)
@@ -236,6 +239,7 @@ class Timeline(QWidget):
         next_beats = [beat for beat, _ in changes[1:]] + [project.n_beats]
         self.chords.set_chords([(float(beat_s[a]), float(beat_s[b]), name)
                                 for (a, name), b in zip(changes, next_beats)])
+        self.form.set_chords(form_spans(project, beat_s))
         notes = project.notes()
         starts = np.atleast_1d(score.seconds_at(notes[:, 0]))
         ends = np.atleast_1d(score.seconds_at(notes[:, 0] + notes[:, 2]))
@@ -323,3 +327,17 @@ class Timeline(QWidget):
         a, b = self.visible_range()
         start = value / SCROLL_STEPS * self.state.duration_s
         self.shot_plot.setXRange(start, start + (b - a), padding=0)
+
+
+def form_spans(project: Project, beat_s: np.ndarray) -> list[tuple[float, float, str]]:
+    """(start_s, end_s, label) of each phrase of the project's form: its letter and bars ("A 8"),
+    a prime where the letter returns ("A' 8")."""
+    spans, seen = [], set()
+    for p in project.phrases:
+        a = min(p.start_bar * BEATS_PER_BAR, project.n_beats)
+        b = min(p.end_bar * BEATS_PER_BAR, project.n_beats)
+        prime = "'" if p.letter in seen else ""
+        if b > a:
+            spans.append((float(beat_s[a]), float(beat_s[b]), f"{p.letter}{prime} {p.n_bars}"))
+        seen.add(p.letter)
+    return spans
