@@ -40,7 +40,8 @@ class Composer:
         with torch_threads(self.pipeline.config.threads):  # one thread: no pool stalls when cores are busy
             roll = self.melody.write(roll, controls, phrases, tonic, start_beat, end_beat, seed,
                                      cadence if close else None)
-        roll = self.pipeline.inpaint(roll, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody=True)
+            roll = self.pipeline.inpaint(roll, controls, start_beat, end_beat, seed, progress, echo_of,
+                                         hold_melody=True)
         if close and start_beat <= cadence < end_beat:
             roll = ring_out(roll, cadence * STEPS_PER_BEAT, int(controls.chord_root[cadence]), BASS_CEILING)
         return roll

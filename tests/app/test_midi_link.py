@@ -32,7 +32,7 @@ def test_midi_out_follows_play_pause_and_switches_off(qtbot, make_window, clip):
     qtbot.wait(1500)
     window.sound.toggle()  # pause
     notes = port.notes_on()
-    assert notes and {m[0] for _, m in notes} <= {0x90, 0x91}
+    assert notes and {m[0] for _, m in notes} <= {0x90, 0x91, 0x92}  # a channel per part: melody, accompaniment, bass
     assert [0xB0, 123, 0] in [m for _, m in port.sent[-6:]]  # All Notes Off at the pause
     window.midi_action.trigger()
     assert not window.midi.on and port.closed and window.sound.playback.midi is None

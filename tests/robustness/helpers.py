@@ -37,7 +37,7 @@ def check_whole(path: Path, video_s: float) -> None:
         with wave.open(str(path)) as w:
             assert abs(w.getnframes() / w.getframerate() - video_s) < 0.1
     elif path.suffix == ".mid":
-        assert len(mido.MidiFile(path).tracks) == 3
+        assert len(mido.MidiFile(path).tracks) == 4  # conductor, melody, accompaniment, bass
     else:
         assert load_project(path).duration_s == pytest.approx(video_s, abs=0.1)
 

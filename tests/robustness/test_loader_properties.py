@@ -88,7 +88,7 @@ def test_any_one_changed_field_of_a_project_loads_soundly_or_is_one_line(project
     notes = project.notes()
     assert len(notes) == 0 or (notes[:, 0].max() < project.n_beats * STEPS_PER_BEAT and notes[:, 1].max() <= 127)
     assert to_json(from_json(to_json(project))) == to_json(project)  # what loads, saves and loads the same
-    assert len(score_to_midifile(project_score(project)).tracks) == 3  # and can be exported
+    assert len(score_to_midifile(project_score(project)).tracks) == 4  # and can be exported: conductor and 3 parts
 
 
 @FAST

@@ -62,7 +62,7 @@ class LaneSpec:
 
 
 LANES = (LaneSpec("shot", 48, 24), LaneSpec("wave", 30, 16), LaneSpec("ruler", 22, 16), LaneSpec("chord", 22, 16),
-         LaneSpec("form", 22, 16), LaneSpec("roll", 220, 60, stretch=1))
+         LaneSpec("form", 18, 14), LaneSpec("roll", 220, 60, stretch=1))
 PITCH_SPAN = (24, 30)  # semitones the roll shows at first: the notes' range, within these bounds
 MIN_ROW_PX = 5  # ... and fewer where the roll is short, so a semitone gets at least this many px
 PITCH_LIMITS = dict(yMin=12.0, yMax=120.0, minYRange=6.0, maxYRange=96.0)
@@ -249,7 +249,7 @@ class Timeline(QWidget):
         low, high = (int(notes[:, 1].min()), int(notes[:, 1].max())) if len(notes) else (48, 84)
         mid = (low + high) / 2
         height = self.roll_plot.getViewBox().height()
-        most = PITCH_SPAN[1] if height < 1 else max(12.0, height / MIN_ROW_PX)  # rows tall enough to read
+        most = PITCH_SPAN[1] if height < 1 else max(12.0, height / (MIN_ROW_PX * 1.02))  # rows tall enough to read
         half = min(max(high - low + 4, PITCH_SPAN[0]), PITCH_SPAN[1], most) / 2
         self.roll_plot.setYRange(mid - half, mid + half, padding=0)
 
