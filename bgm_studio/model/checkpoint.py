@@ -63,14 +63,20 @@ def load_model(path: str | os.PathLike | None = None,
     if not path.is_file():
         raise BgmError(f"{path}: model checkpoint not found (train one with `bgm-studio train`)")
     payload = read_torch_file(path, "valid BGM Studio checkpoint")
-    try:
-        model = Denoiser(ModelConfig(**payload["model_config"]))
-        model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
-        raise BgmError(f"{path}: not a valid BGM Studio checkpoint ({exc.__class__.__name__}: "
-                       f"{str(exc).splitlines()[0][:80] if str(exc) else 'no detail'})") from exc
+    model = _rebuild(path, payload, lambda cfg: Denoiser(ModelConfig(**cfg)), "model_config", "BGM Studio checkpoint")
     model.to(device).eval()
     return model, dict(payload.get("meta", {}))
+
+
+def _rebuild(path: Path, payload, build, config_key: str, what: str) -> torch.nn.Module:
+    """The network a checkpoint's payload describes, with its weights; a one-line BgmError where they do not fit."""
+    try:
+        model = build(payload[config_key])
+        model.load_state_dict(payload["state_dict"])
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise BgmError(f"{path}: not a valid {what} ({exc.__class__.__name__}: "
+                       f"{str(exc).splitlines()[0][:80] if str(exc) else 'no detail'})") from exc
+    return model
 
 
 def save_melody(model: MelodyModel, path: str | os.PathLike, meta: dict | None = None) -> None:
@@ -92,10 +98,5 @@ def load_melody(path: str | os.PathLike | None = None, device: str | torch.devic
     if not path.is_file():
         raise BgmError(f"{path}: melody model not found (train one with `bgm-studio train --melody`)")
     payload = read_torch_file(path, "valid melody checkpoint")
-    try:
-        model = MelodyModel(MelodyConfig(**payload["melody_config"]))
-        model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
-        raise BgmError(f"{path}: not a valid melody checkpoint ({exc.__class__.__name__}: "
-                       f"{str(exc).splitlines()[0][:80] if str(exc) else 'no detail'})") from exc
+    model = _rebuild(path, payload, lambda cfg: MelodyModel(MelodyConfig(**cfg)), "melody_config", "melody checkpoint")
     return model.to(resolve_device(device)).eval()

@@ -170,15 +170,19 @@ def loopback(score: Score) -> tuple[list[tuple[float, list[int]]], float]:
 def test_virtual_port_loopback(midi_system):
     """A virtual input reads the virtual output "BGM Studio": the notes and their timing as the score has them.
     The MIDI system runs in a process of its own, so a crash in its C library fails this test, not the run."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import json
+    import subprocess
+    import sys
 
     score = piece()
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        received, t0 = pool.submit(loopback, score).result(timeout=60)
+    code = ("import json, time; from tests.audio.test_midi_out import loopback, piece; "
+            "received, t0 = loopback(piece()); print(json.dumps({'received': received, 't0': t0}))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-500:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
     recorder = Recorder()
-    recorder.sent = received
-    errors, lost = arrival_errors_ms(score, recorder, t0)
+    recorder.sent = [(t, message) for t, message in result["received"]]
+    errors, lost = arrival_errors_ms(score, recorder, result["t0"])
     assert lost <= 0.05 * (len(errors) + lost)  # a dummy JACK server on an overloaded machine may drop a few
     assert np.median(errors) <= TIMING_MS and errors.min() >= -0.5  # never early
 
