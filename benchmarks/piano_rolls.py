@@ -40,7 +40,7 @@ def roll_image(notes: np.ndarray, n_bars: int, phrases: list[Phrase], title: str
         y = 40 + (HIGH - 1 - pitch) * PX_PITCH
         x0, x1 = start * PX_STEP, min(start + length, n_bars * STEPS_PER_BAR) * PX_STEP - 1
         cv2.rectangle(img, (x0, y), (max(x0, x1), y + PX_PITCH - 1), COLOURS[MELODY if track == MELODY else 1], -1)
-    cv2.putText(img, title, (width - 12 * len(title) - 10, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1)
+    cv2.putText(img, title, (8, height - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1)
     return img
 
 
