@@ -15,7 +15,7 @@ from ..controls.themes import echo_beats
 from ..music.metrics import BASS_CEILING
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, ring_out
-from ..music.structure import Phrase
+from ..music.structure import Phrase, phrase_returns
 from ..progress import ProgressFn, no_progress
 from .chords import cadence_start
 from .melody_writer import MelodyWriter
@@ -50,15 +50,12 @@ class Composer:
 def returning_phrases(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """(source beats, target beats) of every phrase whose letter was heard before: the first phrase of
     that letter and the returning one, up to the closing cadence."""
-    first: dict[str, Phrase] = {}
     cadence = cadence_start(n_beats)
     out = []
-    for p in phrases:
-        q = first.setdefault(p.letter, p)
-        if q is not p:
-            target = (p.start_bar * BEATS_PER_BAR, min(p.end_bar * BEATS_PER_BAR, cadence))
-            if target[1] > target[0]:
-                out.append(((q.start_bar * BEATS_PER_BAR, min(q.end_bar * BEATS_PER_BAR, n_beats)), target))
+    for q, p in phrase_returns(phrases):
+        target = (p.start_bar * BEATS_PER_BAR, min(p.end_bar * BEATS_PER_BAR, cadence))
+        if target[1] > target[0]:
+            out.append(((q.start_bar * BEATS_PER_BAR, min(q.end_bar * BEATS_PER_BAR, n_beats)), target))
     return out
 
 

@@ -29,7 +29,7 @@ from .chords import cadence_start
 from .composer import Composer, form_echoes
 from .data import MODEL_PITCH_NUMBERS, song_to_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
-from .melody_data import major_tonic
+from .melody_data import song_tonic
 
 FORM_MODES = ("random", "labels")
 
@@ -72,12 +72,6 @@ def _close_on_tonic(controls: Controls, tonic: int) -> None:
     controls.chord_root[start:] = home
     controls.chord_pcs[start:] = False
     controls.chord_pcs[start:, [home, (home + (3 if minor else 4)) % 12, (home + 7) % 12]] = True
-
-
-def song_tonic(song: Song) -> int:
-    """The major key a song is read in (a minor key from its relative major): its most common."""
-    tonics = [major_tonic(int(t), bool(m)) for t, m in zip(song.key_tonic, song.key_minor)]
-    return int(np.bincount(tonics, minlength=12).argmax())
 
 
 @dataclass

@@ -150,13 +150,17 @@ def tonic_shift(tonic: int) -> int:
     return -(((tonic + 5) % 12) - 5)
 
 
+def song_tonic(song) -> int:
+    """The major key a POP909 song is read in (a minor key from its relative major): its most common."""
+    tonics = [major_tonic(int(t), bool(m)) for t, m in zip(song.key_tonic, song.key_minor)]
+    return int(np.bincount(tonics, minlength=12).argmax()) if tonics else 0
+
+
 def song_plan(song, phrases: list[Phrase]) -> tuple[MelodyPlan, np.ndarray]:
     """(plan, tokens) of a POP909 song as training data, in C (the relative major of its key)."""
     n_bars = song.n_steps // STEPS_PER_BAR
     minor = np.asarray(song.key_minor, bool)
-    tonics = [major_tonic(int(t), bool(m)) for t, m in zip(song.key_tonic, minor)]
-    tonic = int(np.bincount(tonics, minlength=12).argmax()) if tonics else 0
-    shift = tonic_shift(tonic)
+    shift = tonic_shift(song_tonic(song))
     tokens = melody_tokens(song.notes, n_bars * STEPS_PER_BAR, shift)
     onset = tokens >= 2
     bar_onsets = onset.reshape(n_bars, STEPS_PER_BAR).sum(axis=1).astype(np.float64)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ from ..music.pop909 import load_split
 from ..music.structure import song_phrases
 from ..progress import ProgressFn, no_progress
 from .checkpoint import read_torch_file, save_melody
+from .config_io import config_from_dict, read_config
 from .device import resolve_device
 from .melody import MelodyConfig, MelodyModel, start_token
 from .melody_data import song_plan, step_conditions
@@ -47,12 +48,8 @@ class MelodyTrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "MelodyTrainConfig":
-        d = dict(d)
-        model = MelodyConfig(**d.pop("model", {}))
-        unknown = set(d) - {f.name for f in fields(cls)}
-        if unknown:
-            raise BgmError(f"unknown melody training config fields: {', '.join(sorted(unknown))}")
-        cfg = cls(model=model, **d)
+        cfg = config_from_dict(cls, MelodyConfig, d, "melody training config")
+        model = cfg.model
         whole = {"steps": 1, "batch_size": 1, "window_bars": 1, "warmup": 1, "checkpoint_every": 1, "max_songs": 0,
                  "seed": 0, "threads": 1}
         for name, low in whole.items():
@@ -122,14 +119,8 @@ class MelodyCorpus:
 
 def load_melody_config(path: str | None) -> MelodyTrainConfig:
     """A JSON config file, the word 'debug', or the defaults."""
-    if path is None:
-        return MelodyTrainConfig()
-    if path == "debug":
-        return DEBUG_MELODY_CONFIG
-    try:
-        return MelodyTrainConfig.from_dict(json.loads(Path(path).read_text()))
-    except (OSError, json.JSONDecodeError, TypeError, ValueError, AttributeError) as exc:
-        raise BgmError(f"{path}: cannot read melody training config ({exc})") from exc
+    return read_config(path, MelodyTrainConfig(), DEBUG_MELODY_CONFIG, MelodyTrainConfig.from_dict,
+                       "melody training config")
 
 
 def melody_loss(model: MelodyModel, prev: torch.Tensor, cond: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -18,7 +18,7 @@ import torch
 from ..controls.music_controls import Controls
 from ..music.notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, roll_to_note_array
-from ..music.structure import Phrase
+from ..music.structure import Phrase, phrase_returns
 from .data import model_roll
 from .melody import MelodyModel, MelodySampling, sample_melody
 from .melody_data import HOLD, MELODY_LOW, VOCAB, MelodyPlan, melody_tokens, step_conditions, tonic_shift
@@ -106,10 +106,8 @@ def _returning_steps(phrases: list[Phrase], plan: MelodyPlan, vary_last_bar: boo
     """int (n_bars * 16,): for each step of a returning phrase, the step it plays again; -1 elsewhere.
     A bar returns only where its chord roots are the earlier bar's: a melody is never moved onto other harmony."""
     source = np.full(plan.n_bars * STEPS_PER_BAR, -1)
-    first: dict[str, Phrase] = {}
-    for p in phrases:
-        q = first.setdefault(p.letter, p)
-        if q is p or not p.has_melody:
+    for q, p in phrase_returns(phrases):
+        if not p.has_melody:
             continue
         bars = min(p.n_bars, q.n_bars) - (1 if vary_last_bar else 0)
         for k in range(max(bars, 0)):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -19,6 +19,7 @@ from ..errors import BgmError
 from ..music.pop909 import load_split
 from ..progress import ProgressFn, no_progress
 from .checkpoint import load_model, read_torch_file, save_model
+from .config_io import config_from_dict, read_config
 from .conditioning import control_features, segment_ids_from_starts
 from .data import WindowSampler, song_to_roll
 from .denoiser import Denoiser, ModelConfig
@@ -42,13 +43,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
-        d = dict(d)
-        model = ModelConfig(**d.pop("model", {}))
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise BgmError(f"unknown training config fields: {', '.join(sorted(unknown))}")
-        return cls(model=model, **d)
+        return config_from_dict(cls, ModelConfig, d, "training config")
 
 
 DEBUG_CONFIG = TrainConfig(model=ModelConfig(dim=32, depth=1, heads=2, mlp_ratio=2), steps=20, batch_size=4,
@@ -57,16 +52,7 @@ DEBUG_CONFIG = TrainConfig(model=ModelConfig(dim=32, depth=1, heads=2, mlp_ratio
 
 def load_config(path: str | None) -> TrainConfig:
     """A JSON config file, the word 'debug', or the defaults."""
-    if path is None:
-        return TrainConfig()
-    if path == "debug":
-        return DEBUG_CONFIG
-    try:
-        return TrainConfig.from_dict(json.loads(Path(path).read_text()))
-    except (OSError, json.JSONDecodeError, TypeError) as exc:
-        raise BgmError(f"{path}: cannot read training config ({exc})") from exc
-    except RecursionError:
-        raise BgmError(f"{path}: cannot read training config (JSON nested too deeply)") from None
+    return read_config(path, TrainConfig(), DEBUG_CONFIG, TrainConfig.from_dict, "training config")
 
 
 def window_noise(seeds: torch.Tensor, shape: tuple[int, ...], train_steps: int,

@@ -40,6 +40,13 @@ class Phrase:
         return self.letter.isupper()
 
 
+def phrase_returns(phrases: list[Phrase]) -> list[tuple[Phrase, Phrase]]:
+    """(source, returning) for every phrase whose letter was heard before: the first phrase of that
+    letter, and the phrase that returns to it."""
+    first: dict[str, Phrase] = {}
+    return [(first[p.letter], p) for p in phrases if first.setdefault(p.letter, p) is not p]
+
+
 def parse_label(text: str) -> list[tuple[str, int]]:
     """'i4A4B8' -> [('i', 4), ('A', 4), ('B', 8)]; a malformed label is a BgmError."""
     text = text.strip()
