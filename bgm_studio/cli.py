@@ -64,13 +64,14 @@ def _generated_rows(args: argparse.Namespace, songs) -> tuple[dict[str, float], 
     from .model.evaluate import evaluate_generated, piece_score
     from .model.melody_writer import MelodyWriter
     from .model.pipeline import ScorePipeline
+    from .model.texture import TextureLibrary
     from .music.midi import write_midi
     from .project.state import check_seed
 
     check_seed(args.seed)
     model, _ = load_model(args.model, args.device)
     melody = load_melody(args.melody_model, next(model.parameters()).device)
-    composer = Composer(ScorePipeline(model), MelodyWriter(melody))
+    composer = Composer(ScorePipeline(model, textures=TextureLibrary.load()), MelodyWriter(melody))
     out = Path(args.midi_out) if args.midi_out else None
     if out:
         make_folder(out)
@@ -88,6 +89,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     if args.melody:
         return _train_melody(args)
+    if args.textures:
+        return _build_textures(args)
     try:
         cfg = load_config(args.config)
     except ValueError as exc:  # JSON that is not an object, or not text at all
@@ -106,6 +109,22 @@ def _cmd_train(args: argparse.Namespace) -> int:
         bar.close()
     if os.environ.get("RANK", "0") == "0":  # under torchrun, one line from rank 0
         print(f"model written to {path}")
+    return 0
+
+
+def _build_textures(args: argparse.Namespace) -> int:
+    from .model.texture import LIBRARY_SONGS, build_library
+    from .clash import refuse_clash
+    from .music.pop909 import default_root, load_split
+
+    pop909 = Path(args.pop909) if args.pop909 else default_root()
+    target = Path(args.out) / "textures.npz"
+    refuse_clash(target, [pop909])
+    songs, _ = load_split("train", pop909, progress=console_bar)
+    library = build_library([s for s in songs if s.song_id in LIBRARY_SONGS])
+    make_folder(Path(args.out))
+    library.save(target, (pop909,))
+    print(f"texture library written to {target} ({len(library)} figures)")
     return 0
 
 
@@ -359,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--pop909", help="POP909 folder (default: ../shared/data/pop909 or $BGM_POP909)")
     tr.add_argument("--melody", action="store_true",
                     help="train the melody model instead (config: models/melody_train_config.json or 'debug')")
+    tr.add_argument("--textures", action="store_true",
+                    help="build the accompaniment figure library (OUT/textures.npz) from train songs 001-802 instead")
     _add_device_arg(tr)
     tr.set_defaults(handler=_cmd_train)
 

@@ -70,7 +70,7 @@ def form_echoes(phrases: list[Phrase], chord_root: np.ndarray) -> np.ndarray:
     """int (n_beats,): for each beat of a distant return (see distant_returns) the beat of the
     earlier phrase its accompaniment varies, where the two chords share a root; -1 elsewhere."""
     echo_of = np.full(len(chord_root), -1)
-    for source, target in distant_returns(phrases, len(chord_root)):
+    for source, target in returning_phrases(phrases, len(chord_root)):
         echo_beats(echo_of, source, target)
     beats = np.nonzero(echo_of >= 0)[0]
     echo_of[beats[chord_root[beats] != chord_root[echo_of[beats]]]] = -1

@@ -23,7 +23,9 @@ from ..progress import ProgressFn, no_progress
 from .conditioning import control_features, segment_ids_from_starts
 from .data import MODEL_PITCH_NUMBERS, chord_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES, Denoiser
+from .figure_choice import FigureConfig, choose_figures
 from .schedule import DDIMScheduler, ScheduleConfig
+from .texture import TextureLibrary
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,14 @@ class SampleConfig:
 class ScorePipeline:
     """Joins a trained Denoiser and the DDIM scheduler for inference."""
 
-    def __init__(self, model: Denoiser, config: SampleConfig = SampleConfig()) -> None:
+    def __init__(self, model: Denoiser, config: SampleConfig = SampleConfig(), textures: TextureLibrary | None = None,
+                 figures: FigureConfig = FigureConfig()) -> None:
+        """textures: real accompaniment figures the model chooses among when the melody is given
+        (model.figure_choice); None decodes the model's likeliest cells."""
         self.model = model.eval()
         self.config = config
+        self.textures = textures
+        self.figures = figures
         self.scheduler = DDIMScheduler(ScheduleConfig())
         self.window = model.cfg.n_beats
         self.device = next(model.parameters()).device  # every window tensor is made there
@@ -96,6 +103,7 @@ class ScorePipeline:
         gen = torch.Generator().manual_seed(seed)
         rng = np.random.default_rng(seed)
         cursor, total = start_beat, end_beat - start_beat
+        played: dict[int, int] = {}  # library figure of each bar written (figures), by its first step
         while cursor < end_beat:
             ws = self._window_start(cursor, end_beat, n_beats + pad)
             free_to = min(end_beat, ws + self.window)
@@ -104,7 +112,7 @@ class ScorePipeline:
             waiting = [w for w in range(cursor, free_to) if cursor <= echo[w] < end_beat]
             stop = waiting[0] if waiting else free_to
             probs = self._sample_window(roll, ctrl, ws, cursor, free_to, gen, ready, n_beats, hold_melody)
-            self._decode(roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng, hold_melody)
+            self._decode(roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng, hold_melody, ready, played)
             cursor = stop
             progress(cursor - start_beat, total, "sampling")
         t = n_beats * STEPS_PER_BEAT
@@ -148,13 +156,16 @@ class ScorePipeline:
         return ((x0[0] + 1) / 2).cpu().numpy()
 
     def _decode(self, roll, vel, probs, ctrl: Controls, ws: int, g0: int, g1: int, continuing: bool,
-                rng: np.random.Generator, hold_melody: bool = False) -> None:
+                rng: np.random.Generator, hold_melody: bool = False, echo: np.ndarray | None = None,
+                played: dict[int, int] | None = None) -> None:
         """Write notes for beats [g0, g1) into roll/vel from window probabilities.
 
         Notes that start before g0 are never changed, except when `continuing` a piece
         sampled window by window, where a note sounding at g0 may go on into this window.
         With hold_melody, the melody in the roll stays and only the accompaniment is written,
-        taking what the bar's density leaves after the melody's onsets.
+        taking what the bar's density leaves after the melody's onsets: with a texture library,
+        as figures the model chooses (model.figure_choice), a bar echoing an earlier one (echo)
+        playing its figure again.
         """
         cfg = self.config
         off = ws * STEPS_PER_BEAT
@@ -170,6 +181,10 @@ class ScorePipeline:
                 for p in sounding:
                     self._hold(roll[2 * track + 1], sustain_p[track], p, a, b, off, None)
         onset_p = probs[[0, 2], a - off : b - off]  # (2, steps, 96)
+        if hold_melody and self.textures is not None:
+            self._write_figures(roll, vel, onset_p[1], sustain_p[1], ctrl, a, b, off, rng, echo,
+                                {} if played is None else played)
+            return
         chosen = onset_p > cfg.onset_threshold
         if cfg.calibrate_density:
             given = roll[0, a:b].any(axis=1) if hold_melody else None
@@ -198,6 +213,34 @@ class ScorePipeline:
                 shift = 0 if track == MELODY or is_bass else int(moved[s])
                 self._hold(roll[2 * track + 1], sustain_p[track], p, step + 1, b, off, stop_at, a,
                            step + STEPS_PER_BEAT if is_bass else 0, p - shift)
+
+    def _write_figures(self, roll, vel, onset_p: np.ndarray, sustain_p: np.ndarray, ctrl: Controls, a: int, b: int,
+                       off: int, rng: np.random.Generator, echo: np.ndarray | None, played: dict[int, int]) -> None:
+        """Write the accompaniment of steps [a, b) as chosen figures, with a bass note added where a
+        shot starts, the chord changes or a downbeat has none (_ensure_bass, _mark_bass)."""
+        echo = np.full(len(ctrl.chord_root), -1) if echo is None else echo
+        spans = list(_bar_spans(a, b - a, ctrl.segment_ids()))
+        notes = choose_figures(self.textures, onset_p, roll, ctrl, a, b, spans, roll[0, a:b].sum(axis=1), echo,
+                               self.figures, rng, played)
+        figure_onsets = np.zeros((b - a, MODEL_PITCHES), bool)
+        for s, p, length in notes:
+            if roll[2, s, p] or roll[3, s, p]:
+                continue  # never strike on top of a note already sounding
+            end = min(s + length, b)
+            if roll[2:, s + 1 : end, p].any():  # stop before the next note on that pitch
+                end = s + 1 + int(np.argmax(roll[2:, s + 1 : end, p].any(axis=0)))
+            roll[2, s, p] = True
+            roll[3, s + 1 : end, p] = True
+            vel[1, s, p] = _velocity(ctrl.energy[s // STEPS_PER_BEAT], 1)
+            figure_onsets[s - a, p] = True
+        chosen = figure_onsets.copy()
+        _ensure_bass(chosen, onset_p, roll[3, a:b], a, self.config.bass_floor)
+        _mark_bass(chosen, onset_p, roll[3, a:b], ctrl, a)
+        chosen &= ~figure_onsets & ~roll[3, a:b]
+        for s, p in sorted(zip(*np.nonzero(chosen))):
+            roll[2, a + s, p] = True
+            vel[1, a + s, p] = _velocity(ctrl.energy[(a + s) // STEPS_PER_BEAT], 1)
+            self._hold(roll[3], sustain_p, p, a + s + 1, b, off, chosen[:, p], a, a + s + STEPS_PER_BEAT)
 
     def _hold(self, sustain: np.ndarray, sustain_p: np.ndarray, p: int, e: int, b: int, off: int,
               stop_at: np.ndarray | None, a: int = 0, ring_until: int = 0, source: int | None = None) -> None:

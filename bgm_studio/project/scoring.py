@@ -28,6 +28,7 @@ from ..model.data import model_roll
 from ..model.composer import Composer, form_echoes, returning_phrases
 from ..model.melody_writer import MelodyWriter
 from ..model.pipeline import SampleConfig, ScorePipeline
+from ..model.texture import TextureLibrary, resolve_textures
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import roll_to_note_array
 from ..music.structure import Phrase
@@ -129,13 +130,14 @@ class Scorer:
 
     def __init__(self, model_path: str | None = None, sample: SampleConfig = SampleConfig(),
                  chord_model: str | None = None, quantiles: str | None = None, melody_model: str | None = None,
-                 form_model: str | None = None, device: str | None = None) -> None:
+                 form_model: str | None = None, device: str | None = None, textures: str | None = None) -> None:
         path = resolve_checkpoint(model_path)
         model, _ = load_model(path, device)  # device None: $BGM_DEVICE, else CUDA when present
         melody_path = resolve_melody_checkpoint(melody_model)
         melody = load_melody(melody_path, next(model.parameters()).device)
-        self.composer = Composer(ScorePipeline(model, sample), MelodyWriter(melody))
-        self.model_id = f"{model_id(path)}+{model_id(melody_path)}"
+        textures_path = resolve_textures(textures)
+        self.composer = Composer(ScorePipeline(model, sample, TextureLibrary.load(textures_path)), MelodyWriter(melody))
+        self.model_id = f"{model_id(path)}+{model_id(melody_path)}+{model_id(textures_path)}"
         self.chords = ChordModel.load(chord_model)
         self.quantiles = ControlQuantiles.load(quantiles)
         self.form = FormModel.load(form_model)

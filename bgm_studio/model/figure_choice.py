@@ -1,0 +1,218 @@
+"""Choosing the accompaniment's figures with the diffusion model: the sampled onset probabilities
+(inpainted around the melody, under each shot's own controls) score real figures (model.texture)
+realized on the bar's chords, and one is drawn per bar.
+
+The diffusion model alone gives a blurred map: taking its likeliest cells stacks close chords on
+many sixteenths. A figure from the library is a whole bar a pianist played, so its rhythm and
+voicing hang together; the model chooses which figure fits the melody, the density, the energy
+and the register, and a figure tends to run on through a shot, as accompaniment does in pop.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..controls.music_controls import Controls
+from ..music.metrics import BASS_CEILING
+from ..music.notes import BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT
+from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
+from .texture import TextureLibrary, encode_bar, realize, role_table
+
+@dataclass(frozen=True)
+class FigureConfig:
+    candidates: int = 48  # library figures of about the right size scored for each bar, half from one song
+    count_tolerance: float = 0.2  # a candidate's onsets may differ from the bar's count by this share (at least 1)
+    count_weight: float = 4.0  # log-score cost of missing the bar's onset count, per share of it
+    follow_bonus: float = 3.0  # log-score bonus of the figure the pianist of the bar before played next, in the same shot
+    recall_bonus: float = 3.0  # log-score bonus of the figure played 4 or 8 bars before over the same chords
+    groove_weight: float = 3.0  # log-score bonus per unit of rhythm likeness to the two bars before, in the shot
+    temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
+    register_sigma: float = 1.5  # width (semitones) of the prior on the bar's mean onset pitch, melody included
+
+
+def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, ctrl: Controls, a: int, b: int,
+                   spans, melody_onsets: np.ndarray, echo: np.ndarray, cfg: FigureConfig,
+                   rng: np.random.Generator, played: dict[int, int]) -> list[tuple[int, int, int]]:
+    """(step, pitch index, length) of the accompaniment notes for steps [a, b).
+
+    onset_p: (steps, 96) the accompaniment's onset probabilities from step a; roll: the piece
+    (4, T, 96) as written so far; spans: (s0, s1) bar parts relative to a (split at shot starts);
+    melody_onsets: int (steps,) melody onsets from a, taken off each bar's count; echo: per beat the
+    earlier beat whose music it plays again (-1 none): a whole echoed bar part copies it.
+    played: library figure chosen for each bar (by its first step) so far, filled in here; the
+    figure its pianist played next is favoured in the following bar of the same shot.
+    """
+    out: list[tuple[int, int, int]] = []
+    melody_top = _melody_pitch(roll, a, b)
+    log_p = np.log(np.clip(onset_p, 1e-4, 1.0))
+    n_beats = len(ctrl.chord_root)
+    for s0, s1 in spans:
+        g0, g1 = a + s0, a + s1
+        bar = g0 - g0 % STEPS_PER_BAR
+        beats = np.minimum(bar // STEPS_PER_BEAT + np.arange(BEATS_PER_BAR), n_beats - 1)
+        roots, pcs = ctrl.chord_root[beats].astype(np.int64), ctrl.chord_pcs[beats]
+        if (roots[(g0 - bar) // STEPS_PER_BEAT : (g1 - bar - 1) // STEPS_PER_BEAT + 1] < 0).any():
+            continue  # no chord to play against
+        table = role_table(roots, pcs)
+        beat = g0 // STEPS_PER_BEAT
+        want = max(0, int(round(ctrl.density[beat] * (s1 - s0) / STEPS_PER_BAR)) - int(melody_onsets[s0:s1].sum()))
+        if want == 0:
+            continue
+        copied = _echoed(roll, echo, ctrl, g0, g1)
+        if copied is not None:
+            out += _placed(copied, roots, table, bar, g0, g1, 0, melody_top, a)
+            continue
+        song = int(lib.song[played[max(played)]]) if played else -1
+        candidates = [(int(i), 0.0) for i in
+                      _candidates(lib, (g0 - bar) // STEPS_PER_BEAT, (g1 - bar) // STEPS_PER_BEAT, want, cfg, rng, song)]
+        before = played.get(bar - STEPS_PER_BAR, -1) if _same_shot(ctrl, bar - STEPS_PER_BAR, g0) else -1
+        if before >= 0 and lib.following[before] >= 0:
+            candidates.append((int(lib.following[before]), cfg.follow_bonus))
+        for back in (4, 8):  # a pianist plays a progression that comes round again much as before
+            earlier = bar - back * STEPS_PER_BAR
+            if earlier in played and _same_chords(ctrl, earlier, bar):
+                candidates.append((played[earlier], cfg.recall_bonus))
+        melody_pitches = _melody_onset_pitches(roll, g0, g1)
+        grooves = [_rhythm(roll, bar - k * STEPS_PER_BAR, g0, g1) for k in (1, 2) if _same_shot(ctrl, bar - k * STEPS_PER_BAR, g0)]
+        scored: list[tuple[float, tuple[int, list[tuple[int, int, int]]]]] = []
+        for index, follows in candidates:
+            for shift in (-12, 0, 12):
+                moved = _placed(lib.figure(index), roots, table, bar, g0, g1, shift, melody_top, a)
+                if not moved:
+                    continue
+                cells = np.array([(s - a, p) for s, p, _ in moved])
+                miss = cfg.count_weight * abs(len(moved) - want) / want
+                groove = 0.0
+                if grooves:
+                    here = np.zeros(g1 - g0, bool)
+                    here[cells[:, 0] + a - g0] = True
+                    groove = cfg.groove_weight * float(np.mean([1 - (here ^ g).mean() for g in grooves]))
+                score = float(log_p[cells[:, 0], cells[:, 1]].mean()) + follows + groove - miss + _register_log_prior(
+                    np.concatenate([melody_pitches, cells[:, 1]]), ctrl.register[beat], cfg.register_sigma)
+                scored.append((score, (index, moved)))
+        if scored:
+            index, notes = _draw(scored, cfg.temperature, rng)
+            played[bar] = index
+            out += notes
+    return out
+
+
+def _candidates(lib: TextureLibrary, fb0: int, fb1: int, want: int, cfg: FigureConfig,
+                rng: np.random.Generator, song: int) -> np.ndarray:
+    """Library figures whose onsets in beats [fb0, fb1) of the bar number about `want`: up to half
+    of them from `song` (the pianist playing so far; -1 none), so a piece keeps one player's
+    style, the rest from anywhere."""
+    counts = lib.beat_onsets[:, fb0:fb1].sum(axis=1).astype(np.int64)
+    gap = np.abs(counts - want)
+    fits = (counts >= want) & (gap <= max(1, cfg.count_tolerance * want))  # never fewer: a few notes fall on held ones
+    own = lib.song_figures(song) if song >= 0 else np.zeros(0, np.int64)
+    own = own[fits[own]]
+    own = rng.choice(own, size=min(cfg.candidates // 2, len(own)), replace=False)
+    pool = np.flatnonzero(fits)
+    if len(pool) == 0:
+        pool = np.flatnonzero(gap == gap.min())
+    return np.concatenate([own, rng.choice(pool, size=min(cfg.candidates - len(own), len(pool)), replace=False)])
+
+
+def _placed(fig: np.ndarray, roots: np.ndarray, table: np.ndarray, bar: int, g0: int, g1: int, shift: int,
+            melody_top: np.ndarray, a: int) -> list[tuple[int, int, int]]:
+    """The figure's notes on the bar's chords that start in [g0, g1), as (step, pitch index,
+    length): those above the bass moved by `shift` semitones, none above the melody sounding at
+    its onset (moved down an octave until below it), ending by g1, inside the model's pitch range."""
+    pitches = realize(fig, roots, table)
+    out = []
+    for (step, _, _, length), pitch in zip(fig.astype(np.int64), pitches):
+        s = bar + int(step)
+        if not g0 <= s < g1:
+            continue
+        pitch += shift if pitch >= BASS_CEILING else 0
+        top = melody_top[s - a]
+        while top > 0 and pitch >= top and pitch - 12 >= BASS_CEILING:
+            pitch -= 12
+        p = int(pitch) - MODEL_PITCH_LOW
+        if 0 <= p < MODEL_PITCHES:
+            out.append((s, p, int(min(length, g1 - s))))
+    return sorted(set(out))
+
+
+def _draw(scored: list[tuple[float, list]], temperature: float, rng: np.random.Generator) -> list:
+    scores = np.array([s for s, _ in scored])
+    if temperature <= 0:
+        return scored[int(scores.argmax())][1]
+    w = np.exp((scores - scores.max()) / temperature)
+    return scored[int(rng.choice(len(scored), p=w / w.sum()))][1]
+
+
+def _register_log_prior(pitches: np.ndarray, register: float, sigma: float) -> float:
+    """Log weight of a bar whose onsets (model pitch indices) have this mean pitch, toward the
+    requested register (0: none asked)."""
+    if register <= 0 or sigma <= 0:
+        return 0.0
+    return float(-0.5 * ((MODEL_PITCH_LOW + pitches.mean() - register) / sigma) ** 2)
+
+
+def _melody_onset_pitches(roll: np.ndarray, g0: int, g1: int) -> np.ndarray:
+    """Model pitch indices of the melody's onsets in steps [g0, g1)."""
+    return np.nonzero(roll[0, g0:g1])[1]
+
+
+def _melody_pitch(roll: np.ndarray, a: int, b: int) -> np.ndarray:
+    """int (b - a,): MIDI pitch of the melody sounding at each step from a (0: none)."""
+    sounding = roll[0, a:b] | roll[1, a:b]
+    top = np.where(sounding.any(axis=1), MODEL_PITCH_LOW + MODEL_PITCHES - 1 - sounding[:, ::-1].argmax(axis=1), 0)
+    return top
+
+
+def _same_chords(ctrl: Controls, bar_a: int, bar_b: int) -> bool:
+    """Whether the bars starting at steps bar_a and bar_b have the same chord on every beat."""
+    n = len(ctrl.chord_root)
+    beats_a = np.minimum(bar_a // STEPS_PER_BEAT + np.arange(BEATS_PER_BAR), n - 1)
+    beats_b = np.minimum(bar_b // STEPS_PER_BEAT + np.arange(BEATS_PER_BAR), n - 1)
+    return bool((ctrl.chord_root[beats_a] == ctrl.chord_root[beats_b]).all()
+                and (ctrl.chord_pcs[beats_a] == ctrl.chord_pcs[beats_b]).all())
+
+
+def _same_shot(ctrl: Controls, step: int, g0: int) -> bool:
+    segment = ctrl.segment_ids()
+    return step >= 0 and segment[step // STEPS_PER_BEAT] == segment[g0 // STEPS_PER_BEAT]
+
+
+def _rhythm(roll: np.ndarray, bar: int, g0: int, g1: int) -> np.ndarray:
+    """bool (g1 - g0,): the accompaniment's onsets in the bar starting at step `bar`, at the
+    places in the bar of steps [g0, g1)."""
+    off = g0 % STEPS_PER_BAR
+    return roll[2, bar + off : bar + off + g1 - g0].any(axis=1)
+
+
+def _bar_notes(roll: np.ndarray, bar: int) -> np.ndarray:
+    """int (n, 3) [step in bar, MIDI pitch, length] of the accompaniment notes struck in the bar
+    starting at step `bar` (lengths as the roll holds them)."""
+    rows = []
+    for s, p in zip(*np.nonzero(roll[2, bar : bar + STEPS_PER_BAR])):
+        e = bar + s + 1
+        while e < roll.shape[1] and roll[3, e, p] and not roll[2, e, p]:
+            e += 1
+        rows.append((s, MODEL_PITCH_LOW + p, e - bar - s))
+    return np.array(rows, np.int64).reshape(-1, 3)
+
+
+def _bar_figure(roll: np.ndarray, ctrl: Controls, bar: int) -> np.ndarray | None:
+    """The figure the accompaniment plays in the bar starting at step `bar`, or None."""
+    if bar < 0:
+        return None
+    notes = _bar_notes(roll, bar)
+    beats = np.minimum(bar // STEPS_PER_BEAT + np.arange(BEATS_PER_BAR), len(ctrl.chord_root) - 1)
+    return encode_bar(notes, ctrl.chord_root[beats], ctrl.chord_pcs[beats]) if len(notes) else None
+
+
+def _echoed(roll: np.ndarray, echo: np.ndarray, ctrl: Controls, g0: int, g1: int) -> np.ndarray | None:
+    """The figure of the earlier bar that steps [g0, g1) echo, where every beat there echoes the
+    same place a whole number of bars back; else None."""
+    beats = np.arange(g0 // STEPS_PER_BEAT, g1 // STEPS_PER_BEAT)
+    if len(beats) == 0 or beats[-1] >= len(echo) or (echo[beats] < 0).any():
+        return None
+    back = beats - echo[beats]
+    if (back != back[0]).any() or back[0] % BEATS_PER_BAR or back[0] <= 0:
+        return None
+    return _bar_figure(roll, ctrl, g0 - g0 % STEPS_PER_BAR - back[0] * STEPS_PER_BEAT)

@@ -1,0 +1,161 @@
+"""Accompaniment figures: one bar of a real pianist's left and right hand, written against its chords.
+
+POP909's piano parts are mostly figures that follow the chords: a bass on the beat, a broken chord
+or an arpeggio in eighths, block chords on the beats. A figure keeps each note's place in the bar,
+its length and its role in the chord of its beat (root, third, fifth, seventh, counted up the
+chord's tones; or a passing tone's interval from the root), with the register it was played in.
+Realized on other chords, each note takes the same role in its beat's new chord, within a tritone
+of where it was played. The library holds every figure of the train songs' bars, each linked to
+the figure its pianist played in the next bar (`build_library`); `models/textures.npz` is built
+from songs 001-802.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_path
+from ..errors import BgmError
+from ..music.notes import ACCOMPANIMENT, BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT
+from ..music.pop909 import Song
+
+STEP, BASE, ROLE, LENGTH = range(4)  # columns of a figure's notes
+PASSING = 100  # role of a note outside its beat's chord: PASSING + its interval above the root
+MAX_ROLE = 8  # roles beyond the chord's tones climb by octaves; this many are tabled per beat
+LIBRARY_SONGS = frozenset(f"{i:03d}" for i in range(1, 803))  # train songs; 803-818 stay unseen for validation
+DEFAULT_TEXTURES = Path(__file__).resolve().parents[2] / "models" / "textures.npz"
+
+
+def chord_intervals(pcs: np.ndarray, root: int) -> np.ndarray:
+    """The chord's tones as intervals above its root, ascending (root first)."""
+    return np.array(sorted((int(pc) - root) % 12 for pc in np.flatnonzero(pcs)), np.int64)
+
+
+def encode_bar(notes: np.ndarray, chord_root: np.ndarray, chord_pcs: np.ndarray) -> np.ndarray | None:
+    """int16 (n, 4) figure [step, base, role, length] of one bar's notes, or None where a note's
+    beat has no chord. notes: (n, 3) [step in bar, pitch, length]; chord_root (4,), chord_pcs (4, 12)
+    per beat of the bar. base: the pitch of the chord's root at or below the note."""
+    out = np.zeros((len(notes), 4), np.int16)
+    for i, (step, pitch, length) in enumerate(notes):
+        beat = int(step) // STEPS_PER_BEAT
+        root = int(chord_root[beat])
+        if root < 0:
+            return None
+        interval = (int(pitch) - root) % 12
+        tones = chord_intervals(chord_pcs[beat], root)
+        role = int(np.flatnonzero(tones == interval)[0]) if interval in tones else PASSING + interval
+        out[i] = (step, int(pitch) - interval, role, min(int(length), STEPS_PER_BAR - int(step)))
+    return out
+
+
+def role_table(chord_root: np.ndarray, chord_pcs: np.ndarray) -> np.ndarray:
+    """int (beats, MAX_ROLE + 12): for each beat the interval above its root that each role takes
+    (the chord's tones, then up by octaves), then the PASSING roles' intervals as they are."""
+    out = np.zeros((len(chord_root), MAX_ROLE + 12), np.int64)
+    out[:, MAX_ROLE:] = np.arange(12)
+    roles = np.arange(MAX_ROLE)
+    for b, (root, pcs) in enumerate(zip(chord_root, chord_pcs)):
+        tones = chord_intervals(pcs, int(root)) if root >= 0 else np.zeros(0, np.int64)
+        tones = tones if len(tones) else np.zeros(1, np.int64)
+        out[b, :MAX_ROLE] = tones[roles % len(tones)] + 12 * (roles // len(tones))
+    return out
+
+
+def realize(figure: np.ndarray, chord_root: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """int (n,) MIDI pitches of a figure's notes played against a bar's chords: chord_root (4,)
+    per beat and its role_table. Each note keeps its role and lies within a tritone of where it
+    was played."""
+    f = figure.astype(np.int64)
+    beat = f[:, STEP] // STEPS_PER_BEAT
+    move = (chord_root[beat] - f[:, BASE] + 6) % 12 - 6  # the new root within a tritone of the old
+    role = f[:, ROLE]
+    col = np.where(role >= PASSING, MAX_ROLE + role - PASSING, np.minimum(role, MAX_ROLE - 1))
+    return f[:, BASE] + move + table[beat, col]
+
+
+@dataclass(frozen=True)
+class TextureLibrary:
+    """Every figure: notes int16 (M, 4) in figure order, start int (F + 1,) offsets into them,
+    beat_onsets int16 (F, 4) onsets in each beat of the figure, following int (F,) the figure the
+    same pianist played in the next bar (-1: none), song int (F,) the song it comes from (figures
+    of a song lie together, in its order)."""
+
+    notes: np.ndarray
+    start: np.ndarray
+    beat_onsets: np.ndarray
+    following: np.ndarray
+    song: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.start) - 1
+
+    def figure(self, i: int) -> np.ndarray:
+        return self.notes[self.start[i] : self.start[i + 1]]
+
+    def song_figures(self, song: int) -> np.ndarray:
+        """Indices of the figures of one song."""
+        return np.arange(np.searchsorted(self.song, song), np.searchsorted(self.song, song, side="right"))
+
+    def save(self, path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> None:
+        """Write the library (atomically; never over one of `inputs`)."""
+        with atomic_path(path, inputs) as tmp, open(tmp, "wb") as f:
+            np.savez_compressed(f, notes=self.notes, start=self.start, beat_onsets=self.beat_onsets,
+                                following=self.following, song=self.song)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> TextureLibrary:
+        """Read a library written by save; one-line errors for a missing or damaged file."""
+        path = resolve_textures(path)
+        if not path.is_file():
+            raise BgmError(f"{path}: texture library not found (build one with `bgm-studio train --textures`)")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return cls(z["notes"], z["start"], z["beat_onsets"], z["following"], z["song"])
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise BgmError(f"{path}: not a texture library ({e.__class__.__name__})") from None
+
+
+def resolve_textures(path: str | os.PathLike | None = None) -> Path:
+    """The texture library to use: the given path, else $BGM_TEXTURES, else the bundled one."""
+    return Path(path or os.environ.get("BGM_TEXTURES") or DEFAULT_TEXTURES)
+
+
+def song_figures(song: Song) -> list[np.ndarray | None]:
+    """The figure of each bar of a song's accompaniment; None for a bar without notes, or with
+    notes on a beat without a chord."""
+    acc = song.notes[song.notes[:, 4] == ACCOMPANIMENT]
+    bar_of = acc[:, 0] // STEPS_PER_BAR
+    out: list[np.ndarray | None] = []
+    for bar in range(song.n_steps // STEPS_PER_BAR):
+        rows = acc[bar_of == bar]
+        beats = bar * BEATS_PER_BAR + np.arange(BEATS_PER_BAR)
+        notes = np.stack([rows[:, 0] - bar * STEPS_PER_BAR, rows[:, 1], rows[:, 2]], axis=1)
+        out.append(encode_bar(notes, song.chord_root[beats], song.chord_pcs[beats]) if len(rows) else None)
+    return out
+
+
+def build_library(songs: list[Song]) -> TextureLibrary:
+    """Every figure of the songs' bars, in song order, each linked to the next bar's."""
+    figures: list[np.ndarray] = []
+    following: list[int] = []
+    source: list[int] = []
+    for number, song in enumerate(songs):
+        previous = False
+        for fig in song_figures(song):
+            if fig is None:
+                previous = False
+                continue
+            if previous:
+                following[-1] = len(figures)
+            figures.append(fig)
+            following.append(-1)
+            source.append(number)
+            previous = True
+    start = np.concatenate([[0], np.cumsum([len(f) for f in figures])]).astype(np.int64)
+    beat_onsets = np.stack([np.bincount(f[:, STEP] // STEPS_PER_BEAT, minlength=BEATS_PER_BAR) for f in figures])
+    return TextureLibrary(np.concatenate(figures).astype(np.int16), start, beat_onsets.astype(np.int16),
+                          np.array(following, np.int64), np.array(source, np.int64))

@@ -1,0 +1,135 @@
+"""Accompaniment figures: encoding a bar against its chords, playing it on other chords, the
+library built from songs, and the diffusion model choosing figures around a given melody."""
+import numpy as np
+import pytest
+
+from bgm_studio.controls.music_controls import Controls
+from bgm_studio.errors import BgmError
+from bgm_studio.model.checkpoint import load_model
+from bgm_studio.model.denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
+from bgm_studio.model.figure_choice import FigureConfig, choose_figures
+from bgm_studio.model.pipeline import SampleConfig, ScorePipeline
+from bgm_studio.model.texture import (PASSING, TextureLibrary, build_library, encode_bar, realize, resolve_textures,
+                                      role_table)
+from bgm_studio.music.notes import STEPS_PER_BAR
+from bgm_studio.music.pianoroll import PianoRoll, roll_to_note_array
+from bgm_studio.music.pop909 import Song
+
+C_MAJOR, A_MINOR, G7 = (0, [0, 4, 7]), (9, [9, 0, 4]), (7, [7, 11, 2, 5])
+
+
+def chords(*per_beat):
+    root = np.array([r for r, _ in per_beat])
+    pcs = np.zeros((len(per_beat), 12), bool)
+    for i, (_, tones) in enumerate(per_beat):
+        pcs[i, tones] = True
+    return root, pcs
+
+
+def broken_chord() -> np.ndarray:
+    """A bar of C major: C3 on the downbeat, then E4 G4 C5 E4 in eighths, and a D4 passing tone."""
+    return np.array([[0, 48, 8], [2, 64, 2], [4, 67, 2], [6, 72, 2], [8, 64, 2], [10, 62, 2]])
+
+
+def test_a_figure_played_on_its_own_chords_is_the_bar_itself():
+    root, pcs = chords(*[C_MAJOR] * 4)
+    fig = encode_bar(broken_chord(), root, pcs)
+    assert realize(fig, root, role_table(root, pcs)).tolist() == broken_chord()[:, 1].tolist()
+    assert fig[:, 3].tolist() == [8, 2, 2, 2, 2, 2]
+    assert fig[-1, 2] == PASSING + 2  # D over C: a passing tone, a whole tone above the root
+
+
+def test_a_figure_takes_the_same_roles_in_other_chords_within_a_tritone():
+    fig = encode_bar(broken_chord(), *chords(*[C_MAJOR] * 4))
+    root, pcs = chords(A_MINOR, A_MINOR, G7, G7)
+    pitches = realize(fig, root, role_table(root, pcs))
+    assert pitches[0] == 45  # the bass root: C3 -> A2, a minor third down
+    assert pitches[1] % 12 == 0 and abs(pitches[1] - 64) <= 6  # the third of A minor, near E4
+    assert pitches[4] % 12 == 11  # beat 3 on G7: E4 (third) -> B3/B4
+    assert pitches[5] % 12 == 9  # the passing tone keeps its whole tone above the new root G
+    assert np.all(np.abs(pitches - broken_chord()[:, 1]) <= 6)
+
+
+def test_a_bar_with_a_note_on_a_beat_without_chord_has_no_figure():
+    root, pcs = chords(*[C_MAJOR] * 4)
+    root[2] = -1
+    assert encode_bar(broken_chord(), root, pcs) is None
+
+
+def song(n_bars: int, empty_bar: int) -> Song:
+    rows = []
+    for bar in range(n_bars):
+        if bar != empty_bar:
+            rows += [(bar * STEPS_PER_BAR + s, p, n, 80, 1) for s, p, n in broken_chord()]
+    root, pcs = chords(*[C_MAJOR] * (n_bars * 4))
+    return Song("x", np.array(rows, np.int32), n_bars * STEPS_PER_BAR, 100.0, root.astype(np.int8), pcs,
+                np.zeros(n_bars * 4, np.int8), np.zeros(n_bars * 4, bool))
+
+
+def test_the_library_links_each_bar_to_the_next_one_its_pianist_played(tmp_path):
+    lib = build_library([song(4, empty_bar=2), song(2, empty_bar=-1)])
+    assert len(lib) == 5
+    assert lib.following.tolist() == [1, -1, -1, 4, -1]  # the empty bar 2 breaks the chain
+    assert lib.song.tolist() == [0, 0, 0, 1, 1]
+    assert lib.song_figures(1).tolist() == [3, 4]
+    assert lib.beat_onsets[0].tolist() == [2, 2, 2, 0]
+    lib.save(tmp_path / "t.npz")
+    again = TextureLibrary.load(tmp_path / "t.npz")
+    assert np.array_equal(again.notes, lib.notes) and np.array_equal(again.following, lib.following)
+
+
+def test_a_missing_or_damaged_library_is_one_line(tmp_path, monkeypatch):
+    with pytest.raises(BgmError, match="not found"):
+        TextureLibrary.load(tmp_path / "none.npz")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.raises(BgmError, match="not a texture library"):
+        TextureLibrary.load(bad)
+    monkeypatch.setenv("BGM_TEXTURES", str(bad))
+    assert resolve_textures() == bad
+
+
+def controls(n_beats: int, density: float = 12.0) -> Controls:
+    root, pcs = chords(*([C_MAJOR] * 4 + [A_MINOR] * 4) * (n_beats // 8))
+    return Controls(np.full(n_beats, density), np.full(n_beats, 0.6), np.full(n_beats, 62.0), np.zeros(n_beats),
+                    np.eye(1, n_beats, 0, dtype=bool)[0], pcs, root.astype(np.int64))
+
+
+def test_chosen_figures_fill_each_bar_stay_below_the_melody_and_echo_whole_bars():
+    lib = TextureLibrary.load()
+    ctrl = controls(32)
+    roll = np.zeros((4, 32 * 4, MODEL_PITCHES), bool)
+    roll[0, ::8, 74 - MODEL_PITCH_LOW] = True  # a melody D5 on every half bar, held for a half bar
+    for s in range(0, 128, 8):
+        roll[1, s + 1 : s + 8, 74 - MODEL_PITCH_LOW] = True
+    onset_p = np.full((64, MODEL_PITCHES), 0.2)
+    spans = [(s, s + 16) for s in range(0, 64, 16)]
+    played: dict[int, int] = {}
+    notes = choose_figures(lib, onset_p, roll, ctrl, 0, 64, spans, roll[0, :64].sum(axis=1), np.full(32, -1),
+                           FigureConfig(), np.random.default_rng(0), played)
+    for s0, s1 in spans:
+        bar = [n for n in notes if s0 <= n[0] < s1]
+        assert len(bar) >= 12 - 2  # the count asked (12 onsets less the melody's 2), never fewer
+    assert all(MODEL_PITCH_LOW + p < 74 for _, p, _ in notes if MODEL_PITCH_LOW + p - 12 >= 55)
+    assert sorted(played) == [0, 16, 32, 48]
+    for s, p, n in notes:  # write them, then echo bars 0-1 in bars 2-3
+        roll[2, s, p], roll[3, s + 1 : s + n, p] = True, True
+    echo = np.full(32, -1)
+    echo[16:24] = np.arange(0, 8)
+    again = choose_figures(lib, onset_p, roll, ctrl, 64, 96, [(0, 16), (16, 32)], roll[0, 64:96].sum(axis=1), echo,
+                           FigureConfig(), np.random.default_rng(1), {})
+    assert sorted((s - 64, p) for s, p, _ in again) == sorted((s, p) for s, p, _ in notes if s < 32)
+
+
+def test_with_figures_a_regenerated_span_holds_every_note_outside_it(tiny_model_path):
+    pipe = ScorePipeline(load_model(tiny_model_path)[0], SampleConfig(steps=2), TextureLibrary.load())
+    ctrl = controls(48, density=14.0)
+    melody = PianoRoll.empty(48 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
+    melody.onset[0, ::8, 72 - MODEL_PITCH_LOW] = True
+    first = pipe.inpaint(melody, ctrl, 0, 48, seed=1, hold_melody=True)
+    again = pipe.inpaint(first, ctrl, 16, 32, seed=2, hold_melody=True)
+    before, after = roll_to_note_array(first), roll_to_note_array(again)
+    outside = lambda n: n[(n[:, 0] < 64) | (n[:, 0] >= 128)]  # noqa: E731
+    assert np.array_equal(outside(before), outside(after))
+    inside = lambda n: n[(n[:, 0] >= 64) & (n[:, 0] < 128) & (n[:, 4] == 1)]  # noqa: E731
+    assert len(inside(after)) >= 3 * 12 and not np.array_equal(inside(before), inside(after))
