@@ -26,9 +26,9 @@ class FigureConfig:
     count_weight: float = 4.0  # log-score cost of missing the bar's onset count, per share of it
     follow_bonus: float = 3.0  # log-score bonus of the figure the pianist of the bar before played next, in the same shot
     recall_bonus: float = 3.0  # log-score bonus of the figure played 4 or 8 bars before over the same chords
-    groove_weight: float = 3.0  # log-score bonus per unit of rhythm likeness to the two bars before, in the shot
+    groove_weight: float = 4.0  # log-score bonus per unit of rhythm likeness to the two bars before, in the shot
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
-    register_sigma: float = 1.5  # width (semitones) of the prior on the bar's mean onset pitch, melody included
+    register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
 
 
 def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, ctrl: Controls, a: int, b: int,
