@@ -15,7 +15,7 @@ from ..controls.themes import echo_beats
 from ..music.metrics import BASS_CEILING
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, ring_out
-from ..music.structure import Phrase, phrase_returns
+from ..music.structure import Phrase, phrase_returns, repeated_bars
 from ..progress import ProgressFn, no_progress
 from .chords import cadence_start
 from .melody_writer import MelodyWriter
@@ -59,18 +59,24 @@ def returning_phrases(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[i
     return out
 
 
-def distant_returns(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """The returning phrases (see returning_phrases) heard after other music, not straight after
-    their source: their accompaniment varies the source's, as a verse comes back after a chorus.
-    A phrase repeated at once samples its accompaniment anew, so back-to-back phrases do not loop."""
-    return [(src, dst) for src, dst in returning_phrases(phrases, n_beats) if dst[0] > src[1]]
+def echoed_returns(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(source beats, target beats) of the bars of returning phrases that play their source's
+    accompaniment again (music.structure.repeated_bars), up to the closing cadence."""
+    cadence = cadence_start(n_beats)
+    out = []
+    for q, p in phrase_returns(phrases):
+        start = p.start_bar * BEATS_PER_BAR
+        target = (start, min(start + repeated_bars(q, p) * BEATS_PER_BAR, cadence))
+        if target[1] > target[0]:
+            out.append(((q.start_bar * BEATS_PER_BAR, min(q.end_bar * BEATS_PER_BAR, n_beats)), target))
+    return out
 
 
 def form_echoes(phrases: list[Phrase], chord_root: np.ndarray) -> np.ndarray:
-    """int (n_beats,): for each beat of a distant return (see distant_returns) the beat of the
-    earlier phrase its accompaniment varies, where the two chords share a root; -1 elsewhere."""
+    """int (n_beats,): for each beat that echoes its source (see echoed_returns) the beat of the
+    earlier phrase its accompaniment plays again, where the two chords share a root; -1 elsewhere."""
     echo_of = np.full(len(chord_root), -1)
-    for source, target in returning_phrases(phrases, len(chord_root)):
+    for source, target in echoed_returns(phrases, len(chord_root)):
         echo_beats(echo_of, source, target)
     beats = np.nonzero(echo_of >= 0)[0]
     echo_of[beats[chord_root[beats] != chord_root[echo_of[beats]]]] = -1

@@ -17,7 +17,7 @@ from ..controls.music_controls import Controls
 from ..music.metrics import BASS_CEILING
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
-from .texture import TextureLibrary, encode_bar, realize, role_table
+from .texture import LENGTH, STEP, TextureLibrary, encode_bar, realize, role_table
 
 @dataclass(frozen=True)
 class FigureConfig:
@@ -25,7 +25,7 @@ class FigureConfig:
     count_tolerance: float = 0.2  # a candidate's onsets may differ from the bar's count by this share (at least 1)
     count_weight: float = 4.0  # log-score cost of missing the bar's onset count, per share of it
     follow_bonus: float = 3.0  # log-score bonus of the figure the pianist of the bar before played next, in the same shot
-    recall_bonus: float = 3.0  # log-score bonus of the figure played 4 or 8 bars before over the same chords
+    recall_bonus: float = 1.5  # log-score bonus of the figure played 4 or 8 bars before over the same chords
     groove_weight: float = 4.0  # log-score bonus per unit of rhythm likeness to the two bars before, in the shot
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
@@ -69,7 +69,7 @@ def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, c
         before = played.get(bar - STEPS_PER_BAR, -1) if _same_shot(ctrl, bar - STEPS_PER_BAR, g0) else -1
         if before >= 0 and lib.following[before] >= 0:
             candidates.append((int(lib.following[before]), cfg.follow_bonus))
-        for back in (4, 8):  # a pianist plays a progression that comes round again much as before
+        for back in (4,):  # a pianist plays a progression that comes round again within a phrase much as before
             earlier = bar - back * STEPS_PER_BAR
             if earlier in played and _same_chords(ctrl, earlier, bar):
                 candidates.append((played[earlier], cfg.recall_bonus))
@@ -77,25 +77,33 @@ def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, c
         grooves = [_rhythm(roll, bar - k * STEPS_PER_BAR, g0, g1) for k in (1, 2) if _same_shot(ctrl, bar - k * STEPS_PER_BAR, g0)]
         scored: list[tuple[float, tuple[int, list[tuple[int, int, int]]]]] = []
         for index, follows in candidates:
-            for shift in (-12, 0, 12):
-                moved = _placed(lib.figure(index), roots, table, bar, g0, g1, shift, melody_top, a)
-                if not moved:
-                    continue
-                cells = np.array([(s - a, p) for s, p, _ in moved])
-                miss = cfg.count_weight * abs(len(moved) - want) / want
-                groove = 0.0
-                if grooves:
-                    here = np.zeros(g1 - g0, bool)
-                    here[cells[:, 0] + a - g0] = True
-                    groove = cfg.groove_weight * float(np.mean([1 - (here ^ g).mean() for g in grooves]))
-                score = float(log_p[cells[:, 0], cells[:, 1]].mean()) + follows + groove - miss + _register_log_prior(
-                    np.concatenate([melody_pitches, cells[:, 1]]), ctrl.register[beat], cfg.register_sigma)
-                scored.append((score, (index, moved)))
+            fig = lib.figure(index)
+            shift = _register_shift(realize(fig, roots, table), melody_pitches, ctrl.register[beat])
+            notes = _placed(fig, roots, table, bar, g0, g1, shift, melody_top, a)
+            if notes:
+                score = follows + _score(notes, log_p, a, g0, g1, want, grooves, melody_pitches, ctrl.register[beat], cfg)
+                scored.append((score, (index, notes)))
         if scored:
             index, notes = _draw(scored, cfg.temperature, rng)
             played[bar] = index
             out += notes
     return out
+
+
+def _score(notes: list[tuple[int, int, int]], log_p: np.ndarray, a: int, g0: int, g1: int, want: int,
+           grooves: list[np.ndarray], melody_pitches: np.ndarray, register: float, cfg: FigureConfig) -> float:
+    """Log-score of playing these notes in steps [g0, g1): the mean log-probability the diffusion
+    model gives them, less the miss of the bar's count, plus rhythm likeness to the bars before
+    (grooves), plus the register prior on the bar's mean pitch, melody included."""
+    cells = np.array([(s - a, p) for s, p, _ in notes])
+    miss = cfg.count_weight * abs(len(notes) - want) / want
+    groove = 0.0
+    if grooves:
+        here = np.zeros(g1 - g0, bool)
+        here[cells[:, 0] + a - g0] = True
+        groove = cfg.groove_weight * float(np.mean([1 - (here ^ g).mean() for g in grooves]))
+    prior = _register_log_prior(np.concatenate([melody_pitches, cells[:, 1]]), register, cfg.register_sigma)
+    return float(log_p[cells[:, 0], cells[:, 1]].mean()) - miss + groove + prior
 
 
 def _candidates(lib: TextureLibrary, fb0: int, fb1: int, want: int, cfg: FigureConfig,
@@ -121,19 +129,27 @@ def _placed(fig: np.ndarray, roots: np.ndarray, table: np.ndarray, bar: int, g0:
     length): those above the bass moved by `shift` semitones, none above the melody sounding at
     its onset (moved down an octave until below it), ending by g1, inside the model's pitch range."""
     pitches = realize(fig, roots, table)
-    out = []
-    for (step, _, _, length), pitch in zip(fig.astype(np.int64), pitches):
-        s = bar + int(step)
-        if not g0 <= s < g1:
-            continue
-        pitch += shift if pitch >= BASS_CEILING else 0
-        top = melody_top[s - a]
-        while top > 0 and pitch >= top and pitch - 12 >= BASS_CEILING:
-            pitch -= 12
-        p = int(pitch) - MODEL_PITCH_LOW
-        if 0 <= p < MODEL_PITCHES:
-            out.append((s, p, int(min(length, g1 - s))))
-    return sorted(set(out))
+    steps = bar + fig[:, STEP].astype(np.int64)
+    keep = (steps >= g0) & (steps < g1)
+    steps, pitches, lengths = steps[keep], pitches[keep], fig[keep, LENGTH].astype(np.int64)
+    pitches = np.where(pitches >= BASS_CEILING, pitches + shift, pitches)
+    top = melody_top[steps - a]
+    octaves = np.minimum(np.maximum((pitches - top) // 12 + 1, 0), np.maximum((pitches - BASS_CEILING) // 12, 0))
+    pitches = np.where(top > 0, pitches - 12 * octaves, pitches) - MODEL_PITCH_LOW
+    fits = (pitches >= 0) & (pitches < MODEL_PITCHES)
+    rows = np.stack([steps, pitches, np.minimum(lengths, g1 - steps)], axis=1)[fits]
+    return sorted(set(map(tuple, rows.tolist())))
+
+
+def _register_shift(pitches: np.ndarray, melody_pitches: np.ndarray, register: float) -> int:
+    """The octave move (-12, 0 or 12) of a figure's notes above the bass that brings the bar's mean
+    onset pitch, melody included, nearest the requested register (0 where none is asked)."""
+    upper = int((pitches >= BASS_CEILING).sum())
+    if register <= 0 or upper == 0:
+        return 0
+    total = pitches.sum() + (melody_pitches + MODEL_PITCH_LOW).sum()
+    n = len(pitches) + len(melody_pitches)
+    return min((0, -12, 12), key=lambda k: abs((total + k * upper) / n - register))
 
 
 def _draw(scored: list[tuple[float, list]], temperature: float, rng: np.random.Generator) -> list:

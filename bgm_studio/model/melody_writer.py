@@ -3,7 +3,8 @@
 The writer turns the piece's controls, chords and form into the melody model's conditions,
 samples the melody of a span of beats (everything outside it is held, and read by the model
 first), and writes it into the piece's roll. Phrases that return (a letter heard before) play
-the earlier phrase's melody again, all but their last bar, which is written anew. Hard limits
+the earlier phrase's melody again, all but their last bar, which is written anew (a phrase that
+follows its source at once, only its first half: music.structure.repeated_bars). Hard limits
 mask tokens and never choose one: the range around the requested register, and the close of the
 piece (its last chord's first step may only strike a tone of that chord; after it the melody
 only holds or rests).
@@ -18,7 +19,7 @@ import torch
 from ..controls.music_controls import Controls
 from ..music.notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, roll_to_note_array
-from ..music.structure import Phrase, phrase_returns
+from ..music.structure import Phrase, phrase_returns, repeated_bars
 from .data import model_roll
 from .melody import MelodyModel, MelodySampling, sample_melody
 from .melody_data import HOLD, MELODY_LOW, VOCAB, MelodyPlan, melody_tokens, step_conditions, tonic_shift
@@ -109,7 +110,8 @@ def _returning_steps(phrases: list[Phrase], plan: MelodyPlan, vary_last_bar: boo
     for q, p in phrase_returns(phrases):
         if not p.has_melody:
             continue
-        bars = min(p.n_bars, q.n_bars) - (1 if vary_last_bar else 0)
+        whole = repeated_bars(q, p) == min(p.n_bars, q.n_bars)
+        bars = repeated_bars(q, p) - (1 if vary_last_bar and whole else 0)
         for k in range(max(bars, 0)):
             dst, src = (p.start_bar + k) * STEPS_PER_BAR, (q.start_bar + k) * STEPS_PER_BAR
             beats, earlier = slice(dst // STEPS_PER_BEAT, dst // STEPS_PER_BEAT + BEATS_PER_BAR), \

@@ -47,6 +47,14 @@ def phrase_returns(phrases: list[Phrase]) -> list[tuple[Phrase, Phrase]]:
     return [(first[p.letter], p) for p in phrases if first.setdefault(p.letter, p) is not p]
 
 
+def repeated_bars(source: Phrase, returning: Phrase) -> int:
+    """How many bars of a returning phrase play its source again: all of them after other music
+    (a verse back after a chorus), the first half when it follows its source at once (the second
+    half goes somewhere new, so phrases repeated back to back do not loop)."""
+    bars = min(source.n_bars, returning.n_bars)
+    return bars // 2 if returning.start_bar == source.end_bar else bars
+
+
 def parse_label(text: str) -> list[tuple[str, int]]:
     """'i4A4B8' -> [('i', 4), ('A', 4), ('B', 8)]; a malformed label is a BgmError."""
     text = text.strip()

@@ -250,8 +250,8 @@ class Scorer:
 
 def theme_echoes(project: Project) -> np.ndarray:
     """int (n_beats,): for each beat of a shot returning to an earlier shot's look, the beat of
-    that shot whose music it varies (up to the closing cadence); in a phrase returning after other
-    music (see distant_returns), the beat of the earlier phrase; -1 elsewhere, and wherever the two
+    that shot whose music it varies (up to the closing cadence); in a returning phrase that plays
+    its source's accompaniment again (see echoed_returns), the beat of the earlier phrase; -1 elsewhere, and wherever the two
     beats' chords differ."""
     echo_of = np.full(project.n_beats, -1)
     cadence = cadence_start(project.n_beats)

@@ -3,7 +3,7 @@ import pytest
 
 from bgm_studio.errors import BgmError
 from bgm_studio.music.pop909 import load_song
-from bgm_studio.music.structure import Phrase, align_phrases, parse_label, song_phrases
+from bgm_studio.music.structure import Phrase, align_phrases, parse_label, repeated_bars, song_phrases
 
 
 def test_labels_parse_into_letters_and_bars():
@@ -27,3 +27,10 @@ def test_a_real_song_is_aligned_on_its_first_sung_phrase(pop909_root):
     melody_bar = int(song.notes[song.notes[:, 4] == 0, 0].min()) // 16
     assert first_sung.start_bar == melody_bar == 4 and phrases[0] == Phrase("i", 0, 4)
     assert all(a.end_bar == b.start_bar for a, b in zip(phrases, phrases[1:]))
+
+
+def test_a_phrase_repeated_at_once_repeats_its_first_half_and_one_after_other_music_all_of_it():
+    a, again, b, later = Phrase("A", 0, 8), Phrase("A", 8, 8), Phrase("B", 16, 4), Phrase("A", 20, 6)
+    assert repeated_bars(a, again) == 4
+    assert repeated_bars(a, later) == 6
+    assert repeated_bars(Phrase("A", 0, 3), Phrase("A", 3, 3)) == 1
