@@ -5,6 +5,7 @@ from bgm_studio.model.chords import cadence_start, repeat_progression
 from bgm_studio.model.pipeline import SampleConfig
 from bgm_studio.project.cuts import split_shot
 from bgm_studio.music.metrics import structureness
+from bgm_studio.music.structure import phrase_returns, repeated_bars
 from bgm_studio.project.scoring import Scorer, ScoringOptions, returning_phrases, shot_controls, theme_echoes
 from bgm_studio.project.state import load_project, save_project
 from bgm_studio.video.analysis import analyze_video
@@ -115,11 +116,13 @@ def test_a_long_shot_has_a_form_whose_returning_phrases_repeat_their_chords_and_
         assert np.array_equal(project.chord_root[t0:t1], project.chord_root[s0 : s0 + n])
     notes = scorer.generate(project).notes()
     melody = notes[notes[:, 4] == 0]
-    (s0, _), (t0, t1) = returns[0]
-    shift = np.array([4 * (t0 - s0), 0, 0, 0, 0])
-    copied = {tuple(r[:2]) for r in melody[(melody[:, 0] >= s0 * 4) & (melody[:, 0] < s0 * 4 + (t1 - t0 - 4) * 4)] + shift}
-    again_here = {tuple(r[:2]) for r in melody[(melody[:, 0] >= t0 * 4) & (melody[:, 0] < t1 * 4 - 16)]}
-    assert copied and copied <= again_here  # the melody returns, all but the last bar
+    source, back = phrase_returns(project.phrases)[0]
+    bars = repeated_bars(source, back)  # all but the last bar after other music; the first half at once
+    bars -= 1 if bars == min(source.n_bars, back.n_bars) else 0
+    s0, t0 = source.start_bar * 16, back.start_bar * 16
+    copied = {(s + t0 - s0, p) for s, p in melody[:, :2].tolist() if s0 <= s < s0 + bars * 16}
+    again_here = {(s, p) for s, p in melody[:, :2].tolist() if t0 <= s < t0 + bars * 16}
+    assert bars >= 1 and copied and copied <= again_here  # the melody returns
     assert structureness(notes, project.n_beats * 4)["si_mid"] > 0.2
     again = scorer.regenerate(project, 0, new_chords=True, seed=9)  # new chords keep the phrases returning
     for (s0, _), (t0, t1) in returns:
