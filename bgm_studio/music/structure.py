@@ -47,12 +47,16 @@ def phrase_returns(phrases: list[Phrase]) -> list[tuple[Phrase, Phrase]]:
     return [(first[p.letter], p) for p in phrases if first.setdefault(p.letter, p) is not p]
 
 
+LONG_PHRASE = 8  # bars: a phrase this long repeated at once repeats only its first half
+
+
 def repeated_bars(source: Phrase, returning: Phrase) -> int:
     """How many bars of a returning phrase play its source again: all of them after other music
-    (a verse back after a chorus), the first half when it follows its source at once (the second
-    half goes somewhere new, so phrases repeated back to back do not loop)."""
+    (a verse back after a chorus) or after a short phrase; the first half when it follows a phrase
+    of 8 bars or more at once (its second half goes somewhere new, so a long shot whose long phrases
+    repeat back to back does not loop bar for bar 8 bars later)."""
     bars = min(source.n_bars, returning.n_bars)
-    return bars // 2 if returning.start_bar == source.end_bar else bars
+    return bars // 2 if returning.start_bar == source.end_bar and bars >= LONG_PHRASE else bars
 
 
 def parse_label(text: str) -> list[tuple[str, int]]:

@@ -33,4 +33,7 @@ def test_a_phrase_repeated_at_once_repeats_its_first_half_and_one_after_other_mu
     a, again, later = Phrase("A", 0, 8), Phrase("A", 8, 8), Phrase("A", 20, 6)  # a B lies between 16 and 20
     assert repeated_bars(a, again) == 4
     assert repeated_bars(a, later) == 6
-    assert repeated_bars(Phrase("A", 0, 3), Phrase("A", 3, 3)) == 1
+
+
+def test_a_short_phrase_repeated_at_once_repeats_whole():
+    assert repeated_bars(Phrase("A", 0, 4), Phrase("A", 4, 4)) == 4
