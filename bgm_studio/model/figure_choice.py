@@ -19,13 +19,14 @@ from ..music.notes import BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
 from .texture import LENGTH, STEP, TextureLibrary, encode_bar, realize, role_table
 
+
 @dataclass(frozen=True)
 class FigureConfig:
     candidates: int = 48  # library figures of about the right size scored for each bar, half from one song
     count_tolerance: float = 0.2  # a candidate's onsets may differ from the bar's count by this share (at least 1)
     count_weight: float = 4.0  # log-score cost of missing the bar's onset count, per share of it
     follow_bonus: float = 3.0  # log-score bonus of the figure the pianist of the bar before played next, in the same shot
-    recall_bonus: float = 1.5  # log-score bonus of the figure played 4 or 8 bars before over the same chords
+    recall_bonus: float = 1.5  # log-score bonus of the figure played 4 bars before over the same chords
     groove_weight: float = 4.0  # log-score bonus per unit of rhythm likeness to the two bars before, in the shot
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
@@ -63,16 +64,7 @@ def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, c
         if copied is not None:
             out += _placed(copied, roots, table, bar, g0, g1, 0, melody_top, a)
             continue
-        song = int(lib.song[played[max(played)]]) if played else -1
-        candidates = [(int(i), 0.0) for i in
-                      _candidates(lib, (g0 - bar) // STEPS_PER_BEAT, (g1 - bar) // STEPS_PER_BEAT, want, cfg, rng, song)]
-        before = played.get(bar - STEPS_PER_BAR, -1) if _same_shot(ctrl, bar - STEPS_PER_BAR, g0) else -1
-        if before >= 0 and lib.following[before] >= 0:
-            candidates.append((int(lib.following[before]), cfg.follow_bonus))
-        for back in (4,):  # a pianist plays a progression that comes round again within a phrase much as before
-            earlier = bar - back * STEPS_PER_BAR
-            if earlier in played and _same_chords(ctrl, earlier, bar):
-                candidates.append((played[earlier], cfg.recall_bonus))
+        candidates = _bar_candidates(lib, played, ctrl, bar, g0, g1, want, cfg, rng)
         melody_pitches = _melody_onset_pitches(roll, g0, g1)
         grooves = [_rhythm(roll, bar - k * STEPS_PER_BAR, g0, g1) for k in (1, 2) if _same_shot(ctrl, bar - k * STEPS_PER_BAR, g0)]
         scored: list[tuple[float, tuple[int, list[tuple[int, int, int]]]]] = []
@@ -87,6 +79,24 @@ def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, c
             index, notes = _draw(scored, cfg.temperature, rng)
             played[bar] = index
             out += notes
+    return out
+
+
+def _bar_candidates(lib: TextureLibrary, played: dict[int, int], ctrl: Controls, bar: int, g0: int, g1: int,
+                    want: int, cfg: FigureConfig, rng: np.random.Generator) -> list[tuple[int, float]]:
+    """(library figure, log-score bonus) to weigh for steps [g0, g1) of the bar starting at step
+    `bar`: figures of about the right size (_candidates); the figure the pianist of the bar before
+    played next, in the same shot; the figure played 4 bars before over the same chords, as a
+    pianist plays a progression that comes round again within a phrase much as before."""
+    song = int(lib.song[played[max(played)]]) if played else -1
+    fb0, fb1 = (g0 - bar) // STEPS_PER_BEAT, (g1 - bar) // STEPS_PER_BEAT
+    out = [(int(i), 0.0) for i in _candidates(lib, fb0, fb1, want, cfg, rng, song)]
+    before = played.get(bar - STEPS_PER_BAR, -1) if _same_shot(ctrl, bar - STEPS_PER_BAR, g0) else -1
+    if before >= 0 and lib.following[before] >= 0:
+        out.append((int(lib.following[before]), cfg.follow_bonus))
+    earlier = bar - 4 * STEPS_PER_BAR
+    if earlier in played and _same_chords(ctrl, earlier, bar):
+        out.append((played[earlier], cfg.recall_bonus))
     return out
 
 
