@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated cache folder and the POP909 location."""
+"""Shared fixtures: an isolated cache folder, the POP909 location and a tiny checkpoint."""
 from __future__ import annotations
 
 import os
@@ -15,6 +15,20 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("BGM_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     for name in ("BGM_ENCODER", "BGM_CLIP_WEIGHTS", "BGM_CLIP_MODEL"):  # a user's CLIP setup must not reach tests
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A tiny random-weight diffusion checkpoint (seeded): whole flows run in seconds."""
+    import torch
+
+    from bgm_studio.model.checkpoint import save_model
+    from bgm_studio.model.denoiser import Denoiser, ModelConfig
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("model") / "tiny.pt"
+    save_model(Denoiser(ModelConfig(dim=32, depth=1, heads=2, mlp_ratio=2)), path)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,7 @@ def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, c
     melody_top = _melody_pitch(roll, a, b)
     log_p = np.log(np.clip(onset_p, 1e-4, 1.0))
     n_beats = len(ctrl.chord_root)
+    segment = ctrl.segment_ids()
     for s0, s1 in spans:
         g0, g1 = a + s0, a + s1
         bar = g0 - g0 % STEPS_PER_BAR
@@ -62,16 +63,17 @@ def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, c
             continue
         copied = _echoed(roll, echo, ctrl, g0, g1)
         if copied is not None:
-            out += _placed(copied, roots, table, bar, g0, g1, 0, melody_top, a)
+            out += _placed(copied, realize(copied, roots, table), bar, g0, g1, 0, melody_top, a)
             continue
-        candidates = _bar_candidates(lib, played, ctrl, bar, g0, g1, want, cfg, rng)
+        candidates = _bar_candidates(lib, played, ctrl, segment, bar, g0, g1, want, cfg, rng)
         melody_pitches = _melody_onset_pitches(roll, g0, g1)
-        grooves = [_rhythm(roll, bar - k * STEPS_PER_BAR, g0, g1) for k in (1, 2) if _same_shot(ctrl, bar - k * STEPS_PER_BAR, g0)]
+        grooves = [_rhythm(roll, bar - k * STEPS_PER_BAR, g0, g1) for k in (1, 2) if _same_shot(segment, bar - k * STEPS_PER_BAR, g0)]
         scored: list[tuple[float, tuple[int, list[tuple[int, int, int]]]]] = []
         for index, follows in candidates:
             fig = lib.figure(index)
-            shift = _register_shift(realize(fig, roots, table), melody_pitches, ctrl.register[beat])
-            notes = _placed(fig, roots, table, bar, g0, g1, shift, melody_top, a)
+            pitches = realize(fig, roots, table)
+            shift = _register_shift(pitches, melody_pitches, ctrl.register[beat])
+            notes = _placed(fig, pitches, bar, g0, g1, shift, melody_top, a)
             if notes:
                 score = follows + _score(notes, log_p, a, g0, g1, want, grooves, melody_pitches, ctrl.register[beat], cfg)
                 scored.append((score, (index, notes)))
@@ -82,16 +84,16 @@ def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, c
     return out
 
 
-def _bar_candidates(lib: TextureLibrary, played: dict[int, int], ctrl: Controls, bar: int, g0: int, g1: int,
-                    want: int, cfg: FigureConfig, rng: np.random.Generator) -> list[tuple[int, float]]:
+def _bar_candidates(lib: TextureLibrary, played: dict[int, int], ctrl: Controls, segment: np.ndarray, bar: int,
+                    g0: int, g1: int, want: int, cfg: FigureConfig, rng: np.random.Generator) -> list[tuple[int, float]]:
     """(library figure, log-score bonus) to weigh for steps [g0, g1) of the bar starting at step
-    `bar`: figures of about the right size (_candidates); the figure the pianist of the bar before
+    `bar` (segment: the shot of each beat): figures of about the right size (_candidates); the figure the pianist of the bar before
     played next, in the same shot; the figure played 4 bars before over the same chords, as a
     pianist plays a progression that comes round again within a phrase much as before."""
     song = int(lib.song[played[max(played)]]) if played else -1
     fb0, fb1 = (g0 - bar) // STEPS_PER_BEAT, (g1 - bar) // STEPS_PER_BEAT
     out = [(int(i), 0.0) for i in _candidates(lib, fb0, fb1, want, cfg, rng, song)]
-    before = played.get(bar - STEPS_PER_BAR, -1) if _same_shot(ctrl, bar - STEPS_PER_BAR, g0) else -1
+    before = played.get(bar - STEPS_PER_BAR, -1) if _same_shot(segment, bar - STEPS_PER_BAR, g0) else -1
     if before >= 0 and lib.following[before] >= 0:
         out.append((int(lib.following[before]), cfg.follow_bonus))
     earlier = bar - 4 * STEPS_PER_BAR
@@ -124,7 +126,7 @@ def _candidates(lib: TextureLibrary, fb0: int, fb1: int, want: int, cfg: FigureC
     counts = lib.beat_onsets[:, fb0:fb1].sum(axis=1).astype(np.int64)
     gap = np.abs(counts - want)
     fits = (counts >= want) & (gap <= max(1, cfg.count_tolerance * want))  # never fewer: a few notes fall on held ones
-    own = lib.song_figures(song) if song >= 0 else np.zeros(0, np.int64)
+    own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
     own = own[fits[own]]
     own = rng.choice(own, size=min(cfg.candidates // 2, len(own)), replace=False)
     pool = np.flatnonzero(fits)
@@ -133,12 +135,12 @@ def _candidates(lib: TextureLibrary, fb0: int, fb1: int, want: int, cfg: FigureC
     return np.concatenate([own, rng.choice(pool, size=min(cfg.candidates - len(own), len(pool)), replace=False)])
 
 
-def _placed(fig: np.ndarray, roots: np.ndarray, table: np.ndarray, bar: int, g0: int, g1: int, shift: int,
+def _placed(fig: np.ndarray, pitches: np.ndarray, bar: int, g0: int, g1: int, shift: int,
             melody_top: np.ndarray, a: int) -> list[tuple[int, int, int]]:
-    """The figure's notes on the bar's chords that start in [g0, g1), as (step, pitch index,
-    length): those above the bass moved by `shift` semitones, none above the melody sounding at
-    its onset (moved down an octave until below it), ending by g1, inside the model's pitch range."""
-    pitches = realize(fig, roots, table)
+    """The figure's notes (pitches: realized on the bar's chords) that start in [g0, g1), as (step,
+    pitch index, length): those above the bass moved by `shift` semitones, none above the melody
+    sounding at its onset (moved down an octave until below it), ending by g1, inside the model's
+    pitch range."""
     steps = bar + fig[:, STEP].astype(np.int64)
     keep = (steps >= g0) & (steps < g1)
     steps, pitches, lengths = steps[keep], pitches[keep], fig[keep, LENGTH].astype(np.int64)
@@ -199,8 +201,8 @@ def _same_chords(ctrl: Controls, bar_a: int, bar_b: int) -> bool:
                 and (ctrl.chord_pcs[beats_a] == ctrl.chord_pcs[beats_b]).all())
 
 
-def _same_shot(ctrl: Controls, step: int, g0: int) -> bool:
-    segment = ctrl.segment_ids()
+def _same_shot(segment: np.ndarray, step: int, g0: int) -> bool:
+    """Whether step lies in the piece and in the shot of step g0 (segment: shot of each beat)."""
     return step >= 0 and segment[step // STEPS_PER_BEAT] == segment[g0 // STEPS_PER_BEAT]
 
 

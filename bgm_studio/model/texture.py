@@ -96,7 +96,7 @@ class TextureLibrary:
     def figure(self, i: int) -> np.ndarray:
         return self.notes[self.start[i] : self.start[i + 1]]
 
-    def song_figures(self, song: int) -> np.ndarray:
+    def figures_of_song(self, song: int) -> np.ndarray:
         """Indices of the figures of one song."""
         return np.arange(np.searchsorted(self.song, song), np.searchsorted(self.song, song, side="right"))
 

@@ -12,16 +12,7 @@ from PySide6.QtCore import Qt
 from bgm_studio.music.harmony import chord_changes
 from bgm_studio.music.notes import STEPS_PER_BEAT
 
-from tests.app.helpers import click_time, wait_task
-
-
-def _open_and_generate(qtbot, window, clip):
-    window.open_path(clip)
-    wait_task(qtbot, window)
-    window.generate()
-    wait_task(qtbot, window)
-    assert window.last_error is None
-    return window.state.project
+from tests.app.helpers import click_time, open_and_generate, wait_task
 
 
 def _outside(notes: np.ndarray, a: int, b: int) -> np.ndarray:
@@ -31,7 +22,7 @@ def _outside(notes: np.ndarray, a: int, b: int) -> np.ndarray:
 def test_open_generate_regenerate_undo_export_save_reopen(qtbot, make_window, clip, tmp_path):
     window = make_window()
     state = window.state
-    project = _open_and_generate(qtbot, window, clip)
+    project = open_and_generate(qtbot, window, clip)
     assert len(project.shots) == 4 and len(project.notes()) > 0
     assert window.timeline.shots.boundingRect().width() == project.duration_s
 
@@ -79,7 +70,7 @@ def test_open_generate_regenerate_undo_export_save_reopen(qtbot, make_window, cl
 def test_cut_edits_regenerate_only_changed_shots(qtbot, make_window, clip):
     window = make_window()
     state = window.state
-    project = _open_and_generate(qtbot, window, clip)
+    project = open_and_generate(qtbot, window, clip)
     window.seek(1.0)
     window.split_action.trigger()
     wait_task(qtbot, window)
@@ -110,7 +101,7 @@ def test_cut_edits_regenerate_only_changed_shots(qtbot, make_window, clip):
 def test_lock_keeps_a_shot_through_generate_and_takes_switch(qtbot, make_window, clip):
     window = make_window()
     state = window.state
-    _open_and_generate(qtbot, window, clip)
+    open_and_generate(qtbot, window, clip)
     state.select(1)
     window.shot_panel.lock.setChecked(True)
     assert state.project.shots[1].overrides.locked and state.undo_label() == "Lock shot 1"
@@ -131,7 +122,7 @@ def test_lock_keeps_a_shot_through_generate_and_takes_switch(qtbot, make_window,
 def test_regenerate_with_overrides(qtbot, make_window, clip):
     window = make_window()
     state = window.state
-    _open_and_generate(qtbot, window, clip)
+    open_and_generate(qtbot, window, clip)
     state.select(3)
     panel = window.shot_panel
     panel.energy_auto.setChecked(False)
@@ -168,7 +159,7 @@ def test_one_long_task_at_a_time(qtbot, make_window, clip):
 
 def test_cancel_export_writes_nothing(qtbot, make_window, clip, tmp_path):
     window = make_window()
-    _open_and_generate(qtbot, window, clip)
+    open_and_generate(qtbot, window, clip)
     out = tmp_path / "cancelled.mp4"
     window.export_to("mp4", str(out))
     window.task_bar.cancel.click()
@@ -179,7 +170,7 @@ def test_cancel_export_writes_nothing(qtbot, make_window, clip, tmp_path):
 def test_new_chords_for_a_shot_make_a_take_that_undo_takes_back(qtbot, make_window, clip):
     window = make_window()
     state, panel = window.state, window.shot_panel
-    project = _open_and_generate(qtbot, window, clip)
+    project = open_and_generate(qtbot, window, clip)
     state.select(len(project.shots) - 1)
     assert not panel.new_chords.isEnabled()  # the closing bar always holds the home chord
     state.select(1)
@@ -218,7 +209,7 @@ def test_the_shot_panel_says_when_a_shot_returns_to_an_earlier_look(qtbot, make_
     path = tmp_path / "abab.mp4"
     make_clip(path, [ShotSpec(seconds=2.5, seed=i, **(look_a if i % 2 == 0 else look_b)) for i in range(4)])
     window = make_window()
-    project = _open_and_generate(qtbot, window, str(path))
+    project = open_and_generate(qtbot, window, str(path))
     assert [s.theme for s in project.shots] == [0, 1, 0, 1]
     for k, says in ((2, True), (1, False)):
         shot = project.shots[k]

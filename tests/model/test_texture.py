@@ -71,7 +71,7 @@ def test_the_library_links_each_bar_to_the_next_one_its_pianist_played(tmp_path)
     assert len(lib) == 5
     assert lib.following.tolist() == [1, -1, -1, 4, -1]  # the empty bar 2 breaks the chain
     assert lib.song.tolist() == [0, 0, 0, 1, 1]
-    assert lib.song_figures(1).tolist() == [3, 4]
+    assert lib.figures_of_song(1).tolist() == [3, 4]
     assert lib.beat_onsets[0].tolist() == [2, 2, 2, 0]
     lib.save(tmp_path / "t.npz")
     again = TextureLibrary.load(tmp_path / "t.npz")

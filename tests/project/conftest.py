@@ -2,10 +2,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
-from bgm_studio.model.checkpoint import save_model
-from bgm_studio.model.denoiser import Denoiser, ModelConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from video_clips import ShotSpec, make_clip  # noqa: E402
@@ -21,11 +18,3 @@ def clip(tmp_path_factory):
     path = tmp_path_factory.mktemp("clip") / "four_shots.mp4"
     cuts = make_clip(path, SHOTS, audio=True)
     return path, cuts
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory):
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    save_model(Denoiser(ModelConfig(dim=32, depth=1, heads=2, mlp_ratio=2)), path)
-    return path

@@ -4,11 +4,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import torch
 
 from bgm_studio.cli import main
-from bgm_studio.model.checkpoint import save_model
-from bgm_studio.model.denoiser import Denoiser, ModelConfig
 from tests.video_clips import ShotSpec, make_clip
 
 
@@ -17,14 +14,6 @@ def short_clip(tmp_path_factory):
     path = tmp_path_factory.mktemp("clip") / "two_shots.mp4"
     make_clip(path, [ShotSpec(seconds=2.0, hue=30), ShotSpec(seconds=2.0, motion=0.3, hue=200, seed=1)],
               size=(160, 90), audio=True)
-    return path
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory):
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    save_model(Denoiser(ModelConfig(dim=32, depth=1, heads=2, mlp_ratio=2)), path)
     return path
 
 
