@@ -1,12 +1,26 @@
 """Run every benchmark in turn, each in its own process: `python -m benchmarks`."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
 
-BENCHMARKS = ("pop909_load", "model_speed", "scoring", "video_shots", "video_speed", "audio_render", "audio_clock",
-              "cutlist_speed", "midi_timing", "end_to_end", "batch_speed", "composition",
-              "arrangement", "app_stall")
+BENCHMARKS = (
+    "pop909_load",
+    "model_speed",
+    "scoring",
+    "video_shots",
+    "video_speed",
+    "audio_render",
+    "audio_clock",
+    "cutlist_speed",
+    "midi_timing",
+    "end_to_end",
+    "batch_speed",
+    "composition",
+    "arrangement",
+    "app_stall",
+)
 
 
 def main() -> int:

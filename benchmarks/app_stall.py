@@ -7,6 +7,7 @@ gap under 50 ms. The same timer on an idle event loop, measured in the same run,
 baseline: on a shared machine the OS can delay any thread, so both are reported, with the UI
 thread's own CPU time in the worst gap (work the app did on the loop, not waiting for a core).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,9 +47,11 @@ class StallMeter:
         self.timer.stop()
         worst = max(range(len(self.gaps)), key=self.gaps.__getitem__)
         p99 = sorted(self.gaps)[int(0.99 * (len(self.gaps) - 1))]
-        print(f"{name}: {len(self.gaps)} ticks, longest gap {1000 * self.gaps[worst]:.0f} ms (UI thread busy "
-              f"{1000 * self.busy[worst]:.0f} ms of it), 99th percentile {1000 * p99:.0f} ms, "
-              f"longest UI work {1000 * max(self.busy):.0f} ms")
+        print(
+            f"{name}: {len(self.gaps)} ticks, longest gap {1000 * self.gaps[worst]:.0f} ms (UI thread busy "
+            f"{1000 * self.busy[worst]:.0f} ms of it), 99th percentile {1000 * p99:.0f} ms, "
+            f"longest UI work {1000 * max(self.busy):.0f} ms"
+        )
         return self.gaps[worst]
 
 
@@ -76,8 +79,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         n = max(1, round(args.minutes * 60 / 5))
         clip = Path(tmp) / "long.mp4"
-        make_clip(clip, [ShotSpec(seconds=5.0, hue=(37 * i) % 360, brightness=0.3 + 0.05 * (i % 8),
-                                  motion=0.2 * (i % 4), seed=i) for i in range(n)], size=(320, 180))
+        make_clip(
+            clip,
+            [
+                ShotSpec(seconds=5.0, hue=(37 * i) % 360, brightness=0.3 + 0.05 * (i % 8), motion=0.2 * (i % 4), seed=i)
+                for i in range(n)
+            ],
+            size=(320, 180),
+        )
         app = QApplication.instance() or QApplication([])
         window = MainWindow(model_path=args.model, player_factory=no_sound)
         window.resize(1280, 720)
@@ -97,9 +106,11 @@ def main() -> int:
         _wait(app, lambda: window.busy is None)
         worst = meter.report(f"generate its music ({time.perf_counter() - t0:.1f} s)")
         ok = window.last_error is None and window.state.project is not None
-        print(f"longest stall {1000 * worst:.0f} ms = {worst / max(baseline, 1e-3):.1f}x the idle baseline; "
-              f"target < {1000 * TARGET_S:.0f} ms: {'met' if worst < TARGET_S else 'NOT met'}"
-              + ("" if ok else f"; generation failed: {window.last_error}"))
+        print(
+            f"longest stall {1000 * worst:.0f} ms = {worst / max(baseline, 1e-3):.1f}x the idle baseline; "
+            f"target < {1000 * TARGET_S:.0f} ms: {'met' if worst < TARGET_S else 'NOT met'}"
+            + ("" if ok else f"; generation failed: {window.last_error}")
+        )
         window.state.dirty = False
         window.close()
     return 0 if ok else 1

@@ -7,6 +7,7 @@ interleaved runs. Targets: three instruments >= 100x real time on 2 cores; the s
 
     .venv/bin/python -m benchmarks.arrangement
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -48,8 +49,10 @@ def main() -> None:
     three = min(wall for label, wall, _ in rows if label.startswith(("piano-strings", "epiano-bass", "ambient")))
     slowest = max(wall for label, wall, _ in rows if label.startswith(("piano-strings", "epiano-bass", "ambient")))
     verdict = "met" if audio_s / slowest >= RENDER_TARGET_X else "NOT met on this (shared) run"
-    print(f"three instruments: {audio_s / slowest:.0f}-{audio_s / three:.0f}x real time, "
-          f"target >= {RENDER_TARGET_X:.0f}x: {verdict}")
+    print(
+        f"three instruments: {audio_s / slowest:.0f}-{audio_s / three:.0f}x real time, "
+        f"target >= {RENDER_TARGET_X:.0f}x: {verdict}"
+    )
 
     arranged = arrange(score, Arrangement("piano-strings"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,9 +62,11 @@ def main() -> None:
         write_stems(sound, arranged, Path(tmp) / "stems")
         t2, cpu = time.perf_counter(), cpu_seconds() - cpu0
     verdict = "met" if t2 - t0 <= STEMS_TARGET_S else "NOT met on this (shared) run"
-    print(f"stems of a {VIDEO_S:.0f}-s video: {t2 - t0:.2f} s, {cpu:.2f} CPU s ({t1 - t0:.2f} s render + loudness, "
-          f"{t2 - t1:.2f} s writing 4 WAVs and the MIDI); target <= {STEMS_TARGET_S:.0f} s: {verdict}; "
-          f"mix {sound.loudness.describe()}")
+    print(
+        f"stems of a {VIDEO_S:.0f}-s video: {t2 - t0:.2f} s, {cpu:.2f} CPU s ({t1 - t0:.2f} s render + loudness, "
+        f"{t2 - t1:.2f} s writing 4 WAVs and the MIDI); target <= {STEMS_TARGET_S:.0f} s: {verdict}; "
+        f"mix {sound.loudness.describe()}"
+    )
     noise = np.random.default_rng(0).normal(0, 0.01, (int(VIDEO_S * config.sample_rate), 2)).astype(np.float32)
     t0 = time.perf_counter()
     detect_speech(noise, config.sample_rate)

@@ -12,6 +12,7 @@
 
     .venv/bin/python -m benchmarks.audio_clock [--realtime-seconds 20]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,7 @@ def realtime_session(score, seconds: float) -> dict[str, float]:
             wall_drift.append((position - 30.0 - (time.perf_counter() - t0)) * 1e3)
             time.sleep(1 / 60)
         card.join()
-    return {"polls": len(errors), "max_ms": max(errors), "wall_min_ms": min(wall_drift),
-            "wall_max_ms": max(wall_drift)}
+    return {"polls": len(errors), "max_ms": max(errors), "wall_min_ms": min(wall_drift), "wall_max_ms": max(wall_drift)}
 
 
 def offline(score, start_s: float, frames: int) -> np.ndarray:
@@ -102,8 +102,14 @@ def whole_piece(score) -> dict[str, float]:
             start = float(rng.uniform(0, score.duration_s() - STRETCH_S))  # a stretch never reaches the end
             player.play(start)
         wall = time.perf_counter() - t0
-    return {"stretches": stretches, "played_s": played_s, "wall_s": wall, "clock_ms": worst_clock_ms,
-            "lag": worst_lag, "residual_db": worst_residual_db}
+    return {
+        "stretches": stretches,
+        "played_s": played_s,
+        "wall_s": wall,
+        "clock_ms": worst_clock_ms,
+        "lag": worst_lag,
+        "residual_db": worst_residual_db,
+    }
 
 
 def compare(sent: np.ndarray, reference: np.ndarray) -> tuple[int, float]:
@@ -111,7 +117,7 @@ def compare(sent: np.ndarray, reference: np.ndarray) -> tuple[int, float]:
     a, b = sent[:, 0].astype(np.float64), reference[:, 0].astype(np.float64)
     xc = correlate(a, b[MAX_LAG:-MAX_LAG], mode="valid", method="fft")  # lags -MAX_LAG..+MAX_LAG
     lag = int(np.argmax(xc)) - MAX_LAG
-    residual = np.sqrt(np.mean((sent - reference) ** 2)) / max(np.sqrt(np.mean(reference ** 2)), 1e-12)
+    residual = np.sqrt(np.mean((sent - reference) ** 2)) / max(np.sqrt(np.mean(reference**2)), 1e-12)
     return lag, 20 * np.log10(max(residual, 1e-12))
 
 
@@ -121,22 +127,32 @@ def main() -> None:
     args = parser.parse_args()
     print(hardware())
     name, score = test_piece()
-    print(f"piece: {name}, {score.duration_s():.1f} s; blocks of {BLOCK} frames at {SR} Hz "
-          f"({BLOCK / SR * 1e3:.1f} ms); FluidSynth block {BLOCK_FRAMES} frames")
+    print(
+        f"piece: {name}, {score.duration_s():.1f} s; blocks of {BLOCK} frames at {SR} Hz "
+        f"({BLOCK / SR * 1e3:.1f} ms); FluidSynth block {BLOCK_FRAMES} frames"
+    )
     rt = realtime_session(score, args.realtime_seconds)
-    print(f"real-time session ({args.realtime_seconds:.0f} s, {rt['polls']} polls at 60 Hz): "
-          f"|position - audio sent| max {rt['max_ms']:.3f} ms; position - wall clock "
-          f"{rt['wall_min_ms']:+.1f} .. {rt['wall_max_ms']:+.1f} ms (the pacing thread's lag on this machine: "
-          f"a real device would wait, the clock with it)")
+    print(
+        f"real-time session ({args.realtime_seconds:.0f} s, {rt['polls']} polls at 60 Hz): "
+        f"|position - audio sent| max {rt['max_ms']:.3f} ms; position - wall clock "
+        f"{rt['wall_min_ms']:+.1f} .. {rt['wall_max_ms']:+.1f} ms (the pacing thread's lag on this machine: "
+        f"a real device would wait, the clock with it)"
+    )
     wp = whole_piece(score)
-    print(f"whole piece: {wp['played_s']:.0f} s of audio in {wp['stretches']} stretches (seeks, one pause), "
-          f"{wp['wall_s']:.1f} s wall, {wp['played_s'] / wp['wall_s']:.0f}x real time")
-    print(f"  |position - audio sent| max {wp['clock_ms']:.3f} ms; sent audio vs offline render of the same "
-          f"span: lag {wp['lag']} frames (max), residual {wp['residual_db']:.0f} dB (worst stretch)")
+    print(
+        f"whole piece: {wp['played_s']:.0f} s of audio in {wp['stretches']} stretches (seeks, one pause), "
+        f"{wp['wall_s']:.1f} s wall, {wp['played_s'] / wp['wall_s']:.0f}x real time"
+    )
+    print(
+        f"  |position - audio sent| max {wp['clock_ms']:.3f} ms; sent audio vs offline render of the same "
+        f"span: lag {wp['lag']} frames (max), residual {wp['residual_db']:.0f} dB (worst stretch)"
+    )
     event_ms = BLOCK_FRAMES / 2 / SR * 1e3
     worst = max(rt["max_ms"], wp["clock_ms"]) + event_ms
-    print(f"clock error bound (clock vs sent + event placement {event_ms:.2f} ms): {worst:.2f} ms; "
-          f"target < {TARGET_MS:.0f} ms: {'met' if worst < TARGET_MS and wp['lag'] == 0 else 'NOT met'}")
+    print(
+        f"clock error bound (clock vs sent + event placement {event_ms:.2f} ms): {worst:.2f} ms; "
+        f"target < {TARGET_MS:.0f} ms: {'met' if worst < TARGET_MS and wp['lag'] == 0 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

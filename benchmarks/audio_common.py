@@ -1,4 +1,5 @@
 """Shared pieces of the audio benchmarks: the hardware line and the 3-minute test piece."""
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ CPU seconds show the cost when other work shares the cores.
 
     .venv/bin/python -m benchmarks.audio_render
 """
+
 from __future__ import annotations
 
 import os
@@ -54,8 +55,25 @@ def best_of_interleaved(jobs: list[tuple[str, Callable[[], object]]]) -> list[tu
 
 
 def fluidsynth_cli(midi: Path, wav: Path, sample_rate: int) -> None:
-    subprocess.run(["fluidsynth", "-ni", "-q", "-C", "0", "-R", "1", "-r", str(sample_rate), "-F", str(wav),
-                    str(find_soundfont()), str(midi)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "fluidsynth",
+            "-ni",
+            "-q",
+            "-C",
+            "0",
+            "-R",
+            "1",
+            "-r",
+            str(sample_rate),
+            "-F",
+            str(wav),
+            str(find_soundfont()),
+            str(midi),
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 def main() -> None:
@@ -63,17 +81,21 @@ def main() -> None:
     name, score = test_piece()
     config = RenderConfig()
     audio_s = score.duration_s() + config.tail_s
-    print(f"piece: {name}, {audio_s:.1f} s of audio at {config.sample_rate} Hz, {len(score.notes)} notes, "
-          f"soundfont {find_soundfont().name}")
+    print(
+        f"piece: {name}, {audio_s:.1f} s of audio at {config.sample_rate} Hz, {len(score.notes)} notes, "
+        f"soundfont {find_soundfont().name}"
+    )
     jobs = []
     with tempfile.TemporaryDirectory() as tmp:
         if shutil.which("fluidsynth"):
             midi = Path(tmp) / "piece.mid"
             write_midi(score, midi)
             jobs.append((BASELINE, lambda: fluidsynth_cli(midi, Path(tmp) / "out.wav", config.sample_rate)))
-        for label, synth in [(DEFAULT, SynthConfig()),
-                             ("render(), cpu_cores=1", replace(SynthConfig(), cpu_cores=1)),
-                             ("render(), no reverb", replace(SynthConfig(), reverb=False))]:
+        for label, synth in [
+            (DEFAULT, SynthConfig()),
+            ("render(), cpu_cores=1", replace(SynthConfig(), cpu_cores=1)),
+            ("render(), no reverb", replace(SynthConfig(), reverb=False)),
+        ]:
             jobs.append((label, lambda synth=synth: render(score, synth, config)))
         rows = best_of_interleaved(jobs)
     print(f"{'':50s} {'wall s':>7s} {'x real time':>12s} {'CPU s':>6s} {'x per CPU s':>12s}")
@@ -82,10 +104,14 @@ def main() -> None:
     times = {label: (wall, cpu) for label, wall, cpu in rows}
     wall, cpu = times[DEFAULT]
     if BASELINE in times:
-        print(f"default render vs the fluidsynth program: {times[BASELINE][0] / wall:.2f}x its speed (wall), "
-              f"{times[BASELINE][1] / cpu:.2f}x (CPU)")
+        print(
+            f"default render vs the fluidsynth program: {times[BASELINE][0] / wall:.2f}x its speed (wall), "
+            f"{times[BASELINE][1] / cpu:.2f}x (CPU)"
+        )
     verdict = "met" if audio_s / wall > TARGET_X else "NOT met on this (shared) run"
-    print(f"target > {TARGET_X:.0f}x real time: {verdict} ({audio_s / wall:.0f}x wall, {audio_s / cpu:.0f}x per CPU second)")
+    print(
+        f"target > {TARGET_X:.0f}x real time: {verdict} ({audio_s / wall:.0f}x wall, {audio_s / cpu:.0f}x per CPU second)"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ model and soundfont loading) does not dominate; each run starts from an empty an
 and output folder, so every video is scored from scratch. Target: 2 workers >= 1.7 x the videos
 per minute of 1 worker on a 2-core machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,17 +53,20 @@ def main() -> None:
         clips = Path(tmp) / "clips"
         clips.mkdir()
         for k in range(args.clips):
-            make_clip(clips / f"clip{k}.mp4", random_shots(np.random.default_rng(k), args.seconds, 2.0, 8.0),
-                      size=(480, 270))
+            make_clip(
+                clips / f"clip{k}.mp4", random_shots(np.random.default_rng(k), args.seconds, 2.0, 8.0), size=(480, 270)
+            )
         rates = {1: [], 2: []}
         for r in range(args.repeats):
             for workers in (1, 2):
                 rates[workers].append(videos_per_minute(clips, Path(tmp) / f"run{r}-{workers}", workers))
         (one, cpu1), (two, cpu2) = max(rates[1]), max(rates[2])
-        print(f"batch of {args.clips} x {args.seconds:.0f}-s clips: 1 worker {one:.1f} videos/min "
-              f"({cpu1:.1f} CPU s/video), 2 workers {two:.1f} videos/min ({cpu2:.1f} CPU s/video) = "
-              f"{two / one:.2f} x  target >= 1.7 x (best of {args.repeats}; load average now "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        print(
+            f"batch of {args.clips} x {args.seconds:.0f}-s clips: 1 worker {one:.1f} videos/min "
+            f"({cpu1:.1f} CPU s/video), 2 workers {two:.1f} videos/min ({cpu2:.1f} CPU s/video) = "
+            f"{two / one:.2f} x  target >= 1.7 x (best of {args.repeats}; load average now "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
 
 
 if __name__ == "__main__":

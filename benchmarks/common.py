@@ -1,4 +1,5 @@
 """What every benchmark prints beside its figures: the hardware and a reference CPU workload."""
+
 from __future__ import annotations
 
 import resource

@@ -9,6 +9,7 @@ Targets (issue 14): repeats <= 0.29, most-common <= 0.31, distinct/8 bars >= 6.2
 test 0.19), ending held on the tonic in >= 90% of pieces, >= 90% of cuts marked, every cut
 within 40 ms of a beat or eighth.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,11 +29,32 @@ from .real_clips import CLIPS, fetch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from video_clips import ShotSpec, make_clip  # noqa: E402
 
-COLUMNS = ("mel_repeats", "mel_most_common", "mel_distinct_8", "mel_stepwise", "mel_leaps", "bass_downbeat",
-           "self_sim_8", "ending", "cut_marked", "cut_ms_max", "si_mid", "si_long")
-TARGETS = {"mel_repeats": ("<=", 0.29), "mel_most_common": ("<=", 0.31), "mel_distinct_8": (">=", 6.2),
-           "mel_stepwise": (">=", 0.35), "mel_leaps": ("<=", 0.01), "bass_downbeat": (">=", 0.88),
-           "self_sim_8": ("<=", 0.29), "ending": (">=", 0.9), "cut_marked": (">=", 0.9), "cut_ms_max": ("<=", 40.0)}
+COLUMNS = (
+    "mel_repeats",
+    "mel_most_common",
+    "mel_distinct_8",
+    "mel_stepwise",
+    "mel_leaps",
+    "bass_downbeat",
+    "self_sim_8",
+    "ending",
+    "cut_marked",
+    "cut_ms_max",
+    "si_mid",
+    "si_long",
+)
+TARGETS = {
+    "mel_repeats": ("<=", 0.29),
+    "mel_most_common": ("<=", 0.31),
+    "mel_distinct_8": (">=", 6.2),
+    "mel_stepwise": (">=", 0.35),
+    "mel_leaps": ("<=", 0.01),
+    "bass_downbeat": (">=", 0.88),
+    "self_sim_8": ("<=", 0.29),
+    "ending": (">=", 0.9),
+    "cut_marked": (">=", 0.9),
+    "cut_ms_max": ("<=", 40.0),
+}
 
 
 def videos(folder: Path) -> dict[str, Path]:
@@ -69,8 +91,9 @@ def main() -> None:
     mean = {c: float(np.nanmean([m.get(c, np.nan) for m in rows.values()])) for c in COLUMNS}
     mean["cut_ms_max"] = float(np.nanmax([m.get("cut_ms_max", np.nan) for m in rows.values()]))
     print(f"{'mean (cut_ms: max)':24s}" + "".join(f"{mean[c]:11.3f}" for c in COLUMNS))
-    met = [f"{c} {'met' if (mean[c] <= t if op == '<=' else mean[c] >= t) else 'MISSED'}"
-           for c, (op, t) in TARGETS.items()]
+    met = [
+        f"{c} {'met' if (mean[c] <= t if op == '<=' else mean[c] >= t) else 'MISSED'}" for c, (op, t) in TARGETS.items()
+    ]
     print("targets: " + ", ".join(met))
     print(hardware())
 

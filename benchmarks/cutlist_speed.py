@@ -6,6 +6,7 @@ shrinks and measures only the feature samples. Best of three runs each, no cache
 is a ratio of at least 2. Then a re-cut: a new cut list for a video scored before, whose
 measures come from the cache (the editor changed the cut and scores again).
 """
+
 from __future__ import annotations
 
 import os
@@ -60,16 +61,21 @@ def main() -> int:
             return analyze_video(DEMO, use_cache=False, cuts=read_cutlist(timeline, info, info.duration_s))
 
         assert len(from_cut_list().shots) == len(detected.shots)
-        (detect_s, detect_cpu), (cutlist_s, cutlist_cpu) = best_of([lambda: analyze_video(DEMO, use_cache=False),
-                                                                    from_cut_list])
+        (detect_s, detect_cpu), (cutlist_s, cutlist_cpu) = best_of(
+            [lambda: analyze_video(DEMO, use_cache=False), from_cut_list]
+        )
         os.environ["BGM_CACHE"] = str(Path(tmp) / "cache")
         analyze_video(DEMO)  # scored once with detection: the video's measures are in the cache
         recut_s = min(recut(Path(tmp), detected, shift) for shift in (1, 2, 3))
     ratio = detect_cpu / cutlist_cpu
-    print(f"{DEMO.name}: {detected.duration_s:.0f} s at {detected.info.width}x{detected.info.height}, "
-          f"{len(detected.shots)} shots")
-    print(f"detection {detect_s:.2f} s wall, {detect_cpu:.2f} s CPU; cut list {cutlist_s:.2f} s wall, "
-          f"{cutlist_cpu:.2f} s CPU: {ratio:.2f}x less CPU (target >= 2), {detect_s / cutlist_s:.2f}x wall")
+    print(
+        f"{DEMO.name}: {detected.duration_s:.0f} s at {detected.info.width}x{detected.info.height}, "
+        f"{len(detected.shots)} shots"
+    )
+    print(
+        f"detection {detect_s:.2f} s wall, {detect_cpu:.2f} s CPU; cut list {cutlist_s:.2f} s wall, "
+        f"{cutlist_cpu:.2f} s CPU: {ratio:.2f}x less CPU (target >= 2), {detect_s / cutlist_s:.2f}x wall"
+    )
     print(f"re-cut (a new cut list for a video analysed before) {recut_s:.3f} s: {detect_s / recut_s:.0f}x faster")
     return 0 if ratio >= 2.0 else 1
 

@@ -17,6 +17,7 @@ only for a final figure: generated pieces are made for test-song controls.
 From Python: `discriminate(real, generated)` with lists of (notes, n_steps); a piano roll gives
 `(roll_to_note_array(roll), roll.n_steps)`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,7 +88,9 @@ def _repetition_features(win: np.ndarray) -> list[float]:
         out.append(float(np.mean([len(a & b) / len(a | b) for a, b in pairs])) if pairs else 0.0)
     downbeats = np.arange(WINDOW_BARS) * STEPS_PER_BAR
     bass = win[win[:, PITCH] < BASS_CEILING]
-    held = (bass[None, :, START] <= downbeats[:, None]) & (bass[None, :, START] + bass[None, :, LENGTH] > downbeats[:, None])
+    held = (bass[None, :, START] <= downbeats[:, None]) & (
+        bass[None, :, START] + bass[None, :, LENGTH] > downbeats[:, None]
+    )
     return [*out, float(held.any(axis=1).mean()), len(bass) / WINDOW_BARS]
 
 
@@ -97,12 +100,22 @@ def window_features(win: np.ndarray) -> np.ndarray:
     pcs = np.bincount(win[:, PITCH] % 12, weights=win[:, LENGTH], minlength=12)
     pcs = np.roll(pcs, -int(np.argmax(pcs))) / max(pcs.sum(), 1)  # key-free: the main pitch class first
     onset_steps = np.unique(win[:, START])
-    return np.array([
-        *_track_features(win[win[:, TRACK] == MELODY]), *_track_features(win[win[:, TRACK] != MELODY]),
-        counts.mean(), counts.std(), counts.max(), (counts == 0).mean(), len(win) / max(len(onset_steps), 1),
-        *pcs, entropy_bits(pcs),
-        *_melody_features(win), *_repetition_features(win),
-    ], np.float64)
+    return np.array(
+        [
+            *_track_features(win[win[:, TRACK] == MELODY]),
+            *_track_features(win[win[:, TRACK] != MELODY]),
+            counts.mean(),
+            counts.std(),
+            counts.max(),
+            (counts == 0).mean(),
+            len(win) / max(len(onset_steps), 1),
+            *pcs,
+            entropy_bits(pcs),
+            *_melody_features(win),
+            *_repetition_features(win),
+        ],
+        np.float64,
+    )
 
 
 def piece_windows(pieces: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -141,7 +154,9 @@ def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int
     return correct / len(y), float(np.std(per_fold))
 
 
-def sampled_windows(pieces: list[tuple[np.ndarray, int]], n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def sampled_windows(
+    pieces: list[tuple[np.ndarray, int]], n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """(features, piece index) of n windows spread over as many pieces as possible: pieces in random
     order give one random unused window each, round after round, until there are n."""
     order = rng.permutation(len(pieces))
@@ -160,8 +175,9 @@ def sampled_windows(pieces: list[tuple[np.ndarray, int]], n: int, rng: np.random
     return np.array([window_features(w) for _, w in chosen]), np.array([i for i, _ in chosen])
 
 
-def classify(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], seed: int = 0,
-             folds: int = 5) -> DiscriminatorResult:
+def classify(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], seed: int = 0, folds: int = 5
+) -> DiscriminatorResult:
     """Accuracy of telling side a's windows from side b's (equal counts), each given as (features, piece index)."""
     pieces = (len(np.unique(a[1])), len(np.unique(b[1])))
     if min(pieces) < folds:
@@ -173,8 +189,9 @@ def classify(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray],
     return DiscriminatorResult(acc, std, len(b[0]), pieces)
 
 
-def discriminate(real: list[tuple[np.ndarray, int]], generated: list[tuple[np.ndarray, int]], seed: int = 0,
-                 folds: int = 5) -> DiscriminatorResult:
+def discriminate(
+    real: list[tuple[np.ndarray, int]], generated: list[tuple[np.ndarray, int]], seed: int = 0, folds: int = 5
+) -> DiscriminatorResult:
     """Held-out accuracy of a classifier telling generated 8-bar windows from real ones.
 
     real, generated: pieces as (notes int (N, 5), n_steps); a PianoRoll r gives
@@ -212,11 +229,19 @@ def read_folder(folder: Path) -> list[tuple[np.ndarray, int]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--midi-dir", help="generated pieces (.mid); without it only the calibration runs")
-    parser.add_argument("--real-split", default="train", choices=["train", "test"],
-                        help="real songs (default train; test only for a final figure)")
+    parser.add_argument(
+        "--real-split",
+        default="train",
+        choices=["train", "test"],
+        help="real songs (default train; test only for a final figure)",
+    )
     parser.add_argument("--pop909", help="POP909 folder (default ../shared/data/pop909 or $BGM_POP909)")
-    parser.add_argument("--windows", type=int, default=400,
-                        help="windows a side in the calibration run without --midi-dir (default 400)")
+    parser.add_argument(
+        "--windows",
+        type=int,
+        default=400,
+        help="windows a side in the calibration run without --midi-dir (default 400)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -230,12 +255,16 @@ def main(argv: list[str] | None = None) -> int:
             res = discriminate(real, read_folder(Path(args.midi_dir)), args.seed)
             figures["generated_vs_real"] = asdict(res)
             n_windows = res.windows
-            print(f"generated vs real:  accuracy {res.accuracy:.1%} (folds ±{res.fold_std:.1%}), "
-                  f"{res.windows} windows a side from {res.pieces[1]} generated and {res.pieces[0]} real pieces")
+            print(
+                f"generated vs real:  accuracy {res.accuracy:.1%} (folds ±{res.fold_std:.1%}), "
+                f"{res.windows} windows a side from {res.pieces[1]} generated and {res.pieces[0]} real pieces"
+            )
         res = calibrate(real, n_windows, args.seed)
         figures["real_halves"] = asdict(res)
-        print(f"real half vs half:  accuracy {res.accuracy:.1%} (folds ±{res.fold_std:.1%}), "
-              f"{res.windows} windows a side from {res.pieces[0]} and {res.pieces[1]} {args.real_split} songs")
+        print(
+            f"real half vs half:  accuracy {res.accuracy:.1%} (folds ±{res.fold_std:.1%}), "
+            f"{res.windows} windows a side from {res.pieces[0]} and {res.pieces[1]} {args.real_split} songs"
+        )
         print(f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
         if args.json:
             from bgm_studio.atomic import atomic_path

@@ -6,6 +6,7 @@ threads included): `bgm-studio generate VIDEO -o OUT.mp4` with an empty analysis
 PyAV decode of every frame. The clip is two synthesised 30-s 720p clips alternating six times
 (a dialogue's look returns, as in real edits). Target: scoring <= 1.5 x decoding.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,12 +26,14 @@ from .scoring import random_shots
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from video_clips import make_clip  # noqa: E402
 
-DECODE = ("import av, sys\n"
-          "with av.open(sys.argv[1]) as c:\n"
-          "    s = c.streams.video[0]\n"
-          "    s.thread_type = 'AUTO'\n"
-          "    for _ in c.decode(s):\n"
-          "        pass\n")
+DECODE = (
+    "import av, sys\n"
+    "with av.open(sys.argv[1]) as c:\n"
+    "    s = c.streams.video[0]\n"
+    "    s.thread_type = 'AUTO'\n"
+    "    for _ in c.decode(s):\n"
+    "        pass\n"
+)
 
 
 def three_minutes_720p(folder: Path) -> Path:
@@ -42,8 +45,25 @@ def three_minutes_720p(folder: Path) -> Path:
     listing = folder / "list.txt"
     listing.write_text("".join(f"file '{parts[i % 2]}'\n" for i in range(6)))
     out = folder / "three_minutes_720p.mp4"
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
-                    "-i", str(listing), "-c", "copy", str(out)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-c",
+            "copy",
+            str(out),
+        ],
+        check=True,
+    )
     return out
 
 
@@ -71,8 +91,10 @@ def phases(video: Path, folder: Path) -> str:
     c2 = time.process_time()
     write_outputs(project, OutputPaths(mp4=str(folder / "phases.mp4")))
     c3 = time.process_time()
-    return (f"CPU by phase: analysis {c1 - c0:.1f} s, generation {c2 - c1:.1f} s ({project.n_beats} beats), "
-            f"MP4 export {c3 - c2:.1f} s")
+    return (
+        f"CPU by phase: analysis {c1 - c0:.1f} s, generation {c2 - c1:.1f} s ({project.n_beats} beats), "
+        f"MP4 export {c3 - c2:.1f} s"
+    )
 
 
 def main() -> None:
@@ -90,9 +112,11 @@ def main() -> None:
             env = {**os.environ, "BGM_CACHE": str(folder / f"cache{k}")}  # first-time: nothing analysed yet
             score.append(child_cpu([cli, "generate", str(video), "-o", str(folder / f"scored{k}.mp4")], env))
         (d_cpu, d_wall), (s_cpu, s_wall) = min(decode), min(score)
-        print(f"3-minute 720p: decode only {d_cpu:.1f} s CPU ({d_wall:.1f} s wall); scored end to end "
-              f"{s_cpu:.1f} s CPU ({s_wall:.1f} s wall) = {s_cpu / d_cpu:.2f} x decoding  target <= 1.5 x "
-              f"(best of {args.repeats})")
+        print(
+            f"3-minute 720p: decode only {d_cpu:.1f} s CPU ({d_wall:.1f} s wall); scored end to end "
+            f"{s_cpu:.1f} s CPU ({s_wall:.1f} s wall) = {s_cpu / d_cpu:.2f} x decoding  target <= 1.5 x "
+            f"(best of {args.repeats})"
+        )
         print(phases(video, folder))
 
 

@@ -5,6 +5,7 @@ with the same music as a WAV (AAC encode), i.e. the export minus our render.
 
     .venv/bin/python -m benchmarks.export_mp4
 """
+
 from __future__ import annotations
 
 import shutil
@@ -23,9 +24,27 @@ VIDEO_SIZE = "640x360"
 
 
 def make_video(path: Path, seconds: float) -> None:
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    f"testsrc=size={VIDEO_SIZE}:rate=25:duration={seconds}", "-c:v", "libx264", "-preset",
-                    "ultrafast", "-pix_fmt", "yuv420p", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc=size={VIDEO_SIZE}:rate=25:duration={seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        check=True,
+    )
 
 
 def main() -> None:
@@ -56,12 +75,38 @@ def main() -> None:
             wav = Path(tmp) / "music.wav"
             write_wav(render(score, duration_s=seconds), RenderConfig().sample_rate, wav)
             t = time.perf_counter()
-            subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-i", str(wav),
-                            "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-b:a", "192k",
-                            "-movflags", "+faststart", str(Path(tmp) / "ffmpeg.mp4")], check=True)
+            subprocess.run(
+                [
+                    "ffmpeg",
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-y",
+                    "-i",
+                    str(video),
+                    "-i",
+                    str(wav),
+                    "-map",
+                    "0:v",
+                    "-map",
+                    "1:a",
+                    "-c:v",
+                    "copy",
+                    "-c:a",
+                    "aac",
+                    "-b:a",
+                    "192k",
+                    "-movflags",
+                    "+faststart",
+                    str(Path(tmp) / "ffmpeg.mp4"),
+                ],
+                check=True,
+            )
             baseline = time.perf_counter() - t
-            print(f"baseline: ffmpeg copy + AAC of the rendered WAV {baseline:.2f} s; our export without the render "
-                  f"{total - stages.get('rendering music', 0.0):.2f} s")
+            print(
+                f"baseline: ffmpeg copy + AAC of the rendered WAV {baseline:.2f} s; our export without the render "
+                f"{total - stages.get('rendering music', 0.0):.2f} s"
+            )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Each note-on's arrival time against its time in the score (from the moment play 
 at the port boundary (a recorder in place of the port), then through a virtual output port read
 back by a virtual input: on the machine's MIDI system, else on a private JACK server (dummy driver). Targets: median <= 5 ms, p99 <= 15 ms.
 """
+
 from __future__ import annotations
 
 import time
@@ -36,8 +37,10 @@ def report(name: str, measured: tuple[np.ndarray, int]) -> bool:
     errors, lost = measured
     late = np.abs(errors)
     median, p99 = float(np.median(late)), float(np.percentile(late, 99))
-    print(f"{name}: {len(errors)} notes ({lost} lost), error median {median:.2f} ms, p99 {p99:.2f} ms, "
-          f"max {late.max():.2f} ms (targets 5 / 15 ms)")
+    print(
+        f"{name}: {len(errors)} notes ({lost} lost), error median {median:.2f} ms, p99 {p99:.2f} ms, "
+        f"max {late.max():.2f} ms (targets 5 / 15 ms)"
+    )
     return median <= 5.0 and p99 <= 15.0 and lost == 0
 
 

@@ -4,6 +4,7 @@
 a 3-minute piece <= 10 s, peak RSS while sampling <= 1.5 GB. The piece's own controls come
 from POP909 test song 820 (2:51); speed is also given as x real time of the music.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,10 @@ def main() -> None:
         rows.append((label, n_beats, best, music_s))
     print(f"model: {meta}")
     for label, n_beats, sec, music_s in rows:
-        print(f"{label:>15}: {sec:6.2f} s for {n_beats} beats ({music_s:.0f} s of music) = "
-              f"{music_s / sec:.1f} x real time = {sec / ref:.1f} x reference workload")
+        print(
+            f"{label:>15}: {sec:6.2f} s for {n_beats} beats ({music_s:.0f} s of music) = "
+            f"{music_s / sec:.1f} x real time = {sec / ref:.1f} x reference workload"
+        )
     print(f"peak RSS: {peak_rss_mb():.0f} MB (target <= 1500 MB)")
 
 

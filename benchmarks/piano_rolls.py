@@ -5,6 +5,7 @@ Each picture stacks the real song (top) over the piece generated for its own con
 and phrase labels (bottom): melody in red, accompaniment in blue, bar lines grey, phrase starts
 and letters in black. Drawn with OpenCV (already a dependency), no plotting library.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -2,6 +2,7 @@
 
 `python -m benchmarks.pop909_load`. Target: under 60 s on 2 cores.
 """
+
 from __future__ import annotations
 
 import os

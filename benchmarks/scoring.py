@@ -8,6 +8,7 @@ first take (and as untouched ones); a 1-minute 720p video scored end to end (ana
 generation + MP4) <= 20 s; one 10-s shot regenerated <= 3 s (2 cores). Structure (no target): SI of pieces scored for a 60-s single
 shot and an A B A B A B dialogue, beside real songs (POP909 test: 0.371 / 0.382 / 0.391).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,10 +36,17 @@ def random_shots(rng: np.random.Generator, seconds: float, lo: float = 1.5, hi: 
     shots, total = [], 0.0
     while total < seconds - lo:
         d = float(min(rng.uniform(lo, hi), seconds - total))
-        shots.append(ShotSpec(seconds=round(d, 2), motion=float(rng.choice([0.0, 0.01, 0.05, 0.15, 0.4])),
-                              pan=float(rng.choice([0.0, 0.0, 0.1])), hue=float(rng.uniform(0, 360)),
-                              brightness=float(rng.uniform(0.25, 0.8)), look=str(rng.choice(["gradient", "texture"])),
-                              seed=int(rng.integers(1e6))))
+        shots.append(
+            ShotSpec(
+                seconds=round(d, 2),
+                motion=float(rng.choice([0.0, 0.01, 0.05, 0.15, 0.4])),
+                pan=float(rng.choice([0.0, 0.0, 0.1])),
+                hue=float(rng.uniform(0, 360)),
+                brightness=float(rng.uniform(0.25, 0.8)),
+                look=str(rng.choice(["gradient", "texture"])),
+                seed=int(rng.integers(1e6)),
+            )
+        )
         total += d
     return shots
 
@@ -46,8 +54,9 @@ def random_shots(rng: np.random.Generator, seconds: float, lo: float = 1.5, hi: 
 def shot_onset_density(project) -> np.ndarray:
     """Onsets per beat within each shot's span."""
     notes = project.notes()
-    return np.array([((notes[:, 0] >= s.start_step) & (notes[:, 0] < s.end_beat * 4)).sum() / s.n_beats
-                     for s in project.shots])
+    return np.array(
+        [((notes[:, 0] >= s.start_step) & (notes[:, 0] < s.end_beat * 4)).sum() / s.n_beats for s in project.shots]
+    )
 
 
 def edge_change(notes: np.ndarray, step: int, width: int = 16) -> tuple[float, float]:
@@ -89,22 +98,30 @@ def alignment_and_control(scorer: Scorer, clips: int, folder: Path) -> None:
             if key == "regenerated":  # the same boundary before the shot was regenerated
                 seams["same, first take"].append(edge_change(project.notes(), s.start_step))
     err_ms = np.array(errors) * 1000
-    print(f"cuts within 60 ms of a beat: {np.mean(err_ms <= 60):.1%} of {len(err_ms)} "
-          f"(mean |cut - nearest beat| {err_ms.mean():.1f} ms)  target >= 90%")
-    print(f"Spearman motion vs onset density per shot: pooled {spearmanr(motions, densities).statistic:.2f}, "
-          f"mean per clip {np.nanmean(rhos):.2f}  target >= 0.6")
+    print(
+        f"cuts within 60 ms of a beat: {np.mean(err_ms <= 60):.1%} of {len(err_ms)} "
+        f"(mean |cut - nearest beat| {err_ms.mean():.1f} ms)  target >= 90%"
+    )
+    print(
+        f"Spearman motion vs onset density per shot: pooled {spearmanr(motions, densities).statistic:.2f}, "
+        f"mean per clip {np.nanmean(rhos):.2f}  target >= 0.6"
+    )
     print(f"regenerated shot: notes outside unchanged in {sum(outside_same)}/{len(outside_same)} clips")
     for key, rows in seams.items():
         arr = np.array(rows)
-        print(f"  {key:>16} boundaries: pitch-class hist. distance {arr[:, 0].mean():.2f}, "
-              f"onset-density jump {arr[:, 1].mean():.2f}/beat (n={len(arr)})")
+        print(
+            f"  {key:>16} boundaries: pitch-class hist. distance {arr[:, 0].mean():.2f}, "
+            f"onset-density jump {arr[:, 1].mean():.2f}/beat (n={len(arr)})"
+        )
 
 
 def structure(scorer: Scorer, folder: Path, seeds: int = 3) -> None:
     look_a = dict(seconds=6.0, hue=30, brightness=0.65, motion=0.05)
     look_b = dict(seconds=6.0, hue=210, brightness=0.35, look="texture", motion=0.2)
-    clips = {"60-s single shot": [ShotSpec(seconds=60.0, look="texture", pan=0.2, motion=0.3, seed=1)],
-             "A B A B A B dialogue": [ShotSpec(seed=k, **(look_a if k % 2 == 0 else look_b)) for k in range(6)]}
+    clips = {
+        "60-s single shot": [ShotSpec(seconds=60.0, look="texture", pan=0.2, motion=0.3, seed=1)],
+        "A B A B A B dialogue": [ShotSpec(seed=k, **(look_a if k % 2 == 0 else look_b)) for k in range(6)],
+    }
     for name, shots in clips.items():
         path = folder / "structure.mp4"
         make_clip(path, shots)
@@ -115,8 +132,10 @@ def structure(scorer: Scorer, folder: Path, seeds: int = 3) -> None:
             si = structureness(project.notes(), project.n_beats * 4)
             rows.append([si["si_short"], si["si_mid"], si["si_long"]])
         short, mid, long = np.mean(rows, axis=0)
-        print(f"SI short / mid / long, {name} (mean of {seeds} seeds): {short:.2f} / {mid:.2f} / {long:.2f}  "
-              "real songs 0.37 / 0.38 / 0.39")
+        print(
+            f"SI short / mid / long, {name} (mean of {seeds} seeds): {short:.2f} / {mid:.2f} / {long:.2f}  "
+            "real songs 0.37 / 0.38 / 0.39"
+        )
 
 
 def speed(scorer: Scorer, folder: Path) -> None:
@@ -134,9 +153,11 @@ def speed(scorer: Scorer, folder: Path) -> None:
     write_outputs(project, OutputPaths(mp4=str(folder / "scored.mp4")))
     t3 = time.perf_counter()
     total = t3 - t0
-    print(f"1-minute 720p ({analysis.duration_s:.0f} s, {len(project.shots)} shots) end to end: {total:.1f} s "
-          f"(analysis {t1 - t0:.1f}, generation {t2 - t1:.1f}, MP4 {t3 - t2:.1f}) = "
-          f"{analysis.duration_s / total:.1f} x real time = {total / ref:.0f} x reference workload  target <= 20 s")
+    print(
+        f"1-minute 720p ({analysis.duration_s:.0f} s, {len(project.shots)} shots) end to end: {total:.1f} s "
+        f"(analysis {t1 - t0:.1f}, generation {t2 - t1:.1f}, MP4 {t3 - t2:.1f}) = "
+        f"{analysis.duration_s / total:.1f} x real time = {total / ref:.0f} x reference workload  target <= 20 s"
+    )
     longest = max(range(len(project.shots)), key=lambda i: project.shots[i].end_s - project.shots[i].start_s)
     shot = project.shots[longest]
     t0 = time.perf_counter()

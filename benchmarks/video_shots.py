@@ -7,6 +7,7 @@ neighbouring shots of similar colour); then real clips whose cuts we labelled by
 hand (benchmarks/real_clips.py). PySceneDetect's detectors, run on the same
 files, give a point of comparison.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,17 +42,19 @@ def random_shots(rng: np.random.Generator, n: int, min_s: float) -> list[ShotSpe
     shots: list[ShotSpec] = []
     for i in range(n):
         hue = shots[-1].hue + rng.uniform(-20, 20) if shots and rng.random() < 0.25 else rng.uniform(0, 360)
-        shots.append(ShotSpec(
-            seconds=float(rng.uniform(max(1.5, min_s), 4.0)),
-            look=str(rng.choice(["gradient", "texture"])),
-            hue=float(hue % 360),
-            brightness=float(rng.uniform(0.15, 0.8)),
-            saturation=float(rng.uniform(0.15, 0.85)),
-            pan=float(rng.choice([0.0, 0.0, 0.2, 0.6, 1.0])),
-            motion=float(rng.choice([0.0, 0.3, 1.0, 2.0])),
-            shapes=int(rng.integers(2, 9)),
-            seed=int(rng.integers(1 << 30)),
-        ))
+        shots.append(
+            ShotSpec(
+                seconds=float(rng.uniform(max(1.5, min_s), 4.0)),
+                look=str(rng.choice(["gradient", "texture"])),
+                hue=float(hue % 360),
+                brightness=float(rng.uniform(0.15, 0.8)),
+                saturation=float(rng.uniform(0.15, 0.85)),
+                pan=float(rng.choice([0.0, 0.0, 0.2, 0.6, 1.0])),
+                motion=float(rng.choice([0.0, 0.3, 1.0, 2.0])),
+                shapes=int(rng.integers(2, 9)),
+                seed=int(rng.integers(1 << 30)),
+            )
+        )
     return shots
 
 
@@ -108,8 +111,9 @@ def score(clips: list[tuple[Path, list[float]]], detector: Callable[[Path], list
     return hits / max(found_n, 1), hits / max(truth_n, 1), time.perf_counter() - t0
 
 
-def score_real(clips: list[tuple[Path, list[float], list[float], float]],
-               detector: Callable[[Path], list[float]]) -> tuple[float, float, float]:
+def score_real(
+    clips: list[tuple[Path, list[float], list[float], float]], detector: Callable[[Path], list[float]]
+) -> tuple[float, float, float]:
     """(precision, recall, seconds) on hand-labelled clips; cuts too close to leave a shot are ignored."""
     hits = found_n = truth_n = 0
     t0 = time.perf_counter()
@@ -147,8 +151,10 @@ def main() -> None:
         "PySceneDetect ContentDetector": scenedetect_detector("ContentDetector"),
     }
     print(hardware())
-    print(f"{args.clips} clips of 7 shots per set, {SIZE[0]}x{SIZE[1]} {FPS:g} fps H.264, seed {args.seed}; "
-          "a hit is within +-2 frames")
+    print(
+        f"{args.clips} clips of 7 shots per set, {SIZE[0]}x{SIZE[1]} {FPS:g} fps H.264, seed {args.seed}; "
+        "a hit is within +-2 frames"
+    )
     print(f"{'set':<19} {'cuts':>5} {'detector':<33} {'precision':>9} {'recall':>7} {'time':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         for k, name in enumerate(() if args.real_only else SETS):
@@ -163,7 +169,9 @@ def main() -> None:
         print(f"real, hand-labelled: {', '.join(c.name for c in CLIPS)} (hard cuts only)")
         for label, detector in detectors.items():
             precision, recall, seconds = score_real(real, detector)
-            print(f"{'real clips':<19} {n:>5} {label:<33} {precision:>9.3f} {recall:>7.3f} {seconds:>6.1f}s", flush=True)
+            print(
+                f"{'real clips':<19} {n:>5} {label:<33} {precision:>9.3f} {recall:>7.3f} {seconds:>6.1f}s", flush=True
+            )
 
 
 if __name__ == "__main__":

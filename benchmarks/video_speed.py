@@ -7,6 +7,7 @@ decoder threads included, drift less). Peak memory
 is measured in a child process on a long 1080p video made by repeating a
 one-minute clip with ffmpeg's concat demuxer (stream copy, no re-encoding).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +55,10 @@ def decode_all(path: Path) -> None:
 
 def speed_rows(folder: Path, repeats: int = 3) -> list[str]:
     """Best of `repeats` interleaved runs of: plain decoding, analysis, analysis decoding every frame."""
-    rows = [f"{'clip':<16} {'decode wall/cpu':>16} {'analyse wall/cpu':>17} {'x real time':>11} "
-            f"{'vs decode':>9} {'all frames':>10} {'x real time':>11}"]
+    rows = [
+        f"{'clip':<16} {'decode wall/cpu':>16} {'analyse wall/cpu':>17} {'x real time':>11} "
+        f"{'vs decode':>9} {'all frames':>10} {'x real time':>11}"
+    ]
     for name, size in [("720p", (1280, 720)), ("1080p", (1920, 1080))]:
         path = folder / f"clip_{name}.mp4"
         make_clip(path, SHOTS, size=size, fps=25, transition=["cut", "dissolve"] * 3 + ["fade"])
@@ -66,8 +69,10 @@ def speed_rows(folder: Path, repeats: int = 3) -> list[str]:
             runs["fast"].append(timed(lambda: analyze_video(path, AnalysisConfig(), use_cache=False)))
             runs["full"].append(timed(lambda: analyze_video(path, AnalysisConfig(fast_decode=False), use_cache=False)))
         (dw, dc), (fw, fc), (uw, _) = (min(r) for r in runs.values())
-        rows.append(f"{name + ' 30s':<16} {dw:>8.2f}s/{dc:>5.2f}s {fw:>9.2f}s/{fc:>5.2f}s {duration / fw:>10.1f}x "
-                    f"{fw / dw:>8.2f}x {uw:>9.2f}s {duration / uw:>10.1f}x")
+        rows.append(
+            f"{name + ' 30s':<16} {dw:>8.2f}s/{dc:>5.2f}s {fw:>9.2f}s/{fc:>5.2f}s {duration / fw:>10.1f}x "
+            f"{fw / dw:>8.2f}x {uw:>9.2f}s {duration / uw:>10.1f}x"
+        )
     return rows
 
 
@@ -78,8 +83,25 @@ def long_video(folder: Path, minutes: int) -> Path:
     listing = folder / "list.txt"
     listing.write_text("".join(f"file '{one}'\n" for _ in range(minutes)))
     out = folder / f"long_{minutes}min_1080p.mp4"
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
-                    "-i", str(listing), "-c", "copy", str(out)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-c",
+            "copy",
+            str(out),
+        ],
+        check=True,
+    )
     return out
 
 
@@ -102,8 +124,10 @@ def memory_row(path: Path) -> str:
     """Analyse in a child process and read its peak resident memory."""
     out = subprocess.run([sys.executable, "-c", _CHILD, str(path)], check=True, capture_output=True, text=True)
     base, peak, seconds, duration, shots, samples = (float(x) for x in out.stdout.split())
-    return (f"{duration / 60:.1f} min 1080p: peak RSS {peak:.0f} MB (after imports {base:.0f} MB), "
-            f"{seconds:.0f} s = {duration / seconds:.1f}x real time, {shots:.0f} shots, {samples:.0f} samples")
+    return (
+        f"{duration / 60:.1f} min 1080p: peak RSS {peak:.0f} MB (after imports {base:.0f} MB), "
+        f"{seconds:.0f} s = {duration / seconds:.1f}x real time, {shots:.0f} shots, {samples:.0f} samples"
+    )
 
 
 def main() -> None:

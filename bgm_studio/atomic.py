@@ -4,6 +4,7 @@ Each temporary file is named `.NAME.XXXXXXXX.partSUFFIX` and holds an flock whil
 lives; one whose lock can be taken belongs to a writer that died (kill -9, power loss) and
 is removed by the next write into that folder.
 """
+
 from __future__ import annotations
 
 import contextlib

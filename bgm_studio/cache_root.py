@@ -3,6 +3,7 @@
 A cache only saves time, so a read-only folder, a full disk or $BGM_CACHE naming a file cost
 the work again and one line on stderr, never the command.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,9 @@ from pathlib import Path
 
 def cache_root() -> Path:
     """$BGM_CACHE, else $XDG_CACHE_HOME or ~/.cache, /bgm_studio."""
-    root = os.environ.get("BGM_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bgm_studio"
+    root = (
+        os.environ.get("BGM_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bgm_studio"
+    )
     return Path(root).expanduser()
 
 
@@ -22,5 +25,8 @@ def warn_unwritable(path: Path, exc: Exception) -> None:
         reason = "a file stands where the cache folder should be"
     else:
         reason = getattr(exc, "strerror", None) or str(exc).split("\n")[0]
-    print(f"warning: cache not written ({path}: {reason}); the work will be done again next time "
-          "(set BGM_CACHE to a writable folder)", file=sys.stderr)
+    print(
+        f"warning: cache not written ({path}: {reason}); the work will be done again next time "
+        "(set BGM_CACHE to a writable folder)",
+        file=sys.stderr,
+    )

@@ -6,6 +6,7 @@ An input is a file (video, project, checkpoint, soundfont, MIDI file, config) or
 Paths are compared after resolving symlinks, `..` and relative parts, and existing files by
 device and inode, so neither a hardlink nor a symlink nor another spelling of a path gets through.
 """
+
 from __future__ import annotations
 
 import os
@@ -59,5 +60,6 @@ def refuse_clash(target: PathLike, inputs: Iterable[PathLike | None]) -> None:
     for source in inputs:
         if source is not None and str(source) and clashes(target, source):
             what = "a file of the input folder" if real(source).is_dir() else "the same as the input"
-            raise BgmError(f"{Path(target).expanduser().absolute()}: output path is {what} {source}; "
-                           "choose another name")
+            raise BgmError(
+                f"{Path(target).expanduser().absolute()}: output path is {what} {source}; choose another name"
+            )

@@ -2,6 +2,7 @@
 
 User errors (BgmError) print one line and exit with code 2, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,14 @@ from .batch import command as batch_command
 from .errors import BgmError
 from .messages import OneLineParser
 from .mix_options import add_mix_args, arranged
-from .preflight import check_eval_outputs, check_outputs, check_resume, check_train_config, check_train_outputs, \
-    make_folder
+from .preflight import (
+    check_eval_outputs,
+    check_outputs,
+    check_resume,
+    check_train_config,
+    check_train_outputs,
+    make_folder,
+)
 from .progress import console_bar
 
 Handler = Callable[[argparse.Namespace], int]
@@ -37,8 +44,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     for line in problems + bad:
         print(f"warning: skipped {line}", file=sys.stderr)
     if not songs:
-        raise BgmError(f"{args.pop909 or 'POP909'}: none of the {args.split} songs could be read "
-                       f"({len(problems)} skipped); is this the POP909 folder?")
+        raise BgmError(
+            f"{args.pop909 or 'POP909'}: none of the {args.split} songs could be read "
+            f"({len(problems)} skipped); is this the POP909 folder?"
+        )
     problems += bad
     if args.limit:
         songs = songs[: args.limit]
@@ -179,16 +188,25 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
     paths = OutputPaths(getattr(args, "output", None) or getattr(args, "mp4", None), args.midi, args.wav, args.stems)
     bar = ConsoleProgress()
     try:
-        return write_outputs(project, paths, SynthConfig(soundfont=args.soundfont), args.original_gain,
-                             video=args.video, progress=bar, mix=mix_config(args))
+        return write_outputs(
+            project,
+            paths,
+            SynthConfig(soundfont=args.soundfont),
+            args.original_gain,
+            video=args.video,
+            progress=bar,
+            mix=mix_config(args),
+        )
     finally:
         bar.close()
 
 
 def _summary(project, written: list[str], seconds: float) -> None:
     bars = project.n_beats / 4
-    print(f"{len(project.shots)} shots, {project.tempo_bpm:.1f} BPM, {bars:.0f} bars, "
-          f"{project.duration_s:.1f} s of video, done in {seconds:.1f} s")
+    print(
+        f"{len(project.shots)} shots, {project.tempo_bpm:.1f} BPM, {bars:.0f} bars, "
+        f"{project.duration_s:.1f} s of video, done in {seconds:.1f} s"
+    )
     for path in written:
         print(f"wrote {path}")
 
@@ -266,13 +284,17 @@ def _regenerate(args: argparse.Namespace) -> int:
     if args.video or args.output or args.wav:  # before the project is changed: its video must be there
         project.video_path = str(Path(check_video(project, args.video)).absolute())  # a relink is kept
     old = project.shots[args.shot].overrides
-    overrides = ShotOverrides(energy=args.energy if args.energy is not None else old.energy,
-                              density=args.density if args.density is not None else old.density,
-                              mode=args.mode or old.mode, locked=False)
+    overrides = ShotOverrides(
+        energy=args.energy if args.energy is not None else old.energy,
+        density=args.density if args.density is not None else old.density,
+        mode=args.mode or old.mode,
+        locked=False,
+    )
     bar = ConsoleProgress()
     try:
-        project = Scorer(args.model, device=args.device).regenerate(arranged(args, project), args.shot, args.seed,
-                                                                    overrides, progress=bar, new_chords=args.new_chords)
+        project = Scorer(args.model, device=args.device).regenerate(
+            arranged(args, project), args.shot, args.seed, overrides, progress=bar, new_chords=args.new_chords
+        )
     finally:
         bar.close()
     save_project(project, args.project)
@@ -303,8 +325,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         from .export.timeline import AudioFile
         from .project.timeline import write_timelines
 
-        written += write_timelines(project, timelines, [AudioFile("music", args.wav)],
-                                   args.video or project.video_path, rate)
+        written += write_timelines(
+            project, timelines, [AudioFile("music", args.wav)], args.video or project.video_path, rate
+        )
     _summary(project, written, time.perf_counter() - t0)
     return 0
 
@@ -328,26 +351,41 @@ def _add_output_args(p: argparse.ArgumentParser, mp4_flag: str) -> None:
     p.add_argument("--midi", help="write the music as a MIDI file")
     p.add_argument("--wav", help="write the music as a WAV file (the video's length)")
     p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")
-    p.add_argument("--original-gain", type=float, default=None,
-                   help="mix the video's own sound under the music at this gain in dB (default: music only)")
+    p.add_argument(
+        "--original-gain",
+        type=float,
+        default=None,
+        help="mix the video's own sound under the music at this gain in dB (default: music only)",
+    )
     add_mix_args(p)
 
 
 def _add_encoder_args(p: argparse.ArgumentParser) -> None:
     from .video.config import ENCODERS
 
-    p.add_argument("--encoder", choices=ENCODERS,
-                   help="semantic encoder of each shot's look (default: $BGM_ENCODER, else descriptor)")
-    p.add_argument("--clip-weights", metavar="PATH",
-                   help="local open_clip weights file for --encoder clip (default: $BGM_CLIP_WEIGHTS)")
-    p.add_argument("--clip-model", metavar="NAME",
-                   help="open_clip architecture of those weights (default: $BGM_CLIP_MODEL, else ViT-B-32)")
+    p.add_argument(
+        "--encoder",
+        choices=ENCODERS,
+        help="semantic encoder of each shot's look (default: $BGM_ENCODER, else descriptor)",
+    )
+    p.add_argument(
+        "--clip-weights",
+        metavar="PATH",
+        help="local open_clip weights file for --encoder clip (default: $BGM_CLIP_WEIGHTS)",
+    )
+    p.add_argument(
+        "--clip-model",
+        metavar="NAME",
+        help="open_clip architecture of those weights (default: $BGM_CLIP_MODEL, else ViT-B-32)",
+    )
 
 
 def _add_device_arg(p: argparse.ArgumentParser) -> None:
     from .model.device import DEVICES
 
-    p.add_argument("--device", choices=DEVICES, help="where the model runs (default: $BGM_DEVICE, else auto: CUDA when present)")
+    p.add_argument(
+        "--device", choices=DEVICES, help="where the model runs (default: $BGM_DEVICE, else auto: CUDA when present)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -364,8 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--midi-out", help="with --generate: keep every sampled piece as MIDI here")
     ev.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     ev.add_argument("--melody-model", help="melody checkpoint (default models/melody.pt or $BGM_MELODY_MODEL)")
-    ev.add_argument("--form", default="random", choices=["random", "labels"],
-                    help="with --generate: segments and form at random (planned as for a video), or the songs' own phrase labels")
+    ev.add_argument(
+        "--form",
+        default="random",
+        choices=["random", "labels"],
+        help="with --generate: segments and form at random (planned as for a video), or the songs' own phrase labels",
+    )
     ev.add_argument("--seed", type=int, default=0)
     _add_device_arg(ev)
     ev.set_defaults(handler=_cmd_eval)
@@ -376,10 +418,16 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--resume", help="state.pt of an earlier run to continue from")
     tr.add_argument("--init", help="start from this model checkpoint's weights (train a published model further)")
     tr.add_argument("--pop909", help="POP909 folder (default: ../shared/data/pop909 or $BGM_POP909)")
-    tr.add_argument("--melody", action="store_true",
-                    help="train the melody model instead (config: models/melody_train_config.json or 'debug')")
-    tr.add_argument("--textures", action="store_true",
-                    help="build the accompaniment figure library (OUT/textures.npz) from train songs 001-802 instead")
+    tr.add_argument(
+        "--melody",
+        action="store_true",
+        help="train the melody model instead (config: models/melody_train_config.json or 'debug')",
+    )
+    tr.add_argument(
+        "--textures",
+        action="store_true",
+        help="build the accompaniment figure library (OUT/textures.npz) from train songs 001-802 instead",
+    )
     _add_device_arg(tr)
     tr.set_defaults(handler=_cmd_train)
 
@@ -396,8 +444,11 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("--project", help="save the project (.bgm.json) to regenerate shots later")
     ge.add_argument("--seed", type=int, default=0)
     ge.add_argument("--tempo", type=float, help="tempo in BPM (default: chosen from the video)")
-    ge.add_argument("--cuts", metavar="TIMELINE",
-                    help="take the shots from an editor's cut list (.otio, .edl, .xml, .fcpxml, .kdenlive)")
+    ge.add_argument(
+        "--cuts",
+        metavar="TIMELINE",
+        help="take the shots from an editor's cut list (.otio, .edl, .xml, .fcpxml, .kdenlive)",
+    )
     ge.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     _add_encoder_args(ge)
     _add_device_arg(ge)
@@ -410,8 +461,11 @@ def build_parser() -> argparse.ArgumentParser:
     rg.add_argument("--energy", type=float, help="energy of the shot, 0..1")
     rg.add_argument("--density", type=float, help="note onsets per bar in the shot")
     rg.add_argument("--mode", choices=["major", "minor"])
-    rg.add_argument("--new-chords", action="store_true",
-                    help="draw the shot's chords again (joining the chords before it), then its music")
+    rg.add_argument(
+        "--new-chords",
+        action="store_true",
+        help="draw the shot's chords again (joining the chords before it), then its music",
+    )
     rg.add_argument("--video", help="the video, if it moved since the project was saved")
     _add_output_args(rg, "-o")
     rg.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
@@ -422,10 +476,18 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("project")
     ex.add_argument("--video", help="the video, if it moved since the project was saved")
     _add_output_args(ex, "--mp4")
-    for flag, what in (("--otio", "OpenTimelineIO"), ("--edl", "CMX 3600 EDL"), ("--fcpxml", "Final Cut Pro X XML"),
-                       ("--xml", "Final Cut Pro 7 XML (Premiere, Resolve)")):
-        ex.add_argument(flag, metavar="FILE", help=f"write a timeline as {what}: the music (the --wav file, by "
-                        "default FILE's name with .wav) on its own track, a marker per shot")
+    for flag, what in (
+        ("--otio", "OpenTimelineIO"),
+        ("--edl", "CMX 3600 EDL"),
+        ("--fcpxml", "Final Cut Pro X XML"),
+        ("--xml", "Final Cut Pro 7 XML (Premiere, Resolve)"),
+    ):
+        ex.add_argument(
+            flag,
+            metavar="FILE",
+            help=f"write a timeline as {what}: the music (the --wav file, by "
+            "default FILE's name with .wav) on its own track, a marker per shot",
+        )
     ex.set_defaults(handler=_cmd_export)
 
     bt = sub.add_parser("batch", help="score many videos (a folder or a list) on local processes or Ray")

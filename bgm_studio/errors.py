@@ -1,4 +1,5 @@
 """The one exception type for problems a user can cause and fix."""
+
 from __future__ import annotations
 
 import re

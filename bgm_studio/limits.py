@@ -3,6 +3,7 @@
 A small file can claim a huge piece (one note 50,000 beats long, a project lasting 10^7 s);
 these bounds turn such claims into one-line errors instead of gigabytes of piano roll.
 """
+
 from __future__ import annotations
 
 MAX_DURATION_S = 3 * 3600.0  # the longest video a project may score

@@ -3,6 +3,7 @@
 A bad option would make argparse print its whole usage block; it becomes one line with a
 pointer to --help (and a newline in a path is escaped, as in every BgmError).
 """
+
 from __future__ import annotations
 
 import argparse

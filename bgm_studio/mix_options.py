@@ -2,6 +2,7 @@
 
 Kept apart from cli.py so the generate, regenerate and export commands share one reading of them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,23 +15,47 @@ LOUDNESS_TARGETS = ("streaming", "web", "broadcast")  # audio/loudness.py: -14, 
 
 
 def add_mix_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--preset", choices=list(PRESETS),
-                   help="instruments of every part at once (default: the project's, else solo-piano)")
-    p.add_argument("--instrument", action="append", default=[], metavar="PART=PROGRAM",
-                   help="a General MIDI program for one part: melody, accompaniment or bass (repeatable)")
-    p.add_argument("--shot-preset", action="append", default=[], metavar="SHOT=PRESET",
-                   help="a preset of one shot's own, e.g. 2=ambient (repeatable; PRESET 'piece' undoes it)")
+    p.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        help="instruments of every part at once (default: the project's, else solo-piano)",
+    )
+    p.add_argument(
+        "--instrument",
+        action="append",
+        default=[],
+        metavar="PART=PROGRAM",
+        help="a General MIDI program for one part: melody, accompaniment or bass (repeatable)",
+    )
+    p.add_argument(
+        "--shot-preset",
+        action="append",
+        default=[],
+        metavar="SHOT=PRESET",
+        help="a preset of one shot's own, e.g. 2=ambient (repeatable; PRESET 'piece' undoes it)",
+    )
     p.add_argument("--stems", metavar="DIR", help="write one WAV per part, the mix and the MIDI into this folder")
-    p.add_argument("--loudness", choices=LOUDNESS_TARGETS, default="streaming",
-                   help="loudness of the exported sound: streaming -14, web -16, broadcast -23 LUFS "
-                        "(true peak <= -1 dBTP; default streaming)")
+    p.add_argument(
+        "--loudness",
+        choices=LOUDNESS_TARGETS,
+        default="streaming",
+        help="loudness of the exported sound: streaming -14, web -16, broadcast -23 LUFS "
+        "(true peak <= -1 dBTP; default streaming)",
+    )
     p.add_argument("--no-duck", action="store_true", help="keep the music level under the video's speech")
-    p.add_argument("--duck-depth", type=float, default=-10.0, metavar="DB",
-                   help="music gain under speech (default -10 dB)")
-    p.add_argument("--duck-attack", type=float, default=150.0, metavar="MS",
-                   help="time to reach the dip, ending where speech starts (default 150 ms)")
-    p.add_argument("--duck-release", type=float, default=400.0, metavar="MS",
-                   help="time to recover after speech (default 400 ms)")
+    p.add_argument(
+        "--duck-depth", type=float, default=-10.0, metavar="DB", help="music gain under speech (default -10 dB)"
+    )
+    p.add_argument(
+        "--duck-attack",
+        type=float,
+        default=150.0,
+        metavar="MS",
+        help="time to reach the dip, ending where speech starts (default 150 ms)",
+    )
+    p.add_argument(
+        "--duck-release", type=float, default=400.0, metavar="MS", help="time to recover after speech (default 400 ms)"
+    )
 
 
 def arrangement_of(args: argparse.Namespace, base: Arrangement) -> Arrangement:

@@ -2,6 +2,7 @@
 
 Each refuses with a one-line BgmError, so a mistake costs a second, not minutes of analysis.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,9 +23,21 @@ def make_folder(folder: Path) -> None:
 
 
 # Upper bounds of training config values: beyond them a config asks for more memory or threads than any run needs.
-TRAIN_LIMITS = {"steps": 10**8, "batch_size": 4096, "warmup": 10**8, "checkpoint_every": 10**8, "max_songs": 909,
-                "seed": 2**32 - 1, "threads": 256, "depth": 64, "mlp_ratio": 16, "dim": 4096, "heads": 64,
-                "n_beats": 1024, "band": 128}
+TRAIN_LIMITS = {
+    "steps": 10**8,
+    "batch_size": 4096,
+    "warmup": 10**8,
+    "checkpoint_every": 10**8,
+    "max_songs": 909,
+    "seed": 2**32 - 1,
+    "threads": 256,
+    "depth": 64,
+    "mlp_ratio": 16,
+    "dim": 4096,
+    "heads": 64,
+    "n_beats": 1024,
+    "band": 128,
+}
 
 
 def check_train_config(cfg) -> None:
@@ -42,8 +55,15 @@ def check_train_config(cfg) -> None:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
             raise BgmError(f"training config: {name} must be a number in {low}..{high}, not {str(value)[:40]}")
 
-    for name, low in (("steps", 1), ("batch_size", 1), ("warmup", 1), ("checkpoint_every", 1), ("max_songs", 0),
-                      ("seed", 0), ("threads", 1)):
+    for name, low in (
+        ("steps", 1),
+        ("batch_size", 1),
+        ("warmup", 1),
+        ("checkpoint_every", 1),
+        ("max_songs", 0),
+        ("seed", 0),
+        ("threads", 1),
+    ):
         whole(cfg, name, low)
     for name in ("lr", "weight_decay", "ema_decay"):
         number(cfg, name, 0.0, 1.0)
@@ -53,8 +73,10 @@ def check_train_config(cfg) -> None:
         whole(m, name, 1)
     dim, heads = whole(m, "dim", 2), whole(m, "heads", 1)
     if whole(m, "n_beats", 8) % 4 or MODEL_PITCHES % whole(m, "band", 1) or dim % 2 or dim % heads:
-        raise BgmError(f"training config: the model needs n_beats a multiple of 4, band dividing {MODEL_PITCHES}, "
-                       f"an even dim divisible by heads (got {m.n_beats}, {m.band}, {dim}, {heads})")
+        raise BgmError(
+            f"training config: the model needs n_beats a multiple of 4, band dividing {MODEL_PITCHES}, "
+            f"an even dim divisible by heads (got {m.n_beats}, {m.band}, {dim}, {heads})"
+        )
 
 
 def check_resume(path: str, cfg) -> None:
@@ -68,11 +90,16 @@ def check_resume(path: str, cfg) -> None:
     if not isinstance(state, dict) or not {"model", "ema", "opt", "step", "log"} <= set(state):
         raise BgmError(f"{path}: not a training state file (a state.pt written by `bgm-studio train`)")
     expected = {k: tuple(v.shape) for k, v in Denoiser(cfg.model).state_dict().items()}
-    found = {k: tuple(getattr(v, "shape", ())) for k, v in state["model"].items()} \
-        if isinstance(state["model"], dict) else {}
+    found = (
+        {k: tuple(getattr(v, "shape", ())) for k, v in state["model"].items()}
+        if isinstance(state["model"], dict)
+        else {}
+    )
     if found != expected:
-        raise BgmError(f"{path}: this state is of another model architecture than the config's; "
-                       "resume with the config.json of that run (--config)")
+        raise BgmError(
+            f"{path}: this state is of another model architecture than the config's; "
+            "resume with the config.json of that run (--config)"
+        )
 
 
 def command_inputs(args: argparse.Namespace, video: str | None, *others) -> list:
@@ -140,7 +167,10 @@ def check_train_outputs(args: argparse.Namespace, pop909: Path) -> None:
     the one written; likewise the config.json written there holds the same config as the one read.
     """
     out = Path(args.out)
-    outputs = {"state.pt": [args.init, args.config], "model.pt": [args.init, args.resume, args.config],
-               "config.json": [args.init, args.resume]}
+    outputs = {
+        "state.pt": [args.init, args.config],
+        "model.pt": [args.init, args.resume, args.config],
+        "config.json": [args.init, args.resume],
+    }
     for name, sources in outputs.items():
         refuse_clash(out / name, [pop909] + [s for s in sources if s and s != "debug"])

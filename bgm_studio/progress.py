@@ -1,4 +1,5 @@
 """Progress reporting shared by the CLI and the GUI: a callback taking (done, total, label)."""
+
 from __future__ import annotations
 
 import sys
@@ -16,8 +17,7 @@ def no_progress(done: float, total: float, label: str = "") -> None:
 
 def console_bar(iterable: Iterable[T], total: int | None = None, desc: str = "") -> Iterator[T]:
     """Wrap an iterable in a progress bar on stderr (none when stderr is not a terminal)."""
-    return iter(tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True,
-                     disable=None))
+    return iter(tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True, disable=None))
 
 
 class ConsoleProgress:
@@ -31,8 +31,9 @@ class ConsoleProgress:
         """Update the bar; a new stage (total changes or progress goes back) starts a new bar."""
         if self._bar is None or total != self._bar.total or done < self._bar.n:
             self.close()
-            self._bar = tqdm(total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True,
-                             disable=None)  # no bar when stderr is not a terminal (logs, CI)
+            self._bar = tqdm(
+                total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True, disable=None
+            )  # no bar when stderr is not a terminal (logs, CI)
         if label != self._label:
             self._label = label
             self._bar.set_description(label, refresh=False)

@@ -1,4 +1,5 @@
 """Shared fixtures: an isolated cache folder, the POP909 location and a tiny checkpoint."""
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 
 Import as `from tests.media import make_video` (run pytest from the repository root).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,13 +42,17 @@ def file_hash(path: Path) -> str:
 
 def video_packets(path: Path) -> list[tuple[Fraction | None, Fraction | None, str]]:
     """(pts, dts in seconds or None, sha256 of the bytes) of every packet of the first video stream, in file order."""
+
     def seconds(ts, time_base):
         return None if ts is None else ts * time_base
 
     with av.open(str(path)) as c:
         stream = c.streams.video[0]
-        return [(seconds(p.pts, p.time_base), seconds(p.dts, p.time_base), hashlib.sha256(bytes(p)).hexdigest())
-                for p in c.demux(stream) if p.size]
+        return [
+            (seconds(p.pts, p.time_base), seconds(p.dts, p.time_base), hashlib.sha256(bytes(p)).hexdigest())
+            for p in c.demux(stream)
+            if p.size
+        ]
 
 
 def decoded_end_s(path: Path) -> float:

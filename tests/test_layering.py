@@ -1,4 +1,5 @@
 """Only bgm_studio/app imports PySide6; music/ and video/ never import the scoring model (music: no torch)."""
+
 import ast
 from pathlib import Path
 

@@ -9,6 +9,7 @@ Import as `from tests.video_clips import ShotSpec, make_clip` (run pytest as
 Ground truth: a hard cut is at the time of the first frame of the new shot; a
 dissolve or a fade through black is at the middle of the transition.
 """
+
 from __future__ import annotations
 
 import functools
@@ -61,7 +62,7 @@ class _Scene:
         img = self.background[:, x0 : x0 + w].copy()
         for start, direction, radius, colour in self.shapes:
             d = direction / (np.linalg.norm(direction) + 1e-9)
-            pos = (start + d * spec.motion * t * w / np.array([w, h]))
+            pos = start + d * spec.motion * t * w / np.array([w, h])
             cx, cy = int(_bounce(pos[0]) * w), int(_bounce(pos[1]) * h)
             cv2.circle(img, (cx, cy), int(radius), colour, -1, lineType=cv2.LINE_AA)
         return img
@@ -204,8 +205,19 @@ def make_bad_file(path: str | Path, kind: str) -> Path:
     elif kind == "text":
         path.write_text("this is not a video\n" * 50)
     elif kind == "truncated":
-        _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=4", "-c:v", "libx264", "-g", "25",
-                "-movflags", "+faststart", str(path))
+        _ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x180:r=25:d=4",
+            "-c:v",
+            "libx264",
+            "-g",
+            "25",
+            "-movflags",
+            "+faststart",
+            str(path),
+        )
         data = path.read_bytes()
         path.write_bytes(data[: int(len(data) * 0.6)])
     elif kind == "audio_only":

@@ -1,4 +1,5 @@
 """The desktop app (the only package that imports PySide6): `run_app` opens the main window."""
+
 from __future__ import annotations
 
 import os
@@ -10,10 +11,13 @@ from ..errors import BgmError
 
 def _check_display() -> None:
     """Refuse early, with a message, where Qt would abort for want of a display."""
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                                                 or os.environ.get("QT_QPA_PLATFORM")):
-        raise BgmError("no display to open the window on (DISPLAY is not set); the command-line "
-                       "subcommands work without one, see `bgm-studio --help`")
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        raise BgmError(
+            "no display to open the window on (DISPLAY is not set); the command-line "
+            "subcommands work without one, see `bgm-studio --help`"
+        )
 
 
 def run_app(path: str | None = None, model_path: str | None = None) -> int:

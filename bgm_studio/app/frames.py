@@ -5,6 +5,7 @@ ahead (playback), and seeks to the keyframe before it otherwise (clicks, thumbna
 The frame shown at time t is the last one whose presentation time is <= t, so the
 picture is frame-accurate against the audio clock.
 """
+
 from __future__ import annotations
 
 import os

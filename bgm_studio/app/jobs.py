@@ -3,6 +3,7 @@
 Qt-free: each takes a ProgressFn (and a cancelled() callable where the library can
 stop early) and calls the same library functions as the CLI.
 """
+
 from __future__ import annotations
 
 import threading
@@ -92,8 +93,9 @@ class LazyScorer:
             return self.loaded
 
 
-def generate(scorer: Scorer, analysis: VideoAnalysis, seed: int, progress: ProgressFn,
-             project: Project | None = None) -> Project:
+def generate(
+    scorer: Scorer, analysis: VideoAnalysis, seed: int, progress: ProgressFn, project: Project | None = None
+) -> Project:
     """Score the whole video; with a project, re-sample its unlocked shots and keep its cuts."""
     from ..project.scoring import ScoringOptions
 
@@ -102,22 +104,27 @@ def generate(scorer: Scorer, analysis: VideoAnalysis, seed: int, progress: Progr
     return scorer.generate(project, seed=seed, progress=progress)
 
 
-def regenerate(scorer: Scorer, project: Project, k: int, overrides: ShotOverrides, progress: ProgressFn,
-               new_chords: bool = False) -> Project:
+def regenerate(
+    scorer: Scorer, project: Project, k: int, overrides: ShotOverrides, progress: ProgressFn, new_chords: bool = False
+) -> Project:
     return scorer.regenerate(project, k, overrides=overrides, progress=progress, new_chords=new_chords)
 
 
-def edit_cuts(scorer: Scorer, project: Project, analysis: VideoAnalysis, edit: str, args: tuple,
-              progress: ProgressFn) -> Project:
+def edit_cuts(
+    scorer: Scorer, project: Project, analysis: VideoAnalysis, edit: str, args: tuple, progress: ProgressFn
+) -> Project:
     """Apply a cut edit ("move_cut", "split_shot" or "merge_shots" of project.cuts, with its arguments
     between the analysis and the scorer) and regenerate every shot it changed."""
     project, changed = getattr(cuts, edit)(project, analysis, *args, scorer)
     for i, k in enumerate(changed):
         shot = project.shots[k]
         overrides = replace(shot.overrides, locked=False)  # its music is gone, so a lock has nothing to keep
-        project = scorer.regenerate(project, k, overrides=overrides,
-                                    progress=lambda d, t, label, i=i: progress(i + d / max(t, 1), len(changed),
-                                                                               f"regenerating shot {k}"))
+        project = scorer.regenerate(
+            project,
+            k,
+            overrides=overrides,
+            progress=lambda d, t, label, i=i: progress(i + d / max(t, 1), len(changed), f"regenerating shot {k}"),
+        )
     return project
 
 
@@ -126,25 +133,43 @@ def mapped_controls(scorer: Scorer, project: Project) -> dict[int, tuple[float, 
     from ..project.scoring import piece_controls
 
     controls = piece_controls(project, scorer.quantiles)
-    return {s.index: (float(controls.energy[s.start_beat]), float(controls.density[s.start_beat])) for s in project.shots}
+    return {
+        s.index: (float(controls.energy[s.start_beat]), float(controls.density[s.start_beat])) for s in project.shots
+    }
 
 
-def export(project: Project, paths: OutputPaths, sound: SoundSettings, progress: ProgressFn,
-           cancelled: Callable[[], bool]) -> list[str]:
+def export(
+    project: Project, paths: OutputPaths, sound: SoundSettings, progress: ProgressFn, cancelled: Callable[[], bool]
+) -> list[str]:
     """Write the outputs; the paths written, an MP4's with a note when its video had to be re-encoded."""
-    written = write_outputs(project, paths, SynthConfig(soundfont=sound.soundfont), export_original_gain_db(sound),
-                            progress=progress, cancel=cancelled, mix=MixConfig(sound.loudness, ducking=sound.ducking))
+    written = write_outputs(
+        project,
+        paths,
+        SynthConfig(soundfont=sound.soundfont),
+        export_original_gain_db(sound),
+        progress=progress,
+        cancel=cancelled,
+        mix=MixConfig(sound.loudness, ducking=sound.ducking),
+    )
     problem = video_copy_problem(project.video_path, paths.mp4) if paths.mp4 else None
-    return [f"{path} (video re-encoded as H.264: {problem})" if path == paths.mp4 and problem else path
-            for path in written]
+    return [
+        f"{path} (video re-encoded as H.264: {problem})" if path == paths.mp4 and problem else path for path in written
+    ]
 
 
 def measure_mix(project: Project, sound: SoundSettings, progress: ProgressFn, cancelled: Callable[[], bool]):
     """The loudness of the mix an export would write (rendered, ducked and brought to the target)."""
     mix = MixConfig(sound.loudness, export_original_gain_db(sound), sound.ducking)
     video = check_video(project)
-    return mixdown(project_score(project), project.duration_s, video, mix, SynthConfig(soundfont=sound.soundfont),
-                   progress=progress, cancel=cancelled).loudness
+    return mixdown(
+        project_score(project),
+        project.duration_s,
+        video,
+        mix,
+        SynthConfig(soundfont=sound.soundfont),
+        progress=progress,
+        cancel=cancelled,
+    ).loudness
 
 
 def sound_envelope(path: str, buckets_per_s: int = ENVELOPE_RATE) -> np.ndarray:

@@ -3,6 +3,7 @@
 It owns the AppState and the SoundController, turns widget requests into undoable edits,
 and runs every long action as a Task so the event loop never waits on work.
 """
+
 from __future__ import annotations
 
 import gc
@@ -14,7 +15,17 @@ import numpy as np
 
 from PySide6.QtCore import QThreadPool, QTimer, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
@@ -42,15 +53,22 @@ VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
 OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.json);;All files (*)"
 PROJECT_SUFFIX = ".bgm.json"
 CUT_LIST_FILTER = "Cut lists (*.otio *.edl *.xml *.fcpxml *.kdenlive);;All files (*)"
-EXPORTS = {"midi": ("MIDI", ".mid", "MIDI files (*.mid)"), "wav": ("WAV", ".wav", "WAV audio (*.wav)"),
-           "mp4": ("MP4", ".mp4", "Videos (*.mp4 *.mov *.mkv)")}
+EXPORTS = {
+    "midi": ("MIDI", ".mid", "MIDI files (*.mid)"),
+    "wav": ("WAV", ".wav", "WAV audio (*.wav)"),
+    "mp4": ("MP4", ".mp4", "Videos (*.mp4 *.mov *.mkv)"),
+}
 
 
 class MainWindow(QMainWindow):
     """BGM Studio's window over one AppState."""
 
-    def __init__(self, state: AppState | None = None, model_path: str | None = None,
-                 player_factory: PlayerFactory | None = jobs.open_player) -> None:
+    def __init__(
+        self,
+        state: AppState | None = None,
+        model_path: str | None = None,
+        player_factory: PlayerFactory | None = jobs.open_player,
+    ) -> None:
         super().__init__()
         _keep_ui_thread_responsive()
         self.state = state or AppState()
@@ -75,9 +93,16 @@ class MainWindow(QMainWindow):
         self.centralWidget().setSizes([450, 450])  # halves; a resized window keeps them even (stretch 1:1)
         self._on_history_changed(None)
         # once the window has painted: importing torch in a worker would slow its first paint (the GIL)
-        QTimer.singleShot(MODEL_LOAD_DELAY_MS, lambda: self._run(
-            "Loading the model", lambda p, c: self.scorer.get(), self._on_scorer_loaded, foreground=False,
-            on_failed=self._on_scorer_failed))
+        QTimer.singleShot(
+            MODEL_LOAD_DELAY_MS,
+            lambda: self._run(
+                "Loading the model",
+                lambda p, c: self.scorer.get(),
+                self._on_scorer_loaded,
+                foreground=False,
+                on_failed=self._on_scorer_failed,
+            ),
+        )
 
     # -- building -------------------------------------------------------------------------
 
@@ -130,63 +155,129 @@ class MainWindow(QMainWindow):
         self.save_action = a("&Save project", self._on_save, QKeySequence.Save, "Save the project")
         self.save_as_action = a("Save project &as…", self._on_save_as, QKeySequence.SaveAs)
         self.quit_action = a("&Quit", self.close, QKeySequence.Quit)
-        self.import_cuts_action = a("&Import cut list…", self._on_import_cut_list, None,
-                                    "Take the shots from an editor's timeline (.otio, .edl, .xml, .fcpxml, .kdenlive)")
+        self.import_cuts_action = a(
+            "&Import cut list…",
+            self._on_import_cut_list,
+            None,
+            "Take the shots from an editor's timeline (.otio, .edl, .xml, .fcpxml, .kdenlive)",
+        )
         self.undo_action = a("&Undo", self.state.undo, QKeySequence.Undo)
         self.redo_action = a("&Redo", self.state.redo, QKeySequence.Redo)
         self.split_action = a("&Split shot at playhead", self._on_split, "S", "Add a cut at the playhead")
         self.merge_action = a("&Merge with next shot", lambda: self._on_merge(self.state.selected), "M")
         self.generate_action = a("&Generate", self._on_generate, "Ctrl+G", "Score the whole video")
-        self.regenerate_action = a("&Regenerate shot", self._on_regenerate_selected, "R",
-                                   "Re-sample the selected shot only")
+        self.regenerate_action = a(
+            "&Regenerate shot", self._on_regenerate_selected, "R", "Re-sample the selected shot only"
+        )
         self.play_action = a("&Play / pause", self.sound.toggle, Qt.Key_Space)
         self.home_action = a("Go to &start", lambda: self.seek(0.0), Qt.Key_Home)
         self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key_Up)
         self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key_Down)
         self.back_action = a("Back a beat", lambda: self._step_beats(-1), Qt.Key_Left)
         self.forward_action = a("Forward a beat", lambda: self._step_beats(1), Qt.Key_Right)
-        self.shuttle_actions = [a("Shuttle back (J)", self._on_shuttle_back, "J", "Back 2 s, playing on"),
-                                a("Stop (K)", self.sound.pause, "K"), a("Play (L)", self.sound.play, "L")]
-        self.loop_action = a("&Loop selected shot", self._on_loop_toggled, "Ctrl+L",
-                             "Play the selected shot again and again")
+        self.shuttle_actions = [
+            a("Shuttle back (J)", self._on_shuttle_back, "J", "Back 2 s, playing on"),
+            a("Stop (K)", self.sound.pause, "K"),
+            a("Play (L)", self.sound.play, "L"),
+        ]
+        self.loop_action = a(
+            "&Loop selected shot", self._on_loop_toggled, "Ctrl+L", "Play the selected shot again and again"
+        )
         self.loop_action.setCheckable(True)
         self.fit_action = a("&Zoom to fit", self.timeline.zoom_to_fit, "Ctrl+0")
-        self.midi_action = a("Send &MIDI out (port \u201cBGM Studio\u201d)", self._on_midi_out, None,
-                             "Play the music on a DAW or synth too: one channel per part")
+        self.midi_action = a(
+            "Send &MIDI out (port \u201cBGM Studio\u201d)",
+            self._on_midi_out,
+            None,
+            "Play the music on a DAW or synth too: one channel per part",
+        )
         self.midi_action.setCheckable(True)
         editor = self.timeline.note_editor
-        self.note_actions = [a("&Delete notes", editor.delete, QKeySequence.Delete, "Delete the selected notes"),
-                             a("&Louder notes", lambda: editor.change_velocity(note_edits.VELOCITY_STEP), "Ctrl+Up"),
-                             a("So&fter notes", lambda: editor.change_velocity(-note_edits.VELOCITY_STEP), "Ctrl+Down")]
-        self.export_actions = {kind: a(f"Export {name}…", lambda kind=kind: self._on_export(kind), None,
-                                       f"Write the music as {name}") for kind, (name, _, _) in EXPORTS.items()}
+        self.note_actions = [
+            a("&Delete notes", editor.delete, QKeySequence.Delete, "Delete the selected notes"),
+            a("&Louder notes", lambda: editor.change_velocity(note_edits.VELOCITY_STEP), "Ctrl+Up"),
+            a("So&fter notes", lambda: editor.change_velocity(-note_edits.VELOCITY_STEP), "Ctrl+Down"),
+        ]
+        self.export_actions = {
+            kind: a(f"Export {name}…", lambda kind=kind: self._on_export(kind), None, f"Write the music as {name}")
+            for kind, (name, _, _) in EXPORTS.items()
+        }
         self.export_actions["mp4"].setShortcut(QKeySequence("Ctrl+E"))
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         bar = self.menuBar()
         for title, actions in (
-                ("&File", [self.open_action, self.recent_menu.menuAction(), self.import_cuts_action, None,
-                           self.save_action, self.save_as_action, None, self.quit_action]),
-                ("&Edit", [self.undo_action, self.redo_action, None, self.split_action, self.merge_action, None,
-                           *self.note_actions]),
-                ("&Music", [self.generate_action, self.regenerate_action]),
-                ("&Playback", [self.play_action, *self.shuttle_actions, self.loop_action, None, self.home_action,
-                               self.back_action, self.forward_action, self.prev_action, self.next_action,
-                               None, self.fit_action, None, self.midi_action]),
-                ("E&xport", list(self.export_actions.values()))):
+            (
+                "&File",
+                [
+                    self.open_action,
+                    self.recent_menu.menuAction(),
+                    self.import_cuts_action,
+                    None,
+                    self.save_action,
+                    self.save_as_action,
+                    None,
+                    self.quit_action,
+                ],
+            ),
+            (
+                "&Edit",
+                [
+                    self.undo_action,
+                    self.redo_action,
+                    None,
+                    self.split_action,
+                    self.merge_action,
+                    None,
+                    *self.note_actions,
+                ],
+            ),
+            ("&Music", [self.generate_action, self.regenerate_action]),
+            (
+                "&Playback",
+                [
+                    self.play_action,
+                    *self.shuttle_actions,
+                    self.loop_action,
+                    None,
+                    self.home_action,
+                    self.back_action,
+                    self.forward_action,
+                    self.prev_action,
+                    self.next_action,
+                    None,
+                    self.fit_action,
+                    None,
+                    self.midi_action,
+                ],
+            ),
+            ("E&xport", list(self.export_actions.values())),
+        ):
             menu = bar.addMenu(title)
             for action in actions:
                 menu.addSeparator() if action is None else menu.addAction(action)
         tools = self.addToolBar("Main")
         tools.setMovable(False)
         tools.setToolButtonStyle(Qt.ToolButtonTextOnly)
-        for action in (self.open_action, self.save_action, None, self.generate_action, self.regenerate_action,
-                       None, self.undo_action, self.redo_action, None, self.export_actions["mp4"]):
+        for action in (
+            self.open_action,
+            self.save_action,
+            None,
+            self.generate_action,
+            self.regenerate_action,
+            None,
+            self.undo_action,
+            self.redo_action,
+            None,
+            self.export_actions["mp4"],
+        ):
             tools.addSeparator() if action is None else tools.addAction(action)
         tools.widgetForAction(self.generate_action).setObjectName("primary")
-        tools.setStyleSheet("QToolButton { padding: 4px 10px; } QToolButton#primary { background: #2f6fd0; "
-                            "color: white; border-radius: 4px; font-weight: 600; } "
-                            "QToolButton#primary:disabled { background: #35373c; color: #8e9297; }")
+        tools.setStyleSheet(
+            "QToolButton { padding: 4px 10px; } QToolButton#primary { background: #2f6fd0; "
+            "color: white; border-radius: 4px; font-weight: 600; } "
+            "QToolButton#primary:disabled { background: #35373c; color: #8e9297; }"
+        )
 
     def _connect(self) -> None:
         s = self.state
@@ -260,18 +351,25 @@ class MainWindow(QMainWindow):
 
     def _open(self, path: str, video: str | None = None, recovered: bool = False) -> None:
         label = f"Opening {Path(path).name}"
-        self._run(label, lambda p, c: jobs.open_file(path, p, video),
-                  lambda opened: self._on_opened(opened, recovered),
-                  on_failed=lambda exc: self._on_open_failed(exc, path))
+        self._run(
+            label,
+            lambda p, c: jobs.open_file(path, p, video),
+            lambda opened: self._on_opened(opened, recovered),
+            on_failed=lambda exc: self._on_open_failed(exc, path),
+        )
 
     def offer_recovery(self) -> None:
         """If the last session ended without closing, offer its autosaved project back."""
         path = recovery.pending_recovery()
         if path is None:
             return
-        box = QMessageBox(QMessageBox.Question, "BGM Studio",
-                          "BGM Studio did not close properly last time. Recover the unsaved project?",
-                          QMessageBox.Yes | QMessageBox.Discard, self)
+        box = QMessageBox(
+            QMessageBox.Question,
+            "BGM Studio",
+            "BGM Studio did not close properly last time. Recover the unsaved project?",
+            QMessageBox.Yes | QMessageBox.Discard,
+            self,
+        )
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.buttonClicked.connect(lambda button: self._on_recovery_answer(box.buttonRole(button), path))
         box.open()
@@ -286,8 +384,9 @@ class MainWindow(QMainWindow):
         if opened.project is None:
             self.state.open_video(opened.analysis)
         else:
-            self.state.open_project(opened.project, opened.analysis, None if recovered else opened.path,
-                                    dirty=recovered or opened.relinked)
+            self.state.open_project(
+                opened.project, opened.analysis, None if recovered else opened.path, dirty=recovered or opened.relinked
+            )
         for line in opened.analysis.warnings:
             self.statusBar().showMessage(line, 8000)
         self.preview.set_video(self.state.video_path)
@@ -296,8 +395,13 @@ class MainWindow(QMainWindow):
         self._load_thumbnails(spans)
         path = self.state.video_path
         self.timeline.wave.set_envelope(np.zeros(0), 1.0)  # cleared; the lane shows or hides once it is read
-        self._run("Waveform", lambda p, c: jobs.sound_envelope(path), lambda peaks: self._on_envelope(path, peaks),
-                  foreground=False, on_failed=lambda exc: self.statusBar().showMessage(str(exc), 8000))
+        self._run(
+            "Waveform",
+            lambda p, c: jobs.sound_envelope(path),
+            lambda peaks: self._on_envelope(path, peaks),
+            foreground=False,
+            on_failed=lambda exc: self.statusBar().showMessage(str(exc), 8000),
+        )
 
     def _on_envelope(self, path: str, peaks) -> None:
         if path == self.state.video_path:
@@ -322,15 +426,20 @@ class MainWindow(QMainWindow):
     def _ask_relink(self, exc: BgmError, path: str) -> None:
         answer = QMessageBox.question(self, "BGM Studio", f"{exc}.\nChoose the video file of this project?")
         if answer == QMessageBox.Yes:
-            video, _ = QFileDialog.getOpenFileName(self, "Choose the project's video", str(Path(path).parent),
-                                                   VIDEO_FILTER)
+            video, _ = QFileDialog.getOpenFileName(
+                self, "Choose the project's video", str(Path(path).parent), VIDEO_FILTER
+            )
             if video:
                 self._open(path, video=video)
 
     def _load_thumbnails(self, spans: list[tuple[float, float]]) -> None:
         path = self.state.video_path
-        self._run("Thumbnails", lambda p, c: jobs.shot_thumbnails(path, spans),
-                  lambda images: self._on_thumbnails(path, images), foreground=False)
+        self._run(
+            "Thumbnails",
+            lambda p, c: jobs.shot_thumbnails(path, spans),
+            lambda images: self._on_thumbnails(path, images),
+            foreground=False,
+        )
 
     def _on_thumbnails(self, path: str, images) -> None:
         if path == self.state.video_path:
@@ -341,8 +450,9 @@ class MainWindow(QMainWindow):
         if not path.endswith(".json"):
             path += PROJECT_SUFFIX
         project = self.state.project
-        self._run("Saving the project", lambda p, c: save_project(project, path),
-                  lambda _r: self._on_saved(project, path))
+        self._run(
+            "Saving the project", lambda p, c: save_project(project, path), lambda _r: self._on_saved(project, path)
+        )
 
     def _on_saved(self, project: Project, path: str) -> None:
         if self.state.project is project:
@@ -356,8 +466,11 @@ class MainWindow(QMainWindow):
         paths = OutputPaths(**{kind: path})
         project, sound = self.state.project, self.state.sound
         name = EXPORTS.get(kind, (kind,))[0]
-        self._run(f"Exporting {name}", lambda p, c: jobs.export(project, paths, sound, p, c),
-                  lambda written: self._on_exported(written, path))
+        self._run(
+            f"Exporting {name}",
+            lambda p, c: jobs.export(project, paths, sound, p, c),
+            lambda written: self._on_exported(written, path),
+        )
 
     def _on_exported(self, written: list[str], path: str) -> None:
         self.last_export_dir = str(Path(path).parent)
@@ -368,8 +481,11 @@ class MainWindow(QMainWindow):
         project, sound = self.state.project, self.state.sound
         if project is not None:
             self.sound_panel.show_loudness("measuring…")
-            self._run("Measuring loudness", lambda p, c: jobs.measure_mix(project, sound, p, c),
-                      lambda level: self.sound_panel.show_loudness(level.describe()))
+            self._run(
+                "Measuring loudness",
+                lambda p, c: jobs.measure_mix(project, sound, p, c),
+                lambda level: self.sound_panel.show_loudness(level.describe()),
+            )
 
     def _on_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a video or project", self._folder(), OPEN_FILTER)
@@ -430,8 +546,11 @@ class MainWindow(QMainWindow):
             return
         if seed is None:
             seed = 0 if project is None else project.seed + sum(len(s.takes) for s in project.shots)
-        self._run("Generating", lambda p, c: jobs.generate(self.scorer.get(), analysis, seed, p, project),
-                  lambda result: self._on_generated(result, project is None))
+        self._run(
+            "Generating",
+            lambda p, c: jobs.generate(self.scorer.get(), analysis, seed, p, project),
+            lambda result: self._on_generated(result, project is None),
+        )
 
     def _on_generated(self, project: Project, new: bool) -> None:
         if new:
@@ -459,9 +578,12 @@ class MainWindow(QMainWindow):
         if project is None or analysis is None:
             return
         selected = self.state.selected
-        if not self._run(label, lambda p, c: jobs.edit_cuts(self.scorer.get(), project, analysis, edit, args, p),
-                         lambda result: self._on_cuts_edited(result, label, shot_after_cut_edit(
-                             project, result, selected, edit)), on_failed=self._on_cut_edit_failed):
+        if not self._run(
+            label,
+            lambda p, c: jobs.edit_cuts(self.scorer.get(), project, analysis, edit, args, p),
+            lambda result: self._on_cuts_edited(result, label, shot_after_cut_edit(project, result, selected, edit)),
+            on_failed=self._on_cut_edit_failed,
+        ):
             self.timeline.refresh()  # refused while busy: a dragged cut line goes back
 
     def _on_cuts_edited(self, project: Project, label: str, selected: int) -> None:
@@ -494,9 +616,15 @@ class MainWindow(QMainWindow):
         if not edited:
             return False
         names = ", ".join(str(k) for k in edited)
-        answer = QMessageBox.question(self, "BGM Studio", f"Shot{'s' * (len(edited) > 1)} {names} "
-                                      "hold notes you edited. Replace them with new music? (They stay among "
-                                      "the takes.)", QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+        answer = QMessageBox.question(
+            self,
+            "BGM Studio",
+            f"Shot{'s' * (len(edited) > 1)} {names} "
+            "hold notes you edited. Replace them with new music? (They stay among "
+            "the takes.)",
+            QMessageBox.Yes | QMessageBox.Cancel,
+            QMessageBox.Cancel,
+        )
         return answer != QMessageBox.Yes
 
     def _on_lock_requested(self, k: int, locked: bool) -> None:
@@ -587,21 +715,30 @@ class MainWindow(QMainWindow):
     def _on_autosave(self) -> None:
         project = self.state.project
         if project is not None and self.state.dirty:
-            self._run("Autosave", lambda p, c: recovery.autosave(project), lambda _path: None, foreground=False,
-                      on_failed=lambda exc: self.statusBar().showMessage(f"Autosave failed: {exc}", 8000))
+            self._run(
+                "Autosave",
+                lambda p, c: recovery.autosave(project),
+                lambda _path: None,
+                foreground=False,
+                on_failed=lambda exc: self.statusBar().showMessage(f"Autosave failed: {exc}", 8000),
+            )
 
     def _update_actions(self) -> None:
         s, idle = self.state, self.busy is None
         has_project = s.project is not None
         shot = has_project and 0 <= s.selected < len(s.project.shots)
         enabled = {
-            self.save_action: has_project and idle, self.save_as_action: has_project and idle,
-            self.undo_action: idle and s.undo_label() is not None, self.redo_action: idle and s.redo_label() is not None,
-            self.generate_action: idle and s.analysis is not None, self.regenerate_action: idle and shot,
+            self.save_action: has_project and idle,
+            self.save_as_action: has_project and idle,
+            self.undo_action: idle and s.undo_label() is not None,
+            self.redo_action: idle and s.redo_label() is not None,
+            self.generate_action: idle and s.analysis is not None,
+            self.regenerate_action: idle and shot,
             self.split_action: idle and has_project and s.analysis is not None,
             self.import_cuts_action: idle and has_project and s.analysis is not None,
             self.merge_action: idle and shot and s.selected < len(s.project.shots) - 1,
-            self.open_action: idle, self.play_action: s.analysis is not None,
+            self.open_action: idle,
+            self.play_action: s.analysis is not None,
         }
         for action in self.export_actions.values():
             enabled[action] = idle and has_project
@@ -638,8 +775,13 @@ class MainWindow(QMainWindow):
         if not (self.state.dirty and self.state.project is not None):
             return True
         name = Path(self.state.project_path or self.state.video_path or "untitled").name
-        box = QMessageBox(QMessageBox.Warning, "BGM Studio", f"The project of {name} has unsaved changes. "
-                          "Save them first?", QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self)
+        box = QMessageBox(
+            QMessageBox.Warning,
+            "BGM Studio",
+            f"The project of {name} has unsaved changes. Save them first?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
+            self,
+        )
         box.button(QMessageBox.Discard).setText("Don't Save")
         box.setDefaultButton(QMessageBox.Save)
         answer = box.exec()
@@ -659,6 +801,7 @@ class MainWindow(QMainWindow):
             return False
         self._on_saved(self.state.project, path)
         return True
+
 
 def _scrolling(panel: QWidget) -> QScrollArea:
     area = QScrollArea()

@@ -1,4 +1,5 @@
 """The app's MIDI out: the virtual port "BGM Studio" fed by the transport while it is switched on."""
+
 from __future__ import annotations
 
 from ..audio.midi_out import MidiSender, open_port

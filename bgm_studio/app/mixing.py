@@ -5,6 +5,7 @@ block, it applies the music's ducking gain and adds the video's sound from the s
 time at the chosen gain. All come from one position read before the block, so they cannot
 drift apart.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,9 @@ def decode_sound(path: str | os.PathLike, sample_rate: int) -> np.ndarray | None
                 return None
             stream = container.streams.audio[0]
             video = container.streams.video[0] if container.streams.video else None
-            origin = float(video.start_time * video.time_base) if video is not None and video.start_time is not None else 0.0
+            origin = (
+                float(video.start_time * video.time_base) if video is not None and video.start_time is not None else 0.0
+            )
             resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
             chunks, first = [], None
             for frame in container.decode(stream):
@@ -72,8 +75,7 @@ class MixingOutput:
         self.ducking: np.ndarray | None = None  # (frames,) the music's gain under the video's speech; None = none
         self._fill: FillFn | None = None
 
-    def set_sound(self, sound: np.ndarray | None, gain_db: float | None,
-                  ducking: np.ndarray | None = None) -> None:
+    def set_sound(self, sound: np.ndarray | None, gain_db: float | None, ducking: np.ndarray | None = None) -> None:
         self.sound = sound
         self.gain = 0.0 if gain_db is None else float(10 ** (gain_db / 20))
         self.ducking = ducking
@@ -87,8 +89,9 @@ class MixingOutput:
 
     def _on_fill(self, block: np.ndarray) -> None:
         player, sound, gain, ducking = self.player, self.sound, self.gain, self.ducking
-        playing = player is not None and player.state == PLAYING and (ducking is not None or
-                                                                       sound is not None and gain > 0)
+        playing = (
+            player is not None and player.state == PLAYING and (ducking is not None or sound is not None and gain > 0)
+        )
         start = int(round(player.position_s() * self.sample_rate)) if playing else 0
         self._fill(block)
         if self.music_gain != 1.0:

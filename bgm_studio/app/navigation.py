@@ -1,4 +1,5 @@
 """Where the keys move the playhead: a beat at a time with the arrows, a shot's span for looping. Qt-free."""
+
 from __future__ import annotations
 
 import numpy as np

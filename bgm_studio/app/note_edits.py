@@ -6,6 +6,7 @@ note belongs to the shot it starts in): the first edit of a generated take makes
 marked `edited`, later edits change that one, so the generated take stays among the takes and
 undo, save and reopen work as for any other change.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace

@@ -5,6 +5,7 @@ less the output latency (what is heard now), so the picture follows the sound an
 cannot drift from it. Without sound (no audio device, or no music yet) the clock
 is the wall clock, so the video still plays silently.
 """
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """The list of recently opened videos and projects, kept beside the recovery file across sessions."""
+
 from __future__ import annotations
 
 import json

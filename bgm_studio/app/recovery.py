@@ -3,6 +3,7 @@
 A clean exit deletes the file, so finding it at start-up means the last session
 ended without closing (a crash or a kill) and its work can be offered back.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,10 @@ STATE_ENV = "BGM_STATE"  # folder for the recovery file (tests point it at a tem
 
 def recovery_path() -> Path:
     """$BGM_STATE, else $XDG_STATE_HOME or ~/.local/state, /bgm_studio/recovery.bgm.json."""
-    root = os.environ.get(STATE_ENV) or Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "bgm_studio"
+    root = (
+        os.environ.get(STATE_ENV)
+        or Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "bgm_studio"
+    )
     return Path(root).expanduser() / "recovery.bgm.json"
 
 

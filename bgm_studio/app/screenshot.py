@@ -6,6 +6,7 @@ picture can be made before a model is trained (the notes are then random). Xvfb 
 card, so playback goes to a silent CaptureOutput: the window looks as it does on a desktop
 with sound, not with its "playback off" notice.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,5 +1,6 @@
 """Everything heard: the player (opened off the UI thread), the music it plays, the video's own
 sound under it, and the transport clock that moves the playhead while playing."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -51,8 +52,13 @@ class SoundController(QObject):
             return
         sound, factory = self.state.sound, self._factory
         self.transport.set_sound_status("Starting sound…")
-        self._run("Starting sound", lambda p, c: factory(sound), self._on_player_opened, foreground=False,
-                  on_failed=self._on_player_failed)
+        self._run(
+            "Starting sound",
+            lambda p, c: factory(sound),
+            self._on_player_opened,
+            foreground=False,
+            on_failed=self._on_player_failed,
+        )
 
     def seek(self, t_s: float) -> None:
         self.playback.seek(t_s)
@@ -121,14 +127,21 @@ class SoundController(QObject):
         wanted = sound.original_gain_db is not None or sound.ducking.enabled
         if not wanted or (self._video_sound is not None and self._video_sound[0] == path):
             audio, speech = self._video_sound[1] if self._video_sound and self._video_sound[1] else (None, None)
-            ducking = duck_gain(speech, len(audio), self.mixer.sample_rate, sound.ducking) \
-                if speech is not None and speech.any() and sound.ducking.enabled else None  # no speech: no work
+            ducking = (
+                duck_gain(speech, len(audio), self.mixer.sample_rate, sound.ducking)
+                if speech is not None and speech.any() and sound.ducking.enabled
+                else None
+            )  # no speech: no work
             self.mixer.set_sound(audio, sound.original_gain_db, ducking)
             return
         rate = self.mixer.sample_rate
         self._video_sound = (path, None)  # being read: asked once
-        self._run("Reading the video's sound", lambda p, c: sound_and_speech(path, rate),
-                  lambda found: self._on_video_sound(path, found), foreground=False)
+        self._run(
+            "Reading the video's sound",
+            lambda p, c: sound_and_speech(path, rate),
+            lambda found: self._on_video_sound(path, found),
+            foreground=False,
+        )
 
     def _on_video_sound(self, path: str, sound) -> None:
         if path == self.state.video_path:

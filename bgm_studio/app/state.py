@@ -4,6 +4,7 @@ Widgets subscribe to the signals here and redraw from the state; they never hold
 a copy of the project. Projects are immutable values (every flow returns a new
 one), so undo and redo are two stacks of whole projects.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -92,8 +93,9 @@ class AppState:
         self.analysis, self.project, self.project_path = analysis, None, None
         self._reset(dirty=False)
 
-    def open_project(self, project: Project, analysis: VideoAnalysis | None, path: str | None,
-                     dirty: bool = False) -> None:
+    def open_project(
+        self, project: Project, analysis: VideoAnalysis | None, path: str | None, dirty: bool = False
+    ) -> None:
         """A new document from a project (opened, recovered, or just generated)."""
         self.analysis, self.project, self.project_path = analysis, project, path
         self._reset(dirty)

@@ -8,6 +8,7 @@ also poll `cancelled()` between blocks. A BgmError ends the task with its
 BgmError; any other exception is logged with its traceback and reported
 as one line too, so the user never sees a traceback.
 """
+
 from __future__ import annotations
 
 import logging
@@ -82,4 +83,6 @@ class Task(QObject):
             return (self.cancelled,) if self._cancel.is_set() else (self.failed, exc)
         except Exception as exc:  # a bug: keep the traceback in the log, show one line
             log.exception("%s failed", self.label)
-            return self.failed, BgmError(f"{self.label} failed unexpectedly ({type(exc).__name__}: {exc})".splitlines()[0])
+            return self.failed, BgmError(
+                f"{self.label} failed unexpectedly ({type(exc).__name__}: {exc})".splitlines()[0]
+            )

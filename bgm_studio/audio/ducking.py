@@ -5,6 +5,7 @@ is compiled into the wheel, nothing is downloaded). The gain curve sits at `dept
 through every stretch of speech; since export is offline it looks ahead, so the dip
 starts `attack_ms` before the first word and recovers over `release_ms` after the last.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

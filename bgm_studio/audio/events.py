@@ -5,6 +5,7 @@ channel, as in the MIDI export). Notes already sounding at the start time are
 struck again there ("chasing"), so playback from the middle of a chord sounds it;
 so is each track's latest sound change (instrument, volume, effect sends).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,9 @@ class Event:
     value: int
 
 
-def score_events(score: Score, start_s: float = 0.0, pedal: PedalSpans = (),
-                 tracks: Collection[int] | None = None) -> list[Event]:
+def score_events(
+    score: Score, start_s: float = 0.0, pedal: PedalSpans = (), tracks: Collection[int] | None = None
+) -> list[Event]:
     """All events at or after `start_s`, sorted; notes, pedal and sounds in force at `start_s` begin there.
 
     Times follow the score's tempo map, tempo changes included. tracks: only these (None: all).
@@ -72,8 +74,12 @@ def _sound_events(score: Score, start_s: float, tracks: Collection[int] | None) 
             later.append((time_s, change))
     events = []
     for time_s, c in [(start_s, c) for c in latest.values()] + later:
-        for key, value in ((PROGRAM_KEY, c.program), (VOLUME_CC, c.volume), (REVERB_CC, c.reverb),
-                           (CHORUS_CC, c.chorus)):
+        for key, value in (
+            (PROGRAM_KEY, c.program),
+            (VOLUME_CC, c.volume),
+            (REVERB_CC, c.reverb),
+            (CHORUS_CC, c.chorus),
+        ):
             events.append(Event(time_s, SOUND, c.track, key, value))
     return events
 

@@ -7,6 +7,7 @@ stems, not an effect applied to the mix alone. Peak normalisation is what is lef
 the last safety step: if the curve still leaves a true peak over the ceiling, the whole
 mix comes down by the excess.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -103,8 +104,9 @@ def limiter_gain(peaks: np.ndarray, ceiling: float, sample_rate: int) -> np.ndar
     return uniform_filter1d(minimum_filter1d(need, 2 * width + 1), width)
 
 
-def master_gain(mix: np.ndarray, sample_rate: int, target_lufs: float,
-                ceiling_db: float = TRUE_PEAK_CEILING_DB) -> tuple[np.ndarray, float]:
+def master_gain(
+    mix: np.ndarray, sample_rate: int, target_lufs: float, ceiling_db: float = TRUE_PEAK_CEILING_DB
+) -> tuple[np.ndarray, float]:
     """(gain per frame, shape=(frames,), resulting LUFS) taking `mix` to `target_lufs`, true peak <= `ceiling_db`.
 
     A silent mix keeps gain 1. Where the limiter has to work hard, the loudness can fall

@@ -8,6 +8,7 @@ sender thread keeps its own clock: play(t) means "score time t is now".
 The port is anything with send_message(list[int]) (python-rtmidi's MidiOut, or a test's
 recorder); open_port makes one, virtual ("BGM Studio") where the platform allows it.
 """
+
 from __future__ import annotations
 
 import threading

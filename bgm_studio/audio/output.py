@@ -10,6 +10,7 @@ WASAPI, whereas `sounddevice` needs a system libportaudio that setup does not
 install. `new_fluid_audio_driver2` lets us render the blocks ourselves, so the
 same `Performance` serves playback and export.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -29,17 +30,28 @@ from .synth import silence_fluidsynth_log
 FillFn = Callable[[np.ndarray], None]
 DRIVER_ENV = "BGM_AUDIO_DRIVER"
 # JACK is left out of the automatic choice: without a server it tries to start one and blocks for seconds.
-DRIVERS = {"linux": ("pulseaudio", "alsa", "sdl2"), "darwin": ("coreaudio", "sdl2"), "win32": ("wasapi", "dsound", "sdl2")}
+DRIVERS = {
+    "linux": ("pulseaudio", "alsa", "sdl2"),
+    "darwin": ("coreaudio", "sdl2"),
+    "win32": ("wasapi", "dsound", "sdl2"),
+}
 
 _FloatBuffers = ctypes.POINTER(ctypes.POINTER(ctypes.c_float))
-_AUDIO_FUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, _FloatBuffers,
-                               ctypes.c_int, _FloatBuffers)
-_new_driver2 = fluidsynth.cfunc("new_fluid_audio_driver2", ctypes.c_void_p, ("settings", ctypes.c_void_p, 1),
-                                ("func", _AUDIO_FUNC, 1), ("data", ctypes.c_void_p, 1))
+_AUDIO_FUNC = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, _FloatBuffers, ctypes.c_int, _FloatBuffers
+)
+_new_driver2 = fluidsynth.cfunc(
+    "new_fluid_audio_driver2",
+    ctypes.c_void_p,
+    ("settings", ctypes.c_void_p, 1),
+    ("func", _AUDIO_FUNC, 1),
+    ("data", ctypes.c_void_p, 1),
+)
 
 
-_ALSA_ERROR_HANDLER = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
-                                       ctypes.c_char_p)
+_ALSA_ERROR_HANDLER = ctypes.CFUNCTYPE(
+    None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+)
 _alsa_silent = _ALSA_ERROR_HANDLER(lambda *args: None)  # module-level: libasound keeps the pointer
 
 
@@ -63,8 +75,14 @@ class AudioOutput(Protocol):
 class DeviceOutput:
     """The system audio device via FluidSynth's driver, calling `fill` from the driver's thread."""
 
-    def __init__(self, sample_rate: int = 44100, driver: str | None = None, device: str | None = None,
-                 period_frames: int = 512, periods: int = 4) -> None:
+    def __init__(
+        self,
+        sample_rate: int = 44100,
+        driver: str | None = None,
+        device: str | None = None,
+        period_frames: int = 512,
+        periods: int = 4,
+    ) -> None:
         self.sample_rate = sample_rate
         self.latency_s = period_frames * periods / sample_rate
         self._driver = driver or os.environ.get(DRIVER_ENV)
@@ -91,7 +109,9 @@ class DeviceOutput:
             self._handle = _new_driver2(self._settings, self._callback, None)
             if self._handle:
                 return
-        raise BgmError(f"no audio output device ({', '.join(drivers)} failed): playback is unavailable, export still works")
+        raise BgmError(
+            f"no audio output device ({', '.join(drivers)} failed): playback is unavailable, export still works"
+        )
 
     def _on_audio(self, _data, frames, _nfx, _fx, nout, out) -> int:
         block = np.zeros((frames, 2), np.float32)
@@ -125,7 +145,9 @@ class CaptureOutput:
         self.blocks: list[np.ndarray] = []
         self._record = record
         self._fill: FillFn | None = None
-        self.lock = threading.Lock()  # held while a block is handed over; hold it to read the clock and frames_sent as one
+        self.lock = (
+            threading.Lock()
+        )  # held while a block is handed over; hold it to read the clock and frames_sent as one
 
     def start(self, fill: FillFn) -> None:
         self._fill = fill

@@ -4,6 +4,7 @@ Qt-free and thread-safe: the GUI thread calls the control methods while the audi
 output calls `_on_block` from its own thread; one lock serialises them. The clock
 is the count of frames handed to the output, so it cannot drift from the audio.
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """Offline rendering of a Score to float32 stereo: each part on its own (the stems), faded, summed to the mix."""
+
 from __future__ import annotations
 
 import threading
@@ -43,9 +44,16 @@ def check_render_config(config: RenderConfig) -> None:
         raise BgmError(f"headroom {config.headroom_db} dBFS would clip; choose a value <= 0")
 
 
-def render(score: Score, synth: SynthConfig = SynthConfig(), config: RenderConfig = RenderConfig(),
-           start_s: float = 0.0, duration_s: float | None = None, pedal: PedalSpans = (),
-           progress: ProgressFn = no_progress, cancel: CancelFn = never) -> np.ndarray:
+def render(
+    score: Score,
+    synth: SynthConfig = SynthConfig(),
+    config: RenderConfig = RenderConfig(),
+    start_s: float = 0.0,
+    duration_s: float | None = None,
+    pedal: PedalSpans = (),
+    progress: ProgressFn = no_progress,
+    cancel: CancelFn = never,
+) -> np.ndarray:
     """Render the score from `start_s` for `duration_s` seconds (default: to its end plus the tail).
 
     Returns float32 audio, shape=(frames, 2), frames = round(duration_s * sample_rate),
@@ -57,9 +65,16 @@ def render(score: Score, synth: SynthConfig = SynthConfig(), config: RenderConfi
     return normalise_peak(fade_out(audio, int(config.fade_s * config.sample_rate)), config.headroom_db)
 
 
-def render_stems(score: Score, synth: SynthConfig = SynthConfig(), config: RenderConfig = RenderConfig(),
-                 start_s: float = 0.0, duration_s: float | None = None, pedal: PedalSpans = (),
-                 progress: ProgressFn = no_progress, cancel: CancelFn = never) -> np.ndarray:
+def render_stems(
+    score: Score,
+    synth: SynthConfig = SynthConfig(),
+    config: RenderConfig = RenderConfig(),
+    start_s: float = 0.0,
+    duration_s: float | None = None,
+    pedal: PedalSpans = (),
+    progress: ProgressFn = no_progress,
+    cancel: CancelFn = never,
+) -> np.ndarray:
     """Each track rendered alone, faded, not normalised: float32, shape=(tracks, frames, 2).
 
     Track k is part k (melody, accompaniment, bass); their sum is the mix. Each part has
@@ -73,8 +88,21 @@ def render_stems(score: Score, synth: SynthConfig = SynthConfig(), config: Rende
     sounding = sorted({n.track for n in score.notes})
     report = _reporter(progress, frames * len(sounding), config)
     with ThreadPoolExecutor(max_workers=max(1, len(sounding))) as pool:
-        jobs = [pool.submit(_perform, score, replace(synth, cpu_cores=1), config, start_s, pedal, {track},
-                            stems[track], report, cancel) for track in sounding]
+        jobs = [
+            pool.submit(
+                _perform,
+                score,
+                replace(synth, cpu_cores=1),
+                config,
+                start_s,
+                pedal,
+                {track},
+                stems[track],
+                report,
+                cancel,
+            )
+            for track in sounding
+        ]
         for job in jobs:
             job.result()
     for stem in stems:
@@ -100,11 +128,21 @@ def _reporter(progress: ProgressFn, total_frames: int, config: RenderConfig) -> 
         with lock:
             done[0] += frames
             progress(done[0] / sr, total_frames / sr, "rendering music")
+
     return add
 
 
-def _perform(score: Score, synth: SynthConfig, config: RenderConfig, start_s: float, pedal: PedalSpans,
-             tracks: set[int] | None, out: np.ndarray, report: Callable[[int], None], cancel: CancelFn) -> None:
+def _perform(
+    score: Score,
+    synth: SynthConfig,
+    config: RenderConfig,
+    start_s: float,
+    pedal: PedalSpans,
+    tracks: set[int] | None,
+    out: np.ndarray,
+    report: Callable[[int], None],
+    cancel: CancelFn,
+) -> None:
     """Play `tracks` of the score (None: all) from `start_s` into `out` (frames, 2) on a synth of its own."""
     chunk = int(CHUNK_S * config.sample_rate)
     with _LOADING:

@@ -1,4 +1,5 @@
 """Finding and checking the soundfont: a user's .sf2/.sf3, $BGM_SOUNDFONT, or the default GM soundfont."""
+
 from __future__ import annotations
 
 import os

@@ -8,6 +8,7 @@ each event's time and sends the event there: events are placed to within half a
 block (0.73 ms at 44.1 kHz), on the same frames however the audio is pulled and
 from wherever playback starts.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -19,8 +20,7 @@ import numpy as np
 
 from ..errors import BgmError
 from ..music.notes import Score
-from .events import (NOTE_OFF, NOTE_ON, PROGRAM_KEY, SOUND, SUSTAIN_CC, Event, PedalSpans, score_duration_s,
-                     score_events)
+from .events import NOTE_OFF, NOTE_ON, PROGRAM_KEY, SOUND, SUSTAIN_CC, Event, PedalSpans, score_duration_s, score_events
 from .fluidsynth_lib import fluidsynth
 from .soundfont import find_soundfont, soundfont_error
 
@@ -28,17 +28,30 @@ BLOCK_FRAMES = 64  # FluidSynth's internal block (FLUID_BUFSIZE)
 N_CHANNELS = 3  # melody, accompaniment, bass
 
 _write_float = fluidsynth.cfunc(
-    "fluid_synth_write_float", ctypes.c_int, ("synth", ctypes.c_void_p, 1), ("len", ctypes.c_int, 1),
-    ("lout", ctypes.c_void_p, 1), ("loff", ctypes.c_int, 1), ("lincr", ctypes.c_int, 1),
-    ("rout", ctypes.c_void_p, 1), ("roff", ctypes.c_int, 1), ("rincr", ctypes.c_int, 1),
+    "fluid_synth_write_float",
+    ctypes.c_int,
+    ("synth", ctypes.c_void_p, 1),
+    ("len", ctypes.c_int, 1),
+    ("lout", ctypes.c_void_p, 1),
+    ("loff", ctypes.c_int, 1),
+    ("lincr", ctypes.c_int, 1),
+    ("rout", ctypes.c_void_p, 1),
+    ("roff", ctypes.c_int, 1),
+    ("rincr", ctypes.c_int, 1),
 )
 _chorus_on = fluidsynth.cfunc(
-    "fluid_synth_chorus_on", None, ("synth", ctypes.c_void_p, 1), ("fx_group", ctypes.c_int, 1),
+    "fluid_synth_chorus_on",
+    None,
+    ("synth", ctypes.c_void_p, 1),
+    ("fx_group", ctypes.c_int, 1),
     ("on", ctypes.c_int, 1),
 )
 _LOG_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 _set_log_function = fluidsynth.cfunc(
-    "fluid_set_log_function", ctypes.c_void_p, ("level", ctypes.c_int, 1), ("fun", _LOG_FUNC, 1),
+    "fluid_set_log_function",
+    ctypes.c_void_p,
+    ("level", ctypes.c_int, 1),
+    ("fun", _LOG_FUNC, 1),
     ("data", ctypes.c_void_p, 1),
 )
 
@@ -66,7 +79,9 @@ class SynthConfig:
 
     soundfont: str | None = None  # .sf2/.sf3 file; None = $BGM_SOUNDFONT or the default GM soundfont
     programs: tuple[int, ...] = (0, 0, 0)  # GM programs of melody, accompaniment, bass (ch 0-2) until the score's own
-    gain: float = 0.8  # FluidSynth master gain, the live level: POP909 songs peak at -8..-3 dBFS (renders are normalised)
+    gain: float = (
+        0.8  # FluidSynth master gain, the live level: POP909 songs peak at -8..-3 dBFS (renders are normalised)
+    )
     reverb: bool = True  # FluidSynth's room reverb
     cpu_cores: int = 2  # FluidSynth rendering threads
 
@@ -89,9 +104,15 @@ class Synth:
         self.sample_rate = sample_rate
         self.frames_rendered = 0  # FluidSynth's blocks start at multiples of 64 of this count
         self._fs = fluidsynth.Synth(
-            gain=config.gain, samplerate=sample_rate, channels=16,
-            **{"synth.reverb.active": int(config.reverb), "synth.chorus.active": 0,
-               "synth.cpu-cores": max(1, config.cpu_cores), "synth.dynamic-sample-loading": int(lazy_samples)},
+            gain=config.gain,
+            samplerate=sample_rate,
+            channels=16,
+            **{
+                "synth.reverb.active": int(config.reverb),
+                "synth.chorus.active": 0,
+                "synth.cpu-cores": max(1, config.cpu_cores),
+                "synth.dynamic-sample-loading": int(lazy_samples),
+            },
         )
         try:
             self._sfid = self._fs.sfload(str(self._path))
@@ -150,8 +171,14 @@ class Performance:
     exactly the audio handed out so far.
     """
 
-    def __init__(self, synth: Synth, score: Score, pedal: PedalSpans = (), start_s: float = 0.0,
-                 tracks: Collection[int] | None = None) -> None:
+    def __init__(
+        self,
+        synth: Synth,
+        score: Score,
+        pedal: PedalSpans = (),
+        start_s: float = 0.0,
+        tracks: Collection[int] | None = None,
+    ) -> None:
         self.synth = synth
         self.score = score
         self.pedal = pedal

@@ -1,4 +1,5 @@
 """`bgm-studio batch`: its options and what it prints; the CLI wires it in with two calls."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,18 +12,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", help="folder of videos, or a text file with one video path a line")
     p.add_argument("--out", required=True, help="output folder: NAME.mp4/.mid/.bgm.json and a manifest per video")
     p.add_argument("--workers", type=int, help="processes (or Ray actors) scoring at once (default: one per CPU)")
-    p.add_argument("--ray", metavar="ADDRESS",
-                   help="run on Ray: auto (the running cluster), local (start one here) or HOST:PORT / ray://...")
-    p.add_argument("--formats", default="mp4,midi,project",
-                   help=f"files per video, comma-separated from {','.join(FORMATS)} (default mp4,midi,project)")
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run on Ray: auto (the running cluster), local (start one here) or HOST:PORT / ray://...",
+    )
+    p.add_argument(
+        "--formats",
+        default="mp4,midi,project",
+        help=f"files per video, comma-separated from {','.join(FORMATS)} (default mp4,midi,project)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tempo", type=float, help="tempo in BPM (default: chosen from each video)")
     p.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")
     p.add_argument("--melody-program", type=int, default=0, help="General MIDI program of the melody (0 = piano)")
     p.add_argument("--accompaniment-program", type=int, default=0, help="GM program of the accompaniment")
-    p.add_argument("--original-gain", type=float, default=None,
-                   help="mix each video's own sound under the music at this gain in dB (default: music only)")
+    p.add_argument(
+        "--original-gain",
+        type=float,
+        default=None,
+        help="mix each video's own sound under the music at this gain in dB (default: music only)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> BatchSettings:
@@ -36,9 +47,19 @@ def settings_from(args: argparse.Namespace) -> BatchSettings:
     check_gain(args.original_gain)
     programs = (args.melody_program, args.accompaniment_program)
     check_programs(programs)
-    return BatchSettings(args.seed, args.tempo, args.model, args.device, args.encoder, args.clip_weights,
-                         args.clip_model, args.soundfont, programs, args.original_gain,
-                         tuple(f.strip() for f in args.formats.split(",") if f.strip()))
+    return BatchSettings(
+        args.seed,
+        args.tempo,
+        args.model,
+        args.device,
+        args.encoder,
+        args.clip_weights,
+        args.clip_model,
+        args.soundfont,
+        programs,
+        args.original_gain,
+        tuple(f.strip() for f in args.formats.split(",") if f.strip()),
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
 """What a batch scores: its videos, their output names, the settings, and the manifests that let a
 rerun skip a video already scored from the same inputs with the same settings."""
+
 from __future__ import annotations
 
 import json
@@ -82,8 +83,10 @@ def list_videos(source: str | os.PathLike) -> list[Path]:
 def make_tasks(videos: list[Path], out_dir: Path) -> list[VideoTask]:
     """One task per video, named after the file; a name two videos share gets their order (-1, -2)."""
     stems = [v.stem for v in videos]
-    return [VideoTask(str(v.absolute()), s if stems.count(s) == 1 else f"{s}-{stems[:i].count(s) + 1}", str(out_dir))
-            for i, (v, s) in enumerate(zip(videos, stems))]
+    return [
+        VideoTask(str(v.absolute()), s if stems.count(s) == 1 else f"{s}-{stems[:i].count(s) + 1}", str(out_dir))
+        for i, (v, s) in enumerate(zip(videos, stems))
+    ]
 
 
 def check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
@@ -111,8 +114,15 @@ def done_before(task: VideoTask, ident: dict, formats: tuple[str, ...]) -> Video
     if manifest.get("identity") != ident or not all(task.output(f).is_file() for f in formats):
         return None
     r = manifest.get("result", {})
-    return VideoResult(task.video, task.name, "skipped", r.get("shots"), r.get("bpm"), r.get("seconds", 0.0),
-                       outputs=[str(task.output(f)) for f in formats])
+    return VideoResult(
+        task.video,
+        task.name,
+        "skipped",
+        r.get("shots"),
+        r.get("bpm"),
+        r.get("seconds", 0.0),
+        outputs=[str(task.output(f)) for f in formats],
+    )
 
 
 def write_manifest(task: VideoTask, ident: dict, result: VideoResult) -> None:

@@ -1,4 +1,5 @@
 """The batch summary: per video shots, BPM, time taken and status, as a table, CSV and JSON."""
+
 from __future__ import annotations
 
 import csv

@@ -1,5 +1,6 @@
 """Run a batch: skip what is scored already, schedule the rest (local process pool or Ray), show
 progress over videos, and on Ctrl-C stop the workers so that no output is left half-written."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -13,8 +14,18 @@ from tqdm import tqdm
 
 from ..errors import BgmError
 from ..preflight import make_folder
-from .jobs import (VIDEO_SUFFIXES, BatchSettings, VideoResult, VideoTask, check_formats, done_before, identity,
-                   list_videos, make_tasks, remove_stale_parts)
+from .jobs import (
+    VIDEO_SUFFIXES,
+    BatchSettings,
+    VideoResult,
+    VideoTask,
+    check_formats,
+    done_before,
+    identity,
+    list_videos,
+    make_tasks,
+    remove_stale_parts,
+)
 from .worker import Worker, init_process, one_line, score_in_process
 
 Schedule = Callable[[list[VideoTask], BatchSettings, dict, int | None], Iterator[VideoResult]]
@@ -37,12 +48,16 @@ def input_identity(settings: BatchSettings) -> dict[str, str]:
         raise BgmError(f"{model}: model checkpoint not found")
     soundfont = find_soundfont(settings.soundfont)
     analysis = configured(settings.encoder, settings.clip_weights, settings.clip_model)
-    return {"model_id": model_id(model), "soundfont": f"{soundfont.name}@{fingerprint(soundfont)[:12]}",
-            "analysis": analysis.key()}
+    return {
+        "model_id": model_id(model),
+        "soundfont": f"{soundfont.name}@{fingerprint(soundfont)[:12]}",
+        "analysis": analysis.key(),
+    }
 
 
-def run_batch(source: str, out_dir: str, settings: BatchSettings, workers: int | None = None,
-              ray_address: str | None = None) -> list[VideoResult]:
+def run_batch(
+    source: str, out_dir: str, settings: BatchSettings, workers: int | None = None, ray_address: str | None = None
+) -> list[VideoResult]:
     """Score every video of a folder or list into out_dir; returns one result per video, in input order.
 
     On KeyboardInterrupt the workers are stopped, videos not finished are marked interrupted, and
@@ -60,15 +75,25 @@ def run_batch(source: str, out_dir: str, settings: BatchSettings, workers: int |
     results: dict[str, VideoResult] = {}
     todo = []
     for task in tasks:
-        earlier = done_before(task, identity(task, settings, inputs), settings.formats) if Path(task.video).is_file() \
+        earlier = (
+            done_before(task, identity(task, settings, inputs), settings.formats)
+            if Path(task.video).is_file()
             else None
+        )
         if earlier:
             results[task.name] = earlier
         else:
             todo.append(task)
     schedule: Schedule = _on_ray(ray_address) if ray_address else _on_pool
-    bar = tqdm(total=len(tasks), initial=len(results), desc="videos", unit="video", file=sys.stderr, disable=None,
-               dynamic_ncols=True)
+    bar = tqdm(
+        total=len(tasks),
+        initial=len(results),
+        desc="videos",
+        unit="video",
+        file=sys.stderr,
+        disable=None,
+        dynamic_ncols=True,
+    )
     try:
         for result in schedule(todo, settings, inputs, workers) if todo else ():
             results[result.name] = result
@@ -88,7 +113,9 @@ def _in_order(tasks: list[VideoTask], results: dict[str, VideoResult]) -> list[V
     return [results.get(t.name) or VideoResult(t.video, t.name, "interrupted") for t in tasks]
 
 
-def _on_pool(todo: list[VideoTask], settings: BatchSettings, inputs: dict, workers: int | None) -> Iterator[VideoResult]:
+def _on_pool(
+    todo: list[VideoTask], settings: BatchSettings, inputs: dict, workers: int | None
+) -> Iterator[VideoResult]:
     """A local process pool (spawned, so no worker inherits the parent's threads); each process loads
     the models once. Ctrl-C: every worker ends after removing its half-written files."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -96,8 +123,9 @@ def _on_pool(todo: list[VideoTask], settings: BatchSettings, inputs: dict, worke
 
     cores = os.cpu_count() or 1
     n = min(workers or cores, len(todo))
-    pool = ProcessPoolExecutor(n, multiprocessing.get_context("spawn"), init_process,
-                               (settings, inputs, max(1, cores // n)))
+    pool = ProcessPoolExecutor(
+        n, multiprocessing.get_context("spawn"), init_process, (settings, inputs, max(1, cores // n))
+    )
     try:
         futures = {pool.submit(score_in_process, task): task for task in todo}
         for future in as_completed(futures):
@@ -105,8 +133,9 @@ def _on_pool(todo: list[VideoTask], settings: BatchSettings, inputs: dict, worke
                 yield future.result()
             except BrokenProcessPool:  # a worker was killed (out of memory?): its videos fail, none hangs
                 task = futures[future]
-                yield VideoResult(task.video, task.name, "failed",
-                                  reason="its worker process died (killed, or out of memory)")
+                yield VideoResult(
+                    task.video, task.name, "failed", reason="its worker process died (killed, or out of memory)"
+                )
     except KeyboardInterrupt:
         for child in multiprocessing.active_children():  # a Ctrl-C at the terminal reached them already
             os.kill(child.pid, signal.SIGINT)
@@ -118,8 +147,10 @@ def _on_pool(todo: list[VideoTask], settings: BatchSettings, inputs: dict, worke
 def _on_ray(address: str) -> Schedule:
     """Ray actors, one per worker (default: one per CPU of the cluster), each holding a Worker; the
     output folder must be one every node can write (a shared file system)."""
-    def schedule(todo: list[VideoTask], settings: BatchSettings, inputs: dict,
-                 workers: int | None) -> Iterator[VideoResult]:
+
+    def schedule(
+        todo: list[VideoTask], settings: BatchSettings, inputs: dict, workers: int | None
+    ) -> Iterator[VideoResult]:
         try:
             import ray
             from ray.util import ActorPool
@@ -130,8 +161,7 @@ def _on_ray(address: str) -> Schedule:
             # barely run, and here they are the work itself.
             os.environ.setdefault("RAY_worker_niceness", "0")
             try:
-                ray.init(address=None if address == "local" else address, include_dashboard=False,
-                         log_to_driver=False)
+                ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False)
             except ConnectionError as exc:
                 raise BgmError(f"--ray {address}: no Ray cluster there ({one_line(exc)})") from exc
         n = min(workers or int(ray.cluster_resources().get("CPU", 1)), len(todo))
@@ -141,4 +171,5 @@ def _on_ray(address: str) -> Schedule:
         finally:
             for actor in actors:
                 ray.kill(actor)
+
     return schedule

@@ -2,6 +2,7 @@
 
 A worker is a process of the local pool (init_process + score_in_process) or a Ray actor (Worker).
 """
+
 from __future__ import annotations
 
 import os
@@ -61,8 +62,15 @@ class Worker:
             save_project(project, task.output("project"))
         paths = OutputPaths(*(str(task.output(f)) if f in formats else None for f in ("mp4", "midi", "wav")))
         write_outputs(project, paths, self.synth, s.original_gain_db, video=task.video)
-        result = VideoResult(task.video, task.name, "scored", len(project.shots), round(project.tempo_bpm, 2),
-                             round(time.perf_counter() - t0, 3), outputs=[str(task.output(f)) for f in formats])
+        result = VideoResult(
+            task.video,
+            task.name,
+            "scored",
+            len(project.shots),
+            round(project.tempo_bpm, 2),
+            round(time.perf_counter() - t0, 3),
+            outputs=[str(task.output(f)) for f in formats],
+        )
         write_manifest(task, ident, result)
         return result
 

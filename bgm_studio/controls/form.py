@@ -8,6 +8,7 @@ learned lengths; a shot returning to an earlier shot's look returns to that shot
 phrase where the picture's energy rises well above the piece's takes the chorus letter; other
 phrases follow the learned letter habits.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,16 +72,26 @@ class FormModel:
 
     def save(self, path: str | os.PathLike) -> None:
         with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps({"version": 1, "lengths": {str(k): v for k, v in self.lengths.items()},
-                                       "relations": self.relations}, sort_keys=True))
+            tmp.write_text(
+                json.dumps(
+                    {
+                        "version": 1,
+                        "lengths": {str(k): v for k, v in self.lengths.items()},
+                        "relations": self.relations,
+                    },
+                    sort_keys=True,
+                )
+            )
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> "FormModel":
         path = Path(path or DEFAULT_FORM_MODEL)
         try:
             data = json.loads(path.read_text())
-            return cls({int(k): int(v) for k, v in data["lengths"].items()},
-                       {str(k): int(v) for k, v in data["relations"].items()})
+            return cls(
+                {int(k): int(v) for k, v in data["lengths"].items()},
+                {str(k): int(v) for k, v in data["relations"].items()},
+            )
         except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BgmError(f"{path}: cannot read form model ({exc})") from exc
 
@@ -111,8 +122,14 @@ def phrase_bounds(n_bars: int, cut_bars: set[int], model: FormModel, cfg: FormCo
     return bounds[::-1]
 
 
-def plan_form(shot_starts: list[int], themes: list[int], bar_energy: np.ndarray, model: FormModel,
-              rng: np.random.Generator, cfg: FormConfig = FormConfig()) -> list[Phrase]:
+def plan_form(
+    shot_starts: list[int],
+    themes: list[int],
+    bar_energy: np.ndarray,
+    model: FormModel,
+    rng: np.random.Generator,
+    cfg: FormConfig = FormConfig(),
+) -> list[Phrase]:
     """The phrases of a piece over its shots.
 
     shot_starts: first beat of each shot; themes: each shot's theme (an earlier shot, or itself);
@@ -132,8 +149,9 @@ def plan_form(shot_starts: list[int], themes: list[int], bar_energy: np.ndarray,
     for a, b in zip(bounds[:-1], bounds[1:]):
         shot = int(np.bincount(shot_of_bar[a:b]).argmax())
         theme = themes[shot]
-        ordinal = sum(1 for x, y in zip(bounds[:-1], bounds[1:]) if x < a and
-                      int(np.bincount(shot_of_bar[x:y]).argmax()) == shot)
+        ordinal = sum(
+            1 for x, y in zip(bounds[:-1], bounds[1:]) if x < a and int(np.bincount(shot_of_bar[x:y]).argmax()) == shot
+        )
         rising = median > 0 and float(bar_energy[a:b].mean()) > median * (1 + cfg.chorus_rise)
         if theme != shot and ordinal < len(theme_letters.get(theme, [])):
             letter = theme_letters[theme][ordinal]

@@ -10,6 +10,7 @@ bar that holds the beat (bar-level statistics are what a listener hears as "busi
 - segment_start: 1 on the first beat of each segment (shot), else 0.
 - chord_pcs: (n_beats, 12) chord tones of the beat's chord; chord_root: -1 for no chord.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BAR
+
 
 @dataclass
 class Controls:
@@ -44,6 +46,7 @@ class Controls:
             starts[0] = True
         return np.cumsum(starts) - 1
 
+
 def bar_statistics(onset_velocity: np.ndarray, pitches: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-bar (density, energy, register) from an onset-velocity roll.
 
@@ -59,14 +62,28 @@ def bar_statistics(onset_velocity: np.ndarray, pitches: np.ndarray) -> tuple[np.
     register = (on.sum(axis=(0, 2)) * pitches[None, :]).sum(axis=1) / safe
     return count, np.where(count > 0, energy, 0.0), np.where(count > 0, register, 0.0)
 
-def controls_from_roll(onset_velocity: np.ndarray, pitches: np.ndarray, minor: np.ndarray,
-                       segment_start: np.ndarray, chord_pcs: np.ndarray, chord_root: np.ndarray) -> Controls:
+
+def controls_from_roll(
+    onset_velocity: np.ndarray,
+    pitches: np.ndarray,
+    minor: np.ndarray,
+    segment_start: np.ndarray,
+    chord_pcs: np.ndarray,
+    chord_root: np.ndarray,
+) -> Controls:
     """Controls of a piece given its onset-velocity roll and per-beat annotations."""
     density, energy, register = bar_statistics(onset_velocity, pitches)
     per_beat = lambda a: np.repeat(a, BEATS_PER_BAR)  # noqa: E731 - bar value on each of its beats
-    return Controls(per_beat(density), per_beat(energy), per_beat(register),
-                    minor.astype(np.float64), segment_start.astype(bool), chord_pcs.astype(bool),
-                    chord_root.astype(np.int64))
+    return Controls(
+        per_beat(density),
+        per_beat(energy),
+        per_beat(register),
+        minor.astype(np.float64),
+        segment_start.astype(bool),
+        chord_pcs.astype(bool),
+        chord_root.astype(np.int64),
+    )
+
 
 def measured_bar_controls(notes: np.ndarray, n_bars: int) -> dict[str, np.ndarray]:
     """Per-bar density, energy and register of a note array (start, pitch, length, velocity, track)."""

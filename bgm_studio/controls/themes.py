@@ -13,6 +13,7 @@ person lie at 0.50 and 0.66 tolerances, the shots of different people at 1.8 or 
 grey street shots (bikes.mp4) lie at 1.30 or more, held apart by warmth; synthetic shots of one
 look with different moving shapes lie at 0.79 or less.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,12 +33,21 @@ class ThemeConfig:
     warmth: float = 0.045  # ... in warmth (-1..1): it tells apart grey shots of different streets
 
     def look_tolerances(self) -> dict[str, float]:
-        return {"brightness": self.brightness, "contrast": self.contrast, "saturation": self.saturation,
-                "warmth": self.warmth}
+        return {
+            "brightness": self.brightness,
+            "contrast": self.contrast,
+            "saturation": self.saturation,
+            "warmth": self.warmth,
+        }
 
 
-def look_distance(embedding_a: np.ndarray, embedding_b: np.ndarray, look_a: Mapping[str, float],
-                  look_b: Mapping[str, float], config: ThemeConfig = ThemeConfig()) -> float:
+def look_distance(
+    embedding_a: np.ndarray,
+    embedding_b: np.ndarray,
+    look_a: Mapping[str, float],
+    look_b: Mapping[str, float],
+    config: ThemeConfig = ThemeConfig(),
+) -> float:
     """How far apart two shots look, in tolerances: the largest of each difference over its tolerance.
 
     embedding_a, embedding_b : np.ndarray, shape=(dim,), unit length. look_a, look_b: per-shot
@@ -49,8 +59,9 @@ def look_distance(embedding_a: np.ndarray, embedding_b: np.ndarray, look_a: Mapp
     return max(parts)
 
 
-def assign_themes(embeddings: np.ndarray, looks: Sequence[Mapping[str, float]],
-                  config: ThemeConfig = ThemeConfig()) -> list[int]:
+def assign_themes(
+    embeddings: np.ndarray, looks: Sequence[Mapping[str, float]], config: ThemeConfig = ThemeConfig()
+) -> list[int]:
     """The theme of every shot: the theme of the earliest earlier shot it matches, else its own index.
 
     embeddings : np.ndarray, shape=(n_shots, dim), unit rows. A theme is always a shot that is its

@@ -9,6 +9,7 @@ short_stretch (a brief push or pull of the tempo, as a player would); where even
 cannot land the cut within cut_tolerance_s of its beat, the music rides over the cut, and
 cut_misses reports it so the user is told.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -100,8 +101,12 @@ def _fit_shots(durations: np.ndarray, cuts: np.ndarray, bpm: float, cfg: TimingC
     return cost, beats, tempi, drift
 
 
-def plan_beats(shot_bounds: list[tuple[float, float]], pace: float = 0.5, tempo_bpm: float | None = None,
-               cfg: TimingConfig = TimingConfig()) -> BeatPlan:
+def plan_beats(
+    shot_bounds: list[tuple[float, float]],
+    pace: float = 0.5,
+    tempo_bpm: float | None = None,
+    cfg: TimingConfig = TimingConfig(),
+) -> BeatPlan:
     """Choose the piece tempo (or take `tempo_bpm`) and the beats of every shot.
 
     shot_bounds: (start_s, end_s) of each shot, contiguous from 0. pace in [0, 1].
@@ -130,8 +135,9 @@ def plan_beats(shot_bounds: list[tuple[float, float]], pace: float = 0.5, tempo_
     return BeatPlan(bpm, beats, tempi, [d * 1000 for d in drift])
 
 
-def cut_misses(plan: BeatPlan, shot_bounds: list[tuple[float, float]],
-               cfg: TimingConfig = TimingConfig()) -> list[tuple[int, float, float]]:
+def cut_misses(
+    plan: BeatPlan, shot_bounds: list[tuple[float, float]], cfg: TimingConfig = TimingConfig()
+) -> list[tuple[int, float, float]]:
     """(shot index, cut time s, miss ms) for every cut that lands further than cut_tolerance_s
     from its beat: the music rides over it."""
     return [(k + 1, shot_bounds[k][1], d) for k, d in enumerate(plan.drift_ms) if d > cfg.cut_tolerance_s * 1000]

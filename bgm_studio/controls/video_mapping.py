@@ -13,6 +13,7 @@ was trained. The mapping:
 - tempo pace               <- motion 50%, cut density 50% (see timing.pace_tempo)
 A user's per-shot overrides (energy 0..1, density in onsets per bar, mode) win.
 """
+
 from __future__ import annotations
 
 import json
@@ -131,8 +132,9 @@ def video_pace(shots: list[dict[str, float]]) -> float:
     return 0.5 * motion + 0.5 * cuts
 
 
-def map_shots(shots: list[dict[str, float]], quantiles: ControlQuantiles,
-              overrides: list[ShotOverrides] | None = None) -> list[ShotControls]:
+def map_shots(
+    shots: list[dict[str, float]], quantiles: ControlQuantiles, overrides: list[ShotOverrides] | None = None
+) -> list[ShotControls]:
     """Controls for every shot from its features (dicts as in `analyze --json`), overrides applied."""
     if not shots:
         raise BgmError("no shots to score")
@@ -143,14 +145,17 @@ def map_shots(shots: list[dict[str, float]], quantiles: ControlQuantiles,
         density = quantiles.value("density", 0.8 * pct["motion"][i] + 0.2 * pct["cut_density"][i])
         energy_p = 0.5 * pct["motion"][i] + 0.3 * pct["cut_density"][i] + 0.2 * pct["contrast"][i]
         energy = quantiles.value("energy", energy_p)
-        register = quantiles.value("register", 0.6 * pct["brightness"][i] + 0.2 * pct["warmth"][i]
-                                   + 0.2 * pct["colourfulness"][i])
+        register = quantiles.value(
+            "register", 0.6 * pct["brightness"][i] + 0.2 * pct["warmth"][i] + 0.2 * pct["colourfulness"][i]
+        )
         mood = 0.5 * (1 - pct["brightness"][i]) + 0.3 * (1 - pct["warmth"][i]) + 0.2 * (1 - pct["colourfulness"][i])
         minor = mood > 0.55
-        out.append(ShotControls(
-            density=ov.density if ov.density is not None else density,
-            energy=ov.energy if ov.energy is not None else energy,
-            register=register,
-            minor=(ov.mode == "minor") if ov.mode is not None else bool(minor),
-        ))
+        out.append(
+            ShotControls(
+                density=ov.density if ov.density is not None else density,
+                energy=ov.energy if ov.energy is not None else energy,
+                register=register,
+                minor=(ov.mode == "minor") if ov.mode is not None else bool(minor),
+            )
+        )
     return out

@@ -1,4 +1,5 @@
 """Exports: MIDI for a DAW, WAV for any editor, the video with its new soundtrack."""
+
 from .midi import export_midi
 from .mp4 import export_mp4
 from .probe import VideoInfo, probe_video

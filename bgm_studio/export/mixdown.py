@@ -5,6 +5,7 @@ under the speech found in it; the video's sound joins (when mixed in) as a stem 
 own; one master gain per frame brings the sum to the loudness target with true peak
 <= -1 dBTP and multiplies every stem alike, so the stems always sum to the mix.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,10 +51,16 @@ def check_mix(config: MixConfig) -> None:
     check_ducking(config.ducking)
 
 
-def mixdown(score: Score, duration_s: float, video: str | os.PathLike | None = None,
-            mix: MixConfig = MixConfig(), synth: SynthConfig = SynthConfig(),
-            config: RenderConfig = RenderConfig(), progress: ProgressFn = no_progress,
-            cancel: CancelFn = never) -> Mixdown:
+def mixdown(
+    score: Score,
+    duration_s: float,
+    video: str | os.PathLike | None = None,
+    mix: MixConfig = MixConfig(),
+    synth: SynthConfig = SynthConfig(),
+    config: RenderConfig = RenderConfig(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelFn = never,
+) -> Mixdown:
     """Render and mix the score for `duration_s` seconds, with `video`'s own sound if it has one."""
     from .mp4 import read_soundtrack  # mp4 writes what this makes
 

@@ -8,6 +8,7 @@ way the music ducks under its speech (mixdown.py). The
 music is rendered to the video's exact length (the part that decodes, for a truncated
 file), so the file lasts as long as the video. Muxing goes through PyAV (FFmpeg); the input file is only ever read.
 """
+
 from __future__ import annotations
 
 import io
@@ -41,8 +42,9 @@ MAX_ORIGINAL_GAIN_DB = 40.0
 def check_gain(gain_db: float | None) -> None:
     """Refuse a gain for the original soundtrack that is not a usable number of dB."""
     if gain_db is not None and not (math.isfinite(gain_db) and gain_db <= MAX_ORIGINAL_GAIN_DB):
-        raise BgmError(f"original gain {gain_db} dB is out of range; choose at most {MAX_ORIGINAL_GAIN_DB:+.0f} dB "
-                       "(e.g. -12)")
+        raise BgmError(
+            f"original gain {gain_db} dB is out of range; choose at most {MAX_ORIGINAL_GAIN_DB:+.0f} dB (e.g. -12)"
+        )
 
 
 def container_format(path: str | os.PathLike) -> str:
@@ -72,10 +74,18 @@ def video_copy_problem(video: str | os.PathLike, path: str | os.PathLike) -> str
     return None
 
 
-def export_mp4(score: Score, video: str | os.PathLike, path: str | os.PathLike,
-               original_gain_db: float | None = None, synth: SynthConfig = SynthConfig(),
-               config: RenderConfig = RenderConfig(), progress: ProgressFn = no_progress,
-               cancel: CancelFn = never, duration_s: float | None = None, mix: MixConfig = MixConfig()) -> None:
+def export_mp4(
+    score: Score,
+    video: str | os.PathLike,
+    path: str | os.PathLike,
+    original_gain_db: float | None = None,
+    synth: SynthConfig = SynthConfig(),
+    config: RenderConfig = RenderConfig(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelFn = never,
+    duration_s: float | None = None,
+    mix: MixConfig = MixConfig(),
+) -> None:
     """Write `video` with the score as its soundtrack to `path`, atomically.
 
     original_gain_db: None drops the original soundtrack; a gain (e.g. -12.0) mixes
@@ -87,13 +97,21 @@ def export_mp4(score: Score, video: str | os.PathLike, path: str | os.PathLike,
     check_gain(original_gain_db)
     check_writable_target(path, inputs=(video,))  # fail before the render, not after it
     duration_s = duration_s or probe_video(video).duration_s
-    sound = mixdown(score, duration_s, video, replace(mix, original_gain_db=original_gain_db), synth, config,
-                    progress, cancel)
+    sound = mixdown(
+        score, duration_s, video, replace(mix, original_gain_db=original_gain_db), synth, config, progress, cancel
+    )
     mux_music(video, path, sound.mix, config.sample_rate, duration_s, progress, cancel)
 
 
-def mux_music(video: str | os.PathLike, path: str | os.PathLike, music: np.ndarray, sample_rate: int,
-              duration_s: float, progress: ProgressFn = no_progress, cancel: CancelFn = never) -> None:
+def mux_music(
+    video: str | os.PathLike,
+    path: str | os.PathLike,
+    music: np.ndarray,
+    sample_rate: int,
+    duration_s: float,
+    progress: ProgressFn = no_progress,
+    cancel: CancelFn = never,
+) -> None:
     """Write `video`'s picture with `music` (float32 stereo, shape=(frames, 2)) as its sound, atomically."""
     fmt = container_format(path)
     with atomic_path(path, inputs=(video,)) as tmp:
@@ -133,14 +151,25 @@ def read_soundtrack(video: str | os.PathLike, sample_rate: int, frames: int) -> 
 
 def _cancel_check(path: str | os.PathLike, cancel: CancelFn) -> Callable[[], None]:
     """A function that raises BgmError once `cancel()` says so."""
+
     def check() -> None:
         if cancel():
             raise BgmError(f"{path}: export cancelled")
+
     return check
 
 
-def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.ndarray, sample_rate: int,
-         duration_s: float, progress: ProgressFn, cancel: Callable[[], None]) -> None:
+def _mux(
+    video,
+    out_path: Path,
+    target: str | os.PathLike,
+    fmt: str,
+    music: np.ndarray,
+    sample_rate: int,
+    duration_s: float,
+    progress: ProgressFn,
+    cancel: Callable[[], None],
+) -> None:
     """Copy the video packets (or re-encode them where the container cannot hold them) and interleave
     the AAC-encoded music with them by time."""
     options = {"movflags": "+faststart"} if fmt in ("mp4", "mov") else {}
@@ -150,13 +179,18 @@ def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.n
         video_out = _h264_of_stream(output, source_video) if reencode else _copy_of_stream(output, source_video, target)
         audio_out = output.add_stream("aac", rate=sample_rate, layout="stereo")
         audio_out.bit_rate = AAC_BIT_RATE
-        audio_out.codec_context.options = {"aac_coder": "fast"}  # half the time of 'twoloop'; at 192 kb/s no audible loss
+        audio_out.codec_context.options = {
+            "aac_coder": "fast"
+        }  # half the time of 'twoloop'; at 192 kb/s no audible loss
         start = source_video.start_time * source_video.time_base if source_video.start_time is not None else 0
         lead = max(0, round(float(start) * sample_rate))  # music starts with the picture, not at 0
         audio_packets = _encode(audio_out, music, sample_rate, progress, cancel, lead)
         next_audio = 0
-        label = f"re-encoding the video as H.264 ({fmt} cannot hold {source_video.codec_context.name})" \
-            if reencode else "writing video"
+        label = (
+            f"re-encoding the video as H.264 ({fmt} cannot hold {source_video.codec_context.name})"
+            if reencode
+            else "writing video"
+        )
         for packet in _video_packets(source, source_video, video_out, reencode, video):
             cancel()
             t = float((packet.dts if packet.dts is not None else packet.pts) * packet.time_base)
@@ -169,8 +203,13 @@ def _mux(video, out_path: Path, target: str | os.PathLike, fmt: str, music: np.n
     progress(duration_s, duration_s, label)
 
 
-def _video_packets(source: av.container.InputContainer, stream: av.video.stream.VideoStream,
-                   out: av.video.stream.VideoStream, reencode: bool, video) -> Iterator[av.Packet]:
+def _video_packets(
+    source: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    out: av.video.stream.VideoStream,
+    reencode: bool,
+    video,
+) -> Iterator[av.Packet]:
     """The output's video packets in order: the source's as they are, or its frames encoded by `out`.
     A damaged packet with good ones after it stops the export in one line."""
     cut_off = None
@@ -179,8 +218,10 @@ def _video_packets(source: av.container.InputContainer, stream: av.video.stream.
             cut_off = cut_off if packet.dts is None else float(packet.dts * packet.time_base)
             continue
         if cut_off is not None:  # a damaged packet with good ones after it: the file is damaged, not cut short
-            raise BgmError(f"{video}: the video stream is damaged at {cut_off:.1f} s; the export stopped "
-                           "and wrote nothing (repair or re-encode the video)")
+            raise BgmError(
+                f"{video}: the video stream is damaged at {cut_off:.1f} s; the export stopped "
+                "and wrote nothing (repair or re-encode the video)"
+            )
         if not reencode:
             packet.stream = out
             yield packet
@@ -191,8 +232,9 @@ def _video_packets(source: av.container.InputContainer, stream: av.video.stream.
         yield from out.encode(None)
 
 
-def _h264_of_stream(output: av.container.OutputContainer,
-                    stream: av.video.stream.VideoStream) -> av.video.stream.VideoStream:
+def _h264_of_stream(
+    output: av.container.OutputContainer, stream: av.video.stream.VideoStream
+) -> av.video.stream.VideoStream:
     """An H.264 stream for `stream`'s frames, at its size (rounded down to even, as 4:2:0 needs) and timing."""
     h264 = output.add_stream(REENCODE_CODEC, rate=stream.average_rate or 25, options=dict(REENCODE_OPTIONS))
     h264.width, h264.height = stream.codec_context.width // 2 * 2, stream.codec_context.height // 2 * 2
@@ -211,15 +253,18 @@ def _demux(source, stream, video) -> Iterator[av.Packet]:
         except StopIteration:
             return
         except av.FFmpegError as exc:
-            raise BgmError(f"{video}: the video cannot be read past {t:.1f} s ({exc.strerror or exc}); "
-                           "the export stopped and wrote nothing") from exc
+            raise BgmError(
+                f"{video}: the video cannot be read past {t:.1f} s ({exc.strerror or exc}); "
+                "the export stopped and wrote nothing"
+            ) from exc
         if packet.dts is not None:
             t = float(packet.dts * packet.time_base)
         yield packet
 
 
-def _copy_of_stream(output: av.container.OutputContainer, stream: av.video.stream.VideoStream,
-                    target: str | os.PathLike) -> av.video.stream.VideoStream:
+def _copy_of_stream(
+    output: av.container.OutputContainer, stream: av.video.stream.VideoStream, target: str | os.PathLike
+) -> av.video.stream.VideoStream:
     """An output stream taking `stream`'s packets as they are.
 
     HEVC in MP4/MOV is tagged hvc1 where the parameter sets travel in the stream's header:
@@ -243,20 +288,24 @@ def _container_hint(stream: av.video.stream.VideoStream) -> str:
                 return f"a {suffix} output can hold it"
             except ValueError:
                 continue
-    return (f"no container BGM Studio writes holds {stream.codec_context.name}: convert the video first "
-            "(e.g. ffmpeg -i IN -c:v libx264 OUT.mp4)")
+    return (
+        f"no container BGM Studio writes holds {stream.codec_context.name}: convert the video first "
+        "(e.g. ffmpeg -i IN -c:v libx264 OUT.mp4)"
+    )
 
 
-def _encode(stream, music: np.ndarray, sample_rate: int, progress: ProgressFn,
-            cancel: Callable[[], None], lead: int = 0) -> list[av.Packet]:
+def _encode(
+    stream, music: np.ndarray, sample_rate: int, progress: ProgressFn, cancel: Callable[[], None], lead: int = 0
+) -> list[av.Packet]:
     """AAC packets of the music (float32 stereo, shape=(frames, 2)), timed in samples from `lead`."""
     packets = []
     for pos in range(0, len(music), AAC_FRAME):
         if pos % (AAC_FRAME * 256) == 0:
             cancel()
             progress(pos, len(music), "encoding audio")
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(music[pos : pos + AAC_FRAME].T), format="fltp",
-                                           layout="stereo")
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(music[pos : pos + AAC_FRAME].T), format="fltp", layout="stereo"
+        )
         frame.sample_rate = sample_rate
         frame.pts = lead + pos
         packets += stream.encode(frame)

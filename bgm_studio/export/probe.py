@@ -1,4 +1,5 @@
 """What the exports need to know about the input video, read with PyAV without decoding."""
+
 from __future__ import annotations
 
 import os

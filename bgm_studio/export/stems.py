@@ -3,6 +3,7 @@
 Every file has the same length and start (sample-aligned, exactly the mix's frames) and
 the stems sum to mix.wav within PCM rounding. Each file is written atomically.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,9 @@ def check_stems_folder(folder: str | os.PathLike, inputs: tuple = ()) -> Path:
     return folder
 
 
-def write_stems(sound: Mixdown, score: Score, folder: str | os.PathLike, bits: int = 16,
-                progress: ProgressFn = no_progress) -> list[str]:
+def write_stems(
+    sound: Mixdown, score: Score, folder: str | os.PathLike, bits: int = 16, progress: ProgressFn = no_progress
+) -> list[str]:
     """Write each stem, the mix and the multi-track MIDI into `folder`; returns the paths written."""
     folder = check_stems_folder(folder)
     try:

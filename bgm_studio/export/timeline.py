@@ -5,6 +5,7 @@ track per audio file: the music first, then any stems. The music clip carries a 
 every shot start. Every time is a whole frame of the video's rate: NTSC rates are kept exact
 (24000/1001, 30000/1001, 60000/1001) and 29.97/59.94 timecodes are drop-frame.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,9 @@ def timeline_rate(fps: float) -> float:
     return next((r for r in _NTSC if abs(fps / r - 1) < 1e-4), round(fps, 6))
 
 
-def score_timeline(name: str, duration_s: float, rate: float, audio: list[AudioFile], markers: list[Marker],
-                   video: str | None = None):
+def score_timeline(
+    name: str, duration_s: float, rate: float, audio: list[AudioFile], markers: list[Marker], video: str | None = None
+):
     """An opentimelineio Timeline: the video (if given) on V1, then one track per audio file, markers on the first."""
     import opentimelineio as otio
 
@@ -58,8 +60,13 @@ def score_timeline(name: str, duration_s: float, rate: float, audio: list[AudioF
         if k == 0:
             for m in markers:
                 at = otio.opentime.RationalTime(min(round(m.t_s * rate), frames - 1), rate)
-                clip.markers.append(otio.schema.Marker(m.name, otio.opentime.TimeRange(at, otio.opentime.RationalTime(0, rate)),
-                                                       otio.schema.MarkerColor.RED))
+                clip.markers.append(
+                    otio.schema.Marker(
+                        m.name,
+                        otio.opentime.TimeRange(at, otio.opentime.RationalTime(0, rate)),
+                        otio.schema.MarkerColor.RED,
+                    )
+                )
         track.append(clip)
         timeline.tracks.append(track)
     return timeline

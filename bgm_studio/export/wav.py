@@ -1,4 +1,5 @@
 """WAV export: 16- or 24-bit PCM stereo, exactly the requested length (e.g. the video's), at a loudness target."""
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,14 @@ def to_pcm(audio: np.ndarray, bits: int) -> bytes:
     return ints.reshape(-1, 1).view(np.uint8)[:, :3].tobytes()  # the low three bytes of each sample
 
 
-def write_wav(audio: np.ndarray, sample_rate: int, path: str | os.PathLike, bits: int = 16,
-              progress: ProgressFn = no_progress, cancel: CancelFn = never) -> None:
+def write_wav(
+    audio: np.ndarray,
+    sample_rate: int,
+    path: str | os.PathLike,
+    bits: int = 16,
+    progress: ProgressFn = no_progress,
+    cancel: CancelFn = never,
+) -> None:
     """Write float stereo audio, shape=(frames, 2), as PCM WAV atomically."""
     check_bits(bits)
     with atomic_path(path) as tmp, wave.open(str(tmp), "wb") as w:
@@ -50,10 +57,18 @@ def write_wav(audio: np.ndarray, sample_rate: int, path: str | os.PathLike, bits
     progress(len(audio), len(audio), "writing WAV")
 
 
-def export_wav(score: Score, path: str | os.PathLike, duration_s: float | None = None, bits: int = 16,
-               synth: SynthConfig = SynthConfig(), config: RenderConfig = RenderConfig(),
-               progress: ProgressFn = no_progress, cancel: CancelFn = never, video: str | None = None,
-               mix: MixConfig = MixConfig()) -> None:
+def export_wav(
+    score: Score,
+    path: str | os.PathLike,
+    duration_s: float | None = None,
+    bits: int = 16,
+    synth: SynthConfig = SynthConfig(),
+    config: RenderConfig = RenderConfig(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelFn = never,
+    video: str | None = None,
+    mix: MixConfig = MixConfig(),
+) -> None:
     """Render and mix the score (mixdown.py) and write it as WAV.
 
     duration_s (e.g. the video's) fixes the length exactly; default: the score plus its tail.

@@ -1,4 +1,5 @@
 """Saving and loading model weights (torch.load with weights_only=True)."""
+
 from __future__ import annotations
 
 import os
@@ -54,8 +55,9 @@ def read_torch_file(path: str | os.PathLike, what: str) -> Any:
         raise BgmError(f"{path}: not a {what} (the file is damaged: {exc.__class__.__name__})") from exc
 
 
-def load_model(path: str | os.PathLike | None = None,
-               device: str | torch.device | None = "cpu") -> tuple[Denoiser, dict]:
+def load_model(
+    path: str | os.PathLike | None = None, device: str | torch.device | None = "cpu"
+) -> tuple[Denoiser, dict]:
     """Load a checkpoint written by save_model onto a device (see resolve_device; None: $BGM_DEVICE,
     else auto); clear errors for missing or corrupt files."""
     device = resolve_device(device)
@@ -74,8 +76,10 @@ def _rebuild(path: Path, payload, build, config_key: str, what: str) -> torch.nn
         model = build(payload[config_key])
         model.load_state_dict(payload["state_dict"])
     except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
-        raise BgmError(f"{path}: not a valid {what} ({exc.__class__.__name__}: "
-                       f"{str(exc).splitlines()[0][:80] if str(exc) else 'no detail'})") from exc
+        raise BgmError(
+            f"{path}: not a valid {what} ({exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0][:80] if str(exc) else 'no detail'})"
+        ) from exc
     return model
 
 

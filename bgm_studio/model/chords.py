@@ -7,6 +7,7 @@ segment starts the chord is drawn from the chords that open 8-bar phrases in POP
 cut on a half bar's first beat always brings a new chord (the music marks it); the final bar
 closes on the tonic chord (a cadence). Fitted tables are plain JSON.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ def cadence_start(n_beats: int) -> int:
     return max(0, (n_beats - HALF_BAR) // BEATS_PER_BAR * BEATS_PER_BAR)
 
 
-def repeat_progression(chord_root: np.ndarray, chord_pcs: np.ndarray, source: tuple[int, int],
-                       target: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def repeat_progression(
+    chord_root: np.ndarray, chord_pcs: np.ndarray, source: tuple[int, int], target: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
     """The progression with beats target[0]..target[1] playing the chords of beats source[0]..source[1] again.
 
     The source's half-bar chords are repeated from its first half bar, looped or cut to the target's
@@ -113,15 +115,25 @@ class ChordModel:
     def distribution(self, mode: str, half: int, p1: str, p2: str, segment_start: bool) -> dict[str, int]:
         """Most specific context with data (back-off)."""
         keys = ([f"{mode}|start"] if segment_start else []) + [
-            f"{mode}|{half}|{p1}|{p2}", f"{mode}|{half}|{p1}", f"{mode}|{half}"]
+            f"{mode}|{half}|{p1}|{p2}",
+            f"{mode}|{half}|{p1}",
+            f"{mode}|{half}",
+        ]
         for key in keys:
             table = self.tables.get(key)
             if table and sum(table.values()) >= 5:
                 return table
         raise BgmError(f"chord model has no data for mode {mode!r}")
 
-    def sample(self, n_beats: int, minor: np.ndarray, segment_start: np.ndarray, tonic: int,
-               rng: np.random.Generator, temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    def sample(
+        self,
+        n_beats: int,
+        minor: np.ndarray,
+        segment_start: np.ndarray,
+        tonic: int,
+        rng: np.random.Generator,
+        temperature: float = 1.0,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per-beat (chord_root (n_beats,), chord_pcs (n_beats, 12)) for a piece in the key of `tonic` major.
 
         A minor segment is read around the relative minor (tonic + 9), so the piece keeps one key
@@ -130,9 +142,18 @@ class ChordModel:
         none = np.full(n_beats, -1, np.int64), np.zeros((n_beats, 12), bool)
         return self.resample(*none, 0, n_beats, minor, segment_start, tonic, rng, temperature)
 
-    def resample(self, chord_root: np.ndarray, chord_pcs: np.ndarray, start_beat: int, end_beat: int,
-                 minor: np.ndarray, segment_start: np.ndarray, tonic: int, rng: np.random.Generator,
-                 temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    def resample(
+        self,
+        chord_root: np.ndarray,
+        chord_pcs: np.ndarray,
+        start_beat: int,
+        end_beat: int,
+        minor: np.ndarray,
+        segment_start: np.ndarray,
+        tonic: int,
+        rng: np.random.Generator,
+        temperature: float = 1.0,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The progression (chord_root (n_beats,), chord_pcs (n_beats, 12)) with beats start..end drawn again.
 
         The half bars before `start_beat` are read as the history, so the new chords follow them as

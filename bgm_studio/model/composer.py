@@ -6,6 +6,7 @@ accompaniment and bass around that melody, every note outside the span held (Sco
 hold_melody, as Polyffusion inpaints around a given melody); where the span holds the piece's
 final chord, the piece rings out on it with the chord's root in the bass.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,19 +30,31 @@ class Composer:
         self.pipeline = pipeline
         self.melody = melody
 
-    def compose(self, roll: PianoRoll, controls: Controls, phrases: list[Phrase], tonic: int, start_beat: int,
-                end_beat: int, seed: int, progress: ProgressFn = no_progress, echo_of: np.ndarray | None = None,
-                close: bool = True) -> PianoRoll:
+    def compose(
+        self,
+        roll: PianoRoll,
+        controls: Controls,
+        phrases: list[Phrase],
+        tonic: int,
+        start_beat: int,
+        end_beat: int,
+        seed: int,
+        progress: ProgressFn = no_progress,
+        echo_of: np.ndarray | None = None,
+        close: bool = True,
+    ) -> PianoRoll:
         """The roll (model grid) with beats [start_beat, end_beat) written anew.
 
         tonic: the major key's pitch class; close: end the piece on its final chord (see ring_out).
         """
         cadence = cadence_start(controls.n_beats)
         with torch_threads(self.pipeline.config.threads):  # one thread: no pool stalls when cores are busy
-            roll = self.melody.write(roll, controls, phrases, tonic, start_beat, end_beat, seed,
-                                     cadence if close else None)
-            roll = self.pipeline.inpaint(roll, controls, start_beat, end_beat, seed, progress, echo_of,
-                                         hold_melody=True)
+            roll = self.melody.write(
+                roll, controls, phrases, tonic, start_beat, end_beat, seed, cadence if close else None
+            )
+            roll = self.pipeline.inpaint(
+                roll, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody=True
+            )
         if close and start_beat <= cadence < end_beat:
             roll = ring_out(roll, cadence * STEPS_PER_BEAT, int(controls.chord_root[cadence]), BASS_CEILING)
         return roll

@@ -3,6 +3,7 @@
 A music step (here: a beat token) attends only to the control tokens of the segment
 (shot) it lies in, plus one global token that is always visible.
 """
+
 from __future__ import annotations
 
 import torch
@@ -28,8 +29,13 @@ def segment_attention_mask(segment_ids: torch.Tensor) -> torch.Tensor:
     return torch.cat([glob, same], dim=2)
 
 
-def control_features(density: torch.Tensor, energy: torch.Tensor, register: torch.Tensor,
-                     minor: torch.Tensor, segment_start: torch.Tensor) -> torch.Tensor:
+def control_features(
+    density: torch.Tensor,
+    energy: torch.Tensor,
+    register: torch.Tensor,
+    minor: torch.Tensor,
+    segment_start: torch.Tensor,
+) -> torch.Tensor:
     """Per-beat control values (B, n_beats) each -> normalised features (B, n_beats, 6).
 
     density is onsets per bar (log-scaled), energy in [0, 1], register a MIDI pitch

@@ -1,4 +1,5 @@
 """Reading training configs: JSON files, the word 'debug' or the defaults, with one-line errors."""
+
 from __future__ import annotations
 
 import json

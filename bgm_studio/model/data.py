@@ -5,6 +5,7 @@ computed from the music itself, so the model learns to follow the controls of th
 segment each step lies in. Augmentation: pitch shift by -5..+6 semitones (notes, chords
 and key move together).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -9,6 +9,7 @@ pitch (within a beat), and segment-masked cross-attention to per-beat control to
 Output: x0 logits (B, 4, T, P). Classifier-free guidance replaces every control token
 by a learned null token with probability cond_drop_prob during training.
 """
+
 from __future__ import annotations
 
 import math
@@ -133,8 +134,15 @@ class Denoiser(nn.Module):
         y = y.view(b, nb, nk, N_ROLL_CHANNELS, STEPS_PER_TOKEN, self.cfg.band)
         return y.permute(0, 3, 1, 4, 2, 5).reshape(b, N_ROLL_CHANNELS, nb * STEPS_PER_TOKEN, nk * self.cfg.band)
 
-    def forward(self, x_t: torch.Tensor, t: torch.Tensor, chord_roll: torch.Tensor, controls: torch.Tensor,
-                segment_ids: torch.Tensor, drop_controls: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
+        chord_roll: torch.Tensor,
+        controls: torch.Tensor,
+        segment_ids: torch.Tensor,
+        drop_controls: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """x_t (B,4,T,P), t (B,), chord_roll (B,2,T,P), controls (B,beats,6), segment_ids (B,beats).
 
         drop_controls (B,) bool replaces that sample's controls by the null token (guidance).
@@ -158,8 +166,13 @@ class Denoiser(nn.Module):
         if cond_scale == 1.0:
             return self.forward(x_t, t, chord_roll, controls, segment_ids)
         b = x_t.shape[0]
-        both = self.forward(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([chord_roll, chord_roll]),
-                            torch.cat([controls, controls]), torch.cat([segment_ids, segment_ids]),
-                            torch.arange(2 * b, device=x_t.device) >= b)
+        both = self.forward(
+            torch.cat([x_t, x_t]),
+            torch.cat([t, t]),
+            torch.cat([chord_roll, chord_roll]),
+            torch.cat([controls, controls]),
+            torch.cat([segment_ids, segment_ids]),
+            torch.arange(2 * b, device=x_t.device) >= b,
+        )
         cond, uncond = both[:b], both[b:]
         return uncond + cond_scale * (cond - uncond)

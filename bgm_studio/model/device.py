@@ -3,6 +3,7 @@
 One place decides, so the CLI, the app ($BGM_DEVICE) and training agree, and asking for a GPU
 that is not there is one clear error instead of a CUDA traceback deep in a forward pass.
 """
+
 from __future__ import annotations
 
 import os

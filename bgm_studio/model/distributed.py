@@ -3,6 +3,7 @@
 Under `torchrun --nproc_per_node N` every process is a rank with its own device (GPU `LOCAL_RANK`
 with NCCL, or the CPU with gloo); run plainly, training is one rank and nothing here changes it.
 """
+
 from __future__ import annotations
 
 import os

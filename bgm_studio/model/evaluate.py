@@ -9,6 +9,7 @@ POP909 has no shots, so there are two ways to give a piece its segments and form
 Metrics of the generated pieces are compared with the songs themselves, and controllability is
 the Spearman correlation between requested and produced per-bar density, energy and register.
 """
+
 from __future__ import annotations
 
 import time
@@ -84,8 +85,9 @@ class GeneratedPiece:
     phrase_beats: np.ndarray  # beats where a phrase of its form starts
 
 
-def generate_for_song(composer: Composer, song: Song, seed: int, mode: str = "random",
-                      form: FormModel | None = None) -> GeneratedPiece:
+def generate_for_song(
+    composer: Composer, song: Song, seed: int, mode: str = "random", form: FormModel | None = None
+) -> GeneratedPiece:
     """A piece for the song's controls and chords, in the form `mode` gives (see FORM_MODES)."""
     labelled = song_phrases(song) if mode == "labels" else None
     controls = song_controls(song, seed, labelled)
@@ -96,9 +98,14 @@ def generate_for_song(composer: Composer, song: Song, seed: int, mode: str = "ra
     _close_on_tonic(controls, tonic)
     echo_of = form_echoes(phrases, controls.chord_root)
     roll = composer.compose(empty, controls, phrases, tonic, 0, controls.n_beats, seed, echo_of=echo_of)
-    return GeneratedPiece(song.song_id, roll_to_note_array(roll), song.n_steps, time.perf_counter() - t0,
-                          np.flatnonzero(controls.segment_start[1:]) + 1,
-                          np.array([p.start_bar * BEATS_PER_BAR for p in phrases], np.int64))
+    return GeneratedPiece(
+        song.song_id,
+        roll_to_note_array(roll),
+        song.n_steps,
+        time.perf_counter() - t0,
+        np.flatnonzero(controls.segment_start[1:]) + 1,
+        np.array([p.start_bar * BEATS_PER_BAR for p in phrases], np.int64),
+    )
 
 
 def controllability(pieces: list[GeneratedPiece], songs: list[Song]) -> dict[str, float]:
@@ -122,8 +129,9 @@ def controllability(pieces: list[GeneratedPiece], songs: list[Song]) -> dict[str
     return out
 
 
-def evaluate_generated(composer: Composer, songs: list[Song], seed: int = 0, progress=None,
-                       keep=None, mode: str = "random") -> tuple[dict[str, float], dict[str, float], list[GeneratedPiece]]:
+def evaluate_generated(
+    composer: Composer, songs: list[Song], seed: int = 0, progress=None, keep=None, mode: str = "random"
+) -> tuple[dict[str, float], dict[str, float], list[GeneratedPiece]]:
     """(generated row, reference row, pieces); `keep(piece)` is called on each (e.g. to write MIDI)."""
     pieces, gen_rows, ref_rows = [], [], []
     form = FormModel.load()

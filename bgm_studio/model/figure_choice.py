@@ -7,6 +7,7 @@ many sixteenths. A figure from the library is a whole bar a pianist played, so i
 voicing hang together; the model chooses which figure fits the melody, the density, the energy
 and the register, and a figure tends to run on through a shot, as accompaniment does in pop.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,16 +26,29 @@ class FigureConfig:
     candidates: int = 48  # library figures of about the right size scored for each bar, half from one song
     count_tolerance: float = 0.2  # a candidate's onsets may differ from the bar's count by this share (at least 1)
     count_weight: float = 4.0  # log-score cost of missing the bar's onset count, per share of it
-    follow_bonus: float = 3.0  # log-score bonus of the figure the pianist of the bar before played next, in the same shot
+    follow_bonus: float = (
+        3.0  # log-score bonus of the figure the pianist of the bar before played next, in the same shot
+    )
     recall_bonus: float = 1.5  # log-score bonus of the figure played 4 bars before over the same chords
     groove_weight: float = 4.0  # log-score bonus per unit of rhythm likeness to the two bars before, in the shot
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
 
 
-def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, ctrl: Controls, a: int, b: int,
-                   spans, melody_onsets: np.ndarray, echo: np.ndarray, cfg: FigureConfig,
-                   rng: np.random.Generator, played: dict[int, int]) -> list[tuple[int, int, int]]:
+def choose_figures(
+    lib: TextureLibrary,
+    onset_p: np.ndarray,
+    roll: np.ndarray,
+    ctrl: Controls,
+    a: int,
+    b: int,
+    spans,
+    melody_onsets: np.ndarray,
+    echo: np.ndarray,
+    cfg: FigureConfig,
+    rng: np.random.Generator,
+    played: dict[int, int],
+) -> list[tuple[int, int, int]]:
     """(step, pitch index, length) of the accompaniment notes for steps [a, b).
 
     onset_p: (steps, 96) the accompaniment's onset probabilities from step a; roll: the piece
@@ -67,7 +81,11 @@ def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, c
             continue
         candidates = _bar_candidates(lib, played, ctrl, segment, bar, g0, g1, want, cfg, rng)
         melody_pitches = _melody_onset_pitches(roll, g0, g1)
-        grooves = [_rhythm(roll, bar - k * STEPS_PER_BAR, g0, g1) for k in (1, 2) if _same_shot(segment, bar - k * STEPS_PER_BAR, g0)]
+        grooves = [
+            _rhythm(roll, bar - k * STEPS_PER_BAR, g0, g1)
+            for k in (1, 2)
+            if _same_shot(segment, bar - k * STEPS_PER_BAR, g0)
+        ]
         scored: list[tuple[float, tuple[int, list[tuple[int, int, int]]]]] = []
         for index, follows in candidates:
             fig = lib.figure(index)
@@ -75,7 +93,9 @@ def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, c
             shift = _register_shift(pitches, melody_pitches, ctrl.register[beat])
             notes = _placed(fig, pitches, bar, g0, g1, shift, melody_top, a)
             if notes:
-                score = follows + _score(notes, log_p, a, g0, g1, want, grooves, melody_pitches, ctrl.register[beat], cfg)
+                score = follows + _score(
+                    notes, log_p, a, g0, g1, want, grooves, melody_pitches, ctrl.register[beat], cfg
+                )
                 scored.append((score, (index, notes)))
         if scored:
             index, notes = _draw(scored, cfg.temperature, rng)
@@ -84,8 +104,18 @@ def choose_figures(lib: TextureLibrary, onset_p: np.ndarray, roll: np.ndarray, c
     return out
 
 
-def _bar_candidates(lib: TextureLibrary, played: dict[int, int], ctrl: Controls, segment: np.ndarray, bar: int,
-                    g0: int, g1: int, want: int, cfg: FigureConfig, rng: np.random.Generator) -> list[tuple[int, float]]:
+def _bar_candidates(
+    lib: TextureLibrary,
+    played: dict[int, int],
+    ctrl: Controls,
+    segment: np.ndarray,
+    bar: int,
+    g0: int,
+    g1: int,
+    want: int,
+    cfg: FigureConfig,
+    rng: np.random.Generator,
+) -> list[tuple[int, float]]:
     """(library figure, log-score bonus) to weigh for steps [g0, g1) of the bar starting at step
     `bar` (segment: the shot of each beat): figures of about the right size (_candidates); the figure the pianist of the bar before
     played next, in the same shot; the figure played 4 bars before over the same chords, as a
@@ -102,8 +132,18 @@ def _bar_candidates(lib: TextureLibrary, played: dict[int, int], ctrl: Controls,
     return out
 
 
-def _score(notes: list[tuple[int, int, int]], log_p: np.ndarray, a: int, g0: int, g1: int, want: int,
-           grooves: list[np.ndarray], melody_pitches: np.ndarray, register: float, cfg: FigureConfig) -> float:
+def _score(
+    notes: list[tuple[int, int, int]],
+    log_p: np.ndarray,
+    a: int,
+    g0: int,
+    g1: int,
+    want: int,
+    grooves: list[np.ndarray],
+    melody_pitches: np.ndarray,
+    register: float,
+    cfg: FigureConfig,
+) -> float:
     """Log-score of playing these notes in steps [g0, g1): the mean log-probability the diffusion
     model gives them, less the miss of the bar's count, plus rhythm likeness to the bars before
     (grooves), plus the register prior on the bar's mean pitch, melody included."""
@@ -118,8 +158,9 @@ def _score(notes: list[tuple[int, int, int]], log_p: np.ndarray, a: int, g0: int
     return float(log_p[cells[:, 0], cells[:, 1]].mean()) - miss + groove + prior
 
 
-def _candidates(lib: TextureLibrary, fb0: int, fb1: int, want: int, cfg: FigureConfig,
-                rng: np.random.Generator, song: int) -> np.ndarray:
+def _candidates(
+    lib: TextureLibrary, fb0: int, fb1: int, want: int, cfg: FigureConfig, rng: np.random.Generator, song: int
+) -> np.ndarray:
     """Library figures whose onsets in beats [fb0, fb1) of the bar number about `want`: up to half
     of them from `song` (the pianist playing so far; -1 none), so a piece keeps one player's
     style, the rest from anywhere."""
@@ -135,8 +176,9 @@ def _candidates(lib: TextureLibrary, fb0: int, fb1: int, want: int, cfg: FigureC
     return np.concatenate([own, rng.choice(pool, size=min(cfg.candidates - len(own), len(pool)), replace=False)])
 
 
-def _placed(fig: np.ndarray, pitches: np.ndarray, bar: int, g0: int, g1: int, shift: int,
-            melody_top: np.ndarray, a: int) -> list[tuple[int, int, int]]:
+def _placed(
+    fig: np.ndarray, pitches: np.ndarray, bar: int, g0: int, g1: int, shift: int, melody_top: np.ndarray, a: int
+) -> list[tuple[int, int, int]]:
     """The figure's notes (pitches: realized on the bar's chords) that start in [g0, g1), as (step,
     pitch index, length): those above the bass moved by `shift` semitones, none above the melody
     sounding at its onset (moved down an octave until below it), ending by g1, inside the model's
@@ -197,8 +239,10 @@ def _same_chords(ctrl: Controls, bar_a: int, bar_b: int) -> bool:
     n = len(ctrl.chord_root)
     beats_a = np.minimum(bar_a // STEPS_PER_BEAT + np.arange(BEATS_PER_BAR), n - 1)
     beats_b = np.minimum(bar_b // STEPS_PER_BEAT + np.arange(BEATS_PER_BAR), n - 1)
-    return bool((ctrl.chord_root[beats_a] == ctrl.chord_root[beats_b]).all()
-                and (ctrl.chord_pcs[beats_a] == ctrl.chord_pcs[beats_b]).all())
+    return bool(
+        (ctrl.chord_root[beats_a] == ctrl.chord_root[beats_b]).all()
+        and (ctrl.chord_pcs[beats_a] == ctrl.chord_pcs[beats_b]).all()
+    )
 
 
 def _same_shot(segment: np.ndarray, step: int, g0: int) -> bool:

@@ -5,6 +5,7 @@ chord, position in bar and phrase, mode, onsets wanted, register) and predicts t
 Melodies are sampled from it with temperature and nucleus (top-p) sampling; hard limits (the
 range around the requested register, a hold only after a note) mask tokens, they never pick one.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -42,13 +43,19 @@ class MelodyModel(nn.Module):
         self.cfg = cfg
         self.embed = nn.Embedding(cfg.vocab, cfg.embed)
         self.cond = nn.Sequential(nn.Linear(cfg.cond_dim, cfg.cond_hidden), nn.GELU())
-        self.gru = nn.GRU(cfg.embed + cfg.cond_hidden, cfg.hidden, cfg.layers, batch_first=True,
-                          dropout=cfg.dropout if cfg.layers > 1 else 0.0)
+        self.gru = nn.GRU(
+            cfg.embed + cfg.cond_hidden,
+            cfg.hidden,
+            cfg.layers,
+            batch_first=True,
+            dropout=cfg.dropout if cfg.layers > 1 else 0.0,
+        )
         self.drop = nn.Dropout(cfg.dropout)
         self.out = nn.Linear(cfg.hidden + cfg.cond_hidden, cfg.vocab)
 
-    def forward(self, prev: torch.Tensor, cond: torch.Tensor,
-                state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, prev: torch.Tensor, cond: torch.Tensor, state: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """prev: (B, T) tokens before each step; cond: (B, T, C). Returns logits (B, T, V) and the state."""
         c = self.cond(cond)  # (B, T, H_c)
         h, state = self.gru(torch.cat([self.embed(prev), c], dim=-1), state)  # (B, T, H)
@@ -64,9 +71,15 @@ def start_token() -> int:
 
 
 @torch.no_grad()
-def sample_melody(model: MelodyModel, cond: np.ndarray, sampling: MelodySampling, gen: torch.Generator,
-                  allowed: np.ndarray | None = None, fixed: np.ndarray | None = None,
-                  source: np.ndarray | None = None) -> np.ndarray:
+def sample_melody(
+    model: MelodyModel,
+    cond: np.ndarray,
+    sampling: MelodySampling,
+    gen: torch.Generator,
+    allowed: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
+    source: np.ndarray | None = None,
+) -> np.ndarray:
     """Sample tokens for every step of `cond` (float (T, C)).
 
     allowed: bool (T, V), the tokens the hard limits leave at each step (None: all);
@@ -99,8 +112,9 @@ def sample_melody(model: MelodyModel, cond: np.ndarray, sampling: MelodySampling
     return out
 
 
-def _draw(logits: torch.Tensor, prev: int, allowed: torch.Tensor | None, s: MelodySampling,
-          gen: torch.Generator) -> int:
+def _draw(
+    logits: torch.Tensor, prev: int, allowed: torch.Tensor | None, s: MelodySampling, gen: torch.Generator
+) -> int:
     """One token by temperature and nucleus sampling, after the hard limits mask what they forbid."""
     logits = logits / max(s.temperature, 1e-3)
     if allowed is not None:

@@ -9,6 +9,7 @@ the chord, where the step lies in its phrase (bar in phrase, bars to its end, wh
 phrase has a melody, returns or closes the piece), the mode, how many melody onsets its bar
 should have and the phrase's register.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ Teacher forcing over 16-bar windows that start on a bar line, cross-entropy on t
 Checkpoints are written every `checkpoint_every` steps, so a long run can be spread over several
 (`resume`). Train songs 803-818 are held out for the validation loss; the test split is never read.
 """
+
 from __future__ import annotations
 
 import copy
@@ -50,8 +51,16 @@ class MelodyTrainConfig:
     def from_dict(cls, d: dict) -> "MelodyTrainConfig":
         cfg = config_from_dict(cls, MelodyConfig, d, "melody training config")
         model = cfg.model
-        whole = {"steps": 1, "batch_size": 1, "window_bars": 1, "warmup": 1, "checkpoint_every": 1, "max_songs": 0,
-                 "seed": 0, "threads": 1}
+        whole = {
+            "steps": 1,
+            "batch_size": 1,
+            "window_bars": 1,
+            "warmup": 1,
+            "checkpoint_every": 1,
+            "max_songs": 0,
+            "seed": 0,
+            "threads": 1,
+        }
         for name, low in whole.items():
             value = getattr(cfg, name)
             if type(value) is not int or value < low:
@@ -67,8 +76,15 @@ class MelodyTrainConfig:
         return cfg
 
 
-DEBUG_MELODY_CONFIG = MelodyTrainConfig(model=MelodyConfig(embed=8, cond_hidden=16, hidden=16, layers=1), steps=6,
-                                        batch_size=4, window_bars=4, checkpoint_every=3, max_songs=4, warmup=2)
+DEBUG_MELODY_CONFIG = MelodyTrainConfig(
+    model=MelodyConfig(embed=8, cond_hidden=16, hidden=16, layers=1),
+    steps=6,
+    batch_size=4,
+    window_bars=4,
+    checkpoint_every=3,
+    max_songs=4,
+    warmup=2,
+)
 
 
 @dataclass
@@ -119,8 +135,9 @@ class MelodyCorpus:
 
 def load_melody_config(path: str | None) -> MelodyTrainConfig:
     """A JSON config file, the word 'debug', or the defaults."""
-    return read_config(path, MelodyTrainConfig(), DEBUG_MELODY_CONFIG, MelodyTrainConfig.from_dict,
-                       "melody training config")
+    return read_config(
+        path, MelodyTrainConfig(), DEBUG_MELODY_CONFIG, MelodyTrainConfig.from_dict, "melody training config"
+    )
 
 
 def melody_loss(model: MelodyModel, prev: torch.Tensor, cond: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -128,8 +145,14 @@ def melody_loss(model: MelodyModel, prev: torch.Tensor, cond: torch.Tensor, targ
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=-100)
 
 
-def train_melody(cfg: MelodyTrainConfig, out_dir: str, resume: str | None = None, progress: ProgressFn = no_progress,
-                 pop909: str | None = None, device: str | None = "cpu") -> Path:
+def train_melody(
+    cfg: MelodyTrainConfig,
+    out_dir: str,
+    resume: str | None = None,
+    progress: ProgressFn = no_progress,
+    pop909: str | None = None,
+    device: str | None = "cpu",
+) -> Path:
     """Train on POP909 train songs 001-802; writes out_dir/melody-state.pt (resumable) and out_dir/melody.pt (EMA)."""
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
@@ -177,8 +200,17 @@ def train_melody(cfg: MelodyTrainConfig, out_dir: str, resume: str | None = None
                 entry["val_loss"] = _validation_loss(ema, val, cfg, dev)
             log.append(entry)
             _save_state(out / "melody-state.pt", model, ema, opt, step, log)
-            save_melody(ema, out / "melody.pt", {"steps": step, "loss": loss_avg, "val_loss": entry.get("val_loss"),
-                                                  "train_songs": len(corpus.song_bars), "seconds": entry["seconds"]})
+            save_melody(
+                ema,
+                out / "melody.pt",
+                {
+                    "steps": step,
+                    "loss": loss_avg,
+                    "val_loss": entry.get("val_loss"),
+                    "train_songs": len(corpus.song_bars),
+                    "seconds": entry["seconds"],
+                },
+            )
     return out / "melody.pt"
 
 
@@ -199,8 +231,10 @@ def _validation_loss(model: MelodyModel, val: MelodyCorpus, cfg: MelodyTrainConf
 
 def _save_state(path: Path, model, ema, opt, step: int, log: list) -> None:
     with atomic_path(path) as tmp:
-        torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                    "step": step, "log": log}, tmp)
+        torch.save(
+            {"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "step": step, "log": log},
+            tmp,
+        )
 
 
 def _load_state(path: str, model, ema, opt, dev: torch.device) -> dict:

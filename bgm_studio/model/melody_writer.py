@@ -9,6 +9,7 @@ mask tokens and never choose one: the range around the requested register, and t
 piece (its last chord's first step may only strike a tone of that chord; after it the melody
 only holds or rests).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,8 +37,12 @@ class MelodyPlanConfig:
 class MelodyWriter:
     """Samples and writes melodies; holds the melody model."""
 
-    def __init__(self, model: MelodyModel, sampling: MelodySampling = MelodySampling(),
-                 config: MelodyPlanConfig = MelodyPlanConfig()) -> None:
+    def __init__(
+        self,
+        model: MelodyModel,
+        sampling: MelodySampling = MelodySampling(),
+        config: MelodyPlanConfig = MelodyPlanConfig(),
+    ) -> None:
         self.model = model.eval()
         self.sampling = sampling
         self.config = config
@@ -61,8 +66,17 @@ class MelodyWriter:
         register = np.where(reg > 0, reg + self.config.register_offset + shift, 0.0)
         return MelodyPlan(root, pcs, phrases, controls.minor[beats].astype(np.float64), onsets, register)
 
-    def write(self, roll: PianoRoll, controls: Controls, phrases: list[Phrase], tonic: int, start_beat: int,
-              end_beat: int, seed: int, cadence_beat: int | None = None) -> PianoRoll:
+    def write(
+        self,
+        roll: PianoRoll,
+        controls: Controls,
+        phrases: list[Phrase],
+        tonic: int,
+        start_beat: int,
+        end_beat: int,
+        seed: int,
+        cadence_beat: int | None = None,
+    ) -> PianoRoll:
         """The roll with the melody of beats [start_beat, end_beat) sampled anew (on the model grid).
 
         cadence_beat: first beat of the piece's final chord; None for no closing limits.
@@ -114,8 +128,10 @@ def _returning_steps(phrases: list[Phrase], plan: MelodyPlan, vary_last_bar: boo
         bars = repeated_bars(q, p) - (1 if vary_last_bar and whole else 0)
         for k in range(max(bars, 0)):
             dst, src = (p.start_bar + k) * STEPS_PER_BAR, (q.start_bar + k) * STEPS_PER_BAR
-            beats, earlier = slice(dst // STEPS_PER_BEAT, dst // STEPS_PER_BEAT + BEATS_PER_BAR), \
-                slice(src // STEPS_PER_BEAT, src // STEPS_PER_BEAT + BEATS_PER_BAR)
+            beats, earlier = (
+                slice(dst // STEPS_PER_BEAT, dst // STEPS_PER_BEAT + BEATS_PER_BAR),
+                slice(src // STEPS_PER_BEAT, src // STEPS_PER_BEAT + BEATS_PER_BAR),
+            )
             same = np.array_equal(plan.chord_root[beats], plan.chord_root[earlier])
             if dst + STEPS_PER_BAR <= len(source) and same:
                 source[dst : dst + STEPS_PER_BAR] = np.arange(src, src + STEPS_PER_BAR)
@@ -137,4 +153,3 @@ def _token_notes(tokens: np.ndarray, a: int, b: int, shift: int, controls: Contr
         vel = int(np.clip(48 + 80 * energy + accent, 1, 127))
         rows.append((t, MELODY_LOW + tok - 2 - shift, end - t, vel, MELODY))
     return np.array(rows, np.int64).reshape(-1, 5)
-

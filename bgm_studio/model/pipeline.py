@@ -7,6 +7,7 @@ no seam. The last sampled probabilities are decoded into notes: onsets chosen pe
 to match the requested density, each note held through the sustain that follows it,
 the melody kept monophonic.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,10 +37,14 @@ class SampleConfig:
     onset_threshold: float = 0.5  # onset probability that always makes a note
     min_onset_prob: float = 0.03  # weakest accompaniment onset density calibration may add
     melody_share: float = 0.22  # least share of a bar's onsets that go to the melody (POP909 train: 0.22)
-    melody_share_max: float = 0.3  # most share of a bar's onsets that go to the melody (keeps a melody-heavy model near POP909)
+    melody_share_max: float = (
+        0.3  # most share of a bar's onsets that go to the melody (keeps a melody-heavy model near POP909)
+    )
     melody_floor: float = 0.02  # weakest melody onset calibration may add
     register_sigma: float = 5.0  # width (semitones) of the register prior on pitch choice; 0 = none
-    register_octave: float = 1.0  # move a bar's upper accompaniment an octave when that nears the register by this; 0 = never
+    register_octave: float = (
+        1.0  # move a bar's upper accompaniment an octave when that nears the register by this; 0 = never
+    )
     onset_temperature: float = 0.0  # 0: calibration keeps the likeliest onsets; 1: draws them by probability
     sustain_threshold: float = 0.4  # a note goes on while sustain probability exceeds this
     calibrate_density: bool = True  # match onsets per bar to the requested density
@@ -53,8 +58,13 @@ class SampleConfig:
 class ScorePipeline:
     """Joins a trained Denoiser and the DDIM scheduler for inference."""
 
-    def __init__(self, model: Denoiser, config: SampleConfig = SampleConfig(), textures: TextureLibrary | None = None,
-                 figures: FigureConfig = FigureConfig()) -> None:
+    def __init__(
+        self,
+        model: Denoiser,
+        config: SampleConfig = SampleConfig(),
+        textures: TextureLibrary | None = None,
+        figures: FigureConfig = FigureConfig(),
+    ) -> None:
         """textures: real accompaniment figures the model chooses among when the melody is given
         (model.figure_choice); None decodes the model's likeliest cells."""
         self.model = model.eval()
@@ -65,15 +75,24 @@ class ScorePipeline:
         self.window = model.cfg.n_beats
         self.device = next(model.parameters()).device  # every window tensor is made there
 
-    def generate(self, controls: Controls, seed: int = 0, progress: ProgressFn = no_progress,
-                 echo_of: np.ndarray | None = None) -> PianoRoll:
+    def generate(
+        self, controls: Controls, seed: int = 0, progress: ProgressFn = no_progress, echo_of: np.ndarray | None = None
+    ) -> PianoRoll:
         """Sample a whole piece for the given per-beat controls (a roll on the model's pitch grid)."""
         empty = PianoRoll.empty(controls.n_beats * STEPS_PER_BEAT, MODEL_PITCH_LOW, MODEL_PITCHES)
         return self.inpaint(empty, controls, 0, controls.n_beats, seed, progress, echo_of)
 
-    def inpaint(self, piece: PianoRoll, controls: Controls, start_beat: int, end_beat: int, seed: int,
-                progress: ProgressFn = no_progress, echo_of: np.ndarray | None = None,
-                hold_melody: bool = False) -> PianoRoll:
+    def inpaint(
+        self,
+        piece: PianoRoll,
+        controls: Controls,
+        start_beat: int,
+        end_beat: int,
+        seed: int,
+        progress: ProgressFn = no_progress,
+        echo_of: np.ndarray | None = None,
+        hold_melody: bool = False,
+    ) -> PianoRoll:
         """Re-sample beats [start_beat, end_beat) holding every note that starts outside them.
 
         echo_of: int (n_beats,), for each beat the earlier beat whose music it should vary
@@ -85,8 +104,17 @@ class ScorePipeline:
         with torch_threads(self.config.threads):
             return self._inpaint(piece, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody)
 
-    def _inpaint(self, piece: PianoRoll, controls: Controls, start_beat: int, end_beat: int, seed: int,
-                 progress: ProgressFn, echo_of: np.ndarray | None, hold_melody: bool) -> PianoRoll:
+    def _inpaint(
+        self,
+        piece: PianoRoll,
+        controls: Controls,
+        start_beat: int,
+        end_beat: int,
+        seed: int,
+        progress: ProgressFn,
+        echo_of: np.ndarray | None,
+        hold_melody: bool,
+    ) -> PianoRoll:
         n_beats = controls.n_beats
         pad = max(0, self.window - n_beats)
         ctrl = _pad_controls(controls, pad)
@@ -120,12 +148,26 @@ class ScorePipeline:
 
     def _window_start(self, cursor: int, end_beat: int, n_beats: int) -> int:
         remaining = end_beat - cursor
-        left = (self.window - remaining) // 2 if remaining <= self.window - self.config.context_beats else self.config.context_beats
+        left = (
+            (self.window - remaining) // 2
+            if remaining <= self.window - self.config.context_beats
+            else self.config.context_beats
+        )
         return int(np.clip(cursor - left, 0, n_beats - self.window))
 
     @torch.no_grad()
-    def _sample_window(self, roll, ctrl: Controls, ws: int, g0: int, g1: int, gen, echo: np.ndarray,
-                       end: int, hold_melody: bool = False) -> np.ndarray:
+    def _sample_window(
+        self,
+        roll,
+        ctrl: Controls,
+        ws: int,
+        g0: int,
+        g1: int,
+        gen,
+        echo: np.ndarray,
+        end: int,
+        hold_melody: bool = False,
+    ) -> np.ndarray:
         """Sampled x0 probabilities (4, W*4, 96) for window [ws, ws+W), beats [g0, g1) free,
         free beats with an echo (echo >= 0) guided by the music of the beat they echo. Beats from
         `end` (past the end of a piece shorter than a window) are sampled too but never kept."""
@@ -139,8 +181,12 @@ class ScorePipeline:
         mask[:, :, max(0, end - ws) * STEPS_PER_BEAT :] = False  # past the piece's end: free, never kept
         mask |= known > 0  # notes held across the span (started before it) stay
         chords = torch.from_numpy(chord_roll(win.chord_pcs, win.chord_root))[None].to(self.device)
-        feats = control_features(*(torch.tensor(a, dtype=torch.float32, device=self.device)[None] for a in
-                                   (win.density, win.energy, win.register, win.minor, win.segment_start)))
+        feats = control_features(
+            *(
+                torch.tensor(a, dtype=torch.float32, device=self.device)[None]
+                for a in (win.density, win.energy, win.register, win.minor, win.segment_start)
+            )
+        )
         seg = segment_ids_from_starts(torch.from_numpy(win.segment_start)[None].to(self.device))
 
         def predict_x0(x_t, t):
@@ -150,14 +196,35 @@ class ScorePipeline:
         guide, guide_mask = _echo_guide(roll, echo, ws, g0, g1, self.window)
         if guide_mask is not None:
             guide, guide_mask = guide.to(self.device), guide_mask.to(self.device) & ~mask  # held cells stay held
-        x0 = self.scheduler.sample(predict_x0, tuple(known.shape), self.config.steps, gen, known, mask,
-                                   guide, guide_mask, round(self.config.echo_strength * self.config.steps),
-                                   self.device)
+        x0 = self.scheduler.sample(
+            predict_x0,
+            tuple(known.shape),
+            self.config.steps,
+            gen,
+            known,
+            mask,
+            guide,
+            guide_mask,
+            round(self.config.echo_strength * self.config.steps),
+            self.device,
+        )
         return ((x0[0] + 1) / 2).cpu().numpy()
 
-    def _decode(self, roll, vel, probs, ctrl: Controls, ws: int, g0: int, g1: int, continuing: bool,
-                rng: np.random.Generator, hold_melody: bool = False, echo: np.ndarray | None = None,
-                played: dict[int, int] | None = None) -> None:
+    def _decode(
+        self,
+        roll,
+        vel,
+        probs,
+        ctrl: Controls,
+        ws: int,
+        g0: int,
+        g1: int,
+        continuing: bool,
+        rng: np.random.Generator,
+        hold_melody: bool = False,
+        echo: np.ndarray | None = None,
+        played: dict[int, int] | None = None,
+    ) -> None:
         """Write notes for beats [g0, g1) into roll/vel from window probabilities.
 
         Notes that start before g0 are never changed, except when `continuing` a piece
@@ -182,8 +249,9 @@ class ScorePipeline:
                     self._hold(roll[2 * track + 1], sustain_p[track], p, a, b, off, None)
         onset_p = probs[[0, 2], a - off : b - off]  # (2, steps, 96)
         if hold_melody and self.textures is not None:
-            self._write_figures(roll, vel, onset_p[1], sustain_p[1], ctrl, a, b, off, rng, echo,
-                                {} if played is None else played)
+            self._write_figures(
+                roll, vel, onset_p[1], sustain_p[1], ctrl, a, b, off, rng, echo, {} if played is None else played
+            )
             return
         chosen = onset_p > cfg.onset_threshold
         if cfg.calibrate_density:
@@ -211,17 +279,40 @@ class ScorePipeline:
                 stop_at = chosen[track].any(axis=1) if track == MELODY else chosen[track, :, p]
                 is_bass = track != MELODY and MODEL_PITCH_NUMBERS[p] < BASS_CEILING
                 shift = 0 if track == MELODY or is_bass else int(moved[s])
-                self._hold(roll[2 * track + 1], sustain_p[track], p, step + 1, b, off, stop_at, a,
-                           step + STEPS_PER_BEAT if is_bass else 0, p - shift)
+                self._hold(
+                    roll[2 * track + 1],
+                    sustain_p[track],
+                    p,
+                    step + 1,
+                    b,
+                    off,
+                    stop_at,
+                    a,
+                    step + STEPS_PER_BEAT if is_bass else 0,
+                    p - shift,
+                )
 
-    def _write_figures(self, roll, vel, onset_p: np.ndarray, sustain_p: np.ndarray, ctrl: Controls, a: int, b: int,
-                       off: int, rng: np.random.Generator, echo: np.ndarray | None, played: dict[int, int]) -> None:
+    def _write_figures(
+        self,
+        roll,
+        vel,
+        onset_p: np.ndarray,
+        sustain_p: np.ndarray,
+        ctrl: Controls,
+        a: int,
+        b: int,
+        off: int,
+        rng: np.random.Generator,
+        echo: np.ndarray | None,
+        played: dict[int, int],
+    ) -> None:
         """Write the accompaniment of steps [a, b) as chosen figures, with a bass note added where a
         shot starts, the chord changes or a downbeat has none (_ensure_bass, _mark_bass)."""
         echo = np.full(len(ctrl.chord_root), -1) if echo is None else echo
         spans = list(_bar_spans(a, b - a, ctrl.segment_ids()))
-        notes = choose_figures(self.textures, onset_p, roll, ctrl, a, b, spans, roll[0, a:b].sum(axis=1), echo,
-                               self.figures, rng, played)
+        notes = choose_figures(
+            self.textures, onset_p, roll, ctrl, a, b, spans, roll[0, a:b].sum(axis=1), echo, self.figures, rng, played
+        )
         figure_onsets = np.zeros((b - a, MODEL_PITCHES), bool)
         for s, p, length in notes:
             if roll[2, s, p] or roll[3, s, p]:
@@ -242,20 +333,35 @@ class ScorePipeline:
             vel[1, a + s, p] = _velocity(ctrl.energy[(a + s) // STEPS_PER_BEAT], 1)
             self._hold(roll[3], sustain_p, p, a + s + 1, b, off, chosen[:, p], a, a + s + STEPS_PER_BEAT)
 
-    def _hold(self, sustain: np.ndarray, sustain_p: np.ndarray, p: int, e: int, b: int, off: int,
-              stop_at: np.ndarray | None, a: int = 0, ring_until: int = 0, source: int | None = None) -> None:
+    def _hold(
+        self,
+        sustain: np.ndarray,
+        sustain_p: np.ndarray,
+        p: int,
+        e: int,
+        b: int,
+        off: int,
+        stop_at: np.ndarray | None,
+        a: int = 0,
+        ring_until: int = 0,
+        source: int | None = None,
+    ) -> None:
         """Extend a note at pitch p from step e while the model holds it (at pitch `source` for a
         note moved by an octave; at least until ring_until: a bass note rings for a beat), up to
         step b or the next onset in stop_at."""
         q = p if source is None else source
-        while e < b and (sustain_p[e - off, q] > self.config.sustain_threshold or e < ring_until) and not (
-                stop_at is not None and stop_at[e - a]):
+        while (
+            e < b
+            and (sustain_p[e - off, q] > self.config.sustain_threshold or e < ring_until)
+            and not (stop_at is not None and stop_at[e - a])
+        ):
             sustain[e, p] = True
             e += 1
 
 
-def _echo_guide(roll: np.ndarray, echo: np.ndarray, ws: int, g0: int, g1: int,
-                window: int) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+def _echo_guide(
+    roll: np.ndarray, echo: np.ndarray, ws: int, g0: int, g1: int, window: int
+) -> tuple[torch.Tensor | None, torch.Tensor | None]:
     """(guide, mask) tensors (1, 4, W*4, 96) for the window's free beats that echo earlier music,
     or (None, None) where none does."""
     beats = [w for w in range(g0, g1) if echo[w] >= 0]
@@ -295,8 +401,16 @@ def _ranked(p: np.ndarray, temperature: float, rng: np.random.Generator) -> np.n
     return np.argsort(keys)[::-1]
 
 
-def _calibrate(onset_p: np.ndarray, chosen: np.ndarray, ctrl: Controls, a: int, cfg: "SampleConfig",
-               rng: np.random.Generator, struck_before: np.ndarray, given_melody: np.ndarray | None = None) -> np.ndarray:
+def _calibrate(
+    onset_p: np.ndarray,
+    chosen: np.ndarray,
+    ctrl: Controls,
+    a: int,
+    cfg: "SampleConfig",
+    rng: np.random.Generator,
+    struck_before: np.ndarray,
+    given_melody: np.ndarray | None = None,
+) -> np.ndarray:
     """Per bar, keep the most probable onsets so their count matches the requested density.
     A bar that a shot starts in is counted as two parts, each holding its own shot's share,
     so a busy shot cannot take the onsets of the calm one beside it.
@@ -459,8 +573,15 @@ def _pad_controls(c: Controls, pad: int) -> Controls:
     if pad == 0:
         return c
     z = lambda a: np.concatenate([a, np.repeat(a[-1:], pad, axis=0)])  # noqa: E731
-    return Controls(z(c.density), z(c.energy), z(c.register), z(c.minor),
-                    np.concatenate([c.segment_start, np.zeros(pad, bool)]), z(c.chord_pcs), z(c.chord_root))
+    return Controls(
+        z(c.density),
+        z(c.energy),
+        z(c.register),
+        z(c.minor),
+        np.concatenate([c.segment_start, np.zeros(pad, bool)]),
+        z(c.chord_pcs),
+        z(c.chord_root),
+    )
 
 
 def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctrl: Controls, a: int) -> None:
@@ -477,8 +598,10 @@ def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctr
         beat = (a + s) // STEPS_PER_BEAT
         if beat >= n:
             break
-        changed = beat > 0 and (ctrl.chord_root[beat] != ctrl.chord_root[beat - 1]
-                                or (ctrl.chord_pcs[beat] != ctrl.chord_pcs[beat - 1]).any())
+        changed = beat > 0 and (
+            ctrl.chord_root[beat] != ctrl.chord_root[beat - 1]
+            or (ctrl.chord_pcs[beat] != ctrl.chord_pcs[beat - 1]).any()
+        )
         must_strike = bool(ctrl.segment_start[beat]) or changed
         downbeat = beat % BEATS_PER_BAR == 0
         if chosen[s, low].any() or not (must_strike or downbeat):

@@ -4,6 +4,7 @@ DDPM forward process with a cosine schedule for training; a deterministic DDIM s
 of a few tens of steps for inference, with RePaint-style inpainting: cells where
 `known_mask` is set are replaced at every step by the known music, noised to that step.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,11 +51,19 @@ class DDIMScheduler:
         ab_prev = self.alpha_bar[t_prev]
         return ab_prev.sqrt() * x0_pred + (1 - ab_prev).sqrt() * eps
 
-    def sample(self, predict_x0: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], shape: tuple[int, ...],
-               n_steps: int, generator: torch.Generator, known: torch.Tensor | None = None,
-               known_mask: torch.Tensor | None = None, guide: torch.Tensor | None = None,
-               guide_mask: torch.Tensor | None = None, guide_steps: int = 0,
-               device: torch.device | str = "cpu") -> torch.Tensor:
+    def sample(
+        self,
+        predict_x0: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+        shape: tuple[int, ...],
+        n_steps: int,
+        generator: torch.Generator,
+        known: torch.Tensor | None = None,
+        known_mask: torch.Tensor | None = None,
+        guide: torch.Tensor | None = None,
+        guide_mask: torch.Tensor | None = None,
+        guide_steps: int = 0,
+        device: torch.device | str = "cpu",
+    ) -> torch.Tensor:
         """Run the sampler; `predict_x0(x_t, t_batch)` returns x0 in [-1, 1].
 
         With `known` and `known_mask` (broadcastable to `shape`), masked cells are held to the

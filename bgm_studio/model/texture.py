@@ -9,6 +9,7 @@ of where it was played. The library holds every figure of the train songs' bars,
 the figure its pianist played in the next bar (`build_library`); `models/textures.npz` is built
 from songs 001-802.
 """
+
 from __future__ import annotations
 
 import os
@@ -103,8 +104,14 @@ class TextureLibrary:
     def save(self, path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> None:
         """Write the library (atomically; never over one of `inputs`)."""
         with atomic_path(path, inputs) as tmp, open(tmp, "wb") as f:
-            np.savez_compressed(f, notes=self.notes, start=self.start, beat_onsets=self.beat_onsets,
-                                following=self.following, song=self.song)
+            np.savez_compressed(
+                f,
+                notes=self.notes,
+                start=self.start,
+                beat_onsets=self.beat_onsets,
+                following=self.following,
+                song=self.song,
+            )
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> TextureLibrary:
@@ -157,5 +164,10 @@ def build_library(songs: list[Song]) -> TextureLibrary:
             previous = True
     start = np.concatenate([[0], np.cumsum([len(f) for f in figures])]).astype(np.int64)
     beat_onsets = np.stack([np.bincount(f[:, STEP] // STEPS_PER_BEAT, minlength=BEATS_PER_BAR) for f in figures])
-    return TextureLibrary(np.concatenate(figures).astype(np.int16), start, beat_onsets.astype(np.int16),
-                          np.array(following, np.int64), np.array(source, np.int64))
+    return TextureLibrary(
+        np.concatenate(figures).astype(np.int16),
+        start,
+        beat_onsets.astype(np.int16),
+        np.array(following, np.int64),
+        np.array(source, np.int64),
+    )

@@ -3,6 +3,7 @@
 Runs as one process, or as N ranks under `torchrun --nproc_per_node N` (DistributedDataParallel):
 rank r takes windows r, r+N, ... of every global batch, rank 0 alone writes, bf16 autocast on GPUs.
 """
+
 from __future__ import annotations
 
 import copy
@@ -46,8 +47,14 @@ class TrainConfig:
         return config_from_dict(cls, ModelConfig, d, "training config")
 
 
-DEBUG_CONFIG = TrainConfig(model=ModelConfig(dim=32, depth=1, heads=2, mlp_ratio=2), steps=20, batch_size=4,
-                           checkpoint_every=10, max_songs=4, warmup=5)
+DEBUG_CONFIG = TrainConfig(
+    model=ModelConfig(dim=32, depth=1, heads=2, mlp_ratio=2),
+    steps=20,
+    batch_size=4,
+    checkpoint_every=10,
+    max_songs=4,
+    warmup=5,
+)
 
 
 def load_config(path: str | None) -> TrainConfig:
@@ -55,8 +62,9 @@ def load_config(path: str | None) -> TrainConfig:
     return read_config(path, TrainConfig(), DEBUG_CONFIG, TrainConfig.from_dict, "training config")
 
 
-def window_noise(seeds: torch.Tensor, shape: tuple[int, ...], train_steps: int,
-                 drop_prob: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def window_noise(
+    seeds: torch.Tensor, shape: tuple[int, ...], train_steps: int, drop_prob: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Each window's noise level t, noise and control drop, from its own seed (CPU generators, so a
     window is noised the same on any rank or device)."""
     t, noise, drop = [], [], []
@@ -71,18 +79,29 @@ def window_noise(seeds: torch.Tensor, shape: tuple[int, ...], train_steps: int,
 def diffusion_loss(model: Denoiser, scheduler: DDIMScheduler, batch: dict, drop_prob: float) -> torch.Tensor:
     """BCE between predicted x0 logits and the clean roll at a random noise level (batch on the model's device)."""
     x0 = batch["x0"]
-    t, noise, drop = (a.to(x0.device) for a in window_noise(batch["noise_seed"], tuple(x0.shape[1:]),
-                                                            scheduler.config.train_steps, drop_prob))
+    t, noise, drop = (
+        a.to(x0.device)
+        for a in window_noise(batch["noise_seed"], tuple(x0.shape[1:]), scheduler.config.train_steps, drop_prob)
+    )
     x_t = scheduler.add_noise(x0, noise, t)
-    ctrl = control_features(batch["density"], batch["energy"], batch["register"], batch["minor"], batch["segment_start"])
+    ctrl = control_features(
+        batch["density"], batch["energy"], batch["register"], batch["minor"], batch["segment_start"]
+    )
     seg = segment_ids_from_starts(batch["segment_start"])
     with torch.autocast(x0.device.type, torch.bfloat16, enabled=x0.device.type == "cuda"):
         logits = model(x_t, t, batch["chords"], ctrl, seg, drop)
     return F.binary_cross_entropy_with_logits(logits.float(), (x0 > 0).float())
 
 
-def train(cfg: TrainConfig, out_dir: str, resume: str | None = None, progress: ProgressFn = no_progress,
-          pop909: str | None = None, init: str | None = None, device: str | None = None) -> Path:
+def train(
+    cfg: TrainConfig,
+    out_dir: str,
+    resume: str | None = None,
+    progress: ProgressFn = no_progress,
+    pop909: str | None = None,
+    init: str | None = None,
+    device: str | None = None,
+) -> Path:
     """Train on the POP909 train split; writes out_dir/state.pt (resumable) and out_dir/model.pt (EMA).
 
     `init` starts from the weights of a model checkpoint (same architecture) with a fresh
@@ -108,8 +127,15 @@ def _load_songs(cfg: TrainConfig, pop909: str | None, ranks: Ranks) -> list:
     return songs[: cfg.max_songs] if cfg.max_songs else songs
 
 
-def _train(cfg: TrainConfig, out: Path, ranks: Ranks, resume: str | None, progress: ProgressFn,
-           pop909: str | None, init: str | None) -> Path:
+def _train(
+    cfg: TrainConfig,
+    out: Path,
+    ranks: Ranks,
+    resume: str | None,
+    progress: ProgressFn,
+    pop909: str | None,
+    init: str | None,
+) -> Path:
     torch.set_num_threads(max(1, cfg.threads // ranks.world) if ranks.device.type == "cpu" else cfg.threads)
     torch.manual_seed(cfg.seed)
     if ranks.is_main:
@@ -163,13 +189,31 @@ def _train(cfg: TrainConfig, out: Path, ranks: Ranks, resume: str | None, progre
         if ranks.is_main and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
             log.append({"step": step, "loss": loss_avg, "seconds": time.perf_counter() - t0})
             _save_state(out / "state.pt", model, ema, opt, step, log, prior_steps)
-            save_model(ema, out / "model.pt", {"steps": prior_steps + step, "loss": loss_avg, "processes": ranks.world,
-                                               "train_songs": len(songs), "seconds": log[-1]["seconds"]})
+            save_model(
+                ema,
+                out / "model.pt",
+                {
+                    "steps": prior_steps + step,
+                    "loss": loss_avg,
+                    "processes": ranks.world,
+                    "train_songs": len(songs),
+                    "seconds": log[-1]["seconds"],
+                },
+            )
     barrier(ranks)  # no rank leaves (and tears the group down) while rank 0 still writes
     return out / "model.pt"
 
 
 def _save_state(path: Path, model, ema, opt, step: int, log: list, prior_steps: int) -> None:
     with atomic_path(path) as tmp:
-        torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                    "step": step, "log": log, "prior_steps": prior_steps}, tmp)
+        torch.save(
+            {
+                "model": model.state_dict(),
+                "ema": ema.state_dict(),
+                "opt": opt.state_dict(),
+                "step": step,
+                "log": log,
+                "prior_steps": prior_steps,
+            },
+            tmp,
+        )

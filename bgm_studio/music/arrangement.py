@@ -5,6 +5,7 @@ score: the parts are split (music/parts.py) and each part's instrument is set at
 start and again at every cut where a shot has a preset of its own. An instrument
 change never cuts a sounding note: notes struck before it ring on with their sound.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -32,14 +33,20 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "solo-piano": Preset("grand piano alone", (PartSound(0), PartSound(0), PartSound(0))),
-    "piano-strings": Preset("piano melody over strings and cello",
-                            (PartSound(0, 110), PartSound(48, 82, 70), PartSound(42, 90, 60))),
-    "epiano-bass": Preset("electric piano with a bass guitar",
-                          (PartSound(4, 110, 40, 30), PartSound(4, 88, 40, 50), PartSound(33, 105, 10))),
-    "ambient": Preset("warm pads under a soft flute",
-                      (PartSound(73, 85, 90, 20), PartSound(89, 90, 100, 60), PartSound(88, 80, 90, 40))),
-    "music-box": Preset("music box over slow strings",
-                        (PartSound(10, 115, 70), PartSound(49, 78, 80), PartSound(48, 80, 70))),
+    "piano-strings": Preset(
+        "piano melody over strings and cello", (PartSound(0, 110), PartSound(48, 82, 70), PartSound(42, 90, 60))
+    ),
+    "epiano-bass": Preset(
+        "electric piano with a bass guitar",
+        (PartSound(4, 110, 40, 30), PartSound(4, 88, 40, 50), PartSound(33, 105, 10)),
+    ),
+    "ambient": Preset(
+        "warm pads under a soft flute",
+        (PartSound(73, 85, 90, 20), PartSound(89, 90, 100, 60), PartSound(88, 80, 90, 40)),
+    ),
+    "music-box": Preset(
+        "music box over slow strings", (PartSound(10, 115, 70), PartSound(49, 78, 80), PartSound(48, 80, 70))
+    ),
 }
 DEFAULT_PRESET = "solo-piano"
 
@@ -77,8 +84,9 @@ class Arrangement:
         own = dict(self.shot_presets).get(shot) if shot is not None else None
         if own is not None:
             return PRESETS[own].parts
-        return tuple(s if p is None else replace(s, program=p)
-                     for s, p in zip(PRESETS[self.preset].parts, self.programs))
+        return tuple(
+            s if p is None else replace(s, program=p) for s, p in zip(PRESETS[self.preset].parts, self.programs)
+        )
 
     def with_instrument(self, part: str, program: int | None) -> "Arrangement":
         """The same arrangement with `part` played by `program` (None: the preset's)."""
@@ -122,16 +130,19 @@ def arrange(score: Score, arrangement: Arrangement, shot_starts: list[int] | Non
     for shot, step in enumerate(starts):
         sounds = arrangement.sounds(shot)
         if sounds != current:
-            changes += [SoundChange(step, track, s.program, s.volume, s.reverb, s.chorus)
-                        for track, s in enumerate(sounds)]
+            changes += [
+                SoundChange(step, track, s.program, s.volume, s.reverb, s.chorus) for track, s in enumerate(sounds)
+            ]
             current = sounds
     return replace(score, notes=notes, sound_changes=changes)
 
 
 def arrangement_json(arrangement: Arrangement) -> dict:
-    return {"preset": arrangement.preset,
-            "programs": {p: v for p, v in zip(PARTS, arrangement.programs) if v is not None},
-            "shots": {str(shot): name for shot, name in arrangement.shot_presets}}
+    return {
+        "preset": arrangement.preset,
+        "programs": {p: v for p, v in zip(PARTS, arrangement.programs) if v is not None},
+        "shots": {str(shot): name for shot, name in arrangement.shot_presets},
+    }
 
 
 def arrangement_from_json(data: dict) -> Arrangement:

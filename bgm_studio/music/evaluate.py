@@ -1,4 +1,5 @@
 """Metric tables: the POP909 reference row and folders of MIDI files beside it."""
+
 from __future__ import annotations
 
 import os

@@ -15,6 +15,7 @@ the annotated downbeats of beat_midi.txt). Definitions:
   phrase start exactly on it (chords from labels, else estimated: `estimated_chord_pcs`).
 - cut timing (see `cut_timing_ms`): distance of each cut from the nearest beat or eighth.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -149,8 +150,9 @@ def bass_attack_beats(notes: np.ndarray, n_beats: int) -> np.ndarray:
     return attack
 
 
-def cut_marking(notes: np.ndarray, cut_beats, n_beats: int, chord_pcs: np.ndarray | None = None,
-                phrase_start_beats=None) -> dict[str, float]:
+def cut_marking(
+    notes: np.ndarray, cut_beats, n_beats: int, chord_pcs: np.ndarray | None = None, phrase_start_beats=None
+) -> dict[str, float]:
     """How the music marks cuts (beat indices): cut_marked, the share of cuts with a chord change,
     a bass attack or a phrase start on their beat; cut_bass and other_bass, the share of cut
     beats and of all other beats with a bass attack (a cut is marked by the bass only if the
@@ -167,8 +169,11 @@ def cut_marking(notes: np.ndarray, cut_beats, n_beats: int, chord_pcs: np.ndarra
     marked[phrases[(phrases >= 0) & (phrases < n_beats)]] = True
     other = np.ones(n_beats, bool)
     other[cuts] = False
-    return {"cut_marked": float(marked[cuts].mean()), "cut_bass": float(bass[cuts].mean()),
-            "other_bass": float(bass[other].mean()) if other.any() else float("nan")}
+    return {
+        "cut_marked": float(marked[cuts].mean()),
+        "cut_bass": float(bass[cuts].mean()),
+        "other_bass": float(bass[other].mean()) if other.any() else float("nan"),
+    }
 
 
 def cut_timing_ms(cut_times_s, beat_times_s) -> np.ndarray:
@@ -190,9 +195,11 @@ def cut_timing_ms(cut_times_s, beat_times_s) -> np.ndarray:
 
 def form_metrics(notes: np.ndarray, n_steps: int | None, tonic_pc: int) -> dict[str, float]:
     """bass_downbeat, self_sim_8 and the ending checks of one piece (module docstring)."""
-    return {"bass_downbeat": bass_on_downbeat(notes, n_steps),
-            "self_sim_8": bar_self_similarity(notes, n_steps),
-            **ending_checks(notes, tonic_pc)}
+    return {
+        "bass_downbeat": bass_on_downbeat(notes, n_steps),
+        "self_sim_8": bar_self_similarity(notes, n_steps),
+        **ending_checks(notes, tonic_pc),
+    }
 
 
 def final_tonic(notes: np.ndarray, ann: Annotations) -> int:
@@ -203,7 +210,9 @@ def final_tonic(notes: np.ndarray, ann: Annotations) -> int:
     return int(ann.key_tonic[min(max(end_beat, 0), len(ann.key_tonic) - 1)])
 
 
-def composition_metrics(notes: np.ndarray, n_steps: int | None = None, ann: Annotations = Annotations()) -> dict[str, float]:
+def composition_metrics(
+    notes: np.ndarray, n_steps: int | None = None, ann: Annotations = Annotations()
+) -> dict[str, float]:
     """The melody and form measures of one piece as a flat dict. Cut marking is NaN where ann has
     no cuts; without chord labels it uses chords estimated from the notes."""
     notes = _as_array(notes)

@@ -2,6 +2,7 @@
 
 A chord label reads ROOT:QUALITY[/BASS], e.g. "C:maj", "A:min7/b7"; "N" is no chord.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,11 +11,26 @@ from ..errors import BgmError
 
 PITCH_CLASS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 QUALITY_INTERVALS = {
-    "maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8),
-    "sus2": (0, 2, 7), "sus4": (0, 5, 7), "7": (0, 4, 7, 10), "maj7": (0, 4, 7, 11),
-    "min7": (0, 3, 7, 10), "minmaj7": (0, 3, 7, 11), "maj6": (0, 4, 7, 9), "min6": (0, 3, 7, 9),
-    "dim7": (0, 3, 6, 9), "hdim7": (0, 3, 6, 10), "sus4(b7)": (0, 5, 7, 10), "9": (0, 4, 7, 10, 2),
-    "maj9": (0, 4, 7, 11, 2), "min9": (0, 3, 7, 10, 2), "5": (0, 7), "1": (0,),
+    "maj": (0, 4, 7),
+    "min": (0, 3, 7),
+    "dim": (0, 3, 6),
+    "aug": (0, 4, 8),
+    "sus2": (0, 2, 7),
+    "sus4": (0, 5, 7),
+    "7": (0, 4, 7, 10),
+    "maj7": (0, 4, 7, 11),
+    "min7": (0, 3, 7, 10),
+    "minmaj7": (0, 3, 7, 11),
+    "maj6": (0, 4, 7, 9),
+    "min6": (0, 3, 7, 9),
+    "dim7": (0, 3, 6, 9),
+    "hdim7": (0, 3, 6, 10),
+    "sus4(b7)": (0, 5, 7, 10),
+    "9": (0, 4, 7, 10, 2),
+    "maj9": (0, 4, 7, 11, 2),
+    "min9": (0, 3, 7, 10, 2),
+    "5": (0, 7),
+    "1": (0,),
 }
 DEGREE_SEMITONES = {1: 0, 2: 2, 3: 4, 4: 5, 5: 7, 6: 9, 7: 11, 9: 2, 11: 5, 13: 9}
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
@@ -101,9 +117,26 @@ def parse_key(label: str) -> Key:
 
 ROOT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")  # lead-sheet spelling
 QUALITY_SYMBOL = {
-    "maj": "", "min": "m", "dim": "dim", "aug": "aug", "sus2": "sus2", "sus4": "sus4", "7": "7", "maj7": "maj7",
-    "min7": "m7", "minmaj7": "m(maj7)", "maj6": "6", "min6": "m6", "dim7": "dim7", "hdim7": "m7b5",
-    "sus4(b7)": "7sus4", "9": "9", "maj9": "maj9", "min9": "m9", "5": "5", "1": "(no3)",
+    "maj": "",
+    "min": "m",
+    "dim": "dim",
+    "aug": "aug",
+    "sus2": "sus2",
+    "sus4": "sus4",
+    "7": "7",
+    "maj7": "maj7",
+    "min7": "m7",
+    "minmaj7": "m(maj7)",
+    "maj6": "6",
+    "min6": "m6",
+    "dim7": "dim7",
+    "hdim7": "m7b5",
+    "sus4(b7)": "7sus4",
+    "9": "9",
+    "maj9": "maj9",
+    "min9": "m9",
+    "5": "5",
+    "1": "(no3)",
 }
 NO_CHORD_NAME = "N.C."
 

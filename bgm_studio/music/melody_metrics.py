@@ -13,6 +13,7 @@ taken between consecutive notes of that line, across rests too. Definitions:
 - leaps: share of intervals larger than an octave (> 12 semitones).
 A piece with fewer than two melody-line notes has NaN for the interval measures.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,8 +44,10 @@ def distinct_per_window(starts: np.ndarray, pitches: np.ndarray, window_bars: in
         return float("nan")
     bars = starts // STEPS_PER_BAR
     first, last = int(bars[0]), int(bars[-1])
-    counts = [len(np.unique(pitches[(bars >= b) & (bars < b + window_bars)]))
-              for b in range(first, max(first, last - window_bars + 1) + 1)]
+    counts = [
+        len(np.unique(pitches[(bars >= b) & (bars < b + window_bars)]))
+        for b in range(first, max(first, last - window_bars + 1) + 1)
+    ]
     return float(np.mean(counts))
 
 

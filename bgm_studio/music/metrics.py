@@ -20,6 +20,7 @@ Definitions and sources:
 - Structure measures: median note length (16th steps), share of onsets on the 8th-note grid,
   melody notes per bar, bass-bar ratio (bars holding a note below G3 at least a quarter note long).
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """MIDI <-> Score through mido: tempo, 4/4, named tracks, GM programs, shot markers."""
+
 from __future__ import annotations
 
 import os
@@ -55,7 +56,9 @@ def read_raw(path: str | os.PathLike) -> RawMidi:
     """All notes (note-on/off paired per track, channel and pitch), tempo map and markers."""
     mid = load_midi_file(path)
     if mid.ticks_per_beat <= 0:
-        raise BgmError(f"{path}: the MIDI header gives {mid.ticks_per_beat} ticks per beat; a positive number is needed")
+        raise BgmError(
+            f"{path}: the MIDI header gives {mid.ticks_per_beat} ticks per beat; a positive number is needed"
+        )
     notes: list[RawNote] = []
     tempos: list[tuple[int, int]] = []
     markers: list[tuple[int, str]] = []
@@ -125,8 +128,9 @@ def read_midi(path: str | os.PathLike) -> Score:
     notes.sort()
     n_steps = max((n.end for n in notes), default=0)
     tempo = 60e6 / raw.tempo_changes[0][1]
-    changes = [(step, 60e6 / us) for t, us in raw.tempo_changes[1:]
-               if (step := round(t / tpb * STEPS_PER_BEAT)) < n_steps]
+    changes = [
+        (step, 60e6 / us) for t, us in raw.tempo_changes[1:] if (step := round(t / tpb * STEPS_PER_BEAT)) < n_steps
+    ]
     segs = sorted({step for t, _ in raw.markers if 0 < (step := round(t / tpb * STEPS_PER_BEAT)) < n_steps})
     return Score(notes, n_steps, tempo, segs, changes)
 
@@ -159,8 +163,10 @@ def score_to_midifile(score: Score, programs: tuple[int, ...] = (0, 0)) -> mido.
             events.append((0, mido.Message("program_change", channel=track, program=program)))
         for c in changes:
             events.append((c.step * tps, mido.Message("program_change", channel=track, program=c.program)))
-            events += [(c.step * tps, mido.Message("control_change", channel=track, control=cc, value=v))
-                       for cc, v in ((7, c.volume), (91, c.reverb), (93, c.chorus))]
+            events += [
+                (c.step * tps, mido.Message("control_change", channel=track, control=cc, value=v))
+                for cc, v in ((7, c.volume), (91, c.reverb), (93, c.chorus))
+            ]
         for n in score.track_notes(track):
             events.append((n.start * tps, mido.Message("note_on", channel=track, note=n.pitch, velocity=n.velocity)))
             events.append((n.end * tps, mido.Message("note_off", channel=track, note=n.pitch, velocity=0)))

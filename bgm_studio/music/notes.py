@@ -1,4 +1,5 @@
 """Notes on a 16th-note grid and the constants of that grid."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

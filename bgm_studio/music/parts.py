@@ -5,6 +5,7 @@ lowest line below about G3, one note at a time, so it can take an instrument of 
 `split_parts` is the single place that decides it: a generator that writes a bass
 track itself (track 2) passes through unchanged.
 """
+
 from __future__ import annotations
 
 import numpy as np

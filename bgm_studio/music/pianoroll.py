@@ -6,6 +6,7 @@ pitch_low + j (default: the 88 piano keys). A note occupies its onset step in
 `onset` and every following step of its length in `sustain`, so two repeated notes
 of one pitch stay two notes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,9 +42,7 @@ class PianoRoll:
 
     def to_array(self) -> np.ndarray:
         """(4, T, P) float32: melody onset, melody sustain, accomp onset, accomp sustain."""
-        return np.stack(
-            [self.onset[0], self.sustain[0], self.onset[1], self.sustain[1]]
-        ).astype(np.float32)
+        return np.stack([self.onset[0], self.sustain[0], self.onset[1], self.sustain[1]]).astype(np.float32)
 
 
 def _rows(notes: Iterable[Note] | np.ndarray) -> list[tuple[int, int, int, int, int]]:
@@ -52,8 +51,9 @@ def _rows(notes: Iterable[Note] | np.ndarray) -> list[tuple[int, int, int, int, 
     return sorted((n.start, n.pitch, n.length, n.velocity, n.track) for n in notes)
 
 
-def notes_to_roll(notes: Iterable[Note] | np.ndarray, n_steps: int, pitch_low: int = PITCH_LOW,
-                  n_pitches: int = N_PITCHES) -> PianoRoll:
+def notes_to_roll(
+    notes: Iterable[Note] | np.ndarray, n_steps: int, pitch_low: int = PITCH_LOW, n_pitches: int = N_PITCHES
+) -> PianoRoll:
     """Rasterise notes (Note objects or int rows start, pitch, length, velocity, track).
 
     Notes outside the pitch range or starting outside the steps are dropped; lengths are clipped.

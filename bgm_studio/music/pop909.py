@@ -5,6 +5,7 @@ from beat_midi.txt, so a song with tempo drift stays on the 16th grid; the grid 
 padded at the start so that bar lines fall on the annotated 4/4 downbeats.
 The split is fixed: songs 001-818 train, 819-909 test.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -109,8 +110,7 @@ def _labels_per_beat(rows: list[list[str]], beat_times: np.ndarray, parse, defau
     labels = [parse(r[2]) for r in rows]
     idx = np.clip(np.searchsorted(starts, beat_times + 1e-3, side="right") - 1, 0, len(rows) - 1)
     ends = np.array([float(r[1]) for r in rows])
-    return [labels[i] if beat_times[b] < ends[i] + 1e-3 or default is None else default
-            for b, i in enumerate(idx)]
+    return [labels[i] if beat_times[b] < ends[i] + 1e-3 or default is None else default for b, i in enumerate(idx)]
 
 
 def load_song(folder: str | os.PathLike) -> Song:
@@ -182,8 +182,9 @@ def cache_dir() -> Path:
     return cache_root()
 
 
-def load_split(split: str = "test", root: str | os.PathLike | None = None, progress=None,
-               workers: int = 2, use_cache: bool = True) -> tuple[list[Song], list[str]]:
+def load_split(
+    split: str = "test", root: str | os.PathLike | None = None, progress=None, workers: int = 2, use_cache: bool = True
+) -> tuple[list[Song], list[str]]:
     """Load a split ('train', 'test', 'all'); returns (songs, problems), one problem line per skipped song.
 
     The parsed result is cached (keyed by loader version and file sizes/mtimes).

@@ -4,6 +4,7 @@ A cache file can be planted by anyone who can write the cache folder, so it hold
 objects that run code when read: songs are concatenated arrays with offsets, and a file
 that does not have exactly this shape is treated as missing.
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -31,8 +32,7 @@ def pack(songs: list[Song], problems: list[str]) -> dict[str, Any]:
         "tempo_bpm": np.array([s.tempo_bpm for s in songs], np.float64),
         "note_counts": np.array([len(s.notes) for s in songs], np.int64),
         "notes": np.concatenate([s.notes for s in songs]).astype(np.int32) if songs else np.zeros((0, 5), np.int32),
-        **{name: np.concatenate([getattr(s, name) for s in songs]) if songs else np.zeros(0)
-           for name in _BEAT_ARRAYS},
+        **{name: np.concatenate([getattr(s, name) for s in songs]) if songs else np.zeros(0) for name in _BEAT_ARRAYS},
         "problems": np.array(problems, dtype=str) if problems else np.zeros(0, "U1"),
     }
 
@@ -43,14 +43,27 @@ def unpack(arrays: Mapping[str, np.ndarray], song_type: type[Song]) -> tuple[lis
     notes, tempo = arrays["notes"], arrays["tempo_bpm"]
     beats = n_steps // STEPS_PER_BEAT
     beat_arrays = {name: arrays[name] for name in _BEAT_ARRAYS}
-    if not (len(ids) == len(n_steps) == len(counts) == len(tempo)) or notes.ndim != 2 or notes.shape[1] != 5 \
-            or counts.sum() != len(notes) or any(len(a) != beats.sum() for a in beat_arrays.values()) \
-            or (counts < 0).any() or (n_steps < 0).any():
+    if (
+        not (len(ids) == len(n_steps) == len(counts) == len(tempo))
+        or notes.ndim != 2
+        or notes.shape[1] != 5
+        or counts.sum() != len(notes)
+        or any(len(a) != beats.sum() for a in beat_arrays.values())
+        or (counts < 0).any()
+        or (n_steps < 0).any()
+    ):
         raise ValueError("inconsistent song cache")
     note_ends, beat_ends = np.cumsum(counts), np.cumsum(beats)
-    songs = [song_type(song_id=str(sid), notes=notes[ne - c : ne], n_steps=int(n), tempo_bpm=float(t),
-                       **{name: a[be - b : be] for name, a in beat_arrays.items()})
-             for sid, n, t, c, ne, b, be in zip(ids, n_steps, tempo, counts, note_ends, beats, beat_ends)]
+    songs = [
+        song_type(
+            song_id=str(sid),
+            notes=notes[ne - c : ne],
+            n_steps=int(n),
+            tempo_bpm=float(t),
+            **{name: a[be - b : be] for name, a in beat_arrays.items()},
+        )
+        for sid, n, t, c, ne, b, be in zip(ids, n_steps, tempo, counts, note_ends, beats, beat_ends)
+    ]
     return songs, [str(p) for p in arrays["problems"]]
 
 
@@ -71,4 +84,3 @@ def write(path: Path, songs: list[Song], problems: list[str]) -> None:
             np.savez(f, **pack(songs, problems))
     except (OSError, BgmError) as exc:
         warn_unwritable(path, exc)
-

@@ -6,6 +6,7 @@ phrases without one (intro, bridge, outro). The labels count bars from a correct
 downbeat, which may differ by a few bars from the song's grid (bar 0 = the first annotated
 downbeat, see pop909.load_song), so each song is aligned on where its melody starts.
 """
+
 from __future__ import annotations
 
 import os

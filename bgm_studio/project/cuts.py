@@ -8,6 +8,7 @@ for the new cuts. A shot that keeps its bounds keeps its theme (renumbered; wher
 re-cut, the first shot that kept that theme becomes it); a new shot is its own theme. A shot's own
 preset goes with it, and to the new shots cut from it.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -26,8 +27,9 @@ if TYPE_CHECKING:  # scoring imports torch: the app's window opens before it is 
 MIN_SHOT_S = 0.25
 
 
-def edit_cuts(project: Project, analysis: VideoAnalysis, cuts: list[float], scorer: Scorer,
-              seed: int = 0) -> tuple[Project, list[int]]:
+def edit_cuts(
+    project: Project, analysis: VideoAnalysis, cuts: list[float], scorer: Scorer, seed: int = 0
+) -> tuple[Project, list[int]]:
     """Re-cut the video at `cuts` (seconds, excluding 0 and the end); returns (project, shots to regenerate)."""
     cuts = sorted(cuts)
     bounds = list(zip([0.0] + cuts, cuts + [project.duration_s]))
@@ -56,8 +58,13 @@ def edit_cuts(project: Project, analysis: VideoAnalysis, cuts: list[float], scor
         shot.start_beat, shot.n_beats, shot.tempo_bpm = int(start), int(n), float(tempo)
         if i in changed:
             shot.takes, shot.take = [], -1
-    edited = replace(project, shots=shots, chord_root=roots, chord_pcs=pcs,
-                     arrangement=replace(project.arrangement, shot_presets=_shot_presets(project, bounds)))
+    edited = replace(
+        project,
+        shots=shots,
+        chord_root=roots,
+        chord_pcs=pcs,
+        arrangement=replace(project.arrangement, shot_presets=_shot_presets(project, bounds)),
+    )
     changed.sort()  # drawn in order, so each changed shot follows the new chords of one before it
     rng = np.random.default_rng(seed)
     for i in changed:

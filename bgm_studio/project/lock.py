@@ -5,6 +5,7 @@ second command waits for the first and then reads its result. A project also rem
 content it was read from (`FileStamp`); saving over a file that changed since then (another
 program saved it meanwhile) is refused instead of silently dropping that program's takes.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -47,8 +48,10 @@ def check_unchanged(stamp: FileStamp | None, path: str | os.PathLike[str]) -> No
     except OSError as exc:
         raise BgmError(f"{path}: cannot read the project before saving ({exc.strerror or exc})") from exc
     if digest != stamp.digest:
-        raise BgmError(f"{path}: the project was changed by another program since it was opened; "
-                       "save under another name, or reopen it and redo the change")
+        raise BgmError(
+            f"{path}: the project was changed by another program since it was opened; "
+            "save under another name, or reopen it and redo the change"
+        )
 
 
 @contextlib.contextmanager

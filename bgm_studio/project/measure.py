@@ -3,6 +3,7 @@
 The cuts are the starts of every shot after the first (the cuts the project kept); a cut's
 music beat is its shot's first beat, and its time in the video is the shot's start_s.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,12 @@ def project_metrics(project: Project, tonic_pc: int | None = None) -> dict[str, 
     n_steps = project.n_beats * STEPS_PER_BEAT
     tonic = _home(project) if tonic_pc is None else tonic_pc
     cuts = np.array([s.start_beat for s in project.shots[1:]], np.int64)
-    ann = Annotations(key_tonic=np.full(project.n_beats, tonic), chord_pcs=project.chord_pcs, cut_beats=cuts,
-                      phrase_starts=np.array([p.start_bar * BEATS_PER_BAR for p in project.phrases], np.int64))
+    ann = Annotations(
+        key_tonic=np.full(project.n_beats, tonic),
+        chord_pcs=project.chord_pcs,
+        cut_beats=cuts,
+        phrase_starts=np.array([p.start_bar * BEATS_PER_BAR for p in project.phrases], np.int64),
+    )
     out = all_metrics(project.notes(), n_steps, ann)
     beat_times = project_score(project).seconds_at(np.arange(project.n_beats + 1) * STEPS_PER_BEAT)
     error = cut_timing_ms([s.start_s for s in project.shots[1:]], beat_times)

@@ -1,4 +1,5 @@
 """Writing a project's music out: MIDI, WAV, MP4 and stems, the same way from the CLI and the GUI."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -24,9 +25,17 @@ class OutputPaths:
     stems: str | None = None  # a folder: one WAV per part, the mix, and the MIDI
 
 
-def write_outputs(project: Project, paths: OutputPaths, synth: SynthConfig = SynthConfig(),
-                  original_gain_db: float | None = None, wav_bits: int = 16, video: str | None = None,
-                  progress: ProgressFn = no_progress, cancel=never, mix: MixConfig = MixConfig()) -> list[str]:
+def write_outputs(
+    project: Project,
+    paths: OutputPaths,
+    synth: SynthConfig = SynthConfig(),
+    original_gain_db: float | None = None,
+    wav_bits: int = 16,
+    video: str | None = None,
+    progress: ProgressFn = no_progress,
+    cancel=never,
+    mix: MixConfig = MixConfig(),
+) -> list[str]:
     """Export every requested file; returns the paths written. The video is checked first.
 
     The sound is made once (mixdown.py) and every audio file carries the same mix.

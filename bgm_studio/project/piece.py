@@ -1,4 +1,5 @@
 """Reading a project as music and checking its video: no model needed (no torch)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +17,9 @@ def project_score(project: Project) -> Score:
     notes = [Note(*map(int, row)) for row in project.notes()]
     first = project.shots[0]
     changes = [(s.start_step, s.tempo_bpm) for s in project.shots[1:]]
-    score = Score(notes, project.n_beats * STEPS_PER_BEAT, first.tempo_bpm,
-                  [s.start_step for s in project.shots[1:]], changes)
+    score = Score(
+        notes, project.n_beats * STEPS_PER_BEAT, first.tempo_bpm, [s.start_step for s in project.shots[1:]], changes
+    )
     return arrange(score, project.arrangement)
 
 
@@ -27,6 +29,8 @@ def check_video(project: Project, path: str | None = None) -> str:
     if not video.is_file():
         raise BgmError(f"{video}: the project's video is missing; relink it to where the file is now")
     if fingerprint(video) != project.video_hash:
-        raise BgmError(f"{video}: this is not the video the project was scored for (content differs); "
-                       "relink the right file or generate a new project")
+        raise BgmError(
+            f"{video}: this is not the video the project was scored for (content differs); "
+            "relink the right file or generate a new project"
+        )
     return str(video)

@@ -8,6 +8,7 @@ phrase's chords again, so the music returns with the picture and as a song's ver
 Generating writes each span's melody first (the melody model), then samples the accompaniment
 and bass around it (the diffusion model), and closes the piece on a held tonic chord.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,8 +53,9 @@ class ScoringOptions:
 def shot_feature_dict(analysis: VideoAnalysis, index: int) -> dict[str, float]:
     """The numeric per-shot features of an analysis (no embedding), as stored in projects."""
     f = analysis.shot_features[index]
-    return {k: float(v) for k, v in asdict(f).items()
-            if k not in ("index", "start_s", "end_s", "embedding", "transition")}
+    return {
+        k: float(v) for k, v in asdict(f).items() if k not in ("index", "start_s", "end_s", "embedding", "transition")
+    }
 
 
 def _mapping_rows(shots: list[ProjectShot]) -> list[dict[str, float]]:
@@ -70,8 +72,10 @@ def _apply_beats(shots: list[ProjectShot], tempo_bpm: float | None, cfg: TimingC
 def shot_controls(project: Project, quantiles: ControlQuantiles) -> list[ShotControls]:
     """Each shot's mapped controls, overrides applied; a shot without a mode override takes its theme's mode."""
     mapped = map_shots(_mapping_rows(project.shots), quantiles, [s.overrides for s in project.shots])
-    return [c if s.overrides.mode is not None else replace(c, minor=mapped[s.theme].minor)
-            for s, c in zip(project.shots, mapped)]
+    return [
+        c if s.overrides.mode is not None else replace(c, minor=mapped[s.theme].minor)
+        for s, c in zip(project.shots, mapped)
+    ]
 
 
 def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
@@ -87,8 +91,15 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
     # Close with a cadence: a calmer last bar.
     per_beat["density"][-CADENCE_BEATS:] *= 0.6
     per_beat["energy"][-CADENCE_BEATS:] *= 0.85
-    return Controls(per_beat["density"], per_beat["energy"], per_beat["register"], per_beat["minor"], seg,
-                    project.chord_pcs.copy(), project.chord_root.copy())
+    return Controls(
+        per_beat["density"],
+        per_beat["energy"],
+        per_beat["register"],
+        per_beat["minor"],
+        seg,
+        project.chord_pcs.copy(),
+        project.chord_root.copy(),
+    )
 
 
 def timing_notes(project: Project, tolerance_s: float = TimingConfig().cut_tolerance_s) -> list[str]:
@@ -101,9 +112,11 @@ def timing_notes(project: Project, tolerance_s: float = TimingConfig().cut_toler
         miss = abs(music_t - s.start_s)
         if miss > tolerance_s:
             before = project.shots[s.index - 1]
-            notes.append(f"note: the cut at {s.start_s:.2f} s lands {miss * 1000:.0f} ms from its beat: shot "
-                         f"{before.index} ({before.end_s - before.start_s:.2f} s) is too short for whole beats near "
-                         f"{project.tempo_bpm:.0f} BPM, so the music rides over this cut")
+            notes.append(
+                f"note: the cut at {s.start_s:.2f} s lands {miss * 1000:.0f} ms from its beat: shot "
+                f"{before.index} ({before.end_s - before.start_s:.2f} s) is too short for whole beats near "
+                f"{project.tempo_bpm:.0f} BPM, so the music rides over this cut"
+            )
     return notes
 
 
@@ -115,8 +128,9 @@ def chords_fixed(project: Project, k: int) -> bool:
 def check_new_chords(project: Project, k: int) -> None:
     """Refuse new chords for shot k where none can be drawn (see chords_fixed)."""
     if chords_fixed(project, k):
-        raise BgmError(f"shot {k} lies in the closing bar, whose chord is always the home chord; "
-                       "regenerate it without new chords")
+        raise BgmError(
+            f"shot {k} lies in the closing bar, whose chord is always the home chord; regenerate it without new chords"
+        )
 
 
 def model_id(path: str | Path) -> str:
@@ -128,9 +142,17 @@ def model_id(path: str | Path) -> str:
 class Scorer:
     """Holds the trained models and runs every flow that needs them."""
 
-    def __init__(self, model_path: str | None = None, sample: SampleConfig = SampleConfig(),
-                 chord_model: str | None = None, quantiles: str | None = None, melody_model: str | None = None,
-                 form_model: str | None = None, device: str | None = None, textures: str | None = None) -> None:
+    def __init__(
+        self,
+        model_path: str | None = None,
+        sample: SampleConfig = SampleConfig(),
+        chord_model: str | None = None,
+        quantiles: str | None = None,
+        melody_model: str | None = None,
+        form_model: str | None = None,
+        device: str | None = None,
+        textures: str | None = None,
+    ) -> None:
         path = resolve_checkpoint(model_path)
         model, _ = load_model(path, device)  # device None: $BGM_DEVICE, else CUDA when present
         melody_path = resolve_melody_checkpoint(melody_model)
@@ -142,8 +164,9 @@ class Scorer:
         self.quantiles = ControlQuantiles.load(quantiles)
         self.form = FormModel.load(form_model)
 
-    def draw_chords(self, project: Project, start_beat: int, end_beat: int,
-                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def draw_chords(
+        self, project: Project, start_beat: int, end_beat: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The project's chords with beats start..end drawn anew, as in a draw of the whole piece.
 
         They follow the chords before them, on the piece's half-bar grid, and close on the home chord only
@@ -157,8 +180,9 @@ class Scorer:
         for s, c in zip(project.shots, shot_controls(project, self.quantiles)):
             minor[s.start_beat : s.end_beat] = c.minor
             seg[s.start_beat] = True
-        roots, pcs = self.chords.resample(project.chord_root, project.chord_pcs, start_beat, end_beat, minor, seg,
-                                          project.key_tonic, rng)
+        roots, pcs = self.chords.resample(
+            project.chord_root, project.chord_pcs, start_beat, end_beat, minor, seg, project.key_tonic, rng
+        )
         for source, target in returning_phrases(project.phrases, project.n_beats):
             if start_beat <= target[0] and target[1] <= end_beat:
                 roots, pcs = repeat_progression(roots, pcs, source, target)
@@ -170,8 +194,10 @@ class Scorer:
         A shot whose theme is an earlier shot repeats the theme's chords from its start (see
         repeat_progression), except in the closing cadence.
         """
-        shots = [ProjectShot(s.index, s.start_s, s.end_s, shot_feature_dict(analysis, i))
-                 for i, s in enumerate(analysis.shots)]
+        shots = [
+            ProjectShot(s.index, s.start_s, s.end_s, shot_feature_dict(analysis, i))
+            for i, s in enumerate(analysis.shots)
+        ]
         themes = assign_themes(np.stack([f.embedding for f in analysis.shot_features]), [s.features for s in shots])
         for s, theme in zip(shots, themes):
             s.theme = theme
@@ -181,9 +207,19 @@ class Scorer:
         tonic = options.key_tonic if options.key_tonic is not None else int(rng.choice(COMMON_KEYS))
         video = str(Path(analysis.info.path).absolute())  # a project opened from another folder still finds it
         n_beats = sum(s.n_beats for s in shots)
-        project = Project(video, fingerprint(video), analysis.duration_s,
-                          analysis.config.key(), self.model_id, tempo, tonic % 12, options.seed, shots,
-                          np.full(n_beats, -1, np.int64), np.zeros((n_beats, 12), bool))
+        project = Project(
+            video,
+            fingerprint(video),
+            analysis.duration_s,
+            analysis.config.key(),
+            self.model_id,
+            tempo,
+            tonic % 12,
+            options.seed,
+            shots,
+            np.full(n_beats, -1, np.int64),
+            np.zeros((n_beats, 12), bool),
+        )
         project.phrases = self.plan_form(project, rng)
         project.chord_root, project.chord_pcs = self.draw_chords(project, 0, n_beats, rng)
         _repeat_themes(project)
@@ -196,8 +232,9 @@ class Scorer:
         for s, c in zip(project.shots, shot_controls(project, self.quantiles)):
             density[s.start_beat : s.end_beat] = c.density
         bar_density = density.reshape(n_bars, BEATS_PER_BAR)[:, 0]
-        return plan_form([s.start_beat for s in project.shots], [s.theme for s in project.shots], bar_density,
-                         self.form, rng)
+        return plan_form(
+            [s.start_beat for s in project.shots], [s.theme for s in project.shots], bar_density, self.form, rng
+        )
 
     def generate(self, project: Project, seed: int | None = None, progress: ProgressFn = no_progress) -> Project:
         """Sample music for every unlocked shot (all of them the first time), holding locked ones."""
@@ -208,14 +245,23 @@ class Scorer:
         total = sum(b - a for a, b in spans)
         done = 0
         for a, b in spans:
-            roll = self._compose(project, roll, controls, a, b, seed + a,
-                                 lambda d, t, label: progress(done + d, total, "generating"))
+            roll = self._compose(
+                project, roll, controls, a, b, seed + a, lambda d, t, label: progress(done + d, total, "generating")
+            )
             done += b - a
-        return _with_takes(project, roll_to_note_array(roll), [s.index for s in project.shots if not s.overrides.locked],
-                           seed)
+        return _with_takes(
+            project, roll_to_note_array(roll), [s.index for s in project.shots if not s.overrides.locked], seed
+        )
 
-    def regenerate(self, project: Project, k: int, seed: int | None = None, overrides: ShotOverrides | None = None,
-                   progress: ProgressFn = no_progress, new_chords: bool = False) -> Project:
+    def regenerate(
+        self,
+        project: Project,
+        k: int,
+        seed: int | None = None,
+        overrides: ShotOverrides | None = None,
+        progress: ProgressFn = no_progress,
+        new_chords: bool = False,
+    ) -> Project:
         """Re-sample shot k only, with a new seed and/or overrides; every note outside it is held.
 
         With new_chords, shot k's chords are first drawn again from the chord model (with the same
@@ -233,19 +279,27 @@ class Scorer:
             project.shots[k].overrides = overrides
         seed = check_seed(seed) if seed is not None else project.seed + 1000 * (k + 1) + len(shot.takes)
         if new_chords:
-            project.chord_root, project.chord_pcs = self.draw_chords(project, shot.start_beat, shot.end_beat,
-                                                                     np.random.default_rng(seed))
+            project.chord_root, project.chord_pcs = self.draw_chords(
+                project, shot.start_beat, shot.end_beat, np.random.default_rng(seed)
+            )
         controls = piece_controls(project, self.quantiles)
         roll = model_roll(project.notes(), project.n_beats * STEPS_PER_BEAT)
-        roll = self._compose(project, roll, controls, shot.start_beat, shot.end_beat, seed,
-                             lambda d, t, label: progress(d, t, f"regenerating shot {k}"))
+        roll = self._compose(
+            project,
+            roll,
+            controls,
+            shot.start_beat,
+            shot.end_beat,
+            seed,
+            lambda d, t, label: progress(d, t, f"regenerating shot {k}"),
+        )
         return _with_takes(project, roll_to_note_array(roll), [k], seed)
 
-    def _compose(self, project: Project, roll, controls: Controls, a: int, b: int, seed: int,
-                 progress: ProgressFn):
+    def _compose(self, project: Project, roll, controls: Controls, a: int, b: int, seed: int, progress: ProgressFn):
         """Beats [a, b) of the roll written anew (model.composer), themes and returning phrases echoed."""
-        return self.composer.compose(roll, controls, project.phrases, project.key_tonic, a, b, seed, progress,
-                                     theme_echoes(project))
+        return self.composer.compose(
+            roll, controls, project.phrases, project.key_tonic, a, b, seed, progress, theme_echoes(project)
+        )
 
 
 def theme_echoes(project: Project) -> np.ndarray:
@@ -266,7 +320,8 @@ def theme_echoes(project: Project) -> np.ndarray:
     beats = np.nonzero(echo_of >= 0)[0]
     src = echo_of[beats]
     same = (project.chord_root[beats] == project.chord_root[src]) & (
-        project.chord_pcs[beats] == project.chord_pcs[src]).all(axis=1)
+        project.chord_pcs[beats] == project.chord_pcs[src]
+    ).all(axis=1)
     echo_of[beats[~same]] = -1
     return echo_of
 
@@ -278,8 +333,11 @@ def _repeat_themes(project: Project) -> None:
         theme = project.shots[s.theme]
         if theme is not s:
             project.chord_root, project.chord_pcs = repeat_progression(
-                project.chord_root, project.chord_pcs, (theme.start_beat, theme.end_beat),
-                (s.start_beat, min(s.end_beat, cadence)))
+                project.chord_root,
+                project.chord_pcs,
+                (theme.start_beat, theme.end_beat),
+                (s.start_beat, min(s.end_beat, cadence)),
+            )
 
 
 def _copy(project: Project) -> Project:
@@ -307,8 +365,15 @@ def _with_takes(project: Project, notes: np.ndarray, shot_indices: list[int], se
         a, b = s.start_step, s.end_beat * STEPS_PER_BEAT
         mine = notes[(notes[:, 0] >= a) & (notes[:, 0] < b)] - np.array([a, 0, 0, 0, 0])
         beats = slice(s.start_beat, s.end_beat)
-        s.takes.append(Take(seed, s.overrides, mine.astype(np.int64), project.chord_root[beats].copy(),
-                            project.chord_pcs[beats].copy()))
+        s.takes.append(
+            Take(
+                seed,
+                s.overrides,
+                mine.astype(np.int64),
+                project.chord_root[beats].copy(),
+                project.chord_pcs[beats].copy(),
+            )
+        )
         s.take = len(s.takes) - 1
     return project
 

@@ -1,4 +1,5 @@
 """Project state and the `.bgm.json` file (versioned schema, atomic save, validated load)."""
+
 from __future__ import annotations
 
 import json
@@ -126,13 +127,31 @@ def to_json(project: Project) -> dict:
         "tempo_bpm": project.tempo_bpm,
         "key_tonic": project.key_tonic,
         "seed": project.seed,
-        "shots": [{
-            "index": s.index, "start_s": s.start_s, "end_s": s.end_s, "features": s.features,
-            "start_beat": s.start_beat, "n_beats": s.n_beats, "tempo_bpm": s.tempo_bpm,
-            "overrides": asdict(s.overrides), "take": s.take, "theme": s.theme,
-            "takes": [{"seed": t.seed, "overrides": asdict(t.overrides), "notes": t.notes.tolist(),
-                       "chords": _chords_json(t.chord_root, t.chord_pcs), "edited": t.edited} for t in s.takes],
-        } for s in project.shots],
+        "shots": [
+            {
+                "index": s.index,
+                "start_s": s.start_s,
+                "end_s": s.end_s,
+                "features": s.features,
+                "start_beat": s.start_beat,
+                "n_beats": s.n_beats,
+                "tempo_bpm": s.tempo_bpm,
+                "overrides": asdict(s.overrides),
+                "take": s.take,
+                "theme": s.theme,
+                "takes": [
+                    {
+                        "seed": t.seed,
+                        "overrides": asdict(t.overrides),
+                        "notes": t.notes.tolist(),
+                        "chords": _chords_json(t.chord_root, t.chord_pcs),
+                        "edited": t.edited,
+                    }
+                    for t in s.takes
+                ],
+            }
+            for s in project.shots
+        ],
         "chords": _chords_json(project.chord_root, project.chord_pcs),  # the current take's chords in each shot
         "form": [[p.letter, p.start_bar, p.n_bars] for p in project.phrases],
         "arrangement": arrangement_json(project.arrangement),
@@ -191,16 +210,26 @@ def _overrides(r: _Reader, data, where: str) -> ShotOverrides:
 
 
 def _notes(r: _Reader, rows, n_steps: int, where: str) -> np.ndarray:
-    if not isinstance(rows, list) or not all(isinstance(x, list) and len(x) == 5 and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in x) for x in rows):
+    if not isinstance(rows, list) or not all(
+        isinstance(x, list) and len(x) == 5 and all(isinstance(v, int) and not isinstance(v, bool) for v in x)
+        for x in rows
+    ):
         r.fail(where, "notes must be a list of [start, pitch, length, velocity, track] integers")
     try:
         arr = np.array(rows, dtype=np.int64).reshape(-1, 5)
     except OverflowError:
         r.fail(where, "a note value is out of range")
-    bad = (arr[:, 0] < 0) | (arr[:, 0] >= max(n_steps, 1)) | (arr[:, 1] < 0) | (arr[:, 1] > 127) | \
-          (arr[:, 2] < 1) | (arr[:, 2] > MAX_BEATS * STEPS_PER_BEAT) | (arr[:, 3] < 1) | (arr[:, 3] > 127) | \
-          ~np.isin(arr[:, 4], [0, 1])
+    bad = (
+        (arr[:, 0] < 0)
+        | (arr[:, 0] >= max(n_steps, 1))
+        | (arr[:, 1] < 0)
+        | (arr[:, 1] > 127)
+        | (arr[:, 2] < 1)
+        | (arr[:, 2] > MAX_BEATS * STEPS_PER_BEAT)
+        | (arr[:, 3] < 1)
+        | (arr[:, 3] > 127)
+        | ~np.isin(arr[:, 4], [0, 1])
+    )
     if bad.any():
         r.fail(where, f"note {arr[np.argmax(bad)].tolist()} is out of range")
     return arr
@@ -208,8 +237,11 @@ def _notes(r: _Reader, rows, n_steps: int, where: str) -> np.ndarray:
 
 def _chords(r: _Reader, pairs, n_beats: int, where: str) -> tuple[np.ndarray, np.ndarray]:
     """[root, mask] pairs, one per beat -> (chord_root (n_beats,), chord_pcs (n_beats, 12))."""
-    if not isinstance(pairs, list) or len(pairs) != n_beats or \
-            not all(isinstance(c, list) and len(c) == 2 for c in pairs):
+    if (
+        not isinstance(pairs, list)
+        or len(pairs) != n_beats
+        or not all(isinstance(c, list) and len(c) == 2 for c in pairs)
+    ):
         r.fail(where, f"expected one [root, mask] pair per beat ({n_beats})")
     if not all(type(c[0]) is int and type(c[1]) is int and -1 <= c[0] < 12 and 0 <= c[1] < 4096 for c in pairs):
         r.fail(where, "each chord must be [root -1..11, pitch-class mask 0..4095]")
@@ -228,15 +260,19 @@ def _phrases(r: _Reader, rows, n_beats: int) -> list[Phrase]:
         if not (isinstance(letter, str) and len(letter) == 1 and letter.isascii() and letter.isalpha()):
             r.fail("form", f"phrase letter {letter!r} is not one letter")
         if type(start) is not int or type(n) is not int or start != bar or n < 1 or start + n > n_bars:
-            r.fail("form", f"phrase {[letter, start, n]!r} does not follow the one before inside the piece's {n_bars} bars")
+            r.fail(
+                "form", f"phrase {[letter, start, n]!r} does not follow the one before inside the piece's {n_bars} bars"
+            )
         phrases.append(Phrase(letter, start, n))
         bar = start + n
     return phrases
 
 
 def _features(r: _Reader, data: dict, where: str) -> dict[str, float]:
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= MAX_NUMBER  # NaN fails too
-               for v in data.values()):
+    if not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= MAX_NUMBER  # NaN fails too
+        for v in data.values()
+    ):
         r.fail(where, "features must be finite numbers")
     return {k: float(v) for k, v in data.items()}
 
@@ -278,23 +314,43 @@ def from_json(data: dict, source: str = "project") -> Project:
         if abs(start - expect_start) > 1e-3 or end <= start:
             r.fail(where, f"shots must follow each other without gaps (starts at {start}, expected {expect_start})")
         if n_beats < 1 or start_beat != expect_beat or start_beat + n_beats > MAX_BEATS:
-            r.fail(where, f"beats must be whole, at least one per shot, follow each other and number at most {MAX_BEATS}")
+            r.fail(
+                where, f"beats must be whole, at least one per shot, follow each other and number at most {MAX_BEATS}"
+            )
         takes = []
         for j, t in enumerate(r.get(s, "takes", list, where)):
             tw = f"{where} take {j}"
             chords = r.get(t, "chords", list, tw) if version >= 2 else piece_chords[start_beat : start_beat + n_beats]
-            takes.append(Take(_seed(r, r.get(t, "seed", int, tw), tw), _overrides(r, r.get(t, "overrides", dict, tw), tw),
-                              _notes(r, r.get(t, "notes", list, tw), n_beats * STEPS_PER_BEAT, tw),
-                              *_chords(r, chords, n_beats, tw), edited=t.get("edited") is True))
+            takes.append(
+                Take(
+                    _seed(r, r.get(t, "seed", int, tw), tw),
+                    _overrides(r, r.get(t, "overrides", dict, tw), tw),
+                    _notes(r, r.get(t, "notes", list, tw), n_beats * STEPS_PER_BEAT, tw),
+                    *_chords(r, chords, n_beats, tw),
+                    edited=t.get("edited") is True,
+                )
+            )
         take = r.get(s, "take", int, where)
         if not -1 <= take < len(takes) or (take == -1 and takes):
             r.fail(where, f"take {take} does not exist")
         theme = r.get(s, "theme", int, where) if version >= 3 else i
         if not (theme == i or 0 <= theme < i and shots[theme].theme == theme):
             r.fail(where, f"theme {theme} is neither this shot nor an earlier shot that is its own theme")
-        shots.append(ProjectShot(i, start, end, _features(r, r.get(s, "features", dict, where), where), start_beat,
-                                 n_beats, _tempo(r, r.get(s, "tempo_bpm", (int, float), where), where),
-                                 _overrides(r, r.get(s, "overrides", dict, where), where), takes, take, theme))
+        shots.append(
+            ProjectShot(
+                i,
+                start,
+                end,
+                _features(r, r.get(s, "features", dict, where), where),
+                start_beat,
+                n_beats,
+                _tempo(r, r.get(s, "tempo_bpm", (int, float), where), where),
+                _overrides(r, r.get(s, "overrides", dict, where), where),
+                takes,
+                take,
+                theme,
+            )
+        )
         expect_start, expect_beat = end, start_beat + n_beats
     if not shots:
         r.fail("shots", "a project needs at least one shot")
@@ -314,13 +370,20 @@ def from_json(data: dict, source: str = "project") -> Project:
     if any(shot >= len(shots) for shot, _ in arrangement.shot_presets):
         r.fail("arrangement", "a shot preset names a shot the project does not have")
     return Project(
-        video_path=r.get(video, "path", str, "video"), video_hash=r.get(video, "hash", str, "video"),
-        duration_s=duration, analysis_settings=settings,
+        video_path=r.get(video, "path", str, "video"),
+        video_hash=r.get(video, "hash", str, "video"),
+        duration_s=duration,
+        analysis_settings=settings,
         model_id=r.get(data, "model_id", str, "file"),
         tempo_bpm=_tempo(r, r.get(data, "tempo_bpm", (int, float), "file"), "file"),
-        key_tonic=r.get(data, "key_tonic", int, "file") % 12, seed=seed,
-        shots=shots, chord_root=roots, chord_pcs=pcs, arrangement=arrangement,
-        phrases=_phrases(r, data.get("form", []), expect_beat) if version >= 5 else [])
+        key_tonic=r.get(data, "key_tonic", int, "file") % 12,
+        seed=seed,
+        shots=shots,
+        chord_root=roots,
+        chord_pcs=pcs,
+        arrangement=arrangement,
+        phrases=_phrases(r, data.get("form", []), expect_beat) if version >= 5 else [],
+    )
 
 
 def load_project(path: str | os.PathLike) -> Project:

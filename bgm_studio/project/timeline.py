@@ -1,4 +1,5 @@
 """A project's music as an editor's timeline (see export.timeline): shot markers and the files written."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,8 +45,12 @@ def shot_markers(project: Project) -> list[Marker]:
         beats = slice(s.start_beat, s.end_beat)
         chords = [name for _, name in chord_changes(project.chord_root[beats], project.chord_pcs[beats])]
         named = " ".join(chords[:MARKER_CHORDS]) + (" …" if len(chords) > MARKER_CHORDS else "")
-        markers.append(Marker(s.start_s, f"shot {s.index}: {named} (phrase {phrase})" if named
-                              else f"shot {s.index} (phrase {phrase})"))
+        markers.append(
+            Marker(
+                s.start_s,
+                f"shot {s.index}: {named} (phrase {phrase})" if named else f"shot {s.index} (phrase {phrase})",
+            )
+        )
     return markers
 
 

@@ -1,11 +1,12 @@
 """Video analysis: shots, dynamics and look of a video, streamed and cached.
 
-    from bgm_studio.video import analyze_video
-    analysis = analyze_video("clip.mp4")          # VideoAnalysis
-    analysis.shots                                # (Shot(index, start_s, end_s), ...) covering the video
-    analysis.shot_features[0].motion              # per-shot means and a semantic embedding
-    analysis.series.at(beat_times)                # every feature interpolated at the given times
+from bgm_studio.video import analyze_video
+analysis = analyze_video("clip.mp4")          # VideoAnalysis
+analysis.shots                                # (Shot(index, start_s, end_s), ...) covering the video
+analysis.shot_features[0].motion              # per-shot means and a semantic embedding
+analysis.series.at(beat_times)                # every feature interpolated at the given times
 """
+
 from .analysis import VideoAnalysis, analyze_video, shot_table, to_json
 from .config import AnalysisConfig
 from .decode import VideoInfo, probe

@@ -1,4 +1,5 @@
 """analyze_video: one streaming pass from a video file to shots and features, with a cache."""
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,9 @@ class VideoAnalysis:
         renamed = {"path": "video", "duration_s": "container_duration_s"}
         info = VideoInfo(**{f.name: data[renamed.get(f.name, f.name)] for f in fields(VideoInfo)})
         shot_rows = data["shots"]
-        shot_feats = tuple(ShotFeatures(**{**row, "embedding": np.array(row["embedding"], np.float32)}) for row in shot_rows)
+        shot_feats = tuple(
+            ShotFeatures(**{**row, "embedding": np.array(row["embedding"], np.float32)}) for row in shot_rows
+        )
         series = FeatureSeries(**{k: np.array(v, dtype=np.float64) for k, v in data["series"].items()})
         return VideoAnalysis(
             info=info,
@@ -67,10 +70,16 @@ def to_json(analysis: VideoAnalysis) -> dict:
         "encoder": analysis.encoder,
         "warnings": list(analysis.warnings),
         "analysis_settings": analysis.config.key(),
-        "shots": [{**{f.name: getattr(s, f.name) for f in fields(ShotFeatures) if f.name != "embedding"},
-                   "embedding": [round(float(x), 6) for x in s.embedding]} for s in analysis.shot_features],
-        "series": {f.name: [round(float(x), 6) for x in getattr(analysis.series, f.name)]
-                   for f in fields(FeatureSeries)},
+        "shots": [
+            {
+                **{f.name: getattr(s, f.name) for f in fields(ShotFeatures) if f.name != "embedding"},
+                "embedding": [round(float(x), 6) for x in s.embedding],
+            }
+            for s in analysis.shot_features
+        ],
+        "series": {
+            f.name: [round(float(x), 6) for x in getattr(analysis.series, f.name)] for f in fields(FeatureSeries)
+        },
     }
 
 
@@ -91,12 +100,15 @@ def analyze_video(
     path = Path(path)
     with VideoReader(path, config.fast_decode) as reader:
         shots = {"shots": [(s.start_s, s.end_s) for s in cuts.shots]} if cuts else None
-        key, detected_key = (cache.cache_key(path, config, shots), cache.cache_key(path, config)) \
-            if use_cache else ("", "")
+        key, detected_key = (
+            (cache.cache_key(path, config, shots), cache.cache_key(path, config)) if use_cache else ("", "")
+        )
         info = replace(reader.info, path=str(path))
         # A cut list for a video analysed before with detection reuses that analysis's shot-free measures.
-        for entry, rebuild in ((key, lambda d: replace(VideoAnalysis.from_json(d), info=info, config=config)),
-                               (detected_key if cuts else "", lambda d: _from_raw(d["raw"], info, cuts, config))):
+        for entry, rebuild in (
+            (key, lambda d: replace(VideoAnalysis.from_json(d), info=info, config=config)),
+            (detected_key if cuts else "", lambda d: _from_raw(d["raw"], info, cuts, config)),
+        ):
             cached = cache.load(entry) if entry else None
             if cached is not None:
                 try:
@@ -111,9 +123,13 @@ def analyze_video(
 
 def _raw_json(raw: FeatureSeries, keyframes: Keyframes, duration_s: float, warnings: list[str], encoder: str) -> dict:
     """What a video's analysis is before it has shots: reused when a cut list re-cuts a video analysed before."""
-    return {"duration_s": duration_s, "warnings": warnings, "encoder": encoder,
-            "series": {f.name: [round(float(x), 6) for x in getattr(raw, f.name)] for f in fields(FeatureSeries)},
-            "keyframes": {"t_s": keyframes.t_s.tolist(), "vectors": np.round(keyframes.vectors, 6).tolist()}}
+    return {
+        "duration_s": duration_s,
+        "warnings": warnings,
+        "encoder": encoder,
+        "series": {f.name: [round(float(x), 6) for x in getattr(raw, f.name)] for f in fields(FeatureSeries)},
+        "keyframes": {"t_s": keyframes.t_s.tolist(), "vectors": np.round(keyframes.vectors, 6).tolist()},
+    }
 
 
 def _from_raw(data: dict, info: VideoInfo, cutlist: CutList, config: AnalysisConfig) -> VideoAnalysis:
@@ -121,19 +137,46 @@ def _from_raw(data: dict, info: VideoInfo, cutlist: CutList, config: AnalysisCon
     vectors = np.array(data["keyframes"]["vectors"], np.float32).reshape(len(data["keyframes"]["t_s"]), -1)
     keyframes = Keyframes(np.array(data["keyframes"]["t_s"], np.float64), vectors)
     shots = _cutlist_shots(cutlist, data["duration_s"])
-    return _assemble(info, data["duration_s"], data["warnings"], raw, keyframes, shots, list(cutlist.transitions),
-                     data["encoder"], config)
+    return _assemble(
+        info,
+        data["duration_s"],
+        data["warnings"],
+        raw,
+        keyframes,
+        shots,
+        list(cutlist.transitions),
+        data["encoder"],
+        config,
+    )
 
 
-def _assemble(info: VideoInfo, duration_s: float, warnings: list[str], raw: FeatureSeries, keyframes: Keyframes,
-              shots: list[Shot], kinds: list[str], encoder: str, config: AnalysisConfig) -> VideoAnalysis:
+def _assemble(
+    info: VideoInfo,
+    duration_s: float,
+    warnings: list[str],
+    raw: FeatureSeries,
+    keyframes: Keyframes,
+    shots: list[Shot],
+    kinds: list[str],
+    encoder: str,
+    config: AnalysisConfig,
+) -> VideoAnalysis:
     series = finish_series(raw, shots, config)
-    return VideoAnalysis(info, duration_s, tuple(shots), tuple(shot_features(series, keyframes, shots, kinds)),
-                         series, encoder, tuple(warnings), config)
+    return VideoAnalysis(
+        info,
+        duration_s,
+        tuple(shots),
+        tuple(shot_features(series, keyframes, shots, kinds)),
+        series,
+        encoder,
+        tuple(warnings),
+        config,
+    )
 
 
-def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn,
-             cutlist: CutList | None) -> tuple[VideoAnalysis, dict]:
+def _analyse(
+    reader: VideoReader, config: AnalysisConfig, progress: ProgressFn, cutlist: CutList | None
+) -> tuple[VideoAnalysis, dict]:
     """The analysis, and its shot-free part for the cache (see _raw_json)."""
     info = reader.info
     encoder = make_encoder(config)
@@ -152,7 +195,9 @@ def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn,
         if n % 25 == 0:
             progress(min(frame.t_s, info.duration_s or frame.t_s), info.duration_s or frame.t_s, label)
     if len(times) < 2:
-        raise BgmError(f"{reader.path}: the video has a single frame; a moving picture of at least two frames is needed")
+        raise BgmError(
+            f"{reader.path}: the video has a single frame; a moving picture of at least two frames is needed"
+        )
     duration, warnings = _duration(reader, times)
     progress(info.duration_s or duration, info.duration_s or duration, label)
     if cuts:
@@ -162,16 +207,19 @@ def _analyse(reader: VideoReader, config: AnalysisConfig, progress: ProgressFn,
     else:
         shots, kinds = _cutlist_shots(cutlist, duration), list(cutlist.transitions)
     raw, keyframes = looks.result()
-    return (_assemble(info, duration, warnings, raw, keyframes, shots, kinds, encoder.name, config),
-            _raw_json(raw, keyframes, duration, warnings, encoder.name))
+    return (
+        _assemble(info, duration, warnings, raw, keyframes, shots, kinds, encoder.name, config),
+        _raw_json(raw, keyframes, duration, warnings, encoder.name),
+    )
 
 
 def _cutlist_shots(cutlist: CutList, duration_s: float) -> list[Shot]:
     """The cut list's shots, the last one ending where the video does; refused if the video stops before it."""
     last = cutlist.shots[-1]
     if duration_s <= last.start_s + 1.0 / cutlist.rate:
-        raise BgmError(f"the video decodes only to {duration_s:.2f} s but the cut list's last shot starts "
-                       f"at {last.start_s:.2f} s")
+        raise BgmError(
+            f"the video decodes only to {duration_s:.2f} s but the cut list's last shot starts at {last.start_s:.2f} s"
+        )
     return [*cutlist.shots[:-1], Shot(last.index, last.start_s, duration_s)]
 
 
@@ -183,26 +231,34 @@ def _duration(reader: VideoReader, times: list[float]) -> tuple[float, list[str]
     warnings = []
     if reader.damage:
         first = reader.damage[0]
-        warnings.append(f"{reader.path}: {len(reader.damage)} damaged packet(s) skipped, "
-                        f"the first at {first.t_s:.1f} s ({first.reason})")
+        warnings.append(
+            f"{reader.path}: {len(reader.damage)} damaged packet(s) skipped, "
+            f"the first at {first.t_s:.1f} s ({first.reason})"
+        )
     tolerance = max(0.5, 0.02 * info.duration_s)
     if info.duration_s and decoded < info.duration_s - tolerance:
-        warnings.append(f"{reader.path}: decoding stopped at {decoded:.1f} s of {info.duration_s:.1f} s "
-                        "(file truncated or damaged); analysed the part that decodes")
+        warnings.append(
+            f"{reader.path}: decoding stopped at {decoded:.1f} s of {info.duration_s:.1f} s "
+            "(file truncated or damaged); analysed the part that decodes"
+        )
         return decoded, warnings
     return (info.duration_s if info.duration_s and abs(info.duration_s - decoded) <= tolerance else decoded), warnings
 
 
 def shot_table(analysis: VideoAnalysis) -> str:
     """The shots and their main features as a text table, one shot per line."""
-    head = f"{'shot':>4} {'start':>7} {'end':>7} {'begins':>8} {'motion':>6} {'bright':>6} {'contr':>5} " \
-           f"{'sat':>5} {'colour':>6} {'warmth':>6} {'cuts/min':>8}"
+    head = (
+        f"{'shot':>4} {'start':>7} {'end':>7} {'begins':>8} {'motion':>6} {'bright':>6} {'contr':>5} "
+        f"{'sat':>5} {'colour':>6} {'warmth':>6} {'cuts/min':>8}"
+    )
     rows = [head] + [
         f"{s.index:>4} {s.start_s:>7.2f} {s.end_s:>7.2f} {s.transition:>8} {s.motion:>6.3f} {s.brightness:>6.2f} "
         f"{s.contrast:>5.2f} {s.saturation:>5.2f} {s.colourfulness:>6.1f} {s.warmth:>+6.2f} {s.cut_density:>8.1f}"
         for s in analysis.shot_features
     ]
     info = analysis.info
-    rows.append(f"{len(analysis.shots)} shots in {analysis.duration_s:.2f} s of {info.width}x{info.height} "
-                f"at {info.fps:.3g} fps{'' if info.has_audio else ', no audio'}")
+    rows.append(
+        f"{len(analysis.shots)} shots in {analysis.duration_s:.2f} s of {info.width}x{info.height} "
+        f"at {info.fps:.3g} fps{'' if info.has_audio else ', no audio'}"
+    )
     return "\n".join(rows)

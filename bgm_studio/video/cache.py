@@ -7,6 +7,7 @@ Where the fingerprint samples (files over 1 MiB), the cache key adds the modific
 file written over in place (damaged with its size kept, say) is analysed again even where the
 sampled blocks are unchanged; a move or rename keeps the time, a plain copy costs one analysis.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,7 +52,9 @@ def cache_key(path: str | os.PathLike, config: AnalysisConfig, part: dict | None
     weights = {"clip_weights": fingerprint(Path(config.clip_weights).expanduser())} if config.encoder == "clip" else {}
     stat = os.stat(path)
     sampled = {"mtime_ns": stat.st_mtime_ns} if stat.st_size > _BLOCK * _BLOCKS else {}
-    settings = json.dumps({"format": FORMAT, "config": config.key(), **sampled, **weights, **(part or {})}, sort_keys=True)
+    settings = json.dumps(
+        {"format": FORMAT, "config": config.key(), **sampled, **weights, **(part or {})}, sort_keys=True
+    )
     return hashlib.sha256((fingerprint(path) + settings).encode()).hexdigest()[:32]
 
 

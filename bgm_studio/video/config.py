@@ -1,4 +1,5 @@
 """Settings of a video analysis. Every field is part of the cache key."""
+
 from __future__ import annotations
 
 import os
@@ -69,8 +70,9 @@ def _same_kind(default, value) -> bool:
     return isinstance(value, type(default))
 
 
-def configured(encoder: str | None = None, clip_weights: str | None = None,
-               clip_model: str | None = None) -> AnalysisConfig:
+def configured(
+    encoder: str | None = None, clip_weights: str | None = None, clip_model: str | None = None
+) -> AnalysisConfig:
     """The default settings with the user's semantic encoder: each value given here, else its environment
     variable ($BGM_ENCODER, $BGM_CLIP_WEIGHTS, $BGM_CLIP_MODEL), else the default.
 
@@ -85,5 +87,9 @@ def configured(encoder: str | None = None, clip_weights: str | None = None,
         return replace(default, encoder=encoder)
     weights = clip_weights or os.environ.get(CLIP_WEIGHTS_ENV) or ""
     weights = str(Path(weights).expanduser().absolute()) if weights else ""  # a project may be opened from anywhere
-    return replace(default, encoder=encoder, clip_weights=weights,
-                   clip_model=clip_model or os.environ.get(CLIP_MODEL_ENV) or default.clip_model)
+    return replace(
+        default,
+        encoder=encoder,
+        clip_weights=weights,
+        clip_model=clip_model or os.environ.get(CLIP_MODEL_ENV) or default.clip_model,
+    )

@@ -7,6 +7,7 @@ after the last clip. Mismatches that would misplace every cut (another frame rat
 timeline longer than the video, overlapping clips) are refused with one line; the
 others are handled and reported in `notes`, one line each.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -19,8 +20,7 @@ from ..errors import BgmError
 from .decode import VideoInfo
 from .shots import Shot
 
-SUFFIXES = {".otio": "otio_json", ".edl": "cmx_3600", ".xml": "fcp_xml", ".fcpxml": "fcpx_xml",
-            ".kdenlive": "kdenlive"}
+SUFFIXES = {".otio": "otio_json", ".edl": "cmx_3600", ".xml": "fcp_xml", ".fcpxml": "fcpx_xml", ".kdenlive": "kdenlive"}
 _RATE_TOLERANCE = 5e-4  # relative; 24 and 23.976 differ by 1e-3
 
 
@@ -41,12 +41,15 @@ def read_cutlist(path: str | os.PathLike, video: VideoInfo, duration_s: float) -
     track, notes = _top_video_track(path, timeline)
     items, rate = _items(path, track)
     if video.fps and abs(rate / video.fps - 1) > _RATE_TOLERANCE:
-        raise BgmError(f"{path}: the timeline runs at {rate:.3f} fps but the video at {video.fps:.3f} fps; "
-                       "export the cut list from a timeline at the video's frame rate")
+        raise BgmError(
+            f"{path}: the timeline runs at {rate:.3f} fps but the video at {video.fps:.3f} fps; "
+            "export the cut list from a timeline at the video's frame rate"
+        )
     start = _record_start(timeline, track)
     if start:
-        notes.append(f"{path}: the timeline starts at timecode {_timecode(start, rate)}; "
-                     "taken as the video's first frame")
+        notes.append(
+            f"{path}: the timeline starts at timecode {_timecode(start, rate)}; taken as the video's first frame"
+        )
     return _shots(path, items, rate, duration_s, notes)
 
 
@@ -61,8 +64,10 @@ def _read_timeline(path: Path, fps: float):
     if not path.is_file():
         raise BgmError(f"{path}: no such cut list")
     if adapter not in otio.adapters.available_adapter_names():
-        raise BgmError(f"{path}: reading {path.suffix} needs OpenTimelineIO's {adapter} adapter "
-                       f"(pip install {_ADAPTER_PACKAGES[adapter]})")
+        raise BgmError(
+            f"{path}: reading {path.suffix} needs OpenTimelineIO's {adapter} adapter "
+            f"(pip install {_ADAPTER_PACKAGES[adapter]})"
+        )
     options = {"rate": fps or 24.0} if adapter == "cmx_3600" else {}  # an EDL does not say its rate
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # the Kdenlive adapter prints a banner on every read
@@ -74,9 +79,13 @@ def _read_timeline(path: Path, fps: float):
     return result
 
 
-_ADAPTER_PACKAGES = {"cmx_3600": "otio-cmx3600-adapter", "fcp_xml": "otio-fcp-adapter",
-                     "fcpx_xml": "otio-fcpx-xml-adapter", "kdenlive": "otio-kdenlive-adapter",
-                     "otio_json": "opentimelineio"}
+_ADAPTER_PACKAGES = {
+    "cmx_3600": "otio-cmx3600-adapter",
+    "fcp_xml": "otio-fcp-adapter",
+    "fcpx_xml": "otio-fcpx-xml-adapter",
+    "kdenlive": "otio-kdenlive-adapter",
+    "otio_json": "opentimelineio",
+}
 
 
 def _reason(exc: Exception) -> str:
@@ -94,8 +103,10 @@ def _top_video_track(path: Path, timeline):
         raise BgmError(f"{path}: the timeline has no video clips")
     notes = []
     if len(tracks) > 1:
-        notes.append(f"{path}: {len(tracks)} video tracks; the top one ({tracks[-1].name or len(tracks)}) "
-                     "gives the cuts, the others are ignored")
+        notes.append(
+            f"{path}: {len(tracks)} video tracks; the top one ({tracks[-1].name or len(tracks)}) "
+            "gives the cuts, the others are ignored"
+        )
     return tracks[-1], notes  # OTIO stacks tracks bottom to top
 
 
@@ -149,8 +160,10 @@ def _shots(path: Path, items, rate: float, duration_s: float, notes: list[str]) 
         kinds.append(kind)
         t += length
     if t > duration_s + frame_s + 1e-6:
-        raise BgmError(f"{path}: the timeline lasts {t:.2f} s but the video only {duration_s:.2f} s; "
-                       "is this the cut list of this video?")
+        raise BgmError(
+            f"{path}: the timeline lasts {t:.2f} s but the video only {duration_s:.2f} s; "
+            "is this the cut list of this video?"
+        )
     if t < duration_s - frame_s - 1e-6:
         notes.append(f"{path}: the timeline ends at {t:.2f} s; the rest of the video becomes shot {len(bounds)}")
         bounds.append((t, duration_s))

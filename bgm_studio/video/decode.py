@@ -4,6 +4,7 @@ Only one decoded frame is alive at a time, so memory does not grow with the
 length of the video. Times come from frame timestamps (variable frame rates
 are fine), and the container's rotation is applied so thumbnails are upright.
 """
+
 from __future__ import annotations
 
 import errno
@@ -155,11 +156,11 @@ def _open_container(path: Path) -> av.container.InputContainer:
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except av.FFmpegError as exc:
-        raise BgmError(f"{path}: cannot be read as a video ({_reason(exc)}); "
-                       "it may be damaged, incomplete, or not a video file") from exc
+        raise BgmError(
+            f"{path}: cannot be read as a video ({_reason(exc)}); it may be damaged, incomplete, or not a video file"
+        ) from exc
     check_timed(container, path)
     return container
-
 
 
 def _video_stream(container: av.container.InputContainer, path: Path, fast: bool) -> av.video.stream.VideoStream:
@@ -176,8 +177,12 @@ def _video_stream(container: av.container.InputContainer, path: Path, fast: bool
     return stream
 
 
-def _first_frames(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-                  packets: Iterator[av.Packet], path: Path) -> list[av.VideoFrame]:
+def _first_frames(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    packets: Iterator[av.Packet],
+    path: Path,
+) -> list[av.VideoFrame]:
     """Decode until the first frame comes out: proves the video is decodable and gives its rotation."""
     try:
         for packet in packets:
@@ -194,8 +199,9 @@ def _first_frames(container: av.container.InputContainer, stream: av.video.strea
     raise BgmError(f"{path}: the video stream has no decodable frame")
 
 
-def _info(path: Path, container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-          first: av.VideoFrame) -> VideoInfo:
+def _info(
+    path: Path, container: av.container.InputContainer, stream: av.video.stream.VideoStream, first: av.VideoFrame
+) -> VideoInfo:
     rotation = int(round(first.rotation / 90.0)) % 4 * 90
     width, height = _display_size(stream, first)
     if rotation in (90, 270):

@@ -3,6 +3,7 @@
 The built-in descriptor needs nothing beyond OpenCV. The CLIP encoder uses
 open_clip with weights from a local file the user names; nothing is downloaded.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -36,7 +37,11 @@ class DescriptorEncoder:
     dim = 12 + 1 + 6 + 4 + 8 + 2 + 4
 
     def encode(self, frames: Sequence[np.ndarray]) -> np.ndarray:
-        return np.stack([_descriptor(f) for f in frames]).astype(np.float32) if frames else np.zeros((0, self.dim), np.float32)
+        return (
+            np.stack([_descriptor(f) for f in frames]).astype(np.float32)
+            if frames
+            else np.zeros((0, self.dim), np.float32)
+        )
 
 
 def _descriptor(rgb: np.ndarray) -> np.ndarray:
@@ -44,10 +49,12 @@ def _descriptor(rgb: np.ndarray) -> np.ndarray:
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).reshape(-1, 3).astype(np.float32)
     hue, sat, val = hsv[:, 0] / 180.0, hsv[:, 1] / 255.0, hsv[:, 2] / 255.0
     chroma = sat * val
-    colour = np.concatenate([
-        np.bincount((hue * 12).astype(int) % 12, weights=chroma, minlength=12),
-        [np.sum(1.0 - chroma)],  # grey mass: pictures without colour still differ from each other
-    ]) / len(hue)
+    colour = np.concatenate(
+        [
+            np.bincount((hue * 12).astype(int) % 12, weights=chroma, minlength=12),
+            [np.sum(1.0 - chroma)],  # grey mass: pictures without colour still differ from each other
+        ]
+    ) / len(hue)
     tones = np.concatenate([np.histogram(val, 6, (0, 1))[0], np.histogram(sat, 4, (0, 1))[0]]) / (2.0 * len(hue))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
     gx, gy = cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1)
@@ -72,18 +79,27 @@ class ClipEncoder:
             self._model = open_clip.create_model(model, pretrained=str(path)).eval()
         except Exception as exc:  # open_clip raises many kinds for a wrong file or architecture
             reason = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:160]
-            raise BgmError(f"{path}: cannot load as {model} CLIP weights ({reason}); if they are for another "
-                           f"architecture, name it with --clip-model or ${CLIP_MODEL_ENV}") from exc
+            raise BgmError(
+                f"{path}: cannot load as {model} CLIP weights ({reason}); if they are for another "
+                f"architecture, name it with --clip-model or ${CLIP_MODEL_ENV}"
+            ) from exc
         self._torch = torch
-        self._size = int(self._model.visual.image_size[0] if isinstance(self._model.visual.image_size, tuple)
-                         else self._model.visual.image_size)
+        self._size = int(
+            self._model.visual.image_size[0]
+            if isinstance(self._model.visual.image_size, tuple)
+            else self._model.visual.image_size
+        )
         self.name = f"clip-{model}-{path.name}"
         self.dim = int(self._model.visual.output_dim)
 
     def encode(self, frames: Sequence[np.ndarray]) -> np.ndarray:
         mean, std = np.array([0.4815, 0.4578, 0.4082]), np.array([0.2686, 0.2613, 0.2758])  # CLIP's normalisation
-        batch = np.stack([(cv2.resize(f, (self._size, self._size), interpolation=cv2.INTER_CUBIC) / 255.0 - mean) / std
-                          for f in frames]).transpose(0, 3, 1, 2)  # (N, 3, S, S)
+        batch = np.stack(
+            [
+                (cv2.resize(f, (self._size, self._size), interpolation=cv2.INTER_CUBIC) / 255.0 - mean) / std
+                for f in frames
+            ]
+        ).transpose(0, 3, 1, 2)  # (N, 3, S, S)
         with self._torch.no_grad():
             out = self._model.encode_image(self._torch.from_numpy(batch.astype(np.float32)))
         out = out.numpy()
@@ -94,8 +110,9 @@ def check_encoder(config: AnalysisConfig) -> None:
     """Refuse an encoder that cannot be made, without loading any weights: an unknown name, clip without
     a weights file, open_clip not installed, or an architecture open_clip cannot build offline."""
     if config.encoder not in ENCODERS:
-        raise BgmError(f"unknown semantic encoder '{config.encoder}' (choose {' or '.join(ENCODERS)}; "
-                       f"--encoder or ${ENCODER_ENV})")
+        raise BgmError(
+            f"unknown semantic encoder '{config.encoder}' (choose {' or '.join(ENCODERS)}; --encoder or ${ENCODER_ENV})"
+        )
     if config.encoder == "clip":
         _clip_weights(config.clip_weights)
         _open_clip(config.clip_model)
@@ -111,8 +128,10 @@ def make_encoder(config: AnalysisConfig) -> SemanticEncoder:
 
 def _clip_weights(weights: str) -> Path:
     if not weights:
-        raise BgmError(f"the clip encoder has no weights configured: set ${CLIP_WEIGHTS_ENV} (or --clip-weights) "
-                       "to a local open_clip weights file; nothing is downloaded")
+        raise BgmError(
+            f"the clip encoder has no weights configured: set ${CLIP_WEIGHTS_ENV} (or --clip-weights) "
+            "to a local open_clip weights file; nothing is downloaded"
+        )
     path = Path(weights).expanduser()
     if not path.is_file():
         raise BgmError(f"{path}: no such CLIP weights file (from --clip-weights or ${CLIP_WEIGHTS_ENV})")
@@ -124,13 +143,19 @@ def _open_clip(model: str):
     try:
         import open_clip
     except ImportError:
-        raise BgmError(f"the clip encoder needs open_clip, which is not installed: "
-                       f"{sys.executable} -m pip install open_clip_torch") from None
+        raise BgmError(
+            f"the clip encoder needs open_clip, which is not installed: {sys.executable} -m pip install open_clip_torch"
+        ) from None
     if model not in open_clip.list_models():
         close = difflib.get_close_matches(model, open_clip.list_models(), 3)
-        raise BgmError(f"unknown CLIP model '{model}'" + (f" (did you mean {', '.join(close)}?)" if close else "")
-                       + f"; set --clip-model or ${CLIP_MODEL_ENV}")
+        raise BgmError(
+            f"unknown CLIP model '{model}'"
+            + (f" (did you mean {', '.join(close)}?)" if close else "")
+            + f"; set --clip-model or ${CLIP_MODEL_ENV}"
+        )
     if (open_clip.get_model_config(model) or {}).get("text_cfg", {}).get("hf_model_name"):
-        raise BgmError(f"CLIP model '{model}' fetches its text tower from the Hugging Face hub; "
-                       "choose one with a built-in text tower, such as ViT-B-32")
+        raise BgmError(
+            f"CLIP model '{model}' fetches its text tower from the Hugging Face hub; "
+            "choose one with a built-in text tower, such as ViT-B-32"
+        )
     return open_clip

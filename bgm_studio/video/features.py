@@ -3,6 +3,7 @@
 Units are chosen so that features compare across videos of any size and frame rate:
 motion in frame widths per second, luma and saturation on 0..1.
 """
+
 from __future__ import annotations
 
 import math
@@ -159,8 +160,12 @@ def finish_series(series: FeatureSeries, shots: list[Shot], config: AnalysisConf
     for values in (motion, diff):
         good = ~crossing & np.isfinite(values)
         values[:] = np.interp(t, t[good], values[good]) if good.any() else 0.0
-    return replace(series, motion=motion, frame_diff=diff,
-                   cut_density=cut_density(t, starts, shots[-1].end_s if shots else 0.0, config.cut_window_s))
+    return replace(
+        series,
+        motion=motion,
+        frame_diff=diff,
+        cut_density=cut_density(t, starts, shots[-1].end_s if shots else 0.0, config.cut_window_s),
+    )
 
 
 def cut_density(t_s: np.ndarray, cuts_s: np.ndarray, duration_s: float, window_s: float) -> np.ndarray:
@@ -170,15 +175,26 @@ def cut_density(t_s: np.ndarray, cuts_s: np.ndarray, duration_s: float, window_s
     return count * 60.0 / np.maximum(hi - lo, 1e-3)
 
 
-def shot_features(series: FeatureSeries, keyframes: Keyframes, shots: list[Shot], kinds: list[str]) -> list[ShotFeatures]:
+def shot_features(
+    series: FeatureSeries, keyframes: Keyframes, shots: list[Shot], kinds: list[str]
+) -> list[ShotFeatures]:
     """Per-shot means of a finished series; `kinds` says how each shot begins."""
     out = []
     for shot, kind in zip(shots, kinds):
         inside = _inside(series.t_s, shot.start_s, shot.end_s)
         means = {name: float(getattr(series, name)[inside].mean()) for name in series.names()}
         motion = series.motion[inside]
-        out.append(ShotFeatures(index=shot.index, start_s=shot.start_s, end_s=shot.end_s, transition=kind,
-                                motion_var=float(motion.std()), embedding=_shot_embedding(keyframes, shot), **means))
+        out.append(
+            ShotFeatures(
+                index=shot.index,
+                start_s=shot.start_s,
+                end_s=shot.end_s,
+                transition=kind,
+                motion_var=float(motion.std()),
+                embedding=_shot_embedding(keyframes, shot),
+                **means,
+            )
+        )
     return out
 
 

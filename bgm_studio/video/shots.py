@@ -4,6 +4,7 @@ Each decoded frame is reduced to a tiny picture and a colour histogram; only
 those of the longest of `gradual_spans_s` are kept. The detector itself is a
 pure function of the per-frame signals, so it can be tested on arrays.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -246,8 +247,11 @@ def _peak_centre(s: SpanSignals, peak: int, passes: int = 3) -> float:
     """
     t, span, span_s, centre = s.t_s, s.span, s.span_s, float(s.t_s[peak])
     for _ in range(passes):
-        levels = [float(level.min()) for level in
-                  (span[_window(t, centre + k * span_s, span_s / 4)] for k in (-1, 1)) if level.size]
+        levels = [
+            float(level.min())
+            for level in (span[_window(t, centre + k * span_s, span_s / 4)] for k in (-1, 1))
+            if level.size
+        ]
         before, after = (levels[0], levels[-1]) if levels else (0.0, 0.0)  # one level only near the start or end
         near = _window(t, centre, 1.5 * span_s)
         times = t[near]

@@ -1,4 +1,5 @@
 """Fixtures of the app tests: offscreen Qt, a synthesised clip, a tiny model, a window without sound."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,12 @@ from bgm_studio.audio.soundfont import default_soundfont
 from tests.app.helpers import no_sound
 from tests.video_clips import ShotSpec, make_clip
 
-SHOTS = [ShotSpec(seconds=2.0, hue=30), ShotSpec(seconds=2.5, hue=210, motion=0.5, look="texture"),
-         ShotSpec(seconds=2.0, hue=120, brightness=0.35), ShotSpec(seconds=1.5, hue=300, motion=1.0)]
+SHOTS = [
+    ShotSpec(seconds=2.0, hue=30),
+    ShotSpec(seconds=2.5, hue=210, motion=0.5, look="texture"),
+    ShotSpec(seconds=2.0, hue=120, brightness=0.35),
+    ShotSpec(seconds=1.5, hue=300, motion=1.0),
+]
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """Helpers of the app tests."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """`bgm-studio` with no arguments opens the app; `bgm-studio open PATH` opens it with a file."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """The app as an editor expects it: each defect found by trying it as a user (issue 16) has a test here."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -31,8 +32,7 @@ def test_every_path_that_replaces_the_project_asks_first(qtbot, make_window, cli
     assert len(asked) == 1 and window.state.project is None and window.state.analysis is not None
 
 
-def test_the_unsaved_changes_question_offers_save_dont_save_and_cancel(qtbot, make_window, clip, tmp_path,
-                                                                      monkeypatch):
+def test_the_unsaved_changes_question_offers_save_dont_save_and_cancel(qtbot, make_window, clip, tmp_path, monkeypatch):
     from bgm_studio.project.state import load_project
 
     window = make_window()
@@ -99,8 +99,11 @@ def test_auto_values_follow_undo_and_a_new_video(qtbot, make_window, clip):
     wait_task(qtbot, window)
     fresh = ShotPanel(AppState())
     assert panel.overrides() == fresh.overrides()
-    assert (panel.energy.value(), panel.density.value(), panel.energy_value.text()) == \
-        (fresh.energy.value(), fresh.density.value(), fresh.energy_value.text())
+    assert (panel.energy.value(), panel.density.value(), panel.energy_value.text()) == (
+        fresh.energy.value(),
+        fresh.density.value(),
+        fresh.energy_value.text(),
+    )
 
 
 def test_split_at_the_playhead_keeps_the_selection_on_the_users_shot(qtbot, make_window, clip):
@@ -153,8 +156,9 @@ def test_mood_minor_redraws_that_shots_chords_in_minor(qtbot, make_window, clip)
     np.testing.assert_array_equal(state.project.chord_pcs, before)
 
 
-def test_save_and_export_dialogs_start_where_the_project_or_last_export_went(qtbot, make_window, clip, tmp_path,
-                                                                           monkeypatch):
+def test_save_and_export_dialogs_start_where_the_project_or_last_export_went(
+    qtbot, make_window, clip, tmp_path, monkeypatch
+):
     from pathlib import Path
 
     window = make_window()
@@ -189,8 +193,16 @@ def _wheel(widget, pos, modifiers=Qt.NoModifier, steps: int = 1) -> None:
     from PySide6.QtGui import QWheelEvent
     from PySide6.QtWidgets import QApplication
 
-    event = QWheelEvent(QPointF(pos), QPointF(widget.mapToGlobal(pos)), QPoint(), QPoint(0, 120 * steps),
-                        Qt.NoButton, modifiers, Qt.NoScrollPhase, False)
+    event = QWheelEvent(
+        QPointF(pos),
+        QPointF(widget.mapToGlobal(pos)),
+        QPoint(),
+        QPoint(0, 120 * steps),
+        Qt.NoButton,
+        modifiers,
+        Qt.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(widget, event)
 
 
@@ -214,8 +226,9 @@ def test_lanes_resize_and_the_roll_zooms_in_pitch_at_1280_by_720(qtbot, make_win
     new_low, new_high = vb.viewRange()[1]
     assert new_high - new_low < 0.8 * (high - low) and timeline.visible_range() == times
     _wheel(view.viewport(), centre, steps=3)  # the wheel alone: time zooms, pitch stays
-    assert vb.viewRange()[1] == [new_low, new_high] and timeline.visible_range()[1] - timeline.visible_range()[0] < \
-        0.8 * (times[1] - times[0])
+    assert vb.viewRange()[1] == [new_low, new_high] and timeline.visible_range()[1] - timeline.visible_range()[
+        0
+    ] < 0.8 * (times[1] - times[0])
 
 
 def test_export_to_mp4_re_encodes_a_video_mp4_cannot_hold_and_says_so(qtbot, make_window, clip, tmp_path):

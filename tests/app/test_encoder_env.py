@@ -1,4 +1,5 @@
 """The app takes its semantic encoder from the environment, and a project's from the project."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Files: errors as one-line dialogs, drag and drop, autosave and recovery, relinking a moved video."""
+
 from __future__ import annotations
 
 import shutil
@@ -106,6 +107,7 @@ def test_instrument_and_soundfont_choice(qtbot, make_window, clip):
     panel.duck.setChecked(False)
     assert not window.state.sound.ducking.enabled
     from dataclasses import replace
+
     window.state.set_sound(replace(window.state.sound, soundfont="/nonexistent.sf2"))
     qtbot.waitUntil(lambda: window.transport.sound.text().startswith("Playback off"), timeout=10000)
     assert "soundfont not found" in window.transport.sound.toolTip()
@@ -126,7 +128,12 @@ def test_measured_loudness_and_stems_from_the_sound_tab(qtbot, make_window, clip
     panel.stems_requested.emit(str(tmp_path / "stems"))
     wait_task(qtbot, window)
     assert sorted(p.name for p in (tmp_path / "stems").iterdir()) == [
-        "accompaniment.wav", "bass.wav", "melody.wav", "mix.wav", "parts.mid"]
+        "accompaniment.wav",
+        "bass.wav",
+        "melody.wav",
+        "mix.wav",
+        "parts.mid",
+    ]
 
 
 def test_closing_for_the_system_keeps_unsaved_work(qtbot, make_window, clip):

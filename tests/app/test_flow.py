@@ -1,5 +1,6 @@
 """The whole flow on a synthesised clip with a tiny model: open, generate, regenerate a shot, undo,
 export MIDI/WAV/MP4, save and reopen; plus cut edits, locks, takes, new chords and Cancel."""
+
 from __future__ import annotations
 
 import wave

@@ -5,6 +5,7 @@
 random. After every save the file is reloaded and compared with what the window holds; after every
 reopen the window holds what was saved (or, after Save in the question, what it held before).
 """
+
 from __future__ import annotations
 
 import random
@@ -22,10 +23,25 @@ ACTIONS = 200
 
 def snapshot(project: Project) -> tuple:
     """Everything a user could lose: cuts, takes and their notes and chords, overrides, the piece's chords."""
-    return (tuple((s.start_s, s.end_s, s.take, s.overrides, s.theme,
-                   tuple((t.seed, t.overrides, t.edited, t.notes.tobytes(), t.chord_root.tobytes(),
-                          t.chord_pcs.tobytes()) for t in s.takes)) for s in project.shots),
-            project.chord_root.tobytes(), project.chord_pcs.tobytes(), project.notes().tobytes())
+    return (
+        tuple(
+            (
+                s.start_s,
+                s.end_s,
+                s.take,
+                s.overrides,
+                s.theme,
+                tuple(
+                    (t.seed, t.overrides, t.edited, t.notes.tobytes(), t.chord_root.tobytes(), t.chord_pcs.tobytes())
+                    for t in s.takes
+                ),
+            )
+            for s in project.shots
+        ),
+        project.chord_root.tobytes(),
+        project.chord_pcs.tobytes(),
+        project.notes().tobytes(),
+    )
 
 
 def _close_error_boxes() -> None:
@@ -43,10 +59,27 @@ class Fuzzer:
 
     def run(self, n: int) -> None:
         for _ in range(n):
-            actions = [self.open_video, self.generate] if self.state.project is None else [
-                self.generate, self.regenerate, self.regenerate, self.undo, self.undo, self.redo, self.split,
-                self.merge, self.lock, self.take, self.edit_notes, self.edit_notes, self.edit_notes, self.save,
-                self.reopen]
+            actions = (
+                [self.open_video, self.generate]
+                if self.state.project is None
+                else [
+                    self.generate,
+                    self.regenerate,
+                    self.regenerate,
+                    self.undo,
+                    self.undo,
+                    self.redo,
+                    self.split,
+                    self.merge,
+                    self.lock,
+                    self.take,
+                    self.edit_notes,
+                    self.edit_notes,
+                    self.edit_notes,
+                    self.save,
+                    self.reopen,
+                ]
+            )
             action = self.rng.choice(actions)
             self.log.append(action.__name__)
             action()
@@ -104,8 +137,11 @@ class Fuzzer:
         kind = self.rng.choice(["delete", "move", "resize", "louder", "draw"])
         if kind == "draw" or not len(notes):
             t = self.rng.uniform(0.0, self.state.duration_s * 0.99)
-            editor.edited.emit(np.zeros((0, 5), np.int64), note_edits.drawn(
-                self.state.project, int(editor.step_at(t)), self.rng.randrange(40, 90)), "Draw note")
+            editor.edited.emit(
+                np.zeros((0, 5), np.int64),
+                note_edits.drawn(self.state.project, int(editor.step_at(t)), self.rng.randrange(40, 90)),
+                "Draw note",
+            )
             return
         editor.select(notes[self.rng.sample(range(len(notes)), min(3, len(notes)))])
         if kind == "delete":
@@ -114,8 +150,11 @@ class Fuzzer:
             self.window.note_actions[1].trigger()
         else:
             rows, p = editor.selected, self.state.project
-            new = note_edits.moved(p, rows, self.rng.randint(-4, 4), self.rng.randint(-3, 3)) if kind == "move" \
+            new = (
+                note_edits.moved(p, rows, self.rng.randint(-4, 4), self.rng.randint(-3, 3))
+                if kind == "move"
                 else note_edits.resized(p, rows, self.rng.randint(-2, 4))
+            )
             editor.edited.emit(rows, new, "Move notes")
 
     def save(self) -> None:
@@ -143,8 +182,9 @@ class Fuzzer:
 
 
 @pytest.mark.parametrize("seed", [1, 2])  # seeds 1-4 pass; two keep the suite short
-def test_random_action_sequences_lose_nothing_and_saved_projects_reload_the_same(qtbot, make_window, clip,
-                                                                                  tmp_path, monkeypatch, seed):
+def test_random_action_sequences_lose_nothing_and_saved_projects_reload_the_same(
+    qtbot, make_window, clip, tmp_path, monkeypatch, seed
+):
     saved = str(tmp_path / "fuzz.bgm.json")
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (saved, ""))
     window = make_window()

@@ -1,4 +1,5 @@
 """File > Import cut list: an editor's timeline re-cuts the project in one undoable step."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """The timeline's lanes drawn alone: the lock badge, labels that thin out when crowded."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Playback > Send MIDI out: the transport drives the port; no MIDI system is one line."""
+
 from __future__ import annotations
 
 

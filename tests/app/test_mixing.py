@@ -1,4 +1,5 @@
 """Live mixing: the music ducks under the video's speech and the video's sound joins at its gain."""
+
 import numpy as np
 import pytest
 

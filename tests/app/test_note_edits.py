@@ -1,4 +1,5 @@
 """Hand edits of the notes as project values: edited takes, shots touched, saved and reloaded."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,8 +36,7 @@ def _roll_point(timeline, t_s: float, pitch: float):
     return view.viewport(), view.mapFromScene(timeline.roll_plot.getViewBox().mapViewToScene(QPointF(t_s, pitch)))
 
 
-def test_piano_roll_editing_with_the_mouse_and_keys_is_undoable_saved_and_guarded(qtbot, make_window, clip,
-                                                                                   tmp_path):
+def test_piano_roll_editing_with_the_mouse_and_keys_is_undoable_saved_and_guarded(qtbot, make_window, clip, tmp_path):
     from PySide6.QtCore import QEvent, QPointF, Qt
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -69,8 +69,10 @@ def test_piano_roll_editing_with_the_mouse_and_keys_is_undoable_saved_and_guarde
     qtbot.mousePress(viewport, Qt.LeftButton, pos=start)
     for i in range(1, 6):  # moves with the button held, as a hand drags (QTest's moves carry no button)
         at = QPointF(start + (end - start) * i / 5)
-        QApplication.sendEvent(viewport, QMouseEvent(QEvent.MouseMove, at, viewport.mapToGlobal(at), Qt.NoButton,
-                                                     Qt.LeftButton, Qt.NoModifier))
+        QApplication.sendEvent(
+            viewport,
+            QMouseEvent(QEvent.MouseMove, at, viewport.mapToGlobal(at), Qt.NoButton, Qt.LeftButton, Qt.NoModifier),
+        )
         qtbot.wait(15)  # pyqtgraph drops moves closer together than 10 ms
     qtbot.mouseRelease(viewport, Qt.LeftButton, pos=end)
     up = louder + [0, 2, 0, 0, 0]
@@ -84,11 +86,16 @@ def test_piano_roll_editing_with_the_mouse_and_keys_is_undoable_saved_and_guarde
 
     empty = max(row[1] - 6, 22)
     viewport, pos = _roll_point(timeline, middle, empty)
-    for kind, buttons in ((QEvent.MouseButtonPress, Qt.LeftButton), (QEvent.MouseButtonRelease, Qt.NoButton),
-                          (QEvent.MouseButtonDblClick, Qt.LeftButton), (QEvent.MouseButtonRelease, Qt.NoButton)):
+    for kind, buttons in (
+        (QEvent.MouseButtonPress, Qt.LeftButton),
+        (QEvent.MouseButtonRelease, Qt.NoButton),
+        (QEvent.MouseButtonDblClick, Qt.LeftButton),
+        (QEvent.MouseButtonRelease, Qt.NoButton),
+    ):
         at = QPointF(pos)  # a window system's double click (QTest's sends an extra press pyqtgraph reads as single)
-        QApplication.sendEvent(viewport, QMouseEvent(kind, at, viewport.mapToGlobal(at), Qt.LeftButton, buttons,
-                                                     Qt.NoModifier))
+        QApplication.sendEvent(
+            viewport, QMouseEvent(kind, at, viewport.mapToGlobal(at), Qt.LeftButton, buttons, Qt.NoModifier)
+        )
     assert state.undo_label() == "Draw note" and len(state.project.notes()) == len(notes) + 1
     assert any(r[1] == empty and r[0] <= editor.step_at(middle) < r[0] + r[2] for r in state.project.notes())
 

@@ -1,5 +1,6 @@
 """Playback without a sound card: 'playback off' when there is no device; with a capture output,
 play/pause/seek move the playhead and the picture follows the audio clock."""
+
 from __future__ import annotations
 
 import threading
@@ -21,6 +22,7 @@ def capture_factory(outputs: list[CaptureOutput]):
         output = CaptureOutput(RATE)
         outputs.append(output)
         return jobs.open_player(sound, lambda: output)
+
     return make
 
 
@@ -76,15 +78,19 @@ def test_play_pause_seek_follow_the_audio_clock(qtbot, make_window, clip):
         window.seek(0.0)
     qtbot.keyClick(window, Qt.Key_Space)
     device_s = DeviceOutput().latency_s  # after the handler, the sound card's buffer
-    print(f"\nplayback start latency: median {1000 * (np.median(handler_s) + device_s):.1f} ms, "
-          f"max {1000 * (max(handler_s) + device_s):.1f} ms (handler {1000 * np.median(handler_s):.1f} ms "
-          f"+ device buffer {1000 * device_s:.1f} ms)")
+    print(
+        f"\nplayback start latency: median {1000 * (np.median(handler_s) + device_s):.1f} ms, "
+        f"max {1000 * (max(handler_s) + device_s):.1f} ms (handler {1000 * np.median(handler_s):.1f} ms "
+        f"+ device buffer {1000 * device_s:.1f} ms)"
+    )
     assert np.median(handler_s) + device_s < 0.1
 
     output.pull(RATE // 2)  # half a second of audio handed to the "card"
     qtbot.waitUntil(lambda: abs(window.state.position_s - 0.5) < 0.02, timeout=2000)
-    qtbot.waitUntil(lambda: window.preview.frame_time_s is not None
-                    and 0.0 <= 0.5 - window.preview.frame_time_s < 0.04 + 1e-6, timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.preview.frame_time_s is not None and 0.0 <= 0.5 - window.preview.frame_time_s < 0.04 + 1e-6,
+        timeout=5000,
+    )
 
     click_time(qtbot, window.timeline, window.timeline.roll_plot, 3.0)
     assert abs(window.state.position_s - 3.0) < 0.05
@@ -92,12 +98,12 @@ def test_play_pause_seek_follow_the_audio_clock(qtbot, make_window, clip):
     qtbot.waitUntil(lambda: abs(window.state.position_s - 3.25) < 0.05, timeout=2000)
 
     output.pull(RATE * 2)
-    assert abs(output.audio()[-RATE * 2:]).max() > 0  # the music sounds
+    assert abs(output.audio()[-RATE * 2 :]).max() > 0  # the music sounds
 
     qtbot.keyClick(window, Qt.Key_Space)
     paused_at = window.state.position_s
     output.pull(RATE // 2)
-    assert abs(output.audio()[-RATE // 2 + 2048:]).max() < 1e-3  # silence while paused (after the release tail)
+    assert abs(output.audio()[-RATE // 2 + 2048 :]).max() < 1e-3  # silence while paused (after the release tail)
     qtbot.wait(50)
     assert window.state.position_s == paused_at and not window.sound.playback.playing
 
@@ -109,7 +115,8 @@ def test_picture_stays_with_the_sound_in_real_time(qtbot, make_window, clip):
     frame_s = 1 / 25
     lags = []
     window.state.position_changed.connect(
-        lambda t: window.preview.frame_time_s is not None and lags.append(t - window.preview.frame_time_s))
+        lambda t: window.preview.frame_time_s is not None and lags.append(t - window.preview.frame_time_s)
+    )
     pull = RealTimePull(outputs[-1])
     pull.start()
     window.seek(2.5)
@@ -118,8 +125,10 @@ def test_picture_stays_with_the_sound_in_real_time(qtbot, make_window, clip):
     pull.running = False
     pull.join()
     late = sorted(lag - frame_s for lag in lags[5:])  # beyond one frame: the picture is behind the sound
-    print(f"\npicture behind the sound by more than one frame: max {1000 * max(late[-1], 0):.0f} ms, "
-          f"{sum(x > 0 for x in late)} of {len(late)} ticks")
+    print(
+        f"\npicture behind the sound by more than one frame: max {1000 * max(late[-1], 0):.0f} ms, "
+        f"{sum(x > 0 for x in late)} of {len(late)} ticks"
+    )
     assert late[int(0.95 * len(late))] < 0.040
 
 
@@ -167,7 +176,7 @@ def test_the_mixer_sets_music_and_video_sound_levels_live_and_in_export(qtbot, m
     outputs: list[CaptureOutput] = []
     window = _scored_window(qtbot, make_window, clip, outputs)
     output, strip = outputs[-1], window.mixer
-    rms = lambda x: float(np.sqrt(np.mean(x ** 2)))  # noqa: E731
+    rms = lambda x: float(np.sqrt(np.mean(x**2)))  # noqa: E731
     tone = lambda x: abs(np.fft.rfft(x[:, 0]))[440] / np.median(abs(np.fft.rfft(x[:, 0])))  # noqa: E731
 
     def listen() -> np.ndarray:

@@ -7,6 +7,7 @@ catch a UI thread doing the work itself (seconds), not the target. The issue's t
 measured by benchmarks/app_stall.py: on 2 idle cores the whole gap is 110-140 ms (up to 245 ms
 within the full test run) while the melody and accompaniment are sampled, so it is not met yet.
 """
+
 from __future__ import annotations
 
 import os
@@ -79,8 +80,10 @@ def test_event_loop_never_stalls_during_long_work(qtbot, clip, tmp_path, busy_mo
     worst = max(range(len(meter.gaps)), key=meter.gaps.__getitem__)
     window.state.dirty = False
     window.close()
-    print(f"\nevent loop: {len(meter.gaps)} ticks, longest gap {1000 * meter.gaps[worst]:.0f} ms "
-          f"(UI thread busy {1000 * meter.busy[worst]:.0f} ms of it), longest UI work {1000 * max(meter.busy):.0f} ms")
+    print(
+        f"\nevent loop: {len(meter.gaps)} ticks, longest gap {1000 * meter.gaps[worst]:.0f} ms "
+        f"(UI thread busy {1000 * meter.busy[worst]:.0f} ms of it), longest UI work {1000 * max(meter.busy):.0f} ms"
+    )
     assert max(meter.busy) < MAX_STALL_S  # the UI thread's own work never holds the loop
     if os.getloadavg()[0] < os.cpu_count():  # on an overloaded machine the OS, not the app, decides the gaps
         assert max(meter.gaps) < MAX_GAP_S

@@ -1,4 +1,5 @@
 """The app never saves over a project file another program changed since the app read or saved it."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,7 @@ from bgm_studio.cli import main
 from tests.app.helpers import wait_task
 
 
-def test_saving_over_a_project_a_command_changed_meanwhile_is_refused(qtbot, make_window, clip, tiny_model,
-                                                                      tmp_path):
+def test_saving_over_a_project_a_command_changed_meanwhile_is_refused(qtbot, make_window, clip, tiny_model, tmp_path):
     video = tmp_path / "mine.mp4"
     shutil.copy(clip, video)
     window = make_window()

@@ -1,4 +1,5 @@
 """The README's screenshot is made by driving the real window: open, generate, select, save."""
+
 from __future__ import annotations
 
 from PySide6.QtGui import QImage

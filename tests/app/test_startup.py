@@ -1,4 +1,5 @@
 """First start: the window opens before torch loads (the model loads in a background task)."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """The task bar: percentage and time left of a running task, per stage."""
+
 from __future__ import annotations
 
 from bgm_studio.app.widgets.task_bar import TaskBar

@@ -1,4 +1,5 @@
 """The timeline: lanes share one time axis, zoom and scroll move them together, the playhead crosses all."""
+
 from __future__ import annotations
 
 import re

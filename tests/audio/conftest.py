@@ -1,4 +1,5 @@
 """Scores for the audio tests: a POP909 excerpt and hand-made notes with known times."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,11 @@ def excerpt(pop909_root) -> Score:
     score = load_song(pop909_root / "001").score()
     first_bar = min(n.start for n in score.notes) // STEPS_PER_BAR * STEPS_PER_BAR
     end = first_bar + BARS * STEPS_PER_BAR
-    notes = [Note(n.start - first_bar, n.pitch, min(n.length, end - n.start), n.velocity, n.track)
-             for n in score.notes if first_bar <= n.start < end]
+    notes = [
+        Note(n.start - first_bar, n.pitch, min(n.length, end - n.start), n.velocity, n.track)
+        for n in score.notes
+        if first_bar <= n.start < end
+    ]
     return Score(notes, BARS * STEPS_PER_BAR, score.tempo_bpm)
 
 

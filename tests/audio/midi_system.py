@@ -1,5 +1,6 @@
 """A MIDI system for the loopback test and benchmark: the machine's, else a private JACK server with its
 dummy driver (no sound card needed; containers rarely have ALSA's /dev/snd/seq)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -34,8 +35,11 @@ def midi_system() -> Iterator[str | None]:
     name = f"bgm-test-{os.getpid()}"
     saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_AUDIO_RESERVATION")}
     os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_AUDIO_RESERVATION="1")
-    server = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", "128"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", "128"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while not answers() and time.monotonic() < deadline and server.poll() is None:

@@ -1,4 +1,5 @@
 """Offline render: length, level, fade, timing, spans, cancel."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -109,8 +110,9 @@ def test_a_preset_change_at_a_cut_neither_cuts_nor_clicks():
     arrangement = Arrangement("solo-piano").with_shot_preset(1, "ambient")
 
     def melody_of(arrangement):
-        return render_stems(arrange(score, arrangement), SynthConfig(reverb=False), RenderConfig(fade_s=0.0),
-                            duration_s=6.0)[0, :, 0]
+        return render_stems(
+            arrange(score, arrangement), SynthConfig(reverb=False), RenderConfig(fade_s=0.0), duration_s=6.0
+        )[0, :, 0]
 
     melody, piano, flute = (melody_of(a) for a in (arrangement, Arrangement(), Arrangement("ambient")))
     sr, cut = 44100, 88200  # the cut at step 16 = 2.0 s

@@ -1,4 +1,5 @@
 """True peak (4x oversampled) and the master gain: the target loudness with peaks under the ceiling."""
+
 import numpy as np
 import pytest
 from scipy.signal import resample_poly

@@ -4,6 +4,7 @@ Sending is tested at the port boundary (a recorder with the send time of each me
 a real MIDI system (a virtual output read by a virtual input): the machine's, or a private JACK
 server with its dummy driver where ALSA's sequencer is missing, as in most containers.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,9 @@ from bgm_studio.music.notes import ACCOMPANIMENT, MELODY, Note, Score
 from tests.audio.midi_system import answers
 from tests.audio.midi_system import midi_system as midi_system_running
 
-TIMING_MS = 25.0  # a loose bound that holds on a loaded CI machine; the targets (5 / 15 ms) are benchmarks.midi_timing's
+TIMING_MS = (
+    25.0  # a loose bound that holds on a loaded CI machine; the targets (5 / 15 ms) are benchmarks.midi_timing's
+)
 
 
 class Recorder:
@@ -175,8 +178,10 @@ def test_virtual_port_loopback(midi_system):
     import sys
 
     score = piece()
-    code = ("import json, time; from tests.audio.test_midi_out import loopback, piece; "
-            "received, t0 = loopback(piece()); print(json.dumps({'received': received, 't0': t0}))")
+    code = (
+        "import json, time; from tests.audio.test_midi_out import loopback, piece; "
+        "received, t0 = loopback(piece()); print(json.dumps({'received': received, 't0': t0}))"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr[-500:]
     result = json.loads(run.stdout.strip().splitlines()[-1])

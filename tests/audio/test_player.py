@@ -1,4 +1,5 @@
 """Live playback through a capture output (no sound card needed) and the no-device path."""
+
 from __future__ import annotations
 
 import subprocess
@@ -172,10 +173,17 @@ def test_a_second_score_keeps_exact_timing(player, staccato):
 
 
 def test_a_device_that_will_not_open_prints_nothing_but_the_error():
-    code = ("from bgm_studio.audio import DeviceOutput, Player\nfrom bgm_studio.errors import BgmError\n"
-            "try:\n    Player(output=DeviceOutput(driver='alsa', device='hw:99'))\n"
-            "except BgmError as exc:\n    print(f'error: {exc}')\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
-                            cwd=Path(__file__).resolve().parents[2])
+    code = (
+        "from bgm_studio.audio import DeviceOutput, Player\nfrom bgm_studio.errors import BgmError\n"
+        "try:\n    Player(output=DeviceOutput(driver='alsa', device='hw:99'))\n"
+        "except BgmError as exc:\n    print(f'error: {exc}')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert result.stdout.startswith("error: no audio output device") and result.stdout.count("\n") == 1
     assert result.stderr == ""

@@ -1,4 +1,5 @@
 """Soundfont lookup and the errors for missing or corrupt files."""
+
 from __future__ import annotations
 
 import pytest
@@ -44,9 +45,19 @@ def list_chunk(kind: bytes, payload: bytes = b"") -> bytes:
 GARBAGE_PDTA = riff(b"sfbk", list_chunk(b"INFO"), list_chunk(b"sdta"), list_chunk(b"pdta", b"phdr" + bytes(40)))
 
 
-@pytest.mark.parametrize("content", [None, b"", b"not a soundfont at all", b"RIFF\x10\x00\x00\x00sfbkLIST" + bytes(64),
-                                     GARBAGE_PDTA[:-20], GARBAGE_PDTA, "truncated"],
-                         ids=["missing", "empty", "text", "bad-size", "cut-short", "garbage-presets", "truncated"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,
+        b"",
+        b"not a soundfont at all",
+        b"RIFF\x10\x00\x00\x00sfbkLIST" + bytes(64),
+        GARBAGE_PDTA[:-20],
+        GARBAGE_PDTA,
+        "truncated",
+    ],
+    ids=["missing", "empty", "text", "bad-size", "cut-short", "garbage-presets", "truncated"],
+)
 def test_missing_or_corrupt_soundfont_is_a_one_line_error_offering_the_default(tmp_path, content):
     path = tmp_path / "broken.sf2"
     if content == "truncated":

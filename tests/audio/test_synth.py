@@ -1,4 +1,5 @@
 """The FluidSynth wrapper: event timing, velocities, programs, sustain pedal."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """`bgm-studio batch`: a local pool and a local Ray score synthesised clips, report a damaged one and
 go on, skip on a rerun what is scored already, and stop cleanly on Ctrl-C."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,11 @@ SMALL = (160, 90)
 def clips(tmp_path_factory) -> Path:
     """Two good clips (2 shots and 1 shot) and a damaged one."""
     folder = tmp_path_factory.mktemp("clips")
-    make_clip(folder / "two_shots.mp4", [ShotSpec(seconds=2.5, hue=30), ShotSpec(seconds=2.5, hue=210, look="texture",
-                                                                                    pan=0.5)], size=SMALL)
+    make_clip(
+        folder / "two_shots.mp4",
+        [ShotSpec(seconds=2.5, hue=30), ShotSpec(seconds=2.5, hue=210, look="texture", pan=0.5)],
+        size=SMALL,
+    )
     make_clip(folder / "one_shot.mp4", [ShotSpec(seconds=3, hue=120, motion=0.4)], size=SMALL)
     make_bad_file(folder / "damaged.mp4", "text")
     return folder
@@ -40,7 +44,11 @@ def _batch(clips: Path, out: Path, model: Path, *extra: str) -> int:
 
 def _check_first_run(out: Path, capsys) -> None:
     rows = _summary(out)
-    assert {n: r["status"] for n, r in rows.items()} == {"damaged": "failed", "one_shot": "scored", "two_shots": "scored"}
+    assert {n: r["status"] for n, r in rows.items()} == {
+        "damaged": "failed",
+        "one_shot": "scored",
+        "two_shots": "scored",
+    }
     assert (rows["two_shots"]["shots"], rows["one_shot"]["shots"]) == (2, 1)
     assert all(70 <= rows[n]["bpm"] <= 140 and rows[n]["seconds"] > 0 for n in ("one_shot", "two_shots"))
     assert "cannot be read as a video" in rows["damaged"]["reason"] and "\n" not in rows["damaged"]["reason"]
@@ -60,8 +68,19 @@ def test_local_pool_scores_reports_the_damaged_video_and_resumes(clips, tmp_path
     assert [rows[n]["status"] for n in ("one_shot", "two_shots", "damaged")] == ["skipped", "skipped", "failed"]
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.mid")} == stamps  # nothing scored twice
     # The same video as `generate` scores it, with the same seed.
-    assert main(["generate", str(clips / "two_shots.mp4"), "--midi", str(tmp_path / "g.mid"),
-                 "--model", str(tiny_model_path)]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                str(clips / "two_shots.mp4"),
+                "--midi",
+                str(tmp_path / "g.mid"),
+                "--model",
+                str(tiny_model_path),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "g.mid").read_bytes() == (out / "two_shots.mid").read_bytes()
     # Another seed is another setting: scored again.
     assert _batch(clips, out, tiny_model_path, "--workers", "1", "--seed", "1") == 2
@@ -94,8 +113,7 @@ def test_ray_scores_the_same_music(clips, tmp_path, tiny_model_path, capsys, mon
     monkeypatch.setenv("RAY_worker_niceness", "0")  # Ray's nice 15 starves its workers on a busy machine
     local = tmp_path / "local"
     assert _batch(clips, local, tiny_model_path, "--workers", "1") == 2
-    ray.init(address="local", include_dashboard=False, num_cpus=2, log_to_driver=False,
-             _node_ip_address="127.0.0.1")
+    ray.init(address="local", include_dashboard=False, num_cpus=2, log_to_driver=False, _node_ip_address="127.0.0.1")
     try:
         assert _batch(clips, tmp_path / "ray", tiny_model_path, "--ray", "auto", "--workers", "2") == 2
     finally:
@@ -109,11 +127,25 @@ def test_ctrl_c_leaves_no_half_written_file_and_a_rerun_resumes(tmp_path):
     clips = tmp_path / "clips"
     clips.mkdir()
     for i in range(3):
-        make_clip(clips / f"c{i}.mp4", [ShotSpec(seconds=6, hue=40 * i), ShotSpec(seconds=6, hue=210, look="texture",
-                                                                                  pan=0.5)], size=SMALL)
+        make_clip(
+            clips / f"c{i}.mp4",
+            [ShotSpec(seconds=6, hue=40 * i), ShotSpec(seconds=6, hue=210, look="texture", pan=0.5)],
+            size=SMALL,
+        )
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "bgm_studio.cli", "batch", str(clips), "--out", str(out), "--workers", "1",
-           "--formats", "mp4,midi,wav,project"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bgm_studio.cli",
+        "batch",
+        str(clips),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--formats",
+        "mp4,midi,wav,project",
+    ]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not list(out.glob("*.manifest.json")) and time.monotonic() < deadline and proc.poll() is None:

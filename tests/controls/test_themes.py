@@ -5,8 +5,14 @@ from bgm_studio.controls.themes import ThemeConfig, assign_themes, look_distance
 
 
 def look(brightness=0.5, contrast=0.15, saturation=0.5, warmth=0.2):
-    return {"brightness": brightness, "contrast": contrast, "saturation": saturation, "warmth": warmth,
-            "motion": 0.1, "colourfulness": 30.0}
+    return {
+        "brightness": brightness,
+        "contrast": contrast,
+        "saturation": saturation,
+        "warmth": warmth,
+        "motion": 0.1,
+        "colourfulness": 30.0,
+    }
 
 
 def unit(*values):
@@ -33,8 +39,9 @@ def test_a_chain_of_close_looks_points_at_its_first_shot():
     assert assign_themes(embeddings, looks) == [0, 0, 0]
 
 
-@pytest.mark.parametrize("field, step", [("brightness", 0.06), ("contrast", 0.05), ("saturation", 0.03),
-                                         ("warmth", 0.06)])
+@pytest.mark.parametrize(
+    "field, step", [("brightness", 0.06), ("contrast", 0.05), ("saturation", 0.03), ("warmth", 0.06)]
+)
 def test_each_look_feature_can_tell_shots_apart(field, step):
     embeddings = np.stack([unit(1, 0, 0)] * 3)
     other = look(**{field: look()[field] + step})
@@ -50,25 +57,41 @@ def test_the_embedding_tells_apart_shots_of_one_lighting():
 
 
 # Cosines of the descriptor embeddings and look features of hand-labelled real footage.
-MEGAMIND_COSINES = [[1.0000, 0.9868, 0.9842, 0.9855],
-                    [0.9868, 1.0000, 0.9940, 0.9908],
-                    [0.9842, 0.9940, 1.0000, 0.9846],
-                    [0.9855, 0.9908, 0.9846, 1.0000]]
-MEGAMIND_LOOKS = [(0.1406, 0.1835, 0.8128, 0.9141), (0.1396, 0.1946, 0.8582, 0.8597),
-                  (0.1636, 0.1798, 0.8216, 0.9440), (0.1557, 0.2133, 0.8707, 0.8707)]
-BIKES_COSINES = [[1.0000, 0.8913, 0.8915, 0.8951, 0.9350],
-                 [0.8913, 1.0000, 0.9859, 0.9880, 0.9858],
-                 [0.8915, 0.9859, 1.0000, 0.9754, 0.9714],
-                 [0.8951, 0.9880, 0.9754, 1.0000, 0.9836],
-                 [0.9350, 0.9858, 0.9714, 0.9836, 1.0000]]
-BIKES_LOOKS = [(0.5308, 0.2011, 0.1204, 0.4878), (0.3411, 0.2142, 0.1018, 0.1882), (0.3163, 0.1229, 0.1759, 0.3294),
-               (0.4433, 0.1914, 0.0862, 0.2940), (0.4241, 0.1974, 0.0846, 0.2353)]
+MEGAMIND_COSINES = [
+    [1.0000, 0.9868, 0.9842, 0.9855],
+    [0.9868, 1.0000, 0.9940, 0.9908],
+    [0.9842, 0.9940, 1.0000, 0.9846],
+    [0.9855, 0.9908, 0.9846, 1.0000],
+]
+MEGAMIND_LOOKS = [
+    (0.1406, 0.1835, 0.8128, 0.9141),
+    (0.1396, 0.1946, 0.8582, 0.8597),
+    (0.1636, 0.1798, 0.8216, 0.9440),
+    (0.1557, 0.2133, 0.8707, 0.8707),
+]
+BIKES_COSINES = [
+    [1.0000, 0.8913, 0.8915, 0.8951, 0.9350],
+    [0.8913, 1.0000, 0.9859, 0.9880, 0.9858],
+    [0.8915, 0.9859, 1.0000, 0.9754, 0.9714],
+    [0.8951, 0.9880, 0.9754, 1.0000, 0.9836],
+    [0.9350, 0.9858, 0.9714, 0.9836, 1.0000],
+]
+BIKES_LOOKS = [
+    (0.5308, 0.2011, 0.1204, 0.4878),
+    (0.3411, 0.2142, 0.1018, 0.1882),
+    (0.3163, 0.1229, 0.1759, 0.3294),
+    (0.4433, 0.1914, 0.0862, 0.2940),
+    (0.4241, 0.1974, 0.0846, 0.2353),
+]
 
 
-@pytest.mark.parametrize("cosines, looks, themes", [
-    (MEGAMIND_COSINES, MEGAMIND_LOOKS, [0, 1, 0, 1]),  # a dialogue: woman, man, woman, man
-    (BIKES_COSINES, BIKES_LOOKS, [0, 1, 2, 3, 4]),  # five different grey street shots
-])
+@pytest.mark.parametrize(
+    "cosines, looks, themes",
+    [
+        (MEGAMIND_COSINES, MEGAMIND_LOOKS, [0, 1, 0, 1]),  # a dialogue: woman, man, woman, man
+        (BIKES_COSINES, BIKES_LOOKS, [0, 1, 2, 3, 4]),  # five different grey street shots
+    ],
+)
 def test_real_footage(cosines, looks, themes):
     rows = [look(*values) for values in looks]
     assert assign_themes(vectors_with_cosines(cosines), rows) == themes

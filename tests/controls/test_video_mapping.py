@@ -6,8 +6,16 @@ from bgm_studio.errors import BgmError
 
 
 def shot(motion, brightness=0.5, warmth=0.0, colourfulness=30.0, cut_density=10.0, contrast=0.15, start=0.0, end=4.0):
-    return {"motion": motion, "brightness": brightness, "warmth": warmth, "colourfulness": colourfulness,
-            "cut_density": cut_density, "contrast": contrast, "start_s": start, "end_s": end}
+    return {
+        "motion": motion,
+        "brightness": brightness,
+        "warmth": warmth,
+        "colourfulness": colourfulness,
+        "cut_density": cut_density,
+        "contrast": contrast,
+        "start_s": start,
+        "end_s": end,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +24,11 @@ def quantiles():
 
 
 def test_controls_follow_features_in_pop909_range(quantiles):
-    shots = [shot(0.005, brightness=0.2, warmth=-0.6, colourfulness=5), shot(0.05), shot(0.4, brightness=0.8, warmth=0.6)]
+    shots = [
+        shot(0.005, brightness=0.2, warmth=-0.6, colourfulness=5),
+        shot(0.05),
+        shot(0.4, brightness=0.8, warmth=0.6),
+    ]
     c = map_shots(shots, quantiles)
     assert c[0].density < c[1].density < c[2].density
     assert c[0].energy < c[2].energy
@@ -28,7 +40,9 @@ def test_controls_follow_features_in_pop909_range(quantiles):
 
 
 def test_overrides_win(quantiles):
-    c = map_shots([shot(0.4), shot(0.01)], quantiles, [ShotOverrides(energy=0.1, mode="minor"), ShotOverrides(density=30)])
+    c = map_shots(
+        [shot(0.4), shot(0.01)], quantiles, [ShotOverrides(energy=0.1, mode="minor"), ShotOverrides(density=30)]
+    )
     assert c[0].energy == 0.1 and c[0].minor
     assert c[1].density == 30
     with pytest.raises(BgmError, match="mode"):

@@ -1,4 +1,5 @@
 """Ducking on a clip made from espeak-ng speech and silence muxed with a synthetic video."""
+
 import shutil
 import subprocess
 import wave
@@ -47,8 +48,24 @@ def dialogue(tmp_path_factory):
         w.writeframes((np.clip(sound, -1, 1) * 32767).astype("<i2").tobytes())
     duration = len(sound) / SR
     video = folder / "dialogue.mp4"
-    ffmpeg("-f", "lavfi", "-i", f"testsrc=size=160x120:rate=25:duration={duration}", "-i", str(wav),
-           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-shortest", str(video))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size=160x120:rate=25:duration={duration}",
+        "-i",
+        str(wav),
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-shortest",
+        str(video),
+    )
     return video, duration, spans
 
 
@@ -85,8 +102,11 @@ def test_music_dips_by_the_depth_inside_speech_and_not_outside(dialogue, steady_
         return 20 * np.log10(rms(ducked.mix, SR, start, end) / rms(plain.mix, SR, start, end))
 
     inside = [level_change_db(a + 0.05, b - 0.05) for a, b in spans]
-    outside_spans = [(0.2, spans[0][0] - 0.3), (spans[0][1] + 0.6, spans[1][0] - 0.3),
-                     (spans[1][1] + 0.6, duration - 1.0)]
+    outside_spans = [
+        (0.2, spans[0][0] - 0.3),
+        (spans[0][1] + 0.6, spans[1][0] - 0.3),
+        (spans[1][1] + 0.6, duration - 1.0),
+    ]
     outside = [level_change_db(a, b) for a, b in outside_spans]
     # Each mix is brought to -14 LUFS as a whole, so both differ by one overall gain; the dip is relative to it.
     reference = np.mean(outside)

@@ -1,4 +1,5 @@
 """MIDI export round trips through mido, pretty_midi and our own reader."""
+
 from __future__ import annotations
 
 import mido
@@ -35,8 +36,9 @@ def test_notes_round_trip_exactly(score, tmp_path):
     by_name = {inst.name: inst for inst in pm.instruments}
     for track, name in enumerate(["Melody", "Accompaniment"]):
         got = sorted((n.start, n.end, n.pitch, n.velocity) for n in by_name[name].notes)
-        want = sorted((score.seconds_at(n.start), score.seconds_at(n.end), n.pitch, n.velocity)
-                      for n in score.track_notes(track))
+        want = sorted(
+            (score.seconds_at(n.start), score.seconds_at(n.end), n.pitch, n.velocity) for n in score.track_notes(track)
+        )
         assert [g[2:] for g in got] == [w[2:] for w in want]
         for g, w in zip(got, want):  # MIDI stores tempo in whole microseconds per beat
             assert g[0] == pytest.approx(w[0], abs=1e-5) and g[1] == pytest.approx(w[1], abs=1e-5)

@@ -1,4 +1,5 @@
 """MP4 export: video packets copied bit for bit, AAC music of the video's length, safe failures."""
+
 from __future__ import annotations
 
 import subprocess
@@ -28,15 +29,32 @@ def streams(path: Path) -> tuple[list[str], float, float, int]:
     """Codec names, video and audio stream durations (s) and the audio sample rate."""
     with av.open(str(path)) as c:
         v, a = c.streams.video[0], c.streams.audio[0]
-        return ([s.codec_context.name for s in c.streams], float(v.duration * v.time_base),
-                float(a.duration * a.time_base), a.sample_rate)
+        return (
+            [s.codec_context.name for s in c.streams],
+            float(v.duration * v.time_base),
+            float(a.duration * a.time_base),
+            a.sample_rate,
+        )
 
 
 @pytest.mark.parametrize("source_tag", ["hev1", "hvc1"])
 def test_hevc_comes_out_tagged_hvc1_so_apple_players_open_it(score, tmp_path, source_tag):
     src = tmp_path / f"{source_tag}.mp4"
-    ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=1", "-c:v", "libx265",
-           "-x265-params", "log-level=error", "-tag:v", source_tag, "-pix_fmt", "yuv420p", str(src))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=160x120:rate=25:duration=1",
+        "-c:v",
+        "libx265",
+        "-x265-params",
+        "log-level=error",
+        "-tag:v",
+        source_tag,
+        "-pix_fmt",
+        "yuv420p",
+        str(src),
+    )
     out = tmp_path / "scored.mp4"
     export_mp4(score, src, out)
     assert video_packets(out) == video_packets(src)
@@ -90,14 +108,17 @@ def test_matroska_output_copies_the_same_packets(score, video, tmp_path):
     assert [h for _, _, h in video_packets(out)] == [h for _, _, h in video_packets(video)]
 
 
-@pytest.mark.parametrize("case, match", [
-    ("same", "same as the input"),
-    ("no_video", "has no video stream"),
-    ("not_media", "not a readable video file"),
-    ("missing_input", "no such video file"),
-    ("missing_folder", "does not exist"),
-    ("bad_suffix", "name it .mp4"),
-])
+@pytest.mark.parametrize(
+    "case, match",
+    [
+        ("same", "same as the input"),
+        ("no_video", "has no video stream"),
+        ("not_media", "not a readable video file"),
+        ("missing_input", "no such video file"),
+        ("missing_folder", "does not exist"),
+        ("bad_suffix", "name it .mp4"),
+    ],
+)
 def test_bad_inputs_are_one_line_errors_and_leave_nothing(score, video, tmp_path, case, match):
     src, out = video, tmp_path / "out.mp4"
     if case == "same":
@@ -150,8 +171,13 @@ def test_disk_filling_up_during_the_mux_leaves_nothing(video, tmp_path):
             print(f"error: {{exc}}")
             sys.exit(2)
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                            cwd=Path(__file__).resolve().parents[2])
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert result.returncode == 2, result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1 and "could not write" in lines[0] and str(out) in lines[0]
@@ -160,9 +186,25 @@ def test_disk_filling_up_during_the_mux_leaves_nothing(video, tmp_path):
 
 def test_a_soundtrack_that_starts_late_stays_in_place(tmp_path):
     src = tmp_path / "late.mp4"
-    ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=2", "-itsoffset", "1", "-f", "lavfi",
-           "-i", f"sine=frequency={TONE_HZ}:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
-           str(src))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=160x120:rate=25:duration=2",
+        "-itsoffset",
+        "1",
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency={TONE_HZ}:duration=1",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        str(src),
+    )
     audio = read_soundtrack(src, 44100, 2 * 44100)
     assert np.abs(audio[: int(0.95 * 44100)]).max() < 0.01 and np.abs(audio[int(1.05 * 44100) :]).max() > 0.05
 

@@ -1,4 +1,5 @@
 """A video stream that does not start at 0: the music starts with the picture, not before it."""
+
 from __future__ import annotations
 
 import av
@@ -19,8 +20,17 @@ def first_sound_s(path) -> float:
 
 def test_music_starts_with_a_late_video_stream(score, tmp_path):
     src = tmp_path / "late.mp4"
-    ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=3", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-           str(tmp_path / "plain.mp4"))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=160x120:rate=25:duration=3",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        str(tmp_path / "plain.mp4"),
+    )
     ffmpeg("-itsoffset", "2", "-i", str(tmp_path / "plain.mp4"), "-c", "copy", str(src))
     export_mp4(score, src, tmp_path / "out.mp4")
     with av.open(str(tmp_path / "out.mp4")) as c:

@@ -1,4 +1,5 @@
 """WAV export: format, exact length, and no partial file on any failure."""
+
 from __future__ import annotations
 
 import errno
@@ -21,7 +22,7 @@ def read_wav(path) -> tuple[wave._wave_params, np.ndarray]:
         params, raw = w.getparams(), w.readframes(w.getnframes())
     if params.sampwidth == 3:
         b = np.frombuffer(raw, np.uint8).reshape(-1, 3)
-        ints = (b[:, 0].astype(np.int32) | b[:, 1].astype(np.int32) << 8 | b[:, 2].astype(np.int32) << 16)
+        ints = b[:, 0].astype(np.int32) | b[:, 1].astype(np.int32) << 8 | b[:, 2].astype(np.int32) << 16
         ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
     else:
         ints = np.frombuffer(raw, "<i2").astype(np.int32)
@@ -99,5 +100,7 @@ def test_cancel_leaves_no_file(tmp_path):
 
 def test_progress_reaches_the_end(tmp_path):
     seen = []
-    write_wav(np.zeros((SR * 4, 2), np.float32), SR, tmp_path / "x.wav", progress=lambda d, t, l: seen.append((d, t, l)))
+    write_wav(
+        np.zeros((SR * 4, 2), np.float32), SR, tmp_path / "x.wav", progress=lambda d, t, l: seen.append((d, t, l))
+    )
     assert seen[-1] == (SR * 4, SR * 4, "writing WAV")

@@ -1,4 +1,5 @@
 """Stems sum to the mix, and every mix meets its loudness target with true peak <= -1 dBTP."""
+
 import numpy as np
 import pytest
 
@@ -19,14 +20,24 @@ def song(pop909_root) -> Score:
     score = load_song(pop909_root / "003").score()
     first = min(n.start for n in score.notes if n.track == MELODY) // STEPS_PER_BAR * STEPS_PER_BAR
     end = first + 12 * STEPS_PER_BAR
-    notes = [Note(n.start - first, n.pitch, min(n.length, end - n.start), n.velocity, n.track)
-             for n in score.notes if first <= n.start < end]
+    notes = [
+        Note(n.start - first, n.pitch, min(n.length, end - n.start), n.velocity, n.track)
+        for n in score.notes
+        if first <= n.start < end
+    ]
     return Score(notes, 12 * STEPS_PER_BAR, score.tempo_bpm, [4 * STEPS_PER_BAR, 8 * STEPS_PER_BAR])
 
 
-@pytest.mark.parametrize("preset, target", [("solo-piano", "streaming"), ("piano-strings", "web"),
-                                            ("ambient", "broadcast"), ("epiano-bass", "streaming"),
-                                            ("music-box", "streaming")])
+@pytest.mark.parametrize(
+    "preset, target",
+    [
+        ("solo-piano", "streaming"),
+        ("piano-strings", "web"),
+        ("ambient", "broadcast"),
+        ("epiano-bass", "streaming"),
+        ("music-box", "streaming"),
+    ],
+)
 def test_rendered_piece_meets_its_loudness_target(song, preset, target):
     sound = mixdown(arrange(song, Arrangement(preset)), song.duration_s(), mix=MixConfig(target))
     level = measure(sound.mix, SR)
@@ -44,11 +55,12 @@ def test_stems_are_aligned_the_exact_length_and_sum_to_the_mix(song, tmp_path):
     names = sorted(p.name for p in (tmp_path / "stems").iterdir())
     assert names == ["accompaniment.wav", "bass.wav", "melody.wav", "mix.wav", "parts.mid"]
     assert len(paths) == 5
-    audio = {name: read_wav(tmp_path / "stems" / f"{name}.wav")[1]
-             for name in ("melody", "accompaniment", "bass", "mix")}
+    audio = {
+        name: read_wav(tmp_path / "stems" / f"{name}.wav")[1] for name in ("melody", "accompaniment", "bass", "mix")
+    }
     assert {len(a) for a in audio.values()} == {round(duration * SR)}
     total = audio["melody"] + audio["accompaniment"] + audio["bass"]
-    assert np.abs(total - audio["mix"]).max() <= 2.01 / (2 ** 23 - 1)  # four roundings of half a 24-bit LSB
+    assert np.abs(total - audio["mix"]).max() <= 2.01 / (2**23 - 1)  # four roundings of half a 24-bit LSB
     for name in ("melody", "accompaniment", "bass"):  # every part sounds, at its own level
         assert np.sqrt((audio[name] ** 2).mean()) > 1e-3
 

@@ -4,6 +4,7 @@ Each file is read back with OTIO's own readers. Where a reader is lossy, the fil
 checked instead: OTIO's FCP X reader truncates times through floats (1799/25 s reads as frame 1798)
 and rounds NTSC rates down to whole numbers; its EDL reader skips drop-frame locators (HH:MM:SS;FF).
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,9 @@ TOTAL_FRAMES = 4500
 
 
 def _timeline(rate: float, stems: int = 0):
-    audio = [AudioFile("music", "/media/score.wav")] + [AudioFile(f"stem {k}", f"/media/stem{k}.wav")
-                                                         for k in range(stems)]
+    audio = [AudioFile("music", "/media/score.wav")] + [
+        AudioFile(f"stem {k}", f"/media/stem{k}.wav") for k in range(stems)
+    ]
     markers = [Marker(f / rate, f"shot {k}: C G (phrase A)") for k, f in enumerate(MARKER_FRAMES)]
     return score_timeline("edit score", TOTAL_FRAMES / rate, rate, audio, markers, "/media/edit.mp4")
 

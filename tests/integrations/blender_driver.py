@@ -4,6 +4,7 @@
 
 Not a test module: tests/integrations/test_blender_addon.py runs it with a Python that has bpy.
 """
+
 import json
 import os
 import sys
@@ -39,8 +40,11 @@ def call(operator):
 
 
 def state(result):
-    sounds = [{"name": s.name, "channel": s.channel, "start": s.frame_start, "path": s.sound.filepath}
-              for s in scene.sequence_editor.strips_all if s.type == "SOUND"]
+    sounds = [
+        {"name": s.name, "channel": s.channel, "start": s.frame_start, "path": s.sound.filepath}
+        for s in scene.sequence_editor.strips_all
+        if s.type == "SOUND"
+    ]
     markers = sorted((m.frame, m.name) for m in scene.timeline_markers)
     return {"result": sorted(result), "report": list(addon.last_report), "sounds": sounds, "markers": markers}
 

@@ -1,4 +1,5 @@
 """The Blender add-on keeps Blender's Python clean: it never imports BGM Studio, only runs its command."""
+
 import ast
 import subprocess
 import sys

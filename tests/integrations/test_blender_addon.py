@@ -5,6 +5,7 @@ Runs with a Python that has Blender as a module (bpy 4.5, which needs numpy < 2 
 venv of its own: .venv-blender, made by installer/setup.sh; or $BGM_BLENDER_PYTHON). The add-on runs
 this checkout's bgm-studio command with a tiny model.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,10 @@ def blender_python() -> str | None:
     return next((c for c in candidates if c and Path(c).is_file()), None)
 
 
-pytestmark = pytest.mark.skipif(blender_python() is None, reason="no Python with bpy (.venv-blender or "
-                                "$BGM_BLENDER_PYTHON); installer/setup.sh makes one")
+pytestmark = pytest.mark.skipif(
+    blender_python() is None,
+    reason="no Python with bpy (.venv-blender or $BGM_BLENDER_PYTHON); installer/setup.sh makes one",
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +50,31 @@ def run(tmp_path_factory):
     subprocess.run([sys.executable, str(BUILD), str(zip_path)], check=True, capture_output=True)
     config = tmp / "config.json"
     out = tmp / "out.json"
-    config.write_text(json.dumps({"clips": clips, "zip": str(zip_path), "out": str(out),
-                                  "command": str(Path(sys.executable).with_name("bgm-studio"))}))
-    env = {**os.environ, "BGM_MODEL": str(model), "BGM_CACHE": str(tmp / "cache"), "HOME": str(tmp / "home"),
-           "BLENDER_USER_SCRIPTS": str(tmp / "scripts"), "TMPDIR": str(tmp)}
-    done = subprocess.run([blender_python(), str(ROOT / "tests" / "integrations" / "blender_driver.py"), str(config)],
-                          env=env, capture_output=True, text=True, timeout=600)
+    config.write_text(
+        json.dumps(
+            {
+                "clips": clips,
+                "zip": str(zip_path),
+                "out": str(out),
+                "command": str(Path(sys.executable).with_name("bgm-studio")),
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "BGM_MODEL": str(model),
+        "BGM_CACHE": str(tmp / "cache"),
+        "HOME": str(tmp / "home"),
+        "BLENDER_USER_SCRIPTS": str(tmp / "scripts"),
+        "TMPDIR": str(tmp),
+    }
+    done = subprocess.run(
+        [blender_python(), str(ROOT / "tests" / "integrations" / "blender_driver.py"), str(config)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(out.read_text())
 
@@ -64,8 +86,13 @@ def test_score_the_edit_cuts_at_every_picture_strip_boundary(run):
     # clips end at frames 50 and 80; the title on channel 2 covers 90-110 (from the scene's first frame)
     assert [s["start_s"] for s in project["shots"]] == [0.0, 2.0, 3.2, 3.6, 4.4]
     assert project["video"]["duration_s"] == pytest.approx(5.2, abs=1e-3)
-    assert score["markers"] == [[1, "BGM shot 0"], [51, "BGM shot 1"], [81, "BGM shot 2"], [91, "BGM shot 3"],
-                                [111, "BGM shot 4"]]
+    assert score["markers"] == [
+        [1, "BGM shot 0"],
+        [51, "BGM shot 1"],
+        [81, "BGM shot 2"],
+        [91, "BGM shot 3"],
+        [111, "BGM shot 4"],
+    ]
     (sound,) = score["sounds"]
     assert sound["name"] == "BGM Studio music" and sound["start"] == 1 and sound["channel"] == 3
     assert Path(sound["path"]).is_file()

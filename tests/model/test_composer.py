@@ -1,4 +1,5 @@
 """Which bars of returning phrases play their source's accompaniment again."""
+
 import numpy as np
 
 from bgm_studio.model.composer import form_echoes

@@ -1,5 +1,6 @@
 """The model on any device: every tensor is made on the model's device, checked on `meta`
 (a device every torch build has, with shapes but no data), and CPU results stay as they were."""
+
 import hashlib
 
 import numpy as np
@@ -26,9 +27,13 @@ def _tiny(seed: int = 0) -> Denoiser:
 
 
 def _inputs(b: int, device: torch.device):
-    return (torch.randn(b, 4, 128, 96, device=device), torch.tensor([10, 500][:b], device=device),
-            torch.zeros(b, 2, 128, 96, device=device), torch.zeros(b, 32, 6, device=device),
-            torch.zeros(b, 32, dtype=torch.long, device=device))
+    return (
+        torch.randn(b, 4, 128, 96, device=device),
+        torch.tensor([10, 500][:b], device=device),
+        torch.zeros(b, 2, 128, 96, device=device),
+        torch.zeros(b, 32, 6, device=device),
+        torch.zeros(b, 32, dtype=torch.long, device=device),
+    )
 
 
 def test_resolve_device(monkeypatch):
@@ -66,8 +71,9 @@ def test_sampler_runs_on_meta_with_inpainting_and_guide():
         return torch.tanh(model.forward_with_cond_scale(x_t, t, chords, ctrl, seg, 3.0) / 2)
 
     with torch.no_grad():
-        x = DDIMScheduler().sample(predict_x0, (1, 4, 128, 96), 2, torch.Generator().manual_seed(0), known, mask,
-                                   known, mask, 1, device=META)
+        x = DDIMScheduler().sample(
+            predict_x0, (1, 4, 128, 96), 2, torch.Generator().manual_seed(0), known, mask, known, mask, 1, device=META
+        )
     assert x.device == META
 
 
@@ -98,8 +104,16 @@ def test_load_model_places_the_model_on_the_device(tiny_model_path):
         load_model(tiny_model_path, device="gpu")
 
 
-@pytest.mark.parametrize("command", [["generate", "clip.mp4", "-o", "out.mp4"], ["regenerate", "p.bgm.json", "--shot", "0"],
-                                     ["eval", "--generate"], ["train", "--config", "debug"], ["batch", "clips"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["generate", "clip.mp4", "-o", "out.mp4"],
+        ["regenerate", "p.bgm.json", "--shot", "0"],
+        ["eval", "--generate"],
+        ["train", "--config", "debug"],
+        ["batch", "clips"],
+    ],
+)
 def test_every_command_refuses_a_missing_gpu_in_one_line_before_any_work(command, tmp_path, monkeypatch, capsys):
     from bgm_studio.cli import main
 

@@ -1,4 +1,5 @@
 """The melody model: tokens, conditions, sampling under hard limits, training and resume."""
+
 import numpy as np
 import pytest
 import torch
@@ -6,16 +7,32 @@ import torch
 from bgm_studio.errors import BgmError
 from bgm_studio.model.checkpoint import load_melody
 from bgm_studio.model.melody import MelodyConfig, MelodyModel, MelodySampling, sample_melody
-from bgm_studio.model.melody_data import (COND_DIM, HOLD, REST, MelodyPlan, melody_tokens, pitch_token,
-                                          step_conditions, tonic_shift, token_pitch)
+from bgm_studio.model.melody_data import (
+    COND_DIM,
+    HOLD,
+    REST,
+    MelodyPlan,
+    melody_tokens,
+    pitch_token,
+    step_conditions,
+    tonic_shift,
+    token_pitch,
+)
 from bgm_studio.model.melody_train import DEBUG_MELODY_CONFIG, MelodyTrainConfig, train_melody
 from bgm_studio.music.notes import MELODY
 from bgm_studio.music.structure import Phrase
 
 
 def test_tokens_hold_the_top_note_until_the_next_onset():
-    notes = np.array([[0, 60, 4, 80, MELODY], [0, 64, 2, 80, MELODY], [4, 67, 8, 80, MELODY],
-                      [8, 69, 2, 80, MELODY], [2, 40, 8, 80, 1]])
+    notes = np.array(
+        [
+            [0, 60, 4, 80, MELODY],
+            [0, 64, 2, 80, MELODY],
+            [4, 67, 8, 80, MELODY],
+            [8, 69, 2, 80, MELODY],
+            [2, 40, 8, 80, 1],
+        ]
+    )
     tok = melody_tokens(notes, 16, shift=0)
     assert tok[0] == pitch_token(64) and tok[1] == HOLD and tok[2] == REST and tok[3] == REST
     assert tok[4] == pitch_token(67) and list(tok[5:8]) == [HOLD] * 3  # cut by the next onset
@@ -31,8 +48,14 @@ def plan(n_bars: int = 4) -> MelodyPlan:
     beats = n_bars * 4
     pcs = np.zeros((beats, 12), bool)
     pcs[:, [0, 4, 7]] = True
-    return MelodyPlan(np.zeros(beats, int), pcs, [Phrase("A", 0, 2), Phrase("A", 2, 2)], np.zeros(beats),
-                      np.full(n_bars, 4.0), np.full(n_bars, 72.0))
+    return MelodyPlan(
+        np.zeros(beats, int),
+        pcs,
+        [Phrase("A", 0, 2), Phrase("A", 2, 2)],
+        np.zeros(beats),
+        np.full(n_bars, 4.0),
+        np.full(n_bars, 72.0),
+    )
 
 
 def test_conditions_say_where_a_step_lies_in_its_phrase():
@@ -53,8 +76,15 @@ def test_sampling_keeps_fixed_tokens_copies_returns_and_obeys_the_limits():
     fixed[:4] = [pitch_token(60), HOLD, REST, pitch_token(62)]
     source = np.full(64, -1)
     source[40:48] = np.arange(8, 16)
-    out = sample_melody(model, cond, MelodySampling(temperature=1.5, top_p=1.0), torch.Generator().manual_seed(1),
-                        allowed, fixed, source)
+    out = sample_melody(
+        model,
+        cond,
+        MelodySampling(temperature=1.5, top_p=1.0),
+        torch.Generator().manual_seed(1),
+        allowed,
+        fixed,
+        source,
+    )
     assert list(out[:4]) == list(fixed[:4])
     assert np.array_equal(out[40:48], out[8:16])
     assert out.max() < 2 + 30 and (out >= 0).all()
@@ -97,8 +127,9 @@ def test_the_shipped_melody_model_writes_a_melody_that_moves():
     pcs = np.zeros((beats, 12), bool)
     for b, r in enumerate(roots):
         pcs[b, [(r + i) % 12 for i in (0, 4, 7)]] = True
-    p = MelodyPlan(roots, pcs, [Phrase("A", 0, 4), Phrase("B", 4, 4)], np.zeros(beats), np.full(n_bars, 5.0),
-                   np.full(n_bars, 72.0))
+    p = MelodyPlan(
+        roots, pcs, [Phrase("A", 0, 4), Phrase("B", 4, 4)], np.zeros(beats), np.full(n_bars, 5.0), np.full(n_bars, 72.0)
+    )
     rests = []
     for seed in range(4):
         out = sample_melody(model, step_conditions(p), MelodySampling(), torch.Generator().manual_seed(seed))

@@ -16,14 +16,26 @@ def controls(n_beats: int, cuts=(), density=16.0) -> Controls:
     seg[list(cuts)] = True
     pcs = np.zeros((n_beats, 12), bool)
     pcs[:, [0, 4, 7]] = True
-    return Controls(np.full(n_beats, density), np.full(n_beats, 0.6), np.full(n_beats, 62.0), np.zeros(n_beats),
-                    seg, pcs, np.zeros(n_beats, np.int64))
+    return Controls(
+        np.full(n_beats, density),
+        np.full(n_beats, 0.6),
+        np.full(n_beats, 62.0),
+        np.zeros(n_beats),
+        seg,
+        pcs,
+        np.zeros(n_beats, np.int64),
+    )
 
 
 def test_denoiser_shapes_and_guidance():
     m = Denoiser(ModelConfig(dim=32, depth=1, heads=2))
     x = torch.randn(2, 4, 128, 96)
-    args = (torch.tensor([10, 500]), torch.zeros(2, 2, 128, 96), torch.zeros(2, 32, 6), torch.zeros(2, 32, dtype=torch.long))
+    args = (
+        torch.tensor([10, 500]),
+        torch.zeros(2, 2, 128, 96),
+        torch.zeros(2, 32, 6),
+        torch.zeros(2, 32, dtype=torch.long),
+    )
     assert m(x, *args).shape == x.shape
     assert m.forward_with_cond_scale(x, *args, cond_scale=2.0).shape == x.shape
 
@@ -107,8 +119,10 @@ def test_a_piece_shorter_than_a_window_keeps_its_density_to_the_end():
     (padding the window with silent controls gave a median of 4.5 onsets a bar for 12 asked)."""
     model, _ = load_model(resolve_checkpoint(None))
     pipe = ScorePipeline(model, SampleConfig())
-    per_bar = [np.bincount(roll_to_note_array(pipe.generate(controls(12, density=12.0), seed=s))[:, 0] // 16,
-                           minlength=3) for s in range(4)]
+    per_bar = [
+        np.bincount(roll_to_note_array(pipe.generate(controls(12, density=12.0), seed=s))[:, 0] // 16, minlength=3)
+        for s in range(4)
+    ]
     assert np.median(np.concatenate(per_bar)) >= 9, per_bar
 
 
@@ -116,8 +130,11 @@ def test_the_melody_takes_no_more_than_its_share_of_a_bars_onsets(tiny_model_pat
     model, _ = load_model(tiny_model_path)
     per_bar = {}
     for cap in (0.1, 1.0):
-        notes = roll_to_note_array(ScorePipeline(model, SampleConfig(steps=4, melody_share_max=cap))
-                                   .generate(controls(32, density=20.0), seed=1))
+        notes = roll_to_note_array(
+            ScorePipeline(model, SampleConfig(steps=4, melody_share_max=cap)).generate(
+                controls(32, density=20.0), seed=1
+            )
+        )
         melody = notes[notes[:, 4] == 0]
         per_bar[cap] = np.bincount(melody[:, 0] // 16, minlength=8)
     assert per_bar[0.1].max() <= 2 and per_bar[1.0].max() > 2

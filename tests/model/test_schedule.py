@@ -37,11 +37,13 @@ def test_a_guide_steers_the_early_steps_only():
     mask[:, :, 8:] = True
     follow = lambda x, t: torch.tanh(2 * x)  # noqa: E731 - a model that keeps what it is shown
     free = s.sample(follow, guide.shape, 10, torch.Generator().manual_seed(2))
-    steered = s.sample(follow, guide.shape, 10, torch.Generator().manual_seed(2), guide=guide, guide_mask=mask,
-                       guide_steps=5)
+    steered = s.sample(
+        follow, guide.shape, 10, torch.Generator().manual_seed(2), guide=guide, guide_mask=mask, guide_steps=5
+    )
     agree = lambda out, cells: (torch.sign(out[cells]) == guide[cells]).float().mean()  # noqa: E731
     assert agree(steered, mask) > 0.75 and agree(free, mask) < 0.65  # guided cells lean to the guide
     assert agree(steered, ~mask) < 0.65  # the others stay free
-    unguided = s.sample(follow, guide.shape, 10, torch.Generator().manual_seed(2), guide=guide, guide_mask=mask,
-                        guide_steps=0)
+    unguided = s.sample(
+        follow, guide.shape, 10, torch.Generator().manual_seed(2), guide=guide, guide_mask=mask, guide_steps=0
+    )
     assert torch.equal(unguided, free)

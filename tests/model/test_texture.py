@@ -1,5 +1,6 @@
 """Accompaniment figures: encoding a bar against its chords, playing it on other chords, the
 library built from songs, and the diffusion model choosing figures around a given melody."""
+
 import numpy as np
 import pytest
 
@@ -9,8 +10,15 @@ from bgm_studio.model.checkpoint import load_model
 from bgm_studio.model.denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
 from bgm_studio.model.figure_choice import FigureConfig, choose_figures
 from bgm_studio.model.pipeline import SampleConfig, ScorePipeline
-from bgm_studio.model.texture import (PASSING, TextureLibrary, build_library, encode_bar, realize, resolve_textures,
-                                      role_table)
+from bgm_studio.model.texture import (
+    PASSING,
+    TextureLibrary,
+    build_library,
+    encode_bar,
+    realize,
+    resolve_textures,
+    role_table,
+)
 from bgm_studio.music.notes import STEPS_PER_BAR
 from bgm_studio.music.pianoroll import PianoRoll, roll_to_note_array
 from bgm_studio.music.pop909 import Song
@@ -62,8 +70,16 @@ def song(n_bars: int, empty_bar: int) -> Song:
         if bar != empty_bar:
             rows += [(bar * STEPS_PER_BAR + s, p, n, 80, 1) for s, p, n in broken_chord()]
     root, pcs = chords(*[C_MAJOR] * (n_bars * 4))
-    return Song("x", np.array(rows, np.int32), n_bars * STEPS_PER_BAR, 100.0, root.astype(np.int8), pcs,
-                np.zeros(n_bars * 4, np.int8), np.zeros(n_bars * 4, bool))
+    return Song(
+        "x",
+        np.array(rows, np.int32),
+        n_bars * STEPS_PER_BAR,
+        100.0,
+        root.astype(np.int8),
+        pcs,
+        np.zeros(n_bars * 4, np.int8),
+        np.zeros(n_bars * 4, bool),
+    )
 
 
 def test_the_library_links_each_bar_to_the_next_one_its_pianist_played(tmp_path):
@@ -91,8 +107,15 @@ def test_a_missing_or_damaged_library_is_one_line(tmp_path, monkeypatch):
 
 def controls(n_beats: int, density: float = 12.0) -> Controls:
     root, pcs = chords(*([C_MAJOR] * 4 + [A_MINOR] * 4) * (n_beats // 8))
-    return Controls(np.full(n_beats, density), np.full(n_beats, 0.6), np.full(n_beats, 62.0), np.zeros(n_beats),
-                    np.eye(1, n_beats, 0, dtype=bool)[0], pcs, root.astype(np.int64))
+    return Controls(
+        np.full(n_beats, density),
+        np.full(n_beats, 0.6),
+        np.full(n_beats, 62.0),
+        np.zeros(n_beats),
+        np.eye(1, n_beats, 0, dtype=bool)[0],
+        pcs,
+        root.astype(np.int64),
+    )
 
 
 def test_chosen_figures_fill_each_bar_stay_below_the_melody_and_echo_whole_bars():
@@ -105,18 +128,44 @@ def test_chosen_figures_fill_each_bar_stay_below_the_melody_and_echo_whole_bars(
     onset_p = np.full((64, MODEL_PITCHES), 0.2)
     spans = [(s, s + 16) for s in range(0, 64, 16)]
     played: dict[int, int] = {}
-    notes = choose_figures(lib, onset_p, roll, ctrl, 0, 64, spans, roll[0, :64].sum(axis=1), np.full(32, -1),
-                           FigureConfig(), np.random.default_rng(0), played)
+    notes = choose_figures(
+        lib,
+        onset_p,
+        roll,
+        ctrl,
+        0,
+        64,
+        spans,
+        roll[0, :64].sum(axis=1),
+        np.full(32, -1),
+        FigureConfig(),
+        np.random.default_rng(0),
+        played,
+    )
     counts = [sum(s0 <= n[0] < s1 for n in notes) for s0, s1 in spans]
-    assert min(counts) > 0 and abs(sum(counts) - 4 * 10) <= 10  # within 25% of the count asked: 12 onsets less the melody's 2
+    assert (
+        min(counts) > 0 and abs(sum(counts) - 4 * 10) <= 10
+    )  # within 25% of the count asked: 12 onsets less the melody's 2
     assert all(MODEL_PITCH_LOW + p < 74 for _, p, _ in notes if MODEL_PITCH_LOW + p - 12 >= 55)
     assert sorted(played) == [0, 16, 32, 48]
     for s, p, n in notes:  # write them, then echo bars 0-1 in bars 2-3
         roll[2, s, p], roll[3, s + 1 : s + n, p] = True, True
     echo = np.full(32, -1)
     echo[16:24] = np.arange(0, 8)
-    again = choose_figures(lib, onset_p, roll, ctrl, 64, 96, [(0, 16), (16, 32)], roll[0, 64:96].sum(axis=1), echo,
-                           FigureConfig(), np.random.default_rng(1), {})
+    again = choose_figures(
+        lib,
+        onset_p,
+        roll,
+        ctrl,
+        64,
+        96,
+        [(0, 16), (16, 32)],
+        roll[0, 64:96].sum(axis=1),
+        echo,
+        FigureConfig(),
+        np.random.default_rng(1),
+        {},
+    )
     assert sorted((s - 64, p) for s, p, _ in again) == sorted((s, p) for s, p, _ in notes if s < 32)
 
 

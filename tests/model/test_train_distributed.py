@@ -1,5 +1,6 @@
 """Training under torchrun: 2 gloo processes on the CPU follow the loss of 1 process with the same
 global batch, and a state written by 2 processes resumes in 1."""
+
 import json
 import subprocess
 import sys
@@ -30,9 +31,30 @@ def test_two_processes_match_one_and_resume_in_one(few_songs, tmp_path):
     train(cfg, str(tmp_path / "one"), pop909=str(few_songs))
     half = tmp_path / "half.json"
     half.write_text(json.dumps(asdict(replace(cfg, steps=10))))
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                           "-m", "bgm_studio.cli", "train", "--config", str(half), "--out", str(tmp_path / "two"),
-                           "--pop909", str(few_songs), "--device", "cpu"], capture_output=True, text=True, timeout=240)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "bgm_studio.cli",
+            "train",
+            "--config",
+            str(half),
+            "--out",
+            str(tmp_path / "two"),
+            "--pop909",
+            str(few_songs),
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.count("model written to") == 1  # rank 0 alone speaks and writes
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["config.json", "model.pt", "state.pt"]

@@ -1,10 +1,17 @@
 """Presets, per-part programs, per-shot presets, and the programs they put into the MIDI."""
+
 import mido
 import pytest
 
 from bgm_studio.errors import BgmError
-from bgm_studio.music.arrangement import (PRESETS, Arrangement, arrange, arrangement_from_json, arrangement_json,
-                                          parse_instrument)
+from bgm_studio.music.arrangement import (
+    PRESETS,
+    Arrangement,
+    arrange,
+    arrangement_from_json,
+    arrangement_json,
+    parse_instrument,
+)
 from bgm_studio.music.midi import write_midi
 from bgm_studio.music.notes import ACCOMPANIMENT, MELODY, Note, Score
 from bgm_studio.music.parts import BASS
@@ -12,8 +19,14 @@ from bgm_studio.music.parts import BASS
 
 @pytest.fixture
 def score() -> Score:
-    notes = [Note(0, 72, 4, 90, MELODY), Note(0, 40, 16, 80, ACCOMPANIMENT), Note(0, 60, 8, 70, ACCOMPANIMENT),
-             Note(16, 74, 4, 90, MELODY), Note(16, 43, 16, 80, ACCOMPANIMENT), Note(20, 62, 8, 70, ACCOMPANIMENT)]
+    notes = [
+        Note(0, 72, 4, 90, MELODY),
+        Note(0, 40, 16, 80, ACCOMPANIMENT),
+        Note(0, 60, 8, 70, ACCOMPANIMENT),
+        Note(16, 74, 4, 90, MELODY),
+        Note(16, 43, 16, 80, ACCOMPANIMENT),
+        Note(20, 62, 8, 70, ACCOMPANIMENT),
+    ]
     return Score(sorted(notes), 32, 100.0, segment_starts=[16])
 
 
@@ -43,8 +56,10 @@ def test_instrument_choice_and_shot_preset_change_programs_at_the_cut(score, tmp
     cut = 16 * 480 // 4
     box = PRESETS["music-box"].parts
     assert programs_by_track(tmp_path / "a.mid") == {
-        "Melody": [(0, 0), (cut, box[0].program)], "Accompaniment": [(0, 0), (cut, box[1].program)],
-        "Bass": [(0, 32), (cut, box[2].program)]}
+        "Melody": [(0, 0), (cut, box[0].program)],
+        "Accompaniment": [(0, 0), (cut, box[1].program)],
+        "Bass": [(0, 32), (cut, box[2].program)],
+    }
 
 
 def test_arrange_splits_the_bass_and_keeps_every_note(score):

@@ -19,10 +19,15 @@ def note(start, pitch, length, track=ACCOMPANIMENT):
 
 
 def test_bass_on_downbeat_counts_held_bass_and_skips_silent_bars():
-    notes = arr([note(0, 40, 32),  # struck on bar 0's downbeat, held over bar 1's
-                 note(32, 72, 8), note(36, 43, 8),  # bar 2: a bass note, but on beat 2
-                 note(64, 54, 4),  # bar 4: F#3, just below G3
-                 note(80, 55, 4)])  # bar 5: G3 itself is not bass; bar 3 is silent
+    notes = arr(
+        [
+            note(0, 40, 32),  # struck on bar 0's downbeat, held over bar 1's
+            note(32, 72, 8),
+            note(36, 43, 8),  # bar 2: a bass note, but on beat 2
+            note(64, 54, 4),  # bar 4: F#3, just below G3
+            note(80, 55, 4),
+        ]
+    )  # bar 5: G3 itself is not bass; bar 3 is silent
     assert F.bass_on_downbeat(notes, 96) == pytest.approx(3 / 5)
     assert math.isnan(F.bass_on_downbeat(arr([]), 32))
 
@@ -41,8 +46,13 @@ def test_eight_bar_loop_transposed_and_half_changed():
 
 def cadence(tonic_bass=36, bass_start=16, late=False):
     """Two bars: G chord, then a C chord from the bar line held for a bar; optionally a chord struck late."""
-    rows = [note(0, 43, 16), note(0, 67, 16, MELODY), note(bass_start, tonic_bass, 32 - bass_start),
-            note(16, 64, 16), note(16, 72, 16, MELODY)]
+    rows = [
+        note(0, 43, 16),
+        note(0, 67, 16, MELODY),
+        note(bass_start, tonic_bass, 32 - bass_start),
+        note(16, 64, 16),
+        note(16, 72, 16, MELODY),
+    ]
     if late:
         rows += [note(31, 31, 1), note(31, 65, 1)]  # G1 under the held C2
     return arr(rows)
@@ -50,7 +60,11 @@ def cadence(tonic_bass=36, bass_start=16, late=False):
 
 def test_held_tonic_ending_passes_every_check():
     assert F.ending_checks(cadence(), tonic_pc=0) == {
-        "end_tonic_bass": 1.0, "end_held": 1.0, "end_no_late_attack": 1.0, "ending": 1.0}
+        "end_tonic_bass": 1.0,
+        "end_held": 1.0,
+        "end_no_late_attack": 1.0,
+        "ending": 1.0,
+    }
 
 
 def test_endings_that_stop_instead_of_ending_fail():
@@ -112,8 +126,9 @@ def test_estimated_chords_follow_an_arpeggio_without_flicker():
 
 
 def test_cuts_without_chord_labels_use_estimated_chords():
-    c_then_g = arr([note(0, 60, 16), note(0, 64, 16), note(0, 67, 16),
-                    note(16, 62, 16), note(16, 67, 16), note(16, 71, 16)])  # no bass at all
+    c_then_g = arr(
+        [note(0, 60, 16), note(0, 64, 16), note(0, 67, 16), note(16, 62, 16), note(16, 67, 16), note(16, 71, 16)]
+    )  # no bass at all
     m = F.composition_metrics(c_then_g, 32, Annotations(cut_beats=np.array([2, 4])))
     assert m["cut_marked"] == pytest.approx(0.5) and m["cut_bass"] == 0.0  # beat 4: C -> G
     assert math.isnan(F.composition_metrics(c_then_g, 32)["cut_marked"])

@@ -38,23 +38,35 @@ def test_leaps_over_an_octave_and_an_octave_itself():
 
 
 def test_melody_line_is_the_top_melody_note_per_onset():
-    notes = arr([(0, 60, 4, 80, MELODY), (0, 64, 4, 80, MELODY), (0, 84, 4, 80, ACCOMPANIMENT),
-                 (4, 62, 4, 80, MELODY), (8, 55, 4, 80, MELODY), (8, 67, 4, 80, MELODY)])
+    notes = arr(
+        [
+            (0, 60, 4, 80, MELODY),
+            (0, 64, 4, 80, MELODY),
+            (0, 84, 4, 80, ACCOMPANIMENT),
+            (4, 62, 4, 80, MELODY),
+            (8, 55, 4, 80, MELODY),
+            (8, 67, 4, 80, MELODY),
+        ]
+    )
     starts, pitches = melody_line(notes[::-1])  # order of rows does not matter
     assert starts.tolist() == [0, 4, 8] and pitches.tolist() == [64, 62, 67]
 
 
 def test_distinct_pitches_slide_over_the_melody_span_only():
     # one note per bar, a new pitch each bar, over bars 4..19 (bars 0-3 and 20-23 have no melody)
-    notes = arr([(16 * b, 48 + b, 16, 80, MELODY) for b in range(4, 20)]
-                + [(16 * b, 36, 16, 80, ACCOMPANIMENT) for b in range(24)])
+    notes = arr(
+        [(16 * b, 48 + b, 16, 80, MELODY) for b in range(4, 20)]
+        + [(16 * b, 36, 16, 80, ACCOMPANIMENT) for b in range(24)]
+    )
     starts, pitches = melody_line(notes)
     assert distinct_per_window(starts, pitches) == 8.0  # windows 4-11 ... 12-19, each 8 new pitches
     # a 16-bar tune whose second half repeats the first: 8 pitches in every window
     tune = arr([(16 * b, 60 + b % 8, 16, 80, MELODY) for b in range(16)])
     assert distinct_per_window(*melody_line(tune)) == 8.0
     # two pitches alternating by bar: never more than 2
-    assert distinct_per_window(*melody_line(arr([(16 * b, 60 + 2 * (b % 2), 16, 80, MELODY) for b in range(12)]))) == 2.0
+    assert (
+        distinct_per_window(*melody_line(arr([(16 * b, 60 + 2 * (b % 2), 16, 80, MELODY) for b in range(12)]))) == 2.0
+    )
 
 
 def test_no_melody_gives_nan_not_an_error():

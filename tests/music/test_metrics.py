@@ -48,8 +48,14 @@ def test_estimated_key_of_scale_is_c_major():
 
 
 def test_polyphony_empty_bars_and_bass():
-    notes = arr([(0, 40, 16, 80, ACCOMPANIMENT), (0, 64, 8, 80, ACCOMPANIMENT), (0, 67, 8, 80, ACCOMPANIMENT),
-                 (32, 72, 2, 80, MELODY)])
+    notes = arr(
+        [
+            (0, 40, 16, 80, ACCOMPANIMENT),
+            (0, 64, 8, 80, ACCOMPANIMENT),
+            (0, 67, 8, 80, ACCOMPANIMENT),
+            (32, 72, 2, 80, MELODY),
+        ]
+    )
     m = M.piece_metrics(notes, n_steps=48)
     assert m["polyphony"] == pytest.approx((8 * 3 + 8 * 1 + 2 * 1) / 18)
     assert m["empty_bars"] == pytest.approx(1 / 3)

@@ -8,8 +8,14 @@ from bgm_studio.music.notes import ACCOMPANIMENT, MELODY, Note, Score
 
 
 def _score() -> Score:
-    notes = [Note(0, 72, 4, 100, MELODY), Note(4, 74, 2, 90, MELODY), Note(6, 76, 10, 80, MELODY),
-             Note(0, 48, 16, 60, ACCOMPANIMENT), Note(0, 55, 8, 61, ACCOMPANIMENT), Note(16, 43, 16, 62, ACCOMPANIMENT)]
+    notes = [
+        Note(0, 72, 4, 100, MELODY),
+        Note(4, 74, 2, 90, MELODY),
+        Note(6, 76, 10, 80, MELODY),
+        Note(0, 48, 16, 60, ACCOMPANIMENT),
+        Note(0, 55, 8, 61, ACCOMPANIMENT),
+        Note(16, 43, 16, 62, ACCOMPANIMENT),
+    ]
     return Score(sorted(notes), 32, tempo_bpm=96.0, segment_starts=[16])
 
 

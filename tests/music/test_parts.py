@@ -1,4 +1,5 @@
 """Parts: the bass is the accompaniment's lowest line below G3, one note at a time."""
+
 import numpy as np
 
 from bgm_studio.music.notes import ACCOMPANIMENT, MELODY
@@ -10,16 +11,26 @@ def rows(*notes):
 
 
 def test_lowest_accompaniment_note_below_g3_becomes_bass():
-    notes = rows((0, 40, 8, 80, ACCOMPANIMENT), (0, 52, 8, 70, ACCOMPANIMENT), (0, 60, 8, 70, ACCOMPANIMENT),
-                 (0, 72, 4, 90, MELODY), (8, 43, 8, 80, ACCOMPANIMENT), (8, 59, 8, 70, ACCOMPANIMENT))
+    notes = rows(
+        (0, 40, 8, 80, ACCOMPANIMENT),
+        (0, 52, 8, 70, ACCOMPANIMENT),
+        (0, 60, 8, 70, ACCOMPANIMENT),
+        (0, 72, 4, 90, MELODY),
+        (8, 43, 8, 80, ACCOMPANIMENT),
+        (8, 59, 8, 70, ACCOMPANIMENT),
+    )
     tracks = split_parts(notes)[:, 4].tolist()
     assert tracks == [BASS, ACCOMPANIMENT, ACCOMPANIMENT, MELODY, BASS, ACCOMPANIMENT]
 
 
 def test_bass_plays_one_note_at_a_time_and_stays_below_the_ceiling():
     # 36 holds through step 8, so the 38 struck at step 4 stays accompaniment; 57 is above G3 (55).
-    notes = rows((0, 36, 8, 80, ACCOMPANIMENT), (4, 38, 2, 80, ACCOMPANIMENT), (8, 57, 4, 80, ACCOMPANIMENT),
-                 (12, 41, 4, 80, ACCOMPANIMENT))
+    notes = rows(
+        (0, 36, 8, 80, ACCOMPANIMENT),
+        (4, 38, 2, 80, ACCOMPANIMENT),
+        (8, 57, 4, 80, ACCOMPANIMENT),
+        (12, 41, 4, 80, ACCOMPANIMENT),
+    )
     tracks = split_parts(notes)[:, 4].tolist()
     assert tracks == [BASS, ACCOMPANIMENT, ACCOMPANIMENT, BASS]
 

@@ -6,8 +6,10 @@ from bgm_studio.music.pianoroll import notes_to_roll, ring_out, roll_to_note_arr
 
 def test_round_trip_keeps_every_note():
     notes = [
-        Note(0, 60, 4, 90, MELODY), Note(4, 60, 2, 70, MELODY),  # repeated pitch stays two notes
-        Note(0, 48, 16, 60, ACCOMPANIMENT), Note(8, 64, 1, 50, ACCOMPANIMENT),
+        Note(0, 60, 4, 90, MELODY),
+        Note(4, 60, 2, 70, MELODY),  # repeated pitch stays two notes
+        Note(0, 48, 16, 60, ACCOMPANIMENT),
+        Note(8, 64, 1, 50, ACCOMPANIMENT),
         Note(8, 60, 8, 55, ACCOMPANIMENT),  # same pitch as melody, other track
     ]
     roll = notes_to_roll(notes, 32)
@@ -31,9 +33,17 @@ def test_to_array_channel_order():
 
 
 def test_ring_out_holds_the_chord_struck_on_the_last_downbeat_with_its_root_in_the_bass():
-    notes = np.array([[0, 48, 16, 80, 1], [30, 62, 6, 70, 1],  # rings into the final chord: stops at it
-                      [32, 43, 2, 80, 1], [32, 59, 2, 80, 1], [32, 67, 4, 90, 0],  # the final chord
-                      [36, 71, 2, 80, 1], [44, 74, 2, 90, 0]])  # struck after it: gone
+    notes = np.array(
+        [
+            [0, 48, 16, 80, 1],
+            [30, 62, 6, 70, 1],  # rings into the final chord: stops at it
+            [32, 43, 2, 80, 1],
+            [32, 59, 2, 80, 1],
+            [32, 67, 4, 90, 0],  # the final chord
+            [36, 71, 2, 80, 1],
+            [44, 74, 2, 90, 0],
+        ]
+    )  # struck after it: gone
     out = roll_to_note_array(ring_out(notes_to_roll(notes, 48), 32, root=7, bass_ceiling=55))
     assert not (out[:, 0] > 32).any()
     final = out[out[:, 0] == 32]

@@ -7,10 +7,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from video_clips import ShotSpec, make_clip  # noqa: E402
 
-SHOTS = [ShotSpec(seconds=3.0, motion=0.01, hue=30, brightness=0.7),
-         ShotSpec(seconds=2.5, motion=0.4, look="texture", hue=210, brightness=0.3, seed=1),
-         ShotSpec(seconds=3.5, motion=0.1, pan=0.2, seed=2),
-         ShotSpec(seconds=2.0, motion=0.0, hue=120, brightness=0.5, seed=3)]
+SHOTS = [
+    ShotSpec(seconds=3.0, motion=0.01, hue=30, brightness=0.7),
+    ShotSpec(seconds=2.5, motion=0.4, look="texture", hue=210, brightness=0.3, seed=1),
+    ShotSpec(seconds=3.5, motion=0.1, pan=0.2, seed=2),
+    ShotSpec(seconds=2.0, motion=0.0, hue=120, brightness=0.5, seed=3),
+]
 
 
 @pytest.fixture(scope="session")

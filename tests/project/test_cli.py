@@ -1,4 +1,5 @@
 """The command line end to end, as a user runs it (in-process, same code path as the console script)."""
+
 import json
 import shutil
 import wave
@@ -22,8 +23,25 @@ def env(monkeypatch, tiny_model):
 def test_generate_regenerate_export(env, clip, tmp_path, capsys):
     video = clip[0]
     mp4, mid, wav, proj = (tmp_path / n for n in ("out.mp4", "out.mid", "out.wav", "p.bgm.json"))
-    assert main(["generate", str(video), "-o", str(mp4), "--midi", str(mid), "--wav", str(wav),
-                 "--project", str(proj), "--seed", "3"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                str(video),
+                "-o",
+                str(mp4),
+                "--midi",
+                str(mid),
+                "--wav",
+                str(wav),
+                "--project",
+                str(proj),
+                "--seed",
+                "3",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "4 shots" in out and "BPM" in out
     for p in (mp4, mid, wav, proj):
@@ -55,13 +73,16 @@ def test_a_truncated_video_is_scored_and_exported_as_far_as_it_decodes(env, tmp_
         assert w.getnframes() / w.getframerate() == pytest.approx(picture_s, abs=1e-4)
 
 
-@pytest.mark.parametrize("args, words", [
-    (["generate", "{missing}", "-o", "{tmp}/o.mp4"], "no such file"),
-    (["generate", "{clip}", "-o", "{clip}"], "same as the input"),
-    (["generate", "{clip}", "-o", "{tmp}/nowhere/o.mp4"], "does not exist"),
-    (["regenerate", "{tmp}/none.bgm.json", "--shot", "0"], "no such project file"),
-    (["export", "{tmp}/none.bgm.json", "--wav", "{tmp}/a.wav"], "no such project file"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["generate", "{missing}", "-o", "{tmp}/o.mp4"], "no such file"),
+        (["generate", "{clip}", "-o", "{clip}"], "same as the input"),
+        (["generate", "{clip}", "-o", "{tmp}/nowhere/o.mp4"], "does not exist"),
+        (["regenerate", "{tmp}/none.bgm.json", "--shot", "0"], "no such project file"),
+        (["export", "{tmp}/none.bgm.json", "--wav", "{tmp}/a.wav"], "no such project file"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(env, clip, tmp_path, capsys, args, words):
     fill = {"missing": str(tmp_path / "missing.mp4"), "tmp": str(tmp_path), "clip": str(clip[0])}
     code = main([a.format(**fill) for a in args])
@@ -120,12 +141,36 @@ def test_presets_instruments_stems_and_loudness(env, clip, tmp_path, capsys):
     from tests.export.test_export_wav import read_wav
 
     video, proj, stems = clip[0], tmp_path / "p.bgm.json", tmp_path / "stems"
-    assert main(["generate", str(video), "--project", str(proj), "--preset", "epiano-bass", "--instrument",
-                 "melody=11", "--stems", str(stems), "--loudness", "broadcast"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                str(video),
+                "--project",
+                str(proj),
+                "--preset",
+                "epiano-bass",
+                "--instrument",
+                "melody=11",
+                "--stems",
+                str(stems),
+                "--loudness",
+                "broadcast",
+            ]
+        )
+        == 0
+    )
     assert sorted(p.name for p in stems.iterdir()) == [
-        "accompaniment.wav", "bass.wav", "melody.wav", "mix.wav", "parts.mid"]
-    programs = {t.name: [m.program for m in t if m.type == "program_change"]
-                for t in mido.MidiFile(stems / "parts.mid").tracks[1:]}
+        "accompaniment.wav",
+        "bass.wav",
+        "melody.wav",
+        "mix.wav",
+        "parts.mid",
+    ]
+    programs = {
+        t.name: [m.program for m in t if m.type == "program_change"]
+        for t in mido.MidiFile(stems / "parts.mid").tracks[1:]
+    }
     assert programs == {"Melody": [11], "Accompaniment": [4], "Bass": [33]}
     rate, mix = 44100, read_wav(stems / "mix.wav")[1]
     assert len(mix) == round(json.loads(proj.read_text())["video"]["duration_s"] * rate)  # the video's length
@@ -138,12 +183,19 @@ def test_presets_instruments_stems_and_loudness(env, clip, tmp_path, capsys):
     box = [m.program for m in mido.MidiFile(tmp_path / "box.mid").tracks[1] if m.type == "program_change"]
     assert box == [10]
     # a shot's own preset, kept by regenerate: its programs change at that shot's cut
-    assert main(["regenerate", str(proj), "--shot", "0", "--shot-preset", "2=ambient",
-                 "--midi", str(tmp_path / "shot.mid")]) == 0
+    assert (
+        main(
+            ["regenerate", str(proj), "--shot", "0", "--shot-preset", "2=ambient", "--midi", str(tmp_path / "shot.mid")]
+        )
+        == 0
+    )
     assert json.loads(proj.read_text())["arrangement"]["shots"] == {"2": "ambient"}
     cut = [t for t, m in _absolute(mido.MidiFile(tmp_path / "shot.mid").tracks[0]) if m.type == "marker"][1]
-    melody = [(t, m.program) for t, m in _absolute(mido.MidiFile(tmp_path / "shot.mid").tracks[1])
-              if m.type == "program_change"]
+    melody = [
+        (t, m.program)
+        for t, m in _absolute(mido.MidiFile(tmp_path / "shot.mid").tracks[1])
+        if m.type == "program_change"
+    ]
     assert melody[0] == (0, 11) and (cut, 73) in melody  # ambient's flute from shot 2 on
 
 

@@ -1,4 +1,5 @@
 """Bad input at the command line: one line, exit code 2, and the video and project left as they were."""
+
 import json
 import shutil
 
@@ -61,32 +62,37 @@ def test_a_project_finds_its_video_from_another_folder(env, clip, tmp_path, monk
     assert main(["export", "p.bgm.json", "--wav", "a.wav"]) == 0
 
 
-@pytest.mark.parametrize("extra, words", [
-    (["--seed", "-1"], "seed -1 is out of range"),
-    (["--seed", str(2**70)], "out of range"),
-    (["-o", "{tmp}/o.mp4", "--original-gain", "nan"], "original gain nan dB"),
-    (["-o", "{tmp}/o.mp4", "--original-gain", "1000"], "original gain"),
-    (["-o", "{tmp}/o.avi"], "unknown video type .avi"),
-    (["-o", "{tmp}/o.mp4", "--wav", "{tmp}/o.mp4"], "given for two outputs"),
-    (["--wav", "{tmp}/o.wav", "--soundfont", "{tmp}/none.sf2"], "soundfont not found"),
-    (["--midi", "{tmp}"], "is a folder"),
-    (["--tempo", "300"], "tempo 300.0 BPM is out of range (35-280)"),
-    (["--tempo", "nan"], "tempo nan BPM is out of range"),
-    (["--instrument", "drums=1"], "unknown part 'drums'"),
-    (["--instrument", "bass=200"], "GM program 200 is out of range"),
-    (["--duck-depth", "5"], "ducking depth 5.0 dB is out of range"),
-    (["--duck-release", "-1"], "ducking release -1.0 ms is out of range"),
-    (["--stems", "{tmp}/missing/stems"], "does not exist"),
-    (["--shot-preset", "1=kazoo"], "unknown preset 'kazoo'"),
-    (["--shot-preset", "one=ambient"], "write SHOT=PRESET"),
-])
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (["--seed", "-1"], "seed -1 is out of range"),
+        (["--seed", str(2**70)], "out of range"),
+        (["-o", "{tmp}/o.mp4", "--original-gain", "nan"], "original gain nan dB"),
+        (["-o", "{tmp}/o.mp4", "--original-gain", "1000"], "original gain"),
+        (["-o", "{tmp}/o.avi"], "unknown video type .avi"),
+        (["-o", "{tmp}/o.mp4", "--wav", "{tmp}/o.mp4"], "given for two outputs"),
+        (["--wav", "{tmp}/o.wav", "--soundfont", "{tmp}/none.sf2"], "soundfont not found"),
+        (["--midi", "{tmp}"], "is a folder"),
+        (["--tempo", "300"], "tempo 300.0 BPM is out of range (35-280)"),
+        (["--tempo", "nan"], "tempo nan BPM is out of range"),
+        (["--instrument", "drums=1"], "unknown part 'drums'"),
+        (["--instrument", "bass=200"], "GM program 200 is out of range"),
+        (["--duck-depth", "5"], "ducking depth 5.0 dB is out of range"),
+        (["--duck-release", "-1"], "ducking release -1.0 ms is out of range"),
+        (["--stems", "{tmp}/missing/stems"], "does not exist"),
+        (["--shot-preset", "1=kazoo"], "unknown preset 'kazoo'"),
+        (["--shot-preset", "one=ambient"], "write SHOT=PRESET"),
+    ],
+)
 def test_bad_generate_options_fail_first_and_leave_nothing(env, clip, tmp_path, capsys, extra, words):
     assert main(["generate", str(clip[0])] + [a.format(tmp=tmp_path) for a in extra]) == 2
     one_line_error(capsys, words)
     assert not any(tmp_path.iterdir())  # not even an analysis in the cache: refused before any work
 
 
-@pytest.mark.parametrize("name, encoder, pix_fmt", [("src.mov", "prores_ks", "yuv422p10le"), ("src.gif", "gif", "rgb8")])
+@pytest.mark.parametrize(
+    "name, encoder, pix_fmt", [("src.mov", "prores_ks", "yuv422p10le"), ("src.gif", "gif", "rgb8")]
+)
 def test_a_codec_the_container_cannot_hold_is_re_encoded_as_h264(env, tmp_path, name, encoder, pix_fmt):
     import av
 
@@ -132,13 +138,16 @@ def test_eval_on_phrases_without_phrase_labels(env, pop909_root, tmp_path, capsy
     one_line_error(capsys, "no phrase label file")
 
 
-@pytest.mark.parametrize("config, words", [
-    ('"just a string"', "cannot read training config"),
-    ('{"steps": 0}', "steps must be a whole number 1..100000000"),
-    ('{"steps": "many"}', "steps must be a whole number"),
-    ('{"model": {"dim": 7}}', "even dim divisible by heads"),
-    (b"\xff\xfe", "cannot read training config"),
-])
+@pytest.mark.parametrize(
+    "config, words",
+    [
+        ('"just a string"', "cannot read training config"),
+        ('{"steps": 0}', "steps must be a whole number 1..100000000"),
+        ('{"steps": "many"}', "steps must be a whole number"),
+        ('{"model": {"dim": 7}}', "even dim divisible by heads"),
+        (b"\xff\xfe", "cannot read training config"),
+    ],
+)
 def test_train_refuses_bad_configs_before_loading_data(tmp_path, capsys, config, words):
     path = tmp_path / "c.json"
     path.write_bytes(config if isinstance(config, bytes) else config.encode())

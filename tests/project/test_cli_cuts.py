@@ -1,4 +1,5 @@
 """`generate --cuts`: an editor's cut list gives the project's shots; a mismatch writes nothing."""
+
 import json
 
 import pytest
@@ -37,15 +38,33 @@ def test_generate_takes_the_shots_from_the_cut_list(env, clip, tmp_path, capsys)
     assert shots[-1]["end_s"] == pytest.approx(11.0, abs=0.04)
 
 
-@pytest.mark.parametrize("frames, rate, words", [
-    ([50, 60, 40, 75, 100], 25.0, "lasts 13.00 s but the video only"),
-    ([48, 60], 24.0, "runs at 24.000 fps but the video at 25.000 fps"),
-])
+@pytest.mark.parametrize(
+    "frames, rate, words",
+    [
+        ([50, 60, 40, 75, 100], 25.0, "lasts 13.00 s but the video only"),
+        ([48, 60], 24.0, "runs at 24.000 fps but the video at 25.000 fps"),
+    ],
+)
 def test_a_mismatched_cut_list_is_one_line_and_writes_nothing(env, clip, tmp_path, capsys, frames, rate, words):
     cuts = _cut_list(tmp_path / "edit.otio", frames, rate)
     out = tmp_path / "out"
-    assert main(["generate", str(clip[0]), "--cuts", str(cuts), "-o", f"{out}.mp4", "--midi", f"{out}.mid",
-                 "--project", f"{out}.bgm.json"]) == 2
+    assert (
+        main(
+            [
+                "generate",
+                str(clip[0]),
+                "--cuts",
+                str(cuts),
+                "-o",
+                f"{out}.mp4",
+                "--midi",
+                f"{out}.mid",
+                "--project",
+                f"{out}.bgm.json",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip()
     assert words in err and len(err.splitlines()) == 1 and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["edit.otio"]

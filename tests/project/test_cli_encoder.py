@@ -1,5 +1,6 @@
 """Choosing the semantic encoder at the command line: clear one-line errors before any work, the
 environment as the place to set CLIP up once, and the descriptor as the offline default."""
+
 import json
 import socket
 import sys
@@ -21,6 +22,7 @@ def env(monkeypatch, tiny_model, tmp_path):
 @pytest.fixture
 def no_decoding(monkeypatch):
     """Any frame decoded fails the test: the checks must come before the analysis."""
+
     def frames(*args, **kwargs):
         raise AssertionError("a frame was decoded before the encoder was checked")
 
@@ -48,19 +50,26 @@ def one_line_error(capsys, *words: str) -> str:
 
 
 @pytest.mark.parametrize("name", ["analyze", "generate"])
-@pytest.mark.parametrize("extra, setup, words", [
-    ([], None, ("no weights configured", "BGM_CLIP_WEIGHTS", "--clip-weights")),
-    (["--clip-weights", "{tmp}/missing.pt"], None, ("missing.pt: no such CLIP weights file",)),
-    (["--clip-weights", "{weights}"], "not_installed", ("not installed", "pip install open_clip_torch")),
-    (["--clip-weights", "{weights}", "--clip-model", "ViT-L-14"], "mismatch", ("cannot load as ViT-L-14",)),
-    (["--clip-weights", "{weights}", "--clip-model", "ViT-X"], "fake", ("unknown CLIP model 'ViT-X'",)),
-])
-def test_clip_problems_are_one_line_before_any_work(env, clip, tmp_path, capsys, monkeypatch, no_decoding,
-                                                   weights, name, extra, setup, words):
+@pytest.mark.parametrize(
+    "extra, setup, words",
+    [
+        ([], None, ("no weights configured", "BGM_CLIP_WEIGHTS", "--clip-weights")),
+        (["--clip-weights", "{tmp}/missing.pt"], None, ("missing.pt: no such CLIP weights file",)),
+        (["--clip-weights", "{weights}"], "not_installed", ("not installed", "pip install open_clip_torch")),
+        (["--clip-weights", "{weights}", "--clip-model", "ViT-L-14"], "mismatch", ("cannot load as ViT-L-14",)),
+        (["--clip-weights", "{weights}", "--clip-model", "ViT-X"], "fake", ("unknown CLIP model 'ViT-X'",)),
+    ],
+)
+def test_clip_problems_are_one_line_before_any_work(
+    env, clip, tmp_path, capsys, monkeypatch, no_decoding, weights, name, extra, setup, words
+):
     if setup:
         error = RuntimeError("Error(s) in loading state_dict for CLIP:\n\tsize mismatch for visual.proj")
-        monkeypatch.setitem(sys.modules, "open_clip",
-                            None if setup == "not_installed" else fake_open_clip(error if setup == "mismatch" else None))
+        monkeypatch.setitem(
+            sys.modules,
+            "open_clip",
+            None if setup == "not_installed" else fake_open_clip(error if setup == "mismatch" else None),
+        )
     args = [a.format(tmp=tmp_path, weights=weights) for a in extra]
     assert main(command(name, clip, tmp_path) + ["--encoder", "clip"] + args) == 2
     one_line_error(capsys, *words)
@@ -72,8 +81,9 @@ def test_clip_options_without_the_clip_encoder_are_refused(env, clip, tmp_path, 
     one_line_error(capsys, "--encoder clip")
 
 
-def test_the_environment_supplies_encoder_weights_and_model(env, clip, tmp_path, capsys, monkeypatch, no_decoding,
-                                                           weights):
+def test_the_environment_supplies_encoder_weights_and_model(
+    env, clip, tmp_path, capsys, monkeypatch, no_decoding, weights
+):
     monkeypatch.setenv("BGM_ENCODER", "clip")
     monkeypatch.setenv("BGM_CLIP_WEIGHTS", str(tmp_path / "set_once.pt"))
     assert main(["analyze", str(clip[0])]) == 2

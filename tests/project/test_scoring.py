@@ -75,7 +75,9 @@ def test_project_file_round_trip_and_video_check(scored, tmp_path, clip):
     save_project(project, path)
     loaded = load_project(path)
     assert np.array_equal(loaded.notes(), project.notes())
-    assert [(s.start_s, s.end_s, s.n_beats) for s in loaded.shots] == [(s.start_s, s.end_s, s.n_beats) for s in project.shots]
+    assert [(s.start_s, s.end_s, s.n_beats) for s in loaded.shots] == [
+        (s.start_s, s.end_s, s.n_beats) for s in project.shots
+    ]
     assert check_video(loaded) == str(clip[0])
     other = tmp_path / "other.mp4"
     other.write_bytes(b"0" * 1000)
@@ -100,8 +102,10 @@ def test_cut_edits_keep_untouched_shots(scored):
 def ends_on_home_chord(project, shot):
     """Whether the shot's last beat holds the home chord of either mode (the cadence chord)."""
     b, t = shot.end_beat - 1, project.key_tonic
-    return any(project.chord_root[b] == root and np.array_equal(project.chord_pcs[b], pcs)
-               for root, pcs in (token_chord("0:145", t), token_chord("0:137", (t + 9) % 12)))
+    return any(
+        project.chord_root[b] == root and np.array_equal(project.chord_pcs[b], pcs)
+        for root, pcs in (token_chord("0:145", t), token_chord("0:137", (t + 9) % 12))
+    )
 
 
 def split_cuts(project, k):
@@ -140,8 +144,10 @@ def test_split_keeps_unchanged_shots_exactly_and_is_reproducible(scored):
     for old, new in zip([project.shots[k] for k in (0, 2, 3)], [split.shots[k] for k in (0, 3, 4)]):
         assert (new.start_s, new.end_s, new.n_beats, new.take) == (old.start_s, old.end_s, old.n_beats, old.take)
         for name in ("chord_root", "chord_pcs"):
-            assert np.array_equal(getattr(split, name)[new.start_beat : new.end_beat],
-                                  getattr(project, name)[old.start_beat : old.end_beat])
+            assert np.array_equal(
+                getattr(split, name)[new.start_beat : new.end_beat],
+                getattr(project, name)[old.start_beat : old.end_beat],
+            )
         assert len(new.takes) == len(old.takes)
         for a, b in zip(new.takes, old.takes):
             assert (a.seed, a.overrides) == (b.seed, b.overrides)

@@ -15,8 +15,10 @@ def small_project() -> Project:
     pcs = np.zeros((8, 12), bool)
     pcs[:, [0, 4, 7]] = True
     take = Take(1, ShotOverrides(), notes, np.zeros(4, np.int64), pcs[:4].copy())
-    shots = [ProjectShot(0, 0.0, 2.0, {"motion": 0.1}, 0, 4, 120.0, ShotOverrides(), [take], 0),
-             ProjectShot(1, 2.0, 4.0, {"motion": 0.2}, 4, 4, 120.0, ShotOverrides(mode="minor"), [], -1)]
+    shots = [
+        ProjectShot(0, 0.0, 2.0, {"motion": 0.1}, 0, 4, 120.0, ShotOverrides(), [take], 0),
+        ProjectShot(1, 2.0, 4.0, {"motion": 0.2}, 4, 4, 120.0, ShotOverrides(mode="minor"), [], -1),
+    ]
     return Project("/v.mp4", "abc", 4.0, {}, "m@1", 120.0, 0, 3, shots, np.zeros(8, np.int64), pcs)
 
 
@@ -29,29 +31,35 @@ def test_json_round_trip():
     assert back.chord_pcs[3].tolist() == small_project().chord_pcs[3].tolist()
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda d: d.update(schema="other"), "not a BGM Studio project"),
-    (lambda d: d.update(version=99), "newer BGM Studio"),
-    (lambda d: d["shots"][1].update(start_s=2.5), "without gaps"),
-    (lambda d: d["shots"][0].update(n_beats=0), "at least one per shot"),
-    (lambda d: d["shots"][0]["takes"][0].update(notes=[[0, 200, 4, 80, 0]]), "out of range"),
-    (lambda d: d["shots"][0].update(take=3), "take 3 does not exist"),
-    (lambda d: d["shots"][1]["overrides"].update(mode="lydian"), "mode"),
-    (lambda d: d.update(chords=[]), "one \\[root, mask\\] pair per beat"),
-    (lambda d: d["shots"][0]["takes"][0]["chords"].pop(), "shot 0 take 0: expected one \\[root, mask\\] pair per beat"),
-    (lambda d: d["shots"][0]["takes"][0]["chords"].__setitem__(1, [12, 0]), "each chord must be"),
-    (lambda d: d["shots"][0]["takes"][0].pop("chords"), "shot 0 take 0: missing field 'chords'"),
-    (lambda d: d["video"].pop("hash"), "missing field 'hash'"),
-    (lambda d: d.update(tempo_bpm="fast"), "wrong type"),
-    (lambda d: d["chords"].__setitem__(0, ["a", "b"]), "each chord must be"),
-    (lambda d: d["chords"].__setitem__(0, [0, 2**80]), "each chord must be"),
-    (lambda d: d["shots"][0].update(tempo_bpm=0), "'tempo_bpm' must be 10-1000 BPM"),
-    (lambda d: d.update(tempo_bpm=-120), "'tempo_bpm' must be 10-1000 BPM"),
-    (lambda d: d["shots"][0]["takes"][0].update(notes=[[0, 60, 10**30, 80, 0]]), "out of range"),
-    (lambda d: d["shots"][0].update(features={"motion": "fast"}), "features must be finite numbers"),
-    (lambda d: d.update(seed=-1), "seed -1 is out of range"),
-    (lambda d: d["analysis_settings"].update(sample_fps="fast"), "analysis_settings: .*'sample_fps'"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.update(schema="other"), "not a BGM Studio project"),
+        (lambda d: d.update(version=99), "newer BGM Studio"),
+        (lambda d: d["shots"][1].update(start_s=2.5), "without gaps"),
+        (lambda d: d["shots"][0].update(n_beats=0), "at least one per shot"),
+        (lambda d: d["shots"][0]["takes"][0].update(notes=[[0, 200, 4, 80, 0]]), "out of range"),
+        (lambda d: d["shots"][0].update(take=3), "take 3 does not exist"),
+        (lambda d: d["shots"][1]["overrides"].update(mode="lydian"), "mode"),
+        (lambda d: d.update(chords=[]), "one \\[root, mask\\] pair per beat"),
+        (
+            lambda d: d["shots"][0]["takes"][0]["chords"].pop(),
+            "shot 0 take 0: expected one \\[root, mask\\] pair per beat",
+        ),
+        (lambda d: d["shots"][0]["takes"][0]["chords"].__setitem__(1, [12, 0]), "each chord must be"),
+        (lambda d: d["shots"][0]["takes"][0].pop("chords"), "shot 0 take 0: missing field 'chords'"),
+        (lambda d: d["video"].pop("hash"), "missing field 'hash'"),
+        (lambda d: d.update(tempo_bpm="fast"), "wrong type"),
+        (lambda d: d["chords"].__setitem__(0, ["a", "b"]), "each chord must be"),
+        (lambda d: d["chords"].__setitem__(0, [0, 2**80]), "each chord must be"),
+        (lambda d: d["shots"][0].update(tempo_bpm=0), "'tempo_bpm' must be 10-1000 BPM"),
+        (lambda d: d.update(tempo_bpm=-120), "'tempo_bpm' must be 10-1000 BPM"),
+        (lambda d: d["shots"][0]["takes"][0].update(notes=[[0, 60, 10**30, 80, 0]]), "out of range"),
+        (lambda d: d["shots"][0].update(features={"motion": "fast"}), "features must be finite numbers"),
+        (lambda d: d.update(seed=-1), "seed -1 is out of range"),
+        (lambda d: d["analysis_settings"].update(sample_fps="fast"), "analysis_settings: .*'sample_fps'"),
+    ],
+)
 def test_bad_files_give_clear_errors(tmp_path, edit, message):
     data = copy.deepcopy(to_json(small_project()))
     edit(data)
@@ -136,11 +144,14 @@ def test_arrangement_round_trips_and_an_older_file_is_solo_piano():
     assert from_json(data).arrangement == Arrangement("solo-piano")
 
 
-@pytest.mark.parametrize("arrangement, message", [
-    ({"preset": "kazoo"}, "arrangement: unknown preset"),
-    ({"preset": "ambient", "programs": {"bass": 300}}, "arrangement: GM program 300"),
-    ({"preset": "ambient", "shots": {"5": "solo-piano"}}, "arrangement: a shot preset names a shot"),
-])
+@pytest.mark.parametrize(
+    "arrangement, message",
+    [
+        ({"preset": "kazoo"}, "arrangement: unknown preset"),
+        ({"preset": "ambient", "programs": {"bass": 300}}, "arrangement: GM program 300"),
+        ({"preset": "ambient", "shots": {"5": "solo-piano"}}, "arrangement: a shot preset names a shot"),
+    ],
+)
 def test_a_bad_arrangement_is_named(arrangement, message):
     data = to_json(small_project())
     data["arrangement"] = arrangement

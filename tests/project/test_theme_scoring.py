@@ -39,8 +39,9 @@ def test_returning_shots_take_the_mode_and_chords_of_their_theme(dialogue):
         shot, theme = project.shots[k], project.shots[project.shots[k].theme]
         end = min(shot.end_beat, cadence)
         assert project.chord_root[shot.start_beat] == project.chord_root[theme.start_beat]
-        again = repeat_progression(project.chord_root, project.chord_pcs, (theme.start_beat, theme.end_beat),
-                                   (shot.start_beat, end))
+        again = repeat_progression(
+            project.chord_root, project.chord_pcs, (theme.start_beat, theme.end_beat), (shot.start_beat, end)
+        )
         assert np.array_equal(again[0], project.chord_root) and np.array_equal(again[1], project.chord_pcs)
     assert len(set(project.chord_root[cadence:].tolist())) == 1  # the closing cadence stands
 
@@ -56,7 +57,7 @@ def test_themes_are_saved_and_a_redrawn_shot_gets_its_own_chords(dialogue, tmp_p
         again = scorer.regenerate(project, 2, seed=seed, new_chords=True)
         assert np.array_equal(np.delete(again.chord_pcs, inside, 0), np.delete(project.chord_pcs, inside, 0))
         assert np.array_equal(outside(again.notes(), shot), outside(project.notes(), shot))
-        own |= not np.array_equal(again.chord_root[inside], project.chord_root[theme.start_beat:][: len(inside)])
+        own |= not np.array_equal(again.chord_root[inside], project.chord_root[theme.start_beat :][: len(inside)])
     assert own
 
 
@@ -71,8 +72,9 @@ def test_regenerate_and_cut_edits_hold_every_note_outside_the_edited_shots(dialo
         split = scorer.regenerate(split, k, seed=5 + k)
     for old, new in zip([project.shots[k] for k in (0, 2, 3)], [split.shots[k] for k in (0, 3, 4)]):
         assert np.array_equal(new.current_notes(), old.current_notes())
-        assert np.array_equal(split.chord_root[new.start_beat : new.end_beat],
-                              project.chord_root[old.start_beat : old.end_beat])
+        assert np.array_equal(
+            split.chord_root[new.start_beat : new.end_beat], project.chord_root[old.start_beat : old.end_beat]
+        )
 
 
 def test_a_returning_shot_plays_its_theme_again(tmp_path):
@@ -86,8 +88,10 @@ def test_a_returning_shot_plays_its_theme_again(tmp_path):
 
     def shared(a, b) -> float:
         n = min(a.n_beats, b.n_beats) * 4
-        cells = [{(s - shot.start_step, p) for s, p in notes[:, :2] if shot.start_step <= s < shot.start_step + n}
-                 for shot in (a, b)]
+        cells = [
+            {(s - shot.start_step, p) for s, p in notes[:, :2] if shot.start_step <= s < shot.start_step + n}
+            for shot in (a, b)
+        ]
         return len(cells[0] & cells[1]) / max(1, len(cells[0] | cells[1]))
 
     assert shared(project.shots[0], project.shots[2]) > shared(project.shots[0], project.shots[1]) + 0.3
@@ -140,5 +144,6 @@ def test_music_returns_only_where_its_chords_do(dialogue):
     span = np.arange(shot.start_beat, shot.end_beat)
     echoing = span[before >= 0]
     changed = (again.chord_root[echoing] != again.chord_root[before[before >= 0]]) | (
-        again.chord_pcs[echoing] != again.chord_pcs[before[before >= 0]]).any(axis=1)
+        again.chord_pcs[echoing] != again.chord_pcs[before[before >= 0]]
+    ).any(axis=1)
     assert changed.any() and (after[echoing[changed]] == -1).all() and (after[echoing[~changed]] >= 0).all()

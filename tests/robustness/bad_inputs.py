@@ -1,4 +1,5 @@
 """Small hostile files made on the fly: MIDI files that claim huge pieces, projects with odd numbers."""
+
 from __future__ import annotations
 
 import json
@@ -42,6 +43,7 @@ def nested(depth: int) -> str:
 
 def project_edits() -> dict[str, callable]:
     """Named edits of a project's JSON data that each must be refused in one line."""
+
     def shot(key, value):
         return lambda d: d["shots"][0].__setitem__(key, value)
 

@@ -1,4 +1,5 @@
 """Fixtures of the robustness tests: a short two-shot clip, a tiny checkpoint, a scored project."""
+
 from __future__ import annotations
 
 import shutil
@@ -12,8 +13,12 @@ from tests.video_clips import ShotSpec, make_clip
 @pytest.fixture(scope="session")
 def short_clip(tmp_path_factory):
     path = tmp_path_factory.mktemp("clip") / "two_shots.mp4"
-    make_clip(path, [ShotSpec(seconds=2.0, hue=30), ShotSpec(seconds=2.0, motion=0.3, hue=200, seed=1)],
-              size=(160, 90), audio=True)
+    make_clip(
+        path,
+        [ShotSpec(seconds=2.0, hue=30), ShotSpec(seconds=2.0, motion=0.3, hue=200, seed=1)],
+        size=(160, 90),
+        audio=True,
+    )
     return path
 
 
@@ -36,4 +41,3 @@ def scored(video, tmp_path):
     proj = tmp_path / "p.bgm.json"
     assert main(["generate", str(video), "--project", str(proj)]) == 0
     return video, proj
-

@@ -1,4 +1,5 @@
 """Assertions shared by the robustness tests."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,12 @@ def one_line_error(capsys, words: str) -> None:
 
 def stray_files(folder: Path) -> list[str]:
     """Hidden temporary files (ours end in .part..., .probe) left anywhere under `folder`."""
-    return sorted(name for _root, _dirs, files in os.walk(folder) for name in files
-                  if name.startswith(".") and (".part" in name or name.endswith(".probe")))
+    return sorted(
+        name
+        for _root, _dirs, files in os.walk(folder)
+        for name in files
+        if name.startswith(".") and (".part" in name or name.endswith(".probe"))
+    )
 
 
 def check_whole(path: Path, video_s: float) -> None:

@@ -1,4 +1,5 @@
 """Defect 6: a cache that cannot be written costs one warning line, never the command, and leaves no .part."""
+
 from __future__ import annotations
 
 import errno

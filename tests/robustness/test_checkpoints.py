@@ -1,4 +1,5 @@
 """Defect 8: a damaged, empty, foreign or mismatched checkpoint or training state is one line, exit 2."""
+
 from __future__ import annotations
 
 import pickle
@@ -26,15 +27,27 @@ def bad_checkpoints(tmp_path, tiny_model) -> dict:
     return files
 
 
-@pytest.mark.parametrize("name", ["empty", "plain pickle", "pickle protocol 2", "zip header then garbage",
-                                  "cut in half", "text", "another torch file"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "empty",
+        "plain pickle",
+        "pickle protocol 2",
+        "zip header then garbage",
+        "cut in half",
+        "text",
+        "another torch file",
+    ],
+)
 def test_a_bad_checkpoint_is_one_line(video, tiny_model, tmp_path, capsys, recwarn, name):
     model = tmp_path / "m.pt"
     model.write_bytes(bad_checkpoints(tmp_path, tiny_model)[name])
     assert main(["generate", str(video), "--model", str(model), "--midi", str(tmp_path / "o.mid")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and str(model) in err, err
-    assert "torch.load" not in err and len(err) < 200 and not [w.message for w in recwarn], err  # torch's prose stays out
+    assert "torch.load" not in err and len(err) < 200 and not [w.message for w in recwarn], (
+        err
+    )  # torch's prose stays out
     assert not (tmp_path / "o.mid").exists()
 
 
@@ -51,8 +64,9 @@ def test_resuming_another_architecture_is_one_line(tmp_path, capsys):
     other = Denoiser(ModelConfig(dim=64, depth=1, heads=2, mlp_ratio=2))
     opt = torch.optim.AdamW(other.parameters())
     state = tmp_path / "state.pt"
-    torch.save({"model": other.state_dict(), "ema": other.state_dict(), "opt": opt.state_dict(), "step": 3,
-                "log": []}, state)
+    torch.save(
+        {"model": other.state_dict(), "ema": other.state_dict(), "opt": opt.state_dict(), "step": 3, "log": []}, state
+    )
     assert main(["train", "--config", "debug", "--out", str(tmp_path / "run"), "--resume", str(state)]) == 2
     one_line_error(capsys, "another model architecture than the config's")
     assert not (tmp_path / "run").exists()

@@ -1,4 +1,5 @@
 """Defect 3: two writers of one project never lose a take; the second waits or is refused in one line."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,7 @@ def test_concurrent_cli_regenerates_keep_every_take(scored, tmp_path):
     first = takes(proj)
     children = [run_in_child(["regenerate", str(proj), "--shot", "0", "--seed", str(seed)]) for seed in (101, 102)]
     assert [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children] == [0, 0]
-    assert takes(proj)[: len(first)] == first and sorted(takes(proj)[len(first):]) == [101, 102]
+    assert takes(proj)[: len(first)] == first and sorted(takes(proj)[len(first) :]) == [101, 102]
     assert stray_files(tmp_path) == []
 
 
@@ -63,10 +64,16 @@ def test_a_regenerate_waits_for_a_held_lock(scored, capsys):
     from bgm_studio.project.lock import locked
 
     _, proj = scored
-    code = ("import sys, time; from bgm_studio.project.lock import locked\n"
-            "with locked(sys.argv[1]):\n    print('held', flush=True); time.sleep(1.5)\n")
-    holder = subprocess.Popen([sys.executable, "-c", code, str(proj)], stdout=subprocess.PIPE, text=True,
-                              env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    code = (
+        "import sys, time; from bgm_studio.project.lock import locked\n"
+        "with locked(sys.argv[1]):\n    print('held', flush=True); time.sleep(1.5)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(proj)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=os.getcwd()),
+    )
     assert holder.stdout.readline().strip() == "held"
     assert main(["regenerate", str(proj), "--shot", "0", "--seed", "42"]) == 0
     assert holder.wait(timeout=30) == 0

@@ -1,4 +1,5 @@
 """Defect 4: a video damaged in place is analysed again, and an export stops at damage instead of muxing it."""
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,19 @@ def damage_between_sampled_blocks(path) -> None:
 def test_a_video_damaged_in_place_is_not_answered_from_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("BGM_CACHE", str(tmp_path / "cache"))  # a cache of this test's own: its entries are counted
     video = tmp_path / "big.mp4"
-    ffmpeg("-f", "lavfi", "-i", "nullsrc=s=256x144:r=25:d=2,geq=random(1)*255:128:128", "-c:v", "libx264", "-qp", "0",
-           "-g", "25", str(video))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "nullsrc=s=256x144:r=25:d=2,geq=random(1)*255:128:128",
+        "-c:v",
+        "libx264",
+        "-qp",
+        "0",
+        "-g",
+        "25",
+        str(video),
+    )
     assert os.path.getsize(video) > BLOCK * BLOCKS  # large enough that the fingerprint samples it
     analyze_video(video)
     before = cache.fingerprint(video)

@@ -1,5 +1,6 @@
 """kill -9 at random moments of generate and export: each target then holds nothing or a whole valid file
 (an earlier version of it, or the new one), and the next run leaves no temporary file behind."""
+
 from __future__ import annotations
 
 import os
@@ -44,11 +45,19 @@ def test_kill9_leaves_whole_files_or_none(video, tmp_path, command):
     out = tmp_path / "out"
     out.mkdir()
     targets = [out / "o.mp4", out / "o.wav", out / "o.mid"]
-    files = ["-o" if command != "export" else "--mp4", str(targets[0]), "--wav", str(targets[1]),
-             "--midi", str(targets[2])]
+    files = [
+        "-o" if command != "export" else "--mp4",
+        str(targets[0]),
+        "--wav",
+        str(targets[1]),
+        "--midi",
+        str(targets[2]),
+    ]
     if command == "generate":
-        args, targets = ["generate", str(video), "--project", str(out / "p.bgm.json")] + files, \
-            targets + [out / "p.bgm.json"]
+        args, targets = (
+            ["generate", str(video), "--project", str(out / "p.bgm.json")] + files,
+            targets + [out / "p.bgm.json"],
+        )
     else:
         assert main(["generate", str(video), "--project", str(proj)]) == 0
         args = [command, str(proj)] + files
@@ -57,8 +66,9 @@ def test_kill9_leaves_whole_files_or_none(video, tmp_path, command):
     for target in targets:
         if target != proj:  # export reads the project: it stays, and must stay whole
             target.unlink()
-    kill_at_random_moments(args, targets, seconds * 1.1, seed=SEEDS[command],
-                           before=(proj,) if command != "generate" else ())
+    kill_at_random_moments(
+        args, targets, seconds * 1.1, seed=SEEDS[command], before=(proj,) if command != "generate" else ()
+    )
     assert main(args) == 0
     for target in targets:
         check_whole(target, VIDEO_S)

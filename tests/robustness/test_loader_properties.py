@@ -1,5 +1,6 @@
 """Property tests: whatever bytes or values the project, MIDI and training-config loaders get, each either
 loads something sound or raises one BgmError of one line. Nothing else escapes, nothing huge is allocated."""
+
 from __future__ import annotations
 
 import copy
@@ -21,17 +22,50 @@ from bgm_studio.project.piece import project_score
 from bgm_studio.project.state import from_json, load_project, to_json
 from tests.robustness.bad_inputs import GOOD_MIDI, midi_bytes
 
-FAST = settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 # Any JSON value, hostile ones first: huge and tiny numbers, NaN, wrong types, nesting.
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(min_value=-2**70, max_value=2**70),
-                    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0, -1, 1e-300, 1e300, 2**63]),
-                    st.text(max_size=8))
-HOSTILE = st.sampled_from([float("nan"), float("inf"), -1, 0, 1e-300, 1e300, 10**400, 2**64, -2**63, "", "x", None,
-                            True, [], {}, [[]], 1e7, 127, 128, -0.0, 0.5])
-JSON_VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                            st.dictionaries(st.text(max_size=6), inner, max_size=4)),
-                           max_leaves=12)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0, -1, 1e-300, 1e300, 2**63]),
+    st.text(max_size=8),
+)
+HOSTILE = st.sampled_from(
+    [
+        float("nan"),
+        float("inf"),
+        -1,
+        0,
+        1e-300,
+        1e300,
+        10**400,
+        2**64,
+        -(2**63),
+        "",
+        "x",
+        None,
+        True,
+        [],
+        {},
+        [[]],
+        1e7,
+        127,
+        128,
+        -0.0,
+        0.5,
+    ]
+)
+JSON_VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 def paths_of(data, prefix=()):
@@ -103,11 +137,25 @@ def test_a_cut_or_spliced_project_file_is_one_line(project_json, tmp_path_factor
         assert_one_line(exc)
 
 
-MIDI_EVENTS = st.lists(st.tuples(st.integers(min_value=0, max_value=0x0FFFFFFF),
-                                 st.sampled_from([b"\x90\x3c\x64", b"\x80\x3c\x00", b"\x90\x40\x00", b"\xff\x51\x03\x00\x00\x00",
-                                                  b"\xff\x51\x03\x07\xa1\x20", b"\xff\x06\x01m", b"\xb0\x40\x7f",
-                                                  b"\xff\x03\x06melody", b"\xc0\x05"])),
-                       max_size=12)
+MIDI_EVENTS = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=0x0FFFFFFF),
+        st.sampled_from(
+            [
+                b"\x90\x3c\x64",
+                b"\x80\x3c\x00",
+                b"\x90\x40\x00",
+                b"\xff\x51\x03\x00\x00\x00",
+                b"\xff\x51\x03\x07\xa1\x20",
+                b"\xff\x06\x01m",
+                b"\xb0\x40\x7f",
+                b"\xff\x03\x06melody",
+                b"\xc0\x05",
+            ]
+        ),
+    ),
+    max_size=12,
+)
 
 
 @FAST
@@ -122,7 +170,7 @@ def test_any_event_list_reads_soundly_or_is_one_line(tmp_path_factory, events, t
 @given(at=st.integers(min_value=0, max_value=len(GOOD_MIDI) - 1), value=st.binary(min_size=1, max_size=6))
 def test_any_byte_change_of_a_midi_file_reads_soundly_or_is_one_line(tmp_path_factory, at, value):
     path = tmp_path_factory.getbasetemp() / "bytes.mid"
-    path.write_bytes(GOOD_MIDI[:at] + value + GOOD_MIDI[at + len(value):])
+    path.write_bytes(GOOD_MIDI[:at] + value + GOOD_MIDI[at + len(value) :])
     check_midi(path)
 
 
@@ -136,14 +184,28 @@ def check_midi(path) -> None:
     assert all(0 < s < score.n_steps for s in score.segment_starts)
 
 
-CONFIG_FIELDS = ["steps", "batch_size", "lr", "warmup", "weight_decay", "ema_decay", "checkpoint_every", "max_songs",
-                 "seed", "threads", "model", "unknown"]
+CONFIG_FIELDS = [
+    "steps",
+    "batch_size",
+    "lr",
+    "warmup",
+    "weight_decay",
+    "ema_decay",
+    "checkpoint_every",
+    "max_songs",
+    "seed",
+    "threads",
+    "model",
+    "unknown",
+]
 MODEL_FIELDS = ["n_beats", "band", "dim", "depth", "heads", "mlp_ratio", "cond_drop_prob"]
 
 
 @FAST
-@given(config=st.dictionaries(st.sampled_from(CONFIG_FIELDS), SCALARS, max_size=4),
-       model=st.one_of(st.none(), st.dictionaries(st.sampled_from(MODEL_FIELDS), SCALARS, max_size=3), JSON_VALUES))
+@given(
+    config=st.dictionaries(st.sampled_from(CONFIG_FIELDS), SCALARS, max_size=4),
+    model=st.one_of(st.none(), st.dictionaries(st.sampled_from(MODEL_FIELDS), SCALARS, max_size=3), JSON_VALUES),
+)
 def test_any_training_config_is_usable_or_one_line(tmp_path_factory, config, model):
     if model is not None:
         config["model"] = model

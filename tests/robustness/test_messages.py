@@ -1,4 +1,5 @@
 """Defect 10: every error is one line: bad options, paths with newlines, a soundfont libinstpatch chokes on."""
+
 from __future__ import annotations
 
 import shutil
@@ -17,14 +18,20 @@ def run(args, capfd) -> list[str]:
     return [line for line in capfd.readouterr().err.splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("args, words", [
-    (["generate", "v.mp4", "--seed", "abc"], "argument --seed: invalid int value: 'abc' (see bgm-studio generate --help)"),
-    (["regenerate", "p.bgm.json"], "required: --shot (see bgm-studio regenerate --help)"),
-    (["bogus"], "invalid choice: 'bogus'"),
-    (["eval", "--split", "middle"], "(see bgm-studio eval --help)"),
-    (["generate"], "required: video"),
-    (["export", "p.json", "--original-gain", "loud"], "invalid float value: 'loud'"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (
+            ["generate", "v.mp4", "--seed", "abc"],
+            "argument --seed: invalid int value: 'abc' (see bgm-studio generate --help)",
+        ),
+        (["regenerate", "p.bgm.json"], "required: --shot (see bgm-studio regenerate --help)"),
+        (["bogus"], "invalid choice: 'bogus'"),
+        (["eval", "--split", "middle"], "(see bgm-studio eval --help)"),
+        (["generate"], "required: video"),
+        (["export", "p.json", "--original-gain", "loud"], "invalid float value: 'loud'"),
+    ],
+)
 def test_a_bad_option_is_one_line_with_a_pointer_to_help(capfd, args, words):
     lines = run(args, capfd)
     assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], lines

@@ -1,4 +1,5 @@
 """Defect 2: no file the program reads is unpickled; a planted cache file runs no code."""
+
 from __future__ import annotations
 
 import pickle
@@ -42,8 +43,10 @@ def test_a_planted_pop909_cache_runs_nothing(pop909_root, tmp_path, monkeypatch)
     for a, b in zip(songs, again):
         assert a.song_id == b.song_id and a.n_steps == b.n_steps and a.tempo_bpm == b.tempo_bpm
         for field in ("notes", "chord_root", "chord_pcs", "key_tonic", "key_minor"):
-            assert np.array_equal(getattr(a, field), getattr(b, field)) and \
-                getattr(a, field).dtype == getattr(b, field).dtype
+            assert (
+                np.array_equal(getattr(a, field), getattr(b, field))
+                and getattr(a, field).dtype == getattr(b, field).dtype
+            )
 
 
 def test_no_code_path_unpickles():

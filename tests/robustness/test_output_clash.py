@@ -1,4 +1,5 @@
 """Defect 1: no output of a command may replace any of its inputs, however the path is spelled."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,12 @@ def spellings(path, tmp_path):
     link, hard = tmp_path / "link.out", tmp_path / "hard.out"
     link.symlink_to(path)
     os.link(path, hard)
-    return {"plain": str(path), "relative": os.path.relpath(path.parent / ".." / path.parent.name / path.name),
-            "symlink": str(link), "hardlink": str(hard)}
+    return {
+        "plain": str(path),
+        "relative": os.path.relpath(path.parent / ".." / path.parent.name / path.name),
+        "symlink": str(link),
+        "hardlink": str(hard),
+    }
 
 
 @pytest.mark.parametrize("spelling", ["plain", "relative", "symlink", "hardlink"])
@@ -89,8 +94,9 @@ def test_eval_generate_may_not_write_over_its_checkpoint(env, tiny_model, tmp_pa
     model.parent.mkdir()
     shutil.copy(tiny_model, model)
     before = file_hash(model)
-    assert main(["eval", "--pop909", str(root), "--generate", "--model", str(model),
-                 "--midi-out", str(model.parent)]) == 2
+    assert (
+        main(["eval", "--pop909", str(root), "--generate", "--model", str(model), "--midi-out", str(model.parent)]) == 2
+    )
     one_line_error(capsys, "same as the input")
     assert file_hash(model) == before
 
@@ -104,8 +110,10 @@ def test_train_may_not_write_over_pop909_or_its_init_checkpoint(tmp_path, tiny_m
     run.mkdir()
     shutil.copy(tiny_model, run / "model.pt")
     before = file_hash(run / "model.pt")
-    assert main(["train", "--config", "debug", "--pop909", str(root), "--out", str(run),
-                 "--init", str(run / "model.pt")]) == 2
+    assert (
+        main(["train", "--config", "debug", "--pop909", str(root), "--out", str(run), "--init", str(run / "model.pt")])
+        == 2
+    )
     one_line_error(capsys, "same as the input")
     assert file_hash(run / "model.pt") == before and not (tmp_path / "pop" / "run").exists()
 

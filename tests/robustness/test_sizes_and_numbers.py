@@ -1,4 +1,5 @@
 """Defect 7: every size read from a file is bounded before allocation, every number validated."""
+
 from __future__ import annotations
 
 import json
@@ -86,16 +87,19 @@ def test_deeply_nested_json_is_one_line(tmp_path, capsys):
     one_line_error(capsys, "nested too deeply")
 
 
-@pytest.mark.parametrize("config, words", [
-    ({"model": {"n_beats": 10**9}}, "n_beats must be a whole number 8..1024"),
-    ({"batch_size": 10**9}, "batch_size must be a whole number 1..4096"),
-    ({"threads": 10**6}, "threads must be a whole number 1..256"),
-    ({"threads": 0}, "threads must be"),
-    ({"lr": float("nan")}, "lr must be a number"),
-    ({"model": {"dim": 10**7}}, "dim must be"),
-    ({"model": [1, 2]}, "cannot read training config"),
-    ({"steps": 2.5}, "steps must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "config, words",
+    [
+        ({"model": {"n_beats": 10**9}}, "n_beats must be a whole number 8..1024"),
+        ({"batch_size": 10**9}, "batch_size must be a whole number 1..4096"),
+        ({"threads": 10**6}, "threads must be a whole number 1..256"),
+        ({"threads": 0}, "threads must be"),
+        ({"lr": float("nan")}, "lr must be a number"),
+        ({"model": {"dim": 10**7}}, "dim must be"),
+        ({"model": [1, 2]}, "cannot read training config"),
+        ({"steps": 2.5}, "steps must be a whole number"),
+    ],
+)
 def test_training_configs_are_bounded(tmp_path, capsys, config, words):
     path = tmp_path / "c.json"
     path.write_text(json.dumps(config))

@@ -1,4 +1,5 @@
 """Defect 9: temporary files a killed writer left are removed by the next write; a live writer's are not."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,12 @@ with atomic_path(sys.argv[1]) as tmp:
 
 def writer(target):
     """A process in the middle of an atomic write to `target`, and its temporary file."""
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(target)], stdout=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(target)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=os.getcwd()),
+    )
     return proc, proc.stdout.readline().strip()
 
 

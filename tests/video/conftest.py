@@ -1,4 +1,5 @@
 """Small synthetic clips shared by the video tests (made once per session, 320x180)."""
+
 from __future__ import annotations
 
 from pathlib import Path

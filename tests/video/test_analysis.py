@@ -1,4 +1,5 @@
 """analyze_video end to end: JSON format, cache, CLI."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Cut lists in: an editor's timeline, in each format OTIO reads, gives the shots; mismatches are one line."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,7 @@ def _info(fps: float = 25.0, seconds: float = 5.0) -> VideoInfo:
     return VideoInfo("edit.mp4", seconds, fps, 320, 180, 0, False, "h264", round(seconds * fps))
 
 
-def _timeline(lengths: list[int | None], rate: float = 25.0, tracks: int = 1, start_tc: int = 0,
-              gap_frames: int = 10):
+def _timeline(lengths: list[int | None], rate: float = 25.0, tracks: int = 1, start_tc: int = 0, gap_frames: int = 10):
     """Clips of the given lengths in frames (None: a gap of gap_frames) on `tracks` identical video tracks."""
     tl = otio.schema.Timeline("edit", global_start_time=RT(start_tc, rate) if start_tc else None)
     for k in range(tracks):
@@ -26,7 +26,9 @@ def _timeline(lengths: list[int | None], rate: float = 25.0, tracks: int = 1, st
             if n is None:
                 track.append(otio.schema.Gap(source_range=TR(RT(0, rate), RT(gap_frames, rate))))
                 continue
-            ref = otio.schema.ExternalReference(f"file:///media/c{i}.mov", available_range=TR(RT(0, rate), RT(500, rate)))
+            ref = otio.schema.ExternalReference(
+                f"file:///media/c{i}.mov", available_range=TR(RT(0, rate), RT(500, rate))
+            )
             track.append(otio.schema.Clip(f"c{i}", media_reference=ref, source_range=TR(RT(7 * i, rate), RT(n, rate))))
         tl.tracks.append(track)
     return tl
@@ -77,9 +79,11 @@ def test_a_last_frame_of_rounding_is_no_mismatch(tmp_path):
 
 def test_overlapping_clips_are_refused(tmp_path):
     path = tmp_path / "edit.edl"
-    path.write_text("TITLE: overlap\n\n"
-                    "001  AX  V  C  00:00:00:00 00:00:02:00 00:00:00:00 00:00:02:00\n"
-                    "002  AX  V  C  00:00:05:00 00:00:07:00 00:00:01:12 00:00:03:12\n")
+    path.write_text(
+        "TITLE: overlap\n\n"
+        "001  AX  V  C  00:00:00:00 00:00:02:00 00:00:00:00 00:00:02:00\n"
+        "002  AX  V  C  00:00:05:00 00:00:07:00 00:00:01:12 00:00:03:12\n"
+    )
     with pytest.raises(BgmError, match="clips overlap") as err:
         read_cutlist(path, _info(), 5.0)
     assert "\n" not in str(err.value)
@@ -108,9 +112,11 @@ def test_a_record_timecode_start_is_taken_as_the_first_frame(tmp_path):
 
 def test_an_edl_recorded_from_one_hour_is_read_from_its_first_event(tmp_path):
     path = tmp_path / "edit.edl"
-    path.write_text("TITLE: hour\nFCM: NON-DROP FRAME\n\n"
-                    "001  AX  V  C  00:00:00:00 00:00:02:00 01:00:00:00 01:00:02:00\n"
-                    "002  AX  V  C  00:00:05:00 00:00:08:00 01:00:02:00 01:00:05:00\n")
+    path.write_text(
+        "TITLE: hour\nFCM: NON-DROP FRAME\n\n"
+        "001  AX  V  C  00:00:00:00 00:00:02:00 01:00:00:00 01:00:02:00\n"
+        "002  AX  V  C  00:00:05:00 00:00:08:00 01:00:02:00 01:00:05:00\n"
+    )
     cuts = read_cutlist(path, _info(), 5.0)
     assert _starts(cuts) == [0.0, 2.0]
     assert "01:00:00:00" in cuts.notes[0]
@@ -133,11 +139,14 @@ def test_a_dissolve_is_kept_as_the_shot_start_kind(tmp_path):
     assert _starts(cuts) == [0.0, 1.2, 3.0] and cuts.transitions == ("start", "cut", "dissolve")
 
 
-@pytest.mark.parametrize("name, text, words", [
-    ("edit.txt", "x", "not a cut list this reads"),
-    ("edit.otio", "{not json", "cannot be read as a cut list"),
-    ("missing.otio", None, "no such cut list"),
-])
+@pytest.mark.parametrize(
+    "name, text, words",
+    [
+        ("edit.txt", "x", "not a cut list this reads"),
+        ("edit.otio", "{not json", "cannot be read as a cut list"),
+        ("missing.otio", None, "no such cut list"),
+    ],
+)
 def test_unreadable_cut_lists_are_one_line(tmp_path, name, text, words):
     path = tmp_path / name
     if text is not None:
@@ -161,8 +170,9 @@ def test_analysis_from_a_cut_list_measures_the_shots_as_detection_does(cut_clip)
     from_list = analyze_video(path, use_cache=False, cuts=given)
     assert from_list.shots == detected.shots
     for a, b in zip(detected.shot_features, from_list.shot_features):
-        assert {k: v for k, v in asdict(a).items() if k != "embedding"} == \
-               {k: v for k, v in asdict(b).items() if k != "embedding"}
+        assert {k: v for k, v in asdict(a).items() if k != "embedding"} == {
+            k: v for k, v in asdict(b).items() if k != "embedding"
+        }
         assert (a.embedding == b.embedding).all()
 
 
@@ -177,8 +187,12 @@ def test_a_cut_list_for_a_video_analysed_before_needs_no_decoding(cut_clip, tmp_
     path, _ = cut_clip
     detected = analyze_video(path)
     bounds = [0.0, 1.0, 4.4, 7.0, detected.duration_s]
-    given = CutList(tuple(Shot(i, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:]))),
-                    ("start", "cut", "cut", "cut"), 25.0, ())
+    given = CutList(
+        tuple(Shot(i, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:]))),
+        ("start", "cut", "cut", "cut"),
+        25.0,
+        (),
+    )
     cold = analyze_video(path, use_cache=False, cuts=given)
 
     def no_decoding(*args, **kwargs):

@@ -1,4 +1,5 @@
 """Decoding: timing, rotation, sizes, and every kind of bad input."""
+
 from __future__ import annotations
 
 import av
@@ -66,8 +67,10 @@ def test_rotation_metadata_is_applied(tmp_path, rotation, corner):
     assert (info.width, info.height) == ((32, 64) if portrait else (64, 32))
     assert image.shape == (64, 32) if portrait else (32, 64)
     h, w = image.shape
-    quadrants = [[image[: h // 2, : w // 2].mean(), image[: h // 2, w // 2 :].mean()],
-                 [image[h // 2 :, : w // 2].mean(), image[h // 2 :, w // 2 :].mean()]]
+    quadrants = [
+        [image[: h // 2, : w // 2].mean(), image[: h // 2, w // 2 :].mean()],
+        [image[h // 2 :, : w // 2].mean(), image[h // 2 :, w // 2 :].mean()],
+    ]
     assert np.unravel_index(np.argmax(quadrants), (2, 2)) == corner
 
 
@@ -87,20 +90,25 @@ def test_mpeg4_without_audio_decodes(tmp_path):
     assert not info.has_audio and info.codec == "mpeg4"
 
 
-@pytest.mark.parametrize("kind, words", [
-    ("empty", "empty"),
-    ("text", "not a video"),
-    ("audio_only", "no video stream"),
-    ("one_frame", "single frame"),
-    ("bad_codec", "not supported"),
-])
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        ("empty", "empty"),
+        ("text", "not a video"),
+        ("audio_only", "no video stream"),
+        ("one_frame", "single frame"),
+        ("bad_codec", "not supported"),
+    ],
+)
 def test_bad_input_is_one_line_error_naming_the_file(tmp_path, kind, words):
     path = make_bad_file(tmp_path / ("bad.avi" if kind == "bad_codec" else f"{kind}.mp4"), kind)
     with pytest.raises(BgmError) as caught:
         analyze_video(path)
     message = str(caught.value)
     assert str(path) in message and words in message and "\n" not in message
-    assert not list(cache_dir().glob("*.json")) or all(path.name not in p.read_text() for p in cache_dir().glob("*.json"))
+    assert not list(cache_dir().glob("*.json")) or all(
+        path.name not in p.read_text() for p in cache_dir().glob("*.json")
+    )
 
 
 def test_missing_file_is_an_error(tmp_path):

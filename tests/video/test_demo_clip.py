@@ -1,4 +1,5 @@
 """The bundled demo clip analyses into the shots it was made with."""
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 open_clip is not a dependency and no CLIP weights can be had here, so the clip paths run against
 a stand-in module put in sys.modules (or None there: open_clip not installed).
 """
+
 from __future__ import annotations
 
 import json
@@ -69,11 +70,14 @@ def test_settings_survive_json(weights):
         AnalysisConfig.from_key({"fast_decode": 1})
 
 
-@pytest.mark.parametrize("config, message", [
-    (AnalysisConfig(encoder="clip"), "no weights configured: set $BGM_CLIP_WEIGHTS"),
-    (AnalysisConfig(encoder="clip", clip_weights="/nowhere/w.pt"), "/nowhere/w.pt: no such CLIP weights file"),
-    (AnalysisConfig(encoder="nope"), "unknown semantic encoder 'nope'"),
-])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        (AnalysisConfig(encoder="clip"), "no weights configured: set $BGM_CLIP_WEIGHTS"),
+        (AnalysisConfig(encoder="clip", clip_weights="/nowhere/w.pt"), "/nowhere/w.pt: no such CLIP weights file"),
+        (AnalysisConfig(encoder="nope"), "unknown semantic encoder 'nope'"),
+    ],
+)
 def test_checks_need_neither_open_clip_nor_weights(config, message):
     with pytest.raises(BgmError) as info:
         check_encoder(config)
@@ -86,10 +90,13 @@ def test_open_clip_not_installed_says_how_to_install_it(monkeypatch, weights):
         check_encoder(configured("clip", str(weights)))
 
 
-@pytest.mark.parametrize("model, message", [
-    ("ViT-B-23", "unknown CLIP model 'ViT-B-23' (did you mean ViT-B-32"),
-    ("roberta-ViT-B-32", "Hugging Face hub"),
-])
+@pytest.mark.parametrize(
+    "model, message",
+    [
+        ("ViT-B-23", "unknown CLIP model 'ViT-B-23' (did you mean ViT-B-32"),
+        ("roberta-ViT-B-32", "Hugging Face hub"),
+    ],
+)
 def test_models_open_clip_cannot_build_offline_are_refused(monkeypatch, weights, model, message):
     monkeypatch.setitem(sys.modules, "open_clip", fake_open_clip())
     with pytest.raises(BgmError) as info:

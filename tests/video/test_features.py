@@ -1,4 +1,5 @@
 """Features: the numbers move the way the synthetic shots were made to move and look."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -61,7 +62,9 @@ def test_series_resamples_at_beat_times(analysis):
     values = analysis.series.at(beats)
     assert set(values) == set(FeatureSeries.names()) and values["motion"].shape == beats.shape
     shot = analysis.shots[2]
-    assert analysis.series.mean_between(shot.start_s, shot.end_s)["motion"] == pytest.approx(analysis.shot_features[2].motion)
+    assert analysis.series.mean_between(shot.start_s, shot.end_s)["motion"] == pytest.approx(
+        analysis.shot_features[2].motion
+    )
 
 
 def test_shot_embeddings_are_unit_vectors_that_tell_shots_apart(analysis):

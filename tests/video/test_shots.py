@@ -1,4 +1,5 @@
 """Shot detection against known cut times, and the detector on hand-made signals."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,10 +44,16 @@ def test_shots_cover_the_whole_video_without_gaps(gradual_clip):
 @pytest.mark.parametrize("seconds", [0.5, 1.0, 2.0])
 def test_short_and_long_dissolves_found_at_their_middle(tmp_path, seconds):
     path = tmp_path / "dissolves.mp4"
-    looks = [(214, "texture", 0.46, 0.2, 0.0), (82, "texture", 0.55, 0.0, 0.0), (300, "gradient", 0.4, 0.6, 1.0),
-             (21, "texture", 0.43, 0.2, 0.0)]  # the third shot moves fast: it once pulled a 2-s dissolve 0.5 s off
-    specs = [ShotSpec(seconds=3.0, hue=h, look=look, brightness=b, pan=pan, motion=motion, seed=i)
-             for i, (h, look, b, pan, motion) in enumerate(looks)]
+    looks = [
+        (214, "texture", 0.46, 0.2, 0.0),
+        (82, "texture", 0.55, 0.0, 0.0),
+        (300, "gradient", 0.4, 0.6, 1.0),
+        (21, "texture", 0.43, 0.2, 0.0),
+    ]  # the third shot moves fast: it once pulled a 2-s dissolve 0.5 s off
+    specs = [
+        ShotSpec(seconds=3.0, hue=h, look=look, brightness=b, pan=pan, motion=motion, seed=i)
+        for i, (h, look, b, pan, motion) in enumerate(looks)
+    ]
     truth = make_clip(path, specs, transition="dissolve", transition_s=seconds)
     analysis = analyze_video(path, use_cache=False)
     _assert_matches(analysis.cut_times, truth)
@@ -61,8 +68,10 @@ def test_camera_pan_and_fast_motion_are_not_cuts(tmp_path):
 
 def test_mixed_transitions_with_variable_frame_rate(tmp_path):
     path = tmp_path / "mixed.mp4"
-    specs = [ShotSpec(seconds=2.5, hue=h, look=look, pan=0.2, seed=i)
-             for i, (h, look) in enumerate([(20, "gradient"), (200, "texture"), (100, "gradient"), (300, "texture")])]
+    specs = [
+        ShotSpec(seconds=2.5, hue=h, look=look, pan=0.2, seed=i)
+        for i, (h, look) in enumerate([(20, "gradient"), (200, "texture"), (100, "gradient"), (300, "texture")])
+    ]
     truth = make_clip(path, specs, transition=["cut", "dissolve", "fade"], vfr=True)
     _assert_matches(analyze_video(path, use_cache=False).cut_times, truth)
 
@@ -105,8 +114,9 @@ def test_shots_from_transitions_tile_the_duration():
 
 def test_portrait_video_cut(tmp_path):
     path = tmp_path / "portrait.mp4"
-    truth = make_clip(path, [ShotSpec(seconds=1.6, hue=30), ShotSpec(seconds=1.6, hue=220, look="texture")],
-                      size=(180, 320))
+    truth = make_clip(
+        path, [ShotSpec(seconds=1.6, hue=30), ShotSpec(seconds=1.6, hue=220, look="texture")], size=(180, 320)
+    )
     analysis = analyze_video(path, use_cache=False)
     assert (analysis.info.width, analysis.info.height) == (180, 320)
     _assert_matches(analysis.cut_times, truth)

@@ -5,6 +5,7 @@ Each item paints in device pixels where it must stay readable at any zoom (thumb
 labels), mapping its data rectangles through the painter's transform first. Items cache
 their pixels, so the playhead moving over them 60 times a second costs a blit, not a repaint.
 """
+
 from __future__ import annotations
 
 import functools
@@ -272,8 +273,9 @@ class NotesItem(pg.GraphicsObject):
                 pick = np.nonzero((notes[:, 4] == track) & (shade == level))[0]
                 if len(pick):
                     painter.setBrush(theme.note_colour(track, int((level + 0.5) * 128 / VELOCITY_SHADES)))
-                    painter.drawRects([QRectF(starts_s[i], notes[i, 1] - 0.4, ends_s[i] - starts_s[i], 0.8)
-                                       for i in pick])
+                    painter.drawRects(
+                        [QRectF(starts_s[i], notes[i, 1] - 0.4, ends_s[i] - starts_s[i], 0.8) for i in pick]
+                    )
         painter.end()
         end = float(ends_s.max()) if len(ends_s) else 1.0
         self._bounds = QRectF(0.0, 20.0, end, 90.0)

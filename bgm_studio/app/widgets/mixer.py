@@ -2,6 +2,7 @@
 
 It edits `state.sound`, which live playback follows at once and every export uses.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -60,9 +61,14 @@ class Mixer(QWidget):
 
     def _on_edited(self, *_args) -> None:
         on = self.video.isChecked()
-        self.state.set_sound(replace(self.state.sound, music_gain_db=float(self.music.value()),
-                                     music_muted=self.music_mute.isChecked(),
-                                     original_gain_db=float(self.video_fader.value()) if on else None))
+        self.state.set_sound(
+            replace(
+                self.state.sound,
+                music_gain_db=float(self.music.value()),
+                music_muted=self.music_mute.isChecked(),
+                original_gain_db=float(self.video_fader.value()) if on else None,
+            )
+        )
 
     def _on_sound_changed(self, sound: SoundSettings) -> None:
         widgets = (self.music, self.music_mute, self.video, self.video_fader)
@@ -71,8 +77,9 @@ class Mixer(QWidget):
         self.music.setValue(round(sound.music_gain_db))
         self.music_mute.setChecked(sound.music_muted)
         self.video.setChecked(sound.original_gain_db is not None)
-        self.video_fader.setValue(round(sound.original_gain_db if sound.original_gain_db is not None
-                                        else VIDEO_DEFAULT_DB))
+        self.video_fader.setValue(
+            round(sound.original_gain_db if sound.original_gain_db is not None else VIDEO_DEFAULT_DB)
+        )
         self.video_fader.setEnabled(sound.original_gain_db is not None)
         self.music_level.setText("muted" if sound.music_muted else f"{sound.music_gain_db:+.0f} dB")
         self.video_level.setText(f"{self.video_fader.value():+d} dB" if sound.original_gain_db is not None else "off")

@@ -4,6 +4,7 @@
 Edits leave as `edited(removed, added, label)` rows for the main window to apply as one undoable
 step (see note_edits); the editor itself changes nothing in the project.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,8 +60,11 @@ class NoteEditor(QObject):
         if not len(self.notes):
             return -1
         step = self.step_at(t_s)
-        hit = np.nonzero((self.notes[:, 1] == round(pitch)) & (self.notes[:, 0] <= step)
-                         & (step < self.notes[:, 0] + self.notes[:, 2]))[0]
+        hit = np.nonzero(
+            (self.notes[:, 1] == round(pitch))
+            & (self.notes[:, 0] <= step)
+            & (step < self.notes[:, 0] + self.notes[:, 2])
+        )[0]
         return int(hit[np.argmin(self.notes[hit, 4])]) if len(hit) else -1
 
     # -- gestures (called by the timeline and the roll's view box) ---------------------------------
@@ -71,8 +75,11 @@ class NoteEditor(QObject):
             return False
         i = self.note_at(t_s, pitch)
         if double and i < 0:
-            self.edited.emit(np.zeros((0, 5), np.int64), note_edits.drawn(self.project, int(self.step_at(t_s)),
-                                                                            int(round(pitch))), "Draw note")
+            self.edited.emit(
+                np.zeros((0, 5), np.int64),
+                note_edits.drawn(self.project, int(self.step_at(t_s)), int(round(pitch))),
+                "Draw note",
+            )
             return True
         if i < 0:
             if len(self.selected):
@@ -108,8 +115,11 @@ class NoteEditor(QObject):
         ev.accept()
         mode, rows, step0, pitch0 = self._drag
         d_steps = int(round(self.step_at(at.x()) - step0))
-        new = note_edits.resized(self.project, rows, d_steps) if mode == "resize" else \
-            note_edits.moved(self.project, rows, d_steps, int(round(at.y() - pitch0)))
+        new = (
+            note_edits.resized(self.project, rows, d_steps)
+            if mode == "resize"
+            else note_edits.moved(self.project, rows, d_steps, int(round(at.y() - pitch0)))
+        )
         self._show(new)
         if ev.isFinish():
             self._drag = None

@@ -3,6 +3,7 @@
 The UI asks for a time (`show_time`); the decoder thread always works on the latest
 request only, so a slow decode never queues up stale frames behind the playhead.
 """
+
 from __future__ import annotations
 
 import threading

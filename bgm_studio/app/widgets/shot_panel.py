@@ -3,13 +3,26 @@
 The panel edits nothing itself: it emits requests that the main window turns into
 undoable edits (and regenerations in a worker).
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QListWidget, QListWidgetItem, QPushButton, QSlider, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...controls.video_mapping import ShotOverrides
 from ...music.harmony import chord_changes
@@ -75,8 +88,10 @@ class ShotPanel(QWidget):
 
     def _build_layout(self) -> None:
         energy_row, density_row = QHBoxLayout(), QHBoxLayout()
-        for row, widgets in ((energy_row, (self.energy_auto, self.energy, self.energy_value)),
-                             (density_row, (self.density_auto, self.density))):
+        for row, widgets in (
+            (energy_row, (self.energy_auto, self.energy, self.energy_value)),
+            (density_row, (self.density_auto, self.density)),
+        ):
             for w in widgets:
                 row.addWidget(w, 1 if w in (self.energy, self.density) else 0)
         form = QFormLayout()
@@ -108,7 +123,9 @@ class ShotPanel(QWidget):
         return ShotOverrides(
             energy=None if self.energy_auto.isChecked() else self.energy.value() / 100,
             density=None if self.density_auto.isChecked() else self.density.value(),
-            mode=MODES[self.mode.currentIndex()][1], locked=self.lock.isChecked())
+            mode=MODES[self.mode.currentIndex()][1],
+            locked=self.lock.isChecked(),
+        )
 
     def set_auto(self, auto: dict[int, tuple[float, float]]) -> None:
         """Each shot's mapped (energy, density), shown in the controls whose Auto is ticked."""
@@ -135,24 +152,38 @@ class ShotPanel(QWidget):
     def _on_changed(self, _value) -> None:
         project, k = self.state.project, self.state.selected
         has_shot = project is not None and 0 <= k < len(project.shots)
-        for w in (self.energy_auto, self.energy, self.density_auto, self.density, self.mode, self.lock,
-                  self.regenerate, self.new_chords, self.takes, self.split, self.merge):
+        for w in (
+            self.energy_auto,
+            self.energy,
+            self.density_auto,
+            self.density,
+            self.mode,
+            self.lock,
+            self.regenerate,
+            self.new_chords,
+            self.takes,
+            self.split,
+            self.merge,
+        ):
             w.setEnabled(has_shot)
         self.takes.clear()
         if not has_shot:
             self.set_overrides(ShotOverrides())  # no numbers left over from another shot or project
             self.energy_value.setText("")
             self.title.setText("No shot selected" if project is not None else "No music yet")
-            self.detail.setText("Click a shot in the timeline." if project is not None
-                                else "Open a video and press Generate.")
+            self.detail.setText(
+                "Click a shot in the timeline." if project is not None else "Open a video and press Generate."
+            )
             return
         from ...project.scoring import chords_fixed  # torch is loaded by now: a project exists
 
         shot = project.shots[k]
         self.title.setText(f"Shot {k}")
         returns = f"  ·  looks like shot {shot.theme}: its music returns" if shot.theme != k else ""
-        self.detail.setText(f"{_clock(shot.start_s)} – {_clock(shot.end_s)}  ·  {shot.n_beats} beats at "
-                            f"{shot.tempo_bpm:.0f} BPM{returns}")
+        self.detail.setText(
+            f"{_clock(shot.start_s)} – {_clock(shot.end_s)}  ·  {shot.n_beats} beats at "
+            f"{shot.tempo_bpm:.0f} BPM{returns}"
+        )
         self.set_overrides(shot.overrides)
         self.merge.setEnabled(k < len(project.shots) - 1)
         self.new_chords.setEnabled(not chords_fixed(project, k))  # the closing bar always holds the home chord
@@ -189,8 +220,11 @@ class ShotPanel(QWidget):
 
 def _describe(o: ShotOverrides) -> str:
     """What a take was asked for, e.g. 'energy 0.90 · minor' ('auto' when nothing was set)."""
-    parts = ([f"energy {o.energy:.2f}"] if o.energy is not None else []) + \
-            ([f"{o.density:g} notes/bar"] if o.density is not None else []) + ([o.mode] if o.mode else [])
+    parts = (
+        ([f"energy {o.energy:.2f}"] if o.energy is not None else [])
+        + ([f"{o.density:g} notes/bar"] if o.density is not None else [])
+        + ([o.mode] if o.mode else [])
+    )
     return " · ".join(parts) or "auto"
 
 

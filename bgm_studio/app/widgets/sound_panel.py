@@ -5,6 +5,7 @@ the music's gain), and the export loudness.
 The arrangement belongs to the project (an undoable edit, heard at once in playback); the
 rest are `state.sound`. Measuring the mix and writing stems are long jobs the main window runs.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -13,8 +14,18 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...audio.ducking import FRAME_S, duck_gain
 from ...audio.loudness import TARGETS
@@ -24,11 +35,30 @@ from ..state import AppState, SoundSettings
 
 # General MIDI programs that suit background music; the number is the GM program (0-127).
 INSTRUMENTS = (
-    (0, "Grand piano"), (1, "Bright piano"), (4, "Electric piano"), (6, "Harpsichord"), (8, "Celesta"),
-    (10, "Music box"), (11, "Vibraphone"), (12, "Marimba"), (24, "Nylon guitar"), (32, "Acoustic bass"),
-    (33, "Finger bass"), (42, "Cello"), (46, "Harp"), (48, "Strings"), (49, "Slow strings"), (52, "Choir"),
-    (73, "Flute"), (71, "Clarinet"), (68, "Oboe"), (75, "Pan flute"), (88, "New age pad"), (89, "Warm pad"),
-    (90, "Polysynth pad"), (95, "Sweep pad"),
+    (0, "Grand piano"),
+    (1, "Bright piano"),
+    (4, "Electric piano"),
+    (6, "Harpsichord"),
+    (8, "Celesta"),
+    (10, "Music box"),
+    (11, "Vibraphone"),
+    (12, "Marimba"),
+    (24, "Nylon guitar"),
+    (32, "Acoustic bass"),
+    (33, "Finger bass"),
+    (42, "Cello"),
+    (46, "Harp"),
+    (48, "Strings"),
+    (49, "Slow strings"),
+    (52, "Choir"),
+    (73, "Flute"),
+    (71, "Clarinet"),
+    (68, "Oboe"),
+    (75, "Pan flute"),
+    (88, "New age pad"),
+    (89, "Warm pad"),
+    (90, "Polysynth pad"),
+    (95, "Sweep pad"),
 )
 PIECE_PRESET = "As the piece"
 
@@ -67,8 +97,10 @@ class SoundPanel(QWidget):
         for i, preset in enumerate(PRESETS.values()):
             self.preset.setItemData(i, preset.description, Qt.ToolTipRole)
         self.parts = {part: _combo(INSTRUMENTS, f"Instrument of the {part}") for part in PARTS}
-        self.shot_preset = _combo([("", PIECE_PRESET)] + [(n, n) for n in PRESETS],
-                                  "A preset of the selected shot's own; it changes at the cut without cutting notes")
+        self.shot_preset = _combo(
+            [("", PIECE_PRESET)] + [(n, n) for n in PRESETS],
+            "A preset of the selected shot's own; it changes at the cut without cutting notes",
+        )
         self.original = QCheckBox("Mix under the music")
         self.original_gain = QDoubleSpinBox()
         self.original_gain.setRange(-40.0, 6.0)
@@ -87,8 +119,10 @@ class SoundPanel(QWidget):
         self.gain_lane.setToolTip("Speech found in the video's sound (shaded) and the music's gain under it (dB)")
         self.speech_curve = self.gain_lane.plot(pen=None, fillLevel=-40.0, brush=(120, 170, 255, 70))
         self.gain_curve = self.gain_lane.plot(pen=pg.mkPen((255, 190, 90), width=2))
-        self.loudness = _combo([(name, f"{name} ({lufs:g} LUFS)") for name, lufs in TARGETS.items()],
-                               "Loudness of every export, true peak at most -1 dBTP")
+        self.loudness = _combo(
+            [(name, f"{name} ({lufs:g} LUFS)") for name, lufs in TARGETS.items()],
+            "Loudness of every export, true peak at most -1 dBTP",
+        )
         self.measured = QLabel("not measured")
         self.measured.setStyleSheet("color: #8e9297;")
         self.measure = QPushButton("Measure")
@@ -137,8 +171,10 @@ class SoundPanel(QWidget):
         form.addRow("Loudness", self.loudness)
         form.addRow("Mix", loud_row)
         form.addRow("", self.stems)
-        note = QLabel("Instruments are kept in the project and heard at once. The music ducks under speech in "
-                      "the video's sound, in playback and exports; every export meets the loudness target.")
+        note = QLabel(
+            "Instruments are kept in the project and heard at once. The music ducks under speech in "
+            "the video's sound, in playback and exports; every export meets the loudness target."
+        )
         note.setWordWrap(True)
         note.setStyleSheet("color: #8e9297;")
         layout = QVBoxLayout(self)
@@ -179,20 +215,24 @@ class SoundPanel(QWidget):
     def _on_preset_chosen(self, _index: int) -> None:
         current = self._arrangement()
         if current is not None:
-            self._set_arrangement(Arrangement(self.preset.currentData(), shot_presets=current.shot_presets),
-                                  f"Preset {self.preset.currentData()}")
+            self._set_arrangement(
+                Arrangement(self.preset.currentData(), shot_presets=current.shot_presets),
+                f"Preset {self.preset.currentData()}",
+            )
 
     def _on_instrument_chosen(self, part: str) -> None:
         current = self._arrangement()
         if current is not None:
-            self._set_arrangement(current.with_instrument(part, self.parts[part].currentData()),
-                                  f"Instrument of the {part}")
+            self._set_arrangement(
+                current.with_instrument(part, self.parts[part].currentData()), f"Instrument of the {part}"
+            )
 
     def _on_shot_preset_chosen(self, _index: int) -> None:
         current, k = self._arrangement(), self.state.selected
         if current is not None and k >= 0:
-            self._set_arrangement(current.with_shot_preset(k, self.shot_preset.currentData() or None),
-                                  f"Preset of shot {k}")
+            self._set_arrangement(
+                current.with_shot_preset(k, self.shot_preset.currentData() or None), f"Preset of shot {k}"
+            )
 
     def _show_arrangement(self) -> None:
         arrangement = self._arrangement() or Arrangement()
@@ -210,8 +250,9 @@ class SoundPanel(QWidget):
             w.blockSignals(False)
 
     def _on_choose_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a soundfont", str(Path.home()),
-                                              "SoundFonts (*.sf2 *.sf3);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a soundfont", str(Path.home()), "SoundFonts (*.sf2 *.sf3);;All files (*)"
+        )
         if path:
             self.state.set_sound(replace(self.state.sound, soundfont=path))
 
@@ -224,9 +265,14 @@ class SoundPanel(QWidget):
         self.original_gain.setEnabled(self.original.isChecked())
         self.duck_depth.setEnabled(self.duck.isChecked())
         ducking = replace(self.state.sound.ducking, enabled=self.duck.isChecked(), depth_db=self.duck_depth.value())
-        self.state.set_sound(replace(
-            self.state.sound, original_gain_db=self.original_gain.value() if self.original.isChecked() else None,
-            ducking=ducking, loudness=self.loudness.currentData()))
+        self.state.set_sound(
+            replace(
+                self.state.sound,
+                original_gain_db=self.original_gain.value() if self.original.isChecked() else None,
+                ducking=ducking,
+                loudness=self.loudness.currentData(),
+            )
+        )
         self.measured.setText("not measured")
 
     def _on_sound_changed(self, sound: SoundSettings) -> None:

@@ -1,4 +1,5 @@
 """The running task in the status bar: what it does, a progress bar with percentage and time left, and Cancel."""
+
 from __future__ import annotations
 
 import time
@@ -21,8 +22,11 @@ def time_left(elapsed_s: float, fraction: float) -> float | None:
 
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
-        f"{seconds // 60}:{seconds % 60:02d}"
+    return (
+        f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        if seconds >= 3600
+        else f"{seconds // 60}:{seconds % 60:02d}"
+    )
 
 
 class TaskBar(QWidget):

@@ -1,4 +1,5 @@
 """Colours and the dark palette shared by every widget."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
@@ -31,11 +32,20 @@ def apply_dark_theme(app: QApplication) -> None:
     app.setStyle("Fusion")
     p = QPalette()
     roles = {
-        QPalette.Window: PANEL, QPalette.WindowText: TEXT, QPalette.Base: BACKGROUND,
-        QPalette.AlternateBase: PANEL, QPalette.ToolTipBase: PANEL, QPalette.ToolTipText: TEXT,
-        QPalette.Text: TEXT, QPalette.Button: QColor("#35373c"), QPalette.ButtonText: TEXT,
-        QPalette.BrightText: PLAYHEAD, QPalette.Highlight: ACCENT, QPalette.HighlightedText: QColor("#ffffff"),
-        QPalette.Link: ACCENT, QPalette.PlaceholderText: MUTED_TEXT,
+        QPalette.Window: PANEL,
+        QPalette.WindowText: TEXT,
+        QPalette.Base: BACKGROUND,
+        QPalette.AlternateBase: PANEL,
+        QPalette.ToolTipBase: PANEL,
+        QPalette.ToolTipText: TEXT,
+        QPalette.Text: TEXT,
+        QPalette.Button: QColor("#35373c"),
+        QPalette.ButtonText: TEXT,
+        QPalette.BrightText: PLAYHEAD,
+        QPalette.Highlight: ACCENT,
+        QPalette.HighlightedText: QColor("#ffffff"),
+        QPalette.Link: ACCENT,
+        QPalette.PlaceholderText: MUTED_TEXT,
     }
     for role, colour in roles.items():
         p.setColor(role, colour)

@@ -5,6 +5,7 @@ Each lane is a plot in a vertical splitter (drag between lanes to resize them; a
 LaneSpec). Zoom with the mouse wheel (Ctrl+wheel zooms the roll's pitch), scroll by dragging or with
 the scroll bar; a click seeks (and in the shot lane selects the shot); dragging a cut line moves that cut.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,16 +29,20 @@ AXIS_WIDTH = 46  # the same left margin on every lane keeps their time axes alig
 MIN_SHOT_S = 0.25  # as in project.cuts: a dragged cut stops this far from its neighbours
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 SCROLL_STEPS = 1000
-_LEGEND = (f"<span style='color:{theme.note_colour(0, 110).name()}'>&#9632;</span> Melody &nbsp;&nbsp; "
-           f"<span style='color:{theme.note_colour(1, 110).name()}'>&#9632;</span> Accompaniment &nbsp;&nbsp; "
-           f"<span style='color:{theme.MUTED_TEXT.name()}'>darker = softer · drag a yellow cut line to move it · "
-           "wheel to zoom · Ctrl+wheel on the notes: taller rows</span>")
+_LEGEND = (
+    f"<span style='color:{theme.note_colour(0, 110).name()}'>&#9632;</span> Melody &nbsp;&nbsp; "
+    f"<span style='color:{theme.note_colour(1, 110).name()}'>&#9632;</span> Accompaniment &nbsp;&nbsp; "
+    f"<span style='color:{theme.MUTED_TEXT.name()}'>darker = softer · drag a yellow cut line to move it · "
+    "wheel to zoom · Ctrl+wheel on the notes: taller rows</span>"
+)
 
 
 class TimeAxis(pg.AxisItem):
     def tickStrings(self, values, scale, spacing):
-        return [f"{int(v // 60)}:{v % 60:04.1f}" if spacing < 1 else f"{int(v // 60)}:{int(round(v % 60)):02d}"
-                for v in values]
+        return [
+            f"{int(v // 60)}:{v % 60:04.1f}" if spacing < 1 else f"{int(v // 60)}:{int(round(v % 60)):02d}"
+            for v in values
+        ]
 
 
 class PitchAxis(pg.AxisItem):
@@ -61,8 +66,14 @@ class LaneSpec:
     stretch: int = 0  # share of the height the timeline gains when it grows
 
 
-LANES = (LaneSpec("shot", 48, 24), LaneSpec("wave", 30, 16), LaneSpec("ruler", 22, 16), LaneSpec("chord", 22, 16),
-         LaneSpec("form", 18, 14), LaneSpec("roll", 220, 60, stretch=1))
+LANES = (
+    LaneSpec("shot", 48, 24),
+    LaneSpec("wave", 30, 16),
+    LaneSpec("ruler", 22, 16),
+    LaneSpec("chord", 22, 16),
+    LaneSpec("form", 18, 14),
+    LaneSpec("roll", 220, 60, stretch=1),
+)
 PITCH_SPAN = (24, 30)  # semitones the roll shows at first: the notes' range, within these bounds
 MIN_ROW_PX = 5  # ... and fewer where the roll is short, so a semitone gets at least this many px
 PITCH_LIMITS = dict(yMin=12.0, yMax=120.0, minYRange=6.0, maxYRange=96.0)
@@ -156,8 +167,7 @@ class Timeline(QWidget):
         self.roll_plot.showGrid(x=False, y=True, alpha=0.15)
         self.note_editor = NoteEditor(self.roll_plot)
         self.roll_plot.getViewBox().note_editor = self.note_editor
-        self.selection = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(79, 156, 247, 28),
-                                             pen=pg.mkPen(None))
+        self.selection = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(79, 156, 247, 28), pen=pg.mkPen(None))
         self.selection.setZValue(-10)
         self.selection.hide()
         self.roll_plot.addItem(self.selection)
@@ -237,8 +247,9 @@ class Timeline(QWidget):
         self.note_editor.set_project(project, beat_s)
         changes = chord_changes(project.chord_root, project.chord_pcs)
         next_beats = [beat for beat, _ in changes[1:]] + [project.n_beats]
-        self.chords.set_chords([(float(beat_s[a]), float(beat_s[b]), name)
-                                for (a, name), b in zip(changes, next_beats)])
+        self.chords.set_chords(
+            [(float(beat_s[a]), float(beat_s[b]), name) for (a, name), b in zip(changes, next_beats)]
+        )
         self.form.set_chords(form_spans(project, beat_s))
         notes = project.notes()
         starts = np.atleast_1d(score.seconds_at(notes[:, 0]))

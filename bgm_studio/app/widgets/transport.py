@@ -1,4 +1,5 @@
 """Play/pause, the clock, and whether sound is on."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Signal

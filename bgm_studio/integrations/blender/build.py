@@ -3,6 +3,7 @@
 The zip holds the bgm_studio_vse folder, as Blender's Preferences > Add-ons > Install from Disk
 expects. Run as a script (no import of BGM Studio: the add-on never imports it either).
 """
+
 from __future__ import annotations
 
 import sys

@@ -5,6 +5,7 @@ It cuts the demo clip into strips at its shots (with a title on a second channel
 add-on zip, runs Score the Edit with the bgm-studio command of this checkout's .venv, shows the
 sequencer full-window with the music strip and shot markers, and saves a screenshot.
 """
+
 import sys
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def show_sequencer(scene) -> None:
 
 
 def main() -> None:
-    zip_path, out = sys.argv[sys.argv.index("--") + 1:][:2]
+    zip_path, out = sys.argv[sys.argv.index("--") + 1 :][:2]
     bpy.ops.preferences.addon_install(filepath=zip_path)
     bpy.ops.preferences.addon_enable(module="bgm_studio_vse")
     prefs = bpy.context.preferences.addons["bgm_studio_vse"].preferences

@@ -5,6 +5,7 @@ Blender's Python stays clean: the add-on imports nothing of BGM Studio and runs 
 on PATH). Strip boundaries on the picture channels are the cuts, handed over as an OTIO cut
 list; the scene's frame range and fps set the timing. Failures are one-line reports.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,20 +67,53 @@ def picture_cuts(scene) -> list[int]:
 
 def cut_list(cuts: list[int], n_frames: int, rate: float) -> dict:
     """An OTIO timeline (JSON) with one clip per shot between the cuts: what `bgm-studio --cuts` reads."""
+
     def frames(n: int) -> dict:
         return {"OTIO_SCHEMA": "RationalTime.1", "rate": rate, "value": float(n)}
 
     bounds = [0, *cuts, n_frames]
-    clips = [{"OTIO_SCHEMA": "Clip.2", "name": f"shot {i}", "metadata": {}, "effects": [], "markers": [],
-              "enabled": True, "media_references": {}, "active_media_reference_key": "DEFAULT_MEDIA",
-              "source_range": {"OTIO_SCHEMA": "TimeRange.1", "start_time": frames(a), "duration": frames(b - a)}}
-             for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
-    track = {"OTIO_SCHEMA": "Track.1", "name": "V1", "kind": "Video", "children": clips, "metadata": {},
-             "effects": [], "markers": [], "enabled": True, "source_range": None}
-    stack = {"OTIO_SCHEMA": "Stack.1", "name": "tracks", "children": [track], "metadata": {}, "effects": [],
-             "markers": [], "enabled": True, "source_range": None}
-    return {"OTIO_SCHEMA": "Timeline.1", "name": "Blender edit", "metadata": {}, "global_start_time": None,
-            "tracks": stack}
+    clips = [
+        {
+            "OTIO_SCHEMA": "Clip.2",
+            "name": f"shot {i}",
+            "metadata": {},
+            "effects": [],
+            "markers": [],
+            "enabled": True,
+            "media_references": {},
+            "active_media_reference_key": "DEFAULT_MEDIA",
+            "source_range": {"OTIO_SCHEMA": "TimeRange.1", "start_time": frames(a), "duration": frames(b - a)},
+        }
+        for i, (a, b) in enumerate(zip(bounds, bounds[1:]))
+    ]
+    track = {
+        "OTIO_SCHEMA": "Track.1",
+        "name": "V1",
+        "kind": "Video",
+        "children": clips,
+        "metadata": {},
+        "effects": [],
+        "markers": [],
+        "enabled": True,
+        "source_range": None,
+    }
+    stack = {
+        "OTIO_SCHEMA": "Stack.1",
+        "name": "tracks",
+        "children": [track],
+        "metadata": {},
+        "effects": [],
+        "markers": [],
+        "enabled": True,
+        "source_range": None,
+    }
+    return {
+        "OTIO_SCHEMA": "Timeline.1",
+        "name": "Blender edit",
+        "metadata": {},
+        "global_start_time": None,
+        "tracks": stack,
+    }
 
 
 def _command() -> str:
@@ -131,8 +165,15 @@ def source_movie(scene) -> str | None:
 def _render_settings(scene, path: Path):
     """Scene render settings for a small H.264 proxy, put back afterwards."""
     r = scene.render
-    saved = (r.filepath, r.image_settings.file_format, r.ffmpeg.format, r.ffmpeg.codec, r.ffmpeg.audio_codec,
-             r.resolution_percentage, r.use_sequencer)
+    saved = (
+        r.filepath,
+        r.image_settings.file_format,
+        r.ffmpeg.format,
+        r.ffmpeg.codec,
+        r.ffmpeg.audio_codec,
+        r.resolution_percentage,
+        r.use_sequencer,
+    )
     try:
         r.image_settings.file_format = "FFMPEG"
         r.ffmpeg.format, r.ffmpeg.codec, r.ffmpeg.audio_codec = "MPEG4", "H264", "NONE"
@@ -140,8 +181,15 @@ def _render_settings(scene, path: Path):
         r.filepath, r.use_sequencer = str(path), True
         yield
     finally:
-        (r.filepath, r.image_settings.file_format, r.ffmpeg.format, r.ffmpeg.codec, r.ffmpeg.audio_codec,
-         r.resolution_percentage, r.use_sequencer) = saved
+        (
+            r.filepath,
+            r.image_settings.file_format,
+            r.ffmpeg.format,
+            r.ffmpeg.codec,
+            r.ffmpeg.audio_codec,
+            r.resolution_percentage,
+            r.use_sequencer,
+        ) = saved
 
 
 def render_proxy(scene, folder: Path) -> str:
@@ -172,8 +220,9 @@ def place_markers(scene, project: dict) -> None:
         scene.timeline_markers.remove(marker)
     fps = scene_fps(scene)
     for shot in project["shots"]:
-        scene.timeline_markers.new(f"{MARKER_PREFIX}{shot['index']}",
-                                   frame=scene.frame_start + round(shot["start_s"] * fps))
+        scene.timeline_markers.new(
+            f"{MARKER_PREFIX}{shot['index']}", frame=scene.frame_start + round(shot["start_s"] * fps)
+        )
 
 
 def score_edit(scene) -> str:
@@ -199,8 +248,9 @@ def score_edit(scene) -> str:
 
 def shot_at(project: dict, t_s: float) -> int:
     """The shot playing at t_s seconds."""
-    return next((s["index"] for s in project["shots"] if s["start_s"] <= t_s < s["end_s"]),
-                project["shots"][-1]["index"])
+    return next(
+        (s["index"] for s in project["shots"] if s["start_s"] <= t_s < s["end_s"]), project["shots"][-1]["index"]
+    )
 
 
 def regenerate_shot(scene) -> str:
@@ -268,8 +318,11 @@ class BGM_PT_panel(bpy.types.Panel):
 class BGM_Preferences(bpy.types.AddonPreferences):
     bl_idname = __name__
 
-    command: bpy.props.StringProperty(name="bgm-studio command", subtype="FILE_PATH",
-                                      description="Path of the bgm-studio program (empty: found on PATH)")
+    command: bpy.props.StringProperty(
+        name="bgm-studio command",
+        subtype="FILE_PATH",
+        description="Path of the bgm-studio program (empty: found on PATH)",
+    )
 
     def draw(self, context):
         self.layout.prop(self, "command")
