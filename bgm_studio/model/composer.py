@@ -12,11 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..controls.music_controls import Controls
-from ..controls.themes import echo_beats
 from ..music.metrics import BASS_CEILING
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, ring_out
-from ..music.structure import Phrase, phrase_returns, repeated_bars
+from ..music.structure import Phrase, phrase_returns, repeated_bars, return_offset
 from ..progress import ProgressFn, no_progress
 from .chords import cadence_start
 from .melody_writer import MelodyWriter
@@ -72,25 +71,31 @@ def returning_phrases(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[i
     return out
 
 
-def echoed_returns(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def echoed_returns(phrases: list[Phrase], chord_root: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """(source beats, target beats) of the bars of returning phrases that play their source's
-    accompaniment again (music.structure.repeated_bars), up to the closing cadence."""
+    accompaniment again (music.structure.repeated_bars), up to the closing cadence; the source
+    taken from where the target's harmony runs (music.structure.return_offset).
+    chord_root: int per beat of the piece."""
+    n_beats = len(chord_root)
     cadence = cadence_start(n_beats)
     out = []
     for q, p in phrase_returns(phrases):
-        start = p.start_bar * BEATS_PER_BAR
-        target = (start, min(start + repeated_bars(q, p) * BEATS_PER_BAR, cadence))
+        start, bars = p.start_bar * BEATS_PER_BAR, repeated_bars(q, p)
+        target = (start, min(start + bars * BEATS_PER_BAR, cadence))
+        offset = return_offset(q, p, chord_root, bars)
         if target[1] > target[0]:
-            out.append(((q.start_bar * BEATS_PER_BAR, min(q.end_bar * BEATS_PER_BAR, n_beats)), target))
+            source = (q.start_bar * BEATS_PER_BAR + offset, min(q.end_bar * BEATS_PER_BAR + offset, n_beats))
+            out.append((source, target))
     return out
 
 
 def form_echoes(phrases: list[Phrase], chord_root: np.ndarray) -> np.ndarray:
     """int (n_beats,): for each beat that echoes its source (see echoed_returns) the beat of the
-    earlier phrase its accompaniment plays again, where the two chords share a root; -1 elsewhere."""
+    earlier phrase whose accompaniment it plays again, on its own chords; -1 elsewhere."""
     echo_of = np.full(len(chord_root), -1)
-    for source, target in echoed_returns(phrases, len(chord_root)):
-        echo_beats(echo_of, source, target)
-    beats = np.nonzero(echo_of >= 0)[0]
-    echo_of[beats[chord_root[beats] != chord_root[echo_of[beats]]]] = -1
+    for source, target in echoed_returns(phrases, chord_root):
+        beats = np.arange(*target)
+        earlier = beats - (target[0] - source[0])
+        kept = (earlier >= max(source[0], 0)) & (earlier < source[1])
+        echo_of[beats[kept]] = earlier[kept]
     return echo_of

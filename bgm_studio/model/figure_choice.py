@@ -270,7 +270,8 @@ def _bar_notes(roll: np.ndarray, bar: int) -> np.ndarray:
 
 
 def _bar_figure(roll: np.ndarray, ctrl: Controls, bar: int) -> np.ndarray | None:
-    """The figure the accompaniment plays in the bar starting at step `bar`, or None."""
+    """The figure the accompaniment plays in the bar's length of music starting at step `bar` (on
+    a beat), or None."""
     if bar < 0:
         return None
     notes = _bar_notes(roll, bar)
@@ -279,12 +280,12 @@ def _bar_figure(roll: np.ndarray, ctrl: Controls, bar: int) -> np.ndarray | None
 
 
 def _echoed(roll: np.ndarray, echo: np.ndarray, ctrl: Controls, g0: int, g1: int) -> np.ndarray | None:
-    """The figure of the earlier bar that steps [g0, g1) echo, where every beat there echoes the
-    same place a whole number of bars back; else None."""
+    """The figure of the earlier bar's length of music that steps [g0, g1) echo, where every beat
+    there echoes the same distance back; else None."""
     beats = np.arange(g0 // STEPS_PER_BEAT, g1 // STEPS_PER_BEAT)
     if len(beats) == 0 or beats[-1] >= len(echo) or (echo[beats] < 0).any():
         return None
     back = beats - echo[beats]
-    if (back != back[0]).any() or back[0] % BEATS_PER_BAR or back[0] <= 0:
+    if (back != back[0]).any() or back[0] <= 0:
         return None
     return _bar_figure(roll, ctrl, g0 - g0 % STEPS_PER_BAR - back[0] * STEPS_PER_BEAT)

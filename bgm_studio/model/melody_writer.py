@@ -3,8 +3,9 @@
 The writer turns the piece's controls, chords and form into the melody model's conditions,
 samples the melody of a span of beats (everything outside it is held, and read by the model
 first), and writes it into the piece's roll. Phrases that return (a letter heard before) play
-the earlier phrase's melody again, all but their last bar, which is written anew (a phrase that
-of 8 bars or more follows its source at once, only its first half: music.structure.repeated_bars). Hard limits
+the earlier phrase's melody again, all but their last bar, which is written anew (a phrase of
+8 bars or more that follows its source at once, only its first half: music.structure.repeated_bars),
+on every beat whose chord root is the one it returns to. Hard limits
 mask tokens and never choose one: the range around the requested register, and the close of the
 piece (its last chord's first step may only strike a tone of that chord; after it the melody
 only holds or rests).
@@ -20,7 +21,7 @@ import torch
 from ..controls.music_controls import Controls
 from ..music.notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, roll_to_note_array
-from ..music.structure import Phrase, phrase_returns, repeated_bars
+from ..music.structure import Phrase, phrase_returns, repeated_bars, return_offset
 from .data import model_roll
 from .melody import MelodyModel, MelodySampling, sample_melody
 from .melody_data import HOLD, MELODY_LOW, VOCAB, MelodyPlan, melody_tokens, step_conditions, tonic_shift
@@ -118,23 +119,22 @@ class MelodyWriter:
 
 
 def _returning_steps(phrases: list[Phrase], plan: MelodyPlan, vary_last_bar: bool) -> np.ndarray:
-    """int (n_bars * 16,): for each step of a returning phrase, the step it plays again; -1 elsewhere.
-    A bar returns only where its chord roots are the earlier bar's: a melody is never moved onto other harmony."""
+    """int (n_bars * 16,): for each step of a returning phrase, the step it plays again (from where
+    its harmony runs, music.structure.return_offset); -1 elsewhere. A beat returns only where its
+    chord root is the earlier beat's: a melody is never moved onto other harmony."""
     source = np.full(plan.n_bars * STEPS_PER_BAR, -1)
+    n_beats = plan.n_bars * BEATS_PER_BAR
     for q, p in phrase_returns(phrases):
         if not p.has_melody:
             continue
-        whole = repeated_bars(q, p) == min(p.n_bars, q.n_bars)
-        bars = repeated_bars(q, p) - (1 if vary_last_bar and whole else 0)
-        for k in range(max(bars, 0)):
-            dst, src = (p.start_bar + k) * STEPS_PER_BAR, (q.start_bar + k) * STEPS_PER_BAR
-            beats, earlier = (
-                slice(dst // STEPS_PER_BEAT, dst // STEPS_PER_BEAT + BEATS_PER_BAR),
-                slice(src // STEPS_PER_BEAT, src // STEPS_PER_BEAT + BEATS_PER_BAR),
-            )
-            same = np.array_equal(plan.chord_root[beats], plan.chord_root[earlier])
-            if dst + STEPS_PER_BAR <= len(source) and same:
-                source[dst : dst + STEPS_PER_BAR] = np.arange(src, src + STEPS_PER_BAR)
+        repeated = repeated_bars(q, p)
+        back = (p.start_bar - q.start_bar) * BEATS_PER_BAR - return_offset(q, p, plan.chord_root, repeated)
+        bars = repeated - (1 if vary_last_bar and repeated == min(p.n_bars, q.n_bars) else 0)
+        beats = np.arange(p.start_bar * BEATS_PER_BAR, min((p.start_bar + max(bars, 0)) * BEATS_PER_BAR, n_beats))
+        beats = beats[(beats >= back) & (plan.chord_root[beats] == plan.chord_root[beats - back])]
+        for beat in beats:
+            dst = beat * STEPS_PER_BEAT
+            source[dst : dst + STEPS_PER_BEAT] = np.arange(dst, dst + STEPS_PER_BEAT) - back * STEPS_PER_BEAT
     return source
 
 

@@ -128,6 +128,7 @@ class ScorePipeline:
         echo = np.full(n_beats + pad, -1)
         if echo_of is not None and self.config.echo_strength > 0:
             echo[:n_beats] = echo_of
+        guided = _same_harmony(echo, ctrl)
         gen = torch.Generator().manual_seed(seed)
         rng = np.random.default_rng(seed)
         cursor, total = start_beat, end_beat - start_beat
@@ -139,7 +140,9 @@ class ScorePipeline:
             # A returning shot whose music is sampled in this window too waits for the next one.
             waiting = [w for w in range(cursor, free_to) if cursor <= echo[w] < end_beat]
             stop = waiting[0] if waiting else free_to
-            probs = self._sample_window(roll, ctrl, ws, cursor, free_to, gen, ready, n_beats, hold_melody)
+            probs = self._sample_window(
+                roll, ctrl, ws, cursor, free_to, gen, np.where(ready >= 0, guided, -1), n_beats, hold_melody
+            )
             self._decode(roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng, hold_melody, ready, played)
             cursor = stop
             progress(cursor - start_beat, total, "sampling")
@@ -357,6 +360,15 @@ class ScorePipeline:
         ):
             sustain[e, p] = True
             e += 1
+
+
+def _same_harmony(echo: np.ndarray, ctrl: Controls) -> np.ndarray:
+    """The echo (earlier beat per beat, -1 none) kept only where the earlier beat's chord is the
+    beat's own: the sampling is guided by earlier music only where its harmony returns too."""
+    beats = np.nonzero(echo >= 0)[0]
+    src = echo[beats]
+    same = (ctrl.chord_root[beats] == ctrl.chord_root[src]) & (ctrl.chord_pcs[beats] == ctrl.chord_pcs[src]).all(axis=1)
+    return np.where(np.isin(np.arange(len(echo)), beats[same]), echo, -1)
 
 
 def _echo_guide(

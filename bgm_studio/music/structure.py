@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BgmError
-from .notes import MELODY, STEPS_PER_BAR
+from .notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR
 
 LABEL_FILES = ("human_label2.txt", "human_label1.txt")  # label2 exists for every song
 MAX_SHIFT_BARS = 8  # alignment search range either way
@@ -58,6 +58,28 @@ def repeated_bars(source: Phrase, returning: Phrase) -> int:
     repeat back to back does not loop bar for bar 8 bars later)."""
     bars = min(source.n_bars, returning.n_bars)
     return bars // 2 if returning.start_bar == source.end_bar and bars >= LONG_PHRASE else bars
+
+
+RETURN_SLIP = 3  # beats: the most a returning phrase's harmony may run off its source's bar lines
+SLIP_MARGIN = 0.1  # share of a return's beats an offset must match beyond no offset at all
+
+
+def return_offset(source: Phrase, returning: Phrase, chord_root: np.ndarray, bars: int) -> int:
+    """The beat offset (within RETURN_SLIP either way) at which the returning phrase's first `bars`
+    bars follow their source's chord roots best: 0 unless another offset matches SLIP_MARGIN of the
+    beats more. A song's return can run a beat or two off its bar lines (a bar of 2/4 before it,
+    phrase labels that fall on whole bars), and it should still play what it returns to.
+    chord_root: int per beat of the piece."""
+    dst = returning.start_bar * BEATS_PER_BAR + np.arange(bars * BEATS_PER_BAR)
+    dst = dst[dst < len(chord_root)]
+
+    def matched(offset: int) -> float:
+        src = source.start_bar * BEATS_PER_BAR + offset + np.arange(len(dst))
+        ok = (src >= 0) & (src < returning.start_bar * BEATS_PER_BAR)
+        return float((chord_root[src[ok]] == chord_root[dst[ok]]).sum()) / max(len(dst), 1)
+
+    best = max(range(-RETURN_SLIP, RETURN_SLIP + 1), key=lambda d: (matched(d), -abs(d)))
+    return best if matched(best) >= matched(0) + SLIP_MARGIN else 0
 
 
 def parse_label(text: str) -> list[tuple[str, int]]:

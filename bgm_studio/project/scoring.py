@@ -305,8 +305,9 @@ class Scorer:
 def theme_echoes(project: Project) -> np.ndarray:
     """int (n_beats,): for each beat of a shot returning to an earlier shot's look, the beat of
     that shot whose music it varies (up to the closing cadence); in a returning phrase that plays
-    its source's accompaniment again (see echoed_returns), the beat of the earlier phrase; -1 elsewhere, and wherever the two
-    beats' chords differ."""
+    its source's accompaniment again (see echoed_returns), the beat of the earlier phrase; -1
+    elsewhere. Where the two beats' chords differ, the accompaniment plays the same figure on
+    its own chords (the pipeline guides the sampling only where the harmony returns too)."""
     echo_of = np.full(project.n_beats, -1)
     cadence = cadence_start(project.n_beats)
     for s in project.shots:
@@ -314,16 +315,7 @@ def theme_echoes(project: Project) -> np.ndarray:
         if theme is not s:
             echo_beats(echo_of, (theme.start_beat, theme.end_beat), (s.start_beat, min(s.end_beat, cadence)))
     form = form_echoes(project.phrases, project.chord_root)
-    echo_of = np.where(echo_of >= 0, echo_of, form)
-    # Music returns only where its harmony does: not over chords drawn anew for one shot, nor in
-    # a project planned before long shots repeated their chords.
-    beats = np.nonzero(echo_of >= 0)[0]
-    src = echo_of[beats]
-    same = (project.chord_root[beats] == project.chord_root[src]) & (
-        project.chord_pcs[beats] == project.chord_pcs[src]
-    ).all(axis=1)
-    echo_of[beats[~same]] = -1
-    return echo_of
+    return np.where(echo_of >= 0, echo_of, form)
 
 
 def _repeat_themes(project: Project) -> None:

@@ -1,5 +1,7 @@
 """The melody model: tokens, conditions, sampling under hard limits, training and resume."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -19,6 +21,7 @@ from bgm_studio.model.melody_data import (
     token_pitch,
 )
 from bgm_studio.model.melody_train import DEBUG_MELODY_CONFIG, MelodyTrainConfig, train_melody
+from bgm_studio.model.melody_writer import _returning_steps
 from bgm_studio.music.notes import MELODY
 from bgm_studio.music.structure import Phrase
 
@@ -138,3 +141,14 @@ def test_the_shipped_melody_model_writes_a_melody_that_moves():
         assert np.mean(np.diff(pitches) == 0) <= 0.4 and len(set(pitches)) >= 5
         rests.append((out == REST).mean())
     assert np.mean(rests) >= 0.05
+
+
+def test_a_returning_phrase_whose_chords_run_a_beat_early_copies_the_melody_from_a_beat_on():
+    p = replace(
+        plan(8),
+        chord_root=np.concatenate([np.repeat([0, 5, 7, 9], 4), np.roll(np.repeat([0, 5, 7, 9], 4), -1)]),
+        phrases=[Phrase("A", 0, 4), Phrase("A", 4, 4)],
+    )
+    source = _returning_steps(p.phrases, p, vary_last_bar=True)
+    assert source[64:112].tolist() == list(range(4, 52))  # bars 4-6 from a beat into bars 0-2
+    assert (source[112:] == -1).all()  # the last bar is written anew

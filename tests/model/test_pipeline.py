@@ -226,3 +226,14 @@ def test_bass_strikes_on_cuts_and_chord_changes_and_sounds_on_downbeats():
     chosen[:] = False
     _mark_bass(chosen, onset_p, sustain, c, 0)
     assert sorted(np.argwhere(chosen)[:, 0].tolist()) == [0, 16, 24, 32]
+
+
+def test_sampling_is_guided_by_earlier_music_only_where_its_harmony_returns():
+    from bgm_studio.model.pipeline import _same_harmony
+
+    c = controls(16)
+    c.chord_root[12:], c.chord_pcs[12:] = 9, False
+    c.chord_pcs[12:, [9, 0, 4]] = True  # A minor from beat 12
+    echo = np.full(16, -1)
+    echo[8:16] = np.arange(0, 8)  # bars 2-3 echo bars 0-1
+    assert _same_harmony(echo, c).tolist() == [-1] * 8 + list(range(4)) + [-1] * 4

@@ -3,7 +3,7 @@ import pytest
 
 from bgm_studio.errors import BgmError
 from bgm_studio.music.pop909 import load_song
-from bgm_studio.music.structure import Phrase, align_phrases, parse_label, repeated_bars, song_phrases
+from bgm_studio.music.structure import Phrase, align_phrases, parse_label, repeated_bars, return_offset, song_phrases
 
 
 def test_labels_parse_into_letters_and_bars():
@@ -37,3 +37,15 @@ def test_a_phrase_repeated_at_once_repeats_its_first_half_and_one_after_other_mu
 
 def test_a_short_phrase_repeated_at_once_repeats_whole():
     assert repeated_bars(Phrase("A", 0, 4), Phrase("A", 4, 4)) == 4
+
+
+def test_a_return_whose_harmony_runs_two_beats_late_is_taken_from_two_beats_on():
+    source, back = Phrase("A", 0, 4), Phrase("A", 6, 4)
+    roots = np.zeros(40, int)
+    roots[:16] = np.repeat([0, 5, 7, 9], 4)
+    roots[24:] = np.roll(np.repeat([0, 5, 7, 9], 4), -2)  # the same chords, two beats ahead of the bar lines
+    assert return_offset(source, back, roots, 4) == 2
+    roots[24:] = roots[:16]
+    assert return_offset(source, back, roots, 4) == 0
+    roots[24:] = np.repeat([2, 4, 11, 1], 4)  # other harmony: no offset helps
+    assert return_offset(source, back, roots, 4) == 0

@@ -1,8 +1,10 @@
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from bgm_studio.model.chords import cadence_start, repeat_progression
-from bgm_studio.model.pipeline import SampleConfig
+from bgm_studio.model.pipeline import SampleConfig, _same_harmony
 from bgm_studio.project.cuts import split_shot
 from bgm_studio.music.metrics import structureness
 from bgm_studio.music.structure import phrase_returns, repeated_bars
@@ -135,15 +137,18 @@ def test_a_long_shot_has_a_form_whose_returning_phrases_repeat_their_chords_and_
 
 
 def test_music_returns_only_where_its_chords_do(dialogue):
-    """New chords for a returning shot end its echo of the theme's music on every changed beat."""
+    """New chords for a returning shot: it still plays its theme's figures (on its own chords),
+    and the sampling follows the theme's music only on the beats whose chords still agree."""
     scorer, _, project = dialogue
     shot = project.shots[2]
     before = theme_echoes(project)[shot.start_beat : shot.end_beat]
     again = scorer.regenerate(project, 2, new_chords=True, seed=4)
     after = theme_echoes(again)
+    guided = _same_harmony(after, SimpleNamespace(chord_root=again.chord_root, chord_pcs=again.chord_pcs))
     span = np.arange(shot.start_beat, shot.end_beat)
     echoing = span[before >= 0]
     changed = (again.chord_root[echoing] != again.chord_root[before[before >= 0]]) | (
         again.chord_pcs[echoing] != again.chord_pcs[before[before >= 0]]
     ).any(axis=1)
-    assert changed.any() and (after[echoing[changed]] == -1).all() and (after[echoing[~changed]] >= 0).all()
+    assert np.array_equal(after[span], before)
+    assert changed.any() and (guided[echoing[changed]] == -1).all() and (guided[echoing[~changed]] >= 0).all()
