@@ -126,9 +126,10 @@ def _bar_candidates(
     before = played.get(bar - STEPS_PER_BAR, -1) if _same_shot(segment, bar - STEPS_PER_BAR, g0) else -1
     if before >= 0 and lib.following[before] >= 0:
         out.append((int(lib.following[before]), cfg.follow_bonus))
-    earlier = bar - 4 * STEPS_PER_BAR
-    if earlier in played and _same_chords(ctrl, earlier, bar):
-        out.append((played[earlier], cfg.recall_bonus))
+    for back in (2, 4):
+        earlier = bar - back * STEPS_PER_BAR
+        if earlier in played and _same_chords(ctrl, earlier, bar):
+            out.append((played[earlier], cfg.recall_bonus))
     return out
 
 

@@ -616,10 +616,8 @@ def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctr
         )
         must_strike = bool(ctrl.segment_start[beat]) or changed
         downbeat = beat % BEATS_PER_BAR == 0
-        if chosen[s, low].any() or not (must_strike or downbeat):
+        if chosen[s, low].any() or not must_strike:
             continue
-        if downbeat and not must_strike and sustain[s, low].any():
-            continue  # a bass note rings on over the same chord
         root, tones = int(ctrl.chord_root[beat]), ctrl.chord_pcs[beat]
         weight = np.where(pcs == root, 4.0, np.where(tones[pcs], 1.5, 0.2)) if root >= 0 else np.ones(len(low))
         score = np.where(sustain[s, low], 0.0, onset_p[s, low] * weight)
