@@ -34,6 +34,7 @@ class FormConfig:
     cut_bonus: float = 2.5  # log-odds a phrase gains by starting on a bar where a cut falls
     split_cost: float = 1.5  # log-odds a phrase loses for each bar-aligned cut strictly inside it
     chorus_rise: float = 0.25  # a phrase whose energy is this far above the piece's median is a chorus
+    chorus_lift: float = 3.0  # semitones later melodic letters sit above the first (POP909 train 001-400: 3.0)
 
 
 @dataclass
@@ -163,6 +164,19 @@ def plan_form(
         letters.append(letter)
         theme_letters.setdefault(shot, []).append(letter)
     return [Phrase(letter, a, b - a) for letter, a, b in zip(letters, bounds[:-1], bounds[1:])]
+
+
+def letter_register(phrases: list[Phrase], n_beats: int, cfg: FormConfig = FormConfig()) -> np.ndarray:
+    """Per-beat register offset in semitones: the first melodic letter (the verse) sits half of
+    cfg.chorus_lift below the requested register, later melodic letters (the chorus, a bridge)
+    half of it above, as POP909's melodies climb into their choruses; 0 where no melody is."""
+    out = np.zeros(n_beats)
+    first = next((p.letter for p in phrases if p.has_melody), None)
+    for p in phrases:
+        if p.has_melody:
+            lift = -0.5 if p.letter == first else 0.5
+            out[p.start_bar * BEATS_PER_BAR : p.end_bar * BEATS_PER_BAR] = lift * cfg.chorus_lift
+    return out
 
 
 def _new_letter(letters: list[str]) -> str:

@@ -18,7 +18,7 @@ import torch
 
 from ..controls.music_controls import Controls
 from ..music.metrics import BASS_CEILING
-from ..music.notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
+from ..music.notes import MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll
 from ..progress import ProgressFn, no_progress
 from .conditioning import control_features, segment_ids_from_starts
@@ -597,8 +597,8 @@ def _pad_controls(c: Controls, pad: int) -> Controls:
 
 
 def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctrl: Controls, a: int) -> None:
-    """A bass attack on every beat where a shot starts or the chord changes, and a bass note
-    sounding on every downbeat (struck there unless one rings on from before over the same chord).
+    """A bass attack on every beat where a shot starts or the chord changes (a downbeat over the
+    same chord keeps whatever bass its figure plays, as a pianist's does in about one bar in 20).
 
     The pitch is the model's likeliest low onset at that step, weighted toward the chord's root
     and tones. chosen, onset_p and sustain are the accompaniment's (steps, 96) arrays from step a.
@@ -615,7 +615,6 @@ def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctr
             or (ctrl.chord_pcs[beat] != ctrl.chord_pcs[beat - 1]).any()
         )
         must_strike = bool(ctrl.segment_start[beat]) or changed
-        downbeat = beat % BEATS_PER_BAR == 0
         if chosen[s, low].any() or not must_strike:
             continue
         root, tones = int(ctrl.chord_root[beat]), ctrl.chord_pcs[beat]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..controls.form import FormModel, plan_form
+from ..controls.form import FormModel, letter_register, plan_form
 from ..controls.music_controls import Controls
 from ..controls.themes import assign_themes, echo_beats
 from ..controls.timing import TimingConfig, plan_beats
@@ -79,7 +79,8 @@ def shot_controls(project: Project, quantiles: ControlQuantiles) -> list[ShotCon
 
 
 def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
-    """Per-beat controls of the whole piece: each shot's controls (see shot_controls)."""
+    """Per-beat controls of the whole piece: each shot's controls (see shot_controls), the register
+    lower in the first melodic letter and higher in later ones (controls.form.letter_register)."""
     mapped = shot_controls(project, quantiles)
     n = project.n_beats
     seg = np.zeros(n, bool)
@@ -88,6 +89,7 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
         seg[s.start_beat] = True
         for k in per_beat:
             per_beat[k][s.start_beat : s.end_beat] = float(getattr(c, k))
+    per_beat["register"] += letter_register(project.phrases, n)
     # Close with a cadence: a calmer last bar.
     per_beat["density"][-CADENCE_BEATS:] *= 0.6
     per_beat["energy"][-CADENCE_BEATS:] *= 0.85

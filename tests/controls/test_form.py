@@ -1,6 +1,7 @@
 import numpy as np
 
-from bgm_studio.controls.form import FormModel, phrase_bounds, plan_form
+from bgm_studio.controls.form import FormModel, letter_register, phrase_bounds, plan_form
+from bgm_studio.music.structure import Phrase
 
 MODEL = FormModel(lengths={2: 5, 4: 300, 8: 300, 6: 10}, relations={"same": 40, "return": 35, "new": 25})
 
@@ -33,3 +34,9 @@ def test_a_long_single_shot_gets_phrases_that_return_but_no_letter_three_times_r
         letters = [p.letter for p in phrases]
         assert len(phrases) >= 5 and len(set(letters)) < len(letters)
         assert not any(a == b == c for a, b, c in zip(letters, letters[1:], letters[2:]))
+
+
+def test_the_melody_climbs_into_later_letters_and_the_verse_sits_lower():
+    phrases = [Phrase("i", 0, 2), Phrase("A", 2, 4), Phrase("B", 6, 4), Phrase("A", 10, 4), Phrase("C", 14, 2)]
+    lift = letter_register(phrases, 60).reshape(-1, 4)[:, 0]  # per bar; the last bar is past the end
+    assert lift.tolist() == [0, 0] + [-1.5] * 4 + [1.5] * 4 + [-1.5] * 4 + [1.5]
