@@ -59,6 +59,7 @@ def choose_figures(
     figure its pianist played next is favoured in the following bar of the same shot.
     """
     out: list[tuple[int, int, int]] = []
+    melody_top = _melody_pitch(roll, a, b)
     log_p = np.log(np.clip(onset_p, 1e-4, 1.0))
     n_beats = len(ctrl.chord_root)
     segment = ctrl.segment_ids()
@@ -76,7 +77,7 @@ def choose_figures(
             continue
         copied = _echoed(roll, echo, ctrl, g0, g1)
         if copied is not None:
-            out += _placed(copied, realize(copied, roots, table), bar, g0, g1, 0)
+            out += _placed(copied, realize(copied, roots, table), bar, g0, g1, 0, melody_top, a)
             continue
         candidates = _bar_candidates(lib, played, ctrl, segment, bar, g0, g1, want, cfg, rng)
         melody_pitches = _melody_onset_pitches(roll, g0, g1)
@@ -90,7 +91,7 @@ def choose_figures(
             fig = lib.figure(index)
             pitches = realize(fig, roots, table)
             shift = _register_shift(pitches, melody_pitches, ctrl.register[beat])
-            notes = _placed(fig, pitches, bar, g0, g1, shift)
+            notes = _placed(fig, pitches, bar, g0, g1, shift, melody_top, a)
             if notes:
                 score = follows + _score(
                     notes, log_p, a, g0, g1, want, grooves, melody_pitches, ctrl.register[beat], cfg
@@ -176,17 +177,24 @@ def _candidates(
     return np.concatenate([own, rng.choice(pool, size=min(cfg.candidates - len(own), len(pool)), replace=False)])
 
 
-def _placed(fig: np.ndarray, pitches: np.ndarray, bar: int, g0: int, g1: int, shift: int) -> list[tuple[int, int, int]]:
+def _placed(
+    fig: np.ndarray, pitches: np.ndarray, bar: int, g0: int, g1: int, shift: int, melody_top: np.ndarray, a: int
+) -> list[tuple[int, int, int]]:
     """The figure's notes (pitches: realized on the bar's chords) that start in [g0, g1), as (step,
     pitch index, length): those above the bass moved by `shift` semitones, never down into the bass
-    (an octave higher instead), ending by g1, inside the model's pitch range. They may go above the
-    melody, as a tenth of POP909's accompaniment notes do."""
+    (an octave higher instead) nor over an octave above the melody sounding at their onset (an
+    octave lower), ending by g1, inside the model's pitch range. melody_top: the melody's pitch per
+    step from a (0: none). A note may sit above the melody, as a tenth of POP909's accompaniment
+    notes do, nearly all within an octave of it."""
     steps = bar + fig[:, STEP].astype(np.int64)
     keep = (steps >= g0) & (steps < g1)
     steps, pitches, lengths = steps[keep], pitches[keep], fig[keep, LENGTH].astype(np.int64)
     upper = pitches >= BASS_CEILING
     pitches = np.where(upper, pitches + shift, pitches)
-    pitches = np.where(upper & (pitches < BASS_CEILING), pitches + 12, pitches) - MODEL_PITCH_LOW
+    pitches = np.where(upper & (pitches < BASS_CEILING), pitches + 12, pitches)
+    top = melody_top[steps - a]
+    pitches = np.where((top > 0) & (pitches > top + 12) & (pitches - 12 >= BASS_CEILING), pitches - 12, pitches)
+    pitches = pitches - MODEL_PITCH_LOW
     fits = (pitches >= 0) & (pitches < MODEL_PITCHES)
     rows = np.stack([steps, pitches, np.minimum(lengths, g1 - steps)], axis=1)[fits]
     return sorted(set(map(tuple, rows.tolist())))
@@ -222,6 +230,12 @@ def _register_log_prior(pitches: np.ndarray, register: float, sigma: float) -> f
 def _melody_onset_pitches(roll: np.ndarray, g0: int, g1: int) -> np.ndarray:
     """Model pitch indices of the melody's onsets in steps [g0, g1)."""
     return np.nonzero(roll[0, g0:g1])[1]
+
+
+def _melody_pitch(roll: np.ndarray, a: int, b: int) -> np.ndarray:
+    """int (b - a,): MIDI pitch of the melody sounding at each step from a (0: none)."""
+    sounding = roll[0, a:b] | roll[1, a:b]
+    return np.where(sounding.any(axis=1), MODEL_PITCH_LOW + MODEL_PITCHES - 1 - sounding[:, ::-1].argmax(axis=1), 0)
 
 
 def _same_chords(ctrl: Controls, bar_a: int, bar_b: int) -> bool:

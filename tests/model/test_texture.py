@@ -182,8 +182,11 @@ def test_with_figures_a_regenerated_span_holds_every_note_outside_it(tiny_model_
     assert len(inside(after)) >= 3 * 12 and not np.array_equal(inside(before), inside(after))
 
 
-def test_a_figure_moved_down_an_octave_never_sinks_into_the_bass():
-    fig = np.array([[0, 36, 0, 8], [4, 48, 0, 4], [8, 60, 1, 4]], np.int16)  # C2 bass, C3 and E4 above
-    pitches = np.array([36, 57, 76])  # as realized on the bar's chords
-    placed = _placed(fig, pitches, 0, 0, 16, -12)
-    assert [(s, MODEL_PITCH_LOW + p) for s, p, _ in placed] == [(0, 36), (4, 57), (8, 64)]  # A3 stays up
+def test_a_figure_moved_down_an_octave_never_sinks_into_the_bass_nor_climbs_an_octave_over_the_melody():
+    fig = np.array([[0, 36, 0, 8], [4, 48, 0, 4], [8, 60, 1, 4], [12, 72, 2, 4]], np.int16)
+    pitches = np.array([36, 57, 76, 91])  # as realized: C2 bass, A3, E5, G6
+    melody = np.zeros(16, np.int64)
+    melody[8:] = 62  # a D4 from the half bar
+    placed = _placed(fig, pitches, 0, 0, 16, -12, melody, 0)
+    # A3 stays up out of the bass; E4 may sit above the D4 melody; G5 is over an octave above it: G4
+    assert [(s, MODEL_PITCH_LOW + p) for s, p, _ in placed] == [(0, 36), (4, 57), (8, 64), (12, 67)]
