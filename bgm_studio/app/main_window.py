@@ -126,12 +126,12 @@ class MainWindow(QMainWindow):
         side.setDocumentMode(True)
         for panel, title in ((self.shot_panel, "Shot"), (self.sound_panel, "Sound")):
             side.addTab(_scrolling(panel), title)  # on a small screen the timeline gets the height
-        top = QSplitter(Qt.Horizontal)
+        top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(left)
         top.addWidget(side)
         top.setStretchFactor(0, 1)
         top.setStretchFactor(1, 0)
-        main = QSplitter(Qt.Vertical)
+        main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(top)
         main.addWidget(self.timeline)
         main.setStretchFactor(0, 1)
@@ -151,30 +151,32 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         a = self._action
-        self.open_action = a("&Open…", self._on_open, QKeySequence.Open, "Open a video or a .bgm.json project")
-        self.save_action = a("&Save project", self._on_save, QKeySequence.Save, "Save the project")
-        self.save_as_action = a("Save project &as…", self._on_save_as, QKeySequence.SaveAs)
-        self.quit_action = a("&Quit", self.close, QKeySequence.Quit)
+        self.open_action = a(
+            "&Open…", self._on_open, QKeySequence.StandardKey.Open, "Open a video or a .bgm.json project"
+        )
+        self.save_action = a("&Save project", self._on_save, QKeySequence.StandardKey.Save, "Save the project")
+        self.save_as_action = a("Save project &as…", self._on_save_as, QKeySequence.StandardKey.SaveAs)
+        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.import_cuts_action = a(
             "&Import cut list…",
             self._on_import_cut_list,
             None,
             "Take the shots from an editor's timeline (.otio, .edl, .xml, .fcpxml, .kdenlive)",
         )
-        self.undo_action = a("&Undo", self.state.undo, QKeySequence.Undo)
-        self.redo_action = a("&Redo", self.state.redo, QKeySequence.Redo)
+        self.undo_action = a("&Undo", self.state.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = a("&Redo", self.state.redo, QKeySequence.StandardKey.Redo)
         self.split_action = a("&Split shot at playhead", self._on_split, "S", "Add a cut at the playhead")
         self.merge_action = a("&Merge with next shot", lambda: self._on_merge(self.state.selected), "M")
         self.generate_action = a("&Generate", self._on_generate, "Ctrl+G", "Score the whole video")
         self.regenerate_action = a(
             "&Regenerate shot", self._on_regenerate_selected, "R", "Re-sample the selected shot only"
         )
-        self.play_action = a("&Play / pause", self.sound.toggle, Qt.Key_Space)
-        self.home_action = a("Go to &start", lambda: self.seek(0.0), Qt.Key_Home)
-        self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key_Up)
-        self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key_Down)
-        self.back_action = a("Back a beat", lambda: self._step_beats(-1), Qt.Key_Left)
-        self.forward_action = a("Forward a beat", lambda: self._step_beats(1), Qt.Key_Right)
+        self.play_action = a("&Play / pause", self.sound.toggle, Qt.Key.Key_Space)
+        self.home_action = a("Go to &start", lambda: self.seek(0.0), Qt.Key.Key_Home)
+        self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key.Key_Up)
+        self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key.Key_Down)
+        self.back_action = a("Back a beat", lambda: self._step_beats(-1), Qt.Key.Key_Left)
+        self.forward_action = a("Forward a beat", lambda: self._step_beats(1), Qt.Key.Key_Right)
         self.shuttle_actions = [
             a("Shuttle back (J)", self._on_shuttle_back, "J", "Back 2 s, playing on"),
             a("Stop (K)", self.sound.pause, "K"),
@@ -194,7 +196,7 @@ class MainWindow(QMainWindow):
         self.midi_action.setCheckable(True)
         editor = self.timeline.note_editor
         self.note_actions = [
-            a("&Delete notes", editor.delete, QKeySequence.Delete, "Delete the selected notes"),
+            a("&Delete notes", editor.delete, QKeySequence.StandardKey.Delete, "Delete the selected notes"),
             a("&Louder notes", lambda: editor.change_velocity(note_edits.VELOCITY_STEP), "Ctrl+Up"),
             a("So&fter notes", lambda: editor.change_velocity(-note_edits.VELOCITY_STEP), "Ctrl+Down"),
         ]
@@ -258,7 +260,7 @@ class MainWindow(QMainWindow):
                 menu.addSeparator() if action is None else menu.addAction(action)
         tools = self.addToolBar("Main")
         tools.setMovable(False)
-        tools.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (
             self.open_action,
             self.save_action,
@@ -333,8 +335,8 @@ class MainWindow(QMainWindow):
         """The one-line message in a dialog (never a traceback)."""
         self.last_error = message
         self.statusBar().showMessage(message, 8000)
-        box = QMessageBox(QMessageBox.Warning, "BGM Studio", message, QMessageBox.Ok, self)
-        box.setAttribute(Qt.WA_DeleteOnClose)
+        box = QMessageBox(QMessageBox.Icon.Warning, "BGM Studio", message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
     def wait_idle(self, timeout_ms: int = 60000) -> bool:
@@ -364,18 +366,18 @@ class MainWindow(QMainWindow):
         if path is None:
             return
         box = QMessageBox(
-            QMessageBox.Question,
+            QMessageBox.Icon.Question,
             "BGM Studio",
             "BGM Studio did not close properly last time. Recover the unsaved project?",
-            QMessageBox.Yes | QMessageBox.Discard,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
             self,
         )
-        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.buttonClicked.connect(lambda button: self._on_recovery_answer(box.buttonRole(button), path))
         box.open()
 
     def _on_recovery_answer(self, role: QMessageBox.ButtonRole, path: Path) -> None:
-        if role == QMessageBox.YesRole:
+        if role == QMessageBox.ButtonRole.YesRole:
             self._open(str(path), recovered=True)
         else:
             recovery.discard()
@@ -425,7 +427,7 @@ class MainWindow(QMainWindow):
 
     def _ask_relink(self, exc: BgmError, path: str) -> None:
         answer = QMessageBox.question(self, "BGM Studio", f"{exc}.\nChoose the video file of this project?")
-        if answer == QMessageBox.Yes:
+        if answer == QMessageBox.StandardButton.Yes:
             video, _ = QFileDialog.getOpenFileName(
                 self, "Choose the project's video", str(Path(path).parent), VIDEO_FILTER
             )
@@ -622,10 +624,10 @@ class MainWindow(QMainWindow):
             f"Shot{'s' * (len(edited) > 1)} {names} "
             "hold notes you edited. Replace them with new music? (They stay among "
             "the takes.)",
-            QMessageBox.Yes | QMessageBox.Cancel,
-            QMessageBox.Cancel,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
         )
-        return answer != QMessageBox.Yes
+        return answer != QMessageBox.StandardButton.Yes
 
     def _on_lock_requested(self, k: int, locked: bool) -> None:
         project = self.state.project
@@ -776,18 +778,18 @@ class MainWindow(QMainWindow):
             return True
         name = Path(self.state.project_path or self.state.video_path or "untitled").name
         box = QMessageBox(
-            QMessageBox.Warning,
+            QMessageBox.Icon.Warning,
             "BGM Studio",
             f"The project of {name} has unsaved changes. Save them first?",
-            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             self,
         )
-        box.button(QMessageBox.Discard).setText("Don't Save")
-        box.setDefaultButton(QMessageBox.Save)
+        box.button(QMessageBox.StandardButton.Discard).setText("Don't Save")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
         answer = box.exec()
-        if answer == QMessageBox.Save:
+        if answer == QMessageBox.StandardButton.Save:
             return self._save_now()
-        return answer == QMessageBox.Discard
+        return answer == QMessageBox.StandardButton.Discard
 
     def _save_now(self) -> bool:
         """Save on the UI thread (the user is waiting for it before going on); whether it was saved."""
@@ -807,7 +809,7 @@ def _scrolling(panel: QWidget) -> QScrollArea:
     area = QScrollArea()
     area.setWidget(panel)
     area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.NoFrame)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
     return area
 
 

@@ -48,7 +48,7 @@ def _wait(app: QApplication, done, timeout_s: float = 600.0) -> None:
     while not done():
         if time.monotonic() > end:
             raise BgmError("timed out waiting for the app")
-        app.processEvents(QEventLoop.AllEvents, 50)
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
 
 def take(video: str, out: str, model: str | None = None, shot: int = 1, size: tuple[int, int] = (1440, 900)) -> None:
@@ -72,7 +72,7 @@ def take(video: str, out: str, model: str | None = None, shot: int = 1, size: tu
         _wait(app, lambda: window.preview.frame_time_s is not None and window.pool.activeThreadCount() == 0)
         end = time.monotonic() + 1.0
         while time.monotonic() < end:  # let thumbnails and the frame paint
-            app.processEvents(QEventLoop.AllEvents, 50)
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         if not window.grab().save(out):
             raise BgmError(f"{out}: could not write the screenshot")

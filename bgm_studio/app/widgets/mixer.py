@@ -18,7 +18,7 @@ VIDEO_DEFAULT_DB = -12.0  # the level the video sound comes in at when first swi
 
 
 def _fader(low: int, high: int, tip: str) -> QSlider:
-    slider = QSlider(Qt.Horizontal)
+    slider = QSlider(Qt.Orientation.Horizontal)
     slider.setRange(low, high)
     slider.setFixedWidth(110)
     slider.setToolTip(tip)

@@ -95,7 +95,7 @@ class SoundPanel(QWidget):
         self.choose.setToolTip("Choose a .sf2/.sf3 soundfont")
         self.preset = _combo([(name, name) for name in PRESETS], "Instruments of every part at once")
         for i, preset in enumerate(PRESETS.values()):
-            self.preset.setItemData(i, preset.description, Qt.ToolTipRole)
+            self.preset.setItemData(i, preset.description, Qt.ItemDataRole.ToolTipRole)
         self.parts = {part: _combo(INSTRUMENTS, f"Instrument of the {part}") for part in PARTS}
         self.shot_preset = _combo(
             [("", PIECE_PRESET)] + [(n, n) for n in PRESETS],
