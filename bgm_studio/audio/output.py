@@ -116,7 +116,8 @@ class DeviceOutput:
     def _on_audio(self, _data, frames, _nfx, _fx, nout, out) -> int:
         block = np.zeros((frames, 2), np.float32)
         try:
-            self._fill(block)
+            if self._fill is not None:
+                self._fill(block)
         except Exception:  # an exception must not escape into the C audio thread; play silence
             block[:] = 0.0
         for channel in range(min(nout, 2)):
@@ -156,7 +157,8 @@ class CaptureOutput:
         """Ask for `frames` frames, as a driver's callback would, and return them."""
         block = np.zeros((frames, 2), np.float32)
         with self.lock:
-            self._fill(block)
+            if self._fill is not None:  # none before start and after close: silence
+                self._fill(block)
             self.frames_sent += frames
             if self._record:
                 self.blocks.append(block)

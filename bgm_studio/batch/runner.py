@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from tqdm import tqdm
 
@@ -31,7 +31,7 @@ from .worker import Worker, init_process, one_line, score_in_process
 Schedule = Callable[[list[VideoTask], BatchSettings, dict, int | None], Iterator[VideoResult]]
 
 
-def input_identity(settings: BatchSettings) -> dict[str, str]:
+def input_identity(settings: BatchSettings) -> dict[str, Any]:
     """The hashes of what every video's result depends on besides its own file: model, soundfont,
     analysis settings. Refuses a missing model or soundfont before any worker starts."""
     from ..audio.soundfont import find_soundfont
@@ -55,13 +55,21 @@ def input_identity(settings: BatchSettings) -> dict[str, str]:
     }
 
 
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch, with the results so far (interrupted videos included), in input order."""
+
+    def __init__(self, results: list[VideoResult]) -> None:
+        super().__init__()
+        self.results = results
+
+
 def run_batch(
     source: str, out_dir: str, settings: BatchSettings, workers: int | None = None, ray_address: str | None = None
 ) -> list[VideoResult]:
     """Score every video of a folder or list into out_dir; returns one result per video, in input order.
 
     On KeyboardInterrupt the workers are stopped, videos not finished are marked interrupted, and
-    the results so far are attached to the exception (`exc.results`) before it goes on up.
+    the results so far go on up with it, as a BatchInterrupted.
     """
     if workers is not None and workers < 1:
         raise BgmError(f"--workers {workers}: give at least 1")
@@ -102,8 +110,7 @@ def run_batch(
                 bar.write(f"failed {result.name}: {result.reason}", file=sys.stderr)
     except KeyboardInterrupt as exc:
         remove_stale_parts(todo)
-        exc.results = _in_order(tasks, results)
-        raise
+        raise BatchInterrupted(_in_order(tasks, results)) from exc
     finally:
         bar.close()
     return _in_order(tasks, results)
@@ -138,7 +145,8 @@ def _on_pool(
                 )
     except KeyboardInterrupt:
         for child in multiprocessing.active_children():  # a Ctrl-C at the terminal reached them already
-            os.kill(child.pid, signal.SIGINT)
+            if child.pid is not None:  # started, as every active child is
+                os.kill(child.pid, signal.SIGINT)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -170,6 +178,6 @@ def _on_ray(address: str) -> Schedule:
             yield from ActorPool(actors).map_unordered(lambda a, task: a.score.remote(task), todo)
         finally:
             for actor in actors:
-                ray.kill(actor)
+                ray.kill(actor)  # type: ignore[arg-type]  # ray's stubs type remote(cls) as cls or handle
 
     return schedule

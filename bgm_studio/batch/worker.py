@@ -110,6 +110,7 @@ def init_process(settings: BatchSettings, inputs: dict[str, str], threads: int) 
 def score_in_process(task: VideoTask) -> VideoResult:
     _PROCESS.busy = True
     try:
+        assert _PROCESS.worker is not None  # made by init_process, the pool's initializer
         return _PROCESS.worker.score(task)
     except KeyboardInterrupt:
         os._exit(130)  # its outputs in flight are gone already; take no further task
