@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self._autosave.timeout.connect(self._on_autosave)
         self.setAcceptDrops(True)
         self.resize(1440, 900)
-        self.centralWidget().setSizes([450, 450])  # halves; a resized window keeps them even (stretch 1:1)
+        self._main_split.setSizes([450, 450])  # halves; a resized window keeps them even (stretch 1:1)
         self._on_history_changed(None)
         # once the window has painted: importing torch in a worker would slow its first paint (the GIL)
         QTimer.singleShot(
@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(0, 1)
         main.setStretchFactor(1, 1)
         self.setCentralWidget(main)
+        self._main_split = main
         self.statusBar().addPermanentWidget(self.task_bar)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -391,11 +392,12 @@ class MainWindow(QMainWindow):
             )
         for line in opened.analysis.warnings:
             self.statusBar().showMessage(line, 8000)
-        self.preview.set_video(self.state.video_path)
-        add_recent(opened.path if opened.project is not None and not recovered else self.state.video_path)
+        path = self.state.video_path
+        assert path is not None  # a document is open
+        self.preview.set_video(path)
+        add_recent(opened.path if opened.path is not None and opened.project is not None and not recovered else path)
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
         self._load_thumbnails(spans)
-        path = self.state.video_path
         self.timeline.wave.set_envelope(np.zeros(0), 1.0)  # cleared; the lane shows or hides once it is read
         self._run(
             "Waveform",
@@ -436,6 +438,8 @@ class MainWindow(QMainWindow):
 
     def _load_thumbnails(self, spans: list[tuple[float, float]]) -> None:
         path = self.state.video_path
+        if path is None:  # no document
+            return
         self._run(
             "Thumbnails",
             lambda p, c: jobs.shot_thumbnails(path, spans),
@@ -451,7 +455,7 @@ class MainWindow(QMainWindow):
         """Save the project to `path` (in a worker: large projects take a moment to write)."""
         if not path.endswith(".json"):
             path += PROJECT_SUFFIX
-        project = self.state.project
+        project = self.state.document
         self._run(
             "Saving the project", lambda p, c: save_project(project, path), lambda _r: self._on_saved(project, path)
         )
@@ -466,7 +470,7 @@ class MainWindow(QMainWindow):
     def export_to(self, kind: str, path: str) -> None:
         """Write the music as MIDI, WAV, MP4 or stems (a folder) (in a worker, with progress and Cancel)."""
         paths = OutputPaths(**{kind: path})
-        project, sound = self.state.project, self.state.sound
+        project, sound = self.state.document, self.state.sound
         name = EXPORTS.get(kind, (kind,))[0]
         self._run(
             f"Exporting {name}",
@@ -609,12 +613,12 @@ class MainWindow(QMainWindow):
             self.timeline.refresh()  # the outline goes back
             self.show_error(f"{self.busy.label} is still running; edit the notes once it has finished")
             return
-        self.state.apply(note_edits.apply_note_edit(self.state.project, removed, added), label)
+        self.state.apply(note_edits.apply_note_edit(self.state.document, removed, added), label)
         self.timeline.note_editor.select(added)
 
     def _keeps_edits(self, shots: list[int]) -> bool:
         """Whether to stop because these shots hold hand edits a new take would replace (asked)."""
-        edited = note_edits.has_edits(self.state.project, shots)
+        edited = note_edits.has_edits(self.state.document, shots)
         if not edited:
             return False
         names = ", ".join(str(k) for k in edited)
@@ -630,15 +634,16 @@ class MainWindow(QMainWindow):
         return answer != QMessageBox.StandardButton.Yes
 
     def _on_lock_requested(self, k: int, locked: bool) -> None:
-        project = self.state.project
+        project = self.state.document
         overrides = replace(project.shots[k].overrides, locked=locked)
         self.state.apply(with_overrides(project, k, overrides), f"{'Lock' if locked else 'Unlock'} shot {k}")
 
     def _on_take_requested(self, k: int, take: int) -> None:
         from ..project.scoring import select_take  # torch is loaded by now: a project exists
 
-        if take != self.state.project.shots[k].take:
-            self.state.apply(select_take(self.state.project, k, take), f"Take {take + 1} of shot {k}")
+        project = self.state.document
+        if take != project.shots[k].take:
+            self.state.apply(select_take(project, k, take), f"Take {take + 1} of shot {k}")
 
     def _on_cut_moved(self, k: int, t_s: float) -> None:
         self.edit_cuts(f"Move cut {k}", "move_cut", k, t_s)
@@ -728,7 +733,8 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         s, idle = self.state, self.busy is None
         has_project = s.project is not None
-        shot = has_project and 0 <= s.selected < len(s.project.shots)
+        n_shots = len(s.project.shots) if s.project is not None else 0
+        shot = 0 <= s.selected < n_shots
         enabled = {
             self.save_action: has_project and idle,
             self.save_as_action: has_project and idle,
@@ -738,7 +744,7 @@ class MainWindow(QMainWindow):
             self.regenerate_action: idle and shot,
             self.split_action: idle and has_project and s.analysis is not None,
             self.import_cuts_action: idle and has_project and s.analysis is not None,
-            self.merge_action: idle and shot and s.selected < len(s.project.shots) - 1,
+            self.merge_action: idle and shot and s.selected < n_shots - 1,
             self.open_action: idle,
             self.play_action: s.analysis is not None,
         }
@@ -762,7 +768,7 @@ class MainWindow(QMainWindow):
             task.cancel()
         self._autosave.stop()
         if unsaved and self._keep_recovery:
-            recovery.autosave(self.state.project)
+            recovery.autosave(self.state.document)
         else:
             recovery.discard()
         self.preview.close_video()
@@ -797,11 +803,11 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         try:
-            save_project(self.state.project, path)
+            save_project(self.state.document, path)
         except BgmError as exc:
             self.show_error(str(exc))
             return False
-        self._on_saved(self.state.project, path)
+        self._on_saved(self.state.document, path)
         return True
 
 

@@ -28,6 +28,12 @@ class Port(Protocol):
     def send_message(self, message: Sequence[int]) -> None: ...
 
 
+class OpenedPort(Port, Protocol):
+    """A port of the MIDI system (open_port), closed by its owner."""
+
+    def close_port(self) -> None: ...
+
+
 def _midi_out():
     """An rtmidi MidiOut on the first MIDI system that answers (ALSA's sequencer, then JACK, on Linux)."""
     import rtmidi
@@ -49,7 +55,7 @@ def list_ports() -> list[str]:
         return []
 
 
-def open_port(name: str | None = None):
+def open_port(name: str | None = None) -> OpenedPort:
     """An rtmidi output: the first port whose name contains `name`, or a virtual port "BGM Studio" (None)."""
     out = _midi_out()
     if name is None:

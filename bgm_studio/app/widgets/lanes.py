@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -96,7 +97,7 @@ class ShotLaneItem(pg.GraphicsObject):
         painter.setClipping(False)
 
 
-def place_labels(lefts: list[float], widths: list[float], first: int = -1, gap: float = 3.0) -> list[int]:
+def place_labels(lefts: Sequence[float], widths: Sequence[float], first: int = -1, gap: float = 3.0) -> list[int]:
     """Which labels to draw so that none overlaps another (px); a crowded lane shows every few.
 
     Left to right, a label is drawn where it clears the one drawn before it; label `first` (the

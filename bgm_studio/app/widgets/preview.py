@@ -62,6 +62,7 @@ class FrameThread(QThread):
                     if self._stop:
                         return
                     t, self._wanted = self._wanted, None
+                assert t is not None  # the wait ends with a wanted time or a stop
                 picture = decoder.picture_at(t)
                 if picture is not None and picture is not shown:
                     shown = picture

@@ -167,7 +167,7 @@ class ShotPanel(QWidget):
         ):
             w.setEnabled(has_shot)
         self.takes.clear()
-        if not has_shot:
+        if project is None or not has_shot:
             self.set_overrides(ShotOverrides())  # no numbers left over from another shot or project
             self.energy_value.setText("")
             self.title.setText("No shot selected" if project is not None else "No music yet")

@@ -137,8 +137,8 @@ class SoundPanel(QWidget):
         self.shot_preset.currentIndexChanged.connect(self._on_shot_preset_chosen)
         for w in (self.original, self.duck):
             w.toggled.connect(self._on_edited)
-        for w in (self.original_gain, self.duck_depth):
-            w.valueChanged.connect(self._on_edited)
+        for spin in (self.original_gain, self.duck_depth):
+            spin.valueChanged.connect(self._on_edited)
         self.loudness.currentIndexChanged.connect(self._on_edited)
         self.measure.clicked.connect(self.measure_requested.emit)
         self.stems.clicked.connect(self._on_stems_clicked)

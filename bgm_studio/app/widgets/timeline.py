@@ -133,6 +133,13 @@ class Timeline(QWidget):
     seek_requested = Signal(float)
     shot_clicked = Signal(int)
     cut_moved = Signal(int, float)  # shot k's first cut moved to a time
+    # One plot per LaneSpec, set by name in __init__.
+    shot_plot: pg.PlotItem
+    wave_plot: pg.PlotItem
+    ruler_plot: pg.PlotItem
+    chord_plot: pg.PlotItem
+    form_plot: pg.PlotItem
+    roll_plot: pg.PlotItem
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -177,16 +184,16 @@ class Timeline(QWidget):
             plot.addItem(line, ignoreBounds=True)
         self._cut_lines: list[pg.InfiniteLine] = []
         self._roll_cuts: list[pg.InfiniteLine] = []
-        self.scroll = QScrollBar(Qt.Orientation.Horizontal)
-        self.scroll.setRange(0, 0)
+        self.scroll_bar = QScrollBar(Qt.Orientation.Horizontal)
+        self.scroll_bar.setRange(0, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(legend)
         layout.addWidget(self.splitter, 1)
-        layout.addWidget(self.scroll)
+        layout.addWidget(self.scroll_bar)
         self.shot_plot.getViewBox().sigXRangeChanged.connect(self._on_range_changed)
-        self.scroll.valueChanged.connect(self._on_scrolled)
+        self.scroll_bar.valueChanged.connect(self._on_scrolled)
         state.project_changed.connect(self._on_document_changed)  # also sent with every new analysis
         state.selection_changed.connect(self._on_selection_changed)
         state.position_changed.connect(self._on_position_changed)
@@ -328,11 +335,11 @@ class Timeline(QWidget):
     def _on_range_changed(self, _vb, x_range) -> None:
         duration = max(self.state.duration_s, 1e-6)
         a, b = x_range
-        self.scroll.blockSignals(True)
-        self.scroll.setRange(0, max(0, int(SCROLL_STEPS * (1 - (b - a) / duration))))
-        self.scroll.setPageStep(int(SCROLL_STEPS * (b - a) / duration))
-        self.scroll.setValue(int(SCROLL_STEPS * a / duration))
-        self.scroll.blockSignals(False)
+        self.scroll_bar.blockSignals(True)
+        self.scroll_bar.setRange(0, max(0, int(SCROLL_STEPS * (1 - (b - a) / duration))))
+        self.scroll_bar.setPageStep(int(SCROLL_STEPS * (b - a) / duration))
+        self.scroll_bar.setValue(int(SCROLL_STEPS * a / duration))
+        self.scroll_bar.blockSignals(False)
 
     def _on_scrolled(self, value: int) -> None:
         a, b = self.visible_range()
