@@ -106,7 +106,7 @@ class Player:
     def __enter__(self) -> "Player":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def _require_score(self) -> Performance:

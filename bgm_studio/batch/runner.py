@@ -28,7 +28,7 @@ from .jobs import (
 )
 from .worker import Worker, init_process, one_line, score_in_process
 
-Schedule = Callable[[list[VideoTask], BatchSettings, dict, int | None], Iterator[VideoResult]]
+Schedule = Callable[[list[VideoTask], BatchSettings, dict[str, Any], int | None], Iterator[VideoResult]]
 
 
 def input_identity(settings: BatchSettings) -> dict[str, Any]:
@@ -121,7 +121,7 @@ def _in_order(tasks: list[VideoTask], results: dict[str, VideoResult]) -> list[V
 
 
 def _on_pool(
-    todo: list[VideoTask], settings: BatchSettings, inputs: dict, workers: int | None
+    todo: list[VideoTask], settings: BatchSettings, inputs: dict[str, Any], workers: int | None
 ) -> Iterator[VideoResult]:
     """A local process pool (spawned, so no worker inherits the parent's threads); each process loads
     the models once. Ctrl-C: every worker ends after removing its half-written files."""
@@ -157,7 +157,7 @@ def _on_ray(address: str) -> Schedule:
     output folder must be one every node can write (a shared file system)."""
 
     def schedule(
-        todo: list[VideoTask], settings: BatchSettings, inputs: dict, workers: int | None
+        todo: list[VideoTask], settings: BatchSettings, inputs: dict[str, Any], workers: int | None
     ) -> Iterator[VideoResult]:
         try:
             import ray
