@@ -21,9 +21,10 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest
 
-# Lint, format and type checks. `test` runs the first two; mypy joins it once its errors are fixed.
+# Lint, format and type checks alone (`test` runs them too, before the tests).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

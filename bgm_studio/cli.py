@@ -92,6 +92,7 @@ def _generated_rows(args: argparse.Namespace, songs) -> tuple[dict[str, float], 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from .model.checkpoint import load_model
+    from .model.denoiser import Denoiser
     from .model.train import load_config, train
     from .music.pop909 import default_root
     from .progress import ConsoleProgress
@@ -106,7 +107,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise BgmError(f"{args.config}: cannot read training config ({exc})") from exc
     check_train_config(cfg)
     if args.resume:
-        check_resume(args.resume, cfg)
+        check_resume(args.resume, Denoiser(cfg.model))
     if args.init:
         load_model(args.init)  # a missing or damaged checkpoint is refused before the out folder is made
     check_train_outputs(args, Path(args.pop909) if args.pop909 else default_root())
@@ -138,6 +139,7 @@ def _build_textures(args: argparse.Namespace) -> int:
 
 
 def _train_melody(args: argparse.Namespace) -> int:
+    from .model.melody import MelodyModel
     from .model.melody_train import load_melody_config, train_melody
     from .progress import ConsoleProgress
 
@@ -145,7 +147,7 @@ def _train_melody(args: argparse.Namespace) -> int:
         raise BgmError("--init is for the diffusion model; the melody model resumes with --resume")
     cfg = load_melody_config(args.config)
     if args.resume:
-        check_resume(args.resume)
+        check_resume(args.resume, MelodyModel(cfg.model))
     make_folder(Path(args.out))
     bar = ConsoleProgress()
     try:

@@ -8,10 +8,14 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .atomic import check_writable_target
 from .clash import real, refuse_clash
 from .errors import BgmError
+
+if TYPE_CHECKING:  # torch loads only when a command needs it
+    import torch
 
 
 def make_folder(folder: Path) -> None:
@@ -79,17 +83,16 @@ def check_train_config(cfg) -> None:
         )
 
 
-def check_resume(path: str, cfg) -> None:
-    """A training state of this config's architecture, before minutes of loading data."""
+def check_resume(path: str, model: torch.nn.Module) -> None:
+    """A training state of `model`'s architecture (built from the run's config), before minutes of loading data."""
     from .model.checkpoint import read_torch_file
-    from .model.denoiser import Denoiser
 
     if not Path(path).is_file():
         raise BgmError(f"{path}: no such training state (the state.pt of an earlier run)")
     state = read_torch_file(path, "training state file")
     if not isinstance(state, dict) or not {"model", "ema", "opt", "step", "log"} <= set(state):
         raise BgmError(f"{path}: not a training state file (a state.pt written by `bgm-studio train`)")
-    expected = {k: tuple(v.shape) for k, v in Denoiser(cfg.model).state_dict().items()}
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     found = (
         {k: tuple(getattr(v, "shape", ())) for k, v in state["model"].items()}
         if isinstance(state["model"], dict)

@@ -27,7 +27,8 @@ def run_app(path: str | None = None, model_path: str | None = None) -> int:
 
     from .widgets.theme import apply_dark_theme, splash_screen
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("BGM Studio")
     apply_dark_theme(app)
     splash = splash_screen()

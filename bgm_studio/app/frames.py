@@ -95,6 +95,7 @@ class FrameDecoder:
     def _next_frame(self) -> tuple[float, av.VideoFrame] | None:
         if self._frames is None:
             self._seek(0.0)
+        assert self._frames is not None  # _seek starts decoding
         try:
             while True:
                 frame = next(self._frames)

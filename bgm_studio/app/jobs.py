@@ -123,7 +123,7 @@ def edit_cuts(
             project,
             k,
             overrides=overrides,
-            progress=lambda d, t, label, i=i: progress(i + d / max(t, 1), len(changed), f"regenerating shot {k}"),
+            progress=lambda d, t, label: progress(i + d / max(t, 1), len(changed), f"regenerating shot {k}"),
         )
     return project
 

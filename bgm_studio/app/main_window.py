@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self._autosave.timeout.connect(self._on_autosave)
         self.setAcceptDrops(True)
         self.resize(1440, 900)
-        self.centralWidget().setSizes([450, 450])  # halves; a resized window keeps them even (stretch 1:1)
+        self._main_split.setSizes([450, 450])  # halves; a resized window keeps them even (stretch 1:1)
         self._on_history_changed(None)
         # once the window has painted: importing torch in a worker would slow its first paint (the GIL)
         QTimer.singleShot(
@@ -126,17 +126,18 @@ class MainWindow(QMainWindow):
         side.setDocumentMode(True)
         for panel, title in ((self.shot_panel, "Shot"), (self.sound_panel, "Sound")):
             side.addTab(_scrolling(panel), title)  # on a small screen the timeline gets the height
-        top = QSplitter(Qt.Horizontal)
+        top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(left)
         top.addWidget(side)
         top.setStretchFactor(0, 1)
         top.setStretchFactor(1, 0)
-        main = QSplitter(Qt.Vertical)
+        main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(top)
         main.addWidget(self.timeline)
         main.setStretchFactor(0, 1)
         main.setStretchFactor(1, 1)
         self.setCentralWidget(main)
+        self._main_split = main
         self.statusBar().addPermanentWidget(self.task_bar)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -151,30 +152,32 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         a = self._action
-        self.open_action = a("&Open…", self._on_open, QKeySequence.Open, "Open a video or a .bgm.json project")
-        self.save_action = a("&Save project", self._on_save, QKeySequence.Save, "Save the project")
-        self.save_as_action = a("Save project &as…", self._on_save_as, QKeySequence.SaveAs)
-        self.quit_action = a("&Quit", self.close, QKeySequence.Quit)
+        self.open_action = a(
+            "&Open…", self._on_open, QKeySequence.StandardKey.Open, "Open a video or a .bgm.json project"
+        )
+        self.save_action = a("&Save project", self._on_save, QKeySequence.StandardKey.Save, "Save the project")
+        self.save_as_action = a("Save project &as…", self._on_save_as, QKeySequence.StandardKey.SaveAs)
+        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.import_cuts_action = a(
             "&Import cut list…",
             self._on_import_cut_list,
             None,
             "Take the shots from an editor's timeline (.otio, .edl, .xml, .fcpxml, .kdenlive)",
         )
-        self.undo_action = a("&Undo", self.state.undo, QKeySequence.Undo)
-        self.redo_action = a("&Redo", self.state.redo, QKeySequence.Redo)
+        self.undo_action = a("&Undo", self.state.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = a("&Redo", self.state.redo, QKeySequence.StandardKey.Redo)
         self.split_action = a("&Split shot at playhead", self._on_split, "S", "Add a cut at the playhead")
         self.merge_action = a("&Merge with next shot", lambda: self._on_merge(self.state.selected), "M")
         self.generate_action = a("&Generate", self._on_generate, "Ctrl+G", "Score the whole video")
         self.regenerate_action = a(
             "&Regenerate shot", self._on_regenerate_selected, "R", "Re-sample the selected shot only"
         )
-        self.play_action = a("&Play / pause", self.sound.toggle, Qt.Key_Space)
-        self.home_action = a("Go to &start", lambda: self.seek(0.0), Qt.Key_Home)
-        self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key_Up)
-        self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key_Down)
-        self.back_action = a("Back a beat", lambda: self._step_beats(-1), Qt.Key_Left)
-        self.forward_action = a("Forward a beat", lambda: self._step_beats(1), Qt.Key_Right)
+        self.play_action = a("&Play / pause", self.sound.toggle, Qt.Key.Key_Space)
+        self.home_action = a("Go to &start", lambda: self.seek(0.0), Qt.Key.Key_Home)
+        self.prev_action = a("Previous shot", lambda: self._select_step(-1), Qt.Key.Key_Up)
+        self.next_action = a("Next shot", lambda: self._select_step(1), Qt.Key.Key_Down)
+        self.back_action = a("Back a beat", lambda: self._step_beats(-1), Qt.Key.Key_Left)
+        self.forward_action = a("Forward a beat", lambda: self._step_beats(1), Qt.Key.Key_Right)
         self.shuttle_actions = [
             a("Shuttle back (J)", self._on_shuttle_back, "J", "Back 2 s, playing on"),
             a("Stop (K)", self.sound.pause, "K"),
@@ -194,7 +197,7 @@ class MainWindow(QMainWindow):
         self.midi_action.setCheckable(True)
         editor = self.timeline.note_editor
         self.note_actions = [
-            a("&Delete notes", editor.delete, QKeySequence.Delete, "Delete the selected notes"),
+            a("&Delete notes", editor.delete, QKeySequence.StandardKey.Delete, "Delete the selected notes"),
             a("&Louder notes", lambda: editor.change_velocity(note_edits.VELOCITY_STEP), "Ctrl+Up"),
             a("So&fter notes", lambda: editor.change_velocity(-note_edits.VELOCITY_STEP), "Ctrl+Down"),
         ]
@@ -258,7 +261,7 @@ class MainWindow(QMainWindow):
                 menu.addSeparator() if action is None else menu.addAction(action)
         tools = self.addToolBar("Main")
         tools.setMovable(False)
-        tools.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (
             self.open_action,
             self.save_action,
@@ -333,8 +336,8 @@ class MainWindow(QMainWindow):
         """The one-line message in a dialog (never a traceback)."""
         self.last_error = message
         self.statusBar().showMessage(message, 8000)
-        box = QMessageBox(QMessageBox.Warning, "BGM Studio", message, QMessageBox.Ok, self)
-        box.setAttribute(Qt.WA_DeleteOnClose)
+        box = QMessageBox(QMessageBox.Icon.Warning, "BGM Studio", message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
     def wait_idle(self, timeout_ms: int = 60000) -> bool:
@@ -364,18 +367,18 @@ class MainWindow(QMainWindow):
         if path is None:
             return
         box = QMessageBox(
-            QMessageBox.Question,
+            QMessageBox.Icon.Question,
             "BGM Studio",
             "BGM Studio did not close properly last time. Recover the unsaved project?",
-            QMessageBox.Yes | QMessageBox.Discard,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
             self,
         )
-        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.buttonClicked.connect(lambda button: self._on_recovery_answer(box.buttonRole(button), path))
         box.open()
 
     def _on_recovery_answer(self, role: QMessageBox.ButtonRole, path: Path) -> None:
-        if role == QMessageBox.YesRole:
+        if role == QMessageBox.ButtonRole.YesRole:
             self._open(str(path), recovered=True)
         else:
             recovery.discard()
@@ -389,11 +392,12 @@ class MainWindow(QMainWindow):
             )
         for line in opened.analysis.warnings:
             self.statusBar().showMessage(line, 8000)
-        self.preview.set_video(self.state.video_path)
-        add_recent(opened.path if opened.project is not None and not recovered else self.state.video_path)
+        path = self.state.video_path
+        assert path is not None  # a document is open
+        self.preview.set_video(path)
+        add_recent(opened.path if opened.path is not None and opened.project is not None and not recovered else path)
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
         self._load_thumbnails(spans)
-        path = self.state.video_path
         self.timeline.wave.set_envelope(np.zeros(0), 1.0)  # cleared; the lane shows or hides once it is read
         self._run(
             "Waveform",
@@ -425,7 +429,7 @@ class MainWindow(QMainWindow):
 
     def _ask_relink(self, exc: BgmError, path: str) -> None:
         answer = QMessageBox.question(self, "BGM Studio", f"{exc}.\nChoose the video file of this project?")
-        if answer == QMessageBox.Yes:
+        if answer == QMessageBox.StandardButton.Yes:
             video, _ = QFileDialog.getOpenFileName(
                 self, "Choose the project's video", str(Path(path).parent), VIDEO_FILTER
             )
@@ -434,6 +438,8 @@ class MainWindow(QMainWindow):
 
     def _load_thumbnails(self, spans: list[tuple[float, float]]) -> None:
         path = self.state.video_path
+        if path is None:  # no document
+            return
         self._run(
             "Thumbnails",
             lambda p, c: jobs.shot_thumbnails(path, spans),
@@ -449,7 +455,7 @@ class MainWindow(QMainWindow):
         """Save the project to `path` (in a worker: large projects take a moment to write)."""
         if not path.endswith(".json"):
             path += PROJECT_SUFFIX
-        project = self.state.project
+        project = self.state.document
         self._run(
             "Saving the project", lambda p, c: save_project(project, path), lambda _r: self._on_saved(project, path)
         )
@@ -464,7 +470,7 @@ class MainWindow(QMainWindow):
     def export_to(self, kind: str, path: str) -> None:
         """Write the music as MIDI, WAV, MP4 or stems (a folder) (in a worker, with progress and Cancel)."""
         paths = OutputPaths(**{kind: path})
-        project, sound = self.state.project, self.state.sound
+        project, sound = self.state.document, self.state.sound
         name = EXPORTS.get(kind, (kind,))[0]
         self._run(
             f"Exporting {name}",
@@ -607,12 +613,12 @@ class MainWindow(QMainWindow):
             self.timeline.refresh()  # the outline goes back
             self.show_error(f"{self.busy.label} is still running; edit the notes once it has finished")
             return
-        self.state.apply(note_edits.apply_note_edit(self.state.project, removed, added), label)
+        self.state.apply(note_edits.apply_note_edit(self.state.document, removed, added), label)
         self.timeline.note_editor.select(added)
 
     def _keeps_edits(self, shots: list[int]) -> bool:
         """Whether to stop because these shots hold hand edits a new take would replace (asked)."""
-        edited = note_edits.has_edits(self.state.project, shots)
+        edited = note_edits.has_edits(self.state.document, shots)
         if not edited:
             return False
         names = ", ".join(str(k) for k in edited)
@@ -622,21 +628,22 @@ class MainWindow(QMainWindow):
             f"Shot{'s' * (len(edited) > 1)} {names} "
             "hold notes you edited. Replace them with new music? (They stay among "
             "the takes.)",
-            QMessageBox.Yes | QMessageBox.Cancel,
-            QMessageBox.Cancel,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
         )
-        return answer != QMessageBox.Yes
+        return answer != QMessageBox.StandardButton.Yes
 
     def _on_lock_requested(self, k: int, locked: bool) -> None:
-        project = self.state.project
+        project = self.state.document
         overrides = replace(project.shots[k].overrides, locked=locked)
         self.state.apply(with_overrides(project, k, overrides), f"{'Lock' if locked else 'Unlock'} shot {k}")
 
     def _on_take_requested(self, k: int, take: int) -> None:
         from ..project.scoring import select_take  # torch is loaded by now: a project exists
 
-        if take != self.state.project.shots[k].take:
-            self.state.apply(select_take(self.state.project, k, take), f"Take {take + 1} of shot {k}")
+        project = self.state.document
+        if take != project.shots[k].take:
+            self.state.apply(select_take(project, k, take), f"Take {take + 1} of shot {k}")
 
     def _on_cut_moved(self, k: int, t_s: float) -> None:
         self.edit_cuts(f"Move cut {k}", "move_cut", k, t_s)
@@ -726,7 +733,8 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         s, idle = self.state, self.busy is None
         has_project = s.project is not None
-        shot = has_project and 0 <= s.selected < len(s.project.shots)
+        n_shots = len(s.project.shots) if s.project is not None else 0
+        shot = 0 <= s.selected < n_shots
         enabled = {
             self.save_action: has_project and idle,
             self.save_as_action: has_project and idle,
@@ -736,7 +744,7 @@ class MainWindow(QMainWindow):
             self.regenerate_action: idle and shot,
             self.split_action: idle and has_project and s.analysis is not None,
             self.import_cuts_action: idle and has_project and s.analysis is not None,
-            self.merge_action: idle and shot and s.selected < len(s.project.shots) - 1,
+            self.merge_action: idle and shot and s.selected < n_shots - 1,
             self.open_action: idle,
             self.play_action: s.analysis is not None,
         }
@@ -760,7 +768,7 @@ class MainWindow(QMainWindow):
             task.cancel()
         self._autosave.stop()
         if unsaved and self._keep_recovery:
-            recovery.autosave(self.state.project)
+            recovery.autosave(self.state.document)
         else:
             recovery.discard()
         self.preview.close_video()
@@ -776,18 +784,18 @@ class MainWindow(QMainWindow):
             return True
         name = Path(self.state.project_path or self.state.video_path or "untitled").name
         box = QMessageBox(
-            QMessageBox.Warning,
+            QMessageBox.Icon.Warning,
             "BGM Studio",
             f"The project of {name} has unsaved changes. Save them first?",
-            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             self,
         )
-        box.button(QMessageBox.Discard).setText("Don't Save")
-        box.setDefaultButton(QMessageBox.Save)
+        box.button(QMessageBox.StandardButton.Discard).setText("Don't Save")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
         answer = box.exec()
-        if answer == QMessageBox.Save:
+        if answer == QMessageBox.StandardButton.Save:
             return self._save_now()
-        return answer == QMessageBox.Discard
+        return answer == QMessageBox.StandardButton.Discard
 
     def _save_now(self) -> bool:
         """Save on the UI thread (the user is waiting for it before going on); whether it was saved."""
@@ -795,11 +803,11 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         try:
-            save_project(self.state.project, path)
+            save_project(self.state.document, path)
         except BgmError as exc:
             self.show_error(str(exc))
             return False
-        self._on_saved(self.state.project, path)
+        self._on_saved(self.state.document, path)
         return True
 
 
@@ -807,7 +815,7 @@ def _scrolling(panel: QWidget) -> QScrollArea:
     area = QScrollArea()
     area.setWidget(panel)
     area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.NoFrame)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
     return area
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from ..audio.midi_out import MidiSender, open_port
+from typing import Callable
+
+from ..audio.midi_out import MidiSender, OpenedPort, open_port
 from .playback import Playback
 
 
 class MidiLink:
     """Opens and closes the port and its sender, and hands the sender to the Playback."""
 
-    def __init__(self, playback: Playback, opener=open_port) -> None:
+    def __init__(self, playback: Playback, opener: Callable[[str | None], OpenedPort] = open_port) -> None:
         self.playback, self._open = playback, opener
-        self._port = None
+        self._port: OpenedPort | None = None
 
     @property
     def on(self) -> bool:
@@ -22,8 +24,8 @@ class MidiLink:
         if on == self.on:
             return
         if on:
-            self._port = self._open(None)
-            self.playback.set_midi(MidiSender(self._port))
+            self._port = port = self._open(None)
+            self.playback.set_midi(MidiSender(port))
         else:
             self.close()
 

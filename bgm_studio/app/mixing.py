@@ -38,7 +38,9 @@ def decode_sound(path: str | os.PathLike, sample_rate: int) -> np.ndarray | None
             stream = container.streams.audio[0]
             video = container.streams.video[0] if container.streams.video else None
             origin = (
-                float(video.start_time * video.time_base) if video is not None and video.start_time is not None else 0.0
+                float(video.start_time * video.time_base)
+                if video is not None and video.start_time and video.time_base
+                else 0.0
             )
             resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
             chunks, first = [], None
@@ -92,8 +94,9 @@ class MixingOutput:
         playing = (
             player is not None and player.state == PLAYING and (ducking is not None or sound is not None and gain > 0)
         )
-        start = int(round(player.position_s() * self.sample_rate)) if playing else 0
-        self._fill(block)
+        start = int(round(player.position_s() * self.sample_rate)) if playing and player is not None else 0
+        if self._fill is not None:  # started
+            self._fill(block)
         if self.music_gain != 1.0:
             block *= self.music_gain
         if playing and ducking is not None and start < len(ducking):

@@ -31,7 +31,11 @@ class Playback:
     @property
     def sounding(self) -> bool:
         """Whether the music is heard (a player with a score)."""
-        return self.player is not None and self._has_score
+        return self._heard() is not None
+
+    def _heard(self) -> Player | None:
+        """The player while the music is heard through it, else None."""
+        return self.player if self._has_score else None
 
     @property
     def playing(self) -> bool:
@@ -66,15 +70,17 @@ class Playback:
         if t >= self.duration_s - 1e-3:
             t = 0.0  # play again from the start after the end
         self._origin_s, self._origin_wall, self._playing = t, time.perf_counter(), True
-        if self.sounding:
-            self.player.play(t)
+        player = self._heard()
+        if player is not None:
+            player.play(t)
         if self.midi is not None and self._score is not None:  # heard when the speakers play it
-            self.midi.play(t, self.player.latency_s if self.sounding else 0.0)
+            self.midi.play(t, player.latency_s if player is not None else 0.0)
 
     def pause(self) -> None:
         t = self.position_s()
-        if self.sounding:
-            self.player.pause()
+        player = self._heard()
+        if player is not None:
+            player.pause()
         if self.midi is not None:
             self.midi.pause()
         self._origin_s, self._playing = t, False
@@ -82,8 +88,9 @@ class Playback:
     def seek(self, t_s: float) -> None:
         t_s = min(max(t_s, 0.0), self.duration_s)
         self._origin_s, self._origin_wall = t_s, time.perf_counter()
-        if self.sounding:
-            self.player.seek(t_s)
+        player = self._heard()
+        if player is not None:
+            player.seek(t_s)
         if self.midi is not None and self._score is not None:
             self.midi.seek(t_s)
 
@@ -95,9 +102,12 @@ class Playback:
         if sender is not None:
             self._load_midi()
             if self._playing and self._score is not None:
-                sender.play(self.position_s(), self.player.latency_s if self.sounding else 0.0)
+                player = self._heard()
+                sender.play(self.position_s(), player.latency_s if player is not None else 0.0)
 
     def _load_midi(self) -> None:
+        if self.midi is None:
+            return
         if self._score is not None:
             self.midi.load(*self._score)
         else:
@@ -107,11 +117,12 @@ class Playback:
         """Where the playhead is now; playback pauses by itself at the end."""
         if not self._playing:
             return self._origin_s
-        if self.sounding:
-            if self.player.state != PLAYING:  # the player stopped after the last note
+        player = self._heard()
+        if player is not None:
+            if player.state != PLAYING:  # the player stopped after the last note
                 t = self.duration_s
             else:  # audio handed out, less what is still buffered, never before where play started
-                t = max(self._origin_s, self.player.position_s() - self.player.latency_s)
+                t = max(self._origin_s, player.position_s() - player.latency_s)
         else:
             t = self._origin_s + time.perf_counter() - self._origin_wall
         if t >= self.duration_s:
@@ -120,8 +131,9 @@ class Playback:
         return t
 
     def _stop_at_end(self) -> None:
-        if self.sounding:
-            self.player.pause()
+        player = self._heard()
+        if player is not None:
+            player.pause()
         if self.midi is not None:
             self.midi.pause()
         self._origin_s, self._playing = self.duration_s, False

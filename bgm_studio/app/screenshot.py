@@ -48,12 +48,13 @@ def _wait(app: QApplication, done, timeout_s: float = 600.0) -> None:
     while not done():
         if time.monotonic() > end:
             raise BgmError("timed out waiting for the app")
-        app.processEvents(QEventLoop.AllEvents, 50)
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
 
 def take(video: str, out: str, model: str | None = None, shot: int = 1, size: tuple[int, int] = (1440, 900)) -> None:
     """Open `video`, generate, select a shot, put the playhead inside it and save the window as PNG."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     apply_dark_theme(app)
     with tempfile.TemporaryDirectory() as folder:
         window = MainWindow(model_path=_model(model, folder), player_factory=_silent_player)
@@ -65,14 +66,14 @@ def take(video: str, out: str, model: str | None = None, shot: int = 1, size: tu
         _wait(app, lambda: window.busy is None and window.state.project is not None)
         if window.last_error:
             raise BgmError(window.last_error)
-        project = window.state.project
+        project = window.state.document
         k = min(shot, len(project.shots) - 1)
         window.state.select(k)
         window.seek(project.shots[k].start_s + 0.4 * (project.shots[k].end_s - project.shots[k].start_s))
         _wait(app, lambda: window.preview.frame_time_s is not None and window.pool.activeThreadCount() == 0)
         end = time.monotonic() + 1.0
         while time.monotonic() < end:  # let thumbnails and the frame paint
-            app.processEvents(QEventLoop.AllEvents, 50)
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         if not window.grab().save(out):
             raise BgmError(f"{out}: could not write the screenshot")

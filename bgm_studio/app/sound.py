@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..audio.player import Player
@@ -36,7 +38,8 @@ class SoundController(QObject):
         self._factory = player_factory
         self._soundfont = state.sound.soundfont  # the soundfont the player was opened with
         self._video: str | None = None  # the video whose document is open
-        self._video_sound: tuple[str, object] | None = None  # (video, its decoded sound), read when first wanted
+        # (video, its decoded sound and speech (None: being read, or silent)), read when first wanted
+        self._video_sound: tuple[str, tuple[np.ndarray, np.ndarray] | None] | None = None
         self.loop = False  # repeat the selected shot while playing (see loop_span)
         self._tick = QTimer(self, interval=TICK_MS)
         self._tick.timeout.connect(self._on_tick)
@@ -129,7 +132,7 @@ class SoundController(QObject):
             audio, speech = self._video_sound[1] if self._video_sound and self._video_sound[1] else (None, None)
             ducking = (
                 duck_gain(speech, len(audio), self.mixer.sample_rate, sound.ducking)
-                if speech is not None and speech.any() and sound.ducking.enabled
+                if audio is not None and speech is not None and speech.any() and sound.ducking.enabled
                 else None
             )  # no speech: no work
             self.mixer.set_sound(audio, sound.original_gain_db, ducking)
@@ -143,7 +146,7 @@ class SoundController(QObject):
             foreground=False,
         )
 
-    def _on_video_sound(self, path: str, sound) -> None:
+    def _on_video_sound(self, path: str, sound: tuple[np.ndarray, np.ndarray] | None) -> None:
         if path == self.state.video_path:
             self._video_sound = (path, sound)
             self._apply_video_sound()

@@ -83,6 +83,13 @@ class AppState:
         return self.analysis.duration_s if self.analysis is not None else 0.0
 
     @property
+    def document(self) -> Project:
+        """The open project, for the actions that are enabled only while there is one."""
+        if self.project is None:
+            raise RuntimeError("no project is open")
+        return self.project
+
+    @property
     def video_path(self) -> str | None:
         if self.project is not None:
             return self.project.video_path
@@ -110,13 +117,13 @@ class AppState:
     def undo(self) -> None:
         if self._undo:
             edit = self._undo.pop()
-            self._redo.append(Edit(self.project, edit.label))
+            self._redo.append(Edit(self.document, edit.label))
             self._set(edit.project)
 
     def redo(self) -> None:
         if self._redo:
             edit = self._redo.pop()
-            self._undo.append(Edit(self.project, edit.label))
+            self._undo.append(Edit(self.document, edit.label))
             self._set(edit.project)
 
     def undo_label(self) -> str | None:

@@ -72,7 +72,7 @@ def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
     n, n_blocks = len(magnitude), -(-len(magnitude) // BLOCK)
     block_peak = np.pad(magnitude, (0, n_blocks * BLOCK - n)).reshape(n_blocks, BLOCK).max(axis=1)
     edges = np.diff(np.concatenate([[0], (block_peak >= floor).astype(np.int8), [0]]))
-    for first, last in zip(np.nonzero(edges == 1)[0] * BLOCK, np.nonzero(edges == -1)[0] * BLOCK):
+    for first, last in zip((np.nonzero(edges == 1)[0] * BLOCK).tolist(), (np.nonzero(edges == -1)[0] * BLOCK).tolist()):
         last = min(last, n)
         a, b = max(0, first - PAD), min(n, last + PAD)  # context for the interpolation filter
         up = np.abs(resample_poly(audio[a:b], OVERSAMPLE, 1, axis=0)).max(axis=1)

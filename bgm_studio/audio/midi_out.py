@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from ..errors import BgmError
 from ..music.notes import Score
@@ -28,7 +28,13 @@ class Port(Protocol):
     def send_message(self, message: Sequence[int]) -> None: ...
 
 
-def _midi_out():
+class OpenedPort(Port, Protocol):
+    """A port of the MIDI system (open_port), closed by its owner."""
+
+    def close_port(self) -> None: ...
+
+
+def _midi_out() -> Any:  # rtmidi.MidiOut (rtmidi has no type information)
     """An rtmidi MidiOut on the first MIDI system that answers (ALSA's sequencer, then JACK, on Linux)."""
     import rtmidi
 
@@ -49,7 +55,7 @@ def list_ports() -> list[str]:
         return []
 
 
-def open_port(name: str | None = None):
+def open_port(name: str | None = None) -> OpenedPort:
     """An rtmidi output: the first port whose name contains `name`, or a virtual port "BGM Studio" (None)."""
     out = _midi_out()
     if name is None:
@@ -57,13 +63,15 @@ def open_port(name: str | None = None):
             out.open_virtual_port(VIRTUAL_PORT)
         except Exception as exc:  # Windows' MIDI API has no virtual ports
             raise BgmError(f"this system cannot make a virtual MIDI port ({exc}); choose a port by name") from exc
-        return out
+        port: OpenedPort = out
+        return port
     ports = out.get_ports()
     match = next((i for i, p in enumerate(ports) if name.lower() in p.lower()), None)
     if match is None:
         raise BgmError(f"no MIDI output port named {name!r} (there are: {', '.join(ports) or 'none'})")
     out.open_port(match)
-    return out
+    opened: OpenedPort = out
+    return opened
 
 
 def _message(ev: Event) -> list[int]:
@@ -77,7 +85,7 @@ def _message(ev: Event) -> list[int]:
 class MidiSender:
     """Plays a loaded score to a port on a thread of its own; play/pause/seek as the app's transport does."""
 
-    def __init__(self, port: Port, clock=time.perf_counter) -> None:
+    def __init__(self, port: Port, clock: Callable[[], float] = time.perf_counter) -> None:
         self._port, self._clock = port, clock
         self._cond = threading.Condition()
         self._score: Score | None = None

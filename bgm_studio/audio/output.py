@@ -19,7 +19,7 @@ import functools
 import os
 import sys
 import threading
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -113,10 +113,11 @@ class DeviceOutput:
             f"no audio output device ({', '.join(drivers)} failed): playback is unavailable, export still works"
         )
 
-    def _on_audio(self, _data, frames, _nfx, _fx, nout, out) -> int:
+    def _on_audio(self, _data: object, frames: int, _nfx: int, _fx: object, nout: int, out: Any) -> int:
         block = np.zeros((frames, 2), np.float32)
         try:
-            self._fill(block)
+            if self._fill is not None:
+                self._fill(block)
         except Exception:  # an exception must not escape into the C audio thread; play silence
             block[:] = 0.0
         for channel in range(min(nout, 2)):
@@ -156,7 +157,8 @@ class CaptureOutput:
         """Ask for `frames` frames, as a driver's callback would, and return them."""
         block = np.zeros((frames, 2), np.float32)
         with self.lock:
-            self._fill(block)
+            if self._fill is not None:  # none before start and after close: silence
+                self._fill(block)
             self.frames_sent += frames
             if self._record:
                 self.blocks.append(block)
@@ -170,7 +172,7 @@ class CaptureOutput:
         self._fill = None
 
 
-def _set(settings, name: str, value) -> None:
+def _set(settings: Any, name: str, value: str | int | float) -> None:
     if isinstance(value, str):
         fluidsynth.fluid_settings_setstr(settings, name.encode(), value.encode())
     elif isinstance(value, int):

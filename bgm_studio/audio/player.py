@@ -106,7 +106,7 @@ class Player:
     def __enter__(self) -> "Player":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def _require_score(self) -> Performance:
@@ -117,11 +117,12 @@ class Player:
     def _on_block(self, block: np.ndarray) -> None:
         """Fill one output block (called from the audio thread)."""
         with self._lock:
-            if self._state != PLAYING:
+            performance = self._performance
+            if self._state != PLAYING or performance is None:
                 block[:] = 0.0
                 return
-            self._performance.render_into(block)
+            performance.render_into(block)
             np.clip(block, -1.0, 1.0, out=block)
-            if self._performance.position_s() >= self._performance.duration_s + TAIL_S:
-                self._performance.seek(0.0)
+            if performance.position_s() >= performance.duration_s + TAIL_S:
+                performance.seek(0.0)
                 self._state = STOPPED

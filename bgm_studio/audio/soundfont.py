@@ -23,14 +23,14 @@ def default_soundfont() -> Path | None:
     return None
 
 
-def soundfont_error(path: str | os.PathLike, problem: str) -> BgmError:
+def soundfont_error(path: str | os.PathLike[str], problem: str) -> BgmError:
     """A one-line error about a soundfont that also offers the default one."""
     default = default_soundfont()
     offer = f"use the default {default}" if default else "install fluid-soundfont-gm"
     return BgmError(f"{path}: {problem}; choose another .sf2/.sf3 file or {offer}")
 
 
-def check_soundfont(path: str | os.PathLike) -> Path:
+def check_soundfont(path: str | os.PathLike[str]) -> Path:
     """Refuse a missing, truncated or non-SoundFont file before FluidSynth sees it.
 
     A SoundFont (sf2, and sf3 alike) is a RIFF 'sfbk' file whose top-level LIST
@@ -67,7 +67,7 @@ def _list_chunks(f: BinaryIO, riff_end: int) -> set[bytes]:
     return kinds
 
 
-def find_soundfont(path: str | os.PathLike | None = None) -> Path:
+def find_soundfont(path: str | os.PathLike[str] | None = None) -> Path:
     """The soundfont to load: the given path, else $BGM_SOUNDFONT, else the default GM soundfont."""
     chosen = path or os.environ.get(ENV_VAR)
     if chosen:

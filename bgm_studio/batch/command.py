@@ -65,16 +65,15 @@ def settings_from(args: argparse.Namespace) -> BatchSettings:
 def run(args: argparse.Namespace) -> int:
     """Score the batch, print the summary table, write it as CSV and JSON; exit 2 if a video failed."""
     from .report import format_table, write_summary
-    from .runner import run_batch
+    from .runner import BatchInterrupted, run_batch
 
     settings = settings_from(args)
     try:
         results = run_batch(args.source, args.out, settings, args.workers, args.ray)
-    except KeyboardInterrupt as exc:
-        results = getattr(exc, "results", None)
-        if results:
-            print(format_table(results))
-            write_summary(results, args.out)
+    except BatchInterrupted as exc:
+        if exc.results:
+            print(format_table(exc.results))
+            write_summary(exc.results, args.out)
         raise
     print(format_table(results))
     for path in write_summary(results, args.out):

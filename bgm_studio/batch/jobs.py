@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -64,7 +65,7 @@ class VideoResult:
     outputs: list[str] = field(default_factory=list)
 
 
-def list_videos(source: str | os.PathLike) -> list[Path]:
+def list_videos(source: str | os.PathLike[str]) -> list[Path]:
     """The videos of a folder (by suffix, sorted) or of a list file (one path a line, relative to the
     list's folder; blank lines and # comments skipped). Missing entries stay in, to be reported."""
     source = Path(source)
@@ -96,7 +97,7 @@ def check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
     return formats
 
 
-def identity(task: VideoTask, settings: BatchSettings, inputs: dict[str, str]) -> dict:
+def identity(task: VideoTask, settings: BatchSettings, inputs: dict[str, Any]) -> dict[str, Any]:
     """What a video's music and files depend on: its contents, the settings and the input files
     (model, soundfont and analysis settings, by hash). Equal identities: nothing to score again."""
     from ..video.cache import fingerprint
@@ -105,7 +106,7 @@ def identity(task: VideoTask, settings: BatchSettings, inputs: dict[str, str]) -
     return {"video_sha256": fingerprint(task.video), "settings": json.loads(json.dumps(music)), **inputs}
 
 
-def done_before(task: VideoTask, ident: dict, formats: tuple[str, ...]) -> VideoResult | None:
+def done_before(task: VideoTask, ident: dict[str, Any], formats: tuple[str, ...]) -> VideoResult | None:
     """The earlier result when the manifest's identity matches and every output is still there."""
     try:
         manifest = json.loads(task.manifest.read_text())
@@ -125,7 +126,7 @@ def done_before(task: VideoTask, ident: dict, formats: tuple[str, ...]) -> Video
     )
 
 
-def write_manifest(task: VideoTask, ident: dict, result: VideoResult) -> None:
+def write_manifest(task: VideoTask, ident: dict[str, Any], result: VideoResult) -> None:
     """Written last, after every output: a video with a manifest is wholly scored."""
     payload = {"video": task.video, "identity": ident, "result": asdict(result)}
     with atomic_path(task.manifest) as tmp:

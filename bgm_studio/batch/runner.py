@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from tqdm import tqdm
 
@@ -28,10 +28,10 @@ from .jobs import (
 )
 from .worker import Worker, init_process, one_line, score_in_process
 
-Schedule = Callable[[list[VideoTask], BatchSettings, dict, int | None], Iterator[VideoResult]]
+Schedule = Callable[[list[VideoTask], BatchSettings, dict[str, Any], int | None], Iterator[VideoResult]]
 
 
-def input_identity(settings: BatchSettings) -> dict[str, str]:
+def input_identity(settings: BatchSettings) -> dict[str, Any]:
     """The hashes of what every video's result depends on besides its own file: model, soundfont,
     analysis settings. Refuses a missing model or soundfont before any worker starts."""
     from ..audio.soundfont import find_soundfont
@@ -55,13 +55,21 @@ def input_identity(settings: BatchSettings) -> dict[str, str]:
     }
 
 
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch, with the results so far (interrupted videos included), in input order."""
+
+    def __init__(self, results: list[VideoResult]) -> None:
+        super().__init__()
+        self.results = results
+
+
 def run_batch(
     source: str, out_dir: str, settings: BatchSettings, workers: int | None = None, ray_address: str | None = None
 ) -> list[VideoResult]:
     """Score every video of a folder or list into out_dir; returns one result per video, in input order.
 
     On KeyboardInterrupt the workers are stopped, videos not finished are marked interrupted, and
-    the results so far are attached to the exception (`exc.results`) before it goes on up.
+    the results so far go on up with it, as a BatchInterrupted.
     """
     if workers is not None and workers < 1:
         raise BgmError(f"--workers {workers}: give at least 1")
@@ -102,8 +110,7 @@ def run_batch(
                 bar.write(f"failed {result.name}: {result.reason}", file=sys.stderr)
     except KeyboardInterrupt as exc:
         remove_stale_parts(todo)
-        exc.results = _in_order(tasks, results)
-        raise
+        raise BatchInterrupted(_in_order(tasks, results)) from exc
     finally:
         bar.close()
     return _in_order(tasks, results)
@@ -114,7 +121,7 @@ def _in_order(tasks: list[VideoTask], results: dict[str, VideoResult]) -> list[V
 
 
 def _on_pool(
-    todo: list[VideoTask], settings: BatchSettings, inputs: dict, workers: int | None
+    todo: list[VideoTask], settings: BatchSettings, inputs: dict[str, Any], workers: int | None
 ) -> Iterator[VideoResult]:
     """A local process pool (spawned, so no worker inherits the parent's threads); each process loads
     the models once. Ctrl-C: every worker ends after removing its half-written files."""
@@ -138,7 +145,8 @@ def _on_pool(
                 )
     except KeyboardInterrupt:
         for child in multiprocessing.active_children():  # a Ctrl-C at the terminal reached them already
-            os.kill(child.pid, signal.SIGINT)
+            if child.pid is not None:  # started, as every active child is
+                os.kill(child.pid, signal.SIGINT)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -149,7 +157,7 @@ def _on_ray(address: str) -> Schedule:
     output folder must be one every node can write (a shared file system)."""
 
     def schedule(
-        todo: list[VideoTask], settings: BatchSettings, inputs: dict, workers: int | None
+        todo: list[VideoTask], settings: BatchSettings, inputs: dict[str, Any], workers: int | None
     ) -> Iterator[VideoResult]:
         try:
             import ray
@@ -170,6 +178,6 @@ def _on_ray(address: str) -> Schedule:
             yield from ActorPool(actors).map_unordered(lambda a, task: a.score.remote(task), todo)
         finally:
             for actor in actors:
-                ray.kill(actor)
+                ray.kill(actor)  # type: ignore[arg-type]  # ray's stubs type remote(cls) as cls or handle
 
     return schedule

@@ -9,6 +9,8 @@ import os
 import signal
 import time
 from dataclasses import dataclass
+from types import FrameType
+from typing import Any
 from pathlib import Path
 
 from ..errors import BgmError
@@ -24,7 +26,7 @@ def one_line(exc: BaseException) -> str:
 class Worker:
     """Scores videos one after another with everything it needs loaded in __init__."""
 
-    def __init__(self, settings: BatchSettings, inputs: dict[str, str]) -> None:
+    def __init__(self, settings: BatchSettings, inputs: dict[str, Any]) -> None:
         from ..audio.soundfont import find_soundfont
         from ..audio.synth import SynthConfig
         from ..project.scoring import Scorer
@@ -86,7 +88,7 @@ class _Process:
 _PROCESS = _Process()  # one per pool process: the point of a worker is to keep its models between videos
 
 
-def _on_interrupt(signum, frame) -> None:
+def _on_interrupt(signum: int, frame: FrameType | None) -> None:
     """Ctrl-C in a pool process: a video in flight unwinds (its temporary files are removed on the
     way), then the process ends; an idle one ends at once, without a traceback."""
     if _PROCESS.busy:
@@ -94,7 +96,7 @@ def _on_interrupt(signum, frame) -> None:
     os._exit(130)
 
 
-def init_process(settings: BatchSettings, inputs: dict[str, str], threads: int) -> None:
+def init_process(settings: BatchSettings, inputs: dict[str, Any], threads: int) -> None:
     """Pool initializer: load the worker once for every video this process will score, with its share
     of the cores for torch and OpenCV (workers that each took every core would fight over them)."""
     signal.signal(signal.SIGINT, _on_interrupt)
@@ -110,6 +112,7 @@ def init_process(settings: BatchSettings, inputs: dict[str, str], threads: int) 
 def score_in_process(task: VideoTask) -> VideoResult:
     _PROCESS.busy = True
     try:
+        assert _PROCESS.worker is not None  # made by init_process, the pool's initializer
         return _PROCESS.worker.score(task)
     except KeyboardInterrupt:
         os._exit(130)  # its outputs in flight are gone already; take no further task

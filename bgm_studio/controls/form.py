@@ -46,8 +46,8 @@ class FormModel:
 
     @classmethod
     def fit(cls, labels: list[list[tuple[str, int]]]) -> "FormModel":
-        lengths: Counter = Counter()
-        relations: Counter = Counter()
+        lengths: Counter[int] = Counter()
+        relations: Counter[str] = Counter()
         for label in labels:
             melodic = [(letter, n) for letter, n in label if letter.isupper()]
             for i, (letter, n) in enumerate(melodic):
@@ -65,13 +65,15 @@ class FormModel:
             counts[int(n)] += c
         counts[0] = 0
         with np.errstate(divide="ignore"):
-            return np.log(counts / counts.sum())
+            logp: np.ndarray = np.log(counts / counts.sum())
+            return logp
 
     def relation_p(self) -> np.ndarray:
         c = np.array([self.relations.get(r, 0) + 1.0 for r in RELATIONS])
-        return c / c.sum()
+        p: np.ndarray = c / c.sum()
+        return p
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         with atomic_path(path) as tmp:
             tmp.write_text(
                 json.dumps(
@@ -85,7 +87,7 @@ class FormModel:
             )
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None) -> "FormModel":
+    def load(cls, path: str | os.PathLike[str] | None = None) -> "FormModel":
         path = Path(path or DEFAULT_FORM_MODEL)
         try:
             data = json.loads(path.read_text())

@@ -73,7 +73,10 @@ def controls_from_roll(
 ) -> Controls:
     """Controls of a piece given its onset-velocity roll and per-beat annotations."""
     density, energy, register = bar_statistics(onset_velocity, pitches)
-    per_beat = lambda a: np.repeat(a, BEATS_PER_BAR)  # noqa: E731 - bar value on each of its beats
+
+    def per_beat(a: np.ndarray) -> np.ndarray:  # bar value on each of its beats
+        return np.repeat(a, BEATS_PER_BAR)
+
     return Controls(
         per_beat(density),
         per_beat(energy),

@@ -44,7 +44,8 @@ class BeatPlan:
 
     @property
     def shot_start_beats(self) -> list[int]:
-        return [0] + np.cumsum(self.shot_beats)[:-1].tolist()
+        starts: list[int] = np.cumsum(self.shot_beats)[:-1].tolist()
+        return [0] + starts
 
     @property
     def n_beats(self) -> int:
@@ -68,16 +69,20 @@ def check_tempo(tempo_bpm: float | None, cfg: TimingConfig = TimingConfig()) -> 
         raise BgmError(f"tempo {tempo_bpm} BPM is out of range ({cfg.min_bpm / 2:.0f}-{cfg.max_bpm * 2:.0f})")
 
 
-def _fit_shots(durations: np.ndarray, cuts: np.ndarray, bpm: float, cfg: TimingConfig):
+def _fit_shots(
+    durations: np.ndarray, cuts: np.ndarray, bpm: float, cfg: TimingConfig
+) -> tuple[float, list[int], list[float], list[float]]:
     """Greedy beats per shot at one tempo: (cost, beats, tempi, drift_s)."""
     period = 60.0 / bpm
-    beats, tempi, drift = [], [], []
+    beats: list[int] = []
+    tempi: list[float] = []
+    drift: list[float] = []
     music_t, cost, total_beats = 0.0, 0.0, 0
     for k, d in enumerate(durations):
         end = cuts[k] if k < len(cuts) else music_t + d
         want = max(end - music_t, 1e-3)
         next_long = k + 1 < len(durations) and durations[k + 1] >= cfg.long_shot_s
-        best = None
+        best: tuple[float, int, float, float] | None = None
         for stretch in (cfg.max_stretch, cfg.short_stretch):
             for n in range(max(1, int(want / period) - 1), int(want / period) + 3):
                 local = n * 60.0 / want
@@ -88,8 +93,10 @@ def _fit_shots(durations: np.ndarray, cuts: np.ndarray, bpm: float, cfg: TimingC
                 c = miss / period + abs(rel) + bar
                 if best is None or c < best[0]:
                     best = (c, n, clamped, miss)
+            assert best is not None  # the range of beat counts is never empty
             if best[3] <= cfg.cut_tolerance_s or k == len(cuts):
                 break
+        assert best is not None
         c, n, local, miss = best
         beats.append(n)
         tempi.append(float(local))
@@ -122,12 +129,13 @@ def plan_beats(
     cuts = ends[:-1]
     target = pace_tempo(pace, cfg)
     candidates = [tempo_bpm] if tempo_bpm else np.arange(cfg.min_bpm, cfg.max_bpm + 1e-9, cfg.bpm_step)
-    best = None
+    best: tuple[float, float, list[int], list[float], list[float]] | None = None
     for bpm in candidates:
         cost, beats, tempi, drift = _fit_shots(durations, cuts, float(bpm), cfg)
         cost += cfg.pace_weight * abs(bpm - target) / target * len(durations)
         if best is None or cost < best[0]:
             best = (cost, float(bpm), beats, tempi, drift)
+    assert best is not None  # candidates hold the given tempo or the range of tempi
     _, bpm, beats, tempi, drift = best
     # The last shot ends with the video: its tempo fills it exactly.
     last_start = float(np.sum(np.array(beats[:-1]) * 60.0 / np.array(tempi[:-1]))) if len(beats) > 1 else 0.0

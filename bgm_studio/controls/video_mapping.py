@@ -20,12 +20,16 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
 from ..atomic import atomic_path
 from ..errors import BgmError
 from .music_controls import measured_bar_controls
+
+if TYPE_CHECKING:
+    from ..music.pop909 import Song
 
 DEFAULT_QUANTILES = Path(__file__).resolve().parents[2] / "models" / "control_quantiles.json"
 CONTROL_NAMES = ("density", "energy", "register")
@@ -67,8 +71,8 @@ class ControlQuantiles:
     table: dict[str, list[float]]
 
     @classmethod
-    def fit(cls, songs) -> "ControlQuantiles":
-        values = {k: [] for k in CONTROL_NAMES}
+    def fit(cls, songs: Iterable[Song]) -> "ControlQuantiles":
+        values: dict[str, list[np.ndarray]] = {k: [] for k in CONTROL_NAMES}
         for song in songs:
             bars = measured_bar_controls(song.notes, song.n_steps // 16)
             busy = bars["density"] > 0
@@ -82,12 +86,12 @@ class ControlQuantiles:
         p = lo + float(np.clip(percentile, 0, 1)) * (hi - lo)
         return float(np.interp(p, np.linspace(0, 1, 101), self.table[name]))
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps({"version": 1, "quantiles": self.table}))
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None) -> "ControlQuantiles":
+    def load(cls, path: str | os.PathLike[str] | None = None) -> "ControlQuantiles":
         path = Path(path or DEFAULT_QUANTILES)
         try:
             return cls(json.loads(path.read_text())["quantiles"])
@@ -96,11 +100,12 @@ class ControlQuantiles:
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    y: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return y
 
 
 # Reference curves: feature value -> share of typical footage below it.
-REFERENCE = {
+REFERENCE: dict[str, Callable[[Any], np.ndarray]] = {
     "motion": lambda v: _logistic((np.log(np.maximum(v, 0) + 1e-3) - np.log(0.03)) / 1.0),
     "cut_density": lambda v: _logistic((v - 12.0) / 6.0),
     "contrast": lambda v: np.clip(v / 0.3, 0, 1),

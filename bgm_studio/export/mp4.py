@@ -16,7 +16,7 @@ import math
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Final, Iterator
 
 import av
 import numpy as np
@@ -34,7 +34,7 @@ AAC_BIT_RATE = 192_000
 AAC_FRAME = 1024  # samples per AAC frame
 CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 MKV_HINT = "an .mkv output holds most video codecs"
-REENCODE_CODEC = "libx264"  # a stream the container cannot hold becomes H.264, which every container here takes
+REENCODE_CODEC: Final = "libx264"  # a stream the container cannot hold becomes H.264, which every container here takes
 REENCODE_OPTIONS = {"crf": "18", "preset": "veryfast"}  # visually lossless at a few times real time
 MAX_ORIGINAL_GAIN_DB = 40.0
 
@@ -134,7 +134,7 @@ def read_soundtrack(video: str | os.PathLike, sample_rate: int, frames: int) -> 
     try:
         with open_video(video) as container:
             stream = container.streams.video[0]
-            video_start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+            video_start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
             for frame in container.decode(container.streams.audio[0]):
                 if audio_start is None and frame.time is not None:
                     audio_start = frame.time
@@ -182,7 +182,11 @@ def _mux(
         audio_out.codec_context.options = {
             "aac_coder": "fast"
         }  # half the time of 'twoloop'; at 192 kb/s no audible loss
-        start = source_video.start_time * source_video.time_base if source_video.start_time is not None else 0
+        start = (
+            source_video.start_time * source_video.time_base
+            if source_video.start_time and source_video.time_base
+            else 0
+        )
         lead = max(0, round(float(start) * sample_rate))  # music starts with the picture, not at 0
         audio_packets = _encode(audio_out, music, sample_rate, progress, cancel, lead)
         next_audio = 0
@@ -193,8 +197,10 @@ def _mux(
         )
         for packet in _video_packets(source, source_video, video_out, reencode, video):
             cancel()
-            t = float((packet.dts if packet.dts is not None else packet.pts) * packet.time_base)
-            while next_audio < len(audio_packets) and audio_packets[next_audio].pts / sample_rate <= t:
+            stamp = packet.dts if packet.dts is not None else packet.pts
+            assert stamp is not None and packet.time_base is not None  # only packets with a time reach here
+            t = float(stamp * packet.time_base)
+            while next_audio < len(audio_packets) and (audio_packets[next_audio].pts or 0) / sample_rate <= t:
                 output.mux(audio_packets[next_audio])
                 next_audio += 1
             output.mux(packet)
@@ -239,6 +245,7 @@ def _h264_of_stream(
     h264 = output.add_stream(REENCODE_CODEC, rate=stream.average_rate or 25, options=dict(REENCODE_OPTIONS))
     h264.width, h264.height = stream.codec_context.width // 2 * 2, stream.codec_context.height // 2 * 2
     h264.pix_fmt = "yuv420p"
+    assert stream.time_base is not None  # a demuxed stream has one
     h264.time_base = h264.codec_context.time_base = stream.time_base  # frames keep their own timestamps
     return h264
 

@@ -8,7 +8,7 @@ import warnings
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import torch
 
@@ -17,6 +17,8 @@ from ..errors import BgmError
 from .denoiser import Denoiser, ModelConfig
 from .melody import MelodyConfig, MelodyModel
 from .device import resolve_device
+
+M = TypeVar("M", bound=torch.nn.Module)  # the network a checkpoint rebuilds
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "bgm-diffusion.pt"
 DEFAULT_MELODY_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "melody.pt"
@@ -70,7 +72,7 @@ def load_model(
     return model, dict(payload.get("meta", {}))
 
 
-def _rebuild(path: Path, payload, build, config_key: str, what: str) -> torch.nn.Module:
+def _rebuild(path: Path, payload: Any, build: Callable[[Any], M], config_key: str, what: str) -> M:
     """The network a checkpoint's payload describes, with its weights; a one-line BgmError where they do not fit."""
     try:
         model = build(payload[config_key])

@@ -58,7 +58,7 @@ def song_form(song: Song, controls: Controls, mode: str, form: FormModel, seed: 
     over the controls' segments as over a video's shots."""
     if mode == "labels":
         return song_phrases(song)
-    starts = list(np.nonzero(controls.segment_start)[0])
+    starts: list[int] = np.nonzero(controls.segment_start)[0].tolist()
     n_bars = -(-controls.n_beats // BEATS_PER_BAR)
     bar_density = np.resize(controls.density[::BEATS_PER_BAR], n_bars)
     return plan_form(starts, list(range(len(starts))), bar_density, form, np.random.default_rng(seed))
@@ -111,7 +111,8 @@ def generate_for_song(
 def controllability(pieces: list[GeneratedPiece], songs: list[Song]) -> dict[str, float]:
     """Spearman rho between requested (the song's) and produced per-bar controls, pooled over bars,
     and the median relative density error over bars."""
-    req, got = {k: [] for k in ("density", "energy", "register")}, {k: [] for k in ("density", "energy", "register")}
+    req: dict[str, list[np.ndarray]] = {k: [] for k in ("density", "energy", "register")}
+    got: dict[str, list[np.ndarray]] = {k: [] for k in ("density", "energy", "register")}
     for piece, song in zip(pieces, songs):
         n_bars = song.n_steps // (BEATS_PER_BAR * STEPS_PER_BEAT)
         want = measured_bar_controls(song.notes, n_bars)

@@ -211,7 +211,9 @@ def _register_shift(pitches: np.ndarray, melody_pitches: np.ndarray, register: f
     return min((0, -12, 12), key=lambda k: abs((total + k * upper) / n - register))
 
 
-def _draw(scored: list[tuple[float, list]], temperature: float, rng: np.random.Generator) -> list:
+def _draw(
+    scored: list[tuple[float, tuple[int, list[tuple[int, int, int]]]]], temperature: float, rng: np.random.Generator
+) -> tuple[int, list[tuple[int, int, int]]]:
     scores = np.array([s for s, _ in scored])
     if temperature <= 0:
         return scored[int(scores.argmax())][1]
@@ -258,7 +260,7 @@ def _rhythm(roll: np.ndarray, bar: int, g0: int, g1: int) -> np.ndarray:
     """bool (g1 - g0,): the accompaniment's onsets in the bar starting at step `bar`, at the
     places in the bar of steps [g0, g1)."""
     off = g0 % STEPS_PER_BAR
-    return roll[2, bar + off : bar + off + g1 - g0].any(axis=1)
+    return np.asarray(roll[2, bar + off : bar + off + g1 - g0].any(axis=1))
 
 
 def _bar_notes(roll: np.ndarray, bar: int) -> np.ndarray:

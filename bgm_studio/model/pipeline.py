@@ -197,7 +197,7 @@ class ScorePipeline:
             return torch.tanh(logits / 2)  # = 2 * sigmoid(logits) - 1
 
         guide, guide_mask = _echo_guide(roll, echo, ws, g0, g1, self.window)
-        if guide_mask is not None:
+        if guide is not None and guide_mask is not None:
             guide, guide_mask = guide.to(self.device), guide_mask.to(self.device) & ~mask  # held cells stay held
         x0 = self.scheduler.sample(
             predict_x0,
@@ -311,6 +311,7 @@ class ScorePipeline:
     ) -> None:
         """Write the accompaniment of steps [a, b) as chosen figures, with a bass note added where a
         shot starts, the chord changes or a downbeat has none (_ensure_bass, _mark_bass)."""
+        assert self.textures is not None  # figures are written only with a texture library
         echo = np.full(len(ctrl.chord_root), -1) if echo is None else echo
         spans = list(_bar_spans(a, b - a, ctrl.segment_ids()))
         notes = choose_figures(
@@ -340,7 +341,7 @@ class ScorePipeline:
         self,
         sustain: np.ndarray,
         sustain_p: np.ndarray,
-        p: int,
+        p: int | np.integer,
         e: int,
         b: int,
         off: int,

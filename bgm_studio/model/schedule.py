@@ -81,11 +81,13 @@ class DDIMScheduler:
         for i, t in enumerate(steps):
             t_batch = torch.full((shape[0],), t, dtype=torch.long, device=device)
             if known is not None:
+                assert known_mask is not None, "known needs known_mask"
                 x = torch.where(known_mask, self.add_noise(known, noise(), t_batch), x)
             if guide is not None and i < guide_steps:
+                assert guide_mask is not None, "guide needs guide_mask"
                 x = torch.where(guide_mask, self.add_noise(guide, noise(), t_batch), x)
             x0 = predict_x0(x, t_batch)
             x = self.step(x0, t, steps[i + 1] if i + 1 < len(steps) else -1, x)
-        if known is not None:
+        if known is not None and known_mask is not None:
             x = torch.where(known_mask, known, x)
         return x

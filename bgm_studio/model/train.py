@@ -76,7 +76,7 @@ def window_noise(
     return torch.cat(t), torch.stack(noise), torch.cat(drop)
 
 
-def diffusion_loss(model: Denoiser, scheduler: DDIMScheduler, batch: dict, drop_prob: float) -> torch.Tensor:
+def diffusion_loss(model: torch.nn.Module, scheduler: DDIMScheduler, batch: dict, drop_prob: float) -> torch.Tensor:
     """BCE between predicted x0 logits and the clean roll at a random noise level (batch on the model's device)."""
     x0 = batch["x0"]
     t, noise, drop = (

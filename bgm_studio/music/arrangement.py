@@ -9,6 +9,7 @@ change never cuts a sounding note: notes struck before it ring on with their sou
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..errors import BgmError
 from .notes import Note, Score, SoundChange
@@ -92,7 +93,8 @@ class Arrangement:
         """The same arrangement with `part` played by `program` (None: the preset's)."""
         programs = list(self.programs)
         programs[part_index(part)] = program
-        return replace(self, programs=tuple(programs))
+        a, b, c = programs
+        return replace(self, programs=(a, b, c))
 
     def with_shot_preset(self, shot: int, preset: str | None) -> "Arrangement":
         """The same arrangement with `shot` on its own preset (None: the piece's)."""
@@ -137,7 +139,7 @@ def arrange(score: Score, arrangement: Arrangement, shot_starts: list[int] | Non
     return replace(score, notes=notes, sound_changes=changes)
 
 
-def arrangement_json(arrangement: Arrangement) -> dict:
+def arrangement_json(arrangement: Arrangement) -> dict[str, Any]:
     return {
         "preset": arrangement.preset,
         "programs": {p: v for p, v in zip(PARTS, arrangement.programs) if v is not None},
@@ -145,7 +147,7 @@ def arrangement_json(arrangement: Arrangement) -> dict:
     }
 
 
-def arrangement_from_json(data: dict) -> Arrangement:
+def arrangement_from_json(data: dict[str, Any]) -> Arrangement:
     """Rebuild an arrangement from `arrangement_json`; a bad value raises BgmError."""
     if not isinstance(data, dict):
         raise BgmError("arrangement must be an object")

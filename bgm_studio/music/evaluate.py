@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
 
 from ..errors import BgmError
 from .form_metrics import composition_metrics
@@ -15,7 +18,7 @@ from .pop909 import Song, notes_to_array
 TABLE_COLUMNS = 10  # metrics per block of the printed table, so a line fits a terminal
 
 
-def all_metrics(notes, n_steps: int | None, ann: Annotations = Annotations()) -> dict[str, float]:
+def all_metrics(notes: np.ndarray, n_steps: int | None, ann: Annotations = Annotations()) -> dict[str, float]:
     """The summary metrics (metrics.py) and the melody and form measures (form_metrics.py) of one piece."""
     return piece_metrics(notes, n_steps, ann) | composition_metrics(notes, n_steps, ann)
 
@@ -25,13 +28,15 @@ def song_metrics(song: Song) -> dict[str, float]:
     return all_metrics(song.notes, song.n_steps, ann)
 
 
-def reference_row(songs: list[Song], progress=None) -> dict[str, float]:
+def reference_row(songs: list[Song], progress: Callable[..., Iterable[Song]] | None = None) -> dict[str, float]:
     """Mean metrics over POP909 songs measured on their beat annotations."""
     it = progress(songs, total=len(songs), desc="reference") if progress else songs
     return mean_metrics([song_metrics(s) for s in it])
 
 
-def midi_folder_row(folder: str | os.PathLike, progress=None) -> tuple[dict[str, float], list[str]]:
+def midi_folder_row(
+    folder: str | os.PathLike[str], progress: Callable[..., Iterable[Path]] | None = None
+) -> tuple[dict[str, float], list[str]]:
     """Mean metrics over every .mid/.midi file in a folder; bad files are reported and skipped."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -45,7 +50,7 @@ def midi_folder_row(folder: str | os.PathLike, progress=None) -> tuple[dict[str,
             score = read_midi(path)
             if not score.notes:
                 raise BgmError(f"{path}: MIDI file has no notes")
-            cuts = [s // STEPS_PER_BEAT for s in score.segment_starts]  # shot markers
+            cuts = np.array([s // STEPS_PER_BEAT for s in score.segment_starts], np.int64)  # shot markers
             rows.append(all_metrics(notes_to_array(score.notes), score.n_steps, Annotations(cut_beats=cuts)))
         except BgmError as exc:
             problems.append(str(exc))

@@ -19,6 +19,7 @@ the annotated downbeats of beat_midi.txt). Definitions:
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .melody_metrics import melody_metrics
 from .metrics import BASS_CEILING, Annotations, beat_chroma, estimate_key, n_bars_of
@@ -30,7 +31,7 @@ HALF_BEAT = STEPS_PER_BEAT // 2
 CHORD_CHANGE_COST = 0.2  # in units of one beat's chroma fit: the best F1 (0.1, 0.2, 0.3 tried) on POP909 train chords
 
 
-def _as_array(notes) -> np.ndarray:
+def _as_array(notes: ArrayLike) -> np.ndarray:
     return np.asarray(notes, dtype=np.int64).reshape(-1, 5)
 
 
@@ -137,7 +138,8 @@ def estimated_chord_pcs(notes: np.ndarray, n_beats: int, change_cost: float = CH
     total = chroma.sum(axis=1, keepdims=True)
     chroma = np.divide(chroma, total, out=np.zeros_like(chroma), where=total > 0)
     templates = _triad_templates()
-    return templates[smoothest_path(chroma @ templates.T - 0.5 * chroma @ (~templates).T, change_cost)]
+    chords: np.ndarray = templates[smoothest_path(chroma @ templates.T - 0.5 * chroma @ (~templates).T, change_cost)]
+    return chords
 
 
 def bass_attack_beats(notes: np.ndarray, n_beats: int) -> np.ndarray:
@@ -151,7 +153,11 @@ def bass_attack_beats(notes: np.ndarray, n_beats: int) -> np.ndarray:
 
 
 def cut_marking(
-    notes: np.ndarray, cut_beats, n_beats: int, chord_pcs: np.ndarray | None = None, phrase_start_beats=None
+    notes: np.ndarray,
+    cut_beats: ArrayLike,
+    n_beats: int,
+    chord_pcs: np.ndarray | None = None,
+    phrase_start_beats: ArrayLike | None = None,
 ) -> dict[str, float]:
     """How the music marks cuts (beat indices): cut_marked, the share of cuts with a chord change,
     a bass attack or a phrase start on their beat; cut_bass and other_bass, the share of cut
@@ -176,7 +182,7 @@ def cut_marking(
     }
 
 
-def cut_timing_ms(cut_times_s, beat_times_s) -> np.ndarray:
+def cut_timing_ms(cut_times_s: ArrayLike, beat_times_s: ArrayLike) -> np.ndarray:
     """Milliseconds from each cut to the nearest beat or eighth (the midpoint of two beats).
 
     beat_times_s: the music's beat times in seconds, increasing (at least two); the eighth
@@ -190,7 +196,8 @@ def cut_timing_ms(cut_times_s, beat_times_s) -> np.ndarray:
     grid = np.sort(np.r_[beats, (beats[1:] + beats[:-1]) / 2])
     cuts = np.asarray(cut_times_s, np.float64).reshape(-1)
     i = np.clip(np.searchsorted(grid, cuts), 1, len(grid) - 1)
-    return 1000.0 * np.minimum(np.abs(cuts - grid[i - 1]), np.abs(grid[i] - cuts))
+    ms: np.ndarray = 1000.0 * np.minimum(np.abs(cuts - grid[i - 1]), np.abs(grid[i] - cuts))
+    return ms
 
 
 def form_metrics(notes: np.ndarray, n_steps: int | None, tonic_pc: int) -> dict[str, float]:

@@ -6,6 +6,9 @@ A chord label reads ROOT:QUALITY[/BASS], e.g. "C:maj", "A:min7/b7"; "N" is no ch
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
 
 from ..errors import BgmError
 
@@ -141,7 +144,7 @@ QUALITY_SYMBOL = {
 NO_CHORD_NAME = "N.C."
 
 
-def chord_name(root: int, pitch_classes) -> str:
+def chord_name(root: int, pitch_classes: Sequence[bool] | np.ndarray) -> str:
     """Lead-sheet name of a chord given as a root (-1: none) and 12 chord-tone flags, e.g. 'Am', 'G7', 'Bdim'.
 
     A set of tones no quality matches exactly is named by the largest quality it contains, so
@@ -156,7 +159,7 @@ def chord_name(root: int, pitch_classes) -> str:
     return ROOT_NAMES[root % 12] + QUALITY_SYMBOL[quality]
 
 
-def chord_changes(chord_root, chord_pcs) -> list[tuple[int, str]]:
+def chord_changes(chord_root: np.ndarray, chord_pcs: np.ndarray) -> list[tuple[int, str]]:
     """(beat, chord name) at the first beat and at every beat whose chord differs from the one before.
 
     chord_root : shape=(n_beats,), -1 for no chord; chord_pcs : bool, shape=(n_beats, 12).

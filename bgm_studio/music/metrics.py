@@ -89,7 +89,8 @@ def beat_chroma(notes: np.ndarray, n_steps: int | None = None) -> np.ndarray:
     per_step = np.zeros((n_beats * STEPS_PER_BEAT, 12))
     for s, p, length in notes[:, [START, PITCH, LENGTH]]:
         per_step[s : s + length, p % 12] += 1
-    return per_step.reshape(n_beats, STEPS_PER_BEAT, 12).sum(axis=1)
+    chroma: np.ndarray = per_step.reshape(n_beats, STEPS_PER_BEAT, 12).sum(axis=1)
+    return chroma
 
 
 def self_similarity(chroma: np.ndarray, keep: float = 0.2, penalty: float = -2.0) -> np.ndarray:

@@ -37,7 +37,7 @@ class RawMidi:
     markers: list[tuple[int, str]]  # (tick, text)
 
 
-def load_midi_file(path: str | os.PathLike) -> mido.MidiFile:
+def load_midi_file(path: str | os.PathLike[str]) -> mido.MidiFile:
     """Open a MIDI file, turning every parse failure into a one-line BgmError."""
     if not os.path.isfile(path):
         raise BgmError(f"{path}: no such MIDI file")
@@ -52,7 +52,7 @@ def load_midi_file(path: str | os.PathLike) -> mido.MidiFile:
         raise BgmError(f"{path}: not a readable MIDI file ({str(exc) or 'cut short or damaged'})") from exc
 
 
-def read_raw(path: str | os.PathLike) -> RawMidi:
+def read_raw(path: str | os.PathLike[str]) -> RawMidi:
     """All notes (note-on/off paired per track, channel and pitch), tempo map and markers."""
     mid = load_midi_file(path)
     if mid.ticks_per_beat <= 0:
@@ -117,7 +117,7 @@ def quantise(start_beats: float, end_beats: float) -> tuple[int, int]:
     return start, max(1, end - start)
 
 
-def read_midi(path: str | os.PathLike) -> Score:
+def read_midi(path: str | os.PathLike[str]) -> Score:
     """Read any MIDI file onto the grid by its ticks (tempo-independent), markers as segment starts."""
     raw = read_raw(path)
     tpb = raw.ticks_per_beat
@@ -187,7 +187,7 @@ def _to_track(events: list[tuple[int, mido.Message]], end_tick: int) -> mido.Mid
     return track
 
 
-def write_midi(score: Score, path: str | os.PathLike, programs: tuple[int, ...] = (0, 0)) -> None:
+def write_midi(score: Score, path: str | os.PathLike[str], programs: tuple[int, ...] = (0, 0)) -> None:
     """Write a type-1 MIDI file atomically."""
     mid = score_to_midifile(score, programs)
     with atomic_path(path) as tmp:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 
@@ -79,7 +80,11 @@ class Score:
         changes = sorted({0: self.tempo_bpm, **dict(self.tempo_changes)}.items())
         return np.array([c[0] for c in changes], np.float64), np.array([c[1] for c in changes], np.float64)
 
-    def seconds_at(self, step):
+    @overload
+    def seconds_at(self, step: float) -> float: ...
+    @overload
+    def seconds_at(self, step: np.ndarray) -> np.ndarray: ...
+    def seconds_at(self, step: float | np.ndarray) -> float | np.ndarray:
         """Time in seconds of a (fractional) step or array of steps, through the tempo map."""
         starts, bpm = self.tempo_map()
         sec_per_step = 60.0 / bpm / STEPS_PER_BEAT

@@ -9,6 +9,7 @@ track itself (track 2) passes through unchanged.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .notes import ACCOMPANIMENT
 
@@ -17,7 +18,7 @@ PARTS = ("melody", "accompaniment", "bass")  # part names by track number
 BASS_CEILING = 55  # G3: the bass line stays below it
 
 
-def split_parts(notes: np.ndarray, ceiling: int = BASS_CEILING) -> np.ndarray:
+def split_parts(notes: ArrayLike, ceiling: int = BASS_CEILING) -> np.ndarray:
     """Note rows (start, pitch, length, velocity, track), shape=(N, 5) -> the same rows, bass on track 2.
 
     An accompaniment note joins the bass when it is the lowest note struck at its step,

@@ -35,7 +35,7 @@ class PianoRoll:
 
     @property
     def n_steps(self) -> int:
-        return self.onset.shape[1]
+        return int(self.onset.shape[1])
 
     def copy(self) -> "PianoRoll":
         return PianoRoll(self.onset.copy(), self.sustain.copy(), self.velocity.copy(), self.pitch_low)
@@ -47,7 +47,7 @@ class PianoRoll:
 
 def _rows(notes: Iterable[Note] | np.ndarray) -> list[tuple[int, int, int, int, int]]:
     if isinstance(notes, np.ndarray):
-        return sorted(tuple(int(x) for x in row) for row in notes.reshape(-1, 5))
+        return sorted((int(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in notes.reshape(-1, 5))
     return sorted((n.start, n.pitch, n.length, n.velocity, n.track) for n in notes)
 
 

@@ -13,6 +13,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterable, TypeVar
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from .harmony import NO_CHORD, Chord, Key, parse_chord, parse_key
 from .midi import read_raw, ticks_to_seconds, track_of
 from . import song_cache
 from .notes import BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT, Note, Score
+
+L = TypeVar("L")  # a label parsed from an annotation file
 
 TRAIN_IDS = tuple(f"{i:03d}" for i in range(1, 819))
 TEST_IDS = tuple(f"{i:03d}" for i in range(819, 910))
@@ -101,10 +104,13 @@ def seconds_to_beats(seconds: np.ndarray, beat_times: np.ndarray) -> np.ndarray:
     first_period = beat_times[1] - beat_times[0]
     last_period = beat_times[-1] - beat_times[-2]
     pos = np.where(seconds < beat_times[0], (seconds - beat_times[0]) / first_period, pos)
-    return np.where(seconds > beat_times[-1], idx[-1] + (seconds - beat_times[-1]) / last_period, pos)
+    beats: np.ndarray = np.where(seconds > beat_times[-1], idx[-1] + (seconds - beat_times[-1]) / last_period, pos)
+    return beats
 
 
-def _labels_per_beat(rows: list[list[str]], beat_times: np.ndarray, parse, default):
+def _labels_per_beat(
+    rows: list[list[str]], beat_times: np.ndarray, parse: Callable[[str], L], default: L | None
+) -> list[L]:
     """For each beat, the label of the annotated span that contains it (nearest span otherwise)."""
     starts = np.array([float(r[0]) for r in rows])
     labels = [parse(r[2]) for r in rows]
@@ -113,7 +119,7 @@ def _labels_per_beat(rows: list[list[str]], beat_times: np.ndarray, parse, defau
     return [labels[i] if beat_times[b] < ends[i] + 1e-3 or default is None else default for b, i in enumerate(idx)]
 
 
-def load_song(folder: str | os.PathLike) -> Song:
+def load_song(folder: str | os.PathLike[str]) -> Song:
     """Load one POP909 song folder (NNN/NNN.mid plus annotations)."""
     folder = Path(folder)
     song_id = folder.name
@@ -183,7 +189,11 @@ def cache_dir() -> Path:
 
 
 def load_split(
-    split: str = "test", root: str | os.PathLike | None = None, progress=None, workers: int = 2, use_cache: bool = True
+    split: str = "test",
+    root: str | os.PathLike[str] | None = None,
+    progress: Callable[..., Iterable[Song | str]] | None = None,
+    workers: int = 2,
+    use_cache: bool = True,
 ) -> tuple[list[Song], list[str]]:
     """Load a split ('train', 'test', 'all'); returns (songs, problems), one problem line per skipped song.
 
@@ -205,7 +215,7 @@ def load_split(
             return cached
     folders = [root / s for s in ids]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(_try_load, folders, chunksize=8)
+        results: Iterable[Song | str] = pool.map(_try_load, folders, chunksize=8)
         if progress:
             results = progress(results, total=len(folders))
         results = list(results)

@@ -13,11 +13,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import BgmError
 from .notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR
+
+if TYPE_CHECKING:
+    from .pop909 import Song
 
 LABEL_FILES = ("human_label2.txt", "human_label1.txt")  # label2 exists for every song
 MAX_SHIFT_BARS = 8  # alignment search range either way
@@ -130,7 +134,7 @@ def align_phrases(label: list[tuple[str, int]], melody_onsets: np.ndarray, n_bar
     return [Phrase(letter, int(a) + best, n) for (letter, n), a in zip(label, starts[:-1])]
 
 
-def song_phrases(song, root: Path | None = None) -> list[Phrase]:
+def song_phrases(song: Song, root: Path | None = None) -> list[Phrase]:
     """Aligned phrases of a pop909.Song, clipped to its bars (phrases wholly outside are dropped)."""
     n_bars = song.n_steps // STEPS_PER_BAR
     onsets = song.notes[song.notes[:, 4] == MELODY, 0]

@@ -80,7 +80,9 @@ def _shot_presets(project: Project, bounds: list[tuple[float, float]]) -> tuple[
     return tuple((i, name) for i, name in found if name is not None)
 
 
-def move_cut(project: Project, analysis: VideoAnalysis, k: int, t_s: float, scorer: Scorer):
+def move_cut(
+    project: Project, analysis: VideoAnalysis, k: int, t_s: float, scorer: Scorer
+) -> tuple[Project, list[int]]:
     """Move the cut that starts shot k (k >= 1) to t_s."""
     cuts = [s.start_s for s in project.shots[1:]]
     if not 1 <= k < len(project.shots):
@@ -91,7 +93,7 @@ def move_cut(project: Project, analysis: VideoAnalysis, k: int, t_s: float, scor
     return edit_cuts(project, analysis, cuts, scorer)
 
 
-def split_shot(project: Project, analysis: VideoAnalysis, t_s: float, scorer: Scorer):
+def split_shot(project: Project, analysis: VideoAnalysis, t_s: float, scorer: Scorer) -> tuple[Project, list[int]]:
     """Add a cut at t_s, splitting the shot under it."""
     cuts = [s.start_s for s in project.shots[1:]]
     if not 0 < t_s < project.duration_s or any(abs(t_s - c) < 1e-6 for c in cuts):
@@ -99,7 +101,7 @@ def split_shot(project: Project, analysis: VideoAnalysis, t_s: float, scorer: Sc
     return edit_cuts(project, analysis, cuts + [t_s], scorer)
 
 
-def merge_shots(project: Project, analysis: VideoAnalysis, k: int, scorer: Scorer):
+def merge_shots(project: Project, analysis: VideoAnalysis, k: int, scorer: Scorer) -> tuple[Project, list[int]]:
     """Remove the cut between shot k and shot k + 1."""
     if not 0 <= k < len(project.shots) - 1:
         raise BgmError(f"shot {k} has no next shot to merge with")
@@ -107,7 +109,7 @@ def merge_shots(project: Project, analysis: VideoAnalysis, k: int, scorer: Score
     return edit_cuts(project, analysis, cuts, scorer)
 
 
-def import_cut_list(project: Project, analysis: VideoAnalysis, path: str, scorer: Scorer):
+def import_cut_list(project: Project, analysis: VideoAnalysis, path: str, scorer: Scorer) -> tuple[Project, list[int]]:
     """Re-cut the video at an editor's cut list (see video.cutlist); shots it keeps keep their music."""
     from ..video.cutlist import read_cutlist
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..atomic import check_writable_target
-from ..audio.render import RenderConfig, never
+from ..audio.render import CancelFn, RenderConfig, never
 from ..audio.synth import SynthConfig
 from ..export.midi import export_midi
 from ..export.mixdown import MixConfig, check_mix, mixdown
@@ -33,7 +33,7 @@ def write_outputs(
     wav_bits: int = 16,
     video: str | None = None,
     progress: ProgressFn = no_progress,
-    cancel=never,
+    cancel: CancelFn = never,
     mix: MixConfig = MixConfig(),
 ) -> list[str]:
     """Export every requested file; returns the paths written. The video is checked first.
@@ -48,7 +48,7 @@ def write_outputs(
         container_format(paths.mp4)
         check_gain(original_gain_db)
     source = check_video(project, video) if paths.wav or paths.mp4 or paths.stems else None
-    if paths.mp4:
+    if paths.mp4 and source:
         check_codec(source, paths.mp4)
     for path in (paths.wav, paths.mp4, paths.midi):
         if path:  # before any rendering: no output may replace the video, wherever it is now
@@ -66,7 +66,7 @@ def write_outputs(
     if paths.wav:
         write_wav(sound.mix, config.sample_rate, paths.wav, wav_bits, progress, cancel)
         written.append(paths.wav)
-    if paths.mp4:
+    if paths.mp4 and source:
         mux_music(source, paths.mp4, sound.mix, config.sample_rate, project.duration_s, progress, cancel)
         written.append(paths.mp4)
     if paths.stems:

@@ -31,7 +31,7 @@ from ..model.melody_writer import MelodyWriter
 from ..model.pipeline import SampleConfig, ScorePipeline
 from ..model.texture import TextureLibrary, resolve_textures
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
-from ..music.pianoroll import roll_to_note_array
+from ..music.pianoroll import PianoRoll, roll_to_note_array
 from ..music.structure import Phrase
 from ..progress import ProgressFn, no_progress
 from ..video.analysis import VideoAnalysis
@@ -297,7 +297,9 @@ class Scorer:
         )
         return _with_takes(project, roll_to_note_array(roll), [k], seed)
 
-    def _compose(self, project: Project, roll, controls: Controls, a: int, b: int, seed: int, progress: ProgressFn):
+    def _compose(
+        self, project: Project, roll: PianoRoll, controls: Controls, a: int, b: int, seed: int, progress: ProgressFn
+    ) -> PianoRoll:
         """Beats [a, b) of the roll written anew (model.composer), themes and returning phrases echoed."""
         return self.composer.compose(
             roll, controls, project.phrases, project.key_tonic, a, b, seed, progress, theme_echoes(project)

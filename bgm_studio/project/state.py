@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -63,10 +64,10 @@ class ProjectShot:
     overrides: ShotOverrides = field(default_factory=ShotOverrides)
     takes: list[Take] = field(default_factory=list)
     take: int = -1  # index of the current take; -1 = no music yet
-    theme: int | None = None  # the shot whose look this one returns to (controls.themes): earlier, or itself (None)
+    theme: int = -1  # the shot whose look this one returns to (controls.themes): earlier, or itself (-1)
 
     def __post_init__(self) -> None:
-        if self.theme is None:
+        if self.theme < 0:
             self.theme = self.index
 
     @property
@@ -88,7 +89,9 @@ class Project:
     video_path: str
     video_hash: str
     duration_s: float
-    analysis_settings: dict  # AnalysisConfig.key() of the analysis the project was scored from ({}: the defaults)
+    analysis_settings: dict[
+        str, Any
+    ]  # AnalysisConfig.key() of the analysis the project was scored from ({}: the defaults)
     model_id: str
     tempo_bpm: float  # the piece tempo
     key_tonic: int  # pitch class of the major key (minor shots use its relative minor)
@@ -116,7 +119,7 @@ def _chords_json(roots: np.ndarray, pcs: np.ndarray) -> list[list[int]]:
     return [[int(r), int(sum(1 << i for i in np.nonzero(p)[0]))] for r, p in zip(roots, pcs)]
 
 
-def to_json(project: Project) -> dict:
+def to_json(project: Project) -> dict[str, Any]:
     """Plain JSON data of a project."""
     return {
         "schema": SCHEMA,
@@ -159,7 +162,7 @@ def to_json(project: Project) -> dict:
     }
 
 
-def save_project(project: Project, path: str | os.PathLike, autosave: bool = False) -> None:
+def save_project(project: Project, path: str | os.PathLike[str], autosave: bool = False) -> None:
     """Write the project atomically (never touches the video).
 
     Saving over the file the project was read from is refused if another program changed it
@@ -184,10 +187,10 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
 
-    def fail(self, where: str, what: str):
+    def fail(self, where: str, what: str) -> NoReturn:
         raise BgmError(f"{self.source}: {where}: {what}")
 
-    def get(self, obj: dict, key: str, kind, where: str):
+    def get(self, obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
         if not isinstance(obj, dict) or key not in obj:
             self.fail(where, f"missing field {key!r}")
         value = obj[key]
@@ -198,7 +201,7 @@ class _Reader:
         return value
 
 
-def _overrides(r: _Reader, data, where: str) -> ShotOverrides:
+def _overrides(r: _Reader, data: Any, where: str) -> ShotOverrides:
     if not isinstance(data, dict):
         r.fail(where, "overrides must be an object")
     try:
@@ -209,7 +212,7 @@ def _overrides(r: _Reader, data, where: str) -> ShotOverrides:
         r.fail(where, str(exc))
 
 
-def _notes(r: _Reader, rows, n_steps: int, where: str) -> np.ndarray:
+def _notes(r: _Reader, rows: Any, n_steps: int, where: str) -> np.ndarray:
     if not isinstance(rows, list) or not all(
         isinstance(x, list) and len(x) == 5 and all(isinstance(v, int) and not isinstance(v, bool) for v in x)
         for x in rows
@@ -235,7 +238,7 @@ def _notes(r: _Reader, rows, n_steps: int, where: str) -> np.ndarray:
     return arr
 
 
-def _chords(r: _Reader, pairs, n_beats: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+def _chords(r: _Reader, pairs: Any, n_beats: int, where: str) -> tuple[np.ndarray, np.ndarray]:
     """[root, mask] pairs, one per beat -> (chord_root (n_beats,), chord_pcs (n_beats, 12))."""
     if (
         not isinstance(pairs, list)
@@ -250,12 +253,13 @@ def _chords(r: _Reader, pairs, n_beats: int, where: str) -> tuple[np.ndarray, np
     return roots, pcs
 
 
-def _phrases(r: _Reader, rows, n_beats: int) -> list[Phrase]:
+def _phrases(r: _Reader, rows: Any, n_beats: int) -> list[Phrase]:
     """[letter, start bar, bars] rows -> phrases that follow each other over the piece's bars."""
     n_bars = -(-n_beats // BEATS_PER_BAR)
     if not isinstance(rows, list) or not all(isinstance(x, list) and len(x) == 3 for x in rows):
         r.fail("form", "expected a list of [letter, start bar, bars] phrases")
-    phrases, bar = [], 0
+    phrases: list[Phrase] = []
+    bar = 0
     for letter, start, n in rows:
         if not (isinstance(letter, str) and len(letter) == 1 and letter.isascii() and letter.isalpha()):
             r.fail("form", f"phrase letter {letter!r} is not one letter")
@@ -268,7 +272,7 @@ def _phrases(r: _Reader, rows, n_beats: int) -> list[Phrase]:
     return phrases
 
 
-def _features(r: _Reader, data: dict, where: str) -> dict[str, float]:
+def _features(r: _Reader, data: dict[str, Any], where: str) -> dict[str, float]:
     if not all(
         isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= MAX_NUMBER  # NaN fails too
         for v in data.values()
@@ -290,7 +294,7 @@ def _seed(r: _Reader, seed: int, where: str) -> int:
     return seed
 
 
-def from_json(data: dict, source: str = "project") -> Project:
+def from_json(data: Any, source: str = "project") -> Project:
     """Validate and rebuild a project; any problem raises BgmError naming the field."""
     r = _Reader(source)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
@@ -303,7 +307,7 @@ def from_json(data: dict, source: str = "project") -> Project:
     if not 0 < duration <= MAX_DURATION_S:
         r.fail("video", f"duration_s must be 0-{MAX_DURATION_S:.0f} s ({duration})")
     piece_chords = r.get(data, "chords", list, "file")
-    shots = []
+    shots: list[ProjectShot] = []
     expect_start, expect_beat = 0.0, 0
     for i, s in enumerate(r.get(data, "shots", list, "file")):
         where = f"shot {i}"
@@ -386,7 +390,7 @@ def from_json(data: dict, source: str = "project") -> Project:
     )
 
 
-def load_project(path: str | os.PathLike) -> Project:
+def load_project(path: str | os.PathLike[str]) -> Project:
     """Read and validate a `.bgm.json` file."""
     path = Path(path)
     try:

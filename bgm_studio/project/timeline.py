@@ -18,7 +18,7 @@ def phrase_letters(project: Project) -> list[str]:
     bar lies in, with a prime (A') where that letter returns. A project planned without a form names
     a letter per look instead, a shot returning to an earlier look taking its letter with a prime."""
     if project.phrases:
-        first_bar = {}
+        first_bar: dict[str, int] = {}
         for p in project.phrases:
             first_bar.setdefault(p.letter, p.start_bar)
         names = []

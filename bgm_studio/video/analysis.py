@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Callable
 from pathlib import Path
 
 import numpy as np
@@ -105,10 +106,12 @@ def analyze_video(
         )
         info = replace(reader.info, path=str(path))
         # A cut list for a video analysed before with detection reuses that analysis's shot-free measures.
-        for entry, rebuild in (
-            (key, lambda d: replace(VideoAnalysis.from_json(d), info=info, config=config)),
-            (detected_key if cuts else "", lambda d: _from_raw(d["raw"], info, cuts, config)),
-        ):
+        rebuilds: list[tuple[str, Callable[[dict], VideoAnalysis]]] = [
+            (key, lambda d: replace(VideoAnalysis.from_json(d), info=info, config=config))
+        ]
+        if cuts is not None:
+            rebuilds.append((detected_key, lambda d: _from_raw(d["raw"], info, cuts, config)))
+        for entry, rebuild in rebuilds:
             cached = cache.load(entry) if entry else None
             if cached is not None:
                 try:
@@ -205,6 +208,7 @@ def _analyse(
         shots = shots_from_transitions(transitions, duration)
         kinds = ["start"] + [t.kind for t in transitions if 0.0 < t.t_s < duration]
     else:
+        assert cutlist is not None  # no cut tracker only with a cut list
         shots, kinds = _cutlist_shots(cutlist, duration), list(cutlist.transitions)
     raw, keyframes = looks.result()
     return (

@@ -148,7 +148,9 @@ def _timecode(t, rate: float) -> str:
 
 def _shots(path: Path, items, rate: float, duration_s: float, notes: list[str]) -> CutList:
     frame_s = 1.0 / rate
-    bounds, kinds, t = [], [], 0.0
+    bounds: list[tuple[float, float]] = []
+    kinds: list[str] = []
+    t = 0.0
     duration_s = duration_s if duration_s > 0 else sum(d.to_seconds() for _, d in items)  # 0: the video does not say
     for kind, duration in items:
         length = duration.to_seconds()

@@ -11,6 +11,7 @@ import errno
 import math
 import os
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -210,7 +211,7 @@ def _info(
         duration = float(stream.duration * stream.time_base)
     else:
         duration = container.duration / av.time_base if container.duration else 0.0
-    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    rate: Fraction | float | None = stream.average_rate or stream.guessed_rate or stream.base_rate
     if stream.frames > 1 and duration > 0:  # the true average, where some containers (AVI) report a tick rate
         rate = stream.frames / duration
     return VideoInfo(
@@ -271,7 +272,7 @@ def _thumbnail(frame: av.VideoFrame, size: tuple[int, int], rotation: int) -> np
 
 def _plane(plane: av.video.plane.VideoPlane) -> np.ndarray:
     """A view of one image plane without its row padding."""
-    rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
     return rows[:, : plane.width]
 
 

@@ -113,7 +113,7 @@ class CutSignalTracker:
         for span_s, span_rows in zip(self._spans_s, self._span_rows):
             columns = np.array(span_rows, dtype=np.float64).reshape(-1, 3)
             spans.append(SpanSignals(span_s, *(columns[:, c] for c in range(3))))
-        return CutSignals(*(rows[:, c] for c in range(5)), tuple(spans))
+        return CutSignals(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4], tuple(spans))
 
 
 def _span_row(first: _Snap, mid: _Snap, last: _Snap) -> tuple[float, float, float]:

@@ -24,8 +24,8 @@ def test_zoom_scroll_and_playhead_on_all_lanes(qtbot, make_window, clip):
     for plot in (timeline.ruler_plot, timeline.chord_plot, timeline.roll_plot):  # one time axis
         a, b = plot.getViewBox().viewRange()[0]
         assert abs(a - 2.0) < 1e-6 and abs(b - 4.0) < 1e-6
-    assert timeline.scroll.value() > 0 and timeline.scroll.pageStep() == 250
-    timeline.scroll.setValue(0)
+    assert timeline.scroll_bar.value() > 0 and timeline.scroll_bar.pageStep() == 250
+    timeline.scroll_bar.setValue(0)
     assert abs(timeline.visible_range()[0]) < 1e-6
 
     window.seek(7.0)  # outside the view: the view follows the playhead

@@ -70,3 +70,19 @@ def test_resuming_another_architecture_is_one_line(tmp_path, capsys):
     assert main(["train", "--config", "debug", "--out", str(tmp_path / "run"), "--resume", str(state)]) == 2
     one_line_error(capsys, "another model architecture than the config's")
     assert not (tmp_path / "run").exists()
+
+
+def test_resuming_the_melody_model_checks_its_own_architecture(tmp_path, capsys):
+    """`train --melody --resume` once crashed with a TypeError (found by mypy): the check now knows the melody model."""
+    from bgm_studio.model.melody import MelodyConfig, MelodyModel
+
+    other = MelodyModel(MelodyConfig(embed=8, cond_hidden=16, hidden=24, layers=1))
+    state = tmp_path / "melody-state.pt"
+    opt = torch.optim.AdamW(other.parameters())
+    torch.save(
+        {"model": other.state_dict(), "ema": other.state_dict(), "opt": opt.state_dict(), "step": 3, "log": []}, state
+    )
+    args = ["train", "--melody", "--config", "debug", "--out", str(tmp_path / "run"), "--resume", str(state)]
+    assert main(args) == 2
+    one_line_error(capsys, "another model architecture than the config's")
+    assert not (tmp_path / "run").exists()

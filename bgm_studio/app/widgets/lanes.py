@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -32,7 +33,7 @@ class ShotLaneItem(pg.GraphicsObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._spans: list[tuple[float, float]] = []
         self._thumbs: list[QImage | None] = []
         self._selected = -1
@@ -62,7 +63,7 @@ class ShotLaneItem(pg.GraphicsObject):
         to_device = painter.transform()
         painter.save()
         painter.resetTransform()
-        painter.setRenderHint(QPainter.SmoothPixmapTransform)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         font = QFont(painter.font())
         font.setPointSizeF(8.5)
         font.setBold(True)
@@ -96,7 +97,7 @@ class ShotLaneItem(pg.GraphicsObject):
         painter.setClipping(False)
 
 
-def place_labels(lefts: list[float], widths: list[float], first: int = -1, gap: float = 3.0) -> list[int]:
+def place_labels(lefts: Sequence[float], widths: Sequence[float], first: int = -1, gap: float = 3.0) -> list[int]:
     """Which labels to draw so that none overlaps another (px); a crowded lane shows every few.
 
     Left to right, a label is drawn where it clears the one drawn before it; label `first` (the
@@ -117,7 +118,7 @@ def _paint_badge(painter: QPainter, at: QPointF, text: str, locked: bool) -> Non
     badge = QRectF(at.x(), at.y(), BADGE_WIDTH + LOCK_SIZE * locked, 16)
     painter.fillRect(badge, QColor(0, 0, 0, 170))
     painter.setPen(theme.TEXT)
-    painter.drawText(QRectF(at.x(), at.y(), BADGE_WIDTH, 16), Qt.AlignCenter, text)
+    painter.drawText(QRectF(at.x(), at.y(), BADGE_WIDTH, 16), Qt.AlignmentFlag.AlignCenter, text)
     if locked:  # an icon, not a font's lock glyph, which many systems lack
         lock_icon().render(painter, QRectF(at.x() + 20, at.y() + 2, LOCK_SIZE - 2, LOCK_SIZE - 2))
 
@@ -132,7 +133,7 @@ class RulerItem(pg.GraphicsObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._beats = np.zeros(0)
 
     def set_beats(self, beat_times: np.ndarray) -> None:
@@ -178,7 +179,7 @@ class ChordLaneItem(pg.GraphicsObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.chords: list[tuple[float, float, str]] = []  # (start_s, end_s, name) of each chord in turn
         self.labels: list[tuple[int, QRectF]] = []  # (chord, name rectangle in px) drawn at the last paint
 
@@ -209,7 +210,7 @@ class ChordLaneItem(pg.GraphicsObject):
         self.labels = [(i, QRectF(rects[i].left() + 4, rects[i].top(), widths[i], rects[i].height())) for i in shown]
         painter.setPen(theme.TEXT)
         for i, rect in self.labels:  # a name may run over the short chords after it: theirs are left out
-            painter.drawText(rect, Qt.AlignVCenter | Qt.AlignLeft, self.chords[i][2])
+            painter.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.chords[i][2])
         painter.restore()
 
 
@@ -221,7 +222,7 @@ class WaveformItem(pg.GraphicsObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.peaks = np.zeros(0, np.float32)
         self._picture = QPicture()
         self._end = 1.0
@@ -233,7 +234,7 @@ class WaveformItem(pg.GraphicsObject):
         self._end = max(len(self.peaks) * bucket_s, 1.0)
         self._picture = QPicture()
         painter = QPainter(self._picture)
-        painter.setPen(Qt.NoPen)
+        painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(theme.WAVE)
         if len(self.peaks):
             t = np.arange(len(self.peaks) + 1) * bucket_s
@@ -257,7 +258,7 @@ class NotesItem(pg.GraphicsObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._picture = QPicture()
         self._bounds = QRectF(0, 21, 1, 88)
 
@@ -266,7 +267,7 @@ class NotesItem(pg.GraphicsObject):
         self.prepareGeometryChange()
         self._picture = QPicture()
         painter = QPainter(self._picture)
-        painter.setPen(Qt.NoPen)
+        painter.setPen(Qt.PenStyle.NoPen)
         shade = np.minimum(notes[:, 3] * VELOCITY_SHADES // 128, VELOCITY_SHADES - 1)
         for track in (1, 0):  # accompaniment first so the melody stays on top
             for level in range(VELOCITY_SHADES):  # one brush per shade: a few batched draws, not one per note
@@ -313,7 +314,7 @@ class SelectedNotesItem(pg.GraphicsObject):
         pen = QPen(theme.TEXT, 2)
         pen.setCosmetic(True)  # 2 px at any zoom
         painter.setPen(pen)
-        painter.setBrush(Qt.NoBrush)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         for rect in self._rects:
             painter.drawRect(rect)
 
@@ -325,7 +326,7 @@ class KeysItem(pg.GraphicsObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(-20)
         self._end = 1.0
 

@@ -18,7 +18,7 @@ VIDEO_DEFAULT_DB = -12.0  # the level the video sound comes in at when first swi
 
 
 def _fader(low: int, high: int, tip: str) -> QSlider:
-    slider = QSlider(Qt.Horizontal)
+    slider = QSlider(Qt.Orientation.Horizontal)
     slider.setRange(low, high)
     slider.setFixedWidth(110)
     slider.setToolTip(tip)
@@ -49,8 +49,8 @@ class Mixer(QWidget):
         for w in (QLabel("Music"), self.music, self.music_level, self.music_mute):
             layout.addWidget(w)
         layout.addSpacing(16)
-        for w in (self.video, self.video_fader, self.video_level):
-            layout.addWidget(w)
+        for widget in (self.video, self.video_fader, self.video_level):
+            layout.addWidget(widget)
         layout.addStretch(1)
         self.music.valueChanged.connect(self._on_edited)
         self.music_mute.toggled.connect(self._on_edited)

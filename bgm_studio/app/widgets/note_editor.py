@@ -86,7 +86,7 @@ class NoteEditor(QObject):
                 self.select(np.zeros((0, 5), np.int64))
             return False
         row = self.notes[i : i + 1]
-        if modifiers & (Qt.ControlModifier | Qt.ShiftModifier):
+        if modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
             inside = note_edits.matching(self.selected, row)
             self.select(self.selected[~inside] if inside.any() else np.concatenate([self.selected, row]))
         else:
@@ -95,7 +95,7 @@ class NoteEditor(QObject):
 
     def drag(self, ev, vb: pg.ViewBox) -> bool:
         """A left-button drag on the roll: moves or resizes notes when it starts on one, else False (pan)."""
-        if ev.button() != Qt.LeftButton or self.project is None:
+        if ev.button() != Qt.MouseButton.LeftButton or self.project is None:
             return False
         at = vb.mapToView(ev.pos())
         if ev.isStart():

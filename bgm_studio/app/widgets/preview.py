@@ -22,7 +22,7 @@ PREVIEW_WIDTH = 960  # decode size: sharp enough for a preview, cheap enough for
 def to_qimage(rgb) -> QImage:
     """An RGB uint8 array (h, w, 3) as a QImage that owns its pixels."""
     h, w, _ = rgb.shape
-    return QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
 class FrameThread(QThread):
@@ -62,6 +62,7 @@ class FrameThread(QThread):
                     if self._stop:
                         return
                     t, self._wanted = self._wanted, None
+                assert t is not None  # the wait ends with a wanted time or a stop
                 picture = decoder.picture_at(t)
                 if picture is not None and picture is not shown:
                     shown = picture
@@ -73,7 +74,7 @@ class VideoPreview(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 180)
         self._image = QImage()
         self.frame_time_s: float | None = None  # presentation time of the frame shown
@@ -106,12 +107,12 @@ class VideoPreview(QWidget):
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), Qt.black)
+        painter.fillRect(self.rect(), Qt.GlobalColor.black)
         if self._image.isNull():
             painter.setPen(theme.MUTED_TEXT)
-            painter.drawText(self.rect(), Qt.AlignCenter, "" if self._thread else self._placeholder)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "" if self._thread else self._placeholder)
             return
-        painter.setRenderHint(QPainter.SmoothPixmapTransform)
-        size = self._image.size().scaled(self.size(), Qt.KeepAspectRatio)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        size = self._image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
         x, y = (self.width() - size.width()) / 2, (self.height() - size.height()) / 2
         painter.drawImage(QRectF(x, y, size.width(), size.height()), self._image)

@@ -49,7 +49,7 @@ class ShotPanel(QWidget):
         self.title.setStyleSheet("font-size: 14px; font-weight: 600;")
         self.detail = QLabel("Click a shot in the timeline.")
         self.detail.setStyleSheet("color: #8e9297;")
-        self.energy_auto, self.energy = QCheckBox("Auto"), QSlider(Qt.Horizontal)
+        self.energy_auto, self.energy = QCheckBox("Auto"), QSlider(Qt.Orientation.Horizontal)
         self.energy.setRange(0, 100)
         self.energy_value = QLabel("")
         self.energy_value.setMinimumWidth(32)
@@ -95,7 +95,7 @@ class ShotPanel(QWidget):
             for w in widgets:
                 row.addWidget(w, 1 if w in (self.energy, self.density) else 0)
         form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignRight)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.addRow("Energy", energy_row)
         form.addRow("Density", density_row)
         form.addRow("Mood", self.mode)
@@ -167,7 +167,7 @@ class ShotPanel(QWidget):
         ):
             w.setEnabled(has_shot)
         self.takes.clear()
-        if not has_shot:
+        if project is None or not has_shot:
             self.set_overrides(ShotOverrides())  # no numbers left over from another shot or project
             self.energy_value.setText("")
             self.title.setText("No shot selected" if project is not None else "No music yet")
@@ -191,7 +191,7 @@ class ShotPanel(QWidget):
             item = QListWidgetItem(f"Take {i + 1}   {len(take.notes)} notes   {_describe(take.overrides)}")
             chords = " ".join(name for _, name in chord_changes(take.chord_root, take.chord_pcs))
             item.setToolTip(f"seed {take.seed} · chords {chords}")
-            item.setData(Qt.UserRole, i)
+            item.setData(Qt.ItemDataRole.UserRole, i)
             self.takes.addItem(item)
             if i == shot.take:
                 item.setSelected(True)
@@ -215,7 +215,7 @@ class ShotPanel(QWidget):
         self.new_chords_requested.emit(self.state.selected, replace(self.overrides(), locked=False))
 
     def _on_take_clicked(self, item: QListWidgetItem) -> None:
-        self.take_requested.emit(self.state.selected, int(item.data(Qt.UserRole)))
+        self.take_requested.emit(self.state.selected, int(item.data(Qt.ItemDataRole.UserRole)))
 
 
 def _describe(o: ShotOverrides) -> str:

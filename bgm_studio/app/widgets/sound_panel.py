@@ -95,7 +95,7 @@ class SoundPanel(QWidget):
         self.choose.setToolTip("Choose a .sf2/.sf3 soundfont")
         self.preset = _combo([(name, name) for name in PRESETS], "Instruments of every part at once")
         for i, preset in enumerate(PRESETS.values()):
-            self.preset.setItemData(i, preset.description, Qt.ToolTipRole)
+            self.preset.setItemData(i, preset.description, Qt.ItemDataRole.ToolTipRole)
         self.parts = {part: _combo(INSTRUMENTS, f"Instrument of the {part}") for part in PARTS}
         self.shot_preset = _combo(
             [("", PIECE_PRESET)] + [(n, n) for n in PRESETS],
@@ -137,8 +137,8 @@ class SoundPanel(QWidget):
         self.shot_preset.currentIndexChanged.connect(self._on_shot_preset_chosen)
         for w in (self.original, self.duck):
             w.toggled.connect(self._on_edited)
-        for w in (self.original_gain, self.duck_depth):
-            w.valueChanged.connect(self._on_edited)
+        for spin in (self.original_gain, self.duck_depth):
+            spin.valueChanged.connect(self._on_edited)
         self.loudness.currentIndexChanged.connect(self._on_edited)
         self.measure.clicked.connect(self.measure_requested.emit)
         self.stems.clicked.connect(self._on_stems_clicked)

@@ -32,25 +32,25 @@ def apply_dark_theme(app: QApplication) -> None:
     app.setStyle("Fusion")
     p = QPalette()
     roles = {
-        QPalette.Window: PANEL,
-        QPalette.WindowText: TEXT,
-        QPalette.Base: BACKGROUND,
-        QPalette.AlternateBase: PANEL,
-        QPalette.ToolTipBase: PANEL,
-        QPalette.ToolTipText: TEXT,
-        QPalette.Text: TEXT,
-        QPalette.Button: QColor("#35373c"),
-        QPalette.ButtonText: TEXT,
-        QPalette.BrightText: PLAYHEAD,
-        QPalette.Highlight: ACCENT,
-        QPalette.HighlightedText: QColor("#ffffff"),
-        QPalette.Link: ACCENT,
-        QPalette.PlaceholderText: MUTED_TEXT,
+        QPalette.ColorRole.Window: PANEL,
+        QPalette.ColorRole.WindowText: TEXT,
+        QPalette.ColorRole.Base: BACKGROUND,
+        QPalette.ColorRole.AlternateBase: PANEL,
+        QPalette.ColorRole.ToolTipBase: PANEL,
+        QPalette.ColorRole.ToolTipText: TEXT,
+        QPalette.ColorRole.Text: TEXT,
+        QPalette.ColorRole.Button: QColor("#35373c"),
+        QPalette.ColorRole.ButtonText: TEXT,
+        QPalette.ColorRole.BrightText: PLAYHEAD,
+        QPalette.ColorRole.Highlight: ACCENT,
+        QPalette.ColorRole.HighlightedText: QColor("#ffffff"),
+        QPalette.ColorRole.Link: ACCENT,
+        QPalette.ColorRole.PlaceholderText: MUTED_TEXT,
     }
     for role, colour in roles.items():
         p.setColor(role, colour)
-    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
-        p.setColor(QPalette.Disabled, role, MUTED_TEXT)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, MUTED_TEXT)
     app.setPalette(p)
 
 
@@ -65,12 +65,12 @@ def splash_screen() -> QSplashScreen:
     font.setBold(True)
     painter.setFont(font)
     painter.setPen(TEXT)
-    painter.drawText(QRect(0, 50, 480, 50), Qt.AlignCenter, "BGM Studio")
+    painter.drawText(QRect(0, 50, 480, 50), Qt.AlignmentFlag.AlignCenter, "BGM Studio")
     font.setPointSize(10)
     font.setBold(False)
     painter.setFont(font)
     painter.setPen(MUTED_TEXT)
-    painter.drawText(QRect(0, 105, 480, 30), Qt.AlignCenter, "Piano background music for your video")
-    painter.drawText(QRect(0, 150, 480, 30), Qt.AlignCenter, "Loading…")
+    painter.drawText(QRect(0, 105, 480, 30), Qt.AlignmentFlag.AlignCenter, "Piano background music for your video")
+    painter.drawText(QRect(0, 150, 480, 30), Qt.AlignmentFlag.AlignCenter, "Loading…")
     painter.end()
     return QSplashScreen(pixmap)

@@ -90,9 +90,9 @@ class RollViewBox(pg.ViewBox):
             super().mouseDragEvent(ev, axis)
 
     def wheelEvent(self, ev, axis=None) -> None:
-        if ev.modifiers() & (Qt.ControlModifier | Qt.ShiftModifier):
+        if ev.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
             low, high = self.viewRange()[1]
-            if ev.modifiers() & Qt.ControlModifier:
+            if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
                 factor = 1.02 ** (-ev.delta() / 8)  # pyqtgraph's own wheel step
                 centre = self.mapToView(ev.pos()).y()
                 low, high = centre + (low - centre) * factor, centre + (high - centre) * factor
@@ -133,14 +133,21 @@ class Timeline(QWidget):
     seek_requested = Signal(float)
     shot_clicked = Signal(int)
     cut_moved = Signal(int, float)  # shot k's first cut moved to a time
+    # One plot per LaneSpec, set by name in __init__.
+    shot_plot: pg.PlotItem
+    wave_plot: pg.PlotItem
+    ruler_plot: pg.PlotItem
+    chord_plot: pg.PlotItem
+    form_plot: pg.PlotItem
+    roll_plot: pg.PlotItem
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         legend = QLabel(_LEGEND)
-        legend.setAlignment(Qt.AlignRight)
+        legend.setAlignment(Qt.AlignmentFlag.AlignRight)
         legend.setStyleSheet("font-size: 8pt; padding: 2px 8px;")
-        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(4)
         self.lanes: list[pg.PlotItem] = []  # top to bottom, in LANES order
@@ -177,16 +184,16 @@ class Timeline(QWidget):
             plot.addItem(line, ignoreBounds=True)
         self._cut_lines: list[pg.InfiniteLine] = []
         self._roll_cuts: list[pg.InfiniteLine] = []
-        self.scroll = QScrollBar(Qt.Horizontal)
-        self.scroll.setRange(0, 0)
+        self.scroll_bar = QScrollBar(Qt.Orientation.Horizontal)
+        self.scroll_bar.setRange(0, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(legend)
         layout.addWidget(self.splitter, 1)
-        layout.addWidget(self.scroll)
+        layout.addWidget(self.scroll_bar)
         self.shot_plot.getViewBox().sigXRangeChanged.connect(self._on_range_changed)
-        self.scroll.valueChanged.connect(self._on_scrolled)
+        self.scroll_bar.valueChanged.connect(self._on_scrolled)
         state.project_changed.connect(self._on_document_changed)  # also sent with every new analysis
         state.selection_changed.connect(self._on_selection_changed)
         state.position_changed.connect(self._on_position_changed)
@@ -279,7 +286,7 @@ class Timeline(QWidget):
             line.setValue(spans[k][0])
             line.setBounds((spans[k - 1][0] + MIN_SHOT_S, spans[k][1] - MIN_SHOT_S))
             line.setMovable(editable)
-            line.setCursor(Qt.SizeHorCursor if editable else Qt.ArrowCursor)
+            line.setCursor(Qt.CursorShape.SizeHorCursor if editable else Qt.CursorShape.ArrowCursor)
             line.setToolTip("Drag to move this cut; the shots on both sides are regenerated" if editable else "")
             roll_line.setValue(spans[k][0])
 
@@ -289,7 +296,7 @@ class Timeline(QWidget):
         line.sigPositionChangeFinished.connect(lambda ln, k=k: self.cut_moved.emit(k, float(ln.value())))
         self.shot_plot.addItem(line, ignoreBounds=True)
         self._cut_lines.append(line)
-        roll_line = pg.InfiniteLine(0.0, pen=pg.mkPen(theme.CUT, width=1, style=Qt.DashLine))
+        roll_line = pg.InfiniteLine(0.0, pen=pg.mkPen(theme.CUT, width=1, style=Qt.PenStyle.DashLine))
         roll_line.setOpacity(0.45)
         self.roll_plot.addItem(roll_line, ignoreBounds=True)
         self._roll_cuts.append(roll_line)
@@ -314,7 +321,7 @@ class Timeline(QWidget):
 
     def _on_clicked(self, plot: pg.PlotItem, event) -> None:
         pos, vb = event.scenePos(), plot.getViewBox()
-        if event.button() != Qt.LeftButton or not vb.sceneBoundingRect().contains(pos):
+        if event.button() != Qt.MouseButton.LeftButton or not vb.sceneBoundingRect().contains(pos):
             return
         at = vb.mapSceneToView(pos)
         t = float(at.x())
@@ -328,11 +335,11 @@ class Timeline(QWidget):
     def _on_range_changed(self, _vb, x_range) -> None:
         duration = max(self.state.duration_s, 1e-6)
         a, b = x_range
-        self.scroll.blockSignals(True)
-        self.scroll.setRange(0, max(0, int(SCROLL_STEPS * (1 - (b - a) / duration))))
-        self.scroll.setPageStep(int(SCROLL_STEPS * (b - a) / duration))
-        self.scroll.setValue(int(SCROLL_STEPS * a / duration))
-        self.scroll.blockSignals(False)
+        self.scroll_bar.blockSignals(True)
+        self.scroll_bar.setRange(0, max(0, int(SCROLL_STEPS * (1 - (b - a) / duration))))
+        self.scroll_bar.setPageStep(int(SCROLL_STEPS * (b - a) / duration))
+        self.scroll_bar.setValue(int(SCROLL_STEPS * a / duration))
+        self.scroll_bar.blockSignals(False)
 
     def _on_scrolled(self, value: int) -> None:
         a, b = self.visible_range()

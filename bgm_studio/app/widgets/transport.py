@@ -22,7 +22,7 @@ class Transport(QWidget):
         super().__init__(parent)
         self.state = state
         self.play = QToolButton()
-        self.play.setIcon(self.style().standardIcon(QStyle.SP_MediaPlay))
+        self.play.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.play.setToolTip("Play / pause (Space)")
         self.play.setAutoRaise(True)
         self.play.clicked.connect(self.play_toggled.emit)
@@ -40,7 +40,7 @@ class Transport(QWidget):
         state.analysis_changed.connect(self._on_position_changed)
 
     def set_playing(self, playing: bool) -> None:
-        icon = QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play.setIcon(self.style().standardIcon(icon))
 
     def set_sound_status(self, text: str, warning: bool = False) -> None:

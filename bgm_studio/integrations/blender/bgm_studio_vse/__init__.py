@@ -318,7 +318,7 @@ class BGM_PT_panel(bpy.types.Panel):
 class BGM_Preferences(bpy.types.AddonPreferences):
     bl_idname = __name__
 
-    command: bpy.props.StringProperty(
+    command: bpy.props.StringProperty(  # type: ignore[valid-type]  # Blender's property declaration is a call
         name="bgm-studio command",
         subtype="FILE_PATH",
         description="Path of the bgm-studio program (empty: found on PATH)",
