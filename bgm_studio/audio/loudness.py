@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly
+from scipy.signal import firwin, resample_poly
 
 from ..errors import BgmError
 
@@ -31,6 +31,8 @@ ROUNDS = 6  # loudness / limiter rounds; each brings the loudness closer to the 
 TOLERANCE_LU = 0.2  # within the +-0.5 LU a delivery allows, with room for other meters
 CODEC_MARGIN_DB = 0.5  # peaks are held this far under the ceiling: AAC encoding in the MP4 raises them a little
 MIN_LUFS = -70.0  # BS.1770's absolute gate: quieter than this counts as silence
+# resample_poly's own design for 4x (Kaiser, beta 5), made once: resample_poly would make it again for every block
+_OVERSAMPLING_TAPS = firwin(2 * 10 * OVERSAMPLE + 1, 1.0 / OVERSAMPLE, window=("kaiser", 5.0))
 
 
 @dataclass(frozen=True)
@@ -68,17 +70,23 @@ def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
     floor OVERSHOOT_DB below any level that matters, and inter-sample peaks of music stay well
     within that of the samples around them.
     """
-    magnitude = np.abs(np.asarray(audio, np.float32)).max(axis=1) if len(audio) else np.zeros(0, np.float32)
+    magnitude = _channel_max(np.abs(np.asarray(audio, np.float32)))
     n, n_blocks = len(magnitude), -(-len(magnitude) // BLOCK)
     block_peak = np.pad(magnitude, (0, n_blocks * BLOCK - n)).reshape(n_blocks, BLOCK).max(axis=1)
     edges = np.diff(np.concatenate([[0], (block_peak >= floor).astype(np.int8), [0]]))
     for first, last in zip((np.nonzero(edges == 1)[0] * BLOCK).tolist(), (np.nonzero(edges == -1)[0] * BLOCK).tolist()):
         last = min(last, n)
         a, b = max(0, first - PAD), min(n, last + PAD)  # context for the interpolation filter
-        up = np.abs(resample_poly(audio[a:b], OVERSAMPLE, 1, axis=0)).max(axis=1)
-        per_frame = up[: (b - a) * OVERSAMPLE].reshape(b - a, OVERSAMPLE).max(axis=1)
+        taps = _OVERSAMPLING_TAPS.astype(audio.dtype)  # as resample_poly casts its own design
+        up = _channel_max(np.abs(resample_poly(audio[a:b], OVERSAMPLE, 1, axis=0, window=taps)))
+        per_frame = _channel_max(up[: (b - a) * OVERSAMPLE].reshape(b - a, OVERSAMPLE))
         magnitude[first:last] = per_frame[first - a : last - a]
     return magnitude
+
+
+def _channel_max(values: np.ndarray) -> np.ndarray:
+    """Row maxima of a (rows, few) array: np.maximum column by column, many times faster than max(axis=1)."""
+    return np.maximum.reduce([values[:, c] for c in range(values.shape[1])]) if len(values) else values[:, 0].copy()
 
 
 def true_peak_db(audio: np.ndarray) -> float:

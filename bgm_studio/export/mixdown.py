@@ -71,10 +71,11 @@ def mixdown(
     sound = read_soundtrack(video, sr, n) if video is not None and probe_video(video).has_audio else None
     speech = detect_speech(sound, sr) if sound is not None and mix.ducking.enabled else None
     music_gain = duck_gain(speech, n, sr, mix.ducking) if speech is not None else np.ones(n, np.float32)
-    stems = {name: part * music_gain[:, None] for name, part in zip(PARTS, parts)}
+    # Without speech the ducking gain is 1 throughout: the rendered parts serve as the stems as they are.
+    stems = {name: part * music_gain[:, None] if speech is not None else part for name, part in zip(PARTS, parts)}
     if sound is not None and mix.original_gain_db is not None:
         stems[VIDEO_SOUND] = sound * np.float32(10 ** (mix.original_gain_db / 20))
-    total = np.sum(list(stems.values()), axis=0)
+    total = _sum(list(stems.values()))
     progress(0, 1, "measuring loudness")
     gain, lufs = master_gain(total, sr, check_target(mix.loudness))
     for name in stems:
@@ -82,3 +83,11 @@ def mixdown(
     total *= gain[:, None]
     progress(1, 1, "measuring loudness")
     return Mixdown(stems, total, sr, speech, music_gain, Loudness(lufs, true_peak_db(total)))
+
+
+def _sum(stems: list[np.ndarray]) -> np.ndarray:
+    """The stems added one after another, as np.sum over a stack of them does, without making the stack."""
+    total = stems[0].copy()
+    for stem in stems[1:]:
+        total += stem
+    return total

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..containers import check_timed
 from ..errors import BgmError
+from ..threads import thread_share
 
 _NATIVE_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
 _MAX_BAD_PACKETS = 50  # give up after this many undecodable packets in a row
@@ -172,6 +173,7 @@ def _video_stream(container: av.container.InputContainer, path: Path, fast: bool
         raise BgmError(f"{path}: has no video stream ({kind})")
     stream = streams[0]
     stream.thread_type = "AUTO"
+    stream.thread_count = thread_share()  # 0: every core; a batch worker's share otherwise
     if fast and stream.codec_context is not None:  # None when no decoder knows the codec (reported later)
         stream.codec_context.skip_frame = "NONREF"
         stream.codec_context.options = {"skip_loop_filter": "all"}

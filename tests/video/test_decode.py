@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import av
 import numpy as np
 import pytest
@@ -135,3 +137,19 @@ def test_full_and_limited_range_video_measure_the_same(tmp_path):
     a, b = (analyze_video(p, use_cache=False).shot_features[0] for p in (limited, full))
     assert a.brightness == pytest.approx(b.brightness, abs=0.02)
     assert a.contrast == pytest.approx(b.contrast, abs=0.02)
+
+
+def test_decoder_threads_follow_the_process_share(cut_clip, monkeypatch):
+    """A batch worker given one core decodes on one thread (frame threads cost CPU that a full machine
+    cannot give); elsewhere FFmpeg picks, and the frames come out the same either way."""
+    path, _ = cut_clip
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    with VideoReader(path, fast=True) as reader:
+        assert reader._stream.thread_count > 1 or os.cpu_count() == 1  # FFmpeg took several
+        every_core = [f.ycrcb for f in reader.frames(64)]
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    with VideoReader(path, fast=True) as reader:
+        assert reader._stream.thread_count == 1
+        one_thread = [f.ycrcb for f in reader.frames(64)]
+    assert len(one_thread) == len(every_core) > 10
+    assert all(np.array_equal(a, b) for a, b in zip(one_thread, every_core))
