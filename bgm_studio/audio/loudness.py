@@ -78,7 +78,8 @@ def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
         last = min(last, n)
         a, b = max(0, first - PAD), min(n, last + PAD)  # context for the interpolation filter
         taps = _OVERSAMPLING_TAPS.astype(audio.dtype)  # as resample_poly casts its own design
-        up = _channel_max(np.abs(resample_poly(audio[a:b], OVERSAMPLE, 1, axis=0, window=taps)))
+        # scipy-stubs leave out the array_like window that resample_poly takes (its docs: string, tuple or array_like)
+        up = _channel_max(np.abs(resample_poly(audio[a:b], OVERSAMPLE, 1, axis=0, window=taps)))  # type: ignore[call-overload]
         per_frame = _channel_max(up[: (b - a) * OVERSAMPLE].reshape(b - a, OVERSAMPLE))
         magnitude[first:last] = per_frame[first - a : last - a]
     return magnitude
