@@ -302,6 +302,7 @@ class MainWindow(QMainWindow):
         p.merge_requested.connect(self._on_merge)
         self.sound_panel.measure_requested.connect(self._on_measure)
         self.sound.speech_found.connect(self.sound_panel.show_speech)
+        self.sound.speech_found.connect(self.timeline.set_speech)
         self.sound_panel.stems_requested.connect(lambda folder: self.export_to("stems", folder))
 
     # -- tasks ------------------------------------------------------------------------------
@@ -399,6 +400,7 @@ class MainWindow(QMainWindow):
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
         self._load_thumbnails(spans)
         self.timeline.wave.set_envelope(np.zeros(0), 1.0)  # cleared; the lane shows or hides once it is read
+        self.timeline.set_speech(None)  # and the speech lane once speech is found in it
         self._run(
             "Waveform",
             lambda p, c: jobs.sound_envelope(path),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -79,8 +79,11 @@ def render_stems(
 
     Track k is part k (melody, accompaniment, bass); their sum is the mix. Each part has
     a synth of its own, so its reverb and chorus stay in its stem; the parts render in
-    parallel threads (FluidSynth runs without the GIL). FluidSynth can also route channels
-    to separate outputs of one synth, but with effects per output that ran ~10x slower here.
+    parallel threads (FluidSynth runs without the GIL), and each synth keeps the config's
+    cpu_cores: a heavy part (pads ring for seconds: ~40 voices at once) then spreads over
+    the cores instead of holding one while the lighter parts finish (same audio, to ~1e-12).
+    FluidSynth can also route channels to separate outputs of one synth, but with effects
+    per output that ran ~10x slower here.
     """
     frames = _frames(score, config, start_s, duration_s)
     n_tracks = max([N_TRACKS] + [n.track + 1 for n in score.notes])
@@ -92,7 +95,7 @@ def render_stems(
             pool.submit(
                 _perform,
                 score,
-                replace(synth, cpu_cores=1),
+                synth,
                 config,
                 start_s,
                 pedal,

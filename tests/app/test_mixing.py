@@ -54,3 +54,30 @@ def test_sound_tab_lane_shows_speech_and_the_gain_curve(qtbot):
     assert not state.sound.ducking.enabled and (panel.gain_curve.getData()[1] == 0.0).all()
     state.set_sound(replace(state.sound, ducking=replace(state.sound.ducking, enabled=True, depth_db=-20.0)))
     assert panel.gain_curve.getData()[1].min() == pytest.approx(-20.0, abs=0.01)
+
+
+def test_timeline_lane_shows_the_speech_on_the_shared_time_axis(qtbot, make_window, clip):
+    from PySide6.QtCore import QPointF
+
+    from bgm_studio.app.widgets import theme
+    from tests.app.helpers import wait_task
+
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    timeline = window.timeline
+    lane = timeline.speech_plot.getViewWidget()
+    assert lane.isHidden()  # nothing found yet: no lane
+    speech = np.zeros(800, bool)  # 8 s in 10 ms frames
+    speech[200:300] = speech[500:550] = True  # 2-3 s and 5-5.5 s
+    window.sound.speech_found.emit(speech)
+    assert timeline.speech.spans == [(2.0, 3.0), (5.0, 5.5)] and not lane.isHidden()
+    timeline.shot_plot.setXRange(1.0, 4.0, padding=0)
+    assert timeline.speech_plot.getViewBox().viewRange()[0] == pytest.approx([1.0, 4.0])  # one time axis
+    image = lane.grab().toImage()
+    drawn = [x for x in range(image.width()) if image.pixelColor(x, image.height() // 2) == theme.SPEECH]
+    width = timeline.speech_plot.getViewBox().width()
+    left = timeline.speech_plot.getViewBox().mapViewToScene(QPointF(2.0, 0.5)).x()
+    assert drawn and abs(min(drawn) - left) <= 2 and len(drawn) == pytest.approx(width / 3, abs=3)  # 2-3 s of 1-4 s
+    window.sound.speech_found.emit(None)  # a video without sound
+    assert timeline.speech.spans == [] and lane.isHidden()

@@ -1,5 +1,5 @@
-"""The graphics items of the timeline lanes, in seconds on x: shots, the video's sound, bars and beats,
-chords, notes.
+"""The graphics items of the timeline lanes, in seconds on x: shots, the video's sound and its speech,
+bars and beats, chords, notes.
 
 Each item paints in device pixels where it must stay readable at any zoom (thumbnails,
 labels), mapping its data rectangles through the painter's transform first. Items cache
@@ -251,6 +251,32 @@ class WaveformItem(pg.GraphicsObject):
 
     def paint(self, painter: QPainter, *args) -> None:
         self._picture.play(painter)
+
+
+class SpeechItem(pg.GraphicsObject):
+    """Speech found in the video's sound (audio/ducking.py) as blocks: where the music ducks under dialogue."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.spans: list[tuple[float, float]] = []  # (start_s, end_s) of each stretch of speech
+        self._end = 1.0
+
+    def set_speech(self, speech: np.ndarray, frame_s: float) -> None:
+        """speech: bool shape=(n,), one per frame_s seconds from the video's start."""
+        self.prepareGeometryChange()
+        edges = np.diff(np.concatenate([[0], np.asarray(speech, np.int8), [0]]))
+        starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+        self.spans = [(float(a * frame_s), float(b * frame_s)) for a, b in zip(starts, ends)]
+        self._end = max(len(speech) * frame_s, 1.0)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0.0, 0.0, self._end, LANE_HEIGHT)
+
+    def paint(self, painter: QPainter, *args) -> None:
+        for a, b in self.spans:
+            painter.fillRect(QRectF(a, 0.15, b - a, LANE_HEIGHT - 0.3), theme.SPEECH)
 
 
 class NotesItem(pg.GraphicsObject):

@@ -16,6 +16,7 @@ ACCENT = QColor("#4f9cf7")  # selection
 PLAYHEAD = QColor("#ff5a5f")
 CUT = QColor("#f5c542")
 WAVE = QColor("#5fa8a0")  # the video's own sound
+SPEECH = QColor("#7890d8")  # speech found in it, where the music ducks
 MELODY_HUE, ACCOMPANIMENT_HUE = 0.07, 0.55  # warm orange and cool teal-blue (HSV hue)
 WARNING = QColor("#f0a04b")
 

@@ -1,4 +1,4 @@
-"""The timeline: shots, the video's sound, bar/beat ruler, chords, the form's phrases and piano roll on one time
+"""The timeline: shots, the video's sound and the speech in it, bar/beat ruler, chords, the form's phrases and piano roll on one time
 axis, with a playhead.
 
 Each lane is a plot in a vertical splitter (drag between lanes to resize them; a new lane is one more
@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QScrollBar, QSplitter, QVBoxLayout, QWidget
 
+from ...audio.ducking import FRAME_S
 from ...music.harmony import chord_changes
 from ...music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ...project.piece import project_score
@@ -23,7 +24,7 @@ from ...project.state import Project
 from ..state import AppState
 from . import theme
 from .note_editor import NoteEditor
-from .lanes import LANE_HEIGHT, ChordLaneItem, KeysItem, NotesItem, RulerItem, ShotLaneItem, WaveformItem
+from .lanes import LANE_HEIGHT, ChordLaneItem, KeysItem, NotesItem, RulerItem, ShotLaneItem, SpeechItem, WaveformItem
 
 AXIS_WIDTH = 46  # the same left margin on every lane keeps their time axes aligned
 MIN_SHOT_S = 0.25  # as in project.cuts: a dragged cut stops this far from its neighbours
@@ -69,6 +70,7 @@ class LaneSpec:
 LANES = (
     LaneSpec("shot", 48, 24),
     LaneSpec("wave", 30, 16),
+    LaneSpec("speech", 14, 10),
     LaneSpec("ruler", 22, 16),
     LaneSpec("chord", 22, 16),
     LaneSpec("form", 18, 14),
@@ -136,6 +138,7 @@ class Timeline(QWidget):
     # One plot per LaneSpec, set by name in __init__.
     shot_plot: pg.PlotItem
     wave_plot: pg.PlotItem
+    speech_plot: pg.PlotItem
     ruler_plot: pg.PlotItem
     chord_plot: pg.PlotItem
     form_plot: pg.PlotItem
@@ -166,6 +169,10 @@ class Timeline(QWidget):
         self.chords, self.form, self.wave = ChordLaneItem(), ChordLaneItem(), WaveformItem()
         self.shot_plot.addItem(self.shots)
         self.wave_plot.addItem(self.wave)
+        self.speech = SpeechItem()
+        self.speech_plot.addItem(self.speech)
+        self.speech_plot.getViewWidget().setToolTip("Speech in the video's sound: the music ducks under it")
+        self.speech_plot.getViewWidget().setVisible(False)
         self.ruler_plot.addItem(self.ruler)
         self.chord_plot.addItem(self.chords)
         self.form_plot.addItem(self.form)
@@ -207,6 +214,11 @@ class Timeline(QWidget):
         the lane shows only for a video with sound."""
         self.wave.set_envelope(peaks, bucket_s)
         self.wave_plot.getViewWidget().setVisible(len(peaks) > 0)
+
+    def set_speech(self, speech: np.ndarray | None) -> None:
+        """Speech found in the video's sound, a bool per 10 ms (None: none); the lane shows only where some is."""
+        self.speech.set_speech(np.zeros(0, bool) if speech is None else speech, FRAME_S)
+        self.speech_plot.getViewWidget().setVisible(bool(self.speech.spans))
 
     def refresh(self) -> None:
         """Redraw from the state (e.g. to put back a cut line whose move failed)."""
