@@ -39,7 +39,8 @@ def check_writable_target(path: str | os.PathLike[str], inputs: tuple[str | os.P
     except OSError as exc:
         raise BgmError(f"{target}: cannot write in {folder} ({exc.strerror or exc})") from exc
     os.close(fd)
-    os.unlink(probe)
+    with contextlib.suppress(FileNotFoundError):  # another process's remove_stale_parts may take it first
+        os.unlink(probe)
     return target
 
 

@@ -6,8 +6,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
-from bgm_studio.atomic import atomic_path, check_writable_target
+from bgm_studio import atomic
+from bgm_studio.atomic import atomic_path, check_writable_target, remove_stale_parts
 from tests.robustness.helpers import stray_files
 
 HOLD = """
@@ -67,3 +70,18 @@ def test_a_legal_long_file_name_is_accepted(tmp_path):
     with atomic_path(target) as tmp:
         tmp.write_bytes(b"x")
     assert target.read_bytes() == b"x" and stray_files(tmp_path) == []
+
+
+def test_a_write_probe_that_another_process_cleans_away_first_is_no_error(tmp_path, monkeypatch):
+    """Two batch workers: one's remove_stale_parts can delete the other's unlocked .probe before
+    the prober removes it (a FileNotFoundError traceback before the fix)."""
+    made = tempfile.mkstemp
+
+    def made_then_cleaned(*args, **kwargs):
+        fd, name = made(*args, **kwargs)
+        remove_stale_parts(Path(name).parent)  # the other worker, in between
+        return fd, name
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", made_then_cleaned)
+    assert check_writable_target(tmp_path / "out.mid") == tmp_path / "out.mid"
+    assert list(tmp_path.iterdir()) == []
