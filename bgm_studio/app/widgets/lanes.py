@@ -261,24 +261,11 @@ class NotesItem(pg.GraphicsObject):
         self._picture = QPicture()
         self._bounds = QRectF(0, 21, 1, 88)
 
-    def set_notes(self, starts_s: np.ndarray, ends_s: np.ndarray, notes: np.ndarray) -> None:
-        """notes: int shape=(N, 5) rows (start_step, pitch, length_steps, velocity, track); times in seconds."""
+    def set_notes(self, picture: QPicture, end_s: float) -> None:
+        """The notes as drawn by notes_picture (off the UI thread, see app.project_view), ending at end_s."""
         self.prepareGeometryChange()
-        self._picture = QPicture()
-        painter = QPainter(self._picture)
-        painter.setPen(Qt.NoPen)
-        shade = np.minimum(notes[:, 3] * VELOCITY_SHADES // 128, VELOCITY_SHADES - 1)
-        for track in (1, 0):  # accompaniment first so the melody stays on top
-            for level in range(VELOCITY_SHADES):  # one brush per shade: a few batched draws, not one per note
-                pick = np.nonzero((notes[:, 4] == track) & (shade == level))[0]
-                if len(pick):
-                    painter.setBrush(theme.note_colour(track, int((level + 0.5) * 128 / VELOCITY_SHADES)))
-                    painter.drawRects(
-                        [QRectF(starts_s[i], notes[i, 1] - 0.4, ends_s[i] - starts_s[i], 0.8) for i in pick]
-                    )
-        painter.end()
-        end = float(ends_s.max()) if len(ends_s) else 1.0
-        self._bounds = QRectF(0.0, 20.0, end, 90.0)
+        self._picture = picture
+        self._bounds = QRectF(0.0, 20.0, end_s if end_s > 0 else 1.0, 90.0)
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -286,6 +273,26 @@ class NotesItem(pg.GraphicsObject):
 
     def paint(self, painter: QPainter, *args) -> None:
         self._picture.play(painter)
+
+
+def notes_picture(starts_s: np.ndarray, ends_s: np.ndarray, notes: np.ndarray) -> QPicture:
+    """The piano roll's notes drawn in (seconds, pitch) units, for NotesItem.set_notes.
+
+    notes: int shape=(N, 5) rows (start_step, pitch, length_steps, velocity, track); times in seconds.
+    Painting a QPicture is allowed off the UI thread, so a task draws the notes of the music it made.
+    """
+    picture = QPicture()
+    painter = QPainter(picture)
+    painter.setPen(Qt.NoPen)
+    shade = np.minimum(notes[:, 3] * VELOCITY_SHADES // 128, VELOCITY_SHADES - 1)
+    for track in (1, 0):  # accompaniment first so the melody stays on top
+        for level in range(VELOCITY_SHADES):  # one brush per shade: a few batched draws, not one per note
+            pick = np.nonzero((notes[:, 4] == track) & (shade == level))[0]
+            if len(pick):
+                painter.setBrush(theme.note_colour(track, int((level + 0.5) * 128 / VELOCITY_SHADES)))
+                painter.drawRects([QRectF(starts_s[i], notes[i, 1] - 0.4, ends_s[i] - starts_s[i], 0.8) for i in pick])
+    painter.end()
+    return picture
 
 
 class SelectedNotesItem(pg.GraphicsObject):
