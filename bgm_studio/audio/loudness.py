@@ -13,9 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyloudnorm
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly
 
 from ..errors import BgmError
 
@@ -54,6 +51,8 @@ def check_target(name: str) -> float:
 
 def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float:
     """BS.1770 integrated loudness of float audio, shape=(frames, channels); -inf for silence or < 0.4 s."""
+    import pyloudnorm  # here, as scipy below: the app imports this module at start
+
     if len(audio) < int(0.4 * sample_rate):
         return float("-inf")
     value = float(pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(audio, np.float64)))
@@ -68,6 +67,8 @@ def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
     floor OVERSHOOT_DB below any level that matters, and inter-sample peaks of music stay well
     within that of the samples around them.
     """
+    from scipy.signal import resample_poly
+
     magnitude = np.abs(np.asarray(audio, np.float32)).max(axis=1) if len(audio) else np.zeros(0, np.float32)
     n, n_blocks = len(magnitude), -(-len(magnitude) // BLOCK)
     block_peak = np.pad(magnitude, (0, n_blocks * BLOCK - n)).reshape(n_blocks, BLOCK).max(axis=1)
@@ -99,6 +100,8 @@ def limiter_gain(peaks: np.ndarray, ceiling: float, sample_rate: int) -> np.ndar
     over the look-ahead, so it ramps down before a peak and back up after it, never above
     what any frame needs (every value averaged at a frame is a minimum taken over that frame).
     """
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
     width = max(1, int(LOOKAHEAD_S * sample_rate))
     return uniform_filter1d(minimum_filter1d(need, 2 * width + 1), width)
