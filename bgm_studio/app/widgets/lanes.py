@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPicture, QPolygonF
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPicture
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -239,9 +239,11 @@ class WaveformItem(pg.GraphicsObject):
             t = np.arange(len(self.peaks) + 1) * bucket_s
             loudest = max(float(self.peaks.max()), 1e-3)  # a quiet track still shows its shape
             level = 0.48 * np.append(self.peaks, 0.0) / loudest
-            top = [QPointF(x, 0.5 + a) for x, a in zip(t, level)]
-            bottom = [QPointF(x, 0.5 - a) for x, a in zip(t[::-1], level[::-1])]
-            painter.drawPolygon(QPolygonF(top + bottom))
+            outline = pg.arrayToQPath(  # from the arrays in one go: a QPointF each took 100 ms for 3 minutes
+                np.concatenate([t, t[::-1]]), np.concatenate([0.5 + level, 0.5 - level[::-1]])
+            )
+            outline.closeSubpath()
+            painter.drawPath(outline)
         painter.end()
         self.update()
 
@@ -323,6 +325,31 @@ class SelectedNotesItem(pg.GraphicsObject):
         painter.setBrush(Qt.NoBrush)
         for rect in self._rects:
             painter.drawRect(rect)
+
+
+class CutMarksItem(pg.GraphicsObject):
+    """A faint dashed line across the roll at every cut: one item for all of them (a line item each took
+    1 ms apiece to make on the UI thread, twice for every cut, when a long video opened)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setOpacity(0.45)
+        self.cuts: list[float] = []  # seconds
+
+    def set_cuts(self, cuts: list[float]) -> None:
+        self.prepareGeometryChange()
+        self.cuts = list(cuts)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0.0, 0.0, max(self.cuts, default=0.0) + 1e-3, 128.0)
+
+    def paint(self, painter: QPainter, *args) -> None:
+        pen = QPen(theme.CUT, 1, Qt.DashLine)
+        pen.setCosmetic(True)  # 1 px at any zoom
+        painter.setPen(pen)
+        for t in self.cuts:
+            painter.drawLine(QPointF(t, 0.0), QPointF(t, 128.0))
 
 
 class KeysItem(pg.GraphicsObject):

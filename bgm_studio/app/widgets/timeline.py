@@ -21,7 +21,7 @@ from ..project_view import view_of
 from ..state import AppState
 from . import theme
 from .note_editor import NoteEditor
-from .lanes import LANE_HEIGHT, ChordLaneItem, KeysItem, NotesItem, RulerItem, ShotLaneItem, WaveformItem
+from .lanes import LANE_HEIGHT, ChordLaneItem, CutMarksItem, KeysItem, NotesItem, RulerItem, ShotLaneItem, WaveformItem
 
 AXIS_WIDTH = 46  # the same left margin on every lane keeps their time axes aligned
 MIN_SHOT_S = 0.25  # as in project.cuts: a dragged cut stops this far from its neighbours
@@ -174,7 +174,8 @@ class Timeline(QWidget):
             line.setZValue(100)
             plot.addItem(line, ignoreBounds=True)
         self._cut_lines: list[pg.InfiniteLine] = []
-        self._roll_cuts: list[pg.InfiniteLine] = []
+        self.roll_cuts = CutMarksItem()
+        self.roll_plot.addItem(self.roll_cuts, ignoreBounds=True)
         self.scroll = QScrollBar(Qt.Horizontal)
         self.scroll.setRange(0, 0)
         layout = QVBoxLayout(self)
@@ -261,11 +262,11 @@ class Timeline(QWidget):
         spans = self._spans()
         while len(self._cut_lines) > max(len(spans) - 1, 0):
             self.shot_plot.removeItem(self._cut_lines.pop())
-            self.roll_plot.removeItem(self._roll_cuts.pop())
         while len(self._cut_lines) < len(spans) - 1:
             self._add_cut_line(len(self._cut_lines) + 1)
         editable = self.state.project is not None
-        for k, (line, roll_line) in enumerate(zip(self._cut_lines, self._roll_cuts), start=1):
+        self.roll_cuts.set_cuts([a for a, _ in spans[1:]])
+        for k, line in enumerate(self._cut_lines, start=1):
             line.setBounds((None, None))  # the new place may lie outside the old bounds
             line.setValue(spans[k][0])
             line.setBounds((spans[k - 1][0] + MIN_SHOT_S, spans[k][1] - MIN_SHOT_S))
@@ -273,7 +274,6 @@ class Timeline(QWidget):
                 line.setMovable(editable)  # only where it changed: setting all three took 15 ms for 35 cuts
                 line.setCursor(Qt.SizeHorCursor if editable else Qt.ArrowCursor)
                 line.setToolTip("Drag to move this cut; the shots on both sides are regenerated" if editable else "")
-            roll_line.setValue(spans[k][0])
 
     def _add_cut_line(self, k: int) -> None:
         line = pg.InfiniteLine(0.0, pen=pg.mkPen(theme.CUT, width=2), hoverPen=pg.mkPen(theme.CUT, width=5))
@@ -281,10 +281,6 @@ class Timeline(QWidget):
         line.sigPositionChangeFinished.connect(lambda ln, k=k: self.cut_moved.emit(k, float(ln.value())))
         self.shot_plot.addItem(line, ignoreBounds=True)
         self._cut_lines.append(line)
-        roll_line = pg.InfiniteLine(0.0, pen=pg.mkPen(theme.CUT, width=1, style=Qt.DashLine))
-        roll_line.setOpacity(0.45)
-        self.roll_plot.addItem(roll_line, ignoreBounds=True)
-        self._roll_cuts.append(roll_line)
 
     def _on_selection_changed(self, k: int) -> None:
         self.shots.set_selected(k)
