@@ -668,6 +668,7 @@ class MainWindow(QMainWindow):
             self.edit_cuts(f"Merge shots {k} and {k + 1}", "merge_shots", k)
 
     def _on_scorer_loaded(self, _scorer) -> None:
+        gc.freeze()  # torch's objects too (see _keep_ui_thread_responsive): a full collection walked them, 130-470 ms
         self._update_auto_controls()
 
     def _on_scorer_failed(self, exc: BgmError) -> None:
