@@ -20,6 +20,7 @@ BENCHMARKS = (
     "composition",
     "arrangement",
     "app_stall",
+    "app_startup",
 )
 
 

@@ -99,6 +99,8 @@ def main() -> int:
         t0 = time.perf_counter()
         window.open_path(str(clip))
         _wait(app, lambda: window.busy is None)
+        _wait(app, lambda: not window._tasks)  # its thumbnails and waveform too: Generate is pressed on a shown video
+        _wait(app, lambda: False, 0.5)
         meter.report(f"open a {args.minutes:g}-min video of {n} shots ({time.perf_counter() - t0:.1f} s)")
         meter = StallMeter()
         t0 = time.perf_counter()

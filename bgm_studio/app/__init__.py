@@ -36,9 +36,9 @@ def run_app(path: str | None = None, model_path: str | None = None) -> int:
     from .main_window import MainWindow  # imports torch: a few seconds on a cold start, behind the splash
 
     window = MainWindow(model_path=model_path)
-    splash.finish(window)
     _close_on_signals(window)
     window.show()
+    splash.close()
     if path:
         window.open_path(path)
     else:

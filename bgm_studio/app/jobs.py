@@ -17,21 +17,17 @@ from ..audio.player import Player
 from ..audio.synth import SynthConfig
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
-from ..export.mixdown import MixConfig, mixdown
-from ..export.mp4 import video_copy_problem
 from ..progress import ProgressFn
-from ..project import cuts
-from ..project.outputs import OutputPaths, write_outputs
 from ..project.piece import check_video, project_score
 from ..project.state import Project, load_project
-from ..video.analysis import VideoAnalysis, analyze_video
-from ..video.config import AnalysisConfig, configured
 from .frames import thumbnails
 from .mixing import MixingOutput, decode_sound, export_original_gain_db
 from .state import SoundSettings
 
 if TYPE_CHECKING:  # torch: loaded by the first task that needs it, not before the window opens
+    from ..project.outputs import OutputPaths
     from ..project.scoring import Scorer
+    from ..video.analysis import VideoAnalysis
 
 
 ENVELOPE_RATE = 100  # waveform buckets a second
@@ -62,6 +58,9 @@ def open_file(path: str, progress: ProgressFn, video: str | None = None) -> Open
     A video is analysed with the encoder the environment names ($BGM_ENCODER, $BGM_CLIP_WEIGHTS,
     $BGM_CLIP_MODEL); a project's video with the settings the project was scored with.
     """
+    from ..video.analysis import analyze_video  # here and below: OpenCV and the exporters load when first
+    from ..video.config import AnalysisConfig, configured  # used, not during the app's start (issue 16)
+
     if not is_project_file(path):
         return Opened(analyze_video(path, configured(), progress=progress))
     project = load_project(path)
@@ -115,6 +114,8 @@ def edit_cuts(
 ) -> Project:
     """Apply a cut edit ("move_cut", "split_shot" or "merge_shots" of project.cuts, with its arguments
     between the analysis and the scorer) and regenerate every shot it changed."""
+    from ..project import cuts
+
     project, changed = getattr(cuts, edit)(project, analysis, *args, scorer)
     for i, k in enumerate(changed):
         shot = project.shots[k]
@@ -142,6 +143,10 @@ def export(
     project: Project, paths: OutputPaths, sound: SoundSettings, progress: ProgressFn, cancelled: Callable[[], bool]
 ) -> list[str]:
     """Write the outputs; the paths written, an MP4's with a note when its video had to be re-encoded."""
+    from ..export.mixdown import MixConfig
+    from ..export.mp4 import video_copy_problem
+    from ..project.outputs import write_outputs
+
     written = write_outputs(
         project,
         paths,
@@ -159,6 +164,8 @@ def export(
 
 def measure_mix(project: Project, sound: SoundSettings, progress: ProgressFn, cancelled: Callable[[], bool]):
     """The loudness of the mix an export would write (rendered, ducked and brought to the target)."""
+    from ..export.mixdown import MixConfig, mixdown
+
     mix = MixConfig(sound.loudness, export_original_gain_db(sound), sound.ducking)
     video = check_video(project)
     return mixdown(

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
-from ..project.outputs import OutputPaths
 from ..project.state import Project, save_project
 from . import jobs, note_edits, recovery
+from .project_view import auto_controls, prepare, prepare_opened
 from .midi_link import MidiLink
 from .navigation import SHUTTLE_BACK_S, beat_times, step_from
 from .recent import add_recent, load_recent
@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         label = f"Opening {Path(path).name}"
         self._run(
             label,
-            lambda p, c: jobs.open_file(path, p, video),
+            lambda p, c: prepare_opened(jobs.open_file(path, p, video), self.scorer.loaded),
             lambda opened: self._on_opened(opened, recovered),
             on_failed=lambda exc: self._on_open_failed(exc, path),
         )
@@ -471,6 +471,8 @@ class MainWindow(QMainWindow):
 
     def export_to(self, kind: str, path: str) -> None:
         """Write the music as MIDI, WAV, MP4 or stems (a folder) (in a worker, with progress and Cancel)."""
+        from ..project.outputs import OutputPaths  # the exporters load when first used, not at start
+
         paths = OutputPaths(**{kind: path})
         project, sound = self.state.document, self.state.sound
         name = EXPORTS.get(kind, (kind,))[0]
@@ -556,7 +558,7 @@ class MainWindow(QMainWindow):
             seed = 0 if project is None else project.seed + sum(len(s.takes) for s in project.shots)
         self._run(
             "Generating",
-            lambda p, c: jobs.generate(self.scorer.get(), analysis, seed, p, project),
+            lambda p, c: prepare(jobs.generate(self.scorer.get(), analysis, seed, p, project), self.scorer.get()),
             lambda result: self._on_generated(result, project is None),
         )
 
@@ -577,7 +579,10 @@ class MainWindow(QMainWindow):
         # another mood draws the shot's chords again in that mode (the closing bar keeps its home chord)
         new_chords = new_chords or (overrides.mode != project.shots[k].overrides.mode and not chords_fixed(project, k))
         task, edit = ("Drawing new chords for", "New chords for") if new_chords else ("Regenerating", "Regenerate")
-        work = lambda p, c: jobs.regenerate(self.scorer.get(), project, k, overrides, p, new_chords)  # noqa: E731
+
+        def work(p, c):
+            return prepare(jobs.regenerate(self.scorer.get(), project, k, overrides, p, new_chords), self.scorer.get())
+
         self._run(f"{task} shot {k}", work, lambda result: self.state.apply(result, f"{edit} shot {k}"))
 
     def edit_cuts(self, label: str, edit: str, *args) -> None:
@@ -588,7 +593,9 @@ class MainWindow(QMainWindow):
         selected = self.state.selected
         if not self._run(
             label,
-            lambda p, c: jobs.edit_cuts(self.scorer.get(), project, analysis, edit, args, p),
+            lambda p, c: prepare(
+                jobs.edit_cuts(self.scorer.get(), project, analysis, edit, args, p), self.scorer.get()
+            ),
             lambda result: self._on_cuts_edited(result, label, shot_after_cut_edit(project, result, selected, edit)),
             on_failed=self._on_cut_edit_failed,
         ):
@@ -670,6 +677,7 @@ class MainWindow(QMainWindow):
             self.edit_cuts(f"Merge shots {k} and {k + 1}", "merge_shots", k)
 
     def _on_scorer_loaded(self, _scorer) -> None:
+        gc.freeze()  # torch's objects too (see _keep_ui_thread_responsive): a full collection walked them, 130-470 ms
         self._update_auto_controls()
 
     def _on_scorer_failed(self, exc: BgmError) -> None:
@@ -678,7 +686,7 @@ class MainWindow(QMainWindow):
     def _update_auto_controls(self) -> None:
         """Show the mapped energy and density of each shot beside its Auto boxes."""
         scorer, project = self.scorer.loaded, self.state.project
-        self.shot_panel.set_auto({} if scorer is None or project is None else jobs.mapped_controls(scorer, project))
+        self.shot_panel.set_auto({} if scorer is None or project is None else auto_controls(project, scorer))
 
     # -- playback ---------------------------------------------------------------------------
 
@@ -753,7 +761,8 @@ class MainWindow(QMainWindow):
         for action in self.export_actions.values():
             enabled[action] = idle and has_project
         for action, on in enabled.items():
-            action.setEnabled(bool(on))
+            if action.isEnabled() != bool(on):  # an action's change updates its menu and tool bar
+                action.setEnabled(bool(on))
         self.shot_panel.setEnabled(idle)
 
     def close_keeping_recovery(self) -> None:

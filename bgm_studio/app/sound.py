@@ -12,11 +12,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..audio.player import Player
 from ..errors import BgmError
-from ..project.piece import project_score
 from ..audio.ducking import duck_gain
 from .mixing import MixingOutput, music_gain, sound_and_speech
 from .navigation import loop_span
 from .playback import Playback
+from .project_view import view_of
 from .state import AppState, SoundSettings
 from .widgets.transport import Transport
 
@@ -105,7 +105,7 @@ class SoundController(QObject):
 
     def _load_music(self) -> None:
         project = self.state.project
-        score = project_score(project) if project is not None and project.n_beats else None
+        score = view_of(project).score if project is not None else None
         self.playback.load(score, self.state.duration_s)
 
     def _on_video_changed(self, _analysis) -> None:

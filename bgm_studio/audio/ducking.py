@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import webrtcvad
-from scipy.ndimage import binary_closing, binary_opening
-from scipy.signal import resample_poly
 
 from ..errors import BgmError
 
@@ -45,6 +43,9 @@ def check_ducking(config: DuckingConfig) -> None:
 
 def detect_speech(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """Speech per 10 ms frame of float audio, shape=(frames, channels) -> bool (frames // (rate/100),)."""
+    from scipy.ndimage import binary_closing, binary_opening  # here: scipy.signal took 2 s of the app's start
+    from scipy.signal import resample_poly
+
     mono = np.asarray(audio, np.float32).mean(axis=1) if audio.ndim == 2 else np.asarray(audio, np.float32)
     pcm = np.clip(resample_poly(mono, VAD_RATE, sample_rate) * 32767.0, -32768, 32767).astype("<i2")
     step = int(VAD_RATE * FRAME_S)

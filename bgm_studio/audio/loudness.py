@@ -10,12 +10,10 @@ mix comes down by the excess.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
-import pyloudnorm
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import firwin, resample_poly
 
 from ..errors import BgmError
 
@@ -31,8 +29,6 @@ ROUNDS = 6  # loudness / limiter rounds; each brings the loudness closer to the 
 TOLERANCE_LU = 0.2  # within the +-0.5 LU a delivery allows, with room for other meters
 CODEC_MARGIN_DB = 0.5  # peaks are held this far under the ceiling: AAC encoding in the MP4 raises them a little
 MIN_LUFS = -70.0  # BS.1770's absolute gate: quieter than this counts as silence
-# resample_poly's own design for 4x (Kaiser, beta 5), made once: resample_poly would make it again for every block
-_OVERSAMPLING_TAPS = firwin(2 * 10 * OVERSAMPLE + 1, 1.0 / OVERSAMPLE, window=("kaiser", 5.0))
 
 
 @dataclass(frozen=True)
@@ -58,6 +54,8 @@ def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float:
     """BS.1770 integrated loudness of float audio, shape=(frames, channels); -inf for silence or < 0.4 s."""
     if len(audio) < int(0.4 * sample_rate):
         return float("-inf")
+    import pyloudnorm  # here, as scipy below: the app imports this module at start
+
     value = float(pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(audio, np.float64)))
     return value if value > MIN_LUFS else float("-inf")
 
@@ -70,6 +68,8 @@ def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
     floor OVERSHOOT_DB below any level that matters, and inter-sample peaks of music stay well
     within that of the samples around them.
     """
+    from scipy.signal import resample_poly
+
     magnitude = _channel_max(np.abs(np.asarray(audio, np.float32)))
     n, n_blocks = len(magnitude), -(-len(magnitude) // BLOCK)
     block_peak = np.pad(magnitude, (0, n_blocks * BLOCK - n)).reshape(n_blocks, BLOCK).max(axis=1)
@@ -77,12 +77,20 @@ def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
     for first, last in zip((np.nonzero(edges == 1)[0] * BLOCK).tolist(), (np.nonzero(edges == -1)[0] * BLOCK).tolist()):
         last = min(last, n)
         a, b = max(0, first - PAD), min(n, last + PAD)  # context for the interpolation filter
-        taps = _OVERSAMPLING_TAPS.astype(audio.dtype)  # as resample_poly casts its own design
+        taps = _oversampling_taps().astype(audio.dtype)  # as resample_poly casts its own design
         # scipy-stubs leave out the array_like window that resample_poly takes (its docs: string, tuple or array_like)
         up = _channel_max(np.abs(resample_poly(audio[a:b], OVERSAMPLE, 1, axis=0, window=taps)))  # type: ignore[call-overload]
         per_frame = _channel_max(up[: (b - a) * OVERSAMPLE].reshape(b - a, OVERSAMPLE))
         magnitude[first:last] = per_frame[first - a : last - a]
     return magnitude
+
+
+@functools.cache
+def _oversampling_taps() -> np.ndarray:
+    """resample_poly's own design for 4x (Kaiser, beta 5), made once: resample_poly would make it again for every block."""
+    from scipy.signal import firwin
+
+    return np.asarray(firwin(2 * 10 * OVERSAMPLE + 1, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)))
 
 
 def _channel_max(values: np.ndarray) -> np.ndarray:
@@ -108,6 +116,8 @@ def limiter_gain(peaks: np.ndarray, ceiling: float, sample_rate: int) -> np.ndar
     over the look-ahead, so it ramps down before a peak and back up after it, never above
     what any frame needs (every value averaged at a frame is a minimum taken over that frame).
     """
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
     width = max(1, int(LOOKAHEAD_S * sample_rate))
     return uniform_filter1d(minimum_filter1d(need, 2 * width + 1), width)

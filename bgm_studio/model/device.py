@@ -7,16 +7,20 @@ that is not there is one clear error instead of a CUDA traceback deep in a forwa
 from __future__ import annotations
 
 import os
-
-import torch
+from typing import TYPE_CHECKING
 
 from ..errors import BgmError
+
+if TYPE_CHECKING:
+    import torch
 
 DEVICES = ("auto", "cpu", "cuda")  # the choices the CLI offers; `cuda:N` is accepted too
 
 
 def resolve_device(name: str | torch.device | None = None) -> torch.device:
     """The device for `name`, else $BGM_DEVICE, else auto; BgmError for one that cannot be used."""
+    import torch  # here, not above: the CLI's parser reads DEVICES, and torch took 3-5 s of the app's first start
+
     if isinstance(name, torch.device):
         return name
     name = (name or os.environ.get("BGM_DEVICE") or "auto").strip().lower()

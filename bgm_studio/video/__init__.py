@@ -7,12 +7,31 @@ analysis.shot_features[0].motion              # per-shot means and a semantic em
 analysis.series.at(beat_times)                # every feature interpolated at the given times
 """
 
-from .analysis import VideoAnalysis, analyze_video, shot_table, to_json
-from .config import AnalysisConfig
-from .decode import VideoInfo, probe
-from .encoders import SemanticEncoder, make_encoder
-from .features import FeatureSeries, ShotFeatures
-from .shots import Shot
+from importlib import import_module
+
+# Each name loads its module on first use (PEP 562): importing bgm_studio.video.config, say, for the
+# command line's choices must not load OpenCV and FFmpeg (0.5 s of the app's start before its splash).
+_HOMES = {
+    "VideoAnalysis": "analysis",
+    "analyze_video": "analysis",
+    "shot_table": "analysis",
+    "to_json": "analysis",
+    "AnalysisConfig": "config",
+    "VideoInfo": "decode",
+    "probe": "decode",
+    "SemanticEncoder": "encoders",
+    "make_encoder": "encoders",
+    "FeatureSeries": "features",
+    "ShotFeatures": "features",
+    "Shot": "shots",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+
 
 __all__ = [
     "AnalysisConfig",

@@ -84,3 +84,25 @@ def test_crowded_lanes_thin_their_labels_instead_of_overlapping(qtbot):
     assert not _overlap([rect for _, rect in chords.labels]) and len(chords.labels) >= 20
     _render(chords, 1200, 22, 20.0)  # zoomed in: every chord of the first 20 s is named
     assert {i for i, rect in chords.labels if rect.left() < 1200} >= set(range(22))
+
+
+def test_the_waveform_is_drawn_where_the_sound_is_loud(qtbot):
+    """The envelope's outline, built from its arrays at once: full height where loud, a sliver where quiet."""
+    from PySide6.QtGui import QImage, QPainter
+
+    from bgm_studio.app.widgets import theme
+    from bgm_studio.app.widgets.lanes import WaveformItem
+
+    peaks = np.concatenate([np.full(9000, 0.1), np.full(9000, 1.0)]).astype(np.float32)  # 3 minutes, quiet then loud
+    item = WaveformItem()
+    item.set_envelope(peaks, 0.01)
+    assert item.boundingRect().width() == 180.0
+    image = QImage(360, 100, QImage.Format_RGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    painter.scale(2.0, 100.0)  # 2 px a second, the lane's height 100 px
+    item.paint(painter)
+    painter.end()
+    wave = theme.WAVE.name()
+    assert image.pixelColor(270, 5).name() == wave and image.pixelColor(270, 95).name() == wave  # loud: full height
+    assert image.pixelColor(90, 50).name() == wave and image.pixelColor(90, 10).name() != wave  # quiet: a sliver

@@ -4,8 +4,10 @@ Each gap between ticks is split into the UI thread's own CPU time (work done on 
 loop) and the rest (waiting for the GIL or for a core). The first must stay under 150 ms
 always; the whole gap under 400 ms, unless other processes overload the machine: bounds that
 catch a UI thread doing the work itself (seconds), not the target. The issue's target, 50 ms, is
-measured by benchmarks/app_stall.py: on 2 idle cores the whole gap is 110-140 ms (up to 245 ms
-within the full test run) while the melody and accompaniment are sampled, so it is not met yet.
+measured by benchmarks/app_stall.py: since the window reads new music in the task that made it
+(app.project_view), generating a 3-minute video costs the UI thread at most 12-46 ms at a time in 10
+of 11 runs (one run: 182 ms, not yet explained) and the longest gap was 29-92 ms on 2 cores at load 2-8
+(the idle loop's own gaps: 13-63 ms), under 50 ms in 4 of those runs: not met reliably.
 """
 
 from __future__ import annotations
@@ -87,3 +89,17 @@ def test_event_loop_never_stalls_during_long_work(qtbot, clip, tmp_path, busy_mo
     assert max(meter.busy) < MAX_STALL_S  # the UI thread's own work never holds the loop
     if os.getloadavg()[0] < os.cpu_count():  # on an overloaded machine the OS, not the app, decides the gaps
         assert max(meter.gaps) < MAX_GAP_S
+
+
+def test_the_loaded_model_is_left_out_of_garbage_collections(qtbot, make_window):
+    """Once the model is loaded its objects are frozen: a full collection no longer walks torch on the UI thread."""
+    import gc
+
+    window = make_window()
+    before = gc.get_freeze_count()  # what was frozen as the window opened, before the model (300 ms later)
+    qtbot.waitUntil(lambda: window.scorer.loaded is not None, timeout=60000)
+    qtbot.wait(50)  # the loaded signal reaches the UI thread
+    import torch  # noqa: F401 (loaded by now)
+
+    assert gc.get_freeze_count() > before
+    assert not any(type(o).__module__.startswith("torch") for o in gc.get_objects(generation=2)[:20000])

@@ -19,6 +19,8 @@ def test_zoom_scroll_and_playhead_on_all_lanes(qtbot, make_window, clip):
     timeline = window.timeline
     assert timeline.visible_range() == (0.0, window.state.duration_s)
     assert len(timeline._cut_lines) == 3 and all(line.movable for line in timeline._cut_lines)
+    cuts = [s.start_s for s in window.state.project.shots[1:]]
+    assert timeline.roll_cuts.cuts == cuts == [line.value() for line in timeline._cut_lines]  # across the roll too
 
     timeline.shot_plot.setXRange(2.0, 4.0, padding=0)
     for plot in (timeline.ruler_plot, timeline.chord_plot, timeline.roll_plot):  # one time axis
@@ -71,3 +73,28 @@ def test_form_lane_shows_the_phrases_with_their_letters(qtbot, make_window, clip
     beat_s = timeline.ruler._beats
     assert [a for a, _, _ in lane] == [beat_s[p.start_bar * 4] for p in project.phrases]
     assert lane[-1][1] == pytest.approx(project.duration_s, abs=1e-6)
+
+
+def test_the_rolls_cut_marks_follow_a_split(qtbot, make_window, clip):
+    from PySide6.QtGui import QImage, QPainter
+
+    from bgm_studio.app.widgets import theme
+
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    window.seek(3.0)
+    window.split_action.trigger()
+    wait_task(qtbot, window)
+    cuts = window.timeline.roll_cuts.cuts
+    assert len(cuts) == 4 and abs(cuts[1] - 3.0) < 0.1 and cuts == sorted(cuts)
+    image = QImage(800, 50, QImage.Format_RGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    painter.scale(100.0, 1.0)  # 100 px a second
+    window.timeline.roll_cuts.paint(painter)
+    painter.end()
+    marked = {x for x in range(800) for y in range(50) if image.pixelColor(x, y).red() > 60}
+    assert all(any(abs(x - 100 * t) <= 1 for x in marked) for t in cuts) and theme.CUT.red() > 60

@@ -36,10 +36,10 @@ class NoteEditor(QObject):
         self.outline = SelectedNotesItem()
         plot.addItem(self.outline, ignoreBounds=True)
 
-    def set_project(self, project: Project | None, beat_s: np.ndarray) -> None:
-        """New notes to edit; the selection keeps the notes that are still there."""
+    def set_project(self, project: Project | None, beat_s: np.ndarray, notes: np.ndarray) -> None:
+        """New notes to edit (the project's notes, sorted); the selection keeps the notes that are still there."""
         self.project, self._beat_s = project, np.asarray(beat_s, np.float64)
-        self.notes = project.notes() if project is not None and len(beat_s) else np.zeros((0, 5), np.int64)
+        self.notes = notes if project is not None and len(beat_s) else np.zeros((0, 5), np.int64)
         self.select(self.notes[note_edits.matching(self.notes, self.selected)])
 
     def select(self, rows: np.ndarray) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QApplication, QSplashScreen
+from PySide6.QtWidgets import QApplication, QLabel
 
 BACKGROUND = QColor("#1e1f22")
 PANEL = QColor("#2b2d31")
@@ -55,8 +55,27 @@ def apply_dark_theme(app: QApplication) -> None:
     app.setPalette(p)
 
 
-def splash_screen() -> QSplashScreen:
-    """What shows while the libraries load."""
+class Splash(QLabel):
+    """What shows while the libraries load: a frameless picture, closed once the window is up.
+
+    Not a QSplashScreen: its show() waits up to a second for the window system to expose it,
+    and on start-up that second was spent each time, before anything else could load.
+    """
+
+    def __init__(self, pixmap: QPixmap) -> None:
+        super().__init__()
+        self.setWindowFlags(
+            Qt.WindowType.SplashScreen | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+        )
+        self.setPixmap(pixmap)
+        self.setFixedSize(pixmap.size())
+        screen = QApplication.primaryScreen()
+        if screen is not None:  # in the middle of the screen, as a splash screen is
+            self.move(screen.availableGeometry().center() - self.rect().center())
+
+
+def splash_screen() -> Splash:
+    """The splash: the app's name on its panel colour."""
     pixmap = QPixmap(480, 200)
     pixmap.fill(PANEL)
     painter = QPainter(pixmap)
@@ -74,4 +93,4 @@ def splash_screen() -> QSplashScreen:
     painter.drawText(QRect(0, 105, 480, 30), Qt.AlignmentFlag.AlignCenter, "Piano background music for your video")
     painter.drawText(QRect(0, 150, 480, 30), Qt.AlignmentFlag.AlignCenter, "Loading…")
     painter.end()
-    return QSplashScreen(pixmap)
+    return Splash(pixmap)

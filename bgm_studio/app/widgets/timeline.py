@@ -13,18 +13,26 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPicture
 from PySide6.QtWidgets import QLabel, QScrollBar, QSplitter, QVBoxLayout, QWidget
 
 from ...audio.ducking import FRAME_S
-from ...music.harmony import chord_changes
-from ...music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
-from ...project.piece import project_score
 from ...project.state import Project
+from ..project_view import view_of
 from ..state import AppState
 from . import theme
 from .note_editor import NoteEditor
-from .lanes import LANE_HEIGHT, ChordLaneItem, KeysItem, NotesItem, RulerItem, ShotLaneItem, SpeechItem, WaveformItem
+from .lanes import (
+    LANE_HEIGHT,
+    ChordLaneItem,
+    CutMarksItem,
+    KeysItem,
+    NotesItem,
+    RulerItem,
+    ShotLaneItem,
+    SpeechItem,
+    WaveformItem,
+)
 
 AXIS_WIDTH = 46  # the same left margin on every lane keeps their time axes aligned
 MIN_SHOT_S = 0.25  # as in project.cuts: a dragged cut stops this far from its neighbours
@@ -190,7 +198,8 @@ class Timeline(QWidget):
             line.setZValue(100)
             plot.addItem(line, ignoreBounds=True)
         self._cut_lines: list[pg.InfiniteLine] = []
-        self._roll_cuts: list[pg.InfiniteLine] = []
+        self.roll_cuts = CutMarksItem()
+        self.roll_plot.addItem(self.roll_cuts, ignoreBounds=True)
         self.scroll_bar = QScrollBar(Qt.Orientation.Horizontal)
         self.scroll_bar.setRange(0, 0)
         layout = QVBoxLayout(self)
@@ -256,24 +265,17 @@ class Timeline(QWidget):
             self.ruler.set_beats(np.zeros(0))
             self.chords.set_chords([])
             self.form.set_chords([])
-            self.notes.set_notes(np.zeros(0), np.zeros(0), np.zeros((0, 5), np.int64))
-            self.note_editor.set_project(None, np.zeros(0))
+            self.notes.set_notes(QPicture(), 0.0)
+            self.note_editor.set_project(None, np.zeros(0), np.zeros((0, 5), np.int64))
             self.roll_plot.setYRange(48, 84, padding=0)
             return
-        score = project_score(project)
-        beat_s = np.atleast_1d(score.seconds_at(np.arange(project.n_beats + 1) * STEPS_PER_BEAT))
-        self.ruler.set_beats(beat_s)
-        self.note_editor.set_project(project, beat_s)
-        changes = chord_changes(project.chord_root, project.chord_pcs)
-        next_beats = [beat for beat, _ in changes[1:]] + [project.n_beats]
-        self.chords.set_chords(
-            [(float(beat_s[a]), float(beat_s[b]), name) for (a, name), b in zip(changes, next_beats)]
-        )
-        self.form.set_chords(form_spans(project, beat_s))
-        notes = project.notes()
-        starts = np.atleast_1d(score.seconds_at(notes[:, 0]))
-        ends = np.atleast_1d(score.seconds_at(notes[:, 0] + notes[:, 2]))
-        self.notes.set_notes(starts, ends, notes)
+        view = view_of(project)  # prepared by the task that made the project
+        self.ruler.set_beats(view.beat_s)
+        self.note_editor.set_project(project, view.beat_s, view.notes)
+        self.chords.set_chords(view.chords)
+        self.form.set_chords(view.phrases)
+        self.notes.set_notes(view.picture, float(view.note_ends_s.max()) if len(view.notes) else 0.0)
+        notes = view.notes
         if not fit_pitch:
             return
         low, high = (int(notes[:, 1].min()), int(notes[:, 1].max())) if len(notes) else (48, 84)
@@ -289,18 +291,19 @@ class Timeline(QWidget):
         spans = self._spans()
         while len(self._cut_lines) > max(len(spans) - 1, 0):
             self.shot_plot.removeItem(self._cut_lines.pop())
-            self.roll_plot.removeItem(self._roll_cuts.pop())
         while len(self._cut_lines) < len(spans) - 1:
             self._add_cut_line(len(self._cut_lines) + 1)
         editable = self.state.project is not None
-        for k, (line, roll_line) in enumerate(zip(self._cut_lines, self._roll_cuts), start=1):
+        self.roll_cuts.set_cuts([a for a, _ in spans[1:]])
+        for k, line in enumerate(self._cut_lines, start=1):
             line.setBounds((None, None))  # the new place may lie outside the old bounds
             line.setValue(spans[k][0])
             line.setBounds((spans[k - 1][0] + MIN_SHOT_S, spans[k][1] - MIN_SHOT_S))
-            line.setMovable(editable)
-            line.setCursor(Qt.CursorShape.SizeHorCursor if editable else Qt.CursorShape.ArrowCursor)
-            line.setToolTip("Drag to move this cut; the shots on both sides are regenerated" if editable else "")
-            roll_line.setValue(spans[k][0])
+            cursor = Qt.CursorShape.SizeHorCursor if editable else Qt.CursorShape.ArrowCursor
+            if line.movable != editable or line.cursor().shape() != cursor:
+                line.setMovable(editable)  # only where it changed: setting all three took 15 ms for 35 cuts
+                line.setCursor(cursor)
+                line.setToolTip("Drag to move this cut; the shots on both sides are regenerated" if editable else "")
 
     def _add_cut_line(self, k: int) -> None:
         line = pg.InfiniteLine(0.0, pen=pg.mkPen(theme.CUT, width=2), hoverPen=pg.mkPen(theme.CUT, width=5))
@@ -308,10 +311,6 @@ class Timeline(QWidget):
         line.sigPositionChangeFinished.connect(lambda ln, k=k: self.cut_moved.emit(k, float(ln.value())))
         self.shot_plot.addItem(line, ignoreBounds=True)
         self._cut_lines.append(line)
-        roll_line = pg.InfiniteLine(0.0, pen=pg.mkPen(theme.CUT, width=1, style=Qt.PenStyle.DashLine))
-        roll_line.setOpacity(0.45)
-        self.roll_plot.addItem(roll_line, ignoreBounds=True)
-        self._roll_cuts.append(roll_line)
 
     def _on_selection_changed(self, k: int) -> None:
         self.shots.set_selected(k)
@@ -357,17 +356,3 @@ class Timeline(QWidget):
         a, b = self.visible_range()
         start = value / SCROLL_STEPS * self.state.duration_s
         self.shot_plot.setXRange(start, start + (b - a), padding=0)
-
-
-def form_spans(project: Project, beat_s: np.ndarray) -> list[tuple[float, float, str]]:
-    """(start_s, end_s, label) of each phrase of the project's form: its letter and bars ("A 8"),
-    a prime where the letter returns ("A' 8")."""
-    spans, seen = [], set()
-    for p in project.phrases:
-        a = min(p.start_bar * BEATS_PER_BAR, project.n_beats)
-        b = min(p.end_bar * BEATS_PER_BAR, project.n_beats)
-        prime = "'" if p.letter in seen else ""
-        if b > a:
-            spans.append((float(beat_s[a]), float(beat_s[b]), f"{p.letter}{prime} {p.n_bars}"))
-        seen.add(p.letter)
-    return spans
