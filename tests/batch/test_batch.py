@@ -123,6 +123,12 @@ def test_ray_scores_the_same_music(clips, tmp_path, tiny_model_path, capsys, mon
         assert (tmp_path / "ray" / name).read_bytes() == (local / name).read_bytes()
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """A job started in the background (`make test &`, nohup) inherits SIGINT ignored, and Python
+    keeps it so; a batch started at a terminal has it at its default, which is the case tested."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_leaves_no_half_written_file_and_a_rerun_resumes(tmp_path):
     clips = tmp_path / "clips"
     clips.mkdir()
@@ -146,7 +152,14 @@ def test_ctrl_c_leaves_no_half_written_file_and_a_rerun_resumes(tmp_path):
         "--formats",
         "mp4,midi,wav,project",
     ]
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        start_new_session=True,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not list(out.glob("*.manifest.json")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
