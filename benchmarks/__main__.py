@@ -11,6 +11,7 @@ BENCHMARKS = (
     "scoring",
     "video_shots",
     "video_speed",
+    "video_fingerprint",
     "audio_render",
     "audio_clock",
     "cutlist_speed",

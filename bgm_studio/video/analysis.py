@@ -101,8 +101,9 @@ def analyze_video(
     path = Path(path)
     with VideoReader(path, config.fast_decode) as reader:
         shots = {"shots": [(s.start_s, s.end_s) for s in cuts.shots]} if cuts else None
+        content = cache.content_key(path) if use_cache else ""
         key, detected_key = (
-            (cache.cache_key(path, config, shots), cache.cache_key(path, config)) if use_cache else ("", "")
+            (cache.cache_key(content, config, shots), cache.cache_key(content, config)) if content else ("", "")
         )
         info = replace(reader.info, path=str(path))
         # A cut list for a video analysed before with detection reuses that analysis's shot-free measures.

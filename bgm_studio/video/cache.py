@@ -1,11 +1,12 @@
 """On-disk cache of analyses, keyed by the video's content and the analysis settings.
 
-Entries are JSON files under $BGM_CACHE (or ~/.cache/bgm_studio)/video/. The
-content fingerprint reads only the file size and a few blocks, so it costs
-milliseconds even for hours of video; renaming or moving a file keeps its entry.
-Where the fingerprint samples (files over 1 MiB), the cache key adds the modification time, so a
-file written over in place (damaged with its size kept, say) is analysed again even where the
-sampled blocks are unchanged; a move or rename keeps the time, a plain copy costs one analysis.
+Entries are JSON files under $BGM_CACHE (or the user cache folder)/bgm_studio/video/. The key covers
+what an analysis depends on: the file's size and modification time, the video stream's parameters and
+every packet the analysis reads (data, times, flags). Demuxing without decoding costs a few percent
+of an analysis (benchmarks/video_fingerprint.py), and a file damaged in place, or a damaged copy of
+the same size and time, is analysed again. A move or rename keeps the entry; a plain copy costs one
+analysis. `fingerprint` (size and 16 sampled blocks, milliseconds for hours of video) names a file
+where reading it whole would cost too much: a project's video, a soundfont, CLIP weights.
 """
 
 from __future__ import annotations
@@ -45,17 +46,37 @@ def fingerprint(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def cache_key(path: str | os.PathLike, config: AnalysisConfig, part: dict | None = None) -> str:
-    """Key of the entry for this video and these settings, and `part` (e.g. a cut list's shots) if given;
-    for clip, also of the weights file's content, so that new weights under the same name are not
-    answered with the old ones' embeddings."""
-    weights = {"clip_weights": fingerprint(Path(config.clip_weights).expanduser())} if config.encoder == "clip" else {}
+def content_key(path: str | os.PathLike) -> str:
+    """sha256 of the size, modification time, analysed stream's parameters and every packet of it
+    (data, times, flags); a demuxing error is hashed where it happened. The file must open as a video."""
+    import av
+
+    from .decode import analysed_stream
+
     stat = os.stat(path)
-    sampled = {"mtime_ns": stat.st_mtime_ns} if stat.st_size > _BLOCK * _BLOCKS else {}
-    settings = json.dumps(
-        {"format": FORMAT, "config": config.key(), **sampled, **weights, **(part or {})}, sort_keys=True
-    )
-    return hashlib.sha256((fingerprint(path) + settings).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{stat.st_size} {stat.st_mtime_ns}".encode())
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = analysed_stream(container)
+        if stream is None:
+            return digest.hexdigest()
+        params = (stream.codec_context.name, stream.codec_context.extradata, stream.time_base, stream.start_time)
+        digest.update(repr((params, stream.duration, stream.frames, stream.average_rate, container.duration)).encode())
+        try:
+            for packet in container.demux(stream):
+                digest.update(f"{packet.pts} {packet.dts} {packet.is_keyframe} {packet.is_corrupt}".encode())
+                digest.update(packet)
+        except av.FFmpegError as exc:
+            digest.update(f"error {exc}".encode())
+    return digest.hexdigest()
+
+
+def cache_key(content: str, config: AnalysisConfig, part: dict | None = None) -> str:
+    """Key of the entry for a video of this `content_key` and these settings, and `part` (e.g. a cut
+    list's shots) if given; for clip, also of the weights file's content, so that new weights under the
+    same name are not answered with the old ones' embeddings."""
+    weights = {"clip_weights": fingerprint(Path(config.clip_weights).expanduser())} if config.encoder == "clip" else {}
+    settings = json.dumps({"format": FORMAT, "config": config.key(), **weights, **(part or {})}, sort_keys=True)
+    return hashlib.sha256((content + settings).encode()).hexdigest()[:32]
 
 
 def load(key: str) -> dict | None:

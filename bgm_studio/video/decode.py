@@ -165,13 +165,18 @@ def _open_container(path: Path) -> av.container.InputContainer:
     return container
 
 
-def _video_stream(container: av.container.InputContainer, path: Path, fast: bool) -> av.video.stream.VideoStream:
+def analysed_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    """The video stream analysis reads: the first one that is not a cover picture; None if there is none."""
     streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
-    if not streams:
+    return streams[0] if streams else None
+
+
+def _video_stream(container: av.container.InputContainer, path: Path, fast: bool) -> av.video.stream.VideoStream:
+    stream = analysed_stream(container)
+    if stream is None:
         kind = "audio-only file" if container.streams.audio else "no playable streams"
         container.close()
         raise BgmError(f"{path}: has no video stream ({kind})")
-    stream = streams[0]
     stream.thread_type = "AUTO"
     stream.thread_count = thread_share()  # 0: every core; a batch worker's share otherwise
     if fast and stream.codec_context is not None:  # None when no decoder knows the codec (reported later)

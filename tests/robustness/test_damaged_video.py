@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -30,9 +31,8 @@ def damage_between_sampled_blocks(path) -> None:
     assert os.path.getsize(path) == size
 
 
-def test_a_video_damaged_in_place_is_not_answered_from_the_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("BGM_CACHE", str(tmp_path / "cache"))  # a cache of this test's own: its entries are counted
-    video = tmp_path / "big.mp4"
+def noisy_video(path):
+    """2 s of lossless noise: large enough (over 16 blocks) that `fingerprint` samples it."""
     ffmpeg(
         "-f",
         "lavfi",
@@ -44,15 +44,41 @@ def test_a_video_damaged_in_place_is_not_answered_from_the_cache(tmp_path, monke
         "0",
         "-g",
         "25",
-        str(video),
+        str(path),
     )
-    assert os.path.getsize(video) > BLOCK * BLOCKS  # large enough that the fingerprint samples it
+    assert os.path.getsize(path) > BLOCK * BLOCKS
+    return path
+
+
+def entries() -> int:
+    return len(list(cache.cache_dir().glob("*.json")))
+
+
+def test_a_video_damaged_in_place_is_not_answered_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("BGM_CACHE", str(tmp_path / "cache"))  # a cache of this test's own: its entries are counted
+    video = noisy_video(tmp_path / "big.mp4")
     analyze_video(video)
     before = cache.fingerprint(video)
     damage_between_sampled_blocks(video)
     assert cache.fingerprint(video) == before  # the sampled content alone cannot tell
     analyze_video(video)
-    assert len(list(cache.cache_dir().glob("*.json"))) == 2  # analysed again, under a key of its own
+    assert entries() == 2  # analysed again, under a key of its own
+
+
+def test_a_damaged_copy_of_the_same_size_and_time_is_not_answered_from_the_cache(tmp_path, monkeypatch):
+    """A copy kept with its time (cp -p, rsync -a) then damaged: size, time and sampled blocks all agree."""
+    monkeypatch.setenv("BGM_CACHE", str(tmp_path / "cache"))
+    video, copy = noisy_video(tmp_path / "big.mp4"), tmp_path / "copy.mp4"
+    shutil.copy2(video, copy)
+    first = analyze_video(video)
+    assert analyze_video(copy).series.motion == pytest.approx(first.series.motion, abs=1e-5) and entries() == 1
+    damage_between_sampled_blocks(copy)
+    stat = os.stat(video)
+    os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert cache.fingerprint(copy) == cache.fingerprint(video) and os.stat(copy).st_mtime_ns == stat.st_mtime_ns
+    analyze_video(copy)
+    assert entries() == 2  # analysed again, under a key of its own
+    assert analyze_video(video).series.motion == pytest.approx(first.series.motion, abs=1e-5) and entries() == 2
 
 
 def test_export_stops_at_damage_in_the_middle_of_the_stream(tmp_path):

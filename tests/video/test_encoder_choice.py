@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bgm_studio.errors import BgmError
-from bgm_studio.video.cache import cache_key
+from bgm_studio.video.cache import cache_key, content_key
 from bgm_studio.video.config import AnalysisConfig, configured
 from bgm_studio.video.encoders import check_encoder, make_encoder
 
@@ -115,7 +115,8 @@ def test_weights_of_another_model_give_one_line(monkeypatch, weights):
 
 def test_new_weights_under_the_same_name_are_a_new_cache_entry(weights, cut_clip):
     config = configured("clip", str(weights))
-    before = cache_key(cut_clip[0], config)
+    content = content_key(cut_clip[0])
+    before = cache_key(content, config)
     weights.write_bytes(b"other weights")
-    assert cache_key(cut_clip[0], config) != before
-    assert cache_key(cut_clip[0], AnalysisConfig()) == cache_key(cut_clip[0], configured())
+    assert cache_key(content, config) != before
+    assert cache_key(content, AnalysisConfig()) == cache_key(content, configured())
