@@ -10,13 +10,13 @@ import os
 import sys
 from pathlib import Path
 
+import platformdirs
+
 
 def cache_root() -> Path:
-    """$BGM_CACHE, else $XDG_CACHE_HOME or ~/.cache, /bgm_studio."""
-    root = (
-        os.environ.get("BGM_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bgm_studio"
-    )
-    return Path(root).expanduser()
+    """$BGM_CACHE, else the user's cache folder /bgm_studio (Linux: $XDG_CACHE_HOME or ~/.cache)."""
+    root = os.environ.get("BGM_CACHE")
+    return Path(root).expanduser() if root else platformdirs.user_cache_path("bgm_studio", appauthor=False)
 
 
 def warn_unwritable(path: Path, exc: Exception) -> None:

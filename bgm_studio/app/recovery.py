@@ -9,18 +9,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import platformdirs
+
 from ..project.state import Project, save_project
 
 STATE_ENV = "BGM_STATE"  # folder for the recovery file (tests point it at a temporary folder)
 
 
 def recovery_path() -> Path:
-    """$BGM_STATE, else $XDG_STATE_HOME or ~/.local/state, /bgm_studio/recovery.bgm.json."""
-    root = (
-        os.environ.get(STATE_ENV)
-        or Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "bgm_studio"
-    )
-    return Path(root).expanduser() / "recovery.bgm.json"
+    """$BGM_STATE, else the user's state folder /bgm_studio (Linux: $XDG_STATE_HOME or ~/.local/state),
+    /recovery.bgm.json."""
+    root = os.environ.get(STATE_ENV)
+    folder = Path(root).expanduser() if root else platformdirs.user_state_path("bgm_studio", appauthor=False)
+    return folder / "recovery.bgm.json"
 
 
 def autosave(project: Project) -> Path:

@@ -27,7 +27,7 @@ _BLOCKS = 16
 
 
 def cache_dir() -> Path:
-    """The folder of video analyses: $BGM_CACHE/video, else $XDG_CACHE_HOME or ~/.cache, /bgm_studio/video."""
+    """The folder of video analyses: cache_root()/video."""
     return cache_root() / "video"
 
 
