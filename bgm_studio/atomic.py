@@ -30,7 +30,11 @@ def check_writable_target(path: str | os.PathLike[str], inputs: tuple[str | os.P
     folder = target.parent
     if not folder.is_dir():
         raise BgmError(f"{target}: output folder {folder} does not exist")
-    if target.is_dir():
+    try:
+        is_folder = target.is_dir()
+    except OSError as exc:  # a name past the file system's limit (ENAMETOOLONG), say
+        raise BgmError(f"{target}: cannot be an output file ({exc.strerror or exc})") from exc
+    if is_folder:
         raise BgmError(f"{target}: is a folder; give a file name")
     if not os.access(folder, os.W_OK):
         raise BgmError(f"{target}: output folder {folder} is not writable")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .atomic import check_writable_target
-from .clash import real, refuse_clash
+from .clash import clashes, real, refuse_clash
 from .errors import BgmError
 
 if TYPE_CHECKING:  # torch loads only when a command needs it
@@ -113,8 +113,8 @@ def command_inputs(args: argparse.Namespace, video: str | None, *others) -> list
     sources = [video, *others, os.environ.get("BGM_CLIP_WEIGHTS"), getattr(args, "clip_weights", None)]
     if hasattr(args, "model"):
         sources.append(resolve_checkpoint(args.model))
-    if getattr(args, "output", None) or getattr(args, "mp4", None) or args.wav:
-        sources.append(find_soundfont(args.soundfont))
+    if any(getattr(args, name, None) for name in ("soundfont", "output", "mp4", "wav", "stems")):
+        sources.append(find_soundfont(args.soundfont))  # one named is an input even where no audio is made
     return sources
 
 
@@ -130,16 +130,16 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
 
     mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
     sources = tuple(command_inputs(args, video, *inputs))
-    seen = set()
+    seen: list[Path] = []
     for out in (mp4, args.midi, args.wav) + extra:
         if out:
             target = check_writable_target(out, inputs=sources)
-            if target in seen:
+            if any(clashes(target, other) for other in seen):  # through a symlink or hardlink too
                 raise BgmError(f"{out}: given for two outputs; choose a different name for each")
-            seen.add(target)
+            seen.append(target)
+    check_gain(args.original_gain)
     if mp4:
         container_format(mp4)
-        check_gain(args.original_gain)
         if Path(video).is_file():  # a missing video is reported where it is read ("relink" for a project)
             check_codec(video, mp4)
     check_mix_args(args)
