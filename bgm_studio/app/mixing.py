@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import os
 
-import av
 import numpy as np
 
 from ..audio.ducking import detect_speech
 from ..audio.output import AudioOutput, FillFn
 from ..audio.player import PLAYING, Player
-from ..errors import BgmError
 
 
 def music_gain(sound) -> float:
@@ -30,31 +28,11 @@ def export_original_gain_db(sound) -> float | None:
 
 
 def decode_sound(path: str | os.PathLike, sample_rate: int) -> np.ndarray | None:
-    """The video's first audio track as float32 stereo, shape=(frames, 2), from the video's start; None if silent."""
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                return None
-            stream = container.streams.audio[0]
-            video = container.streams.video[0] if container.streams.video else None
-            origin = (
-                float(video.start_time * video.time_base)
-                if video is not None and video.start_time and video.time_base
-                else 0.0
-            )
-            resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
-            chunks, first = [], None
-            for frame in container.decode(stream):
-                first = frame.time if first is None and frame.time is not None else first
-                chunks += [out.to_ndarray().reshape(-1, 2) for out in resampler.resample(frame)]
-            chunks += [out.to_ndarray().reshape(-1, 2) for out in resampler.resample(None)]
-    except av.FFmpegError as exc:
-        raise BgmError(f"{path}: cannot decode the video's sound ({exc})") from exc
-    if not chunks:
-        return None
-    audio = np.concatenate(chunks).astype(np.float32)
-    lead = int(round(((first or 0.0) - origin) * sample_rate))
-    return np.concatenate([np.zeros((lead, 2), np.float32), audio]) if lead > 0 else audio[-lead:]
+    """The video's first audio track as float32 stereo, shape=(frames, 2), from the video's start; None if silent.
+    The exports' reader (export.mp4.decode_soundtrack), so playback hears what an export mixes."""
+    from ..export.mp4 import decode_soundtrack
+
+    return decode_soundtrack(path, sample_rate)
 
 
 def sound_and_speech(path: str | os.PathLike, sample_rate: int) -> tuple[np.ndarray, np.ndarray] | None:

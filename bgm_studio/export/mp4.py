@@ -124,15 +124,24 @@ def mux_music(
 
 
 def read_soundtrack(video: str | os.PathLike, sample_rate: int, frames: int) -> np.ndarray:
-    """The first audio stream as float32 stereo at `sample_rate`, shape=(frames, 2).
+    """`decode_soundtrack` padded with silence or cut at the end to `frames`: shape=(frames, 2)."""
+    audio = decode_soundtrack(video, sample_rate)
+    audio = np.zeros((0, 2), np.float32) if audio is None else audio[:frames]
+    return np.pad(audio, ((0, frames - len(audio)), (0, 0)))
 
-    Aligned with the video stream's start (a soundtrack that starts late is padded
-    with silence in front), then padded or cut at the end to `frames`.
+
+def decode_soundtrack(video: str | os.PathLike, sample_rate: int) -> np.ndarray | None:
+    """The first audio stream as float32 stereo at `sample_rate`, shape=(frames, 2); None when there is none.
+
+    Aligned with the video stream's start (a soundtrack that starts late is padded with silence in
+    front). Playback and every export read a video's sound here.
     """
     resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
     chunks, audio_start = [], None
     try:
         with open_video(video) as container:
+            if not container.streams.audio:
+                return None
             stream = container.streams.video[0]
             video_start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
             for frame in container.decode(container.streams.audio[0]):
@@ -142,11 +151,11 @@ def read_soundtrack(video: str | os.PathLike, sample_rate: int, frames: int) -> 
             chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(None)]
     except av.FFmpegError as exc:
         raise BgmError(f"{video}: could not decode the original soundtrack ({exc.strerror or exc})") from exc
-    audio = np.concatenate(chunks) if chunks else np.zeros((0, 2), np.float32)
+    if not chunks:
+        return None
+    audio = np.concatenate(chunks).astype(np.float32)
     lead = int(round(((audio_start if audio_start is not None else video_start) - video_start) * sample_rate))
-    audio = np.pad(audio, ((lead, 0), (0, 0))) if lead > 0 else audio[-lead:]
-    audio = audio[:frames]
-    return np.pad(audio, ((0, frames - len(audio)), (0, 0)))
+    return np.pad(audio, ((lead, 0), (0, 0))) if lead > 0 else audio[-lead:]
 
 
 def _cancel_check(path: str | os.PathLike, cancel: CancelFn) -> Callable[[], None]:

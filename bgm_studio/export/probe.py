@@ -1,20 +1,14 @@
-"""What the exports need to know about the input video, read with PyAV without decoding."""
+"""The input video of an export: opened for copying its streams, and its VideoInfo (video.decode)."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import av
 
 from ..containers import check_timed
 from ..errors import BgmError
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    duration_s: float  # of the video stream, as the container states it (a truncated file holds less)
-    has_audio: bool  # an original soundtrack that can be mixed under the music
+from ..video.decode import VideoInfo, probe
 
 
 def open_video(path: str | os.PathLike) -> av.container.InputContainer:
@@ -32,17 +26,10 @@ def open_video(path: str | os.PathLike) -> av.container.InputContainer:
     return container
 
 
-def stream_duration_s(container: av.container.InputContainer) -> float:
-    """Duration of the first video stream (the container's if the stream does not say)."""
-    stream = container.streams.video[0]
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return container.duration / av.time_base
-    raise BgmError(f"{container.name}: the video's duration is unknown")
-
-
 def probe_video(path: str | os.PathLike) -> VideoInfo:
-    """Duration and soundtrack presence of a video file."""
-    with open_video(path) as container:
-        return VideoInfo(stream_duration_s(container), bool(container.streams.audio))
+    """The video's VideoInfo (the one analysis reads), refusing a video whose length the container does
+    not state: an export's music is that long."""
+    info = probe(path)
+    if not info.duration_s:
+        raise BgmError(f"{path}: the video's duration is unknown")
+    return info

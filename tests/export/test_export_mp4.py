@@ -113,8 +113,8 @@ def test_matroska_output_copies_the_same_packets(score, video, tmp_path):
     [
         ("same", "same as the input"),
         ("no_video", "has no video stream"),
-        ("not_media", "not a readable video file"),
-        ("missing_input", "no such video file"),
+        ("not_media", "cannot be read as a video"),
+        ("missing_input", "no such file"),
         ("missing_folder", "does not exist"),
         ("bad_suffix", "name it .mp4"),
     ],
