@@ -125,12 +125,17 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
     (the checkpoint, soundfont and clip weights the command reads are added here).
     """
     from .audio.soundfont import find_soundfont
+    from .export.mixdown import VIDEO_SOUND
     from .export.mp4 import check_codec, check_gain, container_format
+    from .export.stems import stem_paths
     from .mix_options import check_mix_args
+    from .music.parts import PARTS
 
     mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
     sources = tuple(command_inputs(args, video, *inputs))
-    seen: list[Path] = []
+    seen = stem_paths(args.stems, [*PARTS, VIDEO_SOUND]) if args.stems else []  # no other output may be a stem
+    for stem in seen:
+        refuse_clash(stem, sources)
     for out in (mp4, args.midi, args.wav) + extra:
         if out:
             target = check_writable_target(out, inputs=sources)

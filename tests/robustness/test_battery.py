@@ -33,6 +33,7 @@ class Case:
     code: int  # 0: must succeed, 2: must be refused
     words: str = ""  # in the error line
     setup: Callable[[Path], object] | None = None  # makes the odd file the case is about
+    env: tuple[tuple[str, str], ...] = ()  # environment variables set for the case ({d}: its folder)
 
 
 def swap(name: str, make: Callable[[Path], object]) -> Callable[[Path], object]:
@@ -85,6 +86,13 @@ def command(*head: str) -> Callable[..., Callable[[Path], list[str]]]:
 G, A = command("generate", "{d}/v.mp4"), command("analyze", "{d}/v.mp4")
 R, E = command("regenerate", "{d}/p.bgm.json"), command("export", "{d}/p.bgm.json")
 ANY = command()
+
+EDL_EVENT = "001  AX  V  C  00:00:00:00 00:00:02:00 00:00:00:00 00:00:02:00\n"
+
+
+def edl(*events: str) -> Callable[[Path], object]:
+    return lambda d: (d / "cuts.edl").write_text("TITLE: t\nFCM: NON-DROP FRAME\n\n" + "".join(events))
+
 
 VIDS = lambda d: (d / "vids").mkdir() or shutil.copy(d / "v.mp4", d / "vids")  # noqa: E731
 
@@ -314,6 +322,95 @@ CASES: dict[str, Case] = {
         for v in ("bogus", "", "mid,,mp4")
     },
     "batch: a missing list": Case(ANY("batch", "{d}/list.txt", "--out", "{d}/out"), 2, "list.txt"),
+    # a second round: read-only places, odd environments, odd spellings of good files
+    "generate: -o on a read-only file system": Case(G("-o", "/proc/o.mp4"), 2, "/proc/o.mp4"),
+    "generate: -o under a file": Case(G("-o", "{d}/v.mp4/o.mp4"), 2, "o.mp4"),
+    "generate: the cache on a read-only file system": Case(
+        G("--midi", "{d}/o.mid"), 0, env=(("BGM_CACHE", "/proc/bgm"),)
+    ),
+    "generate: the cache is the video": Case(G("--midi", "{d}/o.mid"), 0, env=(("BGM_CACHE", "{d}/v.mp4"),)),
+    "generate: BGM_MODEL names a MIDI file": Case(
+        G("--midi", "{d}/o.mid"), 2, "in.mid", env=(("BGM_MODEL", "{d}/in.mid"),)
+    ),
+    "generate: the video through a symlink": Case(
+        ANY("generate", "{d}/ln.mp4", "--midi", "{d}/o.mid"), 0, setup=lambda d: (d / "ln.mp4").symlink_to(d / "v.mp4")
+    ),
+    "generate: the video by a relative path through ..": Case(
+        ANY("generate", "../{d.name}/v.mp4", "--midi", "o.mid"), 0
+    ),
+    "generate: a symlink loop as the video": Case(
+        ANY("generate", "{d}/loop.mp4", "--midi", "{d}/o.mid"),
+        2,
+        "loop.mp4",
+        setup=lambda d: (d / "loop.mp4").symlink_to(d / "loop.mp4"),
+    ),
+    "generate: --preset bogus": Case(G("--preset", "bogus", "--midi", "{d}/o.mid"), 2, "preset"),
+    "generate: --loudness loud": Case(G("--loudness", "loud", "--wav", "{d}/o.wav"), 2, "loudness"),
+    "generate: --tempo 10": Case(G("--tempo", "10", "--midi", "{d}/o.mid"), 2, "tempo"),
+    "generate: --cuts an EDL past the video's end": Case(
+        G("--cuts", "{d}/cuts.edl", "--midi", "{d}/o.mid"),
+        2,
+        "",
+        edl(
+            EDL_EVENT,
+            "002  AX  V  C  00:00:02:00 00:09:00:00 00:00:02:00 00:09:00:00\n",
+            "003  AX  V  C  00:09:00:00 00:09:05:00 00:09:00:00 00:09:05:00\n",
+        ),
+    ),
+    "generate: --cuts an EDL with one event": Case(
+        G("--cuts", "{d}/cuts.edl", "--midi", "{d}/o.mid"), 0, setup=edl(EDL_EVENT)
+    ),
+    "generate: --cuts an EDL without events": Case(
+        G("--cuts", "{d}/cuts.edl", "--midi", "{d}/o.mid"), 2, "cuts.edl", setup=edl()
+    ),
+    "export: --mp4 as .webm": Case(E("--mp4", "{d}/o.webm"), 2, "o.webm"),
+    "export: --xml is the video": Case(E("--xml", "{d}/v.mp4"), 2, "same as the input"),
+    "export: --otio into a missing folder": Case(E("--otio", "{d}/no/t.otio"), 2, "does not exist"),
+    "export: --fcpxml with a newline in its name": Case(E("--fcpxml", "{d}/a\nb.fcpxml"), 0),
+    "export: --stems is the project": Case(E("--stems", "{d}/p.bgm.json"), 2, "p.bgm.json"),
+    "export: --stems and --wav one file": Case(
+        E("--stems", "{d}/st", "--wav", "{d}/st/mix.wav"), 2, "two outputs", setup=lambda d: (d / "st").mkdir()
+    ),
+    "regenerate: --video the same video by a 250-character name": Case(
+        R("--shot", "0", "--video", "{d}/" + "v" * 246 + ".mp4", "--wav", "{d}/o.wav"),
+        0,
+        setup=lambda d: shutil.copy2(d / "v.mp4", d / ("v" * 246 + ".mp4")),
+    ),
+    "regenerate: --video is the project": Case(
+        R("--shot", "0", "--video", "{d}/p.bgm.json", "--wav", "{d}/o.wav"), 2, "p.bgm.json"
+    ),
+    "regenerate: --new-chords on the closing shot": Case(
+        R("--shot", "0", "--new-chords", "--midi", "{d}/o.mid"), 2, "without new chords"
+    ),
+    "analyze: a video with a newline in its name": Case(
+        ANY("analyze", "{d}/a\nb.mp4", "--json", "{d}/a\nb.json"),
+        0,
+        setup=lambda d: shutil.copy(d / "v.mp4", d / "a\nb.mp4"),
+    ),
+    "eval: --midi-dir holding a folder named x.mid and an empty .mid": Case(
+        ANY("eval", "--pop909", "{d}/pop", "--midi-dir", "{d}/gen", "--json", "{d}/o.json"),
+        0,
+        setup=lambda d: (
+            (d / "gen" / "x.mid").mkdir(parents=True)
+            or (d / "gen" / "e.mid").write_bytes(b"")
+            or shutil.copy(d / "in.mid", d / "gen")
+        ),
+    ),
+    "train: --pop909 without songs": Case(
+        ANY("train", "--config", "debug", "--out", "{d}/run", "--pop909", "{d}/empty"),
+        2,
+        "empty",
+        setup=lambda d: (d / "empty").mkdir(),
+    ),
+    "batch: --out is a file": Case(ANY("batch", "{d}/vids", "--out", "{d}/in.mid"), 2, "in.mid", VIDS),
+    "batch: two videos of one name": Case(
+        ANY("batch", "{d}/list.txt", "--out", "{d}/out", "--formats", "midi"),
+        0,
+        setup=lambda d: (
+            [(d / k).mkdir() or shutil.copy(d / "v.mp4", d / k) for k in "ab"]
+            and (d / "list.txt").write_text(f"{d}/a/v.mp4\n\n{d}/b/v.mp4\n")
+        ),
+    ),
 }
 
 
@@ -358,6 +455,8 @@ def test_hostile_input(name, base, tmp_path, tiny_model, monkeypatch, capfd):
     monkeypatch.setenv("BGM_MODEL", str(tiny_model))
     monkeypatch.setenv("BGM_CACHE", str(tmp_path / "cache"))
     monkeypatch.chdir(d)
+    for name, value in case.env:
+        monkeypatch.setenv(name, value.format(d=d))
     if case.setup:
         case.setup(d)
     before = snapshot(d)
