@@ -12,6 +12,8 @@ from ..errors import BgmError
 
 def config_from_dict(cls: type, model_cls: type, data: dict, what: str) -> Any:
     """A `cls` from JSON data whose "model" part makes a `model_cls`; unknown fields are refused."""
+    if not isinstance(data, dict):  # dict() would take a list of pairs, and [] as the defaults
+        raise BgmError(f"a {what} is a JSON object of fields, not a {type(data).__name__}")
     data = dict(data)
     model = model_cls(**data.pop("model", {}))
     unknown = set(data) - {f.name for f in fields(cls)}
@@ -28,6 +30,8 @@ def read_config(path: str | None, default: Any, debug: Any, from_dict: Callable[
         return debug
     try:
         return from_dict(json.loads(Path(path).read_text()))
+    except BgmError as exc:  # a field the config may not have: say which file
+        raise BgmError(f"{path}: {exc}") from exc
     except (OSError, TypeError, ValueError, AttributeError) as exc:  # ValueError: bad JSON or text too
         raise BgmError(f"{path}: cannot read {what} ({exc})") from exc
     except RecursionError:

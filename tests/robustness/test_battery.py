@@ -411,6 +411,42 @@ CASES: dict[str, Case] = {
             and (d / "list.txt").write_text(f"{d}/a/v.mp4\n\n{d}/b/v.mp4\n")
         ),
     ),
+    # a third round: the other loaders
+    "eval: --generate with a garbage checkpoint": Case(
+        ANY("eval", "--pop909", "{d}/pop", "--generate", "--limit", "1", "--model", "{d}/in.mid"), 2, "in.mid"
+    ),
+    "train: --init a MIDI file": Case(
+        ANY("train", "--config", "debug", "--init", "{d}/in.mid", "--out", "{d}/run", "--pop909", "{d}/pop"),
+        2,
+        "in.mid",
+    ),
+    "train: --config with an unknown field": Case(
+        ANY("train", "--config", "{d}/c.json", "--out", "{d}/run", "--pop909", "{d}/pop"),
+        2,
+        "unknown",
+        setup=lambda d: (d / "c.json").write_text('{"stpes": 10}'),
+    ),
+    "train: --config a JSON list": Case(
+        ANY("train", "--config", "{d}/c.json", "--out", "{d}/run", "--pop909", "{d}/pop"),
+        2,
+        "c.json",
+        setup=lambda d: (d / "c.json").write_text("[]"),
+    ),
+    "train --melody: --config with NaN": Case(
+        ANY("train", "--melody", "--config", "{d}/c.json", "--out", "{d}/run", "--pop909", "{d}/pop"),
+        2,
+        "",
+        setup=lambda d: (d / "c.json").write_text('{"lr": NaN}'),
+    ),
+    "analyze: --encoder clip with garbage weights": Case(
+        A("--encoder", "clip", "--clip-weights", "{d}/in.mid"), 2, "clip"
+    ),
+    "generate: --clip-weights missing": Case(
+        G("--encoder", "clip", "--clip-weights", "{d}/none.pt", "--midi", "{d}/o.mid"), 2, "none.pt"
+    ),
+    "generate: --clip-weights is the --midi output": Case(
+        G("--encoder", "clip", "--clip-weights", "{d}/in.mid", "--midi", "{d}/in.mid"), 2, "in.mid"
+    ),
 }
 
 
