@@ -13,7 +13,7 @@ from ..errors import BgmError
 def config_from_dict(cls: type, model_cls: type, data: dict, what: str) -> Any:
     """A `cls` from JSON data whose "model" part makes a `model_cls`; unknown fields are refused."""
     if not isinstance(data, dict):  # dict() would take a list of pairs, and [] as the defaults
-        raise BgmError(f"a {what} is a JSON object of fields, not a {type(data).__name__}")
+        raise BgmError(f"cannot read {what} (a JSON object of fields is needed, not a {type(data).__name__})")
     data = dict(data)
     model = model_cls(**data.pop("model", {}))
     unknown = set(data) - {f.name for f in fields(cls)}
