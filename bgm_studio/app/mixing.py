@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 
-import av
 import numpy as np
 
 from ..audio.ducking import detect_speech
@@ -31,6 +30,8 @@ def export_original_gain_db(sound) -> float | None:
 
 def decode_sound(path: str | os.PathLike, sample_rate: int) -> np.ndarray | None:
     """The video's first audio track as float32 stereo, shape=(frames, 2), from the video's start; None if silent."""
+    import av  # loaded on first use, not at the window's start
+
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
