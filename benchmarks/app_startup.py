@@ -39,6 +39,10 @@ def splash_show(self, show=Splash.show):
 
 def window_show(self, show=QMainWindow.show):
     show(self)
+    deadline = time.monotonic() + 5.0  # under a window manager the window is mapped, then exposed, a moment later
+    while not (self.windowHandle() and self.windowHandle().isExposed()) and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.002)
     QApplication.processEvents()  # its first paint
     stamp("window")
     os._exit(0)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import av
 import numpy as np
 
 from ..errors import BgmError
-from ..video.decode import probe
+
+if TYPE_CHECKING:  # PyAV and OpenCV (video.decode) load with the first video: 0.1-0.2 s of the first start
+    import av
 
 SEEK_AHEAD_S = 2.0  # decode forward up to this far rather than seek
 
@@ -31,6 +32,10 @@ class FrameDecoder:
     """Random access to a video's frames at a fixed width (display orientation)."""
 
     def __init__(self, path: str | os.PathLike, width: int) -> None:
+        import av
+
+        from ..video.decode import probe
+
         info = probe(path)
         self.info = info
         self.width = max(16, min(width, info.width)) // 2 * 2
@@ -83,6 +88,8 @@ class FrameDecoder:
             self._shown = nxt
 
     def _seek(self, t_s: float) -> None:
+        import av  # loaded by __init__: a look-up
+
         tb = self._stream.time_base
         target = int((t_s + self._origin) / tb) if tb else 0
         try:
@@ -93,6 +100,8 @@ class FrameDecoder:
         self._shown = self._peek = None
 
     def _next_frame(self) -> tuple[float, av.VideoFrame] | None:
+        import av  # loaded by __init__: a look-up
+
         if self._frames is None:
             self._seek(0.0)
         assert self._frames is not None  # _seek starts decoding

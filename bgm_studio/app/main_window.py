@@ -37,6 +37,7 @@ from .navigation import SHUTTLE_BACK_S, beat_times, step_from
 from .recent import add_recent, load_recent
 from .sound import PlayerFactory, SoundController
 from .state import AppState, shot_after_cut_edit, with_overrides
+from .window_size import fit_to_screen
 from .widgets.mixer import Mixer
 from .widgets.preview import VideoPreview, to_qimage
 from .widgets.shot_panel import ShotPanel
@@ -89,8 +90,7 @@ class MainWindow(QMainWindow):
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self._on_autosave)
         self.setAcceptDrops(True)
-        self.resize(1440, 900)
-        self._main_split.setSizes([450, 450])  # halves; a resized window keeps them even (stretch 1:1)
+        fit_to_screen(self, self._main_split)
         self._on_history_changed(None)
         # once the window has painted: importing torch in a worker would slow its first paint (the GIL)
         QTimer.singleShot(

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import QApplication
 
 from ..audio.output import CaptureOutput
@@ -58,6 +58,7 @@ def take(video: str, out: str, model: str | None = None, shot: int = 1, size: tu
     apply_dark_theme(app)
     with tempfile.TemporaryDirectory() as folder:
         window = MainWindow(model_path=_model(model, folder), player_factory=_silent_player)
+        window.setWindowState(Qt.WindowState.WindowNoState)  # the size asked for, not the screen's
         window.resize(*size)
         window.show()
         window.open_path(video)

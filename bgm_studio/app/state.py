@@ -8,12 +8,14 @@ one), so undo and redo are two stacks of whole projects.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Generic, TypeVar
+from typing import TYPE_CHECKING, Callable, Generic, TypeVar
 
 from ..audio.ducking import DuckingConfig
 from ..controls.video_mapping import ShotOverrides
 from ..project.state import Project
-from ..video.analysis import VideoAnalysis
+
+if TYPE_CHECKING:  # the video's analysis (PyAV, OpenCV) loads with the first video, not at the window's start
+    from ..video.analysis import VideoAnalysis
 
 T = TypeVar("T")
 MAX_UNDO = 100  # whole projects are kept; 100 of them are a few MB for a long video

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QWidget
 
 from ..state import AppState, SoundSettings
 
@@ -20,7 +20,9 @@ VIDEO_DEFAULT_DB = -12.0  # the level the video sound comes in at when first swi
 def _fader(low: int, high: int, tip: str) -> QSlider:
     slider = QSlider(Qt.Orientation.Horizontal)
     slider.setRange(low, high)
-    slider.setFixedWidth(110)
+    slider.setMinimumWidth(60)  # narrower on a small screen, so the window's least width fits one
+    slider.setMaximumWidth(110)
+    slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     slider.setToolTip(tip)
     return slider
 

@@ -52,6 +52,9 @@ def apply_dark_theme(app: QApplication) -> None:
         p.setColor(role, colour)
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
         p.setColor(QPalette.ColorGroup.Disabled, role, MUTED_TEXT)
+    p.setColor(
+        QPalette.ColorGroup.Disabled, QPalette.ColorRole.Highlight, GRID
+    )  # a disabled slider drew blue, as if live
     app.setPalette(p)
 
 
