@@ -13,6 +13,7 @@ from ..errors import BgmError
 from ..music.notes import Score
 from ..progress import ProgressFn, no_progress
 from .events import PedalSpans, score_duration_s
+from .release_trim import ReleaseTrim
 from .synth import N_CHANNELS as N_TRACKS, Performance, Synth, SynthConfig
 
 SAMPLE_RATES = (44100, 48000)
@@ -146,12 +147,13 @@ def _perform(
     report: Callable[[int], None],
     cancel: CancelFn,
 ) -> None:
-    """Play `tracks` of the score (None: all) from `start_s` into `out` (frames, 2) on a synth of its own."""
+    """Play `tracks` of the score (None: all) from `start_s` into `out` (frames, 2) on a synth of its own,
+    release tails ended once inaudible (release_trim.py)."""
     chunk = int(CHUNK_S * config.sample_rate)
     with _LOADING:
         fluid = Synth(synth, config.sample_rate, lazy_samples=True)
     try:
-        performance = Performance(fluid, score, pedal, start_s, tracks)
+        performance = ReleaseTrim(Performance(fluid, score, pedal, start_s, tracks))
         report(0)
         for pos in range(0, len(out), chunk):
             if cancel():
