@@ -6,8 +6,8 @@ POP909 accompaniment of broken chords those tails pile up to ~40 voices at once,
 everything else that sounds. `ReleaseTrim` looks at the synth's voices every TRIM_S of score time and
 gives a voice whose release has run long enough to fall `floor_db` a 1 ms release instead, so it goes
 from below the floor to silence at once: no click, the same sound to within `floor_db` of each voice
-(50 dB: the rendered parts differ from untrimmed ones by ~-60 dB of their level), ~25% fewer voices on
-the ambient preset. Scans fall on the score's time grid, so a render from any start trims alike.
+(50 dB: on a 3-minute POP909 piece every preset's parts differ from untrimmed ones by -58 dB of their
+level or less, RMS within 0.001 dB), ~27% fewer voices and ~20% less CPU on the ambient preset. Scans fall on the score's time grid, so a render from any start trims alike.
 Offline only: live playback leaves its synth to the audio thread.
 """
 
