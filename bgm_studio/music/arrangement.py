@@ -46,7 +46,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "ambient": Preset(
         "warm pads under a soft flute",
-        (PartSound(73, 85, 90, 20), PartSound(89, 90, 100, 60), PartSound(89, 107, 90, 40)),
+        (PartSound(73, 85, 90, 20), PartSound(89, 90, 100, 60), PartSound(89, 112, 90, 40)),
     ),
     "music-box": Preset(
         "music box over slow strings", (PartSound(10, 115, 70), PartSound(49, 78, 80), PartSound(48, 80, 70))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bgm_studio.audio.render import RenderConfig, fade_out, render_stems
+from bgm_studio.audio.render import RenderConfig, dc_blocker, fade_out, render_stems
 from bgm_studio.audio.synth import Performance, Synth, SynthConfig
 from bgm_studio.music.arrangement import Arrangement, arrange
 from bgm_studio.music.notes import MELODY, STEPS_PER_BAR, Note, Score
@@ -43,6 +43,7 @@ def previous_stems(score: Score, config: RenderConfig) -> np.ndarray:
         synth.set_chorus(chorus)
         performance.render_into(stems[track])
         synth.close()
+        dc_blocker(SR)(stems[track])  # both take the DC out alike
         fade_out(stems[track], int(config.fade_s * SR))
     return stems
 
