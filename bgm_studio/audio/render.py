@@ -176,8 +176,8 @@ def dc_blocker(sample_rate: int) -> Callable[[np.ndarray], None]:
     """
     from scipy.signal import butter, sosfilt  # here: the app imports this module at start
 
-    sos = butter(2, DC_CUTOFF_HZ, "highpass", fs=sample_rate, output="sos")
-    state = np.zeros((len(sos), 2, 2))  # (sections, filter state, channels)
+    sos = butter(2, DC_CUTOFF_HZ, "highpass", fs=sample_rate, output="sos").astype(np.float32)
+    state = np.zeros((len(sos), 2, 2), np.float32)  # (sections, filter state, channels); float32 runs ~10% faster
 
     def block(audio: np.ndarray) -> None:
         nonlocal state
