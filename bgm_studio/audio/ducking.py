@@ -18,7 +18,7 @@ from ..errors import BgmError
 VAD_RATE = 16000  # Hz, one of the rates webrtcvad takes
 FRAME_S = 0.01  # 10 ms analysis frames
 VAD_MODE = 3  # webrtcvad aggressiveness 0..3: 3 rejects the most non-speech (music, noise)
-BRIDGE_S = 0.3  # pauses between words shorter than this stay speech (no pumping between words)
+BRIDGE_S = 0.6  # pauses between words and sentences shorter than this stay speech (no pumping between them)
 MIN_SPEECH_S = 0.1  # shorter blips are not speech
 HANGOVER_S = 0.1  # speech is held this long after the detector lets go: soft word endings (s, f, th) trail off
 
@@ -52,7 +52,7 @@ def detect_speech(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     vad = webrtcvad.Vad(VAD_MODE)
     n = len(pcm) // step
     speech = np.array([vad.is_speech(pcm[i * step : (i + 1) * step].tobytes(), VAD_RATE) for i in range(n)], bool)
-    bridged = binary_closing(np.pad(speech, 1), np.ones(int(BRIDGE_S / FRAME_S), bool))[1:-1]
+    bridged = binary_closing(np.pad(speech, 1), np.ones(int(round(BRIDGE_S / FRAME_S)), bool))[1:-1]
     speech = binary_opening(bridged, np.ones(int(MIN_SPEECH_S / FRAME_S), bool))
     held = speech.copy()
     for shift in range(1, int(round(HANGOVER_S / FRAME_S)) + 1):

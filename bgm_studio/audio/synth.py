@@ -123,6 +123,11 @@ class Synth:
             self.close()
             raise
 
+    @property
+    def handle(self) -> int:
+        """FluidSynth's own synth pointer, for the calls pyfluidsynth does not wrap."""
+        return int(self._fs.synth)
+
     def set_programs(self, programs: tuple[int, ...]) -> None:
         """Select the GM program (bank 0) of each track's channel."""
         check_programs(programs)

@@ -1,7 +1,9 @@
 """Stems: one WAV per part (and the video's sound, when mixed in) plus the mix, and the MIDI beside them.
 
 Every file has the same length and start (sample-aligned, exactly the mix's frames) and
-the stems sum to mix.wav within PCM rounding. Each file is written atomically.
+the stems sum to mix.wav within float rounding. They are 32-bit float WAVs: a part may peak
+above full scale where the parts partly cancel in the mix (which itself stays <= -1 dBTP),
+and PCM would clip it. Each file is written atomically.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from ..music.notes import Score
 from ..progress import ProgressFn, no_progress
 from .midi import export_midi
 from .mixdown import Mixdown
-from .wav import write_wav
+from .wav import FLOAT_BITS, write_wav
 
 MIX_NAME = "mix"
 MIDI_NAME = "parts.mid"
@@ -40,7 +42,7 @@ def check_stems_folder(folder: str | os.PathLike, inputs: tuple = ()) -> Path:
 
 
 def write_stems(
-    sound: Mixdown, score: Score, folder: str | os.PathLike, bits: int = 16, progress: ProgressFn = no_progress
+    sound: Mixdown, score: Score, folder: str | os.PathLike, progress: ProgressFn = no_progress
 ) -> list[str]:
     """Write each stem, the mix and the multi-track MIDI into `folder`; returns the paths written."""
     folder = check_stems_folder(folder)
@@ -51,6 +53,6 @@ def write_stems(
     names = list(sound.stems)
     paths = stem_paths(folder, names)
     for path, audio in zip(paths, [sound.stems[n] for n in names] + [sound.mix]):
-        write_wav(audio, sound.sample_rate, path, bits, progress)
+        write_wav(audio, sound.sample_rate, path, FLOAT_BITS, progress)
     export_midi(score, paths[-1], progress=progress)
     return [str(p) for p in paths]

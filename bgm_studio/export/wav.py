@@ -1,9 +1,12 @@
-"""WAV export: 16- or 24-bit PCM stereo, exactly the requested length (e.g. the video's), at a loudness target."""
+"""WAV export: 16- or 24-bit PCM stereo (32-bit float for stems), exactly the requested length (e.g. the
+video's), at a loudness target."""
 
 from __future__ import annotations
 
 import os
+import struct
 import wave
+from typing import BinaryIO, Callable
 
 import numpy as np
 
@@ -17,7 +20,9 @@ from ..progress import ProgressFn, no_progress
 from .mixdown import MixConfig, mixdown
 
 BIT_DEPTHS = (16, 24)
+FLOAT_BITS = 32  # IEEE float samples: no clipping above full scale (stems, whose parts may cancel in the mix)
 WRITE_CHUNK_FRAMES = 1 << 16
+_WAVE_FORMAT_IEEE_FLOAT = 3
 
 
 def check_bits(bits: int) -> None:
@@ -26,7 +31,10 @@ def check_bits(bits: int) -> None:
 
 
 def to_pcm(audio: np.ndarray, bits: int) -> bytes:
-    """float audio in [-1, 1], shape=(frames, channels) -> interleaved little-endian 16/24-bit PCM."""
+    """float audio in [-1, 1], shape=(frames, channels) -> interleaved little-endian 16/24-bit PCM
+    (FLOAT_BITS: 32-bit float samples, unclipped)."""
+    if bits == FLOAT_BITS:
+        return np.ascontiguousarray(audio, "<f4").tobytes()
     full_scale = 2 ** (bits - 1) - 1
     ints = np.round(np.clip(audio, -1.0, 1.0) * full_scale).astype("<i4")
     if bits == 16:
@@ -42,19 +50,44 @@ def write_wav(
     progress: ProgressFn = no_progress,
     cancel: CancelFn = never,
 ) -> None:
-    """Write float stereo audio, shape=(frames, 2), as PCM WAV atomically."""
-    check_bits(bits)
-    with atomic_path(path) as tmp, wave.open(str(tmp), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(bits // 8)
-        w.setframerate(sample_rate)
-        w.setnframes(len(audio))
-        for pos in range(0, len(audio), WRITE_CHUNK_FRAMES):
-            if cancel():
-                raise BgmError(f"{path}: export cancelled")
-            progress(pos, len(audio), "writing WAV")
-            w.writeframesraw(to_pcm(audio[pos : pos + WRITE_CHUNK_FRAMES], bits))
+    """Write float stereo audio, shape=(frames, 2), as PCM WAV (bits FLOAT_BITS: float WAV) atomically."""
+    if bits != FLOAT_BITS:
+        check_bits(bits)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        if bits == FLOAT_BITS:
+            _write_float_header(f, len(audio), sample_rate)
+            _write_frames(f.write, audio, bits, path, progress, cancel)
+        else:
+            with wave.open(f, "wb") as w:
+                w.setnchannels(2)
+                w.setsampwidth(bits // 8)
+                w.setframerate(sample_rate)
+                w.setnframes(len(audio))
+                _write_frames(w.writeframesraw, audio, bits, path, progress, cancel)
     progress(len(audio), len(audio), "writing WAV")
+
+
+def _write_frames(
+    write: Callable[[bytes], object],
+    audio: np.ndarray,
+    bits: int,
+    path: str | os.PathLike,
+    progress: ProgressFn,
+    cancel: CancelFn,
+) -> None:
+    for pos in range(0, len(audio), WRITE_CHUNK_FRAMES):
+        if cancel():
+            raise BgmError(f"{path}: export cancelled")
+        progress(pos, len(audio), "writing WAV")
+        write(to_pcm(audio[pos : pos + WRITE_CHUNK_FRAMES], bits))
+
+
+def _write_float_header(f: BinaryIO, frames: int, sample_rate: int) -> None:
+    """RIFF header of a stereo 32-bit float WAV (the `wave` module writes PCM only): fmt, fact, data."""
+    data = frames * 8
+    f.write(b"RIFF" + struct.pack("<I", 4 + 26 + 12 + 8 + data) + b"WAVE")
+    f.write(b"fmt " + struct.pack("<IHHIIHHH", 18, _WAVE_FORMAT_IEEE_FLOAT, 2, sample_rate, sample_rate * 8, 8, 32, 0))
+    f.write(b"fact" + struct.pack("<II", 4, frames) + b"data" + struct.pack("<I", data))
 
 
 def export_wav(

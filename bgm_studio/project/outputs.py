@@ -70,5 +70,5 @@ def write_outputs(
         mux_music(source, paths.mp4, sound.mix, config.sample_rate, project.duration_s, progress, cancel)
         written.append(paths.mp4)
     if paths.stems:
-        written += write_stems(sound, score, paths.stems, wav_bits, progress)
+        written += write_stems(sound, score, paths.stems, progress=progress)
     return written

@@ -127,3 +127,16 @@ def test_a_preset_change_at_a_cut_neither_cuts_nor_clicks():
     assert steps[cut - 256 : cut + 256].max() <= 1.5 * steps[sr : cut - 512].max()  # and no click
     late = slice(int(4.6 * sr), int(4.95 * sr))  # the note after the cut, once the piano has died away
     assert np.abs(melody[late] - flute[late]).max() < 0.01 * np.abs(flute[late]).max()  # the ambient flute
+
+
+def test_no_dc_or_subsonics_in_a_rendered_part():
+    """FluidR3's warm pad (GM 89) plays off zero (+0.05 on a chord): the render takes that out, the music stays."""
+    from bgm_studio.audio.render import render_stems
+
+    chords = [Note(s, p, 8, 90, ACCOMPANIMENT) for s in range(0, 64, 8) for p in (60, 64, 67)]
+    pad = render_stems(Score(chords, 64, 120.0), SynthConfig(programs=(0, 89, 0)), duration_s=8.0)[1]
+    spectrum = np.abs(np.fft.rfft(pad.astype(np.float64), axis=0)) ** 2
+    freqs = np.fft.rfftfreq(len(pad), 1 / SR)
+    assert np.abs(pad.mean(axis=0)).max() < 1e-3 * np.sqrt(np.mean(pad**2))
+    assert spectrum[freqs < 20].sum() < 0.01 * spectrum.sum()
+    assert rms(pad, SR, 1.0, 7.0) > 0.01  # the chords themselves are there

@@ -130,3 +130,15 @@ def test_gain_curve_ramps_before_speech_and_after_it():
     assert gain_db[:790].min() == pytest.approx(0.0, abs=0.01) and gain_db[900] == pytest.approx(-6.0, abs=0.3)
     assert gain_db[2250] == pytest.approx(-6.0, abs=0.3) and gain_db[2520:].min() == pytest.approx(0.0, abs=0.01)
     assert (duck_gain(speech, 3000, 1000, DuckingConfig(enabled=False)) == 1.0).all()
+
+
+def test_the_music_stays_down_through_the_pauses_between_sentences(tmp_path):
+    """A line of three sentences: espeak-ng pauses ~0.4 s at each full stop, as a speaker breathes.
+    The music holds its dip through them instead of swelling up between sentences (pumping)."""
+    voice = speak("Welcome back. Today we walk through the harbour. It is quiet here.", tmp_path / "line.wav")
+    line_s = len(voice) / SR
+    sound = np.concatenate([np.zeros(SR), voice * 0.5, np.zeros(2 * SR)])[:, None]
+    speech = detect_speech(sound, SR)
+    gain_db = 20 * np.log10(duck_gain(speech, len(sound), SR, DuckingConfig()))
+    t = np.arange(len(gain_db)) / SR
+    assert np.abs(gain_db[(t >= 1.05) & (t < 1.0 + line_s - 0.05)] + 10.0).max() < 1.0

@@ -16,8 +16,12 @@ from bgm_studio.export.wav import export_wav, to_pcm, write_wav
 SR = 44100
 
 
-def read_wav(path) -> tuple[wave._wave_params, np.ndarray]:
-    """Parameters and float samples, shape=(frames, channels)."""
+def read_wav(path) -> tuple[wave._wave_params | None, np.ndarray]:
+    """Parameters and float samples, shape=(frames, channels); a float WAV (stems) is read by scipy, params None."""
+    if open(path, "rb").read(22)[20:22] == b"\x03\x00":  # WAVE_FORMAT_IEEE_FLOAT, which `wave` refuses
+        from scipy.io import wavfile
+
+        return None, wavfile.read(path)[1].astype(np.float64)
     with wave.open(str(path)) as w:
         params, raw = w.getparams(), w.readframes(w.getnframes())
     if params.sampwidth == 3:

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from bgm_studio.audio.loudness import TARGETS, measure, true_peak_db
-from bgm_studio.export.mixdown import MixConfig, mixdown
+from bgm_studio.audio.loudness import TARGETS, Loudness, measure, true_peak_db
+from bgm_studio.export.mixdown import MixConfig, Mixdown, mixdown
 from bgm_studio.export.stems import write_stems
 from bgm_studio.music.arrangement import Arrangement, arrange
 from bgm_studio.music.notes import MELODY, STEPS_PER_BAR, Note, Score
@@ -51,7 +51,7 @@ def test_stems_are_aligned_the_exact_length_and_sum_to_the_mix(song, tmp_path):
     arranged = arrange(song, Arrangement("piano-strings").with_shot_preset(1, "music-box"))
     duration = 17.3  # e.g. the video's length, not the score's
     sound = mixdown(arranged, duration)
-    paths = write_stems(sound, arranged, tmp_path / "stems", bits=24)
+    paths = write_stems(sound, arranged, tmp_path / "stems")
     names = sorted(p.name for p in (tmp_path / "stems").iterdir())
     assert names == ["accompaniment.wav", "bass.wav", "melody.wav", "mix.wav", "parts.mid"]
     assert len(paths) == 5
@@ -60,9 +60,22 @@ def test_stems_are_aligned_the_exact_length_and_sum_to_the_mix(song, tmp_path):
     }
     assert {len(a) for a in audio.values()} == {round(duration * SR)}
     total = audio["melody"] + audio["accompaniment"] + audio["bass"]
-    assert np.abs(total - audio["mix"]).max() <= 2.01 / (2**23 - 1)  # four roundings of half a 24-bit LSB
+    assert np.abs(total - audio["mix"]).max() <= 1e-6  # float32 rounding
     for name in ("melody", "accompaniment", "bass"):  # every part sounds, at its own level
         assert np.sqrt((audio[name] ** 2).mean()) > 1e-3
+
+
+def test_a_stem_above_full_scale_is_kept_whole_and_the_stems_still_sum_to_the_mix(tmp_path):
+    """Parts that partly cancel: the accompaniment alone peaks at +2 dBFS while the mix stays at -6 dBFS.
+    PCM stems clipped it (a POP909 piece on solo-piano at -14 LUFS: 3 samples, 1149 LSB off the mix)."""
+    sine = np.sin(2 * np.pi * 110 * np.arange(SR) / SR)[:, None].repeat(2, axis=1).astype(np.float32)
+    stems = {"melody": 0.1 * sine, "accompaniment": 1.25 * sine, "bass": -0.85 * sine}
+    mix = stems["melody"] + stems["accompaniment"] + stems["bass"]
+    sound = Mixdown(stems, mix, SR, None, np.ones(SR, np.float32), Loudness(-14.0, -6.0))
+    write_stems(sound, Score([], 16, 120.0), tmp_path / "stems")
+    audio = {name: read_wav(tmp_path / "stems" / f"{name}.wav")[1] for name in [*stems, "mix"]}
+    assert np.abs(audio["accompaniment"]).max() == pytest.approx(1.25, abs=1e-6)
+    assert np.abs(sum(audio[name] for name in stems) - audio["mix"]).max() <= 1e-6
 
 
 def test_mix_sample_peak_never_clips_at_the_loudest_target():
