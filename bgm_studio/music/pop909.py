@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,7 +215,9 @@ def load_split(
         if cached is not None:
             return cached
     folders = [root / s for s in ids]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Spawned, not forked: a fork copies a process's locks but not the threads holding them (torch's,
+    # Qt's), and a child that then needs one waits forever.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         results: Iterable[Song | str] = pool.map(_try_load, folders, chunksize=8)
         if progress:
             results = progress(results, total=len(folders))

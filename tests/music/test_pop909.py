@@ -1,3 +1,4 @@
+import os
 import shutil
 
 import numpy as np
@@ -42,6 +43,19 @@ def test_bad_song_is_reported_and_skipped(pop909_root, tmp_path):
     assert len(problems) == 2
     assert "820/chord_midi.txt" in problems[0] and "missing" in problems[0]
     assert "821/beat_midi.txt" in problems[1] and "malformed" in problems[1]
+
+
+def test_loading_never_forks_the_caller(pop909_root, tmp_path, monkeypatch):
+    """A forked child of a process running threads (the app, torch, a test runner) can wait forever
+    on a lock one of them held: `eval` hung so inside the test suite."""
+
+    def no_fork():
+        raise AssertionError("os.fork called")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    _copy_songs(pop909_root, tmp_path, ["819", "820"])
+    songs, problems = load_split("test", tmp_path, use_cache=False)
+    assert [s.song_id for s in songs] == ["819", "820"] and not problems
 
 
 def test_cache_gives_same_songs(pop909_root, tmp_path):
