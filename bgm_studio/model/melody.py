@@ -2,7 +2,8 @@
 
 At each step it reads the token before and the step's conditions (melody_data.step_conditions:
 chord, position in bar and phrase, mode, onsets wanted, register) and predicts the next token.
-Melodies are sampled from it with temperature and nucleus (top-p) sampling; hard limits (the
+Melodies are sampled from it with temperature, the step's kind (rest, hold, new note) at the
+model's odds and the new note's pitch by nucleus (top-p) sampling; hard limits (the
 range around the requested register, a hold only after a note) mask tokens, they never pick one.
 """
 
@@ -31,7 +32,7 @@ class MelodyConfig:
 @dataclass(frozen=True)
 class MelodySampling:
     temperature: float = 1.0  # < 1 sharpens the model's distribution
-    top_p: float = 0.92  # nucleus: sample among the likeliest tokens holding this much probability
+    top_p: float = 0.92  # nucleus: a new note's pitch comes from the likeliest pitches holding this share
     range_semitones: int = 12  # onsets stay within this of the requested register (a limit the writer sets)
 
 
@@ -115,7 +116,10 @@ def sample_melody(
 def _draw(
     logits: torch.Tensor, prev: int, allowed: torch.Tensor | None, s: MelodySampling, gen: torch.Generator
 ) -> int:
-    """One token by temperature and nucleus sampling, after the hard limits mask what they forbid."""
+    """One token, in two draws after the hard limits mask what they forbid: what the step does (rest,
+    hold, or a new note) by the model's own odds, then the new note's pitch by nucleus sampling among
+    the pitches. One nucleus over all tokens would cut new notes wherever their probability is spread
+    over many pitches, as on off-beat 16ths: the rhythm would come out squarer and longer than learned."""
     logits = logits / max(s.temperature, 1e-3)
     if allowed is not None:
         logits = logits.masked_fill(~allowed, -float("inf"))
@@ -123,9 +127,14 @@ def _draw(
         logits[HOLD] = -float("inf")  # nothing to hold
     if not torch.isfinite(logits).any():  # every token masked: rest
         return REST
-    probs = torch.softmax(logits, dim=-1)
-    sorted_p, order = probs.sort(descending=True)
+    probs = torch.softmax(logits, dim=-1).cpu()
+    pitches = probs[2:]
+    kinds = torch.stack([probs[REST], probs[HOLD], pitches.sum()])
+    kind = int(torch.multinomial(kinds, 1, generator=gen))
+    if kind < 2:
+        return (REST, HOLD)[kind]
+    sorted_p, order = (pitches / pitches.sum()).sort(descending=True)
     keep = (sorted_p.cumsum(0) - sorted_p) < s.top_p
     sorted_p = torch.where(keep, sorted_p, torch.zeros_like(sorted_p))
-    choice = torch.multinomial(sorted_p.cpu() / sorted_p.sum().cpu(), 1, generator=gen)
-    return int(order[int(choice)])
+    choice = torch.multinomial(sorted_p / sorted_p.sum(), 1, generator=gen)
+    return 2 + int(order[int(choice)])

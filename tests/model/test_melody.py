@@ -8,7 +8,7 @@ import torch
 
 from bgm_studio.errors import BgmError
 from bgm_studio.model.checkpoint import load_melody
-from bgm_studio.model.melody import MelodyConfig, MelodyModel, MelodySampling, sample_melody
+from bgm_studio.model.melody import MelodyConfig, MelodyModel, MelodySampling, _draw, sample_melody
 from bgm_studio.model.melody_data import (
     COND_DIM,
     HOLD,
@@ -92,6 +92,20 @@ def test_sampling_keeps_fixed_tokens_copies_returns_and_obeys_the_limits():
     assert np.array_equal(out[40:48], out[8:16])
     assert out.max() < 2 + 30 and (out >= 0).all()
     assert not any(b == HOLD and a == REST for a, b in zip(out[:-1], out[1:]))  # nothing held after a rest
+
+
+def test_a_new_note_spread_over_many_pitches_is_drawn_at_its_full_odds():
+    """An off-beat 16th: hold 85%, a new note 15% spread thinly over 30 pitches. A nucleus over all
+    tokens kept hold and a few pitches and drew new notes about half as often as the model says."""
+    probs = torch.zeros(2 + 40)
+    probs[HOLD] = 0.85
+    probs[2:32] = 0.15 / 30
+    logits = torch.log(probs.clamp_min(1e-12))
+    gen = torch.Generator().manual_seed(0)
+    draws = [_draw(logits.clone(), pitch_token(60), None, MelodySampling(top_p=0.92), gen) for _ in range(3000)]
+    onsets = np.mean([d >= 2 for d in draws])
+    assert 0.13 < onsets < 0.17
+    assert all(d == HOLD or 2 <= d < 32 for d in draws)
 
 
 def test_training_a_few_steps_then_resuming_goes_on_from_the_saved_step(tmp_path):
