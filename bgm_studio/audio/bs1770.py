@@ -118,7 +118,8 @@ class LoudnessMeter:
     def _block_energy(self, sums: np.ndarray) -> np.ndarray:
         """Mean square per block and channel, shape=(blocks, channels)."""
         prefix = np.concatenate([np.zeros((1, sums.shape[1])), np.cumsum(sums, axis=0)])
-        return (prefix[self._last] - prefix[self._first]) * (1.0 / self._norm)
+        energy: np.ndarray = (prefix[self._last] - prefix[self._first]) * (1.0 / self._norm)
+        return energy
 
 
 def _runs(changed: np.ndarray) -> list[tuple[int, int]]:
@@ -141,7 +142,7 @@ def _joined(
         if edges is None:
             near = start <= end + gap
         else:  # the interval holding the piece's first frame is the one holding the group's last, or before it
-            near = np.searchsorted(edges, start, side="right") <= np.searchsorted(edges, end, side="left")
+            near = bool(np.searchsorted(edges, start, side="right") <= np.searchsorted(edges, end, side="left"))
         if groups and near:
             groups[-1].append((start, x))
             end = max(end, start + len(x))
