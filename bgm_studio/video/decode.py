@@ -21,10 +21,12 @@ import numpy as np
 
 from ..containers import check_timed
 from ..errors import BgmError
-from ..threads import thread_share
+from ..threads import decode_threads
+from .prefetch import Prefetch
 
 _NATIVE_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
 _MAX_BAD_PACKETS = 50  # give up after this many undecodable packets in a row
+_FRAMES_AHEAD = 4  # decoded frames waiting for the caller, at most
 # Limited ("TV") range to full range: Y 16..235 -> 0..255, chroma 16..240 -> 0..255 around 128.
 _LUMA_LUT = np.clip((np.arange(256) - 16) * 255.0 / 219.0 + 0.5, 0, 255).astype(np.uint8)
 _CHROMA_LUT = np.clip((np.arange(256) - 128) * 255.0 / 224.0 + 128.5, 0, 255).astype(np.uint8)
@@ -80,11 +82,14 @@ class VideoReader:
         self.info = _info(self.path, self._container, self._stream, self._pending[0])
         self._origin = _origin(self._stream, self._pending[0])
         self.damage: list[Damage] = []
+        self._ahead: Prefetch[av.VideoFrame] | None = None
 
     def __enter__(self) -> "VideoReader":
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._ahead is not None:  # the decoding thread stops before the decoder goes
+            self._ahead.close()
         self._container.close()
 
     def frames(self, width: int, wanted: Callable[[float], bool] | None = None) -> Iterator[Frame]:
@@ -92,18 +97,22 @@ class VideoReader:
         of every frame or only of those whose time `wanted` accepts (the others are decoded, not shrunk).
 
         Undecodable packets are skipped and noted in `damage`; decoding stops after
-        many in a row, or when the file ends early.
+        many in a row, or when the file ends early. A thread of its own decodes a few frames ahead.
         """
         size = _coded_size(self.info, width)
         last_t = -math.inf
-        for frame in self._decoded():
-            t = _frame_time(frame, self._origin, last_t, self.info.fps)
-            if t <= last_t:  # duplicate or out-of-order timestamp: keep the first
-                continue
-            last_t = t
-            if wanted is not None and not wanted(t):
-                continue
-            yield Frame(t, _thumbnail(frame, size, self.info.rotation))
+        self._ahead = Prefetch(self._decoded(), _FRAMES_AHEAD)
+        try:
+            for frame in self._ahead:
+                t = _frame_time(frame, self._origin, last_t, self.info.fps)
+                if t <= last_t:  # duplicate or out-of-order timestamp: keep the first
+                    continue
+                last_t = t
+                if wanted is not None and not wanted(t):
+                    continue
+                yield Frame(t, _thumbnail(frame, size, self.info.rotation))
+        finally:
+            self._ahead.close()
 
     def _decoded(self) -> Iterator[av.VideoFrame]:
         yield from self._pending
@@ -173,7 +182,7 @@ def _video_stream(container: av.container.InputContainer, path: Path, fast: bool
         raise BgmError(f"{path}: has no video stream ({kind})")
     stream = streams[0]
     stream.thread_type = "AUTO"
-    stream.thread_count = thread_share()  # 0: every core; a batch worker's share otherwise
+    stream.thread_count = decode_threads()
     if fast and stream.codec_context is not None:  # None when no decoder knows the codec (reported later)
         stream.codec_context.skip_frame = "NONREF"
         stream.codec_context.options = {"skip_loop_filter": "all"}
