@@ -117,6 +117,13 @@ def main() -> None:
             f"{s_cpu:.1f} s CPU ({s_wall:.1f} s wall) = {s_cpu / d_cpu:.2f} x decoding  target <= 1.5 x "
             f"(best of {args.repeats})"
         )
+        print(
+            "each run: "
+            + "; ".join(
+                f"decode {dc:.1f} s CPU / {dw:.1f} s wall, scored {sc:.1f} s CPU / {sw:.1f} s wall = {sc / dc:.2f} x"
+                for (dc, dw), (sc, sw) in zip(decode, score)
+            )
+        )
         print(phases(video, folder))
 
 

@@ -16,3 +16,10 @@ def thread_share() -> int:
         return max(0, int(os.environ.get("OMP_NUM_THREADS", "0")))
     except ValueError:
         return 0
+
+
+def decode_threads() -> int:
+    """Threads for a video decoder that runs beside the thread measuring its frames: the process's
+    share of the cores less that one, at least one. On 2 cores that is one: frame-threaded decoding
+    would cost more CPU and gain nothing once the other core measures."""
+    return max(1, (thread_share() or os.cpu_count() or 1) - 1)

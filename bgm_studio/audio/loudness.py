@@ -1,4 +1,4 @@
-"""Loudness to a delivery standard: ITU-R BS.1770 integrated loudness (pyloudnorm) and true peak.
+"""Loudness to a delivery standard: ITU-R BS.1770 integrated loudness (bs1770.py) and true peak.
 
 `master_gain` returns one gain per frame that takes a mix to its target loudness with
 its true peak at or below -1 dBTP. The same gain multiplies every stem, so stems still
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import BgmError
+from .bs1770 import LoudnessMeter
 
 TARGETS = {"streaming": -14.0, "web": -16.0, "broadcast": -23.0}  # LUFS; broadcast is EBU R128
 DEFAULT_TARGET = "streaming"
@@ -52,12 +53,11 @@ def check_target(name: str) -> float:
 
 def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float:
     """BS.1770 integrated loudness of float audio, shape=(frames, channels); -inf for silence or < 0.4 s."""
-    if len(audio) < int(0.4 * sample_rate):
-        return float("-inf")
-    import pyloudnorm  # here, as scipy below: the app imports this module at start
+    return _above_silence(LoudnessMeter(audio, sample_rate).lufs())
 
-    value = float(pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(audio, np.float64)))
-    return value if value > MIN_LUFS else float("-inf")
+
+def _above_silence(lufs: float) -> float:
+    return lufs if lufs > MIN_LUFS else float("-inf")
 
 
 def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
@@ -132,15 +132,17 @@ def master_gain(
     short of the target; the LUFS returned is measured on the result.
     """
     gain = np.ones(len(mix), np.float32)
-    lufs = integrated_lufs(mix, sample_rate)
+    meter = LoudnessMeter(mix, sample_rate)  # K-weighted once: each round refilters only what the limiter changed
+    lufs = _above_silence(meter.lufs())
     if not np.isfinite(lufs):
         return gain, lufs
     ceiling = 10.0 ** ((ceiling_db - CODEC_MARGIN_DB) / 20.0)
     level = 10.0 ** ((target_lufs - lufs) / 20.0)
     peaks = true_peak_envelope(mix, ceiling / level * 10 ** (-(OVERSHOOT_DB + 1.0) / 20))  # rounds move level < 1 dB
     for _ in range(ROUNDS):
-        gain = level * limiter_gain(peaks * level, ceiling, sample_rate)
-        lufs = integrated_lufs(mix * gain[:, None], sample_rate)
+        limit = limiter_gain(peaks * level, ceiling, sample_rate)
+        gain = level * limit
+        lufs = _above_silence(meter.lufs(level, limit))
         if abs(target_lufs - lufs) < TOLERANCE_LU:
             break
         level *= 10.0 ** ((target_lufs - lufs) / 20.0)

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import av
 import cv2
@@ -21,10 +21,12 @@ import numpy as np
 
 from ..containers import check_timed
 from ..errors import BgmError
-from ..threads import thread_share
+from ..threads import decode_threads
+from .prefetch import Prefetch
 
 _NATIVE_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
 _MAX_BAD_PACKETS = 50  # give up after this many undecodable packets in a row
+_FRAMES_AHEAD = 4  # decoded frames waiting for the caller, at most
 # Limited ("TV") range to full range: Y 16..235 -> 0..255, chroma 16..240 -> 0..255 around 128.
 _LUMA_LUT = np.clip((np.arange(256) - 16) * 255.0 / 219.0 + 0.5, 0, 255).astype(np.uint8)
 _CHROMA_LUT = np.clip((np.arange(256) - 128) * 255.0 / 224.0 + 128.5, 0, 255).astype(np.uint8)
@@ -80,55 +82,90 @@ class VideoReader:
         self.info = _info(self.path, self._container, self._stream, self._pending[0])
         self._origin = _origin(self._stream, self._pending[0])
         self.damage: list[Damage] = []
+        self.skipped_to_s = 0.0  # the latest time of a packet left undecoded outside the spans asked for
+        self._ahead: Prefetch[av.VideoFrame] | None = None
 
     def __enter__(self) -> "VideoReader":
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._ahead is not None:  # the decoding thread stops before the decoder goes
+            self._ahead.close()
         self._container.close()
 
-    def frames(self, width: int, wanted: Callable[[float], bool] | None = None) -> Iterator[Frame]:
+    def frames(
+        self,
+        width: int,
+        wanted: Callable[[float], bool] | None = None,
+        spans: Sequence[tuple[float, float]] | None = None,
+    ) -> Iterator[Frame]:
         """Decode the video once, in order, yielding thumbnails `width` pixels wide (display orientation),
         of every frame or only of those whose time `wanted` accepts (the others are decoded, not shrunk).
 
+        spans: [start, end) times; only frames inside them are yielded, and the packets between them are
+        decoded only where a later one in a span depends on them (from the last keyframe before it).
         Undecodable packets are skipped and noted in `damage`; decoding stops after
-        many in a row, or when the file ends early.
+        many in a row, or when the file ends early. A thread of its own decodes a few frames ahead.
         """
         size = _coded_size(self.info, width)
         last_t = -math.inf
-        for frame in self._decoded():
-            t = _frame_time(frame, self._origin, last_t, self.info.fps)
-            if t <= last_t:  # duplicate or out-of-order timestamp: keep the first
-                continue
-            last_t = t
-            if wanted is not None and not wanted(t):
-                continue
-            yield Frame(t, _thumbnail(frame, size, self.info.rotation))
+        inside = _Spans(spans)
+        self._ahead = Prefetch(self._decoded(inside), _FRAMES_AHEAD)
+        try:
+            for frame in self._ahead:
+                t = _frame_time(frame, self._origin, last_t, self.info.fps)
+                if t <= last_t or not inside.holds(t):  # duplicate or out-of-order timestamp: keep the first
+                    continue
+                last_t = t
+                if wanted is not None and not wanted(t):
+                    continue
+                yield Frame(t, _thumbnail(frame, size, self.info.rotation))
+        finally:
+            self._ahead.close()
 
-    def _decoded(self) -> Iterator[av.VideoFrame]:
+    def _decoded(self, spans: "_Spans") -> Iterator[av.VideoFrame]:
         yield from self._pending
         self._pending = []
         bad, last_good, silent = 0, 0.0, 0
+        held: list[av.Packet] = []  # packets outside the spans since the last keyframe, not decoded (yet)
         try:
             for packet in self._packets:
-                silent += 1
-                if silent > _MAX_BAD_PACKETS:  # a decoder that skips every frame: decode them all
-                    self._stream.codec_context.skip_frame = "DEFAULT"
-                try:
-                    frames = _decode(packet)
-                except av.FFmpegError as exc:
-                    bad += 1
-                    self.damage.append(Damage(last_good, _reason(exc)))
-                    if bad >= _MAX_BAD_PACKETS:
-                        return
+                t = None if packet.pts is None or packet.time_base is None else float(packet.pts * packet.time_base)
+                if t is not None and not spans.holds(t - self._origin):
+                    held = [packet] if packet.is_keyframe else [*held, packet]
+                    self.skipped_to_s = max(self.skipped_to_s, t - self._origin)  # the file goes on at least this far
                     continue
-                bad = 0
-                silent = 0 if frames else silent
-                for frame in frames:
-                    last_good = max(last_good, float(frame.time or 0.0) - self._origin)
-                    yield frame
+                # Decoding goes on from the last keyframe (or the last packet decoded) up to this one.
+                for packet in [packet] if packet.is_keyframe else [*held, packet]:
+                    silent += 1
+                    if silent > _MAX_BAD_PACKETS:  # a decoder that skips every frame: decode them all
+                        self._stream.codec_context.skip_frame = "DEFAULT"
+                    try:
+                        frames = _decode(packet)
+                    except av.FFmpegError as exc:
+                        bad += 1
+                        self.damage.append(Damage(last_good, _reason(exc)))
+                        if bad >= _MAX_BAD_PACKETS:
+                            return
+                        continue
+                    bad = 0
+                    silent = 0 if frames else silent
+                    for frame in frames:
+                        last_good = max(last_good, float(frame.time or 0.0) - self._origin)
+                        yield frame
+                held = []
         except av.FFmpegError as exc:  # the demuxer itself failed, e.g. a cut-off file
             self.damage.append(Damage(last_good, _reason(exc)))
+
+
+class _Spans:
+    """The time spans decoding is limited to; None: the whole video."""
+
+    def __init__(self, spans: Sequence[tuple[float, float]] | None) -> None:
+        self._spans = list(spans) if spans is not None else None
+
+    def holds(self, t_s: float) -> bool:
+        return self._spans is None or any(a <= t_s < b for a, b in self._spans)
 
 
 def _decode(packet: av.Packet) -> list[av.VideoFrame]:
@@ -178,7 +215,7 @@ def _video_stream(container: av.container.InputContainer, path: Path, fast: bool
         container.close()
         raise BgmError(f"{path}: has no video stream ({kind})")
     stream.thread_type = "AUTO"
-    stream.thread_count = thread_share()  # 0: every core; a batch worker's share otherwise
+    stream.thread_count = decode_threads()
     if fast and stream.codec_context is not None:  # None when no decoder knows the codec (reported later)
         stream.codec_context.skip_frame = "NONREF"
         stream.codec_context.options = {"skip_loop_filter": "all"}
