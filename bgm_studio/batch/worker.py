@@ -79,10 +79,11 @@ class Worker:
 
 @dataclass
 class _Process:
-    """This pool process's worker, and whether it is scoring a video now."""
+    """This pool process's worker, whether it is scoring a video now, and whether it was told to stop."""
 
     worker: Worker | None = None
     busy: bool = False
+    interrupted: bool = False
 
 
 _PROCESS = _Process()  # one per pool process: the point of a worker is to keep its models between videos
@@ -90,10 +91,14 @@ _PROCESS = _Process()  # one per pool process: the point of a worker is to keep 
 
 def _on_interrupt(signum: int, frame: FrameType | None) -> None:
     """Ctrl-C in a pool process: a video in flight unwinds (its temporary files are removed on the
-    way), then the process ends; an idle one ends at once, without a traceback."""
-    if _PROCESS.busy:
+    way), then the process ends; an idle one ends at once, without a traceback. A second Ctrl-C (the
+    terminal's and the batch's own both arrive) leaves the unwinding alone: it would break into the
+    clean-up, with a traceback from wherever that was."""
+    if not _PROCESS.busy:
+        os._exit(130)
+    if not _PROCESS.interrupted:
+        _PROCESS.interrupted = True
         raise KeyboardInterrupt
-    os._exit(130)
 
 
 def init_process(settings: BatchSettings, inputs: dict[str, Any], threads: int) -> None:
