@@ -4,7 +4,7 @@ The loudness rounds of the master gain (loudness.py) measure the same mix under 
 that differ from a constant only around the peaks the limiter turns down. The K-weighting
 filter is linear, so the weighted mix under such a gain is the weighted mix scaled, plus the
 weighted difference, which is zero outside those places: only they are filtered again. The
-filters (RBJ cookbook biquads with pyloudnorm's parameters) and the 400-ms blocks with 75%
+filters (pyloudnorm's own design) and the 400-ms blocks with 75%
 overlap and their gates are pyloudnorm's, so the figures agree with its meter to ~1e-10 LU;
 the block sums are vectorised instead of one Python call per block.
 """
@@ -24,22 +24,16 @@ TAIL_DECAY = 1e-25  # a stage's response is cut where it has decayed this far (f
 
 def k_weighting(sample_rate: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
     """(b, a, tail) of the two K-weighting stages, the high shelf (+4 dB over 1.5 kHz) and the 38-Hz
-    high pass; tail: frames after which the stage's response to an impulse has fallen under TAIL_DECAY."""
+    high pass, as pyloudnorm's meter designs them; tail: frames after which the stage's response to
+    an impulse has fallen under TAIL_DECAY."""
+    import pyloudnorm
+
     stages = []
-    for kind, gain_db, q, fc in (("shelf", 4.0, 1 / np.sqrt(2), 1500.0), ("pass", 0.0, 0.5, 38.0)):
-        a_ = 10 ** (gain_db / 40.0)
-        w0 = 2.0 * np.pi * (fc / sample_rate)
-        alpha, cos = np.sin(w0) / (2.0 * q), np.cos(w0)
-        if kind == "shelf":
-            root = 2 * np.sqrt(a_) * alpha
-            b = [a_ * ((a_ + 1) + (a_ - 1) * cos + root), -2 * a_ * ((a_ - 1) + (a_ + 1) * cos)]
-            b.append(a_ * ((a_ + 1) + (a_ - 1) * cos - root))
-            a = [(a_ + 1) - (a_ - 1) * cos + root, 2 * ((a_ - 1) - (a_ + 1) * cos), (a_ + 1) - (a_ - 1) * cos - root]
-        else:
-            b = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2]
-            a = [1 + alpha, -2 * cos, 1 - alpha]
+    for name in ("high_shelf", "high_pass"):
+        stage = pyloudnorm.Meter(sample_rate)._filters[name]  # its design, to agree with its meter
+        b, a = np.asarray(stage.b, np.float64), np.asarray(stage.a, np.float64)
         poles = float(np.abs(np.roots(a)).max())  # the slowest decay of the stage's response per frame
-        stages.append((np.array(b) / a[0], np.array(a) / a[0], math.ceil(math.log(TAIL_DECAY) / math.log(poles))))
+        stages.append((b / a[0], a / a[0], math.ceil(math.log(TAIL_DECAY) / math.log(poles))))
     return stages
 
 
