@@ -183,8 +183,8 @@ def _placed(
     """The figure's notes (pitches: realized on the bar's chords) that start in [g0, g1), as (step,
     pitch index, length): those above the bass moved by `shift` semitones, never down into the bass
     (an octave higher instead) nor over an octave above the melody sounding at their onset (an
-    octave lower), ending by g1, inside the model's pitch range. melody_top: the melody's pitch per
-    step from a (0: none). A note may sit above the melody, as a tenth of POP909's accompaniment
+    octave lower), ending by g1, inside the model's pitch range, one note per key and step.
+    melody_top: the melody's pitch per step from a (0: none). A note may sit above the melody, as a tenth of POP909's accompaniment
     notes do, nearly all within an octave of it."""
     steps = bar + fig[:, STEP].astype(np.int64)
     keep = (steps >= g0) & (steps < g1)
@@ -197,7 +197,10 @@ def _placed(
     pitches = pitches - MODEL_PITCH_LOW
     fits = (pitches >= 0) & (pitches < MODEL_PITCHES)
     rows = np.stack([steps, pitches, np.minimum(lengths, g1 - steps)], axis=1)[fits]
-    return sorted(set(map(tuple, rows.tolist())))
+    longest: dict[tuple[int, int], int] = {}
+    for step, pitch, length in rows.tolist():  # two notes realized on one key make one, the longer
+        longest[step, pitch] = max(length, longest.get((step, pitch), 0))
+    return sorted((step, pitch, length) for (step, pitch), length in longest.items())
 
 
 def _register_shift(pitches: np.ndarray, melody_pitches: np.ndarray, register: float) -> int:

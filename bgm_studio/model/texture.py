@@ -3,9 +3,10 @@
 POP909's piano parts are mostly figures that follow the chords: a bass on the beat, a broken chord
 or an arpeggio in eighths, block chords on the beats. A figure keeps each note's place in the bar,
 its length and its role in the chord of its beat (root, third, fifth, seventh, counted up the
-chord's tones; or a passing tone's interval from the root), with the register it was played in.
+chord's tones; or a passing tone's interval from the root), with the pitch it was played at.
 Realized on other chords, each note takes the same role in its beat's new chord, within a tritone
-of where it was played. The library holds every figure of the train songs' bars, each linked to
+of where it was played, and on the same side of G3: the bass stays bass and the hand above stays
+above, so moving figures to other chords does not thicken the bass. The library holds every figure of the train songs' bars, each linked to
 the figure its pianist played in the next bar (`build_library`); `models/textures.npz` is built
 from songs 001-802.
 """
@@ -21,10 +22,11 @@ import numpy as np
 
 from ..atomic import atomic_path
 from ..errors import BgmError
+from ..music.metrics import BASS_CEILING
 from ..music.notes import ACCOMPANIMENT, BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pop909 import Song
 
-STEP, BASE, ROLE, LENGTH = range(4)  # columns of a figure's notes
+STEP, BASE, ROLE, LENGTH, PITCH = range(5)  # columns of a figure's notes
 PASSING = 100  # role of a note outside its beat's chord: PASSING + its interval above the root
 MAX_ROLE = 8  # roles beyond the chord's tones climb by octaves; this many are tabled per beat
 LIBRARY_SONGS = frozenset(f"{i:03d}" for i in range(1, 803))  # train songs; 803-818 stay unseen for validation
@@ -37,10 +39,10 @@ def chord_intervals(pcs: np.ndarray, root: int) -> np.ndarray:
 
 
 def encode_bar(notes: np.ndarray, chord_root: np.ndarray, chord_pcs: np.ndarray) -> np.ndarray | None:
-    """int16 (n, 4) figure [step, base, role, length] of one bar's notes, or None where a note's
-    beat has no chord. notes: (n, 3) [step in bar, pitch, length]; chord_root (4,), chord_pcs (4, 12)
-    per beat of the bar. base: the pitch of the chord's root at or below the note."""
-    out = np.zeros((len(notes), 4), np.int16)
+    """int16 (n, 5) figure [step, base, role, length, pitch] of one bar's notes, or None where a
+    note's beat has no chord. notes: (n, 3) [step in bar, pitch, length]; chord_root (4,), chord_pcs
+    (4, 12) per beat of the bar. base: the pitch of the chord's root at or below the note."""
+    out = np.zeros((len(notes), 5), np.int16)
     for i, (step, pitch, length) in enumerate(notes):
         beat = int(step) // STEPS_PER_BEAT
         root = int(chord_root[beat])
@@ -49,7 +51,7 @@ def encode_bar(notes: np.ndarray, chord_root: np.ndarray, chord_pcs: np.ndarray)
         interval = (int(pitch) - root) % 12
         tones = chord_intervals(chord_pcs[beat], root)
         role = int(np.flatnonzero(tones == interval)[0]) if interval in tones else PASSING + interval
-        out[i] = (step, int(pitch) - interval, role, min(int(length), STEPS_PER_BAR - int(step)))
+        out[i] = (step, int(pitch) - interval, role, min(int(length), STEPS_PER_BAR - int(step)), pitch)
     return out
 
 
@@ -69,18 +71,20 @@ def role_table(chord_root: np.ndarray, chord_pcs: np.ndarray) -> np.ndarray:
 def realize(figure: np.ndarray, chord_root: np.ndarray, table: np.ndarray) -> np.ndarray:
     """int (n,) MIDI pitches of a figure's notes played against a bar's chords: chord_root (4,)
     per beat and its role_table. Each note keeps its role and lies within a tritone of where it
-    was played."""
+    was played, an octave further where that would take it across G3 (BASS_CEILING)."""
     f = figure.astype(np.int64)
     beat = f[:, STEP] // STEPS_PER_BEAT
     move = (chord_root[beat] - f[:, BASE] + 6) % 12 - 6  # the new root within a tritone of the old
     role = f[:, ROLE]
     col = np.where(role >= PASSING, MAX_ROLE + role - PASSING, np.minimum(role, MAX_ROLE - 1))
-    return f[:, BASE] + move + table[beat, col]
+    pitch = f[:, BASE] + move + table[beat, col]
+    was_bass = f[:, PITCH] < BASS_CEILING
+    return pitch + 12 * (~was_bass & (pitch < BASS_CEILING)) - 12 * (was_bass & (pitch >= BASS_CEILING))
 
 
 @dataclass(frozen=True)
 class TextureLibrary:
-    """Every figure: notes int16 (M, 4) in figure order, start int (F + 1,) offsets into them,
+    """Every figure: notes int16 (M, 5) in figure order, start int (F + 1,) offsets into them,
     beat_onsets int16 (F, 4) onsets in each beat of the figure, following int (F,) the figure the
     same pianist played in the next bar (-1: none), song int (F,) the song it comes from (figures
     of a song lie together, in its order)."""
@@ -121,9 +125,14 @@ class TextureLibrary:
             raise BgmError(f"{path}: texture library not found (build one with `bgm-studio train --textures`)")
         try:
             with np.load(path, allow_pickle=False) as z:
-                return cls(z["notes"], z["start"], z["beat_onsets"], z["following"], z["song"])
+                library = cls(z["notes"], z["start"], z["beat_onsets"], z["following"], z["song"])
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
             raise BgmError(f"{path}: not a texture library ({e.__class__.__name__})") from None
+        if library.notes.ndim != 2 or library.notes.shape[1] != PITCH + 1:
+            raise BgmError(
+                f"{path}: texture library of an older format (rebuild it with `bgm-studio train --textures`)"
+            )
+        return library
 
 
 def resolve_textures(path: str | os.PathLike | None = None) -> Path:
