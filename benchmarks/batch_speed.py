@@ -1,5 +1,5 @@
 """Batch throughput on the local process pool, 2 workers against 1 in the same run:
-`python -m benchmarks.batch_speed [--clips 8] [--seconds 45] [--repeats 1]`.
+`python -m benchmarks.batch_speed [--clips 8] [--seconds 45] [--repeats 1] [--against REV]`.
 
 Synthesised clips (tests/video_clips.py, 480x270) long enough that worker start-up (imports,
 model and soundfont loading) does not dominate; each run starts from an empty analysis cache
@@ -9,6 +9,8 @@ per minute of 1 worker on a 2-core machine.
 The machine is shared, so the same run also measures what it gives a plain CPU job: the jobs per
 minute of 2 single-threaded processes against 1 (`headroom`, taking turns with the batch runs).
 On an idle 2-core machine that is close to 2; the batch cannot scale further than it.
+With --against, `bgm-studio batch` of this tree and of commit REV (git archive) take turns: before
+and after under the same load.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import multiprocessing
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,23 +31,32 @@ from bgm_studio.batch.jobs import BatchSettings
 from bgm_studio.batch.runner import run_batch
 
 from .common import hardware
+from .end_to_end import checkout
 from .scoring import random_shots
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from video_clips import make_clip  # noqa: E402
 
 
-def videos_per_minute(clips: Path, folder: Path, workers: int) -> tuple[float, float]:
-    """(videos per minute, CPU seconds per video of the worker processes) of one batch run."""
+def videos_per_minute(clips: Path, folder: Path, workers: int, tree: Path | None = None) -> tuple[float, float]:
+    """(videos per minute, CPU seconds per video of the worker processes) of one batch run: in this
+    process, or with `tree` by `bgm-studio batch` of the package there (a commit to compare with)."""
     os.environ["BGM_CACHE"] = str(folder / "cache")  # the workers inherit it: nothing analysed yet
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    results = run_batch(str(clips), str(folder / "out"), BatchSettings(), workers)
+    if tree is None:
+        results = run_batch(str(clips), str(folder / "out"), BatchSettings(), workers)
+        assert all(r.status == "scored" for r in results), [r.reason for r in results]
+        n = len(results)
+    else:
+        cmd = [sys.executable, "-m", "bgm_studio.cli", "batch", str(clips), "--out", str(folder / "out")]
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        subprocess.run([*cmd, "--workers", str(workers)], check=True, env=env, cwd=tree, stdout=subprocess.DEVNULL)
+        n = len(list(clips.iterdir()))
     minutes = (time.perf_counter() - t0) / 60
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    assert all(r.status == "scored" for r in results), [r.reason for r in results]
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return len(results) / minutes, cpu / len(results)
+    return n / minutes, cpu / n
 
 
 def _cpu_job(_: int) -> None:
@@ -76,6 +88,7 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=45.0)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--against", metavar="REV", help="also run the batch of commit REV in the same run")
     args = parser.parse_args()
     print(hardware())
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,22 +98,35 @@ def main() -> None:
             make_clip(
                 clips / f"clip{k}.mp4", random_shots(np.random.default_rng(k), args.seconds, 2.0, 8.0), size=(480, 270)
             )
-        rates, room = {1: [], 2: []}, []
+        trees: dict[str, Path | None] = {"this tree": None}
+        if args.against:  # both through the command line, started the same way
+            trees = {
+                "this tree": Path(__file__).resolve().parents[1],
+                args.against: checkout(args.against, Path(tmp) / "rev"),
+            }
+        rates: dict[tuple[str, int], list[tuple[float, float]]] = {(t, w): [] for t in trees for w in (1, 2)}
+        room = []
         for r in range(args.repeats):
             room.append(headroom())
-            for workers in (1, 2):
-                rates[workers].append(videos_per_minute(clips, Path(tmp) / f"run{r}-{workers}", workers))
+            for i, (name, tree) in enumerate(trees.items()):
+                for workers in (1, 2):
+                    folder = Path(tmp) / f"run{r}-{i}-{workers}"
+                    rates[name, workers].append(videos_per_minute(clips, folder, workers, tree))
         room.append(headroom())
-        for r in range(args.repeats):
-            (one, cpu1), (two, cpu2) = rates[1][r], rates[2][r]
+        for name in trees:
+            for r in range(args.repeats):
+                (one, cpu1), (two, cpu2) = rates[name, 1][r], rates[name, 2][r]
+                print(
+                    f"{name}, run {r + 1}: 1 worker {one:.1f} videos/min ({cpu1:.1f} CPU s/video), 2 workers {two:.1f} "
+                    f"videos/min ({cpu2:.1f} CPU s/video) = {two / one:.2f} x"
+                )
+        for name in trees:
+            (one, _), (two, _) = max(rates[name, 1]), max(rates[name, 2])
             print(
-                f"run {r + 1}: 1 worker {one:.1f} videos/min ({cpu1:.1f} CPU s/video), 2 workers {two:.1f} "
-                f"videos/min ({cpu2:.1f} CPU s/video) = {two / one:.2f} x"
+                f"{name}, batch of {args.clips} x {args.seconds:.0f}-s clips: 1 worker {one:.1f} videos/min, 2 workers "
+                f"{two:.1f} videos/min = {two / one:.2f} x  target >= 1.7 x (best of {args.repeats})"
             )
-        (one, _), (two, _) = max(rates[1]), max(rates[2])
         print(
-            f"batch of {args.clips} x {args.seconds:.0f}-s clips: 1 worker {one:.1f} videos/min, 2 workers "
-            f"{two:.1f} videos/min = {two / one:.2f} x  target >= 1.7 x (best of {args.repeats}); "
             f"the machine gave 2 plain CPU processes {min(room):.2f}-{max(room):.2f} x the rate of 1 "
             f"in the same run (load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
         )

@@ -1,10 +1,12 @@
 """First-time scoring of a 3-minute 720p video against decoding it alone, in CPU seconds:
-`python -m benchmarks.end_to_end [--repeats 2]`.
+`python -m benchmarks.end_to_end [--repeats 2] [--against REV]`.
 
 Both run as child processes measured the same way (user + system CPU of the child, imports and
 threads included): `bgm-studio generate VIDEO -o OUT.mp4` with an empty analysis cache, and a plain
 PyAV decode of every frame. The clip is two synthesised 30-s 720p clips alternating six times
 (a dialogue's look returns, as in real edits). Target: scoring <= 1.5 x decoding.
+With --against, the tree of commit REV (git archive) scores the same video in the same run, taking
+turns with this tree: before and after under the same machine load.
 """
 
 from __future__ import annotations
@@ -67,11 +69,11 @@ def three_minutes_720p(folder: Path) -> Path:
     return out
 
 
-def child_cpu(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+def child_cpu(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float]:
     """(CPU seconds, wall seconds) of one child process run to its end."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall
@@ -97,31 +99,58 @@ def phases(video: Path, folder: Path) -> str:
     )
 
 
+def checkout(rev: str, folder: Path) -> Path:
+    """The tree of commit `rev` (git archive: no worktree is added), to score with as a baseline."""
+    root = Path(__file__).resolve().parents[1]
+    folder.mkdir()
+    archive = subprocess.run(["git", "-C", str(root), "archive", rev], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def score_cmd(tree: Path, video: Path, out: Path, cache: Path) -> tuple[list[str], dict[str, str]]:
+    """`bgm-studio generate` of the package in `tree` (run from there, so it shadows the installed one)."""
+    env = {**os.environ, "BGM_CACHE": str(cache), "PYTHONPATH": str(tree)}  # first-time: nothing analysed yet
+    return [sys.executable, "-m", "bgm_studio.cli", "generate", str(video), "-o", str(out)], env
+
+
+def spread(runs: list[tuple[float, float]]) -> str:
+    cpu, wall = [r[0] for r in runs], [r[1] for r in runs]
+    return f"{min(cpu):.1f}-{max(cpu):.1f} s CPU, {min(wall):.1f}-{max(wall):.1f} s wall"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--against", metavar="REV", help="also score with commit REV in the same run (before/after)")
     args = parser.parse_args()
     print(hardware())
-    cli = str(Path(sys.executable).with_name("bgm-studio"))
+    here = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         video = three_minutes_720p(folder)
-        decode, score = [], []
-        for k in range(args.repeats):  # interleaved, so both see the same machine load
+        trees = {"this tree": here} | ({args.against: checkout(args.against, folder / "rev")} if args.against else {})
+        decode: list[tuple[float, float]] = []
+        score: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+        for k in range(args.repeats):  # interleaved, so all see the same machine load
             decode.append(child_cpu([sys.executable, "-c", DECODE, str(video)]))
-            env = {**os.environ, "BGM_CACHE": str(folder / f"cache{k}")}  # first-time: nothing analysed yet
-            score.append(child_cpu([cli, "generate", str(video), "-o", str(folder / f"scored{k}.mp4")], env))
-        (d_cpu, d_wall), (s_cpu, s_wall) = min(decode), min(score)
-        print(
-            f"3-minute 720p: decode only {d_cpu:.1f} s CPU ({d_wall:.1f} s wall); scored end to end "
-            f"{s_cpu:.1f} s CPU ({s_wall:.1f} s wall) = {s_cpu / d_cpu:.2f} x decoding  target <= 1.5 x "
-            f"(best of {args.repeats})"
-        )
+            for i, (name, tree) in enumerate(trees.items()):
+                cmd, env = score_cmd(tree, video, folder / f"scored{k}-{i}.mp4", folder / f"cache{k}-{i}")
+                score[name].append(child_cpu(cmd, env, cwd=tree))
+        d_cpu = min(decode)[0]
+        print(f"3-minute 720p, decode only: {spread(decode)} (best and spread of {args.repeats})")
+        for name, runs in score.items():
+            s_cpu = min(runs)[0]
+            print(
+                f"scored end to end by {name}: {spread(runs)} = {s_cpu / d_cpu:.2f} x decoding (best)  target <= 1.5 x"
+            )
         print(
             "each run: "
             + "; ".join(
-                f"decode {dc:.1f} s CPU / {dw:.1f} s wall, scored {sc:.1f} s CPU / {sw:.1f} s wall = {sc / dc:.2f} x"
-                for (dc, dw), (sc, sw) in zip(decode, score)
+                f"decode {dc:.1f}/{dw:.1f} s, "
+                + ", ".join(f"{name} {runs[k][0]:.1f}/{runs[k][1]:.1f} s" for name, runs in score.items())
+                + " (CPU/wall)"
+                for k, (dc, dw) in enumerate(decode)
             )
         )
         print(phases(video, folder))

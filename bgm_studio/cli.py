@@ -215,7 +215,7 @@ def _summary(project, written: list[str], seconds: float) -> None:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .controls.timing import check_tempo
-    from .project.scoring import Scorer, ScoringOptions, timing_notes
+    from .project.preload import load_scorer
     from .project.state import check_seed, save_project
     from .progress import ConsoleProgress
     from .video.analysis import analyze_video
@@ -229,8 +229,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     cuts = _read_cuts(args.cuts, args.video) if args.cuts else None
     bar = ConsoleProgress()
     try:
+        loading = load_scorer(args.model, args.device)  # torch and the models load while the video is analysed
         analysis = analyze_video(args.video, config, progress=bar, cuts=cuts)
-        scorer = Scorer(args.model, device=args.device)
+        scorer = loading.result()
+        from .project.scoring import ScoringOptions, timing_notes  # here: above, it would wait for the loading
+
         project = scorer.plan(analysis, ScoringOptions(seed=args.seed, tempo_bpm=args.tempo))
         project = arranged(args, scorer.generate(project, progress=bar))
     finally:

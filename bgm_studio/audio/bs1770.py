@@ -117,9 +117,12 @@ class LoudnessMeter:
 
 
 def _runs(changed: np.ndarray) -> list[tuple[int, int]]:
-    """[start, stop) of every run of True."""
-    edges = np.diff(np.concatenate([[0], changed.astype(np.int8), [0]]))
-    return list(zip(np.nonzero(edges == 1)[0].tolist(), np.nonzero(edges == -1)[0].tolist()))
+    """[start, stop) of every run of True. Bool throughout: a mask of a 3-minute mix is 8M frames,
+    which an int64 difference took 0.2 s to scan."""
+    padded = np.zeros(len(changed) + 2, bool)
+    padded[1:-1] = changed
+    edges = np.flatnonzero(padded[1:] != padded[:-1]).tolist()  # starts and stops, alternating
+    return list(zip(edges[0::2], edges[1::2]))
 
 
 def _joined(

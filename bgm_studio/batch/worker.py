@@ -30,13 +30,19 @@ class Worker:
         from ..audio.soundfont import find_soundfont
         from ..audio.synth import SynthConfig
         from ..project.scoring import Scorer
+        from ..threads import thread_share
         from ..video.config import configured
 
         self.settings = settings
         self.inputs = inputs
         self.analysis_config = configured(settings.encoder, settings.clip_weights, settings.clip_model)
         self.scorer = Scorer(settings.model, device=settings.device)
-        self.synth = SynthConfig(soundfont=str(find_soundfont(settings.soundfont)), programs=settings.programs)
+        # FluidSynth's own threads, per part: a pool process keeps to its share of the cores here too
+        self.synth = SynthConfig(
+            soundfont=str(find_soundfont(settings.soundfont)),
+            programs=settings.programs,
+            cpu_cores=thread_share() or SynthConfig.cpu_cores,
+        )
 
     def score(self, task: VideoTask) -> VideoResult:
         """Score one video and write its files, the manifest last; any failure is this video's alone."""

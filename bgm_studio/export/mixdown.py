@@ -9,6 +9,7 @@ own; one master gain per frame brings the sum to the loudness target with true p
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,14 +63,17 @@ def mixdown(
     cancel: CancelFn = never,
 ) -> Mixdown:
     """Render and mix the score for `duration_s` seconds, with `video`'s own sound if it has one."""
-    from .mp4 import read_soundtrack  # mp4 writes what this makes
-
     check_mix(mix)
     sr = config.sample_rate
-    parts = render_stems(score, synth, config, duration_s=duration_s, progress=progress, cancel=cancel)
+    with ThreadPoolExecutor(1, thread_name_prefix="video-sound") as pool:  # decoded while the parts render
+        heard = (
+            pool.submit(_video_sound, video, sr, int(round(duration_s * sr)), mix.ducking.enabled)
+            if video is not None and probe_video(video).has_audio
+            else None
+        )
+        parts = render_stems(score, synth, config, duration_s=duration_s, progress=progress, cancel=cancel)
+        sound, speech = heard.result() if heard is not None else (None, None)
     n = parts.shape[1]
-    sound = read_soundtrack(video, sr, n) if video is not None and probe_video(video).has_audio else None
-    speech = detect_speech(sound, sr) if sound is not None and mix.ducking.enabled else None
     music_gain = duck_gain(speech, n, sr, mix.ducking) if speech is not None else np.ones(n, np.float32)
     # Without speech the ducking gain is 1 throughout: the rendered parts serve as the stems as they are.
     stems = {name: part * music_gain[:, None] if speech is not None else part for name, part in zip(PARTS, parts)}
@@ -83,6 +87,16 @@ def mixdown(
     total *= gain[:, None]
     progress(1, 1, "measuring loudness")
     return Mixdown(stems, total, sr, speech, music_gain, Loudness(lufs, true_peak_db(total)))
+
+
+def _video_sound(
+    video: str | os.PathLike, sample_rate: int, frames: int, ducking: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The video's sound as long as the music, shape=(frames, 2), and its speech (None without ducking)."""
+    from .mp4 import read_soundtrack  # mp4 writes what this makes
+
+    sound = read_soundtrack(video, sample_rate, frames)
+    return sound, detect_speech(sound, sample_rate) if ducking else None
 
 
 def _sum(stems: list[np.ndarray]) -> np.ndarray:

@@ -61,3 +61,21 @@ def test_each_stage_response_has_died_away_by_its_tail(rate):
         response = np.abs(lfilter(b, a, impulse))
         assert response[tail:].max() < 1e3 * TAIL_DECAY * response.max()
         assert response[tail // 2] > TAIL_DECAY  # the tail is not far longer than needed
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_runs_are_the_stretches_of_true(seed):
+    """The runs the meter refilters: every stretch of True, at the ends of the mask too."""
+    import itertools
+
+    from bgm_studio.audio.bs1770 import _runs
+
+    mask = np.random.default_rng(seed).random(200) < [0.1, 0.5, 0.9, 1.0][seed]
+    expected, pos = [], 0
+    for value, group in itertools.groupby(mask.tolist()):
+        n = len(list(group))
+        if value:
+            expected.append((pos, pos + n))
+        pos += n
+    assert _runs(mask) == expected
+    assert _runs(np.zeros(0, bool)) == []

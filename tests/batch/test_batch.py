@@ -194,3 +194,17 @@ def test_a_killed_worker_fails_its_videos_in_one_line(clips, tmp_path, tiny_mode
     rows = _summary(out)
     assert {r["status"] for r in rows.values()} == {"failed"}
     assert all("worker process died" in r["reason"] for r in rows.values())
+
+
+def test_a_pool_process_keeps_fluidsynth_to_its_share_of_the_cores(tiny_model_path, monkeypatch):
+    """A pool process given one core renders each part on one FluidSynth thread: with the default two,
+    two workers on two cores ran twelve render threads. Outside a pool the default stands."""
+    from bgm_studio.audio.synth import SynthConfig
+    from bgm_studio.batch.jobs import BatchSettings
+    from bgm_studio.batch.worker import Worker
+
+    settings = BatchSettings(model=str(tiny_model_path))
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert Worker(settings, {}).synth.cpu_cores == 1
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert Worker(settings, {}).synth.cpu_cores == SynthConfig().cpu_cores == 2

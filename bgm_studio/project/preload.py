@@ -1,0 +1,33 @@
+"""The scorer made in a thread while the video is analysed, so the two overlap.
+
+Importing torch and loading the models (~1.5 s of CPU) and importing SciPy's signal package for
+the render and the loudness meter (~0.8 s) are mostly Python work; analysis spends much of its
+time in the video decoder and OpenCV, which let go of the GIL, so on two cores the two go on side
+by side instead of one after the other. The music is the same: only the order of loading changes.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .scoring import Scorer
+
+
+def load_scorer(model: str | None = None, device: str | None = None) -> Future[Scorer]:
+    """Start making a Scorer (and importing what the export needs); `.result()` gives it or raises
+    what loading raised (e.g. a BgmError for a missing checkpoint)."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="load-scorer")
+    try:
+        return pool.submit(_make_scorer, model, device)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one job
+
+
+def _make_scorer(model: str | None, device: str | None) -> Scorer:
+    import scipy.signal  # noqa: F401  # the render's DC blocker and the loudness meter use it after generating
+
+    from .scoring import Scorer
+
+    return Scorer(model, device=device)
