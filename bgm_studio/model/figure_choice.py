@@ -75,12 +75,14 @@ def choose_figures(
         want = max(0, int(round(ctrl.density[beat] * (s1 - s0) / STEPS_PER_BAR)) - int(melody_onsets[s0:s1].sum()))
         if want == 0:
             continue
+        melody_pitches = _melody_onset_pitches(roll, g0, g1)
         copied = _echoed(roll, echo, ctrl, g0, g1)
-        if copied is not None:
-            out += _placed(copied, realize(copied, roots, table), bar, g0, g1, 0, melody_top, a)
+        if copied is not None:  # played again, in the octave nearest this bar's register
+            pitches = realize(copied, roots, table)
+            shift = _register_shift(pitches, melody_pitches, ctrl.register[beat])
+            out += _placed(copied, pitches, bar, g0, g1, shift, melody_top, a)
             continue
         candidates = _bar_candidates(lib, played, ctrl, segment, bar, g0, g1, want, cfg, rng)
-        melody_pitches = _melody_onset_pitches(roll, g0, g1)
         grooves = [
             _rhythm(roll, bar - k * STEPS_PER_BAR, g0, g1)
             for k in (1, 2)

@@ -214,3 +214,32 @@ def test_a_figure_moved_down_an_octave_never_sinks_into_the_bass_nor_climbs_an_o
     placed = _placed(fig, pitches, 0, 0, 16, -12, melody, 0)
     # A3 stays up out of the bass; E4 may sit above the D4 melody; G5 is over an octave above it: G4
     assert [(s, MODEL_PITCH_LOW + p) for s, p, _ in placed] == [(0, 36), (4, 57), (8, 64), (12, 67)]
+
+
+def test_an_echoed_bar_is_played_in_the_octave_its_register_asks():
+    """A return keeps the figure's rhythm and pitch classes; asked an octave higher (a chorus sung
+    up), its notes above the bass go up an octave, as a chosen figure's do (train songs 805-814:
+    register rho 0.776 -> 0.846)."""
+    lib = TextureLibrary.load()
+    ctrl = controls(32)
+    roll = np.zeros((4, 32 * 4, MODEL_PITCHES), bool)
+    onset_p = np.full((64, MODEL_PITCHES), 0.2)
+    spans = [(s, s + 16) for s in range(0, 64, 16)]
+    rng = np.random.default_rng(0)
+    notes = choose_figures(
+        lib, onset_p, roll, ctrl, 0, 64, spans, np.zeros(64), np.full(32, -1), FigureConfig(), rng, {}
+    )
+    for s, p, n in notes:
+        roll[2, s, p], roll[3, s + 1 : s + n, p] = True, True
+    first = [(s, p) for s, p, _ in notes if s < 16]
+    upper = [(s, p) for s, p in first if p + MODEL_PITCH_LOW >= 55]
+    assert upper and len(upper) < len(first)  # a bass and a hand above it
+    echo = np.full(32, -1)
+    echo[16:20] = np.arange(0, 4)  # bar 4 plays bar 0 again (same chords: C major)
+    mean = np.mean([p + MODEL_PITCH_LOW for _, p in first])
+    ctrl.register[16:20] = mean + 12 * len(upper) / len(first)  # the hand above asked an octave up
+    again = choose_figures(
+        lib, onset_p, roll, ctrl, 64, 80, [(0, 16)], np.zeros(16), echo, FigureConfig(), np.random.default_rng(1), {}
+    )
+    up = {(s, p + 12) if (s, p) in upper else (s, p) for s, p in first}
+    assert sorted((s - 64, p) for s, p, _ in again) == sorted(up)
