@@ -14,14 +14,15 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 from dataclasses import dataclass
-from typing import Collection
+from typing import Collection, Iterable
 
 import numpy as np
 
 from ..errors import BgmError
-from ..music.notes import Score
+from ..music.notes import Score, SoundChange
 from .events import NOTE_OFF, NOTE_ON, PROGRAM_KEY, SOUND, SUSTAIN_CC, Event, PedalSpans, score_duration_s, score_events
 from .fluidsynth_lib import fluidsynth
+from .sf2_sends import chorus_programs
 from .soundfont import find_soundfont, soundfont_error
 
 BLOCK_FRAMES = 64  # FluidSynth's internal block (FLUID_BUFSIZE)
@@ -134,6 +135,15 @@ class Synth:
         for channel, program in enumerate(programs):
             if self._fs.program_select(channel, self._sfid, 0, program) != 0:
                 raise soundfont_error(self._path, f"has no GM program {program}")
+        self._programs = tuple(programs)
+
+    def feeds_chorus(self, changes: Iterable[SoundChange], tracks: Collection[int] | None = None) -> bool:
+        """Whether a voice of `tracks` (None: all) can reach the chorus, as the score's `changes` set them up:
+        a CC 93 send, or a program whose soundfont zones send on their own (sf2_sends.py)."""
+        own = chorus_programs(self._path)
+        if any(p in own for channel, p in enumerate(self._programs) if tracks is None or channel in tracks):
+            return True
+        return any(c.chorus > 0 or c.program in own for c in changes if tracks is None or c.track in tracks)
 
     def set_chorus(self, on: bool) -> None:
         """Run FluidSynth's chorus (each channel's send is its CC 93); off, it costs nothing."""
@@ -188,8 +198,9 @@ class Performance:
         self.score = score
         self.pedal = pedal
         self.tracks = tracks  # only these tracks sound (None: all), e.g. one part for its stem
-        # the chorus runs only where one of the tracks played sends to it (an idle chorus costs ~3% of a render)
-        synth.set_chorus(any(c.chorus > 0 for c in score.sound_changes if tracks is None or c.track in tracks))
+        # the chorus runs only where one of the tracks played sends to it (an idle chorus costs ~3% of a render);
+        # one that reaches it through its instrument alone counts too, or its stem would lose that sound
+        synth.set_chorus(synth.feeds_chorus(score.sound_changes, tracks))
         self.duration_s = score_duration_s(score)
         self.seek(start_s)
 
