@@ -20,7 +20,18 @@ import numpy as np
 
 from ..errors import BgmError
 from ..music.notes import Score, SoundChange
-from .events import NOTE_OFF, NOTE_ON, PROGRAM_KEY, SOUND, SUSTAIN_CC, Event, PedalSpans, score_duration_s, score_events
+from .events import (
+    NOTE_OFF,
+    NOTE_ON,
+    PEDAL,
+    PROGRAM_KEY,
+    SOUND,
+    SUSTAIN_CC,
+    Event,
+    PedalSpans,
+    score_duration_s,
+    score_events,
+)
 from .fluidsynth_lib import fluidsynth
 from .sf2_sends import chorus_programs
 from .soundfont import find_soundfont, soundfont_error
@@ -217,7 +228,21 @@ class Performance:
         self._origin_frame = self.synth.frames_rendered - start  # synth frame of the score's frame 0, a multiple of 64
 
     def position_s(self) -> float:
-        return (self.synth.frames_rendered - self._origin_frame) / self.synth.sample_rate
+        return self.score_frame() / self.synth.sample_rate
+
+    def score_frame(self) -> int:
+        """The score's frame (from its start) that is rendered next."""
+        return self.synth.frames_rendered - self._origin_frame
+
+    def release_frames(self) -> list[int]:
+        """Score frames of the events still to come that release voices (note-offs, pedal lifts), in order.
+
+        Each is a block boundary: the voices it releases begin their release in the block that starts there."""
+        return [
+            self._event_frame(e) - self._origin_frame
+            for e in self._events[self._next :]
+            if e.kind == NOTE_OFF or (e.kind == PEDAL and e.value == 0)
+        ]
 
     def _event_frame(self, event: Event) -> int:
         """Synth frame of the block boundary nearest the event's time."""
