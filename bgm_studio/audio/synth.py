@@ -14,14 +14,26 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 from dataclasses import dataclass
-from typing import Collection
+from typing import Collection, Iterable
 
 import numpy as np
 
 from ..errors import BgmError
-from ..music.notes import Score
-from .events import NOTE_OFF, NOTE_ON, PROGRAM_KEY, SOUND, SUSTAIN_CC, Event, PedalSpans, score_duration_s, score_events
+from ..music.notes import Score, SoundChange
+from .events import (
+    NOTE_OFF,
+    NOTE_ON,
+    PEDAL,
+    PROGRAM_KEY,
+    SOUND,
+    SUSTAIN_CC,
+    Event,
+    PedalSpans,
+    score_duration_s,
+    score_events,
+)
 from .fluidsynth_lib import fluidsynth
+from .sf2_sends import chorus_programs
 from .soundfont import find_soundfont, soundfont_error
 
 BLOCK_FRAMES = 64  # FluidSynth's internal block (FLUID_BUFSIZE)
@@ -134,6 +146,15 @@ class Synth:
         for channel, program in enumerate(programs):
             if self._fs.program_select(channel, self._sfid, 0, program) != 0:
                 raise soundfont_error(self._path, f"has no GM program {program}")
+        self._programs = tuple(programs)
+
+    def feeds_chorus(self, changes: Iterable[SoundChange], tracks: Collection[int] | None = None) -> bool:
+        """Whether a voice of `tracks` (None: all) can reach the chorus, as the score's `changes` set them up:
+        a CC 93 send, or a program whose soundfont zones send on their own (sf2_sends.py)."""
+        own = chorus_programs(self._path)
+        if any(p in own for channel, p in enumerate(self._programs) if tracks is None or channel in tracks):
+            return True
+        return any(c.chorus > 0 or c.program in own for c in changes if tracks is None or c.track in tracks)
 
     def set_chorus(self, on: bool) -> None:
         """Run FluidSynth's chorus (each channel's send is its CC 93); off, it costs nothing."""
@@ -188,8 +209,9 @@ class Performance:
         self.score = score
         self.pedal = pedal
         self.tracks = tracks  # only these tracks sound (None: all), e.g. one part for its stem
-        # the chorus runs only where one of the tracks played sends to it (an idle chorus costs ~3% of a render)
-        synth.set_chorus(any(c.chorus > 0 for c in score.sound_changes if tracks is None or c.track in tracks))
+        # the chorus runs only where one of the tracks played sends to it (an idle chorus costs ~3% of a render);
+        # one that reaches it through its instrument alone counts too, or its stem would lose that sound
+        synth.set_chorus(synth.feeds_chorus(score.sound_changes, tracks))
         self.duration_s = score_duration_s(score)
         self.seek(start_s)
 
@@ -206,7 +228,21 @@ class Performance:
         self._origin_frame = self.synth.frames_rendered - start  # synth frame of the score's frame 0, a multiple of 64
 
     def position_s(self) -> float:
-        return (self.synth.frames_rendered - self._origin_frame) / self.synth.sample_rate
+        return self.score_frame() / self.synth.sample_rate
+
+    def score_frame(self) -> int:
+        """The score's frame (from its start) that is rendered next."""
+        return self.synth.frames_rendered - self._origin_frame
+
+    def release_frames(self) -> list[int]:
+        """Score frames of the events still to come that release voices (note-offs, pedal lifts), in order.
+
+        Each is a block boundary: the voices it releases begin their release in the block that starts there."""
+        return [
+            self._event_frame(e) - self._origin_frame
+            for e in self._events[self._next :]
+            if e.kind == NOTE_OFF or (e.kind == PEDAL and e.value == 0)
+        ]
 
     def _event_frame(self, event: Event) -> int:
         """Synth frame of the block boundary nearest the event's time."""
