@@ -559,14 +559,8 @@ class MainWindow(QMainWindow):
         self._run(
             "Generating",
             lambda p, c: prepare(jobs.generate(self.scorer.get(), analysis, seed, p, project), self.scorer.get()),
-            lambda result: self._on_generated(result, project is None),
+            lambda result: self.state.apply(result, "Generate"),  # the first one too: it undoes to no music
         )
-
-    def _on_generated(self, project: Project, new: bool) -> None:
-        if new:
-            self.state.open_project(project, self.state.analysis, None, dirty=True)
-        else:
-            self.state.apply(project, "Generate")
 
     def regenerate(self, k: int, overrides: ShotOverrides | None = None, new_chords: bool = False) -> None:
         """Re-sample shot k only (with these overrides, over new chords if asked); every note outside it stays."""
@@ -724,8 +718,9 @@ class MainWindow(QMainWindow):
         self.undo_action.setText(f"&Undo {undo}" if undo else "&Undo")
         self.redo_action.setText(f"&Redo {redo}" if redo else "&Redo")
         name = Path(s.project_path or s.video_path or "").name
-        self.setWindowTitle(f"{name}{' •' if s.dirty else ''} — BGM Studio" if name else "BGM Studio")
-        if s.dirty and s.project is not None:
+        unsaved = s.dirty and s.project is not None  # undone to no music: nothing to save
+        self.setWindowTitle(f"{name}{' •' if unsaved else ''} — BGM Studio" if name else "BGM Studio")
+        if unsaved:
             self._autosave.start()
         self._update_actions()
 
