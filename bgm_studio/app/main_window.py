@@ -49,6 +49,7 @@ from .workers import Task
 
 AUTOSAVE_DELAY_MS = 1500
 MODEL_LOAD_DELAY_MS = 300
+LANES_DELAY_MS = 200  # after an open: decoding thumbnails and waveform during its first paint stalled the UI (GIL)
 GIL_SWITCH_S = 0.001  # see _keep_ui_thread_responsive
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
 OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.json);;All files (*)"
@@ -396,11 +397,18 @@ class MainWindow(QMainWindow):
         path = self.state.video_path
         assert path is not None  # a document is open
         self.preview.set_video(path)
-        add_recent(opened.path if opened.path is not None and opened.project is not None and not recovered else path)
+        recent = opened.path if opened.path is not None and opened.project is not None and not recovered else path
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
-        self._load_thumbnails(spans)
         self.timeline.wave.set_envelope(np.zeros(0), 1.0)  # cleared; the lane shows or hides once it is read
         self.timeline.set_speech(None)  # and the speech lane once speech is found in it
+        QTimer.singleShot(LANES_DELAY_MS, self, lambda: self._after_opened(path, recent, spans))
+
+    def _after_opened(self, path: str, recent: str, spans: list[tuple[float, float]]) -> None:
+        """Once the new document has painted: the recent list, and the thumbnails and waveform in workers."""
+        if path != self.state.video_path or not self.isVisible():  # another was opened, or the window closed
+            return
+        add_recent(recent)
+        self._load_thumbnails(spans)
         self._run(
             "Waveform",
             lambda p, c: jobs.sound_envelope(path),

@@ -327,9 +327,12 @@ def test_the_waveform_lane_shows_only_for_a_video_with_sound(qtbot, make_window,
     silent = tmp_path / "silent.mp4"
     make_clip(silent, [ShotSpec(seconds=1.5), ShotSpec(seconds=1.5, hue=200)])
     window = make_window()
+    from bgm_studio.app.main_window import LANES_DELAY_MS
+
     window.open_path(str(silent))
     wait_task(qtbot, window)
-    qtbot.waitUntil(lambda: window.pool.activeThreadCount() == 0, timeout=10000)
+    qtbot.wait(LANES_DELAY_MS + 50)  # the waveform is read once the opened video has painted
+    qtbot.waitUntil(lambda: not window._tasks and window.pool.activeThreadCount() == 0, timeout=10000)
     assert not window.timeline.wave_plot.getViewWidget().isVisible() and len(window.timeline.wave.peaks) == 0
 
 
