@@ -49,6 +49,7 @@ from .workers import Task
 
 AUTOSAVE_DELAY_MS = 1500
 MODEL_LOAD_DELAY_MS = 300
+LANES_DELAY_MS = 200  # after an open: decoding thumbnails and waveform during its first paint stalled the UI (GIL)
 GIL_SWITCH_S = 0.001  # see _keep_ui_thread_responsive
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
 OPEN_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.bgm.json);;All files (*)"
@@ -396,11 +397,18 @@ class MainWindow(QMainWindow):
         path = self.state.video_path
         assert path is not None  # a document is open
         self.preview.set_video(path)
-        add_recent(opened.path if opened.path is not None and opened.project is not None and not recovered else path)
+        recent = opened.path if opened.path is not None and opened.project is not None and not recovered else path
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
-        self._load_thumbnails(spans)
         self.timeline.wave.set_envelope(np.zeros(0), 1.0)  # cleared; the lane shows or hides once it is read
         self.timeline.set_speech(None)  # and the speech lane once speech is found in it
+        QTimer.singleShot(LANES_DELAY_MS, self, lambda: self._after_opened(path, recent, spans))
+
+    def _after_opened(self, path: str, recent: str, spans: list[tuple[float, float]]) -> None:
+        """Once the new document has painted: the recent list, and the thumbnails and waveform in workers."""
+        if path != self.state.video_path or not self.isVisible():  # another was opened, or the window closed
+            return
+        add_recent(recent)
+        self._load_thumbnails(spans)
         self._run(
             "Waveform",
             lambda p, c: jobs.sound_envelope(path),
@@ -559,14 +567,8 @@ class MainWindow(QMainWindow):
         self._run(
             "Generating",
             lambda p, c: prepare(jobs.generate(self.scorer.get(), analysis, seed, p, project), self.scorer.get()),
-            lambda result: self._on_generated(result, project is None),
+            lambda result: self.state.apply(result, "Generate"),  # the first one too: it undoes to no music
         )
-
-    def _on_generated(self, project: Project, new: bool) -> None:
-        if new:
-            self.state.open_project(project, self.state.analysis, None, dirty=True)
-        else:
-            self.state.apply(project, "Generate")
 
     def regenerate(self, k: int, overrides: ShotOverrides | None = None, new_chords: bool = False) -> None:
         """Re-sample shot k only (with these overrides, over new chords if asked); every note outside it stays."""
@@ -724,8 +726,9 @@ class MainWindow(QMainWindow):
         self.undo_action.setText(f"&Undo {undo}" if undo else "&Undo")
         self.redo_action.setText(f"&Redo {redo}" if redo else "&Redo")
         name = Path(s.project_path or s.video_path or "").name
-        self.setWindowTitle(f"{name}{' •' if s.dirty else ''} — BGM Studio" if name else "BGM Studio")
-        if s.dirty and s.project is not None:
+        unsaved = s.dirty and s.project is not None  # undone to no music: nothing to save
+        self.setWindowTitle(f"{name}{' •' if unsaved else ''} — BGM Studio" if name else "BGM Studio")
+        if unsaved:
             self._autosave.start()
         self._update_actions()
 

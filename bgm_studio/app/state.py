@@ -2,7 +2,8 @@
 
 Widgets subscribe to the signals here and redraw from the state; they never hold
 a copy of the project. Projects are immutable values (every flow returns a new
-one), so undo and redo are two stacks of whole projects.
+one), so undo and redo are two stacks of whole projects; None stands for the analysed video before
+its first Generate, so that Generate is undone like any other step.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class SoundSettings:
 class Edit:
     """One step of history: the project before it and what the step did."""
 
-    project: Project
+    project: Project | None  # None: the video had no music yet
     label: str
 
 
@@ -110,22 +111,21 @@ class AppState:
         self._reset(dirty)
 
     def apply(self, project: Project, label: str) -> None:
-        """Make `project` current as one undoable step."""
-        if self.project is not None:
-            self._undo = (self._undo + [Edit(self.project, label)])[-MAX_UNDO:]
+        """Make `project` current as one undoable step (the first Generate too: it undoes to no music)."""
+        self._undo = (self._undo + [Edit(self.project, label)])[-MAX_UNDO:]
         self._redo.clear()
         self._set(project)
 
     def undo(self) -> None:
         if self._undo:
             edit = self._undo.pop()
-            self._redo.append(Edit(self.document, edit.label))
+            self._redo.append(Edit(self.project, edit.label))
             self._set(edit.project)
 
     def redo(self) -> None:
         if self._redo:
             edit = self._redo.pop()
-            self._undo.append(Edit(self.document, edit.label))
+            self._undo.append(Edit(self.project, edit.label))
             self._set(edit.project)
 
     def undo_label(self) -> str | None:
@@ -164,10 +164,11 @@ class AppState:
             self.sound = sound
             self.sound_changed.emit(sound)
 
-    def _set(self, project: Project) -> None:
+    def _set(self, project: Project | None) -> None:
         self.project = project
         self.dirty = True
-        if self.selected >= len(project.shots):
+        shots = project.shots if project is not None else self.analysis.shots if self.analysis is not None else ()
+        if self.selected >= len(shots):
             self.selected = -1
             self.selection_changed.emit(-1)
         self.project_changed.emit(project)

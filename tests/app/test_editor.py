@@ -327,7 +327,33 @@ def test_the_waveform_lane_shows_only_for_a_video_with_sound(qtbot, make_window,
     silent = tmp_path / "silent.mp4"
     make_clip(silent, [ShotSpec(seconds=1.5), ShotSpec(seconds=1.5, hue=200)])
     window = make_window()
+    from bgm_studio.app.main_window import LANES_DELAY_MS
+
     window.open_path(str(silent))
     wait_task(qtbot, window)
-    qtbot.waitUntil(lambda: window.pool.activeThreadCount() == 0, timeout=10000)
+    qtbot.wait(LANES_DELAY_MS + 50)  # the waveform is read once the opened video has painted
+    qtbot.waitUntil(lambda: not window._tasks and window.pool.activeThreadCount() == 0, timeout=10000)
     assert not window.timeline.wave_plot.getViewWidget().isVisible() and len(window.timeline.wave.peaks) == 0
+
+
+def test_ctrl_z_takes_the_first_generate_back_to_no_music_and_redo_brings_it_back(qtbot, make_window, clip):
+    window = make_window()
+    state, editor = window.state, window.timeline.note_editor
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    analysis = state.analysis
+    qtbot.keyClick(window, Qt.Key_G, Qt.ControlModifier)
+    wait_task(qtbot, window)
+    project = state.project
+    assert project is not None and len(editor.notes) == len(project.notes()) > 0
+    assert window.undo_action.isEnabled() and window.undo_action.text() == "&Undo Generate"
+
+    qtbot.keySequence(window, window.undo_action.shortcut())
+    assert state.project is None and state.analysis is analysis and len(editor.notes) == 0
+    assert not window.undo_action.isEnabled() and window.redo_action.text() == "&Redo Generate"
+    assert window.generate_action.isEnabled() and not window.export_actions["mp4"].isEnabled()
+    assert "•" not in window.windowTitle()  # nothing to save: no question on closing
+
+    qtbot.keySequence(window, window.redo_action.shortcut())
+    assert state.project is project and len(editor.notes) == len(project.notes())
+    assert window.undo_action.isEnabled() and not window.redo_action.isEnabled() and "•" in window.windowTitle()

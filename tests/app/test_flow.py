@@ -96,7 +96,7 @@ def test_cut_edits_regenerate_only_changed_shots(qtbot, make_window, clip):
     window.timeline.cut_moved.emit(1, 4.4)  # too close to the next cut: refused, the line goes back
     wait_task(qtbot, window)
     assert window.last_error and "\n" not in window.last_error
-    assert window.timeline._cut_lines[0].value() == project.shots[1].start_s
+    assert window.timeline.cut_lines.cuts[0] == project.shots[1].start_s
 
 
 def test_lock_keeps_a_shot_through_generate_and_takes_switch(qtbot, make_window, clip):

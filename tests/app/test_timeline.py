@@ -18,9 +18,10 @@ def test_zoom_scroll_and_playhead_on_all_lanes(qtbot, make_window, clip):
     wait_task(qtbot, window)
     timeline = window.timeline
     assert timeline.visible_range() == (0.0, window.state.duration_s)
-    assert len(timeline._cut_lines) == 3 and all(line.movable for line in timeline._cut_lines)
     cuts = [s.start_s for s in window.state.project.shots[1:]]
-    assert timeline.roll_cuts.cuts == cuts == [line.value() for line in timeline._cut_lines]  # across the roll too
+    assert (
+        timeline.cut_lines.editable and timeline.roll_cuts.cuts == cuts == timeline.cut_lines.cuts
+    )  # across the roll too
 
     timeline.shot_plot.setXRange(2.0, 4.0, padding=0)
     for plot in (timeline.ruler_plot, timeline.chord_plot, timeline.roll_plot):  # one time axis
@@ -98,3 +99,57 @@ def test_the_rolls_cut_marks_follow_a_split(qtbot, make_window, clip):
     painter.end()
     marked = {x for x in range(800) for y in range(50) if image.pixelColor(x, y).red() > 60}
     assert all(any(abs(x - 100 * t) <= 1 for x in marked) for t in cuts) and theme.CUT.red() > 60
+
+
+def _drag(view, start, end, steps: int = 6) -> None:
+    """Press the left button at `start` in a lane's viewport, move to `end` holding it, release; the moves
+    come 15 ms apart, as a mouse's do (pyqtgraph drops moves closer together than its rate limit)."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    def send(kind, pos, buttons):
+        button = Qt.NoButton if kind == QMouseEvent.Type.MouseMove else Qt.LeftButton
+        glob = QPointF(view.mapToGlobal(pos.toPoint()))
+        QApplication.sendEvent(view, QMouseEvent(kind, pos, glob, button, buttons, Qt.NoModifier))
+
+    send(QMouseEvent.Type.MouseMove, QPointF(start), Qt.NoButton)  # hover first, as a mouse does
+    send(QMouseEvent.Type.MouseButtonPress, QPointF(start), Qt.LeftButton)
+    for i in range(1, steps + 1):
+        QTest.qWait(15)
+        send(QMouseEvent.Type.MouseMove, QPointF(start) + (QPointF(end) - QPointF(start)) * i / steps, Qt.LeftButton)
+    send(QMouseEvent.Type.MouseButtonRelease, QPointF(end), Qt.NoButton)
+
+
+def test_dragging_a_cut_line_with_the_mouse_moves_that_cut_and_elsewhere_pans(qtbot, make_window, clip):
+    from PySide6.QtCore import QPointF
+
+    window = make_window()
+    window.resize(1280, 720)
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    timeline = window.timeline
+    assert not timeline.cut_lines.editable  # no music yet: nothing to regenerate, the cuts stay
+    window.generate()
+    wait_task(qtbot, window)
+    qtbot.wait(20)
+    vb = timeline.shot_plot.getViewBox()
+    view = timeline.shot_plot.scene().views()[0].viewport()
+
+    def at(t_s: float):
+        return timeline.shot_plot.scene().views()[0].mapFromScene(vb.mapViewToScene(QPointF(t_s, 0.5)))
+
+    moved = []
+    timeline.cut_moved.connect(lambda k, t: moved.append((k, t)))
+    start = timeline.cut_lines.cuts[1]  # the cut at 4.52 s starts shot 2
+    _drag(view, at(start + 0.02), at(5.2))  # a press near the line takes it
+    assert len(moved) == 1 and moved[0][0] == 2 and abs(moved[0][1] - 5.2) < 0.05
+    wait_task(qtbot, window)
+    assert abs(window.state.project.shots[2].start_s - moved[0][1]) < 0.05
+
+    moved.clear()
+    before = timeline.visible_range()
+    timeline.shot_plot.setXRange(1.0, 5.0, padding=0)
+    _drag(view, at(3.0), at(2.0))  # away from any cut: the view pans, no cut moves
+    assert moved == [] and timeline.visible_range()[0] > 1.5 and before != timeline.visible_range()

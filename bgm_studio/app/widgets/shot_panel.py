@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -28,7 +30,9 @@ from ...controls.video_mapping import ShotOverrides
 from ...music.harmony import chord_changes
 from ..state import AppState
 
-MODES = (("Auto (from the picture)", None), ("Major", "major"), ("Minor", "minor"))
+MODES = (("Auto", None), ("Major", "major"), ("Minor", "minor"))
+TAKES_MIN_H = 54  # px: three takes
+MARGIN_X = 12  # px left and right of the panel
 
 
 class ShotPanel(QWidget):
@@ -49,6 +53,8 @@ class ShotPanel(QWidget):
         self.title.setStyleSheet("font-size: 14px; font-weight: 600;")
         self.detail = QLabel("Click a shot in the timeline.")
         self.detail.setStyleSheet("color: #8e9297;")
+        self.detail.setMinimumWidth(1)  # a narrow panel clips it rather than scrolling sideways (wrapped, it
+        # would make the scroll area give the panel its preferred height, not its least, and scroll at 1280x720)
         self.energy_auto, self.energy = QCheckBox("Auto"), QSlider(Qt.Orientation.Horizontal)
         self.energy.setRange(0, 100)
         self.energy_value = QLabel("")
@@ -60,18 +66,25 @@ class ShotPanel(QWidget):
         self.mode = QComboBox()
         for label, _ in MODES:
             self.mode.addItem(label)
-        self.mode.setToolTip("Major or minor: regenerating in another mood draws this shot's chords again in it")
-        self.lock = QCheckBox("Lock: keep this music when generating")
+        self.mode.setToolTip(
+            "Auto: the mood the picture suggests. Major or minor: regenerating in another mood draws this "
+            "shot's chords again in it"
+        )
+        self.lock = QCheckBox("Lock")
+        self.lock.setToolTip("Keep this shot's music when generating")
         self.regenerate = QPushButton("Regenerate shot")
         self.regenerate.setToolTip("Re-sample this shot only, with the settings above (R)")
         self.regenerate.setProperty("primary", True)
         self.new_chords = QPushButton("New chords")
         self.new_chords.setToolTip("Draw this shot's chords again, then its music; the other shots keep theirs")
         self.takes = QListWidget()
-        self.takes.setMinimumHeight(60)
+        self.takes.setMinimumHeight(TAKES_MIN_H)
         self.takes.setToolTip("Earlier versions of this shot; click one to use it again")
-        self.split = QPushButton("Split at playhead")
-        self.merge = QPushButton("Merge with next")
+        self.split = QPushButton("Split")
+        self.split.setToolTip("Split this shot at the playhead (S)")
+        self.merge = QPushButton("Merge")
+        self.merge.setToolTip("Merge this shot with the next one (M)")
+        self._columns = QBoxLayout(QBoxLayout.Direction.LeftToRight)  # see resizeEvent
         self._build_layout()
         self.energy_auto.toggled.connect(self._on_auto_toggled)
         self.density_auto.toggled.connect(self._on_auto_toggled)
@@ -87,36 +100,62 @@ class ShotPanel(QWidget):
         self._on_changed(None)
 
     def _build_layout(self) -> None:
-        energy_row, density_row = QHBoxLayout(), QHBoxLayout()
+        """The shot's controls beside its takes and cut edits where the panel is wide enough, else one above
+        the other: side by side they fit the short panel of a 1280x720 screen without scrolling."""
+        energy_row, density_row, mood_row = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
         for row, widgets in (
             (energy_row, (self.energy_auto, self.energy, self.energy_value)),
             (density_row, (self.density_auto, self.density)),
+            (mood_row, (self.mode, self.lock)),
         ):
             for w in widgets:
-                row.addWidget(w, 1 if w in (self.energy, self.density) else 0)
+                row.addWidget(w, 1 if w in (self.energy, self.density, self.mode) else 0)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.addRow("Energy", energy_row)
         form.addRow("Density", density_row)
-        form.addRow("Mood", self.mode)
-        form.addRow("", self.lock)
-        cuts = QHBoxLayout()
-        cuts.addWidget(self.split)
-        cuts.addWidget(self.merge)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.addWidget(self.title)
-        layout.addWidget(self.detail)
-        layout.addSpacing(6)
-        layout.addLayout(form)
+        form.addRow("Mood", mood_row)
         music = QHBoxLayout()
         music.addWidget(self.regenerate, 1)
         music.addWidget(self.new_chords)
-        layout.addLayout(music)
-        layout.addSpacing(6)
-        layout.addWidget(QLabel("Takes"))
-        layout.addWidget(self.takes, 1)
-        layout.addLayout(cuts)
+        controls = QVBoxLayout()
+        controls.addLayout(form)
+        controls.addLayout(music)
+        controls.addStretch(1)
+        cuts = QHBoxLayout()
+        cuts.addWidget(self.split)
+        cuts.addWidget(self.merge)
+        takes = QVBoxLayout()
+        takes.addWidget(QLabel("Takes"))
+        takes.addWidget(self.takes, 1)
+        takes.addLayout(cuts)
+        self._column_parts = (controls, takes)
+        self._columns.addLayout(controls, 3)
+        self._columns.addLayout(takes, 2)
+        self._columns.setSpacing(12)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(MARGIN_X, 8, MARGIN_X, 8)
+        layout.addWidget(self.title)
+        layout.addWidget(self.detail)
+        layout.addLayout(self._columns, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        side_by_side, _ = self._least_widths()
+        wide = event.size().width() >= side_by_side  # narrower, the takes go below the controls (the panel scrolls)
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._columns.direction() != direction:
+            self._columns.setDirection(direction)
+        super().resizeEvent(event)
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the stacked columns go, so that a narrow scroll area stacks them rather than scrolling sideways."""
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self._least_widths()[1]), hint.height())
+
+    def _least_widths(self) -> tuple[int, int]:
+        """The panel's least width with its columns side by side, and one above the other."""
+        widths = [part.minimumSize().width() for part in self._column_parts]
+        return sum(widths) + self._columns.spacing() + 2 * MARGIN_X, max(widths) + 2 * MARGIN_X
 
     def overrides(self) -> ShotOverrides:
         """The overrides the controls show now."""

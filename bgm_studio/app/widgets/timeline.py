@@ -21,6 +21,7 @@ from ...project.state import Project
 from ..project_view import view_of
 from ..state import AppState
 from . import theme
+from .cut_lines import CutLinesItem
 from .note_editor import NoteEditor
 from .lanes import (
     LANE_HEIGHT,
@@ -197,7 +198,9 @@ class Timeline(QWidget):
         for plot, line in zip(self.lanes, self.playheads):
             line.setZValue(100)
             plot.addItem(line, ignoreBounds=True)
-        self._cut_lines: list[pg.InfiniteLine] = []
+        self.cut_lines = CutLinesItem()
+        self.shot_plot.addItem(self.cut_lines, ignoreBounds=True)
+        self.cut_lines.cut_moved.connect(self.cut_moved)
         self.roll_cuts = CutMarksItem()
         self.roll_plot.addItem(self.roll_cuts, ignoreBounds=True)
         self.scroll_bar = QScrollBar(Qt.Orientation.Horizontal)
@@ -286,31 +289,12 @@ class Timeline(QWidget):
         self.roll_plot.setYRange(mid - half, mid + half, padding=0)
 
     def _set_cut_lines(self) -> None:
-        """A draggable line at each cut (and a faint one across the roll); lines are reused, as an edit
-        moves few cuts and making 100 lines anew took a quarter of a second on the UI thread."""
+        """The cut lines of the shot lane (draggable once there is music) and a faint one across the roll."""
         spans = self._spans()
-        while len(self._cut_lines) > max(len(spans) - 1, 0):
-            self.shot_plot.removeItem(self._cut_lines.pop())
-        while len(self._cut_lines) < len(spans) - 1:
-            self._add_cut_line(len(self._cut_lines) + 1)
-        editable = self.state.project is not None
-        self.roll_cuts.set_cuts([a for a, _ in spans[1:]])
-        for k, line in enumerate(self._cut_lines, start=1):
-            line.setBounds((None, None))  # the new place may lie outside the old bounds
-            line.setValue(spans[k][0])
-            line.setBounds((spans[k - 1][0] + MIN_SHOT_S, spans[k][1] - MIN_SHOT_S))
-            cursor = Qt.CursorShape.SizeHorCursor if editable else Qt.CursorShape.ArrowCursor
-            if line.movable != editable or line.cursor().shape() != cursor:
-                line.setMovable(editable)  # only where it changed: setting all three took 15 ms for 35 cuts
-                line.setCursor(cursor)
-                line.setToolTip("Drag to move this cut; the shots on both sides are regenerated" if editable else "")
-
-    def _add_cut_line(self, k: int) -> None:
-        line = pg.InfiniteLine(0.0, pen=pg.mkPen(theme.CUT, width=2), hoverPen=pg.mkPen(theme.CUT, width=5))
-        line.setZValue(50)
-        line.sigPositionChangeFinished.connect(lambda ln, k=k: self.cut_moved.emit(k, float(ln.value())))
-        self.shot_plot.addItem(line, ignoreBounds=True)
-        self._cut_lines.append(line)
+        cuts = [a for a, _ in spans[1:]]
+        bounds = [(spans[k - 1][0] + MIN_SHOT_S, spans[k][1] - MIN_SHOT_S) for k in range(1, len(spans))]
+        self.cut_lines.set_cuts(cuts, bounds, spans[-1][1] if spans else 1.0, self.state.project is not None)
+        self.roll_cuts.set_cuts(cuts)
 
     def _on_selection_changed(self, k: int) -> None:
         self.shots.set_selected(k)
