@@ -35,7 +35,7 @@ def read_record(data: Any, kind: type[T], source: str) -> T:
         problem, _, where = str(exc).partition(" - at ")
         key, _, where = where.rpartition(" in ")  # "`key` in `$.shots`": a key of that object
         field = where.strip("`").removeprefix("$").removeprefix(".") + (" (a key)" if key else "")
-        problem = problem.replace("got `float`", "got a fraction")  # 2.5 where a whole number belongs
+        problem = problem.replace("got `float`", "got a decimal number")  # 2.5 where a whole number belongs
         text = _KIND.sub(lambda m: _KINDS.get(m.group(1), repr(m.group(1))), problem[:1].lower() + problem[1:])
         raise BgmError(f"{source}: {field}: {text}" if field else f"{source}: {text}") from None
 

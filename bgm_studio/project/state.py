@@ -290,7 +290,7 @@ def from_json(data: Any, source: str = "project") -> Project:
     try:
         AnalysisConfig.from_key(record.analysis_settings)  # the app analyses the project's video with these again
     except BgmError as exc:
-        _fail(source, "analysis_settings", str(exc))
+        raise BgmError(f"{source}: {exc}") from None
     try:
         arrangement = arrangement_from_record(record.arrangement)
     except BgmError as exc:

@@ -97,7 +97,7 @@ def test_deeply_nested_json_is_one_line(tmp_path, capsys):
         ({"lr": float("nan")}, "lr: expected a number >= 0.0"),
         ({"model": {"dim": 10**7}}, "model.dim: expected a whole number <= 4096"),
         ({"model": [1, 2]}, "model: expected an object, got a list"),
-        ({"steps": 2.5}, "steps: expected a whole number, got a fraction"),
+        ({"steps": 2.5}, "steps: expected a whole number, got a decimal number"),
         ({"model": {"heads": 3}}, "an even dim divisible by heads"),
         ({"bach_size": 8}, "unknown training config fields: bach_size"),
     ],
