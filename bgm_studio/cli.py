@@ -26,7 +26,7 @@ from .preflight import (
     check_train_outputs,
     make_folder,
 )
-from .progress import console_bar
+from .progress import ConsoleProgress, console_bar
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -95,16 +95,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .model.denoiser import Denoiser
     from .model.train import load_config, train
     from .music.pop909 import default_root
-    from .progress import ConsoleProgress
 
     if args.melody:
         return _train_melody(args)
     if args.textures:
         return _build_textures(args)
-    try:
-        cfg = load_config(args.config)
-    except ValueError as exc:  # JSON that is not an object, or not text at all
-        raise BgmError(f"{args.config}: cannot read training config ({exc})") from exc
+    cfg = load_config(args.config)
     check_train_config(cfg)
     if args.resume:
         check_resume(args.resume, Denoiser(cfg.model))
@@ -112,11 +108,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         load_model(args.init)  # a missing or damaged checkpoint is refused before the out folder is made
     check_train_outputs(args, Path(args.pop909) if args.pop909 else default_root())
     make_folder(Path(args.out))
-    bar = ConsoleProgress()
-    try:
+    with ConsoleProgress() as bar:
         path = train(cfg, args.out, args.resume, progress=bar, pop909=args.pop909, init=args.init, device=args.device)
-    finally:
-        bar.close()
     if os.environ.get("RANK", "0") == "0":  # under torchrun, one line from rank 0
         print(f"model written to {path}")
     return 0
@@ -141,7 +134,6 @@ def _build_textures(args: argparse.Namespace) -> int:
 def _train_melody(args: argparse.Namespace) -> int:
     from .model.melody import MelodyModel
     from .model.melody_train import load_melody_config, train_melody
-    from .progress import ConsoleProgress
 
     if args.init:
         raise BgmError("--init is for the diffusion model; the melody model resumes with --resume")
@@ -149,29 +141,22 @@ def _train_melody(args: argparse.Namespace) -> int:
     if args.resume:
         check_resume(args.resume, MelodyModel(cfg.model))
     make_folder(Path(args.out))
-    bar = ConsoleProgress()
-    try:
+    with ConsoleProgress() as bar:
         path = train_melody(cfg, args.out, args.resume, progress=bar, pop909=args.pop909, device=args.device)
-    finally:
-        bar.close()
     print(f"melody model written to {path}")
     return 0
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from .atomic import atomic_path, check_writable_target
-    from .progress import ConsoleProgress
     from .video.analysis import analyze_video, shot_table, to_json
     from .video.config import configured
 
     config = configured(args.encoder, args.clip_weights, args.clip_model)
     if args.json:  # before the analysis, which can take minutes
         check_writable_target(args.json, inputs=(args.video, config.clip_weights))
-    bar = ConsoleProgress()
-    try:
+    with ConsoleProgress() as bar:
         analysis = analyze_video(args.video, config, progress=bar, use_cache=not args.no_cache)
-    finally:
-        bar.close()
     for line in analysis.warnings:
         print(f"warning: {line}", file=sys.stderr)
     print(shot_table(analysis))
@@ -185,11 +170,9 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
     from .audio.synth import SynthConfig
     from .mix_options import mix_config
     from .project.outputs import OutputPaths, write_outputs
-    from .progress import ConsoleProgress
 
     paths = OutputPaths(getattr(args, "output", None) or getattr(args, "mp4", None), args.midi, args.wav, args.stems)
-    bar = ConsoleProgress()
-    try:
+    with ConsoleProgress() as bar:
         return write_outputs(
             project,
             paths,
@@ -199,8 +182,6 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
             progress=bar,
             mix=mix_config(args),
         )
-    finally:
-        bar.close()
 
 
 def _summary(project, written: list[str], seconds: float) -> None:
@@ -217,7 +198,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from .controls.timing import check_tempo
     from .project.preload import load_scorer
     from .project.state import check_seed, save_project
-    from .progress import ConsoleProgress
     from .video.analysis import analyze_video
     from .video.config import configured
 
@@ -227,8 +207,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     check_seed(args.seed)
     check_tempo(args.tempo)
     cuts = _read_cuts(args.cuts, args.video) if args.cuts else None
-    bar = ConsoleProgress()
-    try:
+    with ConsoleProgress() as bar:
         loading = load_scorer(args.model, args.device)  # torch and the models load while the video is analysed
         analysis = analyze_video(args.video, config, progress=bar, cuts=cuts)
         scorer = loading.result()
@@ -236,8 +215,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
         project = scorer.plan(analysis, ScoringOptions(seed=args.seed, tempo_bpm=args.tempo))
         project = arranged(args, scorer.generate(project, progress=bar))
-    finally:
-        bar.close()
     for line in analysis.warnings:
         print(f"warning: {line}", file=sys.stderr)
     for line in timing_notes(project):
@@ -275,7 +252,6 @@ def _regenerate(args: argparse.Namespace) -> int:
     from .project.piece import check_video
     from .project.scoring import Scorer, check_new_chords
     from .project.state import check_seed, load_project, save_project
-    from .progress import ConsoleProgress
 
     t0 = time.perf_counter()
     project = load_project(args.project)
@@ -295,13 +271,10 @@ def _regenerate(args: argparse.Namespace) -> int:
         mode=args.mode or old.mode,
         locked=False,
     )
-    bar = ConsoleProgress()
-    try:
+    with ConsoleProgress() as bar:
         project = Scorer(args.model, device=args.device).regenerate(
             arranged(args, project), args.shot, args.seed, overrides, progress=bar, new_chords=args.new_chords
         )
-    finally:
-        bar.close()
     save_project(project, args.project)
     written = _outputs(args, project)
     shot = project.shots[args.shot]

@@ -21,7 +21,8 @@ def console_bar(iterable: Iterable[T], total: int | None = None, desc: str = "")
 
 
 class ConsoleProgress:
-    """A ProgressFn that drives one tqdm bar per label."""
+    """A ProgressFn that drives one tqdm bar per label; as a context manager, its bar is gone on leaving,
+    whether the work finished or failed (an error line is never printed over a half-drawn bar)."""
 
     def __init__(self) -> None:
         self._bar: tqdm | None = None
@@ -39,6 +40,12 @@ class ConsoleProgress:
             self._bar.set_description(label, refresh=False)
         self._bar.n = min(max(done, 0), total)
         self._bar.refresh()
+
+    def __enter__(self) -> "ConsoleProgress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         if self._bar is not None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Generic, TypeVar
 
+import psygnal
+
 from ..audio.ducking import DuckingConfig
 from ..controls.video_mapping import ShotOverrides
 from ..project.state import Project
@@ -23,20 +25,27 @@ MAX_UNDO = 100  # whole projects are kept; 100 of them are a few MB for a long v
 
 
 class Signal(Generic[T]):
-    """A minimal Qt-free signal: `connect` callbacks, `emit` calls them in order."""
+    """A Qt-free signal carrying one value (psygnal's): slots run in the order connected, and a slot that is
+    a bound method is held weakly, so a widget that is gone stops being called.
+
+    An error in a slot reaches `emit`'s caller as it was raised: psygnal wraps it in an EmitLoopError of
+    many lines (with the original as its cause), which would break the one-line rule for a BgmError.
+    """
 
     def __init__(self) -> None:
-        self._slots: list[Callable[[T], None]] = []
+        self._signal = psygnal.SignalInstance((object,), check_nargs_on_connect=False)
 
     def connect(self, slot: Callable[[T], None]) -> None:
-        self._slots.append(slot)
+        self._signal.connect(slot)
 
     def disconnect(self, slot: Callable[[T], None]) -> None:
-        self._slots.remove(slot)
+        self._signal.disconnect(slot)
 
     def emit(self, value: T) -> None:
-        for slot in list(self._slots):
-            slot(value)
+        try:
+            self._signal.emit(value)
+        except psygnal.EmitLoopError as exc:
+            raise (exc.__cause__ or exc) from None
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
 import torch.nn.functional as F
+from msgspec import Meta
 from torch import nn
 
+from .config_io import Fraction
 from .conditioning import N_CONTROL_FEATURES, segment_attention_mask
 
 STEPS_PER_TOKEN = 4  # one beat of 16th steps
@@ -30,13 +33,13 @@ MODEL_PITCHES = 96  # C1..B8
 
 @dataclass(frozen=True)
 class ModelConfig:
-    n_beats: int = 32  # window length in beats (8 bars)
-    band: int = 24  # pitches per token (two octaves)
-    dim: int = 160  # token width
-    depth: int = 4  # number of blocks
-    heads: int = 4  # attention heads
-    mlp_ratio: int = 3  # MLP hidden = dim * mlp_ratio
-    cond_drop_prob: float = 0.15  # probability of dropping all controls (for guidance)
+    n_beats: Annotated[int, Meta(ge=8, le=1024)] = 32  # window length in beats (8 bars)
+    band: Annotated[int, Meta(ge=1, le=MODEL_PITCHES)] = 24  # pitches per token (two octaves)
+    dim: Annotated[int, Meta(ge=2, le=4096)] = 160  # token width
+    depth: Annotated[int, Meta(ge=1, le=64)] = 4  # number of blocks
+    heads: Annotated[int, Meta(ge=1, le=64)] = 4  # attention heads
+    mlp_ratio: Annotated[int, Meta(ge=1, le=16)] = 3  # MLP hidden = dim * mlp_ratio
+    cond_drop_prob: Fraction = 0.15  # probability of dropping all controls (for guidance)
 
     @property
     def n_bands(self) -> int:

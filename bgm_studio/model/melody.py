@@ -10,23 +10,26 @@ range around the requested register, a hold only after a note) mask tokens, they
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Annotated
 
 import numpy as np
 import torch
+from msgspec import Meta
 from torch import nn
 
+from .config_io import Fraction, Width
 from .melody_data import COND_DIM, HOLD, REST, VOCAB
 
 
 @dataclass(frozen=True)
 class MelodyConfig:
-    vocab: int = VOCAB  # REST, HOLD and the onset of each pitch
-    cond_dim: int = COND_DIM  # per-step condition features
-    embed: int = 64  # token embedding size
-    cond_hidden: int = 128  # condition projection size
-    hidden: int = 256  # GRU state size
-    layers: int = 2  # GRU layers
-    dropout: float = 0.1  # between GRU layers and before the output
+    vocab: Width = VOCAB  # REST, HOLD and the onset of each pitch
+    cond_dim: Width = COND_DIM  # per-step condition features
+    embed: Width = 64  # token embedding size
+    cond_hidden: Width = 128  # condition projection size
+    hidden: Width = 256  # GRU state size
+    layers: Annotated[int, Meta(ge=1, le=64)] = 2  # GRU layers
+    dropout: Fraction = 0.1  # between GRU layers and before the output
 
 
 @dataclass(frozen=True)

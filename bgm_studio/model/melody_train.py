@@ -12,10 +12,12 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from msgspec import Meta
 
 from ..atomic import atomic_path
 from ..errors import BgmError
@@ -24,7 +26,7 @@ from ..music.pop909 import load_split
 from ..music.structure import song_phrases
 from ..progress import ProgressFn, no_progress
 from .checkpoint import read_torch_file, save_melody
-from .config_io import config_from_dict, read_config
+from .config_io import Fraction, Seed, Songs, Steps, Threads, Windows, read_config
 from .device import resolve_device
 from .melody import MelodyConfig, MelodyModel, start_token
 from .melody_data import song_plan, step_conditions
@@ -35,45 +37,17 @@ VALIDATION_IDS = tuple(f"{i:03d}" for i in range(803, 819))
 @dataclass(frozen=True)
 class MelodyTrainConfig:
     model: MelodyConfig = field(default_factory=MelodyConfig)
-    steps: int = 4000  # optimiser steps
-    batch_size: int = 48  # windows per step
-    window_bars: int = 16  # bars per training window
-    lr: float = 2e-3  # peak learning rate (AdamW), cosine decay to 10%
-    warmup: int = 200  # linear warm-up steps
-    weight_decay: float = 0.01
-    ema_decay: float = 0.998  # EMA of weights, what is saved for sampling
-    checkpoint_every: int = 200  # steps between checkpoints
-    max_songs: int = 0  # 0 = all training songs; >0 = first N (debug)
-    seed: int = 0
-    threads: int = 2  # CPU threads for torch
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "MelodyTrainConfig":
-        cfg = config_from_dict(cls, MelodyConfig, d, "melody training config")
-        model = cfg.model
-        whole = {
-            "steps": 1,
-            "batch_size": 1,
-            "window_bars": 1,
-            "warmup": 1,
-            "checkpoint_every": 1,
-            "max_songs": 0,
-            "seed": 0,
-            "threads": 1,
-        }
-        for name, low in whole.items():
-            value = getattr(cfg, name)
-            if type(value) is not int or value < low:
-                raise BgmError(f"melody training config: {name} must be a whole number >= {low}, not {value!r}")
-        for name in ("lr", "weight_decay", "ema_decay"):
-            value = getattr(cfg, name)
-            if type(value) not in (int, float) or not 0 <= value <= 1:
-                raise BgmError(f"melody training config: {name} must be a number in 0..1, not {value!r}")
-        for name in ("embed", "cond_hidden", "hidden", "layers"):
-            value = getattr(model, name)
-            if type(value) is not int or not 1 <= value <= 4096:
-                raise BgmError(f"melody training config: model.{name} must be a whole number in 1..4096, not {value!r}")
-        return cfg
+    steps: Steps = 4000  # optimiser steps
+    batch_size: Windows = 48  # windows per step
+    window_bars: Annotated[int, Meta(ge=1, le=1024)] = 16  # bars per training window
+    lr: Fraction = 2e-3  # peak learning rate (AdamW), cosine decay to 10%
+    warmup: Steps = 200  # linear warm-up steps
+    weight_decay: Fraction = 0.01
+    ema_decay: Fraction = 0.998  # EMA of weights, what is saved for sampling
+    checkpoint_every: Steps = 200  # steps between checkpoints
+    max_songs: Songs = 0  # 0 = all training songs; >0 = first N (debug)
+    seed: Seed = 0
+    threads: Threads = 2  # CPU threads for torch
 
 
 DEBUG_MELODY_CONFIG = MelodyTrainConfig(
@@ -135,9 +109,7 @@ class MelodyCorpus:
 
 def load_melody_config(path: str | None) -> MelodyTrainConfig:
     """A JSON config file, the word 'debug', or the defaults."""
-    return read_config(
-        path, MelodyTrainConfig(), DEBUG_MELODY_CONFIG, MelodyTrainConfig.from_dict, "melody training config"
-    )
+    return read_config(path, MelodyTrainConfig(), DEBUG_MELODY_CONFIG, "melody training config")
 
 
 def melody_loss(model: MelodyModel, prev: torch.Tensor, cond: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -20,7 +20,7 @@ from ..errors import BgmError
 from ..music.pop909 import load_split
 from ..progress import ProgressFn, no_progress
 from .checkpoint import load_model, read_torch_file, save_model
-from .config_io import config_from_dict, read_config
+from .config_io import Fraction, Seed, Songs, Steps, Threads, Windows, read_config
 from .conditioning import control_features, segment_ids_from_starts
 from .data import WindowSampler, song_to_roll
 from .denoiser import Denoiser, ModelConfig
@@ -31,20 +31,16 @@ from .schedule import DDIMScheduler, ScheduleConfig
 @dataclass(frozen=True)
 class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
-    steps: int = 20000  # optimiser steps
-    batch_size: int = 32  # windows per step
-    lr: float = 1e-3  # peak learning rate (AdamW)
-    warmup: int = 300  # linear warm-up steps
-    weight_decay: float = 0.01
-    ema_decay: float = 0.999  # EMA of weights, used for sampling
-    checkpoint_every: int = 250  # steps between checkpoints
-    max_songs: int = 0  # 0 = all training songs; >0 = first N (debug)
-    seed: int = 0
-    threads: int = 2  # CPU threads for torch
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        return config_from_dict(cls, ModelConfig, d, "training config")
+    steps: Steps = 20000  # optimiser steps
+    batch_size: Windows = 32  # windows per step
+    lr: Fraction = 1e-3  # peak learning rate (AdamW)
+    warmup: Steps = 300  # linear warm-up steps
+    weight_decay: Fraction = 0.01
+    ema_decay: Fraction = 0.999  # EMA of weights, used for sampling
+    checkpoint_every: Steps = 250  # steps between checkpoints
+    max_songs: Songs = 0  # 0 = all training songs; >0 = first N (debug)
+    seed: Seed = 0
+    threads: Threads = 2  # CPU threads for torch
 
 
 DEBUG_CONFIG = TrainConfig(
@@ -59,7 +55,7 @@ DEBUG_CONFIG = TrainConfig(
 
 def load_config(path: str | None) -> TrainConfig:
     """A JSON config file, the word 'debug', or the defaults."""
-    return read_config(path, TrainConfig(), DEBUG_CONFIG, TrainConfig.from_dict, "training config")
+    return read_config(path, TrainConfig(), DEBUG_CONFIG, "training config")
 
 
 def window_noise(

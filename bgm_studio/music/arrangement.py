@@ -9,7 +9,9 @@ change never cuts a sounding note: notes struck before it ring on with their sou
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Annotated
+
+import msgspec
 
 from ..errors import BgmError
 from .notes import Note, Score, SoundChange
@@ -142,28 +144,27 @@ def arrange(score: Score, arrangement: Arrangement, shot_starts: list[int] | Non
     return replace(score, notes=notes, sound_changes=changes)
 
 
-def arrangement_json(arrangement: Arrangement) -> dict[str, Any]:
-    return {
-        "preset": arrangement.preset,
-        "programs": {p: v for p, v in zip(PARTS, arrangement.programs) if v is not None},
-        "shots": {str(shot): name for shot, name in arrangement.shot_presets},
-    }
+class ArrangementRecord(msgspec.Struct, kw_only=True):
+    """An arrangement as the project file keeps it (types here; parts, programs and presets checked by Arrangement)."""
+
+    preset: str = DEFAULT_PRESET
+    programs: dict[str, int] = {}  # part -> GM program, where the part does not play the preset's
+    shots: dict[Annotated[int, msgspec.Meta(ge=0)], str] = {}  # shot -> the preset of its own
 
 
-def arrangement_from_json(data: dict[str, Any]) -> Arrangement:
-    """Rebuild an arrangement from `arrangement_json`; a bad value raises BgmError."""
-    if not isinstance(data, dict):
-        raise BgmError("arrangement must be an object")
-    programs, shots = data.get("programs", {}), data.get("shots", {})
-    if not isinstance(programs, dict) or not isinstance(shots, dict):
-        raise BgmError("arrangement programs and shots must be objects")
-    arrangement = Arrangement(check_preset(str(data.get("preset", DEFAULT_PRESET))))
-    for part, program in programs.items():
-        if type(program) is not int:
-            raise BgmError(f"program of {part!r} must be a whole number")
+def arrangement_record(arrangement: Arrangement) -> ArrangementRecord:
+    return ArrangementRecord(
+        preset=arrangement.preset,
+        programs={p: v for p, v in zip(PARTS, arrangement.programs) if v is not None},
+        shots=dict(arrangement.shot_presets),
+    )
+
+
+def arrangement_from_record(record: ArrangementRecord) -> Arrangement:
+    """Rebuild an arrangement from `arrangement_record`; an unknown part or preset, or a bad program, raises BgmError."""
+    arrangement = Arrangement(record.preset)
+    for part, program in record.programs.items():
         arrangement = arrangement.with_instrument(part, program)
-    for shot, name in shots.items():
-        if not str(shot).isdigit():
-            raise BgmError(f"shot {shot!r} must be a shot number")
-        arrangement = arrangement.with_shot_preset(int(shot), check_preset(str(name)))
+    for shot, name in record.shots.items():
+        arrangement = arrangement.with_shot_preset(shot, name)
     return arrangement

@@ -4,28 +4,33 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
+from msgspec import UNSET
 
 from ..atomic import atomic_path
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
-from ..limits import MAX_BEATS, MAX_DURATION_S, MAX_NUMBER, TEMPO_RANGE_BPM
-from ..music.arrangement import Arrangement, arrangement_from_json, arrangement_json
+from ..limits import MAX_BEATS
+from ..music.arrangement import Arrangement, arrangement_from_record, arrangement_record
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.structure import Phrase
+from ..schema import read_record, record_json
 from ..video.config import AnalysisConfig
+from .file_format import (
+    MAX_SEED,
+    SCHEMA,
+    SCHEMA_VERSION,
+    OverridesRecord,
+    ProjectRecord,
+    ShotRecord,
+    TakeRecord,
+    VideoRecord,
+)
 from .lock import FileStamp, check_unchanged
-
-SCHEMA = "bgm-studio-project"
-SCHEMA_VERSION = 5  # 2: every take holds its chords (a version 1 take gets the piece's chords)
-# 3: every shot names its theme (a shot of an older file is its own theme)
-# 4: the arrangement (instruments per part and shot; an older file gets solo piano)
-# 5: the piece's form, its phrases (an older file has none: its music was written without one)
-MAX_SEED = 2**32 - 1
 
 
 def check_seed(seed: int) -> int:
@@ -114,52 +119,60 @@ class Project:
         return rows[np.lexsort(rows.T[::-1])] if len(rows) else rows.reshape(0, 5)
 
 
-def _chords_json(roots: np.ndarray, pcs: np.ndarray) -> list[list[int]]:
-    """Per-beat chords as [root, pitch-class mask] pairs."""
-    return [[int(r), int(sum(1 << i for i in np.nonzero(p)[0]))] for r, p in zip(roots, pcs)]
+def _chords_json(roots: np.ndarray, pcs: np.ndarray) -> list[tuple[int, int]]:
+    """Per-beat chords as (root, pitch-class mask) pairs."""
+    return [(int(r), int(sum(1 << i for i in np.nonzero(p)[0]))) for r, p in zip(roots, pcs)]
+
+
+def _overrides_record(o: ShotOverrides) -> OverridesRecord:
+    return OverridesRecord(energy=o.energy, density=o.density, mode=o.mode, locked=o.locked)
+
+
+def _shot_record(s: ProjectShot) -> ShotRecord:
+    takes = [
+        TakeRecord(
+            seed=t.seed,
+            overrides=_overrides_record(t.overrides),
+            notes=t.notes.tolist(),
+            chords=_chords_json(t.chord_root, t.chord_pcs),
+            edited=t.edited,
+        )
+        for t in s.takes
+    ]
+    return ShotRecord(
+        index=s.index,
+        start_s=s.start_s,
+        end_s=s.end_s,
+        features=s.features,
+        start_beat=s.start_beat,
+        n_beats=s.n_beats,
+        tempo_bpm=s.tempo_bpm,
+        overrides=_overrides_record(s.overrides),
+        take=s.take,
+        theme=s.theme,
+        takes=takes,
+    )
 
 
 def to_json(project: Project) -> dict[str, Any]:
     """Plain JSON data of a project."""
-    return {
-        "schema": SCHEMA,
-        "version": SCHEMA_VERSION,
-        "video": {"path": project.video_path, "hash": project.video_hash, "duration_s": project.duration_s},
-        "analysis_settings": project.analysis_settings,
-        "model_id": project.model_id,
-        "tempo_bpm": project.tempo_bpm,
-        "key_tonic": project.key_tonic,
-        "seed": project.seed,
-        "shots": [
-            {
-                "index": s.index,
-                "start_s": s.start_s,
-                "end_s": s.end_s,
-                "features": s.features,
-                "start_beat": s.start_beat,
-                "n_beats": s.n_beats,
-                "tempo_bpm": s.tempo_bpm,
-                "overrides": asdict(s.overrides),
-                "take": s.take,
-                "theme": s.theme,
-                "takes": [
-                    {
-                        "seed": t.seed,
-                        "overrides": asdict(t.overrides),
-                        "notes": t.notes.tolist(),
-                        "chords": _chords_json(t.chord_root, t.chord_pcs),
-                        "edited": t.edited,
-                    }
-                    for t in s.takes
-                ],
-            }
-            for s in project.shots
-        ],
-        "chords": _chords_json(project.chord_root, project.chord_pcs),  # the current take's chords in each shot
-        "form": [[p.letter, p.start_bar, p.n_bars] for p in project.phrases],
-        "arrangement": arrangement_json(project.arrangement),
-        "notes": project.notes().tolist(),  # the current piece, for other tools; rebuilt from takes on load
-    }
+    record = ProjectRecord(
+        schema=SCHEMA,
+        version=SCHEMA_VERSION,
+        video=VideoRecord(path=project.video_path, hash=project.video_hash, duration_s=project.duration_s),
+        analysis_settings=project.analysis_settings,
+        model_id=project.model_id,
+        tempo_bpm=project.tempo_bpm,
+        key_tonic=project.key_tonic,
+        seed=project.seed,
+        shots=[_shot_record(s) for s in project.shots],
+        chords=_chords_json(project.chord_root, project.chord_pcs),
+        form=[(p.letter, p.start_bar, p.n_bars) for p in project.phrases],
+        arrangement=arrangement_record(project.arrangement),
+        notes=project.notes().tolist(),
+    )
+    data: dict[str, Any] = record_json(record)
+    return data
 
 
 def save_project(project: Project, path: str | os.PathLike[str], autosave: bool = False) -> None:
@@ -181,212 +194,123 @@ def save_project(project: Project, path: str | os.PathLike[str], autosave: bool 
             project.origin.path, project.origin.digest = stamp.path, stamp.digest
 
 
-class _Reader:
-    """Typed access to JSON fields with errors that say where the problem is."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, where: str, what: str) -> NoReturn:
-        raise BgmError(f"{self.source}: {where}: {what}")
-
-    def get(self, obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
-        if not isinstance(obj, dict) or key not in obj:
-            self.fail(where, f"missing field {key!r}")
-        value = obj[key]
-        number = kind in (int, float, (int, float))
-        ok = isinstance(value, kind) and not isinstance(value, bool) if number else isinstance(value, kind)
-        if not ok or (number and not (abs(value) <= MAX_NUMBER)):  # NaN fails too
-            self.fail(where, f"field {key!r} has the wrong type or value ({str(value)[:40]})")
-        return value
+def _fail(source: str, where: str, what: str) -> NoReturn:
+    raise BgmError(f"{source}: {where}: {what}")
 
 
-def _overrides(r: _Reader, data: Any, where: str) -> ShotOverrides:
-    if not isinstance(data, dict):
-        r.fail(where, "overrides must be an object")
-    try:
-        return ShotOverrides(**data)
-    except TypeError as exc:
-        r.fail(where, f"bad overrides ({exc})")
-    except BgmError as exc:
-        r.fail(where, str(exc))
-
-
-def _notes(r: _Reader, rows: Any, n_steps: int, where: str) -> np.ndarray:
-    if not isinstance(rows, list) or not all(
-        isinstance(x, list) and len(x) == 5 and all(isinstance(v, int) and not isinstance(v, bool) for v in x)
-        for x in rows
-    ):
-        r.fail(where, "notes must be a list of [start, pitch, length, velocity, track] integers")
-    try:
-        arr = np.array(rows, dtype=np.int64).reshape(-1, 5)
-    except OverflowError:
-        r.fail(where, "a note value is out of range")
-    bad = (
-        (arr[:, 0] < 0)
-        | (arr[:, 0] >= max(n_steps, 1))
-        | (arr[:, 1] < 0)
-        | (arr[:, 1] > 127)
-        | (arr[:, 2] < 1)
-        | (arr[:, 2] > MAX_BEATS * STEPS_PER_BEAT)
-        | (arr[:, 3] < 1)
-        | (arr[:, 3] > 127)
-        | ~np.isin(arr[:, 4], [0, 1])
-    )
-    if bad.any():
-        r.fail(where, f"note {arr[np.argmax(bad)].tolist()} is out of range")
-    return arr
-
-
-def _chords(r: _Reader, pairs: Any, n_beats: int, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """[root, mask] pairs, one per beat -> (chord_root (n_beats,), chord_pcs (n_beats, 12))."""
-    if (
-        not isinstance(pairs, list)
-        or len(pairs) != n_beats
-        or not all(isinstance(c, list) and len(c) == 2 for c in pairs)
-    ):
-        r.fail(where, f"expected one [root, mask] pair per beat ({n_beats})")
-    if not all(type(c[0]) is int and type(c[1]) is int and -1 <= c[0] < 12 and 0 <= c[1] < 4096 for c in pairs):
-        r.fail(where, "each chord must be [root -1..11, pitch-class mask 0..4095]")
+def _chords(source: str, pairs: list[tuple[int, int]], n_beats: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """(root, mask) pairs, one per beat -> (chord_root (n_beats,), chord_pcs (n_beats, 12))."""
+    if len(pairs) != n_beats:
+        _fail(source, where, f"expected one [root, mask] pair per beat ({n_beats}), not {len(pairs)}")
     roots = np.array([c[0] for c in pairs], np.int64)
     pcs = np.array([[(c[1] >> k) & 1 for k in range(12)] for c in pairs], bool).reshape(-1, 12)
     return roots, pcs
 
 
-def _phrases(r: _Reader, rows: Any, n_beats: int) -> list[Phrase]:
+def _take(source: str, t: TakeRecord, piece_chords: list[tuple[int, int]], shot: ShotRecord, where: str) -> Take:
+    notes = np.array(t.notes, dtype=np.int64).reshape(-1, 5)
+    n_steps = shot.n_beats * STEPS_PER_BEAT
+    late = notes[:, 0] >= n_steps
+    if late.any():
+        _fail(source, where, f"note {notes[np.argmax(late)].tolist()} starts after the shot's {n_steps} steps")
+    chords = piece_chords[shot.start_beat : shot.start_beat + shot.n_beats] if t.chords is UNSET else t.chords
+    return Take(t.seed, t.overrides.overrides(), notes, *_chords(source, chords, shot.n_beats, where), edited=t.edited)
+
+
+def _shot(
+    source: str, s: ShotRecord, i: int, shots: list[ProjectShot], piece_chords: list[tuple[int, int]]
+) -> ProjectShot:
+    """A shot that follows the shots before it, with its takes."""
+    where = f"shots[{i}]"
+    expect_start, expect_beat = (shots[-1].end_s, shots[-1].end_beat) if shots else (0.0, 0)
+    if s.index != i:
+        _fail(source, where, "shots must be numbered 0, 1, 2, ... in order")
+    if abs(s.start_s - expect_start) > 1e-3 or s.end_s <= s.start_s:
+        _fail(
+            source, where, f"shots must follow each other without gaps (starts at {s.start_s}, expected {expect_start})"
+        )
+    if s.start_beat != expect_beat or s.start_beat + s.n_beats > MAX_BEATS:
+        _fail(source, where, f"beats must follow each other (start_beat {expect_beat}) and number at most {MAX_BEATS}")
+    takes = [_take(source, t, piece_chords, s, f"{where}.takes[{j}]") for j, t in enumerate(s.takes)]
+    if not s.take < len(takes) or (s.take == -1 and takes):
+        _fail(source, where, f"take {s.take} does not exist")
+    theme = i if s.theme is UNSET else s.theme
+    if not (theme == i or 0 <= theme < i and shots[theme].theme == theme):
+        _fail(source, where, f"theme {theme} is neither this shot nor an earlier shot that is its own theme")
+    return ProjectShot(
+        i,
+        s.start_s,
+        s.end_s,
+        s.features,
+        s.start_beat,
+        s.n_beats,
+        s.tempo_bpm,
+        s.overrides.overrides(),
+        takes,
+        s.take,
+        theme,
+    )
+
+
+def _phrases(source: str, rows: list[tuple[str, int, int]], n_beats: int) -> list[Phrase]:
     """[letter, start bar, bars] rows -> phrases that follow each other over the piece's bars."""
     n_bars = -(-n_beats // BEATS_PER_BAR)
-    if not isinstance(rows, list) or not all(isinstance(x, list) and len(x) == 3 for x in rows):
-        r.fail("form", "expected a list of [letter, start bar, bars] phrases")
     phrases: list[Phrase] = []
     bar = 0
     for letter, start, n in rows:
-        if not (isinstance(letter, str) and len(letter) == 1 and letter.isascii() and letter.isalpha()):
-            r.fail("form", f"phrase letter {letter!r} is not one letter")
-        if type(start) is not int or type(n) is not int or start != bar or n < 1 or start + n > n_bars:
-            r.fail(
-                "form", f"phrase {[letter, start, n]!r} does not follow the one before inside the piece's {n_bars} bars"
+        if start != bar or start + n > n_bars:
+            _fail(
+                source,
+                "form",
+                f"phrase {[letter, start, n]!r} does not follow the one before inside the piece's {n_bars} bars",
             )
         phrases.append(Phrase(letter, start, n))
         bar = start + n
     return phrases
 
 
-def _features(r: _Reader, data: dict[str, Any], where: str) -> dict[str, float]:
-    if not all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= MAX_NUMBER  # NaN fails too
-        for v in data.values()
-    ):
-        r.fail(where, "features must be finite numbers")
-    return {k: float(v) for k, v in data.items()}
-
-
-def _tempo(r: _Reader, value: float, where: str) -> float:
-    low, high = TEMPO_RANGE_BPM
-    if not low <= value <= high:
-        r.fail(where, f"field 'tempo_bpm' must be {low:.0f}-{high:.0f} BPM ({value!r})")
-    return float(value)
-
-
-def _seed(r: _Reader, seed: int, where: str) -> int:
-    if not 0 <= seed <= MAX_SEED:
-        r.fail(where, f"seed {seed} is out of range (0-{MAX_SEED})")
-    return seed
-
-
 def from_json(data: Any, source: str = "project") -> Project:
     """Validate and rebuild a project; any problem raises BgmError naming the field."""
-    r = _Reader(source)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        r.fail("file", "not a BGM Studio project")
-    version = r.get(data, "version", int, "file")
-    if version > SCHEMA_VERSION:
-        r.fail("file", f"written by a newer BGM Studio (format {version}; this one reads up to {SCHEMA_VERSION})")
-    video = r.get(data, "video", dict, "file")
-    duration = float(r.get(video, "duration_s", (int, float), "video"))
-    if not 0 < duration <= MAX_DURATION_S:
-        r.fail("video", f"duration_s must be 0-{MAX_DURATION_S:.0f} s ({duration})")
-    piece_chords = r.get(data, "chords", list, "file")
-    shots: list[ProjectShot] = []
-    expect_start, expect_beat = 0.0, 0
-    for i, s in enumerate(r.get(data, "shots", list, "file")):
-        where = f"shot {i}"
-        start, end = float(r.get(s, "start_s", (int, float), where)), float(r.get(s, "end_s", (int, float), where))
-        n_beats, start_beat = r.get(s, "n_beats", int, where), r.get(s, "start_beat", int, where)
-        if r.get(s, "index", int, where) != i:
-            r.fail(where, "shots must be numbered 0, 1, 2, ... in order")
-        if abs(start - expect_start) > 1e-3 or end <= start:
-            r.fail(where, f"shots must follow each other without gaps (starts at {start}, expected {expect_start})")
-        if n_beats < 1 or start_beat != expect_beat or start_beat + n_beats > MAX_BEATS:
-            r.fail(
-                where, f"beats must be whole, at least one per shot, follow each other and number at most {MAX_BEATS}"
-            )
-        takes = []
-        for j, t in enumerate(r.get(s, "takes", list, where)):
-            tw = f"{where} take {j}"
-            chords = r.get(t, "chords", list, tw) if version >= 2 else piece_chords[start_beat : start_beat + n_beats]
-            takes.append(
-                Take(
-                    _seed(r, r.get(t, "seed", int, tw), tw),
-                    _overrides(r, r.get(t, "overrides", dict, tw), tw),
-                    _notes(r, r.get(t, "notes", list, tw), n_beats * STEPS_PER_BEAT, tw),
-                    *_chords(r, chords, n_beats, tw),
-                    edited=t.get("edited") is True,
-                )
-            )
-        take = r.get(s, "take", int, where)
-        if not -1 <= take < len(takes) or (take == -1 and takes):
-            r.fail(where, f"take {take} does not exist")
-        theme = r.get(s, "theme", int, where) if version >= 3 else i
-        if not (theme == i or 0 <= theme < i and shots[theme].theme == theme):
-            r.fail(where, f"theme {theme} is neither this shot nor an earlier shot that is its own theme")
-        shots.append(
-            ProjectShot(
-                i,
-                start,
-                end,
-                _features(r, r.get(s, "features", dict, where), where),
-                start_beat,
-                n_beats,
-                _tempo(r, r.get(s, "tempo_bpm", (int, float), where), where),
-                _overrides(r, r.get(s, "overrides", dict, where), where),
-                takes,
-                take,
-                theme,
-            )
+        _fail(source, "file", "not a BGM Studio project")
+    version = data.get("version")
+    if type(version) is int and version > SCHEMA_VERSION:
+        _fail(
+            source, "file", f"written by a newer BGM Studio (format {version}; this one reads up to {SCHEMA_VERSION})"
         )
-        expect_start, expect_beat = end, start_beat + n_beats
-    if not shots:
-        r.fail("shots", "a project needs at least one shot")
-    if abs(expect_start - duration) > 0.05:
-        r.fail("shots", f"shots end at {expect_start:.3f} s but the video lasts {duration:.3f} s")
-    roots, pcs = _chords(r, piece_chords, expect_beat, "chords")
-    settings = r.get(data, "analysis_settings", dict, "file")
+    record = read_record(data, ProjectRecord, source)
+    shots: list[ProjectShot] = []
+    for i, s in enumerate(record.shots):
+        shots.append(_shot(source, s, i, shots, record.chords))
+    duration = record.video.duration_s
+    if abs(shots[-1].end_s - duration) > 0.05:
+        _fail(source, "shots", f"shots end at {shots[-1].end_s:.3f} s but the video lasts {duration:.3f} s")
+    n_beats = shots[-1].end_beat
+    roots, pcs = _chords(source, record.chords, n_beats, "chords")
     try:
-        AnalysisConfig.from_key(settings)  # the app analyses the project's video with these again
+        AnalysisConfig.from_key(record.analysis_settings)  # the app analyses the project's video with these again
     except BgmError as exc:
-        r.fail("analysis_settings", str(exc))
-    seed = _seed(r, r.get(data, "seed", int, "file"), "file")
+        raise BgmError(f"{source}: {exc}") from None
     try:
-        arrangement = arrangement_from_json(r.get(data, "arrangement", dict, "file")) if version >= 4 else Arrangement()
+        arrangement = arrangement_from_record(record.arrangement)
     except BgmError as exc:
-        r.fail("arrangement", str(exc))
+        _fail(source, "arrangement", str(exc))
     if any(shot >= len(shots) for shot, _ in arrangement.shot_presets):
-        r.fail("arrangement", "a shot preset names a shot the project does not have")
+        _fail(source, "arrangement", "a shot preset names a shot the project does not have")
     return Project(
-        video_path=r.get(video, "path", str, "video"),
-        video_hash=r.get(video, "hash", str, "video"),
+        video_path=record.video.path,
+        video_hash=record.video.hash,
         duration_s=duration,
-        analysis_settings=settings,
-        model_id=r.get(data, "model_id", str, "file"),
-        tempo_bpm=_tempo(r, r.get(data, "tempo_bpm", (int, float), "file"), "file"),
-        key_tonic=r.get(data, "key_tonic", int, "file") % 12,
-        seed=seed,
+        analysis_settings=record.analysis_settings,
+        model_id=record.model_id,
+        tempo_bpm=record.tempo_bpm,
+        key_tonic=record.key_tonic % 12,
+        seed=record.seed,
         shots=shots,
         chord_root=roots,
         chord_pcs=pcs,
         arrangement=arrangement,
-        phrases=_phrases(r, data.get("form", []), expect_beat) if version >= 5 else [],
+        phrases=_phrases(source, record.form, n_beats),
     )
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Annotated
+
+from msgspec import Meta
 
 from ..errors import BgmError
+from ..schema import read_record
 
 ENCODERS = ("descriptor", "clip")
+Positive = Annotated[float, Meta(gt=0, le=1e6)]  # a time, rate or level: beyond these a setting is a mistake
+Size = Annotated[int, Meta(gt=0, le=10**6)]
 ENCODER_ENV, CLIP_WEIGHTS_ENV, CLIP_MODEL_ENV = "BGM_ENCODER", "BGM_CLIP_WEIGHTS", "BGM_CLIP_MODEL"
 
 
@@ -16,21 +22,21 @@ ENCODER_ENV, CLIP_WEIGHTS_ENV, CLIP_MODEL_ENV = "BGM_ENCODER", "BGM_CLIP_WEIGHTS
 class AnalysisConfig:
     """How a video is analysed; the defaults suit music scoring of ordinary footage."""
 
-    frame_width: int = 128  # width in pixels of the thumbnails every measure is taken on
-    flow_width: int = 64  # width of the grayscale frames for optical flow (motion)
-    sample_fps: float = 10.0  # rate of the feature time series, samples per second
+    frame_width: Size = 128  # width in pixels of the thumbnails every measure is taken on
+    flow_width: Size = 64  # width of the grayscale frames for optical flow (motion)
+    sample_fps: Positive = 10.0  # rate of the feature time series, samples per second
     fast_decode: bool = True  # skip non-reference frames and deblocking: ~2x faster, cuts still within 2 frames
-    min_shot_s: float = 0.5  # shorter shots are merged into a neighbour
-    cut_ratio: float = 3.0  # a hard cut stands this many times above the local frame-change level
-    cut_min: float = 0.08  # ... and changes at least this much (0..1 distance between frames)
-    gradual_spans_s: tuple[float, ...] = (1.0, 2.0)  # dissolves are found by comparing frames each of these apart
-    gradual_min: float = 0.20  # pixel distance a dissolve must bring about (about 1 for unrelated pictures)
-    black_luma: float = 0.05  # a frame darker than this (mean luma 0..1) counts as black in a fade
-    cut_window_s: float = 10.0  # cut density counts cuts in a window this long around each time
+    min_shot_s: Positive = 0.5  # shorter shots are merged into a neighbour
+    cut_ratio: Positive = 3.0  # a hard cut stands this many times above the local frame-change level
+    cut_min: Positive = 0.08  # ... and changes at least this much (0..1 distance between frames)
+    gradual_spans_s: tuple[Positive, ...] = (1.0, 2.0)  # dissolves are found by comparing frames each of these apart
+    gradual_min: Positive = 0.20  # pixel distance a dissolve must bring about (about 1 for unrelated pictures)
+    black_luma: Positive = 0.05  # a frame darker than this (mean luma 0..1) counts as black in a fade
+    cut_window_s: Positive = 10.0  # cut density counts cuts in a window this long around each time
     encoder: str = "descriptor"  # semantic encoder: "descriptor" (built in) or "clip"
     clip_weights: str = ""  # local path of open_clip weights, needed by the "clip" encoder
     clip_model: str = "ViT-B-32"  # open_clip architecture matching clip_weights
-    embed_every_s: float = 1.0  # the encoder sees one frame this often (and at least one per shot)
+    embed_every_s: Positive = 1.0  # the encoder sees one frame this often (and at least one per shot)
 
     def key(self) -> dict:
         """The settings as plain JSON data (lists for tuples), for cache keys and projects."""
@@ -40,34 +46,10 @@ class AnalysisConfig:
     def from_key(cls, settings: dict) -> "AnalysisConfig":
         """The config whose `key()` this is (as a project records it); missing fields take their defaults.
 
-        Raises BgmError for a value of the wrong type; fields this version does not know are ignored.
+        Raises BgmError naming a setting of the wrong type or out of its bounds; fields this version does
+        not know are ignored. An integer stands for a float (10 and 10.0 key alike), never a bool for a number.
         """
-        values = {}
-        for f in fields(cls):
-            if f.name not in settings:
-                continue
-            value = settings[f.name]
-            if isinstance(f.default, tuple):  # JSON gives a list
-                ok = isinstance(value, (list, tuple)) and all(_same_kind(0.0, v) for v in value)
-                value = tuple(value) if ok else value
-            else:
-                ok = _same_kind(f.default, value)
-                value = float(value) if ok and isinstance(f.default, float) else value  # 10 and 10.0 key alike
-            if not ok:
-                raise BgmError(f"analysis setting {f.name!r} has the wrong type ({value!r})")
-            values[f.name] = value
-        return cls(**values)
-
-
-def _same_kind(default, value) -> bool:
-    """value can stand where the default stands (an int for a float, but never a bool for a number);
-    a number must also be finite, at most 1e6 in size, and positive where the default is."""
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, (int, float)):
-        kind = (int, float) if isinstance(default, float) else int
-        return isinstance(value, kind) and abs(value) <= 1e6 and (value > 0 or default <= 0)  # NaN fails too
-    return isinstance(value, type(default))
+        return read_record(settings, cls, "analysis settings")
 
 
 def configured(

@@ -8,8 +8,8 @@ from bgm_studio.music.arrangement import (
     PRESETS,
     Arrangement,
     arrange,
-    arrangement_from_json,
-    arrangement_json,
+    arrangement_from_record,
+    arrangement_record,
     parse_instrument,
 )
 from bgm_studio.music.midi import write_midi
@@ -68,9 +68,9 @@ def test_arrange_splits_the_bass_and_keeps_every_note(score):
     assert [n.pitch for n in arranged.track_notes(BASS)] == [40, 43]
 
 
-def test_arrangement_json_round_trip_and_bad_values():
+def test_arrangement_record_round_trip_and_bad_values():
     arrangement = Arrangement("ambient").with_instrument("melody", 11).with_shot_preset(2, "solo-piano")
-    assert arrangement_from_json(arrangement_json(arrangement)) == arrangement
+    assert arrangement_from_record(arrangement_record(arrangement)) == arrangement
     assert parse_instrument("bass=33") == ("bass", 33)
     for text, words in (("drums=3", "unknown part"), ("bass", "PART=PROGRAM"), ("bass=128", "out of range")):
         with pytest.raises(BgmError, match=words):

@@ -141,9 +141,9 @@ def test_eval_on_phrases_without_phrase_labels(env, pop909_root, tmp_path, capsy
 @pytest.mark.parametrize(
     "config, words",
     [
-        ('"just a string"', "cannot read training config"),
-        ('{"steps": 0}', "steps must be a whole number 1..100000000"),
-        ('{"steps": "many"}', "steps must be a whole number"),
+        ('"just a string"', "training config: expected an object, got text"),
+        ('{"steps": 0}', "training config: steps: expected a whole number >= 1"),
+        ('{"steps": "many"}', "steps: expected a whole number, got text"),
         ('{"model": {"dim": 7}}', "even dim divisible by heads"),
         (b"\xff\xfe", "cannot read training config"),
     ],

@@ -66,7 +66,7 @@ def test_settings_survive_json(weights):
     assert AnalysisConfig.from_key(json.loads(json.dumps(config.key()))) == config
     assert AnalysisConfig.from_key({}) == AnalysisConfig()
     assert AnalysisConfig.from_key({"sample_fps": 10}).key() == AnalysisConfig().key()  # 10 keys as 10.0
-    with pytest.raises(BgmError, match="'fast_decode'"):
+    with pytest.raises(BgmError, match="analysis settings: fast_decode: expected true or false"):
         AnalysisConfig.from_key({"fast_decode": 1})
 
 
