@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
+from .soundfont import list_chunks
+
 GEN_CHORUS_SEND = 15  # chorusEffectsSend, 0.1% units
 GEN_INSTRUMENT = 41  # a preset zone's instrument
 GEN_SAMPLE = 53  # an instrument zone's sample
@@ -85,16 +87,9 @@ def _pdta_tables(f: BinaryIO) -> dict[bytes, list[bytes]]:
     """The records of the pdta sub-chunks named in _RECORD, each record as its bytes; only pdta is read
     (a GM soundfont is 140 MB of samples and 0.3 MB of presets)."""
     head = f.read(12)
-    pos, end = 12, 8 + int.from_bytes(head[4:8], "little")
-    while pos + 12 <= end:
-        f.seek(pos)
-        chunk = f.read(12)
-        if len(chunk) < 12:
-            break
-        size = int.from_bytes(chunk[4:8], "little")
-        if chunk[:4] == b"LIST" and chunk[8:12] == b"pdta":
-            return _sub_chunks(f.read(size - 4), 0, size - 4)
-        pos += 8 + size + (size & 1)
+    for kind, size in list_chunks(f, 8 + int.from_bytes(head[4:8], "little")):
+        if kind == b"pdta":
+            return _sub_chunks(f.read(size), 0, size)
     return {name: [] for name in _RECORD}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from ..errors import BgmError
@@ -45,26 +46,26 @@ def check_soundfont(path: str | os.PathLike[str]) -> Path:
             if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
                 raise soundfont_error(path, "not a SoundFont file")
             riff_end = 8 + int.from_bytes(header[4:8], "little")
-            if riff_end > path.stat().st_size or not REQUIRED_LISTS <= _list_chunks(f, riff_end):
+            if riff_end > path.stat().st_size or not REQUIRED_LISTS <= {kind for kind, _ in list_chunks(f, riff_end)}:
                 raise soundfont_error(path, "soundfont is truncated or damaged")
     except OSError as exc:
         raise soundfont_error(path, f"soundfont not readable ({exc.strerror})") from exc
     return path
 
 
-def _list_chunks(f: BinaryIO, riff_end: int) -> set[bytes]:
-    """Kinds of the top-level LIST chunks of an open RIFF file."""
-    kinds, pos = set(), 12
+def list_chunks(f: BinaryIO, riff_end: int) -> Iterator[tuple[bytes, int]]:
+    """(kind, body size) of each top-level LIST chunk of an open RIFF file that fits inside it;
+    when each is given, the file stands at the start of that chunk's body."""
+    pos = 12
     while pos + 12 <= riff_end:
         f.seek(pos)
         head = f.read(12)
         if len(head) < 12:
-            break
+            return
         size = int.from_bytes(head[4:8], "little")
         if head[:4] == b"LIST" and pos + 8 + size <= riff_end:
-            kinds.add(head[8:12])
+            yield head[8:12], size - 4
         pos += 8 + size + (size & 1)  # chunks are padded to even sizes
-    return kinds
 
 
 def find_soundfont(path: str | os.PathLike[str] | None = None) -> Path:
