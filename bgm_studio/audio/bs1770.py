@@ -29,8 +29,9 @@ def k_weighting(sample_rate: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
     import pyloudnorm
 
     stages = []
+    filters = pyloudnorm.Meter(sample_rate)._filters  # its design, to agree with its meter
     for name in ("high_shelf", "high_pass"):
-        stage = pyloudnorm.Meter(sample_rate)._filters[name]  # its design, to agree with its meter
+        stage = filters[name]
         b, a = np.asarray(stage.b, np.float64), np.asarray(stage.a, np.float64)
         poles = float(np.abs(np.roots(a)).max())  # the slowest decay of the stage's response per frame
         stages.append((b / a[0], a / a[0], math.ceil(math.log(TAIL_DECAY) / math.log(poles))))

@@ -32,9 +32,8 @@ from .probe import open_video, probe_video
 
 AAC_BIT_RATE = 192_000
 AAC_FRAME = 1024  # samples per AAC frame
-ENCODE_CHUNK = (
-    AAC_FRAME * 256
-)  # frames handed to the encoder at once (~6 s): progress and cancel are checked this often
+# frames handed to the encoder at once (~6 s): progress and cancel are checked this often
+ENCODE_CHUNK = AAC_FRAME * 256
 CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 MKV_HINT = "an .mkv output holds most video codecs"
 REENCODE_CODEC: Final = "libx264"  # a stream the container cannot hold becomes H.264, which every container here takes
