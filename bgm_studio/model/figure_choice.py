@@ -20,6 +20,8 @@ from ..music.notes import BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
 from .texture import LENGTH, STEP, TextureLibrary, encode_bar, realize, role_table
 
+BASS_FLOOR = 36  # C2: the accompaniment's lowest note (POP909 train: 0.6% of its notes lie below)
+
 
 @dataclass(frozen=True)
 class FigureConfig:
@@ -185,7 +187,8 @@ def _placed(
     """The figure's notes (pitches: realized on the bar's chords) that start in [g0, g1), as (step,
     pitch index, length): those above the bass moved by `shift` semitones, never down into the bass
     (an octave higher instead) nor over an octave above the melody sounding at their onset (an
-    octave lower), ending by g1, inside the model's pitch range, one note per key and step.
+    octave lower), never under C2 (BASS_FLOOR; an octave higher), ending by g1, inside the model's
+    pitch range, one note per key and step.
     melody_top: the melody's pitch per step from a (0: none). A note may sit above the melody, as a tenth of POP909's accompaniment
     notes do, nearly all within an octave of it."""
     steps = bar + fig[:, STEP].astype(np.int64)
@@ -196,6 +199,7 @@ def _placed(
     pitches = np.where(upper & (pitches < BASS_CEILING), pitches + 12, pitches)
     top = melody_top[steps - a]
     pitches = np.where((top > 0) & (pitches > top + 12) & (pitches - 12 >= BASS_CEILING), pitches - 12, pitches)
+    pitches = np.where(pitches < BASS_FLOOR, pitches + 12, pitches)
     pitches = pitches - MODEL_PITCH_LOW
     fits = (pitches >= 0) & (pitches < MODEL_PITCHES)
     rows = np.stack([steps, pitches, np.minimum(lengths, g1 - steps)], axis=1)[fits]

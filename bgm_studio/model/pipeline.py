@@ -24,7 +24,7 @@ from ..progress import ProgressFn, no_progress
 from .conditioning import control_features, segment_ids_from_starts
 from .data import MODEL_PITCH_NUMBERS, chord_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES, Denoiser
-from .figure_choice import FigureConfig, choose_figures
+from .figure_choice import BASS_FLOOR, FigureConfig, choose_figures
 from .schedule import DDIMScheduler, ScheduleConfig
 from .texture import TextureLibrary
 
@@ -537,17 +537,18 @@ def _fit_register(chosen: np.ndarray, ctrl: Controls, a: int, gain: float) -> np
 
 def _ensure_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, a: int, floor: float) -> None:
     """Give every bar a bass note: where no accompaniment note below G3 starts or rings in a
-    bar, add the likeliest low onset (when the model gives it at least `floor`).
+    bar, add the likeliest low onset from C2 up (when the model gives it at least `floor`).
 
     chosen, onset_p and sustain are the accompaniment's (steps, 96) arrays for steps from a.
     """
-    low = MODEL_PITCH_NUMBERS < BASS_CEILING
+    bass = MODEL_PITCH_NUMBERS < BASS_CEILING
+    low = np.nonzero(bass & (MODEL_PITCH_NUMBERS >= BASS_FLOOR))[0]
     for s0, s1 in _bar_spans(a, chosen.shape[0]):
-        if not (chosen[s0:s1, low].any() or sustain[s0, low].any()):
+        if not (chosen[s0:s1, bass].any() or sustain[s0, bass].any()):
             p = np.where(sustain[s0:s1, low], 0.0, onset_p[s0:s1, low])  # never on a sounding note
             if p.size and p.max() > floor:
                 s, k = np.unravel_index(int(p.argmax()), p.shape)
-                chosen[s0 + s, np.nonzero(low)[0][k]] = True
+                chosen[s0 + s, low[k]] = True
 
 
 def _monophonic(onsets: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -601,10 +602,12 @@ def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctr
     """A bass attack on every beat where a shot starts or the chord changes (a downbeat over the
     same chord keeps whatever bass its figure plays, as a pianist's does in about one bar in 20).
 
-    The pitch is the model's likeliest low onset at that step, weighted toward the chord's root
-    and tones. chosen, onset_p and sustain are the accompaniment's (steps, 96) arrays from step a.
+    The pitch is the model's likeliest low onset from C2 up at that step, weighted toward the
+    chord's root and tones. chosen, onset_p and sustain are the accompaniment's (steps, 96) arrays
+    from step a.
     """
-    low = np.nonzero(MODEL_PITCH_NUMBERS < BASS_CEILING)[0]
+    bass = MODEL_PITCH_NUMBERS < BASS_CEILING
+    low = np.nonzero(bass & (MODEL_PITCH_NUMBERS >= BASS_FLOOR))[0]
     pcs = MODEL_PITCH_NUMBERS[low] % 12
     n = len(ctrl.chord_root)
     for s in range(0, chosen.shape[0], STEPS_PER_BEAT):
@@ -616,7 +619,7 @@ def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctr
             or (ctrl.chord_pcs[beat] != ctrl.chord_pcs[beat - 1]).any()
         )
         must_strike = bool(ctrl.segment_start[beat]) or changed
-        if chosen[s, low].any() or not must_strike:
+        if chosen[s, bass].any() or not must_strike:
             continue
         root, tones = int(ctrl.chord_root[beat]), ctrl.chord_pcs[beat]
         weight = np.where(pcs == root, 4.0, np.where(tones[pcs], 1.5, 0.2)) if root >= 0 else np.ones(len(low))

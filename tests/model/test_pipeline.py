@@ -229,6 +229,25 @@ def test_bass_strikes_on_cuts_and_chord_changes_and_leaves_other_downbeats_to_th
     assert sorted(np.argwhere(chosen)[:, 0].tolist()) == [24, 32, 33]
 
 
+def test_an_added_bass_note_is_never_under_c2():
+    from bgm_studio.model.data import MODEL_PITCH_NUMBERS
+    from bgm_studio.model.pipeline import _ensure_bass, _mark_bass
+
+    idx = {int(p): i for i, p in enumerate(MODEL_PITCH_NUMBERS)}
+    c = controls(8, cuts=(4,))
+    onset_p = np.full((32, 96), 0.01)
+    onset_p[:, idx[24]] = 0.9  # C1, the likeliest low onset by far
+    onset_p[:, idx[48]] = 0.3  # C3
+    sustain = np.zeros((32, 96), bool)
+    for add in (
+        lambda ch: _ensure_bass(ch, onset_p, sustain, 0, floor=0.02),
+        lambda ch: _mark_bass(ch, onset_p, sustain, c, 0),
+    ):
+        chosen = np.zeros((32, 96), bool)
+        add(chosen)
+        assert chosen.any() and set(MODEL_PITCH_NUMBERS[np.nonzero(chosen)[1]].tolist()) == {48}
+
+
 def test_sampling_is_guided_by_earlier_music_only_where_its_harmony_returns():
     from bgm_studio.model.pipeline import _same_harmony
 

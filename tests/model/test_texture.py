@@ -216,6 +216,14 @@ def test_a_figure_moved_down_an_octave_never_sinks_into_the_bass_nor_climbs_an_o
     assert [(s, MODEL_PITCH_LOW + p) for s, p, _ in placed] == [(0, 36), (4, 57), (8, 64), (12, 67)]
 
 
+def test_a_figure_realized_under_c2_plays_its_bass_an_octave_higher():
+    """An 8-bar window's lowest note fell to Bb1 at the median, against POP909's Eb2 (train songs
+    803-818); only 0.6% of POP909's accompaniment notes lie under C2."""
+    fig = np.array([[0, 31, 0, 8], [8, 36, 0, 8]], np.int16)
+    placed = _placed(fig, np.array([31, 36]), 0, 0, 16, 0, np.zeros(16, np.int64), 0)
+    assert [MODEL_PITCH_LOW + p for _, p, _ in placed] == [43, 36]
+
+
 def test_an_echoed_bar_is_played_in_the_octave_its_register_asks():
     """A return keeps the figure's rhythm and pitch classes; asked an octave higher (a chorus sung
     up), its notes above the bass go up an octave, as a chosen figure's do (train songs 805-814:
