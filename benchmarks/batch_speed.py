@@ -8,7 +8,9 @@ per minute of 1 worker on a 2-core machine.
 
 The machine is shared, so the same run also measures what it gives a plain CPU job: the jobs per
 minute of 2 single-threaded processes against 1 (`headroom`, taking turns with the batch runs).
-On an idle 2-core machine that is close to 2; the batch cannot scale further than it.
+On an idle 2-core machine that is close to 2; the batch cannot scale further than it. Each run
+also prints the cores its workers kept busy (CPU seconds per video x videos per second): what the
+machine gave the batch, beside what the batch made of it.
 With --against, `bgm-studio batch` of this tree and of commit REV (git archive) take turns: before
 and after under the same load.
 """
@@ -117,8 +119,9 @@ def main() -> None:
             for r in range(args.repeats):
                 (one, cpu1), (two, cpu2) = rates[name, 1][r], rates[name, 2][r]
                 print(
-                    f"{name}, run {r + 1}: 1 worker {one:.1f} videos/min ({cpu1:.1f} CPU s/video), 2 workers {two:.1f} "
-                    f"videos/min ({cpu2:.1f} CPU s/video) = {two / one:.2f} x"
+                    f"{name}, run {r + 1}: 1 worker {one:.1f} videos/min ({cpu1:.1f} CPU s/video, "
+                    f"{one * cpu1 / 60:.2f} cores busy), 2 workers {two:.1f} videos/min ({cpu2:.1f} CPU s/video, "
+                    f"{two * cpu2 / 60:.2f} cores busy) = {two / one:.2f} x"
                 )
         for name in trees:
             (one, _), (two, _) = max(rates[name, 1]), max(rates[name, 2])

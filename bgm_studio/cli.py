@@ -16,6 +16,7 @@ from typing import Callable
 from .atomic import atomic_path
 from .batch import command as batch_command
 from .errors import BgmError
+from .memory import keep_freed_memory
 from .messages import OneLineParser
 from .mix_options import add_mix_args, arranged
 from .preflight import (
@@ -494,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = getattr(args, "handler", _cmd_open)  # no subcommand: the desktop app
+    if handler is not _cmd_open:  # a command ends when its work does; the app would keep its peak memory
+        keep_freed_memory()
     try:
         if getattr(args, "device", None):  # a missing GPU is refused before any work
             from .model.device import resolve_device

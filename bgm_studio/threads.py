@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from typing import Iterator
+
+# What torch (OpenMP), numpy's and SciPy's OpenBLAS and MKL read for their thread counts, each once when loaded
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def thread_share() -> int:
@@ -23,3 +28,23 @@ def decode_threads() -> int:
     share of the cores less that one, at least one. On 2 cores that is one: frame-threaded decoding
     would cost more CPU and gain nothing once the other core measures."""
     return max(1, (thread_share() or os.cpu_count() or 1) - 1)
+
+
+@contextlib.contextmanager
+def started_with_threads(threads: int) -> Iterator[None]:
+    """Processes started inside the block start with `threads` as every math library's thread count.
+
+    A spawned pool process imports the parent's main module (the CLI, which imports numpy) before its
+    initializer runs: numpy's OpenBLAS had sized its pool to every core by then, so two workers on two
+    cores ran four BLAS threads, whose idle ones spin between calls.
+    """
+    before = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update({name: str(threads) for name in THREAD_VARIABLES})
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

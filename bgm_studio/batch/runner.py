@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from ..errors import BgmError
 from ..preflight import make_folder
+from ..threads import started_with_threads
 from .jobs import (
     VIDEO_SUFFIXES,
     BatchSettings,
@@ -130,11 +131,11 @@ def _on_pool(
 
     cores = os.cpu_count() or 1
     n = min(workers or cores, len(todo))
-    pool = ProcessPoolExecutor(
-        n, multiprocessing.get_context("spawn"), init_process, (settings, inputs, max(1, cores // n))
-    )
+    threads = max(1, cores // n)
+    pool = ProcessPoolExecutor(n, multiprocessing.get_context("spawn"), init_process, (settings, inputs, threads))
     try:
-        futures = {pool.submit(score_in_process, task): task for task in todo}
+        with started_with_threads(threads):  # the pool starts its processes as tasks are submitted
+            futures = {pool.submit(score_in_process, task): task for task in todo}
         for future in as_completed(futures):
             try:
                 yield future.result()

@@ -29,10 +29,12 @@ class Worker:
     def __init__(self, settings: BatchSettings, inputs: dict[str, Any]) -> None:
         from ..audio.soundfont import find_soundfont
         from ..audio.synth import SynthConfig
+        from ..memory import keep_freed_memory
         from ..project.scoring import Scorer
         from ..threads import thread_share
         from ..video.config import configured
 
+        keep_freed_memory()  # each video's audio arrays reuse the last one's pages
         self.settings = settings
         self.inputs = inputs
         self.analysis_config = configured(settings.encoder, settings.clip_weights, settings.clip_model)

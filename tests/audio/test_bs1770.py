@@ -5,7 +5,7 @@ import pyloudnorm
 import pytest
 from scipy.signal import lfilter
 
-from bgm_studio.audio.bs1770 import TAIL_DECAY, LoudnessMeter, k_weighting
+from bgm_studio.audio.bs1770 import TAIL_DECAY, WEIGH_FRAMES, LoudnessMeter, k_weighting
 from bgm_studio.audio.loudness import limiter_gain, true_peak_envelope
 
 SR = 44100
@@ -28,6 +28,16 @@ def _music_like(seconds: float, seed: int) -> np.ndarray:
 def test_loudness_is_pyloudnorms(seconds):
     audio = _music_like(seconds, 1)
     assert LoudnessMeter(audio, SR).lufs() == pytest.approx(_reference(audio), abs=1e-9)
+
+
+def test_weighting_block_by_block_gives_the_numbers_of_weighting_it_whole():
+    """The mix is K-weighted WEIGH_FRAMES at a time with the filters' state carried over: the same
+    float64 values, bit for bit, as both stages over the whole mix (the master gain must not move)."""
+    audio = _music_like(2.5 * WEIGH_FRAMES / SR, 3)
+    whole = np.asarray(audio, np.float64)
+    for b, a, _ in k_weighting(SR):
+        whole = lfilter(b, a, whole, axis=0)
+    assert np.array_equal(LoudnessMeter(audio, SR)._weighted, whole)
 
 
 @pytest.mark.parametrize("drive", [1.5, 4.0, 20.0])  # a few peaks limited .. the limiter working everywhere

@@ -196,6 +196,28 @@ def test_a_killed_worker_fails_its_videos_in_one_line(clips, tmp_path, tiny_mode
     assert all("worker process died" in r["reason"] for r in rows.values())
 
 
+def _math_threads(task):
+    """A worker's report of the thread counts its process was started with."""
+    from bgm_studio.batch.jobs import VideoResult
+    from bgm_studio.threads import THREAD_VARIABLES
+
+    return VideoResult(task.video, task.name, "failed", reason=" ".join(os.environ[v] for v in THREAD_VARIABLES))
+
+
+def test_pool_processes_start_with_their_share_of_the_cores(clips, tmp_path, tiny_model_path, monkeypatch):
+    """Every math library's thread count is set before a pool process imports anything: it imports
+    the CLI, and with it numpy, whose BLAS took every core before the initializer could say otherwise."""
+    from bgm_studio.batch import runner
+
+    monkeypatch.setattr(runner, "score_in_process", _math_threads)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "7")
+    out = tmp_path / "out"
+    assert _batch(clips, out, tiny_model_path, "--workers", "2") == 2
+    assert {r["reason"] for r in _summary(out).values()} == {"1 1 1"}
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "7"  # the batch's own process keeps its setting
+
+
 def test_a_pool_process_keeps_fluidsynth_to_its_share_of_the_cores(tiny_model_path, monkeypatch):
     """A pool process given one core renders each part on one FluidSynth thread: with the default two,
     two workers on two cores ran twelve render threads. Outside a pool the default stands."""

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bgm_studio.audio.loudness import TARGETS, Loudness, measure, true_peak_db
+from bgm_studio.audio.loudness import TARGETS, measure, true_peak_db
 from bgm_studio.export.mixdown import MixConfig, Mixdown, mixdown
 from bgm_studio.export.stems import write_stems
 from bgm_studio.music.arrangement import Arrangement, arrange
@@ -71,7 +71,7 @@ def test_a_stem_above_full_scale_is_kept_whole_and_the_stems_still_sum_to_the_mi
     sine = np.sin(2 * np.pi * 110 * np.arange(SR) / SR)[:, None].repeat(2, axis=1).astype(np.float32)
     stems = {"melody": 0.1 * sine, "accompaniment": 1.25 * sine, "bass": -0.85 * sine}
     mix = stems["melody"] + stems["accompaniment"] + stems["bass"]
-    sound = Mixdown(stems, mix, SR, None, np.ones(SR, np.float32), Loudness(-14.0, -6.0))
+    sound = Mixdown(stems, mix, SR, None, np.ones(SR, np.float32), -14.0)
     write_stems(sound, Score([], 16, 120.0), tmp_path / "stems")
     audio = {name: read_wav(tmp_path / "stems" / f"{name}.wav")[1] for name in [*stems, "mix"]}
     assert np.abs(audio["accompaniment"]).max() == pytest.approx(1.25, abs=1e-6)
@@ -90,3 +90,15 @@ def test_silence_is_left_silent():
     sound = mixdown(Score([], 16, 120.0), 2.0)
     assert np.abs(sound.mix).max() < 1e-4
     assert sound.loudness.lufs == float("-inf")
+
+
+def test_the_true_peak_is_measured_only_when_asked_for(song, monkeypatch):
+    """Writing files needs the mix, not its true peak: oversampling 3 minutes cost 0.1-0.2 s of CPU."""
+    import bgm_studio.export.mixdown as mixdown_module
+
+    calls = []
+    monkeypatch.setattr(mixdown_module, "true_peak_db", lambda audio: calls.append(len(audio)) or true_peak_db(audio))
+    sound = mixdown(song, 4.0)
+    assert calls == []
+    assert sound.loudness.true_peak_db == pytest.approx(true_peak_db(sound.mix), abs=1e-9)
+    assert sound.loudness == sound.loudness and calls == [len(sound.mix)]  # measured once
