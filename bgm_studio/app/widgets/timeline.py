@@ -128,6 +128,8 @@ def _lane(spec: LaneSpec) -> pg.PlotWidget:
     plot.setMouseEnabled(x=True, y=roll)
     plot.showAxis("bottom", roll)
     plot.getAxis("left").setWidth(AXIS_WIDTH)
+    for side in ("left", "bottom", "top", "right"):  # no unit prefix: it reset each axis's label (0.3 ms) on every zoom
+        plot.getAxis(side).enableAutoSIPrefix(False)
     if roll:
         plot.getViewBox().setLimits(**PITCH_LIMITS)
     else:
@@ -221,11 +223,12 @@ class Timeline(QWidget):
     def set_thumbnails(self, images: list[QImage]) -> None:
         self.shots.set_thumbnails(images)
 
-    def set_waveform(self, peaks: np.ndarray, bucket_s: float) -> None:
+    def set_waveform(self, peaks: np.ndarray, bucket_s: float, shown: bool | None = None) -> None:
         """The video's own sound as peak levels, one per bucket_s seconds (see jobs.sound_envelope);
-        the lane shows only for a video with sound."""
+        the lane shows only for a video with sound (shown: whether it will have some, while it is read:
+        the lanes are laid out once, not again when the envelope comes)."""
         self.wave.set_envelope(peaks, bucket_s)
-        self.wave_plot.getViewWidget().setVisible(len(peaks) > 0)
+        self.wave_plot.getViewWidget().setVisible(len(peaks) > 0 if shown is None else shown)
 
     def set_speech(self, speech: np.ndarray | None) -> None:
         """Speech found in the video's sound, a bool per 10 ms (None: none); the lane shows only where some is."""
