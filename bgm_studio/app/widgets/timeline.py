@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtGui import QImage, QPicture
 from PySide6.QtWidgets import QLabel, QScrollBar, QSplitter, QVBoxLayout, QWidget
 
@@ -264,6 +264,20 @@ class Timeline(QWidget):
         self._on_selection_changed(self.state.selected)
         if old_end != duration:
             self.zoom_to_fit()
+            self._paint_in_turns()
+
+    def _paint_in_turns(self) -> None:
+        """Repaint the lanes of a new document one to a turn of the event loop: all at once held it 10-15 ms."""
+        views = [plot.getViewWidget() for plot in self.lanes[1:]]
+        for view in views:
+            view.setUpdatesEnabled(False)
+
+        def next_lane() -> None:
+            if views:
+                views.pop(0).setUpdatesEnabled(True)
+                QTimer.singleShot(0, self, next_lane)
+
+        QTimer.singleShot(0, self, next_lane)
 
     def _show_music(self, project: Project | None, fit_pitch: bool = True) -> None:
         """Draw the project's music; fit_pitch: frame its notes' pitches (a new document, not an edit)."""
