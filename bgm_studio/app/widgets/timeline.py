@@ -260,14 +260,16 @@ class Timeline(QWidget):
         self.shots.set_shots(self._spans(), locked)
         self.keys.set_end(duration)
         self._set_cut_lines()
-        self._show_music(project, fit_pitch=old_end != duration or not len(self.note_editor.notes))
+        first_music = not len(self.note_editor.notes)
+        self._show_music(project, fit_pitch=old_end != duration or first_music)
         self._on_selection_changed(self.state.selected)
         if old_end != duration:
             self.zoom_to_fit()
+        if old_end != duration or first_music:  # every lane changes: a new video, or its first music
             self._paint_in_turns()
 
     def _paint_in_turns(self) -> None:
-        """Repaint the lanes of a new document one to a turn of the event loop: all at once held it 10-15 ms."""
+        """Repaint the lanes one to a turn of the event loop when all of them change: at once, that held it 10-15 ms."""
         views = [plot.getViewWidget() for plot in self.lanes[1:]]
         for view in views:
             view.setUpdatesEnabled(False)
