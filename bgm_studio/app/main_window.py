@@ -401,13 +401,13 @@ class MainWindow(QMainWindow):
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
         self.timeline.set_waveform(np.zeros(0), 1.0, shown=opened.analysis.info.has_audio)  # filled once it is read
         self.timeline.set_speech(None)  # and the speech lane once speech is found in it
-        QTimer.singleShot(LANES_DELAY_MS, self, lambda: self._after_opened(path, recent, spans))
+        add_recent(recent)  # now: a save soon after must come after it in the list
+        QTimer.singleShot(LANES_DELAY_MS, self, lambda: self._after_opened(path, spans))
 
-    def _after_opened(self, path: str, recent: str, spans: list[tuple[float, float]]) -> None:
-        """Once the new document has painted: the recent list, and the thumbnails and waveform in workers."""
+    def _after_opened(self, path: str, spans: list[tuple[float, float]]) -> None:
+        """Once the new document has painted: the thumbnails and waveform in workers."""
         if path != self.state.video_path or not self.isVisible():  # another was opened, or the window closed
             return
-        add_recent(recent)
         self._load_thumbnails(spans)
         self._run(
             "Waveform",
