@@ -636,9 +636,8 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self,
             "BGM Studio",
-            f"Shot{'s' * (len(edited) > 1)} {names} "
-            "hold notes you edited. Replace them with new music? (They stay among "
-            "the takes.)",
+            f"Shot{'s' * (len(edited) > 1)} {names} {'hold' if len(edited) > 1 else 'holds'} notes you edited. "
+            "Replace them with new music? (They stay among the takes.)",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
