@@ -65,3 +65,25 @@ def test_the_picture_is_asked_ahead_by_the_time_a_frame_takes_to_reach_the_scree
     assert trailing > FRAME_S / 2 + DECODE_DELAY_S  # the slow decoder does delay the picture
     assert preview.lead_s > DECODE_DELAY_S  # the preview measured that delay
     assert abs(median - FRAME_S / 2) < 0.015  # and the frame shown is the one heard, in its middle
+
+
+def test_pausing_shows_the_frame_where_it_stopped_not_the_one_asked_ahead(qtbot, make_window, clip):
+    """Playing, the preview asks ahead of the playhead; once paused it must show the frame at the playhead."""
+    from PySide6.QtCore import Qt
+
+    from tests.app.helpers import wait_task
+
+    window = make_window()  # no sound card: the wall clock plays the video
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    qtbot.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: window.state.position_s > 0.5, timeout=5000)
+    window.preview.lead_s = 0.3  # frames that take long to reach the screen: asked 0.3 s ahead
+    qtbot.wait(60)
+    qtbot.keyClick(window, Qt.Key_Space)
+    stopped = window.state.position_s
+    assert not window.sound.playback.playing
+    qtbot.waitUntil(
+        lambda: window.preview.frame_time_s is not None and window.preview.frame_time_s <= stopped, timeout=3000
+    )
+    assert stopped - window.preview.frame_time_s < FRAME_S + 1e-6  # the frame at the playhead
