@@ -12,7 +12,8 @@ STAMP="$VENV/.bgm-setup-stamp"
 APT_PACKAGES=(ffmpeg libfluidsynth3 fluid-soundfont-gm timgm6mb-soundfont
   libegl1 libgl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libfontconfig1
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
-  libxcb-randr0 libxcb-render-util0 libxcb-image0 xvfb jackd2 espeak-ng)  # jackd2: MIDI-out loopback test; espeak-ng: ducking test
+  libxcb-randr0 libxcb-render-util0 libxcb-image0 xvfb jackd2 espeak-ng openbox xdotool)
+# jackd2: MIDI-out loopback test; espeak-ng: ducking test; openbox, xdotool: benchmarks/app_walkthrough.py
 
 missing_apt() {
   local p

@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         s.analysis_changed.connect(lambda _a: self._update_actions())
         s.history_changed.connect(self._on_history_changed)
         s.selection_changed.connect(lambda _k: self._update_actions())
-        s.position_changed.connect(self.preview.show_time)
+        s.position_changed.connect(lambda t: self.preview.show_time(t, playing=self.sound.playback.playing))
         self.timeline.seek_requested.connect(self.seek)
         self.timeline.shot_clicked.connect(s.select)
         self.timeline.cut_moved.connect(self._on_cut_moved)
@@ -399,15 +399,15 @@ class MainWindow(QMainWindow):
         self.preview.set_video(path)
         recent = opened.path if opened.path is not None and opened.project is not None and not recovered else path
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
-        self.timeline.wave.set_envelope(np.zeros(0), 1.0)  # cleared; the lane shows or hides once it is read
+        self.timeline.set_waveform(np.zeros(0), 1.0, shown=opened.analysis.info.has_audio)  # filled once it is read
         self.timeline.set_speech(None)  # and the speech lane once speech is found in it
-        QTimer.singleShot(LANES_DELAY_MS, self, lambda: self._after_opened(path, recent, spans))
+        add_recent(recent)  # now: a save soon after must come after it in the list
+        QTimer.singleShot(LANES_DELAY_MS, self, lambda: self._after_opened(path, spans))
 
-    def _after_opened(self, path: str, recent: str, spans: list[tuple[float, float]]) -> None:
-        """Once the new document has painted: the recent list, and the thumbnails and waveform in workers."""
+    def _after_opened(self, path: str, spans: list[tuple[float, float]]) -> None:
+        """Once the new document has painted: the thumbnails and waveform in workers."""
         if path != self.state.video_path or not self.isVisible():  # another was opened, or the window closed
             return
-        add_recent(recent)
         self._load_thumbnails(spans)
         self._run(
             "Waveform",
@@ -636,9 +636,8 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self,
             "BGM Studio",
-            f"Shot{'s' * (len(edited) > 1)} {names} "
-            "hold notes you edited. Replace them with new music? (They stay among "
-            "the takes.)",
+            f"Shot{'s' * (len(edited) > 1)} {names} {'hold' if len(edited) > 1 else 'holds'} notes you edited. "
+            "Replace them with new music? (They stay among the takes.)",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )

@@ -74,6 +74,7 @@ class SoundController(QObject):
         if self.playback.playing:
             self.playback.pause()
             self._tick.stop()
+            self.state.set_position(self.playback.position_s())  # the picture of where it stopped, not ahead of it
         else:
             span, t = loop_span(self.state) if self.loop else None, self.state.position_s
             t = span[0] if span and not span[0] <= t < span[1] else t

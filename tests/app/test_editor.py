@@ -357,3 +357,20 @@ def test_ctrl_z_takes_the_first_generate_back_to_no_music_and_redo_brings_it_bac
     qtbot.keySequence(window, window.redo_action.shortcut())
     assert state.project is project and len(editor.notes) == len(project.notes())
     assert window.undo_action.isEnabled() and not window.redo_action.isEnabled() and "•" in window.windowTitle()
+
+
+def test_a_video_saved_at_once_after_opening_is_listed_after_its_project(
+    qtbot, make_window, clip, tmp_path, monkeypatch
+):
+    """The video went into the recent list only once its thumbnails were asked for (200 ms after it
+    opened): a save before then was listed first, or the video not at all when the window closed."""
+    from bgm_studio.app import main_window
+    from bgm_studio.app.recent import load_recent
+
+    monkeypatch.setattr(main_window, "LANES_DELAY_MS", 60000)  # a save well before the thumbnails
+    window = make_window()
+    open_and_generate(qtbot, window, clip)
+    saved = str(tmp_path / "quick.bgm.json")
+    window.save_to(saved)
+    wait_task(qtbot, window)
+    assert load_recent()[:2] == [saved, clip]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
@@ -106,3 +107,22 @@ def test_the_waveform_is_drawn_where_the_sound_is_loud(qtbot):
     wave = theme.WAVE.name()
     assert image.pixelColor(270, 5).name() == wave and image.pixelColor(270, 95).name() == wave  # loud: full height
     assert image.pixelColor(90, 50).name() == wave and image.pixelColor(90, 10).name() != wave  # quiet: a sliver
+
+
+def test_the_waveform_is_drawn_per_pixel_column_keeping_each_columns_loudest_moment(qtbot):
+    """3 minutes at 100 buckets a second in 360 px: one point per column (not 36,000), and a click
+    one bucket long still reaches full height in its column; zoomed in, only the visible columns."""
+    from PySide6.QtGui import QTransform
+
+    from bgm_studio.app.widgets.lanes import waveform_outline
+
+    levels = np.full(18000, 0.1, np.float32)
+    levels[9000] = 1.0  # a click at 90 s
+    outline = waveform_outline(levels, 0.01, QTransform.fromScale(2.0, 100.0), 360)
+    assert outline.elementCount() <= 2 * 362 + 1
+    top = min((outline.elementAt(i) for i in range(outline.elementCount())), key=lambda e: e.y)
+    assert abs(top.x - 180) <= 1 and top.y == pytest.approx(100 * (0.5 - 0.48))
+    zoomed = QTransform(400.0, 0, 0, 100.0, -400.0 * 89.0, 0)  # 400 px a second from 89 s: buckets 4 px wide
+    outline = waveform_outline(levels, 0.01, zoomed, 800)
+    xs = [outline.elementAt(i).x for i in range(outline.elementCount())]
+    assert outline.elementCount() <= 2 * 205 + 1 and min(xs) >= -8 and max(xs) <= 808

@@ -65,6 +65,7 @@ def test_timeline_lane_shows_the_speech_on_the_shared_time_axis(qtbot, make_wind
     window = make_window()
     window.open_path(clip)
     wait_task(qtbot, window)
+    qtbot.wait(50)  # a new document's lanes paint one to a turn of the event loop
     timeline = window.timeline
     lane = timeline.speech_plot.getViewWidget()
     assert lane.isHidden()  # nothing found yet: no lane

@@ -116,3 +116,31 @@ def test_piano_roll_editing_with_the_mouse_and_keys_is_undoable_saved_and_guarde
     again.regenerate(0)
     wait_task(qtbot, again)
     assert len(asked) == 1 and not again.state.project.shots[0].takes[-1].edited
+
+
+def test_the_takes_list_marks_the_take_edited_by_hand_and_regenerate_asks_in_plain_english(qtbot, make_window, clip):
+    """Found driving the window at 1920x1080: the edited take read 'auto' like the generated ones, and
+    the prompt said 'Shot 1 hold notes you edited'."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.app.helpers import answer_next_dialog, wait_task
+
+    window = make_window()
+    project = open_and_generate(qtbot, window, clip)
+    notes = project.notes()
+    row = notes[(notes[:, 0] >= project.shots[1].start_step) & (notes[:, 0] < project.shots[2].start_step)][:1]
+    window.timeline.note_editor.edited.emit(row, row + [0, 0, 0, 10, 0], "Louder notes")
+    window.state.select(1)
+    labels = [window.shot_panel.takes.item(i).text() for i in range(window.shot_panel.takes.count())]
+    assert len(labels) == 2 and labels[0].endswith("auto") and labels[1].endswith("edited")
+    asked = answer_next_dialog(QMessageBox.Cancel)
+    qtbot.keyClick(window, Qt.Key_R)
+    wait_task(qtbot, window)
+    assert asked == ["Shot 1 holds notes you edited. Replace them with new music? (They stay among the takes.)"]
+    window.state.select(0)
+    window.timeline.note_editor.edited.emit(notes[:1], notes[:1] + [0, 0, 0, 10, 0], "Louder notes")
+    asked = answer_next_dialog(QMessageBox.Cancel)
+    window.generate()  # both shots hold edits
+    wait_task(qtbot, window)
+    assert asked and asked[0].startswith("Shots 0, 1 hold notes you edited.")

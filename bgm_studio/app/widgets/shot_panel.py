@@ -227,7 +227,7 @@ class ShotPanel(QWidget):
         self.merge.setEnabled(k < len(project.shots) - 1)
         self.new_chords.setEnabled(not chords_fixed(project, k))  # the closing bar always holds the home chord
         for i, take in enumerate(shot.takes):
-            item = QListWidgetItem(f"Take {i + 1}   {len(take.notes)} notes   {_describe(take.overrides)}")
+            item = QListWidgetItem(f"Take {i + 1}   {len(take.notes)} notes   {_describe(take.overrides, take.edited)}")
             chords = " ".join(name for _, name in chord_changes(take.chord_root, take.chord_pcs))
             item.setToolTip(f"seed {take.seed} · chords {chords}")
             item.setData(Qt.ItemDataRole.UserRole, i)
@@ -257,10 +257,12 @@ class ShotPanel(QWidget):
         self.take_requested.emit(self.state.selected, int(item.data(Qt.ItemDataRole.UserRole)))
 
 
-def _describe(o: ShotOverrides) -> str:
-    """What a take was asked for, e.g. 'energy 0.90 · minor' ('auto' when nothing was set)."""
+def _describe(o: ShotOverrides, edited: bool = False) -> str:
+    """What a take was asked for, e.g. 'energy 0.90 · minor' ('auto' when nothing was set), 'edited' first
+    where the notes were edited by hand."""
     parts = (
-        ([f"energy {o.energy:.2f}"] if o.energy is not None else [])
+        (["edited"] if edited else [])
+        + ([f"energy {o.energy:.2f}"] if o.energy is not None else [])
         + ([f"{o.density:g} notes/bar"] if o.density is not None else [])
         + ([o.mode] if o.mode else [])
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtGui import QImage, QPicture
 from PySide6.QtWidgets import QLabel, QScrollBar, QSplitter, QVBoxLayout, QWidget
 
@@ -128,6 +128,8 @@ def _lane(spec: LaneSpec) -> pg.PlotWidget:
     plot.setMouseEnabled(x=True, y=roll)
     plot.showAxis("bottom", roll)
     plot.getAxis("left").setWidth(AXIS_WIDTH)
+    for side in ("left", "bottom", "top", "right"):  # no unit prefix: it reset each axis's label (0.3 ms) on every zoom
+        plot.getAxis(side).enableAutoSIPrefix(False)
     if roll:
         plot.getViewBox().setLimits(**PITCH_LIMITS)
     else:
@@ -221,11 +223,12 @@ class Timeline(QWidget):
     def set_thumbnails(self, images: list[QImage]) -> None:
         self.shots.set_thumbnails(images)
 
-    def set_waveform(self, peaks: np.ndarray, bucket_s: float) -> None:
+    def set_waveform(self, peaks: np.ndarray, bucket_s: float, shown: bool | None = None) -> None:
         """The video's own sound as peak levels, one per bucket_s seconds (see jobs.sound_envelope);
-        the lane shows only for a video with sound."""
+        the lane shows only for a video with sound (shown: whether it will have some, while it is read:
+        the lanes are laid out once, not again when the envelope comes)."""
         self.wave.set_envelope(peaks, bucket_s)
-        self.wave_plot.getViewWidget().setVisible(len(peaks) > 0)
+        self.wave_plot.getViewWidget().setVisible(len(peaks) > 0 if shown is None else shown)
 
     def set_speech(self, speech: np.ndarray | None) -> None:
         """Speech found in the video's sound, a bool per 10 ms (None: none); the lane shows only where some is."""
@@ -257,10 +260,26 @@ class Timeline(QWidget):
         self.shots.set_shots(self._spans(), locked)
         self.keys.set_end(duration)
         self._set_cut_lines()
-        self._show_music(project, fit_pitch=old_end != duration or not len(self.note_editor.notes))
+        first_music = not len(self.note_editor.notes)
+        self._show_music(project, fit_pitch=old_end != duration or first_music)
         self._on_selection_changed(self.state.selected)
         if old_end != duration:
             self.zoom_to_fit()
+        if old_end != duration or first_music:  # every lane changes: a new video, or its first music
+            self._paint_in_turns()
+
+    def _paint_in_turns(self) -> None:
+        """Repaint the lanes one to a turn of the event loop when all of them change: at once, that held it 10-15 ms."""
+        views = [plot.getViewWidget() for plot in self.lanes[1:]]
+        for view in views:
+            view.setUpdatesEnabled(False)
+
+        def next_lane() -> None:
+            if views:
+                views.pop(0).setUpdatesEnabled(True)
+                QTimer.singleShot(0, self, next_lane)
+
+        QTimer.singleShot(0, self, next_lane)
 
     def _show_music(self, project: Project | None, fit_pitch: bool = True) -> None:
         """Draw the project's music; fit_pitch: frame its notes' pitches (a new document, not an edit)."""
