@@ -145,8 +145,12 @@ def steps(s: Session, app, w, video: str):  # noqa: C901 (one user's session, st
 
     roll, editor = w.timeline.roll_plot, w.timeline.note_editor
     (_t0, _t1), (low, high) = roll.getViewBox().viewRange()
-    n = len(state.project.notes())
-    s.click(at_lane(roll, middle, int(high) - 2), double=True)
+    notes = state.project.notes()
+    n = len(notes)
+    starts, ends = editor.seconds_at(notes[:, 0]), editor.seconds_at(notes[:, 0] + notes[:, 2])
+    near = {int(p) for p, a, b in zip(notes[:, 1], starts, ends) if a - 0.5 < middle < b + 0.5}
+    free = next(p for p in range(int(high) - 2, int(low) + 2, -1) if not near & {p - 1, p, p + 1})
+    s.click(at_lane(roll, middle, free), double=True)  # a row with no note sounding near the click
     yield 0.6
     s.check(len(state.project.notes()) == n + 1, "a double-click on the roll draws a note")
     s.key("Delete")
@@ -257,19 +261,11 @@ def steps(s: Session, app, w, video: str):  # noqa: C901 (one user's session, st
     s.check(state.position_s > was, "Right steps a beat")
 
     project = str(s.out / "walkthrough.bgm.json")
-    s.key("ctrl+s")
-    yield 1.0
-    s.type(project)
-    yield 0.5
-    yield lambda: w.busy is None
+    yield from _through_dialog(s, w, "ctrl+s", project)
     yield 0.5
     s.check(Path(project).is_file() and not state.dirty, "Ctrl+S saves (a new file)")
     saved = state.project
-    s.key("ctrl+o")
-    yield 1.0
-    s.type(project)
-    yield 0.5
-    yield lambda: w.busy is None
+    yield from _through_dialog(s, w, "ctrl+o", project)
     yield 1.0
     s.check(
         state.project is not saved
@@ -278,15 +274,20 @@ def steps(s: Session, app, w, video: str):  # noqa: C901 (one user's session, st
         "reopened, the same notes",
     )
     mp4 = str(s.out / "walkthrough.mp4")
-    s.key("ctrl+e")
-    yield 1.0
-    s.type(mp4)
-    yield 0.5
-    yield lambda: w.busy is None
+    yield from _through_dialog(s, w, "ctrl+e", mp4)
     s.check(Path(mp4).is_file() and w.last_error is None, "Ctrl+E exports the MP4")
     s.screenshot("end")
     state.dirty = False
     w.close()
+
+
+def _through_dialog(s, w, key: str, path: str):
+    """Press the key that opens a file dialog, type the path into it, and wait for the work it starts."""
+    s.key(key)
+    yield 1.0
+    s.type(path)
+    yield 0.5
+    yield lambda: w.busy is None
 
 
 def drive() -> int:
