@@ -87,3 +87,17 @@ def test_a_project_written_by_an_older_version_opens(qtbot, make_window, project
     wait_task(qtbot, window)
     assert window.last_error is None and window.state.project is not None
     assert (window.state.project.notes() == json.loads(project_file.read_text())["notes"]).all()
+
+
+def test_closing_with_bgm_state_naming_a_file(qtbot, make_window, clip, tmp_path, monkeypatch, capsys):
+    """The recovery file cannot be written or removed: the window still closes, with no traceback."""
+    (tmp_path / "f").write_text("a file")
+    monkeypatch.setenv("BGM_STATE", str(tmp_path / "f"))
+    window = make_window()
+    open_and_generate(qtbot, window, clip)
+    window.close_keeping_recovery()  # the system ends the app with unsaved work: autosave, then close
+    assert not window.isVisible() and (tmp_path / "f").read_text() == "a file"
+    assert "warning: unsaved work not kept" in capsys.readouterr().err
+    plain = make_window()
+    plain.close()  # a clean close removes the recovery file
+    assert not plain.isVisible()

@@ -11,7 +11,6 @@ import copy
 import json
 import os
 import shutil
-import signal
 import stat
 import struct
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any, Callable
 import pytest
 
 from tests.media import ffmpeg
+from tests.robustness.helpers import alarm
 from tests.robustness.test_battery import ANY, Case, base, command, run_case  # noqa: F401 (base: the fixture)
 
 ALARM_S = 60
@@ -504,16 +504,7 @@ def _relink(d: Path, name: str) -> None:
     (d / "p.bgm.json").write_text(json.dumps(data))
 
 
-def _alarm(signum, frame):
-    raise TimeoutError(f"the command hung for {ALARM_S} s")
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_input_more(name, base, tmp_path, tiny_model, monkeypatch, capfd):  # noqa: F811 (base)
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(ALARM_S)
-    try:
+    with alarm(ALARM_S):
         run_case(CASES[name], base, tmp_path, tiny_model, monkeypatch, capfd)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
