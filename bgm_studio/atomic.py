@@ -27,18 +27,18 @@ _OURS = re.compile(r"\..+\.[a-z0-9_]{8}(\.part.*|\.probe)")  # tempfile.mkstemp'
 def check_writable_target(path: str | os.PathLike[str], inputs: tuple[str | os.PathLike[str], ...] = ()) -> Path:
     """Refuse targets that would overwrite an input or land in a missing/unwritable folder."""
     target = Path(path).expanduser().absolute()
-    if target.is_symlink():  # write the file the link names: replacing the link would leave that file old
-        target = real(target)
-    refuse_clash(target, inputs)
-    folder = target.parent
-    if not folder.is_dir():
-        raise BgmError(f"{target}: output folder {folder} does not exist")
     try:
+        if target.is_symlink():  # write the file the link names: replacing the link would leave that file old
+            target = real(target)
         mode = target.stat().st_mode
     except FileNotFoundError:
         mode = stat.S_IFREG  # a new file
     except OSError as exc:  # a name past the file system's limit (ENAMETOOLONG), say
         raise BgmError(f"{target}: cannot be an output file ({exc.strerror or exc})") from exc
+    refuse_clash(target, inputs)
+    folder = target.parent
+    if not folder.is_dir():
+        raise BgmError(f"{target}: output folder {folder} does not exist")
     if stat.S_ISDIR(mode):
         raise BgmError(f"{target}: is a folder; give a file name")
     if not stat.S_ISREG(mode):  # renaming over /dev/null or a FIFO would replace it (as root, /dev/null too)
