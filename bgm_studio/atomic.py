@@ -11,11 +11,12 @@ import contextlib
 import fcntl
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from .clash import refuse_clash
+from .clash import real, refuse_clash
 from .errors import BgmError
 
 _NAME_ROOM = 100  # characters of the target's name kept in a temporary name (file names stop at 255 bytes)
@@ -26,16 +27,22 @@ _OURS = re.compile(r"\..+\.[a-z0-9_]{8}(\.part.*|\.probe)")  # tempfile.mkstemp'
 def check_writable_target(path: str | os.PathLike[str], inputs: tuple[str | os.PathLike[str], ...] = ()) -> Path:
     """Refuse targets that would overwrite an input or land in a missing/unwritable folder."""
     target = Path(path).expanduser().absolute()
+    try:
+        if target.is_symlink():  # write the file the link names: replacing the link would leave that file old
+            target = real(target)
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = stat.S_IFREG  # a new file
+    except OSError as exc:  # a name past the file system's limit (ENAMETOOLONG), say
+        raise BgmError(f"{target}: cannot be an output file ({exc.strerror or exc})") from exc
     refuse_clash(target, inputs)
     folder = target.parent
     if not folder.is_dir():
         raise BgmError(f"{target}: output folder {folder} does not exist")
-    try:
-        is_folder = target.is_dir()
-    except OSError as exc:  # a name past the file system's limit (ENAMETOOLONG), say
-        raise BgmError(f"{target}: cannot be an output file ({exc.strerror or exc})") from exc
-    if is_folder:
+    if stat.S_ISDIR(mode):
         raise BgmError(f"{target}: is a folder; give a file name")
+    if not stat.S_ISREG(mode):  # renaming over /dev/null or a FIFO would replace it (as root, /dev/null too)
+        raise BgmError(f"{target}: is a device or pipe, not a file; give a file name")
     if not os.access(folder, os.W_OK):
         raise BgmError(f"{target}: output folder {folder} is not writable")
     try:  # os.access says yes to root everywhere, and to read-only file systems such as /proc

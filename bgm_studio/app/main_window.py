@@ -781,7 +781,7 @@ class MainWindow(QMainWindow):
             task.cancel()
         self._autosave.stop()
         if unsaved and self._keep_recovery:
-            recovery.autosave(self.state.document)
+            recovery.keep(self.state.document)
         else:
             recovery.discard()
         self.preview.close_video()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..atomic import atomic_path
 from ..errors import BgmError
+from ..input_file import read_input
 from .recovery import recovery_path
 
 MAX_RECENT = 10
@@ -19,8 +20,8 @@ def recent_path() -> Path:
 def load_recent() -> list[str]:
     """The recent files, newest first, those that still exist (an unreadable list reads as empty)."""
     try:
-        paths = json.loads(recent_path().read_text())
-    except (OSError, ValueError):
+        paths = json.loads(read_input(recent_path(), "recent list"))  # a FIFO there would stall the start
+    except (BgmError, ValueError, RecursionError):
         return []
     return [p for p in paths if isinstance(p, str) and Path(p).is_file()] if isinstance(paths, list) else []
 

@@ -6,11 +6,14 @@ ended without closing (a crash or a kill) and its work can be offered back.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
 
+from ..errors import BgmError
 from ..project.state import Project, save_project
 
 STATE_ENV = "BGM_STATE"  # folder for the recovery file (tests point it at a temporary folder)
@@ -38,5 +41,16 @@ def pending_recovery() -> Path | None:
     return path if path.is_file() else None
 
 
+def keep(project: Project) -> None:
+    """Autosave on the way out (the system is ending the app): a state folder that cannot take it costs
+    the recovery, with one line on stderr, never the exit."""
+    try:
+        autosave(project)
+    except (OSError, BgmError) as exc:
+        print(f"warning: unsaved work not kept for recovery ({exc})", file=sys.stderr)
+
+
 def discard() -> None:
-    recovery_path().unlink(missing_ok=True)
+    """Remove the recovery file; a state folder that cannot hold one ($BGM_STATE naming a file) has none."""
+    with contextlib.suppress(OSError):
+        recovery_path().unlink(missing_ok=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from msgspec import Meta
 
 from ..errors import BgmError
+from ..input_file import read_input
 from ..schema import read_record
 
 T = TypeVar("T")
@@ -53,8 +53,9 @@ def read_config(path: str | None, default: T, debug: T, what: str) -> T:
         return default
     if path == "debug":
         return debug
+    raw = read_input(path, what)  # a FIFO or /dev/zero is refused, not read forever
     try:
-        return config_from_dict(type(default), json.loads(Path(path).read_text()), what)
+        return config_from_dict(type(default), json.loads(raw), what)
     except BgmError as exc:  # a field the config may not have: say which file
         raise BgmError(f"{path}: {exc}") from exc
     except (OSError, ValueError) as exc:  # ValueError: bad JSON or text too

@@ -18,6 +18,7 @@ from typing import Iterator
 
 from ..clash import real
 from ..errors import BgmError
+from ..input_file import open_input
 
 
 @dataclass
@@ -62,12 +63,7 @@ def locked(path: str | os.PathLike[str]) -> Iterator[None]:
     file; if it was replaced meanwhile the new file is locked instead.
     """
     while True:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            raise BgmError(f"{path}: no such project file") from None
-        except OSError as exc:
-            raise BgmError(f"{path}: cannot read project ({exc.strerror or exc})") from exc
+        fd = open_input(path, "project file")  # a FIFO is refused, not waited on
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

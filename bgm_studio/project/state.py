@@ -14,6 +14,7 @@ from msgspec import UNSET
 from ..atomic import atomic_path
 from ..controls.video_mapping import ShotOverrides
 from ..errors import BgmError
+from ..input_file import read_input
 from ..limits import MAX_BEATS
 from ..music.arrangement import Arrangement, arrangement_from_record, arrangement_record
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
@@ -225,10 +226,12 @@ def _shot(
     expect_start, expect_beat = (shots[-1].end_s, shots[-1].end_beat) if shots else (0.0, 0)
     if s.index != i:
         _fail(source, where, "shots must be numbered 0, 1, 2, ... in order")
-    if abs(s.start_s - expect_start) > 1e-3 or s.end_s <= s.start_s:
+    if abs(s.start_s - expect_start) > 1e-3:
         _fail(
             source, where, f"shots must follow each other without gaps (starts at {s.start_s}, expected {expect_start})"
         )
+    if s.end_s <= s.start_s:
+        _fail(source, where, f"a shot must end after it starts (starts at {s.start_s}, ends at {s.end_s})")
     if s.start_beat != expect_beat or s.start_beat + s.n_beats > MAX_BEATS:
         _fail(source, where, f"beats must follow each other (start_beat {expect_beat}) and number at most {MAX_BEATS}")
     takes = [_take(source, t, piece_chords, s, f"{where}.takes[{j}]") for j, t in enumerate(s.takes)]
@@ -269,6 +272,29 @@ def _phrases(source: str, rows: list[tuple[str, int, int]], n_beats: int) -> lis
     return phrases
 
 
+def _check_music_length(source: str, shots: list[ProjectShot], duration_s: float) -> None:
+    """The shots' beats at their tempi last as long as the video (the planner fits the last shot's tempo
+    to its end), so a file cannot ask for hours of music over a few seconds of video."""
+    music_s = sum(s.n_beats * 60.0 / s.tempo_bpm for s in shots)
+    if abs(music_s - duration_s) > 0.05 + 1e-6 * duration_s:
+        _fail(
+            source,
+            "shots",
+            f"their beats at their tempi last {music_s:.3f} s but the video lasts {duration_s:.3f} s "
+            "(n_beats and tempo_bpm do not fit the shots)",
+        )
+
+
+def _check_file_name(source: str, where: str, name: str) -> None:
+    """A name the operating system can take: no NUL, and text that encodes as a file name."""
+    try:
+        encoded = os.fsencode(name)
+    except UnicodeEncodeError:  # an unpaired surrogate that no file name decodes to
+        encoded = b"\0"
+    if b"\0" in encoded:
+        _fail(source, where, f"{name!r} cannot be a file name")
+
+
 def from_json(data: Any, source: str = "project") -> Project:
     """Validate and rebuild a project; any problem raises BgmError naming the field."""
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
@@ -285,6 +311,8 @@ def from_json(data: Any, source: str = "project") -> Project:
     duration = record.video.duration_s
     if abs(shots[-1].end_s - duration) > 0.05:
         _fail(source, "shots", f"shots end at {shots[-1].end_s:.3f} s but the video lasts {duration:.3f} s")
+    _check_music_length(source, shots, duration)
+    _check_file_name(source, "video.path", record.video.path)
     n_beats = shots[-1].end_beat
     roots, pcs = _chords(source, record.chords, n_beats, "chords")
     try:
@@ -317,17 +345,17 @@ def from_json(data: Any, source: str = "project") -> Project:
 def load_project(path: str | os.PathLike[str]) -> Project:
     """Read and validate a `.bgm.json` file."""
     path = Path(path)
+    raw = read_input(path, "project file")  # a FIFO or /dev/zero is refused, not read forever
     try:
-        raw = path.read_bytes()
         data = json.loads(raw)
-    except FileNotFoundError:
-        raise BgmError(f"{path}: no such project file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise BgmError(f"{path}: cannot read project ({exc})") from exc
     except RecursionError:
         raise BgmError(f"{path}: not a project (JSON nested too deeply)") from None
     except json.JSONDecodeError as exc:
         raise BgmError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    except ValueError:  # an integer past Python's int_max_str_digits (4300 digits)
+        raise BgmError(f"{path}: not a project (a number thousands of digits long)") from None
     project = from_json(data, str(path))
     project.origin = FileStamp.of(path, raw)
     return project

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BgmError
+from ..limits import MAX_DURATION_S
 from ..progress import ProgressFn, no_progress
 from . import cache
 from .config import AnalysisConfig
@@ -106,6 +107,7 @@ def analyze_video(
     check_encoder(config)
     path = Path(path)
     with VideoReader(path, config.fast_decode) as reader:
+        check_length(path, reader.info.duration_s)  # before hours of decoding
         shots = {"shots": [(s.start_s, s.end_s) for s in cuts.shots]} if cuts else None
         content = cache.content_key(path) if use_cache else ""
         key, detected_key = (
@@ -122,9 +124,11 @@ def analyze_video(
             cached = cache.load(entry) if entry else None
             if cached is not None:
                 try:
-                    return rebuild(cached)
+                    found = rebuild(cached)
                 except (KeyError, TypeError, ValueError, AttributeError):
-                    pass  # a damaged or foreign cache entry: analyse again, which replaces it
+                    continue  # a damaged or foreign cache entry: analyse again, which replaces it
+                check_length(path, found.duration_s)  # an entry cached before the bound was checked
+                return found
         analysis, raw = _analyse(reader, config, progress, cuts)
     if use_cache:
         cache.store(key, {**to_json(analysis), "raw": raw})
@@ -210,6 +214,7 @@ def _analyse(
             f"{reader.path}: the video has a single frame; a moving picture of at least two frames is needed"
         )
     duration, warnings = _duration(reader, times)
+    check_length(reader.path, duration)  # frames far past what the container said
     progress(info.duration_s or duration, info.duration_s or duration, label)
     if cuts:
         transitions = detect_transitions(cuts.result(), info.fps, config)
@@ -238,6 +243,19 @@ def _cutlist_shots(cutlist: CutList, duration_s: float) -> list[Shot]:
             f"the video decodes only to {duration_s:.2f} s but the cut list's last shot starts at {last.start_s:.2f} s"
         )
     return [*cutlist.shots[:-1], Shot(last.index, last.start_s, duration_s)]
+
+
+def check_length(path: Path, duration_s: float) -> None:
+    """Refuse a video longer than a project may score (limits.MAX_DURATION_S), before it is scored."""
+    if duration_s > MAX_DURATION_S:
+        raise BgmError(
+            f"{path}: the video lasts {_hms(duration_s)}; BGM Studio scores videos up to {_hms(MAX_DURATION_S)}"
+        )
+
+
+def _hms(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
 def _duration(reader: VideoReader, times: list[float]) -> tuple[float, list[str]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,8 @@ def _read_timeline(path: Path, fps: float):
             f"{path}: reading {path.suffix} needs OpenTimelineIO's {adapter} adapter "
             f"(pip install {_ADAPTER_PACKAGES[adapter]})"
         )
+    if adapter == "otio_json":
+        _check_nesting(path)
     options = {"rate": fps or 24.0} if adapter == "cmx_3600" else {}  # an EDL does not say its rate
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # the Kdenlive adapter prints a banner on every read
@@ -77,6 +80,17 @@ def _read_timeline(path: Path, fps: float):
     if not isinstance(result, otio.schema.Timeline):
         raise BgmError(f"{path}: holds {type(result).__name__}, not one timeline; export a single sequence")
     return result
+
+
+def _check_nesting(path: Path) -> None:
+    """Refuse JSON nested past Python's recursion limit: OpenTimelineIO's C++ reader recurses without a
+    bound and crashes the process (SIGSEGV) on a file nested 100,000 deep. Other JSON errors are its to say."""
+    try:
+        json.loads(path.read_bytes())
+    except RecursionError:
+        raise BgmError(f"{path}: cannot be read as a cut list (JSON nested too deeply)") from None
+    except (ValueError, OSError):
+        pass
 
 
 _ADAPTER_PACKAGES = {

@@ -75,7 +75,8 @@ def projects(draw) -> Project:
     start_s, start_beat = 0.0, 0
     for i in range(n_shots):
         n_beats = draw(st.integers(1, 9))
-        end_s = start_s + draw(st.floats(0.25, 30.0))
+        tempo = draw(st.floats(10.0, 1000.0))
+        end_s = start_s + n_beats * 60.0 / tempo  # the beats fill the shot, as the planner makes them
         shot_takes = draw(st.lists(takes(n_beats), max_size=3))
         themes = [s.index for s in shots if s.theme == s.index] + [i]
         shots.append(
@@ -86,7 +87,7 @@ def projects(draw) -> Project:
                 draw(st.dictionaries(st.sampled_from(["motion", "brightness", "warmth"]), FINITE)),
                 start_beat,
                 n_beats,
-                draw(st.floats(10.0, 1000.0)),
+                tempo,
                 draw(OVERRIDES),
                 shot_takes,
                 draw(st.integers(0, len(shot_takes) - 1)) if shot_takes else -1,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -63,3 +66,24 @@ def run_in_child(args: list[str]) -> int:
         finally:
             os._exit(code)
     return pid
+
+
+class Hung(BaseException):
+    """Raised by `alarm` when a command runs past its time: a BaseException, so no handler of the code under
+    test (`except OSError`, `except Exception`) can take it for an error of its own and carry on."""
+
+
+@contextlib.contextmanager
+def alarm(seconds: int) -> Iterator[None]:
+    """Fail with Hung when the body runs longer than `seconds` (a read of a FIFO would wait forever)."""
+
+    def ring(signum, frame):
+        raise Hung(f"still running after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

@@ -34,6 +34,9 @@ class Case:
     words: str = ""  # in the error line
     setup: Callable[[Path], object] | None = None  # makes the odd file the case is about
     env: tuple[tuple[str, str], ...] = ()  # environment variables set for the case ({d}: its folder)
+    unset: tuple[str, ...] = ()  # environment variables removed for the case
+    seconds: float = 3.0  # the length of the video a successful case writes outputs for
+    changed: tuple[str, ...] = ()  # files of the folder a successful case may rewrite (a file behind a link)
 
 
 def swap(name: str, make: Callable[[Path], object]) -> Callable[[Path], object]:
@@ -482,7 +485,11 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_input(name, base, tmp_path, tiny_model, monkeypatch, capfd):
-    case = CASES[name]
+    run_case(CASES[name], base, tmp_path, tiny_model, monkeypatch, capfd)
+
+
+def run_case(case: Case, base: Path, tmp_path: Path, tiny_model: Path, monkeypatch, capfd) -> None:
+    """Run `case` in a copy of `base` and check it held (see the module's docstring)."""
     d = tmp_path / "w"
     shutil.copytree(base, d, symlinks=True)
     project = json.loads((d / "p.bgm.json").read_text())
@@ -493,6 +500,8 @@ def test_hostile_input(name, base, tmp_path, tiny_model, monkeypatch, capfd):
     monkeypatch.chdir(d)
     for name, value in case.env:
         monkeypatch.setenv(name, value.format(d=d))
+    for name in case.unset:
+        monkeypatch.delenv(name, raising=False)
     if case.setup:
         case.setup(d)
     before = snapshot(d)
@@ -509,10 +518,11 @@ def test_hostile_input(name, base, tmp_path, tiny_model, monkeypatch, capfd):
         assert after == before  # nothing written, nothing changed
     else:
         written = {str(d / "p.bgm.json")} if case.args(d)[0] == "regenerate" else set()  # a new take
+        written |= {str(d / name) for name in case.changed}
         assert {k: v for k, v in after.items() if k in before and k not in written} == {
             k: v for k, v in before.items() if k not in written
         }  # every input untouched
         for new in set(after) - set(before):
             if Path(new).suffix in (".mp4", ".wav", ".mid", ".json") and not Path(new).name.startswith("."):
-                check_whole(Path(new), 3.0) if Path(new).suffix != ".json" else None
+                check_whole(Path(new), case.seconds) if Path(new).suffix != ".json" else None
     assert stray_files(d) == [] and stray_files(tmp_path / "cache") == []

@@ -13,7 +13,7 @@ import pytest
 from bgm_studio.cli import main
 from bgm_studio.errors import BgmError
 from bgm_studio.project.state import Take, load_project, save_project
-from tests.robustness.helpers import run_in_child, stray_files
+from tests.robustness.helpers import check_whole, run_in_child, stray_files
 
 
 def takes(proj, shot: int = 0) -> list[int]:
@@ -80,3 +80,27 @@ def test_a_regenerate_waits_for_a_held_lock(scored, capsys):
     assert "waiting for another bgm-studio" in capsys.readouterr().err
     with locked(proj):  # free again
         assert np.isin(42, takes(proj))
+
+
+def test_concurrent_regenerates_through_a_symlink_keep_every_take(scored, tmp_path):
+    """One regenerate names the project, the other a link to it: both takes reach the project, the link stays."""
+    video, proj = scored
+    link = tmp_path / "link.bgm.json"
+    link.symlink_to(proj)
+    first = takes(proj)
+    children = [
+        run_in_child(["regenerate", str(path), "--shot", "0", "--seed", str(seed)])
+        for path, seed in ((link, 201), (proj, 202))
+    ]
+    assert [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children] == [0, 0]
+    assert link.is_symlink() and sorted(takes(proj)[len(first) :]) == [201, 202]
+    assert stray_files(tmp_path) == []
+
+
+def test_concurrent_exports_to_one_target_leave_one_whole_file(scored, tmp_path):
+    video, proj = scored
+    target = tmp_path / "same.wav"
+    children = [run_in_child(["export", str(proj), "--wav", str(target)]) for _ in range(3)]
+    assert [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children] == [0, 0, 0]
+    check_whole(target, 4.0)
+    assert stray_files(tmp_path) == []

@@ -14,7 +14,7 @@ from bgm_studio.cli import main
 from tests.robustness.helpers import check_whole, run_in_child, stray_files
 
 KILLS = 4  # per command
-SEEDS = {"generate": 1, "export": 2}
+SEEDS = {"generate": 1, "export": 2, "regenerate": 3}
 VIDEO_S = 4.0
 
 
@@ -39,7 +39,7 @@ def timed(args) -> float:
     return time.perf_counter() - t0
 
 
-@pytest.mark.parametrize("command", ["generate", "export"])
+@pytest.mark.parametrize("command", ["generate", "export", "regenerate"])
 def test_kill9_leaves_whole_files_or_none(video, tmp_path, command):
     proj = tmp_path / "p.bgm.json"
     out = tmp_path / "out"
@@ -60,7 +60,7 @@ def test_kill9_leaves_whole_files_or_none(video, tmp_path, command):
         )
     else:
         assert main(["generate", str(video), "--project", str(proj)]) == 0
-        args = [command, str(proj)] + files
+        args = [command, str(proj)] + (["--shot", "0"] if command == "regenerate" else []) + files
         targets = targets + [proj]
     seconds = timed(args)  # the whole run, once: the kills fall within its length
     for target in targets:

@@ -1,0 +1,58 @@
+"""Reading a small input file (a project, a training config) whole, refusing what is not one.
+
+A FIFO would block the read until some other program writes to it, and /dev/zero or /dev/urandom
+never end: either hangs the command or the app's worker. Only a regular file of a bounded size is read.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from .errors import BgmError
+
+MAX_INPUT_BYTES = 256 << 20  # far beyond a 3-hour project with many takes (a few MB)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def open_input(path: str | os.PathLike[str], what: str) -> int:
+    """A read-only descriptor of the regular file `path`; never blocks on a FIFO. The caller closes it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: opening a FIFO does not wait for a writer
+    except FileNotFoundError:
+        raise BgmError(f"{path}: no such {what}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL character in the name
+        raise BgmError(f"{path}: cannot read {what} ({getattr(exc, 'strerror', None) or exc})") from exc
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise BgmError(f"{path}: is {_kind(info.st_mode)}, not a {what}")
+    if info.st_size > MAX_INPUT_BYTES:
+        os.close(fd)
+        raise BgmError(f"{path}: {info.st_size >> 20} MiB is too large for a {what}")
+    return fd
+
+
+def read_input(path: str | os.PathLike[str], what: str) -> bytes:
+    """The bytes of the regular file `path`, at most MAX_INPUT_BYTES; a one-line BgmError otherwise."""
+    fd = open_input(path, what)
+    try:
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_INPUT_BYTES + 1)  # a file that grew since fstat is still bounded
+    except OSError as exc:
+        raise BgmError(f"{Path(path)}: cannot read {what} ({exc.strerror or exc})") from exc
+    finally:
+        os.close(fd)
+    if len(data) > MAX_INPUT_BYTES:
+        raise BgmError(f"{path}: too large for a {what}")
+    return data
