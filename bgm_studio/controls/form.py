@@ -182,8 +182,14 @@ def letter_register(phrases: list[Phrase], n_beats: int, cfg: FormConfig = FormC
 
 
 def _new_letter(letters: list[str]) -> str:
+    """The first melodic letter not used yet; once all 26 are (an hour-long shot, a montage of many
+    looks), the one heard longest ago that is not the last, as a long piece comes back to old themes."""
     used = set(letters)
-    return next(chr(c) for c in range(ord("A"), ord("Z") + 1) if chr(c) not in used)
+    fresh = [chr(c) for c in range(ord("A"), ord("Z") + 1) if chr(c) not in used]
+    if fresh:
+        return fresh[0]
+    last_heard = {x: i for i, x in enumerate(letters) if x.isupper() and x != letters[-1]}
+    return min(last_heard, key=last_heard.__getitem__)
 
 
 def _learned_letter(letters: list[str], chorus: str | None, relation_p: np.ndarray, rng: np.random.Generator) -> str:

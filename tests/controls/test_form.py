@@ -36,6 +36,16 @@ def test_a_long_single_shot_gets_phrases_that_return_but_no_letter_three_times_r
         assert not any(a == b == c for a, b, c in zip(letters, letters[1:], letters[2:]))
 
 
+def test_a_piece_with_more_phrases_than_letters_comes_back_to_its_oldest_ones():
+    """An hour-long single shot, or a montage of 150 looks, outruns A-Z (a StopIteration before)."""
+    for starts, themes, bars in (([0], [0], 1200), (list(range(0, 4800, 32)), list(range(150)), 1200)):
+        phrases = plan_form(starts, themes, np.full(bars, 20.0), MODEL, np.random.default_rng(0))
+        letters = [p.letter for p in phrases]
+        assert sum(p.n_bars for p in phrases) == bars and len(set(letters)) == 26
+        assert all(x.isupper() for x in letters)
+        assert not any(a == b == c for a, b, c in zip(letters, letters[1:], letters[2:]))
+
+
 def test_the_melody_climbs_into_later_letters_and_the_verse_sits_lower():
     phrases = [Phrase("i", 0, 2), Phrase("A", 2, 4), Phrase("B", 6, 4), Phrase("A", 10, 4), Phrase("C", 14, 2)]
     lift = letter_register(phrases, 60).reshape(-1, 4)[:, 0]  # per bar; the last bar is past the end
