@@ -26,6 +26,8 @@ _OURS = re.compile(r"\..+\.[a-z0-9_]{8}(\.part.*|\.probe)")  # tempfile.mkstemp'
 
 def check_writable_target(path: str | os.PathLike[str], inputs: tuple[str | os.PathLike[str], ...] = ()) -> Path:
     """Refuse targets that would overwrite an input or land in a missing/unwritable folder."""
+    if os.fspath(path).endswith(os.sep):  # Path() drops the slash: "o.mid/" would write o.mid
+        raise BgmError(f"{os.fspath(path)}: names a folder (it ends in {os.sep}); give a file name")
     target = Path(path).expanduser().absolute()
     try:
         if target.is_symlink():  # write the file the link names: replacing the link would leave that file old

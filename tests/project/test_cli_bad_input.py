@@ -73,6 +73,7 @@ def test_a_project_finds_its_video_from_another_folder(env, clip, tmp_path, monk
         (["-o", "{tmp}/o.mp4", "--wav", "{tmp}/o.mp4"], "given for two outputs"),
         (["--wav", "{tmp}/o.wav", "--soundfont", "{tmp}/none.sf2"], "soundfont not found"),
         (["--midi", "{tmp}"], "is a folder"),
+        (["--midi", "{tmp}/o.mid/"], "names a folder (it ends in /)"),
         (["--tempo", "300"], "tempo 300.0 BPM is out of range (35-280)"),
         (["--tempo", "nan"], "tempo nan BPM is out of range"),
         (["--instrument", "drums=1"], "unknown part 'drums'"),
