@@ -25,6 +25,15 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def absent_reason(path: str | os.PathLike[str], what: str) -> str:
+    """Why `path`, not a regular file, cannot be read as a `what`: "<what> not found", or what it is."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return f"{what} not found"
+    return f"is {_kind(mode)}, not a {what}"
+
+
 def open_input(path: str | os.PathLike[str], what: str) -> int:
     """A read-only descriptor of the regular file `path`; never blocks on a FIFO. The caller closes it."""
     try:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from ..errors import BgmError
+from ..input_file import absent_reason
 
 ENV_VAR = "BGM_SOUNDFONT"
 SOUNDFONT_DIRS = (Path("/usr/share/sounds/sf2"), Path("/usr/share/soundfonts"), Path("/usr/local/share/soundfonts"))
@@ -39,7 +40,7 @@ def check_soundfont(path: str | os.PathLike[str]) -> Path:
     """
     path = Path(path).expanduser()
     if not path.is_file():
-        raise soundfont_error(path, "soundfont not found")
+        raise soundfont_error(path, absent_reason(path, "soundfont"))
     try:
         with open(path, "rb") as f:
             header = f.read(12)

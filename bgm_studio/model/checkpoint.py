@@ -14,6 +14,7 @@ import torch
 
 from ..atomic import atomic_path
 from ..errors import BgmError
+from ..input_file import absent_reason
 from .denoiser import Denoiser, ModelConfig
 from .melody import MelodyConfig, MelodyModel
 from .device import resolve_device
@@ -65,7 +66,7 @@ def load_model(
     device = resolve_device(device)
     path = resolve_checkpoint(path)
     if not path.is_file():
-        raise BgmError(f"{path}: model checkpoint not found (train one with `bgm-studio train`)")
+        raise BgmError(f"{path}: {absent_reason(path, 'model checkpoint')} (train one with `bgm-studio train`)")
     payload = read_torch_file(path, "valid BGM Studio checkpoint")
     model = _rebuild(path, payload, lambda cfg: Denoiser(ModelConfig(**cfg)), "model_config", "BGM Studio checkpoint")
     model.to(device).eval()
@@ -102,7 +103,7 @@ def load_melody(path: str | os.PathLike | None = None, device: str | torch.devic
     """Load a melody checkpoint written by save_melody; one-line errors for missing or damaged files."""
     path = resolve_melody_checkpoint(path)
     if not path.is_file():
-        raise BgmError(f"{path}: melody model not found (train one with `bgm-studio train --melody`)")
+        raise BgmError(f"{path}: {absent_reason(path, 'melody model')} (train one with `bgm-studio train --melody`)")
     payload = read_torch_file(path, "valid melody checkpoint")
     model = _rebuild(path, payload, lambda cfg: MelodyModel(MelodyConfig(**cfg)), "melody_config", "melody checkpoint")
     return model.to(resolve_device(device)).eval()

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..atomic import atomic_path
 from ..errors import BgmError
+from ..input_file import absent_reason
 from ..music.metrics import BASS_CEILING
 from ..music.notes import ACCOMPANIMENT, BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pop909 import Song
@@ -122,7 +123,9 @@ class TextureLibrary:
         """Read a library written by save; one-line errors for a missing or damaged file."""
         path = resolve_textures(path)
         if not path.is_file():
-            raise BgmError(f"{path}: texture library not found (build one with `bgm-studio train --textures`)")
+            raise BgmError(
+                f"{path}: {absent_reason(path, 'texture library')} (build one with `bgm-studio train --textures`)"
+            )
         try:
             with np.load(path, allow_pickle=False) as z:
                 library = cls(z["notes"], z["start"], z["beat_onsets"], z["following"], z["song"])

@@ -362,7 +362,19 @@ CASES: dict[str, Case] = {
     "generate: --midi=-x.mid": Case(G("--midi=-x.mid"), 0),
     "generate: --midi -x.mid (read as an option)": Case(G("--midi", "-x.mid"), 2, "--midi"),
     "generate: --midi is the folder '.'": Case(G("--midi", "."), 2, "folder"),
-    "export: --midi ends in a slash (the name without it)": Case(E("--midi", "{d}/o.mid/"), 0),
+    "export: --midi ends in a slash (it names a folder)": Case(E("--midi", "{d}/o.mid/"), 2, "ends in /"),
+    "generate: --soundfont a FIFO says what it is": Case(
+        G("--wav", "{d}/o.wav", "--soundfont", "{d}/s.sf2"),
+        2,
+        "is a pipe (FIFO), not a soundfont",
+        setup=lambda d: os.mkfifo(d / "s.sf2"),
+    ),
+    "generate: --model a FIFO says what it is": Case(
+        G("--midi", "{d}/o.mid", "--model", "{d}/m.pt"),
+        2,
+        "is a pipe (FIFO), not a model checkpoint",
+        setup=lambda d: os.mkfifo(d / "m.pt"),
+    ),
     "generate: the video as /dev/null": Case(ANY("generate", "/dev/null", "--midi", "{d}/o.mid"), 2, "/dev/null"),
     # the environment
     **{
