@@ -89,6 +89,8 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
     from .mix_options import check_mix_args
     from .music.parts import PARTS
 
+    if Path(video).is_dir():  # else every output inside it would read as a clash with an input folder
+        raise BgmError(f"{video}: is a folder, not a video")
     mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
     sources = tuple(command_inputs(args, video, *inputs))
     seen = stem_paths(args.stems, [*PARTS, VIDEO_SOUND]) if args.stems else []  # no other output may be a stem

@@ -26,6 +26,8 @@ def project_score(project: Project) -> Score:
 def check_video(project: Project, path: str | None = None) -> str:
     """The project's video path, checked: it must exist and be the same file that was scored."""
     video = Path(path or project.video_path)
+    if video.is_dir():
+        raise BgmError(f"{video}: is a folder, not a video; relink the project to its video file")
     if not video.is_file():
         raise BgmError(f"{video}: the project's video is missing; relink it to where the file is now")
     if fingerprint(video) != project.video_hash:

@@ -165,6 +165,7 @@ REFUSED_EDITS: dict[str, tuple[Callable[[Path], None], str]] = {
         edit(lambda p: p["video"].__setitem__("path", "/tmp/\ud800.mp4")),
         "cannot be a file name",
     ),
+    "the video's path a folder": (edit(lambda p: p["video"].__setitem__("path", "/tmp")), "is a folder, not a video"),
     # the JSON itself
     "a 5000-digit integer": (raw(lambda t: t.replace('"seed": ', '"seed": ' + "9" * 5000 + ', "x": ', 1)), "digits"),
     "a tempo of 1e999999": (raw(lambda t: t.replace('"tempo_bpm": ', '"tempo_bpm": 1e999999, "y": ', 1)), "tempo"),
