@@ -15,14 +15,17 @@ from .errors import BgmError
 MAX_INPUT_BYTES = 256 << 20  # far beyond a 3-hour project with many takes (a few MB)
 
 
-def _kind(mode: int) -> str:
+def _is_not(mode: int, what: str) -> str:
+    """What a file of this mode is instead of a `what`: "is a pipe (FIFO), not a soundfont"."""
     if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
+        kind = "a folder"
+    elif stat.S_ISFIFO(mode):
+        kind = "a pipe (FIFO)"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    else:
+        kind = "not a regular file"
+    return f"is {kind}, not a {what}"
 
 
 def absent_reason(path: str | os.PathLike[str], what: str) -> str:
@@ -31,7 +34,7 @@ def absent_reason(path: str | os.PathLike[str], what: str) -> str:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):
         return f"{what} not found"
-    return f"is {_kind(mode)}, not a {what}"
+    return _is_not(mode, what)
 
 
 def open_input(path: str | os.PathLike[str], what: str) -> int:
@@ -45,7 +48,7 @@ def open_input(path: str | os.PathLike[str], what: str) -> int:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise BgmError(f"{path}: is {_kind(info.st_mode)}, not a {what}")
+        raise BgmError(f"{path}: {_is_not(info.st_mode, what)}")
     if info.st_size > MAX_INPUT_BYTES:
         os.close(fd)
         raise BgmError(f"{path}: {info.st_size >> 20} MiB is too large for a {what}")

@@ -535,20 +535,22 @@ def _fit_register(chosen: np.ndarray, ctrl: Controls, a: int, gain: float) -> np
     return moved
 
 
+_BASS_KEYS = MODEL_PITCH_NUMBERS < BASS_CEILING  # model pitches a bass note may sound on
+_LOW_KEYS = np.nonzero(_BASS_KEYS & (MODEL_PITCH_NUMBERS >= BASS_FLOOR))[0]  # ... and an added one may take
+
+
 def _ensure_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, a: int, floor: float) -> None:
     """Give every bar a bass note: where no accompaniment note below G3 starts or rings in a
     bar, add the likeliest low onset from C2 up (when the model gives it at least `floor`).
 
     chosen, onset_p and sustain are the accompaniment's (steps, 96) arrays for steps from a.
     """
-    bass = MODEL_PITCH_NUMBERS < BASS_CEILING
-    low = np.nonzero(bass & (MODEL_PITCH_NUMBERS >= BASS_FLOOR))[0]
     for s0, s1 in _bar_spans(a, chosen.shape[0]):
-        if not (chosen[s0:s1, bass].any() or sustain[s0, bass].any()):
-            p = np.where(sustain[s0:s1, low], 0.0, onset_p[s0:s1, low])  # never on a sounding note
+        if not (chosen[s0:s1, _BASS_KEYS].any() or sustain[s0, _BASS_KEYS].any()):
+            p = np.where(sustain[s0:s1, _LOW_KEYS], 0.0, onset_p[s0:s1, _LOW_KEYS])  # never on a sounding note
             if p.size and p.max() > floor:
                 s, k = np.unravel_index(int(p.argmax()), p.shape)
-                chosen[s0 + s, low[k]] = True
+                chosen[s0 + s, _LOW_KEYS[k]] = True
 
 
 def _monophonic(onsets: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -606,9 +608,7 @@ def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctr
     chord's root and tones. chosen, onset_p and sustain are the accompaniment's (steps, 96) arrays
     from step a.
     """
-    bass = MODEL_PITCH_NUMBERS < BASS_CEILING
-    low = np.nonzero(bass & (MODEL_PITCH_NUMBERS >= BASS_FLOOR))[0]
-    pcs = MODEL_PITCH_NUMBERS[low] % 12
+    pcs = MODEL_PITCH_NUMBERS[_LOW_KEYS] % 12
     n = len(ctrl.chord_root)
     for s in range(0, chosen.shape[0], STEPS_PER_BEAT):
         beat = (a + s) // STEPS_PER_BEAT
@@ -619,10 +619,10 @@ def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctr
             or (ctrl.chord_pcs[beat] != ctrl.chord_pcs[beat - 1]).any()
         )
         must_strike = bool(ctrl.segment_start[beat]) or changed
-        if chosen[s, bass].any() or not must_strike:
+        if chosen[s, _BASS_KEYS].any() or not must_strike:
             continue
         root, tones = int(ctrl.chord_root[beat]), ctrl.chord_pcs[beat]
-        weight = np.where(pcs == root, 4.0, np.where(tones[pcs], 1.5, 0.2)) if root >= 0 else np.ones(len(low))
-        score = np.where(sustain[s, low], 0.0, onset_p[s, low] * weight)
+        weight = np.where(pcs == root, 4.0, np.where(tones[pcs], 1.5, 0.2)) if root >= 0 else np.ones(len(_LOW_KEYS))
+        score = np.where(sustain[s, _LOW_KEYS], 0.0, onset_p[s, _LOW_KEYS] * weight)
         if score.max() > 0:
-            chosen[s, low[int(score.argmax())]] = True
+            chosen[s, _LOW_KEYS[int(score.argmax())]] = True
