@@ -41,10 +41,12 @@ class Composer:
         progress: ProgressFn = no_progress,
         echo_of: np.ndarray | None = None,
         close: bool = True,
+        style_seed: int | None = None,
     ) -> PianoRoll:
         """The roll (model grid) with beats [start_beat, end_beat) written anew.
 
-        tonic: the major key's pitch class; close: end the piece on its final chord (see ring_out).
+        tonic: the major key's pitch class; close: end the piece on its final chord (see ring_out);
+        style_seed: draws the piece's pianist (None: seed), the same for every span of one piece.
         """
         cadence = cadence_start(controls.n_beats)
         with torch_threads(self.pipeline.config.threads):  # one thread: no pool stalls when cores are busy
@@ -52,7 +54,16 @@ class Composer:
                 roll, controls, phrases, tonic, start_beat, end_beat, seed, cadence if close else None
             )
             roll = self.pipeline.inpaint(
-                roll, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody=True
+                roll,
+                controls,
+                start_beat,
+                end_beat,
+                seed,
+                progress,
+                echo_of,
+                hold_melody=True,
+                style_seed=style_seed,
+                key=tonic,
             )
         if close and start_beat <= cadence < end_beat:
             roll = ring_out(roll, cadence * STEPS_PER_BEAT, int(controls.chord_root[cadence]), BASS_CEILING)

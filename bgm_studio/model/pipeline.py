@@ -24,7 +24,7 @@ from ..progress import ProgressFn, no_progress
 from .conditioning import control_features, segment_ids_from_starts
 from .data import MODEL_PITCH_NUMBERS, chord_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES, Denoiser
-from .figure_choice import BASS_FLOOR, FigureConfig, choose_figures
+from .figure_choice import BASS_FLOOR, FigureConfig, Pianist, choose_figures, draw_pianist
 from .schedule import DDIMScheduler, ScheduleConfig
 from .texture import TextureLibrary
 
@@ -92,6 +92,8 @@ class ScorePipeline:
         progress: ProgressFn = no_progress,
         echo_of: np.ndarray | None = None,
         hold_melody: bool = False,
+        style_seed: int | None = None,
+        key: int | None = None,
     ) -> PianoRoll:
         """Re-sample beats [start_beat, end_beat) holding every note that starts outside them.
 
@@ -100,9 +102,14 @@ class ScorePipeline:
         already there (sampled before it, or held outside the span).
         hold_melody: the piece's melody is given (written by the melody model) and held everywhere:
         only the accompaniment is sampled, around it (inpainting, as Polyffusion does).
+        style_seed: draws the piece's pianist (model.figure_choice; None: seed), so a span written
+        again with a new seed is played by the pianist of the music around it; key: the major key's
+        pitch class the accompaniment keeps its passing notes in (None: not known).
         """
         with torch_threads(self.config.threads):
-            return self._inpaint(piece, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody)
+            return self._inpaint(
+                piece, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody, style_seed, key
+            )
 
     def _inpaint(
         self,
@@ -114,6 +121,8 @@ class ScorePipeline:
         progress: ProgressFn,
         echo_of: np.ndarray | None,
         hold_melody: bool,
+        style_seed: int | None,
+        key: int | None,
     ) -> PianoRoll:
         n_beats = controls.n_beats
         pad = max(0, self.window - n_beats)
@@ -132,7 +141,11 @@ class ScorePipeline:
         gen = torch.Generator().manual_seed(seed)
         rng = np.random.default_rng(seed)
         cursor, total = start_beat, end_beat - start_beat
-        played: dict[int, int] = {}  # library figure of each bar written (figures), by its first step
+        pianist = (
+            Pianist(-1, key)
+            if self.textures is None
+            else draw_pianist(self.textures, np.random.default_rng(seed if style_seed is None else style_seed), key)
+        )
         while cursor < end_beat:
             ws = self._window_start(cursor, end_beat, n_beats + pad)
             free_to = min(end_beat, ws + self.window)
@@ -143,7 +156,9 @@ class ScorePipeline:
             probs = self._sample_window(
                 roll, ctrl, ws, cursor, free_to, gen, np.where(ready >= 0, guided, -1), n_beats, hold_melody
             )
-            self._decode(roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng, hold_melody, ready, played)
+            self._decode(
+                roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng, hold_melody, ready, pianist
+            )
             cursor = stop
             progress(cursor - start_beat, total, "sampling")
         t = n_beats * STEPS_PER_BEAT
@@ -226,7 +241,7 @@ class ScorePipeline:
         rng: np.random.Generator,
         hold_melody: bool = False,
         echo: np.ndarray | None = None,
-        played: dict[int, int] | None = None,
+        pianist: Pianist | None = None,
     ) -> None:
         """Write notes for beats [g0, g1) into roll/vel from window probabilities.
 
@@ -253,7 +268,17 @@ class ScorePipeline:
         onset_p = probs[[0, 2], a - off : b - off]  # (2, steps, 96)
         if hold_melody and self.textures is not None:
             self._write_figures(
-                roll, vel, onset_p[1], sustain_p[1], ctrl, a, b, off, rng, echo, {} if played is None else played
+                roll,
+                vel,
+                onset_p[1],
+                sustain_p[1],
+                ctrl,
+                a,
+                b,
+                off,
+                rng,
+                echo,
+                Pianist(-1) if pianist is None else pianist,
             )
             return
         chosen = onset_p > cfg.onset_threshold
@@ -307,7 +332,7 @@ class ScorePipeline:
         off: int,
         rng: np.random.Generator,
         echo: np.ndarray | None,
-        played: dict[int, int],
+        pianist: Pianist,
     ) -> None:
         """Write the accompaniment of steps [a, b) as chosen figures, with a bass note added where a
         shot starts, the chord changes or a downbeat has none (_ensure_bass, _mark_bass)."""
@@ -315,7 +340,7 @@ class ScorePipeline:
         echo = np.full(len(ctrl.chord_root), -1) if echo is None else echo
         spans = list(_bar_spans(a, b - a, ctrl.segment_ids()))
         notes = choose_figures(
-            self.textures, onset_p, roll, ctrl, a, b, spans, roll[0, a:b].sum(axis=1), echo, self.figures, rng, played
+            self.textures, onset_p, roll, ctrl, a, b, spans, roll[0, a:b].sum(axis=1), echo, self.figures, rng, pianist
         )
         figure_onsets = np.zeros((b - a, MODEL_PITCHES), bool)
         for s, p, length in notes:

@@ -300,9 +300,19 @@ class Scorer:
     def _compose(
         self, project: Project, roll: PianoRoll, controls: Controls, a: int, b: int, seed: int, progress: ProgressFn
     ) -> PianoRoll:
-        """Beats [a, b) of the roll written anew (model.composer), themes and returning phrases echoed."""
+        """Beats [a, b) of the roll written anew (model.composer), themes and returning phrases echoed,
+        by the project's pianist (drawn from its seed), so a regenerated shot keeps its neighbours' player."""
         return self.composer.compose(
-            roll, controls, project.phrases, project.key_tonic, a, b, seed, progress, theme_echoes(project)
+            roll,
+            controls,
+            project.phrases,
+            project.key_tonic,
+            a,
+            b,
+            seed,
+            progress,
+            theme_echoes(project),
+            style_seed=project.seed,
         )
 
 

@@ -8,7 +8,15 @@ from bgm_studio.controls.music_controls import Controls
 from bgm_studio.errors import BgmError
 from bgm_studio.model.checkpoint import load_model
 from bgm_studio.model.denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
-from bgm_studio.model.figure_choice import FigureConfig, _placed, choose_figures
+from bgm_studio.model.figure_choice import (
+    FigureConfig,
+    Pianist,
+    _candidates,
+    _placed,
+    _realized,
+    choose_figures,
+    draw_pianist,
+)
 from bgm_studio.model.pipeline import SampleConfig, ScorePipeline
 from bgm_studio.model.texture import (
     PASSING,
@@ -151,7 +159,7 @@ def test_chosen_figures_fill_each_bar_and_echo_whole_bars():
         roll[1, s + 1 : s + 8, 74 - MODEL_PITCH_LOW] = True
     onset_p = np.full((64, MODEL_PITCHES), 0.2)
     spans = [(s, s + 16) for s in range(0, 64, 16)]
-    played: dict[int, int] = {}
+    pianist = Pianist(-1)
     notes = choose_figures(
         lib,
         onset_p,
@@ -164,13 +172,13 @@ def test_chosen_figures_fill_each_bar_and_echo_whole_bars():
         np.full(32, -1),
         FigureConfig(),
         np.random.default_rng(0),
-        played,
+        pianist,
     )
     counts = [sum(s0 <= n[0] < s1 for n in notes) for s0, s1 in spans]
     assert (
         min(counts) > 0 and abs(sum(counts) - 4 * 10) <= 10
     )  # within 25% of the count asked: 12 onsets less the melody's 2
-    assert sorted(played) == [0, 16, 32, 48]
+    assert sorted(pianist.played) == [0, 16, 32, 48]
     for s, p, n in notes:  # write them, then echo bars 0-1 in bars 2-3
         roll[2, s, p], roll[3, s + 1 : s + n, p] = True, True
     echo = np.full(32, -1)
@@ -187,7 +195,7 @@ def test_chosen_figures_fill_each_bar_and_echo_whole_bars():
         echo,
         FigureConfig(),
         np.random.default_rng(1),
-        {},
+        Pianist(-1),
     )
     assert sorted((s - 64, p) for s, p, _ in again) == sorted((s, p) for s, p, _ in notes if s < 32)
 
@@ -235,7 +243,7 @@ def test_an_echoed_bar_is_played_in_the_octave_its_register_asks():
     spans = [(s, s + 16) for s in range(0, 64, 16)]
     rng = np.random.default_rng(0)
     notes = choose_figures(
-        lib, onset_p, roll, ctrl, 0, 64, spans, np.zeros(64), np.full(32, -1), FigureConfig(), rng, {}
+        lib, onset_p, roll, ctrl, 0, 64, spans, np.zeros(64), np.full(32, -1), FigureConfig(), rng, Pianist(-1)
     )
     for s, p, n in notes:
         roll[2, s, p], roll[3, s + 1 : s + n, p] = True, True
@@ -247,7 +255,71 @@ def test_an_echoed_bar_is_played_in_the_octave_its_register_asks():
     mean = np.mean([p + MODEL_PITCH_LOW for _, p in first])
     ctrl.register[16:20] = mean + 12 * len(upper) / len(first)  # the hand above asked an octave up
     again = choose_figures(
-        lib, onset_p, roll, ctrl, 64, 80, [(0, 16)], np.zeros(16), echo, FigureConfig(), np.random.default_rng(1), {}
+        lib,
+        onset_p,
+        roll,
+        ctrl,
+        64,
+        80,
+        [(0, 16)],
+        np.zeros(16),
+        echo,
+        FigureConfig(),
+        np.random.default_rng(1),
+        Pianist(-1),
     )
     up = {(s, p + 12) if (s, p) in upper else (s, p) for s, p in first}
     assert sorted((s - 64, p) for s, p, _ in again) == sorted(up)
+
+
+def test_a_bar_takes_its_candidates_from_the_pianists_song_where_it_has_enough_of_them():
+    """One pianist plays a piece: a bar's candidates are its song's figures of the bar's size, where
+    the song has at least min_own of them; else figures of that size from any song."""
+    lib = TextureLibrary.load()
+    cfg = FigureConfig()
+    counts = lib.beat_onsets.sum(axis=1)
+    fits = lambda want: (counts >= want) & (counts - want <= max(1, cfg.count_tolerance * want))  # noqa: E731
+    rich = next(s for s in np.unique(lib.song) if fits(8)[lib.figures_of_song(s)].sum() >= 2 * cfg.min_own)
+    picked = _candidates(lib, 0, 4, 8, cfg, np.random.default_rng(0), int(rich))
+    assert len(picked) >= 2 * cfg.min_own
+    assert set(lib.song[picked]) == {rich} and fits(8)[picked].all()
+    poor = next(s for s in np.unique(lib.song) if 0 < fits(8)[lib.figures_of_song(s)].sum() < cfg.min_own)
+    picked = _candidates(lib, 0, 4, 8, cfg, np.random.default_rng(0), int(poor))
+    assert len(picked) == cfg.candidates and len(set(lib.song[picked])) > 10 and fits(8)[picked].all()
+
+
+def test_a_span_written_again_is_played_by_the_pianist_its_style_seed_draws(tiny_model_path, monkeypatch):
+    """The pianist comes from the style seed, not the span's seed, so a regenerated shot keeps the
+    player of the music around it, in the piece's key; without a style seed each seed draws its own."""
+    import bgm_studio.model.pipeline as pipeline
+
+    songs: list[int] = []
+    keys: list[int | None] = []
+    choose = pipeline.choose_figures
+    monkeypatch.setattr(
+        pipeline, "choose_figures", lambda *a: songs.append(a[-1].song) or keys.append(a[-1].key) or choose(*a)
+    )
+    lib = TextureLibrary.load()
+    pipe = ScorePipeline(load_model(tiny_model_path)[0], SampleConfig(steps=2), lib)
+    ctrl = controls(48, density=14.0)
+    melody = PianoRoll.empty(48 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
+    melody.onset[0, ::8, 72 - MODEL_PITCH_LOW] = True
+    first = pipe.inpaint(melody, ctrl, 0, 48, seed=1, hold_melody=True, style_seed=9, key=7)
+    pipe.inpaint(first, ctrl, 16, 32, seed=2, hold_melody=True, style_seed=9, key=7)
+    expected = draw_pianist(lib, np.random.default_rng(9)).song
+    assert songs and set(songs) == {expected} and set(keys) == {7}
+    songs.clear()
+    for seed in range(4):
+        pipe.inpaint(melody, ctrl, 16, 32, seed=seed, hold_melody=True)
+    assert len(set(songs)) > 1
+
+
+def test_a_passing_note_realized_outside_the_key_moves_a_semitone_down_into_it():
+    """B and D over C major are passing notes; on D major they keep their intervals above the root
+    (C# and E): in C major the C# becomes C, the E stays; the third (F#) is a chord tone and stays."""
+    fig = encode_bar(np.array([[0, 48, 4], [4, 59, 4], [8, 62, 4], [12, 64, 4]]), *chords(*[C_MAJOR] * 4))
+    root, pcs = chords(*[(2, [2, 6, 9])] * 4)
+    table = role_table(root, pcs)
+    assert realize(fig, root, table).tolist() == [50, 61, 64, 66]
+    assert _realized(fig, root, table, None).tolist() == [50, 61, 64, 66]
+    assert _realized(fig, root, table, 0).tolist() == [50, 60, 64, 66]
