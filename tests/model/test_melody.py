@@ -102,10 +102,27 @@ def test_a_new_note_spread_over_many_pitches_is_drawn_at_its_full_odds():
     probs[2:32] = 0.15 / 30
     logits = torch.log(probs.clamp_min(1e-12))
     gen = torch.Generator().manual_seed(0)
-    draws = [_draw(logits.clone(), pitch_token(60), None, MelodySampling(top_p=0.92), gen) for _ in range(3000)]
+    sampling = MelodySampling(top_p=0.92, kind_temperature=1.0)
+    draws = [_draw(logits.clone(), pitch_token(60), None, sampling, gen) for _ in range(3000)]
     onsets = np.mean([d >= 2 for d in draws])
     assert 0.13 < onsets < 0.17
     assert all(d == HOLD or 2 <= d < 32 for d in draws)
+
+
+def test_the_kind_temperature_sharpens_rest_hold_or_note_and_leaves_the_pitch_odds():
+    """After a note, hold 70%, rest 20%, a new note 10% (C4 or D4 alike): at kind temperature 0.5
+    the odds go as their squares (0.907 / 0.074 / 0.019), and the pitches stay even."""
+    probs = torch.zeros(2 + 40)
+    probs[HOLD], probs[REST] = 0.7, 0.2
+    probs[pitch_token(60)] = probs[pitch_token(62)] = 0.05
+    logits = torch.log(probs.clamp_min(1e-12))
+    gen = torch.Generator().manual_seed(0)
+    sampling = MelodySampling(top_p=1.0, kind_temperature=0.5)
+    draws = np.array([_draw(logits.clone(), pitch_token(60), None, sampling, gen) for _ in range(4000)])
+    assert abs((draws == HOLD).mean() - 0.907) < 0.015 and abs((draws == REST).mean() - 0.074) < 0.012
+    notes = draws[draws >= 2]
+    assert set(notes.tolist()) == {pitch_token(60), pitch_token(62)}
+    assert 0.35 < (notes == pitch_token(60)).mean() < 0.65
 
 
 def test_training_a_few_steps_then_resuming_goes_on_from_the_saved_step(tmp_path):
