@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import time
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from .audio_common import hardware
 
-__all__ = ["hardware", "reference_seconds", "peak_rss_mb"]
+__all__ = ["hardware", "reference_seconds", "peak_rss_mb", "machine_busy_s", "own_cpu_s"]
 
 
 def reference_seconds(repeats: int = 3) -> float:
@@ -28,3 +29,19 @@ def reference_seconds(repeats: int = 3) -> float:
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine_busy_s() -> float:
+    """CPU seconds every process on the machine has used since boot (/proc/stat: all but idle and I/O wait).
+
+    Its growth over a run, less this process's and its children's CPU (own_cpu_s), is what other
+    users took meanwhile: on a shared machine, the load a figure was measured under."""
+    with open("/proc/stat") as stat:
+        ticks = [int(v) for v in stat.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    """User + system CPU seconds of this process and its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime

@@ -499,9 +499,9 @@ def main(argv: list[str] | None = None) -> int:
         keep_freed_memory()
     try:
         if getattr(args, "device", None):  # a missing GPU is refused before any work
-            from .model.device import resolve_device
+            from .model.device import check_device
 
-            resolve_device(args.device)
+            check_device(args.device)
         return handler(args)
     except BgmError as exc:
         print(f"error: {exc}", file=sys.stderr)

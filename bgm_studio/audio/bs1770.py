@@ -20,6 +20,7 @@ STEP = 0.25  # of a block: 75% overlap
 ABSOLUTE_GATE = -70.0  # LUFS
 RELATIVE_GATE = -10.0  # LU under the loudness of the blocks over the absolute gate
 WEIGH_FRAMES = 1 << 16  # frames K-weighted at a time (1 MB of stereo float64: stays in cache)
+SUM_INTERVALS = 16  # intervals between block edges (0.1 s each) squared and summed at a time, ~1 MB
 TAIL_DECAY = 1e-25  # a stage's response is cut where it has decayed this far (float64 resolves 1e-16)
 
 
@@ -58,7 +59,7 @@ class LoudnessMeter:
         self._norm = BLOCK_S * sample_rate
         self._edges = np.unique(np.concatenate([[0], lo, hi]))  # each block is a run of the intervals between these
         self._first, self._last = np.searchsorted(self._edges, lo), np.searchsorted(self._edges, hi)  # per block
-        self._sums = self._interval_sums(self._weighted, 0, len(self._edges) - 1)  # (intervals, channels)
+        self._sums = self._all_interval_sums()  # (intervals, channels)
 
     def lufs(self, level: float = 1.0, curve: np.ndarray | None = None) -> float:
         """Integrated loudness (LUFS; -inf for silence or audio shorter than a block) of the mix times
@@ -82,6 +83,16 @@ class LoudnessMeter:
                 x, states[k] = lfilter(b, a, x, axis=0, zi=states[k])
             weighted[pos : pos + WEIGH_FRAMES] = x
         return weighted
+
+    def _all_interval_sums(self) -> np.ndarray:
+        """The sums of squares over every interval, SUM_INTERVALS at a time: the same sums as squaring
+        the weighted mix whole, without a whole-length float64 square (140 MB for 3 minutes) to fault in."""
+        n = len(self._edges) - 1
+        sums = np.empty((max(n, 0), self._weighted.shape[1]))
+        for first in range(0, n, SUM_INTERVALS):
+            last, lo = min(first + SUM_INTERVALS, n), int(self._edges[first])
+            sums[first:last] = self._interval_sums(self._weighted[lo : self._edges[last]], first, last, lo)
+        return sums
 
     def _interval_sums(self, weighted: np.ndarray, first: int, last: int, offset: int = 0) -> np.ndarray:
         """Sums of squares of `weighted` (which starts at frame `offset`) over intervals [first, last)."""

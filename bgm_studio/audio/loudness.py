@@ -131,11 +131,10 @@ def master_gain(
     A silent mix keeps gain 1. Where the limiter has to work hard, the loudness can fall
     short of the target; the LUFS returned is measured on the result.
     """
-    gain = np.ones(len(mix), np.float32)
     meter = LoudnessMeter(mix, sample_rate)  # K-weighted once: each round refilters only what the limiter changed
     lufs = _above_silence(meter.lufs())
     if not np.isfinite(lufs):
-        return gain, lufs
+        return np.ones(len(mix), np.float32), lufs
     ceiling = 10.0 ** ((ceiling_db - CODEC_MARGIN_DB) / 20.0)
     level = 10.0 ** ((target_lufs - lufs) / 20.0)
     peaks = true_peak_envelope(mix, ceiling / level * 10 ** (-(OVERSHOOT_DB + 1.0) / 20))  # rounds move level < 1 dB

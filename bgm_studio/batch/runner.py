@@ -20,6 +20,7 @@ from .jobs import (
     BatchSettings,
     VideoResult,
     VideoTask,
+    biggest_first,
     check_formats,
     done_before,
     identity,
@@ -36,13 +37,12 @@ def input_identity(settings: BatchSettings) -> dict[str, Any]:
     """The hashes of what every video's result depends on besides its own file: model, soundfont,
     analysis settings. Refuses a missing model or soundfont before any worker starts."""
     from ..audio.soundfont import find_soundfont
-    from ..model.checkpoint import resolve_checkpoint
-    from ..model.device import resolve_device
-    from ..project.scoring import model_id
+    from ..model.device import check_device
+    from ..model.locate import model_id, resolve_checkpoint
     from ..video.cache import fingerprint
     from ..video.config import configured
 
-    resolve_device(settings.device)
+    check_device(settings.device)
     check_formats(settings.formats)
     model = resolve_checkpoint(settings.model)
     if not model.is_file():
@@ -104,7 +104,7 @@ def run_batch(
         dynamic_ncols=True,
     )
     try:
-        for result in schedule(todo, settings, inputs, workers) if todo else ():
+        for result in schedule(biggest_first(todo), settings, inputs, workers) if todo else ():
             results[result.name] = result
             bar.update(1)
             if result.status == "failed":

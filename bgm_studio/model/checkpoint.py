@@ -18,11 +18,9 @@ from ..input_file import absent_reason
 from .denoiser import Denoiser, ModelConfig
 from .melody import MelodyConfig, MelodyModel
 from .device import resolve_device
+from .locate import resolve_checkpoint, resolve_melody_checkpoint
 
 M = TypeVar("M", bound=torch.nn.Module)  # the network a checkpoint rebuilds
-
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "bgm-diffusion.pt"
-DEFAULT_MELODY_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "melody.pt"
 
 
 def save_model(model: Denoiser, path: str | os.PathLike, meta: dict | None = None) -> None:
@@ -30,11 +28,6 @@ def save_model(model: Denoiser, path: str | os.PathLike, meta: dict | None = Non
     payload = {"model_config": asdict(model.cfg), "state_dict": model.state_dict(), "meta": meta or {}}
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-
-
-def resolve_checkpoint(path: str | os.PathLike | None = None) -> Path:
-    """The checkpoint to use: the given path, else $BGM_MODEL, else the bundled one."""
-    return Path(path or os.environ.get("BGM_MODEL") or DEFAULT_CHECKPOINT)
 
 
 def read_torch_file(path: str | os.PathLike, what: str) -> Any:
@@ -92,11 +85,6 @@ def save_melody(model: MelodyModel, path: str | os.PathLike, meta: dict | None =
     payload = {"melody_config": asdict(model.cfg), "state_dict": state, "meta": meta or {}}
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-
-
-def resolve_melody_checkpoint(path: str | os.PathLike | None = None) -> Path:
-    """The melody checkpoint to use: the given path, else $BGM_MELODY_MODEL, else the bundled one."""
-    return Path(path or os.environ.get("BGM_MELODY_MODEL") or DEFAULT_MELODY_CHECKPOINT)
 
 
 def load_melody(path: str | os.PathLike | None = None, device: str | torch.device = "cpu") -> MelodyModel:

@@ -23,7 +23,7 @@ def resolve_device(name: str | torch.device | None = None) -> torch.device:
 
     if isinstance(name, torch.device):
         return name
-    name = (name or os.environ.get("BGM_DEVICE") or "auto").strip().lower()
+    name = device_name(name)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cpu":
@@ -36,3 +36,18 @@ def resolve_device(name: str | torch.device | None = None) -> torch.device:
             raise BgmError(f"device {name}: only {torch.cuda.device_count()} CUDA GPU(s) here")
         return device
     raise BgmError(f"device {name!r}: choose auto, cpu or cuda")
+
+
+def device_name(name: str | None = None) -> str:
+    """The device asked for, else $BGM_DEVICE, else auto, in lower case."""
+    return (name or os.environ.get("BGM_DEVICE") or "auto").strip().lower()
+
+
+def check_device(name: str | None = None) -> None:
+    """Refuse a device that cannot be used, as resolve_device would, importing torch only to look for a GPU.
+
+    Why: the batch's parent process and the CLI check the device before any work, and neither
+    runs the model; auto and cpu are always usable, and torch costs them a second to import.
+    """
+    if device_name(name) not in ("auto", "cpu"):
+        resolve_device(name)

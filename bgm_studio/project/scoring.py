@@ -11,7 +11,6 @@ and bass around it (the diffusion model), and closes the piece on a held tonic c
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from ..errors import BgmError
 from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
 from ..model.chords import ChordModel, cadence_start, repeat_progression
 from ..model.data import model_roll
+from ..model.locate import model_id
 from ..model.composer import Composer, form_echoes, returning_phrases
 from ..model.melody_writer import MelodyWriter
 from ..model.pipeline import SampleConfig, ScorePipeline
@@ -133,12 +133,6 @@ def check_new_chords(project: Project, k: int) -> None:
         raise BgmError(
             f"shot {k} lies in the closing bar, whose chord is always the home chord; regenerate it without new chords"
         )
-
-
-def model_id(path: str | Path) -> str:
-    """A checkpoint's file name and the start of its sha256."""
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
-    return f"{Path(path).name}@{digest}"
 
 
 class Scorer:

@@ -5,7 +5,7 @@ import pyloudnorm
 import pytest
 from scipy.signal import lfilter
 
-from bgm_studio.audio.bs1770 import TAIL_DECAY, WEIGH_FRAMES, LoudnessMeter, k_weighting
+from bgm_studio.audio.bs1770 import SUM_INTERVALS, TAIL_DECAY, WEIGH_FRAMES, LoudnessMeter, k_weighting
 from bgm_studio.audio.loudness import limiter_gain, true_peak_envelope
 
 SR = 44100
@@ -38,6 +38,15 @@ def test_weighting_block_by_block_gives_the_numbers_of_weighting_it_whole():
     for b, a, _ in k_weighting(SR):
         whole = lfilter(b, a, whole, axis=0)
     assert np.array_equal(LoudnessMeter(audio, SR)._weighted, whole)
+
+
+@pytest.mark.parametrize("seconds", [0.45, 3.017, 0.1 * SUM_INTERVALS * 2.5])
+def test_interval_sums_a_few_at_a_time_are_those_of_squaring_it_whole(seconds):
+    """The block sums are taken SUM_INTERVALS intervals at a time: the same float64 sums, bit for bit,
+    as squaring the whole weighted mix at once (the master gain must not move)."""
+    meter = LoudnessMeter(_music_like(seconds, 4), SR)
+    whole = np.add.reduceat(np.square(meter._weighted[: meter._edges[-1]]), meter._edges[:-1], axis=0)
+    assert len(meter._sums) == len(meter._edges) - 1 and np.array_equal(meter._sums, whole)
 
 
 @pytest.mark.parametrize("drive", [1.5, 4.0, 20.0])  # a few peaks limited .. the limiter working everywhere

@@ -1,0 +1,69 @@
+"""A batch's own start and order: the parent process checks and hashes its inputs without torch, and
+workers take the biggest videos first."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bgm_studio.batch.jobs import biggest_first, make_tasks
+from bgm_studio.cli import main
+from bgm_studio.errors import BgmError
+from bgm_studio.model.device import check_device
+from tests.video_clips import ShotSpec, make_clip
+
+PARENT = """
+import sys
+from bgm_studio.batch.jobs import BatchSettings
+from bgm_studio.batch.runner import input_identity
+ident = input_identity(BatchSettings(model=sys.argv[1], device="cpu"))
+print(ident["model_id"], "torch" in sys.modules)
+"""
+
+
+def test_the_parent_hashes_its_inputs_without_importing_torch(tiny_model_path):
+    out = subprocess.run([sys.executable, "-c", PARENT, str(tiny_model_path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    model_id, torch_imported = out.stdout.split()
+    assert model_id.startswith("tiny.pt@") and len(model_id) == len("tiny.pt@") + 12
+    assert torch_imported == "False"  # it cost every batch a second before any worker started
+
+
+def test_check_device_refuses_what_resolve_device_refuses(monkeypatch):
+    import torch
+
+    monkeypatch.delenv("BGM_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for usable in ("auto", "cpu", " CPU ", None):
+        check_device(usable)
+    with pytest.raises(BgmError, match="choose auto, cpu or cuda"):
+        check_device("tpu")
+    with pytest.raises(BgmError, match="no CUDA GPU"):
+        check_device("cuda:1")
+    monkeypatch.setenv("BGM_DEVICE", "cuda")
+    with pytest.raises(BgmError, match="no CUDA GPU"):
+        check_device(None)
+
+
+def test_biggest_first_orders_by_file_size_missing_last(tmp_path):
+    for name, size in (("a.mp4", 10), ("b.mp4", 30), ("c.mp4", 20)):
+        (tmp_path / name).write_bytes(b"x" * size)
+    tasks = make_tasks([tmp_path / n for n in ("gone.mp4", "a.mp4", "b.mp4", "c.mp4")], tmp_path / "out")
+    assert [t.name for t in biggest_first(tasks)] == ["b", "c", "a", "gone"]
+
+
+def test_one_worker_scores_the_biggest_video_first(tmp_path, tiny_model_path):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    make_clip(clips / "a_short.mp4", [ShotSpec(seconds=1.5, hue=120)], size=(160, 90))
+    make_clip(clips / "b_long.mp4", [ShotSpec(seconds=4, hue=30), ShotSpec(seconds=4, hue=210)], size=(160, 90))
+    out = tmp_path / "out"
+    args = ["batch", str(clips), "--out", str(out), "--model", str(tiny_model_path), "--formats", "midi"]
+    assert main([*args, "--workers", "1"]) == 0
+    written = {p.name: p.stat().st_mtime_ns for p in out.glob("*.manifest.json")}
+    assert written["b_long.manifest.json"] < written["a_short.manifest.json"]  # listed second, scored first
+    rows = json.loads((out / "batch_summary.json").read_text())
+    assert [r["name"] for r in rows] == ["a_short", "b_long"]  # the summary keeps the input order
