@@ -55,7 +55,8 @@ class Composer:
                 roll, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody=True
             )
         if close and cadence < end_beat:  # a span wholly after the final chord strikes nothing over it
-            roll = ring_out(roll, cadence * STEPS_PER_BEAT, int(controls.chord_root[cadence]), BASS_CEILING)
+            root, pcs = int(controls.chord_root[cadence]), controls.chord_pcs[cadence]
+            roll = ring_out(roll, cadence * STEPS_PER_BEAT, root, BASS_CEILING, pcs)
         return roll
 
 
