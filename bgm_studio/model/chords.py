@@ -36,11 +36,16 @@ def cadence_start(n_beats: int) -> int:
     return max(0, (n_beats - HALF_BAR) // BEATS_PER_BAR * BEATS_PER_BAR)
 
 
-def closing_mode(minor: np.ndarray, cadence: int) -> bool:
-    """Whether the piece closes in minor: the mode most of its beats are in (a tie: the mode at the
-    cadence). The final chord is one chord, the home key's tonic, even where the shot holding the last
-    downbeat and the shot after it differ in mode, so a piece mostly in a major key ends on its tonic
-    and not on its relative minor. minor: bool per beat of the piece."""
+def closing_minor(chord_root: np.ndarray, minor: np.ndarray, cadence: int, tonic: int) -> bool:
+    """Whether the piece closes on its relative minor's tonic rather than its major tonic: where the
+    chords before the cadence dwell more on the minor tonic's root (a tie: the mode most beats are
+    in, then the mode at the cadence). The final chord is one chord even where the shot holding the
+    last downbeat and the shot after it differ in mode, and it is the tonic a listener (or a key
+    finder) hears the piece in. chord_root, minor: per beat of the piece; tonic: the major key's."""
+    roots = chord_root[:cadence]
+    on_minor, on_major = int((roots == (tonic + 9) % 12).sum()), int((roots == tonic % 12).sum())
+    if on_minor != on_major:
+        return on_minor > on_major
     share = float(np.mean(minor)) if len(minor) else 0.0
     return bool(minor[min(cadence, len(minor) - 1)]) if share == 0.5 else share > 0.5
 
@@ -146,7 +151,7 @@ class ChordModel:
         """Per-beat (chord_root (n_beats,), chord_pcs (n_beats, 12)) for a piece in the key of `tonic` major.
 
         A minor segment is read around the relative minor (tonic + 9), so the piece keeps one key
-        signature; the closing cadence holds the home chord of the mode most of the piece is in.
+        signature; the closing cadence holds the tonic the piece's chords dwell on (see closing_minor).
         """
         none = np.full(n_beats, -1, np.int64), np.zeros((n_beats, 12), bool)
         return self.resample(*none, 0, n_beats, minor, segment_start, tonic, rng, temperature)
@@ -172,10 +177,12 @@ class ChordModel:
         roots, pcs = chord_root.copy(), chord_pcs.copy()
         history = ["^", "^"]
         cadence = cadence_start(len(roots))
-        closing_minor = closing_mode(minor, cadence)
+        close_minor: bool | None = None
         for i in range(-(-end_beat // HALF_BAR)):
             b = i * HALF_BAR
-            mode = "min" if (closing_minor if b >= cadence else minor[b]) else "maj"
+            if b >= cadence and close_minor is None:  # the chords before the cadence are all drawn by now
+                close_minor = closing_minor(roots, minor, cadence, tonic)
+            mode = "min" if (close_minor if b >= cadence else minor[b]) else "maj"
             home = tonic if mode == "maj" else (tonic + 9) % 12
             if b + HALF_BAR <= start_beat:
                 history.append(chord_token(int(roots[b]), pcs[b], home))

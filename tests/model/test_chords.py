@@ -60,21 +60,25 @@ def test_repeat_progression_loops_or_cuts_the_source_on_the_half_bar_grid():
     assert cut[12:17].tolist() == [6, 2, 3, 3, 8]
 
 
-def test_the_closing_cadence_is_one_chord_in_the_mode_most_of_the_piece_is_in():
-    # Found scoring a real montage: the final chord (G minor, struck on the last downbeat in a minor
-    # shot) was held through a last shot in major whose chords read B flat; the piece, in B flat
-    # major most of its length, ended on its sixth degree.
+def test_the_closing_cadence_is_one_chord_the_tonic_the_chords_before_it_dwell_on():
+    # Found scoring real montages: the final chord (G minor, struck on the last downbeat in a minor
+    # shot) was held through a last shot in major whose chords read B flat, so a piece in B flat
+    # ended on its sixth degree; and a piece whose chords sat on G minor half the time, in shots
+    # mostly major, ended on B flat, which a key finder hears as the piece's third degree.
     model = ChordModel.load()
     n = 41
     cadence = cadence_start(n)
-    minor = np.zeros(n, bool)
-    minor[30:38] = True  # a minor shot holds the last downbeat; the shot after it is major
     seg = np.zeros(n, bool)
     seg[[0, 30, 38]] = True
-    for seed in range(4):
-        roots, pcs = model.sample(n, minor, seg, tonic=10, rng=np.random.default_rng(seed))
-        assert (roots[cadence:] == 10).all() and pcs[cadence:, [10, 2, 5]].all()  # B flat major throughout
-    mostly_minor = np.ones(n, bool)
-    mostly_minor[38:] = False
-    roots, pcs = model.sample(n, mostly_minor, seg, tonic=10, rng=np.random.default_rng(0))
-    assert (roots[cadence:] == 7).all() and pcs[cadence:, [7, 10, 2]].all()  # G minor throughout
+    closes = set()
+    for share in (0.0, 0.3, 0.7, 1.0):
+        minor = np.zeros(n, bool)
+        minor[: int(share * n)] = True
+        minor[30:38] = not minor[38]  # the shot holding the last downbeat is in the other mode
+        for seed in range(4):
+            roots, pcs = model.sample(n, minor, seg, tonic=10, rng=np.random.default_rng(seed))
+            on_minor, on_major = (roots[:cadence] == 7).sum(), (roots[:cadence] == 10).sum()
+            home, tones = (7, [7, 10, 2]) if on_minor > on_major else (10, [10, 2, 5])
+            assert (roots[cadence:] == home).all() and pcs[cadence:][:, tones].all()
+            closes.add(home)
+    assert closes == {7, 10}
