@@ -21,6 +21,7 @@ import numpy as np
 from ..atomic import atomic_path
 from ..controls.themes import looped_beat
 from ..errors import BgmError
+from ..music.metrics import KK_MAJOR, KK_MINOR
 from ..music.notes import BEATS_PER_BAR
 from ..music.pop909 import Song
 
@@ -36,18 +37,38 @@ def cadence_start(n_beats: int) -> int:
     return max(0, (n_beats - HALF_BAR) // BEATS_PER_BAR * BEATS_PER_BAR)
 
 
-def closing_minor(chord_root: np.ndarray, minor: np.ndarray, cadence: int, tonic: int) -> bool:
-    """Whether the piece closes on its relative minor's tonic rather than its major tonic: where the
-    chords before the cadence dwell more on the minor tonic's root (a tie: the mode most beats are
-    in, then the mode at the cadence). The final chord is one chord even where the shot holding the
-    last downbeat and the shot after it differ in mode, and it is the tonic a listener (or a key
-    finder) hears the piece in. chord_root, minor: per beat of the piece; tonic: the major key's."""
-    roots = chord_root[:cadence]
-    on_minor, on_major = int((roots == (tonic + 9) % 12).sum()), int((roots == tonic % 12).sum())
-    if on_minor != on_major:
-        return on_minor > on_major
-    share = float(np.mean(minor)) if len(minor) else 0.0
-    return bool(minor[min(cadence, len(minor) - 1)]) if share == 0.5 else share > 0.5
+TONIC_TRIADS = {False: "0:145", True: "0:137"}  # the home chord of major and of minor, as tokens
+
+
+def closing_minor(chord_pcs: np.ndarray, cadence: int, tonic: int, fallback: bool) -> bool:
+    """Whether the piece closes on its relative minor's tonic rather than its major tonic: the one
+    whose Krumhansl-Schmuckler key profile the chord tones before the cadence match better (one
+    count per beat and tone), so the final chord is the tonic a listener, or a key finder, hears
+    the piece in; `fallback` where they cannot tell (no chords before the cadence, a tie).
+    chord_pcs: bool (n_beats, 12); tonic: the major key's pitch class."""
+    hist = np.asarray(chord_pcs[:cadence], np.float64).sum(axis=0)
+    if not hist.any() or np.all(hist == hist[0]):
+        return fallback
+    major = np.corrcoef(hist, np.roll(KK_MAJOR, tonic % 12))[0, 1]
+    minor = np.corrcoef(hist, np.roll(KK_MINOR, (tonic + 9) % 12))[0, 1]
+    return fallback if major == minor else bool(minor > major)
+
+
+def close_on_tonic(
+    chord_root: np.ndarray, chord_pcs: np.ndarray, tonic: int, from_beat: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The progression with its closing cadence (cadence_start on, beats before from_beat kept) one
+    chord: the tonic triad of closing_minor, read from the chords before it. Called once a piece's
+    chords are final (after themes and returning phrases repeat theirs), which can change which
+    tonic they sound in; where that cannot be told the cadence keeps the mode it has."""
+    roots, pcs = chord_root.copy(), chord_pcs.copy()
+    cadence = cadence_start(len(roots))
+    first = max(cadence, from_beat)
+    if first >= len(roots):
+        return roots, pcs
+    minor = closing_minor(pcs, cadence, tonic, fallback=int(roots[-1]) == (tonic + 9) % 12)
+    roots[first:], pcs[first:] = token_chord(TONIC_TRIADS[minor], (tonic + 9) % 12 if minor else tonic)
+    return roots, pcs
 
 
 def repeat_progression(
@@ -151,7 +172,7 @@ class ChordModel:
         """Per-beat (chord_root (n_beats,), chord_pcs (n_beats, 12)) for a piece in the key of `tonic` major.
 
         A minor segment is read around the relative minor (tonic + 9), so the piece keeps one key
-        signature; the closing cadence holds the tonic the piece's chords dwell on (see closing_minor).
+        signature; the closing cadence holds the tonic the piece's chords sound in (see closing_minor).
         """
         none = np.full(n_beats, -1, np.int64), np.zeros((n_beats, 12), bool)
         return self.resample(*none, 0, n_beats, minor, segment_start, tonic, rng, temperature)
@@ -181,7 +202,7 @@ class ChordModel:
         for i in range(-(-end_beat // HALF_BAR)):
             b = i * HALF_BAR
             if b >= cadence and close_minor is None:  # the chords before the cadence are all drawn by now
-                close_minor = closing_minor(roots, minor, cadence, tonic)
+                close_minor = closing_minor(pcs, cadence, tonic, fallback=bool(minor[b]))
             mode = "min" if (close_minor if b >= cadence else minor[b]) else "maj"
             home = tonic if mode == "maj" else (tonic + 9) % 12
             if b + HALF_BAR <= start_beat:
@@ -189,7 +210,7 @@ class ChordModel:
                 continue
             starts = bool(segment_start[b : b + HALF_BAR].any()) or i == 0
             if b >= cadence:
-                tok = "0:145" if mode == "maj" else "0:137"  # tonic triad: cadence
+                tok = TONIC_TRIADS[mode == "min"]  # tonic triad: cadence
             else:
                 table = self.distribution(mode, i % 2, history[-1], history[-2], starts and i % 2 == 0)
                 if b > 0 and segment_start[b] and len(table) > 1:  # a cut on this half bar: the chord changes

@@ -24,7 +24,7 @@ from ..controls.timing import TimingConfig, plan_beats, stretch_note
 from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
 from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
-from ..model.chords import ChordModel, cadence_start, repeat_progression
+from ..model.chords import ChordModel, cadence_start, close_on_tonic, repeat_progression
 from ..model.data import model_roll
 from ..model.composer import Composer, form_echoes, returning_phrases
 from ..model.melody_writer import MelodyWriter
@@ -190,6 +190,8 @@ class Scorer:
         for source, target in returning_phrases(project.phrases, project.n_beats):
             if start_beat <= target[0] and target[1] <= end_beat:
                 roots, pcs = repeat_progression(roots, pcs, source, target)
+        if end_beat > cadence_start(project.n_beats):  # the close, read from the chords as they now are
+            roots, pcs = close_on_tonic(roots, pcs, project.key_tonic, start_beat)
         return roots, pcs
 
     def plan(self, analysis: VideoAnalysis, options: ScoringOptions = ScoringOptions()) -> Project:
@@ -227,6 +229,7 @@ class Scorer:
         project.phrases = self.plan_form(project, rng)
         project.chord_root, project.chord_pcs = self.draw_chords(project, 0, n_beats, rng)
         _repeat_themes(project)
+        project.chord_root, project.chord_pcs = close_on_tonic(project.chord_root, project.chord_pcs, tonic)
         return project
 
     def plan_form(self, project: Project, rng: np.random.Generator) -> list[Phrase]:
