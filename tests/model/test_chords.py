@@ -74,6 +74,8 @@ TRIADS = {  # absolute (root, tones)
     "Gm": (7, [7, 10, 2]),
     "Cm": (0, [0, 3, 7]),
     "D": (2, [2, 6, 9]),
+    "C": (0, [0, 4, 7]),
+    "Dm": (2, [2, 5, 9]),
 }
 
 
@@ -93,11 +95,13 @@ def test_the_closing_cadence_is_one_chord_the_tonic_the_chords_before_it_sound_i
     # Found scoring real montages: the final chord (G minor, struck on the last downbeat in a minor
     # shot) was held through a last shot in major whose chords read B flat, so a piece in B flat
     # ended on its sixth degree; and after themes repeated their chords a piece sounding in B flat
-    # still closed on G minor, drawn before the repeats.
+    # still closed on G minor, drawn before the repeats; and one that dwelt on F, its dominant (a
+    # key finder hears F major), closed on B flat.
     in_b_flat = ["Bb", "F", "Eb", "Bb", "Gm", "F", "Bb", "Eb"]
     in_g_minor = ["Gm", "D", "Gm", "Cm", "Gm", "D", "Eb", "D"]
-    for body, home in ((in_b_flat, "Bb"), (in_g_minor, "Gm")):
-        for drawn in (["Gm", "Gm"], ["Bb", "Bb"]):  # the cadence as first drawn, in either mode
+    on_f = ["F", "C", "Dm", "F", "C", "F", "Dm", "C"]
+    for body, home in ((in_b_flat, "Bb"), (in_g_minor, "Gm"), (on_f, "F")):
+        for drawn in (["Gm", "Gm"], ["Bb", "Bb"]):  # the cadence as first drawn, either way
             roots, pcs = chords(*body, *drawn)
             cadence = cadence_start(len(roots))
             assert cadence == 16
