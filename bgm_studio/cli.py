@@ -186,9 +186,9 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
 
 
 def _summary(project, written: list[str], seconds: float) -> None:
-    bars = project.n_beats / 4
+    shots = f"{len(project.shots)} shot{'s' if len(project.shots) != 1 else ''}"
     print(
-        f"{len(project.shots)} shots, {project.tempo_bpm:.1f} BPM, {bars:.0f} bars, "
+        f"{shots}, {project.tempo_bpm:.1f} BPM, {project.n_beats / 4:g} bars, "
         f"{project.duration_s:.1f} s of video, done in {seconds:.1f} s"
     )
     for path in written:

@@ -567,8 +567,18 @@ class MainWindow(QMainWindow):
         self._run(
             "Generating",
             lambda p, c: prepare(jobs.generate(self.scorer.get(), analysis, seed, p, project), self.scorer.get()),
-            lambda result: self.state.apply(result, "Generate"),  # the first one too: it undoes to no music
+            lambda result: self._on_generated(result),
         )
+
+    def _on_generated(self, project: Project) -> None:
+        """Make the new music current (the first Generate too: it undoes to no music) and say, as
+        `generate` prints, where the timing left its limits."""
+        self.state.apply(project, "Generate")
+        from ..project.scoring import timing_notes  # torch is loaded by now: the music exists
+
+        notes = [line.removeprefix("note: ") for line in timing_notes(project)]
+        if notes:
+            self.statusBar().showMessage("; ".join(notes), 20000)
 
     def regenerate(self, k: int, overrides: ShotOverrides | None = None, new_chords: bool = False) -> None:
         """Re-sample shot k only (with these overrides, over new chords if asked); every note outside it stays."""

@@ -149,3 +149,17 @@ def cut_misses(
     """(shot index, cut time s, miss ms) for every cut that lands further than cut_tolerance_s
     from its beat: the music rides over it."""
     return [(k + 1, shot_bounds[k][1], d) for k, d in enumerate(plan.drift_ms) if d > cfg.cut_tolerance_s * 1000]
+
+
+def stretch_note(shot_tempi: list[float], tempo_bpm: float, cfg: TimingConfig = TimingConfig()) -> str | None:
+    """One line naming the shots whose tempo leaves the piece tempo by more than max_stretch (shots too
+    short for whole beats near it, pushed up to short_stretch so their cuts stay on a beat), or None."""
+    pushed = [k for k, t in enumerate(shot_tempi) if abs(t / tempo_bpm - 1) > cfg.max_stretch + 1e-9]
+    if not pushed:
+        return None
+    low, high = (f"{t:.0f}" for t in (min(shot_tempi[k] for k in pushed), max(shot_tempi[k] for k in pushed)))
+    which = f"shot {pushed[0]} is" if len(pushed) == 1 else f"shots {', '.join(map(str, pushed))} are"
+    return (
+        f"note: {which} too short for whole beats within {cfg.max_stretch:.0%} of {tempo_bpm:.0f} BPM: "
+        f"the tempo moves to {low if low == high else f'{low}-{high}'} BPM there so that the cuts stay on the beat"
+    )

@@ -4,7 +4,7 @@ around it, then the close of the piece.
 The melody model writes a span's melody (MelodyWriter); the diffusion model inpaints the
 accompaniment and bass around that melody, every note outside the span held (ScorePipeline with
 hold_melody, as Polyffusion inpaints around a given melody); where the span holds the piece's
-final chord, the piece rings out on it with the chord's root in the bass.
+final chord, or lies after it, the piece rings out on it with the chord's root in the bass.
 """
 
 from __future__ import annotations
@@ -65,8 +65,9 @@ class Composer:
                 style_seed=style_seed,
                 key=tonic,
             )
-        if close and start_beat <= cadence < end_beat:
-            roll = ring_out(roll, cadence * STEPS_PER_BEAT, int(controls.chord_root[cadence]), BASS_CEILING)
+        if close and cadence < end_beat:  # a span wholly after the final chord strikes nothing over it
+            root, pcs = int(controls.chord_root[cadence]), controls.chord_pcs[cadence]
+            roll = ring_out(roll, cadence * STEPS_PER_BEAT, root, BASS_CEILING, pcs)
         return roll
 
 

@@ -14,7 +14,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .notes import N_PITCHES, PITCH_LOW, Note
+from .notes import MELODY, N_PITCHES, PITCH_LOW, Note
 
 N_TRACKS = 2
 
@@ -94,10 +94,18 @@ def roll_to_notes(roll: PianoRoll, default_velocity: int = 80) -> list[Note]:
     return [Note(*map(int, row)) for row in roll_to_note_array(roll, default_velocity)]
 
 
-def ring_out(roll: PianoRoll, step: int, root: int, bass_ceiling: int) -> PianoRoll:
+def ring_out(
+    roll: PianoRoll, step: int, root: int, bass_ceiling: int, chord_pcs: np.ndarray | None = None
+) -> PianoRoll:
     """Close a piece on the chord struck at `step`: nothing is struck after it, notes struck at
     it ring to the end, notes from before stop there, and the lowest accompaniment note struck
     there is the chord's root (pitch class `root`; one is added below bass_ceiling where it is not).
+
+    chord_pcs: bool (12,), the final chord's tones. Given, the chord sounds whole (a tone the
+    accompaniment does not strike there is added above the bass, from a fifth over it and C3 up), and
+    where the melody strikes nothing there, a melody note of the chord sounding into it rings on to
+    the end: a figure that struck only its bass on the last downbeat, under a melody that stopped
+    there, left a lone bass note.
     """
     notes = roll_to_note_array(roll)
     n_steps = roll.n_steps
@@ -105,14 +113,35 @@ def ring_out(roll: PianoRoll, step: int, root: int, bass_ceiling: int) -> PianoR
     struck = notes[:, 0] == step
     notes[struck, 2] = n_steps - step
     before = ~struck & (notes[:, 0] + notes[:, 2] > step)
-    notes[before, 2] = step - notes[before, 0]
+    tie = np.zeros(len(notes), bool)
+    if chord_pcs is not None and not (struck & (notes[:, 4] == MELODY)).any():
+        tie = before & (notes[:, 4] == MELODY) & np.asarray(chord_pcs, bool)[notes[:, 1] % 12]
+    notes[before & ~tie, 2] = step - notes[before & ~tie, 0]
+    notes[tie, 2] = n_steps - notes[tie, 0]
     notes = notes[notes[:, 2] > 0]
     chord = notes[(notes[:, 0] == step) & (notes[:, 4] == 1)]
+    velocity = int(chord[:, 3].max()) if len(chord) else 70
     if root >= 0 and (len(chord) == 0 or chord[:, 1].min() % 12 != root):
         lowest = int(chord[:, 1].min()) if len(chord) else bass_ceiling
         pitch = max(p for p in range(bass_ceiling - 12, bass_ceiling) if p % 12 == root)
         while pitch > lowest and pitch - 12 >= roll.pitch_low:
             pitch -= 12
-        velocity = int(chord[:, 3].max()) if len(chord) else 70
         notes = np.concatenate([notes, [[step, pitch, n_steps - step, velocity, 1]]])
+    if chord_pcs is not None:
+        notes = np.concatenate([notes, _missing_tones(notes, step, n_steps, chord_pcs, velocity, roll)])
     return notes_to_roll(notes, n_steps, roll.pitch_low, roll.onset.shape[2])
+
+
+def _missing_tones(
+    notes: np.ndarray, step: int, n_steps: int, chord_pcs: np.ndarray, velocity: int, roll: PianoRoll
+) -> np.ndarray:
+    """int (K, 5): accompaniment notes struck at `step` for each chord tone none of its notes there has,
+    each the first of its pitch class from a fifth above the bass (and at least C3) up."""
+    chord = notes[(notes[:, 0] == step) & (notes[:, 4] == 1), 1]
+    if not len(chord):
+        return np.zeros((0, 5), np.int64)
+    floor = max(int(chord.min()) + 7, 48)
+    have = set((chord % 12).tolist())
+    pitches = [floor + (pc - floor) % 12 for pc in np.flatnonzero(chord_pcs) if pc not in have]
+    top = roll.pitch_low + roll.onset.shape[2]
+    return np.array([[step, p, n_steps - step, velocity, 1] for p in pitches if p < top], np.int64).reshape(-1, 5)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..music.evaluate import all_metrics
 from ..music.form_metrics import cut_timing_ms
-from ..music.metrics import Annotations
+from ..music.metrics import Annotations, estimate_key
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from .piece import project_score
 from .state import Project
@@ -23,8 +23,8 @@ def project_metrics(project: Project, tonic_pc: int | None = None) -> dict[str, 
     cut_ms_max / cut_on_grid: the largest distance (ms) of a video cut from the music's nearest
     beat or eighth, and the share of cuts within 40 ms of one.
 
-    tonic_pc: the key's tonic for the ending check (default: the project's major key, or its
-    relative minor where the piece ends in minor). Phrase starts are the project's form.
+    tonic_pc: the key's tonic for the ending check (default: the key a key finder hears in its
+    notes, as `eval` does for a MIDI file). Phrase starts are the project's form.
     """
     n_steps = project.n_beats * STEPS_PER_BEAT
     tonic = _home(project) if tonic_pc is None else tonic_pc
@@ -44,10 +44,6 @@ def project_metrics(project: Project, tonic_pc: int | None = None) -> dict[str, 
 
 
 def _home(project: Project) -> int:
-    """The tonic the piece ends in: the major key's, or its relative minor's when the last shot is minor
-    (the closing chord is then the minor tonic triad)."""
-    minor_tonic = (project.key_tonic + 9) % 12
-    last = project.chord_pcs[-1]
-    if len(last) and project.chord_root[-1] == minor_tonic and last[(minor_tonic + 3) % 12]:
-        return minor_tonic
-    return project.key_tonic
+    """The tonic the piece is heard in, as `eval` finds it for a MIDI file: the key a
+    Krumhansl-Schmuckler key finder reads from all its notes (music.metrics.estimate_key)."""
+    return estimate_key(project.notes())[0]

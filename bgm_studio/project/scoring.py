@@ -19,11 +19,11 @@ import numpy as np
 from ..controls.form import FormModel, letter_register, plan_form
 from ..controls.music_controls import Controls
 from ..controls.themes import assign_themes, echo_beats
-from ..controls.timing import TimingConfig, plan_beats
+from ..controls.timing import TimingConfig, plan_beats, stretch_note
 from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
 from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
-from ..model.chords import ChordModel, cadence_start, repeat_progression
+from ..model.chords import ChordModel, cadence_start, close_on_tonic, repeat_progression
 from ..model.data import model_roll
 from ..model.locate import model_id
 from ..model.composer import Composer, form_echoes, returning_phrases
@@ -106,7 +106,8 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
 
 def timing_notes(project: Project, tolerance_s: float = TimingConfig().cut_tolerance_s) -> list[str]:
     """One line for every cut the music rides over: further than tolerance_s from its beat
-    (a shot too short for whole beats near the piece tempo)."""
+    (a shot too short for whole beats near the piece tempo); one more naming the shots whose tempo
+    leaves the tempo limit to keep their cuts on the beat (controls.timing.stretch_note)."""
     lengths = [s.n_beats * 60.0 / s.tempo_bpm for s in project.shots]
     starts = np.concatenate([[0.0], np.cumsum(lengths)])
     notes = []
@@ -119,7 +120,8 @@ def timing_notes(project: Project, tolerance_s: float = TimingConfig().cut_toler
                 f"{before.index} ({before.end_s - before.start_s:.2f} s) is too short for whole beats near "
                 f"{project.tempo_bpm:.0f} BPM, so the music rides over this cut"
             )
-    return notes
+    pushed = stretch_note([s.tempo_bpm for s in project.shots], project.tempo_bpm)
+    return notes + ([pushed] if pushed else [])
 
 
 def chords_fixed(project: Project, k: int) -> bool:
@@ -182,6 +184,8 @@ class Scorer:
         for source, target in returning_phrases(project.phrases, project.n_beats):
             if start_beat <= target[0] and target[1] <= end_beat:
                 roots, pcs = repeat_progression(roots, pcs, source, target)
+        if end_beat > cadence_start(project.n_beats):  # the close, read from the chords as they now are
+            roots, pcs = close_on_tonic(roots, pcs, project.key_tonic, start_beat)
         return roots, pcs
 
     def plan(self, analysis: VideoAnalysis, options: ScoringOptions = ScoringOptions()) -> Project:
@@ -219,6 +223,7 @@ class Scorer:
         project.phrases = self.plan_form(project, rng)
         project.chord_root, project.chord_pcs = self.draw_chords(project, 0, n_beats, rng)
         _repeat_themes(project)
+        project.chord_root, project.chord_pcs = close_on_tonic(project.chord_root, project.chord_pcs, tonic)
         return project
 
     def plan_form(self, project: Project, rng: np.random.Generator) -> list[Phrase]:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from bgm_studio.controls.timing import TimingConfig, cut_misses, pace_tempo, plan_beats
+from bgm_studio.controls.timing import TimingConfig, cut_misses, pace_tempo, plan_beats, stretch_note
 from bgm_studio.errors import BgmError
 
 
@@ -62,3 +62,23 @@ def test_pace_and_forced_tempo():
         plan_beats(bounds([5.0], 10.0), tempo_bpm=500)
     with pytest.raises(BgmError):
         plan_beats([])
+
+
+def test_shots_pushed_past_the_tempo_limit_are_named_in_a_note():
+    # Found scoring a real 20-s montage of 0.6-1.6-s shots: six shots ran at 75 or 120 BPM in a
+    # 100 BPM piece (the 25% allowance for short shots) and generate said nothing about it.
+    cuts = [0.8, 1.4, 2.6, 3.8, 4.6, 5.2, 6.4, 7.0, 8.0]
+    shots = bounds(cuts, 9.4)
+    plan = plan_beats(shots, tempo_bpm=100.0)
+    rel = np.abs(np.array(plan.shot_tempi) / 100.0 - 1)
+    pushed = [k for k, x in enumerate(rel) if x > TimingConfig().max_stretch + 1e-9]
+    assert pushed  # a 0.8-s shot is 1.33 beats at 100 BPM
+    note = stretch_note(plan.shot_tempi, 100.0)
+    assert note is not None and note.startswith("note: ")
+    assert f"shots {', '.join(map(str, pushed))} " in note or (len(pushed) == 1 and f"shot {pushed[0]} " in note)
+    low, high = min(plan.shot_tempi[k] for k in pushed), max(plan.shot_tempi[k] for k in pushed)
+    assert f"{low:.0f}-{high:.0f} BPM" in note and "8%" in note and "100 BPM" in note
+    assert stretch_note([100.0, 104.0, 96.0], 100.0) is None  # within the limit: nothing to say
+    assert "shot 1 is too short" in stretch_note([100.0, 75.0], 100.0) and "to 75 BPM there" in stretch_note(
+        [100.0, 75.0], 100.0
+    )

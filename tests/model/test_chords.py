@@ -1,6 +1,13 @@
 import numpy as np
 
-from bgm_studio.model.chords import ChordModel, cadence_start, chord_token, repeat_progression, token_chord
+from bgm_studio.model.chords import (
+    ChordModel,
+    cadence_start,
+    chord_token,
+    close_on_tonic,
+    repeat_progression,
+    token_chord,
+)
 
 
 def test_token_round_trip():
@@ -58,3 +65,60 @@ def test_repeat_progression_loops_or_cuts_the_source_on_the_half_bar_grid():
     assert np.array_equal(looped_pcs[12:], np.eye(12, dtype=bool)[looped[12:]])
     cut, _ = repeat_progression(roots, pcs, (4, 10), (13, 16))  # starts mid half bar: changes stay on the grid
     assert cut[12:17].tolist() == [6, 2, 3, 3, 8]
+
+
+TRIADS = {  # absolute (root, tones)
+    "Bb": (10, [10, 2, 5]),
+    "F": (5, [5, 9, 0]),
+    "Eb": (3, [3, 7, 10]),
+    "Gm": (7, [7, 10, 2]),
+    "Cm": (0, [0, 3, 7]),
+    "D": (2, [2, 6, 9]),
+    "C": (0, [0, 4, 7]),
+    "Dm": (2, [2, 5, 9]),
+}
+
+
+def chords(*names):
+    """Per-beat (roots, pcs) from one chord name per half bar."""
+    roots, pcs = [], []
+    for name in names:
+        root, tones = TRIADS[name]
+        row = np.zeros(12, bool)
+        row[tones] = True
+        roots += [root, root]
+        pcs += [row, row]
+    return np.array(roots), np.array(pcs)
+
+
+def test_the_closing_cadence_is_one_chord_the_tonic_the_chords_before_it_sound_in():
+    # Found scoring real montages: the final chord (G minor, struck on the last downbeat in a minor
+    # shot) was held through a last shot in major whose chords read B flat, so a piece in B flat
+    # ended on its sixth degree; and after themes repeated their chords a piece sounding in B flat
+    # still closed on G minor, drawn before the repeats; and one that dwelt on F, its dominant (a
+    # key finder hears F major), closed on B flat.
+    in_b_flat = ["Bb", "F", "Eb", "Bb", "Gm", "F", "Bb", "Eb"]
+    in_g_minor = ["Gm", "D", "Gm", "Cm", "Gm", "D", "Eb", "D"]
+    on_f = ["F", "C", "Dm", "F", "C", "F", "Dm", "C"]
+    for body, home in ((in_b_flat, "Bb"), (in_g_minor, "Gm"), (on_f, "F")):
+        for drawn in (["Gm", "Gm"], ["Bb", "Bb"]):  # the cadence as first drawn, either way
+            roots, pcs = chords(*body, *drawn)
+            cadence = cadence_start(len(roots))
+            assert cadence == 16
+            closed_roots, closed_pcs = close_on_tonic(roots, pcs, tonic=10)
+            root, tones = TRIADS[home]
+            assert (closed_roots[cadence:] == root).all() and closed_pcs[cadence:][:, tones].all()
+            assert np.array_equal(closed_roots[:cadence], roots[:cadence])  # nothing before the cadence moves
+            kept, _ = close_on_tonic(roots, pcs, tonic=10, from_beat=18)
+            assert kept[16:18].tolist() == roots[16:18].tolist()  # beats before from_beat are kept
+    model = ChordModel.load()
+    n = 41
+    cadence = cadence_start(n)
+    minor = np.zeros(n, bool)
+    minor[30:38] = True  # a minor shot holds the last downbeat; the shot after it is major
+    seg = np.zeros(n, bool)
+    seg[[0, 30, 38]] = True
+    for seed in range(4):
+        roots, pcs = model.sample(n, minor, seg, tonic=10, rng=np.random.default_rng(seed))
+        assert len(set(roots[cadence:].tolist())) == 1  # one final chord, whatever the shots' modes
+        assert np.array_equal(close_on_tonic(roots, pcs, tonic=10)[0], roots)  # the close it would reach again

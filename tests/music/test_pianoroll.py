@@ -52,3 +52,25 @@ def test_ring_out_holds_the_chord_struck_on_the_last_downbeat_with_its_root_in_t
     wrong_bass = np.array([[32, 40, 4, 80, 1], [32, 55, 4, 80, 1]])  # E under a G chord
     out = roll_to_note_array(ring_out(notes_to_roll(wrong_bass, 48), 32, root=7, bass_ceiling=55))
     assert out[out[:, 0] == 32][:, 1].min() == 31  # a G added below the E
+
+
+def test_ring_out_sounds_the_whole_final_chord_and_holds_a_melody_tone_ringing_into_it():
+    # Found scoring a real 60-s single shot: the figure struck only its bass on the last downbeat and
+    # the melody stopped there, so the piece ended on a lone B flat in the bass.
+    g_major = np.zeros(12, bool)
+    g_major[[7, 11, 2]] = True
+    notes = np.array(
+        [
+            [24, 71, 10, 90, 0],  # the melody's last note (B4), struck before the final chord: rings on
+            [32, 43, 4, 80, 1],  # the figure's bass alone on the last downbeat
+            [34, 59, 2, 80, 1],  # the rest of the figure, struck after it: gone
+        ]
+    )
+    out = roll_to_note_array(ring_out(notes_to_roll(notes, 48), 32, root=7, bass_ceiling=55, chord_pcs=g_major))
+    final = out[(out[:, 0] == 32) & (out[:, 4] == 1)]
+    assert set(final[:, 1] % 12) == {7, 11, 2} and final[:, 1].min() == 43  # G B D over the G bass
+    assert (final[:, 0] + final[:, 2] == 48).all() and not (out[:, 0] > 32).any()
+    assert out[out[:, 4] == 0].tolist() == [[24, 71, 24, 90, 0]]  # the melody's B held to the end
+    off_chord = np.array([[24, 72, 10, 90, 0], [32, 43, 4, 80, 1]])  # a C is not in the chord: it stops
+    out = roll_to_note_array(ring_out(notes_to_roll(off_chord, 48), 32, root=7, bass_ceiling=55, chord_pcs=g_major))
+    assert out[out[:, 4] == 0][0, 2] == 8

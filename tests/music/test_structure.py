@@ -49,3 +49,10 @@ def test_a_return_whose_harmony_runs_two_beats_late_is_taken_from_two_beats_on()
     assert return_offset(source, back, roots, 4) == 0
     roots[24:] = np.repeat([2, 4, 11, 1], 4)  # other harmony: no offset helps
     assert return_offset(source, back, roots, 4) == 0
+
+
+def test_a_long_phrase_repeated_at_once_but_cut_short_by_the_end_still_repeats_only_its_first_half():
+    # Found scoring a real 60-s single shot: its form came out B8 B7, and the B7 (the piece ends
+    # inside it) played the B8 again bar for bar, an 8-bar loop (self-similarity 0.44, real songs 0.19).
+    assert repeated_bars(Phrase("B", 8, 8), Phrase("B", 16, 7)) == 3
+    assert repeated_bars(Phrase("B", 8, 8), Phrase("B", 16, 5)) == 2

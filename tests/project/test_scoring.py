@@ -100,11 +100,16 @@ def test_cut_edits_keep_untouched_shots(scored):
 
 
 def ends_on_home_chord(project, shot):
-    """Whether the shot's last beat holds the home chord of either mode (the cadence chord)."""
+    """Whether the shot's last beat holds a home chord the piece may close on (model.chords.closing_key):
+    the major key's, its relative minor's or its dominant's tonic triad."""
     b, t = shot.end_beat - 1, project.key_tonic
     return any(
         project.chord_root[b] == root and np.array_equal(project.chord_pcs[b], pcs)
-        for root, pcs in (token_chord("0:145", t), token_chord("0:137", (t + 9) % 12))
+        for root, pcs in (
+            token_chord("0:145", t),
+            token_chord("0:137", (t + 9) % 12),
+            token_chord("0:145", (t + 7) % 12),
+        )
     )
 
 

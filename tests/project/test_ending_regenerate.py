@@ -1,0 +1,33 @@
+"""Regenerating shots near the end of a piece keeps its close: nothing struck over the final chord."""
+
+import numpy as np
+import pytest
+
+from bgm_studio.model.chords import cadence_start
+from bgm_studio.model.pipeline import SampleConfig
+from bgm_studio.music.notes import STEPS_PER_BEAT
+from bgm_studio.project.cuts import split_shot
+from bgm_studio.project.scoring import Scorer, ScoringOptions
+from bgm_studio.video.analysis import analyze_video
+
+
+@pytest.fixture(scope="module")
+def scored(clip, tiny_model):
+    scorer = Scorer(str(tiny_model), SampleConfig(steps=4))
+    analysis = analyze_video(clip[0])
+    return scorer, analysis, scorer.generate(scorer.plan(analysis, ScoringOptions(seed=5)))
+
+
+def test_a_last_shot_wholly_inside_the_final_chord_regenerates_to_that_chord_alone(scored):
+    # Found scoring a real montage: its last shot began a beat after the final chord, and regenerating
+    # it struck C#, D#, F# and E over the held G minor chord.
+    scorer, analysis, project = scored
+    split, _ = split_shot(project, analysis, project.duration_s - 0.6, scorer)
+    piece = scorer.generate(split)
+    last, cadence = piece.shots[-1], cadence_start(piece.n_beats)
+    assert last.start_beat > cadence
+    notes = piece.notes()
+    assert not (notes[:, 0] > cadence * STEPS_PER_BEAT).any()  # generate closed the piece on the chord
+    for seed in (1, 2, 3):
+        again = scorer.regenerate(piece, last.index, seed=seed)
+        assert np.array_equal(again.notes(), notes)
