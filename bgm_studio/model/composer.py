@@ -46,12 +46,13 @@ class Composer:
         """The roll (model grid) with beats [start_beat, end_beat) written anew.
 
         tonic: the major key's pitch class; close: end the piece on its final chord (see ring_out);
-        style_seed: draws the piece's pianist (None: seed), the same for every span of one piece.
+        style_seed: draws the piece's pianist and its melody's height (None: seed), the same for every
+        span of one piece.
         """
         cadence = cadence_start(controls.n_beats)
         with torch_threads(self.pipeline.config.threads):  # one thread: no pool stalls when cores are busy
             roll = self.melody.write(
-                roll, controls, phrases, tonic, start_beat, end_beat, seed, cadence if close else None
+                roll, controls, phrases, tonic, start_beat, end_beat, seed, cadence if close else None, style_seed
             )
             roll = self.pipeline.inpaint(
                 roll,

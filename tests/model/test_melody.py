@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from bgm_studio.controls.music_controls import Controls
 from bgm_studio.errors import BgmError
 from bgm_studio.model.checkpoint import load_melody
 from bgm_studio.model.melody import MelodyConfig, MelodyModel, MelodySampling, _draw, sample_melody
@@ -21,8 +22,10 @@ from bgm_studio.model.melody_data import (
     token_pitch,
 )
 from bgm_studio.model.melody_train import DEBUG_MELODY_CONFIG, MelodyTrainConfig, train_melody
-from bgm_studio.model.melody_writer import _returning_steps
+from bgm_studio.model.melody_writer import MelodyWriter, _returning_steps, melody_lift
+from bgm_studio.model.denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
 from bgm_studio.music.notes import MELODY
+from bgm_studio.music.pianoroll import PianoRoll, roll_to_note_array
 from bgm_studio.music.structure import Phrase
 
 
@@ -183,3 +186,42 @@ def test_a_returning_phrase_whose_chords_run_a_beat_early_copies_the_melody_from
     source = _returning_steps(p.phrases, p, vary_last_bar=True)
     assert source[64:112].tolist() == list(range(4, 52))  # bars 4-6 from a beat into bars 0-2
     assert (source[112:] == -1).all()  # the last bar is written anew
+
+
+def test_a_pieces_melody_lift_is_drawn_from_its_style_seed_about_as_wide_as_pop909s_singers():
+    """POP909's melodies sit 3.8 semitones higher or lower over their music from song to song: the
+    lift is normal with that spread, at most 2 sd, and one style seed gives one lift."""
+    lifts = np.array([melody_lift(3.8, s) for s in range(3000)])
+    assert 3.3 < lifts.std() < 3.8 and abs(lifts.mean()) < 0.2 and np.abs(lifts).max() <= 7.6
+    assert melody_lift(3.8, 11) == melody_lift(3.8, 11) and melody_lift(0.0, 11) == 0.0
+
+
+def test_the_writer_lifts_the_whole_melody_by_its_style_seeds_lift():
+    """Two spans written with different seeds under one style seed sit at one height; a style seed
+    drawing a lift 12 semitones higher writes the melody about that much higher."""
+    seeds = sorted(range(200), key=lambda s: melody_lift(3.8, s))
+    low, high = seeds[5], seeds[-5]
+    assert melody_lift(3.8, high) - melody_lift(3.8, low) > 10
+    writer = MelodyWriter(load_melody())
+    ctrl = _c_major_controls(32)
+    assert np.array_equal(writer.plan(ctrl, [], 0, 2.0).register, writer.plan(ctrl, [], 0).register + 2.0)
+
+    def mean_pitch(style_seed: int, seed: int) -> float:
+        roll = PianoRoll.empty(32 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
+        notes = roll_to_note_array(writer.write(roll, ctrl, [], 0, 0, 32, seed, None, style_seed))
+        return float(notes[notes[:, 4] == MELODY, 1].mean())
+
+    lift = melody_lift(3.8, high) - melody_lift(3.8, low)
+    assert abs(mean_pitch(high, 0) - mean_pitch(low, 0) - lift) < 3.0
+    assert abs(mean_pitch(high, 1) - mean_pitch(high, 2)) < 2.5
+
+
+def _c_major_controls(n_beats: int) -> Controls:
+    """C major on every beat, 16 onsets a bar, mean pitch 62."""
+    pcs = np.zeros((n_beats, 12), bool)
+    pcs[:, [0, 4, 7]] = True
+    z = np.zeros(n_beats)
+    seg = np.eye(1, n_beats, 0, dtype=bool)[0]
+    return Controls(
+        np.full(n_beats, 16.0), np.full(n_beats, 0.6), np.full(n_beats, 62.0), z, seg, pcs, z.astype(np.int64)
+    )
