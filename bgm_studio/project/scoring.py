@@ -263,7 +263,8 @@ class Scorer:
         progress: ProgressFn = no_progress,
         new_chords: bool = False,
     ) -> Project:
-        """Re-sample shot k only, with a new seed and/or overrides; every note outside it is held.
+        """Re-sample shot k only, with a new seed and/or overrides; every note outside it is held. A
+        shot that returns (to an earlier look or phrase) keeps its returning melody and gets new figures.
 
         With new_chords, shot k's chords are first drawn again from the chord model (with the same
         seed), following the chords before the shot; every other shot's chords stay.
@@ -285,6 +286,10 @@ class Scorer:
             )
         controls = piece_controls(project, self.quantiles)
         roll = model_roll(project.notes(), project.n_beats * STEPS_PER_BEAT)
+        echoes = theme_echoes(project)
+        echoes[
+            shot.start_beat : shot.end_beat
+        ] = -1  # new figures asked for: a returning shot echoed the same ones back
         roll = self._compose(
             project,
             roll,
@@ -293,14 +298,24 @@ class Scorer:
             shot.end_beat,
             seed,
             lambda d, t, label: progress(d, t, f"regenerating shot {k}"),
+            echoes,
         )
         return _with_takes(project, roll_to_note_array(roll), [k], seed)
 
     def _compose(
-        self, project: Project, roll: PianoRoll, controls: Controls, a: int, b: int, seed: int, progress: ProgressFn
+        self,
+        project: Project,
+        roll: PianoRoll,
+        controls: Controls,
+        a: int,
+        b: int,
+        seed: int,
+        progress: ProgressFn,
+        echoes: np.ndarray | None = None,
     ) -> PianoRoll:
-        """Beats [a, b) of the roll written anew (model.composer), themes and returning phrases echoed,
-        by the project's pianist (drawn from its seed), so a regenerated shot keeps its neighbours' player."""
+        """Beats [a, b) of the roll written anew (model.composer), themes and returning phrases echoed
+        (echoes: per beat, the beat whose accompaniment it plays again; None: theme_echoes), by the
+        project's pianist (drawn from its seed), so a regenerated shot keeps its neighbours' player."""
         return self.composer.compose(
             roll,
             controls,
@@ -310,7 +325,7 @@ class Scorer:
             b,
             seed,
             progress,
-            theme_echoes(project),
+            theme_echoes(project) if echoes is None else echoes,
             style_seed=project.seed,
         )
 

@@ -7,6 +7,7 @@ from bgm_studio.model.chords import cadence_start, repeat_progression
 from bgm_studio.model.pipeline import SampleConfig, _same_harmony
 from bgm_studio.project.cuts import split_shot
 from bgm_studio.music.metrics import structureness
+from bgm_studio.music.notes import MELODY
 from bgm_studio.music.structure import phrase_returns, repeated_bars
 from bgm_studio.project.scoring import Scorer, ScoringOptions, returning_phrases, shot_controls, theme_echoes
 from bgm_studio.project.state import load_project, save_project
@@ -152,3 +153,22 @@ def test_music_returns_only_where_its_chords_do(dialogue):
     ).any(axis=1)
     assert np.array_equal(after[span], before)
     assert changed.any() and (guided[echoing[changed]] == -1).all() and (guided[echoing[~changed]] >= 0).all()
+
+
+def test_regenerating_a_returning_shot_plays_new_figures_under_its_returning_melody(dialogue):
+    """A shot that returns to an earlier look plays that shot's accompaniment again when the piece
+    is generated; regenerated, it gets new figures (a user asking for new music got the same notes
+    back), and only its own notes change."""
+    scorer, _, project = dialogue
+    shot = project.shots[2]
+
+    def accompaniment(p):
+        n = p.notes()
+        n = n[(n[:, 0] >= shot.start_step) & (n[:, 0] < shot.end_beat * 4) & (n[:, 4] != MELODY)]
+        return {(int(s), int(q)) for s, q in n[:, :2]}
+
+    before = accompaniment(project)
+    again = scorer.regenerate(project, 2, seed=77)
+    after = accompaniment(again)
+    assert len(before & after) < 0.5 * len(before | after)
+    assert np.array_equal(outside(again.notes(), shot), outside(project.notes(), shot))
