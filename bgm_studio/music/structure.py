@@ -61,7 +61,12 @@ def repeated_bars(source: Phrase, returning: Phrase) -> int:
     of 8 bars or more at once (its second half goes somewhere new, so a long shot whose long phrases
     repeat back to back does not loop bar for bar 8 bars later)."""
     bars = min(source.n_bars, returning.n_bars)  # a return the piece's end cuts short is still one at once
-    return bars // 2 if returning.start_bar == source.end_bar and source.n_bars >= LONG_PHRASE else bars
+    return bars // 2 if long_repeat_at_once(source, returning) else bars
+
+
+def long_repeat_at_once(source: Phrase, returning: Phrase) -> bool:
+    """Whether the returning phrase follows its source of 8 bars or more at once."""
+    return returning.start_bar == source.end_bar and source.n_bars >= LONG_PHRASE
 
 
 RETURN_SLIP = 3  # beats: the most a returning phrase's harmony may run off its source's bar lines
