@@ -35,7 +35,7 @@ class MelodyConfig:
 @dataclass(frozen=True)
 class MelodySampling:
     temperature: float = 1.0  # < 1 sharpens the model's distribution
-    kind_temperature: float = 0.8  # of the draw between rest, hold and a new note (< 1: the likelier kind more often)
+    kind_temperature: float = 1.0  # of the draw between rest, hold and a new note (< 1: the likelier kind more often)
     top_p: float = 0.92  # nucleus: a new note's pitch comes from the likeliest pitches holding this share
     range_semitones: int = 12  # onsets stay within this of the requested register (a limit the writer sets)
 
@@ -121,12 +121,10 @@ def _draw(
     logits: torch.Tensor, prev: int, allowed: torch.Tensor | None, s: MelodySampling, gen: torch.Generator
 ) -> int:
     """One token, in two draws after the hard limits mask what they forbid: what the step does (rest,
-    hold, or a new note) by the model's own odds sharpened by the kind temperature, then the new
-    note's pitch by nucleus sampling among the pitches. At the model's own odds the melody rested
-    after 30% of its notes and 20% of its held steps where POP909's rest after 19% and 15% (train
-    songs 803-818): notes cut short, a choppy line; at 0.8, 22% and 10%, and a note lasts to the
-    next onset at the median, as in POP909. One nucleus over all tokens would cut new notes wherever their probability is spread
-    over many pitches, as on off-beat 16ths: the rhythm would come out squarer and longer than learned."""
+    hold, or a new note) by the model's own odds (sharpened by a kind temperature under 1), then the
+    new note's pitch by nucleus sampling among the pitches. One nucleus over all tokens would cut new
+    notes wherever their probability is spread over many pitches, as on off-beat 16ths: the rhythm
+    would come out squarer and longer than learned."""
     logits = logits / max(s.temperature, 1e-3)
     if allowed is not None:
         logits = logits.masked_fill(~allowed, -float("inf"))
