@@ -38,8 +38,7 @@ class FigureConfig:
     follow_bonus: float = (
         3.0  # log-score bonus of the figure the pianist of the bar before played next, in the same shot
     )
-    keep_bonus: float = 3.0  # log-score bonus of the bar before's figure again, in the same shot
-    recall_bonus: float = 1.5  # log-score bonus of the figure played 2 or 4 bars before over the same chords
+    recall_bonus: float = 1.5  # log-score bonus of the figure played 4 bars before over the same chords
     groove_weight: float = 4.0  # log-score bonus per unit of rhythm likeness to the two bars before, in the shot
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
@@ -145,19 +144,15 @@ def _bar_candidates(
     rng: np.random.Generator,
 ) -> list[tuple[int, float]]:
     """(library figure, log-score bonus) to weigh for steps [g0, g1) of the bar starting at step
-    `bar` (segment: the shot of each beat): figures of about the right size (_candidates); in the
-    same shot, the bar before's figure again (on this bar's chords), as a pianist keeps a pattern
-    going (POP909: a third of bars play the bar before's rhythm again, 8% of ours did without it),
-    and the figure its library pianist played next; the figure played 2 or 4 bars before
-    over the same chords, as a pianist plays a progression that comes round again much as before."""
+    `bar` (segment: the shot of each beat): figures of about the right size (_candidates); the figure the pianist of the bar before
+    played next, in the same shot; the figure played 4 bars before over the same chords, as a
+    pianist plays a progression that comes round again within a phrase much as before."""
     played = pianist.played
     fb0, fb1 = (g0 - bar) // STEPS_PER_BEAT, (g1 - bar) // STEPS_PER_BEAT
     out = [(int(i), 0.0) for i in _candidates(lib, fb0, fb1, want, cfg, rng, pianist.song)]
     before = played.get(bar - STEPS_PER_BAR, -1) if _same_shot(segment, bar - STEPS_PER_BAR, g0) else -1
-    if before >= 0:
-        out.append((before, cfg.keep_bonus))
-        if lib.following[before] >= 0:
-            out.append((int(lib.following[before]), cfg.follow_bonus))
+    if before >= 0 and lib.following[before] >= 0:
+        out.append((int(lib.following[before]), cfg.follow_bonus))
     for back in (2, 4):
         earlier = bar - back * STEPS_PER_BAR
         if earlier in played and _same_chords(ctrl, earlier, bar):

@@ -11,7 +11,6 @@ from bgm_studio.model.denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
 from bgm_studio.model.figure_choice import (
     FigureConfig,
     Pianist,
-    _bar_candidates,
     _candidates,
     _placed,
     _realized,
@@ -324,16 +323,3 @@ def test_a_passing_note_realized_outside_the_key_moves_a_semitone_down_into_it()
     assert realize(fig, root, table).tolist() == [50, 61, 64, 66]
     assert _realized(fig, root, table, None).tolist() == [50, 61, 64, 66]
     assert _realized(fig, root, table, 0).tolist() == [50, 60, 64, 66]
-
-
-def test_a_bar_weighs_the_bar_befores_figure_again_within_its_shot():
-    """A pianist keeps a pattern going: the bar before's figure is a candidate with keep_bonus, in
-    the same shot only."""
-    lib = TextureLibrary.load()
-    ctrl, cfg = controls(16), FigureConfig()
-    pianist = Pianist(int(lib.song[100]), played={0: 100})
-    rng = np.random.default_rng(0)
-    same_shot = np.zeros(16, np.int64)
-    assert (100, cfg.keep_bonus) in _bar_candidates(lib, pianist, ctrl, same_shot, 16, 16, 32, 6, cfg, rng)
-    new_shot = np.r_[np.zeros(4, np.int64), np.ones(12, np.int64)]
-    assert (100, cfg.keep_bonus) not in _bar_candidates(lib, pianist, ctrl, new_shot, 16, 16, 32, 6, cfg, rng)
