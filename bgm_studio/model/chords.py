@@ -21,7 +21,7 @@ import numpy as np
 from ..atomic import atomic_path
 from ..controls.themes import looped_beat
 from ..errors import BgmError
-from ..music.metrics import KK_MAJOR, KK_MINOR
+from ..music.metrics import key_fit
 from ..music.notes import BEATS_PER_BAR
 from ..music.pop909 import Song
 
@@ -56,7 +56,7 @@ def closing_key(
         return fallback
     hist = chords.sum(axis=0) + np.bincount(roots[roots >= 0] % 12, minlength=12)
     keys = [(tonic % 12, False), ((tonic + 9) % 12, True), ((tonic + 7) % 12, False)]
-    fits = [float(np.corrcoef(hist, np.roll(KK_MINOR if m else KK_MAJOR, t))[0, 1]) for t, m in keys]
+    fits = [key_fit(hist, t, m) for t, m in keys]
     best = int(np.argmax(fits))
     return fallback if fits.count(fits[best]) > 1 else keys[best]
 

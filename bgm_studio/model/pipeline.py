@@ -239,9 +239,9 @@ class ScorePipeline:
         g1: int,
         continuing: bool,
         rng: np.random.Generator,
-        hold_melody: bool = False,
-        echo: np.ndarray | None = None,
-        pianist: Pianist | None = None,
+        hold_melody: bool,
+        echo: np.ndarray | None,
+        pianist: Pianist,
     ) -> None:
         """Write notes for beats [g0, g1) into roll/vel from window probabilities.
 
@@ -267,19 +267,7 @@ class ScorePipeline:
                     self._hold(roll[2 * track + 1], sustain_p[track], p, a, b, off, None)
         onset_p = probs[[0, 2], a - off : b - off]  # (2, steps, 96)
         if hold_melody and self.textures is not None:
-            self._write_figures(
-                roll,
-                vel,
-                onset_p[1],
-                sustain_p[1],
-                ctrl,
-                a,
-                b,
-                off,
-                rng,
-                echo,
-                Pianist(-1) if pianist is None else pianist,
-            )
+            self._write_figures(roll, vel, onset_p[1], sustain_p[1], ctrl, a, b, off, rng, echo, pianist)
             return
         chosen = onset_p > cfg.onset_threshold
         if cfg.calibrate_density:

@@ -148,6 +148,11 @@ def structureness(notes: np.ndarray, n_steps: int | None = None) -> dict[str, fl
     return out
 
 
+def key_fit(hist: np.ndarray, tonic: int, minor: bool) -> float:
+    """Krumhansl-Schmuckler: correlation of a pitch-class histogram (12,) with the key's profile."""
+    return float(np.corrcoef(hist, np.roll(KK_MINOR if minor else KK_MAJOR, tonic))[0, 1])
+
+
 def estimate_key(notes: np.ndarray) -> tuple[int, bool]:
     """Krumhansl-Schmuckler: (tonic pitch class, is_minor) of the duration-weighted histogram."""
     hist = np.zeros(12)
@@ -155,9 +160,9 @@ def estimate_key(notes: np.ndarray) -> tuple[int, bool]:
     if hist.sum() == 0:
         return 0, False
     best, key = -2.0, (0, False)
-    for minor, profile in ((False, KK_MAJOR), (True, KK_MINOR)):
+    for minor in (False, True):
         for tonic in range(12):
-            r = np.corrcoef(hist, np.roll(profile, tonic))[0, 1]
+            r = key_fit(hist, tonic, minor)
             if r > best:
                 best, key = r, (tonic, minor)
     return key

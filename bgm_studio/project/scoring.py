@@ -287,9 +287,8 @@ class Scorer:
         controls = piece_controls(project, self.quantiles)
         roll = model_roll(project.notes(), project.n_beats * STEPS_PER_BEAT)
         echoes = theme_echoes(project)
-        echoes[
-            shot.start_beat : shot.end_beat
-        ] = -1  # new figures asked for: a returning shot echoed the same ones back
+        # New figures asked for: a returning shot echoed the same ones back.
+        echoes[shot.start_beat : shot.end_beat] = -1
         roll = self._compose(
             project,
             roll,
