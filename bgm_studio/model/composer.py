@@ -88,9 +88,9 @@ def echoed_returns(phrases: list[Phrase], chord_root: np.ndarray) -> list[tuple[
     """(source beats, target beats) of the bars of returning phrases that play their source's
     accompaniment again (music.structure.repeated_bars), up to the closing cadence; the source
     taken from where the target's harmony runs (music.structure.return_offset). A long phrase
-    repeated at once plays new figures under its melody's returning first half: copied too, its
-    bars were exact copies 8 bars on, where POP909's repeats at once copy 13% of their bars exactly
-    (songs 001-199), and a long single shot's music looped (self-similarity 0.35-0.42 on a real 60-s
+    repeated at once plays new figures under its returning melody: copied too, its bars were exact
+    copies 8 bars on, where POP909's repeats at once copy 13% of their bars exactly (songs
+    001-199), and a long single shot's music looped (self-similarity 0.35-0.42 on a real 60-s
     shot, against 0.29 allowed).
     chord_root: int per beat of the piece."""
     n_beats = len(chord_root)
@@ -98,7 +98,7 @@ def echoed_returns(phrases: list[Phrase], chord_root: np.ndarray) -> list[tuple[
     out = []
     for q, p in phrase_returns(phrases):
         if long_repeat_at_once(q, p):
-            continue  # its melody's first half returns over new figures (see above)
+            continue  # its melody returns over new figures (see above)
         start, bars = p.start_bar * BEATS_PER_BAR, repeated_bars(q, p)
         target = (start, min(start + bars * BEATS_PER_BAR, cadence))
         offset = return_offset(q, p, chord_root, bars)

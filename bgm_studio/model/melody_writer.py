@@ -3,9 +3,8 @@
 The writer turns the piece's controls, chords and form into the melody model's conditions,
 samples the melody of a span of beats (everything outside it is held, and read by the model
 first), and writes it into the piece's roll. Phrases that return (a letter heard before) play
-the earlier phrase's melody again, all but their last bar, which is written anew (a phrase of
-8 bars or more that follows its source at once, only its first half: music.structure.repeated_bars),
-on every beat whose chord root is the one it returns to. Hard limits
+the earlier phrase's melody again, all but their last bar, which is written anew
+(music.structure.repeated_bars), on every beat whose chord root is the one it returns to. Hard limits
 mask tokens and never choose one: the range around the requested register, and the close of the
 piece (its last chord's first step may only strike a tone of that chord; after it the melody
 only holds or rests).

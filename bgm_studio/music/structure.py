@@ -46,26 +46,36 @@ class Phrase:
 
 
 def phrase_returns(phrases: list[Phrase]) -> list[tuple[Phrase, Phrase]]:
-    """(source, returning) for every phrase whose letter was heard before: the first phrase of that
-    letter, and the phrase that returns to it."""
+    """(source, returning) for every phrase whose letter was heard before: the phrase it returns
+    to, and the phrase itself. The source is the first phrase of that letter, or the phrase just
+    before where that has the letter too: a return that follows another at once repeats at once
+    (long_repeat_at_once), or A8 B8 A8 A8 played its last two phrases bar for bar alike, a loop."""
     first: dict[str, Phrase] = {}
-    return [(first[p.letter], p) for p in phrases if first.setdefault(p.letter, p) is not p]
+    out = []
+    for i, p in enumerate(phrases):
+        if first.setdefault(p.letter, p) is not p:
+            before = phrases[i - 1]
+            at_once = before.letter == p.letter and before.end_bar == p.start_bar
+            out.append((before if at_once else first[p.letter], p))
+    return out
 
 
-LONG_PHRASE = 8  # bars: a phrase this long repeated at once repeats only its first half
+LONG_PHRASE = 8  # bars: a phrase this long repeated at once plays new accompaniment under its melody
 
 
 def repeated_bars(source: Phrase, returning: Phrase) -> int:
-    """How many bars of a returning phrase play its source again: all of them after other music
-    (a verse back after a chorus) or after a short phrase; the first half when it follows a phrase
-    of 8 bars or more at once (its second half goes somewhere new, so a long shot whose long phrases
-    repeat back to back does not loop bar for bar 8 bars later)."""
-    bars = min(source.n_bars, returning.n_bars)  # a return the piece's end cuts short is still one at once
-    return bars // 2 if long_repeat_at_once(source, returning) else bars
+    """How many bars of a returning phrase play its source's melody again: all it has room for
+    (the melody writer writes the last of them anew, a second ending). In POP909 (train songs
+    001-300) a melody repeated at once matches its source bar for bar with an onset overlap of 0.69
+    in its first half and 0.57 in its second, and one back after other music 0.66."""
+    return min(source.n_bars, returning.n_bars)
 
 
 def long_repeat_at_once(source: Phrase, returning: Phrase) -> bool:
-    """Whether the returning phrase follows its source of 8 bars or more at once."""
+    """Whether the returning phrase follows its source of 8 bars or more at once. Its accompaniment
+    is played anew (model.composer.echoed_returns): POP909's accompaniment repeated at once overlaps
+    its source by 0.42 and copies 13% of its bars exactly, and copied whole a long shot's music
+    looped bar for bar 8 bars later."""
     return returning.start_bar == source.end_bar and source.n_bars >= LONG_PHRASE
 
 

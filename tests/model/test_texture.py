@@ -1,6 +1,8 @@
 """Accompaniment figures: encoding a bar against its chords, playing it on other chords, the
 library built from songs, and the diffusion model choosing figures around a given melody."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -323,3 +325,34 @@ def test_a_passing_note_realized_outside_the_key_moves_a_semitone_down_into_it()
     assert realize(fig, root, table).tolist() == [50, 61, 64, 66]
     assert _realized(fig, root, table, None).tolist() == [50, 61, 64, 66]
     assert _realized(fig, root, table, 0).tolist() == [50, 60, 64, 66]
+
+
+def test_a_bar_does_not_play_again_the_notes_of_eight_bars_before():
+    """A long shot's at-once repeats drew the same best figure 8 bars on over the same chords, bar
+    for bar: an 8-bar loop (synthetic 3-minute shot, self-similarity 0.33, 0.29 allowed)."""
+    lib = TextureLibrary.load()
+    ctrl = controls(40)
+    onset_p = np.full((128, MODEL_PITCHES), 0.2)
+    roll = np.zeros((4, 40 * 4, MODEL_PITCHES), bool)
+    greedy = FigureConfig(  # the bar's own odds alone choose, the best figure
+        temperature=0.0, candidates=200, follow_bonus=0.0, recall_bonus=0.0, groove_weight=0.0, piece_groove_weight=0.0
+    )
+    spans = [(s, s + 16) for s in range(0, 128, 16)]
+    notes = choose_figures(
+        lib, onset_p, roll, ctrl, 0, 128, spans, np.zeros(128), np.full(40, -1), greedy, np.random.default_rng(0),
+        Pianist(-1),
+    )  # fmt: skip
+    for s, p, n in notes:
+        roll[2, s, p], roll[3, s + 1 : s + n, p] = True, True
+    first = {(s, p) for s, p, _ in notes if s < 16}
+
+    def ninth_bar(loop_cost: float) -> set[tuple[int, int]]:
+        again = choose_figures(
+            lib, onset_p[:16], roll, ctrl, 128, 144, [(0, 16)], np.zeros(16), np.full(40, -1),
+            replace(greedy, loop_cost=loop_cost), np.random.default_rng(0), Pianist(-1),
+        )  # fmt: skip
+        return {(s - 128, p) for s, p, _ in again}
+
+    assert ninth_bar(0.0) == first  # the same chords and odds: the best figure again
+    ninth = ninth_bar(FigureConfig().loop_cost)
+    assert first and ninth and len(first & ninth) / len(first | ninth) < 0.9

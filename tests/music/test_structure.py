@@ -3,7 +3,16 @@ import pytest
 
 from bgm_studio.errors import BgmError
 from bgm_studio.music.pop909 import load_song
-from bgm_studio.music.structure import Phrase, align_phrases, parse_label, repeated_bars, return_offset, song_phrases
+from bgm_studio.music.structure import (
+    Phrase,
+    align_phrases,
+    long_repeat_at_once,
+    parse_label,
+    phrase_returns,
+    repeated_bars,
+    return_offset,
+    song_phrases,
+)
 
 
 def test_labels_parse_into_letters_and_bars():
@@ -29,14 +38,15 @@ def test_a_real_song_is_aligned_on_its_first_sung_phrase(pop909_root):
     assert all(a.end_bar == b.start_bar for a, b in zip(phrases, phrases[1:]))
 
 
-def test_a_phrase_repeated_at_once_repeats_its_first_half_and_one_after_other_music_all_of_it():
+def test_a_returning_phrase_repeats_its_melody_and_a_long_one_at_once_plays_new_accompaniment():
     a, again, later = Phrase("A", 0, 8), Phrase("A", 8, 8), Phrase("A", 20, 6)  # a B lies between 16 and 20
-    assert repeated_bars(a, again) == 4
-    assert repeated_bars(a, later) == 6
+    assert repeated_bars(a, again) == 8 and long_repeat_at_once(a, again)
+    assert repeated_bars(a, later) == 6 and not long_repeat_at_once(a, later)
 
 
 def test_a_short_phrase_repeated_at_once_repeats_whole():
-    assert repeated_bars(Phrase("A", 0, 4), Phrase("A", 4, 4)) == 4
+    short, again = Phrase("A", 0, 4), Phrase("A", 4, 4)
+    assert repeated_bars(short, again) == 4 and not long_repeat_at_once(short, again)
 
 
 def test_a_return_whose_harmony_runs_two_beats_late_is_taken_from_two_beats_on():
@@ -51,8 +61,20 @@ def test_a_return_whose_harmony_runs_two_beats_late_is_taken_from_two_beats_on()
     assert return_offset(source, back, roots, 4) == 0
 
 
-def test_a_long_phrase_repeated_at_once_but_cut_short_by_the_end_still_repeats_only_its_first_half():
+def test_a_long_phrase_repeated_at_once_but_cut_short_by_the_end_is_still_a_repeat_at_once():
     # Found scoring a real 60-s single shot: its form came out B8 B7, and the B7 (the piece ends
     # inside it) played the B8 again bar for bar, an 8-bar loop (self-similarity 0.44, real songs 0.19).
-    assert repeated_bars(Phrase("B", 8, 8), Phrase("B", 16, 7)) == 3
-    assert repeated_bars(Phrase("B", 8, 8), Phrase("B", 16, 5)) == 2
+    assert long_repeat_at_once(Phrase("B", 8, 8), Phrase("B", 16, 7))
+    assert repeated_bars(Phrase("B", 8, 8), Phrase("B", 16, 5)) == 5
+
+
+def test_a_return_right_after_an_earlier_return_of_its_letter_is_a_repeat_at_once():
+    # Found on a synthetic 3-minute single shot planned A8 B8 A8 A8 B8 B8 ...: the fourth phrase
+    # returned to the first A in full, so it played the third phrase (also the first A) again bar for
+    # bar, an 8-bar loop (self-similarity 0.40, 0.29 allowed).
+    phrases = [Phrase("A", 0, 8), Phrase("B", 8, 8), Phrase("A", 16, 8), Phrase("A", 24, 8), Phrase("B", 32, 8)]
+    returns = phrase_returns(phrases)
+    source, back = returns[1]
+    assert back == phrases[3] and source == phrases[2]
+    assert long_repeat_at_once(source, back)
+    assert [(q.start_bar, p.start_bar) for q, p in returns] == [(0, 16), (16, 24), (8, 32)]
