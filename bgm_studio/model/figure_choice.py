@@ -43,7 +43,7 @@ class FigureConfig:
     )
     recall_bonus: float = 1.5  # log-score bonus of the figure played 4 bars before over the same chords
     groove_weight: float = 4.0  # log-score bonus per unit of rhythm likeness to the two bars before, in the shot
-    piece_groove_weight: float = 0.0  # log-score bonus per unit of rhythm likeness to the piece's earlier bars
+    piece_groove_weight: float = 8.0  # log-score bonus per unit of rhythm likeness to the piece's earlier bars
     loop_cost: float = (
         3.0  # log-score cost of playing again the notes of 8 bars before (LOOP_MATCH of them): no 8-bar loops
     )

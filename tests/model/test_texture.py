@@ -356,3 +356,30 @@ def test_a_bar_does_not_play_again_the_notes_of_eight_bars_before():
     assert ninth_bar(0.0) == first  # the same chords and odds: the best figure again
     ninth = ninth_bar(FigureConfig().loop_cost)
     assert first and ninth and len(first & ninth) / len(first | ninth) < 0.9
+
+
+def test_a_bar_keeps_the_groove_of_the_piece_so_far():
+    """A POP909 song's accompaniment keeps one groove: its bars' onset patterns match 0.79 of their
+    places pair for pair (GPS, train songs 803-818), ours 0.72 when a bar looked only at the two
+    before it in its shot. Under a 3-3-2 rhythm played all piece long, a bar leans to it."""
+    lib = TextureLibrary.load()
+    ctrl = controls(40, density=6.0)
+    ctrl.register[:] = 0  # no register asked: the odds and the groove choose
+    groove = [0, 3, 6, 8, 11, 14]
+    roll = np.zeros((4, 40 * 4, MODEL_PITCHES), bool)
+    for bar in range(0, 128, 16):
+        roll[2, [bar + s for s in groove], 48 - MODEL_PITCH_LOW] = True
+    onset_p = np.full((16, MODEL_PITCHES), 0.2)
+    greedy = FigureConfig(
+        temperature=0.0, candidates=200, follow_bonus=0.0, recall_bonus=0.0, groove_weight=0.0, piece_groove_weight=0.0
+    )
+
+    def likeness(cfg: FigureConfig) -> float:
+        notes = choose_figures(
+            lib, onset_p, roll, ctrl, 128, 144, [(0, 16)], np.zeros(16), np.full(40, -1), cfg,
+            np.random.default_rng(0), Pianist(-1),
+        )  # fmt: skip
+        onsets = {s - 128 for s, _, _ in notes}
+        return len(onsets & set(groove)) / len(onsets | set(groove))
+
+    assert likeness(greedy) < likeness(replace(greedy, piece_groove_weight=FigureConfig().piece_groove_weight))
