@@ -44,6 +44,7 @@ class FigureConfig:
     recall_bonus: float = 1.5  # log-score bonus of the figure played 4 bars before over the same chords
     groove_weight: float = 4.0  # log-score bonus per unit of rhythm likeness to the two bars before, in the shot
     piece_groove_weight: float = 8.0  # log-score bonus per unit of rhythm likeness to the piece's earlier bars
+    over_melody_cost: float = 10.0  # log-score cost per share of a bar's notes lying over the melody sounding then
     loop_cost: float = (
         3.0  # log-score cost of playing again the notes of 8 bars before (LOOP_MATCH of them): no 8-bar loops
     )
@@ -130,7 +131,18 @@ def choose_figures(
             notes = _placed(fig, pitches, bar, g0, g1, shift, melody_top, a)
             if notes:
                 score = follows + _score(
-                    notes, log_p, a, g0, g1, want, grooves, piece_groove, melody_pitches, ctrl.register[beat], cfg
+                    notes,
+                    log_p,
+                    a,
+                    g0,
+                    g1,
+                    want,
+                    grooves,
+                    piece_groove,
+                    melody_top,
+                    melody_pitches,
+                    ctrl.register[beat],
+                    cfg,
                 )
                 if looped and _overlap({(s - bar, p) for s, p, _ in notes}, looped) >= LOOP_MATCH:
                     score -= cfg.loop_cost
@@ -180,6 +192,7 @@ def _score(
     want: int,
     grooves: list[np.ndarray],
     piece_groove: np.ndarray | None,
+    melody_top: np.ndarray,
     melody_pitches: np.ndarray,
     register: float,
     cfg: FigureConfig,
@@ -187,7 +200,10 @@ def _score(
     """Log-score of playing these notes in steps [g0, g1): the mean log-probability the diffusion
     model gives them, less the miss of the bar's count, plus rhythm likeness to the bars before in
     the shot (grooves) and to the piece's earlier bars (piece_groove: the share of them with an
-    onset at each place), plus the register prior on the bar's mean pitch, melody included."""
+    onset at each place), less the share of notes over the melody sounding at their onset
+    (melody_top: its MIDI pitch per step from a, 0 none), plus the register prior on the bar's mean
+    pitch, melody included. POP909's pianists play 9.5% of their notes over the melody; without
+    the cost, figures under a melody lifted low played 14% (train songs 803-818)."""
     cells = np.array([(s - a, p) for s, p, _ in notes])
     miss = cfg.count_weight * abs(len(notes) - want) / want
     here = np.zeros(g1 - g0, bool)
@@ -197,8 +213,10 @@ def _score(
         groove = cfg.groove_weight * float(np.mean([1 - (here ^ g).mean() for g in grooves]))
     if piece_groove is not None:
         groove += cfg.piece_groove_weight * float(1 - np.where(here, 1 - piece_groove, piece_groove).mean())
+    top = melody_top[cells[:, 0]]
+    over = cfg.over_melody_cost * float(((top > 0) & (MODEL_PITCH_LOW + cells[:, 1] > top)).mean())
     prior = _register_log_prior(np.concatenate([melody_pitches, cells[:, 1]]), register, cfg.register_sigma)
-    return float(log_p[cells[:, 0], cells[:, 1]].mean()) - miss + groove + prior
+    return float(log_p[cells[:, 0], cells[:, 1]].mean()) - miss + groove - over + prior
 
 
 def _candidates(
