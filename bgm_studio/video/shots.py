@@ -168,8 +168,10 @@ def _hard_cuts(s: CutSignals, fps: float, config: AnalysisConfig) -> list[Transi
     change between the shots they join, and are no flash.
 
     In a montage of short shots the surrounding second holds other cuts, and a flash
-    may light up the frames a span compares: neither is change within a shot, so
-    both are left out of the comparisons (see _sharp and _gradual).
+    may light up the frames a span compares: neither is change within a shot, so both
+    are left out of the comparisons (see _stands_out). Each pass leaves out the cuts
+    found by the passes before, until no new cut is found: only a cut found on its own
+    merits frees its neighbours, so the changes inside a dissolve never free each other.
     """
     gaps = np.diff(s.t_s, prepend=s.t_s[0] - 1.0 / (fps or 25.0))
     rate = s.step / np.maximum(gaps, 1e-3)  # per second: skipped frames and variable frame rates make gaps uneven
@@ -179,8 +181,14 @@ def _hard_cuts(s: CutSignals, fps: float, config: AnalysisConfig) -> list[Transi
     lit = np.array(
         [(s.t_s[i], s.t_s[i] + config.flash_s) for i in starts] + [(s.t_s[i] - config.flash_s, s.t_s[i]) for i in ends]
     ).reshape(-1, 2)
-    sharp = _sharp(s, rate, gaps, sorted(set(peaks) - set(starts) - set(ends)), config.cut_ratio)
-    return [_cut_at(s, i, fps) for i in sharp if not _gradual(s, i, sharp, lit)]
+    pending = sorted(set(peaks) - set(starts) - set(ends))
+    cuts = np.zeros(0, dtype=int)
+    while pending:
+        found = [i for i in pending if _stands_out(s, rate, gaps, i, cuts, lit, config.cut_ratio)]
+        cuts = np.sort(np.concatenate([cuts, found])).astype(int)
+        near_found = [i for i in pending if np.any(np.abs(s.t_s[found] - s.t_s[i]) <= 2 * _LEVEL_S)]
+        pending = [i for i in near_found if i not in cuts]  # a new cut changes the comparisons within a span of it
+    return [_cut_at(s, i, fps) for i in cuts]
 
 
 def _is_peak(s: CutSignals, i: int) -> bool:
@@ -188,41 +196,31 @@ def _is_peak(s: CutSignals, i: int) -> bool:
     return i > 0 and s.step[i] >= s.step[max(0, i - 2) : i + 3].max()
 
 
-def _sharp(s: CutSignals, rate: np.ndarray, gaps: np.ndarray, peaks: list[int], cut_ratio: float) -> np.ndarray:
-    """The peaks that change cut_ratio times more than the frames within _LEVEL_S of them, leaving out
-    the frames next to the peaks found sharp before: each pass leaves out the ones found by the
-    passes before, until no new one is found."""
-    sharp = np.zeros(0, dtype=int)
-    pending = peaks
-    while pending:
-        found = []
-        for i in pending:
-            t = s.t_s[i]
-            others = np.arange(*_window(s.t_s, t, _LEVEL_S).indices(len(s.t_s)))
-            keep = np.abs(others - i) > 1
-            for c in sharp[np.abs(s.t_s[sharp] - t) <= 2 * _LEVEL_S]:
-                keep &= np.abs(others - c) > 1
-            if not keep.any() or s.step[i] >= cut_ratio * gaps[i] * rate[others[keep]].mean():
-                found.append(i)
-        sharp = np.sort(np.concatenate([sharp, found])).astype(int)
-        pending = [i for i in pending if i not in sharp and np.any(np.abs(s.t_s[found] - s.t_s[i]) <= 2 * _LEVEL_S)]
-    return sharp
+def _stands_out(
+    s: CutSignals, rate: np.ndarray, gaps: np.ndarray, i: int, cuts: np.ndarray, lit: np.ndarray, cut_ratio: float
+) -> bool:
+    """Frame i changes cut_ratio times more than the frames within _LEVEL_S of it, and most of the change
+    over the short gradual span across it is its own (a dissolve's end has more change around it).
 
-
-def _gradual(s: CutSignals, i: int, sharp: np.ndarray, lit: np.ndarray) -> bool:
-    """Most of the change over the short gradual span across frame i is not its own: the end of a
-    dissolve, not a cut. Spans that reach over another sharp change, or that end in a flash
-    (lit: (start, end) times, shape (k, 2)), are left out: they compare pictures of other shots."""
-    short = s.spans[0]  # a longer span takes in so much motion that it would hide real cuts
+    Left out: frames next to another cut, and spans that reach over another cut or end in a
+    flash (lit: (start, end) times, shape (k, 2)), since they compare pictures of other shots.
+    """
     t = s.t_s[i]
+    others = np.arange(*_window(s.t_s, t, _LEVEL_S).indices(len(s.t_s)))
+    keep = np.abs(others - i) > 1
+    for c in cuts[np.abs(s.t_s[cuts] - t) <= 2 * _LEVEL_S]:
+        keep &= np.abs(others - c) > 1
+    if keep.any() and s.step[i] < cut_ratio * gaps[i] * rate[others[keep]].mean():
+        return False
+    short = s.spans[0]  # a longer span takes in so much motion that it would hide real cuts
     near = _window(short.t_s, t, short.span_s / 2)
     first, last = short.t_s[near] - short.span_s / 2, short.t_s[near] + short.span_s / 2
     keep = np.ones(len(first), dtype=bool)
-    for u in s.t_s[sharp[(sharp != i) & (np.abs(s.t_s[sharp] - t) <= short.span_s)]]:
+    for u in s.t_s[cuts[np.abs(s.t_s[cuts] - t) <= short.span_s]]:
         keep &= ~((first < u) & (u <= last))
     for lo, hi in lit[np.abs(lit[:, 0] - t) <= short.span_s + 1.0]:
         keep &= ~(((lo <= first) & (first <= hi)) | ((lo <= last) & (last <= hi)))
-    return bool(s.step[i] < 0.5 * short.span[near][keep].max(initial=0.0))
+    return bool(s.step[i] >= 0.5 * short.span[near][keep].max(initial=0.0))
 
 
 def _cut_at(s: CutSignals, i: int, fps: float) -> Transition:

@@ -148,17 +148,20 @@ def test_a_single_flash_frame_is_not_a_cut():
 
 def test_cuts_between_shots_shorter_than_a_span_are_found():
     """Every 1-s span reaches from one short shot into another, unrelated one, so it sees more change
-    than a single cut brings: that is no dissolve. Two other cuts within half a second are no
-    frame-change level of a shot either."""
+    than a weaker cut brings: that is no dissolve once the stronger cuts beside it are known. Two
+    other cuts within half a second are no frame-change level of a shot either."""
     step = np.full(200, 0.02)
-    step[10::10] = 0.35  # a cut every 0.4 s
+    step[10::10] = 0.35  # a cut every 0.4 s ...
+    step[10::20] = 0.5  # ... every other one strong enough to stand out on its own
     found = detect_transitions(_signals(step, span=0.9), 25.0, AnalysisConfig())
     assert [round(t.t_s, 2) for t in found] == [round(0.4 * k, 2) for k in range(1, 20)]
 
 
-def test_a_cut_in_a_dissolve_is_still_rejected():
+def test_jumps_inside_a_dissolve_are_no_cuts_and_free_no_cut():
     step = np.full(200, 0.02)
-    step[100] = 0.3  # a jump at the end of a dissolve whose whole change (0.9) the span sees
+    step[100] = 0.3  # a jump inside a 2-s dissolve whose whole change (0.9) every span sees
+    assert detect_transitions(_signals(step, span=0.9), 25.0, AnalysisConfig()) == []
+    step[[88, 112]] = 0.3  # jumps either side, that would leave out every span across the middle one
     assert detect_transitions(_signals(step, span=0.9), 25.0, AnalysisConfig()) == []
 
 
