@@ -95,7 +95,8 @@ class CutSignalTracker:
         self._recent: deque[_Snap] = deque()
         self._rows: list[tuple[float, ...]] = []
         self._ahead: list[float] = []
-        self._open: deque[int] = deque()  # possible cuts less than flash_s ago, whose `ahead` is still growing
+        self._open: deque[tuple[int, float, _Snap]] = deque()  # (index, time, frame before) of possible cuts
+        # less than flash_s ago, whose `ahead` is still growing
         self._span_rows: list[list[tuple[float, float, float]]] = [[] for _ in self._spans_s]
 
     def add(self, frame: Frame) -> None:
@@ -106,15 +107,14 @@ class CutSignalTracker:
             recent.popleft()
         prev = recent[-2] if len(recent) > 1 else snap
         step, back = _distance(prev, snap), 1.0
-        n = len(self._rows)  # this frame's index; frame k is recent[k - n - 1]
-        while self._open and recent[self._open[0] - n - 1].t_s < snap.t_s - self._flash_s - 1e-6:
+        while self._open and self._open[0][1] < snap.t_s - self._flash_s - 1e-6:
             self._open.popleft()
-        for k in self._open:
-            self._ahead[k] = min(self._ahead[k], _distance(recent[k - n - 2], snap))
+        for k, _, before in self._open:
+            self._ahead[k] = min(self._ahead[k], _distance(before, snap))
         if step >= self._cut_min and len(recent) > 2:
             earlier = [r for r in list(recent)[-3::-1] if r.t_s >= snap.t_s - self._flash_s - 1e-6] or [recent[-3]]
             back = min(_distance(r, snap) for r in earlier)
-            self._open.append(n)
+            self._open.append((len(self._rows), snap.t_s, prev))
         y = snap.tiny[..., 0]
         self._rows.append((snap.t_s, step, back, float(y.mean()), float(y.std())))
         self._ahead.append(1.0)
