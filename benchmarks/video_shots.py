@@ -4,7 +4,8 @@ Precision and recall of cuts within +-2 frames on synthesised clips with known
 cut times (tests/video_clips.py): one set per kind of transition, shots of
 random look and pace (camera pans, fast shapes, dark and washed-out scenes,
 neighbouring shots of similar colour); then real clips whose cuts we labelled by
-hand (benchmarks/real_clips.py). PySceneDetect's detectors, run on the same
+hand (benchmarks/real_clips.py), and fast montages of pieces of them, 0.4-0.8 s each
+(benchmarks/real_montage.py). PySceneDetect's detectors, run on the same
 files, give a point of comparison.
 """
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from benchmarks.audio_common import hardware
 from benchmarks.real_clips import CLIPS, fetch, labelled_cuts
+from benchmarks.real_montage import make_montage
 from bgm_studio.video.analysis import analyze_video
 from bgm_studio.video.config import AnalysisConfig
 from tests.video_clips import ShotSpec, make_clip
@@ -138,11 +140,25 @@ def real_set() -> list[tuple[Path, list[float], list[float], float]]:
     return out
 
 
+def montage_set(folder: Path, montages: int, seed: int) -> list[tuple[Path, list[float]]]:
+    """Montages of 31 pieces of the real clips, 0.4-0.8 s each; an empty list if the clips cannot be fetched."""
+    out = []
+    for m in range(montages):
+        path = folder / f"montage_{m}.mp4"
+        try:
+            out.append((path, make_montage(path, 31, 0.4, 0.8, seed=seed + m)))
+        except (OSError, subprocess.CalledProcessError, KeyError, StopIteration) as exc:
+            print(f"real clips unavailable ({exc}); the montages are skipped")
+            return []
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clips", type=int, default=8, help="clips per set (7 shots each)")
     parser.add_argument("--seed", type=int, default=0, help="first random seed (the detector was tuned on 0)")
-    parser.add_argument("--real-only", action="store_true", help="only the hand-labelled real clips")
+    parser.add_argument("--real-only", action="store_true", help="only the hand-labelled real clips and montages")
+    parser.add_argument("--montages", type=int, default=4, help="montages of 31 pieces of the real clips")
     args = parser.parse_args()
     detectors = {
         "bgm_studio (fast decode)": ours(True),
@@ -163,6 +179,14 @@ def main() -> None:
             for label, detector in detectors.items():
                 precision, recall, seconds = score(clips, detector)
                 print(f"{name:<19} {n:>5} {label:<33} {precision:>9.3f} {recall:>7.3f} {seconds:>6.1f}s", flush=True)
+        montages = montage_set(Path(tmp), args.montages, args.seed)
+        for label, detector in detectors.items() if montages else ():
+            precision, recall, seconds = score(montages, detector)
+            n = sum(len(truth) for _, truth in montages)
+            print(
+                f"{'real montages':<19} {n:>5} {label:<33} {precision:>9.3f} {recall:>7.3f} {seconds:>6.1f}s",
+                flush=True,
+            )
     real = real_set()
     if real:
         n = sum(len(truth) for _, truth, _, _ in real)

@@ -40,6 +40,7 @@ class ShotSpec:
     motion: float = 0.0  # speed of the moving shapes, frame widths per second
     shapes: int = 4  # number of moving shapes
     seed: int = 0
+    grain: float = 0.0  # standard deviation of fresh noise in every frame, 0..1 (film grain, a dark camera)
 
 
 class _Scene:
@@ -65,6 +66,11 @@ class _Scene:
             pos = start + d * spec.motion * t * w / np.array([w, h])
             cx, cy = int(_bounce(pos[0]) * w), int(_bounce(pos[1]) * h)
             cv2.circle(img, (cx, cy), int(radius), colour, -1, lineType=cv2.LINE_AA)
+        if spec.grain:
+            noise = np.random.default_rng([spec.seed, int(round(t * 1e4)) % 2**32]).normal(
+                0, spec.grain * 255, img.shape
+            )
+            img = np.clip(img + noise, 0, 255).astype(np.uint8)
         return img
 
 
@@ -142,12 +148,14 @@ def make_clip(
     audio: bool = False,
     codec: str = "libx264",
     pix_fmt: str = "yuv420p",
+    flashes: dict[float, Sequence[float]] | None = None,
 ) -> list[float]:
     """Write a clip of `shots` (size = (width, height) as stored) and return the ground-truth cut times.
 
     transition: one kind for every cut or one per cut ("cut", "dissolve", "fade");
     rotation: display rotation in degrees counter-clockwise, written to the container;
-    vfr: irregular frame intervals; audio: add a quiet 440 Hz AAC track.
+    vfr: irregular frame intervals; audio: add a quiet 440 Hz AAC track;
+    flashes: {time_s: whiteness 0..1 of each frame from the one at time_s on}, e.g. a camera flash dying away.
     """
     starts = np.concatenate([[0.0], np.cumsum([s.seconds for s in shots])])
     kinds = _transitions(transition, len(shots) - 1)
@@ -163,14 +171,26 @@ def make_clip(
         if rotation:
             stream.set_display_rotation(rotation)
         sound = _add_audio(container) if audio else None
-        for t in times:
-            frame = av.VideoFrame.from_ndarray(_mix(scene, starts, kinds, transition_s / 2, t), format="rgb24")
+        lit = _lit_frames(times, flashes or {})
+        for t, white in zip(times, lit):
+            picture = _mix(scene, starts, kinds, transition_s / 2, t)
+            picture = (picture * (1 - white) + 255 * white).astype(np.uint8) if white else picture
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
             frame.pts, frame.time_base = int(round(t / time_base)), time_base
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
         if sound is not None:
             _write_tone(container, sound, float(starts[-1]))
     return [_cut_time(times, b, kind) for b, kind in zip(starts[1:-1], kinds)]
+
+
+def _lit_frames(times: np.ndarray, flashes: dict[float, Sequence[float]]) -> np.ndarray:
+    """Whiteness per frame: each flash lights the frames from the first at or after its time."""
+    white = np.zeros(len(times))
+    for t, levels in flashes.items():
+        first = int(np.searchsorted(times, t - 1e-9))
+        white[first : first + len(levels)] = np.asarray(levels)[: len(times) - first]
+    return white
 
 
 def _cut_time(times: np.ndarray, boundary: float, kind: str) -> float:

@@ -26,9 +26,10 @@ class AnalysisConfig:
     flow_width: Size = 64  # width of the grayscale frames for optical flow (motion)
     sample_fps: Positive = 10.0  # rate of the feature time series, samples per second
     fast_decode: bool = True  # skip non-reference frames and deblocking: ~2x faster, cuts still within 2 frames
-    min_shot_s: Positive = 0.5  # shorter shots are merged into a neighbour
+    min_shot_s: Positive = 0.3  # of two cuts closer than this the weaker is dropped (a montage cuts every 0.4 s)
     cut_ratio: Positive = 3.0  # a hard cut stands this many times above the local frame-change level
     cut_min: Positive = 0.08  # ... and changes at least this much (0..1 distance between frames)
+    flash_s: Positive = 0.3  # a picture that comes back this soon after a sudden change was lit by a flash, not cut
     gradual_spans_s: tuple[Positive, ...] = (1.0, 2.0)  # dissolves are found by comparing frames each of these apart
     gradual_min: Positive = 0.20  # pixel distance a dissolve must bring about (about 1 for unrelated pictures)
     black_luma: Positive = 0.05  # a frame darker than this (mean luma 0..1) counts as black in a fade

@@ -19,6 +19,7 @@ from .decode import Frame
 
 _TINY = 32  # width of the tiny pictures compared pixel by pixel
 _BINS = (16, 8, 8)  # histogram bins for Y', Cr, Cb
+_LEVEL_S = 0.5  # a hard cut is compared with the frame changes this long either side of it
 _WHOLE = 0.8  # a span sees the whole of a dissolve when the next longer one sees at most 1/_WHOLE as much change
 
 
@@ -51,7 +52,9 @@ class CutSignals:
 
     t_s: np.ndarray  # frame times
     step: np.ndarray  # distance 0..1 from the previous frame
-    skip: np.ndarray  # distance 0..1 from the frame before the previous one (a flash returns to it)
+    # Where step >= cut_min (a possible cut; 1 elsewhere): how close the picture comes back within flash_s.
+    back: np.ndarray  # distance 0..1 from the most alike of the frames 2 back to flash_s back (a flash's end)
+    ahead: np.ndarray  # distance 0..1 of the previous frame from the most alike up to flash_s later (a flash)
     luma: np.ndarray  # mean luma 0..1
     luma_std: np.ndarray  # luma standard deviation 0..1
     spans: tuple[SpanSignals, ...]  # one per gradual span, shortest first
@@ -88,8 +91,12 @@ class CutSignalTracker:
 
     def __init__(self, config: AnalysisConfig) -> None:
         self._spans_s = sorted(config.gradual_spans_s)
+        self._cut_min, self._flash_s = config.cut_min, config.flash_s
         self._recent: deque[_Snap] = deque()
         self._rows: list[tuple[float, ...]] = []
+        self._ahead: list[float] = []
+        self._open: deque[tuple[int, float, _Snap]] = deque()  # (index, time, frame before) of possible cuts
+        # less than flash_s ago, whose `ahead` is still growing
         self._span_rows: list[list[tuple[float, float, float]]] = [[] for _ in self._spans_s]
 
     def add(self, frame: Frame) -> None:
@@ -99,9 +106,18 @@ class CutSignalTracker:
         while recent[0].t_s < snap.t_s - self._spans_s[-1] - 1e-6:
             recent.popleft()
         prev = recent[-2] if len(recent) > 1 else snap
-        prev2 = recent[-3] if len(recent) > 2 else prev
+        step, back = _distance(prev, snap), 1.0
+        while self._open and self._open[0][1] < snap.t_s - self._flash_s - 1e-6:
+            self._open.popleft()
+        for k, _, before in self._open:
+            self._ahead[k] = min(self._ahead[k], _distance(before, snap))
+        if step >= self._cut_min and len(recent) > 2:
+            earlier = [r for r in list(recent)[-3::-1] if r.t_s >= snap.t_s - self._flash_s - 1e-6] or [recent[-3]]
+            back = min(_distance(r, snap) for r in earlier)
+            self._open.append((len(self._rows), snap.t_s, prev))
         y = snap.tiny[..., 0]
-        self._rows.append((snap.t_s, _distance(prev, snap), _distance(prev2, snap), float(y.mean()), float(y.std())))
+        self._rows.append((snap.t_s, step, back, float(y.mean()), float(y.std())))
+        self._ahead.append(1.0)
         for span_s, rows in zip(self._spans_s, self._span_rows):
             first = bisect.bisect_left(recent, snap.t_s - span_s - 1e-6, key=lambda r: r.t_s)
             if snap.t_s - recent[first].t_s >= 0.9 * span_s:  # only full spans: none in the first span_s
@@ -113,7 +129,8 @@ class CutSignalTracker:
         for span_s, span_rows in zip(self._spans_s, self._span_rows):
             columns = np.array(span_rows, dtype=np.float64).reshape(-1, 3)
             spans.append(SpanSignals(span_s, *(columns[:, c] for c in range(3))))
-        return CutSignals(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4], tuple(spans))
+        ahead = np.array(self._ahead, dtype=np.float64)
+        return CutSignals(rows[:, 0], rows[:, 1], rows[:, 2], ahead, rows[:, 3], rows[:, 4], tuple(spans))
 
 
 def _span_row(first: _Snap, mid: _Snap, last: _Snap) -> tuple[float, float, float]:
@@ -148,32 +165,68 @@ def shots_from_transitions(transitions: list[Transition], duration_s: float) -> 
 
 def _hard_cuts(s: CutSignals, fps: float, config: AnalysisConfig) -> list[Transition]:
     """Frames that differ from the previous one far more than their neighbours do, carry most of the
-    change of the surrounding second, and are no flash.
+    change between the shots they join, and are no flash.
 
-    Neighbours are compared per second of time, since skipped frames and variable
-    frame rates make the gaps between decoded frames uneven.
+    In a montage of short shots the surrounding second holds other cuts, and a flash
+    may light up the frames a span compares: neither is change within a shot, so both
+    are left out of the comparisons (see _stands_out). Each pass leaves out the cuts
+    found by the passes before, until no new cut is found: only a cut found on its own
+    merits frees its neighbours, so the changes inside a dissolve never free each other.
     """
     gaps = np.diff(s.t_s, prepend=s.t_s[0] - 1.0 / (fps or 25.0))
-    rate = s.step / np.maximum(gaps, 1e-3)
-    cuts = []
-    for i in np.flatnonzero(s.step >= config.cut_min):
-        step = s.step[i]
-        if i == 0 or step < s.step[max(0, i - 2) : i + 3].max():
-            continue
-        near = _window(s.t_s, s.t_s[i], 0.5)
-        others = np.concatenate([rate[near.start : max(near.start, i - 1)], rate[i + 2 : near.stop]])
-        if step < config.cut_ratio * gaps[i] * (others.mean() if others.size else 0.0):
-            continue
-        short = s.spans[0]  # a longer span takes in so much motion that it would hide real cuts
-        if step < 0.5 * short.span[_window(short.t_s, s.t_s[i], short.span_s / 2)].max(initial=0.0):
-            continue  # most of the change around it is gradual: the end of a dissolve, not a cut
-        flash_here = i + 1 < len(s.t_s) and s.step[i + 1] > 0.5 * step and s.skip[i + 1] < 0.5 * step
-        flash_before = s.skip[i] < 0.5 * step  # frame i looks like frame i-2: frame i-1 was the odd one
-        if flash_here or flash_before:
-            continue
-        start = min(s.t_s[i - 1] + 1.0 / (fps or 25.0), s.t_s[i])  # skipped frames leave the exact cut unknown
-        cuts.append(Transition(float(0.5 * (start + s.t_s[i])), "cut", float(step)))
-    return cuts
+    rate = s.step / np.maximum(gaps, 1e-3)  # per second: skipped frames and variable frame rates make gaps uneven
+    peaks = [int(i) for i in np.flatnonzero(s.step >= config.cut_min) if _is_peak(s, int(i))]
+    # A flash starts where the picture before comes back soon after (ahead), and ends where one from before it does (back).
+    starts, ends = ([i for i in peaks if signal[i] < 0.5 * s.step[i]] for signal in (s.ahead, s.back))
+    lit = np.array(
+        [(s.t_s[i], s.t_s[i] + config.flash_s) for i in starts] + [(s.t_s[i] - config.flash_s, s.t_s[i]) for i in ends]
+    ).reshape(-1, 2)
+    pending = sorted(set(peaks) - set(starts) - set(ends))
+    cuts = np.zeros(0, dtype=int)
+    while pending:
+        found = [i for i in pending if _stands_out(s, rate, gaps, i, cuts, lit, config.cut_ratio)]
+        cuts = np.sort(np.concatenate([cuts, found])).astype(int)
+        near_found = [i for i in pending if np.any(np.abs(s.t_s[found] - s.t_s[i]) <= 2 * _LEVEL_S)]
+        pending = [i for i in near_found if i not in cuts]  # a new cut changes the comparisons within a span of it
+    return [_cut_at(s, i, fps) for i in cuts]
+
+
+def _is_peak(s: CutSignals, i: int) -> bool:
+    """Frame i changes the most of the two frames either side."""
+    return i > 0 and s.step[i] >= s.step[max(0, i - 2) : i + 3].max()
+
+
+def _stands_out(
+    s: CutSignals, rate: np.ndarray, gaps: np.ndarray, i: int, cuts: np.ndarray, lit: np.ndarray, cut_ratio: float
+) -> bool:
+    """Frame i changes cut_ratio times more than the frames within _LEVEL_S of it, and most of the change
+    over the short gradual span across it is its own (a dissolve's end has more change around it).
+
+    Left out: frames next to another cut, and spans that reach over another cut or end in a
+    flash (lit: (start, end) times, shape (k, 2)), since they compare pictures of other shots.
+    """
+    t = s.t_s[i]
+    others = np.arange(*_window(s.t_s, t, _LEVEL_S).indices(len(s.t_s)))
+    keep = np.abs(others - i) > 1
+    for c in cuts[np.abs(s.t_s[cuts] - t) <= 2 * _LEVEL_S]:
+        keep &= np.abs(others - c) > 1
+    if keep.any() and s.step[i] < cut_ratio * gaps[i] * rate[others[keep]].mean():
+        return False
+    short = s.spans[0]  # a longer span takes in so much motion that it would hide real cuts
+    near = _window(short.t_s, t, short.span_s / 2)
+    first, last = short.t_s[near] - short.span_s / 2, short.t_s[near] + short.span_s / 2
+    keep = np.ones(len(first), dtype=bool)
+    for u in s.t_s[cuts[np.abs(s.t_s[cuts] - t) <= short.span_s]]:
+        keep &= ~((first < u) & (u <= last))
+    for lo, hi in lit[np.abs(lit[:, 0] - t) <= short.span_s + 1.0]:
+        keep &= ~(((lo <= first) & (first <= hi)) | ((lo <= last) & (last <= hi)))
+    return bool(s.step[i] >= 0.5 * short.span[near][keep].max(initial=0.0))
+
+
+def _cut_at(s: CutSignals, i: int, fps: float) -> Transition:
+    """The cut whose first frame is decoded frame i: halfway to the frame after i-1, where skipped frames hide it."""
+    start = min(s.t_s[i - 1] + 1.0 / (fps or 25.0), s.t_s[i])
+    return Transition(float(0.5 * (start + s.t_s[i])), "cut", float(s.step[i]))
 
 
 def _fades(s: CutSignals, config: AnalysisConfig) -> list[Transition]:

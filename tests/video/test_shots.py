@@ -60,6 +60,47 @@ def test_short_and_long_dissolves_found_at_their_middle(tmp_path, seconds):
     assert [s.transition for s in analysis.shot_features] == ["start"] + ["dissolve"] * 3
 
 
+def _montage(n: int, shortest_s: float, longest_s: float, seed: int, grain: float = 0.0) -> list[ShotSpec]:
+    """n short shots of random look and pace, as a fast edit cuts them."""
+    rng = np.random.default_rng(seed)
+    return [
+        ShotSpec(
+            seconds=float(rng.uniform(shortest_s, longest_s)),
+            look=str(rng.choice(["gradient", "texture"])),
+            hue=float(rng.uniform(0, 360)),
+            brightness=float(rng.uniform(0.2, 0.8)),
+            saturation=float(rng.uniform(0.2, 0.8)),
+            pan=float(rng.choice([0.0, 0.3, 1.0])),
+            motion=float(rng.choice([0.0, 0.5, 1.5])),
+            seed=k,
+            grain=grain,
+        )
+        for k in range(n)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("shortest_s", "longest_s", "fps", "grain"), [(0.52, 0.8, 25.0, 0.0), (0.4, 0.6, 24.0, 0.0), (0.4, 0.7, 30.0, 0.08)]
+)
+def test_every_cut_of_a_fast_montage_is_found(tmp_path, shortest_s, longest_s, fps, grain):
+    path = tmp_path / "montage.mp4"
+    truth = make_clip(path, _montage(16, shortest_s, longest_s, seed=2, grain=grain), fps=fps)
+    found = analyze_video(path, use_cache=False).cut_times
+    assert len(found) == len(truth), (found, truth)
+    assert np.all(np.abs(np.array(found) - truth) <= 2 / fps + 1e-6), (found, truth)
+
+
+def test_flashes_are_no_cuts_and_hide_no_cut(tmp_path):
+    path = tmp_path / "flashes.mp4"
+    shots = [
+        ShotSpec(seconds=2.0, look="texture", hue=200, motion=0.5, seed=1),
+        ShotSpec(seconds=2.0, motion=0.5, seed=2),
+    ]
+    flashes = {0.6: [1.0, 0.7, 0.4, 0.2, 0.1], 1.3: [0.9, 1.0, 0.5], 2.5: [1.0]}  # dying away, two frames, one frame
+    truth = make_clip(path, shots, flashes=flashes)
+    _assert_matches(analyze_video(path, use_cache=False).cut_times, truth)
+
+
 def test_camera_pan_and_fast_motion_are_not_cuts(tmp_path):
     path = tmp_path / "motion.mp4"
     make_clip(path, [ShotSpec(seconds=4.0, look="texture", pan=1.0, motion=2.0, shapes=8)])
@@ -76,21 +117,52 @@ def test_mixed_transitions_with_variable_frame_rate(tmp_path):
     _assert_matches(analyze_video(path, use_cache=False).cut_times, truth)
 
 
-def _signals(step: np.ndarray, luma: np.ndarray | None = None, skip: np.ndarray | None = None) -> CutSignals:
+def _signals(
+    step: np.ndarray,
+    luma: np.ndarray | None = None,
+    back: np.ndarray | None = None,
+    ahead: np.ndarray | None = None,
+    span: float = 0.0,
+) -> CutSignals:
+    """Signals of frames at 25 fps; `span`: the change every gradual span sees."""
     n = len(step)
     t = np.arange(n) * FRAME
     luma = np.full(n, 0.5) if luma is None else luma
-    spans = tuple(SpanSignals(s, t - s / 2, np.zeros(n), np.ones(n)) for s in AnalysisConfig().gradual_spans_s)
-    return CutSignals(t, step, step.copy() if skip is None else skip, luma, np.where(luma < 0.1, 0.01, 0.2), spans)
+    full = [t[t >= s] for s in AnalysisConfig().gradual_spans_s]  # as the tracker: no span before a full one
+    spans = tuple(
+        SpanSignals(s, f - s / 2, np.full(len(f), span), np.ones(len(f)))
+        for s, f in zip(AnalysisConfig().gradual_spans_s, full)
+    )
+    back, ahead = (np.ones(n) if a is None else a for a in (back, ahead))
+    return CutSignals(t, step, back, ahead, luma, np.where(luma < 0.1, 0.01, 0.2), spans)
 
 
 def test_a_single_flash_frame_is_not_a_cut():
     step = np.full(100, 0.02)
     step[50], step[51] = 0.6, 0.6
-    skip = step.copy()
-    skip[51] = 0.03  # the frame after the flash looks like the one before it
-    assert detect_transitions(_signals(step, skip=skip), 25.0, AnalysisConfig()) == []
+    back, ahead = np.ones(100), np.ones(100)
+    ahead[50] = back[51] = 0.03  # the frame after the flash looks like the one before it
+    assert detect_transitions(_signals(step, back=back, ahead=ahead), 25.0, AnalysisConfig()) == []
     assert [round(t.t_s, 2) for t in detect_transitions(_signals(step), 25.0, AnalysisConfig())] == [2.0]
+
+
+def test_cuts_between_shots_shorter_than_a_span_are_found():
+    """Every 1-s span reaches from one short shot into another, unrelated one, so it sees more change
+    than a weaker cut brings: that is no dissolve once the stronger cuts beside it are known. Two
+    other cuts within half a second are no frame-change level of a shot either."""
+    step = np.full(200, 0.02)
+    step[10::10] = 0.35  # a cut every 0.4 s ...
+    step[10::20] = 0.5  # ... every other one strong enough to stand out on its own
+    found = detect_transitions(_signals(step, span=0.9), 25.0, AnalysisConfig())
+    assert [round(t.t_s, 2) for t in found] == [round(0.4 * k, 2) for k in range(1, 20)]
+
+
+def test_jumps_inside_a_dissolve_are_no_cuts_and_free_no_cut():
+    step = np.full(200, 0.02)
+    step[100] = 0.3  # a jump inside a 2-s dissolve whose whole change (0.9) every span sees
+    assert detect_transitions(_signals(step, span=0.9), 25.0, AnalysisConfig()) == []
+    step[[88, 112]] = 0.3  # jumps either side, that would leave out every span across the middle one
+    assert detect_transitions(_signals(step, span=0.9), 25.0, AnalysisConfig()) == []
 
 
 def test_cuts_closer_than_min_shot_length_keep_the_strongest():
