@@ -14,7 +14,7 @@ import numpy as np
 from ..controls.music_controls import Controls
 from ..music.metrics import BASS_CEILING
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
-from ..music.pianoroll import PianoRoll, ring_out
+from ..music.pianoroll import PianoRoll, mark_cuts_in_ring, ring_out
 from ..music.structure import Phrase, long_repeat_at_once, phrase_returns, repeated_bars, return_offset
 from ..progress import ProgressFn, no_progress
 from .chords import cadence_start
@@ -45,7 +45,8 @@ class Composer:
     ) -> PianoRoll:
         """The roll (model grid) with beats [start_beat, end_beat) written anew.
 
-        tonic: the major key's pitch class; close: end the piece on its final chord (see ring_out);
+        tonic: the major key's pitch class; close: end the piece on its final chord (see ring_out), a
+        cut inside it marked by a bass attack (mark_cuts_in_ring);
         style_seed: draws the piece's pianist and its melody's height (None: seed), the same for every
         span of one piece.
         """
@@ -69,6 +70,8 @@ class Composer:
         if close and cadence < end_beat:  # a span wholly after the final chord strikes nothing over it
             root, pcs = int(controls.chord_root[cadence]), controls.chord_pcs[cadence]
             roll = ring_out(roll, cadence * STEPS_PER_BEAT, root, BASS_CEILING, pcs)
+            cuts = cadence + 1 + np.flatnonzero(controls.segment_start[cadence + 1 :])
+            roll = mark_cuts_in_ring(roll, cadence * STEPS_PER_BEAT, cuts * STEPS_PER_BEAT, BASS_CEILING)
         return roll
 
 

@@ -46,7 +46,7 @@ class FigureConfig:
     piece_groove_weight: float = 8.0  # log-score bonus per unit of rhythm likeness to the piece's earlier bars
     over_melody_cost: float = 10.0  # log-score cost per share of a bar's notes lying over the melody sounding then
     loop_cost: float = (
-        3.0  # log-score cost of playing again the notes of 8 bars before (LOOP_MATCH of them): no 8-bar loops
+        10.0  # log-score cost of playing again the notes of 8 bars before (LOOP_MATCH of them): no 8-bar loops
     )
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included

@@ -14,7 +14,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .notes import MELODY, N_PITCHES, PITCH_LOW, Note
+from .notes import MELODY, N_PITCHES, PITCH_LOW, STEPS_PER_BEAT, Note
 
 N_TRACKS = 2
 
@@ -130,6 +130,30 @@ def ring_out(
     if chord_pcs is not None:
         notes = np.concatenate([notes, _missing_tones(notes, step, n_steps, chord_pcs, velocity, roll)])
     return notes_to_roll(notes, n_steps, roll.pitch_low, roll.onset.shape[2])
+
+
+def mark_cuts_in_ring(roll: PianoRoll, step: int, cut_steps: np.ndarray, bass_ceiling: int) -> PianoRoll:
+    """Mark each cut that falls inside the final chord (struck at `step`, ringing to the end) with
+    a bass attack: the lowest tone of that chord above its bass and below bass_ceiling not sounding
+    there, struck at the cut and ringing to the end. The bass struck on the bar line sounds on
+    under it, so the piece still ends on its held root; a cut in the last half-beat is left alone
+    (nothing is struck there). A last shot shorter than the chord's ring left its cut unmarked."""
+    notes = roll_to_note_array(roll)
+    n_steps = roll.n_steps
+    chord = notes[(notes[:, 0] == step) & (notes[:, 4] == 1)]
+    if not len(chord):
+        return roll
+    bass, velocity = int(chord[:, 1].min()), int(chord[:, 3].max())
+    tones = set((chord[:, 1] % 12).tolist())
+    added: list[list[int]] = []
+    for cut in sorted(int(c) for c in cut_steps if step < c <= n_steps - STEPS_PER_BEAT // 2):
+        sounding = {int(p) for s, p, length, *_ in notes.tolist() + added if s <= cut < s + length}
+        free = [p for p in range(bass + 1, bass_ceiling) if p % 12 in tones and p not in sounding]
+        if free:
+            added.append([cut, free[0], n_steps - cut, velocity, 1])
+    if not added:
+        return roll
+    return notes_to_roll(np.concatenate([notes, added]), n_steps, roll.pitch_low, roll.onset.shape[2])
 
 
 def _missing_tones(

@@ -106,9 +106,8 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
 
 def timing_notes(project: Project, tolerance_s: float = TimingConfig().cut_tolerance_s) -> list[str]:
     """One line for every cut the music rides over: further than tolerance_s from its beat
-    (a shot too short for whole beats near the piece tempo), or after the final chord is struck
-    (a last shot shorter than the ring of the closing cadence); one more naming the shots whose
-    tempo leaves the tempo limit to keep their cuts on the beat (controls.timing.stretch_note)."""
+    (a shot too short for whole beats near the piece tempo); one more naming the shots whose tempo
+    leaves the tempo limit to keep their cuts on the beat (controls.timing.stretch_note)."""
     lengths = [s.n_beats * 60.0 / s.tempo_bpm for s in project.shots]
     starts = np.concatenate([[0.0], np.cumsum(lengths)])
     notes = []
@@ -120,15 +119,6 @@ def timing_notes(project: Project, tolerance_s: float = TimingConfig().cut_toler
                 f"note: the cut at {s.start_s:.2f} s lands {miss * 1000:.0f} ms from its beat: shot "
                 f"{before.index} ({before.end_s - before.start_s:.2f} s) is too short for whole beats near "
                 f"{project.tempo_bpm:.0f} BPM, so the music rides over this cut"
-            )
-    cadence = cadence_start(project.n_beats)
-    home = next(s for s in project.shots if s.start_beat <= cadence < s.start_beat + s.n_beats)
-    struck = starts[home.index] + (cadence - home.start_beat) * 60.0 / home.tempo_bpm
-    for s in project.shots[1:]:
-        if s.start_beat > cadence:
-            notes.append(
-                f"note: the cut at {s.start_s:.2f} s falls inside the final chord (struck at {struck:.2f} s), "
-                "so the music rings over it into its ending"
             )
     pushed = stretch_note([s.tempo_bpm for s in project.shots], project.tempo_bpm)
     return notes + ([pushed] if pushed else [])

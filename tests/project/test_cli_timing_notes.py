@@ -1,10 +1,11 @@
-"""generate says so when the music rides over a cut: a shot too short for the tempo limit, a cut
-inside the final chord (issue 14: never miss silently)."""
+"""generate says so when the music rides over a cut (a shot too short for the tempo limit), and
+marks a cut inside the final chord (issue 14: never miss silently)."""
 
 import pytest
 
 from bgm_studio.cli import main
 from bgm_studio.model.chords import cadence_start
+from bgm_studio.music.metrics import BASS_CEILING
 from bgm_studio.project.state import Project, load_project
 from tests.video_clips import ShotSpec, make_clip
 
@@ -31,11 +32,16 @@ def test_a_shot_pushed_past_the_tempo_limit_is_named(env, tmp_path, capsys):
     assert "note: shot 1 is too short for whole beats within 8% of 100 BPM" in err
 
 
-def test_a_cut_inside_the_final_chord_is_named(env, tmp_path, capsys):
+def test_a_cut_inside_the_final_chord_is_marked_by_a_bass_attack_under_the_held_ending(env, tmp_path, capsys):
     """A last shot shorter than the closing chord's ring: the chord is struck on the last downbeat
-    before its cut, so the music cannot mark the cut, and says so."""
+    before its cut, so neither a chord change nor the bar line marked the cut. A bass attack now
+    does, while the bass struck on the bar line rings on to the end."""
     project = generated(tmp_path, 3.0, 1.2)
-    last = project.shots[-1]
-    assert len(project.shots) == 3 and last.start_beat > cadence_start(project.n_beats)  # 9 beats of 11, chord on 8
-    err = capsys.readouterr().err
-    assert f"note: the cut at {last.start_s:.2f} s falls inside the final chord" in err
+    last, cadence = project.shots[-1], cadence_start(project.n_beats)
+    assert len(project.shots) == 3 and last.start_beat > cadence  # 9 beats of 11, the chord on 8
+    notes = project.notes()
+    cut, end = last.start_beat * 4, project.n_beats * 4
+    assert ((notes[:, 0] == cut) & (notes[:, 1] < BASS_CEILING)).any()  # a bass attack on the cut
+    ringing = notes[notes[:, 0] + notes[:, 2] >= end]
+    assert ringing[ringing[:, 1].argmin(), 0] == cadence * 4  # the lowest note ringing was struck on the bar line
+    assert "final chord" not in capsys.readouterr().err

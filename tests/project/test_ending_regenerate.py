@@ -1,10 +1,12 @@
-"""Regenerating shots near the end of a piece keeps its close: nothing struck over the final chord."""
+"""Regenerating shots near the end of a piece keeps its close: nothing struck over the final chord
+but a bass attack of its tones on a cut inside it."""
 
 import numpy as np
 import pytest
 
 from bgm_studio.model.chords import cadence_start
 from bgm_studio.model.pipeline import SampleConfig
+from bgm_studio.music.metrics import BASS_CEILING
 from bgm_studio.music.notes import STEPS_PER_BEAT
 from bgm_studio.project.cuts import split_shot
 from bgm_studio.project.scoring import Scorer, ScoringOptions
@@ -27,7 +29,9 @@ def test_a_last_shot_wholly_inside_the_final_chord_regenerates_to_that_chord_alo
     last, cadence = piece.shots[-1], cadence_start(piece.n_beats)
     assert last.start_beat > cadence
     notes = piece.notes()
-    assert not (notes[:, 0] > cadence * STEPS_PER_BEAT).any()  # generate closed the piece on the chord
+    late = notes[notes[:, 0] > cadence * STEPS_PER_BEAT]  # generate closed the piece on the chord: only
+    assert set(late[:, 0].tolist()) == {last.start_beat * STEPS_PER_BEAT}  # a bass attack marks the cut in it
+    assert len(late) == 1 and late[0, 1] < BASS_CEILING and piece.chord_pcs[cadence][late[0, 1] % 12]
     for seed in (1, 2, 3):
         again = scorer.regenerate(piece, last.index, seed=seed)
         assert np.array_equal(again.notes(), notes)
