@@ -135,9 +135,10 @@ def ring_out(
 def mark_cuts_in_ring(roll: PianoRoll, step: int, cut_steps: np.ndarray, bass_ceiling: int) -> PianoRoll:
     """Mark each cut that falls inside the final chord (struck at `step`, ringing to the end) with
     a bass attack: the lowest tone of that chord above its bass and below bass_ceiling not sounding
-    there, struck at the cut and ringing to the end. The bass struck on the bar line sounds on
-    under it, so the piece still ends on its held root; a cut in the last half-beat is left alone
-    (nothing is struck there). A last shot shorter than the chord's ring left its cut unmarked."""
+    there, struck at the cut and ringing to the end (where none is free, the tone struck at the
+    cut before, struck again). The bass struck on the bar line sounds on under it, so the piece
+    still ends on its held root; a cut in the last half-beat is left alone (nothing is struck
+    there). A last shot shorter than the chord's ring left its cut unmarked."""
     notes = roll_to_note_array(roll)
     n_steps = roll.n_steps
     chord = notes[(notes[:, 0] == step) & (notes[:, 4] == 1)]
@@ -151,6 +152,9 @@ def mark_cuts_in_ring(roll: PianoRoll, step: int, cut_steps: np.ndarray, bass_ce
         free = [p for p in range(bass + 1, bass_ceiling) if p % 12 in tones and p not in sounding]
         if free:
             added.append([cut, free[0], n_steps - cut, velocity, 1])
+        elif added:
+            added[-1][2] = cut - added[-1][0]
+            added.append([cut, added[-1][1], n_steps - cut, velocity, 1])
     if not added:
         return roll
     return notes_to_roll(np.concatenate([notes, added]), n_steps, roll.pitch_low, roll.onset.shape[2])

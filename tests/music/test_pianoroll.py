@@ -1,7 +1,7 @@
 import numpy as np
 
 from bgm_studio.music.notes import ACCOMPANIMENT, MELODY, Note
-from bgm_studio.music.pianoroll import notes_to_roll, ring_out, roll_to_note_array, roll_to_notes
+from bgm_studio.music.pianoroll import mark_cuts_in_ring, notes_to_roll, ring_out, roll_to_note_array, roll_to_notes
 
 
 def test_round_trip_keeps_every_note():
@@ -74,3 +74,18 @@ def test_ring_out_sounds_the_whole_final_chord_and_holds_a_melody_tone_ringing_i
     off_chord = np.array([[24, 72, 10, 90, 0], [32, 43, 4, 80, 1]])  # a C is not in the chord: it stops
     out = roll_to_note_array(ring_out(notes_to_roll(off_chord, 48), 32, root=7, bass_ceiling=55, chord_pcs=g_major))
     assert out[out[:, 4] == 0][0, 2] == 8
+
+
+def test_cuts_inside_the_final_chord_get_bass_attacks_over_its_held_root():
+    # Found scoring real montages: the last two cuts, inside the final chord, were never marked.
+    chord = np.array([[32, 43, 16, 80, 1], [32, 59, 16, 80, 1], [32, 62, 16, 80, 1], [32, 67, 16, 90, 0]])  # G major
+    out = roll_to_note_array(mark_cuts_in_ring(notes_to_roll(chord, 48), 32, np.array([36, 40, 44, 47]), 55))
+    late = out[out[:, 0] > 32]
+    assert late[:, [0, 1]].tolist() == [
+        [36, 47],
+        [40, 50],
+        [44, 50],
+    ]  # B2, D3, then D3 again; none in the last half-beat
+    assert out[(out[:, 0] == 40)][0, 2] == 4 and (late[:, 1] < 55).all()  # the D3 stops where it is struck again
+    ringing = out[out[:, 0] + out[:, 2] == 48]
+    assert ringing[ringing[:, 1].argmin()].tolist()[:2] == [32, 43]  # the bar line's G2 still lowest at the end
