@@ -134,7 +134,7 @@ def _on_pool(
     cores = os.cpu_count() or 1
     n = min(workers or cores, len(todo))
     threads = max(1, cores // n)
-    with pool_context() as context:
+    with pool_context(threads) as context:
         pool = ProcessPoolExecutor(n, context, init_process, (settings, inputs, threads))
         try:
             with started_with_threads(threads):  # spawned processes (no fork server) start as tasks are submitted

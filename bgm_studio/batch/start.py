@@ -4,10 +4,9 @@ scoring modules once, instead of each spawned process importing them again.
 Spawned, every worker paid ~1.8 s of CPU before its first video (torch 0.8, `scipy.signal` 0.6, the
 rest 0.4): with two workers on two cores, a second start-up's worth of CPU that the videos waited
 for. The server only imports: it runs no torch operation, so no OpenMP thread exists to be lost in
-the fork. It starts with one thread for every math library (numpy's BLAS sizes its pool when
-loaded, and the server lives on for later batches of this process, whatever their share of the
-cores); each worker then sets its own share (worker.init_process). Where there is no fork server
-(Windows), workers are spawned as before.
+the fork. It starts with the workers' share of the cores as every math library's thread count
+(numpy's BLAS sizes its pool when loaded), and lives as long as its batch's pool. Where there is no
+fork server (Windows), workers are spawned as before.
 """
 
 from __future__ import annotations
@@ -41,17 +40,18 @@ PRELOAD = [
 
 
 @contextlib.contextmanager
-def pool_context() -> Iterator[BaseContext]:
+def pool_context(threads: int) -> Iterator[BaseContext]:
     """A context whose processes are forked from the preloaded server, or spawned where forking is not
-    offered. The server starts now, so its imports overlap whatever the caller does before the first
-    task, and is stopped (and reaped) at the end of the block: it holds torch's memory, and a process
-    that goes on after its batch (the app, a test) would otherwise keep it to the end."""
+    offered (those take their thread counts from where they are started: threads.started_with_threads).
+    The server starts now, with `threads` threads per math library, so its imports overlap whatever
+    the caller does before the first task; it is stopped (and reaped) at the end of the block: it holds
+    torch's memory, and a process that goes on after its batch (the app, a test) would keep it to the end."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         yield multiprocessing.get_context("spawn")
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
-    with started_with_threads(1), _ctrl_c_ignored():
+    with started_with_threads(threads), _ctrl_c_ignored():
         multiprocessing.forkserver.ensure_running()
     try:
         yield context

@@ -212,9 +212,10 @@ def test_pool_processes_start_with_their_share_of_the_cores(clips, tmp_path, tin
     monkeypatch.setattr(runner, "score_in_process", _math_threads)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "7")
-    out = tmp_path / "out"
-    assert _batch(clips, out, tiny_model_path, "--workers", "2") == 2
-    assert {r["reason"] for r in _summary(out).values()} == {"1 1 1"}
+    for workers, share in (("2", "1 1 1"), ("1", "2 2 2")):  # the fork server starts with each batch's share
+        out = tmp_path / f"out{workers}"
+        assert _batch(clips, out, tiny_model_path, "--workers", workers) == 2
+        assert {r["reason"] for r in _summary(out).values()} == {share}
     assert os.environ["OPENBLAS_NUM_THREADS"] == "7"  # the batch's own process keeps its setting
 
 
