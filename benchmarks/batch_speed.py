@@ -3,7 +3,8 @@
 
 Synthesised clips (tests/video_clips.py, 480x270) long enough that worker start-up (imports,
 model and soundfont loading) does not dominate; each run starts from an empty analysis cache
-and output folder, so every video is scored from scratch. Target: 2 workers >= 1.7 x the videos
+and output folder, so every video is scored from scratch, and starts its own pool (the fork server
+that preloads the workers' imports included). Target: 2 workers >= 1.7 x the videos
 per minute of 1 worker on a 2-core machine.
 
 The machine is shared, so the same run also measures what it gives a plain CPU job: the jobs per

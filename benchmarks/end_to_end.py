@@ -111,11 +111,14 @@ def child_cpu(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | Non
 
 
 def phases(video: Path, folder: Path) -> str:
-    """Where the CPU goes, in this process (its imports were paid already): analysis, generation, MP4."""
+    """Where the CPU goes, in this process (its imports were paid already, its memory set up as a
+    command's is): analysis, generation, MP4."""
+    from bgm_studio.memory import keep_freed_memory
     from bgm_studio.project.outputs import OutputPaths, write_outputs
     from bgm_studio.project.scoring import Scorer, ScoringOptions
     from bgm_studio.video.analysis import analyze_video
 
+    keep_freed_memory()
     scorer = Scorer()
     c0 = time.process_time()
     analysis = analyze_video(video, use_cache=False)

@@ -5,6 +5,12 @@ glibc maps each one fresh and unmaps it when freed, so every new array faults it
 and the kernel zeroes them: 0.5-0.9 s of the ~16 s of CPU a 3-minute video takes
 (benchmarks.end_to_end). With mapping off and the heap never trimmed, a freed array's pages serve
 the next one; the peak memory barely moves (1.35 -> 1.39 GB for that video) and no result changes.
+
+NumPy also asks the kernel for transparent huge pages (2 MB) for every array of 4 MB or more. On a
+virtual machine that hands free memory back to its host (free page reporting, a balloon), a huge
+page comes from a block the host took back, and faulting it in costs the host's work for all 512
+of its pages: in benchmarks.end_to_end 5.6 s of system CPU for a 3-minute video, against 0.8 s
+with ordinary pages (same output bytes). So arrays get ordinary pages.
 """
 
 from __future__ import annotations
@@ -26,4 +32,13 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):  # a C library without mallopt (musl)
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    small_pages()
     return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, NEVER_TRIM))
+
+
+def small_pages() -> None:
+    """NumPy arrays made from now on are not offered to the kernel as huge pages (see above)."""
+    from numpy._core import multiarray
+
+    # What NUMPY_MADVISE_HUGEPAGE=0 sets when numpy is imported; numpy's stubs leave the setter out.
+    multiarray._set_madvise_hugepage(False)  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ from .jobs import (
     make_tasks,
     remove_stale_parts,
 )
+from .start import pool_context
 from .worker import Worker, init_process, one_line, score_in_process
 
 Schedule = Callable[[list[VideoTask], BatchSettings, dict[str, Any], int | None], Iterator[VideoResult]]
@@ -124,33 +125,35 @@ def _in_order(tasks: list[VideoTask], results: dict[str, VideoResult]) -> list[V
 def _on_pool(
     todo: list[VideoTask], settings: BatchSettings, inputs: dict[str, Any], workers: int | None
 ) -> Iterator[VideoResult]:
-    """A local process pool (spawned, so no worker inherits the parent's threads); each process loads
-    the models once. Ctrl-C: every worker ends after removing its half-written files."""
+    """A local process pool (forked from a preloaded server or spawned: no worker inherits the parent's
+    threads, see start.py); each process loads the models once. Ctrl-C: every worker ends after
+    removing its half-written files."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     cores = os.cpu_count() or 1
     n = min(workers or cores, len(todo))
     threads = max(1, cores // n)
-    pool = ProcessPoolExecutor(n, multiprocessing.get_context("spawn"), init_process, (settings, inputs, threads))
-    try:
-        with started_with_threads(threads):  # the pool starts its processes as tasks are submitted
-            futures = {pool.submit(score_in_process, task): task for task in todo}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except BrokenProcessPool:  # a worker was killed (out of memory?): its videos fail, none hangs
-                task = futures[future]
-                yield VideoResult(
-                    task.video, task.name, "failed", reason="its worker process died (killed, or out of memory)"
-                )
-    except KeyboardInterrupt:
-        for child in multiprocessing.active_children():  # a Ctrl-C at the terminal reached them already
-            if child.pid is not None:  # started, as every active child is
-                os.kill(child.pid, signal.SIGINT)
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    with pool_context(threads) as context:
+        pool = ProcessPoolExecutor(n, context, init_process, (settings, inputs, threads))
+        try:
+            with started_with_threads(threads):  # spawned processes (no fork server) start as tasks are submitted
+                futures = {pool.submit(score_in_process, task): task for task in todo}
+            for future in as_completed(futures):
+                try:
+                    yield future.result()
+                except BrokenProcessPool:  # a worker was killed (out of memory?): its videos fail, none hangs
+                    task = futures[future]
+                    yield VideoResult(
+                        task.video, task.name, "failed", reason="its worker process died (killed, or out of memory)"
+                    )
+        except KeyboardInterrupt:
+            for child in multiprocessing.active_children():  # a Ctrl-C at the terminal reached them already
+                if child.pid is not None:  # started, as every active child is
+                    os.kill(child.pid, signal.SIGINT)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _on_ray(address: str) -> Schedule:

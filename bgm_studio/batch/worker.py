@@ -113,7 +113,8 @@ def init_process(settings: BatchSettings, inputs: dict[str, Any], threads: int) 
     """Pool initializer: load the worker once for every video this process will score, with its share
     of the cores for torch and OpenCV (workers that each took every core would fight over them)."""
     signal.signal(signal.SIGINT, _on_interrupt)
-    os.environ["OMP_NUM_THREADS"] = str(threads)  # before torch and OpenCV are first imported, below
+    # Before torch and OpenCV are first imported (a spawned process), and read by thread_share()
+    os.environ["OMP_NUM_THREADS"] = str(threads)
     _PROCESS.worker = Worker(settings, inputs)
     import cv2
     import torch

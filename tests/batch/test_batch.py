@@ -212,9 +212,10 @@ def test_pool_processes_start_with_their_share_of_the_cores(clips, tmp_path, tin
     monkeypatch.setattr(runner, "score_in_process", _math_threads)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "7")
-    out = tmp_path / "out"
-    assert _batch(clips, out, tiny_model_path, "--workers", "2") == 2
-    assert {r["reason"] for r in _summary(out).values()} == {"1 1 1"}
+    for workers, share in (("2", "1 1 1"), ("1", "2 2 2")):  # the fork server starts with each batch's share
+        out = tmp_path / f"out{workers}"
+        assert _batch(clips, out, tiny_model_path, "--workers", workers) == 2
+        assert {r["reason"] for r in _summary(out).values()} == {share}
     assert os.environ["OPENBLAS_NUM_THREADS"] == "7"  # the batch's own process keeps its setting
 
 
@@ -230,3 +231,27 @@ def test_a_pool_process_keeps_fluidsynth_to_its_share_of_the_cores(tiny_model_pa
     assert Worker(settings, {}).synth.cpu_cores == 1
     monkeypatch.delenv("OMP_NUM_THREADS")
     assert Worker(settings, {}).synth.cpu_cores == SynthConfig().cpu_cores == 2
+
+
+def _parent_with_torch(task):
+    """A worker's report of its parent process and whether that parent has torch loaded."""
+    from bgm_studio.batch.jobs import VideoResult
+
+    maps = Path(f"/proc/{os.getppid()}/maps").read_text()
+    return VideoResult(task.video, task.name, "failed", reason=f"{os.getppid()} {'libtorch_cpu' in maps}")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_pool_processes_fork_from_a_server_that_imported_torch_once(clips, tmp_path, tiny_model_path, monkeypatch):
+    """Spawned, each worker imported torch and SciPy itself (~1.8 s of CPU each); the server that
+    forks them has, and it is gone once the batch ends."""
+    from bgm_studio.batch import runner
+
+    monkeypatch.setattr(runner, "score_in_process", _parent_with_torch)
+    out = tmp_path / "out"
+    assert _batch(clips, out, tiny_model_path, "--workers", "2") == 2
+    reports = {r["reason"] for r in _summary(out).values()}
+    assert len(reports) == 1  # both workers have the one server as parent
+    server, preloaded = reports.pop().split()
+    assert int(server) != os.getpid() and preloaded == "True"
+    assert not Path(f"/proc/{server}").exists()  # stopped and reaped with the batch
