@@ -173,14 +173,17 @@ def _ring_end(ctrl: Controls, segment: np.ndarray, g0: int, g1: int, b: int) -> 
 
 
 def _cut_at_restrikes(notes: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """The notes with each one that rings into a later bar stopped where its pitch is struck again."""
-    next_onset: dict[int, int] = {}
+    """The notes with each one that rings into a later bar stopped where its pitch is struck there
+    again (within its own bar, the note sounding goes on and the later one is not struck)."""
+    later: dict[int, list[int]] = {}
+    for step, pitch, _ in notes:
+        later.setdefault(pitch, []).append(step)
     out = []
-    for step, pitch, length in sorted(notes, reverse=True):
-        stop = next_onset.get(pitch)
-        out.append((step, pitch, length if stop is None else min(length, stop - step)))
-        next_onset[pitch] = step
-    return out[::-1]
+    for step, pitch, length in notes:
+        next_bar = step - step % STEPS_PER_BAR + STEPS_PER_BAR
+        restrikes = [s for s in later[pitch] if next_bar <= s < step + length]
+        out.append((step, pitch, min([length] + [s - step for s in restrikes])))
+    return out
 
 
 def _bar_candidates(

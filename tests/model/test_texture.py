@@ -433,7 +433,8 @@ def test_a_note_on_the_bars_last_chord_rings_into_the_next_bar_while_that_chord_
     fig = np.array([[0, 36, 0, 32], [12, 48, 0, 16]], np.int16)
     placed = _placed(fig, np.array([36, 52]), 0, 0, (16, 24), 0, np.zeros(16, np.int64), 0, np.array([5, 5, 0, 0]))
     assert [length for _, _, length in placed] == [16, 12]  # the F under the bar's start stops at the line
-    assert _cut_at_restrikes([(0, 10, 24), (16, 10, 4), (16, 12, 2)]) == [(0, 10, 16), (16, 10, 4), (16, 12, 2)]
+    rung = [(0, 10, 24), (4, 10, 2), (16, 10, 4), (16, 12, 2)]
+    assert _cut_at_restrikes(rung) == [(0, 10, 16), (4, 10, 2), (16, 10, 4), (16, 12, 2)]  # cut in the next bar only
 
 
 def test_the_library_keeps_notes_ringing_past_the_bar_line():
