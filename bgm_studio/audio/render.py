@@ -21,7 +21,6 @@ SILENCE_PEAK = 1e-5  # -100 dBFS: FluidSynth's reverb idles around -150 dBFS; ne
 CHUNK_S = 2.0  # progress and cancel are checked this often (in audio time)
 DC_CUTOFF_HZ = 20.0  # high-pass under the music: FluidR3's warm pad (GM 89) samples carry a DC offset
 CancelFn = Callable[[], bool]
-_LOADING = threading.Lock()  # one synth loads its soundfont at a time: FluidSynth shares loaded samples between synths
 
 
 def never() -> bool:
@@ -81,7 +80,8 @@ def render_stems(
 
     Track k is part k (melody, accompaniment, bass); their sum is the mix. Each part has
     a synth of its own, so its reverb and chorus stay in its stem; the parts render in
-    parallel threads (FluidSynth runs without the GIL), and each synth keeps the config's
+    parallel threads (FluidSynth runs without the GIL; the synths read and free their samples
+    one at a time, synth.py), and each synth keeps the config's
     cpu_cores: a heavy part (pads ring for seconds: ~40 voices at once) then spreads over
     the cores instead of holding one while the lighter parts finish (same audio, to ~1e-12).
     FluidSynth can also route channels to separate outputs of one synth, but with effects
@@ -152,8 +152,7 @@ def _perform(
     release tails ended once inaudible (release_trim.py), DC and subsonics removed (dc_blocker)."""
     chunk = int(CHUNK_S * config.sample_rate)
     block_dc = dc_blocker(config.sample_rate)
-    with _LOADING:
-        fluid = Synth(synth, config.sample_rate, lazy_samples=True)
+    fluid = Synth(synth, config.sample_rate, lazy_samples=True)
     try:
         performance = ReleaseTrim(Performance(fluid, score, pedal, start_s, tracks))
         report(0)

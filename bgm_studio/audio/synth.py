@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Collection, Iterable
 
@@ -58,6 +60,18 @@ _chorus_on = fluidsynth.cfunc(
     ("fx_group", ctypes.c_int, 1),
     ("on", ctypes.c_int, 1),
 )
+_pin_preset = fluidsynth.cfunc(
+    "fluid_synth_pin_preset",
+    ctypes.c_int,
+    ("synth", ctypes.c_void_p, 1),
+    ("sfont_id", ctypes.c_int, 1),
+    ("bank_num", ctypes.c_int, 1),
+    ("preset_num", ctypes.c_int, 1),
+)
+# Held by every FluidSynth call that reads or frees samples. FluidSynth (2.3.1) shares read samples between the
+# synths of a process and counts their users after leaving its own lock: a synth that found samples as another
+# freed them kept the freed memory and could play it (stems rendered in parallel threads, render.py).
+_SAMPLE_CACHE = threading.RLock()
 _LOG_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 _set_log_function = fluidsynth.cfunc(
     "fluid_set_log_function",
@@ -108,32 +122,35 @@ class Synth:
     """A FluidSynth instance with the config's soundfont and programs, rendering float32 stereo."""
 
     def __init__(self, config: SynthConfig, sample_rate: int, lazy_samples: bool = False) -> None:
-        """lazy_samples: read only the samples the notes play, when they first sound (offline renders:
+        """lazy_samples: read only the samples of the programs selected, when first selected (offline renders:
         0.07 s instead of 0.5 s to open a GM soundfont, same audio; never live, where a read could glitch)."""
-        silence_fluidsynth_log()
         check_programs(config.programs)
         self._path = find_soundfont(config.soundfont)
         self.sample_rate = sample_rate
         self.frames_rendered = 0  # FluidSynth's blocks start at multiples of 64 of this count
-        self._fs = fluidsynth.Synth(
-            gain=config.gain,
-            samplerate=sample_rate,
-            channels=16,
-            **{
-                "synth.reverb.active": int(config.reverb),
-                "synth.chorus.active": 0,
-                "synth.cpu-cores": max(1, config.cpu_cores),
-                "synth.dynamic-sample-loading": int(lazy_samples),
-            },
-        )
-        try:
-            self._sfid = self._fs.sfload(str(self._path))
-            if self._sfid < 0:
-                raise soundfont_error(self._path, "could not be loaded (corrupt or not a SoundFont)")
-            self.set_programs(config.programs)
-        except BgmError:
-            self.close()
-            raise
+        # a live synth holds every sample from the start: its program changes (in the audio thread) read none
+        self._reading: AbstractContextManager[object] = _SAMPLE_CACHE if lazy_samples else nullcontext()
+        with _SAMPLE_CACHE:
+            silence_fluidsynth_log()
+            self._fs = fluidsynth.Synth(
+                gain=config.gain,
+                samplerate=sample_rate,
+                channels=16,
+                **{
+                    "synth.reverb.active": int(config.reverb),
+                    "synth.chorus.active": 0,
+                    "synth.cpu-cores": max(1, config.cpu_cores),
+                    "synth.dynamic-sample-loading": int(lazy_samples),
+                },
+            )
+            try:
+                self._sfid = self._fs.sfload(str(self._path))
+                if self._sfid < 0:
+                    raise soundfont_error(self._path, "could not be loaded (corrupt or not a SoundFont)")
+                self.set_programs(config.programs)
+            except BgmError:
+                self.close()
+                raise
 
     @property
     def handle(self) -> int:
@@ -144,9 +161,18 @@ class Synth:
         """Select the GM program (bank 0) of each track's channel."""
         check_programs(programs)
         for channel, program in enumerate(programs):
-            if self._fs.program_select(channel, self._sfid, 0, program) != 0:
+            if self._select(channel, program) != 0:
                 raise soundfont_error(self._path, f"has no GM program {program}")
         self._programs = tuple(programs)
+
+    def _select(self, channel: int, program: int) -> int:
+        """Select the GM program on the channel; FluidSynth's status (0: selected).
+
+        A lazy synth reads the program's samples here, under _SAMPLE_CACHE, and pins them until it closes: a
+        later program change or a note's end then frees nothing while the synth renders beside others."""
+        with self._reading:
+            _pin_preset(self.handle, self._sfid, 0, program)
+            return int(self._fs.program_select(channel, self._sfid, 0, program))
 
     def feeds_chorus(self, changes: Iterable[SoundChange], tracks: Collection[int] | None = None) -> bool:
         """Whether a voice of `tracks` (None: all) can reach the chorus, as the score's `changes` set them up:
@@ -166,7 +192,7 @@ class Synth:
         elif event.kind == NOTE_OFF:
             self._fs.noteoff(event.channel, event.key)
         elif event.kind == SOUND and event.key == PROGRAM_KEY:
-            self._fs.program_select(event.channel, self._sfid, 0, event.value)
+            self._select(event.channel, event.value)
         else:
             self._fs.cc(event.channel, event.key, event.value)
 
@@ -185,8 +211,10 @@ class Synth:
         self.frames_rendered += len(out)
 
     def close(self) -> None:
+        """Free the synth and its samples (under _SAMPLE_CACHE: another synth may be reading the same)."""
         if self._fs is not None:
-            self._fs.delete()
+            with _SAMPLE_CACHE:
+                self._fs.delete()
             self._fs = None
 
 
