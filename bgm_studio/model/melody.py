@@ -9,6 +9,7 @@ range around the requested register, a hold only after a note) mask tokens, they
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Annotated
 
@@ -39,6 +40,7 @@ class MelodySampling:
     kind_temperature: float = 1.0  # of the draw between rest, hold and a new note (< 1: the likelier kind more often)
     top_p: float = 0.92  # nucleus: a new note's pitch comes from the likeliest pitches holding this share
     range_semitones: int = 12  # onsets stay within this of the requested register (a limit the writer sets)
+    rest_odds: float = 1.0  # the model's odds of a rest while a note sounds, times this (a piece's articulation)
 
 
 class MelodyModel(nn.Module):
@@ -172,6 +174,8 @@ def _draw(
         logits = logits.masked_fill(~allowed, -float("inf"))
     if prev == REST:
         logits[HOLD] = -float("inf")  # nothing to hold
+    elif s.rest_odds != 1.0:
+        logits[REST] += math.log(max(s.rest_odds, 1e-9))
     if not torch.isfinite(logits).any():  # every token masked: rest
         return REST
     if onset and not torch.isfinite(logits[2:]).any():
