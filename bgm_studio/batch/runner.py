@@ -39,7 +39,7 @@ def input_identity(settings: BatchSettings) -> dict[str, Any]:
     analysis settings. Refuses a missing model or soundfont before any worker starts."""
     from ..audio.soundfont import find_soundfont
     from ..model.device import check_device
-    from ..model.locate import model_id, resolve_checkpoint
+    from ..model.locate import music_id, resolve_checkpoint
     from ..video.cache import fingerprint
     from ..video.config import configured
 
@@ -51,7 +51,7 @@ def input_identity(settings: BatchSettings) -> dict[str, Any]:
     soundfont = find_soundfont(settings.soundfont)
     analysis = configured(settings.encoder, settings.clip_weights, settings.clip_model)
     return {
-        "model_id": model_id(model),
+        "model_id": music_id(model),
         "soundfont": f"{soundfont.name}@{fingerprint(soundfont)[:12]}",
         "analysis": analysis.key(),
     }

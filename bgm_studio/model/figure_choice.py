@@ -104,6 +104,7 @@ def choose_figures(
         if (roots[(g0 - bar) // STEPS_PER_BEAT : (g1 - bar - 1) // STEPS_PER_BEAT + 1] < 0).any():
             continue  # no chord to play against
         table = role_table(roots, pcs)
+        ring = _ring_end(ctrl, segment, g0, g1, b)
         beat = g0 // STEPS_PER_BEAT
         want = max(0, int(round(ctrl.density[beat] * (s1 - s0) / STEPS_PER_BAR)) - int(melody_onsets[s0:s1].sum()))
         if want == 0:
@@ -113,7 +114,7 @@ def choose_figures(
         if copied is not None:  # played again, in the octave nearest this bar's register
             pitches = _realized(copied, roots, table, pianist.key)
             shift = _register_shift(pitches, melody_pitches, ctrl.register[beat])
-            out += _placed(copied, pitches, bar, g0, g1, shift, melody_top, a)
+            out += _placed(copied, pitches, bar, g0, (g1, ring), shift, melody_top, a, roots)
             continue
         candidates = _bar_candidates(lib, pianist, ctrl, segment, bar, g0, g1, want, cfg, rng)
         grooves = [
@@ -128,7 +129,7 @@ def choose_figures(
             fig = lib.figure(index)
             pitches = _realized(fig, roots, table, pianist.key)
             shift = _register_shift(pitches, melody_pitches, ctrl.register[beat])
-            notes = _placed(fig, pitches, bar, g0, g1, shift, melody_top, a)
+            notes = _placed(fig, pitches, bar, g0, (g1, ring), shift, melody_top, a, roots)
             if notes:
                 score = follows + _score(
                     notes,
@@ -151,6 +152,37 @@ def choose_figures(
             index, notes = _draw(scored, cfg.temperature, rng)
             pianist.played[bar] = index
             out += notes
+    return _cut_at_restrikes(out)
+
+
+def _ring_end(ctrl: Controls, segment: np.ndarray, g0: int, g1: int, b: int) -> int:
+    """How far past the end g1 of a bar part its notes on the last chord may ring: on through the
+    next bar while that chord goes on in the same shot, never past b. In POP909 6% of the
+    accompaniment's notes ring past a bar line, 84% of them into the same chord; figures cut at the
+    bar line left ours shorter and thinner."""
+    if g1 % STEPS_PER_BAR or g1 >= b or not _same_shot(segment, g1, g0):
+        return g1
+    last = ctrl.chord_root[(g1 - 1) // STEPS_PER_BEAT]
+    end = g1
+    while end < min(b, g1 + STEPS_PER_BAR, len(ctrl.chord_root) * STEPS_PER_BEAT):
+        beat = end // STEPS_PER_BEAT
+        if ctrl.chord_root[beat] != last or not _same_shot(segment, end, g0):
+            break
+        end += STEPS_PER_BEAT
+    return min(end, b)
+
+
+def _cut_at_restrikes(notes: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The notes with each one that rings into a later bar stopped where its pitch is struck there
+    again (within its own bar, the note sounding goes on and the later one is not struck)."""
+    later: dict[int, list[int]] = {}
+    for step, pitch, _ in notes:
+        later.setdefault(pitch, []).append(step)
+    out = []
+    for step, pitch, length in notes:
+        next_bar = step - step % STEPS_PER_BAR + STEPS_PER_BAR
+        restrikes = [s for s in later[pitch] if next_bar <= s < step + length]
+        out.append((step, pitch, min([length] + [s - step for s in restrikes])))
     return out
 
 
@@ -249,18 +281,30 @@ def _realized(fig: np.ndarray, roots: np.ndarray, table: np.ndarray, key: int | 
 
 
 def _placed(
-    fig: np.ndarray, pitches: np.ndarray, bar: int, g0: int, g1: int, shift: int, melody_top: np.ndarray, a: int
+    fig: np.ndarray,
+    pitches: np.ndarray,
+    bar: int,
+    g0: int,
+    ends: tuple[int, int],
+    shift: int,
+    melody_top: np.ndarray,
+    a: int,
+    roots: np.ndarray,
 ) -> list[tuple[int, int, int]]:
-    """The figure's notes (pitches: realized on the bar's chords) that start in [g0, g1), as (step,
+    """The figure's notes (pitches: realized on the bar's chords `roots`, per beat) that start in
+    [g0, g1), ends = (g1, ring): each ends by g1, or by ring if it sounds the bar's last chord, as (step,
     pitch index, length): those above the bass moved by `shift` semitones, never down into the bass
     (an octave higher instead) nor over an octave above the melody sounding at their onset (an
-    octave lower), never under C2 (BASS_FLOOR; an octave higher), ending by g1, inside the model's
-    pitch range, one note per key and step.
+    octave lower), never under C2 (BASS_FLOOR; an octave higher), inside the model's pitch range,
+    one note per key and step.
     melody_top: the melody's pitch per step from a (0: none). A note may sit above the melody, as a tenth of POP909's accompaniment
     notes do, nearly all within an octave of it."""
+    g1, ring = ends
     steps = bar + fig[:, STEP].astype(np.int64)
     keep = (steps >= g0) & (steps < g1)
     steps, pitches, lengths = steps[keep], pitches[keep], fig[keep, LENGTH].astype(np.int64)
+    last_chord = roots[(steps - bar) // STEPS_PER_BEAT] == roots[(g1 - 1 - bar) // STEPS_PER_BEAT]
+    end = np.where(last_chord, ring, g1)
     upper = pitches >= BASS_CEILING
     pitches = np.where(upper, pitches + shift, pitches)
     pitches = np.where(upper & (pitches < BASS_CEILING), pitches + 12, pitches)
@@ -269,7 +313,7 @@ def _placed(
     pitches = np.where(pitches < BASS_FLOOR, pitches + 12, pitches)
     pitches = pitches - MODEL_PITCH_LOW
     fits = (pitches >= 0) & (pitches < MODEL_PITCHES)
-    rows = np.stack([steps, pitches, np.minimum(lengths, g1 - steps)], axis=1)[fits]
+    rows = np.stack([steps, pitches, np.minimum(lengths, end - steps)], axis=1)[fits]
     longest: dict[tuple[int, int], int] = {}
     for step, pitch, length in rows.tolist():  # two notes realized on one key make one, the longer
         longest[step, pitch] = max(length, longest.get((step, pitch), 0))

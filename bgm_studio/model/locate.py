@@ -10,8 +10,13 @@ import hashlib
 import os
 from pathlib import Path
 
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "bgm-diffusion.pt"
-DEFAULT_MELODY_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "melody.pt"
+from ..errors import BgmError
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+DEFAULT_CHECKPOINT = MODELS / "bgm-diffusion.pt"
+DEFAULT_MELODY_CHECKPOINT = MODELS / "melody.pt"
+DEFAULT_TEXTURES = MODELS / "textures.npz"
+LEARNED_TABLES = ("chords.json", "control_quantiles.json", "form.json", "motifs.json")  # read by every scoring
 
 
 def resolve_checkpoint(path: str | os.PathLike | None = None) -> Path:
@@ -22,6 +27,23 @@ def resolve_checkpoint(path: str | os.PathLike | None = None) -> Path:
 def resolve_melody_checkpoint(path: str | os.PathLike | None = None) -> Path:
     """The melody checkpoint to use: the given path, else $BGM_MELODY_MODEL, else the bundled one."""
     return Path(path or os.environ.get("BGM_MELODY_MODEL") or DEFAULT_MELODY_CHECKPOINT)
+
+
+def resolve_textures(path: str | os.PathLike | None = None) -> Path:
+    """The texture library to use: the given path, else $BGM_TEXTURES, else the bundled one."""
+    return Path(path or os.environ.get("BGM_TEXTURES") or DEFAULT_TEXTURES)
+
+
+def music_id(checkpoint: str | os.PathLike | None = None) -> str:
+    """The id of everything a piece's notes come from besides the video, the settings and the seed:
+    both checkpoints, the figure library and the learned tables of models/. A batch resumes only
+    where it matches, so a new melody model or figure library scores every video again."""
+    paths = [resolve_checkpoint(checkpoint), resolve_melody_checkpoint(), resolve_textures()]
+    paths += [MODELS / name for name in LEARNED_TABLES]
+    for path in paths:
+        if not path.is_file():
+            raise BgmError(f"{path}: model file not found")
+    return "+".join(model_id(p) for p in paths)
 
 
 def model_id(path: str | os.PathLike) -> str:

@@ -17,6 +17,7 @@ import torch
 from msgspec import Meta
 from torch import nn
 
+from ..music.notes import STEPS_PER_BAR
 from .config_io import Fraction, Width
 from .melody_data import COND_DIM, HOLD, REST, VOCAB
 
@@ -84,12 +85,16 @@ def sample_melody(
     allowed: np.ndarray | None = None,
     fixed: np.ndarray | None = None,
     source: np.ndarray | None = None,
+    rhythm: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sample tokens for every step of `cond` (float (T, C)).
 
     allowed: bool (T, V), the tokens the hard limits leave at each step (None: all);
     fixed: int (T,) tokens to keep (the music outside a regenerated span), -1 where free;
-    source: int (T,) for a step of a returning phrase, the earlier step it plays again, -1 where free.
+    source: int (T,) for a step of a returning phrase, the earlier step it plays again, -1 where free;
+    rhythm: int (T,) for a step of a bar taking up an earlier bar's rhythm (music.motifs), the earlier
+    step whose kind (rest, hold or a new note) it takes, -1 where free: the model draws the pitch of
+    each such new note. A bar whose earlier bar held no onset is written freely.
     The model reads kept and repeated tokens too, so what it writes next follows them.
     """
     model.eval()
@@ -107,24 +112,61 @@ def sample_melody(
         prev = torch.as_tensor(np.concatenate([[start_token()], out[: first - 1]]), device=device)[None]
         _, state = model(prev, cond_t[:, :first], None)
     prev_tok = start_token() if first == 0 else int(out[first - 1])
+    kind_of = _rhythm_kinds(out, rhythm, first, last)
     for t in range(first, last + 1):
         logits, state = model(torch.tensor([[prev_tok]], device=device), cond_t[:, t : t + 1], state)
         if out[t] < 0 and source is not None and source[t] >= 0:
             out[t] = out[source[t]]
+        if out[t] < 0 and kind_of is not None and kind_of(t) is not None:
+            kind = kind_of(t)
+            if kind == HOLD and prev_tok != REST:
+                out[t] = HOLD
+            elif kind == NEW_NOTE:
+                out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, onset=True)
+            else:
+                out[t] = REST
         if out[t] < 0 or (out[t] == HOLD and prev_tok == REST):
             out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen)
         prev_tok = int(out[t])
     return out
 
 
+NEW_NOTE = 2  # the kind of any onset token
+
+
+def _rhythm_kinds(out: np.ndarray, rhythm: np.ndarray | None, first: int, last: int):
+    """kind_of(t): the kind (REST, HOLD or NEW_NOTE) step t takes up from the bar it repeats the
+    rhythm of, or None where it is free; read when t is reached, so the earlier bar is written by then.
+    A bar whose earlier bar holds no onset is left free."""
+    if rhythm is None or not (rhythm[first : last + 1] >= 0).any():
+        return None
+
+    def kind_of(t: int) -> int | None:
+        src = int(rhythm[t])
+        if src < 0:
+            return None
+        bar = src - src % STEPS_PER_BAR
+        if not (out[bar : bar + STEPS_PER_BAR] >= NEW_NOTE).any():
+            return None
+        return min(int(out[src]), NEW_NOTE)
+
+    return kind_of
+
+
 def _draw(
-    logits: torch.Tensor, prev: int, allowed: torch.Tensor | None, s: MelodySampling, gen: torch.Generator
+    logits: torch.Tensor,
+    prev: int,
+    allowed: torch.Tensor | None,
+    s: MelodySampling,
+    gen: torch.Generator,
+    onset: bool = False,
 ) -> int:
     """One token, in two draws after the hard limits mask what they forbid: what the step does (rest,
     hold, or a new note) by the model's own odds (sharpened by a kind temperature under 1), then the
     new note's pitch by nucleus sampling among the pitches. One nucleus over all tokens would cut new
     notes wherever their probability is spread over many pitches, as on off-beat 16ths: the rhythm
-    would come out squarer and longer than learned."""
+    would come out squarer and longer than learned. onset: the step is a new note (its kind is
+    given); only its pitch is drawn, and a rest where the hard limits leave no pitch."""
     logits = logits / max(s.temperature, 1e-3)
     if allowed is not None:
         logits = logits.masked_fill(~allowed, -float("inf"))
@@ -132,14 +174,23 @@ def _draw(
         logits[HOLD] = -float("inf")  # nothing to hold
     if not torch.isfinite(logits).any():  # every token masked: rest
         return REST
+    if onset and not torch.isfinite(logits[2:]).any():
+        return REST
     probs = torch.softmax(logits, dim=-1).cpu()
     pitches = probs[2:]
+    if onset:
+        return 2 + _nucleus(pitches, s.top_p, gen)
     kinds = torch.stack([probs[REST], probs[HOLD], pitches.sum()]) ** (1 / max(s.kind_temperature, 1e-3))
     kind = int(torch.multinomial(kinds / kinds.sum(), 1, generator=gen))
     if kind < 2:
         return (REST, HOLD)[kind]
+    return 2 + _nucleus(pitches, s.top_p, gen)
+
+
+def _nucleus(pitches: torch.Tensor, top_p: float, gen: torch.Generator) -> int:
+    """Index of a pitch drawn among the likeliest pitches holding top_p of their probability."""
     sorted_p, order = (pitches / pitches.sum()).sort(descending=True)
-    keep = (sorted_p.cumsum(0) - sorted_p) < s.top_p
+    keep = (sorted_p.cumsum(0) - sorted_p) < top_p
     sorted_p = torch.where(keep, sorted_p, torch.zeros_like(sorted_p))
     choice = torch.multinomial(sorted_p / sorted_p.sum(), 1, generator=gen)
-    return 2 + int(order[int(choice)])
+    return int(order[int(choice)])

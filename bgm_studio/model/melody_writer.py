@@ -7,7 +7,9 @@ the earlier phrase's melody again, all but their last bar, which is written anew
 (music.structure.repeated_bars), on every beat whose chord root is the one it returns to. Hard limits
 mask tokens and never choose one: the range around the requested register, and the close of the
 piece (its last chord's first step may only strike a tone of that chord; after it the melody
-only holds or rests).
+only holds or rests). Within a phrase, bars drawn by the learned motif odds (music.motifs) take up
+the rhythm of the bar 1, 2 or 4 before (the model draws their pitches), or its notes too on beats
+whose chord root is the same.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 import torch
 
 from ..controls.music_controls import Controls
+from ..music.motifs import BarMotif, MotifModel
 from ..music.notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, roll_to_note_array
 from ..music.structure import Phrase, phrase_returns, repeated_bars, return_offset
@@ -52,10 +55,13 @@ class MelodyWriter:
         model: MelodyModel,
         sampling: MelodySampling = MelodySampling(),
         config: MelodyPlanConfig = MelodyPlanConfig(),
+        motifs: MotifModel | None = None,
     ) -> None:
+        """motifs: where bars take up earlier bars' rhythms (None: models/motifs.json)."""
         self.model = model.eval()
         self.sampling = sampling
         self.config = config
+        self.motifs = motifs if motifs is not None else MotifModel.load()
 
     def plan(self, controls: Controls, phrases: list[Phrase], tonic: int, lift: float = 0.0) -> MelodyPlan:
         """The melody model's view of a piece (relative to the tonic C), over whole bars; lift: the
@@ -107,11 +113,14 @@ class MelodyWriter:
         fixed[a:b] = np.where(fixed[a:b] == HOLD, HOLD, -1)  # a note from before the span rings on
         fixed[a:b][np.cumsum(fixed[a:b] != HOLD) > 0] = -1  # ... only until the first free step
         source = _returning_steps(phrases, plan, self.config.vary_last_bar)
-        source[:a] = -1
-        source[b:] = -1
+        bar_motifs = self.motifs.draw(phrases, plan.n_bars, np.random.default_rng([int(seed), 13]))
+        rhythm = _motif_steps(bar_motifs, plan, source)
+        for steps in (source, rhythm):
+            steps[:a] = -1
+            steps[b:] = -1
         allowed = self._allowed(plan, controls, tonic, cadence_beat)
         gen = torch.Generator().manual_seed(int(seed))
-        tokens = sample_melody(self.model, step_conditions(plan), self.sampling, gen, allowed, fixed, source)
+        tokens = sample_melody(self.model, step_conditions(plan), self.sampling, gen, allowed, fixed, source, rhythm)
         mel = _token_notes(tokens, a, min(b, roll.n_steps), shift, controls)
         return model_roll(np.concatenate([held, mel]), roll.n_steps)
 
@@ -150,6 +159,23 @@ def _returning_steps(phrases: list[Phrase], plan: MelodyPlan, vary_last_bar: boo
             dst = beat * STEPS_PER_BEAT
             source[dst : dst + STEPS_PER_BEAT] = np.arange(dst, dst + STEPS_PER_BEAT) - back * STEPS_PER_BEAT
     return source
+
+
+def _motif_steps(bar_motifs: list[BarMotif], plan: MelodyPlan, source: np.ndarray) -> np.ndarray:
+    """int (n_bars * 16,): for each step of a bar taking up an earlier bar's rhythm, the step it
+    takes it from; -1 elsewhere. A bar repeating the notes too writes their steps into `source` (in
+    place) on beats whose chord root is the earlier beat's. Bars of a returning phrase keep its source."""
+    rhythm = np.full(len(source), -1)
+    for bar, motif in enumerate(bar_motifs):
+        a = bar * STEPS_PER_BAR
+        if motif.lag == 0 or (source[a : a + STEPS_PER_BAR] >= 0).any():
+            continue
+        for beat in range(bar * BEATS_PER_BAR, (bar + 1) * BEATS_PER_BAR):
+            back = beat - motif.lag * BEATS_PER_BAR
+            steps = np.arange(beat * STEPS_PER_BEAT, (beat + 1) * STEPS_PER_BEAT)
+            same_chord = plan.chord_root[beat] == plan.chord_root[back]
+            (source if motif.notes and same_chord else rhythm)[steps] = steps - motif.lag * STEPS_PER_BAR
+    return rhythm
 
 
 def _token_notes(tokens: np.ndarray, a: int, b: int, shift: int, controls: Controls) -> np.ndarray:

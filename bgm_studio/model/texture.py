@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -26,12 +25,13 @@ from ..input_file import absent_reason
 from ..music.metrics import BASS_CEILING
 from ..music.notes import ACCOMPANIMENT, BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pop909 import Song
+from .locate import resolve_textures
 
 STEP, BASE, ROLE, LENGTH, PITCH = range(5)  # columns of a figure's notes
+MAX_LENGTH = 2 * STEPS_PER_BAR  # a figure's note may ring into the next bar (6% of POP909's accompaniment does)
 PASSING = 100  # role of a note outside its beat's chord: PASSING + its interval above the root
 MAX_ROLE = 8  # roles beyond the chord's tones climb by octaves; this many are tabled per beat
 LIBRARY_SONGS = frozenset(f"{i:03d}" for i in range(1, 803))  # train songs; 803-818 stay unseen for validation
-DEFAULT_TEXTURES = Path(__file__).resolve().parents[2] / "models" / "textures.npz"
 
 
 def chord_intervals(pcs: np.ndarray, root: int) -> np.ndarray:
@@ -52,7 +52,7 @@ def encode_bar(notes: np.ndarray, chord_root: np.ndarray, chord_pcs: np.ndarray)
         interval = (int(pitch) - root) % 12
         tones = chord_intervals(chord_pcs[beat], root)
         role = int(np.flatnonzero(tones == interval)[0]) if interval in tones else PASSING + interval
-        out[i] = (step, int(pitch) - interval, role, min(int(length), STEPS_PER_BAR - int(step)), pitch)
+        out[i] = (step, int(pitch) - interval, role, min(int(length), MAX_LENGTH), pitch)
     return out
 
 
@@ -136,11 +136,6 @@ class TextureLibrary:
                 f"{path}: texture library of an older format (rebuild it with `bgm-studio train --textures`)"
             )
         return library
-
-
-def resolve_textures(path: str | os.PathLike | None = None) -> Path:
-    """The texture library to use: the given path, else $BGM_TEXTURES, else the bundled one."""
-    return Path(path or os.environ.get("BGM_TEXTURES") or DEFAULT_TEXTURES)
 
 
 def song_figures(song: Song) -> list[np.ndarray | None]:

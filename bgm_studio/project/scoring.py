@@ -25,11 +25,11 @@ from ..errors import BgmError
 from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
 from ..model.chords import ChordModel, cadence_start, close_on_tonic, repeat_progression
 from ..model.data import model_roll
-from ..model.locate import model_id
+from ..model.locate import model_id, resolve_textures
 from ..model.composer import Composer, form_echoes, returning_phrases
 from ..model.melody_writer import MelodyWriter
 from ..model.pipeline import SampleConfig, ScorePipeline, torch_threads
-from ..model.texture import TextureLibrary, resolve_textures
+from ..model.texture import TextureLibrary
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, roll_to_note_array
 from ..music.structure import Phrase

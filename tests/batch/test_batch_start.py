@@ -28,8 +28,35 @@ def test_the_parent_hashes_its_inputs_without_importing_torch(tiny_model_path):
     out = subprocess.run([sys.executable, "-c", PARENT, str(tiny_model_path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     model_id, torch_imported = out.stdout.split()
-    assert model_id.startswith("tiny.pt@") and len(model_id) == len("tiny.pt@") + 12
+    names = [part.split("@")[0] for part in model_id.split("+")]
+    assert names == [
+        "tiny.pt",
+        "melody.pt",
+        "textures.npz",
+        "chords.json",
+        "control_quantiles.json",
+        "form.json",
+        "motifs.json",
+    ]
     assert torch_imported == "False"  # it cost every batch a second before any worker started
+
+
+def test_a_new_melody_model_or_figure_library_is_a_new_identity(tiny_model_path, tmp_path, monkeypatch):
+    """A batch resumes only where the identity matches: it held the diffusion checkpoint alone, so a
+    rerun after a new melody model skipped every video whose music it would now write otherwise."""
+    from bgm_studio.batch.jobs import BatchSettings
+    from bgm_studio.batch.runner import input_identity
+    from bgm_studio.model.locate import DEFAULT_MELODY_CHECKPOINT
+
+    settings = BatchSettings(model=str(tiny_model_path), device="cpu")
+    before = input_identity(settings)["model_id"]
+    other = tmp_path / "melody.pt"
+    other.write_bytes(DEFAULT_MELODY_CHECKPOINT.read_bytes() + b"\0")
+    monkeypatch.setenv("BGM_MELODY_MODEL", str(other))
+    assert input_identity(settings)["model_id"] != before
+    monkeypatch.setenv("BGM_MELODY_MODEL", str(tmp_path / "gone.pt"))
+    with pytest.raises(BgmError, match="gone.pt: model file not found"):
+        input_identity(settings)
 
 
 def test_check_device_refuses_what_resolve_device_refuses(monkeypatch):

@@ -22,7 +22,8 @@ from bgm_studio.model.melody_data import (
     token_pitch,
 )
 from bgm_studio.model.melody_train import DEBUG_MELODY_CONFIG, MelodyTrainConfig, train_melody
-from bgm_studio.model.melody_writer import MelodyWriter, _returning_steps, melody_lift
+from bgm_studio.model.melody_writer import MelodyWriter, _motif_steps, _returning_steps, melody_lift
+from bgm_studio.music.motifs import BarMotif
 from bgm_studio.model.denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
 from bgm_studio.music.notes import MELODY
 from bgm_studio.music.pianoroll import PianoRoll, roll_to_note_array
@@ -95,6 +96,43 @@ def test_sampling_keeps_fixed_tokens_copies_returns_and_obeys_the_limits():
     assert np.array_equal(out[40:48], out[8:16])
     assert out.max() < 2 + 30 and (out >= 0).all()
     assert not any(b == HOLD and a == REST for a, b in zip(out[:-1], out[1:]))  # nothing held after a rest
+
+
+def test_a_bar_taking_up_an_earlier_bars_rhythm_plays_its_onset_places_with_pitches_of_its_own():
+    """Bar 2 takes bar 0's rhythm (the model draws its pitches); bar 3 would take bar 1's, which
+    was kept silent, so it is written freely."""
+    torch.manual_seed(0)
+    model = MelodyModel(MelodyConfig(embed=8, cond_hidden=8, hidden=16, layers=1))
+    fixed = np.full(64, -1)
+    fixed[16:32] = REST
+    rhythm = np.full(64, -1)
+    rhythm[32:64] = np.arange(0, 32)
+    outs = [
+        sample_melody(
+            model,
+            step_conditions(plan()),
+            MelodySampling(temperature=2.0, top_p=1.0),
+            torch.Generator().manual_seed(seed),
+            fixed=fixed,
+            rhythm=rhythm,
+        )
+        for seed in range(6)
+    ]
+    for out in outs:
+        kinds = np.minimum(out, 2)
+        assert np.array_equal(kinds[32:48], kinds[0:16]) and (out[0:16] >= 2).any()
+        assert not any(b == HOLD and a == REST for a, b in zip(out[:-1], out[1:]))
+    assert any(not np.array_equal(o[32:48], o[0:16]) for o in outs)  # the pitches are drawn anew
+    assert any((o[48:64] >= 2).any() for o in outs)  # the bar after a silent one is free
+
+
+def test_a_bar_repeating_the_notes_of_an_earlier_one_copies_them_only_over_the_same_chord_root():
+    p = replace(plan(4), chord_root=np.repeat([0, 5, 0, 7], 4))
+    source = np.full(64, -1)
+    rhythm = _motif_steps([BarMotif(), BarMotif(), BarMotif(2, True), BarMotif(2, False)], p, source)
+    assert source[32:48].tolist() == list(range(0, 16))  # bar 2 over bar 0's chord: its notes
+    assert (source[48:] == -1).all() and rhythm[48:].tolist() == list(range(16, 32))  # bar 3: rhythm only
+    assert (rhythm[:48] == -1).all()
 
 
 def test_a_new_note_spread_over_many_pitches_is_drawn_at_its_full_odds():
