@@ -84,9 +84,21 @@ class Block(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(d, d * cfg.mlp_ratio), nn.GELU(), nn.Linear(d * cfg.mlp_ratio, d))
         self.t_shift = nn.Linear(d, d)
 
-    def forward(self, x: torch.Tensor, t_emb: torch.Tensor, controls: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        b, nb, nk, d = x.shape  # (B, beats, bands, D)
-        x = x + self.t_shift(t_emb)[:, None, None]
+    def forward(
+        self, x: torch.Tensor, t_emb: torch.Tensor, context: torch.Tensor, token_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """x (B, beats, bands, D); t_emb, context and token_mask have a batch of copies*B (copies >= 1):
+        the self-attention, which never sees the controls, runs on the B samples once, then each copy
+        reads its own controls (guidance: copy 0 conditioned, copy 1 not). Returns (copies*B, beats, bands, D)."""
+        copies = len(context) // len(x)
+        mixed = self.mix(x, self.t_shift(t_emb)[: len(x)])
+        return self.attend(mixed.repeat(copies, 1, 1, 1), context, token_mask)
+
+    def mix(self, x: torch.Tensor, t_shift: torch.Tensor) -> torch.Tensor:
+        """The half that never sees the controls: attention along time, then along pitch.
+        x (B, beats, bands, D), t_shift (B, D) -> (B, beats, bands, D)."""
+        b, nb, nk, d = x.shape
+        x = x + t_shift[:, None, None]
         xt = x.permute(0, 2, 1, 3).reshape(b * nk, nb, d)  # along time within a band
         h = self.norms[0](xt)
         xt = xt + self.time_attn(h, h)
@@ -94,12 +106,23 @@ class Block(nn.Module):
         xp = x.reshape(b * nb, nk, d)  # along pitch within a beat
         h = self.norms[1](xp)
         xp = xp + self.band_attn(h, h)
-        # Each token attends to the controls of its own segment (mask per beat, shared by bands).
-        xc = xp.view(b, nb * nk, d)
-        token_mask = mask.repeat_interleave(nk, dim=1)  # (B, beats*bands, 1+beats)
-        xc = xc + self.cross_attn(self.norms[2](xc), controls, token_mask)
+        return xp.view(b, nb, nk, d)
+
+    def attend(self, x: torch.Tensor, context: torch.Tensor, token_mask: torch.Tensor) -> torch.Tensor:
+        """Each token reads the controls of its own segment (token_mask (B, beats*bands, 1+beats)), then the MLP."""
+        b, nb, nk, d = x.shape
+        xc = x.reshape(b, nb * nk, d)
+        xc = xc + self.cross_attn(self.norms[2](xc), context, token_mask)
         xc = xc + self.mlp(self.norms[3](xc))
         return xc.view(b, nb, nk, d)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What the controls give every denoising step of a window alike: made once per window, not per step."""
+
+    controls: torch.Tensor  # (B, beats, D) control tokens, the null token where dropped
+    token_mask: torch.Tensor  # bool (B, beats*bands, 1+beats): the context keys each token may attend to
 
 
 class Denoiser(nn.Module):
@@ -150,32 +173,56 @@ class Denoiser(nn.Module):
 
         drop_controls (B,) bool replaces that sample's controls by the null token (guidance).
         """
+        return self.denoise(x_t, t, chord_roll, self.condition(controls, segment_ids, drop_controls))
+
+    def condition(
+        self, controls: torch.Tensor, segment_ids: torch.Tensor, drop_controls: torch.Tensor | None = None
+    ) -> Condition:
+        """Control tokens and attention mask from controls (B,beats,6) and segment_ids (B,beats)."""
+        nb = controls.shape[1]
+        ctrl = self.control_in(controls) + self.control_pos[:nb][None]  # (B, beats, D)
+        if drop_controls is not None:
+            ctrl = torch.where(drop_controls[:, None, None], self.null_control.expand_as(ctrl), ctrl)
+        # A beat's mask, shared by its bands.
+        return Condition(ctrl, segment_attention_mask(segment_ids).repeat_interleave(self.cfg.n_bands, dim=1))
+
+    def guided_condition(self, controls: torch.Tensor, segment_ids: torch.Tensor) -> Condition:
+        """The condition of a guided pass, for `denoise(..., copies=2)`: the samples' own controls,
+        then the same samples with the null token (batch 2B)."""
+        b = controls.shape[0]
+        return self.condition(
+            torch.cat([controls, controls]),
+            torch.cat([segment_ids, segment_ids]),
+            torch.arange(2 * b, device=controls.device) >= b,
+        )
+
+    def denoise(
+        self, x_t: torch.Tensor, t: torch.Tensor, chord_roll: torch.Tensor, condition: Condition, copies: int = 1
+    ) -> torch.Tensor:
+        """x0 logits (copies*B,4,T,P) of x_t (B,4,T,P) under a condition of batch copies*B, sample i of
+        copy c under condition c*B+i. The embedding and the first block's self-attention never see the
+        controls, so the copies share them: they run on the B samples once."""
         nb = x_t.shape[2] // STEPS_PER_TOKEN
         tokens = self.embed(self.patchify(torch.cat([x_t, chord_roll], dim=1)))  # (B, beats, bands, D)
         bar_beat = torch.arange(nb, device=x_t.device) % 4
         tokens = tokens + (self.beat_pos[:nb] + self.bar_pos[bar_beat])[None, :, None] + self.band_pos[None, None]
-        t_emb = self.t_mlp(timestep_embedding(t, self.cfg.dim))
-        ctrl = self.control_in(controls) + self.control_pos[:nb][None]  # (B, beats, D)
-        if drop_controls is not None:
-            ctrl = torch.where(drop_controls[:, None, None], self.null_control.expand_as(ctrl), ctrl)
-        context = torch.cat([(self.global_token + t_emb)[:, None], ctrl], dim=1)  # (B, 1+beats, D)
-        mask = segment_attention_mask(segment_ids)
-        for block in self.blocks:
-            tokens = block(tokens, t_emb, context, mask)
+        t_emb = self.t_mlp(timestep_embedding(t.repeat(copies), self.cfg.dim))  # (copies*B, D)
+        context = torch.cat([(self.global_token + t_emb)[:, None], condition.controls], dim=1)  # (copies*B, 1+beats, D)
+        for block in self.blocks:  # the first block makes the copies
+            tokens = block(tokens, t_emb, context, condition.token_mask)
         return self.unpatchify(self.out(self.norm_out(tokens)))
+
+    def guided(
+        self, x_t: torch.Tensor, t: torch.Tensor, chord_roll: torch.Tensor, condition: Condition, cond_scale: float
+    ) -> torch.Tensor:
+        """Classifier-free guided logits, uncond + scale * (cond - uncond), under a `guided_condition`."""
+        b = x_t.shape[0]
+        both = self.denoise(x_t, t, chord_roll, condition, copies=2)
+        cond, uncond = both[:b], both[b:]
+        return uncond + cond_scale * (cond - uncond)
 
     def forward_with_cond_scale(self, x_t, t, chord_roll, controls, segment_ids, cond_scale: float = 1.0):
         """Classifier-free guided logits: uncond + scale * (cond - uncond)."""
         if cond_scale == 1.0:
             return self.forward(x_t, t, chord_roll, controls, segment_ids)
-        b = x_t.shape[0]
-        both = self.forward(
-            torch.cat([x_t, x_t]),
-            torch.cat([t, t]),
-            torch.cat([chord_roll, chord_roll]),
-            torch.cat([controls, controls]),
-            torch.cat([segment_ids, segment_ids]),
-            torch.arange(2 * b, device=x_t.device) >= b,
-        )
-        cond, uncond = both[:b], both[b:]
-        return uncond + cond_scale * (cond - uncond)
+        return self.guided(x_t, t, chord_roll, self.guided_condition(controls, segment_ids), cond_scale)

@@ -28,7 +28,7 @@ from ..model.data import model_roll
 from ..model.locate import model_id, resolve_textures
 from ..model.composer import Composer, form_echoes, returning_phrases
 from ..model.melody_writer import MelodyWriter
-from ..model.pipeline import SampleConfig, ScorePipeline
+from ..model.pipeline import SampleConfig, ScorePipeline, torch_threads
 from ..model.texture import TextureLibrary
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, roll_to_note_array
@@ -152,9 +152,12 @@ class Scorer:
         textures: str | None = None,
     ) -> None:
         path = resolve_checkpoint(model_path)
-        model, _ = load_model(path, device)  # device None: $BGM_DEVICE, else CUDA when present
         melody_path = resolve_melody_checkpoint(melody_model)
-        melody = load_melody(melody_path, next(model.parameters()).device)
+        # On the sampling's torch threads (one): copying the weights on two started OpenMP's second
+        # thread, which then spun idle for ~0.2 s of CPU, more than the whole load takes on one.
+        with torch_threads(sample.threads):
+            model, _ = load_model(path, device)  # device None: $BGM_DEVICE, else CUDA when present
+            melody = load_melody(melody_path, next(model.parameters()).device)
         textures_path = resolve_textures(textures)
         self.composer = Composer(ScorePipeline(model, sample, TextureLibrary.load(textures_path)), MelodyWriter(melody))
         self.model_id = f"{model_id(path)}+{model_id(melody_path)}+{model_id(textures_path)}"

@@ -60,6 +60,37 @@ def test_cross_attention_sees_only_its_segments_controls():
     assert not torch.allclose(y1[:, first:], y2[:, first:])
 
 
+def test_a_guided_pass_shares_the_control_free_half_and_gives_the_two_full_passes_bit_for_bit():
+    """Guidance runs the embedding and the first block's self-attention once for both passes (they never
+    see the controls): the logits must be exactly those of the two passes run in full, or the music changes."""
+    torch.manual_seed(1)
+    m = Denoiser(ModelConfig(dim=32, depth=2, heads=2)).eval()
+    with torch.no_grad():
+        m.null_control.normal_()
+        m.global_token.normal_()
+    x, chords = torch.randn(2, 4, 128, 96), (torch.rand(2, 2, 128, 96) > 0.8).float()
+    t, ctrl = torch.tensor([900, 40]), torch.randn(2, 32, 6)
+    seg = (torch.rand(2, 32) > 0.8).long().cumsum(1)
+    with torch.no_grad():
+        both = m(*(torch.cat([a, a]) for a in (x, t, chords, ctrl, seg)), torch.arange(4) >= 2)
+        full = both[2:] + 3.0 * (both[:2] - both[2:])
+        shared = m.guided(x, t, chords, m.guided_condition(ctrl, seg), 3.0)
+    assert torch.equal(shared, full)
+    assert torch.equal(m.forward_with_cond_scale(x, t, chords, ctrl, seg, 3.0), full)
+
+
+@pytest.mark.parametrize("cond_scale", [1.0, 3.0])
+def test_the_controls_are_embedded_once_per_window_not_once_per_step(tiny_model_path, cond_scale):
+    model, _ = load_model(tiny_model_path)
+    pipe = ScorePipeline(model, SampleConfig(steps=5, cond_scale=cond_scale))
+    windows, steps = [], []
+    model.control_in.register_forward_hook(lambda *_: windows.append(1))
+    model.t_mlp.register_forward_hook(lambda *_: steps.append(1))
+    pipe.generate(controls(80, cuts=(30,)), seed=0)
+    assert len(windows) > 1
+    assert len(steps) == 5 * len(windows)  # the steps of a window all read the one embedding made for it
+
+
 def test_changing_one_segments_controls_changes_only_its_notes(tiny_model_path):
     model, _ = load_model(tiny_model_path)
     pipe = ScorePipeline(model, SampleConfig(steps=4))

@@ -1,10 +1,12 @@
 import numpy as np
 import pytest
+import torch
 
 from bgm_studio.controls.video_mapping import ShotOverrides
 from bgm_studio.errors import BgmError
 from bgm_studio.model.pipeline import SampleConfig
 from bgm_studio.model.chords import cadence_start, token_chord
+from bgm_studio.project import scoring
 from bgm_studio.project.cuts import edit_cuts, merge_shots, split_shot
 from bgm_studio.project.piece import check_video, project_score
 from bgm_studio.project.scoring import Scorer, ScoringOptions, select_take
@@ -190,3 +192,21 @@ def test_new_chords_change_one_shot_and_each_take_keeps_its_chords(scored, tmp_p
     loaded = load_project(tmp_path / "p.bgm.json")
     assert np.array_equal(select_take(loaded, 1, 0).chord_pcs, project.chord_pcs)
     assert np.array_equal(scorer.regenerate(project, 1, seed=11, new_chords=True).chord_pcs, again.chord_pcs)
+
+
+def test_the_models_load_on_the_sampling_threads(tiny_model, monkeypatch):
+    """Loading on torch's default threads left OpenMP's extra thread spinning (~0.2 s of CPU on a busy core)."""
+    seen = []
+    for name in ("load_model", "load_melody"):
+        load = getattr(scoring, name)
+        monkeypatch.setattr(
+            scoring, name, lambda *a, load=load, **k: seen.append(torch.get_num_threads()) or load(*a, **k)
+        )
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        Scorer(str(tiny_model), SampleConfig(steps=4, threads=1))
+        assert seen == [1, 1]
+        assert torch.get_num_threads() == 2  # the caller's own count is back
+    finally:
+        torch.set_num_threads(before)
