@@ -22,6 +22,8 @@ from ..music.notes import STEPS_PER_BAR
 from .config_io import Fraction, Width
 from .melody_data import COND_DIM, HOLD, REST, VOCAB
 
+NEW_NOTE = 2  # the kind of any onset token (the first pitch's token; every higher token is one too)
+
 
 @dataclass(frozen=True)
 class MelodyConfig:
@@ -114,45 +116,31 @@ def sample_melody(
         prev = torch.as_tensor(np.concatenate([[start_token()], out[: first - 1]]), device=device)[None]
         _, state = model(prev, cond_t[:, :first], None)
     prev_tok = start_token() if first == 0 else int(out[first - 1])
-    kind_of = _rhythm_kinds(out, rhythm, first, last)
     for t in range(first, last + 1):
         logits, state = model(torch.tensor([[prev_tok]], device=device), cond_t[:, t : t + 1], state)
         if out[t] < 0 and source is not None and source[t] >= 0:
             out[t] = out[source[t]]
-        if out[t] < 0 and kind_of is not None and kind_of(t) is not None:
-            kind = kind_of(t)
-            if kind == HOLD and prev_tok != REST:
-                out[t] = HOLD
-            elif kind == NEW_NOTE:
-                out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, onset=True)
-            else:
-                out[t] = REST
+        kind = _rhythm_kind(out, rhythm, t) if out[t] < 0 else None
+        if kind == NEW_NOTE:
+            out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, onset=True)
+        elif kind is not None:
+            out[t] = HOLD if kind == HOLD and prev_tok != REST else REST
         if out[t] < 0 or (out[t] == HOLD and prev_tok == REST):
             out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen)
         prev_tok = int(out[t])
     return out
 
 
-NEW_NOTE = 2  # the kind of any onset token
-
-
-def _rhythm_kinds(out: np.ndarray, rhythm: np.ndarray | None, first: int, last: int):
-    """kind_of(t): the kind (REST, HOLD or NEW_NOTE) step t takes up from the bar it repeats the
-    rhythm of, or None where it is free; read when t is reached, so the earlier bar is written by then.
-    A bar whose earlier bar holds no onset is left free."""
-    if rhythm is None or not (rhythm[first : last + 1] >= 0).any():
+def _rhythm_kind(out: np.ndarray, rhythm: np.ndarray | None, t: int) -> int | None:
+    """The kind (REST, HOLD or NEW_NOTE) step t takes up from the bar whose rhythm it repeats (that
+    bar is written by then), or None where it is free: no rhythm given there, or a bar without onset."""
+    if rhythm is None or rhythm[t] < 0:
         return None
-
-    def kind_of(t: int) -> int | None:
-        src = int(rhythm[t])
-        if src < 0:
-            return None
-        bar = src - src % STEPS_PER_BAR
-        if not (out[bar : bar + STEPS_PER_BAR] >= NEW_NOTE).any():
-            return None
-        return min(int(out[src]), NEW_NOTE)
-
-    return kind_of
+    src = int(rhythm[t])
+    bar = src - src % STEPS_PER_BAR
+    if not (out[bar : bar + STEPS_PER_BAR] >= NEW_NOTE).any():
+        return None
+    return min(int(out[src]), NEW_NOTE)
 
 
 def _draw(
