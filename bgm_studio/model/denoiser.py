@@ -186,9 +186,11 @@ class Denoiser(nn.Module):
         # A beat's mask, shared by its bands.
         return Condition(ctrl, segment_attention_mask(segment_ids).repeat_interleave(self.cfg.n_bands, dim=1))
 
-    def guided_condition(self, controls: torch.Tensor, segment_ids: torch.Tensor) -> Condition:
-        """The condition of a guided pass, for `denoise(..., copies=2)`: the samples' own controls,
-        then the same samples with the null token (batch 2B)."""
+    def guided_condition(self, controls: torch.Tensor, segment_ids: torch.Tensor, cond_scale: float) -> Condition:
+        """The condition of `guided` at cond_scale: the samples' own controls, and unless the scale is
+        1, then the same samples with the null token (batch 2B, for `denoise(..., copies=2)`)."""
+        if cond_scale == 1.0:
+            return self.condition(controls, segment_ids)
         b = controls.shape[0]
         return self.condition(
             torch.cat([controls, controls]),
@@ -215,7 +217,10 @@ class Denoiser(nn.Module):
     def guided(
         self, x_t: torch.Tensor, t: torch.Tensor, chord_roll: torch.Tensor, condition: Condition, cond_scale: float
     ) -> torch.Tensor:
-        """Classifier-free guided logits, uncond + scale * (cond - uncond), under a `guided_condition`."""
+        """Classifier-free guided logits, uncond + scale * (cond - uncond), under the `guided_condition`
+        of the same scale (at 1, the conditioned logits alone)."""
+        if cond_scale == 1.0:
+            return self.denoise(x_t, t, chord_roll, condition)
         b = x_t.shape[0]
         both = self.denoise(x_t, t, chord_roll, condition, copies=2)
         cond, uncond = both[:b], both[b:]
@@ -223,6 +228,4 @@ class Denoiser(nn.Module):
 
     def forward_with_cond_scale(self, x_t, t, chord_roll, controls, segment_ids, cond_scale: float = 1.0):
         """Classifier-free guided logits: uncond + scale * (cond - uncond)."""
-        if cond_scale == 1.0:
-            return self.forward(x_t, t, chord_roll, controls, segment_ids)
-        return self.guided(x_t, t, chord_roll, self.guided_condition(controls, segment_ids), cond_scale)
+        return self.guided(x_t, t, chord_roll, self.guided_condition(controls, segment_ids, cond_scale), cond_scale)

@@ -104,11 +104,11 @@ def choose_figures(
         if (roots[(g0 - bar) // STEPS_PER_BEAT : (g1 - bar - 1) // STEPS_PER_BEAT + 1] < 0).any():
             continue  # no chord to play against
         table = role_table(roots, pcs)
-        ring = _ring_end(ctrl, segment, g0, g1, b)
         beat = g0 // STEPS_PER_BEAT
         want = max(0, int(round(ctrl.density[beat] * (s1 - s0) / STEPS_PER_BAR)) - int(melody_onsets[s0:s1].sum()))
         if want == 0:
             continue
+        ring = _ring_end(ctrl, segment, g0, g1, b)
         melody_pitches = _melody_onset_pitches(roll, g0, g1)
         copied = _echoed(roll, echo, ctrl, g0, g1)
         if copied is not None:  # played again, in the octave nearest this bar's register

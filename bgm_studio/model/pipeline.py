@@ -208,14 +208,10 @@ class ScorePipeline:
         seg = segment_ids_from_starts(torch.from_numpy(win.segment_start)[None].to(self.device))
         scale = self.config.cond_scale
         # The controls' tokens and masks are the same on every step: made once for the window.
-        condition = self.model.condition(feats, seg) if scale == 1.0 else self.model.guided_condition(feats, seg)
+        condition = self.model.guided_condition(feats, seg, scale)
 
         def predict_x0(x_t, t):
-            if scale == 1.0:
-                logits = self.model.denoise(x_t, t, chords, condition)
-            else:
-                logits = self.model.guided(x_t, t, chords, condition, scale)
-            return torch.tanh(logits / 2)  # = 2 * sigmoid(logits) - 1
+            return torch.tanh(self.model.guided(x_t, t, chords, condition, scale) / 2)  # = 2 * sigmoid(logits) - 1
 
         guide, guide_mask = _echo_guide(roll, echo, ws, g0, g1, self.window)
         if guide is not None and guide_mask is not None:

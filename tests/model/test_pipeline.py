@@ -74,7 +74,7 @@ def test_a_guided_pass_shares_the_control_free_half_and_gives_the_two_full_passe
     with torch.no_grad():
         both = m(*(torch.cat([a, a]) for a in (x, t, chords, ctrl, seg)), torch.arange(4) >= 2)
         full = both[2:] + 3.0 * (both[:2] - both[2:])
-        shared = m.guided(x, t, chords, m.guided_condition(ctrl, seg), 3.0)
+        shared = m.guided(x, t, chords, m.guided_condition(ctrl, seg, 3.0), 3.0)
     assert torch.equal(shared, full)
     assert torch.equal(m.forward_with_cond_scale(x, t, chords, ctrl, seg, 3.0), full)
 
