@@ -92,6 +92,7 @@ def choose_figures(
     the library's pianist played next is favoured in the following bar of the same shot.
     """
     out: list[tuple[int, int, int]] = []
+    roll = roll.copy()  # each bar's figure is sketched in, so the bars after it in [a, b) hear it
     melody_top = _melody_pitch(roll, a, b)
     log_p = np.log(np.clip(onset_p, 1e-4, 1.0))
     n_beats = len(ctrl.chord_root)
@@ -114,7 +115,9 @@ def choose_figures(
         if copied is not None:  # played again, in the octave nearest this bar's register
             pitches = _realized(copied, roots, table, pianist.key)
             shift = _register_shift(pitches, melody_pitches, ctrl.register[beat])
-            out += _placed(copied, pitches, bar, g0, (g1, ring), shift, melody_top, a, roots)
+            notes = _placed(copied, pitches, bar, g0, (g1, ring), shift, melody_top, a, roots)
+            _sketch(roll, notes)
+            out += notes
             continue
         candidates = _bar_candidates(lib, pianist, ctrl, segment, bar, g0, g1, want, cfg, rng)
         grooves = [
@@ -151,8 +154,17 @@ def choose_figures(
         if scored:
             index, notes = _draw(scored, cfg.temperature, rng)
             pianist.played[bar] = index
+            _sketch(roll, notes)
             out += notes
     return _cut_at_restrikes(out)
+
+
+def _sketch(roll: np.ndarray, notes: list[tuple[int, int, int]]) -> None:
+    """Write a bar's chosen notes (step, pitch index, length) into the working roll's accompaniment
+    onsets and holds, for the bars chosen after it to compare themselves with."""
+    for step, pitch, length in notes:
+        roll[2, step, pitch] = True
+        roll[3, step + 1 : step + length, pitch] = True
 
 
 def _ring_end(ctrl: Controls, segment: np.ndarray, g0: int, g1: int, b: int) -> int:
