@@ -440,3 +440,29 @@ def test_a_note_on_the_bars_last_chord_rings_into_the_next_bar_while_that_chord_
 def test_the_library_keeps_notes_ringing_past_the_bar_line():
     fig = encode_bar(np.array([[8, 48, 24], [12, 64, 40]]), *chords(*[C_MAJOR] * 4))
     assert fig[:, 3].tolist() == [24, 32]
+
+
+def test_the_bars_of_one_window_hear_the_bars_chosen_before_them():
+    """A window's bars were chosen before any was written into the roll, so a bar's groove, loop and
+    recall looked past the bars just before it in the same window. Chosen in one call, bars
+    come out as when each is chosen after the ones before it are written."""
+    lib = TextureLibrary.load()
+    ctrl = controls(32, density=6.0)
+    onset_p = np.full((128, MODEL_PITCHES), 0.2)
+    cfg = FigureConfig(piece_groove_weight=30.0)
+
+    def chosen(bars_per_call: int) -> list[tuple[int, int]]:
+        roll = np.zeros((4, 32 * 4, MODEL_PITCHES), bool)
+        rng, pianist, out = np.random.default_rng(3), Pianist(-1), []
+        for a in range(0, 128, 16 * bars_per_call):
+            b = a + 16 * bars_per_call
+            notes = choose_figures(
+                lib, onset_p[a:b], roll, ctrl, a, b, [(s, s + 16) for s in range(0, b - a, 16)], np.zeros(b - a),
+                np.full(32, -1), cfg, rng, pianist,
+            )  # fmt: skip
+            for s, p, n in notes:
+                roll[2, s, p], roll[3, s + 1 : s + n, p] = True, True
+            out += [(s, p) for s, p, _ in notes]
+        return sorted(out)
+
+    assert chosen(8) == chosen(1)
