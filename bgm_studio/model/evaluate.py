@@ -30,7 +30,7 @@ from .chords import cadence_start
 from .composer import Composer, form_echoes
 from .data import MODEL_PITCH_NUMBERS, song_to_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
-from .melody_data import song_tonic
+from .melody_data import major_tonic, song_tonic
 
 FORM_MODES = ("random", "labels")
 
@@ -66,7 +66,8 @@ def song_form(song: Song, controls: Controls, mode: str, form: FormModel, seed: 
 
 def _close_on_tonic(controls: Controls, tonic: int) -> None:
     """End on the home chord, as a scored video does: from the closing cadence on, the tonic triad
-    of the mode the song's last beat is in (in place)."""
+    of the mode the song's last beat is in (in place). tonic: the major tonic of the key the song
+    ends in, which a song that changes key for its last chorus no longer shares with its start."""
     start = cadence_start(controls.n_beats)
     minor = bool(controls.minor[-1])
     home = (tonic + 9) % 12 if minor else tonic
@@ -95,7 +96,7 @@ def generate_for_song(
     t0 = time.perf_counter()
     empty = PianoRoll.empty(controls.n_beats * STEPS_PER_BEAT, MODEL_PITCH_LOW, MODEL_PITCHES)
     tonic = song_tonic(song)
-    _close_on_tonic(controls, tonic)
+    _close_on_tonic(controls, major_tonic(int(song.key_tonic[-1]), bool(song.key_minor[-1])))
     echo_of = form_echoes(phrases, controls.chord_root)
     roll = composer.compose(empty, controls, phrases, tonic, 0, controls.n_beats, seed, echo_of=echo_of)
     return GeneratedPiece(

@@ -2,7 +2,8 @@ import numpy as np
 
 from bgm_studio.model.checkpoint import load_melody, load_model
 from bgm_studio.model.composer import Composer
-from bgm_studio.model.evaluate import evaluate_generated, piece_score
+from bgm_studio.model.evaluate import evaluate_generated, generate_for_song, piece_score
+from bgm_studio.model.melody_data import song_tonic
 from bgm_studio.model.melody_writer import MelodyWriter
 from bgm_studio.model.pipeline import ScorePipeline
 from bgm_studio.music.midi import read_midi, write_midi
@@ -34,3 +35,20 @@ def test_in_label_mode_segments_and_form_are_the_songs_own_phrases(tiny_model_pa
     starts = [p.start_bar * 4 for p in phrases]
     assert pieces[0].cut_beats.tolist() == [b for b in starts if b > 0]
     assert pieces[0].phrase_beats.tolist() == starts
+
+
+def test_a_piece_for_a_song_that_changes_key_closes_in_the_key_it_ends_in(pop909_root):
+    """Song 809 is in D major / B minor until it moves to C# minor; its pieces closed on B minor,
+    a step away from the chords just before, and measured no tonic ending."""
+
+    class Recorder:
+        def compose(self, empty, controls, *args, **kwargs):
+            self.controls = controls
+            return empty
+
+    song = load_song(pop909_root / "809")
+    assert song_tonic(song) == 2 and (int(song.key_tonic[-1]), bool(song.key_minor[-1])) == (1, True)
+    recorder = Recorder()
+    generate_for_song(recorder, song, seed=0)
+    assert recorder.controls.chord_root[-1] == 1
+    assert np.flatnonzero(recorder.controls.chord_pcs[-1]).tolist() == [1, 4, 8]  # C# E G#
