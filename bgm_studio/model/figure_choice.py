@@ -29,6 +29,7 @@ from .texture import LENGTH, PASSING, ROLE, STEP, TextureLibrary, encode_bar, re
 MAJOR_SCALE = np.isin(np.arange(12), (0, 2, 4, 5, 7, 9, 11))  # pitch classes of a major key, from its tonic
 BASS_FLOOR = 36  # C2: the accompaniment's lowest note (POP909 train: 0.6% of its notes lie below)
 LOOP_BARS = 8  # a figure playing again the notes of this many bars before makes an 8-bar loop
+LEAP_FREE = 3.0  # semitones the upper hand's mean pitch may move from one bar to the next at no cost
 LOOP_MATCH = 0.9  # onset overlap (Jaccard) with those notes from which a bar counts as played again
 
 
@@ -47,6 +48,9 @@ class FigureConfig:
     over_melody_cost: float = 10.0  # log-score cost per share of a bar's notes lying over the melody sounding then
     loop_cost: float = (
         10.0  # log-score cost of playing again the notes of 8 bars before (LOOP_MATCH of them): no 8-bar loops
+    )
+    leap_weight: float = (
+        1.5  # log-score cost per semitone the upper hand's mean pitch moves past LEAP_FREE from the bar before
     )
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
@@ -127,11 +131,12 @@ def choose_figures(
         ]
         piece_groove = _piece_groove(roll, bar, g0, g1)
         looped = _onset_set(roll, bar - LOOP_BARS * STEPS_PER_BAR, g0 - bar, g1 - bar)
+        previous = _upper_mean(roll, bar - STEPS_PER_BAR) if _same_shot(segment, bar - STEPS_PER_BAR, g0) else None
         scored: list[tuple[float, tuple[int, list[tuple[int, int, int]]]]] = []
         for index, follows in candidates:
             fig = lib.figure(index)
             pitches = _realized(fig, roots, table, pianist.key)
-            shift = _register_shift(pitches, melody_pitches, ctrl.register[beat])
+            shift = _register_shift(pitches, melody_pitches, ctrl.register[beat], previous, cfg.leap_weight)
             notes = _placed(fig, pitches, bar, g0, (g1, ring), shift, melody_top, a, roots)
             if notes:
                 score = follows + _score(
@@ -150,6 +155,10 @@ def choose_figures(
                 )
                 if looped and _overlap({(s - bar, p) for s, p, _ in notes}, looped) >= LOOP_MATCH:
                     score -= cfg.loop_cost
+                if previous is not None and cfg.leap_weight:
+                    upper = [MODEL_PITCH_LOW + p for _, p, _ in notes if MODEL_PITCH_LOW + p >= BASS_CEILING]
+                    if upper:
+                        score -= cfg.leap_weight * max(0.0, abs(float(np.mean(upper)) - previous) - LEAP_FREE)
                 scored.append((score, (index, notes)))
         if scored:
             index, notes = _draw(scored, cfg.temperature, rng)
@@ -332,15 +341,30 @@ def _placed(
     return sorted((step, pitch, length) for (step, pitch), length in longest.items())
 
 
-def _register_shift(pitches: np.ndarray, melody_pitches: np.ndarray, register: float) -> int:
+def _register_shift(
+    pitches: np.ndarray,
+    melody_pitches: np.ndarray,
+    register: float,
+    previous: float | None = None,
+    leap_weight: float = 0.0,
+) -> int:
     """The octave move (-12, 0 or 12) of a figure's notes above the bass that brings the bar's mean
-    onset pitch, melody included, nearest the requested register (0 where none is asked)."""
-    upper = int((pitches >= BASS_CEILING).sum())
-    if register <= 0 or upper == 0:
+    onset pitch, melody included, nearest the requested register (0 where none is asked), less
+    leap_weight per semitone the upper notes' mean moves past LEAP_FREE from `previous` (the
+    bar before's; None: not weighed)."""
+    upper_notes = pitches[pitches >= BASS_CEILING]
+    if register <= 0 or len(upper_notes) == 0:
         return 0
     total = pitches.sum() + (melody_pitches + MODEL_PITCH_LOW).sum()
     n = len(pitches) + len(melody_pitches)
-    return min((0, -12, 12), key=lambda k: abs((total + k * upper) / n - register))
+
+    def cost(k: int) -> float:
+        miss = abs((total + k * len(upper_notes)) / n - register)
+        if previous is None:
+            return miss
+        return miss + leap_weight * max(0.0, abs(float(upper_notes.mean()) + k - previous) - LEAP_FREE)
+
+    return min((0, -12, 12), key=cost)
 
 
 def _draw(
@@ -359,6 +383,16 @@ def _register_log_prior(pitches: np.ndarray, register: float, sigma: float) -> f
     if register <= 0 or sigma <= 0:
         return 0.0
     return float(-0.5 * ((MODEL_PITCH_LOW + pitches.mean() - register) / sigma) ** 2)
+
+
+def _upper_mean(roll: np.ndarray, bar: int) -> float | None:
+    """Mean MIDI pitch of the accompaniment's onsets above the bass in the bar starting at step
+    `bar` (None: before the piece, or none there)."""
+    if bar < 0:
+        return None
+    pitches = MODEL_PITCH_LOW + np.nonzero(roll[2, bar : bar + STEPS_PER_BAR])[1]
+    upper = pitches[pitches >= BASS_CEILING]
+    return float(upper.mean()) if len(upper) else None
 
 
 def _melody_onset_pitches(roll: np.ndarray, g0: int, g1: int) -> np.ndarray:
