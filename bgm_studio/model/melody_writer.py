@@ -126,7 +126,7 @@ class MelodyWriter:
         fixed[a:b] = np.where(fixed[a:b] == HOLD, HOLD, -1)  # a note from before the span rings on
         fixed[a:b][np.cumsum(fixed[a:b] != HOLD) > 0] = -1  # ... only until the first free step
         source = _returning_steps(phrases, plan, self.config.vary_last_bar)
-        bar_motifs = self.motifs.draw(phrases, plan.n_bars, np.random.default_rng([int(seed), 13]))
+        bar_motifs = self.motifs.draw(phrases, plan.n_bars, plan.chord_root, np.random.default_rng([int(seed), 13]))
         rhythm = _motif_steps(bar_motifs, plan, source)
         for steps in (source, rhythm):
             steps[:a] = -1
