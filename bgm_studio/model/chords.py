@@ -21,8 +21,8 @@ import numpy as np
 from ..atomic import atomic_path
 from ..controls.themes import looped_beat
 from ..errors import BgmError
-from ..music.metrics import key_fit
-from ..music.notes import BEATS_PER_BAR
+from ..music.metrics import estimate_key, key_fit
+from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pop909 import Song
 
 HALF_BAR = BEATS_PER_BAR // 2
@@ -59,6 +59,22 @@ def closing_key(
     fits = [key_fit(hist, t, m) for t, m in keys]
     best = int(np.argmax(fits))
     return fallback if fits.count(fits[best]) > 1 else keys[best]
+
+
+DIATONIC_TRIADS = ((0, False), (2, True), (4, True), (5, False), (7, False), (9, True))  # I ii iii IV V vi
+
+
+def heard_close(notes: np.ndarray, cadence: int, tonic: int) -> tuple[int, bool] | None:
+    """(tonic pitch class, minor) of the key a Krumhansl-Schmuckler key finder hears in the notes
+    struck before beat `cadence`, where its tonic triad is one of the major key `tonic`'s diatonic
+    triads; None where it hears another key or there are no notes. A piece closes on this key's
+    tonic: its chords before the cadence do not always tell the key its music sounds in, as when
+    a melody dwells on the third of the key (the key finder then hears the mediant's minor)."""
+    before = notes[notes[:, 0] < cadence * STEPS_PER_BEAT]
+    if not len(before):
+        return None
+    home, minor = estimate_key(before)
+    return (home, minor) if ((home - tonic) % 12, minor) in DIATONIC_TRIADS else None
 
 
 def close_on_tonic(

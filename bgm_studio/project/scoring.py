@@ -23,7 +23,15 @@ from ..controls.timing import TimingConfig, plan_beats, stretch_note
 from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
 from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
-from ..model.chords import ChordModel, cadence_start, close_on_tonic, repeat_progression
+from ..model.chords import (
+    TONIC_TRIADS,
+    ChordModel,
+    cadence_start,
+    close_on_tonic,
+    heard_close,
+    repeat_progression,
+    token_chord,
+)
 from ..model.data import model_roll
 from ..model.locate import model_id, resolve_textures
 from ..model.composer import Composer, form_echoes, returning_phrases
@@ -253,9 +261,26 @@ class Scorer:
                 project, roll, controls, a, b, seed + a, lambda d, t, label: progress(done + d, total, "generating")
             )
             done += b - a
+        project, roll = self._close_as_heard(project, roll, seed)
         return _with_takes(
             project, roll_to_note_array(roll), [s.index for s in project.shots if not s.overrides.locked], seed
         )
+
+    def _close_as_heard(self, project: Project, roll: PianoRoll, seed: int) -> tuple[Project, PianoRoll]:
+        """The piece closing in the key its music is heard in (model.chords.heard_close): where that
+        is not the key of its final chord, the cadence is written again on that key's tonic triad,
+        every note before it held. Pieces whose cadence lies in a locked shot keep theirs."""
+        cadence = cadence_start(project.n_beats)
+        if any(s.overrides.locked and s.end_beat > cadence for s in project.shots):
+            return project, roll
+        heard = heard_close(roll_to_note_array(roll), cadence, project.key_tonic)
+        root = int(project.chord_root[-1])
+        if heard is None or root < 0 or heard == (root, bool(project.chord_pcs[-1][(root + 3) % 12])):
+            return project, roll
+        project = _copy(project)
+        project.chord_root[cadence:], project.chord_pcs[cadence:] = token_chord(TONIC_TRIADS[heard[1]], heard[0])
+        controls = piece_controls(project, self.quantiles)
+        return project, self._compose(project, roll, controls, cadence, project.n_beats, seed + cadence, no_progress)
 
     def regenerate(
         self,

@@ -3,6 +3,7 @@ import numpy as np
 from bgm_studio.model.chords import (
     ChordModel,
     cadence_start,
+    heard_close,
     chord_token,
     close_on_tonic,
     repeat_progression,
@@ -122,3 +123,15 @@ def test_the_closing_cadence_is_one_chord_the_tonic_the_chords_before_it_sound_i
         roots, pcs = model.sample(n, minor, seg, tonic=10, rng=np.random.default_rng(seed))
         assert len(set(roots[cadence:].tolist())) == 1  # one final chord, whatever the shots' modes
         assert np.array_equal(close_on_tonic(roots, pcs, tonic=10)[0], roots)  # the close it would reach again
+
+
+def test_a_piece_is_heard_in_a_key_whose_tonic_triad_is_one_of_its_own():
+    """A key finder hears the notes before the cadence: a line dwelling on D, F and A in F major is
+    in D minor, its vi; E major's G# and B in C major is no key of C's own chords."""
+    d_minor = [(s * 4, 62 + (0, 3, 7, 12, 7, 3, 0, 10)[s % 8], 4, 80, 0) for s in range(32)]
+    notes = np.array(d_minor + [(128, 65, 16, 80, 0)], np.int64)
+    assert heard_close(notes, 32, 5) == (2, True)
+    assert heard_close(notes, 32, 0) == (2, True)  # ii of C
+    e_major = np.array([(s * 4, 64 + (0, 4, 7, 11, 7, 4)[s % 6], 4, 80, 0) for s in range(24)], np.int64)
+    assert heard_close(e_major, 24, 0) is None
+    assert heard_close(e_major, 0, 0) is None  # nothing before the cadence

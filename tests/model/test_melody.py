@@ -301,3 +301,17 @@ def test_a_legato_pieces_notes_ring_on_to_the_next_one():
         return parted / notes
 
     assert rests_after_notes(MelodySampling(rest_odds=0.1)) < 0.5 * rests_after_notes(MelodySampling())
+
+
+def test_the_final_melody_note_is_the_root_of_the_home_chord():
+    """It was any tone of the final chord: a piece in Bb closing on D over Bb-F-D was heard by a
+    key finder in D minor. 80% of POP909's melodies end on their key's tonic."""
+    writer = MelodyWriter(load_melody())
+    ctrl = _c_major_controls(32)
+    ctrl.chord_root[28:], ctrl.chord_pcs[28:] = 7, np.isin(np.arange(12), [7, 11, 2])  # closing on G
+    struck = []
+    for seed in range(12):
+        roll = PianoRoll.empty(32 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
+        notes = roll_to_note_array(writer.write(roll, ctrl, [], 0, 0, 32, seed, 28))
+        struck += notes[(notes[:, 4] == MELODY) & (notes[:, 0] >= 28 * 4)].tolist()
+    assert len(struck) >= 3 and all(n[0] == 28 * 4 and n[1] % 12 == 7 for n in struck)
