@@ -149,7 +149,9 @@ class MelodyWriter:
             c = cadence_beat * STEPS_PER_BEAT
             shift = tonic_shift(tonic)
             root = (int(controls.chord_root[cadence_beat]) + shift) % 12
-            allowed[c, 2:] &= pitches % 12 == root  # the final note is the home chord's root, as in 80% of POP909's songs
+            allowed[c, 2:] &= (
+                pitches % 12 == root
+            )  # the final note is the home chord's root, as in 80% of POP909's songs
             allowed[c + 1 :, 2:] = False  # the final chord's melody note rings out
         return allowed
 
