@@ -275,14 +275,11 @@ def _score(
 def _candidates(
     lib: TextureLibrary, fb0: int, fb1: int, want: int, cfg: FigureConfig, rng: np.random.Generator, song: int
 ) -> np.ndarray:
-    """Library figures whose onsets in beats [fb0, fb1) of the bar number about `want` (within
-    cfg.count_tolerance, fewer or more): those of `song` (the piece's pianist; -1 none) where it has
-    at least cfg.min_own of them, else any. Only more were taken once, as notes falling on held ones
-    are dropped: the accompaniment then played 16.5 onsets a bar where the songs asked 15.7, in
-    shorter notes (train songs 803-818)."""
+    """Library figures whose onsets in beats [fb0, fb1) of the bar number about `want`: those of
+    `song` (the piece's pianist; -1 none) where it has at least cfg.min_own of them, else any."""
     counts = lib.beat_onsets[:, fb0:fb1].sum(axis=1).astype(np.int64)
     gap = np.abs(counts - want)
-    fits = gap <= max(1, cfg.count_tolerance * want)
+    fits = (counts >= want) & (gap <= max(1, cfg.count_tolerance * want))  # never fewer: a few notes fall on held ones
     own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
     pool = own[fits[own]]
     if len(pool) < cfg.min_own:

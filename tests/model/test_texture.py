@@ -282,7 +282,7 @@ def test_a_bar_takes_its_candidates_from_the_pianists_song_where_it_has_enough_o
     lib = TextureLibrary.load()
     cfg = FigureConfig()
     counts = lib.beat_onsets.sum(axis=1)
-    fits = lambda want: abs(counts - want) <= max(1, cfg.count_tolerance * want)  # noqa: E731
+    fits = lambda want: (counts >= want) & (counts - want <= max(1, cfg.count_tolerance * want))  # noqa: E731
     rich = next(s for s in np.unique(lib.song) if fits(8)[lib.figures_of_song(s)].sum() >= 2 * cfg.min_own)
     picked = _candidates(lib, 0, 4, 8, cfg, np.random.default_rng(0), int(rich))
     assert len(picked) >= 2 * cfg.min_own
@@ -491,12 +491,3 @@ def test_the_upper_hand_does_not_leap_from_bar_to_bar():
         return float(np.mean(np.abs(np.diff([np.mean(u) for u in upper]))))
 
     assert mean_leap(FigureConfig()) < 0.6 * mean_leap(FigureConfig(leap_weight=0.0))
-
-
-def test_a_bar_takes_figures_with_a_few_onsets_fewer_or_more_than_it_asks():
-    """Only figures with at least the onsets asked were candidates, so bars overshot their density
-    (16.5 accompaniment onsets a bar where train songs 803-818 asked 15.7)."""
-    lib = TextureLibrary.load()
-    picked = _candidates(lib, 0, 4, 10, FigureConfig(candidates=400), np.random.default_rng(0), -1)
-    counts = lib.beat_onsets[picked].sum(axis=1)
-    assert counts.min() == 8 and counts.max() == 12  # within 20% of 10, either way
