@@ -315,3 +315,13 @@ def test_the_final_melody_note_is_the_root_of_the_home_chord():
         notes = roll_to_note_array(writer.write(roll, ctrl, [], 0, 0, 32, seed, 28))
         struck += notes[(notes[:, 4] == MELODY) & (notes[:, 0] >= 28 * 4)].tolist()
     assert len(struck) >= 3 and all(n[0] == 28 * 4 and n[1] % 12 == 7 for n in struck)
+
+
+def test_a_phrase_asks_fewer_melody_onsets_of_its_last_bar():
+    """POP909's melodies breathe at a phrase's end: its last bar holds 0.80 of the onsets its
+    density's share gives (the bar before 1.08); ours, asked the same everywhere, held 1.02."""
+    writer = MelodyWriter(load_melody())
+    ctrl = _c_major_controls(48)  # 16 onsets a bar: 4 for the melody
+    asked = writer.plan(ctrl, [Phrase("A", 0, 4), Phrase("x", 4, 2), Phrase("B", 6, 6)], 0).bar_onsets
+    assert np.allclose(asked, [4, 4, 4.32, 3.2, 0, 0, 4, 4, 4, 4, 4.32, 3.2])
+    assert np.allclose(writer.plan(ctrl, [Phrase("A", 0, 3), Phrase("B", 3, 9)], 0).bar_onsets[:3], 4)  # too short
