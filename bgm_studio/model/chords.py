@@ -64,6 +64,12 @@ def closing_key(
 DIATONIC_TRIADS = ((0, False), (2, True), (4, True), (5, False), (7, False), (9, True))  # I ii iii IV V vi
 
 
+def final_chord(chord_root: np.ndarray, chord_pcs: np.ndarray) -> tuple[int, bool]:
+    """(root pitch class, minor: it holds the minor third) of a progression's last chord."""
+    root = int(chord_root[-1])
+    return root % 12, root >= 0 and bool(chord_pcs[-1][(root + 3) % 12])
+
+
 def heard_close(notes: np.ndarray, cadence: int, tonic: int) -> tuple[int, bool] | None:
     """(tonic pitch class, minor) of the key a Krumhansl-Schmuckler key finder hears in the notes
     struck before beat `cadence`, where its tonic triad is one of the major key `tonic`'s diatonic
@@ -89,8 +95,7 @@ def close_on_tonic(
     first = max(cadence, from_beat)
     if first >= len(roots):
         return roots, pcs
-    last_minor = bool(pcs[-1][(int(roots[-1]) + 3) % 12]) if roots[-1] >= 0 else False
-    home, minor = closing_key(roots, pcs, cadence, tonic, fallback=(int(roots[-1]) % 12, last_minor))
+    home, minor = closing_key(roots, pcs, cadence, tonic, fallback=final_chord(roots, pcs))
     roots[first:], pcs[first:] = token_chord(TONIC_TRIADS[minor], home)
     return roots, pcs
 

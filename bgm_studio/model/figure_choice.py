@@ -155,10 +155,9 @@ def choose_figures(
                 )
                 if looped and _overlap({(s - bar, p) for s, p, _ in notes}, looped) >= LOOP_MATCH:
                     score -= cfg.loop_cost
-                if previous is not None and cfg.leap_weight:
-                    upper = [MODEL_PITCH_LOW + p for _, p, _ in notes if MODEL_PITCH_LOW + p >= BASS_CEILING]
-                    if upper:
-                        score -= cfg.leap_weight * max(0.0, abs(float(np.mean(upper)) - previous) - LEAP_FREE)
+                upper = [MODEL_PITCH_LOW + p for _, p, _ in notes if MODEL_PITCH_LOW + p >= BASS_CEILING]
+                if previous is not None and upper:
+                    score -= _leap_cost(float(np.mean(upper)), previous, cfg.leap_weight)
                 scored.append((score, (index, notes)))
         if scored:
             index, notes = _draw(scored, cfg.temperature, rng)
@@ -362,9 +361,14 @@ def _register_shift(
         miss = abs((total + k * len(upper_notes)) / n - register)
         if previous is None:
             return miss
-        return miss + leap_weight * max(0.0, abs(float(upper_notes.mean()) + k - previous) - LEAP_FREE)
+        return miss + _leap_cost(float(upper_notes.mean()) + k, previous, leap_weight)
 
     return min((0, -12, 12), key=cost)
+
+
+def _leap_cost(upper_mean: float, previous: float, leap_weight: float) -> float:
+    """Log-score cost of the upper hand's mean pitch moving from the bar before's, past LEAP_FREE."""
+    return leap_weight * max(0.0, abs(upper_mean - previous) - LEAP_FREE)
 
 
 def _draw(

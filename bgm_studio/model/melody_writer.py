@@ -6,8 +6,8 @@ first), and writes it into the piece's roll. Phrases that return (a letter heard
 the earlier phrase's melody again, all but their last bar, which is written anew
 (music.structure.repeated_bars), on every beat whose chord root is the one it returns to. Hard limits
 mask tokens and never choose one: the range around the requested register, and the close of the
-piece (its last chord's first step may only strike a tone of that chord; after it the melody
-only holds or rests). Within a phrase, bars drawn by the learned motif odds (music.motifs) take up
+piece (its last chord's first step may only strike that chord's root; after it the melody only
+holds or rests). Within a phrase, bars drawn by the learned motif odds (music.motifs) take up
 the rhythm of the bar 1, 2 or 4 before (the model draws their pitches), or its notes too on beats
 whose chord root is the same.
 """
@@ -152,10 +152,8 @@ class MelodyWriter:
         if cadence_beat is not None and cadence_beat < controls.n_beats:
             c = cadence_beat * STEPS_PER_BEAT
             shift = tonic_shift(tonic)
-            root = (int(controls.chord_root[cadence_beat]) + shift) % 12
-            allowed[c, 2:] &= (
-                pitches % 12 == root
-            )  # the final note is the home chord's root, as in 80% of POP909's songs
+            # The final note is the home chord's root, as in 80% of POP909's songs.
+            allowed[c, 2:] &= pitches % 12 == (int(controls.chord_root[cadence_beat]) + shift) % 12
             allowed[c + 1 :, 2:] = False  # the final chord's melody note rings out
         return allowed
 

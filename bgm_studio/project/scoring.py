@@ -28,6 +28,7 @@ from ..model.chords import (
     ChordModel,
     cadence_start,
     close_on_tonic,
+    final_chord,
     heard_close,
     repeat_progression,
     token_chord,
@@ -274,8 +275,7 @@ class Scorer:
         if any(s.overrides.locked and s.end_beat > cadence for s in project.shots):
             return project, roll
         heard = heard_close(roll_to_note_array(roll), cadence, project.key_tonic)
-        root = int(project.chord_root[-1])
-        if heard is None or root < 0 or heard == (root, bool(project.chord_pcs[-1][(root + 3) % 12])):
+        if heard is None or project.chord_root[-1] < 0 or heard == final_chord(project.chord_root, project.chord_pcs):
             return project, roll
         project = _copy(project)
         project.chord_root[cadence:], project.chord_pcs[cadence:] = token_chord(TONIC_TRIADS[heard[1]], heard[0])
