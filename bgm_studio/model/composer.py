@@ -66,6 +66,7 @@ class Composer:
                 hold_melody=True,
                 style_seed=style_seed,
                 key=tonic,
+                voice_of=voiced_returns(phrases, controls.chord_root),
             )
         if close and cadence < end_beat:  # a span wholly after the final chord strikes nothing over it
             root, pcs = int(controls.chord_root[cadence]), controls.chord_pcs[cadence]
@@ -109,6 +110,24 @@ def echoed_returns(phrases: list[Phrase], chord_root: np.ndarray) -> list[tuple[
             source = (q.start_bar * BEATS_PER_BAR + offset, min(q.end_bar * BEATS_PER_BAR + offset, n_beats))
             out.append((source, target))
     return out
+
+
+def voiced_returns(phrases: list[Phrase], chord_root: np.ndarray) -> np.ndarray:
+    """int (n_beats,): for each beat of a long phrase repeated at once (up to the closing cadence)
+    the beat of its source whose chord tones its new figures play again (figure_choice,
+    Pianist.voice_of), the source taken from where its harmony runs (return_offset); -1 elsewhere.
+    chord_root: int per beat of the piece."""
+    voice_of = np.full(len(chord_root), -1)
+    cadence = cadence_start(len(chord_root))
+    for q, p in phrase_returns(phrases):
+        if not long_repeat_at_once(q, p):
+            continue
+        bars = repeated_bars(q, p)
+        beats = np.arange(p.start_bar * BEATS_PER_BAR, min((p.start_bar + bars) * BEATS_PER_BAR, cadence))
+        source = beats - (p.start_bar - q.start_bar) * BEATS_PER_BAR + return_offset(q, p, chord_root, bars)
+        kept = (source >= 0) & (source < p.start_bar * BEATS_PER_BAR)
+        voice_of[beats[kept]] = source[kept]
+    return voice_of
 
 
 def form_echoes(phrases: list[Phrase], chord_root: np.ndarray) -> np.ndarray:

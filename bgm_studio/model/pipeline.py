@@ -94,6 +94,7 @@ class ScorePipeline:
         hold_melody: bool = False,
         style_seed: int | None = None,
         key: int | None = None,
+        voice_of: np.ndarray | None = None,
     ) -> PianoRoll:
         """Re-sample beats [start_beat, end_beat) holding every note that starts outside them.
 
@@ -104,11 +105,13 @@ class ScorePipeline:
         only the accompaniment is sampled, around it (inpainting, as Polyffusion does).
         style_seed: draws the piece's pianist (model.figure_choice; None: seed), so a span written
         again with a new seed is played by the pianist of the music around it; key: the major key's
-        pitch class the accompaniment keeps its passing notes in (None: not known).
+        pitch class the accompaniment keeps its passing notes in (None: not known); voice_of: int
+        (n_beats,) per beat the earlier beat whose chord tones its new figures play again (-1 none,
+        see model.composer.voiced_returns).
         """
         with torch_threads(self.config.threads):
             return self._inpaint(
-                piece, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody, style_seed, key
+                piece, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody, style_seed, key, voice_of
             )
 
     def _inpaint(
@@ -123,6 +126,7 @@ class ScorePipeline:
         hold_melody: bool,
         style_seed: int | None,
         key: int | None,
+        voice_of: np.ndarray | None,
     ) -> PianoRoll:
         n_beats = controls.n_beats
         pad = max(0, self.window - n_beats)
@@ -146,6 +150,7 @@ class ScorePipeline:
             if self.textures is None
             else draw_pianist(self.textures, np.random.default_rng(seed if style_seed is None else style_seed), key)
         )
+        pianist.voice_of = voice_of
         while cursor < end_beat:
             ws = self._window_start(cursor, end_beat, n_beats + pad)
             free_to = min(end_beat, ws + self.window)

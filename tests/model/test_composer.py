@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from bgm_studio.model.composer import form_echoes
+from bgm_studio.model.composer import form_echoes, voiced_returns
 from bgm_studio.music.structure import Phrase
 
 
@@ -25,3 +25,11 @@ def test_a_return_that_runs_off_the_bar_lines_echoes_from_where_its_chords_are()
     echo = form_echoes(phrases, roots)
     assert echo[25:40].tolist() == list(range(0, 15))  # each beat plays the beat of the same chord
     assert echo[24] == -1  # its counterpart would fall before the source
+
+
+def test_a_long_phrase_repeated_at_once_restates_its_source_voicing_and_nothing_else_does():
+    phrases = [Phrase("A", 0, 8), Phrase("A", 8, 8), Phrase("B", 16, 4), Phrase("A", 20, 8), Phrase("C", 28, 4)]
+    roots = np.tile(np.repeat([0, 5, 7, 0], 4), 8)
+    voice = voiced_returns(phrases, roots)
+    assert voice[32:64].tolist() == list(range(0, 32))  # the 8-bar A at once: new figures on its chord tones
+    assert (voice[:32] == -1).all() and (voice[64:] == -1).all()  # the A after B echoes instead (form_echoes)
