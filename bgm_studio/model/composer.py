@@ -66,7 +66,7 @@ class Composer:
                 hold_melody=True,
                 style_seed=style_seed,
                 key=tonic,
-                voice_of=voiced_returns(phrases, controls.chord_root),
+                voice_of=voiced_returns(phrases, controls.chord_root, controls.segment_start),
             )
         if close and cadence < end_beat:  # a span wholly after the final chord strikes nothing over it
             root, pcs = int(controls.chord_root[cadence]), controls.chord_pcs[cadence]
@@ -88,20 +88,20 @@ def returning_phrases(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[i
     return out
 
 
-def echoed_returns(phrases: list[Phrase], chord_root: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def echoed_returns(
+    phrases: list[Phrase], chord_root: np.ndarray, segment_start: np.ndarray
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """(source beats, target beats) of the bars of returning phrases that play their source's
     accompaniment again (music.structure.repeated_bars), up to the closing cadence; the source
     taken from where the target's harmony runs (music.structure.return_offset). A long phrase
-    repeated at once plays new figures under its returning melody: copied too, its bars were exact
-    copies 8 bars on, where POP909's repeats at once copy 13% of their bars exactly (songs
-    001-199), and a long single shot's music looped (self-similarity 0.35-0.42 on a real 60-s
-    shot, against 0.29 allowed).
-    chord_root: int per beat of the piece."""
+    repeated at once within one shot plays new figures under its returning melody (see
+    restated_in_shot). chord_root: int per beat of the piece; segment_start: bool per beat, where
+    a shot starts."""
     n_beats = len(chord_root)
     cadence = cadence_start(n_beats)
     out = []
     for q, p in phrase_returns(phrases):
-        if long_repeat_at_once(q, p):
+        if restated_in_shot(q, p, segment_start):
             continue  # its melody returns over new figures (see above)
         start, bars = p.start_bar * BEATS_PER_BAR, repeated_bars(q, p)
         target = (start, min(start + bars * BEATS_PER_BAR, cadence))
@@ -112,15 +112,29 @@ def echoed_returns(phrases: list[Phrase], chord_root: np.ndarray) -> list[tuple[
     return out
 
 
-def voiced_returns(phrases: list[Phrase], chord_root: np.ndarray) -> np.ndarray:
-    """int (n_beats,): for each beat of a long phrase repeated at once (up to the closing cadence)
-    the beat of its source whose chord tones its new figures play again (figure_choice,
+def restated_in_shot(source: Phrase, returning: Phrase, segment_start: np.ndarray) -> bool:
+    """Whether a returning phrase is a long phrase repeated at once (music.structure.
+    long_repeat_at_once) with no cut where it starts: it restates its source in new figures on the
+    same chord tones (voiced_returns). Copied, a long single shot's music looped bar for bar 8 bars
+    on (self-similarity 0.35-0.42 on a real 60-s shot, against 0.29 allowed); POP909's repeats at
+    once copy 13% of their bars exactly (songs 001-199). After a cut the picture has moved on, and
+    the phrase plays its source's accompaniment again like any return: drawn anew there too, the
+    form's likeness fell short of the songs' (SI long 0.344 against 0.382 on train songs 803-818,
+    0.37 with it copied, the 8-bar self-similarity 0.20 against the songs' 0.24)."""
+    beat = returning.start_bar * BEATS_PER_BAR
+    cut = beat < len(segment_start) and bool(segment_start[beat])
+    return long_repeat_at_once(source, returning) and not cut
+
+
+def voiced_returns(phrases: list[Phrase], chord_root: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
+    """int (n_beats,): for each beat of a long phrase repeated at once in one shot (restated_in_shot;
+    up to the closing cadence) the beat of its source whose chord tones its new figures play again (figure_choice,
     Pianist.voice_of), the source taken from where its harmony runs (return_offset); -1 elsewhere.
     chord_root: int per beat of the piece."""
     voice_of = np.full(len(chord_root), -1)
     cadence = cadence_start(len(chord_root))
     for q, p in phrase_returns(phrases):
-        if not long_repeat_at_once(q, p):
+        if not restated_in_shot(q, p, segment_start):
             continue
         bars = repeated_bars(q, p)
         beats = np.arange(p.start_bar * BEATS_PER_BAR, min((p.start_bar + bars) * BEATS_PER_BAR, cadence))
@@ -130,11 +144,11 @@ def voiced_returns(phrases: list[Phrase], chord_root: np.ndarray) -> np.ndarray:
     return voice_of
 
 
-def form_echoes(phrases: list[Phrase], chord_root: np.ndarray) -> np.ndarray:
+def form_echoes(phrases: list[Phrase], chord_root: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
     """int (n_beats,): for each beat that echoes its source (see echoed_returns) the beat of the
     earlier phrase whose accompaniment it plays again, on its own chords; -1 elsewhere."""
     echo_of = np.full(len(chord_root), -1)
-    for source, target in echoed_returns(phrases, chord_root):
+    for source, target in echoed_returns(phrases, chord_root, segment_start):
         beats = np.arange(*target)
         earlier = beats - (target[0] - source[0])
         kept = (earlier >= max(source[0], 0)) & (earlier < source[1])

@@ -97,7 +97,7 @@ def generate_for_song(
     empty = PianoRoll.empty(controls.n_beats * STEPS_PER_BEAT, MODEL_PITCH_LOW, MODEL_PITCHES)
     tonic = song_tonic(song)
     _close_on_tonic(controls, major_tonic(int(song.key_tonic[-1]), bool(song.key_minor[-1])))
-    echo_of = form_echoes(phrases, controls.chord_root)
+    echo_of = form_echoes(phrases, controls.chord_root, controls.segment_start)
     roll = composer.compose(empty, controls, phrases, tonic, 0, controls.n_beats, seed, echo_of=echo_of)
     return GeneratedPiece(
         song.song_id,

@@ -72,10 +72,10 @@ def repeated_bars(source: Phrase, returning: Phrase) -> int:
 
 
 def long_repeat_at_once(source: Phrase, returning: Phrase) -> bool:
-    """Whether the returning phrase follows its source of 8 bars or more at once. Its accompaniment
-    is played anew (model.composer.echoed_returns): POP909's accompaniment repeated at once overlaps
-    its source by 0.42 and copies 13% of its bars exactly, and copied whole a long shot's music
-    looped bar for bar 8 bars later."""
+    """Whether the returning phrase follows its source of 8 bars or more at once. Within one shot its
+    accompaniment is played anew (model.composer.restated_in_shot): POP909's accompaniment repeated
+    at once overlaps its source by 0.42 and copies 13% of its bars exactly, and copied whole a long
+    shot's music looped bar for bar 8 bars later."""
     return returning.start_bar == source.end_bar and source.n_bars >= LONG_PHRASE
 
 

@@ -369,8 +369,15 @@ def theme_echoes(project: Project) -> np.ndarray:
         theme = project.shots[s.theme]
         if theme is not s:
             echo_beats(echo_of, (theme.start_beat, theme.end_beat), (s.start_beat, min(s.end_beat, cadence)))
-    form = form_echoes(project.phrases, project.chord_root)
+    form = form_echoes(project.phrases, project.chord_root, _shot_starts(project))
     return np.where(echo_of >= 0, echo_of, form)
+
+
+def _shot_starts(project: Project) -> np.ndarray:
+    """bool (n_beats,): the beats where a shot starts."""
+    starts = np.zeros(project.n_beats, bool)
+    starts[[s.start_beat for s in project.shots if s.start_beat < project.n_beats]] = True
+    return starts
 
 
 def _repeat_themes(project: Project) -> None:
