@@ -31,6 +31,7 @@ BASS_FLOOR = 36  # C2: the accompaniment's lowest note (POP909 train: 0.6% of it
 LOOP_BARS = 8  # a figure playing again the notes of this many bars before makes an 8-bar loop
 LEAP_FREE = 3.0  # semitones the upper hand's mean pitch may move from one bar to the next at no cost
 LOOP_MATCH = 0.9  # onset overlap (Jaccard) with those notes from which a bar counts as played again
+MOST_BEAT_ONSETS = 16  # a figure striking more in one beat is a glissando smeared onto the grid: never drawn
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,7 @@ def _bar_candidates(
     fb0, fb1 = (g0 - bar) // STEPS_PER_BEAT, (g1 - bar) // STEPS_PER_BEAT
     out = [(int(i), 0.0) for i in _candidates(lib, fb0, fb1, want, cfg, rng, pianist.song)]
     before = played.get(bar - STEPS_PER_BAR, -1) if _same_shot(segment, bar - STEPS_PER_BAR, g0) else -1
-    if before >= 0 and lib.following[before] >= 0:
+    if before >= 0 and lib.following[before] >= 0 and _playable(lib)[lib.following[before]]:
         out.append((int(lib.following[before]), cfg.follow_bonus))
     for back in (2, 4):
         earlier = bar - back * STEPS_PER_BAR
@@ -281,9 +282,11 @@ def _candidates(
     lib: TextureLibrary, fb0: int, fb1: int, want: int, cfg: FigureConfig, rng: np.random.Generator, song: int
 ) -> np.ndarray:
     """Library figures whose onsets in beats [fb0, fb1) of the bar number about `want`: those of
-    `song` (the piece's pianist; -1 none) where it has at least cfg.min_own of them, else any."""
+    `song` (the piece's pianist; -1 none) where it has at least cfg.min_own of them, else any;
+    never one a pianist could not play (_playable)."""
     counts = lib.beat_onsets[:, fb0:fb1].sum(axis=1).astype(np.int64)
-    gap = np.abs(counts - want)
+    playable = _playable(lib)
+    gap = np.where(playable, np.abs(counts - want), np.iinfo(np.int64).max)
     fits = (counts >= want) & (gap <= max(1, cfg.count_tolerance * want))  # never fewer: a few notes fall on held ones
     own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
     pool = own[fits[own]]
@@ -292,6 +295,16 @@ def _candidates(
     if len(pool) == 0:
         pool = np.flatnonzero(gap == gap.min())
     return rng.choice(pool, size=min(cfg.candidates, len(pool)), replace=False)
+
+
+def _playable(lib: TextureLibrary) -> np.ndarray:
+    """bool (F,): the library figures with at most MOST_BEAT_ONSETS onsets in every beat. A
+    pianist's glissando, quantized to sixteenths, lands as clusters of 6-9 notes on each step of a
+    beat (0.27% of the library's bars strike more than 16 notes in a beat); realized on other
+    chords it sounded as a smear of clusters across two octaves at a chorus's first bar (test song
+    826, seed 0)."""
+    mask: np.ndarray = lib.beat_onsets.max(axis=1) <= MOST_BEAT_ONSETS
+    return mask
 
 
 def _realized(fig: np.ndarray, roots: np.ndarray, table: np.ndarray, key: int | None) -> np.ndarray:

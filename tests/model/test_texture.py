@@ -519,3 +519,15 @@ def test_a_restated_bar_plays_new_figures_on_the_chord_tones_of_the_bar_it_resta
             likes.append(_likeness(_notes_chroma(moved, 0, 32), _notes_chroma(first, 0, 32)))
         likeness[weight] = np.mean(likes)
     assert likeness[32.0] >= 0.95 and likeness[32.0] > likeness[0.0] + 0.08
+
+
+def test_a_glissando_smeared_into_clusters_is_never_a_candidate():
+    """Quantized to sixteenths, a pianist's glissando strikes 6-9 notes on each step of a beat; a
+    piece for test song 826 played one, realized on its own chords, as a two-octave smear."""
+    lib = TextureLibrary.load()
+    crowded = int(np.flatnonzero(lib.beat_onsets.max(axis=1) > 16)[0])
+    want = int(lib.beat_onsets[crowded].sum())
+    cfg = FigureConfig(candidates=len(lib.beat_onsets), min_own=1)
+    pool = _candidates(lib, 0, 4, want, cfg, np.random.default_rng(0), int(lib.song[crowded]))
+    assert len(pool) > 0 and crowded not in pool
+    assert (lib.beat_onsets[pool].max(axis=1) <= 16).all()
