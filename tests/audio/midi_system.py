@@ -29,6 +29,17 @@ def answers() -> bool:
         return False
 
 
+def _wait_for_server(name: str) -> None:
+    """Wait (at most 10 s) until the named jackd serves clients, asking from a child process: a
+    JACK client of this process connecting while the server was still starting crashed the whole
+    test run once (a segmentation fault in python-rtmidi's JACK backend, in `answers`). jack_wait
+    comes with jackd2; without it the polling below waits as before."""
+    if shutil.which("jack_wait") is None:
+        return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        subprocess.run(["jack_wait", "-s", name, "-w", "-t", "10"], capture_output=True, timeout=15)
+
+
 @contextlib.contextmanager
 def midi_system() -> Iterator[str | None]:
     """Yields None with a MIDI system running (the machine's or a private jackd), else the reason there is none."""
@@ -47,6 +58,7 @@ def midi_system() -> Iterator[str | None]:
         stderr=subprocess.DEVNULL,
     )
     try:
+        _wait_for_server(name)
         deadline = time.monotonic() + 10
         while not answers() and time.monotonic() < deadline and server.poll() is None:
             time.sleep(0.1)
