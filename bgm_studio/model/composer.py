@@ -97,12 +97,20 @@ def echoed_returns(
     repeated at once within one shot plays new figures under its returning melody (see
     restated_in_shot). chord_root: int per beat of the piece; segment_start: bool per beat, where
     a shot starts."""
+    return _return_spans(phrases, chord_root, segment_start, restated=False)
+
+
+def _return_spans(
+    phrases: list[Phrase], chord_root: np.ndarray, segment_start: np.ndarray, restated: bool
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(source beats, target beats) of the returning phrases' repeated bars (see echoed_returns)
+    that are (restated) or are not long phrases repeated at once in one shot (restated_in_shot)."""
     n_beats = len(chord_root)
     cadence = cadence_start(n_beats)
     out = []
     for q, p in phrase_returns(phrases):
-        if restated_in_shot(q, p, segment_start):
-            continue  # its melody returns over new figures (see above)
+        if restated_in_shot(q, p, segment_start) != restated:
+            continue
         start, bars = p.start_bar * BEATS_PER_BAR, repeated_bars(q, p)
         target = (start, min(start + bars * BEATS_PER_BAR, cadence))
         offset = return_offset(q, p, chord_root, bars)
@@ -128,19 +136,15 @@ def restated_in_shot(source: Phrase, returning: Phrase, segment_start: np.ndarra
 
 def voiced_returns(phrases: list[Phrase], chord_root: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
     """int (n_beats,): for each beat of a long phrase repeated at once in one shot (restated_in_shot;
-    up to the closing cadence) the beat of its source whose chord tones its new figures play again (figure_choice,
-    Pianist.voice_of), the source taken from where its harmony runs (return_offset); -1 elsewhere.
-    chord_root: int per beat of the piece."""
+    up to the closing cadence) the beat of its source whose chord tones its new figures play again
+    (figure_choice, Pianist.voice_of), the source taken from where its harmony runs (return_offset);
+    -1 elsewhere. chord_root: int per beat of the piece."""
     voice_of = np.full(len(chord_root), -1)
-    cadence = cadence_start(len(chord_root))
-    for q, p in phrase_returns(phrases):
-        if not restated_in_shot(q, p, segment_start):
-            continue
-        bars = repeated_bars(q, p)
-        beats = np.arange(p.start_bar * BEATS_PER_BAR, min((p.start_bar + bars) * BEATS_PER_BAR, cadence))
-        source = beats - (p.start_bar - q.start_bar) * BEATS_PER_BAR + return_offset(q, p, chord_root, bars)
-        kept = (source >= 0) & (source < p.start_bar * BEATS_PER_BAR)
-        voice_of[beats[kept]] = source[kept]
+    for source, target in _return_spans(phrases, chord_root, segment_start, restated=True):
+        beats = np.arange(*target)
+        earlier = beats - (target[0] - source[0])
+        kept = (earlier >= 0) & (earlier < target[0])
+        voice_of[beats[kept]] = earlier[kept]
     return voice_of
 
 

@@ -473,9 +473,9 @@ def _restated_voicing(roll: np.ndarray, voice_of: np.ndarray | None, g0: int, g1
     in new rhythms but on much the same chord tones (accompaniment chroma cosine 0.85 with the
     phrase before, beat for beat, train songs 803-818), where ours, drawn afresh, had 0.76 and the
     form's likeness (SI) fell short."""
-    beats = np.arange(g0 // STEPS_PER_BEAT, g1 // STEPS_PER_BEAT)
     if voice_of is None:
         return None
+    beats = np.arange(g0 // STEPS_PER_BEAT, g1 // STEPS_PER_BEAT)
     source = np.where(beats < len(voice_of), voice_of[np.minimum(beats, len(voice_of) - 1)], -1)
     if (source < 0).all():
         return None

@@ -92,10 +92,9 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
     lower in the first melodic letter and higher in later ones (controls.form.letter_register)."""
     mapped = shot_controls(project, quantiles)
     n = project.n_beats
-    seg = np.zeros(n, bool)
+    seg = _shot_starts(project)
     per_beat = {k: np.zeros(n) for k in ("density", "energy", "register", "minor")}
     for s, c in zip(project.shots, mapped):
-        seg[s.start_beat] = True
         for k in per_beat:
             per_beat[k][s.start_beat : s.end_beat] = float(getattr(c, k))
     per_beat["register"] += letter_register(project.phrases, n)
@@ -186,10 +185,9 @@ class Scorer:
         chords again (see returning_phrases).
         """
         minor = np.zeros(project.n_beats, bool)
-        seg = np.zeros(project.n_beats, bool)
         for s, c in zip(project.shots, shot_controls(project, self.quantiles)):
             minor[s.start_beat : s.end_beat] = c.minor
-            seg[s.start_beat] = True
+        seg = _shot_starts(project)
         roots, pcs = self.chords.resample(
             project.chord_root, project.chord_pcs, start_beat, end_beat, minor, seg, project.key_tonic, rng
         )
