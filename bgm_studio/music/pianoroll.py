@@ -99,7 +99,7 @@ def ring_out(
 ) -> PianoRoll:
     """Close a piece on the chord struck at `step`: nothing is struck after it, notes struck at
     it ring to the end, notes from before stop there, and the lowest accompaniment note struck
-    there is the chord's root (pitch class `root`; one is added below bass_ceiling where it is not).
+    there is the chord's root below bass_ceiling (pitch class `root`; one is added where it is not).
 
     chord_pcs: bool (12,), the final chord's tones. Given, the chord sounds whole (a tone the
     accompaniment does not strike there is added above the bass, from a fifth over it and C3 up), and
@@ -121,8 +121,8 @@ def ring_out(
     notes = notes[notes[:, 2] > 0]
     chord = notes[(notes[:, 0] == step) & (notes[:, 4] == 1)]
     velocity = int(chord[:, 3].max()) if len(chord) else 70
-    if root >= 0 and (len(chord) == 0 or chord[:, 1].min() % 12 != root):
-        lowest = int(chord[:, 1].min()) if len(chord) else bass_ceiling
+    lowest = int(chord[:, 1].min()) if len(chord) else bass_ceiling
+    if root >= 0 and (lowest % 12 != root or lowest >= bass_ceiling):
         pitch = max(p for p in range(bass_ceiling - 12, bass_ceiling) if p % 12 == root)
         while pitch > lowest and pitch - 12 >= roll.pitch_low:
             pitch -= 12

@@ -54,6 +54,16 @@ def test_ring_out_holds_the_chord_struck_on_the_last_downbeat_with_its_root_in_t
     assert out[out[:, 0] == 32][:, 1].min() == 31  # a G added below the E
 
 
+def test_ring_out_puts_the_root_in_the_bass_when_the_chords_lowest_root_lies_above_it():
+    """A final chord struck with its root as the lowest note but above G3 (Bb3 under D4 F4) had no
+    bass at all, and a cut inside it found no bass tone free to mark it with."""
+    high = np.array([[32, 58, 4, 80, 1], [32, 62, 4, 80, 1], [32, 65, 4, 80, 1]])
+    out = roll_to_note_array(ring_out(notes_to_roll(high, 48), 32, root=10, bass_ceiling=55))
+    assert out[out[:, 0] == 32][:, 1].min() == 46  # Bb2
+    marked = roll_to_note_array(mark_cuts_in_ring(notes_to_roll(out, 48), 32, np.array([36]), bass_ceiling=55))
+    assert ((marked[:, 0] == 36) & (marked[:, 1] < 55)).any()
+
+
 def test_ring_out_sounds_the_whole_final_chord_and_holds_a_melody_tone_ringing_into_it():
     # Found scoring a real 60-s single shot: the figure struck only its bass on the last downbeat and
     # the melody stopped there, so the piece ended on a lone B flat in the bass.
