@@ -6,7 +6,8 @@ import pytest
 
 from bgm_studio.errors import BgmError
 from bgm_studio.music.notes import MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
-from bgm_studio.music.pop909 import TEST_IDS, TRAIN_IDS, load_song, load_split, read_beats
+from bgm_studio.music.metrics import BASS_CEILING
+from bgm_studio.music.pop909 import TEST_IDS, TRAIN_IDS, downbeat_phase, load_song, load_split, read_beats
 
 
 def test_split_is_fixed():
@@ -27,6 +28,33 @@ def test_song_on_its_beat_grid(pop909_root):
     assert (pad + int(np.argmax(np.loadtxt(pop909_root / "001" / "beat_midi.txt")[:, 2] > 0.5))) % 4 == 0
     assert song.key_tonic[song.n_beats // 2] == 6  # Gb major
     assert 80 < song.tempo_bpm < 100
+
+
+def _bass_strikes_by_beat(song) -> np.ndarray:
+    """Share of the accompaniment's bass strikes on beats that fall on each beat of the bar."""
+    bass = song.notes[(song.notes[:, 4] != MELODY) & (song.notes[:, 1] < BASS_CEILING) & (song.notes[:, 0] % 4 == 0)]
+    return np.bincount(bass[:, 0] // STEPS_PER_BEAT % 4, minlength=4) / len(bass)
+
+
+def test_bar_lines_fall_on_the_musics_downbeats(pop909_root):
+    """Song 805's annotated downbeats sit a beat before its music's: it struck 2% of its bass on
+    the bar line and 52% on the second beat, and its chords changed there."""
+    song = load_song(pop909_root / "805")
+    strikes = _bass_strikes_by_beat(song)
+    assert strikes[0] > 0.5 and strikes[1] < 0.05
+    assert downbeat_phase(song) == 0
+
+
+def test_downbeats_annotated_a_beat_late_give_the_same_bars(pop909_root, tmp_path):
+    _copy_songs(pop909_root, tmp_path, ["001"])
+    right = load_song(tmp_path / "001")
+    beats = tmp_path / "001" / "beat_midi.txt"
+    rows = [line.split() for line in beats.read_text().splitlines() if line.strip()]
+    flags = [r[2] for r in rows]
+    beats.write_text("".join(f"{r[0]} {r[1]} {f}\n" for r, f in zip(rows, flags[-1:] + flags[:-1])))
+    late = load_song(tmp_path / "001")
+    assert np.array_equal(late.notes, right.notes)
+    assert np.array_equal(late.chord_root, right.chord_root)
 
 
 def _copy_songs(src, dst, ids):
