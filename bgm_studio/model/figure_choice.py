@@ -53,6 +53,7 @@ class FigureConfig:
     leap_weight: float = (
         1.5  # log-score cost per semitone the upper hand's mean pitch moves past LEAP_FREE from the bar before
     )
+    fresh_cost: float = 10.0  # log-score cost per unit of onset overlap with the take a span written again played there
     voicing_weight: float = 32.0  # log-score bonus per unit of chord-tone likeness to the beats restated (voice_of)
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
@@ -62,13 +63,16 @@ class FigureConfig:
 class Pianist:
     """Who accompanies a piece: the library song whose figures it plays (-1: any), the major key's
     pitch class it plays in (None: not known), the library figure played in each bar so far
-    (by the bar's first step), and per beat the earlier beat whose pitch classes it plays again in
-    new figures (a long phrase repeated at once, model.composer.voiced_returns; None or -1: none)."""
+    (by the bar's first step), per beat the earlier beat whose pitch classes it plays again in
+    new figures (a long phrase repeated at once, model.composer.voiced_returns; None or -1: none),
+    and the accompaniment's onsets (steps, model pitches) before its span was cleared: the take a
+    span written again replaces, whose figures it plays again only at a cost (None: none)."""
 
     song: int
     key: int | None = None
     played: dict[int, int] = field(default_factory=dict)
     voice_of: np.ndarray | None = None
+    last_take: np.ndarray | None = None
 
 
 def draw_pianist(lib: TextureLibrary, rng: np.random.Generator, key: int | None = None) -> Pianist:
@@ -136,6 +140,7 @@ def choose_figures(
         piece_groove = _piece_groove(roll, bar, g0, g1)
         looped = _onset_set(roll, bar - LOOP_BARS * STEPS_PER_BAR, g0 - bar, g1 - bar)
         voicing = _restated_voicing(roll, pianist.voice_of, g0, g1)
+        last_take = _take_onsets(pianist.last_take, g0, g1)
         previous = _upper_mean(roll, bar - STEPS_PER_BAR) if _same_shot(segment, bar - STEPS_PER_BAR, g0) else None
         scored: list[tuple[float, tuple[int, list[tuple[int, int, int]]]]] = []
         for index, follows in candidates:
@@ -160,6 +165,8 @@ def choose_figures(
                 )
                 if looped and _overlap({(s - bar, p) for s, p, _ in notes}, looped) >= LOOP_MATCH:
                     score -= cfg.loop_cost
+                if last_take:
+                    score -= cfg.fresh_cost * _overlap({(s, p) for s, p, _ in notes}, last_take)
                 if voicing is not None:
                     score += cfg.voicing_weight * _likeness(_notes_chroma(notes, g0, g1), voicing)
                 upper = [MODEL_PITCH_LOW + p for _, p, _ in notes if MODEL_PITCH_LOW + p >= BASS_CEILING]
@@ -519,6 +526,16 @@ def _onset_set(roll: np.ndarray, bar: int, off0: int, off1: int) -> set[tuple[in
         return set()
     steps, pitches = np.nonzero(roll[2, bar + off0 : bar + off1])
     return {(int(s) + off0, int(p)) for s, p in zip(steps, pitches)}
+
+
+def _take_onsets(take: np.ndarray | None, g0: int, g1: int) -> set[tuple[int, int]]:
+    """(step, pitch index) of a replaced take's accompaniment onsets in steps [g0, g1) (empty: none).
+    Regenerating a shot asks for new music: drawn afresh from the same pianist's few fitting
+    figures, a short shot got its own notes back for a quarter of seeds (tests' tiny model)."""
+    if take is None:
+        return set()
+    steps, pitches = np.nonzero(take[g0:g1])
+    return {(int(s) + g0, int(p)) for s, p in zip(steps, pitches)}
 
 
 def _overlap(a: set[tuple[int, int]], b: set[tuple[int, int]]) -> float:

@@ -133,7 +133,7 @@ class ScorePipeline:
         ctrl = _pad_controls(controls, pad)
         extra = np.zeros((4, pad * STEPS_PER_BEAT, MODEL_PITCHES), bool)
         roll = np.concatenate([piece.to_array().astype(bool), extra], axis=1)  # (4, T, 96) working copy
-        melody = roll[:2].copy()
+        melody, last_take = roll[:2].copy(), roll[2].copy()
         _clear_span(roll, start_beat, end_beat)
         if hold_melody:
             roll[:2] = melody
@@ -150,7 +150,7 @@ class ScorePipeline:
             if self.textures is None
             else draw_pianist(self.textures, np.random.default_rng(seed if style_seed is None else style_seed), key)
         )
-        pianist.voice_of = voice_of
+        pianist.voice_of, pianist.last_take = voice_of, last_take
         while cursor < end_beat:
             ws = self._window_start(cursor, end_beat, n_beats + pad)
             free_to = min(end_beat, ws + self.window)

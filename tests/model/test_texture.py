@@ -480,11 +480,11 @@ def test_the_upper_hand_does_not_leap_from_bar_to_bar():
     ctrl.register[:] = np.repeat(np.tile([60.0, 72.0], 4), 4)  # an octave up and down, bar by bar
     onset_p = np.full((128, MODEL_PITCHES), 0.2)
 
-    def mean_leap(cfg: FigureConfig) -> float:
+    def mean_leap(cfg: FigureConfig, seed: int) -> float:
         notes = choose_figures(
             lib, onset_p, np.zeros((4, 128, MODEL_PITCHES), bool), ctrl, 0, 128,
             [(s, s + 16) for s in range(0, 128, 16)], np.zeros(128), np.full(32, -1), cfg,
-            np.random.default_rng(0), Pianist(-1),
+            np.random.default_rng(seed), Pianist(-1),
         )  # fmt: skip
         upper = [
             [MODEL_PITCH_LOW + p for s, p, _ in notes if s // 16 == bar and MODEL_PITCH_LOW + p >= 55]
@@ -492,7 +492,9 @@ def test_the_upper_hand_does_not_leap_from_bar_to_bar():
         ]
         return float(np.mean(np.abs(np.diff([np.mean(u) for u in upper]))))
 
-    assert mean_leap(FigureConfig()) < 0.6 * mean_leap(FigureConfig(leap_weight=0.0))
+    seeds = range(4)  # one draw may settle on a figure that leaps little either way
+    held = np.mean([mean_leap(FigureConfig(), seed) for seed in seeds])
+    assert held < 0.6 * np.mean([mean_leap(FigureConfig(leap_weight=0.0), seed) for seed in seeds])
 
 
 def test_a_restated_bar_plays_new_figures_on_the_chord_tones_of_the_bar_it_restates():
@@ -531,3 +533,34 @@ def test_a_glissando_smeared_into_clusters_is_never_a_candidate():
     pool = _candidates(lib, 0, 4, want, cfg, np.random.default_rng(0), int(lib.song[crowded]))
     assert len(pool) > 0 and crowded not in pool
     assert (lib.beat_onsets[pool].max(axis=1) <= 16).all()
+
+
+def test_a_span_written_again_plays_other_figures_than_its_last_take():
+    """Regenerating a shot asks for new music: drawn afresh among the pianist's few fitting
+    figures, a short shot got its own notes back for a quarter of seeds. Here the best figure is
+    always taken (temperature 0), so without the cost every seed plays the same."""
+    lib, ctrl = TextureLibrary.load(), controls(8, density=8.0)
+    onset_p = np.full((32, MODEL_PITCHES), 0.2)
+    counts = lib.beat_onsets.sum(axis=1)
+    fitting = {
+        int(song): int(((counts == 8) | (counts == 9))[lib.figures_of_song(song)].sum()) for song in np.unique(lib.song)
+    }
+    pianist_song = min((n, song) for song, n in fitting.items() if n >= 12)[1]  # every fitting figure a candidate
+
+    def take(seed: int, last: np.ndarray | None) -> np.ndarray:
+        notes = choose_figures(
+            lib, onset_p, np.zeros((4, 32, MODEL_PITCHES), bool), ctrl, 0, 32, [(0, 16), (16, 32)],
+            np.zeros(32), np.full(8, -1), FigureConfig(temperature=0.0), np.random.default_rng(seed),
+            Pianist(pianist_song, last_take=last),
+        )  # fmt: skip
+        onsets = np.zeros((32, MODEL_PITCHES), bool)
+        for step, pitch, _ in notes:
+            onsets[step, pitch] = True
+        return onsets
+
+    def overlap(a: np.ndarray, b: np.ndarray) -> float:
+        return float((a & b).sum() / (a | b).sum())
+
+    first = take(0, None)
+    assert min(overlap(first, take(seed, None)) for seed in range(1, 9)) > 0.9  # the same figures come back
+    assert max(overlap(first, take(seed, first)) for seed in range(1, 9)) < 0.5
