@@ -28,7 +28,7 @@ from ..music.pop909 import Song
 from .locate import resolve_textures
 
 STEP, BASE, ROLE, LENGTH, PITCH = range(5)  # columns of a figure's notes
-MAX_LENGTH = 2 * STEPS_PER_BAR  # a figure's note may ring into the next bar (6% of POP909's accompaniment does)
+MAX_LENGTH = 2 * STEPS_PER_BAR  # a figure's note may ring into the next bar (3% of POP909's accompaniment does)
 PASSING = 100  # role of a note outside its beat's chord: PASSING + its interval above the root
 MAX_ROLE = 8  # roles beyond the chord's tones climb by octaves; this many are tabled per beat
 LIBRARY_SONGS = frozenset(f"{i:03d}" for i in range(1, 803))  # train songs; 803-818 stay unseen for validation
