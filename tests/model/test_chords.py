@@ -1,5 +1,7 @@
 import numpy as np
 
+from bgm_studio.music.harmony import chord_changes
+
 from bgm_studio.model.chords import (
     ChordModel,
     cadence_start,
@@ -39,6 +41,21 @@ def test_sampled_progressions_are_in_key_and_cadence():
         roots, pcs = model.sample(64, minor, seg, tonic=0, rng=np.random.default_rng(seed))
         closes.add((int(roots[-1]), tuple(np.flatnonzero(pcs[-1]))))
     assert closes <= {(0, (0, 4, 7)), (9, (0, 4, 9)), (7, (2, 7, 11))} and len(closes) > 1
+
+
+def test_a_minor_mode_dwells_on_the_relative_minors_tonic():
+    """The chords a shot draws in minor centre on the relative minor (A minor in C), in major on C."""
+    model = ChordModel.load()
+
+    def commonest(minor: bool) -> str:
+        counts: dict[str, int] = {}
+        for seed in range(20):
+            roots, pcs = model.sample(32, np.full(32, minor), np.eye(1, 32, 0, bool)[0], 0, np.random.default_rng(seed))
+            for _, name in chord_changes(roots, pcs):
+                counts[name] = counts.get(name, 0) + 1
+        return max(counts, key=lambda name: counts[name])
+
+    assert commonest(True) == "Am" and commonest(False) == "C"
 
 
 def test_resample_redraws_only_the_span_and_follows_the_piece():
