@@ -133,7 +133,7 @@ class ScorePipeline:
         ctrl = _pad_controls(controls, pad)
         extra = np.zeros((4, pad * STEPS_PER_BEAT, MODEL_PITCHES), bool)
         roll = np.concatenate([piece.to_array().astype(bool), extra], axis=1)  # (4, T, 96) working copy
-        melody, last_take = roll[:2].copy(), roll[2].copy()
+        melody, last_take = roll[:2].copy(), roll.copy()
         _clear_span(roll, start_beat, end_beat)
         if hold_melody:
             roll[:2] = melody

@@ -33,12 +33,11 @@ L = TypeVar("L")  # a label parsed from an annotation file
 TRAIN_IDS = tuple(f"{i:03d}" for i in range(1, 819))
 TEST_IDS = tuple(f"{i:03d}" for i in range(819, 910))
 SPLITS = {"train": TRAIN_IDS, "test": TEST_IDS, "all": TRAIN_IDS + TEST_IDS}
-LOADER_VERSION = (
-    3  # 2: the cache is an .npz of plain arrays (never a pickle); 3: bar lines moved onto the music's downbeats
-)
-PHASE_MARGIN = (
-    0.3  # how much more of the chord changes and bass strikes another beat of the bar must hold to move bar lines there
-)
+# 2: the cache is an .npz of plain arrays (never a pickle); 3: bar lines moved onto the music's downbeats
+LOADER_VERSION = 3
+# How much more of the chord changes and bass strikes (as shares, summed) a beat must hold than the
+# annotated downbeat for the bar lines to move there
+PHASE_MARGIN = 0.3
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "pop909"
 NOTE_COLUMNS = ("start", "pitch", "length", "velocity", "track")
 

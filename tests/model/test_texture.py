@@ -553,10 +553,10 @@ def test_a_span_written_again_plays_other_figures_than_its_last_take():
             np.zeros(32), np.full(8, -1), FigureConfig(temperature=0.0), np.random.default_rng(seed),
             Pianist(pianist_song, last_take=last),
         )  # fmt: skip
-        onsets = np.zeros((32, MODEL_PITCHES), bool)
+        take = np.zeros((4, 32, MODEL_PITCHES), bool)  # a roll: the accompaniment's onsets in channel 2
         for step, pitch, _ in notes:
-            onsets[step, pitch] = True
-        return onsets
+            take[2, step, pitch] = True
+        return take
 
     def overlap(a: np.ndarray, b: np.ndarray) -> float:
         return float((a & b).sum() / (a | b).sum())
