@@ -470,6 +470,16 @@ def test_the_bars_of_one_window_hear_the_bars_chosen_before_them():
     assert chosen(8) == chosen(1)
 
 
+def figures_from_silence(lib: TextureLibrary, ctrl: Controls, cfg: FigureConfig, seed: int) -> list:
+    """The figures chosen bar by bar for the whole of `ctrl`, from an empty roll and even odds."""
+    n_steps = len(ctrl.chord_root) * 4
+    return choose_figures(
+        lib, np.full((n_steps, MODEL_PITCHES), 0.2), np.zeros((4, n_steps, MODEL_PITCHES), bool), ctrl, 0, n_steps,
+        [(s, s + 16) for s in range(0, n_steps, 16)], np.zeros(n_steps), np.full(len(ctrl.chord_root), -1), cfg,
+        np.random.default_rng(seed), Pianist(-1),
+    )  # fmt: skip
+
+
 def test_the_upper_hand_does_not_leap_from_bar_to_bar():
     """Each bar's octave was chosen for its register alone: our right hand moved its mean pitch 8
     semitones or more from one bar to the next twice as often as POP909's pianists (9.4% of bar
@@ -478,14 +488,9 @@ def test_the_upper_hand_does_not_leap_from_bar_to_bar():
     lib = TextureLibrary.load()
     ctrl = controls(32, density=8.0)
     ctrl.register[:] = np.repeat(np.tile([60.0, 72.0], 4), 4)  # an octave up and down, bar by bar
-    onset_p = np.full((128, MODEL_PITCHES), 0.2)
 
     def mean_leap(cfg: FigureConfig, seed: int) -> float:
-        notes = choose_figures(
-            lib, onset_p, np.zeros((4, 128, MODEL_PITCHES), bool), ctrl, 0, 128,
-            [(s, s + 16) for s in range(0, 128, 16)], np.zeros(128), np.full(32, -1), cfg,
-            np.random.default_rng(seed), Pianist(-1),
-        )  # fmt: skip
+        notes = figures_from_silence(lib, ctrl, cfg, seed)
         upper = [
             [MODEL_PITCH_LOW + p for s, p, _ in notes if s // 16 == bar and MODEL_PITCH_LOW + p >= 55]
             for bar in range(8)
@@ -572,14 +577,9 @@ def test_the_bass_plays_again_what_it_played_over_the_same_chords():
     / 0.50 (train songs 803-818). Over C | Am bar by bar, the bass two bars on plays it again."""
     lib = TextureLibrary.load()
     ctrl = controls(64, density=8.0)
-    onset_p = np.full((256, MODEL_PITCHES), 0.2)
 
     def bass_overlap(cfg: FigureConfig, seed: int) -> float:
-        notes = choose_figures(
-            lib, onset_p, np.zeros((4, 256, MODEL_PITCHES), bool), ctrl, 0, 256,
-            [(s, s + 16) for s in range(0, 256, 16)], np.zeros(256), np.full(64, -1), cfg,
-            np.random.default_rng(seed), Pianist(-1),
-        )  # fmt: skip
+        notes = figures_from_silence(lib, ctrl, cfg, seed)
         bars = [{(s % 16, p) for s, p, _ in notes if s // 16 == bar and MODEL_PITCH_LOW + p < 55} for bar in range(16)]
         return float(np.mean([len(a & b) / max(len(a | b), 1) for a, b in zip(bars[2:], bars[:-2])]))
 
