@@ -36,6 +36,27 @@ def make_audio_only(path: Path, seconds: float = 1.0) -> Path:
     return path
 
 
+def with_audio_packets_zeroed(src: Path, dst: Path, first: int, count: int) -> Path:
+    """A copy of `src` (Matroska) whose audio packets first..first+count-1 hold zeros: frames a
+    decoder refuses, as in a clip cut out of a longer film."""
+    with av.open(str(src)) as source, av.open(str(dst), "w", format="matroska") as out:
+        targets = {s.index: out.add_stream_from_template(s) for s in source.streams}
+        n = 0
+        for packet in source.demux():
+            if packet.dts is None:
+                continue
+            target = targets[packet.stream.index]
+            if packet.stream.type == "audio":
+                if first <= n < first + count:
+                    zeroed = av.Packet(bytes(packet.size))
+                    zeroed.pts, zeroed.dts, zeroed.time_base = packet.pts, packet.dts, packet.time_base
+                    packet = zeroed
+                n += 1
+            packet.stream = target
+            out.mux(packet)
+    return dst
+
+
 def file_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

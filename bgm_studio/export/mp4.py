@@ -136,23 +136,33 @@ def decode_soundtrack(video: str | os.PathLike, sample_rate: int) -> np.ndarray 
     """The first audio stream as float32 stereo at `sample_rate`, shape=(frames, 2); None when there is none.
 
     Aligned with the video stream's start (a soundtrack that starts late is padded with silence in
-    front). Playback and every export read a video's sound here.
+    front). Playback and every export read a video's sound here. A packet that does not decode is
+    skipped, as players and FFmpeg skip it: a clip cut out of a longer film often starts on a broken
+    audio frame (the Megamind clip of opencv-doc, whose whole soundtrack failed for its first packet).
     """
     resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
-    chunks, audio_start = [], None
+    chunks, audio_start, damage = [], None, None
     try:
         with open_video(video) as container:
             if not container.streams.audio:
                 return None
             stream = container.streams.video[0]
             video_start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
-            for frame in container.decode(container.streams.audio[0]):
-                if audio_start is None and frame.time is not None:
-                    audio_start = frame.time
-                chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(frame)]
+            for packet in container.demux(container.streams.audio[0]):
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError as exc:
+                    damage = damage or exc
+                    continue
+                for frame in frames:
+                    if audio_start is None and frame.time is not None:
+                        audio_start = frame.time
+                    chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(frame)]
             chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(None)]
     except av.FFmpegError as exc:
         raise BgmError(f"{video}: could not decode the original soundtrack ({exc.strerror or exc})") from exc
+    if not chunks and damage is not None:
+        raise BgmError(f"{video}: could not decode the original soundtrack ({damage.strerror or damage})")
     if not chunks:
         return None
     audio = np.concatenate(chunks).astype(np.float32)

@@ -14,7 +14,16 @@ import pytest
 from bgm_studio.errors import BgmError
 from bgm_studio.export.mp4 import check_codec, export_mp4, read_soundtrack, video_copy_problem
 from bgm_studio.export.probe import probe_video
-from tests.media import ffmpeg, file_hash, make_audio_only, make_video, video_packets
+from tests.media import (
+    ffmpeg,
+    file_hash,
+    first_sound,
+    make_audio_only,
+    make_video,
+    rms,
+    video_packets,
+    with_audio_packets_zeroed,
+)
 
 FRAME_S = 1 / 25
 TONE_HZ = 1234.0  # the original soundtrack: clear of the test score's harmonics
@@ -207,6 +216,38 @@ def test_a_soundtrack_that_starts_late_stays_in_place(tmp_path):
     )
     audio = read_soundtrack(src, 44100, 2 * 44100)
     assert np.abs(audio[: int(0.95 * 44100)]).max() < 0.01 and np.abs(audio[int(1.05 * 44100) :]).max() > 0.05
+
+
+@pytest.fixture(scope="module")
+def ac3_video(tmp_path_factory) -> Path:
+    """2 s of picture with an AC-3 tone soundtrack, as the opencv-doc Megamind clip carries."""
+    path = tmp_path_factory.mktemp("ac3") / "clip.mkv"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=2", "-f", "lavfi", "-i",
+        f"sine=frequency={TONE_HZ}:duration=2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "ac3",
+        "-shortest", str(path),
+    )  # fmt: skip
+    return path
+
+
+def test_a_soundtrack_whose_first_packet_is_broken_is_read_from_the_next(ac3_video, tmp_path):
+    """The opencv-doc Megamind clip starts on an AC-3 frame its decoder refuses; the whole export
+    failed with 'could not decode the original soundtrack', where FFmpeg skips the frame."""
+    damaged = with_audio_packets_zeroed(ac3_video, tmp_path / "cut.mkv", first=0, count=1)
+    with pytest.raises(av.FFmpegError):
+        with av.open(str(damaged)) as c:
+            list(c.decode(audio=0))
+    clean = read_soundtrack(with_audio_packets_zeroed(ac3_video, tmp_path / "copy.mkv", first=0, count=0), 48000, 96000)
+    audio = read_soundtrack(damaged, 48000, 96000)
+    assert rms(clean, 48000, 0.1, 1.9) > 0.05
+    assert rms(audio, 48000, 0.1, 1.9) == pytest.approx(rms(clean, 48000, 0.1, 1.9), rel=0.01)
+    assert first_sound(audio, 48000, 0.0) == first_sound(clean, 48000, 0.0)  # nothing moved
+
+
+def test_a_soundtrack_that_never_decodes_is_a_one_line_error(ac3_video, tmp_path):
+    damaged = with_audio_packets_zeroed(ac3_video, tmp_path / "broken.mkv", first=0, count=10_000)
+    with pytest.raises(BgmError, match="could not decode the original soundtrack"):
+        read_soundtrack(damaged, 48000, 2 * 48000)
 
 
 def test_a_codec_the_container_cannot_hold_is_re_encoded_as_h264_and_copied_where_it_fits(score, tmp_path):
