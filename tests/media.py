@@ -36,9 +36,9 @@ def make_audio_only(path: Path, seconds: float = 1.0) -> Path:
     return path
 
 
-def with_audio_packets_zeroed(src: Path, dst: Path, first: int, count: int) -> Path:
-    """A copy of `src` (Matroska) whose audio packets first..first+count-1 hold zeros: frames a
-    decoder refuses, as in a clip cut out of a longer film."""
+def with_packets_zeroed(src: Path, dst: Path, kind: str, first: int, count: int) -> Path:
+    """A copy of `src` (Matroska) whose `kind` ('audio' or 'video') packets first..first+count-1
+    hold zeros: packets a decoder refuses, as in a clip cut out of a longer film."""
     with av.open(str(src)) as source, av.open(str(dst), "w", format="matroska") as out:
         targets = {s.index: out.add_stream_from_template(s) for s in source.streams}
         n = 0
@@ -46,7 +46,7 @@ def with_audio_packets_zeroed(src: Path, dst: Path, first: int, count: int) -> P
             if packet.dts is None:
                 continue
             target = targets[packet.stream.index]
-            if packet.stream.type == "audio":
+            if packet.stream.type == kind:
                 if first <= n < first + count:
                     zeroed = av.Packet(bytes(packet.size))
                     zeroed.pts, zeroed.dts, zeroed.time_base = packet.pts, packet.dts, packet.time_base

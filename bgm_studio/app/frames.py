@@ -96,7 +96,7 @@ class FrameDecoder:
             self._container.seek(max(target, 0), stream=self._stream, backward=True, any_frame=False)
         except av.FFmpegError:
             self._container.seek(0)
-        self._frames = self._container.decode(self._stream)
+        self._frames = _decoded(self._container, self._stream)
         self._shown = self._peek = None
 
     def _next_frame(self) -> tuple[float, av.VideoFrame] | None:
@@ -120,6 +120,20 @@ class FrameDecoder:
         if self.info.rotation:
             rgb = np.rot90(rgb, self.info.rotation // 90)
         return np.ascontiguousarray(rgb)
+
+
+def _decoded(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> Iterator[av.VideoFrame]:
+    """The stream's frames from where the container stands, a packet that does not decode skipped (as
+    players skip it, and the analysis does): decoded as one stream, playback froze on the last frame
+    before a damaged packet for the rest of the video."""
+    import av  # loaded by __init__: a look-up
+
+    for packet in container.demux(stream):
+        try:
+            frames = packet.decode()
+        except av.FFmpegError:
+            continue
+        yield from frames
 
 
 def thumbnails(path: str | os.PathLike, times: list[float], width: int = 160) -> list[np.ndarray]:

@@ -22,7 +22,7 @@ from tests.media import (
     make_video,
     rms,
     video_packets,
-    with_audio_packets_zeroed,
+    with_packets_zeroed,
 )
 
 FRAME_S = 1 / 25
@@ -233,11 +233,13 @@ def ac3_video(tmp_path_factory) -> Path:
 def test_a_soundtrack_whose_first_packet_is_broken_is_read_from_the_next(ac3_video, tmp_path):
     """The opencv-doc Megamind clip starts on an AC-3 frame its decoder refuses; the whole export
     failed with 'could not decode the original soundtrack', where FFmpeg skips the frame."""
-    damaged = with_audio_packets_zeroed(ac3_video, tmp_path / "cut.mkv", first=0, count=1)
+    damaged = with_packets_zeroed(ac3_video, tmp_path / "cut.mkv", "audio", first=0, count=1)
     with pytest.raises(av.FFmpegError):
         with av.open(str(damaged)) as c:
             list(c.decode(audio=0))
-    clean = read_soundtrack(with_audio_packets_zeroed(ac3_video, tmp_path / "copy.mkv", first=0, count=0), 48000, 96000)
+    clean = read_soundtrack(
+        with_packets_zeroed(ac3_video, tmp_path / "copy.mkv", "audio", first=0, count=0), 48000, 96000
+    )
     audio = read_soundtrack(damaged, 48000, 96000)
     assert rms(clean, 48000, 0.1, 1.9) > 0.05
     assert rms(audio, 48000, 0.1, 1.9) == pytest.approx(rms(clean, 48000, 0.1, 1.9), rel=0.01)
@@ -245,7 +247,7 @@ def test_a_soundtrack_whose_first_packet_is_broken_is_read_from_the_next(ac3_vid
 
 
 def test_a_soundtrack_that_never_decodes_is_a_one_line_error(ac3_video, tmp_path):
-    damaged = with_audio_packets_zeroed(ac3_video, tmp_path / "broken.mkv", first=0, count=10_000)
+    damaged = with_packets_zeroed(ac3_video, tmp_path / "broken.mkv", "audio", first=0, count=10_000)
     with pytest.raises(BgmError, match="could not decode the original soundtrack"):
         read_soundtrack(damaged, 48000, 2 * 48000)
 
