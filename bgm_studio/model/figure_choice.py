@@ -171,8 +171,7 @@ def choose_figures(
                 if looped and _overlap(onsets, looped) >= LOOP_MATCH:
                     score -= cfg.loop_cost
                 if bass_before:
-                    bass = {o for o in onsets if MODEL_PITCH_LOW + o[1] < BASS_CEILING}
-                    score += cfg.bass_weight * max(_overlap(bass, b) for b in bass_before)
+                    score += cfg.bass_weight * max(_overlap(_bass_onsets(onsets), b) for b in bass_before)
                 if last_take:
                     score -= cfg.fresh_cost * _overlap(onsets, last_take)
                 if voicing is not None:
@@ -548,10 +547,15 @@ def _bass_recalls(
     for back in (1, 2, 4):
         earlier = bar - back * STEPS_PER_BAR
         if _same_shot(segment, earlier, g0) and _same_chords(ctrl, earlier, bar):
-            bass = {o for o in _onset_set(roll, earlier, g0 - bar, g1 - bar) if MODEL_PITCH_LOW + o[1] < BASS_CEILING}
+            bass = _bass_onsets(_onset_set(roll, earlier, g0 - bar, g1 - bar))
             if bass:
                 out.append(bass)
     return out
+
+
+def _bass_onsets(onsets: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The onsets (step, pitch index) below G3 (BASS_CEILING)."""
+    return {o for o in onsets if MODEL_PITCH_LOW + o[1] < BASS_CEILING}
 
 
 def _overlap(a: set[tuple[int, int]], b: set[tuple[int, int]]) -> float:
