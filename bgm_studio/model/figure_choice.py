@@ -254,7 +254,8 @@ def _bar_candidates(
         out.append((int(lib.following[before]), cfg.follow_bonus))
     for back in (1, 2, 4):
         earlier = bar - back * STEPS_PER_BAR
-        if earlier in played and _same_chords(ctrl, earlier, bar) and (back > 1 or before >= 0):
+        in_reach = back > 1 or _same_shot(segment, earlier, g0)
+        if earlier in played and in_reach and _same_chords(ctrl, earlier, bar):
             out.append((played[earlier], cfg.recall_bonus))
     return out
 
