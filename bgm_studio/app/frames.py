@@ -90,13 +90,15 @@ class FrameDecoder:
     def _seek(self, t_s: float) -> None:
         import av  # loaded by __init__: a look-up
 
+        from ..video.decode import decodable_frames
+
         tb = self._stream.time_base
         target = int((t_s + self._origin) / tb) if tb else 0
         try:
             self._container.seek(max(target, 0), stream=self._stream, backward=True, any_frame=False)
         except av.FFmpegError:
             self._container.seek(0)
-        self._frames = _decoded(self._container, self._stream)
+        self._frames = decodable_frames(self._container, self._stream)  # a damaged packet is skipped, as players do
         self._shown = self._peek = None
 
     def _next_frame(self) -> tuple[float, av.VideoFrame] | None:
@@ -120,20 +122,6 @@ class FrameDecoder:
         if self.info.rotation:
             rgb = np.rot90(rgb, self.info.rotation // 90)
         return np.ascontiguousarray(rgb)
-
-
-def _decoded(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> Iterator[av.VideoFrame]:
-    """The stream's frames from where the container stands, a packet that does not decode skipped (as
-    players skip it, and the analysis does): decoded as one stream, playback froze on the last frame
-    before a damaged packet for the rest of the video."""
-    import av  # loaded by __init__: a look-up
-
-    for packet in container.demux(stream):
-        try:
-            frames = packet.decode()
-        except av.FFmpegError:
-            continue
-        yield from frames
 
 
 def thumbnails(path: str | os.PathLike, times: list[float], width: int = 160) -> list[np.ndarray]:

@@ -27,6 +27,7 @@ from ..audio.synth import SynthConfig
 from ..errors import BgmError
 from ..music.notes import Score
 from ..progress import ProgressFn, no_progress
+from ..video.decode import decodable_frames
 from .mixdown import MixConfig, mixdown
 from .probe import open_video, probe_video
 
@@ -141,28 +142,23 @@ def decode_soundtrack(video: str | os.PathLike, sample_rate: int) -> np.ndarray 
     audio frame (the Megamind clip of opencv-doc, whose whole soundtrack failed for its first packet).
     """
     resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
-    chunks, audio_start, damage = [], None, None
+    chunks, audio_start = [], None
+    damage: list[av.FFmpegError] = []
     try:
         with open_video(video) as container:
             if not container.streams.audio:
                 return None
             stream = container.streams.video[0]
             video_start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
-            for packet in container.demux(container.streams.audio[0]):
-                try:
-                    frames = packet.decode()
-                except av.FFmpegError as exc:
-                    damage = damage or exc
-                    continue
-                for frame in frames:
-                    if audio_start is None and frame.time is not None:
-                        audio_start = frame.time
-                    chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(frame)]
+            for frame in decodable_frames(container, container.streams.audio[0], damage):
+                if audio_start is None and frame.time is not None:
+                    audio_start = frame.time
+                chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(frame)]
             chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(None)]
     except av.FFmpegError as exc:
         raise BgmError(f"{video}: could not decode the original soundtrack ({exc.strerror or exc})") from exc
-    if not chunks and damage is not None:
-        raise BgmError(f"{video}: could not decode the original soundtrack ({damage.strerror or damage})")
+    if not chunks and damage:
+        raise BgmError(f"{video}: could not decode the original soundtrack ({damage[0].strerror or damage[0]})")
     if not chunks:
         return None
     audio = np.concatenate(chunks).astype(np.float32)

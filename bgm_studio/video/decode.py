@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, overload
 
 import av
 import cv2
@@ -177,6 +177,34 @@ def _decode(packet: av.Packet) -> list[av.VideoFrame]:
     if packet.is_corrupt:
         raise av.InvalidDataError(errno.EINVAL, "incomplete or corrupt data")
     return packet.decode()
+
+
+@overload
+def decodable_frames(
+    container: av.container.InputContainer,
+    stream: av.audio.stream.AudioStream,
+    damage: list[av.FFmpegError] | None = None,
+) -> Iterator[av.AudioFrame]: ...
+@overload
+def decodable_frames(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    damage: list[av.FFmpegError] | None = None,
+) -> Iterator[av.VideoFrame]: ...
+def decodable_frames(
+    container: av.container.InputContainer, stream: av.stream.Stream, damage: list[av.FFmpegError] | None = None
+) -> Iterator[Any]:
+    """The stream's frames from where the container stands, packet by packet, a packet that does not
+    decode skipped (its error appended to `damage`), as players and FFmpeg skip it. Decoded as one
+    stream, a single damaged packet ended it: a clip cut out of a longer film often starts on one."""
+    for packet in container.demux(stream):
+        try:
+            frames = packet.decode()
+        except av.FFmpegError as exc:
+            if damage is not None:
+                damage.append(exc)
+            continue
+        yield from frames
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:
