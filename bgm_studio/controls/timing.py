@@ -7,7 +7,8 @@ it exactly. A cut that opens a long shot is moved onto a bar line when that cost
 little stretch. A shot too short to meet its cut within max_stretch may stretch up to
 short_stretch (a brief push or pull of the tempo, as a player would); where even that
 cannot land the cut within cut_tolerance_s of its beat, the music rides over the cut, and
-cut_misses reports it so the user is told.
+cut_misses reports it so the user is told. The last shot's beats leave the final chord a fair
+share of a short piece, not most of it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from ..errors import BgmError
 from ..music.notes import BEATS_PER_BAR
+from ..music.structure import cadence_start
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class TimingConfig:
     bar_weight: float = 0.05  # cost of a long shot starting off a bar line, in beats
     cut_tolerance_s: float = 0.04  # a cut this close to its beat is on it
     short_stretch: float = 0.25  # the most a shot that cannot meet its cut otherwise may stretch
+    final_share: float = 1 / 3  # the share of a piece's beats its final chord may take at no cost
+    ending_weight: float = 0.5  # cost per share of the piece's beats its final chord takes past that, in beats
 
 
 @dataclass
@@ -69,6 +73,14 @@ def check_tempo(tempo_bpm: float | None, cfg: TimingConfig = TimingConfig()) -> 
         raise BgmError(f"tempo {tempo_bpm} BPM is out of range ({cfg.min_bpm / 2:.0f}-{cfg.max_bpm * 2:.0f})")
 
 
+def _ending_cost(n_beats: int, cfg: TimingConfig) -> float:
+    """Cost of a piece of n_beats whose final chord (ringing from music.structure.cadence_start)
+    takes more than cfg.final_share of it: only a short piece's can. A 5.3-s clip at 102 BPM has 9
+    beats: the final chord took 5, which left one bar of melody; 10 beats at 114 BPM leave two."""
+    share = (n_beats - cadence_start(n_beats)) / n_beats
+    return cfg.ending_weight * max(0.0, share - cfg.final_share)
+
+
 def _fit_shots(
     durations: np.ndarray, cuts: np.ndarray, bpm: float, cfg: TimingConfig
 ) -> tuple[float, list[int], list[float], list[float]]:
@@ -90,7 +102,7 @@ def _fit_shots(
                 clamped = bpm * (1 + np.clip(rel, -stretch, stretch))
                 miss = abs(music_t + n * 60.0 / clamped - end)
                 bar = cfg.bar_weight if next_long and (total_beats + n) % BEATS_PER_BAR else 0
-                c = miss / period + abs(rel) + bar
+                c = miss / period + abs(rel) + bar + (_ending_cost(total_beats + n, cfg) if k == len(cuts) else 0.0)
                 if best is None or c < best[0]:
                     best = (c, n, clamped, miss)
             assert best is not None  # the range of beat counts is never empty

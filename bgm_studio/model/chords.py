@@ -24,17 +24,12 @@ from ..errors import BgmError
 from ..music.metrics import estimate_key, key_fit
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pop909 import Song
+from ..music.structure import cadence_start
 
 HALF_BAR = BEATS_PER_BAR // 2
 PHRASE_BARS = 8
 DEFAULT_CHORD_MODEL = Path(__file__).resolve().parents[2] / "models" / "chords.json"
 MIN_COUNT = 2
-
-
-def cadence_start(n_beats: int) -> int:
-    """First beat of the closing cadence, the piece's final chord: the last downbeat that leaves it
-    at least a half bar to ring."""
-    return max(0, (n_beats - HALF_BAR) // BEATS_PER_BAR * BEATS_PER_BAR)
 
 
 TONIC_TRIADS = {False: "0:145", True: "0:137"}  # the home chord of major and of minor, as tokens

@@ -15,9 +15,8 @@ from ..controls.music_controls import Controls
 from ..music.metrics import BASS_CEILING
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, mark_cuts_in_ring, ring_out
-from ..music.structure import Phrase, long_repeat_at_once, phrase_returns, repeated_bars, return_offset
+from ..music.structure import Phrase, cadence_start, long_repeat_at_once, phrase_returns, repeated_bars, return_offset
 from ..progress import ProgressFn, no_progress
-from .chords import cadence_start
 from .melody_writer import MelodyWriter
 from .pipeline import ScorePipeline, torch_threads
 

@@ -25,8 +25,7 @@ from ..music.metrics import Annotations, mean_metrics
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT, Note, Score
 from ..music.pianoroll import PianoRoll, roll_to_note_array
 from ..music.pop909 import Song
-from ..music.structure import Phrase, song_phrases
-from .chords import cadence_start
+from ..music.structure import Phrase, cadence_start, song_phrases
 from .composer import Composer, form_echoes
 from .data import MODEL_PITCH_NUMBERS, song_to_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES

@@ -28,6 +28,12 @@ MAX_SHIFT_BARS = 8  # alignment search range either way
 _PHRASE = re.compile(r"([A-Za-z])(\d+)")
 
 
+def cadence_start(n_beats: int) -> int:
+    """First beat of the closing cadence, the piece's final chord: the last downbeat that leaves it
+    at least a half bar to ring."""
+    return max(0, (n_beats - BEATS_PER_BAR // 2) // BEATS_PER_BAR * BEATS_PER_BAR)
+
+
 @dataclass(frozen=True)
 class Phrase:
     """One phrase: its letter, first bar on the song's grid and length in bars."""

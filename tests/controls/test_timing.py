@@ -3,6 +3,7 @@ import pytest
 
 from bgm_studio.controls.timing import TimingConfig, cut_misses, pace_tempo, plan_beats, stretch_note
 from bgm_studio.errors import BgmError
+from bgm_studio.music.structure import cadence_start
 
 
 def bounds(cuts, end):
@@ -82,3 +83,15 @@ def test_shots_pushed_past_the_tempo_limit_are_named_in_a_note():
     assert "shot 1 is too short" in stretch_note([100.0, 75.0], 100.0) and "to 75 BPM there" in stretch_note(
         [100.0, 75.0], 100.0
     )
+
+
+def test_a_short_clip_leaves_its_melody_most_of_the_piece():
+    """A 5.3-s clip (bigbuckbunny) got 9 beats at 102 BPM: its final chord, from the last downbeat
+    leaving half a bar, took 5 of them and the melody had one bar. Now no single shot of 4-20 s
+    ends with a final chord over a third of its beats, and the tempo still follows the pace."""
+    plan = plan_beats(bounds([], 5.28), pace=0.5)
+    assert cadence_start(plan.n_beats) >= 2 * 4
+    for seconds in np.arange(4.0, 20.01, 0.25):
+        n = plan_beats(bounds([], seconds), pace=0.5).n_beats
+        assert (n - cadence_start(n)) / n <= 1 / 3
+    assert plan_beats(bounds([], 60.0), pace=0.5).tempo_bpm == pytest.approx(pace_tempo(0.5), abs=1.0)

@@ -4,7 +4,7 @@ marks a cut inside the final chord (issue 14: never miss silently)."""
 import pytest
 
 from bgm_studio.cli import main
-from bgm_studio.model.chords import cadence_start
+from bgm_studio.music.structure import cadence_start
 from bgm_studio.music.metrics import BASS_CEILING
 from bgm_studio.project.state import Project, load_project
 from tests.video_clips import ShotSpec, make_clip

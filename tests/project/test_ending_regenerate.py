@@ -4,7 +4,7 @@ but a bass attack of its tones on a cut inside it."""
 import numpy as np
 import pytest
 
-from bgm_studio.model.chords import cadence_start
+from bgm_studio.music.structure import cadence_start
 from bgm_studio.model.pipeline import SampleConfig
 from bgm_studio.music.metrics import BASS_CEILING
 from bgm_studio.music.notes import STEPS_PER_BEAT

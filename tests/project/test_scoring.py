@@ -5,7 +5,8 @@ import torch
 from bgm_studio.controls.video_mapping import ShotOverrides
 from bgm_studio.errors import BgmError
 from bgm_studio.model.pipeline import SampleConfig
-from bgm_studio.model.chords import cadence_start, token_chord
+from bgm_studio.model.chords import token_chord
+from bgm_studio.music.structure import cadence_start
 from bgm_studio.project import scoring
 from bgm_studio.project.cuts import edit_cuts, merge_shots, split_shot
 from bgm_studio.project.piece import check_video, project_score

@@ -3,7 +3,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from bgm_studio.model.chords import cadence_start, repeat_progression
+from bgm_studio.model.chords import repeat_progression
+from bgm_studio.music.structure import cadence_start
 from bgm_studio.model.pipeline import SampleConfig, _same_harmony
 from bgm_studio.project.cuts import split_shot
 from bgm_studio.music.metrics import structureness
