@@ -49,6 +49,15 @@ def swap(name: str, make: Callable[[Path], object]) -> Callable[[Path], object]:
     return setup
 
 
+def rescored(d: Path, seconds: float) -> None:
+    """The folder's video and project replaced by a `seconds`-long clip's. A 2-s clip's one shot lies
+    wholly in its closing bar: a 3-s one gets 6 beats, the final chord from beat 4."""
+    for name in ("v.mp4", "p.bgm.json"):
+        (d / name).unlink()
+    make_video(d / "v.mp4", seconds)
+    assert main(["generate", str(d / "v.mp4"), "--project", str(d / "p.bgm.json")]) == 0
+
+
 def video_as(kind: str) -> Callable[[Path], object]:
     makers: dict[str, Callable[[Path], object]] = {
         "empty": lambda p: p.write_bytes(b""),
@@ -383,7 +392,10 @@ CASES: dict[str, Case] = {
         R("--shot", "0", "--video", "{d}/p.bgm.json", "--wav", "{d}/o.wav"), 2, "p.bgm.json"
     ),
     "regenerate: --new-chords on the closing shot": Case(
-        R("--shot", "0", "--new-chords", "--midi", "{d}/o.mid"), 2, "without new chords"
+        R("--shot", "0", "--new-chords", "--midi", "{d}/o.mid"),
+        2,
+        "without new chords",
+        setup=lambda d: rescored(d, 2.0),
     ),
     "analyze: a video with a newline in its name": Case(
         ANY("analyze", "{d}/a\nb.mp4", "--json", "{d}/a\nb.json"),
