@@ -176,6 +176,7 @@ def measure_mix(project: Project, sound: SoundSettings, progress: ProgressFn, ca
         SynthConfig(soundfont=sound.soundfont),
         progress=progress,
         cancel=cancelled,
+        apart=False,
     ).loudness
 
 

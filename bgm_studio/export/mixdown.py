@@ -17,7 +17,7 @@ import numpy as np
 
 from ..audio.ducking import DuckingConfig, check_ducking, detect_speech, duck_gain
 from ..audio.loudness import DEFAULT_TARGET, Loudness, check_target, master_gain, true_peak_db
-from ..audio.render import CancelFn, RenderConfig, never, render_stems
+from ..audio.render import CancelFn, RenderConfig, never, render_stems, render_together
 from ..audio.synth import SynthConfig
 from ..music.notes import Score
 from ..music.parts import PARTS
@@ -25,6 +25,7 @@ from ..progress import ProgressFn, no_progress
 from .probe import probe_video
 
 VIDEO_SOUND = "video-sound"  # the stem of the video's own sound, when it is mixed in
+MUSIC = "music"  # the one stem of all the parts, when they are not rendered apart
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class MixConfig:
 class Mixdown:
     """The delivered sound: float32 stereo stems by name, their sum, and how it was made."""
 
-    stems: dict[str, np.ndarray]  # part (and video-sound) -> (frames, 2)
+    stems: dict[str, np.ndarray]  # part, or music when not rendered apart (and video-sound) -> (frames, 2)
     mix: np.ndarray  # (frames, 2), the sum of the stems
     sample_rate: int
     speech: np.ndarray | None  # bool per 10 ms frame of the video's sound; None without one
@@ -68,8 +69,13 @@ def mixdown(
     config: RenderConfig = RenderConfig(),
     progress: ProgressFn = no_progress,
     cancel: CancelFn = never,
+    apart: bool = True,
 ) -> Mixdown:
-    """Render and mix the score for `duration_s` seconds, with `video`'s own sound if it has one."""
+    """Render and mix the score for `duration_s` seconds, with `video`'s own sound if it has one.
+
+    apart: each part rendered alone, a stem each; False: all parts on one synth, one MUSIC stem,
+    for exports that want only the mix (render_together: a third less CPU, the same mix to -75 dB RMS).
+    """
     check_mix(mix)
     sr = config.sample_rate
     with ThreadPoolExecutor(1, thread_name_prefix="video-sound") as pool:  # decoded while the parts render
@@ -78,13 +84,16 @@ def mixdown(
             if video is not None and probe_video(video).has_audio
             else None
         )
-        parts = render_stems(score, synth, config, duration_s=duration_s, progress=progress, cancel=cancel)
+        render = render_stems if apart else render_together
+        parts = render(score, synth, config, duration_s=duration_s, progress=progress, cancel=cancel)
         sound, speech = heard.result() if heard is not None else (None, None)
+    names = PARTS if apart else (MUSIC,)
+    parts = parts if apart else parts[None]
     n = parts.shape[1]
     # Without speech, ones that take no memory (a read-only view): 32 MB for 3 minutes, written and never read.
     music_gain = duck_gain(speech, n, sr, mix.ducking) if speech is not None else np.broadcast_to(np.float32(1), n)
     # Without speech the ducking gain is 1 throughout: the rendered parts serve as the stems as they are.
-    stems = {name: part * music_gain[:, None] if speech is not None else part for name, part in zip(PARTS, parts)}
+    stems = {name: part * music_gain[:, None] if speech is not None else part for name, part in zip(names, parts)}
     if sound is not None and mix.original_gain_db is not None:
         stems[VIDEO_SOUND] = sound * np.float32(10 ** (mix.original_gain_db / 20))
     total = _sum(list(stems.values()))

@@ -101,7 +101,15 @@ def export_mp4(
     check_writable_target(path, inputs=(video,))  # fail before the render, not after it
     duration_s = duration_s or probe_video(video).duration_s
     sound = mixdown(
-        score, duration_s, video, replace(mix, original_gain_db=original_gain_db), synth, config, progress, cancel
+        score,
+        duration_s,
+        video,
+        replace(mix, original_gain_db=original_gain_db),
+        synth,
+        config,
+        progress,
+        cancel,
+        apart=False,
     )
     mux_music(video, path, sound.mix, config.sample_rate, duration_s, progress, cancel)
 

@@ -110,5 +110,5 @@ def export_wav(
     check_bits(bits)
     check_writable_target(path)  # fail before the render, not after it
     duration_s = duration_s or score_duration_s(score) + config.tail_s
-    audio = mixdown(score, duration_s, video, mix, synth, config, progress, cancel).mix
+    audio = mixdown(score, duration_s, video, mix, synth, config, progress, cancel, apart=False).mix
     write_wav(audio, config.sample_rate, path, bits, progress, cancel)

@@ -62,7 +62,7 @@ def write_outputs(
     if not (paths.wav or paths.mp4 or paths.stems):
         return written
     config = RenderConfig()
-    sound = mixdown(score, project.duration_s, source, mix, synth, config, progress, cancel)
+    sound = mixdown(score, project.duration_s, source, mix, synth, config, progress, cancel, apart=bool(paths.stems))
     if paths.wav:
         write_wav(sound.mix, config.sample_rate, paths.wav, wav_bits, progress, cancel)
         written.append(paths.wav)

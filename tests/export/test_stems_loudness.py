@@ -102,3 +102,20 @@ def test_the_true_peak_is_measured_only_when_asked_for(song, monkeypatch):
     assert calls == []
     assert sound.loudness.true_peak_db == pytest.approx(true_peak_db(sound.mix), abs=1e-9)
     assert sound.loudness == sound.loudness and calls == [len(sound.mix)]  # measured once
+
+
+@pytest.mark.parametrize("preset", ["solo-piano", "piano-strings", "ambient"])
+def test_a_mix_rendered_together_is_the_mix_of_the_parts_rendered_apart(song, preset):
+    """Exports without stems play every part on one synth: one stem, the same mix and loudness. Each synth
+    ends release tails once inaudible in its own output, so they differ by -75..-80 dB RMS, -45..-55 dB at most."""
+    arranged = arrange(song, Arrangement(preset))
+    apart = mixdown(arranged, song.duration_s())
+    together = mixdown(arranged, song.duration_s(), apart=False)
+    assert list(apart.stems) == ["melody", "accompaniment", "bass"]
+    assert list(together.stems) == ["music"]
+    np.testing.assert_array_equal(together.stems["music"], together.mix)
+    assert together.mix.shape == apart.mix.shape
+    difference = (together.mix - apart.mix).astype(np.float64)
+    assert np.sqrt(np.mean(difference**2)) < 10 ** (-65 / 20) * np.sqrt(np.mean(apart.mix.astype(np.float64) ** 2))
+    assert np.abs(difference).max() < 10 ** (-40 / 20) * np.abs(apart.mix).max()
+    assert together.lufs == pytest.approx(apart.lufs, abs=0.05)
