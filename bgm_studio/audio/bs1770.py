@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from .dsp import Biquad, biquad_filter, rbj_biquad
+
 BLOCK_S = 0.4  # gating block
 STEP = 0.25  # of a block: 75% overlap
 ABSOLUTE_GATE = -70.0  # LUFS
@@ -28,15 +30,13 @@ def k_weighting(sample_rate: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
     """(b, a, tail) of the two K-weighting stages, the high shelf (+4 dB over 1.5 kHz) and the 38-Hz
     high pass, as pyloudnorm's meter designs them; tail: frames after which the stage's response to
     an impulse has fallen under TAIL_DECAY."""
-    import pyloudnorm
-
     stages = []
-    filters = pyloudnorm.Meter(sample_rate)._filters  # its design, to agree with its meter
-    for name in ("high_shelf", "high_pass"):
-        stage = filters[name]
-        b, a = np.asarray(stage.b, np.float64), np.asarray(stage.a, np.float64)
+    for b, a in (
+        rbj_biquad("high_shelf", 4.0, 1 / math.sqrt(2), 1500.0, sample_rate),
+        rbj_biquad("high_pass", 0.0, 0.5, 38.0, sample_rate),
+    ):
         poles = float(np.abs(np.roots(a)).max())  # the slowest decay of the stage's response per frame
-        stages.append((b / a[0], a / a[0], math.ceil(math.log(TAIL_DECAY) / math.log(poles))))
+        stages.append((b, a, math.ceil(math.log(TAIL_DECAY) / math.log(poles))))
     return stages
 
 
@@ -73,14 +73,12 @@ class LoudnessMeter:
         """The K-weighted audio in float64, WEIGH_FRAMES at a time with each stage's state carried over:
         the same numbers as filtering it whole, without whole-length float64 copies in between (a
         3-minute mix's three of 140 MB each cost more to fault in than to filter)."""
-        from scipy.signal import lfilter  # here: the app imports this module at start
-
         weighted = np.empty(audio.shape, np.float64)
-        states = [np.zeros((max(len(b), len(a)) - 1, *audio.shape[1:])) for b, a, _ in self._stages]
+        stages = [Biquad(b, a, audio.shape[1]) for b, a, _ in self._stages]
         for pos in range(0, len(audio), WEIGH_FRAMES):
             x = np.asarray(audio[pos : pos + WEIGH_FRAMES], np.float64)
-            for k, (b, a, _) in enumerate(self._stages):
-                x, states[k] = lfilter(b, a, x, axis=0, zi=states[k])
+            for stage in stages:
+                x = stage(x)
             weighted[pos : pos + WEIGH_FRAMES] = x
         return weighted
 
@@ -108,8 +106,6 @@ class LoudnessMeter:
         its stage's tail and joined where they come within a tail of each other: a long run of
         zeros inside a piece would decay into subnormal numbers, which filter ~10x slower.
         """
-        from scipy.signal import lfilter
-
         n = len(curve)
         pieces = [
             (start, self._audio[start:stop] * (curve[start:stop, None] - np.float64(1.0)))
@@ -117,7 +113,7 @@ class LoudnessMeter:
         ]
         for b, a, tail in self._stages:
             pieces = [
-                (start, lfilter(b, a, np.pad(x, ((0, min(tail, n - start - len(x))), (0, 0))), axis=0))
+                (start, biquad_filter(b, a, np.pad(x, ((0, min(tail, n - start - len(x))), (0, 0)))))
                 for start, x in _joined(pieces, tail)
             ]
         sums = self._sums.copy()

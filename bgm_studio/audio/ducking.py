@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import av
 import numpy as np
 import webrtcvad
 
@@ -43,21 +44,51 @@ def check_ducking(config: DuckingConfig) -> None:
 
 def detect_speech(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """Speech per 10 ms frame of float audio, shape=(frames, channels) -> bool (frames // (rate/100),)."""
-    from scipy.ndimage import binary_closing, binary_opening  # here: scipy.signal took 2 s of the app's start
-    from scipy.signal import resample_poly
-
     mono = np.asarray(audio, np.float32).mean(axis=1) if audio.ndim == 2 else np.asarray(audio, np.float32)
-    pcm = np.clip(resample_poly(mono, VAD_RATE, sample_rate) * 32767.0, -32768, 32767).astype("<i2")
+    pcm = _pcm(mono, sample_rate)
     step = int(VAD_RATE * FRAME_S)
     vad = webrtcvad.Vad(VAD_MODE)
     n = len(pcm) // step
     speech = np.array([vad.is_speech(pcm[i * step : (i + 1) * step].tobytes(), VAD_RATE) for i in range(n)], bool)
-    bridged = binary_closing(np.pad(speech, 1), np.ones(int(round(BRIDGE_S / FRAME_S)), bool))[1:-1]
-    speech = binary_opening(bridged, np.ones(int(MIN_SPEECH_S / FRAME_S), bool))
+    bridged = _fill_gaps(speech, int(round(BRIDGE_S / FRAME_S)))
+    speech = _drop_runs(bridged, int(MIN_SPEECH_S / FRAME_S))
     held = speech.copy()
     for shift in range(1, int(round(HANGOVER_S / FRAME_S)) + 1):
         held[shift:] |= speech[:-shift]
     return held
+
+
+def _pcm(mono: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Mono float audio as the detector takes it: 16-bit at VAD_RATE, resampled by FFmpeg (PyAV)."""
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=VAD_RATE)
+    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(mono[None], np.float32), format="flt", layout="mono")
+    frame.sample_rate = sample_rate
+    out = [f.to_ndarray().reshape(-1) for f in [*resampler.resample(frame), *resampler.resample(None)]]
+    return np.concatenate(out).astype("<i2") if out else np.zeros(0, "<i2")
+
+
+def _runs(flags: np.ndarray, value: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the runs of `value` in a bool array."""
+    edges = np.diff(np.concatenate([[False], flags == value, [False]]).astype(np.int8))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _fill_gaps(speech: np.ndarray, frames: int) -> np.ndarray:
+    """Pauses shorter than `frames` between two stretches of speech become speech (a closing)."""
+    out = speech.copy()
+    for start, end in zip(*_runs(speech, False)):
+        if start > 0 and end < len(speech) and end - start < frames:
+            out[start:end] = True
+    return out
+
+
+def _drop_runs(speech: np.ndarray, frames: int) -> np.ndarray:
+    """Stretches of speech shorter than `frames` are dropped (an opening)."""
+    out = speech.copy()
+    for start, end in zip(*_runs(speech, True)):
+        if end - start < frames:
+            out[start:end] = False
+    return out
 
 
 def duck_gain(speech: np.ndarray, n_frames: int, sample_rate: int, config: DuckingConfig) -> np.ndarray:

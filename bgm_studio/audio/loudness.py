@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import BgmError
 from .bs1770 import LoudnessMeter
+from .dsp import kaiser_lowpass, oversample4, running_mean, running_min
 
 TARGETS = {"streaming": -14.0, "web": -16.0, "broadcast": -23.0}  # LUFS; broadcast is EBU R128
 DEFAULT_TARGET = "streaming"
@@ -68,8 +69,6 @@ def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
     floor OVERSHOOT_DB below any level that matters, and inter-sample peaks of music stay well
     within that of the samples around them.
     """
-    from scipy.signal import resample_poly
-
     magnitude = _channel_max(np.abs(np.asarray(audio, np.float32)))
     n, n_blocks = len(magnitude), -(-len(magnitude) // BLOCK)
     block_peak = np.pad(magnitude, (0, n_blocks * BLOCK - n)).reshape(n_blocks, BLOCK).max(axis=1)
@@ -78,8 +77,7 @@ def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
         last = min(last, n)
         a, b = max(0, first - PAD), min(n, last + PAD)  # context for the interpolation filter
         taps = _oversampling_taps().astype(audio.dtype)  # as resample_poly casts its own design
-        # scipy-stubs leave out the array_like window that resample_poly takes (its docs: string, tuple or array_like)
-        up = _channel_max(np.abs(resample_poly(audio[a:b], OVERSAMPLE, 1, axis=0, window=taps)))  # type: ignore[call-overload]
+        up = _channel_max(np.abs(oversample4(audio[a:b], taps)))
         per_frame = _channel_max(up[: (b - a) * OVERSAMPLE].reshape(b - a, OVERSAMPLE))
         magnitude[first:last] = per_frame[first - a : last - a]
     return magnitude
@@ -87,10 +85,8 @@ def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
 
 @functools.cache
 def _oversampling_taps() -> np.ndarray:
-    """resample_poly's own design for 4x (Kaiser, beta 5), made once: resample_poly would make it again for every block."""
-    from scipy.signal import firwin
-
-    return np.asarray(firwin(2 * 10 * OVERSAMPLE + 1, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)))
+    """scipy.signal.resample_poly's own design for 4x (Kaiser, beta 5), made once."""
+    return kaiser_lowpass(2 * 10 * OVERSAMPLE + 1, 1.0 / OVERSAMPLE, 5.0)
 
 
 def _channel_max(values: np.ndarray) -> np.ndarray:
@@ -116,11 +112,9 @@ def limiter_gain(peaks: np.ndarray, ceiling: float, sample_rate: int) -> np.ndar
     over the look-ahead, so it ramps down before a peak and back up after it, never above
     what any frame needs (every value averaged at a frame is a minimum taken over that frame).
     """
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
-
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
     width = max(1, int(LOOKAHEAD_S * sample_rate))
-    return uniform_filter1d(minimum_filter1d(need, 2 * width + 1), width)
+    return running_mean(running_min(need, 2 * width + 1), width)
 
 
 def master_gain(

@@ -8,7 +8,6 @@ is the count of frames handed to the output, so it cannot drift from the audio.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 
 import numpy as np
 
@@ -31,7 +30,7 @@ class Player:
     def __init__(self, synth: SynthConfig = SynthConfig(), output: AudioOutput | None = None) -> None:
         self._output = output or DeviceOutput()
         # One render thread: live blocks are small, and the audio thread must not wait on workers.
-        self._synth = Synth(replace(synth, cpu_cores=1), self._output.sample_rate)
+        self._synth = Synth(synth, self._output.sample_rate)
         self._lock = threading.Lock()
         self._performance: Performance | None = None
         self._state = STOPPED

@@ -109,7 +109,6 @@ class SynthConfig:
         0.8  # FluidSynth master gain, the live level: POP909 songs peak at -8..-3 dBFS (renders are normalised)
     )
     reverb: bool = True  # FluidSynth's room reverb
-    cpu_cores: int = 2  # FluidSynth rendering threads
 
 
 def check_programs(programs: tuple[int, ...]) -> None:
@@ -139,7 +138,6 @@ class Synth:
                 **{
                     "synth.reverb.active": int(config.reverb),
                     "synth.chorus.active": 0,
-                    "synth.cpu-cores": max(1, config.cpu_cores),
                     "synth.dynamic-sample-loading": int(lazy_samples),
                 },
             )

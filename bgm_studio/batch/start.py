@@ -2,7 +2,7 @@
 scoring modules once, instead of each spawned process importing them again.
 
 Spawned, every worker paid ~1.8 s of CPU before its first video (torch 0.8, `scipy.signal` 0.6, the
-rest 0.4): with two workers on two cores, a second start-up's worth of CPU that the videos waited
+rest 0.4; SciPy is no longer imported to score, audio/dsp.py): with two workers on two cores, a second start-up's worth of CPU that the videos waited
 for. The server only imports: it runs no torch operation, so no OpenMP thread exists to be lost in
 the fork. It starts with the workers' share of the cores as every math library's thread count
 (numpy's BLAS sizes its pool when loaded), and lives as long as its batch's pool. Where there is no
@@ -31,9 +31,6 @@ PRELOAD = [
     "bgm_studio.video.analysis",
     "bgm_studio.audio.soundfont",
     "bgm_studio.export.mp4",
-    "scipy.signal",
-    "scipy.ndimage",
-    "pyloudnorm",
     "torch",
     "cv2",
 ]

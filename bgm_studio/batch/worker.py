@@ -31,7 +31,6 @@ class Worker:
         from ..audio.synth import SynthConfig
         from ..memory import keep_freed_memory
         from ..project.scoring import Scorer
-        from ..threads import thread_share
         from ..video.config import configured
 
         keep_freed_memory()  # each video's audio arrays reuse the last one's pages
@@ -39,12 +38,7 @@ class Worker:
         self.inputs = inputs
         self.analysis_config = configured(settings.encoder, settings.clip_weights, settings.clip_model)
         self.scorer = Scorer(settings.model, device=settings.device)
-        # FluidSynth's own threads, per part: a pool process keeps to its share of the cores here too
-        self.synth = SynthConfig(
-            soundfont=str(find_soundfont(settings.soundfont)),
-            programs=settings.programs,
-            cpu_cores=thread_share() or SynthConfig.cpu_cores,
-        )
+        self.synth = SynthConfig(soundfont=str(find_soundfont(settings.soundfont)), programs=settings.programs)
 
     def score(self, task: VideoTask) -> VideoResult:
         """Score one video and write its files, the manifest last; any failure is this video's alone."""

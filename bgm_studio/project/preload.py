@@ -1,7 +1,6 @@
 """The scorer made in a thread while the video is analysed, so the two overlap.
 
-Importing torch and loading the models (~1.5 s of CPU) and importing SciPy's signal package for
-the render and the loudness meter (~0.8 s) are mostly Python work; analysis spends much of its
+Importing torch and loading the models (~1.5 s of CPU) is mostly Python work; analysis spends much of its
 time in the video decoder and OpenCV, which let go of the GIL, so on two cores the two go on side
 by side instead of one after the other. The music is the same: only the order of loading changes.
 """
@@ -26,8 +25,6 @@ def load_scorer(model: str | None = None, device: str | None = None) -> Future[S
 
 
 def _make_scorer(model: str | None, device: str | None) -> Scorer:
-    import scipy.signal  # noqa: F401  # the render's DC blocker and the loudness meter use it after generating
-
     from .scoring import Scorer
 
     return Scorer(model, device=device)

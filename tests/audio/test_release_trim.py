@@ -16,7 +16,7 @@ RELEASES_S = (2.0, 3.07)  # the release times of its voices in FluidR3
 def pad_note(trim: bool) -> np.ndarray:
     """One warm-pad note held 1 s (120 bpm: 8 steps), 4 s rendered without reverb."""
     score = Score([Note(0, 60, 8, 100, MELODY)], 32, 120.0)
-    synth = Synth(SynthConfig(programs=(WARM_PAD, 0, 0), reverb=False, cpu_cores=1), SR)
+    synth = Synth(SynthConfig(programs=(WARM_PAD, 0, 0), reverb=False), SR)
     out = np.zeros((4 * SR, 2), np.float32)
     performance = Performance(synth, score)
     (ReleaseTrim(performance) if trim else performance).render_into(out)

@@ -33,12 +33,12 @@ def piece(pop909_root) -> Score:
 
 
 def previous_stems(score: Score, config: RenderConfig) -> np.ndarray:
-    """The earlier render_stems: one single-core synth per part, chorus on wherever any part uses it."""
+    """The earlier render_stems: one synth per part, chorus on wherever any part uses it."""
     frames = round(DURATION_S * SR)
     stems = np.zeros((3, frames, 2), np.float32)
     chorus = any(c.chorus > 0 for c in score.sound_changes)
     for track in range(3):
-        synth = Synth(SynthConfig(cpu_cores=1), SR, lazy_samples=True)
+        synth = Synth(SynthConfig(), SR, lazy_samples=True)
         performance = Performance(synth, score, tracks={track})
         synth.set_chorus(chorus)
         performance.render_into(stems[track])
@@ -62,7 +62,7 @@ def centroid_hz(audio: np.ndarray) -> float:
 def test_stems_sound_as_the_previous_render(piece, preset):
     score = arrange(piece, Arrangement(preset))
     config = RenderConfig()
-    new = render_stems(score, SynthConfig(cpu_cores=2), config, duration_s=DURATION_S)
+    new = render_stems(score, SynthConfig(), config, duration_s=DURATION_S)
     old = previous_stems(score, config)
     for part_new, part_old in zip(new, old):
         assert rms_db(part_old) > -45  # every part sounds

@@ -219,20 +219,6 @@ def test_pool_processes_start_with_their_share_of_the_cores(clips, tmp_path, tin
     assert os.environ["OPENBLAS_NUM_THREADS"] == "7"  # the batch's own process keeps its setting
 
 
-def test_a_pool_process_keeps_fluidsynth_to_its_share_of_the_cores(tiny_model_path, monkeypatch):
-    """A pool process given one core renders each part on one FluidSynth thread: with the default two,
-    two workers on two cores ran twelve render threads. Outside a pool the default stands."""
-    from bgm_studio.audio.synth import SynthConfig
-    from bgm_studio.batch.jobs import BatchSettings
-    from bgm_studio.batch.worker import Worker
-
-    settings = BatchSettings(model=str(tiny_model_path))
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    assert Worker(settings, {}).synth.cpu_cores == 1
-    monkeypatch.delenv("OMP_NUM_THREADS")
-    assert Worker(settings, {}).synth.cpu_cores == SynthConfig().cpu_cores == 2
-
-
 def _parent_with_torch(task):
     """A worker's report of its parent process and whether that parent has torch loaded."""
     from bgm_studio.batch.jobs import VideoResult

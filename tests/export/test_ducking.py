@@ -142,3 +142,13 @@ def test_the_music_stays_down_through_the_pauses_between_sentences(tmp_path):
     gain_db = 20 * np.log10(duck_gain(speech, len(sound), SR, DuckingConfig()))
     t = np.arange(len(gain_db)) / SR
     assert np.abs(gain_db[(t >= 1.05) & (t < 1.0 + line_s - 0.05)] + 10.0).max() < 1.0
+
+
+def test_speech_from_the_first_frame_is_found_there(tmp_path):
+    """A video that opens on a word: the music is down from the start, not 0.3 s late (closing the
+    gaps and dropping blips once eroded the first and last 0.3 s of every video's speech)."""
+    voice = speak("Hello there, welcome to the harbour.", tmp_path / "line.wav")
+    sound = np.concatenate([voice * 0.5, np.zeros(SR)])[:, None]
+    speech = detect_speech(sound, SR)
+    assert speech[:20].all()
+    assert not speech[-50:].any()
