@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import math
 
-import av
 import numpy as np
-from av.filter import Graph
 
 _LAYOUTS = {1: "mono", 2: "stereo"}
 
@@ -60,6 +58,8 @@ class Biquad:
     channels), its state carried from chunk to chunk; returns float64."""
 
     def __init__(self, b: np.ndarray, a: np.ndarray, channels: int) -> None:
+        from av.filter import Graph  # here: the app imports this module at start, and PyAV with the first video
+
         b, a = np.asarray(b, np.float64) / a[0], np.asarray(a, np.float64) / a[0]
         coefficients = ":".join(
             f"{name}={float(v)!r}" for name, v in zip(("b0", "b1", "b2", "a0", "a1", "a2"), [*b, *a])
@@ -77,6 +77,8 @@ class Biquad:
         self._pts = 0
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        import av
+
         if len(x) == 0:
             return np.zeros(x.shape, np.float64)
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(x.T, np.float64), format="dblp", layout=self._layout)

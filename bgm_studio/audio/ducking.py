@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import av
 import numpy as np
 import webrtcvad
 
@@ -60,6 +59,8 @@ def detect_speech(audio: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def _pcm(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     """Mono float audio as the detector takes it: 16-bit at VAD_RATE, resampled by FFmpeg (PyAV)."""
+    import av  # here: the app imports this module at start, and PyAV with the first video
+
     resampler = av.AudioResampler(format="s16", layout="mono", rate=VAD_RATE)
     frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(mono[None], np.float32), format="flt", layout="mono")
     frame.sample_rate = sample_rate
