@@ -115,8 +115,8 @@ class FeatureTracker:
             return math.nan, math.nan
         t0, small0, luma0 = self._previous
         dt = max(t - t0, 1e-3)
-        # OpenCV takes None for an output array it should allocate; its stubs do not say so.
-        flow = cv2.calcOpticalFlowFarneback(small0, small, None, 0.5, 3, 9, 2, 5, 1.1, 0)  # type: ignore[call-overload]
+        # OpenCV takes None for an output array it should allocate; its stubs before 5.1 do not say so.
+        flow = cv2.calcOpticalFlowFarneback(small0, small, None, 0.5, 3, 9, 2, 5, 1.1, 0)  # type: ignore[call-overload, unused-ignore]
         speed = float(np.linalg.norm(flow, axis=2).mean()) / small.shape[1] / dt
         diff = float(cv2.absdiff(luma0, luma).mean()) / 255.0 / dt
         return speed, diff
