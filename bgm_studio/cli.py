@@ -421,7 +421,13 @@ def build_parser() -> argparse.ArgumentParser:
     ge.add_argument("video")
     _add_output_args(ge, "-o")
     ge.add_argument("--project", help="save the project (.bgm.json) to regenerate shots later")
-    ge.add_argument("--seed", type=int, default=0)
+    ge.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="with the video's content, draws the music: the same video and seed give the same music, "
+        "each video its own key and players (default 0)",
+    )
     ge.add_argument("--tempo", type=float, help="tempo in BPM (default: chosen from the video)")
     ge.add_argument(
         "--cuts",

@@ -95,11 +95,12 @@ class LazyScorer:
 def generate(
     scorer: Scorer, analysis: VideoAnalysis, seed: int, progress: ProgressFn, project: Project | None = None
 ) -> Project:
-    """Score the whole video; with a project, re-sample its unlocked shots and keep its cuts."""
+    """Score the whole video, as `bgm-studio generate --seed SEED` does (its seed mixed with the video's,
+    project.scoring.video_seed); with a project, re-sample its unlocked shots with `seed` and keep its cuts."""
     from ..project.scoring import ScoringOptions
 
     if project is None:
-        project = scorer.plan(analysis, ScoringOptions(seed=seed))
+        return scorer.generate(scorer.plan(analysis, ScoringOptions(seed=seed)), progress=progress)
     return scorer.generate(project, seed=seed, progress=progress)
 
 

@@ -22,7 +22,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default="mp4,midi,project",
         help=f"files per video, comma-separated from {','.join(FORMATS)} (default mp4,midi,project)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="with the video's content, draws the music: the same video and seed give the same music, "
+        "each video its own key and players (default 0)",
+    )
     p.add_argument("--tempo", type=float, help="tempo in BPM (default: chosen from each video)")
     p.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")

@@ -61,6 +61,30 @@ def test_generation_is_reproducible(scored, clip):
     assert np.array_equal(other.notes(), project.notes())
 
 
+def test_each_video_draws_its_own_piece_from_one_seed(scored, clip, tmp_path):
+    """Every video scored with the default seed was in one key with one pianist: the seed now mixes
+    with the video's content. A copy of the video elsewhere (another name and time) scores alike."""
+    scorer, analysis, project = scored
+    copy = tmp_path / "renamed.mp4"
+    copy.write_bytes(clip[0].read_bytes())
+    again = scorer.plan(analyze_video(copy), ScoringOptions(seed=5))
+    assert again.seed == project.seed and again.key_tonic == project.key_tonic
+    assert scoring.video_seed(5, project.video_hash) == project.seed
+    seeds = {scoring.video_seed(0, f"video {k}") for k in range(40)}
+    keys = {int(np.random.default_rng(s).choice(scoring.COMMON_KEYS)) for s in seeds}
+    assert len(seeds) == 40 and len(keys) == len(scoring.COMMON_KEYS)
+    assert max(seeds) < 2**31 and scoring.video_seed(1, "video 0") != scoring.video_seed(0, "video 0")
+
+
+def test_the_apps_first_generate_is_the_commands(scored):
+    """The app's Generate samples with the project's seed, as `bgm-studio generate` does."""
+    from bgm_studio.app import jobs
+
+    scorer, analysis, project = scored
+    app = jobs.generate(scorer, analysis, 5, lambda *a: None)
+    assert app.seed == project.seed and np.array_equal(app.notes(), project.notes())
+
+
 def test_locked_shot_survives_generate(scored):
     scorer, _, project = scored
     project.shots[1].overrides = ShotOverrides(locked=True)
