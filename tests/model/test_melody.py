@@ -135,8 +135,8 @@ def test_a_bar_taking_up_an_earlier_bars_rhythm_plays_its_onset_places_with_pitc
 
 def test_a_bar_repeating_the_notes_of_an_earlier_one_copies_them_only_over_the_same_chord_root():
     p = replace(plan(4), chord_root=np.repeat([0, 5, 0, 7], 4))
-    source = np.full(64, -1)
-    rhythm = _motif_steps([BarMotif(), BarMotif(), BarMotif(2, True), BarMotif(2, False)], p, source)
+    source, rhythm = np.full(64, -1), np.full(64, -1)
+    _motif_steps([BarMotif(), BarMotif(), BarMotif(2, True), BarMotif(2, False)], p, source, rhythm)
     assert source[32:48].tolist() == list(range(0, 16))  # bar 2 over bar 0's chord: its notes
     assert (source[48:] == -1).all() and rhythm[48:].tolist() == list(range(16, 32))  # bar 3: rhythm only
     assert (rhythm[:48] == -1).all()
@@ -228,9 +228,31 @@ def test_a_returning_phrase_whose_chords_run_a_beat_early_copies_the_melody_from
         chord_root=np.concatenate([np.repeat([0, 5, 7, 9], 4), np.roll(np.repeat([0, 5, 7, 9], 4), -1)]),
         phrases=[Phrase("A", 0, 4), Phrase("A", 4, 4)],
     )
-    source = _returning_steps(p.phrases, p, vary_last_bar=True)
+    every_bar = MelodyPlanConfig(keep_at_once=(1.0, 0.0))
+    source, rhythm = _returning_steps(p.phrases, p, every_bar, np.random.default_rng(0))
     assert source[64:112].tolist() == list(range(4, 52))  # bars 4-6 from a beat into bars 0-2
-    assert (source[112:] == -1).all()  # the last bar is written anew
+    assert (source[112:] == -1).all() and (rhythm == -1).all()  # the last bar is written anew
+
+
+def test_a_phrase_repeated_at_once_keeps_its_bars_at_pop909s_odds_and_the_rhythm_of_the_others():
+    """Copied whole but for the last bar, a single shot's repeated phrases made 8-bar loops: a bar
+    repeated at once is kept note for note at the odds POP909's are, else takes up its source's
+    rhythm; a phrase back after other music is kept but its last bar."""
+    bars = 24
+    p = replace(plan(bars), phrases=[Phrase("A", 0, 8), Phrase("A", 8, 8), Phrase("B", 16, 4), Phrase("A", 20, 4)])
+    config = MelodyPlanConfig()
+    kept = np.zeros(8)
+    for seed in range(400):
+        source, rhythm = _returning_steps(p.phrases, p, config, np.random.default_rng(seed))
+        at_once, later = slice(128, 256), slice(320, 384)
+        copied = (source[at_once] >= 0).reshape(8, 16).all(axis=1)
+        rhythm_only = (rhythm[at_once] >= 0).reshape(8, 16).all(axis=1)
+        assert (copied[:7] ^ rhythm_only[:7]).all() and not rhythm_only[7]  # the last bar: kept or anew
+        taken = np.maximum(source, rhythm)[at_once]
+        assert (taken[taken >= 0] == np.flatnonzero(taken >= 0)).all()  # from the bar 8 before
+        assert (source[later][:48] == np.arange(48)).all() and (source[later][48:] == -1).all()
+        kept += copied
+    assert np.abs(kept / 400 - np.array(config.keep_at_once)).max() < 0.08
 
 
 def test_a_pieces_melody_lift_is_drawn_from_its_style_seed_about_as_wide_as_pop909s_singers():

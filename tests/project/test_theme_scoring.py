@@ -129,7 +129,9 @@ def test_a_long_shot_has_a_form_whose_returning_phrases_repeat_their_chords_and_
     s0, t0 = source.start_bar * 16, back.start_bar * 16
     copied = {(s + t0 - s0, p) for s, p in melody[:, :2].tolist() if s0 <= s < s0 + bars * 16}
     again_here = {(s, p) for s, p in melody[:, :2].tolist() if t0 <= s < t0 + bars * 16}
-    assert bars >= 1 and copied and copied <= again_here  # the melody returns
+    assert bars >= 1 and copied  # the melody returns: each bar its notes, or their rhythm with new pitches
+    assert {s for s, _ in copied} == {s for s, _ in again_here}
+    assert len(copied & again_here) >= 0.5 * len(copied)  # most of it note for note (POP909: 0.66-0.78)
     assert structureness(notes, project.n_beats * 4)["si_mid"] > 0.15
     again = scorer.regenerate(project, 0, new_chords=True, seed=9)  # new chords keep the phrases returning
     for (s0, _), (t0, t1) in returns:
