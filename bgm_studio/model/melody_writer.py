@@ -226,8 +226,8 @@ def _motif_steps(bar_motifs: list[BarMotif], plan: MelodyPlan, source: np.ndarra
     in place); a bar repeating the notes too writes their steps into `source` on beats whose chord
     root is the earlier beat's. Bars of a returning phrase keep what their return gave them."""
     for bar, motif in enumerate(bar_motifs):
-        a = bar * STEPS_PER_BAR
-        if motif.lag == 0 or (source[a : a + STEPS_PER_BAR] >= 0).any() or (rhythm[a : a + STEPS_PER_BAR] >= 0).any():
+        here = slice(bar * STEPS_PER_BAR, (bar + 1) * STEPS_PER_BAR)
+        if motif.lag == 0 or (np.maximum(source[here], rhythm[here]) >= 0).any():
             continue
         for beat in range(bar * BEATS_PER_BAR, (bar + 1) * BEATS_PER_BAR):
             back = beat - motif.lag * BEATS_PER_BAR

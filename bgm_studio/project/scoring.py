@@ -54,9 +54,7 @@ CADENCE_BEATS = 4
 
 @dataclass(frozen=True)
 class ScoringOptions:
-    seed: int = (
-        0  # with the video's content, draws the whole score (video_seed): the same video and seed, the same music
-    )
+    seed: int = 0  # drawn with the video's content (video_seed): the same video and seed, the same music
     tempo_bpm: float | None = None  # None: chosen from the video's pace and cuts
     key_tonic: int | None = None  # pitch class of the key; None: drawn from the seed
     timing: TimingConfig = field(default_factory=TimingConfig)
