@@ -18,7 +18,7 @@ from .batch import command as batch_command
 from .errors import BgmError
 from .memory import keep_freed_memory
 from .messages import OneLineParser
-from .mix_options import add_mix_args, arranged
+from .mix_options import add_mix_args, add_original_gain_arg, arranged
 from .preflight import (
     check_eval_outputs,
     check_outputs,
@@ -169,12 +169,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def _outputs(args: argparse.Namespace, project) -> list[str]:
     from .audio.synth import SynthConfig
+    from .export.probe import probe_video
     from .mix_options import mix_config
     from .project.outputs import OutputPaths, write_outputs
 
     paths = OutputPaths(getattr(args, "output", None) or getattr(args, "mp4", None), args.midi, args.wav, args.stems)
     with ConsoleProgress() as bar:
-        return write_outputs(
+        written = write_outputs(
             project,
             paths,
             SynthConfig(soundfont=args.soundfont),
@@ -183,6 +184,12 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
             progress=bar,
             mix=mix_config(args),
         )
+    if paths.mp4 and args.original_gain is not None and probe_video(args.video or project.video_path).has_audio:
+        dips = "" if args.no_duck else ", which dips under speech"
+        print(
+            f"note: {paths.mp4} mixes in the video's own sound, level with the music{dips}; --original-gain off leaves it out"
+        )
+    return written
 
 
 def _summary(project, written: list[str], seconds: float) -> None:
@@ -330,12 +337,7 @@ def _add_output_args(p: argparse.ArgumentParser, mp4_flag: str) -> None:
     p.add_argument("--midi", help="write the music as a MIDI file")
     p.add_argument("--wav", help="write the music as a WAV file (the video's length)")
     p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")
-    p.add_argument(
-        "--original-gain",
-        type=float,
-        default=None,
-        help="mix the video's own sound under the music at this gain in dB (default: music only)",
-    )
+    add_original_gain_arg(p, "the video's")
     add_mix_args(p)
 
 

@@ -12,6 +12,28 @@ from .errors import BgmError
 from .music.arrangement import PRESETS, Arrangement, check_preset, parse_instrument
 
 LOUDNESS_TARGETS = ("streaming", "web", "broadcast")  # audio/loudness.py: -14, -16, -23 LUFS
+VIDEO_SOUND_DB = 0.0  # the video's own sound in the commands' and the app's MP4s: as loud as the music
+
+
+def original_gain(text: str) -> float | None:
+    """--original-gain's value: dB against the music's level, or 'off' (None: the video's sound left out)."""
+    if text.strip().lower() == "off":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a gain in dB nor 'off'") from None
+
+
+def add_original_gain_arg(p: argparse.ArgumentParser, whose: str) -> None:
+    p.add_argument(
+        "--original-gain",
+        type=original_gain,
+        default=VIDEO_SOUND_DB,
+        metavar="DB|off",
+        help=f"{whose} own sound in the MP4 (and stems) at this gain in dB against the music's level, or off "
+        "(default 0: as loud as the music, which dips under its speech); a WAV holds the music alone",
+    )
 
 
 def add_mix_args(p: argparse.ArgumentParser) -> None:

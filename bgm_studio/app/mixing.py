@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from ..audio.ducking import detect_speech
+from ..audio.loudness import levelled
 from ..audio.output import AudioOutput, FillFn
 from ..audio.player import PLAYING, Player
 
@@ -36,9 +37,10 @@ def decode_sound(path: str | os.PathLike, sample_rate: int) -> np.ndarray | None
 
 
 def sound_and_speech(path: str | os.PathLike, sample_rate: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The video's sound and its speech per 10 ms frame (audio/ducking.py); None if it has no sound."""
+    """The video's sound, levelled to the music as exports level it, and its speech per 10 ms frame
+    (audio/ducking.py); None if it has no sound."""
     sound = decode_sound(path, sample_rate)
-    return None if sound is None else (sound, detect_speech(sound, sample_rate))
+    return None if sound is None else (levelled(sound, sample_rate), detect_speech(sound, sample_rate))
 
 
 class MixingOutput:

@@ -122,7 +122,8 @@ class SoundController(QObject):
 
     def _apply_video_sound(self) -> None:
         """Give the mixer the music's level, the video's sound at the chosen gain and the music's ducking
-        under its speech, reading the sound and finding the speech (once per video) when first wanted."""
+        under its speech, reading the sound and finding the speech (once per video) when first wanted.
+        As in an MP4, the music dips only under speech that is heard."""
         path, sound = self.state.video_path, self.state.sound
         if self.mixer is not None:
             self.mixer.music_gain = music_gain(sound)
@@ -133,7 +134,11 @@ class SoundController(QObject):
             audio, speech = self._video_sound[1] if self._video_sound and self._video_sound[1] else (None, None)
             ducking = (
                 duck_gain(speech, len(audio), self.mixer.sample_rate, sound.ducking)
-                if audio is not None and speech is not None and speech.any() and sound.ducking.enabled
+                if audio is not None
+                and speech is not None
+                and speech.any()
+                and sound.ducking.enabled
+                and sound.original_gain_db is not None
                 else None
             )  # no speech: no work
             self.mixer.set_sound(audio, sound.original_gain_db, ducking)

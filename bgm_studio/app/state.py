@@ -15,6 +15,7 @@ import psygnal
 
 from ..audio.ducking import DuckingConfig
 from ..controls.video_mapping import ShotOverrides
+from ..mix_options import VIDEO_SOUND_DB
 from ..project.state import Project
 
 if TYPE_CHECKING:  # the video's analysis (PyAV, OpenCV) loads with the first video, not at the window's start
@@ -53,7 +54,7 @@ class SoundSettings:
     """How the music sounds in playback and export."""
 
     soundfont: str | None = None  # .sf2/.sf3; None = $BGM_SOUNDFONT or the default GM soundfont
-    original_gain_db: float | None = None  # the video's own sound under the music; None = muted
+    original_gain_db: float | None = VIDEO_SOUND_DB  # the video's own sound against the music's level; None = muted
     loudness: str = "streaming"  # export loudness target (audio/loudness.py)
     ducking: DuckingConfig = DuckingConfig()  # the music under the video's speech, in exports
     music_gain_db: float = 0.0  # the music's level in the mix (exports are normalised: what counts is the balance)

@@ -31,6 +31,8 @@ ROUNDS = 6  # loudness / limiter rounds; each brings the loudness closer to the 
 TOLERANCE_LU = 0.2  # within the +-0.5 LU a delivery allows, with room for other meters
 CODEC_MARGIN_DB = 0.5  # peaks are held this far under the ceiling: AAC encoding in the MP4 raises them a little
 MIN_LUFS = -70.0  # BS.1770's absolute gate: quieter than this counts as silence
+SOUND_LEVEL_LUFS = -19.0  # a video's own sound is levelled to this: where the default piano's music renders
+MAX_RAISE_DB = 20.0  # a quiet recording is raised at most this much, so room tone stays room tone
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,15 @@ def check_target(name: str) -> float:
 def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float:
     """BS.1770 integrated loudness of float audio, shape=(frames, channels); -inf for silence or < 0.4 s."""
     return _above_silence(LoudnessMeter(audio, sample_rate).lufs())
+
+
+def levelled(sound: np.ndarray, sample_rate: int) -> np.ndarray:
+    """`sound` brought to SOUND_LEVEL_LUFS (raised by MAX_RAISE_DB at most), so a gain on it reads against
+    the music's level and not against however loud the camera recorded it; silence stays as it is."""
+    lufs = integrated_lufs(sound, sample_rate)
+    if not np.isfinite(lufs):
+        return sound
+    return sound * np.float32(10 ** (min(SOUND_LEVEL_LUFS - lufs, MAX_RAISE_DB) / 20))
 
 
 def _above_silence(lufs: float) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import BgmError
+from ..mix_options import add_original_gain_arg
 from .jobs import FORMATS, BatchSettings
 
 
@@ -34,12 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")
     p.add_argument("--melody-program", type=int, default=0, help="General MIDI program of the melody (0 = piano)")
     p.add_argument("--accompaniment-program", type=int, default=0, help="GM program of the accompaniment")
-    p.add_argument(
-        "--original-gain",
-        type=float,
-        default=None,
-        help="mix each video's own sound under the music at this gain in dB (default: music only)",
-    )
+    add_original_gain_arg(p, "each video's")
 
 
 def settings_from(args: argparse.Namespace) -> BatchSettings:

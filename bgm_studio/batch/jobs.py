@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..atomic import atomic_path
 from ..errors import BgmError
+from ..mix_options import VIDEO_SOUND_DB
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm")
 FORMATS = ("mp4", "midi", "wav", "project")
@@ -31,7 +32,9 @@ class BatchSettings:
     clip_model: str | None = None
     soundfont: str | None = None  # None: $BGM_SOUNDFONT or the GM default
     programs: tuple[int, int] = (0, 0)  # GM programs of melody and accompaniment
-    original_gain_db: float | None = None  # mix the video's own sound under the music
+    original_gain_db: float | None = (
+        VIDEO_SOUND_DB  # the video's own sound in the MP4, against the music; None = left out
+    )
     formats: tuple[str, ...] = ("mp4", "midi", "project")  # files written per video
 
 

@@ -2,8 +2,14 @@
 
 Order: each part is rendered alone; where the video has its own sound, the music dips
 under the speech found in it; the video's sound joins (when mixed in) as a stem of its
-own; one master gain per frame brings the sum to the loudness target with true peak
-<= -1 dBTP and multiplies every stem alike, so the stems always sum to the mix.
+own, first levelled to the music's usual loudness so that its gain reads against the music,
+not against however loud it was recorded; one master gain per frame brings the sum to the
+loudness target with true peak <= -1 dBTP and multiplies every stem alike, so the stems
+always sum to the mix.
+
+One render serves several mixes (`render_sound`, then `mix_rendered`): an MP4 carries the
+video's sound and ducks the music only under speech it carries too (`picture_mix`); a WAV
+carries the music alone, ducked, to lay under the dialogue in an editor (`music_mix`).
 """
 
 from __future__ import annotations
@@ -11,12 +17,12 @@ from __future__ import annotations
 import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..audio.ducking import DuckingConfig, check_ducking, detect_speech, duck_gain
-from ..audio.loudness import DEFAULT_TARGET, Loudness, check_target, master_gain, true_peak_db
+from ..audio.loudness import DEFAULT_TARGET, Loudness, check_target, levelled, master_gain, true_peak_db
 from ..audio.render import CancelFn, RenderConfig, never, render_stems, render_together
 from ..audio.synth import SynthConfig
 from ..music.notes import Score
@@ -33,7 +39,7 @@ class MixConfig:
     """How the parts become the delivered sound."""
 
     loudness: str = DEFAULT_TARGET  # streaming (-14 LUFS), web (-16) or broadcast (-23)
-    original_gain_db: float | None = None  # the video's own sound under the music; None = left out
+    original_gain_db: float | None = None  # the video's own sound against the music's level; None = left out
     ducking: DuckingConfig = field(default_factory=DuckingConfig)
 
 
@@ -55,9 +61,30 @@ class Mixdown:
         return Loudness(self.lufs, true_peak_db(self.mix))
 
 
+@dataclass
+class RenderedSound:
+    """The parts rendered once, unmixed, with the video's (levelled) sound and its speech, for `mix_rendered`."""
+
+    parts: np.ndarray  # (parts, frames, 2) float32, read-only to mixes
+    names: tuple[str, ...]  # a name per part: PARTS, or (MUSIC,) when rendered together
+    sample_rate: int
+    sound: np.ndarray | None  # (frames, 2) the video's sound at the music's usual loudness; None without one
+    speech: np.ndarray | None  # bool per 10 ms frame of the video's sound; None without one or without ducking
+
+
 def check_mix(config: MixConfig) -> None:
     check_target(config.loudness)
     check_ducking(config.ducking)
+
+
+def picture_mix(mix: MixConfig) -> MixConfig:
+    """The mix an MP4 carries: the music dips only under speech the file carries too."""
+    return mix if mix.original_gain_db is not None else replace(mix, ducking=replace(mix.ducking, enabled=False))
+
+
+def music_mix(mix: MixConfig) -> MixConfig:
+    """The mix a WAV carries: the music alone, ducked under the speech, to lay under the dialogue in an editor."""
+    return replace(mix, original_gain_db=None)
 
 
 def mixdown(
@@ -77,6 +104,22 @@ def mixdown(
     for exports that want only the mix (render_together: a third less CPU, the same mix to -75 dB RMS).
     """
     check_mix(mix)
+    rendered = render_sound(score, duration_s, video, mix, synth, config, progress, cancel, apart)
+    return mix_rendered(rendered, mix, progress)
+
+
+def render_sound(
+    score: Score,
+    duration_s: float,
+    video: str | os.PathLike | None = None,
+    mix: MixConfig = MixConfig(),
+    synth: SynthConfig = SynthConfig(),
+    config: RenderConfig = RenderConfig(),
+    progress: ProgressFn = no_progress,
+    cancel: CancelFn = never,
+    apart: bool = True,
+) -> RenderedSound:
+    """The parts rendered, and `video`'s sound decoded (with its speech when `mix` ducks) while they render."""
     sr = config.sample_rate
     with ThreadPoolExecutor(1, thread_name_prefix="video-sound") as pool:  # decoded while the parts render
         heard = (
@@ -87,15 +130,21 @@ def mixdown(
         render = render_stems if apart else render_together
         parts = render(score, synth, config, duration_s=duration_s, progress=progress, cancel=cancel)
         sound, speech = heard.result() if heard is not None else (None, None)
-    names = PARTS if apart else (MUSIC,)
-    parts = parts if apart else parts[None]
-    n = parts.shape[1]
+    parts.flags.writeable = False
+    return RenderedSound(parts if apart else parts[None], PARTS if apart else (MUSIC,), sr, sound, speech)
+
+
+def mix_rendered(rendered: RenderedSound, mix: MixConfig, progress: ProgressFn = no_progress) -> Mixdown:
+    """`mix` of the rendered parts: ducked under the speech if it asks, the video's sound at its gain,
+    brought to the loudness target. `rendered` is left as it was, for other mixes of the same render."""
+    check_mix(mix)
+    sr, n = rendered.sample_rate, rendered.parts.shape[1]
+    speech = rendered.speech if mix.ducking.enabled else None
     # Without speech, ones that take no memory (a read-only view): 32 MB for 3 minutes, written and never read.
     music_gain = duck_gain(speech, n, sr, mix.ducking) if speech is not None else np.broadcast_to(np.float32(1), n)
-    # Without speech the ducking gain is 1 throughout: the rendered parts serve as the stems as they are.
-    stems = {name: part * music_gain[:, None] if speech is not None else part for name, part in zip(names, parts)}
-    if sound is not None and mix.original_gain_db is not None:
-        stems[VIDEO_SOUND] = sound * np.float32(10 ** (mix.original_gain_db / 20))
+    stems = {name: part * music_gain[:, None] for name, part in zip(rendered.names, rendered.parts)}
+    if rendered.sound is not None and mix.original_gain_db is not None:
+        stems[VIDEO_SOUND] = rendered.sound * np.float32(10 ** (mix.original_gain_db / 20))
     total = _sum(list(stems.values()))
     progress(0, 1, "measuring loudness")
     gain, lufs = master_gain(total, sr, check_target(mix.loudness))
@@ -109,11 +158,12 @@ def mixdown(
 def _video_sound(
     video: str | os.PathLike, sample_rate: int, frames: int, ducking: bool
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """The video's sound as long as the music, shape=(frames, 2), and its speech (None without ducking)."""
+    """The video's sound as long as the music and levelled to it, shape=(frames, 2), and its speech
+    (None without ducking)."""
     from .mp4 import read_soundtrack  # mp4 writes what this makes
 
     sound = read_soundtrack(video, sample_rate, frames)
-    return sound, detect_speech(sound, sample_rate) if ducking else None
+    return levelled(sound, sample_rate), detect_speech(sound, sample_rate) if ducking else None
 
 
 def _sum(stems: list[np.ndarray]) -> np.ndarray:

@@ -3,9 +3,9 @@
 A video stream the container cannot hold (Cinepak in .mp4, say) is re-encoded as H.264 instead,
 and the progress label says so; copying stays the rule wherever the container takes the stream.
 
-The original soundtrack is dropped, or mixed under the music at a chosen gain; either
-way the music ducks under its speech (mixdown.py). The
-music is rendered to the video's exact length (the part that decodes, for a truncated
+The original soundtrack is mixed under the music at a chosen gain, against the music's level,
+and the music ducks under its speech; or it is dropped, and the music plays at its own level
+throughout (mixdown.py). The music is rendered to the video's exact length (the part that decodes, for a truncated
 file), so the file lasts as long as the video. Muxing goes through PyAV (FFmpeg); the input file is only ever read.
 """
 
@@ -28,7 +28,7 @@ from ..errors import BgmError
 from ..music.notes import Score
 from ..progress import ProgressFn, no_progress
 from ..video.decode import decodable_frames
-from .mixdown import MixConfig, mixdown
+from .mixdown import MixConfig, mixdown, picture_mix
 from .probe import open_video, probe_video
 
 AAC_BIT_RATE = 192_000
@@ -91,8 +91,8 @@ def export_mp4(
 ) -> None:
     """Write `video` with the score as its soundtrack to `path`, atomically.
 
-    original_gain_db: None drops the original soundtrack; a gain (e.g. -12.0) mixes
-    it under the music. The mix meets `mix.loudness` either way.
+    original_gain_db: None drops the original soundtrack; a gain (e.g. -6.0) mixes it under
+    the music, levelled to the music's loudness first (0 dB: as loud as the music). The mix meets `mix.loudness` either way.
     duration_s: the music's length, e.g. where decoding of a truncated video stopped,
     whose index claims more than the file holds; None: the video stream's stated length.
     """
@@ -104,7 +104,7 @@ def export_mp4(
         score,
         duration_s,
         video,
-        replace(mix, original_gain_db=original_gain_db),
+        picture_mix(replace(mix, original_gain_db=original_gain_db)),
         synth,
         config,
         progress,

@@ -8,7 +8,7 @@ from ..atomic import check_writable_target
 from ..audio.render import CancelFn, RenderConfig, never
 from ..audio.synth import SynthConfig
 from ..export.midi import export_midi
-from ..export.mixdown import MixConfig, check_mix, mixdown
+from ..export.mixdown import MixConfig, Mixdown, check_mix, mix_rendered, music_mix, picture_mix, render_sound
 from ..export.mp4 import check_codec, check_gain, container_format, mux_music
 from ..export.stems import check_stems_folder, write_stems
 from ..export.wav import check_bits, write_wav
@@ -38,7 +38,10 @@ def write_outputs(
 ) -> list[str]:
     """Export every requested file; returns the paths written. The video is checked first.
 
-    The sound is made once (mixdown.py) and every audio file carries the same mix.
+    The parts are rendered once (mixdown.py). The MP4 carries the video's own sound at
+    `original_gain_db` (None: left out, and then the music does not duck); the WAV carries the
+    music alone, ducked under the speech; the stems carry the parts, ducked, with the video's
+    sound as a stem of its own when it is mixed in.
     """
     score = project_score(project)
     mix = replace(mix, original_gain_db=original_gain_db)
@@ -62,13 +65,38 @@ def write_outputs(
     if not (paths.wav or paths.mp4 or paths.stems):
         return written
     config = RenderConfig()
-    sound = mixdown(score, project.duration_s, source, mix, synth, config, progress, cancel, apart=bool(paths.stems))
+    mixes = {
+        "wav": music_mix(mix) if paths.wav else None,
+        "mp4": picture_mix(mix) if paths.mp4 and source else None,
+        "stems": mix if paths.stems else None,
+    }
+    ducks = any(m is not None and m.ducking.enabled for m in mixes.values())
+    heard = ducks or any(m is not None and m.original_gain_db is not None for m in mixes.values())
+    rendered = render_sound(
+        score,
+        project.duration_s,
+        source if heard else None,  # the video's sound is decoded only for a mix that hears it
+        replace(mix, ducking=replace(mix.ducking, enabled=ducks)),
+        synth,
+        config,
+        progress,
+        cancel,
+        apart=bool(paths.stems),
+    )
+    made: dict[MixConfig, Mixdown] = {}  # outputs that ask for the same mix share it
+
+    def sound_of(kind: str) -> Mixdown:
+        wanted = mixes[kind]
+        if wanted not in made:
+            made[wanted] = mix_rendered(rendered, wanted, progress)
+        return made[wanted]
+
     if paths.wav:
-        write_wav(sound.mix, config.sample_rate, paths.wav, wav_bits, progress, cancel)
+        write_wav(sound_of("wav").mix, config.sample_rate, paths.wav, wav_bits, progress, cancel)
         written.append(paths.wav)
-    if paths.mp4 and source:
-        mux_music(source, paths.mp4, sound.mix, config.sample_rate, project.duration_s, progress, cancel)
+    if mixes["mp4"] is not None:
+        mux_music(source, paths.mp4, sound_of("mp4").mix, config.sample_rate, project.duration_s, progress, cancel)
         written.append(paths.mp4)
     if paths.stems:
-        written += write_stems(sound, score, paths.stems, progress=progress)
+        written += write_stems(sound_of("stems"), score, paths.stems, progress=progress)
     return written

@@ -102,8 +102,9 @@ def test_instrument_and_soundfont_choice(qtbot, make_window, clip):
     assert window.state.project.arrangement.shot_presets == ((1, "music-box"),)
     window.state.undo()
     assert window.state.project.arrangement.shot_presets == () and panel.shot_preset.currentData() == ""
-    panel.original.setChecked(True)
-    assert window.state.sound.original_gain_db == -12.0
+    assert panel.original.isChecked() and window.state.sound.original_gain_db == 0.0  # heard, level with the music
+    panel.original.setChecked(False)
+    assert window.state.sound.original_gain_db is None
     panel.duck.setChecked(False)
     assert not window.state.sound.ducking.enabled
     from dataclasses import replace
@@ -133,6 +134,7 @@ def test_measured_loudness_and_stems_from_the_sound_tab(qtbot, make_window, clip
         "melody.wav",
         "mix.wav",
         "parts.mid",
+        "video-sound.wav",  # the clip's own sound, kept by default
     ]
 
 

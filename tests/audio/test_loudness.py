@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 from scipy.signal import resample_poly
 
-from bgm_studio.audio.loudness import integrated_lufs, master_gain, true_peak_db, true_peak_envelope
+from bgm_studio.audio.loudness import (
+    MAX_RAISE_DB,
+    SOUND_LEVEL_LUFS,
+    integrated_lufs,
+    levelled,
+    master_gain,
+    true_peak_db,
+    true_peak_envelope,
+)
 
 SR = 44100
 
@@ -45,3 +53,18 @@ def test_master_gain_reaches_the_target_under_the_ceiling_and_stays_smooth():
 def test_silence_keeps_unit_gain():
     gain, lufs = master_gain(np.zeros((SR, 2), np.float32), SR, -14.0)
     assert (gain == 1.0).all() and lufs == float("-inf")
+
+
+@pytest.mark.parametrize("level, expected", [(0.3, SOUND_LEVEL_LUFS), (0.003, None), (0.0, None)])
+def test_a_videos_sound_is_levelled_to_the_music_and_a_quiet_room_raised_only_so_far(level, expected):
+    """A loud recording comes down to the music's level; a very quiet one comes up by MAX_RAISE_DB at most;
+    silence stays silence."""
+    tone = (level * np.sin(2 * np.pi * 440 * np.arange(5 * SR) / SR)).astype(np.float32)
+    sound = np.stack([tone, tone], axis=1)
+    before, after = integrated_lufs(sound, SR), integrated_lufs(levelled(sound, SR), SR)
+    if level == 0.0:
+        assert not levelled(sound, SR).any()
+    elif expected is not None:
+        assert after == pytest.approx(expected, abs=0.05)
+    else:
+        assert before < SOUND_LEVEL_LUFS - MAX_RAISE_DB and after == pytest.approx(before + MAX_RAISE_DB, abs=0.05)

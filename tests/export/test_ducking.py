@@ -152,3 +152,47 @@ def test_speech_from_the_first_frame_is_found_there(tmp_path):
     speech = detect_speech(sound, SR)
     assert speech[:20].all()
     assert not speech[-50:].any()
+
+
+def _stem(folder, name: str) -> np.ndarray:
+    from scipy.io import wavfile
+
+    return wavfile.read(folder / f"{name}.wav")[1]
+
+
+def test_a_dialogue_clips_mp4_keeps_the_voice_over_the_ducked_music_and_its_wav_holds_the_music_alone(
+    dialogue, tmp_path
+):
+    """By default the MP4 carries the video's own sound, levelled to the music, with the music dipped under
+    its speech; the WAV is the music alone, dipped, to lay under the dialogue in an editor. Before, the MP4
+    dropped the voice and kept the music's dips under speech nobody heard."""
+    from scipy.io import wavfile
+
+    from bgm_studio.cli import main
+
+    video, duration, spans = dialogue
+    out, wav, stems = tmp_path / "out.mp4", tmp_path / "out.wav", tmp_path / "stems"
+    assert main(["generate", str(video), "-o", str(out), "--wav", str(wav), "--stems", str(stems)]) == 0
+    voice = _stem(stems, "video-sound")
+    music = _stem(stems, "melody") + _stem(stems, "accompaniment") + _stem(stems, "bass")
+    heard = read_soundtrack(out, SR, len(voice))
+    alone = wavfile.read(wav)[1].astype(np.float32) / 32768.0
+    for a, b in spans:
+        span = slice(int((a + 0.05) * SR), int((b - 0.05) * SR))
+        assert 20 * np.log10(rms(voice, SR, a, b) / rms(music, SR, a, b)) > 6.0  # the voice over the music
+        assert np.corrcoef(heard[span, 0], voice[span, 0])[0, 1] > 0.8  # the MP4 carries the voice
+        assert abs(np.corrcoef(alone[span, 0], voice[span, 0])[0, 1]) < 0.2  # the WAV does not
+    assert np.corrcoef(alone[:, 0], music[:, 0])[0, 1] > 0.99  # the WAV is the ducked music of the stems
+
+
+def test_an_mp4_without_the_video_sound_does_not_dip_the_music_under_speech_nobody_hears(dialogue, tmp_path):
+    from bgm_studio.cli import main
+
+    video, duration, spans = dialogue
+    project = tmp_path / "p.bgm.json"
+    assert main(["generate", str(video), "--project", str(project)]) == 0
+    off, plain = tmp_path / "off.mp4", tmp_path / "plain.mp4"
+    assert main(["export", str(project), "--mp4", str(off), "--original-gain", "off"]) == 0
+    assert main(["export", str(project), "--mp4", str(plain), "--original-gain", "off", "--no-duck"]) == 0
+    frames = int(duration * SR)
+    assert np.array_equal(read_soundtrack(off, SR, frames), read_soundtrack(plain, SR, frames))

@@ -166,6 +166,7 @@ def test_presets_instruments_stems_and_loudness(env, clip, tmp_path, capsys):
         "melody.wav",
         "mix.wav",
         "parts.mid",
+        "video-sound.wav",  # the clip's own tone: stems carry the video's sound by default
     ]
     programs = {
         t.name: [m.program for m in t if m.type == "program_change"]

@@ -29,7 +29,7 @@ def run(args, capfd) -> list[str]:
         (["bogus"], "invalid choice: 'bogus'"),
         (["eval", "--split", "middle"], "(see bgm-studio eval --help)"),
         (["generate"], "required: video"),
-        (["export", "p.json", "--original-gain", "loud"], "invalid float value: 'loud'"),
+        (["export", "p.json", "--original-gain", "loud"], "'loud' is neither a gain in dB nor 'off'"),
     ],
 )
 def test_a_bad_option_is_one_line_with_a_pointer_to_help(capfd, args, words):

@@ -10,11 +10,11 @@ from dataclasses import replace
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QWidget
 
+from ...mix_options import VIDEO_SOUND_DB
 from ..state import AppState, SoundSettings
 
 MUSIC_DB = (-30, 6)  # slider range of the music's level, dB
 VIDEO_DB = (-40, 6)  # slider range of the video sound's level, dB
-VIDEO_DEFAULT_DB = -12.0  # the level the video sound comes in at when first switched on
 
 
 def _fader(low: int, high: int, tip: str) -> QSlider:
@@ -80,7 +80,7 @@ class Mixer(QWidget):
         self.music_mute.setChecked(sound.music_muted)
         self.video.setChecked(sound.original_gain_db is not None)
         self.video_fader.setValue(
-            round(sound.original_gain_db if sound.original_gain_db is not None else VIDEO_DEFAULT_DB)
+            round(sound.original_gain_db if sound.original_gain_db is not None else VIDEO_SOUND_DB)
         )
         self.video_fader.setEnabled(sound.original_gain_db is not None)
         self.music_level.setText("muted" if sound.music_muted else f"{sound.music_gain_db:+.0f} dB")

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ...audio.ducking import FRAME_S, duck_gain
 from ...audio.loudness import TARGETS
+from ...mix_options import VIDEO_SOUND_DB
 from ...music.arrangement import PRESETS, Arrangement
 from ...music.parts import PARTS
 from ..state import AppState, SoundSettings
@@ -104,7 +105,7 @@ class SoundPanel(QWidget):
         self.original = QCheckBox("Mix under the music")
         self.original_gain = QDoubleSpinBox()
         self.original_gain.setRange(-40.0, 6.0)
-        self.original_gain.setValue(-12.0)
+        self.original_gain.setValue(VIDEO_SOUND_DB)
         self.original_gain.setSuffix(" dB")
         self.duck = QCheckBox("Duck the music under speech")
         self.duck_depth = QDoubleSpinBox()
