@@ -66,7 +66,7 @@ def check_resume(path: str, model: torch.nn.Module) -> None:
 def command_inputs(args: argparse.Namespace, video: str | None, *others) -> list:
     """Every file a scoring command reads: the video, the checkpoint, the soundfont, clip weights and `others`."""
     from .audio.soundfont import find_soundfont
-    from .model.checkpoint import resolve_checkpoint
+    from .model.locate import resolve_checkpoint
 
     sources = [video, *others, os.environ.get("BGM_CLIP_WEIGHTS"), getattr(args, "clip_weights", None)]
     if hasattr(args, "model"):
@@ -114,7 +114,7 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
 
 def check_eval_outputs(args: argparse.Namespace, pop909: Path, song_ids: list[str]) -> None:
     """The JSON table and the --midi-out files may replace no POP909 file, MIDI input or checkpoint."""
-    from .model.checkpoint import resolve_checkpoint
+    from .model.locate import resolve_checkpoint
 
     sources = [pop909, args.midi_dir, resolve_checkpoint(args.model) if args.generate else None]
     outputs = [Path(args.json)] if args.json else []
