@@ -41,7 +41,7 @@ class Mixer(QWidget):
         self.music_level = QLabel()
         self.video = QCheckBox("Video sound")
         self.video.setToolTip("The video's own sound (dialogue, effects) under the music, in playback and MP4 export")
-        self.video_fader = _fader(*VIDEO_DB, "Level of the video's own sound (dB)")
+        self.video_fader = _fader(*VIDEO_DB, "Level of the video's own sound (dB; 0: as loud as the music)")
         self.video_level = QLabel()
         for label in (self.music_level, self.video_level):
             label.setMinimumWidth(48)

@@ -107,6 +107,9 @@ class SoundPanel(QWidget):
         self.original_gain.setRange(-40.0, 6.0)
         self.original_gain.setValue(VIDEO_SOUND_DB)
         self.original_gain.setSuffix(" dB")
+        self.original_gain.setToolTip(
+            "The video's own sound against the music: 0 dB is as loud as the music, which dips under speech"
+        )
         self.duck = QCheckBox("Duck the music under speech")
         self.duck_depth = QDoubleSpinBox()
         self.duck_depth.setRange(-40.0, 0.0)
