@@ -104,7 +104,7 @@ def mixdown(
     for exports that want only the mix (render_together: a third less CPU, the same mix to -75 dB RMS).
     """
     check_mix(mix)
-    rendered = render_sound(score, duration_s, video, mix, synth, config, progress, cancel, apart)
+    rendered = render_sound(score, duration_s, video, apart, mix.ducking.enabled, synth, config, progress, cancel)
     return mix_rendered(rendered, mix, progress)
 
 
@@ -112,18 +112,19 @@ def render_sound(
     score: Score,
     duration_s: float,
     video: str | os.PathLike | None = None,
-    mix: MixConfig = MixConfig(),
+    apart: bool = True,
+    find_speech: bool = True,
     synth: SynthConfig = SynthConfig(),
     config: RenderConfig = RenderConfig(),
     progress: ProgressFn = no_progress,
     cancel: CancelFn = never,
-    apart: bool = True,
 ) -> RenderedSound:
-    """The parts rendered, and `video`'s sound decoded (with its speech when `mix` ducks) while they render."""
+    """The parts rendered (apart: a stem each, as `mixdown`), and `video`'s sound decoded while they
+    render, with its speech found when `find_speech`."""
     sr = config.sample_rate
     with ThreadPoolExecutor(1, thread_name_prefix="video-sound") as pool:  # decoded while the parts render
         heard = (
-            pool.submit(_video_sound, video, sr, int(round(duration_s * sr)), mix.ducking.enabled)
+            pool.submit(_video_sound, video, sr, int(round(duration_s * sr)), find_speech)
             if video is not None and probe_video(video).has_audio
             else None
         )

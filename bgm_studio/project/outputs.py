@@ -65,38 +65,36 @@ def write_outputs(
     if not (paths.wav or paths.mp4 or paths.stems):
         return written
     config = RenderConfig()
-    mixes = {
-        "wav": music_mix(mix) if paths.wav else None,
-        "mp4": picture_mix(mix) if paths.mp4 and source else None,
-        "stems": mix if paths.stems else None,
-    }
-    ducks = any(m is not None and m.ducking.enabled for m in mixes.values())
-    heard = ducks or any(m is not None and m.original_gain_db is not None for m in mixes.values())
+    asked = [(music_mix(mix), paths.wav), (picture_mix(mix), paths.mp4 and source), (mix, paths.stems)]
+    wanted = [m for m, path in asked if path]
+    ducks = any(m.ducking.enabled for m in wanted)
+    heard = ducks or any(m.original_gain_db is not None for m in wanted)
     rendered = render_sound(
         score,
         project.duration_s,
         source if heard else None,  # the video's sound is decoded only for a mix that hears it
-        replace(mix, ducking=replace(mix.ducking, enabled=ducks)),
-        synth,
-        config,
-        progress,
-        cancel,
         apart=bool(paths.stems),
+        find_speech=ducks,
+        synth=synth,
+        config=config,
+        progress=progress,
+        cancel=cancel,
     )
     made: dict[MixConfig, Mixdown] = {}  # outputs that ask for the same mix share it
 
-    def sound_of(kind: str) -> Mixdown:
-        wanted = mixes[kind]
-        if wanted not in made:
-            made[wanted] = mix_rendered(rendered, wanted, progress)
-        return made[wanted]
+    def sound_of(one: MixConfig) -> Mixdown:
+        if one not in made:
+            made[one] = mix_rendered(rendered, one, progress)
+        return made[one]
 
     if paths.wav:
-        write_wav(sound_of("wav").mix, config.sample_rate, paths.wav, wav_bits, progress, cancel)
+        write_wav(sound_of(music_mix(mix)).mix, config.sample_rate, paths.wav, wav_bits, progress, cancel)
         written.append(paths.wav)
-    if mixes["mp4"] is not None:
-        mux_music(source, paths.mp4, sound_of("mp4").mix, config.sample_rate, project.duration_s, progress, cancel)
+    if paths.mp4 and source:
+        mux_music(
+            source, paths.mp4, sound_of(picture_mix(mix)).mix, config.sample_rate, project.duration_s, progress, cancel
+        )
         written.append(paths.mp4)
     if paths.stems:
-        written += write_stems(sound_of("stems"), score, paths.stems, progress=progress)
+        written += write_stems(sound_of(mix), score, paths.stems, progress=progress)
     return written
