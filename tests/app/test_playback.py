@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from bgm_studio.app import jobs
 from bgm_studio.audio.output import CaptureOutput, DeviceOutput
 from bgm_studio.audio.player import PLAYING
+from tests.app.conftest import SHOTS
 from tests.app.helpers import click_time, wait_task
 
 RATE = 44100
@@ -206,3 +207,23 @@ def test_the_mixer_sets_music_and_video_sound_levels_live_and_in_export(qtbot, m
         wait_task(qtbot, window)
         tones.append(tone(read_soundtrack(out, RATE, 8 * RATE)[RATE : 2 * RATE]))
     assert tones[0] > 3 * tones[1]
+
+
+def test_the_mixer_offers_the_video_sound_only_for_a_video_that_has_one(qtbot, make_window, clip, tmp_path):
+    """Heard by default, the video's sound is on in the mixer; a video without a sound of its own
+    shows its controls off and says why, and one with a sound brings them back."""
+    from tests.video_clips import make_clip
+
+    silent = tmp_path / "silent.mp4"
+    make_clip(silent, SHOTS[:2], audio=False)
+    window = make_window()
+    strip = window.mixer
+    window.open_path(str(silent))
+    wait_task(qtbot, window)
+    assert not strip.video.isEnabled() and not strip.video_fader.isEnabled()
+    assert "no sound" in strip.video.toolTip() and strip.video_level.text() == "none"
+    assert window.state.sound.original_gain_db == 0.0  # the setting stands, for the next video
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    assert strip.video.isEnabled() and strip.video.isChecked() and strip.video_fader.isEnabled()
+    assert strip.video_level.text() == "+0 dB"

@@ -15,6 +15,7 @@ from ..state import AppState, SoundSettings
 
 MUSIC_DB = (-30, 6)  # slider range of the music's level, dB
 VIDEO_DB = (-40, 6)  # slider range of the video sound's level, dB
+VIDEO_TIP = "The video's own sound (dialogue, effects) under the music, in playback and MP4 export"
 
 
 def _fader(low: int, high: int, tip: str) -> QSlider:
@@ -33,6 +34,7 @@ class Mixer(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
+        self._has_sound = True  # the open video has a sound of its own (set_has_sound)
         self.music = _fader(*MUSIC_DB, "Level of the music (dB)")
         self.music_mute = QToolButton()
         self.music_mute.setText("M")
@@ -40,7 +42,7 @@ class Mixer(QWidget):
         self.music_mute.setToolTip("Mute the music in playback, to hear the video's own sound alone")
         self.music_level = QLabel()
         self.video = QCheckBox("Video sound")
-        self.video.setToolTip("The video's own sound (dialogue, effects) under the music, in playback and MP4 export")
+        self.video.setToolTip(VIDEO_TIP)
         self.video_fader = _fader(*VIDEO_DB, "Level of the video's own sound (dB; 0: as loud as the music)")
         self.video_level = QLabel()
         for label in (self.music_level, self.video_level):
@@ -60,6 +62,13 @@ class Mixer(QWidget):
         self.video_fader.valueChanged.connect(self._on_edited)
         state.sound_changed.connect(self._on_sound_changed)
         self._on_sound_changed(state.sound)
+
+    def set_has_sound(self, has_sound: bool) -> None:
+        """Offer the video-sound controls only for a video that has a sound of its own."""
+        self._has_sound = has_sound
+        self.video.setEnabled(has_sound)
+        self.video.setToolTip(VIDEO_TIP if has_sound else "This video has no sound of its own")
+        self._on_sound_changed(self.state.sound)
 
     def _on_edited(self, *_args) -> None:
         on = self.video.isChecked()
@@ -82,8 +91,9 @@ class Mixer(QWidget):
         self.video_fader.setValue(
             round(sound.original_gain_db if sound.original_gain_db is not None else VIDEO_SOUND_DB)
         )
-        self.video_fader.setEnabled(sound.original_gain_db is not None)
+        self.video_fader.setEnabled(self._has_sound and sound.original_gain_db is not None)
         self.music_level.setText("muted" if sound.music_muted else f"{sound.music_gain_db:+.0f} dB")
-        self.video_level.setText(f"{self.video_fader.value():+d} dB" if sound.original_gain_db is not None else "off")
+        level = f"{self.video_fader.value():+d} dB" if sound.original_gain_db is not None else "off"
+        self.video_level.setText(level if self._has_sound else "none")
         for w in widgets:
             w.blockSignals(False)
