@@ -401,6 +401,7 @@ class MainWindow(QMainWindow):
         spans = [(s.start_s, s.end_s) for s in (opened.project.shots if opened.project else opened.analysis.shots)]
         self.timeline.set_waveform(np.zeros(0), 1.0, shown=opened.analysis.info.has_audio)  # filled once it is read
         self.mixer.set_has_sound(opened.analysis.info.has_audio)
+        self.sound_panel.set_has_sound(opened.analysis.info.has_audio)
         self.timeline.set_speech(None)  # and the speech lane once speech is found in it
         add_recent(recent)  # now: a save soon after must come after it in the list
         QTimer.singleShot(LANES_DELAY_MS, self, lambda: self._after_opened(path, spans))

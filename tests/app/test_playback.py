@@ -222,8 +222,9 @@ def test_the_mixer_offers_the_video_sound_only_for_a_video_that_has_one(qtbot, m
     wait_task(qtbot, window)
     assert not strip.video.isEnabled() and not strip.video_fader.isEnabled()
     assert "no sound" in strip.video.toolTip() and strip.video_level.text() == "none"
+    assert not window.sound_panel.original.isEnabled() and not window.sound_panel.original_gain.isEnabled()
     assert window.state.sound.original_gain_db == 0.0  # the setting stands, for the next video
     window.open_path(clip)
     wait_task(qtbot, window)
     assert strip.video.isEnabled() and strip.video.isChecked() and strip.video_fader.isEnabled()
-    assert strip.video_level.text() == "+0 dB"
+    assert strip.video_level.text() == "+0 dB" and window.sound_panel.original_gain.isEnabled()

@@ -90,6 +90,7 @@ class SoundPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
+        self._has_sound = True  # the open video has a sound of its own (set_has_sound)
         self.soundfont = QLabel()
         self.soundfont.setStyleSheet("color: #8e9297;")
         self.choose = QPushButton("Choose…")
@@ -191,6 +192,13 @@ class SoundPanel(QWidget):
         self.measured.setText("not measured")
         self._show_arrangement()
 
+    def set_has_sound(self, has_sound: bool) -> None:
+        """Offer the video-sound choice only for a video that has a sound of its own."""
+        self._has_sound = has_sound
+        self.original.setEnabled(has_sound)
+        self.original.setToolTip("" if has_sound else "This video has no sound of its own")
+        self._on_sound_changed(self.state.sound)
+
     def show_speech(self, speech: np.ndarray | None) -> None:
         """Draw the speech found in the video's sound and the music's gain curve under it."""
         self.speech = speech
@@ -266,7 +274,7 @@ class SoundPanel(QWidget):
             self.stems_requested.emit(folder)
 
     def _on_edited(self, *_args) -> None:
-        self.original_gain.setEnabled(self.original.isChecked())
+        self.original_gain.setEnabled(self._has_sound and self.original.isChecked())
         self.duck_depth.setEnabled(self.duck.isChecked())
         ducking = replace(self.state.sound.ducking, enabled=self.duck.isChecked(), depth_db=self.duck_depth.value())
         self.state.set_sound(
@@ -287,7 +295,7 @@ class SoundPanel(QWidget):
         self.original.setChecked(sound.original_gain_db is not None)
         if sound.original_gain_db is not None:
             self.original_gain.setValue(sound.original_gain_db)
-        self.original_gain.setEnabled(sound.original_gain_db is not None)
+        self.original_gain.setEnabled(self._has_sound and sound.original_gain_db is not None)
         self.duck.setChecked(sound.ducking.enabled)
         self.duck_depth.setValue(sound.ducking.depth_db)
         self.duck_depth.setEnabled(sound.ducking.enabled)
