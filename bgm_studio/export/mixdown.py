@@ -157,14 +157,14 @@ def mix_rendered(rendered: RenderedSound, mix: MixConfig, progress: ProgressFn =
 
 
 def _video_sound(
-    video: str | os.PathLike, sample_rate: int, frames: int, ducking: bool
+    video: str | os.PathLike, sample_rate: int, frames: int, find_speech: bool
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The video's sound as long as the music and levelled to it, shape=(frames, 2), and its speech
-    (None without ducking)."""
+    (None unless `find_speech`)."""
     from .mp4 import read_soundtrack  # mp4 writes what this makes
 
     sound = read_soundtrack(video, sample_rate, frames)
-    return levelled(sound, sample_rate), detect_speech(sound, sample_rate) if ducking else None
+    return levelled(sound, sample_rate), detect_speech(sound, sample_rate) if find_speech else None
 
 
 def _sum(stems: list[np.ndarray]) -> np.ndarray:
