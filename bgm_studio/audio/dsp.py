@@ -148,8 +148,7 @@ def running_min(x: np.ndarray, size: int) -> np.ndarray:
     filled = np.pad(padded, (0, blocks * size - len(padded)), constant_values=np.inf).reshape(blocks, size)
     prefix = np.minimum.accumulate(filled, axis=1).reshape(-1)
     suffix = np.minimum.accumulate(filled[:, ::-1], axis=1)[:, ::-1].reshape(-1)
-    i = np.arange(n)
-    return np.minimum(suffix[i], prefix[i + size - 1]).astype(x.dtype)
+    return np.minimum(suffix[:n], prefix[size - 1 : size - 1 + n]).astype(x.dtype, copy=False)
 
 
 def running_mean(x: np.ndarray, size: int) -> np.ndarray:
