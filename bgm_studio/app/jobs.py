@@ -164,10 +164,10 @@ def export(
 
 
 def measure_mix(project: Project, sound: SoundSettings, progress: ProgressFn, cancelled: Callable[[], bool]):
-    """The loudness of the mix an export would write (rendered, ducked and brought to the target)."""
-    from ..export.mixdown import MixConfig, mixdown
+    """The loudness of the mix an MP4 export would write (rendered, ducked and brought to the target)."""
+    from ..export.mixdown import MixConfig, mixdown, picture_mix
 
-    mix = MixConfig(sound.loudness, export_original_gain_db(sound), sound.ducking)
+    mix = picture_mix(MixConfig(sound.loudness, export_original_gain_db(sound), sound.ducking))
     video = check_video(project)
     return mixdown(
         project_score(project),

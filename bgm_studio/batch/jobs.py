@@ -32,9 +32,7 @@ class BatchSettings:
     clip_model: str | None = None
     soundfont: str | None = None  # None: $BGM_SOUNDFONT or the GM default
     programs: tuple[int, int] = (0, 0)  # GM programs of melody and accompaniment
-    original_gain_db: float | None = (
-        VIDEO_SOUND_DB  # the video's own sound in the MP4, against the music; None = left out
-    )
+    original_gain_db: float | None = VIDEO_SOUND_DB  # the video's sound in the MP4; None = left out
     formats: tuple[str, ...] = ("mp4", "midi", "project")  # files written per video
 
 

@@ -92,7 +92,8 @@ def export_mp4(
     """Write `video` with the score as its soundtrack to `path`, atomically.
 
     original_gain_db: None drops the original soundtrack; a gain (e.g. -6.0) mixes it under
-    the music, levelled to the music's loudness first (0 dB: as loud as the music). The mix meets `mix.loudness` either way.
+    the music, levelled to the music's loudness first (0 dB: as loud as the music). The mix
+    meets `mix.loudness` either way.
     duration_s: the music's length, e.g. where decoding of a truncated video stopped,
     whose index claims more than the file holds; None: the video stream's stated length.
     """
