@@ -169,8 +169,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def _outputs(args: argparse.Namespace, project) -> list[str]:
     from .audio.synth import SynthConfig
-    from .export.probe import probe_video
     from .mix_options import mix_config
+    from .video.decode import probe
     from .project.outputs import OutputPaths, write_outputs
 
     paths = OutputPaths(getattr(args, "output", None) or getattr(args, "mp4", None), args.midi, args.wav, args.stems)
@@ -184,7 +184,7 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
             progress=bar,
             mix=mix_config(args),
         )
-    if paths.mp4 and args.original_gain is not None and probe_video(args.video or project.video_path).has_audio:
+    if paths.mp4 and args.original_gain is not None and probe(args.video or project.video_path).has_audio:
         dips = "" if args.no_duck else ", which dips under speech"
         print(
             f"note: {paths.mp4} mixes in the video's own sound, level with the music{dips}; --original-gain off leaves it out"

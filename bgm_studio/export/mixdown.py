@@ -28,7 +28,7 @@ from ..audio.synth import SynthConfig
 from ..music.notes import Score
 from ..music.parts import PARTS
 from ..progress import ProgressFn, no_progress
-from .probe import probe_video
+from ..video.decode import probe
 
 VIDEO_SOUND = "video-sound"  # the stem of the video's own sound, when it is mixed in
 MUSIC = "music"  # the one stem of all the parts, when they are not rendered apart
@@ -125,7 +125,7 @@ def render_sound(
     with ThreadPoolExecutor(1, thread_name_prefix="video-sound") as pool:  # decoded while the parts render
         heard = (
             pool.submit(_video_sound, video, sr, int(round(duration_s * sr)), find_speech)
-            if video is not None and probe_video(video).has_audio
+            if video is not None and probe(video).has_audio
             else None
         )
         render = render_stems if apart else render_together

@@ -12,6 +12,7 @@ file), so the file lasts as long as the video. Muxing goes through PyAV (FFmpeg)
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import os
 from dataclasses import replace
@@ -40,6 +41,8 @@ MKV_HINT = "an .mkv output holds most video codecs"
 REENCODE_CODEC: Final = "libx264"  # a stream the container cannot hold becomes H.264, which every container here takes
 REENCODE_OPTIONS = {"crf": "18", "preset": "veryfast"}  # visually lossless at a few times real time
 MAX_ORIGINAL_GAIN_DB = 40.0
+WAITING_PACKETS = 256  # packets without a decode time held back to take one from a later packet
+CLOCK_FORMATS = ("mpegts", "mpeg")  # MPEG transport and program streams: timestamps from a broadcast clock
 
 
 def check_gain(gain_db: float | None) -> None:
@@ -71,10 +74,22 @@ def video_copy_problem(video: str | os.PathLike, path: str | os.PathLike) -> str
     re-encodes it as H.264), e.g. "'mp4' format does not support 'cinepak' codec"; None when it can."""
     with open_video(video) as source, av.open(io.BytesIO(), "w", format=container_format(path)) as output:
         try:
-            output.add_stream_from_template(source.streams.video[0])
+            _stream_like(output, source.streams.video[0])
         except ValueError as exc:  # PyAV: the container cannot hold this codec
             return str(exc)
     return None
+
+
+def _stream_like(
+    output: av.container.OutputContainer, stream: av.video.stream.VideoStream
+) -> av.video.stream.VideoStream:
+    """An output stream for `stream`'s packets as they are. PyAV looks the codec up by its decoder's
+    name, which for AV1 is libdav1d, no codec a container knows: then the decoder's own codec is taken.
+    Raises ValueError where the container cannot hold the codec."""
+    try:
+        return output.add_stream_from_template(stream)
+    except ValueError:
+        return output.add_stream_from_template(stream, opaque=True)
 
 
 def export_mp4(
@@ -208,8 +223,9 @@ def _mux(
         audio_out.codec_context.options = {
             "aac_coder": "fast"
         }  # half the time of 'twoloop'; at 192 kb/s no audible loss
+        origin = _clock_origin(source, source_video)
         start = (
-            source_video.start_time * source_video.time_base
+            (source_video.start_time - origin) * source_video.time_base
             if source_video.start_time and source_video.time_base
             else 0
         )
@@ -221,7 +237,7 @@ def _mux(
             if reencode
             else "writing video"
         )
-        for packet in _video_packets(source, source_video, video_out, reencode, video):
+        for packet in _video_packets(source, source_video, video_out, reencode, video, origin):
             cancel()
             stamp = packet.dts if packet.dts is not None else packet.pts
             assert stamp is not None and packet.time_base is not None  # only packets with a time reach here
@@ -241,27 +257,93 @@ def _video_packets(
     out: av.video.stream.VideoStream,
     reencode: bool,
     video,
+    origin: int,
 ) -> Iterator[av.Packet]:
-    """The output's video packets in order: the source's as they are, or its frames encoded by `out`.
-    A damaged packet with good ones after it stops the export in one line."""
+    """The output's video packets in order, `origin` (in the stream's time base) moved to 0: the source's
+    as they are, or its frames encoded by `out`, upright and at their pixel aspect as the source shows them."""
+    packets = _whole_packets(_demux(source, stream, video), video)
+    if not reencode:
+        for packet in _with_decode_times(packets, _frame_step(stream)):
+            packet.stream = out
+            packet.pts = None if packet.pts is None else packet.pts - origin
+            packet.dts = None if packet.dts is None else packet.dts - origin
+            yield packet
+        return
+    first = True
+    for frame in (frame for packet in itertools.chain(packets, [None]) for frame in stream.decode(packet)):
+        if first and frame.rotation:
+            out.set_display_rotation(frame.rotation)  # before the first frame is encoded
+        first = False
+        picture = frame.reformat(out.codec_context.width, out.codec_context.height, "yuv420p")
+        picture.pts = None if frame.pts is None else frame.pts - origin
+        yield from out.encode(picture)
+    yield from out.encode(None)
+
+
+def _whole_packets(packets: Iterator[av.Packet], video) -> Iterator[av.Packet]:
+    """The packets that hold data, without the empty flush packet and one cut off by the file's end;
+    a damaged packet with good ones after it stops the export in one line."""
     cut_off = None
-    for packet in _demux(source, stream, video):
-        if packet.dts is None or packet.is_corrupt:  # the empty flush packet; one cut off by the file's end
-            cut_off = cut_off if packet.dts is None else float(packet.dts * packet.time_base)
+    for packet in packets:
+        if packet.size == 0:
+            continue
+        stamp = packet.dts if packet.dts is not None else packet.pts
+        if packet.is_corrupt:
+            cut_off = float(stamp * packet.time_base) if stamp is not None and packet.time_base else cut_off or 0.0
             continue
         if cut_off is not None:  # a damaged packet with good ones after it: the file is damaged, not cut short
             raise BgmError(
                 f"{video}: the video stream is damaged at {cut_off:.1f} s; the export stopped "
                 "and wrote nothing (repair or re-encode the video)"
             )
-        if not reencode:
-            packet.stream = out
-            yield packet
+        yield packet
+
+
+def _with_decode_times(packets: Iterator[av.Packet], step: int) -> Iterator[av.Packet]:
+    """The packets, each with a decode time. Matroska gives none to the first packets of a stream with
+    B-frames, its first keyframe among them: they take the times just before the first one given, `step`
+    apart (never after their own presentation), as a copy needs every packet, in order. A run of
+    more than WAITING_PACKETS without one goes on from the last time given, so memory stays bounded."""
+    waiting: list[av.Packet] = []
+    last = None
+    for packet in packets:
+        if packet.dts is None:
+            waiting.append(packet)
+            if len(waiting) > WAITING_PACKETS:
+                yield from _timed_after(waiting, last, step)
+                last, waiting = waiting[-1].dts, []
             continue
-        for frame in packet.decode():
-            yield from out.encode(frame.reformat(out.codec_context.width, out.codec_context.height, "yuv420p"))
-    if reencode:
-        yield from out.encode(None)
+        for k, early in enumerate(waiting):
+            early.dts = packet.dts - (len(waiting) - k) * step
+            if early.pts is not None:
+                early.dts = min(early.dts, early.pts)
+        yield from waiting
+        waiting = []
+        last = packet.dts
+        yield packet
+    yield from _timed_after(waiting, last, step)
+
+
+def _timed_after(packets: list[av.Packet], last: int | None, step: int) -> list[av.Packet]:
+    """`packets` timed on from decode time `last`, `step` apart (never after their presentation)."""
+    for k, packet in enumerate(packets, 1):
+        packet.dts = packet.pts if last is None else last + k * step
+        if packet.pts is not None and packet.dts is not None:
+            packet.dts = min(packet.dts, packet.pts)
+    return packets
+
+
+def _frame_step(stream: av.video.stream.VideoStream) -> int:
+    """One frame's duration in the stream's time base (at least 1)."""
+    if stream.average_rate and stream.time_base:
+        return max(1, round(1 / (stream.average_rate * stream.time_base)))
+    return 1
+
+
+def _clock_origin(source: av.container.InputContainer, stream: av.video.stream.VideoStream) -> int:
+    """Where an MPEG transport or program stream's clock stood at its first frame (its time base), else 0.
+    That clock starts anywhere; kept, it would open an MP4 with seconds of nothing."""
+    return stream.start_time if source.format.name in CLOCK_FORMATS and stream.start_time else 0
 
 
 def _h264_of_stream(
@@ -271,6 +353,9 @@ def _h264_of_stream(
     h264 = output.add_stream(REENCODE_CODEC, rate=stream.average_rate or 25, options=dict(REENCODE_OPTIONS))
     h264.width, h264.height = stream.codec_context.width // 2 * 2, stream.codec_context.height // 2 * 2
     h264.pix_fmt = "yuv420p"
+    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    if sar and sar != 1:  # anamorphic video keeps its shape
+        h264.codec_context.sample_aspect_ratio = sar
     assert stream.time_base is not None  # a demuxed stream has one
     h264.time_base = h264.codec_context.time_base = stream.time_base  # frames keep their own timestamps
     return h264
@@ -304,7 +389,7 @@ def _copy_of_stream(
     FFmpeg's default tag, hev1, is refused by QuickTime, Safari and iOS (so a phone's own
     hvc1 clip would come back unplayable on the phone)."""
     try:
-        copy = output.add_stream_from_template(stream)
+        copy = _stream_like(output, stream)
     except ValueError as exc:  # PyAV: the container cannot hold this codec
         raise BgmError(f"{target}: {exc}; {_container_hint(stream)}") from exc
     if stream.codec_context.name == "hevc" and output.format.name in ("mp4", "mov") and stream.codec_context.extradata:
@@ -317,7 +402,7 @@ def _container_hint(stream: av.video.stream.VideoStream) -> str:
     for suffix in (".mkv", ".mov"):
         with av.open(io.BytesIO(), "w", format=CONTAINER_FORMATS[suffix]) as other:
             try:
-                other.add_stream_from_template(stream)
+                _stream_like(other, stream)
                 return f"a {suffix} output can hold it"
             except ValueError:
                 continue

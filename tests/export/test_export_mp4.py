@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -273,3 +274,127 @@ def test_a_codec_the_container_cannot_hold_is_re_encoded_as_h264_and_copied_wher
     export_mp4(score, src, out)
     assert [h for _, _, h in video_packets(out)] == [h for _, _, h in video_packets(src)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.avi", "out.mkv", "out.mov", "out.mp4"]
+
+
+def decoded_frames(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="gray") for f in c.decode(video=0)]
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_a_matroska_video_with_b_frames_keeps_its_opening_frames(score, tmp_path, suffix):
+    """Matroska gives no decode time to a B-frame stream's first packets, its first keyframe among them:
+    they were dropped as if they were the demuxer's empty flush packet, and the picture opened broken."""
+    src = tmp_path / "recording.mkv"  # as OBS and most x264 encodes write it: one keyframe every 2 s
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x120:rate=25:duration=3",
+        "-c:v",
+        "libx264",
+        "-g",
+        "50",
+        "-bf",
+        "2",
+        str(src),
+    )
+    with av.open(str(src)) as c:
+        assert next(c.demux(video=0)).dts is None  # the case at hand
+    out = tmp_path / f"scored{suffix}"
+    export_mp4(score, src, out)
+    assert [h for _, _, h in video_packets(out)] == [h for _, _, h in video_packets(src)]
+    frames, source = decoded_frames(out), decoded_frames(src)
+    assert len(frames) == len(source) == 75
+    assert all(np.array_equal(a, b) for a, b in zip(frames, source))
+
+
+def test_av1_is_copied_as_it_is(score, tmp_path):
+    """PyAV names an AV1 stream's codec by its decoder, libdav1d, which no container knows: AV1 was
+    re-encoded as H.264 everywhere, slowly and with loss, and the frames the decoder held were lost."""
+    if not {"libsvtav1", "libaom-av1"} & av.codecs_available:
+        pytest.skip("no AV1 encoder in this FFmpeg")
+    src = tmp_path / "clip.mp4"
+    encoder = "libsvtav1" if "libsvtav1" in av.codecs_available else "libaom-av1"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2", "-c:v", encoder, str(src))
+    for suffix in (".mp4", ".mkv"):
+        out = tmp_path / f"scored{suffix}"
+        assert video_copy_problem(src, out) is None
+        export_mp4(score, src, out)
+        with av.open(str(out)) as c:
+            assert c.streams.video[0].codec_context.codec.id == av.Codec("libdav1d", "r").id  # AV1
+        assert [h for _, _, h in video_packets(out)] == [h for _, _, h in video_packets(src)]
+        assert len(decoded_frames(out)) == 50
+
+
+def test_a_re_encoded_video_keeps_every_frame_its_rotation_and_its_pixel_shape(score, tmp_path):
+    """ProRes cannot go into an MP4, so it is re-encoded: a portrait phone clip came out on its side,
+    and an anamorphic one squeezed, as neither the display rotation nor the pixel aspect was carried."""
+    made = tmp_path / "made.mov"
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=176x144:rate=25:duration=2",
+        "-vf",
+        "setsar=16/11",
+        "-c:v",
+        "prores_ks",
+        str(made),
+    )
+    src = tmp_path / "portrait.mov"
+    ffmpeg("-i", str(made), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(src))
+    out = tmp_path / "scored.mp4"
+    assert video_copy_problem(src, out)  # re-encoded
+    export_mp4(score, src, out)
+    with av.open(str(out)) as c:
+        stream = c.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.sample_aspect_ratio == Fraction(16, 11)
+        first = next(c.decode(stream))
+        assert first.rotation == 90
+    assert len(decoded_frames(out)) == 50
+
+
+def test_a_transport_streams_clock_does_not_open_the_mp4_with_nothing(score, tmp_path):
+    """An MPEG transport stream's timestamps start where a broadcast clock stood (1.4 s here): kept, the
+    MP4 opened on 1.4 s of nothing and lasted that much longer than the video."""
+    src = tmp_path / "clip.ts"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=3",
+        "-f", "lavfi", "-i", f"sine=frequency={TONE_HZ}:duration=3",
+        "-c:v", "libx264", "-c:a", "aac", "-shortest", "-f", "mpegts", str(src),
+    )  # fmt: skip
+    with av.open(str(src)) as c:
+        assert c.start_time > 1_000_000  # microseconds
+    out = tmp_path / "scored.mp4"
+    export_mp4(score, src, out, original_gain_db=0.0)
+    with av.open(str(out)) as c:
+        assert abs(c.duration / 1_000_000 - 3.0) < 0.1
+        first = next(p for p in c.demux(video=0) if p.size)
+        assert abs(float(first.pts * first.time_base)) < 0.1
+    assert len(decoded_frames(out)) == 75
+    assert level_at(decoded_audio(out, 44100)[: 3 * 44100], 44100, TONE_HZ) > 0.01  # the video's sound is there
+
+
+def test_a_video_whose_container_states_no_length_keeps_its_sound(score, tmp_path):
+    """A Matroska file written through a pipe (a live or crashed recording) states no duration. Its MP4
+    was refused just to ask whether it has a sound of its own ("the video's duration is unknown")."""
+    src = tmp_path / "live.mkv"
+    with src.open("wb") as f:
+        subprocess.run(
+            [
+                "ffmpeg", "-hide_banner", "-loglevel", "error",
+                "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
+                "-f", "lavfi", "-i", f"sine=frequency={TONE_HZ}:duration=2",
+                "-c:v", "libx264", "-c:a", "aac", "-shortest", "-f", "matroska", "-",
+            ],
+            stdout=f,
+            check=True,
+        )  # fmt: skip
+    with av.open(str(src)) as c:
+        assert c.duration is None  # the case at hand
+    out = tmp_path / "scored.mp4"
+    export_mp4(score, src, out, original_gain_db=0.0, duration_s=2.0)
+    assert abs(streams(out)[2] - 2.0) < 0.1
+    assert level_at(decoded_audio(out, 44100)[: 2 * 44100], 44100, TONE_HZ) > 0.01
