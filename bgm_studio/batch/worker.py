@@ -13,6 +13,7 @@ from types import FrameType
 from typing import Any
 from pathlib import Path
 
+from ..atomic import check_writable_target
 from ..errors import BgmError
 from .jobs import BatchSettings, VideoResult, VideoTask, identity, write_manifest
 
@@ -56,8 +57,10 @@ class Worker:
 
         if not Path(task.video).is_file():
             raise BgmError(f"{task.video}: no such video file")
-        ident = identity(task, self.settings, self.inputs)
         s = self.settings
+        for fmt in s.formats:  # an output that would replace the video fails it now, not after its scoring
+            check_writable_target(task.output(fmt), inputs=(task.video,))
+        ident = identity(task, self.settings, self.inputs)
         analysis = analyze_video(task.video, self.analysis_config)
         project = self.scorer.plan(analysis, ScoringOptions(seed=s.seed, tempo_bpm=s.tempo_bpm))
         project = self.scorer.generate(project)

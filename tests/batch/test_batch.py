@@ -241,3 +241,19 @@ def test_pool_processes_fork_from_a_server_that_imported_torch_once(clips, tmp_p
     server, preloaded = reports.pop().split()
     assert int(server) != os.getpid() and preloaded == "True"
     assert not Path(f"/proc/{server}").exists()  # stopped and reaped with the batch
+
+
+def test_an_output_that_would_replace_its_video_fails_that_video_before_any_work(clips, tmp_path, tiny_model_path):
+    """--out set to the videos' own folder: each .mp4 would be written over its source. Each was scored
+    first and refused only then, leaving a stray project beside the untouched video."""
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    video = folder / "one_shot.mp4"
+    video.write_bytes((clips / "one_shot.mp4").read_bytes())
+    before = video.read_bytes()
+    args = ["batch", str(folder), "--out", str(folder), "--model", str(tiny_model_path), "--workers", "1"]
+    assert main([*args, "--formats", "mp4,project"]) == 2
+    row = _summary(folder)["one_shot"]
+    assert row["status"] == "failed" and "input" in row["reason"] and row["seconds"] < 1.0
+    assert video.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["batch_summary.csv", "batch_summary.json", "one_shot.mp4"]
