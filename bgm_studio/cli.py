@@ -215,6 +215,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     check_seed(args.seed)
     check_tempo(args.tempo)
     cuts = _read_cuts(args.cuts, args.video) if args.cuts else None
+    nothing = not (args.output or args.midi or args.wav or args.stems or args.project)
+    if nothing and Path(args.video).is_file():  # a missing video is the first thing to hear of
+        raise BgmError("nothing to write: give -o OUT.mp4, --midi, --wav, --stems or --project")
     with ConsoleProgress() as bar:
         loading = load_scorer(args.model, args.device)  # torch and the models load while the video is analysed
         analysis = analyze_video(args.video, config, progress=bar, cuts=cuts)

@@ -56,7 +56,9 @@ def check_gain(gain_db: float | None) -> None:
 def container_format(path: str | os.PathLike) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in CONTAINER_FORMATS:
-        raise BgmError(f"{path}: unknown video type {suffix or '(none)'}; name it .mp4, .mov or .mkv")
+        other = {".mid": "--midi", ".midi": "--midi", ".wav": "--wav"}.get(suffix)
+        hint = f" (a {suffix} file is written with {other})" if other else ""
+        raise BgmError(f"{path}: unknown video type {suffix or '(none)'}; name it .mp4, .mov or .mkv{hint}")
     return CONTAINER_FORMATS[suffix]
 
 

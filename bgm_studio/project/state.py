@@ -349,7 +349,9 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     try:
         data = json.loads(raw)
     except UnicodeDecodeError as exc:
-        raise BgmError(f"{path}: cannot read project ({exc})") from exc
+        raise BgmError(
+            f"{path}: not a BGM Studio project (not UTF-8 text at byte {exc.start}: a video or another kind of file?)"
+        ) from None
     except RecursionError:
         raise BgmError(f"{path}: not a project (JSON nested too deeply)") from None
     except json.JSONDecodeError as exc:

@@ -70,6 +70,8 @@ def test_a_project_finds_its_video_from_another_folder(env, clip, tmp_path, monk
         (["-o", "{tmp}/o.mp4", "--original-gain", "nan"], "original gain nan dB"),
         (["-o", "{tmp}/o.mp4", "--original-gain", "1000"], "original gain"),
         (["-o", "{tmp}/o.avi"], "unknown video type .avi"),
+        (["-o", "{tmp}/o.mid"], "(a .mid file is written with --midi)"),
+        ([], "nothing to write: give -o OUT.mp4, --midi, --wav, --stems or --project"),
         (["-o", "{tmp}/o.mp4", "--wav", "{tmp}/o.mp4"], "given for two outputs"),
         (["--wav", "{tmp}/o.wav", "--soundfont", "{tmp}/none.sf2"], "soundfont not found"),
         (["--midi", "{tmp}"], "is a folder"),
@@ -175,3 +177,9 @@ def test_new_chords_are_refused_where_none_can_be_drawn(env, tmp_path, capsys):
     assert main(["regenerate", str(proj), "--shot", "1", "--new-chords"]) == 2
     one_line_error(capsys, "shot 1 lies in the closing bar")
     assert proj.read_text() == before
+
+
+def test_a_video_given_where_a_project_belongs_is_named_as_such(env, clip, tmp_path, capsys):
+    assert main(["export", str(clip[0]), "--wav", str(tmp_path / "o.wav")]) == 2
+    one_line_error(capsys, "not a BGM Studio project (not UTF-8 text at byte")
+    assert not any(tmp_path.iterdir())

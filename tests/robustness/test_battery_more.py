@@ -171,7 +171,10 @@ REFUSED_EDITS: dict[str, tuple[Callable[[Path], None], str]] = {
     "a tempo of 1e999999": (raw(lambda t: t.replace('"tempo_bpm": ', '"tempo_bpm": 1e999999, "y": ', 1)), "tempo"),
     "shots repeated as an empty list": (raw(lambda t: t[:-1] + ', "shots": []}'), "shots"),
     "nested 100,000 deep": (raw(lambda t: t[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"), "nested"),
-    "bytes that are not UTF-8": (raw(lambda t: t.encode().replace(b'"model_id"', b'"model\xff_id"')), "cannot read"),
+    "bytes that are not UTF-8": (
+        raw(lambda t: t.encode().replace(b'"model_id"', b'"model\xff_id"')),
+        "not a BGM Studio project",
+    ),
     "trailing garbage": (raw(lambda t: t + " {}"), "not valid JSON"),
     # not a file
     "a FIFO": (lambda d: (d / "p.bgm.json").unlink() or os.mkfifo(d / "p.bgm.json"), "FIFO"),
