@@ -65,17 +65,22 @@ def final_chord(chord_root: np.ndarray, chord_pcs: np.ndarray) -> tuple[int, boo
     return root % 12, root >= 0 and bool(chord_pcs[-1][(root + 3) % 12])
 
 
-def heard_close(notes: np.ndarray, cadence: int, tonic: int) -> tuple[int, bool] | None:
+def heard_close(
+    notes: np.ndarray, cadence: int, tonic: int, roots: np.ndarray | None = None
+) -> tuple[int, bool] | None:
     """(tonic pitch class, minor) of the key a Krumhansl-Schmuckler key finder hears in the notes
     struck before beat `cadence`, where its tonic triad is one of the major key `tonic`'s diatonic
-    triads; None where it hears another key or there are no notes. A piece closes on this key's
+    triads, or its tonic the root of one of the chords `roots` (int (n_beats,), -1 for none) before
+    the cadence; None where it hears another key or there are no notes. A piece closes on this key's
     tonic: its chords before the cadence do not always tell the key its music sounds in, as when
-    a melody dwells on the third of the key (the key finder then hears the mediant's minor)."""
+    a melody dwells on the third of the key (the key finder then hears the mediant's minor), or when
+    a progression drawn in F dwells on D, G, A and C and sounds in G."""
     before = notes[notes[:, 0] < cadence * STEPS_PER_BEAT]
     if not len(before):
         return None
     home, minor = estimate_key(before)
-    return (home, minor) if ((home - tonic) % 12, minor) in DIATONIC_TRIADS else None
+    played = set() if roots is None else {int(r) % 12 for r in np.asarray(roots)[:cadence] if r >= 0}
+    return (home, minor) if ((home - tonic) % 12, minor) in DIATONIC_TRIADS or home in played else None
 
 
 def close_on_tonic(

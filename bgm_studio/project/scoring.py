@@ -285,7 +285,7 @@ class Scorer:
         cadence = cadence_start(project.n_beats)
         if any(s.overrides.locked and s.end_beat > cadence for s in project.shots):
             return project, roll
-        heard = heard_close(roll_to_note_array(roll), cadence, project.key_tonic)
+        heard = heard_close(roll_to_note_array(roll), cadence, project.key_tonic, project.chord_root)
         if heard is None or project.chord_root[-1] < 0 or heard == final_chord(project.chord_root, project.chord_pcs):
             return project, roll
         project = _copy(project)

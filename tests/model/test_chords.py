@@ -156,3 +156,14 @@ def test_a_piece_is_heard_in_a_key_whose_tonic_triad_is_one_of_its_own():
     e_major = np.array([(s * 4, 64 + (0, 4, 7, 11, 7, 4)[s % 6], 4, 80, 0) for s in range(24)], np.int64)
     assert heard_close(e_major, 24, 0) is None
     assert heard_close(e_major, 0, 0) is None  # nothing before the cadence
+
+
+def test_a_piece_whose_chords_sound_in_another_key_closes_in_the_key_they_sound_in():
+    """Chords drawn in F that dwell on D, G, A and C sound in G major, which is no key of F's own
+    triads (G is its ii, a minor chord): the piece closed on C and a key finder heard it end away
+    from home. G is one of the piece's own chords, so the close is on G."""
+    roots = np.array([2] * 4 + [7] * 2 + [9] * 2 + [7] * 4 + [0] * 4 + [10] * 2 + [0] * 4)  # D G A G C Bb C
+    g_major = np.array([(s * 4, 67 + (0, 4, 7, 12, 7, 4, -1, 0)[s % 8], 4, 80, 0) for s in range(80)], np.int64)
+    assert heard_close(g_major, 20, 5) is None  # without the chords, as before
+    assert heard_close(g_major, 20, 5, roots) == (7, False)
+    assert heard_close(g_major, 20, 5, np.where(roots == 7, 2, roots)) is None  # G never played: no close on it

@@ -47,9 +47,9 @@ def test_a_piece_heard_in_another_key_than_its_closing_chords_closes_in_the_key_
     cadence = cadence_start(plan.n_beats)
     closing = (int(plan.chord_root[-1]), bool(plan.chord_pcs[-1][(plan.chord_root[-1] + 3) % 12]))
     heard = next(k for k in [((plan.key_tonic + 5) % 12, False), ((plan.key_tonic + 9) % 12, True)] if k != closing)
-    monkeypatch.setattr(scoring, "heard_close", lambda notes, cadence, tonic: closing)
+    monkeypatch.setattr(scoring, "heard_close", lambda notes, cadence, tonic, roots: closing)
     kept = scorer.generate(plan)
-    monkeypatch.setattr(scoring, "heard_close", lambda notes, cadence, tonic: heard)
+    monkeypatch.setattr(scoring, "heard_close", lambda notes, cadence, tonic, roots: heard)
     closed = scorer.generate(plan)
     assert (kept.chord_root[cadence:] == closing[0]).all() and (closed.chord_root[cadence:] == heard[0]).all()
     assert bool(closed.chord_pcs[-1][(heard[0] + 3) % 12]) == heard[1]
