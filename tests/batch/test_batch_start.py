@@ -4,6 +4,7 @@ workers take the biggest videos first."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -94,3 +95,20 @@ def test_one_worker_scores_the_biggest_video_first(tmp_path, tiny_model_path):
     assert written["b_long.manifest.json"] < written["a_short.manifest.json"]  # listed second, scored first
     rows = json.loads((out / "batch_summary.json").read_text())
     assert [r["name"] for r in rows] == ["a_short", "b_long"]  # the summary keeps the input order
+
+
+def test_a_batch_run_as_python_m_prints_no_warning_from_its_workers(tiny_model_path, tmp_path):
+    """Each pool process runs its parent's main module again; with `python -m bgm_studio.cli` that
+    module was preloaded in the fork server, and every worker printed runpy's RuntimeWarning."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b"):
+        make_clip(folder / f"{name}.mp4", [ShotSpec(seconds=2.0, hue=60)], size=(160, 90))
+    out = subprocess.run(
+        [sys.executable, "-m", "bgm_studio.cli", "batch", str(folder), "--out", str(tmp_path / "out"),
+         "--model", str(tiny_model_path), "--formats", "midi", "--workers", "2"],
+        capture_output=True, text=True, env={**os.environ, "BGM_CACHE": str(tmp_path / "cache")},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "Warning" not in out.stderr, out.stderr
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.mid")) == ["a.mid", "b.mid"]
