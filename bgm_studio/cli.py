@@ -211,7 +211,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     config = configured(args.encoder, args.clip_weights, args.clip_model)
-    check_outputs(args, args.video, extra=(args.project,))
+    check_outputs(args, args.video, inputs=(args.cuts,) if args.cuts else (), extra=(args.project,))
     check_seed(args.seed)
     check_tempo(args.tempo)
     cuts = _read_cuts(args.cuts, args.video) if args.cuts else None

@@ -96,3 +96,15 @@ def test_export_to_an_unknown_timeline_format_writes_nothing(env, clip, tmp_path
     assert main(["export", str(proj), "--otio", str(tmp_path / "score.aaf")]) == 2
     assert "written as .otio" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.bgm.json"]
+
+
+@pytest.mark.parametrize("flag", ["--project", "--midi", "--wav"])
+def test_an_output_over_the_cut_list_is_refused_and_the_cut_list_kept(env, clip, tmp_path, capsys, flag):
+    """The video was guarded but the cut list it reads was not: `--project edit.otio` replaced the
+    editor's timeline with the project's JSON."""
+    cuts = _cut_list(tmp_path / "edit.otio", [50, 60, 40, 75, 50])
+    before = cuts.read_bytes()
+    assert main(["generate", str(clip[0]), "--cuts", str(cuts), flag, str(cuts)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and "input" in err
+    assert cuts.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["edit.otio"]
