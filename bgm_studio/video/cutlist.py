@@ -74,12 +74,41 @@ def _read_timeline(path: Path, fps: float):
     options = {"rate": fps or 24.0} if adapter == "cmx_3600" else {}  # an EDL does not say its rate
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # the Kdenlive adapter prints a banner on every read
-            result = otio.adapters.read_from_file(str(path), adapter_name=adapter, **options)
+            if adapter == "cmx_3600":  # Windows editors write a byte-order mark, or their code page
+                result = otio.adapters.read_from_string(_edl_text(path), adapter_name=adapter, **options)
+            else:
+                result = otio.adapters.read_from_file(str(path), adapter_name=adapter, **options)
     except Exception as exc:  # adapters raise anything from their parsers; each is a file the user gave
         raise BgmError(f"{path}: {_reason(exc)}") from exc
-    if not isinstance(result, otio.schema.Timeline):
-        raise BgmError(f"{path}: holds {type(result).__name__}, not one timeline; export a single sequence")
-    return result
+    timelines = _timelines(result)
+    if len(timelines) != 1:
+        held = f"{len(timelines)} timelines" if timelines else type(result).__name__
+        raise BgmError(f"{path}: holds {held}, not one timeline; export a single sequence")
+    return timelines[0]
+
+
+def _edl_text(path: Path) -> str:
+    """An EDL's text: UTF-8 with or without a byte-order mark, else Windows-1252 (clip names with
+    accents, as Windows editors write them), else Latin-1, which reads any byte."""
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def _timelines(result) -> list:
+    """The timelines a file holds: itself, or those of a collection at any depth (Final Cut Pro X
+    exports its sequence inside a library, event and project)."""
+    import opentimelineio as otio
+
+    if isinstance(result, otio.schema.Timeline):
+        return [result]
+    if isinstance(result, otio.schema.SerializableCollection):
+        return [t for item in result for t in _timelines(item)]
+    return []
 
 
 def _check_nesting(path: Path) -> None:
@@ -133,7 +162,10 @@ def _items(path: Path, track) -> tuple[list[tuple[str, object]], float]:
         if isinstance(child, otio.schema.Transition):
             after_transition = True
             continue
-        duration = child.duration()
+        try:
+            duration = child.duration()
+        except Exception as exc:  # OTIO: a clip with neither a source range nor media of known length
+            raise BgmError(f"{path}: clip {child.name!r} has no length the file states ({_reason(exc)})") from exc
         if duration.value < 0:
             raise BgmError(f"{path}: clip {child.name!r} has a negative length; the clips overlap")
         rate = rate or duration.rate

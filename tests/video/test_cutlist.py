@@ -222,3 +222,76 @@ def test_a_cut_list_for_a_video_analysed_before_needs_no_decoding(cut_clip, tmp_
     a, b = cold.shot_features[0], warm.shot_features[0]
     assert b.motion == pytest.approx(a.motion, abs=1e-5) and b.brightness == pytest.approx(a.brightness, abs=1e-5)
     assert float(a.embedding @ b.embedding) == pytest.approx(1.0, abs=1e-5)
+
+
+FCPX_LIBRARY = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.9">
+  <resources>
+    <format id="r1" name="FFVideoFormat1080p25" frameDuration="100/2500s" width="1920" height="1080"/>
+    {assets}
+  </resources>
+  <library>
+    <event name="ev">
+      <project name="edit">
+        <sequence format="r1" duration="12500/2500s" tcStart="0/2500s" tcFormat="NDF">
+          <spine>
+            {clips}
+          </spine>
+        </sequence>
+      </project>
+    </event>
+  </library>
+</fcpxml>
+"""
+
+
+def test_a_final_cut_pro_x_export_inside_its_library_is_read(tmp_path):
+    """Final Cut Pro X exports its sequence inside a library, event and project, which OTIO reads as a
+    collection holding one timeline: it was refused ("holds SerializableCollection")."""
+    frames, offset, assets, clips = (30, 45, 20, 30), 0, [], []
+    for i, n in enumerate(frames):
+        assets.append(
+            f'<asset id="a{i}" name="c{i}" start="0s" duration="10000000/2500s" hasVideo="1" format="r1">'
+            f'<media-rep kind="original-media" src="file:///media/c{i}.mov"/></asset>'
+        )
+        clips.append(
+            f'<asset-clip ref="a{i}" offset="{offset * 100}/2500s" name="c{i}" duration="{n * 100}/2500s" '
+            f'start="0/2500s" format="r1" tcFormat="NDF"/>'
+        )
+        offset += n
+    path = tmp_path / "edit.fcpxml"
+    path.write_text(FCPX_LIBRARY.format(assets="\n".join(assets), clips="\n".join(clips)))
+    assert _starts(read_cutlist(path, _info(seconds=5.0), 5.0)) == [0.0, 1.2, 3.0, 3.8]
+
+
+def test_a_collection_is_read_for_its_one_timeline_and_refused_with_two(tmp_path):
+    one = _write(otio.schema.SerializableCollection("bin", [_timeline([30, 45, 20, 30])]), tmp_path / "one.otio")
+    assert _starts(read_cutlist(one, _info(seconds=5.0), 5.0)) == [0.0, 1.2, 3.0, 3.8]
+    two = _write(otio.schema.SerializableCollection("bin", [_timeline([50, 75])] * 2), tmp_path / "two.otio")
+    with pytest.raises(BgmError, match="holds 2 timelines, not one timeline; export a single sequence"):
+        read_cutlist(two, _info(seconds=5.0), 5.0)
+
+
+@pytest.mark.parametrize("head, name", [(b"\xef\xbb\xbf", b"cafe.mov"), (b"", b"caf\xe9 d\xe9j\xe0.mov")])
+def test_an_edl_with_a_byte_order_mark_or_a_windows_code_page_is_read(tmp_path, head, name):
+    """Windows editors write EDLs with a UTF-8 byte-order mark ("Unknown event type") or in their code
+    page, an accented clip name in a comment ("'utf-8' codec can't decode byte 0xe9")."""
+    edl = (
+        b"TITLE: edit\r\nFCM: NON-DROP FRAME\r\n\r\n"
+        b"001  AX       V     C        00:00:00:00 00:00:01:05 00:00:00:00 00:00:01:05\r\n"
+        b"* FROM CLIP NAME: " + name + b"\r\n"
+        b"002  AX       V     C        00:00:10:00 00:00:13:20 00:00:01:05 00:00:05:00\r\n"
+    )
+    path = tmp_path / "edit.edl"
+    path.write_bytes(head + edl)
+    assert _starts(read_cutlist(path, _info(seconds=5.0), 5.0)) == [0.0, 1.2]
+
+
+def test_a_clip_of_no_stated_length_is_one_line(tmp_path):
+    """A clip with neither a source range nor media of known length: OTIO raised
+    CannotComputeAvailableRangeError, a traceback."""
+    tl = _timeline([30, 45])
+    tl.tracks[0].insert(1, otio.schema.Clip("lost", media_reference=otio.schema.MissingReference()))
+    with pytest.raises(BgmError, match="clip 'lost' has no length the file states"):
+        read_cutlist(_write(tl, tmp_path / "edit.otio"), _info(seconds=5.0), 5.0)
