@@ -47,6 +47,9 @@ def read_cutlist(path: str | os.PathLike, video: VideoInfo, duration_s: float) -
             "export the cut list from a timeline at the video's frame rate"
         )
     start = _record_start(timeline, track)
+    lead = _fcpx_start(path, rate) if path.suffix.lower() == ".fcpxml" else None
+    if lead is not None and items and items[0][0] == "gap" and abs((items[0][1] - lead).to_seconds()) < 0.5 / rate:
+        items, start = items[1:], lead  # OTIO reads a sequence's start timecode as a gap before its first clip
     if start:
         notes.append(
             f"{path}: the timeline starts at timecode {_timecode(start, rate)}; taken as the video's first frame"
@@ -181,6 +184,21 @@ def _record_start(timeline, track):
     if track.source_range is not None and track.source_range.start_time.value < 0:
         start = -track.source_range.start_time  # the EDL reader keeps the first record timecode here
     return start if start is not None and start.value > 0 else None
+
+
+def _fcpx_start(path: Path, rate: float):
+    """The start timecode (tcStart) of an FCPXML file's first sequence as a RationalTime, or None."""
+    import xml.etree.ElementTree as ET
+    from fractions import Fraction
+
+    import opentimelineio as otio
+
+    try:
+        sequence = ET.parse(path).find(".//sequence")
+        value = Fraction((sequence.get("tcStart") or "0s").removesuffix("s")) if sequence is not None else 0
+    except (ET.ParseError, ValueError, ZeroDivisionError, OSError):
+        return None
+    return otio.opentime.RationalTime(float(value) * rate, rate) if value > 0 else None
 
 
 def _timecode(t, rate: float) -> str:

@@ -295,3 +295,25 @@ def test_a_clip_of_no_stated_length_is_one_line(tmp_path):
     tl.tracks[0].insert(1, otio.schema.Clip("lost", media_reference=otio.schema.MissingReference()))
     with pytest.raises(BgmError, match="clip 'lost' has no length the file states"):
         read_cutlist(_write(tl, tmp_path / "edit.otio"), _info(seconds=5.0), 5.0)
+
+
+def test_a_final_cut_pro_x_sequence_starting_at_one_hour_is_read_from_its_first_clip(tmp_path):
+    """OTIO reads an FCPXML sequence's start timecode (tcStart 01:00:00:00) as a gap of an hour before
+    its first clip: "the timeline lasts 3605.00 s but the video only 5.00 s"."""
+    frames, offset, assets, clips = (30, 45, 20, 30), 90000, [], []
+    for i, n in enumerate(frames):
+        assets.append(
+            f'<asset id="a{i}" name="c{i}" start="0s" duration="10000000/2500s" hasVideo="1" format="r1">'
+            f'<media-rep kind="original-media" src="file:///media/c{i}.mov"/></asset>'
+        )
+        clips.append(
+            f'<asset-clip ref="a{i}" offset="{offset * 100}/2500s" name="c{i}" duration="{n * 100}/2500s" '
+            f'start="0/2500s" format="r1" tcFormat="NDF"/>'
+        )
+        offset += n
+    text = FCPX_LIBRARY.format(assets="\n".join(assets), clips="\n".join(clips))
+    path = tmp_path / "edit.fcpxml"
+    path.write_text(text.replace('tcStart="0/2500s"', 'tcStart="9000000/2500s"'))
+    cuts = read_cutlist(path, _info(seconds=5.0), 5.0)
+    assert _starts(cuts) == [0.0, 1.2, 3.0, 3.8]
+    assert any("timecode 01:00:00:00" in note for note in cuts.notes)
