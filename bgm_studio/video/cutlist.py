@@ -39,7 +39,7 @@ def read_cutlist(path: str | os.PathLike, video: VideoInfo, duration_s: float) -
     """The shots of the timeline in `path` for a video of `duration_s` seconds; BgmError on a mismatch."""
     path = Path(path)
     timeline = _read_timeline(path, video.fps)
-    track, notes = _top_video_track(path, timeline)
+    track, notes = _cut_track(path, timeline)
     items, rate = _items(path, track)
     if video.fps and abs(rate / video.fps - 1) > _RATE_TOLERANCE:
         raise BgmError(
@@ -141,19 +141,24 @@ def _reason(exc: Exception) -> str:
     return f"cannot be read as a cut list ({text[:200]})"
 
 
-def _top_video_track(path: Path, timeline):
+def _cut_track(path: Path, timeline):
+    """The video track whose clips are the shots: the one with the most clips, the top one among equals.
+    A title or logo on V2 over an edit on V1 (as in most Premiere and Resolve timelines) is one clip
+    between gaps; taken as the cuts because it lay on top, it threw every cut of the edit away."""
     import opentimelineio as otio
 
     tracks = [t for t in timeline.video_tracks() if t.enabled and any(isinstance(c, otio.schema.Clip) for c in t)]
     if not tracks:
         raise BgmError(f"{path}: the timeline has no video clips")
+    clips = [sum(isinstance(c, otio.schema.Clip) for c in t) for t in tracks]
+    k = max(range(len(tracks)), key=lambda i: (clips[i], i))  # OTIO stacks tracks bottom to top
     notes = []
     if len(tracks) > 1:
         notes.append(
-            f"{path}: {len(tracks)} video tracks; the top one ({tracks[-1].name or len(tracks)}) "
+            f"{path}: {len(tracks)} video tracks; {tracks[k].name or f'track {k + 1}'} (the most clips) "
             "gives the cuts, the others are ignored"
         )
-    return tracks[-1], notes  # OTIO stacks tracks bottom to top
+    return tracks[k], notes
 
 
 def _items(path: Path, track) -> tuple[list[tuple[str, object]], float]:

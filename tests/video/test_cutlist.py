@@ -122,14 +122,20 @@ def test_an_edl_recorded_from_one_hour_is_read_from_its_first_event(tmp_path):
     assert "01:00:00:00" in cuts.notes[0]
 
 
-def test_the_top_of_several_video_tracks_wins_and_says_so(tmp_path):
-    tl = _timeline([30, 45, 50], tracks=1)
-    top = _timeline([60, 65], tracks=1).tracks[0]
-    top.name = "titles"
-    tl.tracks.append(top.deepcopy())
+def test_the_track_with_the_most_clips_gives_the_cuts_and_says_so(tmp_path):
+    """A title on V2 over an edit on V1, as in most Premiere and Resolve timelines: the top track gave
+    the cuts, a gap, the title and a gap, and every cut of the edit was lost."""
+    tl = _timeline([30, 45, 20, 30], tracks=1)
+    titles = _timeline([None, 20, None], gap_frames=40).tracks[0]
+    titles.name = "titles"
+    tl.tracks.append(titles.deepcopy())
     cuts = read_cutlist(_write(tl, tmp_path / "edit.otio"), _info(), 5.0)
-    assert _starts(cuts) == [0.0, 2.4]
-    assert "2 video tracks; the top one (titles) gives the cuts" in cuts.notes[0]
+    assert _starts(cuts) == [0.0, 1.2, 3.0, 3.8]
+    assert "2 video tracks; V1 (the most clips) gives the cuts" in cuts.notes[0]
+    tl.tracks[1] = _timeline([60, 65], tracks=1).tracks[0].deepcopy()  # as many clips on top: the top one
+    tl.tracks[0] = _timeline([30, 45, 50], tracks=1).tracks[0].deepcopy()
+    tl.tracks[1].append(otio.schema.Clip("c2", source_range=TR(RT(0, 25.0), RT(0, 25.0))))
+    assert _starts(read_cutlist(_write(tl, tmp_path / "even.otio"), _info(), 5.0)) == [0.0, 2.4]
 
 
 def test_a_dissolve_is_kept_as_the_shot_start_kind(tmp_path):
