@@ -1,8 +1,8 @@
 """An editor's cut list (OTIO, CMX 3600 EDL, FCP 7 XML, FCP X XML, Kdenlive) as shots, instead of detection.
 
 The video is taken to be a render of the timeline: timeline time 0 (after its record
-timecode start) is the video's first frame. The clips of the top video track that has
-any are the shots; a gap becomes a shot of its own, and so does the rest of the video
+timecode start) is the video's first frame. The clips of the video track with the most
+clips (the top one among equals) are the shots; a gap becomes a shot of its own, and so does the rest of the video
 after the last clip. Mismatches that would misplace every cut (another frame rate, a
 timeline longer than the video, overlapping clips) are refused with one line; the
 others are handled and reported in `notes`, one line each.
@@ -65,6 +65,8 @@ def _read_timeline(path: Path, fps: float):
     adapter = SUFFIXES.get(path.suffix.lower())
     if adapter is None:
         raise BgmError(f"{path}: not a cut list this reads ({', '.join(SUFFIXES)})")
+    if path.is_dir():
+        raise BgmError(f"{path}: is a folder, not a cut list")
     if not path.is_file():
         raise BgmError(f"{path}: no such cut list")
     if adapter not in otio.adapters.available_adapter_names():
@@ -85,8 +87,8 @@ def _read_timeline(path: Path, fps: float):
         raise BgmError(f"{path}: {_reason(exc)}") from exc
     timelines = _timelines(result)
     if len(timelines) != 1:
-        held = f"{len(timelines)} timelines" if timelines else type(result).__name__
-        raise BgmError(f"{path}: holds {held}, not one timeline; export a single sequence")
+        held = f"{len(timelines)} timelines" if timelines else "no timeline"
+        raise BgmError(f"{path}: holds {held}, not one; export a single sequence")
     return timelines[0]
 
 
@@ -137,7 +139,7 @@ _ADAPTER_PACKAGES = {
 def _reason(exc: Exception) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     if "Overlapping record in" in text:
-        return f"clips overlap ({text}); put one clip after another on the top video track"
+        return f"clips overlap ({text}); put one clip after another on the video track"
     return f"cannot be read as a cut list ({text[:200]})"
 
 

@@ -151,6 +151,7 @@ def test_a_dissolve_is_kept_as_the_shot_start_kind(tmp_path):
         ("edit.txt", "x", "not a cut list this reads"),
         ("edit.otio", "{not json", "cannot be read as a cut list"),
         ("missing.otio", None, "no such cut list"),
+        ("empty.otio", "{}", "holds no timeline, not one; export a single sequence"),  # was "holds AnyDictionary"
     ],
 )
 def test_unreadable_cut_lists_are_one_line(tmp_path, name, text, words):
@@ -275,7 +276,7 @@ def test_a_collection_is_read_for_its_one_timeline_and_refused_with_two(tmp_path
     one = _write(otio.schema.SerializableCollection("bin", [_timeline([30, 45, 20, 30])]), tmp_path / "one.otio")
     assert _starts(read_cutlist(one, _info(seconds=5.0), 5.0)) == [0.0, 1.2, 3.0, 3.8]
     two = _write(otio.schema.SerializableCollection("bin", [_timeline([50, 75])] * 2), tmp_path / "two.otio")
-    with pytest.raises(BgmError, match="holds 2 timelines, not one timeline; export a single sequence"):
+    with pytest.raises(BgmError, match="holds 2 timelines, not one; export a single sequence"):
         read_cutlist(two, _info(seconds=5.0), 5.0)
 
 
@@ -323,3 +324,9 @@ def test_a_final_cut_pro_x_sequence_starting_at_one_hour_is_read_from_its_first_
     cuts = read_cutlist(path, _info(seconds=5.0), 5.0)
     assert _starts(cuts) == [0.0, 1.2, 3.0, 3.8]
     assert any("timecode 01:00:00:00" in note for note in cuts.notes)
+
+
+def test_a_folder_given_as_the_cut_list_is_named_as_one(tmp_path):
+    (tmp_path / "edit.otio").mkdir()
+    with pytest.raises(BgmError, match="is a folder, not a cut list"):  # it said "no such cut list"
+        read_cutlist(tmp_path / "edit.otio", _info(), 5.0)
