@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,14 +95,29 @@ def _read_timeline(path: Path, fps: float):
 
 def _edl_text(path: Path) -> str:
     """An EDL's text: UTF-8 with or without a byte-order mark, else Windows-1252 (clip names with
-    accents, as Windows editors write them), else Latin-1, which reads any byte."""
+    accents, as Windows editors write them), else Latin-1, which reads any byte. An event whose reel
+    name holds a space is refused: CMX 3600 splits its fields on spaces, and the reader then took
+    the reel's second word for the channel and placed the cuts wrong, silently."""
     raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
-            return raw.decode(encoding)
+            text = raw.decode(encoding)
+            break
         except UnicodeDecodeError:
             continue
-    return raw.decode("latin-1")
+    for number, line in enumerate(text.splitlines(), 1):
+        fields = line.split()
+        if len(fields) >= 8 and fields[0].isdigit() and _TIMECODE.fullmatch(fields[-1]):
+            if not _CHANNELS.fullmatch(fields[2]):
+                raise BgmError(
+                    f"{path}: line {number}: reel {' '.join(fields[1:3])!r}? an EDL's reel names have no "
+                    "spaces (CMX 3600); rename the reel, or export the timeline as .otio, .xml or .fcpxml"
+                )
+    return text
+
+
+_TIMECODE = re.compile(r"\d{1,2}[:;.]\d{2}[:;.]\d{2}[:;.]\d{2}")
+_CHANNELS = re.compile(r"(?i)(V\d*|B|NONE|A\d*|AA|A\d*/V\d*|V\d*/A\d*|AA/V)")  # an event's track field
 
 
 def _timelines(result) -> list:

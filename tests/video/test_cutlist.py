@@ -330,3 +330,18 @@ def test_a_folder_given_as_the_cut_list_is_named_as_one(tmp_path):
     (tmp_path / "edit.otio").mkdir()
     with pytest.raises(BgmError, match="is a folder, not a cut list"):  # it said "no such cut list"
         read_cutlist(tmp_path / "edit.otio", _info(), 5.0)
+
+
+def test_an_edl_whose_reel_name_holds_a_space_is_refused_not_misread(tmp_path):
+    """CMX 3600 splits its fields on spaces: reel 'REEL ONE' was read as reel REEL on channel ONE,
+    and the cuts came out 0.5-1.0 s off, silently."""
+    path = tmp_path / "edit.edl"
+    path.write_text(
+        "TITLE: edit\nFCM: NON-DROP FRAME\n\n"
+        "001  REEL ONE V     C        00:10:00:00 00:10:01:05 00:00:00:00 00:00:01:05\n"
+        "002  AX       V     D    010 00:20:00:00 00:20:03:20 00:00:01:05 00:00:05:00\n"
+    )
+    with pytest.raises(BgmError, match="line 4: reel 'REEL ONE'\\? an EDL's reel names have no spaces"):
+        read_cutlist(path, _info(seconds=5.0), 5.0)
+    path.write_text(path.read_text().replace("REEL ONE", "REEL_ONE"))  # the dissolve's duration field is no reel
+    assert _starts(read_cutlist(path, _info(seconds=5.0), 5.0)) == [0.0, 1.2]
