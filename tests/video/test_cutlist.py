@@ -253,10 +253,10 @@ FCPX_LIBRARY = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def test_a_final_cut_pro_x_export_inside_its_library_is_read(tmp_path):
-    """Final Cut Pro X exports its sequence inside a library, event and project, which OTIO reads as a
-    collection holding one timeline: it was refused ("holds SerializableCollection")."""
-    frames, offset, assets, clips = (30, 45, 20, 30), 0, [], []
+def _fcpx_library(frames: tuple[int, ...], first_frame: int = 0) -> str:
+    """An FCPXML file as Final Cut Pro X exports it: a 25 fps sequence of clips of these lengths
+    (frames) inside its library, event and project, its sequence starting at `first_frame`."""
+    offset, assets, clips = first_frame, [], []
     for i, n in enumerate(frames):
         assets.append(
             f'<asset id="a{i}" name="c{i}" start="0s" duration="10000000/2500s" hasVideo="1" format="r1">'
@@ -267,8 +267,15 @@ def test_a_final_cut_pro_x_export_inside_its_library_is_read(tmp_path):
             f'start="0/2500s" format="r1" tcFormat="NDF"/>'
         )
         offset += n
+    text = FCPX_LIBRARY.format(assets="\n".join(assets), clips="\n".join(clips))
+    return text.replace('tcStart="0/2500s"', f'tcStart="{first_frame * 100}/2500s"')
+
+
+def test_a_final_cut_pro_x_export_inside_its_library_is_read(tmp_path):
+    """Final Cut Pro X exports its sequence inside a library, event and project, which OTIO reads as a
+    collection holding one timeline: it was refused ("holds SerializableCollection")."""
     path = tmp_path / "edit.fcpxml"
-    path.write_text(FCPX_LIBRARY.format(assets="\n".join(assets), clips="\n".join(clips)))
+    path.write_text(_fcpx_library((30, 45, 20, 30)))
     assert _starts(read_cutlist(path, _info(seconds=5.0), 5.0)) == [0.0, 1.2, 3.0, 3.8]
 
 
@@ -307,20 +314,8 @@ def test_a_clip_of_no_stated_length_is_one_line(tmp_path):
 def test_a_final_cut_pro_x_sequence_starting_at_one_hour_is_read_from_its_first_clip(tmp_path):
     """OTIO reads an FCPXML sequence's start timecode (tcStart 01:00:00:00) as a gap of an hour before
     its first clip: "the timeline lasts 3605.00 s but the video only 5.00 s"."""
-    frames, offset, assets, clips = (30, 45, 20, 30), 90000, [], []
-    for i, n in enumerate(frames):
-        assets.append(
-            f'<asset id="a{i}" name="c{i}" start="0s" duration="10000000/2500s" hasVideo="1" format="r1">'
-            f'<media-rep kind="original-media" src="file:///media/c{i}.mov"/></asset>'
-        )
-        clips.append(
-            f'<asset-clip ref="a{i}" offset="{offset * 100}/2500s" name="c{i}" duration="{n * 100}/2500s" '
-            f'start="0/2500s" format="r1" tcFormat="NDF"/>'
-        )
-        offset += n
-    text = FCPX_LIBRARY.format(assets="\n".join(assets), clips="\n".join(clips))
     path = tmp_path / "edit.fcpxml"
-    path.write_text(text.replace('tcStart="0/2500s"', 'tcStart="9000000/2500s"'))
+    path.write_text(_fcpx_library((30, 45, 20, 30), first_frame=90000))
     cuts = read_cutlist(path, _info(seconds=5.0), 5.0)
     assert _starts(cuts) == [0.0, 1.2, 3.0, 3.8]
     assert any("timecode 01:00:00:00" in note for note in cuts.notes)
