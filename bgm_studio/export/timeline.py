@@ -9,6 +9,7 @@ every shot start. Every time is a whole frame of the video's rate: NTSC rates ar
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,8 +108,22 @@ def write_timeline(timeline, path: str | os.PathLike, inputs: tuple[str, ...] = 
         text = otio.adapters.write_to_string(timeline, adapter_name=adapter)
     except Exception as exc:  # an adapter's own limits, e.g. a rate it cannot express
         raise BgmError(f"{path}: cannot be written as {adapter} ({' '.join(str(exc).split())[:200]})") from exc
+    if adapter == "cmx_3600":
+        text = _with_frame_code_mode(text)
     with atomic_path(path, inputs) as tmp:
         tmp.write_text(text)
+
+
+def _with_frame_code_mode(edl: str) -> str:
+    """The EDL with its FCM line after the title: OTIO's writer writes drop-frame timecodes at 29.97 and
+    59.94 (HH:MM:SS;FF) but no FCM line, and an editor reading one as non-drop puts every event and
+    locator 2 frames a minute off."""
+    if "\nFCM:" in edl:
+        return edl
+    mode = "DROP FRAME" if re.search(r"\d{2}:\d{2}:\d{2};\d{2}", edl) else "NON-DROP FRAME"
+    lines = edl.split("\n")
+    at = 1 if lines and lines[0].startswith("TITLE:") else 0
+    return "\n".join([*lines[:at], f"FCM: {mode}", *lines[at:]])
 
 
 def _teach_fcpx_ntsc_rates() -> None:

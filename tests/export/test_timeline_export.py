@@ -70,6 +70,10 @@ def test_drop_frame_timecode_in_the_edl(tmp_path):
     text = (tmp_path / "score.edl").read_text()
     assert "00:02:30;04" in text  # 4500 frames at 29.97 drop-frame (two minutes crossed): the music's end
     assert "* LOC: 00:01:00;02" in text  # frame 1800: 00:01:00;00 and ;01 do not exist
+    # said so after the title: without an FCM line an editor reads non-drop, 2 frames a minute off
+    assert text.splitlines()[:2] == ["TITLE: edit score", "FCM: DROP FRAME"]
+    write_timeline(_timeline(25.0), tmp_path / "pal.edl")
+    assert (tmp_path / "pal.edl").read_text().splitlines()[1] == "FCM: NON-DROP FRAME"
 
 
 @pytest.mark.parametrize("suffix", [".otio", ".xml", ".fcpxml"])
