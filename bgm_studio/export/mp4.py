@@ -315,11 +315,7 @@ def _with_decode_times(packets: Iterator[av.Packet], step: int) -> Iterator[av.P
                 yield from _timed_after(waiting, last, step)
                 last, waiting = waiting[-1].dts, []
             continue
-        for k, early in enumerate(waiting):
-            early.dts = packet.dts - (len(waiting) - k) * step
-            if early.pts is not None:
-                early.dts = min(early.dts, early.pts)
-        yield from waiting
+        yield from _timed_after(waiting, packet.dts - (len(waiting) + 1) * step, step)  # ending a step before it
         waiting = []
         last = packet.dts
         yield packet
