@@ -8,7 +8,9 @@ fifth hardly ever.
 Planning (plan_form) places phrase boundaries on bars, preferring bars where a cut falls and the
 learned lengths; a shot returning to an earlier shot's look returns to that shot's letters; a
 phrase where the picture's energy rises well above the piece's takes the chorus letter; other
-phrases follow the learned letter habits.
+phrases follow the learned letter habits. A piece long enough opens with a short intro without melody,
+as 96% of POP909's train songs do: the melody comes in with the second phrase, on a cut where one
+falls near.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ DEFAULT_FORM_MODEL = Path(__file__).resolve().parents[2] / "models" / "form.json
 MAX_PHRASE_BARS = 16
 RELATIONS = ("same", "return", "new")  # a melodic phrase's letter against the phrases before it
 MOST_LETTERS = 4  # relations are counted apart after 1, 2, 3, and 4 or more letters
+INTRO = "i"  # the letter of an opening phrase without melody, as in POP909's labels
 FORM_VERSION = 2
 
 
@@ -39,6 +42,12 @@ class FormConfig:
     split_cost: float = 1.5  # log-odds a phrase loses for each bar-aligned cut strictly inside it
     chorus_rise: float = 0.25  # a phrase whose energy is this far above the piece's median is a chorus
     chorus_lift: float = 3.0  # semitones later melodic letters sit above the first (POP909 train 001-400: 3.0)
+    # A piece opens with an intro of at most intro_max_share of its bars, where that allows
+    # intro_min_bars. POP909 train: 785 of 818 songs open with one, of 4.9-12.9% of the song's bars
+    # (10th-90th percentile, median 8.4%), and 94% of intros last 4 bars or more. A piece under 31
+    # bars (75 s near 100 BPM) has its melody from the start.
+    intro_min_bars: int = 4
+    intro_max_share: float = 0.13
 
 
 @dataclass
@@ -111,8 +120,11 @@ class FormModel:
             raise BgmError(f"{path}: cannot read form model ({exc})") from exc
 
 
-def phrase_bounds(n_bars: int, cut_bars: set[int], model: FormModel, cfg: FormConfig = FormConfig()) -> list[int]:
-    """Phrase start bars (and n_bars at the end) that best fit the learned lengths and the cuts.
+def phrase_bounds(
+    n_bars: int, cut_bars: set[int], model: FormModel, cfg: FormConfig = FormConfig(), first_most: int = MAX_PHRASE_BARS
+) -> list[int]:
+    """Phrase start bars (and n_bars at the end) that best fit the learned lengths and the cuts,
+    the first phrase at most `first_most` bars (an intro's limit).
 
     Dynamic programming over bars: a phrase of length n scores log p(n), plus cut_bonus when it
     starts on a cut bar, minus split_cost for each cut bar strictly inside it.
@@ -127,6 +139,8 @@ def phrase_bounds(n_bars: int, cut_bars: set[int], model: FormModel, cfg: FormCo
     for end in range(1, n_bars + 1):
         for n in range(1, min(MAX_PHRASE_BARS, end) + 1):
             start = end - n
+            if start == 0 and n > first_most:
+                continue
             score = best[start] + logp[n] + cfg.cut_bonus * cuts[start]
             score -= cfg.split_cost * (inside[end] - inside[start + 1])
             if score > best[end]:
@@ -154,27 +168,30 @@ def plan_form(
     if n_bars == 0:
         return []
     cut_bars = {s // BEATS_PER_BAR for s in shot_starts if s % BEATS_PER_BAR == 0}
-    bounds = phrase_bounds(n_bars, cut_bars, model, cfg)
+    intro_most = int(cfg.intro_max_share * n_bars)
+    intro = intro_most >= cfg.intro_min_bars
+    bounds = phrase_bounds(n_bars, cut_bars, model, cfg, intro_most if intro else MAX_PHRASE_BARS)
     shot_of_bar = np.searchsorted(np.array(shot_starts), np.arange(n_bars) * BEATS_PER_BAR, side="right") - 1
     median = float(np.median(bar_energy)) if n_bars else 0.0
-    letters: list[str] = []
-    theme_letters: dict[int, list[str]] = {}
+    letters: list[str] = [INTRO] if intro else []
+    melodic: list[str] = []
+    theme_letters: dict[int, list[str]] = {}  # each shot's melodic letters in order
     chorus: str | None = None
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    phrases = list(zip(bounds[:-1], bounds[1:]))[len(letters) :]
+    for a, b in phrases:
         shot = int(np.bincount(shot_of_bar[a:b]).argmax())
         theme = themes[shot]
-        ordinal = sum(
-            1 for x, y in zip(bounds[:-1], bounds[1:]) if x < a and int(np.bincount(shot_of_bar[x:y]).argmax()) == shot
-        )
+        ordinal = sum(1 for x, y in phrases if x < a and int(np.bincount(shot_of_bar[x:y]).argmax()) == shot)
         rising = median > 0 and float(bar_energy[a:b].mean()) > median * (1 + cfg.chorus_rise)
         if theme != shot and ordinal < len(theme_letters.get(theme, [])):
             letter = theme_letters[theme][ordinal]
         elif rising:
-            chorus = chorus or _new_letter(letters)
+            chorus = chorus or _new_letter(melodic)
             letter = chorus
         else:
-            letter = _learned_letter(letters, chorus, model, rng)
+            letter = _learned_letter(melodic, chorus, model, rng)
         letters.append(letter)
+        melodic.append(letter)
         theme_letters.setdefault(shot, []).append(letter)
     return [Phrase(letter, a, b - a) for letter, a, b in zip(letters, bounds[:-1], bounds[1:])]
 
