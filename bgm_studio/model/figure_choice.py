@@ -356,11 +356,13 @@ def _placed(
     """The figure's notes (pitches: realized on the bar's chords `roots`, per beat) that start in
     [g0, g1), ends = (g1, ring): each ends by g1, or by ring if it sounds the bar's last chord, as (step,
     pitch index, length): those above the bass moved by `shift` semitones, never down into the bass
-    (an octave higher instead) nor over an octave above the melody sounding at their onset (an
-    octave lower), never under C2 (BASS_FLOOR; an octave higher), inside the model's pitch range,
-    one note per key and step.
-    melody_top: the melody's pitch per step from a (0: none). A note may sit above the melody, as a tenth of POP909's accompaniment
-    notes do, nearly all within an octave of it."""
+    (an octave higher instead) nor above the melody sounding at their onset (octaves lower, as far
+    as the bass allows), never under C2 (BASS_FLOOR; an octave higher), inside the model's
+    pitch range, one note per key and step.
+    melody_top: the melody's pitch per step from a (0: none). A pianist keeps the right hand under
+    the singer: POP909's pianists play 9% of their notes over the melody (train songs 803-818), and
+    with notes allowed up to an octave over it, ours played 17%, crowding it (a note over the melody
+    is where it masks it most). Now 3%, where the octave below would fall into the bass."""
     g1, ring = ends
     steps = bar + fig[:, STEP].astype(np.int64)
     keep = (steps >= g0) & (steps < g1)
@@ -371,7 +373,8 @@ def _placed(
     pitches = np.where(upper, pitches + shift, pitches)
     pitches = np.where(upper & (pitches < BASS_CEILING), pitches + 12, pitches)
     top = melody_top[steps - a]
-    pitches = np.where((top > 0) & (pitches > top + 12) & (pitches - 12 >= BASS_CEILING), pitches - 12, pitches)
+    octaves = np.where((top > 0) & (pitches > top), -(-(pitches - top) // 12), 0)
+    pitches = pitches - 12 * np.minimum(octaves, np.maximum(0, (pitches - BASS_CEILING) // 12))
     pitches = np.where(pitches < BASS_FLOOR, pitches + 12, pitches)
     pitches = pitches - MODEL_PITCH_LOW
     fits = (pitches >= 0) & (pitches < MODEL_PITCHES)
