@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..errors import BgmError
 from .decode import VideoInfo
+from .fcpxml import read_fcpxml
 from .shots import Shot
 
 SUFFIXES = {".otio": "otio_json", ".edl": "cmx_3600", ".xml": "fcp_xml", ".fcpxml": "fcpx_xml", ".kdenlive": "kdenlive"}
@@ -48,9 +49,6 @@ def read_cutlist(path: str | os.PathLike, video: VideoInfo, duration_s: float) -
             "export the cut list from a timeline at the video's frame rate"
         )
     start = _record_start(timeline, track)
-    lead = _fcpx_start(path, rate) if path.suffix.lower() == ".fcpxml" else None
-    if lead is not None and items and items[0][0] == "gap" and abs((items[0][1] - lead).to_seconds()) < 0.5 / rate:
-        items, start = items[1:], lead  # OTIO reads a sequence's start timecode as a gap before its first clip
     if start:
         notes.append(
             f"{path}: the timeline starts at timecode {_timecode(start, rate)}; taken as the video's first frame"
@@ -70,7 +68,7 @@ def _read_timeline(path: Path, fps: float):
         raise BgmError(f"{path}: is a folder, not a cut list")
     if not path.is_file():
         raise BgmError(f"{path}: no such cut list")
-    if adapter not in otio.adapters.available_adapter_names():
+    if adapter != "fcpx_xml" and adapter not in otio.adapters.available_adapter_names():
         raise BgmError(
             f"{path}: reading {path.suffix} needs OpenTimelineIO's {adapter} adapter "
             f"(pip install {_ADAPTER_PACKAGES[adapter]})"
@@ -82,6 +80,8 @@ def _read_timeline(path: Path, fps: float):
         with contextlib.redirect_stdout(io.StringIO()):  # the Kdenlive adapter prints a banner on every read
             if adapter == "cmx_3600":  # Windows editors write a byte-order mark, or their code page
                 result = otio.adapters.read_from_string(_edl_text(path), adapter_name=adapter, **options)
+            elif adapter == "fcpx_xml":  # OTIO's reader rounds NTSC rates down and truncates times
+                result = read_fcpxml(path)
             else:
                 result = otio.adapters.read_from_file(str(path), adapter_name=adapter, **options)
     except Exception as exc:  # adapters raise anything from their parsers; each is a file the user gave
@@ -146,7 +146,6 @@ def _check_nesting(path: Path) -> None:
 _ADAPTER_PACKAGES = {
     "cmx_3600": "otio-cmx3600-adapter",
     "fcp_xml": "otio-fcp-adapter",
-    "fcpx_xml": "otio-fcpx-xml-adapter",
     "kdenlive": "otio-kdenlive-adapter",
     "otio_json": "opentimelineio",
 }
@@ -207,21 +206,6 @@ def _record_start(timeline, track):
     if track.source_range is not None and track.source_range.start_time.value < 0:
         start = -track.source_range.start_time  # the EDL reader keeps the first record timecode here
     return start if start is not None and start.value > 0 else None
-
-
-def _fcpx_start(path: Path, rate: float):
-    """The start timecode (tcStart) of an FCPXML file's first sequence as a RationalTime, or None."""
-    import xml.etree.ElementTree as ET
-    from fractions import Fraction
-
-    import opentimelineio as otio
-
-    try:
-        sequence = ET.parse(path).find(".//sequence")
-        value = Fraction((sequence.get("tcStart") or "0s").removesuffix("s")) if sequence is not None else 0
-    except (ET.ParseError, ValueError, ZeroDivisionError, OSError):
-        return None
-    return otio.opentime.RationalTime(float(value) * rate, rate) if value > 0 else None
 
 
 def _timecode(t, rate: float) -> str:

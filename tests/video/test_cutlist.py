@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 otio = pytest.importorskip("opentimelineio")
@@ -235,13 +237,13 @@ FCPX_LIBRARY = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE fcpxml>
 <fcpxml version="1.9">
   <resources>
-    <format id="r1" name="FFVideoFormat1080p25" frameDuration="100/2500s" width="1920" height="1080"/>
+    <format id="r1" name="FFVideoFormat1080p" frameDuration="{frame}s" width="1920" height="1080"/>
     {assets}
   </resources>
   <library>
     <event name="ev">
       <project name="edit">
-        <sequence format="r1" duration="12500/2500s" tcStart="0/2500s" tcFormat="NDF">
+        <sequence format="r1" duration="{length}" tcStart="{start}" tcFormat="NDF">
           <spine>
             {clips}
           </spine>
@@ -253,22 +255,32 @@ FCPX_LIBRARY = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _fcpx_library(frames: tuple[int, ...], first_frame: int = 0) -> str:
-    """An FCPXML file as Final Cut Pro X exports it: a 25 fps sequence of clips of these lengths
-    (frames) inside its library, event and project, its sequence starting at `first_frame`."""
+def _fcpx_time(frames: int, frame: Fraction) -> str:
+    """`frames` frames of `frame` seconds as FCPXML writes a time: "3003/30000s" at 29.97 fps."""
+    return f"{frames * frame.numerator}/{frame.denominator}s"
+
+
+def _fcpx_library(frames: tuple[int, ...], first_frame: int = 0, frame: Fraction = Fraction(100, 2500)) -> str:
+    """An FCPXML file as Final Cut Pro X exports it: a sequence (of frames `frame` seconds long) of clips
+    of these lengths (frames) inside its library, event and project, its sequence starting at `first_frame`."""
     offset, assets, clips = first_frame, [], []
     for i, n in enumerate(frames):
         assets.append(
-            f'<asset id="a{i}" name="c{i}" start="0s" duration="10000000/2500s" hasVideo="1" format="r1">'
+            f'<asset id="a{i}" name="c{i}" start="0s" duration="{_fcpx_time(10**5, frame)}" hasVideo="1" format="r1">'
             f'<media-rep kind="original-media" src="file:///media/c{i}.mov"/></asset>'
         )
         clips.append(
-            f'<asset-clip ref="a{i}" offset="{offset * 100}/2500s" name="c{i}" duration="{n * 100}/2500s" '
-            f'start="0/2500s" format="r1" tcFormat="NDF"/>'
+            f'<asset-clip ref="a{i}" offset="{_fcpx_time(offset, frame)}" name="c{i}" '
+            f'duration="{_fcpx_time(n, frame)}" start="0s" format="r1" tcFormat="NDF"/>'
         )
         offset += n
-    text = FCPX_LIBRARY.format(assets="\n".join(assets), clips="\n".join(clips))
-    return text.replace('tcStart="0/2500s"', f'tcStart="{first_frame * 100}/2500s"')
+    return FCPX_LIBRARY.format(
+        frame=f"{frame.numerator}/{frame.denominator}",
+        assets="\n".join(assets),
+        clips="\n".join(clips),
+        length=_fcpx_time(sum(frames), frame),
+        start=_fcpx_time(first_frame, frame),
+    )
 
 
 def test_a_final_cut_pro_x_export_inside_its_library_is_read(tmp_path):
@@ -340,3 +352,60 @@ def test_an_edl_whose_reel_name_holds_a_space_is_refused_not_misread(tmp_path):
         read_cutlist(path, _info(seconds=5.0), 5.0)
     path.write_text(path.read_text().replace("REEL ONE", "REEL_ONE"))  # the dissolve's duration field is no reel
     assert _starts(read_cutlist(path, _info(seconds=5.0), 5.0)) == [0.0, 1.2]
+
+
+@pytest.mark.parametrize(
+    "frame, hour, tc_format",  # the frames of 01:00:00:00 (01:00:00;00 in drop-frame)
+    [("1001/24000", 86400, "NDF"), ("1001/30000", 107892, "DF"), ("1001/60000", 215784, "DF"), ("1/25", 90000, "NDF")],
+)
+def test_a_final_cut_pro_x_sequence_at_an_ntsc_rate_is_cut_on_its_frames(tmp_path, frame, hour, tc_format):
+    """Final Cut Pro and Resolve write NTSC FCPXML (frameDuration 1001/30000s) all the time. OTIO's reader
+    rounded the rate down and refused it: "runs at 29.000 fps but the video at 29.970 fps"."""
+    frame_s = Fraction(frame)
+    path = tmp_path / "edit.fcpxml"
+    text = _fcpx_library((77, 1722, 1798, 903), first_frame=hour, frame=frame_s)
+    path.write_text(text.replace('tcFormat="NDF"', f'tcFormat="{tc_format}"'))
+    seconds = float(4500 * frame_s)
+    cuts = read_cutlist(path, _info(fps=float(1 / frame_s), seconds=seconds), seconds)
+    assert cuts.rate == float(1 / frame_s)
+    exact = [float(f * frame_s) for f in (0, 77, 1799, 3597)]
+    assert [s.start_s for s in cuts.shots] == pytest.approx(exact, abs=1e-9)
+    assert cuts.shots[-1].end_s == seconds and cuts.transitions == ("start", "cut", "cut", "cut")
+    assert any("timecode 01:00:00" in note for note in cuts.notes)
+
+
+def test_final_cut_pro_x_connected_clips_are_other_tracks_and_a_transition_a_dissolve(tmp_path):
+    """Connected clips (a title on lane 1, sound on lane -1) are tracks of their own: the primary storyline,
+    with the most clips, gives the cuts. A cross dissolve overlaps its two clips; the cut is halfway."""
+    frame = Fraction(1001, 30000)
+
+    def t(frames: int) -> str:
+        return _fcpx_time(frames, frame)
+
+    clips = (  # c1 runs 6 frames past its cut at 75, into a 12-frame dissolve; c2 starts 6 frames early
+        f'<asset-clip ref="a0" offset="0s" name="c0" duration="{t(30)}">'
+        f'<title name="t" lane="1" offset="{t(10)}" duration="{t(40)}"/>'
+        f'<audio ref="a0" lane="-1" offset="0s" duration="{t(95)}"/></asset-clip>'
+        f'<asset-clip ref="a1" offset="{t(30)}" name="c1" start="{t(100)}" duration="{t(51)}"/>'
+        f'<transition name="Cross Dissolve" offset="{t(69)}" duration="{t(12)}"/>'
+        f'<asset-clip ref="a2" offset="{t(69)}" name="c2" duration="{t(26)}"/>'
+    )
+    text = FCPX_LIBRARY.format(
+        frame="1001/30000",
+        assets='<asset id="a0"/><asset id="a1"/><asset id="a2"/>',
+        clips=clips,
+        length=t(95),
+        start="0s",
+    )
+    path = tmp_path / "edit.fcpxml"
+    path.write_text(text)
+    seconds = float(95 * frame)
+    cuts = read_cutlist(path, _info(fps=float(1 / frame), seconds=seconds), seconds)
+    assert [s.start_s for s in cuts.shots] == pytest.approx([0.0, float(30 * frame), float(75 * frame)], abs=1e-9)
+    assert cuts.transitions == ("start", "cut", "dissolve")
+    assert [n.split(": ", 1)[1] for n in cuts.notes] == [
+        "2 video tracks; primary storyline (the most clips) gives the cuts, the others are ignored"
+    ]
+    path.write_text(text.replace("</project>", '</project><project name="v2"><sequence format="r1"/></project>'))
+    with pytest.raises(BgmError, match="holds 2 timelines, not one; export a single sequence"):
+        read_cutlist(path, _info(fps=float(1 / frame), seconds=seconds), seconds)
