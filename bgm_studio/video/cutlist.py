@@ -43,6 +43,11 @@ def read_cutlist(path: str | os.PathLike, video: VideoInfo, duration_s: float) -
     timeline = _read_timeline(path, video.fps)
     track, notes = _cut_track(path, timeline)
     items, rate = _items(path, track)
+    marked = _marked_cuts(timeline, track)
+    if marked is not None:
+        owner, starts = marked
+        items = _split(items[0][1], starts)
+        notes.append(f"{path}: one clip spans the timeline; the markers on {owner} give the cuts ({len(items)} shots)")
     if video.fps and abs(rate / video.fps - 1) > _RATE_TOLERANCE:
         raise BgmError(
             f"{path}: the timeline runs at {rate:.3f} fps but the video at {video.fps:.3f} fps; "
@@ -198,6 +203,38 @@ def _items(path: Path, track) -> tuple[list[tuple[str, object]], float]:
         items.append((kind, duration))
         after_transition = False
     return items, float(rate)
+
+
+def _marked_cuts(timeline, track) -> tuple[str, list] | None:
+    """(whose markers, their times from the track's start) when the cut track is one clip over the whole
+    timeline and markers say where its shots start: a timeline this app exported, whose music clip carries a
+    marker per shot (export.timeline), or an editor's single clip marked at its cuts. The markers of that
+    clip come first, then the timeline's, then those of a clip spanning the timeline on another track."""
+    import opentimelineio as otio
+
+    def spanning(t) -> bool:
+        return len(t) == 1 and isinstance(t[0], otio.schema.Clip) and t[0].duration() == track.duration()
+
+    if not spanning(track):
+        return None
+    others = [t[0] for t in timeline.tracks if t is not track and spanning(t)]
+    for owner in [track[0], timeline.tracks, *others]:
+        if owner.markers:  # a clip's markers are in its media's time, the timeline's in its own
+            clip = owner is not timeline.tracks
+            origin = owner.trimmed_range().start_time if clip else otio.opentime.RationalTime(0, 1)
+            starts = [m.marked_range.start_time - origin for m in owner.markers]
+            return (f"clip {owner.name!r}" if clip else "the timeline"), starts
+    return None
+
+
+def _split(length, starts: list) -> list[tuple[str, object]]:
+    """The ("clip", duration) items of a clip of `length` cut at `starts` (RationalTimes from its start)."""
+    import opentimelineio as otio
+
+    rate = length.rate
+    cuts = sorted({round(t.value_rescaled_to(rate)) for t in starts} - {0})
+    bounds = [0, *(f for f in cuts if f < length.value), round(length.value)]
+    return [("clip", otio.opentime.RationalTime(b - a, rate)) for a, b in zip(bounds, bounds[1:])]
 
 
 def _record_start(timeline, track):

@@ -108,3 +108,17 @@ def test_an_output_over_the_cut_list_is_refused_and_the_cut_list_kept(env, clip,
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "\n" not in err and "input" in err
     assert cuts.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["edit.otio"]
+
+
+def test_the_exported_score_given_back_as_the_cut_list_keeps_the_shots(env, clip, tmp_path, capsys):
+    """A score this app exported holds the video as one clip and the shots as markers on the music: given
+    back as --cuts it gave one shot. Now its markers are the cuts, the project's own shots to the frame."""
+    first = tmp_path / "p.bgm.json"
+    assert main(["generate", str(clip[0]), "--project", str(first)]) == 0
+    assert main(["export", str(first), "--fcpxml", str(tmp_path / "score.fcpxml")]) == 0
+    again = tmp_path / "again.bgm.json"
+    capsys.readouterr()
+    assert main(["generate", str(clip[0]), "--cuts", str(tmp_path / "score.fcpxml"), "--project", str(again)]) == 0
+    assert "the markers on clip 'music' give the cuts" in capsys.readouterr().err
+    shots = [round(s["start_s"] * 25) for s in json.loads(first.read_text())["shots"]]
+    assert len(shots) > 1 and [round(s["start_s"] * 25, 6) for s in json.loads(again.read_text())["shots"]] == shots

@@ -409,3 +409,53 @@ def test_final_cut_pro_x_connected_clips_are_other_tracks_and_a_transition_a_dis
     path.write_text(text.replace("</project>", '</project><project name="v2"><sequence format="r1"/></project>'))
     with pytest.raises(BgmError, match="holds 2 timelines, not one; export a single sequence"):
         read_cutlist(path, _info(fps=float(1 / frame), seconds=seconds), seconds)
+
+
+@pytest.mark.parametrize("rate", [25.0, 30000 / 1001])
+@pytest.mark.parametrize("suffix", [".otio", ".xml", ".fcpxml"])
+def test_a_timeline_this_app_exported_gives_back_its_shots(tmp_path, suffix, rate):
+    """The exported score (export.timeline) holds the video as one clip and a marker per shot on the music:
+    given back as the cut list it gave one shot. Its markers are the cuts now, to the frame."""
+    from bgm_studio.export.timeline import AudioFile, Marker, score_timeline, write_timeline
+
+    frames = [0, 77, 1799, 1800, 3597, 4313]
+    markers = [Marker(f / rate, f"shot {k}: C G (phrase A)") for k, f in enumerate(frames)]
+    seconds = 4500 / rate
+    path = tmp_path / f"score{suffix}"
+    write_timeline(
+        score_timeline("edit", seconds, rate, [AudioFile("music", "/m/score.wav")], markers, "/m/edit.mp4"), path
+    )
+    cuts = read_cutlist(path, _info(fps=rate, seconds=seconds), seconds)
+    assert [s.start_s for s in cuts.shots] == pytest.approx([f / rate for f in frames], abs=1e-9)
+    assert cuts.shots[-1].end_s == seconds and cuts.transitions == ("start",) + ("cut",) * 5
+    assert [n.split(": ", 1)[1] for n in cuts.notes] == [
+        "one clip spans the timeline; the markers on clip 'music' give the cuts (6 shots)"
+    ]
+
+
+def test_an_exported_edl_is_no_cut_list(tmp_path):
+    """OTIO's EDL writer writes one track: the app's EDL holds the music event and its locators, no picture."""
+    from bgm_studio.export.timeline import AudioFile, Marker, score_timeline, write_timeline
+
+    path = tmp_path / "score.edl"
+    tl = score_timeline("edit", 5.0, 25.0, [AudioFile("music", "/m/score.wav")], [Marker(1.2, "shot 1")], "/m/edit.mp4")
+    write_timeline(tl, path)
+    with pytest.raises(BgmError, match="the timeline has no video clips") as err:
+        read_cutlist(path, _info(), 5.0)
+    assert "\n" not in str(err.value)
+
+
+def test_an_editors_single_marked_clip_is_cut_at_its_markers(tmp_path):
+    """One clip over the whole timeline, marked at its cuts: its markers (in its media's time), else the timeline's."""
+    tl = _timeline([125])
+    clip = tl.tracks[0][0]
+    clip.source_range = TR(RT(100, 25), RT(125, 25))  # from frame 100 of its media, where its markers count from
+    for f in (130, 175, 230):  # the last lies past the clip's end
+        clip.markers.append(otio.schema.Marker(f"m{f}", TR(RT(f, 25), RT(0, 25))))
+    assert _starts(read_cutlist(_write(tl, tmp_path / "clip.otio"), _info(), 5.0)) == [0.0, 1.2, 3.0]
+    clip.markers.clear()
+    tl.tracks.markers.append(otio.schema.Marker("m", TR(RT(50, 25), RT(0, 25))))
+    cuts = read_cutlist(_write(tl, tmp_path / "timeline.otio"), _info(), 5.0)
+    assert _starts(cuts) == [0.0, 2.0] and "the markers on the timeline give the cuts (2 shots)" in cuts.notes[0]
+    tl.tracks.markers.clear()
+    assert _starts(read_cutlist(_write(tl, tmp_path / "plain.otio"), _info(), 5.0)) == [0.0]
