@@ -42,7 +42,8 @@ def read_cutlist(path: str | os.PathLike, video: VideoInfo, duration_s: float) -
     path = Path(path)
     timeline = _read_timeline(path, video.fps)
     track, notes = _cut_track(path, timeline)
-    items, rate = _items(path, track)
+    items, clip_rate = _items(path, track)
+    rate = _stated_rate(timeline) or clip_rate
     marked = _marked_cuts(timeline, track)
     if marked is not None:
         owner, starts = marked
@@ -235,6 +236,14 @@ def _split(length, starts: list) -> list[tuple[str, object]]:
     cuts = sorted({round(t.value_rescaled_to(rate)) for t in starts} - {0})
     bounds = [0, *(f for f in cuts if f < length.value), round(length.value)]
     return [("clip", otio.opentime.RationalTime(b - a, rate)) for a, b in zip(bounds, bounds[1:])]
+
+
+def _stated_rate(timeline) -> float | None:
+    """The frame rate the timeline itself states, where it does: that of its start timecode (OTIO files,
+    FCP 7 XML sequences with a timecode, FCPXML). Its clips may run at their media's rates (a 50 fps clip
+    in a 25 fps edit), so the first clip's rate is only the last resort."""
+    start = timeline.global_start_time
+    return float(start.rate) if start is not None else None
 
 
 def _record_start(timeline, track):

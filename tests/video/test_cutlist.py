@@ -459,3 +459,12 @@ def test_an_editors_single_marked_clip_is_cut_at_its_markers(tmp_path):
     assert _starts(cuts) == [0.0, 2.0] and "the markers on the timeline give the cuts (2 shots)" in cuts.notes[0]
     tl.tracks.markers.clear()
     assert _starts(read_cutlist(_write(tl, tmp_path / "plain.otio"), _info(), 5.0)) == [0.0]
+
+
+def test_the_timelines_own_rate_is_taken_not_its_first_clips(tmp_path):
+    """A 50 fps clip opening a 25 fps edit: the first clip's rate was taken for the timeline's, and the cut
+    list refused ("runs at 50.000 fps but the video at 25.000 fps")."""
+    tl = _timeline([30, 45, 50], start_tc=25 * 3600)
+    tl.tracks[0][0].source_range = TR(RT(0, 50), RT(60, 50))  # 1.2 s, as 30 frames of the edit
+    cuts = read_cutlist(_write(tl, tmp_path / "edit.otio"), _info(), 5.0)
+    assert cuts.rate == 25.0 and _starts(cuts) == [0.0, 1.2, 3.0]
