@@ -273,9 +273,18 @@ def _shots(path: Path, items, rate: float, duration_s: float, notes: list[str]) 
         length = duration.to_seconds()
         if length <= 0:
             continue
+        if length < frame_s * (1 - 1e-6):  # it shows no frame of its own: a shot of it would be a few ms of music
+            side = "before" if bounds else "after"
+            notes.append(
+                f"{path}: a {kind} of {length * 1000:.0f} ms at {t:.2f} s, under a frame, joins the shot {side} it"
+            )
+            if bounds:
+                bounds[-1] = (bounds[-1][0], t + length)
+            t += length
+            continue
         if kind == "gap":
             notes.append(f"{path}: a gap at {t:.2f}-{t + length:.2f} s becomes shot {len(bounds)} of its own")
-        bounds.append((t, t + length))
+        bounds.append((bounds[-1][1] if bounds else 0.0, t + length))  # after a leading sliver, from 0
         kinds.append(kind)
         t += length
     if t > duration_s + frame_s + 1e-6:

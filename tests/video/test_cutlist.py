@@ -468,3 +468,15 @@ def test_the_timelines_own_rate_is_taken_not_its_first_clips(tmp_path):
     tl.tracks[0][0].source_range = TR(RT(0, 50), RT(60, 50))  # 1.2 s, as 30 frames of the edit
     cuts = read_cutlist(_write(tl, tmp_path / "edit.otio"), _info(), 5.0)
     assert cuts.rate == 25.0 and _starts(cuts) == [0.0, 1.2, 3.0]
+
+
+@pytest.mark.parametrize("at, starts", [(0, [0.0, 1.216]), (1, [0.0, 1.216]), (2, [0.0, 1.2])])
+def test_a_clip_shorter_than_a_frame_joins_its_neighbour(tmp_path, at, starts):
+    """A clip of 0.4 frames (16 ms) became a shot of its own, 16 ms of music; it joins the shot before it
+    (or, first, the one after it) now, and says so."""
+    tl = _timeline([30, 45, 50])
+    tl.tracks[0].insert(at, otio.schema.Clip("sliver", source_range=TR(RT(0, 25), RT(0.4, 25))))
+    cuts = read_cutlist(_write(tl, tmp_path / "edit.otio"), _info(), 5.0)
+    assert _starts(cuts)[:2] == starts and len(cuts.shots) == 3 and cuts.shots[-1].end_s == 5.0
+    side = "after" if at == 0 else "before"
+    assert f"a clip of 16 ms at {[0, 1.2, 3.0][at]:.2f} s, under a frame, joins the shot {side} it" in cuts.notes[0]
