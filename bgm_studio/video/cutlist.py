@@ -2,8 +2,8 @@
 
 The video is taken to be a render of the timeline: timeline time 0 (after its record
 timecode start) is the video's first frame. The clips of the video track with the most
-clips (the top one among equals) are the shots; a gap becomes a shot of its own, and so does the rest of the video
-after the last clip. Mismatches that would misplace every cut (another frame rate, a
+clips (the top one among equals) are the shots, or its markers when it is one clip (an exported score); a gap
+becomes a shot of its own, and so does the rest of the video after the last clip. Mismatches that would misplace every cut (another frame rate, a
 timeline longer than the video, overlapping clips) are refused with one line; the
 others are handled and reported in `notes`, one line each.
 """
