@@ -352,8 +352,18 @@ def _shrink(plane: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Area-average down to `size`; large planes go through a cheap bilinear step first (4x faster, little aliasing)."""
     w, h = size
     if plane.shape[1] >= 4 * w and plane.shape[0] >= 4 * h:
-        plane = cv2.resize(plane, (2 * w, 2 * h), interpolation=cv2.INTER_LINEAR)
+        plane = _bilinear(plane, (2 * w, 2 * h))
     return cv2.resize(plane, (w, h), interpolation=cv2.INTER_AREA)
+
+
+def _bilinear(plane: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """cv2.resize(plane, size, interpolation=cv2.INTER_LINEAR). At an odd whole ratio (1280x720 to 256x144)
+    each sample falls on a pixel centre, so those pixels are taken as they are: 4x less CPU, the same array."""
+    (rows, columns), (w, h) = plane.shape, size
+    if columns % w == 0 and rows % h == 0 and (columns // w) % 2 == 1 and (rows // h) % 2 == 1:
+        kx, ky = columns // w, rows // h
+        return np.ascontiguousarray(plane[ky // 2 :: ky, kx // 2 :: kx])
+    return cv2.resize(plane, size, interpolation=cv2.INTER_LINEAR)
 
 
 def _reason(exc: Exception) -> str:
