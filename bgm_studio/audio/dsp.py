@@ -143,12 +143,15 @@ def running_min(x: np.ndarray, size: int) -> np.ndarray:
     if n == 0 or size <= 1:
         return x.copy()
     before = size // 2
-    padded = np.pad(x, (before, size - 1 - before), mode="symmetric")
-    blocks = -(-len(padded) // size)
-    filled = np.pad(padded, (0, blocks * size - len(padded)), constant_values=np.inf).reshape(blocks, size)
+    blocks = -(-(n + size - 1) // size)
+    # One pad for both: the reflected edges, then infinities up to whole blocks (no whole-length copy in between).
+    filled = np.pad(x, (before, blocks * size - n - before), mode="symmetric")
+    filled[n + size - 1 :] = np.inf
+    filled = filled.reshape(blocks, size)
     prefix = np.minimum.accumulate(filled, axis=1).reshape(-1)
-    suffix = np.minimum.accumulate(filled[:, ::-1], axis=1)[:, ::-1].reshape(-1)
-    return np.minimum(suffix[:n], prefix[size - 1 : size - 1 + n]).astype(x.dtype, copy=False)
+    suffix = np.empty_like(filled)
+    np.minimum.accumulate(filled[:, ::-1], axis=1, out=suffix[:, ::-1])  # written back to front: no reversed copy
+    return np.minimum(suffix.reshape(-1)[:n], prefix[size - 1 : size - 1 + n]).astype(x.dtype, copy=False)
 
 
 def running_mean(x: np.ndarray, size: int) -> np.ndarray:
@@ -159,6 +162,9 @@ def running_mean(x: np.ndarray, size: int) -> np.ndarray:
         return x.copy()
     before = size // 2
     padded = np.pad(np.asarray(x, np.float64), (before, size - 1 - before), mode="symmetric")
-    total = np.concatenate([[0.0], np.cumsum(padded)])
-    mean: np.ndarray = ((total[size : size + n] - total[:n]) / size).astype(x.dtype)
-    return mean
+    total = np.empty(len(padded) + 1)  # the running sum from 0, made in place: whole-length copies cost page faults
+    total[0] = 0.0
+    np.cumsum(padded, out=total[1:])
+    window = np.subtract(total[size : size + n], total[:n], out=padded[:n])
+    window /= size
+    return window.astype(x.dtype)
