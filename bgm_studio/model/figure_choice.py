@@ -55,7 +55,7 @@ class FigureConfig:
     )
     bass_weight: float = 8.0  # log-score bonus per unit of bass onset overlap with a bar 1, 2 or 4 back, same chords
     downbeat_bass_bonus: float = (
-        2.0  # log-score bonus of a bass note struck on the bar's downbeat (POP909: 96% of bars)
+        4.0  # log-score bonus of a bass note struck on the bar's downbeat (POP909: 96% of bars)
     )
     fresh_cost: float = 10.0  # log-score cost per unit of onset overlap with the take a span written again played there
     voicing_weight: float = 32.0  # log-score bonus per unit of chord-tone likeness to the beats restated (voice_of)

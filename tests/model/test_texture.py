@@ -512,7 +512,7 @@ def test_a_restated_bar_plays_new_figures_on_the_chord_tones_of_the_bar_it_resta
     onset_p = np.full((32, MODEL_PITCHES), 0.2)
     likeness = {}
     for weight in (0.0, 32.0):
-        cfg, likes = FigureConfig(voicing_weight=weight, bass_weight=0.0), []
+        cfg, likes = FigureConfig(voicing_weight=weight, bass_weight=0.0, downbeat_bass_bonus=0.0), []
         for seed in range(6):
             roll = np.zeros((4, 128, MODEL_PITCHES), bool)
             pianist = Pianist(int(np.unique(lib.song)[seed * 7]))
