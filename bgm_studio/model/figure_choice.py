@@ -132,7 +132,7 @@ def choose_figures(
         copied = _echoed(roll, echo, ctrl, g0, g1)
         if copied is not None:  # played again, in the octave nearest this bar's register
             pitches = _realized(copied, roots, table, pianist.key)
-            shift = _register_shift(pitches, _tops(melody_top, copied, bar, a), melody_pitches, ctrl.register[beat])
+            shift = _register_shift(pitches, melody_pitches, ctrl.register[beat])
             notes = _placed(copied, pitches, bar, g0, (g1, ring), shift, melody_top, a, roots)
             _sketch(roll, notes)
             out += notes
@@ -153,8 +153,7 @@ def choose_figures(
         for index, follows in candidates:
             fig = lib.figure(index)
             pitches = _realized(fig, roots, table, pianist.key)
-            tops = _tops(melody_top, fig, bar, a)
-            shift = _register_shift(pitches, tops, melody_pitches, ctrl.register[beat], previous, cfg.leap_weight)
+            shift = _register_shift(pitches, melody_pitches, ctrl.register[beat], previous, cfg.leap_weight)
             notes = _placed(fig, pitches, bar, g0, (g1, ring), shift, melody_top, a, roots)
             if notes:
                 score = follows + _score(
@@ -357,20 +356,22 @@ def _placed(
     """The figure's notes (pitches: realized on the bar's chords `roots`, per beat) that start in
     [g0, g1), ends = (g1, ring): each ends by g1, or by ring if it sounds the bar's last chord, as (step,
     pitch index, length): those above the bass moved by `shift` semitones, never down into the bass
-    (an octave higher instead) nor above the melody sounding at their onset (octaves lower, as far
-    as the bass allows), never under C2 (BASS_FLOOR; an octave higher), inside the model's
-    pitch range, one note per key and step.
-    melody_top: the melody's pitch per step from a (0: none). A pianist keeps the right hand under
-    the singer: POP909's pianists play 9% of their notes over the melody (train songs 803-818), and
-    with notes allowed up to an octave over it, ours played 17%, crowding it (a note over the melody
-    is where it masks it most). Now 3%, where the octave below would fall into the bass."""
+    (an octave higher instead) nor over an octave above the melody sounding at their onset (an
+    octave lower), never under C2 (BASS_FLOOR; an octave higher), inside the model's pitch range,
+    one note per key and step.
+    melody_top: the melody's pitch per step from a (0: none). A note may sit above the melody, as a tenth of POP909's accompaniment
+    notes do, nearly all within an octave of it."""
     g1, ring = ends
     steps = bar + fig[:, STEP].astype(np.int64)
     keep = (steps >= g0) & (steps < g1)
     steps, pitches, lengths = steps[keep], pitches[keep], fig[keep, LENGTH].astype(np.int64)
     last_chord = roots[(steps - bar) // STEPS_PER_BEAT] == roots[(g1 - 1 - bar) // STEPS_PER_BEAT]
     end = np.where(last_chord, ring, g1)
-    pitches = _voiced(pitches, shift, melody_top[steps - a])
+    upper = pitches >= BASS_CEILING
+    pitches = np.where(upper, pitches + shift, pitches)
+    pitches = np.where(upper & (pitches < BASS_CEILING), pitches + 12, pitches)
+    top = melody_top[steps - a]
+    pitches = np.where((top > 0) & (pitches > top + 12) & (pitches - 12 >= BASS_CEILING), pitches - 12, pitches)
     pitches = np.where(pitches < BASS_FLOOR, pitches + 12, pitches)
     pitches = pitches - MODEL_PITCH_LOW
     fits = (pitches >= 0) & (pitches < MODEL_PITCHES)
@@ -381,33 +382,8 @@ def _placed(
     return sorted((step, pitch, length) for (step, pitch), length in longest.items())
 
 
-def _voiced(pitches: np.ndarray, shift: int, tops: np.ndarray) -> np.ndarray:
-    """MIDI pitches of a figure's notes above the bass moved by `shift` semitones, never down into the
-    bass (an octave higher instead) nor over the melody sounding at each (_under_melody)."""
-    upper = pitches >= BASS_CEILING
-    pitches = np.where(upper, pitches + shift, pitches)
-    return _under_melody(np.where(upper & (pitches < BASS_CEILING), pitches + 12, pitches), tops)
-
-
-def _under_melody(pitches: np.ndarray, tops: np.ndarray) -> np.ndarray:
-    """MIDI pitches with each one over the melody sounding at it (tops, 0: none) taken octaves lower,
-    under it, as far as the bass allows."""
-    octaves = np.where((tops > 0) & (pitches > tops), -(-(pitches - tops) // 12), 0)
-    out: np.ndarray = pitches - 12 * np.minimum(octaves, np.maximum(0, (pitches - BASS_CEILING) // 12))
-    return out
-
-
-def _tops(melody_top: np.ndarray, fig: np.ndarray, bar: int, a: int) -> np.ndarray:
-    """The melody's MIDI pitch sounding at each of the figure's notes in the bar starting at step
-    `bar` (melody_top: per step from a; 0 where none sounds or outside it)."""
-    at = bar + fig[:, STEP].astype(np.int64) - a
-    inside = (at >= 0) & (at < len(melody_top))
-    return np.where(inside, melody_top[np.clip(at, 0, len(melody_top) - 1)], 0)
-
-
 def _register_shift(
     pitches: np.ndarray,
-    tops: np.ndarray,
     melody_pitches: np.ndarray,
     register: float,
     previous: float | None = None,
@@ -416,21 +392,18 @@ def _register_shift(
     """The octave move (-12, 0 or 12) of a figure's notes above the bass that brings the bar's mean
     onset pitch, melody included, nearest the requested register (0 where none is asked), less
     leap_weight per semitone the upper notes' mean moves past LEAP_FREE from `previous` (the
-    bar before's; None: not weighed). The notes are weighed where they will sound, under the melody
-    at each (_under_melody, tops): weighed where the move alone put them, the notes then taken under
-    the melody left bars lower than asked (register rho 0.78 -> 0.72, validation songs 803-818)."""
-    upper = pitches >= BASS_CEILING
-    if register <= 0 or not upper.any():
+    bar before's; None: not weighed)."""
+    upper_notes = pitches[pitches >= BASS_CEILING]
+    if register <= 0 or len(upper_notes) == 0:
         return 0
-    melody_total = (melody_pitches + MODEL_PITCH_LOW).sum()
+    total = pitches.sum() + (melody_pitches + MODEL_PITCH_LOW).sum()
     n = len(pitches) + len(melody_pitches)
 
     def cost(k: int) -> float:
-        voiced = _under_melody(np.where(upper, pitches + k, pitches), tops)
-        miss = abs((voiced.sum() + melody_total) / n - register)
+        miss = abs((total + k * len(upper_notes)) / n - register)
         if previous is None:
             return miss
-        return miss + _leap_cost(float(voiced[upper].mean()), previous, leap_weight)
+        return miss + _leap_cost(float(upper_notes.mean()) + k, previous, leap_weight)
 
     return min((0, -12, 12), key=cost)
 

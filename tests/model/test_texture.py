@@ -220,17 +220,14 @@ def test_with_figures_a_regenerated_span_holds_every_note_outside_it(tiny_model_
     assert len(inside(after)) >= 3 * 12 and not np.array_equal(inside(before), inside(after))
 
 
-def test_a_figure_moved_down_an_octave_never_sinks_into_the_bass_nor_climbs_over_the_melody():
-    """A note over the melody masks it: with notes allowed up to an octave over it, 17% of ours
-    sat there, against 9% of POP909's (train songs 803-818)."""
-    fig = np.array([[0, 36, 0, 8], [4, 48, 0, 4], [8, 60, 1, 4], [12, 72, 2, 4], [14, 60, 1, 2]], np.int16)
-    pitches = np.array([36, 57, 88, 103, 72])  # as realized: C2 bass, A3, E6, G7, C5
+def test_a_figure_moved_down_an_octave_never_sinks_into_the_bass_nor_climbs_an_octave_over_the_melody():
+    fig = np.array([[0, 36, 0, 8], [4, 48, 0, 4], [8, 60, 1, 4], [12, 72, 2, 4]], np.int16)
+    pitches = np.array([36, 57, 76, 91])  # as realized: C2 bass, A3, E5, G6
     melody = np.zeros(16, np.int64)
     melody[8:] = 62  # a D4 from the half bar
     placed = _placed(fig, pitches, 0, 0, (16, 16), -12, melody, 0, np.zeros(4, np.int64))
-    # shifted an octave down: A2 goes back up out of the bass (A3), C4 sits under the D4 melody;
-    # G6 goes down to G3 under it; E4 would go under the bass ceiling: it stays over the melody
-    assert [(s, MODEL_PITCH_LOW + p) for s, p, _ in placed] == [(0, 36), (4, 57), (8, 64), (12, 55), (14, 60)]
+    # A3 stays up out of the bass; E4 may sit above the D4 melody; G5 is over an octave above it: G4
+    assert [(s, MODEL_PITCH_LOW + p) for s, p, _ in placed] == [(0, 36), (4, 57), (8, 64), (12, 67)]
 
 
 def test_a_figure_realized_under_c2_plays_its_bass_an_octave_higher():
