@@ -52,3 +52,23 @@ def test_a_piece_for_a_song_that_changes_key_closes_in_the_key_it_ends_in(pop909
     generate_for_song(recorder, song, seed=0)
     assert recorder.controls.chord_root[-1] == 1
     assert np.flatnonzero(recorder.controls.chord_pcs[-1]).tolist() == [1, 4, 8]  # C# E G#
+
+
+def test_each_song_draws_its_own_pianist_and_melody_height(pop909_root):
+    """Every piece of an evaluation at one seed shared one pianist and one melody lift (the style seed
+    was the seed), where every scored video draws its own from its content."""
+
+    class Recorder:
+        def compose(self, empty, *args, style_seed=None, **kwargs):
+            self.style = style_seed
+            return empty
+
+    styles = {}
+    for song_id, seed in (("819", 0), ("820", 0), ("819", 1)):
+        recorder = Recorder()
+        generate_for_song(recorder, load_song(pop909_root / song_id), seed=seed)
+        styles[song_id, seed] = recorder.style
+    assert None not in styles.values() and len(set(styles.values())) == 3
+    recorder = Recorder()
+    generate_for_song(recorder, load_song(pop909_root / "819"), seed=0)
+    assert recorder.style == styles["819", 0]  # the same song and seed, the same piece
