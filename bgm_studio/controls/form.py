@@ -173,11 +173,10 @@ def plan_form(
     bounds = phrase_bounds(n_bars, cut_bars, model, cfg, intro_most if intro else MAX_PHRASE_BARS)
     shot_of_bar = np.searchsorted(np.array(shot_starts), np.arange(n_bars) * BEATS_PER_BAR, side="right") - 1
     median = float(np.median(bar_energy)) if n_bars else 0.0
-    letters: list[str] = [INTRO] if intro else []
     melodic: list[str] = []
     theme_letters: dict[int, list[str]] = {}  # each shot's melodic letters in order
     chorus: str | None = None
-    phrases = list(zip(bounds[:-1], bounds[1:]))[len(letters) :]
+    phrases = list(zip(bounds[:-1], bounds[1:]))[int(intro) :]
     for a, b in phrases:
         shot = int(np.bincount(shot_of_bar[a:b]).argmax())
         theme = themes[shot]
@@ -190,9 +189,9 @@ def plan_form(
             letter = chorus
         else:
             letter = _learned_letter(melodic, chorus, model, rng)
-        letters.append(letter)
         melodic.append(letter)
         theme_letters.setdefault(shot, []).append(letter)
+    letters = [INTRO] * intro + melodic
     return [Phrase(letter, a, b - a) for letter, a, b in zip(letters, bounds[:-1], bounds[1:])]
 
 
