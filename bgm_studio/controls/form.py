@@ -10,7 +10,8 @@ learned lengths; a shot returning to an earlier shot's look returns to that shot
 phrase where the picture's energy rises well above the piece's takes the chorus letter; other
 phrases follow the learned letter habits. A piece long enough opens with a short intro without melody,
 as 96% of POP909's train songs do: the melody comes in with the second phrase, on a cut where one
-falls near.
+falls near. Such a piece also rests its melody for an interlude between sections at the odds
+POP909's songs do (most often after a chorus, before the verse comes back).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,12 @@ MAX_PHRASE_BARS = 16
 RELATIONS = ("same", "return", "new")  # a melodic phrase's letter against the phrases before it
 MOST_LETTERS = 4  # relations are counted apart after 1, 2, 3, and 4 or more letters
 INTRO = "i"  # the letter of an opening phrase without melody, as in POP909's labels
-FORM_VERSION = 2
+INTERLUDE = "x"  # the letter of an inner phrase without melody (POP909's labels: b or x)
+MAX_INTERLUDE_BARS = 8  # a longer phrase keeps its melody (POP909 train: 94% of interludes last 8 bars or fewer)
+# Where an interlude may follow a melodic phrase: after the piece's first letter (the verse) or a later
+# one (a chorus), with the next melodic phrase on the same letter or another.
+INTERLUDE_PLACES = ("verse_same", "verse_change", "chorus_same", "chorus_change")
+FORM_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class FormModel:
 
     lengths: dict[int, int]
     relations: dict[int, dict[str, int]]
+    interludes: dict[str, tuple[int, int]] = field(default_factory=dict)  # place -> (interludes, phrases)
 
     @classmethod
     def fit(cls, labels: list[list[tuple[str, int]]]) -> "FormModel":
@@ -73,7 +80,12 @@ class FormModel:
                     before = {m for m, _ in melodic[:i]}
                     rel = "same" if letter == melodic[i - 1][0] else "return" if letter in before else "new"
                     relations[min(len(before), MOST_LETTERS)][rel] += 1
-        return cls(dict(lengths), {k: dict(v) for k, v in relations.items()})
+        return cls(dict(lengths), {k: dict(v) for k, v in relations.items()}, _interlude_counts(labels))
+
+    def interlude_p(self, place: str) -> float:
+        """The odds that an interlude follows a melodic phrase at this place (INTERLUDE_PLACES); 0 unlearned."""
+        hits, phrases = self.interludes.get(place, (0, 0))
+        return hits / phrases if phrases else 0.0
 
     def length_logp(self) -> np.ndarray:
         """float (MAX_PHRASE_BARS + 1,): log probability of each phrase length (add-one smoothed)."""
@@ -100,6 +112,7 @@ class FormModel:
                         "version": FORM_VERSION,
                         "lengths": {str(k): v for k, v in self.lengths.items()},
                         "relations": {str(k): v for k, v in self.relations.items()},
+                        "interludes": {k: list(v) for k, v in self.interludes.items()},
                     },
                     sort_keys=True,
                 )
@@ -111,13 +124,31 @@ class FormModel:
         try:
             data = json.loads(path.read_text())
             if data.get("version") != FORM_VERSION:
-                raise BgmError(f"{path}: cannot read form model (an older table, without the letters heard so far)")
+                raise BgmError(f"{path}: cannot read form model (an older table, without interludes)")
             return cls(
                 {int(k): int(v) for k, v in data["lengths"].items()},
                 {int(k): {str(r): int(c) for r, c in v.items()} for k, v in data["relations"].items()},
+                {str(k): (int(v[0]), int(v[1])) for k, v in data["interludes"].items()},
             )
         except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BgmError(f"{path}: cannot read form model ({exc})") from exc
+
+
+def _interlude_counts(labels: list[list[tuple[str, int]]]) -> dict[str, tuple[int, int]]:
+    """Per place (INTERLUDE_PLACES): how many of the melodic phrases before a song's last one were
+    followed by phrases without melody, and how many there were. POP909 train: after a chorus
+    whose next melodic phrase takes another letter, 30%; after a verse, or before the same letter, 5-8%."""
+    hits: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for label in labels:
+        melodic_at = [i for i, (letter, _) in enumerate(label) if letter.isupper()]
+        for i, j in zip(melodic_at, melodic_at[1:]):
+            letter = label[i][0]
+            verse = letter == label[melodic_at[0]][0]
+            place = f"{'verse' if verse else 'chorus'}_{'same' if label[j][0] == letter else 'change'}"
+            total[place] += 1
+            hits[place] += j > i + 1
+    return {place: (hits[place], total[place]) for place in INTERLUDE_PLACES}
 
 
 def phrase_bounds(
@@ -174,7 +205,9 @@ def plan_form(
     shot_of_bar = np.searchsorted(np.array(shot_starts), np.arange(n_bars) * BEATS_PER_BAR, side="right") - 1
     median = float(np.median(bar_energy)) if n_bars else 0.0
     melodic: list[str] = []
-    theme_letters: dict[int, list[str]] = {}  # each shot's melodic letters in order
+    theme_phrases: dict[int, list[int]] = {}  # each shot's phrases (indices into melodic) in order
+    sources: list[int] = []  # per phrase, the phrase of an earlier look it returns to (-1: none)
+    choruses: list[bool] = []  # per phrase, whether the picture's rise made it the chorus
     chorus: str | None = None
     phrases = list(zip(bounds[:-1], bounds[1:]))[int(intro) :]
     for a, b in phrases:
@@ -182,17 +215,50 @@ def plan_form(
         theme = themes[shot]
         ordinal = sum(1 for x, y in phrases if x < a and int(np.bincount(shot_of_bar[x:y]).argmax()) == shot)
         rising = median > 0 and float(bar_energy[a:b].mean()) > median * (1 + cfg.chorus_rise)
-        if theme != shot and ordinal < len(theme_letters.get(theme, [])):
-            letter = theme_letters[theme][ordinal]
+        source = theme_phrases[theme][ordinal] if theme != shot and ordinal < len(theme_phrases.get(theme, [])) else -1
+        if source >= 0:
+            letter = melodic[source]
         elif rising:
             chorus = chorus or _new_letter(melodic)
             letter = chorus
         else:
             letter = _learned_letter(melodic, chorus, model, rng)
+        theme_phrases.setdefault(shot, []).append(len(melodic))
         melodic.append(letter)
-        theme_letters.setdefault(shot, []).append(letter)
+        sources.append(source)
+        choruses.append(rising and source < 0)
+    if intro:
+        lengths = [b - a for a, b in phrases]
+        melodic = _with_interludes(melodic, sources, choruses, lengths, model, rng.spawn(1)[0])
     letters = [INTRO] * intro + melodic
     return [Phrase(letter, a, b - a) for letter, a, b in zip(letters, bounds[:-1], bounds[1:])]
+
+
+def _with_interludes(
+    letters: list[str],
+    sources: list[int],
+    choruses: list[bool],
+    lengths: list[int],
+    model: FormModel,
+    rng: np.random.Generator,
+) -> list[str]:
+    """The phrases' melodic letters with some of them resting the melody for an interlude (INTERLUDE),
+    each drawn at the learned odds of its place (FormModel.interlude_p): never the first or the last
+    phrase, a chorus the picture's rise asked for, one over MAX_INTERLUDE_BARS, or one straight after
+    another interlude. A phrase returning to an earlier look's phrase is an interlude where that was.
+    Drawn from a generator of their own, so the rest of a plan is the one it was without them."""
+    out = list(letters)
+    for k in range(1, len(letters) - 1):
+        if out[k - 1] == INTERLUDE or choruses[k] or lengths[k] > MAX_INTERLUDE_BARS:
+            continue
+        if sources[k] >= 0:
+            out[k] = INTERLUDE if out[sources[k]] == INTERLUDE else out[k]
+            continue
+        before = out[k - 1]
+        place = f"{'verse' if before == letters[0] else 'chorus'}_{'same' if letters[k + 1] == before else 'change'}"
+        if rng.random() < model.interlude_p(place):
+            out[k] = INTERLUDE
+    return out
 
 
 def letter_register(phrases: list[Phrase], n_beats: int, cfg: FormConfig = FormConfig()) -> np.ndarray:
