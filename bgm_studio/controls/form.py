@@ -10,8 +10,9 @@ learned lengths; a shot returning to an earlier shot's look returns to that shot
 phrase where the picture's energy rises well above the piece's takes the chorus letter; other
 phrases follow the learned letter habits. A piece long enough opens with a short intro without melody,
 as 96% of POP909's train songs do: the melody comes in with the second phrase, on a cut where one
-falls near. Such a piece also rests its melody for an interlude between sections at the odds
-POP909's songs do (most often after a chorus, before the verse comes back).
+falls near. Such a piece also rests its melody for an interlude between sections and for an
+outro at its end, at the odds POP909's songs do (an interlude most often after a chorus, before
+the verse comes back).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ RELATIONS = ("same", "return", "new")  # a melodic phrase's letter against the p
 MOST_LETTERS = 4  # relations are counted apart after 1, 2, 3, and 4 or more letters
 INTRO = "i"  # the letter of an opening phrase without melody, as in POP909's labels
 INTERLUDE = "x"  # the letter of an inner phrase without melody (POP909's labels: b or x)
+OUTRO = "o"  # the letter of a closing phrase without melody, as in POP909's labels
+MAX_OUTRO_BARS = 4  # a longer last phrase keeps its melody (POP909 train: 66% of outros last 4 bars or fewer)
 MAX_INTERLUDE_BARS = 8  # a longer phrase keeps its melody (POP909 train: 94% of interludes last 8 bars or fewer)
 # Where an interlude may follow a melodic phrase: after the piece's first letter (the verse) or a later
 # one (a chorus), with the next melodic phrase on the same letter or another.
@@ -67,6 +70,7 @@ class FormModel:
     lengths: dict[int, int]
     relations: dict[int, dict[str, int]]
     interludes: dict[str, tuple[int, int]] = field(default_factory=dict)  # place -> (interludes, phrases)
+    outros: tuple[int, int] = (0, 0)  # (songs ending on a phrase without melody, songs)
 
     @classmethod
     def fit(cls, labels: list[list[tuple[str, int]]]) -> "FormModel":
@@ -80,12 +84,18 @@ class FormModel:
                     before = {m for m, _ in melodic[:i]}
                     rel = "same" if letter == melodic[i - 1][0] else "return" if letter in before else "new"
                     relations[min(len(before), MOST_LETTERS)][rel] += 1
-        return cls(dict(lengths), {k: dict(v) for k, v in relations.items()}, _interlude_counts(labels))
+        outros = (sum(1 for label in labels if label and label[-1][0].islower()), len(labels))
+        return cls(dict(lengths), {k: dict(v) for k, v in relations.items()}, _interlude_counts(labels), outros)
 
     def interlude_p(self, place: str) -> float:
         """The odds that an interlude follows a melodic phrase at this place (INTERLUDE_PLACES); 0 unlearned."""
         hits, phrases = self.interludes.get(place, (0, 0))
         return hits / phrases if phrases else 0.0
+
+    def outro_p(self) -> float:
+        """The odds that a piece ends on a phrase without melody; 0 unlearned."""
+        hits, songs = self.outros
+        return hits / songs if songs else 0.0
 
     def length_logp(self) -> np.ndarray:
         """float (MAX_PHRASE_BARS + 1,): log probability of each phrase length (add-one smoothed)."""
@@ -113,6 +123,7 @@ class FormModel:
                         "lengths": {str(k): v for k, v in self.lengths.items()},
                         "relations": {str(k): v for k, v in self.relations.items()},
                         "interludes": {k: list(v) for k, v in self.interludes.items()},
+                        "outros": list(self.outros),
                     },
                     sort_keys=True,
                 )
@@ -124,11 +135,12 @@ class FormModel:
         try:
             data = json.loads(path.read_text())
             if data.get("version") != FORM_VERSION:
-                raise BgmError(f"{path}: cannot read form model (an older table, without interludes)")
+                raise BgmError(f"{path}: cannot read form model (an older table, without interludes and outros)")
             return cls(
                 {int(k): int(v) for k, v in data["lengths"].items()},
                 {int(k): {str(r): int(c) for r, c in v.items()} for k, v in data["relations"].items()},
                 {str(k): (int(v[0]), int(v[1])) for k, v in data["interludes"].items()},
+                (int(data["outros"][0]), int(data["outros"][1])),
             )
         except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BgmError(f"{path}: cannot read form model ({exc})") from exc
@@ -229,12 +241,12 @@ def plan_form(
         choruses.append(rising and source < 0)
     if intro:
         lengths = [b - a for a, b in phrases]
-        melodic = _with_interludes(melodic, sources, choruses, lengths, model, rng.spawn(1)[0])
+        melodic = _with_rests(melodic, sources, choruses, lengths, model, rng.spawn(1)[0])
     letters = [INTRO] * intro + melodic
     return [Phrase(letter, a, b - a) for letter, a, b in zip(letters, bounds[:-1], bounds[1:])]
 
 
-def _with_interludes(
+def _with_rests(
     letters: list[str],
     sources: list[int],
     choruses: list[bool],
@@ -242,14 +254,23 @@ def _with_interludes(
     model: FormModel,
     rng: np.random.Generator,
 ) -> list[str]:
-    """The phrases' melodic letters with some of them resting the melody for an interlude (INTERLUDE),
-    each drawn at the learned odds of its place (FormModel.interlude_p): never the first or the last
-    phrase, a chorus the picture's rise asked for, one over MAX_INTERLUDE_BARS, or one straight after
-    another interlude. A phrase returning to an earlier look's phrase is an interlude where that was.
-    Drawn from a generator of their own, so the rest of a plan is the one it was without them."""
+    """The phrases' melodic letters with some of them resting the melody, each drawn at the learned
+    odds: the last phrase, of MAX_OUTRO_BARS or fewer, for an outro (OUTRO, FormModel.outro_p), then
+    inner phrases for interludes (INTERLUDE, FormModel.interlude_p of the place). Never the first phrase, a chorus the picture's rise
+    asked for, one over MAX_INTERLUDE_BARS, one straight after another rest, or the last phrase
+    sung (an outro follows a melodic phrase). A phrase returning to an earlier look's phrase rests
+    where that one did. Drawn from a generator of their own, so the rest of a plan is the one it
+    was without them."""
     out = list(letters)
-    for k in range(1, len(letters) - 1):
-        if out[k - 1] == INTERLUDE or choruses[k] or lengths[k] > MAX_INTERLUDE_BARS:
+    n = len(letters)
+
+    def free(k: int) -> bool:
+        return out[k - 1].isupper() and not choruses[k] and lengths[k] <= MAX_INTERLUDE_BARS
+
+    if n >= 3 and free(n - 1) and lengths[-1] <= MAX_OUTRO_BARS and rng.random() < model.outro_p():
+        out[-1] = OUTRO
+    for k in range(1, n - 1 - (out[-1] == OUTRO)):
+        if not free(k):
             continue
         if sources[k] >= 0:
             out[k] = INTERLUDE if out[sources[k]] == INTERLUDE else out[k]

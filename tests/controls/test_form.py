@@ -6,7 +6,7 @@ from bgm_studio.errors import BgmError
 from bgm_studio.controls.form import (
     INTERLUDE_PLACES,
     FormModel,
-    _with_interludes,
+    _with_rests,
     letter_register,
     phrase_bounds,
     plan_form,
@@ -116,27 +116,30 @@ def test_the_form_learns_where_songs_rest_their_melody_between_phrases():
     model = FormModel.fit([label])
     assert model.interludes["verse_change"] == (0, 2) and model.interludes["chorus_change"] == (1, 1)
     assert model.interlude_p("chorus_change") == 1.0 and model.interlude_p("verse_same") == 0.0
+    assert model.outros == (1, 1) and FormModel.fit([label, label[:-1]]).outro_p() == 0.5
     shipped = FormModel.load()  # POP909 train: 30% after a chorus before another letter, 5-8% elsewhere
     assert shipped.interlude_p("chorus_change") > 0.25
     assert max(shipped.interlude_p(p) for p in ("verse_same", "verse_change", "chorus_same")) < 0.1
+    assert 0.65 < shipped.outro_p() < 0.75  # 575 of 818 songs end on a phrase without melody
 
 
-def test_a_long_piece_rests_its_melody_for_interludes_between_sections():
-    """POP909's train songs rest their melody for about one interlude each (92% have one); every
-    planned piece sang from its intro to its end."""
+def test_a_long_piece_rests_its_melody_for_interludes_and_an_outro():
+    """POP909's train songs rest their melody for about one interlude each (92% have one) and 70%
+    end on an outro; every planned piece sang from its intro to its end."""
     model = FormModel.load()
-    counts = []
+    counts, outros = [], []
     for seed in range(60):
         phrases = plan_form([0], [0], np.full(76, 20.0), model, np.random.default_rng(seed))
         letters = [p.letter for p in phrases]
         rests = [k for k, x in enumerate(letters) if x == "x"]
         counts.append(len(rests))
-        assert letters[0] == "i" and letters[1].isupper() and letters[-1].isupper()
+        outros.append(letters[-1] == "o")
+        assert letters[0] == "i" and letters[1].isupper() and (letters[-1].isupper() or letters[-2].isupper())
         assert all(letters[k - 1] != "x" and phrases[k].n_bars <= 8 and not phrases[k].has_melody for k in rests)
-        unlearned = FormModel(model.lengths, model.relations)  # no interludes: the rest of the plan is the same
+        unlearned = FormModel(model.lengths, model.relations)  # no rests: the rest of the plan is the same
         melodic = plan_form([0], [0], np.full(76, 20.0), unlearned, np.random.default_rng(seed))
-        assert all(x == m.letter and m.has_melody for x, m in zip(letters[1:], melodic[1:]) if x != "x")
-    assert 0.6 <= np.mean(counts) <= 1.6
+        assert all(x == m.letter and m.has_melody for x, m in zip(letters[1:], melodic[1:]) if x not in "xo")
+    assert 0.6 <= np.mean(counts) <= 1.6 and 0.5 <= np.mean(outros) <= 0.85
     short = plan_form([0], [0], np.full(30, 20.0), model, np.random.default_rng(0))
     assert all(p.has_melody for p in short)
 
@@ -146,7 +149,15 @@ def test_a_returning_look_rests_where_it_rested_and_a_chorus_keeps_its_melody():
     letters = list("ABCABCD")
     sources = [-1, -1, -1, -1, 1, 2, -1]  # phrases 4 and 5 return to an earlier look's phrases 1 and 2
     rng = np.random.default_rng(0)
-    rested = _with_interludes(letters, sources, [False] * 7, [8] * 7, always, rng)
+    rested = _with_rests(letters, sources, [False] * 7, [8] * 7, always, rng)
     assert rested == list("AxCxBCD")  # phrase 5 sings, as phrase 2 did, where a draw would have rested it
-    assert _with_interludes(letters, sources, [False, True] + [False] * 5, [8] * 7, always, rng)[1] == "B"
-    assert _with_interludes(letters, sources, [False] * 7, [8, 12] + [8] * 5, always, rng)[1] == "B"
+    assert _with_rests(letters, sources, [False, True] + [False] * 5, [8] * 7, always, rng)[1] == "B"
+    assert _with_rests(letters, sources, [False] * 7, [8, 12] + [8] * 5, always, rng)[1] == "B"
+
+
+def test_an_outro_follows_a_sung_phrase_unless_the_picture_rises_at_the_end():
+    ending = FormModel(MODEL.lengths, MODEL.relations, {p: (1, 1) for p in INTERLUDE_PLACES}, outros=(1, 1))
+    letters, sources, rng = list("ABAB"), [-1] * 4, np.random.default_rng(0)
+    assert _with_rests(letters, sources, [False] * 4, [8, 8, 8, 4], ending, rng) == list("AxAo")  # sung before it
+    assert _with_rests(letters, sources, [False] * 3 + [True], [8, 8, 8, 4], ending, rng)[-1] == "B"
+    assert _with_rests(letters, sources, [False] * 4, [8] * 4, ending, rng)[-1] == "B"  # 66% of outros: 4 bars or fewer
