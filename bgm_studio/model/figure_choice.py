@@ -31,6 +31,7 @@ BASS_FLOOR = 36  # C2: the accompaniment's lowest note (POP909 train: 0.6% of it
 LOOP_BARS = 8  # a figure playing again the notes of this many bars before makes an 8-bar loop
 LEAP_FREE = 3.0  # semitones the upper hand's mean pitch may move from one bar to the next at no cost
 LOOP_MATCH = 0.9  # onset overlap (Jaccard) with those notes from which a bar counts as played again
+PIANIST_SPREAD = 2.0  # notes a bar: how far a pianist's usual bar lies from the piece's and is still drawn often
 MOST_BEAT_ONSETS = 16  # a figure striking more in one beat is a glissando smeared onto the grid: never drawn
 
 
@@ -81,9 +82,32 @@ class Pianist:
     last_take: np.ndarray | None = None
 
 
-def draw_pianist(lib: TextureLibrary, rng: np.random.Generator, key: int | None = None) -> Pianist:
-    """A pianist drawn at random among the library's songs, playing in the given key."""
-    return Pianist(int(rng.choice(np.unique(lib.song))), key)
+def draw_pianist(
+    lib: TextureLibrary, rng: np.random.Generator, key: int | None = None, bar_notes: float | None = None
+) -> Pianist:
+    """A pianist drawn among the library's songs, playing in the given key. Where the piece's usual
+    bar asks `bar_notes` accompaniment notes (usual_bar_notes), a song whose median bar holds about as
+    many is likelier (normal weights PIANIST_SPREAD notes wide); None: every song alike.
+
+    Drawn alike, a pianist whose bars were denser than the piece's played its sparsest ones, most on
+    the beat: 0.63 of our accompaniment's notes fell on beats, against 0.55 of the library's and of
+    POP909's, and a classifier told windows apart by it first (validation songs 803-818)."""
+    songs, usual = lib.song_bar_notes
+    if bar_notes is None:
+        return Pianist(int(rng.choice(songs)), key)
+    weight = np.exp(-0.5 * ((usual - bar_notes) / PIANIST_SPREAD) ** 2)
+    return Pianist(int(rng.choice(songs, p=weight / weight.sum())), key)
+
+
+def usual_bar_notes(density: np.ndarray, melody_onsets: np.ndarray) -> float:
+    """The accompaniment notes a piece's usual bar asks for: over its bars with a density, the median
+    of the bar's density (per beat, onsets a bar) less its melody onsets (bool (steps, pitches)),
+    rounded to a whole note, so that a span written again with a new melody draws the same pianist."""
+    n_bars = len(density) // BEATS_PER_BAR
+    asked = density[: n_bars * BEATS_PER_BAR : BEATS_PER_BAR]
+    sung = melody_onsets[: n_bars * STEPS_PER_BAR].reshape(n_bars, -1).sum(axis=1)
+    wants = np.maximum(np.round(asked) - sung, 0)[asked > 0]
+    return float(np.round(np.median(wants))) if len(wants) else 0.0
 
 
 def choose_figures(

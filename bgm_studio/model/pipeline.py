@@ -24,7 +24,7 @@ from ..progress import ProgressFn, no_progress
 from .conditioning import control_features, segment_ids_from_starts
 from .data import MODEL_PITCH_NUMBERS, chord_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES, Denoiser
-from .figure_choice import BASS_FLOOR, FigureConfig, Pianist, choose_figures, draw_pianist
+from .figure_choice import BASS_FLOOR, FigureConfig, Pianist, choose_figures, draw_pianist, usual_bar_notes
 from .schedule import DDIMScheduler, ScheduleConfig
 from .texture import TextureLibrary
 
@@ -148,7 +148,12 @@ class ScorePipeline:
         pianist = (
             Pianist(-1, key)
             if self.textures is None
-            else draw_pianist(self.textures, np.random.default_rng(seed if style_seed is None else style_seed), key)
+            else draw_pianist(
+                self.textures,
+                np.random.default_rng(seed if style_seed is None else style_seed),
+                key,
+                usual_bar_notes(controls.density, roll[0, : n_beats * STEPS_PER_BEAT]),
+            )
         )
         pianist.voice_of, pianist.last_take = voice_of, last_take
         while cursor < end_beat:

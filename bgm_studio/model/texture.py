@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -105,6 +106,13 @@ class TextureLibrary:
     def figures_of_song(self, song: int) -> np.ndarray:
         """Indices of the figures of one song."""
         return np.arange(np.searchsorted(self.song, song), np.searchsorted(self.song, song, side="right"))
+
+    @cached_property
+    def song_bar_notes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(songs, the median notes of each song's figures), in song order: how busy its pianist plays."""
+        songs = np.unique(self.song)
+        notes = self.beat_onsets.sum(axis=1)
+        return songs, np.array([np.median(notes[self.figures_of_song(s)]) for s in songs])
 
     def save(self, path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> None:
         """Write the library (atomically; never over one of `inputs`)."""

@@ -22,6 +22,7 @@ from bgm_studio.model.figure_choice import (
     _ring_end,
     choose_figures,
     draw_pianist,
+    usual_bar_notes,
 )
 from bgm_studio.model.locate import resolve_textures
 from bgm_studio.model.pipeline import SampleConfig, ScorePipeline
@@ -312,12 +313,35 @@ def test_a_span_written_again_is_played_by_the_pianist_its_style_seed_draws(tiny
     melody.onset[0, ::8, 72 - MODEL_PITCH_LOW] = True
     first = pipe.inpaint(melody, ctrl, 0, 48, seed=1, hold_melody=True, style_seed=9, key=7)
     pipe.inpaint(first, ctrl, 16, 32, seed=2, hold_melody=True, style_seed=9, key=7)
-    expected = draw_pianist(lib, np.random.default_rng(9)).song
+    usual = usual_bar_notes(ctrl.density, melody.onset[0])
+    assert usual == 12  # 14 onsets a bar, 2 of them the melody's
+    expected = draw_pianist(lib, np.random.default_rng(9), bar_notes=usual).song
     assert songs and set(songs) == {expected} and set(keys) == {7}
     songs.clear()
     for seed in range(4):
         pipe.inpaint(melody, ctrl, 16, 32, seed=seed, hold_melody=True)
     assert len(set(songs)) > 1
+
+
+def test_a_pianist_is_drawn_among_songs_whose_bars_are_as_busy_as_the_piece_asks():
+    """Drawn alike, a pianist whose bars were denser than the piece's played its sparsest ones, most on
+    the beat (0.63 of the notes against POP909's 0.55)."""
+    lib = TextureLibrary.load()
+    songs, usual = lib.song_bar_notes
+    busyness = dict(zip(songs.tolist(), usual.tolist()))
+
+    def drawn(bar_notes: float | None) -> float:
+        return float(
+            np.mean([busyness[draw_pianist(lib, np.random.default_rng(s), None, bar_notes).song] for s in range(200)])
+        )
+
+    assert drawn(8.0) < 11.0 and drawn(24.0) > 21.0  # few songs play under 8 notes a bar (the fewest: 6)
+    assert abs(drawn(None) - usual.mean()) < 1.5  # without a piece's bars, every song alike
+    density = np.full(16, 20.0)
+    density[8:12] = 0.0  # a silent bar does not count
+    sung = np.zeros((64, 96), bool)
+    sung[::4, 50] = True  # 4 melody onsets a bar
+    assert usual_bar_notes(density, sung) == 16.0
 
 
 def test_a_passing_note_realized_outside_the_key_moves_a_semitone_down_into_it():
