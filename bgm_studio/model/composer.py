@@ -17,6 +17,7 @@ from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, mark_cuts_in_ring, ring_out
 from ..music.structure import Phrase, cadence_start, long_repeat_at_once, phrase_returns, repeated_bars, return_offset
 from ..progress import ProgressFn, no_progress
+from .figure_choice import usual_bar_notes
 from .melody_writer import MelodyWriter
 from .pipeline import ScorePipeline, torch_threads
 
@@ -47,9 +48,10 @@ class Composer:
         tonic: the major key's pitch class; close: end the piece on its final chord (see ring_out), a
         cut inside it marked by a bass attack (mark_cuts_in_ring);
         style_seed: draws the piece's pianist and its melody's height (None: seed), the same for every
-        span of one piece.
+        span of one piece; the pianist among library songs as busy as the piece's plan asks.
         """
         cadence = cadence_start(controls.n_beats)
+        bar_notes = usual_bar_notes(controls.density, self.melody.plan(controls, phrases, tonic).bar_onsets)
         with torch_threads(self.pipeline.config.threads):  # one thread: no pool stalls when cores are busy
             roll = self.melody.write(
                 roll, controls, phrases, tonic, start_beat, end_beat, seed, cadence if close else None, style_seed
@@ -66,6 +68,7 @@ class Composer:
                 style_seed=style_seed,
                 key=tonic,
                 voice_of=voiced_returns(phrases, controls.chord_root, controls.segment_start),
+                bar_notes=bar_notes,
             )
         if close and cadence < end_beat:  # a span wholly after the final chord strikes nothing over it
             root, pcs = int(controls.chord_root[cadence]), controls.chord_pcs[cadence]

@@ -101,12 +101,12 @@ def draw_pianist(
 
 def usual_bar_notes(density: np.ndarray, melody_onsets: np.ndarray) -> float:
     """The accompaniment notes a piece's usual bar asks for: over its bars with a density, the median
-    of the bar's density (per beat, onsets a bar) less its melody onsets (bool (steps, pitches)),
-    rounded to a whole note, so that a span written again with a new melody draws the same pianist."""
-    n_bars = len(density) // BEATS_PER_BAR
+    of the bar's density (per beat, onsets a bar) less the melody onsets the melody's plan asks of the
+    bar (per bar), rounded to a whole note. From the plan, not the notes written, so that a span
+    written again with a new melody draws the same pianist."""
+    n_bars = min(len(density) // BEATS_PER_BAR, len(melody_onsets))
     asked = density[: n_bars * BEATS_PER_BAR : BEATS_PER_BAR]
-    sung = melody_onsets[: n_bars * STEPS_PER_BAR].reshape(n_bars, -1).sum(axis=1)
-    wants = np.maximum(np.round(asked) - sung, 0)[asked > 0]
+    wants = np.maximum(np.round(asked - melody_onsets[:n_bars]), 0)[asked > 0]
     return float(np.round(np.median(wants))) if len(wants) else 0.0
 
 

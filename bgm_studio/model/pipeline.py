@@ -24,7 +24,7 @@ from ..progress import ProgressFn, no_progress
 from .conditioning import control_features, segment_ids_from_starts
 from .data import MODEL_PITCH_NUMBERS, chord_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES, Denoiser
-from .figure_choice import BASS_FLOOR, FigureConfig, Pianist, choose_figures, draw_pianist, usual_bar_notes
+from .figure_choice import BASS_FLOOR, FigureConfig, Pianist, choose_figures, draw_pianist
 from .schedule import DDIMScheduler, ScheduleConfig
 from .texture import TextureLibrary
 
@@ -95,6 +95,7 @@ class ScorePipeline:
         style_seed: int | None = None,
         key: int | None = None,
         voice_of: np.ndarray | None = None,
+        bar_notes: float | None = None,
     ) -> PianoRoll:
         """Re-sample beats [start_beat, end_beat) holding every note that starts outside them.
 
@@ -107,11 +108,23 @@ class ScorePipeline:
         again with a new seed is played by the pianist of the music around it; key: the major key's
         pitch class the accompaniment keeps its passing notes in (None: not known); voice_of: int
         (n_beats,) per beat the earlier beat whose chord tones its new figures play again (-1 none,
-        see model.composer.voiced_returns).
+        see model.composer.voiced_returns); bar_notes: the accompaniment notes the piece's usual bar
+        asks (figure_choice.usual_bar_notes), which the pianist is drawn to match (None: any pianist).
         """
         with torch_threads(self.config.threads):
             return self._inpaint(
-                piece, controls, start_beat, end_beat, seed, progress, echo_of, hold_melody, style_seed, key, voice_of
+                piece,
+                controls,
+                start_beat,
+                end_beat,
+                seed,
+                progress,
+                echo_of,
+                hold_melody,
+                style_seed,
+                key,
+                voice_of,
+                bar_notes,
             )
 
     def _inpaint(
@@ -127,6 +140,7 @@ class ScorePipeline:
         style_seed: int | None,
         key: int | None,
         voice_of: np.ndarray | None,
+        bar_notes: float | None,
     ) -> PianoRoll:
         n_beats = controls.n_beats
         pad = max(0, self.window - n_beats)
@@ -152,7 +166,7 @@ class ScorePipeline:
                 self.textures,
                 np.random.default_rng(seed if style_seed is None else style_seed),
                 key,
-                usual_bar_notes(controls.density, roll[0, : n_beats * STEPS_PER_BEAT]),
+                bar_notes,
             )
         )
         pianist.voice_of, pianist.last_take = voice_of, last_take

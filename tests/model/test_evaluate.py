@@ -2,10 +2,14 @@ import numpy as np
 
 from bgm_studio.model.checkpoint import load_melody, load_model
 from bgm_studio.model.composer import Composer
-from bgm_studio.model.evaluate import evaluate_generated, generate_for_song, piece_score
+from bgm_studio.model.denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
+from bgm_studio.model.evaluate import evaluate_generated, generate_for_song, piece_score, song_controls
 from bgm_studio.model.melody_data import song_tonic
 from bgm_studio.model.melody_writer import MelodyWriter
 from bgm_studio.model.pipeline import ScorePipeline
+from bgm_studio.model.texture import TextureLibrary
+from bgm_studio.music.notes import STEPS_PER_BEAT
+from bgm_studio.music.pianoroll import PianoRoll
 from bgm_studio.music.midi import read_midi, write_midi
 from bgm_studio.music.pop909 import load_song
 from bgm_studio.music.structure import song_phrases
@@ -72,3 +76,30 @@ def test_each_song_draws_its_own_pianist_and_melody_height(pop909_root):
     recorder = Recorder()
     generate_for_song(recorder, load_song(pop909_root / "819"), seed=0)
     assert recorder.style == styles["819", 0]  # the same song and seed, the same piece
+
+
+def test_a_span_written_again_with_a_new_melody_keeps_the_pianist_of_the_piece(
+    tiny_model_path, pop909_root, monkeypatch
+):
+    """The pianist is drawn to match the accompaniment the melody's plan leaves each bar, not the
+    notes the melody model sampled: a shot regenerated with a new melody keeps its neighbours' player."""
+    import bgm_studio.model.pipeline as pipeline
+
+    songs: list[int] = []
+    choose = pipeline.choose_figures
+    monkeypatch.setattr(pipeline, "choose_figures", lambda *a: songs.append(a[-1].song) or choose(*a))
+    song = load_song(pop909_root / "819")
+    comp = Composer(
+        ScorePipeline(load_model(tiny_model_path)[0], textures=TextureLibrary.load()), MelodyWriter(load_melody())
+    )
+    controls = song_controls(song, 0)
+    phrases = song_phrases(song)
+    empty = PianoRoll.empty(controls.n_beats * STEPS_PER_BEAT, MODEL_PITCH_LOW, MODEL_PITCHES)
+    piece = comp.compose(
+        empty, controls, phrases, 0, 0, 64, seed=1, style_seed=5, close=False
+    )  # an 8-bar intro, 8 sung
+    first = set(songs)
+    songs.clear()
+    again = comp.compose(piece, controls, phrases, 0, 40, 56, seed=2, style_seed=5, close=False)
+    assert len(first) == 1 and set(songs) == first
+    assert (again.onset[0, 160:224] != piece.onset[0, 160:224]).any()  # the span's melody is new
