@@ -30,7 +30,10 @@ MAJOR_SCALE = np.isin(np.arange(12), (0, 2, 4, 5, 7, 9, 11))  # pitch classes of
 BASS_FLOOR = 36  # C2: the accompaniment's lowest note (POP909 train: 0.6% of its notes lie below)
 LOOP_BARS = 8  # a figure playing again the notes of this many bars before makes an 8-bar loop
 LEAP_FREE = 3.0  # semitones the upper hand's mean pitch may move from one bar to the next at no cost
-LOOP_MATCH = 0.9  # onset overlap (Jaccard) with those notes from which a bar counts as played again
+# Onset overlap (Jaccard) with the bar 8 before that costs nothing: a POP909 phrase repeated at once shares 0.46
+# of its accompaniment onsets with its source bar for bar (train songs 700-802). Past it the cost grows to
+# FigureConfig.loop_cost at 1; charged only from 0.9, a repeated phrase in a 60-s single shot shared 0.60.
+LOOP_FREE = 0.46
 PIANIST_SPREAD = 2.0  # notes a bar: how far a pianist's usual bar lies from the piece's and is still drawn often
 MOST_BEAT_ONSETS = 16  # a figure striking more in one beat is a glissando smeared onto the grid: never drawn
 
@@ -49,7 +52,7 @@ class FigureConfig:
     piece_groove_weight: float = 8.0  # log-score bonus per unit of rhythm likeness to the piece's earlier bars
     over_melody_cost: float = 10.0  # log-score cost per share of a bar's notes lying over the melody sounding then
     loop_cost: float = (
-        10.0  # log-score cost of playing again the notes of 8 bars before (LOOP_MATCH of them): no 8-bar loops
+        10.0  # log-score cost of playing again all the notes of 8 bars before, in proportion past LOOP_FREE
     )
     leap_weight: float = (
         1.5  # log-score cost per semitone the upper hand's mean pitch moves past LEAP_FREE from the bar before
@@ -195,8 +198,8 @@ def choose_figures(
                     cfg,
                 )
                 onsets = {(s - bar, p) for s, p, _ in notes}
-                if looped and _overlap(onsets, looped) >= LOOP_MATCH:
-                    score -= cfg.loop_cost
+                if looped:
+                    score -= cfg.loop_cost * max(0.0, _overlap(onsets, looped) - LOOP_FREE) / (1 - LOOP_FREE)
                 if bass_before:
                     score += cfg.bass_weight * max(_overlap(_bass_onsets(onsets), b) for b in bass_before)
                 if g0 == bar and any(step == 0 for step, _ in _bass_onsets(onsets)):
