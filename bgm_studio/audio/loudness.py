@@ -125,7 +125,22 @@ def limiter_gain(peaks: np.ndarray, ceiling: float, sample_rate: int) -> np.ndar
     """
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
     width = max(1, int(LOOKAHEAD_S * sample_rate))
-    return running_mean(running_min(need, 2 * width + 1), width)
+    gain = np.ones(len(need), np.float32)  # exactly 1 wherever no frame within reach needs less
+    reach = width + width // 2 + 1  # how far a frame's need spreads: the minimum's, then the mean's half-window
+    for a, b in _runs_near(need < 1.0, reach):  # a music mix needs it at a few thousandths of its frames
+        lo, hi = max(0, a - reach), min(len(need), b + reach)  # each value kept sees the same frames as over the whole
+        gain[a:b] = running_mean(running_min(need[lo:hi], 2 * width + 1), width)[a - lo : b - lo]
+    return gain
+
+
+def _runs_near(mask: np.ndarray, reach: int) -> list[tuple[int, int]]:
+    """[start, end) spans covering every frame within `reach` of a True one, overlapping spans joined."""
+    hits = np.flatnonzero(mask)
+    if not len(hits):
+        return []
+    breaks = np.flatnonzero(np.diff(hits) > 2 * reach)
+    starts, ends = hits[np.r_[0, breaks + 1]], hits[np.r_[breaks, len(hits) - 1]]
+    return [(max(0, int(a) - reach), min(len(mask), int(b) + reach + 1)) for a, b in zip(starts, ends)]
 
 
 def master_gain(

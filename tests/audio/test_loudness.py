@@ -4,11 +4,14 @@ import numpy as np
 import pytest
 from scipy.signal import resample_poly
 
+from bgm_studio.audio.dsp import running_mean, running_min
 from bgm_studio.audio.loudness import (
+    LOOKAHEAD_S,
     MAX_RAISE_DB,
     SOUND_LEVEL_LUFS,
     integrated_lufs,
     levelled,
+    limiter_gain,
     master_gain,
     true_peak_db,
     true_peak_envelope,
@@ -68,3 +71,21 @@ def test_a_videos_sound_is_levelled_to_the_music_and_a_quiet_room_raised_only_so
         assert after == pytest.approx(expected, abs=0.05)
     else:
         assert before < SOUND_LEVEL_LUFS - MAX_RAISE_DB and after == pytest.approx(before + MAX_RAISE_DB, abs=0.05)
+
+
+def test_the_limiter_worked_out_near_its_peaks_alone_equals_it_worked_out_over_the_whole_mix():
+    """The gain is computed only within reach of the frames that need less than 1 (a music mix:
+    a few thousandths of them); every value must be the one the whole mix's running minimum and
+    mean give, bit for bit, peaks at the very edges included."""
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        n, sr = int(rng.integers(1, 30000)), int(rng.choice([8000, 44100, 48000]))
+        peaks = np.abs(rng.standard_normal(n)).astype(np.float32) * 0.3
+        for start in rng.integers(0, n, size=int(rng.integers(0, 6))):
+            peaks[start : start + int(rng.integers(1, 600))] *= rng.uniform(1.0, 8.0)
+        peaks[[0, -1]] *= rng.uniform(1.0, 8.0, size=2)
+        width = max(1, int(LOOKAHEAD_S * sr))
+        for ceiling in (0.5, 1.0, 3.0):
+            need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
+            whole = running_mean(running_min(need, 2 * width + 1), width)
+            assert np.array_equal(limiter_gain(peaks, ceiling, sr), whole)
