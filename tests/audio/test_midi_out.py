@@ -167,6 +167,9 @@ def loopback(score: Score) -> tuple[list[tuple[float, list[int]]], float]:
         listener.cancel_callback()  # no call into Python once the port is gone
         listener.close_port()
         port.close_port()
+        # The MIDI system's clients close here, not in the interpreter's teardown, where JACK's client
+        # library once crashed the process (SIGSEGV) after it had printed what it received (CI, under load).
+        del sender, listener, port
     return list(received), t0
 
 
