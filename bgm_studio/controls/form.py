@@ -256,11 +256,11 @@ def _with_rests(
 ) -> list[str]:
     """The phrases' melodic letters with some of them resting the melody, each drawn at the learned
     odds: the last phrase, of MAX_OUTRO_BARS or fewer, for an outro (OUTRO, FormModel.outro_p), then
-    inner phrases for interludes (INTERLUDE, FormModel.interlude_p of the place). Never the first phrase, a chorus the picture's rise
-    asked for, one over MAX_INTERLUDE_BARS, one straight after another rest, or the last phrase
-    sung (an outro follows a melodic phrase). A phrase returning to an earlier look's phrase rests
-    where that one did. Drawn from a generator of their own, so the rest of a plan is the one it
-    was without them."""
+    inner phrases for interludes (INTERLUDE, FormModel.interlude_p of the place). Never the first
+    phrase, a chorus the picture's rise asked for, one over MAX_INTERLUDE_BARS, one straight after
+    another rest, or the last phrase sung (an outro follows a melodic phrase). A phrase returning to
+    an earlier look's phrase rests where that one did. Drawn from a generator of their own, so the
+    rest of a plan is the one it was without them."""
     out = list(letters)
     n = len(letters)
 

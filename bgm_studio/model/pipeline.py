@@ -111,37 +111,6 @@ class ScorePipeline:
         see model.composer.voiced_returns); bar_notes: the accompaniment notes the piece's usual bar
         asks (figure_choice.usual_bar_notes), which the pianist is drawn to match (None: any pianist).
         """
-        with torch_threads(self.config.threads):
-            return self._inpaint(
-                piece,
-                controls,
-                start_beat,
-                end_beat,
-                seed,
-                progress,
-                echo_of,
-                hold_melody,
-                style_seed,
-                key,
-                voice_of,
-                bar_notes,
-            )
-
-    def _inpaint(
-        self,
-        piece: PianoRoll,
-        controls: Controls,
-        start_beat: int,
-        end_beat: int,
-        seed: int,
-        progress: ProgressFn,
-        echo_of: np.ndarray | None,
-        hold_melody: bool,
-        style_seed: int | None,
-        key: int | None,
-        voice_of: np.ndarray | None,
-        bar_notes: float | None,
-    ) -> PianoRoll:
         n_beats = controls.n_beats
         pad = max(0, self.window - n_beats)
         ctrl = _pad_controls(controls, pad)
@@ -163,28 +132,26 @@ class ScorePipeline:
             Pianist(-1, key)
             if self.textures is None
             else draw_pianist(
-                self.textures,
-                np.random.default_rng(seed if style_seed is None else style_seed),
-                key,
-                bar_notes,
+                self.textures, np.random.default_rng(seed if style_seed is None else style_seed), key, bar_notes
             )
         )
         pianist.voice_of, pianist.last_take = voice_of, last_take
-        while cursor < end_beat:
-            ws = self._window_start(cursor, end_beat, n_beats + pad)
-            free_to = min(end_beat, ws + self.window)
-            ready = np.where((echo < cursor) | (echo >= end_beat), echo, -1)  # echo only music already there
-            # A returning shot whose music is sampled in this window too waits for the next one.
-            waiting = [w for w in range(cursor, free_to) if cursor <= echo[w] < end_beat]
-            stop = waiting[0] if waiting else free_to
-            probs = self._sample_window(
-                roll, ctrl, ws, cursor, free_to, gen, np.where(ready >= 0, guided, -1), n_beats, hold_melody
-            )
-            self._decode(
-                roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng, hold_melody, ready, pianist
-            )
-            cursor = stop
-            progress(cursor - start_beat, total, "sampling")
+        with torch_threads(self.config.threads):
+            while cursor < end_beat:
+                ws = self._window_start(cursor, end_beat, n_beats + pad)
+                free_to = min(end_beat, ws + self.window)
+                ready = np.where((echo < cursor) | (echo >= end_beat), echo, -1)  # echo only music already there
+                # A returning shot whose music is sampled in this window too waits for the next one.
+                waiting = [w for w in range(cursor, free_to) if cursor <= echo[w] < end_beat]
+                stop = waiting[0] if waiting else free_to
+                probs = self._sample_window(
+                    roll, ctrl, ws, cursor, free_to, gen, np.where(ready >= 0, guided, -1), n_beats, hold_melody
+                )
+                self._decode(
+                    roll, vel, probs, ctrl, ws, cursor, stop, cursor > start_beat, rng, hold_melody, ready, pianist
+                )
+                cursor = stop
+                progress(cursor - start_beat, total, "sampling")
         t = n_beats * STEPS_PER_BEAT
         return PianoRoll(roll[[0, 2], :t], roll[[1, 3], :t], vel[:, :t], MODEL_PITCH_LOW)
 
