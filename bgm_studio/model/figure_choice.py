@@ -49,7 +49,9 @@ class FigureConfig:
     )
     recall_bonus: float = 1.5  # log-score bonus of the figure played 1 (same shot), 2 or 4 bars back, same chords
     groove_weight: float = 4.0  # log-score bonus per unit of rhythm likeness to the two bars before, in the shot
-    piece_groove_weight: float = 8.0  # log-score bonus per unit of rhythm likeness to the piece's earlier bars
+    piece_groove_weight: float = (
+        8.0  # log-score bonus per unit of rhythm likeness to the likest earlier bar of the piece
+    )
     over_melody_cost: float = 10.0  # log-score cost per share of a bar's notes lying over the melody sounding then
     loop_cost: float = (
         10.0  # log-score cost of playing again all the notes of 8 bars before, in proportion past LOOP_FREE
@@ -308,8 +310,8 @@ def _score(
 ) -> float:
     """Log-score of playing these notes in steps [g0, g1): the mean log-probability the diffusion
     model gives them, less the miss of the bar's count, plus rhythm likeness to the bars before in
-    the shot (grooves) and to the piece's earlier bars (piece_groove: the share of them with an
-    onset at each place), less the share of notes over the melody sounding at their onset
+    the shot (grooves) and to the likest of the piece's earlier rhythms (piece_groove: one per
+    row), less the share of notes over the melody sounding at their onset
     (melody_top: its MIDI pitch per step from a, 0 none), plus the register prior on the bar's mean
     pitch, melody included. POP909's pianists play 9.5% of their notes over the melody; without
     the cost, figures under a melody lifted low played 14% (train songs 803-818)."""
@@ -321,7 +323,7 @@ def _score(
     if grooves:
         groove = cfg.groove_weight * float(np.mean([1 - (here ^ g).mean() for g in grooves]))
     if piece_groove is not None:
-        groove += cfg.piece_groove_weight * float(1 - np.where(here, 1 - piece_groove, piece_groove).mean())
+        groove += cfg.piece_groove_weight * float((1 - (here ^ piece_groove).mean(axis=1)).max())
     top = melody_top[cells[:, 0]]
     over = cfg.over_melody_cost * float(((top > 0) & (MODEL_PITCH_LOW + cells[:, 1] > top)).mean())
     prior = _register_log_prior(np.concatenate([melody_pitches, cells[:, 1]]), register, cfg.register_sigma)
@@ -503,17 +505,19 @@ def _rhythm(roll: np.ndarray, bar: int, g0: int, g1: int) -> np.ndarray:
 
 
 def _piece_groove(roll: np.ndarray, bar: int, g0: int, g1: int) -> np.ndarray | None:
-    """float (g1 - g0,): the share of the piece's earlier bars (before step `bar`) holding an
-    accompaniment onset at each place in the bar of steps [g0, g1), over those with any; None if
-    none has one. A POP909 song's accompaniment keeps one groove through the song: its bars' onset
-    patterns match 0.79 of their places, pair for pair over the whole song (GPS), where ours matched
-    0.72 with the groove held only to the two bars before in a shot."""
+    """bool (rhythms, g1 - g0): the distinct onset rhythms the piece's earlier bars (before step
+    `bar`, those with any onset) play at the places in the bar of steps [g0, g1); None if none
+    has one. A POP909 song's accompaniment keeps one groove through the song: its bars' onset
+    patterns match 0.79 of their places, pair for pair over the whole song (GPS). Weighed by its
+    likeness to the earlier bars' mean instead, a figure gained most by onsets on the places most
+    bars strike, the beats: 0.63 of our accompaniment's onsets fell on beats against 0.53 of the
+    real songs', and GPS came out lower, 0.739 against 0.748 now (songs 803-818, seed 0)."""
     onsets = np.asarray(roll[2, :bar].any(axis=1)).reshape(-1, STEPS_PER_BAR)
     onsets = onsets[onsets.any(axis=1)]
     if not len(onsets):
         return None
     off = g0 - bar
-    return np.asarray(onsets[:, off : off + g1 - g0].mean(axis=0))
+    return np.unique(onsets[:, off : off + g1 - g0], axis=0)
 
 
 def _restated_voicing(roll: np.ndarray, voice_of: np.ndarray | None, g0: int, g1: int) -> np.ndarray | None:

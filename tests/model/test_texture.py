@@ -17,9 +17,11 @@ from bgm_studio.model.figure_choice import (
     _cut_at_restrikes,
     _likeness,
     _notes_chroma,
+    _piece_groove,
     _placed,
     _realized,
     _ring_end,
+    _score,
     choose_figures,
     draw_pianist,
     usual_bar_notes,
@@ -443,6 +445,27 @@ def test_a_bar_keeps_the_groove_of_the_piece_so_far():
         return len(onsets & set(groove)) / len(onsets | set(groove))
 
     assert likeness(greedy) < likeness(replace(greedy, piece_groove_weight=FigureConfig().piece_groove_weight))
+
+
+def test_the_piece_groove_favours_a_rhythm_the_piece_played_over_the_beats_alone():
+    """Eight bars played the four beats and each one off-beat sixteenth of its own. Weighed by
+    likeness to those bars' mean, the beats alone scored best, a rhythm no bar played, and figures
+    leaned on the beats (0.63 of our accompaniment's onsets against POP909's 0.53, songs 803-818).
+    Weighed by the likest earlier bar, one of the piece's own rhythms scores best."""
+    roll = np.zeros((4, 9 * 16, MODEL_PITCHES), bool)
+    for bar in range(8):
+        roll[2, [bar * 16 + s for s in (0, 4, 8, 12, 2 * bar + 1)], 48 - MODEL_PITCH_LOW] = True
+    only_groove = FigureConfig(count_weight=0.0, over_melody_cost=0.0, piece_groove_weight=8.0)
+    groove = _piece_groove(roll, 128, 128, 144)
+
+    def score(places: tuple[int, ...]) -> float:
+        notes = [(128 + s, 48 - MODEL_PITCH_LOW, 1) for s in places]
+        log_p = np.full((16, MODEL_PITCHES), -1.0)
+        return _score(
+            notes, log_p, 128, 128, 144, 5, [], groove, np.zeros(16, np.int64), np.zeros(0, np.int64), 0.0, only_groove
+        )
+
+    assert score((0, 4, 8, 12, 3)) > score((0, 4, 8, 12))
 
 
 def test_figures_stay_under_a_low_melody():
