@@ -20,7 +20,7 @@ from torch import nn
 
 from ..music.notes import STEPS_PER_BAR
 from .config_io import Fraction, Width
-from .melody_data import COND_DIM, ECHO_COL, HOLD, REST, VOCAB, echo_features, sounding_tokens
+from .melody_data import COND_DIM, HOLD, REST, VOCAB
 
 NEW_NOTE = 2  # the kind of any onset token (the first pitch's token; every higher token is one too)
 
@@ -99,8 +99,7 @@ def sample_melody(
     rhythm: int (T,) for a step of a bar taking up an earlier bar's rhythm (music.motifs), the earlier
     step whose kind (rest, hold or a new note) it takes, -1 where free: the model draws the pitch of
     each such new note. A bar whose earlier bar held no onset is written freely.
-    The model reads kept and repeated tokens too, so what it writes next follows them, and each
-    step's echo features (melody_data.echo_features) from the melody as written by then.
+    The model reads kept and repeated tokens too, so what it writes next follows them.
     """
     model.eval()
     device = next(model.parameters()).device
@@ -110,9 +109,6 @@ def sample_melody(
     if len(free) == 0:
         return out
     first, last = int(free[0]), int(free[-1])
-    cond = cond.copy()
-    cond[:first, ECHO_COL:] = echo_features(out, np.arange(first))
-    sounding = sounding_tokens(np.where(np.arange(n) < first, out, -1))  # kept up to date step by step
     cond_t = torch.as_tensor(cond, dtype=torch.float32, device=device)[None]  # (1, T, C)
     mask = None if allowed is None else torch.as_tensor(allowed, device=device)
     state = None
@@ -121,8 +117,6 @@ def sample_melody(
         _, state = model(prev, cond_t[:, :first], None)
     prev_tok = start_token() if first == 0 else int(out[first - 1])
     for t in range(first, last + 1):
-        echo = echo_features(out, np.array([t]), sounding)
-        cond_t[0, t, ECHO_COL:] = torch.as_tensor(echo[0], device=device)
         logits, state = model(torch.tensor([[prev_tok]], device=device), cond_t[:, t : t + 1], state)
         if out[t] < 0 and source is not None and source[t] >= 0:
             out[t] = out[source[t]]
@@ -134,7 +128,6 @@ def sample_melody(
         if out[t] < 0 or (out[t] == HOLD and prev_tok == REST):
             out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen)
         prev_tok = int(out[t])
-        sounding[t] = prev_tok if prev_tok >= 2 else sounding[t - 1] if prev_tok == HOLD and t > 0 else REST
     return out
 
 

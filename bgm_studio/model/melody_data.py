@@ -7,8 +7,7 @@ of the piece (a minor key is read from its relative major), so the model learns 
 The conditions of a step say what a composer knows when writing it: the position in the bar,
 the chord, where the step lies in its phrase (bar in phrase, bars to its end, whether the
 phrase has a melody, returns or closes the piece), the mode, how many melody onsets its bar
-should have and the phrase's register; and what the melody itself played 2 and 4 bars before
-(echo_features), with whether the chord root is the same as then, so that a motif can come back.
+should have and the phrase's register.
 """
 
 from __future__ import annotations
@@ -27,11 +26,7 @@ VOCAB = 2 + MELODY_PITCHES
 REGISTER_CENTRE = 72.0  # the phrase register feature is (mean pitch - centre) / 12
 PHRASE_BARS_SEEN = 8  # bar-in-phrase one-hot size (later bars share the last)
 BARS_TO_END_SEEN = 4  # bars-to-phrase-end one-hot size
-ECHO_BARS = (2, 4)  # the melody reads what it played this many bars before each step
-ECHO_WIDTH = 3 + 12 + 1  # per echo: rest / hold / onset there, the pitch class sounding, its height
-PLAN_DIM = STEPS_PER_BAR + 13 + 12 + 1 + PHRASE_BARS_SEEN + BARS_TO_END_SEEN + 6 + len(ECHO_BARS)
-ECHO_COL = PLAN_DIM  # the echo features follow the plan's
-COND_DIM = PLAN_DIM + len(ECHO_BARS) * ECHO_WIDTH
+COND_DIM = STEPS_PER_BAR + 13 + 12 + 1 + PHRASE_BARS_SEEN + BARS_TO_END_SEEN + 6
 
 
 @dataclass
@@ -64,10 +59,8 @@ def phrase_of_bar(phrases: list[Phrase], n_bars: int) -> np.ndarray:
     return out
 
 
-def step_conditions(plan: MelodyPlan, tokens: np.ndarray | None = None) -> np.ndarray:
-    """float32 (n_bars * 16, COND_DIM): the conditions of every step of the plan; the echo
-    features from `tokens` (the melody, all known: training), or zero (None: sampling fills them
-    in step by step as the melody is written, echo_features)."""
+def step_conditions(plan: MelodyPlan) -> np.ndarray:
+    """float32 (n_bars * 16, COND_DIM): the conditions of every step of the plan."""
     n_bars = plan.n_bars
     n_steps = n_bars * STEPS_PER_BAR
     beat = np.arange(n_steps) // STEPS_PER_BEAT
@@ -90,52 +83,8 @@ def step_conditions(plan: MelodyPlan, tokens: np.ndarray | None = None) -> np.nd
     cond[:, col] = np.repeat(np.minimum(plan.bar_onsets, 16) / 8.0, STEPS_PER_BAR)
     reg = np.where(plan.register > 0, (plan.register - REGISTER_CENTRE) / 12.0, 0.0)
     cond[:, col + 1] = np.repeat(reg, STEPS_PER_BAR)
-    col += 2
-    for bars in ECHO_BARS:  # the chord root is the one the step that many bars before had
-        then = beat - bars * (STEPS_PER_BAR // STEPS_PER_BEAT)
-        cond[:, col] = (then >= 0) & (plan.chord_root[beat] == plan.chord_root[np.maximum(then, 0)])
-        col += 1
-    assert col == ECHO_COL
-    if tokens is not None:
-        cond[:, ECHO_COL:] = echo_features(tokens, np.arange(n_steps))
+    assert col + 2 == COND_DIM
     return cond
-
-
-def echo_features(tokens: np.ndarray, steps: np.ndarray, sounding: np.ndarray | None = None) -> np.ndarray:
-    """float32 (len(steps), len(ECHO_BARS) * ECHO_WIDTH): for each step and each of ECHO_BARS, what
-    the melody did that many bars before: rest, hold or a new note (one-hot), the pitch class
-    sounding then (one-hot, none at a rest) and its height ((pitch - REGISTER_CENTRE) / 12, 0 at a
-    rest). tokens: the melody as far as it is known (-1: not yet, read as a rest); only steps
-    before each asked step are read; sounding: sounding_tokens(tokens) where the caller keeps it
-    (None: worked out here). In POP909 a melody bar shares 0.12-0.16 of its notes (place and
-    pitch) with the bar 2 or 4 before; drawn with no view of them ours shared 0.05-0.07."""
-    tokens = np.append(np.asarray(tokens, np.int64), REST)  # never empty; only steps before `steps` are read
-    sounding = sounding_tokens(tokens) if sounding is None else np.append(sounding, REST)
-    out = np.zeros((len(steps), len(ECHO_BARS) * ECHO_WIDTH), np.float32)
-    for k, bars in enumerate(ECHO_BARS):
-        then = np.asarray(steps) - bars * STEPS_PER_BAR
-        inside = then >= 0
-        tok = np.where(inside, tokens[np.maximum(then, 0)], REST)
-        kind = np.where(tok >= 2, 2, np.maximum(tok, REST))
-        pitch_tok = np.where(inside, sounding[np.maximum(then, 0)], REST)
-        col = k * ECHO_WIDTH
-        out[np.arange(len(steps)), col + kind] = 1
-        pitch = MELODY_LOW + pitch_tok - 2
-        on = pitch_tok >= 2
-        out[np.flatnonzero(on), col + 3 + pitch[on] % 12] = 1
-        out[:, col + 15] = np.where(on, (pitch - REGISTER_CENTRE) / 12.0, 0.0)
-    return out
-
-
-def sounding_tokens(tokens: np.ndarray) -> np.ndarray:
-    """int64 (len(tokens),): the onset token of the note sounding at each step, REST where none
-    (a rest, or -1: not written yet)."""
-    tokens = np.asarray(tokens, np.int64)
-    index = np.arange(len(tokens))
-    last_onset = np.maximum.accumulate(np.where(tokens >= 2, index, -1))
-    last_break = np.maximum.accumulate(np.where(tokens < 1, index, -1))
-    onset_token = np.where(last_onset >= 0, tokens[np.maximum(last_onset, 0)], REST)
-    return np.where(last_onset > last_break, onset_token, REST)
 
 
 def _bar_phrase_features(phrases: list[Phrase], n_bars: int) -> np.ndarray:

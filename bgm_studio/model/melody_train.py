@@ -78,7 +78,7 @@ class MelodyCorpus:
             except BgmError:
                 continue  # a song without labels teaches no form
             plan, tokens = song_plan(song, phrases)
-            conds.append(step_conditions(plan, tokens))
+            conds.append(step_conditions(plan))
             toks.append(tokens)
             spans.append((bar, plan.n_bars))
             bar += plan.n_bars

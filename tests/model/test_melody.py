@@ -12,12 +12,9 @@ from bgm_studio.model.checkpoint import load_melody
 from bgm_studio.model.melody import MelodyConfig, MelodyModel, MelodySampling, _draw, sample_melody
 from bgm_studio.model.melody_data import (
     COND_DIM,
-    ECHO_COL,
-    ECHO_WIDTH,
     HOLD,
     REST,
     MelodyPlan,
-    echo_features,
     melody_tokens,
     pitch_token,
     step_conditions,
@@ -81,26 +78,6 @@ def test_conditions_say_where_a_step_lies_in_its_phrase():
     assert cond[17, 1] == 1 and cond[17].sum() > 5  # step 1 of bar 1
     returns = 16 + 13 + 12 + 1 + 8 + 4 + 1  # the 'returns' flag of the phrase features
     assert cond[:32, returns].max() == 0 and cond[32:, returns].min() == 1  # the second A returns
-
-
-def test_a_step_reads_what_the_melody_played_2_and_4_bars_before():
-    """A POP909 melody bar shares 0.12-0.16 of its notes with the bar 2 or 4 before; drawn with no
-    view of them, ours shared half as many. Each step's conditions say what sounded then."""
-    tokens = np.full(96, REST)
-    tokens[0:6] = [pitch_token(64), HOLD, HOLD, HOLD, REST, pitch_token(67)]
-    cond = step_conditions(plan(6), tokens)
-    two_bars = cond[32:40, ECHO_COL : ECHO_COL + ECHO_WIDTH]
-    assert two_bars[:, :3].argmax(axis=1).tolist() == [2, 1, 1, 1, 0, 2, 0, 0]  # onset, holds, rest, onset
-    assert (
-        two_bars[0, 3 + 4] == 1 and two_bars[3, 3 + 4] == 1 and two_bars[4, 3:15].sum() == 0
-    )  # E sounds, then nothing
-    assert two_bars[5, 3 + 7] == 1 and two_bars[5, 15] == pytest.approx((67 - 72) / 12)
-    assert cond[64, ECHO_COL + ECHO_WIDTH + 2] == 1 and cond[32, ECHO_COL + ECHO_WIDTH :].sum() == 1  # 4 bars: a rest
-    # Sampling sees only the melody written so far: the same features, step by step.
-    rng = np.random.default_rng(0)
-    melody = rng.choice([REST, HOLD, pitch_token(60), pitch_token(71)], size=96)
-    whole = echo_features(melody, np.arange(96))
-    assert np.array_equal(whole, np.concatenate([echo_features(melody[:t], np.array([t])) for t in range(96)]))
 
 
 def test_sampling_keeps_fixed_tokens_copies_returns_and_obeys_the_limits():
