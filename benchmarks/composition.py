@@ -67,6 +67,19 @@ def videos(folder: Path) -> dict[str, Path]:
     return out
 
 
+def _summary(values: list[float], how) -> float:
+    """`how` (mean or max) of the values that are not NaN; NaN where none is (e.g. no clip with cuts)."""
+    known = [v for v in values if not np.isnan(v)]
+    return float(how(known)) if known else float("nan")
+
+
+def _verdict(value: float, op: str, target: float) -> str:
+    """'met', 'MISSED', or 'n/a' where nothing was measured (a cut measure on clips of one shot)."""
+    if np.isnan(value):
+        return "n/a"
+    return "met" if (value <= target if op == "<=" else value >= target) else "MISSED"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=2)
@@ -88,12 +101,10 @@ def main() -> None:
     print(f"\n{'piece':24s}" + "".join(f"{c[:10]:>11s}" for c in COLUMNS))
     for name, m in rows.items():
         print(f"{name:24s}" + "".join(f"{m.get(c, float('nan')):11.3f}" for c in COLUMNS))
-    mean = {c: float(np.nanmean([m.get(c, np.nan) for m in rows.values()])) for c in COLUMNS}
-    mean["cut_ms_max"] = float(np.nanmax([m.get("cut_ms_max", np.nan) for m in rows.values()]))
+    mean = {c: _summary([m.get(c, np.nan) for m in rows.values()], np.mean) for c in COLUMNS}
+    mean["cut_ms_max"] = _summary([m.get("cut_ms_max", np.nan) for m in rows.values()], np.max)
     print(f"{'mean (cut_ms: max)':24s}" + "".join(f"{mean[c]:11.3f}" for c in COLUMNS))
-    met = [
-        f"{c} {'met' if (mean[c] <= t if op == '<=' else mean[c] >= t) else 'MISSED'}" for c, (op, t) in TARGETS.items()
-    ]
+    met = [f"{c} {_verdict(mean[c], op, t)}" for c, (op, t) in TARGETS.items()]
     print("targets: " + ", ".join(met))
     print(hardware())
 
