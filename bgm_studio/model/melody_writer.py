@@ -143,6 +143,8 @@ class MelodyWriter:
         for steps in (source, rhythm):
             steps[:a] = -1
             steps[b:] = -1
+        if cadence_beat is not None:  # the close is written under its own limits, never copied
+            source[cadence_beat * STEPS_PER_BEAT :] = -1
         allowed = self._allowed(plan, controls, tonic, cadence_beat)
         gen = torch.Generator().manual_seed(int(seed))
         tokens = sample_melody(self.model, step_conditions(plan), sampling, gen, allowed, fixed, source, rhythm)
@@ -189,7 +191,8 @@ def _returning_steps(
     again note for note (source) or whose rhythm it takes up (rhythm); -1 elsewhere.
 
     Each bar is kept note for note at its odds (config.keep_at_once, keep_later; the last of them for
-    a phrase's last bar); a kept beat returns only where its chord root is the earlier beat's, as a
+    a phrase's last bar, or the piece's last where the piece ends inside the phrase: a 60-s single
+    shot's repeated phrase ran a bar past the end, and its final bar came back note for note); a kept beat returns only where its chord root is the earlier beat's, as a
     melody is never moved onto other harmony. A bar not kept takes up its source's rhythm, or is
     written anew if it is the last (a second ending). Copied whole but for the last bar, a phrase
     repeated at once matched its source in 99% of bars where POP909's match in 51-66% (onset overlap
@@ -201,7 +204,7 @@ def _returning_steps(
     for q, p in phrase_returns(phrases):
         if not p.has_melody:
             continue
-        repeated = repeated_bars(q, p)
+        repeated = min(repeated_bars(q, p), plan.n_bars - p.start_bar)  # the piece may end inside it
         back = (p.start_bar - q.start_bar) * BEATS_PER_BAR - return_offset(q, p, plan.chord_root, repeated)
         keep = config.keep_at_once if long_repeat_at_once(q, p) else config.keep_later
         for k in range(repeated):

@@ -255,6 +255,17 @@ def test_a_phrase_repeated_at_once_keeps_its_bars_at_pop909s_odds_and_the_rhythm
     assert np.abs(kept / 400 - np.array(config.keep_at_once)).max() < 0.08
 
 
+def test_a_piece_ending_inside_a_returning_phrase_writes_its_own_last_bar_anew():
+    """A 60-s single shot planned A10 B8 B8 over 25 bars: the second B ran a bar past the piece, its
+    second ending fell outside it, and the piece's final bar came back note for note (8-bar
+    self-similarity 0.314, over the 0.29 allowed). The piece's last bar is the phrase's last."""
+    p = replace(plan(15), phrases=[Phrase("A", 0, 8), Phrase("A", 8, 8)])
+    every_bar = MelodyPlanConfig(keep_at_once=(1.0, 0.0))
+    source, rhythm = _returning_steps(p.phrases, p, every_bar, np.random.default_rng(0))
+    assert (source[128:224] == np.arange(96)).all()  # bars 8-13 play bars 0-5 again
+    assert (source[224:] == -1).all() and (rhythm[224:] == -1).all()  # bar 14, the piece's last: anew
+
+
 def test_a_pieces_melody_lift_is_drawn_from_its_style_seed_about_as_wide_as_pop909s_singers():
     """POP909's melodies sit 3.8 semitones higher or lower over their music from song to song: the
     lift is normal with that spread, at most 2 sd, and one style seed gives one lift."""
@@ -337,6 +348,23 @@ def test_the_final_melody_note_is_the_root_of_the_home_chord():
         notes = roll_to_note_array(writer.write(roll, ctrl, [], 0, 0, 32, seed, 28))
         struck += notes[(notes[:, 4] == MELODY) & (notes[:, 0] >= 28 * 4)].tolist()
     assert len(struck) >= 3 and all(n[0] == 28 * 4 and n[1] % 12 == 7 for n in struck)
+
+
+def test_a_returning_phrase_never_copies_its_notes_over_the_close():
+    """A returning phrase's kept bars were copied note for note even over the piece's final chord,
+    past the limits that close a piece (its root struck on the final chord's first step, nothing
+    struck after). Copied in full (every bar kept), the close is still written under them."""
+    writer = MelodyWriter(load_melody(), config=MelodyPlanConfig(keep_later=(1.0, 1.0)))
+    ctrl = _c_major_controls(32)
+    for bar in (3, 7):  # both phrases end on G: the close's chord root is its source's
+        ctrl.chord_root[bar * 4 :], ctrl.chord_pcs[bar * 4 :] = 7, np.isin(np.arange(12), [7, 11, 2])
+    ctrl.chord_root[16:28], ctrl.chord_pcs[16:28] = ctrl.chord_root[0:12], ctrl.chord_pcs[0:12]
+    phrases = [Phrase("A", 0, 4), Phrase("A", 4, 4)]
+    for seed in range(6):
+        roll = PianoRoll.empty(32 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
+        notes = roll_to_note_array(writer.write(roll, ctrl, phrases, 0, 0, 32, seed, 28))
+        late = notes[(notes[:, 4] == MELODY) & (notes[:, 0] >= 28 * 4)]
+        assert all(n[0] == 28 * 4 and n[1] % 12 == 7 for n in late.tolist())
 
 
 def test_a_phrase_asks_fewer_melody_onsets_of_its_last_bar():
