@@ -18,8 +18,9 @@ import torch
 from bgm_studio.model.checkpoint import load_melody
 from bgm_studio.model.melody import MelodySampling, sample_melody
 from bgm_studio.model.melody_data import MELODY_LOW, song_plan, step_conditions
+from bgm_studio.music.form_metrics import bar_self_similarity
 from bgm_studio.music.melody_metrics import melody_metrics
-from bgm_studio.music.notes import MELODY, STEPS_PER_BAR
+from bgm_studio.music.notes import MELODY
 from bgm_studio.music.pop909 import load_split
 from bgm_studio.music.structure import song_phrases
 
@@ -34,22 +35,10 @@ def token_notes(tokens: np.ndarray) -> np.ndarray:
     return np.array(rows, np.int64).reshape(-1, 5)
 
 
-def bar_overlap(notes: np.ndarray, lag: int) -> float:
-    """Mean Jaccard overlap of (place, pitch) sets of melody bars `lag` bars apart (either sounding)."""
-    if not len(notes):
-        return float("nan")
-    n_bars = int(notes[:, 0].max()) // STEPS_PER_BAR + 1
-    sets: list[set[tuple[int, int]]] = [set() for _ in range(n_bars)]
-    for start, pitch in notes[:, :2]:
-        sets[start // STEPS_PER_BAR].add((int(start) % STEPS_PER_BAR, int(pitch)))
-    pairs = [len(a & b) / len(a | b) for a, b in zip(sets[lag:], sets[:-lag]) if a or b]
-    return float(np.mean(pairs)) if pairs else float("nan")
-
-
 def row(pieces: list[np.ndarray]) -> dict[str, float]:
     out = {k: float(np.nanmean([melody_metrics(n)[k] for n in pieces])) for k in melody_metrics(pieces[0])}
     for lag in (2, 4):
-        out[f"overlap_{lag}"] = float(np.nanmean([bar_overlap(n, lag) for n in pieces]))
+        out[f"overlap_{lag}"] = float(np.nanmean([bar_self_similarity(n, None, lag) for n in pieces]))
     return out
 
 
