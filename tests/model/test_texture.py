@@ -705,3 +705,31 @@ def test_a_bar_strikes_a_bass_on_its_downbeat_as_pop_does():
         now = np.mean([downbeat_bass(FigureConfig(), density, seed) for seed in range(4)])
         before = np.mean([downbeat_bass(FigureConfig(downbeat_bass_bonus=0.0), density, seed) for seed in range(4)])
         assert now >= 0.88 and now > before + 0.2, (density, now, before)
+
+
+def test_an_echoed_bar_far_sparser_than_the_bar_asks_draws_figures_of_its_own():
+    """A returning phrase copied its source's accompaniment whatever the return asked: where a song's
+    second verse is busier, the copies fell 15% short of its onsets, and the density asked and played
+    agreed bar by bar at rho 0.79 (train songs 803-818). A bar whose source is far sparser than its
+    count now draws figures of its own count; one about as busy is still copied."""
+    lib = TextureLibrary.load()
+    ctrl = controls(32, density=6.0)
+    notes = figures_from_silence(lib, controls(16, density=6.0), FigureConfig(), 0)
+    roll = np.zeros((4, 32 * 4, MODEL_PITCHES), bool)
+    for s, p, n in notes:  # bars 0-3 played sparsely, then bars 4-5 echo bars 0-1
+        roll[2, s, p], roll[3, s + 1 : s + n, p] = True, True
+    echo = np.full(32, -1)
+    echo[16:24] = np.arange(0, 8)
+    source = sorted((s, p) for s, p, _ in notes if s < 32)
+
+    def echoed(density: float) -> list[tuple[int, int, int]]:
+        ctrl.density[16:] = density
+        return choose_figures(
+            lib, np.full((32, MODEL_PITCHES), 0.2), roll, ctrl, 64, 96, [(0, 16), (16, 32)], np.zeros(32), echo,
+            FigureConfig(), np.random.default_rng(1), Pianist(-1),
+        )  # fmt: skip
+
+    assert sorted((s - 64, p) for s, p, _ in echoed(len(source) / 2)) == source
+    busy = echoed(3 * len(source) / 2)
+    assert sorted((s - 64, p) for s, p, _ in busy) != source
+    assert len(busy) >= 0.8 * 3 * len(source)
