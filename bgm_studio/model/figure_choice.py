@@ -42,9 +42,7 @@ MOST_BEAT_ONSETS = 16  # a figure striking more in one beat is a glissando smear
 class FigureConfig:
     candidates: int = 48  # library figures of about the right size scored for each bar
     min_own: int = 6  # fewest figures of the pianist's song fitting a bar for the bar to take them alone
-    count_tolerance: float = (
-        0.2  # a candidate's (an echoed bar's: at least 2) onsets may differ from the bar's count by this share
-    )
+    count_tolerance: float = 0.2  # a candidate's onsets may differ from the bar's count by this share (at least 1)
     count_weight: float = 4.0  # log-score cost of missing the bar's onset count, per share of it
     follow_bonus: float = (
         3.0  # log-score bonus of the figure the pianist of the bar before played next, in the same shot
@@ -68,6 +66,7 @@ class FigureConfig:
     fresh_cost: float = 10.0  # log-score cost per unit of onset overlap with the take a span written again played there
     voicing_weight: float = 32.0  # log-score bonus per unit of chord-tone likeness to the beats restated (voice_of)
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
+    echo_tolerance: float = 0.4  # an echoed bar is copied where its onsets differ from the count by this share (or 2)
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
 
 
@@ -137,7 +136,7 @@ def choose_figures(
     (4, T, 96) as written so far; spans: (s0, s1) bar parts relative to a (split at shot starts);
     melody_onsets: int (steps,) melody onsets from a, taken off each bar's count; echo: per beat the
     earlier beat whose music it plays again (-1 none): a whole echoed bar part copies it where the copy's
-    onsets are within cfg.count_tolerance of the part's count (a return much busier or sparser than its
+    onsets are within cfg.echo_tolerance of the part's count (a return much busier or sparser than its
     source draws figures of its own: copied whatever it asked, POP909's busier second verses fell 15%
     short of their onsets, and density asked and played agreed at rho 0.79, train songs 803-818).
     pianist: whose figures are candidates; its figure of each bar is filled in here, and the figure
@@ -164,7 +163,7 @@ def choose_figures(
         ring = _ring_end(ctrl, segment, g0, g1, b)
         melody_pitches = _melody_onset_pitches(roll, g0, g1)
         copied = _echoed(roll, echo, ctrl, g0, g1)
-        if copied is not None and not _near(_onsets_in(copied, g0 - bar, g1 - bar), want, cfg.count_tolerance):
+        if copied is not None and not _near(_onsets_in(copied, g0 - bar, g1 - bar), want, cfg.echo_tolerance):
             copied = None
         if copied is not None:  # played again, in the octave nearest this bar's register
             pitches = _realized(copied, roots, table, pianist.key)
