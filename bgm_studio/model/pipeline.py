@@ -18,7 +18,7 @@ import torch
 
 from ..controls.music_controls import Controls
 from ..music.metrics import BASS_CEILING
-from ..music.notes import MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
+from ..music.notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll
 from ..progress import ProgressFn, no_progress
 from .conditioning import control_features, segment_ids_from_starts
@@ -51,6 +51,9 @@ class SampleConfig:
     groove_weight: float = 10.0  # calibration favours accompaniment steps struck a bar earlier in the shot
     melody_groove: float = 3.0  # ... and melody steps struck a bar earlier (a rhythm motif returns)
     bass_floor: float = 0.02  # a bar with no bass gets its likeliest low onset if above this; 1 = never
+    # Odds of a bass struck where the chord changes and the figure has none, on a downbeat and on another beat:
+    # with them, 0.96 / 0.84 of our chord changes get a bass against POP909's 0.954 / 0.803 (train songs 700-818).
+    change_bass_odds: tuple[float, float] = (0.7, 0.6)
     echo_strength: float = 0.6  # share of the DDIM steps a beat follows the earlier beat it echoes (themes)
     threads: int = 1  # torch CPU threads while sampling: one avoids thread-pool stalls when cores are busy
 
@@ -271,7 +274,7 @@ class ScorePipeline:
         chosen &= ~roll[[1, 3], a:b]  # never strike on top of a note already sounding
         _ensure_bass(chosen[1], onset_p[1], roll[3, a:b], a, cfg.bass_floor)
         if hold_melody:
-            _mark_bass(chosen[1], onset_p[1], roll[3, a:b], ctrl, a)
+            _mark_bass(chosen[1], onset_p[1], roll[3, a:b], ctrl, a, rng, cfg.change_bass_odds)
         chosen[0] = _monophonic(chosen[0], onset_p[0])
         chosen[0][roll[1, a:b].any(axis=1)] = False  # the melody is one voice
         if hold_melody:  # the given melody counts toward the bar's register too; it is never moved
@@ -336,7 +339,7 @@ class ScorePipeline:
             figure_onsets[s - a, p] = True
         chosen = figure_onsets.copy()
         _ensure_bass(chosen, onset_p, roll[3, a:b], a, self.config.bass_floor)
-        _mark_bass(chosen, onset_p, roll[3, a:b], ctrl, a)
+        _mark_bass(chosen, onset_p, roll[3, a:b], ctrl, a, rng, self.config.change_bass_odds)
         chosen &= ~figure_onsets & ~roll[3, a:b]
         for s, p in sorted(zip(*np.nonzero(chosen))):
             roll[2, a + s, p] = True
@@ -606,9 +609,18 @@ def _pad_controls(c: Controls, pad: int) -> Controls:
     )
 
 
-def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctrl: Controls, a: int) -> None:
-    """A bass attack on every beat where a shot starts or the chord changes (a downbeat over the
-    same chord keeps whatever bass its figure plays, as a pianist's does in about one bar in 20).
+def _mark_bass(
+    chosen: np.ndarray,
+    onset_p: np.ndarray,
+    sustain: np.ndarray,
+    ctrl: Controls,
+    a: int,
+    rng: np.random.Generator,
+    change_odds: tuple[float, float] = (1.0, 1.0),
+) -> None:
+    """A bass attack on every beat where a shot starts, and where the chord changes at change_odds
+    (on a downbeat, on another beat), where the figure strikes none there (a downbeat over the
+    same chord keeps whatever bass its figure plays).
 
     The pitch is the model's likeliest low onset from C2 up at that step, weighted toward the
     chord's root and tones. chosen, onset_p and sustain are the accompaniment's (steps, 96) arrays
@@ -624,8 +636,9 @@ def _mark_bass(chosen: np.ndarray, onset_p: np.ndarray, sustain: np.ndarray, ctr
             ctrl.chord_root[beat] != ctrl.chord_root[beat - 1]
             or (ctrl.chord_pcs[beat] != ctrl.chord_pcs[beat - 1]).any()
         )
-        must_strike = bool(ctrl.segment_start[beat]) or changed
-        if chosen[s, _BASS_KEYS].any() or not must_strike:
+        if chosen[s, _BASS_KEYS].any() or not (ctrl.segment_start[beat] or changed):
+            continue
+        if not ctrl.segment_start[beat] and rng.random() >= change_odds[beat % BEATS_PER_BAR > 0]:
             continue
         root, tones = int(ctrl.chord_root[beat]), ctrl.chord_pcs[beat]
         weight = np.where(pcs == root, 4.0, np.where(tones[pcs], 1.5, 0.2)) if root >= 0 else np.ones(len(_LOW_KEYS))
