@@ -3,12 +3,14 @@
 Every cut should fall on a beat. The piece has one tempo, chosen in [min_bpm, max_bpm]
 near the tempo the picture's pace suggests; each shot then gets a whole number of
 beats and its own tempo, within max_stretch of the piece tempo, so that its beats fill
-it exactly. A cut that opens a long shot is moved onto a bar line when that costs
-little stretch. A shot too short to meet its cut within max_stretch may stretch up to
+it exactly. Where whole beats would move the tempo much more than half beats would (a
+2.5-beat shot), the cut lands on the eighth before the next shot's first beat instead: a
+fast montage keeps its tempo. A cut that opens a long shot is moved onto a bar line when that
+costs little stretch. A shot too short to meet its cut within max_stretch may stretch up to
 short_stretch (a brief push or pull of the tempo, as a player would); where even that
-cannot land the cut within cut_tolerance_s of its beat, the music rides over the cut, and
-cut_misses reports it so the user is told. The last shot's beats leave the final chord a fair
-share of a short piece, not most of it.
+cannot land the cut within cut_tolerance_s of its beat or eighth, the music rides over the cut,
+and cut_misses reports it so the user is told. The last shot's beats leave the final chord a
+fair share of a short piece, not most of it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class TimingConfig:
     short_stretch: float = 0.25  # the most a shot that cannot meet its cut otherwise may stretch
     final_share: float = 1 / 3  # the share of a piece's beats its final chord may take at no cost
     ending_weight: float = 0.5  # cost per share of the piece's beats its final chord takes past that, in beats
+    eighth_weight: float = 0.08  # cost of a cut on an eighth, in beats: taken where a beat would stretch ~8% more
 
 
 @dataclass
@@ -44,7 +47,8 @@ class BeatPlan:
     tempo_bpm: float
     shot_beats: list[int]
     shot_tempi: list[float]
-    drift_ms: list[float]  # |cut time - time of its beat| for every cut after the first shot
+    drift_ms: list[float]  # |cut time - time of its beat or eighth| for every cut after the first shot
+    on_eighth: list[bool]  # per cut: it lands half a beat before the next shot's first beat
 
     @property
     def shot_start_beats(self) -> list[int]:
@@ -81,43 +85,78 @@ def _ending_cost(n_beats: int, cfg: TimingConfig) -> float:
     return cfg.ending_weight * max(0.0, share - cfg.final_share)
 
 
+def _options(
+    music_t: float,
+    end: float,
+    bpm: float,
+    stretch: float,
+    total_beats: int,
+    next_long: bool,
+    last: bool,
+    cfg: TimingConfig,
+) -> list[tuple[float, int, float, float, bool]]:
+    """(cost, beats, tempo, miss_s, on_eighth) of each way to fit one shot's music starting at
+    music_t to its end cut at `end`, its tempo within `stretch` of bpm: n whole beats with the cut
+    on the last (or, but for the last shot, on the eighth before it)."""
+    period = 60.0 / bpm
+    want = max(end - music_t, 1e-3)
+    out = []
+    for n in range(max(1, int(want / period) - 1), int(want / period) + 3):
+        for half in (False,) if last else (False, True):
+            landed = n - 0.5 * half  # beats from the music's shot start to the cut
+            rel = landed * 60.0 / want / bpm - 1
+            clamped = bpm * (1 + np.clip(rel, -stretch, stretch))
+            miss = abs(music_t + landed * 60.0 / clamped - end)
+            bar = cfg.bar_weight if next_long and (half or (total_beats + n) % BEATS_PER_BAR) else 0
+            c = miss / period + abs(rel) + bar + cfg.eighth_weight * half
+            c += _ending_cost(total_beats + n, cfg) if last else 0.0
+            out.append((c, n, float(clamped), miss, half))
+    return out
+
+
 def _fit_shots(
     durations: np.ndarray, cuts: np.ndarray, bpm: float, cfg: TimingConfig
-) -> tuple[float, list[int], list[float], list[float]]:
-    """Greedy beats per shot at one tempo: (cost, beats, tempi, drift_s)."""
-    period = 60.0 / bpm
+) -> tuple[float, list[int], list[float], list[float], list[bool]]:
+    """Greedy beats per shot at one tempo: (cost, beats, tempi, drift_s, on_eighth).
+
+    A shot's music is n whole beats at its own tempo; its end cut lands on the last of them, or
+    half a beat before it (on_eighth: the cut falls on the eighth and the next shot's music starts
+    on the beat after, so a shot of 2.5 beats keeps the piece's tempo instead of moving to 2 or 3).
+    The last cut is chosen with the last shot, whose music must end on a beat with the video."""
     beats: list[int] = []
     tempi: list[float] = []
     drift: list[float] = []
+    eighths: list[bool] = []
+    video_end = float(np.sum(durations))
     music_t, cost, total_beats = 0.0, 0.0, 0
-    for k, d in enumerate(durations):
-        end = cuts[k] if k < len(cuts) else music_t + d
-        want = max(end - music_t, 1e-3)
+    for k in range(len(durations)):
+        last = k == len(cuts)
+        end = video_end if last else cuts[k]
         next_long = k + 1 < len(durations) and durations[k + 1] >= cfg.long_shot_s
-        best: tuple[float, int, float, float] | None = None
+
+        def ahead(o: tuple[float, int, float, float, bool]) -> float:
+            """The option's cost, with the last shot's best after it where this is the last cut."""
+            if k != len(cuts) - 1:
+                return o[0]
+            after = music_t + o[1] * 60.0 / o[2]
+            return o[0] + min(
+                f[0] for f in _options(after, video_end, bpm, cfg.max_stretch, total_beats + o[1], False, True, cfg)
+            )
+
         for stretch in (cfg.max_stretch, cfg.short_stretch):
-            for n in range(max(1, int(want / period) - 1), int(want / period) + 3):
-                local = n * 60.0 / want
-                rel = local / bpm - 1
-                clamped = bpm * (1 + np.clip(rel, -stretch, stretch))
-                miss = abs(music_t + n * 60.0 / clamped - end)
-                bar = cfg.bar_weight if next_long and (total_beats + n) % BEATS_PER_BAR else 0
-                c = miss / period + abs(rel) + bar + (_ending_cost(total_beats + n, cfg) if k == len(cuts) else 0.0)
-                if best is None or c < best[0]:
-                    best = (c, n, clamped, miss)
-            assert best is not None  # the range of beat counts is never empty
-            if best[3] <= cfg.cut_tolerance_s or k == len(cuts):
+            best = min(_options(music_t, end, bpm, stretch, total_beats, next_long, last, cfg), key=ahead)
+            if best[3] <= cfg.cut_tolerance_s or last:
                 break
-        assert best is not None
-        c, n, local, miss = best
+        c, n, local, miss, half = best
         beats.append(n)
-        tempi.append(float(local))
+        tempi.append(local)
         music_t += n * 60.0 / local
         total_beats += n
         cost += c
-        if k < len(cuts):
+        if not last:
             drift.append(miss)
-    return cost, beats, tempi, drift
+            eighths.append(half)
+    return cost, beats, tempi, drift, eighths
 
 
 def plan_beats(
@@ -141,18 +180,18 @@ def plan_beats(
     cuts = ends[:-1]
     target = pace_tempo(pace, cfg)
     candidates = [tempo_bpm] if tempo_bpm else np.arange(cfg.min_bpm, cfg.max_bpm + 1e-9, cfg.bpm_step)
-    best: tuple[float, float, list[int], list[float], list[float]] | None = None
+    best: tuple[float, float, list[int], list[float], list[float], list[bool]] | None = None
     for bpm in candidates:
-        cost, beats, tempi, drift = _fit_shots(durations, cuts, float(bpm), cfg)
+        cost, beats, tempi, drift, eighths = _fit_shots(durations, cuts, float(bpm), cfg)
         cost += cfg.pace_weight * abs(bpm - target) / target * len(durations)
         if best is None or cost < best[0]:
-            best = (cost, float(bpm), beats, tempi, drift)
+            best = (cost, float(bpm), beats, tempi, drift, eighths)
     assert best is not None  # candidates hold the given tempo or the range of tempi
-    _, bpm, beats, tempi, drift = best
+    _, bpm, beats, tempi, drift, eighths = best
     # The last shot ends with the video: its tempo fills it exactly.
     last_start = float(np.sum(np.array(beats[:-1]) * 60.0 / np.array(tempi[:-1]))) if len(beats) > 1 else 0.0
     tempi[-1] = beats[-1] * 60.0 / max(ends[-1] - last_start, 1e-3)
-    return BeatPlan(bpm, beats, tempi, [d * 1000 for d in drift])
+    return BeatPlan(bpm, beats, tempi, [d * 1000 for d in drift], eighths)
 
 
 def cut_misses(
@@ -174,4 +213,34 @@ def stretch_note(shot_tempi: list[float], tempo_bpm: float, cfg: TimingConfig = 
     return (
         f"note: {which} too short for whole beats within {cfg.max_stretch:.0%} of {tempo_bpm:.0f} BPM: "
         f"the tempo moves to {low if low == high else f'{low}-{high}'} BPM there so that the cuts stay on the beat"
+    )
+
+
+def cut_landings(
+    shot_bounds: list[tuple[float, float]], shot_beats: list[int], shot_tempi: list[float]
+) -> list[tuple[float, float]]:
+    """(miss from the shot's first beat, miss from the eighth before it), in ms, for every cut:
+    where each shot's music (its beats at its tempo, shots in turn from 0) meets its cut."""
+    starts = np.concatenate([[0.0], np.cumsum(np.array(shot_beats) * 60.0 / np.array(shot_tempi))])
+    return [
+        (
+            abs(starts[k] - shot_bounds[k][0]) * 1000,
+            abs(starts[k] - 30.0 / shot_tempi[k - 1] - shot_bounds[k][0]) * 1000,
+        )
+        for k in range(1, len(shot_bounds))
+    ]
+
+
+def eighth_note(
+    shot_bounds: list[tuple[float, float]], landings: list[tuple[float, float]], cfg: TimingConfig = TimingConfig()
+) -> str | None:
+    """One line naming the cuts that fall on an eighth rather than a beat (see cut_landings), or None."""
+    tol = cfg.cut_tolerance_s * 1000
+    times = [shot_bounds[k + 1][0] for k, (beat, eighth) in enumerate(landings) if beat > tol and eighth <= tol]
+    if not times:
+        return None
+    where = ", ".join(f"{t:.2f}" for t in times)
+    return (
+        f"note: the cut{'s' if len(times) > 1 else ''} at {where} s fall{'' if len(times) > 1 else 's'} on the eighth "
+        "before a beat, where whole beats would move the tempo too far; the next shot's music starts on that beat"
     )

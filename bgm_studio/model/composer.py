@@ -14,7 +14,7 @@ import numpy as np
 from ..controls.music_controls import Controls
 from ..music.metrics import BASS_CEILING
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
-from ..music.pianoroll import PianoRoll, mark_cuts_in_ring, ring_out
+from ..music.pianoroll import PianoRoll, anticipate_cuts, mark_cuts_in_ring, ring_out
 from ..music.structure import Phrase, cadence_start, long_repeat_at_once, phrase_returns, repeated_bars, return_offset
 from ..progress import ProgressFn, no_progress
 from .figure_choice import usual_bar_notes
@@ -42,13 +42,16 @@ class Composer:
         echo_of: np.ndarray | None = None,
         close: bool = True,
         style_seed: int | None = None,
+        eighth_cuts: np.ndarray | None = None,
     ) -> PianoRoll:
         """The roll (model grid) with beats [start_beat, end_beat) written anew.
 
         tonic: the major key's pitch class; close: end the piece on its final chord (see ring_out), a
         cut inside it marked by a bass attack (mark_cuts_in_ring);
         style_seed: draws the piece's pianist and its melody's height (None: seed), the same for every
-        span of one piece; the pianist among library songs as busy as the piece's plan asks.
+        span of one piece; the pianist among library songs as busy as the piece's plan asks;
+        eighth_cuts: steps of the cuts that fall on an eighth (controls.timing), each marked in the
+        span before the final chord by the bass anticipating the next beat (anticipate_cuts).
         """
         cadence = cadence_start(controls.n_beats)
         bar_notes = usual_bar_notes(controls.density, self.melody.plan(controls, phrases, tonic).bar_onsets)
@@ -70,6 +73,10 @@ class Composer:
                 voice_of=voiced_returns(phrases, controls.chord_root, controls.segment_start),
                 bar_notes=bar_notes,
             )
+        if eighth_cuts is not None:
+            last = min(end_beat, cadence) if close else end_beat
+            inside = eighth_cuts[(eighth_cuts >= start_beat * STEPS_PER_BEAT) & (eighth_cuts < last * STEPS_PER_BEAT)]
+            roll = anticipate_cuts(roll, inside, controls.chord_root, BASS_CEILING)
         if close and cadence < end_beat:  # a span wholly after the final chord strikes nothing over it
             root, pcs = int(controls.chord_root[cadence]), controls.chord_pcs[cadence]
             roll = ring_out(roll, cadence * STEPS_PER_BEAT, root, BASS_CEILING, pcs)

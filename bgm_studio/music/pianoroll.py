@@ -160,6 +160,40 @@ def mark_cuts_in_ring(roll: PianoRoll, step: int, cut_steps: np.ndarray, bass_ce
     return notes_to_roll(np.concatenate([notes, added]), n_steps, roll.pitch_low, roll.onset.shape[2])
 
 
+def anticipate_cuts(roll: PianoRoll, cut_steps: np.ndarray, chord_root: np.ndarray, bass_ceiling: int) -> PianoRoll:
+    """Mark each cut that falls on an eighth (half a beat before the beat where the next shot's music
+    starts, see controls.timing) with the bass anticipating that beat's chord, as pop bass pushes a
+    change: its root struck at the cut for an eighth, in the octave nearest the bass struck on the
+    beat (else the bass before), where the bass strikes nothing there already. A bass note held over
+    the cut stops there. chord_root: int per beat, -1 for none; cut_steps on the roll's grid."""
+    out = roll.copy()
+    low = bass_ceiling - out.pitch_low  # columns of the bass register
+    half = STEPS_PER_BEAT // 2
+    for c in (int(c) for c in cut_steps):
+        beat = (c + half) // STEPS_PER_BEAT
+        if c < 0 or c + half > out.n_steps or beat >= len(chord_root) or chord_root[beat] < 0:
+            continue
+        if out.onset[1, c, :low].any():
+            continue
+        struck = np.flatnonzero(out.onset[1, c + half, :low])
+        earlier = np.flatnonzero(out.onset[1, :c, :low].any(axis=0))
+        near = struck.min() if len(struck) else earlier.max() if len(earlier) else low - 12
+        columns = [j for j in range(low) if (j + out.pitch_low) % 12 == chord_root[beat]]
+        if not columns:
+            continue
+        j = min(columns, key=lambda q: abs(q - near))
+        source = out.velocity[1, c + half, struck] if len(struck) else out.velocity[1, :c, :low][out.onset[1, :c, :low]]
+        for q in np.flatnonzero(out.sustain[1, c, :low] & ~out.onset[1, c, :low]):
+            t = c
+            while t < out.n_steps and out.sustain[1, t, q] and not out.onset[1, t, q]:
+                out.sustain[1, t, q] = False
+                t += 1
+        out.onset[1, c, j] = True
+        out.sustain[1, c + 1 : c + half, j] = True
+        out.velocity[1, c, j] = int(source[-1]) if len(source) else 70
+    return out
+
+
 def _missing_tones(
     notes: np.ndarray, step: int, n_steps: int, chord_pcs: np.ndarray, velocity: int, roll: PianoRoll
 ) -> np.ndarray:

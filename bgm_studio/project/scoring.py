@@ -20,7 +20,7 @@ import numpy as np
 from ..controls.form import FormModel, letter_register, plan_form
 from ..controls.music_controls import Controls
 from ..controls.themes import assign_themes, echo_beats
-from ..controls.timing import TimingConfig, plan_beats, stretch_note
+from ..controls.timing import TimingConfig, cut_landings, eighth_note, plan_beats, stretch_note
 from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
 from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
@@ -123,24 +123,41 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
     )
 
 
-def timing_notes(project: Project, tolerance_s: float = TimingConfig().cut_tolerance_s) -> list[str]:
-    """One line for every cut the music rides over: further than tolerance_s from its beat
-    (a shot too short for whole beats near the piece tempo); one more naming the shots whose tempo
+def timing_notes(project: Project, cfg: TimingConfig = TimingConfig()) -> list[str]:
+    """One line for every cut the music rides over: further than cfg.cut_tolerance_s from its beat
+    and from the eighth before it (a shot too short for whole beats near the piece tempo); one
+    naming the cuts on an eighth (controls.timing.eighth_note) and one naming the shots whose tempo
     leaves the tempo limit to keep their cuts on the beat (controls.timing.stretch_note)."""
-    lengths = [s.n_beats * 60.0 / s.tempo_bpm for s in project.shots]
-    starts = np.concatenate([[0.0], np.cumsum(lengths)])
+    bounds = [(s.start_s, s.end_s) for s in project.shots]
+    landings = cut_landings(bounds, [s.n_beats for s in project.shots], [s.tempo_bpm for s in project.shots])
     notes = []
-    for s, music_t in zip(project.shots[1:], starts[1:]):
-        miss = abs(music_t - s.start_s)
-        if miss > tolerance_s:
+    for s, (beat_ms, eighth_ms) in zip(project.shots[1:], landings):
+        if min(beat_ms, eighth_ms) > cfg.cut_tolerance_s * 1000:
             before = project.shots[s.index - 1]
             notes.append(
-                f"note: the cut at {s.start_s:.2f} s lands {miss * 1000:.0f} ms from its beat: shot "
+                f"note: the cut at {s.start_s:.2f} s lands {beat_ms:.0f} ms from its beat: shot "
                 f"{before.index} ({before.end_s - before.start_s:.2f} s) is too short for whole beats near "
                 f"{project.tempo_bpm:.0f} BPM, so the music rides over this cut"
             )
-    pushed = stretch_note([s.tempo_bpm for s in project.shots], project.tempo_bpm)
-    return notes + ([pushed] if pushed else [])
+    eighths = eighth_note(bounds, landings, cfg)
+    pushed = stretch_note([s.tempo_bpm for s in project.shots], project.tempo_bpm, cfg)
+    return notes + [n for n in (eighths, pushed) if n]
+
+
+def eighth_cut_steps(project: Project, cfg: TimingConfig = TimingConfig()) -> np.ndarray:
+    """Steps of the cuts that fall on an eighth, half a beat before their shot's first beat (see
+    controls.timing.cut_landings): where the music marks them before the beat."""
+    bounds = [(s.start_s, s.end_s) for s in project.shots]
+    landings = cut_landings(bounds, [s.n_beats for s in project.shots], [s.tempo_bpm for s in project.shots])
+    tol = cfg.cut_tolerance_s * 1000
+    return np.array(
+        [
+            s.start_step - STEPS_PER_BEAT // 2
+            for s, (beat, eighth) in zip(project.shots[1:], landings)
+            if beat > tol >= eighth
+        ],
+        np.int64,
+    )
 
 
 def chords_fixed(project: Project, k: int) -> bool:
@@ -365,6 +382,7 @@ class Scorer:
             progress,
             theme_echoes(project) if echoes is None else echoes,
             style_seed=project.seed,
+            eighth_cuts=eighth_cut_steps(project),
         )
 
 

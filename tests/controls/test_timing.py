@@ -1,8 +1,17 @@
 import numpy as np
 import pytest
 
-from bgm_studio.controls.timing import TimingConfig, cut_misses, pace_tempo, plan_beats, stretch_note
+from bgm_studio.controls.timing import (
+    TimingConfig,
+    cut_landings,
+    cut_misses,
+    eighth_note,
+    pace_tempo,
+    plan_beats,
+    stretch_note,
+)
 from bgm_studio.errors import BgmError
+from bgm_studio.music.form_metrics import cut_timing_ms
 from bgm_studio.music.structure import cadence_start
 
 
@@ -12,8 +21,8 @@ def bounds(cuts, end):
 
 
 def test_cuts_fall_on_beats_and_music_ends_with_video():
-    """Every cut lands within 40 ms of a beat, or is reported as one the music rides over; only
-    a short shot stretches past max_stretch, and never past short_stretch."""
+    """Every cut lands within 40 ms of a beat or eighth, or is reported as one the music rides over;
+    only a short shot stretches past max_stretch, and never past short_stretch."""
     cfg = TimingConfig()
     rng = np.random.default_rng(0)
     kept, n_cuts = 0, 0
@@ -25,7 +34,7 @@ def test_cuts_fall_on_beats_and_music_ends_with_video():
         assert 70 <= plan.tempo_bpm <= 140
         times = plan.beat_times()
         assert times[-1] == pytest.approx(60.0)
-        err = np.array([np.min(np.abs(times - c)) for c in cuts])
+        err = cut_timing_ms(cuts, times) / 1000
         ridden = {k - 1 for k, _, _ in cut_misses(plan, shots)}
         assert all(e <= cfg.cut_tolerance_s + 1e-9 for k, e in enumerate(err) if k not in ridden)
         assert all(err[k] > cfg.cut_tolerance_s for k in ridden)
@@ -43,8 +52,7 @@ def test_a_short_shot_in_a_montage_still_meets_its_cut():
     cuts = [1.2, 3.2, 4.6, 6.2, 9.1, 10.7, 12.8]
     shots = bounds(cuts, 16.3)
     plan = plan_beats(shots, pace=0.6)
-    times = plan.beat_times()
-    assert max(np.min(np.abs(times - c)) for c in cuts) <= TimingConfig().cut_tolerance_s
+    assert cut_timing_ms(cuts, plan.beat_times()).max() <= TimingConfig().cut_tolerance_s * 1000
     assert cut_misses(plan, shots) == []
 
 
@@ -95,3 +103,29 @@ def test_a_short_clip_leaves_its_melody_most_of_the_piece():
         n = plan_beats(bounds([], seconds), pace=0.5).n_beats
         assert (n - cadence_start(n)) / n <= 1 / 3
     assert plan_beats(bounds([], 60.0), pace=0.5).tempo_bpm == pytest.approx(pace_tempo(0.5), abs=1.0)
+
+
+def test_a_montage_of_two_and_a_half_beat_shots_keeps_its_tempo_with_cuts_on_the_eighth():
+    """Shots of 1.25 s at 120 BPM are 2.5 beats: whole beats moved every other shot's tempo to
+    96 or 144 BPM (a 42-s montage of real clips swung from 91 to 150 BPM). Now each cut falls on
+    the eighth before the next shot's first beat and the tempo holds."""
+    cuts = [1.25 * k for k in range(1, 8)]
+    shots = bounds(cuts, 10.0)
+    plan = plan_beats(shots, tempo_bpm=120.0)
+    assert np.abs(np.array(plan.shot_tempi) / 120.0 - 1).max() <= TimingConfig().max_stretch + 1e-9
+    assert cut_timing_ms(cuts, plan.beat_times()).max() <= TimingConfig().cut_tolerance_s * 1000
+    assert any(plan.on_eighth) and cut_misses(plan, shots) == []
+    landings = cut_landings(shots, plan.shot_beats, plan.shot_tempi)
+    assert [eighth <= 40 < beat for beat, eighth in landings] == plan.on_eighth
+    note = eighth_note(shots, landings)
+    on = [f"{c:.2f}" for c, e in zip(cuts, plan.on_eighth) if e]
+    assert note is not None and note.startswith("note: the cuts at " + ", ".join(on) + " s fall on the eighth")
+
+
+def test_a_cut_a_small_stretch_puts_on_the_beat_stays_on_the_beat():
+    """The eighth is for shots whole beats would push far: 2.2-s shots at 100 BPM (3.67 beats, 4
+    whole beats at 109 BPM, +9%) land on the eighth; 2.5-s shots (4.17 beats, 4 at 96 BPM) on the beat."""
+    on_beat = plan_beats(bounds([2.5 * k for k in range(1, 6)], 15.0), tempo_bpm=100.0)
+    assert not any(on_beat.on_eighth) and max(on_beat.drift_ms) <= 40
+    pushed = plan_beats(bounds([2.2 * k for k in range(1, 6)], 13.2), tempo_bpm=100.0)
+    assert any(pushed.on_eighth)

@@ -1,7 +1,14 @@
 import numpy as np
 
 from bgm_studio.music.notes import ACCOMPANIMENT, MELODY, Note
-from bgm_studio.music.pianoroll import mark_cuts_in_ring, notes_to_roll, ring_out, roll_to_note_array, roll_to_notes
+from bgm_studio.music.pianoroll import (
+    anticipate_cuts,
+    mark_cuts_in_ring,
+    notes_to_roll,
+    ring_out,
+    roll_to_note_array,
+    roll_to_notes,
+)
 
 
 def test_round_trip_keeps_every_note():
@@ -99,3 +106,24 @@ def test_cuts_inside_the_final_chord_get_bass_attacks_over_its_held_root():
     assert out[(out[:, 0] == 40)][0, 2] == 4 and (late[:, 1] < 55).all()  # the D3 stops where it is struck again
     ringing = out[out[:, 0] + out[:, 2] == 48]
     assert ringing[ringing[:, 1].argmin()].tolist()[:2] == [32, 43]  # the bar line's G2 still lowest at the end
+
+
+def test_a_cut_on_the_eighth_gets_the_bass_anticipating_the_next_beats_root():
+    """Beats 0-1 on C, 2-3 on F; a cut on the eighth before beat 2 (step 6). The bass C2 held from
+    beat 0 stops at the cut and F2 (the octave nearest the F2 struck on beat 2) is struck there for an
+    eighth; the melody is untouched; a cut where the bass already strikes is left alone."""
+    roots = np.array([0, 0, 5, 5])
+    notes = [Note(0, 36, 8, 70, ACCOMPANIMENT), Note(8, 41, 8, 80, ACCOMPANIMENT), Note(4, 72, 8, 90, MELODY)]
+    out = roll_to_notes(anticipate_cuts(notes_to_roll(notes, 16), np.array([6]), roots, bass_ceiling=55))
+    assert out == sorted(
+        [
+            Note(0, 36, 6, 70, ACCOMPANIMENT),
+            Note(6, 41, 2, 80, ACCOMPANIMENT),
+            Note(8, 41, 8, 80, ACCOMPANIMENT),
+            notes[2],
+        ]
+    )
+    struck = [*notes, Note(6, 43, 2, 60, ACCOMPANIMENT)]
+    assert roll_to_notes(anticipate_cuts(notes_to_roll(struck, 16), np.array([6]), roots, 55)) == roll_to_notes(
+        notes_to_roll(struck, 16)
+    )

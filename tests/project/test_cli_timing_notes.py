@@ -6,6 +6,7 @@ import pytest
 from bgm_studio.cli import main
 from bgm_studio.music.structure import cadence_start
 from bgm_studio.music.metrics import BASS_CEILING
+from bgm_studio.project.measure import project_metrics
 from bgm_studio.project.state import Project, load_project
 from tests.video_clips import ShotSpec, make_clip
 
@@ -26,10 +27,12 @@ def generated(tmp_path, middle: float, last: float) -> Project:
 
 
 def test_a_shot_pushed_past_the_tempo_limit_is_named(env, tmp_path, capsys):
-    project = generated(tmp_path, 0.8, 2.4)
-    assert len(project.shots) == 3 and abs(project.shots[1].tempo_bpm / 100 - 1) > 0.08  # 0.8 s: 1.33 beats
+    project = generated(tmp_path, 0.8, 2.4)  # 5.6 s is 9.33 beats at 100 BPM: a shot must move past 8%
+    pushed = [s.index for s in project.shots if abs(s.tempo_bpm / 100 - 1) > 0.08 + 1e-9]
+    assert len(project.shots) == 3 and pushed
     err = capsys.readouterr().err
-    assert "note: shot 1 is too short for whole beats within 8% of 100 BPM" in err
+    named = f"shot {pushed[0]} is" if len(pushed) == 1 else f"shots {', '.join(map(str, pushed))} are"
+    assert f"note: {named} too short for whole beats within 8% of 100 BPM" in err
 
 
 def test_a_cut_inside_the_final_chord_is_marked_by_a_bass_attack_under_the_held_ending(env, tmp_path, capsys):
@@ -45,3 +48,17 @@ def test_a_cut_inside_the_final_chord_is_marked_by_a_bass_attack_under_the_held_
     ringing = notes[notes[:, 0] + notes[:, 2] >= end]
     assert ringing[ringing[:, 1].argmin(), 0] == cadence * 4  # the lowest note ringing was struck on the bar line
     assert "final chord" not in capsys.readouterr().err
+
+
+def test_a_shot_of_two_and_a_half_beats_keeps_the_tempo_and_its_cut_is_marked_on_the_eighth(env, tmp_path, capsys):
+    """1.5 s at 100 BPM is 2.5 beats: whole beats moved it to 80 or 120 BPM. Its end cut now falls on
+    the eighth before shot 2's first beat, generate says so, and the bass strikes on the cut."""
+    project = generated(tmp_path, 1.5, 2.1)
+    assert all(abs(s.tempo_bpm / 100 - 1) <= 0.08 for s in project.shots)
+    assert project_metrics(project)["cut_on_grid"] == 1.0
+    err = capsys.readouterr().err
+    cut_s = project.shots[2].start_s
+    assert f"note: the cut at {cut_s:.2f} s falls on the eighth before a beat" in err and "too short" not in err
+    notes = project.notes()
+    cut = project.shots[2].start_step - 2
+    assert ((notes[:, 0] == cut) & (notes[:, 1] < BASS_CEILING)).any()
