@@ -105,7 +105,7 @@ def _options(
         for half in (False,) if last else (False, True):
             landed = n - 0.5 * half  # beats from the music's shot start to the cut
             rel = landed * 60.0 / want / bpm - 1
-            clamped = bpm * (1 + np.clip(rel, -stretch, stretch))
+            clamped = bpm * (1 + min(max(rel, -stretch), stretch))
             miss = abs(music_t + landed * 60.0 / clamped - end)
             bar = cfg.bar_weight if next_long and (half or (total_beats + n) % BEATS_PER_BAR) else 0
             c = miss / period + abs(rel) + bar + cfg.eighth_weight * half
