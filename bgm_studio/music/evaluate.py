@@ -50,8 +50,11 @@ def midi_folder_row(
             score = read_midi(path)
             if not score.notes:
                 raise BgmError(f"{path}: MIDI file has no notes")
-            cuts = np.array([s // STEPS_PER_BEAT for s in score.segment_starts], np.int64)  # shot markers
-            rows.append(all_metrics(notes_to_array(score.notes), score.n_steps, Annotations(cut_beats=cuts)))
+            markers = np.array(score.segment_starts, np.int64)  # the cuts, on a beat or an eighth
+            cuts = markers[markers % STEPS_PER_BEAT == 0] // STEPS_PER_BEAT
+            eighths = markers[markers % STEPS_PER_BEAT != 0]
+            ann = Annotations(cut_beats=cuts, cut_eighths=eighths)
+            rows.append(all_metrics(notes_to_array(score.notes), score.n_steps, ann))
         except BgmError as exc:
             problems.append(str(exc))
         except (ValueError, ArithmeticError, MemoryError, IndexError) as exc:  # one odd file costs itself only

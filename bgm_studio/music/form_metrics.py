@@ -158,14 +158,18 @@ def cut_marking(
     n_beats: int,
     chord_pcs: np.ndarray | None = None,
     phrase_start_beats: ArrayLike | None = None,
+    cut_eighths: ArrayLike | None = None,
 ) -> dict[str, float]:
     """How the music marks cuts (beat indices): cut_marked, the share of cuts with a chord change,
-    a bass attack or a phrase start on their beat; cut_bass and other_bass, the share of cut
+    a bass attack or a phrase start on their beat, or, for a cut on an eighth between beats
+    (cut_eighths, steps), a bass attack on that eighth; cut_bass and other_bass, the share of cut
     beats and of all other beats with a bass attack (a cut is marked by the bass only if the
     first is higher). chord_pcs: bool (n_beats, 12) chord tones per beat; NaN without cuts."""
     cuts = np.unique(np.asarray(cut_beats, np.int64).reshape(-1))
     cuts = cuts[(cuts >= 0) & (cuts < n_beats)]
-    if not len(cuts):
+    eighths = np.unique(np.asarray([] if cut_eighths is None else cut_eighths, np.int64).reshape(-1))
+    eighths = eighths[(eighths >= 0) & (eighths < n_beats * STEPS_PER_BEAT)]
+    if not len(cuts) and not len(eighths):
         return dict.fromkeys(("cut_marked", "cut_bass", "other_bass"), float("nan"))
     bass = bass_attack_beats(notes, n_beats)
     marked = bass.copy()
@@ -173,11 +177,14 @@ def cut_marking(
         marked[: len(chord_pcs)] |= chord_change_beats(chord_pcs[:n_beats])
     phrases = np.asarray([] if phrase_start_beats is None else phrase_start_beats, np.int64).reshape(-1)
     marked[phrases[(phrases >= 0) & (phrases < n_beats)]] = True
+    notes = _as_array(notes)
+    struck = set(notes[notes[:, PITCH] < BASS_CEILING, START].tolist())
+    on_eighth = [int(c) in struck for c in eighths]
     other = np.ones(n_beats, bool)
     other[cuts] = False
     return {
-        "cut_marked": float(marked[cuts].mean()),
-        "cut_bass": float(bass[cuts].mean()),
+        "cut_marked": float(np.mean([*marked[cuts].tolist(), *on_eighth])),
+        "cut_bass": float(bass[cuts].mean()) if len(cuts) else float("nan"),
         "other_bass": float(bass[other].mean()) if other.any() else float("nan"),
     }
 
@@ -225,7 +232,9 @@ def composition_metrics(
     notes = _as_array(notes)
     n_beats = n_bars_of(notes, n_steps) * STEPS_PER_BAR // STEPS_PER_BEAT
     out = melody_metrics(notes) | form_metrics(notes, n_steps, final_tonic(notes, ann))
-    if ann.cut_beats is None or not len(ann.cut_beats):
+    no_eighths = ann.cut_eighths is None or not len(ann.cut_eighths)
+    if (ann.cut_beats is None or not len(ann.cut_beats)) and no_eighths:
         return out | cut_marking(notes, [], n_beats)
     chords = ann.chord_pcs if ann.chord_pcs is not None else estimated_chord_pcs(notes, n_beats)
-    return out | cut_marking(notes, ann.cut_beats, n_beats, chords, ann.phrase_starts)
+    beats: ArrayLike = [] if ann.cut_beats is None else ann.cut_beats
+    return out | cut_marking(notes, beats, n_beats, chords, ann.phrase_starts, ann.cut_eighths)

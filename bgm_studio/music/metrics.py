@@ -229,6 +229,7 @@ class Annotations:
     chord_pcs: np.ndarray | None = None
     cut_beats: np.ndarray | None = None  # int: beats where a shot starts (the cuts), for cut marking
     phrase_starts: np.ndarray | None = None  # int: beats where a planned phrase starts
+    cut_eighths: np.ndarray | None = None  # int: steps of cuts that fall on an eighth between beats
 
 
 def piece_metrics(notes: np.ndarray, n_steps: int | None = None, ann: Annotations = Annotations()) -> dict[str, float]:

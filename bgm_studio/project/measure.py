@@ -1,7 +1,8 @@
 """A scored project measured like `eval` measures pieces, plus how its music meets the video's cuts.
 
 The cuts are the starts of every shot after the first (the cuts the project kept); a cut's
-music beat is its shot's first beat, and its time in the video is the shot's start_s.
+place in the music is its shot's first beat, or the eighth before it where the cut falls there
+(piece.eighth_cut_steps), and its time in the video is the shot's start_s.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from ..music.evaluate import all_metrics
 from ..music.form_metrics import cut_timing_ms
 from ..music.metrics import Annotations, estimate_key
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
-from .piece import project_score
+from .piece import eighth_cut_steps, project_score
 from .state import Project
 
 CUT_TOLERANCE_MS = 40.0  # issue 14: every kept cut within 40 ms of a beat or eighth
@@ -28,11 +29,14 @@ def project_metrics(project: Project, tonic_pc: int | None = None) -> dict[str, 
     """
     n_steps = project.n_beats * STEPS_PER_BEAT
     tonic = _home(project) if tonic_pc is None else tonic_pc
-    cuts = np.array([s.start_beat for s in project.shots[1:]], np.int64)
+    eighths = eighth_cut_steps(project)
+    on_eighth = set((eighths + STEPS_PER_BEAT // 2).tolist())
+    cuts = np.array([s.start_beat for s in project.shots[1:] if s.start_step not in on_eighth], np.int64)
     ann = Annotations(
         key_tonic=np.full(project.n_beats, tonic),
         chord_pcs=project.chord_pcs,
         cut_beats=cuts,
+        cut_eighths=eighths,
         phrase_starts=np.array([p.start_bar * BEATS_PER_BAR for p in project.phrases], np.int64),
     )
     out = all_metrics(project.notes(), n_steps, ann)

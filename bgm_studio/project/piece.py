@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
+from ..controls.timing import TimingConfig, cut_landings
 from ..errors import BgmError
 from ..music.arrangement import arrange
 from ..music.notes import STEPS_PER_BEAT, Note, Score
@@ -12,15 +15,36 @@ from .state import Project
 
 
 def project_score(project: Project) -> Score:
-    """The piece as a Score: its parts with their instruments (the project's arrangement), the piece
-    tempo with each shot's own tempo, cuts as segment starts."""
+    """The piece as a Score: its parts with their instruments (the project's arrangement, changing
+    where a shot's music starts), the piece tempo with each shot's own tempo, and the cuts as segment
+    starts (the MIDI's markers), where they fall in the music: on their shot's first beat or on the
+    eighth before it (eighth_cut_steps)."""
     notes = [Note(*map(int, row)) for row in project.notes()]
     first = project.shots[0]
     changes = [(s.start_step, s.tempo_bpm) for s in project.shots[1:]]
-    score = Score(
-        notes, project.n_beats * STEPS_PER_BEAT, first.tempo_bpm, [s.start_step for s in project.shots[1:]], changes
+    eighths = set(eighth_cut_steps(project).tolist())
+    cuts = [
+        s.start_step - STEPS_PER_BEAT // 2 if s.start_step - STEPS_PER_BEAT // 2 in eighths else s.start_step
+        for s in project.shots[1:]
+    ]
+    score = Score(notes, project.n_beats * STEPS_PER_BEAT, first.tempo_bpm, cuts, changes)
+    return arrange(score, project.arrangement, [s.start_step for s in project.shots[1:]])
+
+
+def eighth_cut_steps(project: Project, cfg: TimingConfig = TimingConfig()) -> np.ndarray:
+    """Steps of the cuts that fall on an eighth, half a beat before their shot's first beat (see
+    controls.timing.cut_landings): where the music marks them before the beat."""
+    bounds = [(s.start_s, s.end_s) for s in project.shots]
+    landings = cut_landings(bounds, [s.n_beats for s in project.shots], [s.tempo_bpm for s in project.shots])
+    tol = cfg.cut_tolerance_s * 1000
+    return np.array(
+        [
+            s.start_step - STEPS_PER_BEAT // 2
+            for s, (beat, eighth) in zip(project.shots[1:], landings)
+            if beat > tol >= eighth
+        ],
+        np.int64,
     )
-    return arrange(score, project.arrangement)
 
 
 def check_video(project: Project, path: str | None = None) -> str:

@@ -21,6 +21,7 @@ from ..controls.form import FormModel, letter_register, plan_form
 from ..controls.music_controls import Controls
 from ..controls.themes import assign_themes, echo_beats
 from ..controls.timing import TimingConfig, cut_landings, eighth_note, plan_beats, stretch_note
+from .piece import eighth_cut_steps
 from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
 from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
@@ -142,22 +143,6 @@ def timing_notes(project: Project, cfg: TimingConfig = TimingConfig()) -> list[s
     eighths = eighth_note(bounds, landings, cfg)
     pushed = stretch_note([s.tempo_bpm for s in project.shots], project.tempo_bpm, cfg)
     return notes + [n for n in (eighths, pushed) if n]
-
-
-def eighth_cut_steps(project: Project, cfg: TimingConfig = TimingConfig()) -> np.ndarray:
-    """Steps of the cuts that fall on an eighth, half a beat before their shot's first beat (see
-    controls.timing.cut_landings): where the music marks them before the beat."""
-    bounds = [(s.start_s, s.end_s) for s in project.shots]
-    landings = cut_landings(bounds, [s.n_beats for s in project.shots], [s.tempo_bpm for s in project.shots])
-    tol = cfg.cut_tolerance_s * 1000
-    return np.array(
-        [
-            s.start_step - STEPS_PER_BEAT // 2
-            for s, (beat, eighth) in zip(project.shots[1:], landings)
-            if beat > tol >= eighth
-        ],
-        np.int64,
-    )
 
 
 def chords_fixed(project: Project, k: int) -> bool:

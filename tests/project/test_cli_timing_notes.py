@@ -7,6 +7,7 @@ from bgm_studio.cli import main
 from bgm_studio.music.structure import cadence_start
 from bgm_studio.music.metrics import BASS_CEILING
 from bgm_studio.project.measure import project_metrics
+from bgm_studio.project.piece import project_score
 from bgm_studio.project.state import Project, load_project
 from tests.video_clips import ShotSpec, make_clip
 
@@ -62,3 +63,6 @@ def test_a_shot_of_two_and_a_half_beats_keeps_the_tempo_and_its_cut_is_marked_on
     notes = project.notes()
     cut = project.shots[2].start_step - 2
     assert ((notes[:, 0] == cut) & (notes[:, 1] < BASS_CEILING)).any()
+    score = project_score(project)  # the MIDI's cut markers: where the cuts fall in the music
+    assert score.segment_starts == [project.shots[1].start_step, cut]
+    assert abs(score.seconds_at(cut) - cut_s) <= 0.04
