@@ -242,5 +242,5 @@ def eighth_note(
     where = ", ".join(f"{t:.2f}" for t in times)
     return (
         f"note: the cut{'s' if len(times) > 1 else ''} at {where} s fall{'' if len(times) > 1 else 's'} on the eighth "
-        "before a beat, where whole beats would move the tempo too far; the next shot's music starts on that beat"
+        "before a beat, where whole beats would move the tempo too far"
     )
