@@ -574,13 +574,14 @@ class MainWindow(QMainWindow):
 
     def _on_generated(self, project: Project) -> None:
         """Make the new music current (the first Generate too: it undoes to no music) and say, as
-        `generate` prints, where the timing left its limits."""
+        `generate` prints, where the timing left its limits (in the status bar, and whole in its tooltip)."""
         self.state.apply(project, "Generate")
         from ..project.scoring import timing_notes  # torch is loaded by now: the music exists
 
         notes = [line.removeprefix("note: ") for line in timing_notes(project)]
         if notes:
             self.statusBar().showMessage("; ".join(notes), 20000)
+        self.statusBar().setToolTip("\n".join(notes))  # whole, where the bar cuts a long message off
 
     def regenerate(self, k: int, overrides: ShotOverrides | None = None, new_chords: bool = False) -> None:
         """Re-sample shot k only (with these overrides, over new chords if asked); every note outside it stays."""

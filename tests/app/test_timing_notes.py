@@ -27,3 +27,17 @@ def test_generate_shows_the_shots_pushed_past_the_tempo_limit(qtbot, make_window
     message = window.statusBar().currentMessage()
     which = f"shots {', '.join(map(str, pushed))} are" if len(pushed) > 1 else f"shot {pushed[0]} is"
     assert f"{which} too short for whole beats within 8%" in message
+
+
+def test_the_status_bar_tooltip_holds_every_timing_note_whole(qtbot, make_window, montage):
+    """Three notes did not fit the status bar of a 1440-pixel window (a 40-s montage): the last was cut
+    off mid-sentence. Its tooltip now holds each note on a line of its own."""
+    from bgm_studio.project.scoring import timing_notes
+
+    window = make_window()
+    window.open_path(montage)
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    lines = [line.removeprefix("note: ") for line in timing_notes(window.state.project)]
+    assert lines and window.statusBar().toolTip().split("\n") == lines
