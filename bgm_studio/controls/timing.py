@@ -212,7 +212,7 @@ def stretch_note(shot_tempi: list[float], tempo_bpm: float, cfg: TimingConfig = 
     which = f"shot {pushed[0]} is" if len(pushed) == 1 else f"shots {', '.join(map(str, pushed))} are"
     return (
         f"note: {which} too short for whole beats within {cfg.max_stretch:.0%} of {tempo_bpm:.0f} BPM: "
-        f"the tempo moves to {low if low == high else f'{low}-{high}'} BPM there so that the cuts stay on the beat"
+        f"the tempo moves to {low if low == high else f'{low}-{high}'} BPM there so that the cuts stay on a beat or eighth"
     )
 
 
