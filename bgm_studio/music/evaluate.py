@@ -9,10 +9,9 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..errors import BgmError
-from .form_metrics import composition_metrics
+from .form_metrics import composition_metrics, cuts_by_grid
 from .metrics import Annotations, mean_metrics, piece_metrics
 from .midi import read_midi
-from .notes import STEPS_PER_BEAT
 from .pop909 import Song, notes_to_array
 
 TABLE_COLUMNS = 10  # metrics per block of the printed table, so a line fits a terminal
@@ -50,9 +49,7 @@ def midi_folder_row(
             score = read_midi(path)
             if not score.notes:
                 raise BgmError(f"{path}: MIDI file has no notes")
-            markers = np.array(score.segment_starts, np.int64)  # the cuts, on a beat or an eighth
-            cuts = markers[markers % STEPS_PER_BEAT == 0] // STEPS_PER_BEAT
-            eighths = markers[markers % STEPS_PER_BEAT != 0]
+            cuts, eighths = cuts_by_grid(score.segment_starts)  # the shot markers, on a beat or an eighth
             ann = Annotations(cut_beats=cuts, cut_eighths=eighths)
             rows.append(all_metrics(notes_to_array(score.notes), score.n_steps, ann))
         except BgmError as exc:

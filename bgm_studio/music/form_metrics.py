@@ -152,6 +152,12 @@ def bass_attack_beats(notes: np.ndarray, n_beats: int) -> np.ndarray:
     return attack
 
 
+def cuts_by_grid(cut_steps: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """(beats of the cuts on a beat, steps of the cuts between beats) of cut steps, for cut_marking."""
+    steps = np.asarray(cut_steps, np.int64).reshape(-1)
+    return steps[steps % STEPS_PER_BEAT == 0] // STEPS_PER_BEAT, steps[steps % STEPS_PER_BEAT != 0]
+
+
 def cut_marking(
     notes: np.ndarray,
     cut_beats: ArrayLike,
@@ -232,9 +238,9 @@ def composition_metrics(
     notes = _as_array(notes)
     n_beats = n_bars_of(notes, n_steps) * STEPS_PER_BAR // STEPS_PER_BEAT
     out = melody_metrics(notes) | form_metrics(notes, n_steps, final_tonic(notes, ann))
-    no_eighths = ann.cut_eighths is None or not len(ann.cut_eighths)
-    if (ann.cut_beats is None or not len(ann.cut_beats)) and no_eighths:
+    beats = np.zeros(0, np.int64) if ann.cut_beats is None else ann.cut_beats
+    eighths = np.zeros(0, np.int64) if ann.cut_eighths is None else ann.cut_eighths
+    if not len(beats) and not len(eighths):
         return out | cut_marking(notes, [], n_beats)
     chords = ann.chord_pcs if ann.chord_pcs is not None else estimated_chord_pcs(notes, n_beats)
-    beats: ArrayLike = [] if ann.cut_beats is None else ann.cut_beats
-    return out | cut_marking(notes, beats, n_beats, chords, ann.phrase_starts, ann.cut_eighths)
+    return out | cut_marking(notes, beats, n_beats, chords, ann.phrase_starts, eighths)

@@ -2,7 +2,7 @@
 
 The cuts are the starts of every shot after the first (the cuts the project kept); a cut's
 place in the music is its shot's first beat, or the eighth before it where the cut falls there
-(piece.eighth_cut_steps), and its time in the video is the shot's start_s.
+(piece.cut_steps), and its time in the video is the shot's start_s.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..music.evaluate import all_metrics
-from ..music.form_metrics import cut_timing_ms
+from ..music.form_metrics import cut_timing_ms, cuts_by_grid
 from ..music.metrics import Annotations, estimate_key
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
-from .piece import eighth_cut_steps, project_score
+from .piece import cut_steps, project_score
 from .state import Project
 
 CUT_TOLERANCE_MS = 40.0  # issue 14: every kept cut within 40 ms of a beat or eighth
@@ -29,9 +29,7 @@ def project_metrics(project: Project, tonic_pc: int | None = None) -> dict[str, 
     """
     n_steps = project.n_beats * STEPS_PER_BEAT
     tonic = _home(project) if tonic_pc is None else tonic_pc
-    eighths = eighth_cut_steps(project)
-    on_eighth = set((eighths + STEPS_PER_BEAT // 2).tolist())
-    cuts = np.array([s.start_beat for s in project.shots[1:] if s.start_step not in on_eighth], np.int64)
+    cuts, eighths = cuts_by_grid(cut_steps(project))
     ann = Annotations(
         key_tonic=np.full(project.n_beats, tonic),
         chord_pcs=project.chord_pcs,

@@ -17,34 +17,39 @@ from .state import Project
 def project_score(project: Project) -> Score:
     """The piece as a Score: its parts with their instruments (the project's arrangement, changing
     where a shot's music starts), the piece tempo with each shot's own tempo, and the cuts as segment
-    starts (the MIDI's markers), where they fall in the music: on their shot's first beat or on the
-    eighth before it (eighth_cut_steps)."""
+    starts (the MIDI's markers), where they fall in the music (cut_steps)."""
     notes = [Note(*map(int, row)) for row in project.notes()]
     first = project.shots[0]
     changes = [(s.start_step, s.tempo_bpm) for s in project.shots[1:]]
-    eighths = set(eighth_cut_steps(project).tolist())
-    cuts = [
-        s.start_step - STEPS_PER_BEAT // 2 if s.start_step - STEPS_PER_BEAT // 2 in eighths else s.start_step
-        for s in project.shots[1:]
-    ]
-    score = Score(notes, project.n_beats * STEPS_PER_BEAT, first.tempo_bpm, cuts, changes)
+    score = Score(notes, project.n_beats * STEPS_PER_BEAT, first.tempo_bpm, cut_steps(project).tolist(), changes)
     return arrange(score, project.arrangement, [s.start_step for s in project.shots[1:]])
 
 
-def eighth_cut_steps(project: Project, cfg: TimingConfig = TimingConfig()) -> np.ndarray:
-    """Steps of the cuts that fall on an eighth, half a beat before their shot's first beat (see
-    controls.timing.cut_landings): where the music marks them before the beat."""
+def cut_landings_of(project: Project) -> list[tuple[float, float]]:
+    """(ms from its shot's first beat, ms from the eighth before it) of every cut after the first
+    shot (controls.timing.cut_landings of the project's shots)."""
     bounds = [(s.start_s, s.end_s) for s in project.shots]
-    landings = cut_landings(bounds, [s.n_beats for s in project.shots], [s.tempo_bpm for s in project.shots])
+    return cut_landings(bounds, [s.n_beats for s in project.shots], [s.tempo_bpm for s in project.shots])
+
+
+def cut_steps(project: Project, cfg: TimingConfig = TimingConfig()) -> np.ndarray:
+    """The step of every cut after the first shot in the music: its shot's first beat, or the eighth
+    before it where the cut falls there (and not on the beat), where the music marks it."""
     tol = cfg.cut_tolerance_s * 1000
     return np.array(
         [
-            s.start_step - STEPS_PER_BEAT // 2
-            for s, (beat, eighth) in zip(project.shots[1:], landings)
-            if beat > tol >= eighth
+            s.start_step - STEPS_PER_BEAT // 2 if beat > tol >= eighth else s.start_step
+            for s, (beat, eighth) in zip(project.shots[1:], cut_landings_of(project))
         ],
         np.int64,
     )
+
+
+def eighth_cut_steps(project: Project) -> np.ndarray:
+    """Steps of the cuts that fall on an eighth, half a beat before their shot's first beat (cut_steps)."""
+    steps = cut_steps(project)
+    eighths: np.ndarray = steps[steps % STEPS_PER_BEAT != 0]
+    return eighths
 
 
 def check_video(project: Project, path: str | None = None) -> str:

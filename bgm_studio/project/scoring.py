@@ -20,8 +20,7 @@ import numpy as np
 from ..controls.form import FormModel, letter_register, plan_form
 from ..controls.music_controls import Controls
 from ..controls.themes import assign_themes, echo_beats
-from ..controls.timing import TimingConfig, cut_landings, eighth_note, plan_beats, stretch_note
-from .piece import eighth_cut_steps
+from ..controls.timing import TimingConfig, eighth_note, plan_beats, stretch_note
 from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
 from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
@@ -47,6 +46,7 @@ from ..music.structure import Phrase
 from ..progress import ProgressFn, no_progress
 from ..video.analysis import VideoAnalysis
 from ..video.cache import fingerprint
+from .piece import cut_landings_of, eighth_cut_steps
 from .state import Project, ProjectShot, Take, check_seed
 
 COMMON_KEYS = (0, 7, 2, 9, 5, 10, 3)  # C, G, D, A, F, Bb, Eb major
@@ -129,8 +129,7 @@ def timing_notes(project: Project, cfg: TimingConfig = TimingConfig()) -> list[s
     and from the eighth before it (a shot too short for whole beats near the piece tempo); one
     naming the cuts on an eighth (controls.timing.eighth_note) and one naming the shots whose tempo
     leaves the tempo limit to keep their cuts on the beat (controls.timing.stretch_note)."""
-    bounds = [(s.start_s, s.end_s) for s in project.shots]
-    landings = cut_landings(bounds, [s.n_beats for s in project.shots], [s.tempo_bpm for s in project.shots])
+    landings = cut_landings_of(project)
     notes = []
     for s, (beat_ms, eighth_ms) in zip(project.shots[1:], landings):
         if min(beat_ms, eighth_ms) > cfg.cut_tolerance_s * 1000:
@@ -140,7 +139,7 @@ def timing_notes(project: Project, cfg: TimingConfig = TimingConfig()) -> list[s
                 f"{before.index} ({before.end_s - before.start_s:.2f} s) is too short for whole beats near "
                 f"{project.tempo_bpm:.0f} BPM, so the music rides over this cut"
             )
-    eighths = eighth_note(bounds, landings, cfg)
+    eighths = eighth_note([(s.start_s, s.end_s) for s in project.shots], landings, cfg)
     pushed = stretch_note([s.tempo_bpm for s in project.shots], project.tempo_bpm, cfg)
     return notes + [n for n in (eighths, pushed) if n]
 
