@@ -27,6 +27,7 @@ from bgm_studio.model.melody_writer import (
     MelodyWriter,
     _motif_steps,
     _returning_steps,
+    bar_swing,
     melody_lift,
     melody_rest_odds,
 )
@@ -303,6 +304,31 @@ def _c_major_controls(n_beats: int) -> Controls:
     return Controls(
         np.full(n_beats, 16.0), np.full(n_beats, 0.6), np.full(n_beats, 62.0), z, seg, pcs, z.astype(np.int64)
     )
+
+
+def test_each_bar_asks_its_melody_onsets_unevenly_drawn_per_piece():
+    """The swing on the onsets asked is log-normal, mean 1, as wide as configured (clipped at 2 sd),
+    and the same for every span of one piece (drawn from its style seed)."""
+    swing = bar_swing(0.25, 4000, 5)
+    assert abs(swing.mean() - 1) < 0.02 and 0.22 < np.log(swing).std() < 0.25
+    assert np.array_equal(swing, bar_swing(0.25, 4000, 5)) and not np.array_equal(swing, bar_swing(0.25, 4000, 6))
+    assert np.array_equal(bar_swing(0.0, 8, 5), np.ones(8))
+
+
+def test_a_melody_is_busier_in_some_bars_than_others_as_a_singers_line_is():
+    """A singer's bars hold few or many notes as the words go: POP909 train's melody onsets per bar
+    vary by 0.40 of their mean within a song. Asked the same share of the density in every bar, ours
+    varied 0.30 on songs 771-786 (0.12 here, at an even density) and ran half POP909's 16th notes
+    in a row (notes a 16th apart: 0.13 of them against 0.24)."""
+    writer = MelodyWriter(load_melody())
+    ctrl = _c_major_controls(64)
+    spread = []
+    for seed in range(8):
+        roll = PianoRoll.empty(64 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
+        notes = roll_to_note_array(writer.write(roll, ctrl, [], 0, 0, 64, seed))
+        counts = np.bincount(notes[notes[:, 4] == MELODY, 0] // 16, minlength=16)
+        spread.append(counts.std() / counts.mean())
+    assert np.mean(spread) > 0.18
 
 
 def test_a_fifth_of_pieces_join_their_notes_as_a_fifth_of_pop909s_singers_do():
