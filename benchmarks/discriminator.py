@@ -15,7 +15,7 @@ the same number of windows; it shows the accuracy that noise alone gives (about 
 generated files are named by the POP909 songs whose controls they were made for (as `bgm-studio
 eval --midi-out` names them), the same question is also asked of those songs' own windows against
 the other real songs: the accuracy their style alone gives, which the generated figure cannot beat
-(train songs 803-818: 58.5%; 771-786: 48.8%; test songs 819-830: 51.3%).
+(train songs 803-818: 58.5%; 771-786: 48.8%; 771-818: 53.5%; test songs 819-830: 51.3%).
 Real windows come from the train split (001-818) unless --real-split test is given, which is
 only for a final figure: generated pieces are made for test-song controls.
 From Python: `discriminate(real, generated)` with lists of (notes, n_steps); a piano roll gives
