@@ -34,12 +34,13 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from .music.evaluate import format_table, midi_folder_row, reference_row
-    from .music.pop909 import SPLITS, default_root, load_split
+    from .music.pop909 import SPLITS, default_root, load_split, songs_in_range
 
     t0 = time.perf_counter()
     if args.limit < 0:
         raise BgmError(f"--limit {args.limit}: give a number of songs (0 = all)")
-    check_eval_outputs(args, Path(args.pop909) if args.pop909 else default_root(), list(SPLITS[args.split]))
+    wanted = songs_in_range(args.songs, args.split) if args.songs else list(SPLITS[args.split])
+    check_eval_outputs(args, Path(args.pop909) if args.pop909 else default_root(), wanted)
     folder_row, bad = midi_folder_row(args.midi_dir, progress=console_bar) if args.midi_dir else (None, [])
     songs, problems = load_split(args.split, args.pop909, progress=console_bar)
     for line in problems + bad:
@@ -50,6 +51,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             f"({len(problems)} skipped); is this the POP909 folder?"
         )
     problems += bad
+    if args.songs:
+        songs = [s for s in songs if s.song_id in set(wanted)]
+        if not songs:
+            raise BgmError(f"--songs {args.songs}: none of these songs is in {args.pop909 or 'the POP909 folder'}")
     if args.limit:
         songs = songs[: args.limit]
     if args.generate:  # the songs measured on the generated pieces' cuts too
@@ -383,6 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--pop909", help="POP909 folder (default: ../shared/data/pop909 or $BGM_POP909)")
     ev.add_argument("--generate", action="store_true", help="also sample a piece for each song's controls")
     ev.add_argument("--limit", type=int, default=0, help="only the first N songs of the split")
+    ev.add_argument(
+        "--songs", help="only the split's songs FIRST-LAST, e.g. 771-818 (validation songs of the train split)"
+    )
     ev.add_argument("--midi-out", help="with --generate: keep every sampled piece as MIDI here")
     ev.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     ev.add_argument("--melody-model", help="melody checkpoint (default models/melody.pt or $BGM_MELODY_MODEL)")

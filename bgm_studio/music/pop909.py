@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,22 @@ L = TypeVar("L")  # a label parsed from an annotation file
 TRAIN_IDS = tuple(f"{i:03d}" for i in range(1, 819))
 TEST_IDS = tuple(f"{i:03d}" for i in range(819, 910))
 SPLITS = {"train": TRAIN_IDS, "test": TEST_IDS, "all": TRAIN_IDS + TEST_IDS}
+
+
+def songs_in_range(text: str, split: str) -> list[str]:
+    """The split's song ids from FIRST to LAST ('771-818', or one song: '826'), both included: a
+    validation set within a split (the train split's 771-818 are the songs settings are judged on)."""
+    found = re.fullmatch(r"\s*([0-9]{1,4})\s*(?:-\s*([0-9]{1,4})\s*)?", text)
+    if not found:
+        raise BgmError(f"--songs {text!r}: give a song number or a range such as 771-818")
+    lo, hi = int(found[1]), int(found[2] or found[1])
+    ids = [sid for sid in SPLITS[split] if lo <= int(sid) <= hi]
+    if not ids:
+        span = f"{SPLITS[split][0]}-{SPLITS[split][-1]}"
+        raise BgmError(f"--songs {text}: no {split} song in that range (the {split} split is songs {span})")
+    return ids
+
+
 # 2: the cache is an .npz of plain arrays (never a pickle); 3: bar lines moved onto the music's downbeats
 LOADER_VERSION = 3
 # How much more of the chord changes and bass strikes (as shares, summed) a beat must hold than the

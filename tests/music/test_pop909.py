@@ -7,7 +7,15 @@ import pytest
 from bgm_studio.errors import BgmError
 from bgm_studio.music.notes import MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from bgm_studio.music.metrics import BASS_CEILING
-from bgm_studio.music.pop909 import TEST_IDS, TRAIN_IDS, downbeat_phase, load_song, load_split, read_beats
+from bgm_studio.music.pop909 import (
+    TEST_IDS,
+    TRAIN_IDS,
+    downbeat_phase,
+    load_song,
+    load_split,
+    read_beats,
+    songs_in_range,
+)
 
 
 def test_split_is_fixed():
@@ -99,3 +107,17 @@ def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(BgmError, match="no POP909 song folders"):
         load_split("test", tmp_path)
     assert STEPS_PER_BEAT == 4
+
+
+def test_a_range_of_songs_within_a_split():
+    """`eval --songs`: the validation songs 771-818 of the train split, one song, and ranges that
+    run past the split's end keep to it; a range outside it or malformed is a one-line error."""
+    assert songs_in_range("771-818", "train") == [f"{i}" for i in range(771, 819)]
+    assert songs_in_range(" 826 ", "test") == ["826"]
+    assert songs_in_range("900-999", "test") == [f"{i}" for i in range(900, 910)]
+    assert songs_in_range("1-3", "all") == ["001", "002", "003"]
+    with pytest.raises(BgmError, match="no train song in that range"):
+        songs_in_range("819-830", "train")
+    for bad in ("x", "771-", "-5", "7 7", "²"):
+        with pytest.raises(BgmError, match="a range such as 771-818"):
+            songs_in_range(bad, "train")

@@ -138,6 +138,26 @@ def test_eval_reference_row_and_bad_song(pop909_root, tmp_path, capsys, monkeypa
     assert main(["eval", "--pop909", str(tmp_path / "none")]) == 2
 
 
+def test_eval_measures_only_the_songs_asked(pop909_root, tmp_path, capsys):
+    """`--songs` picks a range of the split (validation songs of the train split, say): the table
+    measures those songs alone, as the same folder holding only them would."""
+    for sid in ("819", "820"):
+        shutil.copytree(pop909_root / sid, tmp_path / "pop" / sid)
+    shutil.copytree(pop909_root / "820", tmp_path / "only" / "820")
+    tables = {}
+    for name, args in {
+        "range": ["--pop909", str(tmp_path / "pop"), "--songs", "820-830"],
+        "alone": ["--pop909", str(tmp_path / "only")],
+    }.items():
+        out = tmp_path / f"{name}.json"
+        assert main(["eval", *args, "--json", str(out)]) == 0
+        assert "1 songs in" in capsys.readouterr().err
+        tables[name] = json.loads(out.read_text())["rows"]["pop909-test"]
+    assert tables["range"] == tables["alone"]
+    assert main(["eval", "--pop909", str(tmp_path / "pop"), "--songs", "819"]) == 0
+    assert tables["range"]["mel_stepwise"] != pytest.approx(0.386, abs=0.002)  # 819's own figure
+
+
 def test_regenerate_with_new_chords(env, clip, tmp_path, capsys):
     proj = tmp_path / "p.bgm.json"
     assert main(["generate", str(clip[0]), "--project", str(proj), "--seed", "3"]) == 0

@@ -294,6 +294,14 @@ CASES: dict[str, Case] = {
     "analyze: --json into a missing folder": Case(A("--json", "{d}/no/a.json"), 2, "a.json"),
     **{f"eval: --limit {v}": Case(ANY("eval", "--pop909", "{d}/pop", "--limit", v), 2, "limit") for v in ("-1", "x")},
     "eval: --limit 0 (every song)": Case(ANY("eval", "--pop909", "{d}/pop", "--limit", "0"), 0),
+    **{
+        f"eval: --songs {v}": Case(ANY("eval", "--pop909", "{d}/pop", "--songs", v), 2, why)
+        for v, why in (("x", "a range such as"), ("771-", "a range such as"), ("1-818", "no test song in that range"))
+    },
+    "eval: --songs none of them in the folder": Case(
+        ANY("eval", "--pop909", "{d}/pop", "--songs", "900-909"), 2, "none of these songs"
+    ),
+    "eval: --songs within the folder's": Case(ANY("eval", "--pop909", "{d}/pop", "--songs", "819-819"), 0),
     "eval: --pop909 a file": Case(ANY("eval", "--pop909", "{d}/v.mp4"), 2, "v.mp4"),
     "eval: --pop909 an empty folder": Case(
         ANY("eval", "--pop909", "{d}/empty"), 2, "empty", setup=lambda d: (d / "empty").mkdir()
