@@ -52,7 +52,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         )
     problems += bad
     if args.songs:
-        songs = [s for s in songs if s.song_id in set(wanted)]
+        asked = set(wanted)
+        songs = [s for s in songs if s.song_id in asked]
         if not songs:
             raise BgmError(f"--songs {args.songs}: none of these songs is in {args.pop909 or 'the POP909 folder'}")
     if args.limit:

@@ -9,6 +9,7 @@ import numpy as np
 from ..controls.timing import TimingConfig, cut_landings
 from ..errors import BgmError
 from ..music.arrangement import arrange
+from ..music.form_metrics import cuts_by_grid
 from ..music.notes import STEPS_PER_BEAT, Note, Score
 from ..video.cache import fingerprint
 from .state import Project
@@ -47,9 +48,7 @@ def cut_steps(project: Project, cfg: TimingConfig = TimingConfig()) -> np.ndarra
 
 def eighth_cut_steps(project: Project) -> np.ndarray:
     """Steps of the cuts that fall on an eighth, half a beat before their shot's first beat (cut_steps)."""
-    steps = cut_steps(project)
-    eighths: np.ndarray = steps[steps % STEPS_PER_BEAT != 0]
-    return eighths
+    return cuts_by_grid(cut_steps(project))[1]
 
 
 def check_video(project: Project, path: str | None = None) -> str:
