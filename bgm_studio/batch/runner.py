@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from tqdm import tqdm
 
 from ..errors import BgmError
 from ..preflight import make_folder
+from ..progress import Bar
 from ..threads import started_with_threads
 from .jobs import (
     VIDEO_SUFFIXES,
@@ -95,7 +95,7 @@ def run_batch(
         else:
             todo.append(task)
     schedule: Schedule = _on_ray(ray_address) if ray_address else _on_pool
-    bar = tqdm(
+    bar = Bar(
         total=len(tasks),
         initial=len(results),
         desc="videos",
