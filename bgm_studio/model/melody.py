@@ -43,6 +43,9 @@ class MelodySampling:
     top_p: float = 0.92  # nucleus: a new note's pitch comes from the likeliest pitches holding this share
     range_semitones: int = 12  # onsets stay within this of the requested register (a limit the writer sets)
     rest_odds: float = 1.0  # the model's odds of a rest while a note sounds, times this (a piece's articulation)
+    # A pitch that would hold more than this share of the piece's melody notes so far is drawn the less
+    # (see pitch_dwell); 1.0: never.
+    dwell_cap: float = 0.4
 
 
 class MelodyModel(nn.Module):
@@ -112,6 +115,7 @@ def sample_melody(
     cond_t = torch.as_tensor(cond, dtype=torch.float32, device=device)[None]  # (1, T, C)
     mask = None if allowed is None else torch.as_tensor(allowed, device=device)
     state = None
+    counts = np.bincount(out[:first][out[:first] >= NEW_NOTE] - NEW_NOTE, minlength=VOCAB - NEW_NOTE)
     if first > 0:  # read the kept music before the first free step in one pass
         prev = torch.as_tensor(np.concatenate([[start_token()], out[: first - 1]]), device=device)[None]
         _, state = model(prev, cond_t[:, :first], None)
@@ -121,14 +125,38 @@ def sample_melody(
         if out[t] < 0 and source is not None and source[t] >= 0:
             out[t] = out[source[t]]
         kind = _rhythm_kind(out, rhythm, t) if out[t] < 0 else None
+        dwell = pitch_dwell(counts, sampling.dwell_cap)
         if kind == NEW_NOTE:
-            out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, onset=True)
+            out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, dwell, onset=True)
         elif kind is not None:
             out[t] = HOLD if kind == HOLD and prev_tok != REST else REST
         if out[t] < 0 or (out[t] == HOLD and prev_tok == REST):
-            out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen)
+            out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, dwell)
         prev_tok = int(out[t])
+        if prev_tok >= NEW_NOTE:
+            counts[prev_tok - NEW_NOTE] += 1
     return out
+
+
+DWELL_WEIGHT = 8.0  # how steeply a pitch past the cap is drawn the less: e^-8 at a whole share over it
+DWELL_MIN_NOTES = 4  # the guard waits for this many melody notes: a piece's first notes may sit on one pitch
+
+
+def pitch_dwell(counts: np.ndarray, cap: float) -> torch.Tensor | None:
+    """float (pitches,): factors on the pitches' odds for the next new note, given how many of the piece's
+    notes so far each pitch took (`counts`); None where nothing changes.
+
+    A pitch whose share, if drawn again, would pass `cap` is drawn e^-(DWELL_WEIGHT x the excess) as often.
+    The model, left alone, could sit on one pitch for a whole short piece (a 5-s clip's 12 notes, 7 of them
+    on one pitch), where a real tune moves; in long pieces one pitch rarely holds so much of the notes.
+    """
+    n = int(counts.sum())
+    if cap >= 1.0 or n < DWELL_MIN_NOTES:
+        return None
+    excess = np.maximum((counts + 1) / (n + 1) - cap, 0.0)
+    if not excess.any():
+        return None
+    return torch.from_numpy(np.exp(-DWELL_WEIGHT * excess)).float()
 
 
 def _rhythm_kind(out: np.ndarray, rhythm: np.ndarray | None, t: int) -> int | None:
@@ -149,6 +177,7 @@ def _draw(
     allowed: torch.Tensor | None,
     s: MelodySampling,
     gen: torch.Generator,
+    dwell: torch.Tensor | None = None,
     onset: bool = False,
 ) -> int:
     """One token, in two draws after the hard limits mask what they forbid: what the step does (rest,
@@ -156,7 +185,8 @@ def _draw(
     new note's pitch by nucleus sampling among the pitches. One nucleus over all tokens would cut new
     notes wherever their probability is spread over many pitches, as on off-beat 16ths: the rhythm
     would come out squarer and longer than learned. onset: the step is a new note (its kind is
-    given); only its pitch is drawn, and a rest where the hard limits leave no pitch."""
+    given); only its pitch is drawn, and a rest where the hard limits leave no pitch. dwell: factors on
+    the pitches' odds (pitch_dwell), applied after the kind is drawn, so the rhythm stays the model's."""
     logits = logits / max(s.temperature, 1e-3)
     if allowed is not None:
         logits = logits.masked_fill(~allowed, -float("inf"))
@@ -170,13 +200,12 @@ def _draw(
         return REST
     probs = torch.softmax(logits, dim=-1).cpu()
     pitches = probs[2:]
-    if onset:
-        return 2 + _nucleus(pitches, s.top_p, gen)
-    kinds = torch.stack([probs[REST], probs[HOLD], pitches.sum()]) ** (1 / max(s.kind_temperature, 1e-3))
-    kind = int(torch.multinomial(kinds / kinds.sum(), 1, generator=gen))
-    if kind < 2:
-        return (REST, HOLD)[kind]
-    return 2 + _nucleus(pitches, s.top_p, gen)
+    if not onset:
+        kinds = torch.stack([probs[REST], probs[HOLD], pitches.sum()]) ** (1 / max(s.kind_temperature, 1e-3))
+        kind = int(torch.multinomial(kinds / kinds.sum(), 1, generator=gen))
+        if kind < 2:
+            return (REST, HOLD)[kind]
+    return 2 + _nucleus(pitches if dwell is None else pitches * dwell, s.top_p, gen)
 
 
 def _nucleus(pitches: torch.Tensor, top_p: float, gen: torch.Generator) -> int:

@@ -9,11 +9,20 @@ import torch
 from bgm_studio.controls.music_controls import Controls
 from bgm_studio.errors import BgmError
 from bgm_studio.model.checkpoint import load_melody
-from bgm_studio.model.melody import MelodyConfig, MelodyModel, MelodySampling, _draw, sample_melody
+from bgm_studio.model.melody import (
+    DWELL_WEIGHT,
+    MelodyConfig,
+    MelodyModel,
+    MelodySampling,
+    _draw,
+    pitch_dwell,
+    sample_melody,
+)
 from bgm_studio.model.melody_data import (
     COND_DIM,
     HOLD,
     REST,
+    VOCAB,
     MelodyPlan,
     melody_tokens,
     pitch_token,
@@ -401,3 +410,43 @@ def test_a_phrase_asks_fewer_melody_onsets_of_its_last_bar():
     asked = writer.plan(ctrl, [Phrase("A", 0, 4), Phrase("x", 4, 2), Phrase("B", 6, 6)], 0).bar_onsets
     assert np.allclose(asked, [4, 4, 4.32, 3.2, 0, 0, 4, 4, 4, 4, 4.32, 3.2])
     assert np.allclose(writer.plan(ctrl, [Phrase("A", 0, 3), Phrase("B", 3, 9)], 0).bar_onsets[:3], 4)  # too short
+
+
+def test_a_pitch_past_its_share_of_the_notes_so_far_is_drawn_the_less():
+    counts = np.zeros(VOCAB - 2, int)
+    counts[[12, 14]] = [3, 1]
+    assert pitch_dwell(counts, 1.0) is None  # no cap
+    assert pitch_dwell(counts, 0.8) is None  # C4 again would hold 4 of 5 notes: not past 0.8
+    dwell = pitch_dwell(counts, 0.5)
+    assert dwell is not None and dwell[12] == pytest.approx(np.exp(-DWELL_WEIGHT * (4 / 5 - 0.5)))
+    assert (np.delete(dwell.numpy(), 12) == 1.0).all()
+    counts[12] = 2
+    assert pitch_dwell(counts, 0.5) is None  # a piece's first three notes may sit on one pitch
+
+
+class OnePitchModel(torch.nn.Module):
+    """Asks a new note at every step: C4 at 70%, D4 and E4 at 15% each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unused = torch.nn.Parameter(torch.zeros(1))
+        probs = torch.full((VOCAB,), 1e-9)
+        probs[pitch_token(60)] = 0.7
+        probs[pitch_token(62)] = probs[pitch_token(64)] = 0.15
+        self.logits = torch.log(probs)
+
+    def forward(self, prev, cond, state):
+        return self.logits.expand(1, prev.shape[1], VOCAB), state
+
+
+def test_a_melody_leaning_on_one_pitch_is_drawn_off_it_and_keeps_its_rhythm():
+    """A model leaning on one pitch (70% of its odds) gave it 77% of 64 notes; capped at 0.4, under half
+    (the guard is soft: past the cap the odds fall, they are not cut), and every step is still a new note
+    (only the pitch draw changes)."""
+    cond = np.zeros((64, COND_DIM), np.float32)
+    shares = {}
+    for cap in (1.0, 0.4):
+        out = sample_melody(OnePitchModel(), cond, MelodySampling(dwell_cap=cap), torch.Generator().manual_seed(0))
+        assert (out >= 2).all()
+        shares[cap] = np.mean(out == pitch_token(60))
+    assert shares[1.0] > 0.7 and 0.3 < shares[0.4] < 0.5
