@@ -26,6 +26,11 @@ def _log(run) -> dict[int, float]:
     return {e["step"]: e["loss"] for e in torch.load(run / "state.pt", weights_only=True)["log"]}
 
 
+def _rank_errors(folder) -> str:
+    """The end of each rank's own stderr (torchrun's summary above names only the signal a rank died of)."""
+    return "".join(f"\n--- {p}:\n{p.read_text(errors='replace')[-1500:]}" for p in sorted(folder.rglob("stderr.log")))
+
+
 def test_two_processes_match_one_and_resume_in_one(few_songs, tmp_path):
     cfg = replace(DEBUG_CONFIG, threads=1)
     train(cfg, str(tmp_path / "one"), pop909=str(few_songs))
@@ -39,6 +44,10 @@ def test_two_processes_match_one_and_resume_in_one(few_songs, tmp_path):
             "--standalone",
             "--nproc_per_node",
             "2",
+            "--tee",
+            "3",
+            "--log-dir",
+            str(tmp_path / "ranks"),
             "-m",
             "bgm_studio.cli",
             "train",
@@ -55,7 +64,7 @@ def test_two_processes_match_one_and_resume_in_one(few_songs, tmp_path):
         text=True,
         timeout=240,
     )
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode == 0, proc.stderr[-2000:] + _rank_errors(tmp_path / "ranks")
     assert proc.stdout.count("model written to") == 1  # rank 0 alone speaks and writes
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["config.json", "model.pt", "state.pt"]
     one, two = _log(tmp_path / "one"), _log(tmp_path / "two")
