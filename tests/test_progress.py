@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
 
 import pytest
+from tqdm import tqdm
 
-from bgm_studio.progress import ConsoleProgress
+from bgm_studio.progress import Bar, ConsoleProgress
+from tests.robustness.helpers import alarm
 
 
 class Terminal(io.StringIO):
@@ -63,21 +67,13 @@ def test_no_bar_is_drawn_where_stderr_is_not_a_terminal(monkeypatch):
 def test_a_forked_child_killed_while_drawing_a_bar_does_not_stop_the_parents_bars():
     """tqdm's own lock is a semaphore shared with forked children: one killed while drawing (kill -9 of a
     forked worker) held it for good, and every later bar of the parent waited forever (a CI run hung so)."""
-    import os
-    import signal
-
-    from tqdm import tqdm
-
-    from bgm_studio import progress as progress_module
-    from tests.robustness.helpers import alarm
-
     with ConsoleProgress() as progress:
         progress(0, 10, "before")  # the bars' locks exist before the fork, as in a forked worker
     pid = os.fork()
     if pid == 0:  # the child: takes every lock a bar may take, then dies holding them
         try:
             tqdm.get_lock().acquire()
-            progress_module.Bar.get_lock().acquire()
+            Bar.get_lock().acquire()
             os.kill(os.getpid(), signal.SIGKILL)
         finally:
             os._exit(1)

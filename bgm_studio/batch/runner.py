@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-
 from ..errors import BgmError
 from ..preflight import make_folder
 from ..progress import Bar

@@ -116,6 +116,7 @@ def sample_melody(
     mask = None if allowed is None else torch.as_tensor(allowed, device=device)
     state = None
     counts = np.bincount(out[:first][out[:first] >= NEW_NOTE] - NEW_NOTE, minlength=VOCAB - NEW_NOTE)
+    dwell = pitch_dwell(counts, sampling.dwell_cap)
     if first > 0:  # read the kept music before the first free step in one pass
         prev = torch.as_tensor(np.concatenate([[start_token()], out[: first - 1]]), device=device)[None]
         _, state = model(prev, cond_t[:, :first], None)
@@ -125,7 +126,6 @@ def sample_melody(
         if out[t] < 0 and source is not None and source[t] >= 0:
             out[t] = out[source[t]]
         kind = _rhythm_kind(out, rhythm, t) if out[t] < 0 else None
-        dwell = pitch_dwell(counts, sampling.dwell_cap)
         if kind == NEW_NOTE:
             out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, dwell, onset=True)
         elif kind is not None:
@@ -135,6 +135,7 @@ def sample_melody(
         prev_tok = int(out[t])
         if prev_tok >= NEW_NOTE:
             counts[prev_tok - NEW_NOTE] += 1
+            dwell = pitch_dwell(counts, sampling.dwell_cap)
     return out
 
 
