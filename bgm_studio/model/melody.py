@@ -9,7 +9,6 @@ range around the requested register, a hold only after a note) mask tokens, they
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Annotated
 
@@ -23,6 +22,7 @@ from .config_io import Fraction, Width
 from .melody_data import COND_DIM, HOLD, REST, VOCAB
 
 NEW_NOTE = 2  # the kind of any onset token (the first pitch's token; every higher token is one too)
+ARTICULATION_QUANTILES = 101  # the training songs' articulations a model keeps, as quantiles 0, 1, ..., 100%
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,6 @@ class MelodySampling:
     kind_temperature: float = 1.0  # of the draw between rest, hold and a new note (< 1: the likelier kind more often)
     top_p: float = 0.92  # nucleus: a new note's pitch comes from the likeliest pitches holding this share
     range_semitones: int = 12  # onsets stay within this of the requested register (a limit the writer sets)
-    rest_odds: float = 1.0  # the model's odds of a rest while a note sounds, times this (a piece's articulation)
     # A pitch that would hold more than this share of the piece's melody notes so far is drawn the less
     # (see pitch_dwell); 1.0: never.
     dwell_cap: float = 0.4
@@ -50,6 +49,8 @@ class MelodySampling:
 
 class MelodyModel(nn.Module):
     """p(token_t | tokens_<t, conditions_<=t)."""
+
+    articulations: torch.Tensor  # a buffer: the training songs' articulations as quantiles
 
     def __init__(self, cfg: MelodyConfig = MelodyConfig()) -> None:
         super().__init__()
@@ -65,6 +66,8 @@ class MelodyModel(nn.Module):
         )
         self.drop = nn.Dropout(cfg.dropout)
         self.out = nn.Linear(cfg.hidden + cfg.cond_hidden, cfg.vocab)
+        # The articulations of the songs it learned from (melody_data.articulation), from which a piece's is drawn.
+        self.register_buffer("articulations", torch.linspace(0.0, 0.8, ARTICULATION_QUANTILES))
 
     def forward(
         self, prev: torch.Tensor, cond: torch.Tensor, state: torch.Tensor | None = None
@@ -76,6 +79,16 @@ class MelodyModel(nn.Module):
 
     def config_dict(self) -> dict:
         return asdict(self.cfg)
+
+    def learn_articulations(self, values: np.ndarray) -> None:
+        """Keep the training songs' articulations (as quantiles) to draw pieces' from."""
+        q = np.quantile(np.asarray(values, np.float64), np.linspace(0.0, 1.0, ARTICULATION_QUANTILES))
+        self.articulations.copy_(torch.as_tensor(q, dtype=self.articulations.dtype))
+
+    def draw_articulation(self, rng: np.random.Generator) -> float:
+        """A piece's articulation, drawn as the training songs' are spread."""
+        q = self.articulations.detach().cpu().numpy()
+        return float(np.interp(rng.random(), np.linspace(0.0, 1.0, len(q)), q))
 
 
 def start_token() -> int:
@@ -193,8 +206,6 @@ def _draw(
         logits = logits.masked_fill(~allowed, -float("inf"))
     if prev == REST:
         logits[HOLD] = -float("inf")  # nothing to hold
-    elif s.rest_odds != 1.0:
-        logits[REST] += math.log(max(s.rest_odds, 1e-9))
     if not torch.isfinite(logits).any():  # every token masked: rest
         return REST
     if onset and not torch.isfinite(logits[2:]).any():

@@ -26,7 +26,7 @@ VOCAB = 2 + MELODY_PITCHES
 REGISTER_CENTRE = 72.0  # the phrase register feature is (mean pitch - centre) / 12
 PHRASE_BARS_SEEN = 8  # bar-in-phrase one-hot size (later bars share the last)
 BARS_TO_END_SEEN = 4  # bars-to-phrase-end one-hot size
-COND_DIM = STEPS_PER_BAR + 13 + 12 + 1 + PHRASE_BARS_SEEN + BARS_TO_END_SEEN + 6
+COND_DIM = STEPS_PER_BAR + 13 + 12 + 1 + PHRASE_BARS_SEEN + BARS_TO_END_SEEN + 7
 
 
 @dataclass
@@ -36,7 +36,8 @@ class MelodyPlan:
     chord_root: int (n_beats,) relative to the tonic, -1 none; chord_pcs: bool (n_beats, 12)
     relative to the tonic; phrases: the piece's form on its bars; minor: float (n_beats,);
     bar_onsets: float (n_bars,) melody onsets wanted per bar; register: float (n_bars,) mean
-    melody pitch wanted (relative to the tonic C), 0 for none.
+    melody pitch wanted (relative to the tonic C), 0 for none; articulation: share of the melody's
+    notes followed by a rest before the next one (see articulation), one value for the piece.
     """
 
     chord_root: np.ndarray
@@ -45,6 +46,7 @@ class MelodyPlan:
     minor: np.ndarray
     bar_onsets: np.ndarray
     register: np.ndarray
+    articulation: float
 
     @property
     def n_bars(self) -> int:
@@ -83,7 +85,8 @@ def step_conditions(plan: MelodyPlan) -> np.ndarray:
     cond[:, col] = np.repeat(np.minimum(plan.bar_onsets, 16) / 8.0, STEPS_PER_BAR)
     reg = np.where(plan.register > 0, (plan.register - REGISTER_CENTRE) / 12.0, 0.0)
     cond[:, col + 1] = np.repeat(reg, STEPS_PER_BAR)
-    assert col + 2 == COND_DIM
+    cond[:, col + 2] = plan.articulation
+    assert col + 3 == COND_DIM
     return cond
 
 
@@ -168,8 +171,21 @@ def song_plan(song, phrases: list[Phrase]) -> tuple[MelodyPlan, np.ndarray]:
     register = _phrase_register(tokens, phrases, n_bars)
     root = np.where(song.chord_root < 0, -1, (song.chord_root.astype(int) + shift) % 12)
     pcs = np.roll(song.chord_pcs, shift, axis=1)
-    plan = MelodyPlan(root, pcs, phrases, minor.astype(np.float64), bar_onsets, register)
+    plan = MelodyPlan(root, pcs, phrases, minor.astype(np.float64), bar_onsets, register, articulation(tokens))
     return plan, tokens
+
+
+def articulation(tokens: np.ndarray) -> float:
+    """Share of a melody's notes (each but the last) followed by a rest before the next note starts.
+
+    A singer's style, the same through a song: POP909's melodies either join their notes (19% of
+    train songs part fewer than 5% of them) or part many (median 39%). The model reads it as a
+    condition; without it, it wrote every piece in between and a sixth of pieces legato at random."""
+    onsets = np.flatnonzero(tokens >= 2)
+    if len(onsets) < 2:
+        return 0.0
+    rests = np.cumsum(tokens == REST)
+    return float(np.mean(rests[onsets[1:] - 1] > rests[onsets[:-1]]))
 
 
 def _phrase_register(tokens: np.ndarray, phrases: list[Phrase], n_bars: int) -> np.ndarray:

@@ -63,15 +63,16 @@ DEBUG_MELODY_CONFIG = MelodyTrainConfig(
 
 @dataclass
 class MelodyCorpus:
-    """Every training song's conditions and tokens, concatenated, with each song's bar offsets."""
+    """Every training song's conditions and tokens, concatenated, with each song's bar offsets and articulation."""
 
     cond: np.ndarray  # float32 (steps, C)
     tokens: np.ndarray  # int64 (steps,)
     song_bars: list[tuple[int, int]]  # (first bar, n_bars) of each song in the concatenation
+    articulations: np.ndarray  # float (songs,), melody_data.articulation of each song
 
     @classmethod
     def build(cls, songs) -> "MelodyCorpus":
-        conds, toks, spans, bar = [], [], [], 0
+        conds, toks, spans, styles, bar = [], [], [], [], 0
         for song in songs:
             try:
                 phrases = song_phrases(song)
@@ -81,10 +82,11 @@ class MelodyCorpus:
             conds.append(step_conditions(plan))
             toks.append(tokens)
             spans.append((bar, plan.n_bars))
+            styles.append(plan.articulation)
             bar += plan.n_bars
         if not spans:
             raise BgmError("no POP909 song with phrase labels to train the melody model on")
-        return cls(np.concatenate(conds), np.concatenate(toks), spans)
+        return cls(np.concatenate(conds), np.concatenate(toks), spans, np.array(styles))
 
     def batch(self, rng: np.random.Generator, size: int, bars: int) -> tuple[torch.Tensor, ...]:
         """(prev tokens, conditions, target tokens) of `size` random windows of `bars` bars."""
@@ -139,6 +141,7 @@ def train_melody(
     corpus = MelodyCorpus.build(train_songs)
     val = MelodyCorpus.build(val_songs) if val_songs else None
     model = MelodyModel(cfg.model).to(dev)
+    model.learn_articulations(corpus.articulations)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, log = 0, []

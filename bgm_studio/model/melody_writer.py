@@ -44,21 +44,17 @@ class MelodyPlanConfig:
     # songs': SI mid / long 0.391 / 0.374 against 0.404 / 0.389, train songs 771-786, seeds 0-2).
     keep_at_once: tuple[float, ...] = (0.51, 0.66, 0.65, 0.65, 0.61, 0.53, 0.36, 0.21)
     keep_later: tuple[float, ...] = (1.0, 0.0)
-    legato_share: float = 0.19  # pieces whose melody is legato (POP909 train: 19% of songs rest after < 5% of notes)
-    legato_rest_odds: float = 0.1  # a legato piece's odds of a rest while a note sounds, times the model's
     phrase_end: tuple[float, ...] = (0.8, 1.08)  # onsets asked of a phrase's last bar, the one before, ... (see plan)
     # Log-normal spread of the onsets asked bar by bar (bar_swing): a singer's bars hold few or many notes
     # as the words go (POP909 train: 0.40 of the mean within a song; asked the density's share alone, 0.30).
     bar_spread: float = 0.25
 
 
-def melody_rest_odds(config: MelodyPlanConfig, style_seed: int) -> float:
-    """A piece's articulation: legato (rests while a note sounds at a tenth of the model's odds) for
-    `legato_share` of pieces, else the model's own. POP909's singers either join their notes (19% of
-    train songs rest after fewer than 5% of them) or part them (median 39%); the model, trained on
-    both, wrote every piece in between (10th percentile 10%, against 0.9%)."""
-    legato = np.random.default_rng([style_seed, 9]).random() < config.legato_share
-    return config.legato_rest_odds if legato else 1.0
+def melody_articulation(model: MelodyModel, style_seed: int) -> float:
+    """A piece's articulation (melody_data.articulation), drawn from the training songs' spread the model
+    keeps: POP909's singers either join their notes (19% of train songs rest after fewer than 5% of
+    them) or part them (median 39%), one way through a song."""
+    return model.draw_articulation(np.random.default_rng([style_seed, 9]))
 
 
 def melody_lift(sd: float, style_seed: int) -> float:
@@ -96,9 +92,17 @@ class MelodyWriter:
         self.config = config
         self.motifs = motifs if motifs is not None else MotifModel.load()
 
-    def plan(self, controls: Controls, phrases: list[Phrase], tonic: int, lift: float = 0.0) -> MelodyPlan:
+    def plan(
+        self,
+        controls: Controls,
+        phrases: list[Phrase],
+        tonic: int,
+        lift: float = 0.0,
+        articulation: float | None = None,
+    ) -> MelodyPlan:
         """The melody model's view of a piece (relative to the tonic C), over whole bars; lift: the
-        piece's melody this many semitones above the usual height over the music (melody_lift)."""
+        piece's melody this many semitones above the usual height over the music (melody_lift);
+        articulation: its singer's (melody_articulation), None for the training songs' median."""
         n_bars = -(-controls.n_beats // BEATS_PER_BAR)
         beats = np.minimum(np.arange(n_bars * BEATS_PER_BAR), controls.n_beats - 1)
         shift = tonic_shift(tonic)
@@ -117,7 +121,9 @@ class MelodyWriter:
         onsets = np.where(melodic, np.minimum(asked, self.config.max_onsets), 0.0)
         reg = controls.register[first]
         register = np.where(reg > 0, reg + self.config.register_offset + lift + shift, 0.0)
-        return MelodyPlan(root, pcs, phrases, controls.minor[beats].astype(np.float64), onsets, register)
+        if articulation is None:
+            articulation = float(self.model.articulations.median())
+        return MelodyPlan(root, pcs, phrases, controls.minor[beats].astype(np.float64), onsets, register, articulation)
 
     def write(
         self,
@@ -135,12 +141,11 @@ class MelodyWriter:
 
         cadence_beat: first beat of the piece's final chord; None for no closing limits.
         style_seed: draws how high the piece's melody sits (melody_lift) and how it joins its notes
-        (melody_rest_odds); None: seed. The same for every span of one piece.
+        (melody_articulation); None: seed. The same for every span of one piece.
         """
         style = seed if style_seed is None else style_seed
         lift = melody_lift(self.config.lift_sd, style)
-        sampling = replace(self.sampling, rest_odds=self.sampling.rest_odds * melody_rest_odds(self.config, style))
-        plan = self.plan(controls, phrases, tonic, lift)
+        plan = self.plan(controls, phrases, tonic, lift, melody_articulation(self.model, style))
         swing = bar_swing(self.config.bar_spread, plan.n_bars, style)
         plan = replace(plan, bar_onsets=np.minimum(plan.bar_onsets * swing, self.config.max_onsets))
         n_steps = plan.n_bars * STEPS_PER_BAR
@@ -162,7 +167,7 @@ class MelodyWriter:
             source[cadence_beat * STEPS_PER_BEAT :] = -1
         allowed = self._allowed(plan, controls, tonic, cadence_beat)
         gen = torch.Generator().manual_seed(int(seed))
-        tokens = sample_melody(self.model, step_conditions(plan), sampling, gen, allowed, fixed, source, rhythm)
+        tokens = sample_melody(self.model, step_conditions(plan), self.sampling, gen, allowed, fixed, source, rhythm)
         mel = _token_notes(tokens, a, min(b, roll.n_steps), shift, controls)
         return model_roll(np.concatenate([held, mel]), roll.n_steps)
 
