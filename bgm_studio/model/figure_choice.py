@@ -61,7 +61,7 @@ class FigureConfig:
     )
     bass_weight: float = 8.0  # log-score bonus per unit of bass onset overlap with a bar 1, 2 or 4 back, same chords
     # log-score bonus per unit of onset overlap with the bar 1 or 2 back over other chords (common tones kept)
-    common_tone_weight: float = 16.0
+    common_tone_weight: float = 8.0
     downbeat_bass_bonus: float = (
         4.0  # log-score bonus of a bass note struck on the bar's downbeat (POP909: 96% of bars)
     )

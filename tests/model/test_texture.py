@@ -686,10 +686,10 @@ def test_a_new_chord_keeps_common_tones_of_the_bar_before_where_they_were():
         bars = [{(s % 16, p) for s, p, _ in notes if s // 16 == bar} for bar in range(16)]
         return float(np.mean([len(a & b) / max(len(a | b), 1) for a, b in zip(bars[1:], bars[:-1])]))
 
-    seeds = range(4)
+    seeds = range(8)
     held = np.mean([kept(FigureConfig(), seed) for seed in seeds])
     free = np.mean([kept(FigureConfig(common_tone_weight=0.0), seed) for seed in seeds])
-    assert held > free + 0.05
+    assert held > free + 0.04  # 0.156 against 0.099
 
 
 def test_a_chord_held_into_the_next_bar_is_played_much_as_in_the_bar_before():
