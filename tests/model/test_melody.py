@@ -85,6 +85,15 @@ def plan(n_bars: int = 4) -> MelodyPlan:
     )
 
 
+def cadence_plan(phrases: list[Phrase], articulation: float) -> MelodyPlan:
+    """8 bars of I-IV-V-I (a chord a bar) asking 5 melody onsets a bar around C5."""
+    roots = np.repeat([0, 5, 7, 0] * 2, 4)
+    pcs = np.zeros((32, 12), bool)
+    for b, r in enumerate(roots):
+        pcs[b, [(r + i) % 12 for i in (0, 4, 7)]] = True
+    return MelodyPlan(roots, pcs, phrases, np.zeros(32), np.full(8, 5.0), np.full(8, 72.0), articulation)
+
+
 def test_conditions_say_where_a_step_lies_in_its_phrase():
     cond = step_conditions(plan())
     assert cond.shape == (64, COND_DIM)
@@ -223,20 +232,7 @@ def test_the_shipped_melody_model_writes_a_melody_that_moves():
     pitches), keeps the onsets asked within one a bar, and rests now and then (seeds 0-3)."""
     model = load_melody()
     n_bars = 8
-    beats = n_bars * 4
-    roots = np.repeat([0, 5, 7, 0] * 2, 4)
-    pcs = np.zeros((beats, 12), bool)
-    for b, r in enumerate(roots):
-        pcs[b, [(r + i) % 12 for i in (0, 4, 7)]] = True
-    p = MelodyPlan(
-        roots,
-        pcs,
-        [Phrase("A", 0, 4), Phrase("B", 4, 4)],
-        np.zeros(beats),
-        np.full(n_bars, 5.0),
-        np.full(n_bars, 72.0),
-        0.4,
-    )
+    p = cadence_plan([Phrase("A", 0, 4), Phrase("B", 4, 4)], 0.4)
     rests = []
     for seed in range(4):
         out = sample_melody(model, step_conditions(p), MelodySampling(), torch.Generator().manual_seed(seed))
@@ -383,16 +379,9 @@ def test_the_shipped_model_parts_its_notes_as_its_articulation_asks():
     """Asked a legato singer's articulation, the shipped model's line rests after far fewer of its notes
     than asked a parting one's (seeds 0-3, a plain I-IV-V-I plan)."""
     model = load_melody()
-    n_bars = 8
-    roots = np.repeat([0, 5, 7, 0] * 2, 4)
-    pcs = np.zeros((32, 12), bool)
-    for b, r in enumerate(roots):
-        pcs[b, [(r + i) % 12 for i in (0, 4, 7)]] = True
 
     def parted(style: float) -> float:
-        p = MelodyPlan(
-            roots, pcs, [Phrase("A", 0, 8)], np.zeros(32), np.full(n_bars, 5.0), np.full(n_bars, 72.0), style
-        )
+        p = cadence_plan([Phrase("A", 0, 8)], style)
         outs = [
             sample_melody(model, step_conditions(p), MelodySampling(), torch.Generator().manual_seed(seed))
             for seed in range(4)
