@@ -68,7 +68,7 @@ class FigureConfig:
     fresh_cost: float = 10.0  # log-score cost per unit of onset overlap with the take a span written again played there
     voicing_weight: float = 32.0  # log-score bonus per unit of chord-tone likeness to the beats restated (voice_of)
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
-    echo_tolerance: float = 0.6  # an echoed bar is copied where its onsets differ from the count by this share (or 2)
+    echo_tolerance: float = 0.4  # an echoed bar is copied where its onsets differ from the count by this share (or 2)
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
 
 
@@ -140,8 +140,7 @@ def choose_figures(
     earlier beat whose music it plays again (-1 none): a whole echoed bar part copies it where the copy's
     onsets are within cfg.echo_tolerance of the part's count (a return much busier or sparser than its
     source draws figures of its own: copied whatever it asked, POP909's busier second verses fell 15%
-    short of their onsets, and density asked and played agreed at rho 0.79, train songs 803-818;
-    within 60%, not 40%, the pieces' SI comes 0.009 nearer the songs', train songs 771-818).
+    short of their onsets, and density asked and played agreed at rho 0.79, train songs 803-818).
     pianist: whose figures are candidates; its figure of each bar is filled in here, and the figure
     the library's pianist played next is favoured in the following bar of the same shot.
     """
