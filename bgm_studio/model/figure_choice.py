@@ -605,14 +605,8 @@ def _bass_recalls(
     played over the same chords (onset overlap 0.53 / 0.60 / 0.62 at 1 / 2 / 4 bars, train split);
     figures drawn for their own bar matched 0.43 / 0.38 / 0.50 (train songs 803-818), and the
     classifier told windows apart by it."""
-    out = []
-    for back in (1, 2, 4):
-        earlier = bar - back * STEPS_PER_BAR
-        if _same_shot(segment, earlier, g0) and _same_chords(ctrl, earlier, bar):
-            bass = _bass_onsets(_onset_set(roll, earlier, g0 - bar, g1 - bar))
-            if bass:
-                out.append(bass)
-    return out
+    earlier = _earlier_onsets(roll, ctrl, segment, bar, g0, g1, (1, 2, 4), same_chords=True)
+    return [bass for bass in map(_bass_onsets, earlier) if bass]
 
 
 def _common_tone_recalls(
@@ -623,13 +617,26 @@ def _common_tone_recalls(
     where they were: 0.073 / 0.094 of a bar's onsets are struck again on the same step and key as 1 / 2
     bars before (train songs 771-818), where figures drawn for their own bar struck 0.054 / 0.063, and
     the classifier told windows apart by the bar-to-bar overlap first."""
+    return [onsets for onsets in _earlier_onsets(roll, ctrl, segment, bar, g0, g1, (1, 2), same_chords=False) if onsets]
+
+
+def _earlier_onsets(
+    roll: np.ndarray,
+    ctrl: Controls,
+    segment: np.ndarray,
+    bar: int,
+    g0: int,
+    g1: int,
+    backs: tuple[int, ...],
+    same_chords: bool,
+) -> list[set[tuple[int, int]]]:
+    """The accompaniment onsets at places [g0, g1) of each bar `backs` bars before (in that order), in
+    the same shot, whose chords are the bar's (same_chords) or are not."""
     out = []
-    for back in (1, 2):
+    for back in backs:
         earlier = bar - back * STEPS_PER_BAR
-        if _same_shot(segment, earlier, g0) and not _same_chords(ctrl, earlier, bar):
-            onsets = _onset_set(roll, earlier, g0 - bar, g1 - bar)
-            if onsets:
-                out.append(onsets)
+        if _same_shot(segment, earlier, g0) and _same_chords(ctrl, earlier, bar) == same_chords:
+            out.append(_onset_set(roll, earlier, g0 - bar, g1 - bar))
     return out
 
 

@@ -72,7 +72,7 @@ class MelodyCorpus:
 
     @classmethod
     def build(cls, songs) -> "MelodyCorpus":
-        conds, toks, spans, styles, bar = [], [], [], [], 0
+        conds, toks, spans, articulations, bar = [], [], [], [], 0
         for song in songs:
             try:
                 phrases = song_phrases(song)
@@ -82,11 +82,11 @@ class MelodyCorpus:
             conds.append(step_conditions(plan))
             toks.append(tokens)
             spans.append((bar, plan.n_bars))
-            styles.append(plan.articulation)
+            articulations.append(plan.articulation)
             bar += plan.n_bars
         if not spans:
             raise BgmError("no POP909 song with phrase labels to train the melody model on")
-        return cls(np.concatenate(conds), np.concatenate(toks), spans, np.array(styles))
+        return cls(np.concatenate(conds), np.concatenate(toks), spans, np.array(articulations))
 
     def batch(self, rng: np.random.Generator, size: int, bars: int) -> tuple[torch.Tensor, ...]:
         """(prev tokens, conditions, target tokens) of `size` random windows of `bars` bars."""
