@@ -143,19 +143,29 @@ class DiscriminatorResult:
 
 
 def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, folds: int) -> tuple[float, float]:
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    hit = held_out_labels(x, y, groups, seed, folds) == y
+    per_fold = [float(hit[test].mean()) for _, test in _folds(x, y, groups, seed, folds)]
+    return float(hit.mean()), float(np.std(per_fold))
+
+
+def _folds(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, folds: int):
     from sklearn.model_selection import StratifiedGroupKFold
+
+    return StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y, groups)
+
+
+def held_out_labels(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, folds: int = 5) -> np.ndarray:
+    """int (n,): the class the classifier gives each window while its piece is held out (piece-level
+    folds: no piece has windows on both sides of a split)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
     from threadpoolctl import threadpool_limits
 
-    correct, per_fold = 0, []
-    split = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    out = np.zeros(len(y), int)
     with threadpool_limits(1):  # OpenMP threads on a busy machine take 20x longer than one thread
-        for train, test in split.split(x, y, groups):
+        for train, test in _folds(x, y, groups, seed, folds):
             clf = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, random_state=seed)
-            hit = clf.fit(x[train], y[train]).predict(x[test]) == y[test]
-            correct += int(hit.sum())
-            per_fold.append(float(hit.mean()))
-    return correct / len(y), float(np.std(per_fold))
+            out[test] = clf.fit(x[train], y[train]).predict(x[test])
+    return out
 
 
 def sampled_windows(

@@ -59,6 +59,9 @@ def test_the_chord_model_counts_the_progressions_it_is_fitted_on():
     after_c = {k: v for k, v in model.tables.items() if k.startswith("maj|") and k.endswith("|0:145")}
     assert after_c and sum(t.get("7:2180", 0) for t in after_c.values()) >= 1  # C is followed by G
     assert sum(sum(model.tables[f"maj|{h}"].values()) for h in (0, 1)) == 16  # every half bar counted once
+    # C C G G ... comes round every 2 bars: from the tenth half bar on, each plays the chord of 4 and of 8 half
+    # bars before, as the one before did
+    assert {k: v for k, v in model.tables.items() if k.startswith("recall")} == {"recall|11|11": {"same": 7}}
 
 
 def test_control_quantiles_span_the_bars_they_are_fitted_on_and_skip_empty_ones():
