@@ -6,7 +6,7 @@ Chords are read per half bar (2 beats), relative to the key's tonic, as tokens
 segment starts the chord is drawn from the chords that open 8-bar phrases in POP909, and a
 cut on a half bar's first beat always brings a new chord (the music marks it); the final bar
 closes on the tonic chord (a cadence). A pop progression comes round again: each half bar plays the
-chord of 2 or 4 bars before at least at the odds POP909's do, given which of them the half bar
+chord of 2 or 4 bars before at the odds POP909's do, given which of them the half bar
 before played again (see `recall_rates`). Fitted tables are plain JSON.
 """
 
@@ -201,7 +201,7 @@ class ChordModel:
         """POP909's odds that half bar i plays each chord it could play again: of the `lags` half bars
         before (of RECALL_LAGS), given which lags gave it and which half bar i - 1 played again
         (history: the tokens of half bars 0.. in order). A chord of 4 bars before comes round 0.61 of
-        the time after a half bar that played its own again, 0.16 after one that did not (train
+        the time after a half bar that played its own again, 0.15 after one that did not (train
         split). Drawn from the n-gram alone, progressions came round at 0.26 / 0.12, and windows of a
         piece scored on drawn chords were told from POP909's by the bar-to-bar overlap 2 and 4 bars
         apart (train songs 771-818). Empty without data (a table fitted before this was learned)."""
