@@ -143,29 +143,30 @@ class DiscriminatorResult:
 
 
 def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, folds: int) -> tuple[float, float]:
-    hit = held_out_labels(x, y, groups, seed, folds) == y
-    per_fold = [float(hit[test].mean()) for _, test in _folds(x, y, groups, seed, folds)]
-    return float(hit.mean()), float(np.std(per_fold))
-
-
-def _folds(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, folds: int):
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    return StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y, groups)
+    labels, fold = _held_out(x, y, groups, seed, folds)
+    hit = labels == y
+    return float(hit.mean()), float(np.std([hit[fold == k].mean() for k in range(folds)]))
 
 
 def held_out_labels(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, folds: int = 5) -> np.ndarray:
     """int (n,): the class the classifier gives each window while its piece is held out (piece-level
     folds: no piece has windows on both sides of a split)."""
+    return _held_out(x, y, groups, seed, folds)[0]
+
+
+def _held_out(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, folds: int) -> tuple[np.ndarray, np.ndarray]:
+    """(held-out class of each window, the fold that held it out)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedGroupKFold
     from threadpoolctl import threadpool_limits
 
-    out = np.zeros(len(y), int)
+    labels, fold = np.zeros(len(y), int), np.zeros(len(y), int)
+    split = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     with threadpool_limits(1):  # OpenMP threads on a busy machine take 20x longer than one thread
-        for train, test in _folds(x, y, groups, seed, folds):
+        for k, (train, test) in enumerate(split.split(x, y, groups)):
             clf = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, random_state=seed)
-            out[test] = clf.fit(x[train], y[train]).predict(x[test])
-    return out
+            labels[test], fold[test] = clf.fit(x[train], y[train]).predict(x[test]), k
+    return labels, fold
 
 
 def sampled_windows(

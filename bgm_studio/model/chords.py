@@ -200,13 +200,13 @@ class ChordModel:
     def recall_rates(self, history: list[str], i: int, lags: tuple[int, ...]) -> dict[str, float]:
         """POP909's odds that half bar i plays each chord it could play again: of the `lags` half bars
         before (of RECALL_LAGS), given which lags gave it and which half bar i - 1 played again
-        (history: the tokens of half bars 0.. in order). A chord of 4 bars before comes round 0.61 of
+        (history: the tokens of half bars 0..i-1 at least, in order). A chord of 4 bars before comes round 0.61 of
         the time after a half bar that played its own again, 0.15 after one that did not (train
         split). Drawn from the n-gram alone, progressions came round at 0.26 / 0.12, and windows of a
         piece scored on drawn chords were told from POP909's by the bar-to-bar overlap 2 and 4 bars
         apart (train songs 771-818). Empty without data (a table fitted before this was learned)."""
         out = {}
-        for token, key in _recall_keys(history[: i + 1], i, lags).items():
+        for token, key in _recall_keys(history, i, lags).items():
             table = self.tables.get(key, {})
             total = sum(table.values())
             if total:
@@ -274,7 +274,7 @@ class ChordModel:
                 w = np.array([table[t] for t in toks], np.float64) ** (1.0 / temperature)
                 w /= w.sum()
                 lags = tuple(lag for lag in RECALL_LAGS if i >= lag and minor[(i - lag) * HALF_BAR] == minor[b])
-                rates = self.recall_rates([*history[2:], ""], i, lags)
+                rates = self.recall_rates(history[2:], i, lags)
                 if cut:
                     rates.pop(history[-1], None)
                 toks, w = _with_recall(toks, w, rates)
@@ -300,7 +300,8 @@ class ChordModel:
 
 def _recall_keys(tokens: list[str], i: int, lags: tuple[int, ...] = RECALL_LAGS) -> dict[str, str]:
     """For each chord half bar i could play again (that of `lags` half bars before, "N" never), the
-    table key of its odds: which of RECALL_LAGS gave it, and which half bar i - 1 played again."""
+    table key of its odds: which of RECALL_LAGS gave it, and which half bar i - 1 played again
+    (tokens: of half bars 0..i-1 at least; half bar i's own is never read)."""
     before = "".join("1" if i - 1 >= lag and tokens[i - 1] == tokens[i - 1 - lag] else "0" for lag in RECALL_LAGS)
     out = {}
     for lag in lags:
