@@ -45,6 +45,9 @@ class MelodySampling:
     # A pitch that would hold more than this share of the piece's melody notes so far is drawn the less
     # (see pitch_dwell); 1.0: never.
     dwell_cap: float = 0.4
+    # Log-odds added to a new note's pitch being the melody's last pitch again, the piece's own habit
+    # (melody_writer.melody_repetition); 0: the model's odds.
+    repeat_bias: float = 0.0
 
 
 class MelodyModel(nn.Module):
@@ -129,6 +132,8 @@ def sample_melody(
     mask = None if allowed is None else torch.as_tensor(allowed, device=device)
     state = None
     counts = np.bincount(out[:first][out[:first] >= NEW_NOTE] - NEW_NOTE, minlength=VOCAB - NEW_NOTE)
+    struck = out[:first][out[:first] >= NEW_NOTE]
+    last_pitch = int(struck[-1]) - NEW_NOTE if len(struck) else -1
     dwell = pitch_dwell(counts, sampling.dwell_cap)
     if first > 0:  # read the kept music before the first free step in one pass
         prev = torch.as_tensor(np.concatenate([[start_token()], out[: first - 1]]), device=device)[None]
@@ -139,14 +144,18 @@ def sample_melody(
         if out[t] < 0 and source is not None and source[t] >= 0:
             out[t] = out[source[t]]
         kind = _rhythm_kind(out, rhythm, t) if out[t] < 0 else None
+        factors = _repeat_factors(dwell, last_pitch, sampling.repeat_bias)
         if kind == NEW_NOTE:
-            out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, dwell, onset=True)
+            out[t] = _draw(
+                logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, factors, onset=True
+            )
         elif kind is not None:
             out[t] = HOLD if kind == HOLD and prev_tok != REST else REST
         if out[t] < 0 or (out[t] == HOLD and prev_tok == REST):
-            out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, dwell)
+            out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, factors)
         prev_tok = int(out[t])
         if prev_tok >= NEW_NOTE:
+            last_pitch = prev_tok - NEW_NOTE
             counts[prev_tok - NEW_NOTE] += 1
             dwell = pitch_dwell(counts, sampling.dwell_cap)
     return out
@@ -171,6 +180,15 @@ def pitch_dwell(counts: np.ndarray, cap: float) -> torch.Tensor | None:
     if not excess.any():
         return None
     return torch.from_numpy(np.exp(-DWELL_WEIGHT * excess)).float()
+
+
+def _repeat_factors(dwell: torch.Tensor | None, last: int, bias: float) -> torch.Tensor | None:
+    """The pitch factors (pitch_dwell's, or None) with the last pitch struck (-1: none) e^bias as likely."""
+    if bias == 0.0 or last < 0:
+        return dwell
+    f = torch.ones(VOCAB - NEW_NOTE) if dwell is None else dwell.clone()
+    f[last] *= float(np.exp(bias))
+    return f
 
 
 def _rhythm_kind(out: np.ndarray, rhythm: np.ndarray | None, t: int) -> int | None:
