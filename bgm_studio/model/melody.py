@@ -131,10 +131,9 @@ def sample_melody(
     cond_t = torch.as_tensor(cond, dtype=torch.float32, device=device)[None]  # (1, T, C)
     mask = None if allowed is None else torch.as_tensor(allowed, device=device)
     state = None
-    counts = np.bincount(out[:first][out[:first] >= NEW_NOTE] - NEW_NOTE, minlength=VOCAB - NEW_NOTE)
-    struck = out[:first][out[:first] >= NEW_NOTE]
-    last_pitch = int(struck[-1]) - NEW_NOTE if len(struck) else -1
-    dwell = pitch_dwell(counts, sampling.dwell_cap)
+    struck = out[:first][out[:first] >= NEW_NOTE] - NEW_NOTE
+    counts = np.bincount(struck, minlength=VOCAB - NEW_NOTE)
+    factors = _pitch_factors(counts, int(struck[-1]) if len(struck) else -1, sampling)
     if first > 0:  # read the kept music before the first free step in one pass
         prev = torch.as_tensor(np.concatenate([[start_token()], out[: first - 1]]), device=device)[None]
         _, state = model(prev, cond_t[:, :first], None)
@@ -144,7 +143,6 @@ def sample_melody(
         if out[t] < 0 and source is not None and source[t] >= 0:
             out[t] = out[source[t]]
         kind = _rhythm_kind(out, rhythm, t) if out[t] < 0 else None
-        factors = _repeat_factors(dwell, last_pitch, sampling.repeat_bias)
         if kind == NEW_NOTE:
             out[t] = _draw(
                 logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, factors, onset=True
@@ -155,9 +153,8 @@ def sample_melody(
             out[t] = _draw(logits[0, 0], prev_tok, None if mask is None else mask[t], sampling, gen, factors)
         prev_tok = int(out[t])
         if prev_tok >= NEW_NOTE:
-            last_pitch = prev_tok - NEW_NOTE
             counts[prev_tok - NEW_NOTE] += 1
-            dwell = pitch_dwell(counts, sampling.dwell_cap)
+            factors = _pitch_factors(counts, prev_tok - NEW_NOTE, sampling)
     return out
 
 
@@ -182,13 +179,15 @@ def pitch_dwell(counts: np.ndarray, cap: float) -> torch.Tensor | None:
     return torch.from_numpy(np.exp(-DWELL_WEIGHT * excess)).float()
 
 
-def _repeat_factors(dwell: torch.Tensor | None, last: int, bias: float) -> torch.Tensor | None:
-    """The pitch factors (pitch_dwell's, or None) with the last pitch struck (-1: none) e^bias as likely."""
-    if bias == 0.0 or last < 0:
+def _pitch_factors(counts: np.ndarray, last: int, sampling: MelodySampling) -> torch.Tensor | None:
+    """Factors on the pitches' odds for the next new note: pitch_dwell's, with the last pitch struck
+    (-1: none) e^repeat_bias as likely; None where nothing changes. Renewed only when a note is struck."""
+    dwell = pitch_dwell(counts, sampling.dwell_cap)
+    if sampling.repeat_bias == 0.0 or last < 0:
         return dwell
-    f = torch.ones(VOCAB - NEW_NOTE) if dwell is None else dwell.clone()
-    f[last] *= float(np.exp(bias))
-    return f
+    factors = torch.ones(VOCAB - NEW_NOTE) if dwell is None else dwell
+    factors[last] *= float(np.exp(sampling.repeat_bias))
+    return factors
 
 
 def _rhythm_kind(out: np.ndarray, rhythm: np.ndarray | None, t: int) -> int | None:

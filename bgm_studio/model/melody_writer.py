@@ -65,7 +65,7 @@ def melody_repetition(sd: float, style_seed: int) -> float:
     """Log-odds a piece adds to its melody's new notes taking the last pitch again (MelodySampling.repeat_bias):
     normal, sd wide, within two sd. Some POP909 tunes chant on a pitch, others never strike one twice;
     sampled alone, the model gave every piece about the same habit."""
-    return sd * float(np.clip(np.random.default_rng([style_seed, 29]).standard_normal(), -2.0, 2.0))
+    return _style_normal(sd, style_seed, 29)
 
 
 def melody_lift(sd: float, style_seed: int) -> float:
@@ -74,7 +74,12 @@ def melody_lift(sd: float, style_seed: int) -> float:
     sits 9.1 above the music's on average, 3.8 wider or narrower from song to song and 2.6 within
     a song: a singer's range. One fixed height made every piece's melody sit alike, and a classifier
     told 8-bar windows from real ones by the melody's register alone 67% of the time (53% with it)."""
-    return sd * float(np.clip(np.random.default_rng([style_seed, 7]).standard_normal(), -2.0, 2.0))
+    return _style_normal(sd, style_seed, 7)
+
+
+def _style_normal(sd: float, style_seed: int, stream: int) -> float:
+    """One draw of a piece's style: normal, `sd` wide, at most 2 sd, from its own stream of the style seed."""
+    return sd * float(np.clip(np.random.default_rng([style_seed, stream]).standard_normal(), -2.0, 2.0))
 
 
 def bar_swing(sd: float, n_bars: int, style_seed: int) -> np.ndarray:
