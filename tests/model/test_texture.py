@@ -21,6 +21,7 @@ from bgm_studio.model.figure_choice import (
     _placed,
     _realized,
     _ring_end,
+    _tone_ring,
     _score,
     choose_figures,
     draw_pianist,
@@ -39,6 +40,8 @@ from bgm_studio.model.texture import (
 from bgm_studio.music.notes import STEPS_PER_BAR
 from bgm_studio.music.pianoroll import PianoRoll, roll_to_note_array
 from bgm_studio.music.pop909 import Song
+
+NO_RING = np.full(12, 16)  # a bar whose notes stop at the bar line
 
 C_MAJOR, A_MINOR, G7 = (0, [0, 4, 7]), (9, [9, 0, 4]), (7, [7, 11, 2, 5])
 
@@ -228,7 +231,7 @@ def test_a_figure_moved_down_an_octave_never_sinks_into_the_bass_nor_climbs_an_o
     pitches = np.array([36, 57, 76, 91])  # as realized: C2 bass, A3, E5, G6
     melody = np.zeros(16, np.int64)
     melody[8:] = 62  # a D4 from the half bar
-    placed = _placed(fig, pitches, 0, 0, (16, 16), -12, melody, 0, np.zeros(4, np.int64))
+    placed = _placed(fig, pitches, 0, 0, (16, 16, NO_RING), -12, melody, 0, np.zeros(4, np.int64))
     # A3 stays up out of the bass; E4 may sit above the D4 melody; G5 is over an octave above it: G4
     assert [(s, MODEL_PITCH_LOW + p) for s, p, _ in placed] == [(0, 36), (4, 57), (8, 64), (12, 67)]
 
@@ -237,7 +240,9 @@ def test_a_figure_realized_under_c2_plays_its_bass_an_octave_higher():
     """An 8-bar window's lowest note fell to Bb1 at the median, against POP909's Eb2 (train songs
     803-818); only 0.6% of POP909's accompaniment notes lie under C2."""
     fig = np.array([[0, 31, 0, 8], [8, 36, 0, 8]], np.int16)
-    placed = _placed(fig, np.array([31, 36]), 0, 0, (16, 16), 0, np.zeros(16, np.int64), 0, np.zeros(4, np.int64))
+    placed = _placed(
+        fig, np.array([31, 36]), 0, 0, (16, 16, NO_RING), 0, np.zeros(16, np.int64), 0, np.zeros(4, np.int64)
+    )
     assert [MODEL_PITCH_LOW + p for _, p, _ in placed] == [43, 36]
 
 
@@ -518,10 +523,35 @@ def test_a_note_on_the_bars_last_chord_rings_into_the_next_bar_while_that_chord_
     shots = replace(ctrl, segment_start=np.eye(12, dtype=bool)[4])
     assert _ring_end(shots, shots.segment_ids(), 0, 16, 48) == 16  # a cut at the bar line
     fig = np.array([[0, 36, 0, 32], [12, 48, 0, 16]], np.int16)
-    placed = _placed(fig, np.array([36, 52]), 0, 0, (16, 24), 0, np.zeros(16, np.int64), 0, np.array([5, 5, 0, 0]))
+    placed = _placed(
+        fig, np.array([36, 52]), 0, 0, (16, 24, np.full(12, 16)), 0, np.zeros(16, np.int64), 0, np.array([5, 5, 0, 0])
+    )
     assert [length for _, _, length in placed] == [16, 12]  # the F under the bar's start stops at the line
     rung = [(0, 10, 24), (4, 10, 2), (16, 10, 4), (16, 12, 2)]
     assert _cut_at_restrikes(rung) == [(0, 10, 16), (4, 10, 2), (16, 10, 4), (16, 12, 2)]  # cut in the next bar only
+
+
+def test_a_note_rings_into_a_new_chord_that_holds_its_pitch_class():
+    """Of POP909's accompaniment notes ringing past a bar line, 26% ring into a new chord holding
+    their pitch class; cut at every change of chord, ours rang past 1.3% of the time, POP909's 3.1%."""
+    root = np.array([0, 0, 0, 0, 9, 9, 5, 5, 7, 7, 7, 7])  # C | Am F | G
+    pcs = np.zeros((12, 12), bool)
+    for beat, tones in enumerate([(0, 4, 7)] * 4 + [(9, 0, 4)] * 2 + [(5, 9, 0)] * 2 + [(7, 11, 2)] * 4):
+        pcs[beat, list(tones)] = True
+    ctrl = Controls(np.full(12, 10.0), np.full(12, 0.5), np.full(12, 60.0), np.zeros(12), np.zeros(12, bool), pcs, root)
+    segment = ctrl.segment_ids()
+    ends = _tone_ring(ctrl, segment, 0, 16, 48)
+    assert ends[0] == 32  # C is a tone of A minor and of F: through bar 1
+    assert ends[4] == 24  # E is in A minor, not in F
+    assert ends[7] == 16 and ends[2] == 16  # G and D are not in A minor: stopped at the line
+    assert _tone_ring(ctrl, segment, 0, 16, 20)[0] == 20  # never past the span written
+    shots = replace(ctrl, segment_start=np.eye(12, dtype=bool)[4])
+    assert (_tone_ring(shots, shots.segment_ids(), 0, 16, 48) == 16).all()  # a cut at the bar line
+    fig = np.array([[0, 48, 0, 32], [8, 52, 1, 24], [8, 43, 2, 24]], np.int16)  # C3 E3 G2 held into bar 1
+    placed = _placed(
+        fig, np.array([48, 52, 43]), 0, 0, (16, 16, ends), 0, np.zeros(16, np.int64), 0, np.zeros(4, np.int64)
+    )
+    assert [(MODEL_PITCH_LOW + p, length) for _, p, length in placed] == [(48, 32), (43, 8), (52, 16)]
 
 
 def test_the_library_keeps_notes_ringing_past_the_bar_line():
