@@ -78,16 +78,20 @@ def test_a_figure_takes_the_same_roles_in_other_chords_within_a_tritone():
     assert np.all(np.abs(pitches - broken_chord()[:, 1]) <= 6)
 
 
-def test_a_realized_note_stays_in_the_hand_that_played_it():
-    """Bass E3 and an upper G3 over C: within a tritone they would cross G3 on other chords (the
-    bass up to A3 on F, the upper note down to E3 on A minor); each goes an octave further instead,
-    so moving figures to other chords does not thicken the bass (POP909: 22% of the
-    accompaniment below G3; crossing at random made it 26%)."""
+def test_a_realized_note_above_the_bass_never_sinks_under_g3_nor_a_bass_note_reaches_c4():
+    """An upper G3 over C would go down to E3 on A minor: it goes an octave up instead, so moving
+    figures to other chords does not thicken the bass (POP909: 22% of the accompaniment below G3;
+    crossing at random made it 26%). A bass E3 rises to A3 on F and stays there, as POP909's left
+    hand plays up to B3 (dropped an octave, F#3-B3 held 0.19 of our notes against the songs' 0.26);
+    a bass F#3, the third of D# minor, would reach C4 as the third of Ab: an octave lower."""
     fig = encode_bar(np.array([[0, 52, 4], [4, 55, 4]]), *chords(*[C_MAJOR] * 4))
     root, pcs = chords(*[(5, [5, 9, 0])] * 4)
-    assert realize(fig, root, role_table(root, pcs)).tolist() == [45, 60]  # A2, C4: not A3
+    assert realize(fig, root, role_table(root, pcs)).tolist() == [57, 60]  # A3 (bass), C4
     root, pcs = chords(*[A_MINOR] * 4)
     assert realize(fig, root, role_table(root, pcs)).tolist() == [48, 64]  # C3, E4: not E3
+    fig = encode_bar(np.array([[0, 54, 4]]), *chords(*[(3, [3, 6, 10])] * 4))
+    root, pcs = chords(*[(8, [8, 0, 3])] * 4)
+    assert realize(fig, root, role_table(root, pcs)).tolist() == [48]  # C3, not C4
 
 
 def test_a_bar_with_a_note_on_a_beat_without_chord_has_no_figure():
@@ -625,7 +629,7 @@ def test_a_restated_bar_plays_new_figures_on_the_chord_tones_of_the_bar_it_resta
     likeness = {}
     for weight in (0.0, 32.0):
         cfg, likes = FigureConfig(voicing_weight=weight, bass_weight=0.0, downbeat_bass_bonus=0.0), []
-        for seed in range(6):
+        for seed in range(16):
             roll = np.zeros((4, 128, MODEL_PITCHES), bool)
             pianist = Pianist(int(np.unique(lib.song)[seed * 7]))
             spans = [(0, 16), (16, 32)]
@@ -640,7 +644,7 @@ def test_a_restated_bar_plays_new_figures_on_the_chord_tones_of_the_bar_it_resta
             moved = [(s - 64, p, n) for s, p, n in again]
             likes.append(_likeness(_notes_chroma(moved, 0, 32), _notes_chroma(first, 0, 32)))
         likeness[weight] = np.mean(likes)
-    assert likeness[32.0] >= 0.95 and likeness[32.0] > likeness[0.0] + 0.08
+    assert likeness[32.0] >= 0.98 and likeness[32.0] > likeness[0.0] + 0.04  # 16 pianists: 0.998 against 0.936
 
 
 def test_a_glissando_smeared_into_clusters_is_never_a_candidate():
