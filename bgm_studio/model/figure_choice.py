@@ -162,7 +162,7 @@ def choose_figures(
         want = max(0, int(round(ctrl.density[beat] * (s1 - s0) / STEPS_PER_BAR)) - int(melody_onsets[s0:s1].sum()))
         if want == 0:
             continue
-        ring = (_ring_end(ctrl, segment, g0, g1, b), _tone_ring(ctrl, segment, g0, g1, b))
+        ends = (g1, _ring_end(ctrl, segment, g0, g1, b), _tone_ring(ctrl, segment, g0, g1, b))
         melody_pitches = _melody_onset_pitches(roll, g0, g1)
         copied = _echoed(roll, echo, ctrl, g0, g1)
         if copied is not None and not _near(_onsets_in(copied, g0 - bar, g1 - bar), want, cfg.echo_tolerance):
@@ -170,7 +170,7 @@ def choose_figures(
         if copied is not None:  # played again, in the octave nearest this bar's register
             pitches = _realized(copied, roots, table, pianist.key)
             shift = _register_shift(pitches, melody_pitches, ctrl.register[beat])
-            notes = _placed(copied, pitches, bar, g0, (g1, *ring), shift, melody_top, a, roots)
+            notes = _placed(copied, pitches, bar, g0, ends, shift, melody_top, a, roots)
             _sketch(roll, notes)
             out += notes
             continue
@@ -192,7 +192,7 @@ def choose_figures(
             fig = lib.figure(index)
             pitches = _realized(fig, roots, table, pianist.key)
             shift = _register_shift(pitches, melody_pitches, ctrl.register[beat], previous, cfg.leap_weight)
-            notes = _placed(fig, pitches, bar, g0, (g1, *ring), shift, melody_top, a, roots)
+            notes = _placed(fig, pitches, bar, g0, ends, shift, melody_top, a, roots)
             if notes:
                 score = follows + _score(
                     notes,
@@ -246,15 +246,12 @@ def _ring_end(ctrl: Controls, segment: np.ndarray, g0: int, g1: int, b: int) -> 
     next bar while that chord goes on in the same shot, never past b. In POP909 3% of the
     accompaniment's notes ring past a bar line, 70% of them into the same chord (train split, bars
     on the music's downbeats); figures cut at the bar line left ours shorter and thinner."""
-    if g1 % STEPS_PER_BAR or g1 >= b or not _same_shot(segment, g1, g0):
-        return g1
     last = ctrl.chord_root[(g1 - 1) // STEPS_PER_BEAT]
     end = g1
-    while end < min(b, g1 + STEPS_PER_BAR, len(ctrl.chord_root) * STEPS_PER_BEAT):
-        beat = end // STEPS_PER_BEAT
-        if ctrl.chord_root[beat] != last or not _same_shot(segment, end, g0):
+    for step in _ring_beats(ctrl, segment, g0, g1, b):
+        if ctrl.chord_root[step // STEPS_PER_BEAT] != last:
             break
-        end += STEPS_PER_BEAT
+        end = step + STEPS_PER_BEAT
     return min(end, b)
 
 
@@ -265,18 +262,27 @@ def _tone_ring(ctrl: Controls, segment: np.ndarray, g0: int, g1: int, b: int) ->
     chord that holds their pitch class (63% into the same chord, 12% into one that does not; train
     songs 001-802)."""
     ends = np.full(12, g1)
-    if g1 % STEPS_PER_BAR or g1 >= b or not _same_shot(segment, g1, g0):
-        return ends
     held = np.ones(12, bool)
-    end = g1
-    while end < min(b, g1 + STEPS_PER_BAR, len(ctrl.chord_root) * STEPS_PER_BEAT) and _same_shot(segment, end, g0):
-        beat = end // STEPS_PER_BEAT
+    for step in _ring_beats(ctrl, segment, g0, g1, b):
+        beat = step // STEPS_PER_BEAT
         held &= ctrl.chord_pcs[beat].astype(bool) & (ctrl.chord_root[beat] >= 0)
         if not held.any():
             break
-        end += STEPS_PER_BEAT
-        ends[held] = min(end, b)
+        ends[held] = min(step + STEPS_PER_BEAT, b)
     return ends
+
+
+def _ring_beats(ctrl: Controls, segment: np.ndarray, g0: int, g1: int, b: int) -> list[int]:
+    """The first steps of the beats past the end g1 of a bar part that its notes may ring into: the
+    next bar's, in the same shot, before b and the piece's end; none where g1 is not a bar line."""
+    if g1 % STEPS_PER_BAR or g1 >= b or not _same_shot(segment, g1, g0):
+        return []
+    out = []
+    for step in range(g1, min(b, g1 + STEPS_PER_BAR, len(ctrl.chord_root) * STEPS_PER_BEAT), STEPS_PER_BEAT):
+        if not _same_shot(segment, step, g0):
+            break
+        out.append(step)
+    return out
 
 
 def _cut_at_restrikes(notes: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
