@@ -82,6 +82,7 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
     video: the video the outputs are made from; inputs: other files no output may replace
     (the checkpoint, soundfont and clip weights the command reads are added here).
     """
+    from .audio.fluidsynth_lib import check_fluidsynth
     from .audio.soundfont import find_soundfont
     from .export.mixdown import VIDEO_SOUND
     from .export.mp4 import check_codec, check_gain, container_format
@@ -92,6 +93,8 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
     if Path(video).is_dir():  # else every output inside it would read as a clash with an input folder
         raise BgmError(f"{video}: is a folder, not a video")
     mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
+    if mp4 or args.wav or args.stems:
+        check_fluidsynth()
     sources = tuple(command_inputs(args, video, *inputs))
     seen = stem_paths(args.stems, [*PARTS, VIDEO_SOUND]) if args.stems else []  # no other output may be a stem
     for stem in seen:

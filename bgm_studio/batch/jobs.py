@@ -15,6 +15,7 @@ from ..mix_options import VIDEO_SOUND_DB
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm")
 FORMATS = ("mp4", "midi", "wav", "project")
+SOUND_FORMATS = ("mp4", "wav")
 SUFFIX = {"mp4": ".mp4", "midi": ".mid", "wav": ".wav", "project": ".bgm.json"}
 MANIFEST_SUFFIX = ".manifest.json"
 
@@ -106,6 +107,11 @@ def biggest_first(tasks: list[VideoTask]) -> list[VideoTask]:
             return -1
 
     return sorted(tasks, key=size, reverse=True)
+
+
+def sounding(formats: tuple[str, ...]) -> bool:
+    """Whether any of the formats carries sound (rendered with FluidSynth from a soundfont)."""
+    return any(f in SOUND_FORMATS for f in formats)
 
 
 def check_formats(formats: tuple[str, ...]) -> tuple[str, ...]:

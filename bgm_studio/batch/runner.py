@@ -26,6 +26,7 @@ from .jobs import (
     list_videos,
     make_tasks,
     remove_stale_parts,
+    sounding,
 )
 from .start import pool_context
 from .worker import Worker, init_process, one_line, score_in_process
@@ -35,7 +36,8 @@ Schedule = Callable[[list[VideoTask], BatchSettings, dict[str, Any], int | None]
 
 def input_identity(settings: BatchSettings) -> dict[str, Any]:
     """The hashes of what every video's result depends on besides its own file: model, soundfont,
-    analysis settings. Refuses a missing model or soundfont before any worker starts."""
+    analysis settings. Refuses a missing model, or soundfont where sound is asked for, before any worker starts."""
+    from ..audio.fluidsynth_lib import check_fluidsynth
     from ..audio.soundfont import find_soundfont
     from ..model.device import check_device
     from ..model.locate import music_id, resolve_checkpoint
@@ -47,13 +49,13 @@ def input_identity(settings: BatchSettings) -> dict[str, Any]:
     model = resolve_checkpoint(settings.model)
     if not model.is_file():
         raise BgmError(f"{model}: model checkpoint not found")
-    soundfont = find_soundfont(settings.soundfont)
+    soundfont = None
+    if sounding(settings.formats):  # MIDI and projects need neither FluidSynth nor a soundfont
+        check_fluidsynth()
+        found = find_soundfont(settings.soundfont)
+        soundfont = f"{found.name}@{fingerprint(found)[:12]}"
     analysis = configured(settings.encoder, settings.clip_weights, settings.clip_model)
-    return {
-        "model_id": music_id(model),
-        "soundfont": f"{soundfont.name}@{fingerprint(soundfont)[:12]}",
-        "analysis": analysis.key(),
-    }
+    return {"model_id": music_id(model), "soundfont": soundfont, "analysis": analysis.key()}
 
 
 class BatchInterrupted(KeyboardInterrupt):

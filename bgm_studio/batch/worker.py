@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..atomic import check_writable_target
 from ..errors import BgmError
-from .jobs import BatchSettings, VideoResult, VideoTask, identity, write_manifest
+from .jobs import BatchSettings, VideoResult, VideoTask, identity, sounding, write_manifest
 
 
 def one_line(exc: BaseException) -> str:
@@ -39,7 +39,8 @@ class Worker:
         self.inputs = inputs
         self.analysis_config = configured(settings.encoder, settings.clip_weights, settings.clip_model)
         self.scorer = Scorer(settings.model, device=settings.device)
-        self.synth = SynthConfig(soundfont=str(find_soundfont(settings.soundfont)), programs=settings.programs)
+        soundfont = str(find_soundfont(settings.soundfont)) if sounding(settings.formats) else None
+        self.synth = SynthConfig(soundfont=soundfont, programs=settings.programs)
 
     def score(self, task: VideoTask) -> VideoResult:
         """Score one video and write its files, the manifest last; any failure is this video's alone."""
