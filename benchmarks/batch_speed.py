@@ -1,5 +1,7 @@
 """Batch throughput on the local process pool, 2 workers against 1 in the same run:
-`python -m benchmarks.batch_speed [--clips 8] [--seconds 45] [--repeats 1] [--against REV]`.
+`python -m benchmarks.batch_speed [--clips 8] [--seconds 45] [--repeats 1] [--against REV] [--device D]
+[--formats F]` (device and formats as `bgm-studio batch` takes them; `--formats midi,project` leaves the
+audio out, for a machine without FluidSynth).
 
 Synthesised clips (tests/video_clips.py, 480x270) long enough that worker start-up (imports,
 model and soundfont loading) does not dominate; each run starts from an empty analysis cache
@@ -43,7 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from video_clips import make_clip  # noqa: E402
 
 
-def videos_per_minute(clips: Path, folder: Path, workers: int, tree: Path | None = None) -> tuple[float, float, float]:
+def videos_per_minute(
+    clips: Path, folder: Path, workers: int, settings: BatchSettings, tree: Path | None = None
+) -> tuple[float, float, float]:
     """(videos per minute, CPU seconds per video of the worker processes, cores other users took
     meanwhile) of one batch run: in this process, or with `tree` by `bgm-studio batch` of the
     package there (a commit to compare with)."""
@@ -52,11 +56,12 @@ def videos_per_minute(clips: Path, folder: Path, workers: int, tree: Path | None
     busy, own = machine_busy_s(), own_cpu_s()
     t0 = time.perf_counter()
     if tree is None:
-        results = run_batch(str(clips), str(folder / "out"), BatchSettings(), workers)
+        results = run_batch(str(clips), str(folder / "out"), settings, workers)
         assert all(r.status == "scored" for r in results), [r.reason for r in results]
         n = len(results)
     else:
         cmd = [sys.executable, "-m", "bgm_studio.cli", "batch", str(clips), "--out", str(folder / "out")]
+        cmd += ["--device", settings.device or "auto", "--formats", ",".join(settings.formats)]
         env = {**os.environ, "PYTHONPATH": str(tree)}
         subprocess.run([*cmd, "--workers", str(workers)], check=True, env=env, cwd=tree, stdout=subprocess.DEVNULL)
         n = len(list(clips.iterdir()))
@@ -97,8 +102,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=45.0)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--against", metavar="REV", help="also run the batch of commit REV in the same run")
+    parser.add_argument("--device", default="cpu", help="auto, cpu or cuda (default cpu)")
+    parser.add_argument("--formats", default="mp4,midi,project", help="files per video (default mp4,midi,project)")
     args = parser.parse_args()
-    print(hardware())
+    settings = BatchSettings(device=args.device, formats=tuple(args.formats.split(",")))
+    print(hardware(), f"device {args.device}, formats {args.formats}")
     with tempfile.TemporaryDirectory() as tmp:
         clips = Path(tmp) / "clips"
         clips.mkdir()
@@ -119,7 +127,7 @@ def main() -> None:
             for i, (name, tree) in enumerate(trees.items()):
                 for workers in (1, 2):
                     folder = Path(tmp) / f"run{r}-{i}-{workers}"
-                    rates[name, workers].append(videos_per_minute(clips, folder, workers, tree))
+                    rates[name, workers].append(videos_per_minute(clips, folder, workers, settings, tree))
         room.append(headroom())
         for name in trees:
             for r in range(args.repeats):

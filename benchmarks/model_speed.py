@@ -1,7 +1,8 @@
-"""Sampling speed and memory of the scoring model on CPU.
+"""Sampling speed and memory of the scoring model, on the CPU or a GPU.
 
-`python -m benchmarks.model_speed [--model PATH] [--threads N]`. Targets (2 cores): 8 bars <= 1 s,
-a 3-minute piece <= 10 s, peak RSS while sampling <= 1.5 GB. The piece's own controls come
+`python -m benchmarks.model_speed [--model PATH] [--threads N] [--device cpu|cuda]`. Targets (2 cores):
+8 bars <= 1 s, a 3-minute piece <= 10 s, peak RSS while sampling <= 1.5 GB. On a GPU it also
+prints the peak GPU memory the sampling took. The piece's own controls come
 from POP909 test song 820 (2:51); speed is also given as x real time of the music.
 """
 
@@ -24,12 +25,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = the pipeline's default)")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     print(hardware(), f"torch threads {torch.get_num_threads()}")
     ref = reference_seconds()
-    model, meta = load_model(args.model)
+    model, meta = load_model(args.model, args.device)
+    device = next(model.parameters()).device
+    print(f"device {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""))
     pipe = ScorePipeline(model, SampleConfig())
     song = load_song(default_root() / "820")
     controls = song_controls(song, seed=0)
@@ -51,6 +55,8 @@ def main() -> None:
             f"{music_s / sec:.1f} x real time = {sec / ref:.1f} x reference workload"
         )
     print(f"peak RSS: {peak_rss_mb():.0f} MB (target <= 1500 MB)")
+    if device.type == "cuda":
+        print(f"peak GPU memory: {torch.cuda.max_memory_allocated(device) / 2**20:.0f} MB")
 
 
 if __name__ == "__main__":
