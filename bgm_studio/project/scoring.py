@@ -367,6 +367,7 @@ class Scorer:
             theme_echoes(project) if echoes is None else echoes,
             style_seed=project.seed,
             eighth_cuts=eighth_cut_steps(project),
+            tempo_bpm=project.tempo_bpm,
         )
 
 
