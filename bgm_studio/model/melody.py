@@ -34,9 +34,6 @@ class MelodyConfig:
     hidden: Width = 256  # GRU state size
     layers: Annotated[int, Meta(ge=1, le=64)] = 2  # GRU layers
     dropout: Fraction = 0.1  # between GRU layers and before the output
-    # Steps back whose token the model reads beside the last one (16: the same place a bar before), and
-    # may copy (see MelodyModel.forward); () for none, as in checkpoints made before them.
-    echo_lags: tuple[Annotated[int, Meta(ge=1, le=1024)], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,16 +50,8 @@ class MelodySampling:
     repeat_bias: float = 0.0
 
 
-ECHO_PAD = VOCAB  # the echo token of a step whose lag reaches before the song
-
-
 class MelodyModel(nn.Module):
-    """p(token_t | tokens_<t, conditions_<=t).
-
-    With echo lags, the model also reads the tokens those steps back (the same place a bar or two
-    before) and may copy each: a gate from its state adds to that token's logit. POP909's melodies
-    play the same pitch at the same place of the bar before 2x as often as a GRU reading only the
-    last token wrote (onset-and-pitch overlap of bars 1 apart 0.083 against 0.044, validation songs)."""
+    """p(token_t | tokens_<t, conditions_<=t)."""
 
     articulations: torch.Tensor  # a buffer: the training songs' articulations as quantiles
 
@@ -71,12 +60,8 @@ class MelodyModel(nn.Module):
         self.cfg = cfg
         self.embed = nn.Embedding(cfg.vocab, cfg.embed)
         self.cond = nn.Sequential(nn.Linear(cfg.cond_dim, cfg.cond_hidden), nn.GELU())
-        lags = len(cfg.echo_lags)
-        if lags:
-            self.echo_embed = nn.Embedding(cfg.vocab + 1, cfg.embed // 2)  # + ECHO_PAD
-            self.echo_gate = nn.Linear(cfg.hidden + cfg.cond_hidden, lags)
         self.gru = nn.GRU(
-            cfg.embed + cfg.cond_hidden + lags * (cfg.embed // 2),
+            cfg.embed + cfg.cond_hidden,
             cfg.hidden,
             cfg.layers,
             batch_first=True,
@@ -88,28 +73,12 @@ class MelodyModel(nn.Module):
         self.register_buffer("articulations", torch.linspace(0.0, 0.8, ARTICULATION_QUANTILES))
 
     def forward(
-        self,
-        prev: torch.Tensor,
-        cond: torch.Tensor,
-        state: torch.Tensor | None = None,
-        echo: torch.Tensor | None = None,
+        self, prev: torch.Tensor, cond: torch.Tensor, state: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """prev: (B, T) tokens before each step; cond: (B, T, C); echo: (B, T, L) the tokens echo_lags
-        steps back (ECHO_PAD before the song), for a model with echo lags. Returns logits (B, T, V) and the state."""
+        """prev: (B, T) tokens before each step; cond: (B, T, C). Returns logits (B, T, V) and the state."""
         c = self.cond(cond)  # (B, T, H_c)
-        parts = [self.embed(prev), c]
-        lags = bool(self.cfg.echo_lags)
-        if lags:
-            if echo is None:
-                raise ValueError("this melody model reads echo tokens")
-            parts.append(self.echo_embed(echo).flatten(2))
-        h, state = self.gru(torch.cat(parts, dim=-1), state)  # (B, T, H)
-        hc = self.drop(torch.cat([h, c], dim=-1))
-        logits = self.out(hc)
-        if lags and echo is not None:
-            copy = torch.zeros(*logits.shape[:2], self.cfg.vocab + 1, device=logits.device, dtype=logits.dtype)
-            logits = logits + copy.scatter_add(-1, echo, self.echo_gate(hc))[..., : self.cfg.vocab]
-        return logits, state
+        h, state = self.gru(torch.cat([self.embed(prev), c], dim=-1), state)  # (B, T, H)
+        return self.out(self.drop(torch.cat([h, c], dim=-1))), state
 
     def config_dict(self) -> dict:
         return asdict(self.cfg)
@@ -128,16 +97,6 @@ class MelodyModel(nn.Module):
 def start_token() -> int:
     """The token read before the first step (silence)."""
     return REST
-
-
-def echo_tokens(tokens: np.ndarray, steps: np.ndarray, lags: tuple[int, ...], first: int = 0) -> np.ndarray:
-    """int (len(steps), len(lags)): the token `lag` steps before each step, ECHO_PAD where that
-    falls before `first` (the song's first step), past the tokens, or on a step not written yet (a negative token)."""
-    back = np.asarray(steps)[:, None] - np.asarray(lags, np.int64)[None, :]
-    out = np.full(back.shape, ECHO_PAD, np.int64)
-    ok = (back >= first) & (back < len(tokens))
-    out[ok] = tokens[back[ok]]
-    return np.where(out < 0, ECHO_PAD, out)
 
 
 @torch.no_grad()
@@ -175,17 +134,12 @@ def sample_melody(
     struck = out[:first][out[:first] >= NEW_NOTE] - NEW_NOTE
     counts = np.bincount(struck, minlength=VOCAB - NEW_NOTE)
     factors = _pitch_factors(counts, int(struck[-1]) if len(struck) else -1, sampling)
-    lags = model.cfg.echo_lags
-
-    def echo(a: int, b: int) -> torch.Tensor | None:
-        return torch.as_tensor(echo_tokens(out, np.arange(a, b), lags), device=device)[None] if lags else None
-
     if first > 0:  # read the kept music before the first free step in one pass
         prev = torch.as_tensor(np.concatenate([[start_token()], out[: first - 1]]), device=device)[None]
-        _, state = model(prev, cond_t[:, :first], None, echo(0, first))
+        _, state = model(prev, cond_t[:, :first], None)
     prev_tok = start_token() if first == 0 else int(out[first - 1])
     for t in range(first, last + 1):
-        logits, state = model(torch.tensor([[prev_tok]], device=device), cond_t[:, t : t + 1], state, echo(t, t + 1))
+        logits, state = model(torch.tensor([[prev_tok]], device=device), cond_t[:, t : t + 1], state)
         if out[t] < 0 and source is not None and source[t] >= 0:
             out[t] = out[source[t]]
         kind = _rhythm_kind(out, rhythm, t) if out[t] < 0 else None

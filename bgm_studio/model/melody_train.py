@@ -28,7 +28,7 @@ from ..progress import ProgressFn, no_progress
 from .checkpoint import read_torch_file, save_melody
 from .config_io import Fraction, Seed, Songs, Steps, Threads, Windows, read_config
 from .device import resolve_device
-from .melody import MelodyConfig, MelodyModel, echo_tokens, start_token
+from .melody import MelodyConfig, MelodyModel, start_token
 from .melody_data import song_plan, step_conditions
 
 VALIDATION_IDS = tuple(f"{i:03d}" for i in range(803, 819))
@@ -88,20 +88,16 @@ class MelodyCorpus:
             raise BgmError("no POP909 song with phrase labels to train the melody model on")
         return cls(np.concatenate(conds), np.concatenate(toks), spans, np.array(articulations))
 
-    def batch(
-        self, rng: np.random.Generator, size: int, bars: int, lags: tuple[int, ...] = ()
-    ) -> tuple[torch.Tensor, ...]:
-        """(prev tokens, conditions, target tokens, echo tokens `lags` steps back, from within the song)
-        of `size` random windows of `bars` bars."""
+    def batch(self, rng: np.random.Generator, size: int, bars: int) -> tuple[torch.Tensor, ...]:
+        """(prev tokens, conditions, target tokens) of `size` random windows of `bars` bars."""
         lengths = np.array([max(n - bars, 0) + 1 for _, n in self.song_bars], np.float64)
         songs = rng.choice(len(self.song_bars), size=size, p=lengths / lengths.sum())
         n = bars * STEPS_PER_BAR
-        prev, cond, target, echo = [], [], [], []
+        prev, cond, target = [], [], []
         for i in songs:
             first, n_bars = self.song_bars[i]
             b = first + int(rng.integers(0, max(n_bars - bars, 0) + 1))
             s = b * STEPS_PER_BAR
-            echo.append(echo_tokens(self.tokens, s + np.arange(n), lags, first * STEPS_PER_BAR))
             tok = self.tokens[s : s + n]
             c = self.cond[s : s + n]
             pad = n - len(tok)
@@ -110,7 +106,7 @@ class MelodyCorpus:
             prev.append(np.concatenate([[start_token()], tok[:-1]]))
             cond.append(c)
             target.append(np.where(np.arange(n) < n - pad, tok, -100))
-        return tuple(torch.as_tensor(np.stack(a)) for a in (prev, cond, target, echo))
+        return (torch.as_tensor(np.stack(prev)), torch.as_tensor(np.stack(cond)), torch.as_tensor(np.stack(target)))
 
 
 def load_melody_config(path: str | None) -> MelodyTrainConfig:
@@ -118,10 +114,8 @@ def load_melody_config(path: str | None) -> MelodyTrainConfig:
     return read_config(path, MelodyTrainConfig(), DEBUG_MELODY_CONFIG, "melody training config")
 
 
-def melody_loss(
-    model: MelodyModel, prev: torch.Tensor, cond: torch.Tensor, target: torch.Tensor, echo: torch.Tensor
-) -> torch.Tensor:
-    logits, _ = model(prev, cond, None, echo)
+def melody_loss(model: MelodyModel, prev: torch.Tensor, cond: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    logits, _ = model(prev, cond)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=-100)
 
 
@@ -162,10 +156,8 @@ def train_melody(
         for g in opt.param_groups:
             g["lr"] = _lr(cfg, step)
         model.train()
-        prev, cond, target, echo = (
-            t.to(dev) for t in corpus.batch(rng, cfg.batch_size, cfg.window_bars, cfg.model.echo_lags)
-        )
-        loss = melody_loss(model, prev, cond, target, echo)
+        prev, cond, target = (t.to(dev) for t in corpus.batch(rng, cfg.batch_size, cfg.window_bars))
+        loss = melody_loss(model, prev, cond, target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -208,8 +200,8 @@ def _lr(cfg: MelodyTrainConfig, step: int) -> float:
 def _validation_loss(model: MelodyModel, val: MelodyCorpus, cfg: MelodyTrainConfig, dev: torch.device) -> float:
     model.eval()
     rng = np.random.default_rng(12345)  # the same windows every time
-    prev, cond, target, echo = (t.to(dev) for t in val.batch(rng, 64, cfg.window_bars, cfg.model.echo_lags))
-    return float(melody_loss(model, prev, cond, target, echo))
+    prev, cond, target = (t.to(dev) for t in val.batch(rng, 64, cfg.window_bars))
+    return float(melody_loss(model, prev, cond, target))
 
 
 def _save_state(path: Path, model, ema, opt, step: int, log: list) -> None:

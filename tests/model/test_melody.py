@@ -11,12 +11,10 @@ from bgm_studio.errors import BgmError
 from bgm_studio.model.checkpoint import load_melody
 from bgm_studio.model.melody import (
     DWELL_WEIGHT,
-    ECHO_PAD,
     MelodyConfig,
     MelodyModel,
     MelodySampling,
     _draw,
-    echo_tokens,
     pitch_dwell,
     sample_melody,
 )
@@ -33,13 +31,7 @@ from bgm_studio.model.melody_data import (
     tonic_shift,
     token_pitch,
 )
-from bgm_studio.model.melody_train import (
-    DEBUG_MELODY_CONFIG,
-    MelodyCorpus,
-    MelodyTrainConfig,
-    melody_loss,
-    train_melody,
-)
+from bgm_studio.model.melody_train import DEBUG_MELODY_CONFIG, MelodyCorpus, MelodyTrainConfig, train_melody
 from bgm_studio.model.melody_writer import (
     REFERENCE_BPM,
     MelodyPlanConfig,
@@ -54,7 +46,7 @@ from bgm_studio.model.melody_writer import (
 )
 from bgm_studio.music.motifs import BarMotif
 from bgm_studio.model.denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
-from bgm_studio.music.notes import MELODY, STEPS_PER_BAR
+from bgm_studio.music.notes import MELODY
 from bgm_studio.music.pianoroll import PianoRoll, roll_to_note_array
 from bgm_studio.music.pop909 import default_root, load_song
 from bgm_studio.music.structure import Phrase
@@ -137,65 +129,6 @@ def test_sampling_keeps_fixed_tokens_copies_returns_and_obeys_the_limits():
     assert np.array_equal(out[40:48], out[8:16])
     assert out.max() < 2 + 30 and (out >= 0).all()
     assert not any(b == HOLD and a == REST for a, b in zip(out[:-1], out[1:]))  # nothing held after a rest
-
-
-def test_echo_tokens_are_the_tokens_a_lag_back_within_the_song():
-    tokens = np.arange(40) % VOCAB
-    tokens[30] = -1  # not written yet
-    echo = echo_tokens(tokens, np.array([20, 35, 46, 50]), (16, 5), first=8)
-    assert echo.tolist() == [[ECHO_PAD, 15], [19, ECHO_PAD], [ECHO_PAD, ECHO_PAD], [34, ECHO_PAD]]
-    assert echo_tokens(tokens, np.array([45]), (4,))[0, 0] == ECHO_PAD  # past the tokens
-
-
-class EchoRecorder(torch.nn.Module):
-    """A model with echo lags 16 and 32 that asks a new C4 at every step and keeps the echoes it read."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.unused = torch.nn.Parameter(torch.zeros(1))
-        self.cfg = MelodyConfig(echo_lags=(16, 32))
-        self.read: list[list[int]] = []
-
-    def forward(self, prev, cond, state, echo=None):
-        self.read += echo[0].tolist()
-        logits = torch.full((1, prev.shape[1], VOCAB), -30.0)
-        logits[..., pitch_token(60)] = 0.0
-        return logits, state
-
-
-def test_sampling_gives_an_echo_model_the_tokens_a_bar_and_two_bars_back_as_written():
-    model = EchoRecorder()
-    fixed = np.full(48, -1)
-    fixed[:20] = pitch_token(62)  # kept music, read in one pass
-    out = sample_melody(model, np.zeros((48, COND_DIM), np.float32), MelodySampling(), torch.Generator(), fixed=fixed)
-    assert len(model.read) == 48
-    assert model.read == echo_tokens(out, np.arange(48), (16, 32)).tolist()
-    assert model.read[40] == [pitch_token(60), pitch_token(62)]  # what the sampler wrote, and what was kept
-
-
-def test_an_echo_model_learns_to_copy_the_bar_before():
-    """Melodies that play each bar again: a small echo model learns them within a few dozen steps,
-    to a loss a model without echo lags cannot reach (it must guess each bar's first notes)."""
-    rng = np.random.default_rng(0)
-    bars = [rng.integers(2, VOCAB, STEPS_PER_BAR) for _ in range(64)]
-    tokens = np.concatenate([np.tile(b, 4) for b in bars])  # each bar played 4 times
-    corpus = MelodyCorpus(
-        np.zeros((len(tokens), COND_DIM), np.float32), tokens, [(4 * i, 4) for i in range(64)], np.zeros(64)
-    )
-    losses = {}
-    for lags in ((), (16,)):
-        torch.manual_seed(0)
-        model = MelodyModel(MelodyConfig(embed=16, cond_hidden=8, hidden=32, layers=1, echo_lags=lags))
-        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-        batch_rng = np.random.default_rng(1)
-        for _ in range(60):
-            loss = melody_loss(model, *corpus.batch(batch_rng, 16, 4, lags))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        with torch.no_grad():
-            losses[lags] = float(melody_loss(model, *corpus.batch(np.random.default_rng(2), 64, 4, lags)))
-    assert losses[(16,)] < 0.5 * losses[()]
 
 
 def test_a_bar_taking_up_an_earlier_bars_rhythm_plays_its_onset_places_with_pitches_of_its_own():
@@ -538,13 +471,12 @@ class OnePitchModel(torch.nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.unused = torch.nn.Parameter(torch.zeros(1))
-        self.cfg = MelodyConfig()
         probs = torch.full((VOCAB,), 1e-9)
         probs[pitch_token(60)] = 0.7
         probs[pitch_token(62)] = probs[pitch_token(64)] = 0.15
         self.logits = torch.log(probs)
 
-    def forward(self, prev, cond, state, echo=None):
+    def forward(self, prev, cond, state):
         return self.logits.expand(1, prev.shape[1], VOCAB), state
 
 
