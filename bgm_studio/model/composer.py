@@ -18,7 +18,7 @@ from ..music.pianoroll import PianoRoll, anticipate_cuts, mark_cuts_in_ring, rin
 from ..music.structure import Phrase, cadence_start, long_repeat_at_once, phrase_returns, repeated_bars, return_offset
 from ..progress import ProgressFn, no_progress
 from .figure_choice import usual_bar_notes
-from .melody_writer import REFERENCE_BPM, MelodyWriter
+from .melody_writer import MelodyWriter
 from .pipeline import ScorePipeline, torch_threads
 
 
@@ -43,7 +43,6 @@ class Composer:
         close: bool = True,
         style_seed: int | None = None,
         eighth_cuts: np.ndarray | None = None,
-        tempo_bpm: float = REFERENCE_BPM,
     ) -> PianoRoll:
         """The roll (model grid) with beats [start_beat, end_beat) written anew.
 
@@ -52,24 +51,13 @@ class Composer:
         style_seed: draws the piece's pianist and its melody's height (None: seed), the same for every
         span of one piece; the pianist among library songs as busy as the piece's plan asks;
         eighth_cuts: steps of the cuts that fall on an eighth (controls.timing), each marked in the
-        span before the final chord by the bass anticipating the next beat (anticipate_cuts);
-        tempo_bpm: the piece's tempo, which sets how many notes a bar of its melody holds.
+        span before the final chord by the bass anticipating the next beat (anticipate_cuts).
         """
         cadence = cadence_start(controls.n_beats)
-        plan = self.melody.plan(controls, phrases, tonic, tempo_bpm=tempo_bpm)
-        bar_notes = usual_bar_notes(controls.density, plan.bar_onsets)
+        bar_notes = usual_bar_notes(controls.density, self.melody.plan(controls, phrases, tonic).bar_onsets)
         with torch_threads(self.pipeline.config.threads):  # one thread: no pool stalls when cores are busy
             roll = self.melody.write(
-                roll,
-                controls,
-                phrases,
-                tonic,
-                start_beat,
-                end_beat,
-                seed,
-                cadence if close else None,
-                style_seed,
-                tempo_bpm,
+                roll, controls, phrases, tonic, start_beat, end_beat, seed, cadence if close else None, style_seed
             )
             roll = self.pipeline.inpaint(
                 roll,

@@ -99,16 +99,7 @@ def generate_for_song(
     _close_on_tonic(controls, major_tonic(int(song.key_tonic[-1]), bool(song.key_minor[-1])))
     echo_of = form_echoes(phrases, controls.chord_root, controls.segment_start)
     roll = composer.compose(
-        empty,
-        controls,
-        phrases,
-        tonic,
-        0,
-        controls.n_beats,
-        seed,
-        echo_of=echo_of,
-        style_seed=style_seed(seed, song),
-        tempo_bpm=song.tempo_bpm,
+        empty, controls, phrases, tonic, 0, controls.n_beats, seed, echo_of=echo_of, style_seed=style_seed(seed, song)
     )
     return GeneratedPiece(
         song.song_id,

@@ -32,14 +32,7 @@ from .melody_data import HOLD, MELODY_LOW, VOCAB, MelodyPlan, melody_tokens, ste
 
 @dataclass(frozen=True)
 class MelodyPlanConfig:
-    # Melody onsets asked of a bar: share x density ** density_power x (tempo / 100 BPM) ** tempo_power,
-    # a Poisson fit to POP909 train songs 001-770's melodic bars. A singer's notes grow slower than the
-    # band's (density 36 and more: 7.6 melody onsets a bar, 0.21 of them; 12-20: 4.3, 0.27), and slow songs
-    # sing more a bar at the same density. A share of 0.25 everywhere asked songs under 70 BPM for 6.35
-    # where they sing 6.85, and the busiest bars for 10.1 where they sing 7.6 (this fit: 6.71 and 8.8).
-    share: float = 0.645
-    density_power: float = 0.663
-    tempo_power: float = -0.44
+    share: float = 0.25  # melody onsets per bar = share x the bar's density (POP909 train: 0.25)
     max_onsets: float = 10.0  # most melody onsets asked of one bar
     register_offset: float = 9.3  # the melody sits this far above a bar's mean pitch (POP909 train: 9.3)
     lift_sd: float = 3.8  # spread between pieces of that height, in semitones (see melody_lift)
@@ -59,15 +52,6 @@ class MelodyPlanConfig:
     # log-odds: POP909's singers differ (train songs 771-818: the share of melody notes repeating the one
     # before has sd 0.100 between songs; ours 0.057 without the spread, 0.097-0.124 with it).
     repeat_spread: float = 0.6
-
-
-REFERENCE_BPM = 100.0  # the tempo at which a bar is asked share x density ** density_power melody onsets
-
-
-def bar_onsets_asked(density: np.ndarray, tempo_bpm: float, config: MelodyPlanConfig) -> np.ndarray:
-    """Melody onsets asked of bars of these densities (onsets a bar, both parts) at this tempo."""
-    scale = config.share * (max(tempo_bpm, 1.0) / REFERENCE_BPM) ** config.tempo_power
-    return scale * np.maximum(density, 0.0) ** config.density_power
 
 
 def melody_articulation(model: MelodyModel, style_seed: int) -> float:
@@ -131,12 +115,10 @@ class MelodyWriter:
         tonic: int,
         lift: float = 0.0,
         articulation: float | None = None,
-        tempo_bpm: float = REFERENCE_BPM,
     ) -> MelodyPlan:
         """The melody model's view of a piece (relative to the tonic C), over whole bars; lift: the
         piece's melody this many semitones above the usual height over the music (melody_lift);
-        articulation: its singer's (melody_articulation), None for the training songs' median;
-        tempo_bpm: the piece's tempo, which the onsets asked of a bar depend on (MelodyPlanConfig.share)."""
+        articulation: its singer's (melody_articulation), None for the training songs' median."""
         n_bars = -(-controls.n_beats // BEATS_PER_BAR)
         beats = np.minimum(np.arange(n_bars * BEATS_PER_BAR), controls.n_beats - 1)
         shift = tonic_shift(tonic)
@@ -149,9 +131,9 @@ class MelodyWriter:
             melodic[max(p.start_bar, 0) : min(p.end_bar, n_bars)] = p.has_melody
         if not phrases:
             melodic[:] = True
-        asked = np.minimum(
-            bar_onsets_asked(controls.density[first], tempo_bpm, self.config), self.config.max_onsets
-        ) * _phrase_end_factor(phrases, n_bars, self.config.phrase_end)
+        asked = np.minimum(controls.density[first] * self.config.share, self.config.max_onsets) * _phrase_end_factor(
+            phrases, n_bars, self.config.phrase_end
+        )
         onsets = np.where(melodic, np.minimum(asked, self.config.max_onsets), 0.0)
         reg = controls.register[first]
         register = np.where(reg > 0, reg + self.config.register_offset + lift + shift, 0.0)
@@ -170,18 +152,16 @@ class MelodyWriter:
         seed: int,
         cadence_beat: int | None = None,
         style_seed: int | None = None,
-        tempo_bpm: float = REFERENCE_BPM,
     ) -> PianoRoll:
         """The roll with the melody of beats [start_beat, end_beat) sampled anew (on the model grid).
 
         cadence_beat: first beat of the piece's final chord; None for no closing limits.
         style_seed: draws how high the piece's melody sits (melody_lift) and how it joins its notes
         (melody_articulation); None: seed. The same for every span of one piece.
-        tempo_bpm: the piece's tempo (see plan).
         """
         style = seed if style_seed is None else style_seed
         lift = melody_lift(self.config.lift_sd, style)
-        plan = self.plan(controls, phrases, tonic, lift, melody_articulation(self.model, style), tempo_bpm)
+        plan = self.plan(controls, phrases, tonic, lift, melody_articulation(self.model, style))
         swing = bar_swing(self.config.bar_spread, plan.n_bars, style)
         plan = replace(plan, bar_onsets=np.minimum(plan.bar_onsets * swing, self.config.max_onsets))
         n_steps = plan.n_bars * STEPS_PER_BAR

@@ -367,7 +367,6 @@ class Scorer:
             theme_echoes(project) if echoes is None else echoes,
             style_seed=project.seed,
             eighth_cuts=eighth_cut_steps(project),
-            tempo_bpm=project.tempo_bpm,
         )
 
 
