@@ -30,17 +30,17 @@ WARM_STEPS = 3  # steps left out of the timing
 def steps_per_second(run: Callable[..., Path], cfg, device: str) -> tuple[float, float]:
     """(steps per second after WARM_STEPS, the smoothed loss's last value) of one training run."""
     times: list[float] = []
-    losses: list[str] = []
+    last = [""]  # the last progress label, "... loss X"
 
     def progress(done: float, _total: float, label: str) -> None:
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         times.append(time.perf_counter())
-        losses.append(label)
+        last[0] = label
 
     with tempfile.TemporaryDirectory() as out:
         run(cfg, out, progress=progress, device=device)
-    return (len(times) - WARM_STEPS) / (times[-1] - times[WARM_STEPS - 1]), float(losses[-1].split()[-1])
+    return (len(times) - WARM_STEPS) / (times[-1] - times[WARM_STEPS - 1]), float(last[0].split()[-1])
 
 
 def main() -> None:

@@ -93,7 +93,8 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
     if Path(video).is_dir():  # else every output inside it would read as a clash with an input folder
         raise BgmError(f"{video}: is a folder, not a video")
     mp4 = getattr(args, "output", None) or getattr(args, "mp4", None)
-    if mp4 or args.wav or args.stems:
+    sound = bool(mp4 or args.wav or args.stems)
+    if sound:
         check_fluidsynth()
     sources = tuple(command_inputs(args, video, *inputs))
     seen = stem_paths(args.stems, [*PARTS, VIDEO_SOUND]) if args.stems else []  # no other output may be a stem
@@ -111,7 +112,7 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
         if Path(video).is_file():  # a missing video is reported where it is read ("relink" for a project)
             check_codec(video, mp4)
     check_mix_args(args)
-    if mp4 or args.wav or args.stems:
+    if sound:
         find_soundfont(args.soundfont)
 
 
