@@ -98,8 +98,40 @@ def _repetition_features(win: np.ndarray) -> list[float]:
     return [*out, float(held.any(axis=1).mean()), len(bass) / WINDOW_BARS]
 
 
+def _track_names(track: str) -> list[str]:
+    return [
+        f"{track} onsets a bar",
+        *[f"{track} onsets at 16th {i}" for i in range(STEPS_PER_BAR)],
+        *[f"{track} lengths {a}-{b - 1}" for a, b in zip(LENGTH_EDGES, (*LENGTH_EDGES[1:], 999))],
+        f"{track} mean pitch",
+        f"{track} pitch sd",
+        f"{track} pitch range",
+    ]
+
+
+# What each column of window_features is, in its order.
+FEATURE_NAMES = (
+    *_track_names("melody"),
+    *_track_names("accompaniment"),
+    "polyphony mean",
+    "polyphony sd",
+    "polyphony most",
+    "silent steps",
+    "notes per onset",
+    *[f"main pitch class +{i}" for i in range(12)],
+    "pitch-class entropy",
+    *[f"melody interval bin {i}" for i in range(len(INTERVAL_EDGES) + 1)],
+    "melody repeats",
+    "melody most common pitch",
+    "melody distinct pitches",
+    *[f"bar onset overlap {lag} apart" for lag in (1, 2, 4)],
+    "bass on downbeats",
+    "bass notes a bar",
+)
+
+
 def window_features(win: np.ndarray) -> np.ndarray:
-    """float (n_features,): the composition features of one 8-bar window (module docstring)."""
+    """float (n_features,): the composition features of one 8-bar window (module docstring; FEATURE_NAMES)."""
     counts = sounding_counts(win, WINDOW_STEPS)
     pcs = np.bincount(win[:, PITCH] % 12, weights=win[:, LENGTH], minlength=12)
     pcs = np.roll(pcs, -int(np.argmax(pcs))) / max(pcs.sum(), 1)  # key-free: the main pitch class first
@@ -140,12 +172,25 @@ class DiscriminatorResult:
     fold_std: float  # standard deviation of the per-fold accuracies
     windows: int  # windows per class
     pieces: tuple[int, int]  # pieces on each side
+    # Held-out share of each side's windows the classifier places on that side. Ours, at stop 49: 0.80-0.84
+    # of real windows called real, 0.49-0.52 of generated ones called generated: the generated windows lie
+    # inside the real spread, and the lead comes from real windows where none of ours go (window_spread).
+    a_hit: float = 0.0
+    b_hit: float = 0.0
 
 
-def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, folds: int) -> tuple[float, float]:
+def _cross_validated(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, folds: int
+) -> tuple[float, float, float, float]:
+    """(accuracy, its sd over folds, share of class 0 called 0, share of class 1 called 1), held out."""
     labels, fold = _held_out(x, y, groups, seed, folds)
     hit = labels == y
-    return float(hit.mean()), float(np.std([hit[fold == k].mean() for k in range(folds)]))
+    return (
+        float(hit.mean()),
+        float(np.std([hit[fold == k].mean() for k in range(folds)])),
+        float(hit[y == 0].mean()),
+        float(hit[y == 1].mean()),
+    )
 
 
 def held_out_labels(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, folds: int = 5) -> np.ndarray:
@@ -200,8 +245,8 @@ def classify(
     x = np.concatenate([a[0], b[0]])
     y = np.r_[np.zeros(len(a[0]), int), np.ones(len(b[0]), int)]
     groups = np.r_[a[1], b[1] + a[1].max() + 1]  # pieces of the two sides never share a group
-    acc, std = _cross_validated(x, y, groups, seed, folds)
-    return DiscriminatorResult(acc, std, len(b[0]), pieces)
+    acc, std, a_hit, b_hit = _cross_validated(x, y, groups, seed, folds)
+    return DiscriminatorResult(acc, std, len(b[0]), pieces, a_hit, b_hit)
 
 
 def discriminate(
@@ -278,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             n_windows = res.windows
             print(
                 f"generated vs real:  accuracy {res.accuracy:.1%} (folds ±{res.fold_std:.1%}), "
-                f"{res.windows} windows a side from {res.pieces[1]} generated and {res.pieces[0]} real pieces"
+                f"{res.windows} windows a side from {res.pieces[1]} generated and {res.pieces[0]} real pieces; "
+                f"real called real {res.a_hit:.1%}, generated called generated {res.b_hit:.1%}"
             )
             ids = song_ids(Path(args.midi_dir))
             if ids:

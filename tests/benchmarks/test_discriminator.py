@@ -22,6 +22,10 @@ def test_windows_need_notes_in_six_of_eight_bars_and_give_fixed_features():
     f = D.window_features(wins[0])
     assert f.shape == D.window_features(D.windows_of(*bars_of_notes(8, range(6)))[0]).shape
     assert np.isfinite(f).all()
+    assert len(D.FEATURE_NAMES) == len(f) == len(set(D.FEATURE_NAMES))
+    named = dict(zip(D.FEATURE_NAMES, f))
+    assert named["melody onsets a bar"] == 1.0 and named["melody onsets at 16th 4"] == 1.0
+    assert named["bass notes a bar"] == 1.0 and named["bass on downbeats"] == 1.0
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +46,7 @@ def test_scrambled_melodies_are_told_apart_and_real_halves_are_not(real):
     fakes = [(scrambled(n, rng), s) for n, s in real[:8]]
     res = D.discriminate(real[8:], fakes, seed=0)
     assert res.accuracy > 0.8 and res.pieces == (8, 8)
+    assert min(res.a_hit, res.b_hit) > 0.7 and res.accuracy == pytest.approx((res.a_hit + res.b_hit) / 2)
     calib = D.calibrate(real, n_windows=res.windows, seed=0)
     assert calib.accuracy < 0.75 and calib.windows == res.windows
 
