@@ -99,10 +99,12 @@ def _repetition_features(win: np.ndarray) -> list[float]:
 
 
 def _track_names(track: str) -> list[str]:
+    """The names of _track_features' columns for one track."""
     return [
         f"{track} onsets a bar",
         *[f"{track} onsets at 16th {i}" for i in range(STEPS_PER_BAR)],
-        *[f"{track} lengths {a}-{b - 1}" for a, b in zip(LENGTH_EDGES, (*LENGTH_EDGES[1:], 999))],
+        *[f"{track} lengths {a}-{b - 1}" for a, b in zip(LENGTH_EDGES, LENGTH_EDGES[1:])],
+        f"{track} lengths {LENGTH_EDGES[-1]}+",
         f"{track} mean pitch",
         f"{track} pitch sd",
         f"{track} pitch range",
@@ -175,8 +177,8 @@ class DiscriminatorResult:
     # Held-out share of each side's windows the classifier places on that side. Ours, at stop 49: 0.80-0.84
     # of real windows called real, 0.49-0.52 of generated ones called generated: the generated windows lie
     # inside the real spread, and the lead comes from real windows where none of ours go (window_spread).
-    a_hit: float = 0.0
-    b_hit: float = 0.0
+    a_hit: float
+    b_hit: float
 
 
 def _cross_validated(
