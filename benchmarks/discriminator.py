@@ -30,6 +30,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -156,12 +157,15 @@ def window_features(win: np.ndarray) -> np.ndarray:
     )
 
 
-def piece_windows(pieces: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
-    """(features (n_windows, n_features), piece index of each window) over all pieces."""
+def piece_windows(
+    pieces: list[tuple[np.ndarray, int]], features: Callable[[np.ndarray], np.ndarray] = window_features
+) -> tuple[np.ndarray, np.ndarray]:
+    """(features (n_windows, n_features), piece index of each window) over all pieces; `features`
+    makes one window's vector."""
     feats, groups = [], []
     for i, (notes, n_steps) in enumerate(pieces):
         for win in windows_of(notes, n_steps):
-            feats.append(window_features(win))
+            feats.append(features(win))
             groups.append(i)
     if not feats:
         raise BgmError("no 8-bar window with notes in 6 of its bars: pieces too short or silent")
@@ -217,7 +221,10 @@ def _held_out(x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, folds
 
 
 def sampled_windows(
-    pieces: list[tuple[np.ndarray, int]], n: int, rng: np.random.Generator
+    pieces: list[tuple[np.ndarray, int]],
+    n: int,
+    rng: np.random.Generator,
+    features: Callable[[np.ndarray], np.ndarray] = window_features,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(features, piece index) of n windows spread over as many pieces as possible: pieces in random
     order give one random unused window each, round after round, until there are n."""
@@ -234,7 +241,7 @@ def sampled_windows(
                 chosen.append((i, wins[i].pop()))
         if len(chosen) == before:
             raise BgmError(f"the pieces hold fewer than {n} 8-bar windows")
-    return np.array([window_features(w) for _, w in chosen]), np.array([i for i, _ in chosen])
+    return np.array([features(w) for _, w in chosen]), np.array([i for i, _ in chosen])
 
 
 def classify(

@@ -35,14 +35,17 @@ class FeatureSpread:
     generated: tuple[float, float, float]
 
 
-def feature_spread(real: np.ndarray, generated: np.ndarray) -> list[FeatureSpread]:
-    """Per feature column of real (n, F) and generated (m, F) windows, most real windows outside first."""
+def feature_spread(
+    real: np.ndarray, generated: np.ndarray, names: tuple[str, ...] = FEATURE_NAMES
+) -> list[FeatureSpread]:
+    """Per feature column (named by `names`) of real (n, F) and generated (m, F) windows, most real
+    windows outside first."""
     lo, hi = np.quantile(generated, COVER, axis=0)
     outside = ((real < lo) | (real > hi)).mean(axis=0)
     q_real, q_gen = (np.quantile(x, (0.05, 0.5, 0.95), axis=0) for x in (real, generated))
     rows = [
         FeatureSpread(name, float(outside[j]), tuple(q_real[:, j].tolist()), tuple(q_gen[:, j].tolist()))
-        for j, name in enumerate(FEATURE_NAMES)
+        for j, name in enumerate(names)
     ]
     return sorted(rows, key=lambda r: -r.outside)
 
@@ -64,11 +67,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{len(real)} POP909 train windows against {len(generated)} generated ones")
+    print_spread(feature_spread(real, generated)[: args.top])
+    return 0
+
+
+def print_spread(rows: list[FeatureSpread]) -> None:
+    """The rows as a table: feature, share of real windows outside ours, both sides' percentiles."""
     print(f"{'feature':34s} {'outside':>7s}   real 5/50/95%              generated 5/50/95%")
-    for r in feature_spread(real, generated)[: args.top]:
+    for r in rows:
         fmt = " ".join(f"{v:7.3f}" for v in r.real), " ".join(f"{v:7.3f}" for v in r.generated)
         print(f"{r.name:34s} {r.outside:7.3f}   {fmt[0]}    {fmt[1]}")
-    return 0
 
 
 if __name__ == "__main__":

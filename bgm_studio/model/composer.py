@@ -17,6 +17,7 @@ from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, anticipate_cuts, mark_cuts_in_ring, ring_out
 from ..music.structure import Phrase, cadence_start, long_repeat_at_once, phrase_returns, repeated_bars, return_offset
 from ..progress import ProgressFn, no_progress
+from .dynamics import DynamicsModel, perform
 from .figure_choice import usual_bar_notes
 from .melody_writer import MelodyWriter
 from .pipeline import ScorePipeline, torch_threads
@@ -25,9 +26,11 @@ from .pipeline import ScorePipeline, torch_threads
 class Composer:
     """Holds both models and writes spans of a piece."""
 
-    def __init__(self, pipeline: ScorePipeline, melody: MelodyWriter) -> None:
+    def __init__(self, pipeline: ScorePipeline, melody: MelodyWriter, dynamics: DynamicsModel | None = None) -> None:
+        """dynamics: how the notes are played (None: models/dynamics.json)."""
         self.pipeline = pipeline
         self.melody = melody
+        self.dynamics = dynamics if dynamics is not None else DynamicsModel.load()
 
     def compose(
         self,
@@ -48,8 +51,9 @@ class Composer:
 
         tonic: the major key's pitch class; close: end the piece on its final chord (see ring_out), a
         cut inside it marked by a bass attack (mark_cuts_in_ring);
-        style_seed: draws the piece's pianist and its melody's height (None: seed), the same for every
-        span of one piece; the pianist among library songs as busy as the piece's plan asks;
+        style_seed: draws the piece's pianist, its melody's height and its player's dynamics (None:
+        seed), the same for every span of one piece; the pianist among library songs as busy as the
+        piece's plan asks;
         eighth_cuts: steps of the cuts that fall on an eighth (controls.timing), each marked in the
         span before the final chord by the bass anticipating the next beat (anticipate_cuts).
         """
@@ -82,7 +86,10 @@ class Composer:
             roll = ring_out(roll, cadence * STEPS_PER_BEAT, root, BASS_CEILING, pcs)
             cuts = cadence + 1 + np.flatnonzero(controls.segment_start[cadence + 1 :])
             roll = mark_cuts_in_ring(roll, cadence * STEPS_PER_BEAT, cuts * STEPS_PER_BEAT, BASS_CEILING)
-        return roll
+        style = seed if style_seed is None else style_seed
+        performer = self.dynamics.draw_performer(np.random.default_rng([int(style), 29]))
+        a, b = start_beat * STEPS_PER_BEAT, end_beat * STEPS_PER_BEAT
+        return perform(roll, controls.energy, a, b, self.dynamics, performer, np.random.default_rng([int(seed), a, 31]))
 
 
 def returning_phrases(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:

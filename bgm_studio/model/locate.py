@@ -16,7 +16,8 @@ MODELS = Path(__file__).resolve().parents[2] / "models"
 DEFAULT_CHECKPOINT = MODELS / "bgm-diffusion.pt"
 DEFAULT_MELODY_CHECKPOINT = MODELS / "melody.pt"
 DEFAULT_TEXTURES = MODELS / "textures.npz"
-LEARNED_TABLES = ("chords.json", "control_quantiles.json", "form.json", "motifs.json")  # read by every scoring
+# read by every scoring
+LEARNED_TABLES = ("chords.json", "control_quantiles.json", "dynamics.json", "form.json", "motifs.json")
 
 
 def resolve_checkpoint(path: str | os.PathLike | None = None) -> Path:

@@ -36,6 +36,7 @@ def test_the_parent_hashes_its_inputs_without_importing_torch(tiny_model_path):
         "textures.npz",
         "chords.json",
         "control_quantiles.json",
+        "dynamics.json",
         "form.json",
         "motifs.json",
     ]

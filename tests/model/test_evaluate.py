@@ -103,3 +103,25 @@ def test_a_span_written_again_with_a_new_melody_keeps_the_pianist_of_the_piece(
     again = comp.compose(piece, controls, phrases, 0, 40, 56, seed=2, style_seed=5, close=False)
     assert len(first) == 1 and set(songs) == first
     assert (again.onset[0, 160:224] != piece.onset[0, 160:224]).any()  # the span's melody is new
+
+
+def test_a_piece_is_played_with_pop909s_dynamics_around_its_songs_energy(tiny_model_path, pop909_root):
+    """Each beat's notes took one velocity from the energy: a chord's notes alike, 12 distinct
+    velocities in 8 bars (POP909: 36). Now its bars keep the song's energy and its notes vary."""
+    song = load_song(pop909_root / "801")
+    piece = generate_for_song(composer(tiny_model_path), song, seed=2)
+    notes = piece.notes
+    acc = notes[notes[:, 4] != 0]
+    _, onset, counts = np.unique(acc[:, 0], return_inverse=True, return_counts=True)
+    chords = np.flatnonzero(counts > 1)
+    unlike = np.mean([len(np.unique(acc[onset == i, 3])) > 1 for i in chords])
+    assert unlike > 0.5  # most chords' notes are struck unlike
+    window = notes[notes[:, 0] < 8 * 16]
+    assert len(np.unique(window[:, 3])) > 20
+    n_bars = song.n_steps // 16
+    bars = [
+        np.bincount(n[:, 0] // 16, n[:, 3], n_bars) / np.maximum(np.bincount(n[:, 0] // 16, None, n_bars), 1)
+        for n in (song.notes.astype(np.int64), notes)
+    ]
+    both = (bars[0] > 0) & (bars[1] > 0)
+    assert np.corrcoef(bars[0][both], bars[1][both])[0, 1] > 0.9  # louder bars where the song's are

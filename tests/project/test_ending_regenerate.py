@@ -32,9 +32,10 @@ def test_a_last_shot_wholly_inside_the_final_chord_regenerates_to_that_chord_alo
     late = notes[notes[:, 0] > cadence * STEPS_PER_BEAT]  # generate closed the piece on the chord: only
     assert set(late[:, 0].tolist()) == {last.start_beat * STEPS_PER_BEAT}  # a bass attack marks the cut in it
     assert len(late) == 1 and late[0, 1] < BASS_CEILING and piece.chord_pcs[cadence][late[0, 1] % 12]
+    played = [0, 1, 2, 4]  # start, pitch, length, track: the attack's loudness is drawn anew with each seed
     for seed in (1, 2, 3):
         again = scorer.regenerate(piece, last.index, seed=seed)
-        assert np.array_equal(again.notes(), notes)
+        assert np.array_equal(again.notes()[:, played], notes[:, played])
 
 
 def test_a_piece_heard_in_another_key_than_its_closing_chords_closes_in_the_key_heard(clip, tiny_model, monkeypatch):
