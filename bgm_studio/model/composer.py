@@ -46,6 +46,7 @@ class Composer:
         close: bool = True,
         style_seed: int | None = None,
         eighth_cuts: np.ndarray | None = None,
+        played_energy: np.ndarray | None = None,
     ) -> PianoRoll:
         """The roll (model grid) with beats [start_beat, end_beat) written anew.
 
@@ -55,7 +56,9 @@ class Composer:
         seed), the same for every span of one piece; the pianist among library songs as busy as the
         piece's plan asks;
         eighth_cuts: steps of the cuts that fall on an eighth (controls.timing), each marked in the
-        span before the final chord by the bass anticipating the next beat (anticipate_cuts).
+        span before the final chord by the bass anticipating the next beat (anticipate_cuts);
+        played_energy: per beat, the energy the notes are played at (None: the controls'; see
+        model.dynamics.perform).
         """
         cadence = cadence_start(controls.n_beats)
         bar_notes = usual_bar_notes(controls.density, self.melody.plan(controls, phrases, tonic).bar_onsets)
@@ -89,7 +92,8 @@ class Composer:
         style = seed if style_seed is None else style_seed
         performer = self.dynamics.draw_performer(np.random.default_rng([int(style), 29]))
         a, b = start_beat * STEPS_PER_BEAT, end_beat * STEPS_PER_BEAT
-        return perform(roll, controls.energy, a, b, self.dynamics, performer, np.random.default_rng([int(seed), a, 31]))
+        energy = controls.energy if played_energy is None else played_energy
+        return perform(roll, energy, a, b, self.dynamics, performer, np.random.default_rng([int(seed), a, 31]))
 
 
 def returning_phrases(phrases: list[Phrase], n_beats: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:

@@ -17,7 +17,7 @@ DEFAULT_CHECKPOINT = MODELS / "bgm-diffusion.pt"
 DEFAULT_MELODY_CHECKPOINT = MODELS / "melody.pt"
 DEFAULT_TEXTURES = MODELS / "textures.npz"
 # read by every scoring
-LEARNED_TABLES = ("chords.json", "control_quantiles.json", "dynamics.json", "form.json", "motifs.json")
+LEARNED_TABLES = ("chords.json", "control_quantiles.json", "dynamics.json", "form.json", "motifs.json", "phrasing.json")
 
 
 def resolve_checkpoint(path: str | os.PathLike | None = None) -> Path:

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..controls.form import FormModel, letter_register, plan_form
 from ..controls.music_controls import Controls
+from ..controls.phrasing import PhraseEnergy
 from ..controls.themes import assign_themes, echo_beats
 from ..controls.timing import TimingConfig, eighth_note, plan_beats, stretch_note
 from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
@@ -51,6 +52,7 @@ from .state import Project, ProjectShot, Take, check_seed
 
 COMMON_KEYS = (0, 7, 2, 9, 5, 10, 3)  # C, G, D, A, F, Bb, Eb major
 CADENCE_BEATS = 4
+MIN_ENERGY = 0.05  # the least energy a bar is played at: soft, never silent (velocity 6)
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,16 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
     )
 
 
+def played_energy(project: Project, controls: Controls, phrasing: PhraseEnergy) -> np.ndarray:
+    """float (n_beats,): the energy each beat's notes are played at (model.dynamics): the controls'
+    energy, which the music is written for, moved by the player's touch, over the form and from bar
+    to bar as POP909's songs move (controls.phrasing), drawn from the project's seed so that every
+    span written hears the same. A performance's: it leaves the notes as they were."""
+    offsets = phrasing.energy_offsets(project.phrases, project.n_beats, np.random.default_rng([project.seed, 37]))
+    played: np.ndarray = np.clip(controls.energy + offsets, MIN_ENERGY, 1.0)
+    return played
+
+
 def timing_notes(project: Project, cfg: TimingConfig = TimingConfig()) -> list[str]:
     """One line for every cut the music rides over: further than cfg.cut_tolerance_s from its beat
     and from the eighth before it (a shot too short for whole beats near the piece tempo); one
@@ -184,6 +196,7 @@ class Scorer:
         self.chords = ChordModel.load(chord_model)
         self.quantiles = ControlQuantiles.load(quantiles)
         self.form = FormModel.load(form_model)
+        self.phrasing = PhraseEnergy.load()
 
     def draw_chords(
         self, project: Project, start_beat: int, end_beat: int, rng: np.random.Generator
@@ -367,6 +380,7 @@ class Scorer:
             theme_echoes(project) if echoes is None else echoes,
             style_seed=project.seed,
             eighth_cuts=eighth_cut_steps(project),
+            played_energy=played_energy(project, controls, self.phrasing),
         )
 
 

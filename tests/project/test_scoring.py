@@ -235,3 +235,20 @@ def test_the_models_load_on_the_sampling_threads(tiny_model, monkeypatch):
         assert torch.get_num_threads() == 2  # the caller's own count is back
     finally:
         torch.set_num_threads(before)
+
+
+def test_notes_are_written_for_the_shots_energy_and_played_at_the_phrased_one(scored):
+    """A shot gave one energy to all its bars, so a long single shot played every bar at one level;
+    the form and a bar-to-bar stray now move the energy the notes are played at (not the one they are
+    written for), and each bar's mean velocity is that energy."""
+    scorer, _, project = scored
+    controls = scoring.piece_controls(project, scorer.quantiles)
+    played = scoring.played_energy(project, controls, scorer.phrasing)
+    assert np.array_equal(played, scoring.played_energy(project, controls, scorer.phrasing))
+    bars = played[: len(played) // 4 * 4].reshape(-1, 4)[:, 0] - controls.energy[: len(played) // 4 * 4 : 4]
+    assert np.ptp(bars) > 0.02  # about 3 velocity steps at least between bars
+    notes = project.notes()
+    for bar in np.unique(notes[:, 0] // 16):
+        here = notes[notes[:, 0] // 16 == bar]
+        asked = 127 * played[np.minimum(here[:, 0] // 4, len(played) - 1)].mean()
+        assert abs(here[:, 3].mean() - asked) < 3.0  # rounding, the 127 ceiling and the ladder only
