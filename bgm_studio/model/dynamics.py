@@ -13,9 +13,9 @@ entered at one velocity, others accent hard), and how widely its velocities scat
 (the melody's per note, the accompaniment's per onset, which the notes struck together share, and
 per note within an onset); and how many of each track's velocities it set on the ladder 127, 122,
 117, ... (a fifth of POP909's melodies hold 60% or more of their notes there, as if entered or
-edited in steps of 5; by chance a fifth would be). A piece draws one song's player (Performer) and writes each note as
-level + accent x offsets + scatter, the bar's level set so its mean onset velocity is the energy
-asked (energy x 127: the control is read from POP909 the same way).
+edited in steps of 5; by chance a fifth would be). A piece draws one song's player (Performer)
+and writes each note as level + accent x offsets + scatter, the bar's level set so its mean onset
+velocity is the energy asked (energy x 127: the control is read from POP909 the same way).
 """
 
 from __future__ import annotations
@@ -223,9 +223,9 @@ def _bar_velocities(
     notes: np.ndarray, level: float, model: DynamicsModel, performer: Performer, rng: np.random.Generator
 ) -> np.ndarray:
     """int (N,): the velocities of one bar's notes (int (N, 5), start within the bar), whose mean
-    is `level` (before rounding, clipping and the ladder): the melody the performer's gap over the
-    accompaniment, each note moved by the offsets, lifts and scatter, which the bar's notes share
-    out to nothing, as in POP909 a bar's mean is its energy by definition."""
+    is `level` (before rounding, clipping and the ladder): the melody the performer's gap above the
+    accompaniment, and each note moved by the offsets, lifts and scatter, less their mean over the
+    bar, as in POP909 a bar's mean velocity is its energy by definition."""
     melody = notes[:, TRACK] == MELODY
     acc_level = level - performer.melody_gap * melody.mean()
     onset_noise = rng.normal(0.0, performer.onset_sd, STEPS_PER_BAR)
