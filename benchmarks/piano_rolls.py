@@ -2,8 +2,9 @@
 model card. `python -m benchmarks.piano_rolls [--songs 826 860] [--bars 32] [--out models/figures]`.
 
 Each picture stacks the real song (top) over the piece generated for its own controls, chords
-and phrase labels (bottom): melody in red, accompaniment in blue, bar lines grey, phrase starts
-and letters in black. Drawn with OpenCV (already a dependency), no plotting library.
+and phrase labels (bottom): melody in red, accompaniment in blue, each note the paler the softer
+it is played (velocity), bar lines grey, phrase starts and letters in black. Drawn with OpenCV
+(already a dependency), no plotting library.
 """
 
 from __future__ import annotations
@@ -35,14 +36,23 @@ def roll_image(notes: np.ndarray, n_bars: int, phrases: list[Phrase], title: str
             x = p.start_bar * STEPS_PER_BAR * PX_STEP
             cv2.line(img, (x, 30), (x, height), (60, 60, 60), 2)
             cv2.putText(img, p.letter, (x + 4, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2)
-    for start, pitch, length, _, track in notes:
+    for start, pitch, length, velocity, track in notes:
         if start >= n_bars * STEPS_PER_BAR or not LOW <= pitch < HIGH:
             continue
         y = 40 + (HIGH - 1 - pitch) * PX_PITCH
         x0, x1 = start * PX_STEP, min(start + length, n_bars * STEPS_PER_BAR) * PX_STEP - 1
-        cv2.rectangle(img, (x0, y), (max(x0, x1), y + PX_PITCH - 1), COLOURS[MELODY if track == MELODY else 1], -1)
+        cv2.rectangle(img, (x0, y), (max(x0, x1), y + PX_PITCH - 1), _shade(track, velocity), -1)
     cv2.putText(img, title, (8, height - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1)
     return img
+
+
+def _shade(track: int, velocity: int) -> tuple[int, int, int]:
+    """The track's colour, blended toward white the softer the note: full at velocity 127, a
+    quarter at 0."""
+    strength = 0.25 + 0.75 * min(max(int(velocity), 0), 127) / 127
+    colour = np.array(COLOURS[MELODY if track == MELODY else 1], np.float64)
+    r, g, b = np.round(255 - (255 - colour) * strength).astype(int).tolist()
+    return r, g, b
 
 
 def main() -> None:
