@@ -189,14 +189,9 @@ class MelodyWriter:
         return model_roll(np.concatenate([held, mel]), roll.n_steps)
 
     def _allowed(self, plan: MelodyPlan, controls: Controls, tonic: int, cadence_beat: int | None) -> np.ndarray:
-        """bool (steps, VOCAB): the tokens the hard limits leave at each step. A bar the plan asks no
-        melody of (an intro, interlude or outro, a bar before a song's first phrase label, a silent
-        bar) strikes no new note: asked none, the model still sang one now and then (22 notes in bars
-        POP909's labels leave out and 58 in their intros and outros, of 15,658; validation songs,
-        seed 0), as under POP909 860's opening bar, which its song leaves to the piano."""
+        """bool (steps, VOCAB): the tokens the hard limits leave at each step."""
         n_steps = plan.n_bars * STEPS_PER_BAR
         allowed = np.ones((n_steps, VOCAB), bool)
-        allowed[np.repeat(plan.bar_onsets <= 0, STEPS_PER_BAR), 2:] = False
         reg = np.repeat(plan.register, STEPS_PER_BAR)
         pitches = MELODY_LOW + np.arange(VOCAB - 2)
         far = np.abs(pitches[None] - reg[:, None]) > self.sampling.range_semitones

@@ -491,17 +491,3 @@ def test_a_pieces_repeat_bias_is_drawn_from_its_style_seed_within_two_spreads():
     biases = np.array([melody_repetition(0.6, s) for s in range(3000)])
     assert abs(biases.std() - 0.6) < 0.05 and np.abs(biases).max() <= 1.2 and abs(biases.mean()) < 0.03
     assert melody_repetition(0.6, 11) == melody_repetition(0.6, 11) and melody_repetition(0.0, 11) == 0.0
-
-
-def test_a_bar_the_form_asks_no_melody_of_strikes_none():
-    """POP909 860's labels begin a bar into the song, which the piano plays alone; the piece written
-    on them sang in that bar, asked no notes there, as it now and then did in intros and outros."""
-    writer = MelodyWriter(load_melody())
-    ctrl = _c_major_controls(40)
-    phrases = [Phrase("A", 1, 4), Phrase("x", 5, 2), Phrase("A", 7, 2)]  # bar 0 in no phrase, bars 5-6 without melody
-    for seed in range(12):
-        roll = PianoRoll.empty(40 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
-        notes = roll_to_note_array(writer.write(roll, ctrl, phrases, 0, 0, 40, seed))
-        bars = notes[notes[:, 4] == MELODY, 0] // 16
-        assert not np.isin(bars, [0, 5, 6]).any(), (seed, sorted(set(bars.tolist())))
-        assert np.isin(bars, [1, 2, 3, 4]).sum() >= 4  # the phrases around them sing
