@@ -32,12 +32,12 @@ from ..atomic import atomic_path
 from ..errors import BgmError
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BAR
 from ..music.structure import Phrase
+from .music_controls import measured_bar_controls
 
 DEFAULT_PHRASING_MODEL = Path(__file__).resolve().parents[2] / "models" / "phrasing.json"
 PHRASE_KINDS = ("verse", "chorus", "intro", "outro", "interlude")
 VERSION = 1
 MIN_BARS = 8  # a song with fewer sounding bars tells nothing of how its bars stray
-START, VELOCITY = 0, 3
 
 
 def phrase_kinds(phrases: list[Phrase], n_bars: int) -> np.ndarray:
@@ -70,12 +70,10 @@ class PhraseEnergy:
         medians: list[float] = []
         for notes, n_steps, phrases in songs:
             n_bars = n_steps // STEPS_PER_BAR
-            bar = np.asarray(notes)[:, START] // STEPS_PER_BAR
-            count = np.bincount(bar, minlength=n_bars)[:n_bars]
+            bars = measured_bar_controls(np.asarray(notes), n_bars)
+            count, level = bars["density"], bars["energy"] * 127.0  # onsets and mean velocity per bar
             if (count > 0).sum() < MIN_BARS:
                 continue
-            total = np.bincount(bar, weights=np.asarray(notes)[:, VELOCITY], minlength=n_bars)[:n_bars]
-            level = total / np.maximum(count, 1)
             kinds = phrase_kinds(phrases, n_bars)
             sounding = count > 0
             medians.append(float(np.median(level[sounding])))

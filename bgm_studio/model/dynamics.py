@@ -29,6 +29,7 @@ from typing import Iterable
 import numpy as np
 
 from ..atomic import atomic_path
+from ..controls.music_controls import measured_bar_controls
 from ..errors import BgmError
 from ..music.metrics import BASS_CEILING
 from ..music.notes import MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
@@ -259,19 +260,16 @@ def _ladder_odds(velocity: np.ndarray) -> float:
 
 
 def _bar_means(notes: np.ndarray, n_bars: int) -> tuple[np.ndarray, np.ndarray]:
-    """(mean velocity, onsets) per bar of a note array."""
-    bar = notes[:, START] // STEPS_PER_BAR
-    count = np.bincount(bar, minlength=n_bars)
-    return np.bincount(bar, weights=notes[:, VELOCITY], minlength=n_bars) / np.maximum(count, 1), count
+    """(mean velocity, onsets) per bar of a note array: its energy x 127 and its density."""
+    bars = measured_bar_controls(notes, n_bars)
+    return bars["energy"] * 127.0, bars["density"]
 
 
 def _features(notes: np.ndarray) -> np.ndarray:
     """float (N, STEPS_PER_BAR + 2): place in the bar (one-hot), semitones above the bar's mean
     pitch of these notes, and whether below G3."""
     bar = notes[:, START] // STEPS_PER_BAR
-    n_bars = int(bar.max()) + 1 if len(bar) else 0
-    count = np.bincount(bar, minlength=n_bars)
-    mean_pitch = np.bincount(bar, weights=notes[:, PITCH], minlength=n_bars) / np.maximum(count, 1)
+    mean_pitch = measured_bar_controls(notes, int(bar.max()) + 1 if len(bar) else 0)["register"]
     place = np.eye(STEPS_PER_BAR)[notes[:, START] % STEPS_PER_BAR]
     return np.column_stack([place, notes[:, PITCH] - mean_pitch[bar], notes[:, PITCH] < BASS_CEILING])
 

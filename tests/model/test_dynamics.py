@@ -26,19 +26,8 @@ def _song(n_bars: int, melody_velocity, acc_velocity) -> np.ndarray:
 
 
 def _player(**kw) -> Performer:
-    fields = dict(
-        melody_gap=0.0,
-        melody_accent=0.0,
-        accent=0.0,
-        melody_sd=0.0,
-        onset_sd=0.0,
-        chord_sd=0.0,
-        melody_ladder=0.0,
-        ladder=0.0,
-        bass_lift=0.0,
-        beat_lift=0.0,
-    )
-    return Performer(**(fields | kw))
+    """A player who plays every note alike, but for the fields given."""
+    return Performer(**(dict.fromkeys(Performer.__dataclass_fields__, 0.0) | kw))
 
 
 def test_fit_reads_each_songs_melody_over_its_accompaniment_and_its_accents():
