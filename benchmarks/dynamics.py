@@ -9,7 +9,11 @@ each feature's real and generated percentiles and the share of real windows outs
 telling windows apart by these features alone (50%: indistinguishable). Velocities taken from the
 energy alone, one per beat (before stop 50), gave 12 distinct velocities a window against POP909's 36.
 
-    python -m benchmarks.dynamics --midi-dir DIR [--windows 3000] [--seed 0]
+Pieces written for train songs' own controls (eval --songs 771-818) are asked those songs'
+energies, which other songs' windows do not share; --songs also tells them from those songs' own
+windows, where only the playing differs.
+
+    python -m benchmarks.dynamics --midi-dir DIR [--windows 3000] [--seed 0] [--songs 771-818]
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import numpy as np
 from bgm_studio.errors import BgmError
 from bgm_studio.music.metrics import BASS_CEILING
 from bgm_studio.music.notes import MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
-from bgm_studio.music.pop909 import load_split
+from bgm_studio.music.pop909 import load_split, songs_in_range
 
 from .discriminator import WINDOW_BARS, classify, piece_windows, read_folder, sampled_windows
 from .window_spread import feature_spread, print_spread
@@ -82,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--midi-dir", required=True, help="generated pieces (.mid)")
     parser.add_argument("--windows", type=int, default=3000, help="POP909 train windows drawn (default 3000)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--songs",
+        help="train songs the pieces were written for, e.g. 771-818: also tell our windows from theirs "
+        "(the same energies asked, so only the playing differs)",
+    )
     args = parser.parse_args(argv)
     try:
         generated = piece_windows(read_folder(Path(args.midi_dir)), velocity_features)
@@ -93,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         real = sampled_windows(real_pieces, args.windows, rng, velocity_features)
         matched = sampled_windows(real_pieces, len(generated[0]), rng, velocity_features)
         result = classify(matched, generated, args.seed)
+        own = None
+        if args.songs:
+            ids = set(songs_in_range(args.songs, "train"))
+            theirs = [(s.notes, s.n_steps) for s in songs if s.song_id in ids]
+            own = classify(sampled_windows(theirs, len(generated[0]), rng, velocity_features), generated, args.seed)
     except BgmError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -102,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         f"told apart by dynamics alone: accuracy {result.accuracy:.1%} (folds ±{result.fold_std:.1%}); "
         f"real called real {result.a_hit:.1%}, generated called generated {result.b_hit:.1%}"
     )
+    if own is not None:
+        print(f"told from songs {args.songs}' own windows: accuracy {own.accuracy:.1%} (folds ±{own.fold_std:.1%})")
     return 0
 
 

@@ -17,7 +17,7 @@ from ..music.notes import BEATS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, anticipate_cuts, mark_cuts_in_ring, ring_out
 from ..music.structure import Phrase, cadence_start, long_repeat_at_once, phrase_returns, repeated_bars, return_offset
 from ..progress import ProgressFn, no_progress
-from .dynamics import DynamicsModel, perform
+from .dynamics import DynamicsModel, energy_movement, perform
 from .figure_choice import usual_bar_notes
 from .melody_writer import MelodyWriter
 from .pipeline import ScorePipeline, torch_threads
@@ -54,7 +54,7 @@ class Composer:
         cut inside it marked by a bass attack (mark_cuts_in_ring);
         style_seed: draws the piece's pianist, its melody's height and its player's dynamics (None:
         seed), the same for every span of one piece; the pianist among library songs as busy as the
-        piece's plan asks;
+        piece's plan asks, the player among songs whose bars move as the energy played asks;
         eighth_cuts: steps of the cuts that fall on an eighth (controls.timing), each marked in the
         span before the final chord by the bass anticipating the next beat (anticipate_cuts);
         played_energy: per beat, the energy the notes are played at (None: the controls'; see
@@ -90,9 +90,9 @@ class Composer:
             cuts = cadence + 1 + np.flatnonzero(controls.segment_start[cadence + 1 :])
             roll = mark_cuts_in_ring(roll, cadence * STEPS_PER_BEAT, cuts * STEPS_PER_BEAT, BASS_CEILING)
         style = seed if style_seed is None else style_seed
-        performer = self.dynamics.draw_performer(np.random.default_rng([int(style), 29]))
-        a, b = start_beat * STEPS_PER_BEAT, end_beat * STEPS_PER_BEAT
         energy = controls.energy if played_energy is None else played_energy
+        performer = self.dynamics.draw_performer(np.random.default_rng([int(style), 29]), energy_movement(energy))
+        a, b = start_beat * STEPS_PER_BEAT, end_beat * STEPS_PER_BEAT
         return perform(roll, energy, a, b, self.dynamics, performer, np.random.default_rng([int(seed), a, 31]))
 
 

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from benchmarks import dynamics as D
+from bgm_studio.music.midi import write_midi
+from bgm_studio.music.pop909 import load_song
 
 
 def _window(melody_velocity: int, chord_velocities: tuple[int, int, int]) -> np.ndarray:
@@ -33,3 +35,15 @@ def test_too_few_windows_is_one_line_and_exit_2(tmp_path, capsys) -> None:
     assert D.main(["--midi-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_the_songs_own_windows_are_the_second_judge(tmp_path, pop909_root, capsys) -> None:
+    """Pieces asked train songs' own energies are told from those songs' windows too: the songs
+    themselves, played back, are not told from their own windows (from the other train songs',
+    77% at this size)."""
+    for i in range(771, 779):
+        write_midi(load_song(pop909_root / f"{i:03d}").score(), tmp_path / f"{i}.mid")
+    assert D.main(["--midi-dir", str(tmp_path), "--windows", "400", "--songs", "771-778"]) == 0
+    own = capsys.readouterr().out.splitlines()[-1]
+    assert own.startswith("told from songs 771-778' own windows: accuracy")
+    assert float(own.split("accuracy ")[1].split("%")[0]) < 60.0

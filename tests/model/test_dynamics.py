@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bgm_studio.errors import BgmError
-from bgm_studio.model.dynamics import FIELDS, DynamicsModel, Performer, perform
+from bgm_studio.model.dynamics import FIELDS, DynamicsModel, Performer, energy_movement, perform
 from bgm_studio.music.pianoroll import notes_to_roll, roll_to_note_array
 from bgm_studio.music.pop909 import load_song, default_root
 
@@ -43,6 +43,25 @@ def test_fit_reads_each_songs_melody_over_its_accompaniment_and_its_accents():
     assert flat_player.melody_sd == pytest.approx(0.0, abs=1e-6)  # one velocity: no scatter, no accent
     assert flat_player.melody_accent == pytest.approx(0.0, abs=1e-6)
     assert flat_player.chord_sd == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_player_is_drawn_among_the_songs_whose_bars_move_as_the_piece_asks():
+    """A still song's bars keep one level, a swinging one's bars alternate 70 / 100: a piece asked to
+    hold still draws the still song's player, one asked to swing the other's; asked nothing, either."""
+    still = _song(24, lambda step: 90, lambda step, pitch: 80)
+    swing = np.concatenate([_song(1, lambda step, v=v: v + 6, lambda step, pitch, v=v: v) for v in [70, 100] * 12])
+    swing[:, START] += np.repeat(np.arange(24) * 16, len(swing) // 24)
+    model = DynamicsModel.fit([still, swing])
+    assert model.movement[0] == pytest.approx(0.0, abs=1e-6)
+    assert model.movement[1] == pytest.approx(30.0)  # every bar's mean 30 from the one before
+
+    def gaps(movement: float | None) -> set[float]:
+        return {model.draw_performer(np.random.default_rng(s), movement).melody_gap for s in range(20)}
+
+    assert gaps(0.5) == {model.players[0, 0]} and gaps(28.0) == {model.players[1, 0]}
+    assert gaps(None) == set(model.players[:, 0])
+    assert energy_movement(np.repeat([0.5, 0.7, 0.0, 0.5], 4)) == pytest.approx(25.4)  # a bar asked none is left out
+    assert energy_movement(np.full(4, 0.5)) is None  # one bar does not move
 
 
 def test_fit_needs_a_song_with_enough_notes():
@@ -121,3 +140,16 @@ def test_a_pop909_song_played_by_the_shipped_players_varies_as_real_songs_do():
         acc = out[out[:, TRACK] != 0]
         spreads.append(np.mean([acc[acc[:, START] // 16 == b, VELOCITY].std() for b in np.unique(acc[:, START] // 16)]))
     assert 3.0 < np.median(spreads) < 16.0  # POP909's accompaniment: 5-20 within 8 bars (5th-95th percentile)
+
+
+def test_the_shipped_players_of_a_still_piece_scatter_less_than_those_of_a_swinging_one():
+    """In POP909 a song whose bars hold one level plays its notes close together: a piece asked one
+    energy throughout draws such players, one whose bars swing by 13 velocity draws wide ones."""
+    model = DynamicsModel.load()
+
+    def scatter(energy: np.ndarray) -> float:
+        players = [model.draw_performer(np.random.default_rng(s), energy_movement(energy)) for s in range(40)]
+        return float(np.median([p.onset_sd + p.chord_sd for p in players]))
+
+    still, swinging = np.full(64, 0.6), np.repeat(np.tile([0.55, 0.65], 8), 4)
+    assert scatter(still) + 6.0 < scatter(swinging)
