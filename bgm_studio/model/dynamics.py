@@ -13,8 +13,10 @@ entered at one velocity, others accent hard), and how widely its velocities scat
 (the melody's per note, the accompaniment's per onset, which the notes struck together share, and
 per note within an onset); and how many of each track's velocities it set on the ladder 127, 122,
 117, ... (a fifth of POP909's melodies hold 60% or more of their notes there, as if entered or
-edited in steps of 5; by chance a fifth would be); and how much its bar levels move from one bar
-to the next. A piece draws one song's player (Performer) among the songs whose bars move as its
+edited in steps of 5; by chance a fifth would be); how much its bar levels move from one bar
+to the next; and which velocities it strikes at all (a quarter of POP909's songs strike 70% or
+fewer of the values within their range, as a keyboard's velocity steps fall; song 790 plays 74,
+77, 80, 81, 83, ... 105), each played velocity within that range moved to the nearest of them. A piece draws one song's player (Performer) among the songs whose bars move as its
 energy asks (a still song is played close together, a swinging one wide), and writes each note as level + accent x offsets + scatter, the bar's level set so its mean onset
 velocity is the energy asked (energy x 127: the control is read from POP909 the same way).
 """
@@ -37,7 +39,7 @@ from ..music.notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll
 
 DEFAULT_DYNAMICS_MODEL = Path(__file__).resolve().parents[2] / "models" / "dynamics.json"
-VERSION = 5
+VERSION = 6
 START, PITCH, LENGTH, VELOCITY, TRACK = range(5)
 QUIETEST = 24  # the level of a bar asked no energy (a user's override of 0): soft, never silent
 MIN_NOTES = 50  # a song's track with fewer notes tells nothing of its player
@@ -62,10 +64,11 @@ class Performer:
     ladder: float
     bass_lift: float
     beat_lift: float
+    velocities: tuple[int, ...] = ()  # the velocities its song strikes (snap_to_used); (): any
 
 
 LADDER_STEP = 5
-FIELDS = len(Performer.__dataclass_fields__)
+FIELDS = len(Performer.__dataclass_fields__) - 1  # the float fields
 NEIGHBOURS = 0.02  # the share of songs nearest a piece's bar movement its player is drawn among
 MOST_ACCENT = 3.0  # a song's accent scale is read no larger (a few notes' chance fit would go wild)
 
@@ -79,6 +82,7 @@ class DynamicsModel:
     bass: float  # offset of an accompaniment note below G3, over its pitch's
     players: np.ndarray  # float (songs, FIELDS): each train song's Performer fields
     movement: np.ndarray  # float (songs,): each one's bar_movement, to draw a player whose bars move alike
+    used: np.ndarray  # bool (songs, 128): the velocities each one's notes strike
 
     @classmethod
     def fit(cls, pieces: Iterable[np.ndarray]) -> "DynamicsModel":
@@ -96,11 +100,13 @@ class DynamicsModel:
             bass=float(coef[1][STEPS_PER_BAR + 1]),
             players=np.zeros((0, FIELDS)),
             movement=np.zeros(0),
+            used=np.zeros((0, 128), bool),
         )
-        players = [(model._player(p), _song_movement(p)) for p in pieces]
-        kept = [(p, m) for p, m in players if p is not None]
-        model.players = np.array([p for p, _ in kept]).reshape(-1, FIELDS)
-        model.movement = np.array([m for _, m in kept], np.float64)
+        kept = [(model._player(p), p) for p in pieces]
+        kept = [(player, p) for player, p in kept if player is not None]
+        model.players = np.array([player for player, _ in kept]).reshape(-1, FIELDS)
+        model.movement = np.array([_song_movement(p) for _, p in kept], np.float64)
+        model.used = np.array([np.bincount(p[:, VELOCITY], minlength=128)[:128] > 0 for _, p in kept]).reshape(-1, 128)
         if not len(model.players):
             raise BgmError(f"no song has {MIN_NOTES} notes in both tracks to learn dynamics from")
         return model
@@ -157,10 +163,12 @@ class DynamicsModel:
         hold still also plays its notes close together (rank correlation 0.68 between the two
         over 8-bar windows; a player drawn regardless of it gave 0.15)."""
         if movement is None:
-            return Performer(*map(float, self.players[int(rng.integers(len(self.players)))]))
-        distance = np.abs(np.log1p(self.movement) - np.log1p(max(movement, 0.0)))
-        near = np.argsort(distance, kind="stable")[: max(1, round(len(distance) * NEIGHBOURS))]
-        return Performer(*map(float, self.players[int(rng.choice(near))]))
+            song = int(rng.integers(len(self.players)))
+        else:
+            distance = np.abs(np.log1p(self.movement) - np.log1p(max(movement, 0.0)))
+            song = int(rng.choice(np.argsort(distance, kind="stable")[: max(1, round(len(distance) * NEIGHBOURS))]))
+        fields = dict(zip(Performer.__dataclass_fields__, map(float, self.players[song])))
+        return Performer(**fields, velocities=tuple(int(v) for v in np.flatnonzero(self.used[song])))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         data = {
@@ -170,6 +178,7 @@ class DynamicsModel:
             "bass": round(self.bass, 3),
             "players": self.players.round(2).tolist(),
             "movement": self.movement.round(2).tolist(),
+            "used": [np.packbits(u).tobytes().hex() for u in self.used],
         }
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps(data))
@@ -184,16 +193,23 @@ class DynamicsModel:
             position = np.asarray(data["position"], np.float64)
             players = np.asarray(data["players"], np.float64)
             movement = np.asarray(data["movement"], np.float64)
+            used = np.array([np.unpackbits(np.frombuffer(bytes.fromhex(h), np.uint8)) for h in data["used"]], bool)
             if (
                 position.shape != (2, STEPS_PER_BAR)
                 or players.ndim != 2
                 or players.shape[1:] != (FIELDS,)
                 or not len(players)
                 or movement.shape != (len(players),)
+                or used.shape != (len(players), 128)
             ):
                 raise ValueError("tables of the wrong shape")
             return cls(
-                position, np.asarray(data["pitch_slope"], np.float64).reshape(2), float(data["bass"]), players, movement
+                position,
+                np.asarray(data["pitch_slope"], np.float64).reshape(2),
+                float(data["bass"]),
+                players,
+                movement,
+                used,
             )
         except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BgmError(f"{path}: cannot read dynamics model ({exc})") from exc
@@ -242,9 +258,9 @@ def _bar_velocities(
     notes: np.ndarray, level: float, model: DynamicsModel, performer: Performer, rng: np.random.Generator
 ) -> np.ndarray:
     """int (N,): the velocities of one bar's notes (int (N, 5), start within the bar), whose mean
-    is `level` (before rounding, clipping and the ladder): the melody the performer's gap above the
-    accompaniment, and each note moved by the offsets, lifts and scatter, less their mean over the
-    bar, as in POP909 a bar's mean velocity is its energy by definition."""
+    is `level` (before rounding, clipping, the ladder and snap_to_used): the melody the performer's
+    gap above the accompaniment, and each note moved by the offsets, lifts and scatter, less their
+    mean over the bar, as in POP909 a bar's mean velocity is its energy by definition."""
     melody = notes[:, TRACK] == MELODY
     acc_level = level - performer.melody_gap * melody.mean()
     onset_noise = rng.normal(0.0, performer.onset_sd, STEPS_PER_BAR)
@@ -263,7 +279,20 @@ def _bar_velocities(
     played = np.maximum(acc_level, QUIETEST) + performer.melody_gap * melody + deviation - deviation.mean()
     laddered = rng.random(len(notes)) < np.where(melody, performer.melody_ladder, performer.ladder)
     played = np.where(laddered, 127 - LADDER_STEP * np.round((127 - played) / LADDER_STEP), played)
-    return np.clip(np.round(played), 1, 127).astype(np.int64)
+    return snap_to_used(np.clip(np.round(played), 1, 127).astype(np.int64), performer.velocities)
+
+
+def snap_to_used(velocity: np.ndarray, used: tuple[int, ...]) -> np.ndarray:
+    """int (N,): each velocity within the range of those `used` moved to the nearest of them (the
+    lower on a tie); outside it, and where none are given, as it was."""
+    if not used:
+        return velocity
+    values = np.asarray(used, np.int64)
+    inside = (velocity >= values[0]) & (velocity <= values[-1])
+    right = np.clip(np.searchsorted(values, velocity), 1, len(values) - 1)
+    left = right - 1
+    nearest = np.where(velocity - values[left] <= values[right] - velocity, values[left], values[right])
+    return np.where(inside, nearest, velocity)
 
 
 def _lift(rest: np.ndarray, chosen: np.ndarray) -> float:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bgm_studio.errors import BgmError
-from bgm_studio.model.dynamics import FIELDS, DynamicsModel, Performer, energy_movement, perform
+from bgm_studio.model.dynamics import FIELDS, DynamicsModel, Performer, energy_movement, perform, snap_to_used
 from bgm_studio.music.pianoroll import notes_to_roll, roll_to_note_array
 from bgm_studio.music.pop909 import load_song, default_root
 
@@ -43,6 +43,7 @@ def test_fit_reads_each_songs_melody_over_its_accompaniment_and_its_accents():
     assert flat_player.melody_sd == pytest.approx(0.0, abs=1e-6)  # one velocity: no scatter, no accent
     assert flat_player.melody_accent == pytest.approx(0.0, abs=1e-6)
     assert flat_player.chord_sd == pytest.approx(0.0, abs=1e-6)
+    assert set(np.flatnonzero(model.used[1])) == {88, 90}  # the velocities the song strikes
 
 
 def test_a_player_is_drawn_among_the_songs_whose_bars_move_as_the_piece_asks():
@@ -153,3 +154,20 @@ def test_the_shipped_players_of_a_still_piece_scatter_less_than_those_of_a_swing
 
     still, swinging = np.full(64, 0.6), np.repeat(np.tile([0.55, 0.65], 8), 4)
     assert scatter(still) + 6.0 < scatter(swinging)
+
+
+def test_a_players_velocities_keep_to_those_its_song_strikes():
+    """Many POP909 songs strike only some velocities within their range (a keyboard's steps: song
+    790 plays 74, 77, 80, 81, 83, ... 105), so a window of theirs holds fewer distinct ones than a
+    scatter rounded to every integer gives. Within the song's range a velocity moves to the
+    nearest it struck; outside it, it stays."""
+    assert snap_to_used(np.array([1, 61, 62, 66, 70, 127]), (60, 63, 64, 68)).tolist() == [1, 60, 63, 64, 70, 127]
+    assert snap_to_used(np.array([61, 62]), ()).tolist() == [61, 62]
+    roll, energy = _roll_and_energy()
+    steps = (70, 75, 80, 85, 90, 95, 100, 105, 110, 115, 120)
+    player = _player(melody_gap=12.0, chord_sd=6.0, onset_sd=4.0, melody_sd=5.0, velocities=steps)
+    out = roll_to_note_array(
+        perform(roll, energy * 0.9 + 0.1, 0, roll.n_steps, DynamicsModel.load(), player, np.random.default_rng(0))
+    )
+    inside = (out[:, VELOCITY] >= 70) & (out[:, VELOCITY] <= 120)
+    assert inside.mean() > 0.5 and set(out[inside, VELOCITY]) <= set(steps)
