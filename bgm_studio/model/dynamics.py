@@ -16,9 +16,11 @@ per note within an onset); and how many of each track's velocities it set on the
 edited in steps of 5; by chance a fifth would be); how much its bar levels move from one bar
 to the next; and which velocities it strikes at all (a quarter of POP909's songs strike 70% or
 fewer of the values within their range, as a keyboard's velocity steps fall; song 790 plays 74,
-77, 80, 81, 83, ... 105), each played velocity within that range moved to the nearest of them. A piece draws one song's player (Performer) among the songs whose bars move as its
-energy asks (a still song is played close together, a swinging one wide), and writes each note as level + accent x offsets + scatter, the bar's level set so its mean onset
-velocity is the energy asked (energy x 127: the control is read from POP909 the same way).
+77, 80, 81, 83, ... 105). A piece draws one song's player (Performer) among the songs whose bars
+move as its energy asks (a still song is played close together, a swinging one wide), and writes
+each note as level + accent x offsets + scatter, the bar's level set so its mean onset velocity is
+the energy asked (energy x 127: the control is read from POP909 the same way), each velocity
+within the song's range then moved to the nearest one it strikes.
 """
 
 from __future__ import annotations
@@ -102,8 +104,7 @@ class DynamicsModel:
             movement=np.zeros(0),
             used=np.zeros((0, 128), bool),
         )
-        kept = [(model._player(p), p) for p in pieces]
-        kept = [(player, p) for player, p in kept if player is not None]
+        kept = [(player, p) for p in pieces if (player := model._player(p)) is not None]
         model.players = np.array([player for player, _ in kept]).reshape(-1, FIELDS)
         model.movement = np.array([_song_movement(p) for _, p in kept], np.float64)
         model.used = np.array([np.bincount(p[:, VELOCITY], minlength=128)[:128] > 0 for _, p in kept]).reshape(-1, 128)
