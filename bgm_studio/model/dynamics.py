@@ -70,7 +70,9 @@ class Performer:
 
 
 LADDER_STEP = 5
-FIELDS = len(Performer.__dataclass_fields__) - 1  # the float fields
+# The Performer fields a song's player is read as and kept in DynamicsModel.players (all but its velocities).
+FLOAT_FIELDS = tuple(name for name, f in Performer.__dataclass_fields__.items() if f.type == "float")
+FIELDS = len(FLOAT_FIELDS)
 NEIGHBOURS = 0.02  # the share of songs nearest a piece's bar movement its player is drawn among
 MOST_ACCENT = 3.0  # a song's accent scale is read no larger (a few notes' chance fit would go wild)
 
@@ -168,7 +170,7 @@ class DynamicsModel:
         else:
             distance = np.abs(np.log1p(self.movement) - np.log1p(max(movement, 0.0)))
             song = int(rng.choice(np.argsort(distance, kind="stable")[: max(1, round(len(distance) * NEIGHBOURS))]))
-        fields = dict(zip(Performer.__dataclass_fields__, map(float, self.players[song])))
+        fields = dict(zip(FLOAT_FIELDS, map(float, self.players[song])))
         return Performer(**fields, velocities=tuple(int(v) for v in np.flatnonzero(self.used[song])))
 
     def save(self, path: str | os.PathLike[str]) -> None:

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from bgm_studio.errors import BgmError
-from bgm_studio.model.dynamics import FIELDS, DynamicsModel, Performer, energy_movement, perform, snap_to_used
+from bgm_studio.model.dynamics import (
+    FIELDS,
+    FLOAT_FIELDS,
+    DynamicsModel,
+    Performer,
+    energy_movement,
+    perform,
+    snap_to_used,
+)
 from bgm_studio.music.pianoroll import notes_to_roll, roll_to_note_array
 from bgm_studio.music.pop909 import load_song, default_root
 
@@ -27,7 +35,7 @@ def _song(n_bars: int, melody_velocity, acc_velocity) -> np.ndarray:
 
 def _player(**kw) -> Performer:
     """A player who plays every note alike, at any velocity, but for the fields given."""
-    return Performer(**(dict.fromkeys(list(Performer.__dataclass_fields__)[:FIELDS], 0.0) | kw))
+    return Performer(**(dict.fromkeys(FLOAT_FIELDS, 0.0) | kw))
 
 
 def test_fit_reads_each_songs_melody_over_its_accompaniment_and_its_accents():
