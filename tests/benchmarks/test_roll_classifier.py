@@ -1,0 +1,48 @@
+import numpy as np
+
+from benchmarks import roll_classifier as R
+from benchmarks.discriminator import WINDOW_STEPS
+from bgm_studio.music.notes import MELODY
+
+
+def test_a_window_is_moved_onto_c_and_drawn_in_its_planes():
+    # start, pitch, length, velocity, track: D major, its D held longest
+    win = np.array(
+        [
+            [0, 62, 8, 90, MELODY],  # D4, melody
+            [4, 66, 2, 90, MELODY],  # F#4
+            [0, 50, 16, 70, 1],  # D3, accompaniment
+            [8, 12, 4, 70, 1],  # C0, under the keyboard: up an octave
+        ]
+    )
+    roll = R.window_roll(win)
+    assert roll.shape == (4, WINDOW_STEPS, R.KEYS)
+    c4, c3 = 60 - R.LOW_KEY, 48 - R.LOW_KEY
+    assert roll[0, 0, c4] == 1 and roll[0, 4, c4 + 4] == 1  # moved down a tone: D4 -> C4, F#4 -> E4
+    assert roll[0].sum() == 2 and roll[1].sum() == 8 + 2  # onsets, and every step sounding
+    assert roll[2, 0, c3] == 1 and roll[3, :16, c3].all() and not roll[3, 16:, c3].any()
+    assert roll[2, 8, 12 - 2 + 12 - R.LOW_KEY] == 1  # C0 moved a tone down, then an octave up into the keys
+
+
+def rolls(rng, odd: bool, pieces=10, per_piece=4):
+    """Small rolls of 8 random onsets on even (or odd) steps: two sides a network can tell apart."""
+    x = np.zeros((pieces * per_piece, 4, 32, 24), np.float32)
+    for w in x:
+        steps = 2 * rng.integers(0, 16, 8) + odd
+        w[2, steps, rng.integers(0, 24, 8)] = 1
+    return x, np.repeat(np.arange(pieces), per_piece)
+
+
+def test_the_network_tells_apart_what_differs_and_not_what_does_not():
+    rng = np.random.default_rng(0)
+    (a, ga), (b, gb), (c, gc) = rolls(rng, False), rolls(rng, True), rolls(rng, False)
+    y = np.r_[np.zeros(len(a), int), np.ones(len(b), int)]
+    told = R.held_out_accuracy(np.concatenate([a, b]), y, np.r_[ga, gb + 10], seed=0, epochs=6)
+    alike = R.held_out_accuracy(np.concatenate([a, c]), y, np.r_[ga, gc + 10], seed=0, epochs=6)
+    assert told > 0.9
+    assert alike < 0.7
+
+
+def test_a_missing_folder_is_one_line_and_exit_2(tmp_path, capsys):
+    assert R.main(["--midi-dir", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err.strip().count("\n") == 0
