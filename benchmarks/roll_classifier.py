@@ -11,9 +11,13 @@ and as many real POP909 train windows, one per song in turn (where the files are
 songs they were made for, those songs' own windows are left out), and its held-out accuracy is
 printed, 50% meaning indistinguishable; beside it the same network on the melody's planes alone,
 on the accompaniment's alone (--views: also onsets or sounding planes alone), and on two halves of
-the real songs (the noise floor). About 3.5 minutes a view and seed on 2 cores.
+the real songs (the noise floor). About 3.5 minutes a view and seed on 2 cores. With --moved it
+also asks where the accompaniment's lead comes from: trained once on the accompaniment of most of
+our pieces, how many held-out windows it calls ours of real songs, of ours, and of real songs' own
+figures moved onto their chords elsewhere in the song (stop 53, validation songs at seed 0: 22.7%,
+89.3%, 68.0%).
 
-    python -m benchmarks.roll_classifier --midi-dir DIR [--views all,melody,accompaniment] [--seeds 1]
+    python -m benchmarks.roll_classifier --midi-dir DIR [--views all,melody,accompaniment] [--seeds 1] [--moved]
 """
 
 from __future__ import annotations
@@ -27,11 +31,25 @@ from pathlib import Path
 import numpy as np
 
 from bgm_studio.errors import BgmError
-from bgm_studio.music.notes import MELODY
-from bgm_studio.music.pop909 import load_split
+from bgm_studio.model.figure_choice import BASS_FLOOR
+from bgm_studio.model.texture import LENGTH as FIGURE_LENGTH
+from bgm_studio.model.texture import STEP as FIGURE_STEP
+from bgm_studio.model.texture import realize, role_table, song_figures
+from bgm_studio.music.notes import ACCOMPANIMENT, BEATS_PER_BAR, MELODY, STEPS_PER_BAR
+from bgm_studio.music.pop909 import Song, load_split
 
 from .common import hardware
-from .discriminator import LENGTH, PITCH, START, TRACK, WINDOW_STEPS, read_folder, sampled_windows, song_ids
+from .discriminator import (
+    LENGTH,
+    PITCH,
+    START,
+    TRACK,
+    WINDOW_BARS,
+    WINDOW_STEPS,
+    read_folder,
+    sampled_windows,
+    song_ids,
+)
 
 LOW_KEY, KEYS = 21, 88  # A0..C8
 PLANES = ("melody onsets", "melody sounding", "accompaniment onsets", "accompaniment sounding")
@@ -93,28 +111,41 @@ def held_out_accuracy(
 ) -> float:
     """Held-out accuracy of the network over piece-level folds (no piece on both sides of a split).
     x: float32 (n, planes, steps, keys); y: 0/1 (n,); groups: piece of each window."""
-    import torch
     from sklearn.model_selection import StratifiedGroupKFold
 
     hits = np.zeros(len(y), bool)
     split = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for k, (train, test) in enumerate(split.split(x, y, groups)):
-        net = _network(x.shape[1], seed * 100 + k)
-        opt = torch.optim.Adam(net.parameters(), lr=2e-3, weight_decay=1e-4)
-        xt, yt = torch.as_tensor(x[train]), torch.as_tensor(y[train], dtype=torch.float32)
-        rng = np.random.default_rng([seed, k])
-        net.train()
-        for _ in range(epochs):
-            for batch in np.array_split(rng.permutation(len(train)), max(len(train) // 32, 1)):
-                opt.zero_grad()
-                loss = nn_loss(net(xt[batch])[:, 0], yt[batch])
-                loss.backward()
-                opt.step()
-        _settle_norms(net, xt)
-        with torch.no_grad():
-            logits = net(torch.as_tensor(x[test]))[:, 0].numpy()
-        hits[test] = (logits > 0) == (y[test] == 1)
+        net = _trained(x[train], y[train], seed * 100 + k, np.random.default_rng([seed, k]), epochs)
+        hits[test] = _calls_ours(net, x[test]) == (y[test] == 1)
     return float(hits.mean())
+
+
+def _trained(x: np.ndarray, y: np.ndarray, seed: int, rng: np.random.Generator, epochs: int):
+    """The network (its weights drawn from `seed`) trained to give 1 for ours (y == 1) and 0 for real
+    windows, in batches ordered by `rng`."""
+    import torch
+
+    net = _network(x.shape[1], seed)
+    opt = torch.optim.Adam(net.parameters(), lr=2e-3, weight_decay=1e-4)
+    xt, yt = torch.as_tensor(x), torch.as_tensor(y, dtype=torch.float32)
+    net.train()
+    for _ in range(epochs):
+        for batch in np.array_split(rng.permutation(len(x)), max(len(x) // 32, 1)):
+            opt.zero_grad()
+            loss = nn_loss(net(xt[batch])[:, 0], yt[batch])
+            loss.backward()
+            opt.step()
+    _settle_norms(net, xt)
+    return net
+
+
+def _calls_ours(net, x: np.ndarray) -> np.ndarray:
+    """bool (n,): which windows the trained network calls ours."""
+    import torch
+
+    with torch.no_grad():
+        return net(torch.as_tensor(x))[:, 0].numpy() > 0
 
 
 def _settle_norms(net, x) -> None:
@@ -189,6 +220,87 @@ def judge(
     return RollFigures(n, {v: float(np.mean(a)) for v, a in figures.items()}, float(np.mean(halves)))
 
 
+def moved_figures(song: Song, source_bar: int, target_bar: int) -> np.ndarray | None:
+    """The accompaniment of an 8-bar window (notes int (n, 5), steps from the window's start): the
+    song's own figures (texture.song_figures) of the 8 bars from `source_bar`, realized on its chords
+    of the 8 bars from `target_bar`, a bass under C2 an octave higher as a piece plays it; None where a
+    bar there has no chord or the song is too short. With the two bars the same, the song's own
+    accompaniment comes back: what the judge hears in a moved window is the move."""
+    figures = song_figures(song)
+    if max(source_bar, target_bar) + WINDOW_BARS > min(len(figures), song.n_beats // BEATS_PER_BAR):
+        return None
+    rows = []
+    for k in range(WINDOW_BARS):
+        figure = figures[source_bar + k]
+        beats = (target_bar + k) * BEATS_PER_BAR + np.arange(BEATS_PER_BAR)
+        roots, pcs = song.chord_root[beats].astype(np.int64), song.chord_pcs[beats]
+        if (roots < 0).any():
+            return None
+        if figure is None:
+            continue
+        pitches = realize(figure, roots, role_table(roots, pcs))
+        pitches = np.where(pitches < BASS_FLOOR, pitches + 12, pitches)
+        steps = k * STEPS_PER_BAR + figure[:, FIGURE_STEP].astype(np.int64)
+        lengths = np.minimum(figure[:, FIGURE_LENGTH].astype(np.int64), WINDOW_STEPS - steps)
+        rows += [(s, p, n, 64, ACCOMPANIMENT) for s, p, n in zip(steps, pitches, lengths)]
+    return np.array(rows, np.int64).reshape(-1, 5)
+
+
+@dataclass(frozen=True)
+class MovedFigures:
+    """Shares of held-out accompaniment windows the network, trained on ours against real, calls ours."""
+
+    real: float  # real POP909 windows
+    ours: float  # ours, of pieces it did not learn from
+    moved: float  # real songs' own figures moved onto their chords elsewhere (moved_figures)
+
+
+def moved_probe(
+    songs: list[Song], generated: list[tuple[np.ndarray, int]], seed: int, epochs: int, apart: int = 8
+) -> MovedFigures:
+    """Train the network on the accompaniment of 4/5 of our pieces against as many real windows from
+    the first half of `songs`, then ask it about the other pieces, real windows of the other half and
+    that half's figures moved at least `apart` bars (moved_figures)."""
+    from .discriminator import windows_of
+
+    rng = np.random.default_rng(seed)
+    accompaniment = list(VIEWS["accompaniment"])
+    ours = [(i % 5 == 0, w) for i, p in enumerate(generated) for w in windows_of(*p)]
+    learn = [w for held, w in ours if not held]
+    held = [w for held, w in ours if held]
+    order = rng.permutation(len(songs))
+    first, second = [songs[i] for i in order[: len(order) // 2]], [songs[i] for i in order[len(order) // 2 :]]
+    real = [(s.notes, s.n_steps) for s in first]
+    x_real, _ = _rolls(real, len(learn), rng)
+    x = np.concatenate([x_real[:, accompaniment], np.stack([window_roll(w)[accompaniment] for w in learn])])
+    y = np.r_[np.zeros(len(learn), int), np.ones(len(learn), int)]
+    net = _trained(x, y, seed, np.random.default_rng(seed), epochs)
+    real_held, _ = _rolls([(s.notes, s.n_steps) for s in second], len(held), rng)
+    moved: list[np.ndarray] = []
+    for _ in range(100 * len(held)):
+        if len(moved) == len(held):
+            break
+        song = second[rng.integers(len(second))]
+        n_bars = song.n_steps // STEPS_PER_BAR
+        if n_bars < WINDOW_BARS + apart + 1:
+            continue
+        a, b = rng.integers(0, n_bars - WINDOW_BARS, 2)
+        win = moved_figures(song, int(a), int(b)) if abs(int(a) - int(b)) >= apart else None
+        if win is not None and len(win):
+            moved.append(window_roll(win)[accompaniment])
+    if len(moved) < len(held):
+        raise BgmError("too few real songs long enough to move their figures")
+
+    def share(rolls: np.ndarray) -> float:
+        return float(_calls_ours(net, np.ascontiguousarray(rolls)).mean())
+
+    return MovedFigures(
+        share(real_held[:, accompaniment]),
+        share(np.stack([window_roll(w)[accompaniment] for w in held])),
+        share(np.stack(moved)),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--midi-dir", required=True, help="generated pieces (.mid)")
@@ -200,6 +312,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"planes judged, comma-separated, of {', '.join(VIEWS)} (default all,melody,accompaniment)",
     )
     parser.add_argument("--epochs", type=int, default=10, help="training passes over each fold (default 10)")
+    parser.add_argument(
+        "--moved",
+        action="store_true",
+        help="also: does the network call real songs' own figures moved onto their other chords ours?",
+    )
     args = parser.parse_args(argv)
     try:
         views = tuple(args.views.split(","))
@@ -212,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
         songs, _ = load_split("train", args.pop909)
         real = [(s.notes, s.n_steps) for s in songs if s.song_id not in own]
         fig = judge(real, generated, args.seeds, args.epochs, views)
+        moved = (
+            moved_probe([s for s in songs if s.song_id not in own], generated, 0, args.epochs) if args.moved else None
+        )
     except BgmError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -220,6 +340,11 @@ def main(argv: list[str] | None = None) -> int:
     for view, acc in fig.views.items():
         print(f"generated vs real, {view:13s} {acc:.1%}")
     print(f"real half vs half, all planes  {fig.real_halves:.1%}  (the floor)")
+    if moved is not None:
+        print(
+            f"called ours on the accompaniment: real {moved.real:.1%}, ours {moved.ours:.1%}, "
+            f"real songs' figures moved onto their chords elsewhere {moved.moved:.1%}"
+        )
     print(f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0
 

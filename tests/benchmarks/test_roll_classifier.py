@@ -46,3 +46,20 @@ def test_the_network_tells_apart_what_differs_and_not_what_does_not():
 def test_a_missing_folder_is_one_line_and_exit_2(tmp_path, capsys):
     assert R.main(["--midi-dir", str(tmp_path / "none")]) == 2
     assert capsys.readouterr().err.strip().count("\n") == 0
+
+
+def test_a_songs_figures_moved_nowhere_are_its_own_accompaniment_and_moved_fit_the_chords_there(pop909_root):
+    from bgm_studio.music.pop909 import load_song
+
+    song = load_song(pop909_root / "001")
+    bar = 16
+    lo, hi = bar * 16, (bar + 8) * 16
+    own = song.notes[(song.notes[:, 4] != MELODY) & (song.notes[:, 0] >= lo) & (song.notes[:, 0] < hi)]
+    want = sorted((s - lo, p if p >= 36 else p + 12, min(n, 32, hi - s)) for s, p, n in own[:, :3])
+    got = R.moved_figures(song, bar, bar)
+    assert sorted(map(tuple, got[:, :3].tolist())) == want
+    moved = R.moved_figures(song, bar, bar + 24)
+    beats = (bar + 24) * 4 + moved[:, 0] // 4
+    in_chord = song.chord_pcs[beats, moved[:, 1] % 12]
+    assert in_chord.mean() > 0.75  # chord tones land on the chords there (passing tones keep their interval)
+    assert R.moved_figures(song, song.n_steps // 16 - 4, 0) is None  # runs past the song's end
