@@ -49,6 +49,7 @@ from .discriminator import (
     read_folder,
     sampled_windows,
     song_ids,
+    windows_of,
 )
 
 LOW_KEY, KEYS = 21, 88  # A0..C8
@@ -125,6 +126,7 @@ def _trained(x: np.ndarray, y: np.ndarray, seed: int, rng: np.random.Generator, 
     """The network (its weights drawn from `seed`) trained to give 1 for ours (y == 1) and 0 for real
     windows, in batches ordered by `rng`."""
     import torch
+    import torch.nn.functional as F
 
     net = _network(x.shape[1], seed)
     opt = torch.optim.Adam(net.parameters(), lr=2e-3, weight_decay=1e-4)
@@ -133,7 +135,7 @@ def _trained(x: np.ndarray, y: np.ndarray, seed: int, rng: np.random.Generator, 
     for _ in range(epochs):
         for batch in np.array_split(rng.permutation(len(x)), max(len(x) // 32, 1)):
             opt.zero_grad()
-            loss = nn_loss(net(xt[batch])[:, 0], yt[batch])
+            loss = F.binary_cross_entropy_with_logits(net(xt[batch])[:, 0], yt[batch])
             loss.backward()
             opt.step()
     _settle_norms(net, xt)
@@ -166,13 +168,6 @@ def _settle_norms(net, x) -> None:
     net.eval()
 
 
-def nn_loss(logits, target):
-    """Binary cross-entropy on logits."""
-    import torch.nn.functional as F
-
-    return F.binary_cross_entropy_with_logits(logits, target)
-
-
 @dataclass(frozen=True)
 class RollFigures:
     windows: int  # windows a side
@@ -195,8 +190,6 @@ def judge(
 ) -> RollFigures:
     """The network's held-out accuracies on the given VIEWS, generated against real windows, and on all
     planes real half against half."""
-    from .discriminator import windows_of
-
     n = sum(len(windows_of(*p)) for p in generated)
     if n < 10:
         raise BgmError("the generated pieces hold fewer than 10 8-bar windows")
@@ -220,13 +213,16 @@ def judge(
     return RollFigures(n, {v: float(np.mean(a)) for v, a in figures.items()}, float(np.mean(halves)))
 
 
-def moved_figures(song: Song, source_bar: int, target_bar: int) -> np.ndarray | None:
+def moved_figures(
+    song: Song, source_bar: int, target_bar: int, figures: list[np.ndarray | None] | None = None
+) -> np.ndarray | None:
     """The accompaniment of an 8-bar window (notes int (n, 5), steps from the window's start): the
     song's own figures (texture.song_figures) of the 8 bars from `source_bar`, realized on its chords
     of the 8 bars from `target_bar`, a bass under C2 an octave higher as a piece plays it; None where a
     bar there has no chord or the song is too short. With the two bars the same, the song's own
-    accompaniment comes back: what the judge hears in a moved window is the move."""
-    figures = song_figures(song)
+    accompaniment comes back: what the judge hears in a moved window is the move. figures: the song's
+    song_figures where already made."""
+    figures = song_figures(song) if figures is None else figures
     if max(source_bar, target_bar) + WINDOW_BARS > min(len(figures), song.n_beats // BEATS_PER_BAR):
         return None
     rows = []
@@ -262,8 +258,6 @@ def moved_probe(
     """Train the network on the accompaniment of 4/5 of our pieces against as many real windows from
     the first half of `songs`, then ask it about the other pieces, real windows of the other half and
     that half's figures moved at least `apart` bars (moved_figures)."""
-    from .discriminator import windows_of
-
     rng = np.random.default_rng(seed)
     accompaniment = list(VIEWS["accompaniment"])
     ours = [(i % 5 == 0, w) for i, p in enumerate(generated) for w in windows_of(*p)]
@@ -279,6 +273,7 @@ def moved_probe(
     real_held, _ = _rolls([(s.notes, s.n_steps) for s in second], len(held), rng)
     moved: list[np.ndarray] = []
     in_place: list[np.ndarray] = []
+    figures: dict[str, list[np.ndarray | None]] = {}  # song_figures of each song drawn, made once
     for _ in range(100 * len(held)):
         if len(moved) == len(held):
             break
@@ -287,7 +282,12 @@ def moved_probe(
         if n_bars < WINDOW_BARS + apart + 1:
             continue
         a, b = (int(bar) for bar in rng.integers(0, n_bars - WINDOW_BARS, 2))
-        here, there = (moved_figures(song, a, a), moved_figures(song, a, b)) if abs(a - b) >= apart else (None, None)
+        if abs(a - b) < apart:
+            continue
+        if song.song_id not in figures:
+            figures[song.song_id] = song_figures(song)
+        bars = figures[song.song_id]
+        here, there = moved_figures(song, a, a, bars), moved_figures(song, a, b, bars)
         if here is not None and there is not None and len(here) and len(there):
             in_place.append(window_roll(here)[accompaniment])
             moved.append(window_roll(there)[accompaniment])
@@ -331,11 +331,9 @@ def main(argv: list[str] | None = None) -> int:
         generated = read_folder(folder)
         own = set(song_ids(folder))
         songs, _ = load_split("train", args.pop909)
-        real = [(s.notes, s.n_steps) for s in songs if s.song_id not in own]
-        fig = judge(real, generated, args.seeds, args.epochs, views)
-        moved = (
-            moved_probe([s for s in songs if s.song_id not in own], generated, 0, args.epochs) if args.moved else None
-        )
+        others = [s for s in songs if s.song_id not in own]
+        fig = judge([(s.notes, s.n_steps) for s in others], generated, args.seeds, args.epochs, views)
+        moved = moved_probe(others, generated, 0, args.epochs) if args.moved else None
     except BgmError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
