@@ -8,6 +8,10 @@ whole song. Drawn from the whole library bar by bar, windows mixed every pianist
 middle no real song has (train songs 803-818, seeds 0 / 1: the classifier telling windows apart
 83.1 / 79.1% -> 76.7 / 76.2%).
 
+A figure moved onto chords it was not played over is what a judge reading the piano roll told
+ours from POP909's by (models/HISTORY.md, stops 53-54): each bar also weighs the pianist's figures
+played over its own chords, in any key, and favours every candidate that was.
+
 The diffusion model alone gives a blurred map: taking its likeliest cells stacks close chords on
 many sixteenths. A figure from the library is a whole bar a pianist played, so its rhythm and
 voicing hang together; the model chooses which figure fits the melody, the density, the energy
@@ -47,6 +51,10 @@ class FigureConfig:
     follow_bonus: float = (
         3.0  # log-score bonus of the figure the pianist of the bar before played next, in the same shot
     )
+    same_chords: int = 16  # the pianist's figures played over the bar's own chords (in any key) added to its candidates
+    # log-score bonus of a figure played over the bar's own chords: realized on the chords it was written
+    # for, it keeps its voicing and its passing notes where its pianist put them
+    same_chords_bonus: float = 4.0
     recall_bonus: float = 1.5  # log-score bonus of the figure played 1 (same shot), 2 or 4 bars back, same chords
     groove_weight: float = 4.0  # log-score bonus per unit of rhythm likeness to the two bars before, in the shot
     piece_groove_weight: float = (
@@ -174,13 +182,21 @@ def choose_figures(
             _sketch(roll, notes)
             out += notes
             continue
+        fb0, fb1 = (g0 - bar) // STEPS_PER_BEAT, (g1 - bar) // STEPS_PER_BEAT
+        same_chords = lib.over_same_chords(fb0, fb1, roots, pcs)
         candidates = _bar_candidates(lib, pianist, ctrl, segment, bar, g0, g1, want, cfg, rng)
+        piece_groove = _piece_groove(roll, bar, g0, g1)
+        candidates += [
+            (int(i), 0.0)
+            for i in _same_chord_candidates(
+                lib, pianist.song, same_chords, g0 - bar, g1 - bar, want, piece_groove, cfg, rng
+            )
+        ]
         grooves = [
             _rhythm(roll, bar - k * STEPS_PER_BAR, g0, g1)
             for k in (1, 2)
             if _same_shot(segment, bar - k * STEPS_PER_BAR, g0)
         ]
-        piece_groove = _piece_groove(roll, bar, g0, g1)
         looped = _onset_set(roll, bar - LOOP_BARS * STEPS_PER_BAR, g0 - bar, g1 - bar)
         voicing = _restated_voicing(roll, pianist.voice_of, g0, g1)
         bass_before = _bass_recalls(roll, ctrl, segment, bar, g0, g1)
@@ -194,19 +210,23 @@ def choose_figures(
             shift = _register_shift(pitches, melody_pitches, ctrl.register[beat], previous, cfg.leap_weight)
             notes = _placed(fig, pitches, bar, g0, ends, shift, melody_top, a, roots)
             if notes:
-                score = follows + _score(
-                    notes,
-                    log_p,
-                    a,
-                    g0,
-                    g1,
-                    want,
-                    grooves,
-                    piece_groove,
-                    melody_top,
-                    melody_pitches,
-                    ctrl.register[beat],
-                    cfg,
+                score = (
+                    follows
+                    + cfg.same_chords_bonus * same_chords[index]
+                    + _score(
+                        notes,
+                        log_p,
+                        a,
+                        g0,
+                        g1,
+                        want,
+                        grooves,
+                        piece_groove,
+                        melody_top,
+                        melody_pitches,
+                        ctrl.register[beat],
+                        cfg,
+                    )
                 )
                 onsets = {(s - bar, p) for s, p, _ in notes}
                 if looped:
@@ -384,17 +404,58 @@ def _candidates(
     """Library figures whose onsets in beats [fb0, fb1) of the bar number about `want`: those of
     `song` (the piece's pianist; -1 none) where it has at least cfg.min_own of them, else any;
     never one a pianist could not play (_playable)."""
-    counts = lib.beat_onsets[:, fb0:fb1].sum(axis=1).astype(np.int64)
-    playable = _playable(lib)
-    gap = np.where(playable, np.abs(counts - want), np.iinfo(np.int64).max)
-    fits = (counts >= want) & (gap <= max(1, cfg.count_tolerance * want))  # never fewer: a few notes fall on held ones
+    gap = _count_gap(lib, fb0, fb1, want)
+    fits = _fits(gap, want, cfg)
     own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
     pool = own[fits[own]]
     if len(pool) < cfg.min_own:
         pool = np.flatnonzero(fits)
     if len(pool) == 0:
-        pool = np.flatnonzero(gap == gap.min())
+        pool = np.flatnonzero(np.abs(gap) == np.abs(gap).min())
     return rng.choice(pool, size=min(cfg.candidates, len(pool)), replace=False)
+
+
+def _same_chord_candidates(
+    lib: TextureLibrary,
+    song: int,
+    same_chords: np.ndarray,
+    s0: int,
+    s1: int,
+    want: int,
+    piece_groove: np.ndarray | None,
+    cfg: FigureConfig,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Up to cfg.same_chords figures of `song` (the piece's pianist; -1: none) played over the same
+    chords as steps [s0, s1) of the bar (same_chords: bool (F,), TextureLibrary.over_same_chords)
+    whose onsets there number about `want` (_fits); where more fit, those likest in rhythm to one
+    the piece has played (piece_groove, _piece_groove; None: drawn at random: from every song's,
+    that loosened the groove, GPS 0.742 against 0.762 taken by rhythm). Taken from every
+    song's figures where the pianist has none, they told the roll judge less (61.7-64.2% against
+    70.4%) but the feature classifier more (71.6% against 66.2%): other pianists' bars over the same
+    chords strike fewer odd 16ths and span less (models/HISTORY.md, stop 54)."""
+    fb0, fb1 = s0 // STEPS_PER_BEAT, s1 // STEPS_PER_BEAT
+    fits = _fits(_count_gap(lib, fb0, fb1, want), want, cfg) & same_chords
+    own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
+    pool = own[fits[own]]
+    if piece_groove is not None and len(pool) > cfg.same_chords:
+        pool = rng.permutation(pool)  # ties in rhythm fall at random
+        likeness = (lib.onset_steps[pool, s0:s1][:, None, :] == piece_groove[None]).mean(axis=2).max(axis=1)
+        return pool[np.argsort(-likeness, kind="stable")[: cfg.same_chords]]
+    return rng.choice(pool, size=min(cfg.same_chords, len(pool)), replace=False)
+
+
+def _count_gap(lib: TextureLibrary, fb0: int, fb1: int, want: int) -> np.ndarray:
+    """int (F,): each figure's onsets in beats [fb0, fb1) less `want`; the most an int holds for a
+    figure a pianist could not play (_playable)."""
+    counts = lib.beat_onsets[:, fb0:fb1].sum(axis=1).astype(np.int64)
+    return np.where(_playable(lib), counts - want, np.iinfo(np.int64).max)
+
+
+def _fits(gap: np.ndarray, want: int, cfg: FigureConfig) -> np.ndarray:
+    """bool: the figures whose onsets lie within cfg.count_tolerance of `want` (at least 1) and
+    never fewer (gap from _count_gap; a few notes fall on held ones)."""
+    return (gap >= 0) & (gap <= max(1, cfg.count_tolerance * want))
 
 
 def _playable(lib: TextureLibrary) -> np.ndarray:

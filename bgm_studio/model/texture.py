@@ -7,8 +7,9 @@ chord's tones; or a passing tone's interval from the root), with the pitch it wa
 Realized on other chords, each note takes the same role in its beat's new chord, within a tritone
 of where it was played, and on the same side of G3: the bass stays bass and the hand above stays
 above, so moving figures to other chords does not thicken the bass. The library holds every figure of the train songs' bars, each linked to
-the figure its pianist played in the next bar (`build_library`); `models/textures.npz` is built
-from songs 001-802.
+the figure its pianist played in the next bar and kept with the chords it was played over, so that
+a bar can find the figures written for its own chords in any key (`build_library`,
+`TextureLibrary.over_same_chords`); `models/textures.npz` is built from songs 001-802.
 """
 
 from __future__ import annotations
@@ -94,13 +95,16 @@ class TextureLibrary:
     """Every figure: notes int16 (M, 5) in figure order, start int (F + 1,) offsets into them,
     beat_onsets int16 (F, 4) onsets in each beat of the figure, following int (F,) the figure the
     same pianist played in the next bar (-1: none), song int (F,) the song it comes from (figures
-    of a song lie together, in its order)."""
+    of a song lie together, in its order), chord_root int8 (F, 4) and chord_tones uint16 (F, 4) the
+    chords it was played over: per beat the root (-1: none) and its pitch classes as bits 0-11."""
 
     notes: np.ndarray
     start: np.ndarray
     beat_onsets: np.ndarray
     following: np.ndarray
     song: np.ndarray
+    chord_root: np.ndarray
+    chord_tones: np.ndarray
 
     def __len__(self) -> int:
         return len(self.start) - 1
@@ -129,6 +133,8 @@ class TextureLibrary:
                 beat_onsets=self.beat_onsets,
                 following=self.following,
                 song=self.song,
+                chord_root=self.chord_root,
+                chord_tones=self.chord_tones,
             )
 
     @classmethod
@@ -141,14 +147,57 @@ class TextureLibrary:
             )
         try:
             with np.load(path, allow_pickle=False) as z:
-                library = cls(z["notes"], z["start"], z["beat_onsets"], z["following"], z["song"])
-        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
+                fields = {name: z[name] for name in z.files if name in cls.__dataclass_fields__}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
             raise BgmError(f"{path}: not a texture library ({e.__class__.__name__})") from None
-        if library.notes.ndim != 2 or library.notes.shape[1] != PITCH + 1:
+        if "notes" not in fields:
+            raise BgmError(f"{path}: not a texture library (no figures in it)")
+        if (
+            len(fields) < len(cls.__dataclass_fields__)
+            or fields["notes"].ndim != 2
+            or fields["notes"].shape[1] != PITCH + 1
+        ):
             raise BgmError(
                 f"{path}: texture library of an older format (rebuild it with `bgm-studio train --textures`)"
             )
-        return library
+        return cls(**fields)
+
+    def over_same_chords(self, beat0: int, beat1: int, chord_root: np.ndarray, chord_pcs: np.ndarray) -> np.ndarray:
+        """bool (F,): the figures played over the same chords as beats [beat0, beat1) of a bar, moved
+        to any key: each beat's root the same interval from the first beat's, and the same chord
+        built on it. chord_root (4,), chord_pcs (4, 12) of the bar; a beat without a chord matches none."""
+        roots = chord_root[beat0:beat1].astype(np.int64)
+        if (roots < 0).any():
+            return np.zeros(len(self), bool)
+        own = self.chord_root[:, beat0:beat1].astype(np.int64)
+        moved = ((own - own[:, :1]) % 12 == (roots - roots[0]) % 12).all(axis=1)
+        shapes = chord_shape(tones_bits(chord_pcs[beat0:beat1]), roots)
+        return moved & (own >= 0).all(axis=1) & (self._shapes[:, beat0:beat1] == shapes).all(axis=1)
+
+    @cached_property
+    def onset_steps(self) -> np.ndarray:
+        """bool (F, steps of a bar): the steps each figure strikes a note on."""
+        out = np.zeros((len(self), STEPS_PER_BAR), bool)
+        figure = np.repeat(np.arange(len(self)), np.diff(self.start))
+        out[figure, self.notes[:, STEP]] = True
+        return out
+
+    @cached_property
+    def _shapes(self) -> np.ndarray:
+        """int (F, 4): per beat the chord each figure was played over, moved onto C (chord_shape)."""
+        return chord_shape(self.chord_tones, self.chord_root)
+
+
+def tones_bits(pcs: np.ndarray) -> np.ndarray:
+    """Chords' pitch classes (..., 12) bool as bits 0-11."""
+    return (pcs.astype(np.int64) << np.arange(12)).sum(axis=-1)
+
+
+def chord_shape(tones: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """Chords' tones (bits 0-11) as bits of their intervals above the root (elementwise): each
+    chord moved onto C, so chords of one kind on any root compare equal."""
+    tones, root = np.asarray(tones, np.int64), np.maximum(np.asarray(root, np.int64), 0)
+    return ((tones >> root) | (tones << (12 - root))) & 0xFFF
 
 
 def song_figures(song: Song) -> list[np.ndarray | None]:
@@ -170,9 +219,12 @@ def build_library(songs: list[Song]) -> TextureLibrary:
     figures: list[np.ndarray] = []
     following: list[int] = []
     source: list[int] = []
+    tones: list[np.ndarray] = []  # each beat's pitch classes as bits
+    roots: list[np.ndarray] = []
     for number, song in enumerate(songs):
         previous = False
-        for fig in song_figures(song):
+        bits = tones_bits(song.chord_pcs)
+        for bar, fig in enumerate(song_figures(song)):
             if fig is None:
                 previous = False
                 continue
@@ -181,6 +233,9 @@ def build_library(songs: list[Song]) -> TextureLibrary:
             figures.append(fig)
             following.append(-1)
             source.append(number)
+            beats = bar * BEATS_PER_BAR + np.arange(BEATS_PER_BAR)
+            roots.append(song.chord_root[beats])
+            tones.append(bits[beats])
             previous = True
     start = np.concatenate([[0], np.cumsum([len(f) for f in figures])]).astype(np.int64)
     beat_onsets = np.stack([np.bincount(f[:, STEP] // STEPS_PER_BEAT, minlength=BEATS_PER_BAR) for f in figures])
@@ -190,4 +245,6 @@ def build_library(songs: list[Song]) -> TextureLibrary:
         beat_onsets.astype(np.int16),
         np.array(following, np.int64),
         np.array(source, np.int64),
+        np.array(roots, np.int8).reshape(-1, BEATS_PER_BAR),
+        np.array(tones, np.uint16).reshape(-1, BEATS_PER_BAR),
     )

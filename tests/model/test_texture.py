@@ -21,6 +21,7 @@ from bgm_studio.model.figure_choice import (
     _placed,
     _realized,
     _ring_end,
+    _same_chord_candidates,
     _tone_ring,
     _score,
     choose_figures,
@@ -36,12 +37,15 @@ from bgm_studio.model.texture import (
     encode_bar,
     realize,
     role_table,
+    tones_bits,
 )
 from bgm_studio.music.notes import STEPS_PER_BAR
 from bgm_studio.music.pianoroll import PianoRoll, roll_to_note_array
 from bgm_studio.music.pop909 import Song
 
 NO_RING = np.full(12, 16)  # a bar whose notes stop at the bar line
+# figures played over the bar's own chords neither offered nor favoured: a weight's work seen alone
+ANY_CHORDS = FigureConfig(same_chords=0, same_chords_bonus=0.0)
 
 C_MAJOR, A_MINOR, G7 = (0, [0, 4, 7]), (9, [9, 0, 4]), (7, [7, 11, 2, 5])
 
@@ -128,6 +132,90 @@ def test_the_library_links_each_bar_to_the_next_one_its_pianist_played(tmp_path)
     lib.save(tmp_path / "t.npz")
     again = TextureLibrary.load(tmp_path / "t.npz")
     assert np.array_equal(again.notes, lib.notes) and np.array_equal(again.following, lib.following)
+
+
+def test_the_library_keeps_the_chords_each_figure_was_played_over_and_finds_them_in_any_key(tmp_path):
+    c_then_g = chords(*[C_MAJOR] * 2 + [(7, [7, 11, 2])] * 2)
+    fig = encode_bar(broken_chord()[:3], *c_then_g)
+    figure_library([fig], [c_then_g]).save(tmp_path / "t.npz")
+    lib = TextureLibrary.load(tmp_path / "t.npz")
+    assert lib.chord_root.tolist() == [[0, 0, 7, 7]]
+    d_then_a = chords(*[(2, [2, 6, 9])] * 2 + [(9, [9, 1, 4])] * 2)
+    assert lib.over_same_chords(0, 4, *d_then_a).tolist() == [True]  # the same chords a tone higher
+    d_then_e = chords(*[(2, [2, 6, 9])] * 2 + [(4, [4, 8, 11])] * 2)
+    assert lib.over_same_chords(0, 4, *d_then_e).tolist() == [False]  # the second root moved elsewhere
+    assert lib.over_same_chords(0, 2, *d_then_e).tolist() == [True]  # its first half-bar is the same
+    d_minor = chords(*[(2, [2, 5, 9])] * 4)
+    assert lib.over_same_chords(0, 2, *d_minor).tolist() == [False]  # minor is not major
+    no_chord = (np.array([-1, 2, 9, 9]), d_then_a[1])
+    assert lib.over_same_chords(0, 4, *no_chord).tolist() == [False]
+
+
+def figure_library(figures: list[np.ndarray], bar_chords: list[tuple[np.ndarray, np.ndarray]]) -> TextureLibrary:
+    """A library of one song's figures, each played over its bar's chords (root, pcs per beat)."""
+    return TextureLibrary(
+        np.concatenate(figures),
+        np.concatenate([[0], np.cumsum([len(f) for f in figures])]),
+        np.array([np.bincount(f[:, 0] // 4, minlength=4) for f in figures], np.int16),
+        np.full(len(figures), -1),
+        np.zeros(len(figures), np.int64),
+        np.array([root for root, _ in bar_chords], np.int8),
+        np.array([tones_bits(pcs) for _, pcs in bar_chords], np.uint16),
+    )
+
+
+def test_a_bar_plays_its_pianists_figure_written_over_the_same_chords():
+    """Figures moved onto chords they were not written for were what a convolutional judge told
+    our accompaniment apart by (real songs' own figures moved within the song: 69% called ours,
+    on their own chords 29%; models/HISTORY.md, stop 53). Where the pianist played a figure over
+    the bar's chords, in any key, it is a candidate and favoured: here it is drawn, note for note
+    a tone higher."""
+    c_then_g = chords(*[C_MAJOR] * 2 + [(7, [7, 11, 2])] * 2)
+    c_only = chords(*[C_MAJOR] * 4)
+    over_c_then_g = np.array([[0, 48, 8], [4, 64, 4], [8, 55, 8], [12, 62, 4]])
+    figures = [encode_bar(over_c_then_g, *c_then_g), encode_bar(over_c_then_g, *c_only)]
+    lib = figure_library(figures, [c_then_g, c_only])
+    root, pcs = chords(*([(2, [2, 6, 9])] * 2 + [(9, [9, 1, 4])] * 2) * 2)
+    ctrl = Controls(np.full(8, 4.0), np.full(8, 0.5), np.zeros(8), np.zeros(8), np.zeros(8, bool), pcs, root)
+    onset_p = np.full((16, MODEL_PITCHES), 0.5)
+    only_chords = FigureConfig(temperature=0.0, candidates=1, min_own=1, over_melody_cost=0.0, downbeat_bass_bonus=0.0)
+
+    def drawn(cfg: FigureConfig, seed: int) -> list[int]:
+        notes = choose_figures(
+            lib, onset_p, np.zeros((4, 32, MODEL_PITCHES), bool), ctrl, 0, 16, [(0, 16)], np.zeros(16),
+            np.full(8, -1), cfg, np.random.default_rng(seed), Pianist(0),
+        )  # fmt: skip
+        return [MODEL_PITCH_LOW + p for _, p, _ in sorted(notes)]
+
+    written_over_its_chords = [50, 66, 57, 64]
+    assert all(drawn(only_chords, seed) == written_over_its_chords for seed in range(6))
+    assert any(
+        drawn(replace(only_chords, same_chords=0, same_chords_bonus=0.0), seed) != written_over_its_chords
+        for seed in range(6)
+    )
+
+
+def test_of_many_figures_over_the_same_chords_those_in_the_pieces_rhythm_are_offered():
+    """Drawn at random from every song's figures over the bar's chords, the candidates loosened the
+    piece's groove (GPS 0.742 against 0.768 without them, validation songs 771-818): where more of
+    the pianist's fit than are offered, the likest in rhythm to one the piece has played come first."""
+    c_major = chords(*[C_MAJOR] * 4)
+    on_beats, off_beats = [0, 4, 8, 12], [2, 6, 10, 14]
+    figures = [
+        encode_bar(np.array([(s, p, 2) for s, p in zip(steps, [48, 64, 67, 72])]), *c_major)
+        for steps in [on_beats, off_beats] * 10
+    ]
+    lib = figure_library(figures, [c_major] * 20)
+    same = lib.over_same_chords(0, 4, *c_major)
+    groove = np.isin(np.arange(16), on_beats)[None]
+    cfg = FigureConfig(same_chords=5)
+    for seed in range(4):
+        offered = _same_chord_candidates(lib, 0, same, 0, 16, 4, groove, cfg, np.random.default_rng(seed))
+        assert len(offered) == 5 and lib.onset_steps[offered][:, on_beats].all()
+    drawn = [
+        _same_chord_candidates(lib, 0, same, 0, 16, 4, None, cfg, np.random.default_rng(seed)) for seed in range(4)
+    ]
+    assert any(lib.onset_steps[d][:, off_beats].any() for d in drawn)  # without a groove, any of them
 
 
 def test_a_missing_or_damaged_library_is_one_line(tmp_path, monkeypatch):
@@ -369,8 +457,14 @@ def test_a_bar_does_not_play_again_the_notes_of_eight_bars_before():
     ctrl = controls(40)
     onset_p = np.full((128, MODEL_PITCHES), 0.2)
     roll = np.zeros((4, 40 * 4, MODEL_PITCHES), bool)
-    greedy = FigureConfig(  # the bar's own odds alone choose, the best figure
-        temperature=0.0, candidates=200, follow_bonus=0.0, recall_bonus=0.0, groove_weight=0.0, piece_groove_weight=0.0
+    greedy = replace(  # the bar's own odds alone choose, the best figure
+        ANY_CHORDS,
+        temperature=0.0,
+        candidates=200,
+        follow_bonus=0.0,
+        recall_bonus=0.0,
+        groove_weight=0.0,
+        piece_groove_weight=0.0,
     )
     spans = [(s, s + 16) for s in range(0, 128, 16)]
     notes = choose_figures(
@@ -405,13 +499,7 @@ def test_a_bar_pays_for_the_onsets_it_shares_with_the_bar_8_before_beyond_what_p
     }
     root, pcs = chords(*[C_MAJOR] * 4)
     figures = [encode_bar(np.array([(s, p, 2) for s, p in zip(st, pitches)]), root, pcs) for st in steps.values()]
-    lib = TextureLibrary(
-        np.concatenate(figures),
-        np.arange(4) * 8,
-        np.array([np.bincount(f[:, 0] // 4, minlength=4) for f in figures], np.int16),
-        np.full(3, -1),
-        np.zeros(3, np.int64),
-    )
+    lib = figure_library(figures, [(root, pcs)] * 3)
     ctrl = controls(40, density=8.0)
     ctrl.register[:] = 0  # no register asked
     roll = np.zeros((4, 40 * 4, MODEL_PITCHES), bool)
@@ -441,7 +529,8 @@ def test_a_bar_keeps_the_groove_of_the_piece_so_far():
     for bar in range(0, 128, 16):
         roll[2, [bar + s for s in groove], 48 - MODEL_PITCH_LOW] = True
     onset_p = np.full((16, MODEL_PITCHES), 0.2)
-    greedy = FigureConfig(
+    greedy = replace(
+        ANY_CHORDS,
         temperature=0.0,
         candidates=200,
         follow_bonus=0.0,
@@ -452,14 +541,18 @@ def test_a_bar_keeps_the_groove_of_the_piece_so_far():
     )
 
     def likeness(cfg: FigureConfig) -> float:
-        notes = choose_figures(
-            lib, onset_p, roll, ctrl, 128, 144, [(0, 16)], np.zeros(16), np.full(40, -1), cfg,
-            np.random.default_rng(0), Pianist(-1),
-        )  # fmt: skip
-        onsets = {s - 128 for s, _, _ in notes}
-        return len(onsets & set(groove)) / len(onsets | set(groove))
+        shares = []
+        for seed in range(6):
+            notes = choose_figures(
+                lib, onset_p, roll, ctrl, 128, 144, [(0, 16)], np.zeros(16), np.full(40, -1), cfg,
+                np.random.default_rng(seed), Pianist(-1),
+            )  # fmt: skip
+            onsets = {s - 128 for s, _, _ in notes}
+            shares.append(len(onsets & set(groove)) / len(onsets | set(groove)))
+        return float(np.mean(shares))
 
-    assert likeness(greedy) < likeness(replace(greedy, piece_groove_weight=FigureConfig().piece_groove_weight))
+    grooved = replace(greedy, piece_groove_weight=FigureConfig().piece_groove_weight)
+    assert likeness(grooved) > likeness(greedy) + 0.1
 
 
 def test_the_piece_groove_favours_a_rhythm_the_piece_played_over_the_beats_alone():
@@ -628,7 +721,7 @@ def test_a_restated_bar_plays_new_figures_on_the_chord_tones_of_the_bar_it_resta
     onset_p = np.full((32, MODEL_PITCHES), 0.2)
     likeness = {}
     for weight in (0.0, 32.0):
-        cfg, likes = FigureConfig(voicing_weight=weight, bass_weight=0.0, downbeat_bass_bonus=0.0), []
+        cfg, likes = replace(ANY_CHORDS, voicing_weight=weight, bass_weight=0.0, downbeat_bass_bonus=0.0), []
         for seed in range(16):
             roll = np.zeros((4, 128, MODEL_PITCHES), bool)
             pianist = Pianist(int(np.unique(lib.song)[seed * 7]))
@@ -674,7 +767,7 @@ def test_a_span_written_again_plays_other_figures_than_its_last_take():
     def take(seed: int, last: np.ndarray | None) -> np.ndarray:
         notes = choose_figures(
             lib, onset_p, np.zeros((4, 32, MODEL_PITCHES), bool), ctrl, 0, 32, [(0, 16), (16, 32)],
-            np.zeros(32), np.full(8, -1), FigureConfig(temperature=0.0), np.random.default_rng(seed),
+            np.zeros(32), np.full(8, -1), replace(ANY_CHORDS, temperature=0.0), np.random.default_rng(seed),
             Pianist(pianist_song, last_take=last),
         )  # fmt: skip
         take = np.zeros((4, 32, MODEL_PITCHES), bool)  # a roll: the accompaniment's onsets in channel 2
@@ -703,8 +796,8 @@ def test_the_bass_plays_again_what_it_played_over_the_same_chords():
         return float(np.mean([len(a & b) / max(len(a | b), 1) for a, b in zip(bars[2:], bars[:-2])]))
 
     seeds = range(4)
-    held = np.mean([bass_overlap(FigureConfig(), seed) for seed in seeds])
-    free = np.mean([bass_overlap(FigureConfig(bass_weight=0.0), seed) for seed in seeds])
+    held = np.mean([bass_overlap(ANY_CHORDS, seed) for seed in seeds])
+    free = np.mean([bass_overlap(replace(ANY_CHORDS, bass_weight=0.0), seed) for seed in seeds])
     assert held > free + 0.1
 
 
@@ -721,8 +814,8 @@ def test_a_new_chord_keeps_common_tones_of_the_bar_before_where_they_were():
         return float(np.mean([len(a & b) / max(len(a | b), 1) for a, b in zip(bars[1:], bars[:-1])]))
 
     seeds = range(8)
-    held = np.mean([kept(FigureConfig(), seed) for seed in seeds])
-    free = np.mean([kept(FigureConfig(common_tone_weight=0.0), seed) for seed in seeds])
+    held = np.mean([kept(ANY_CHORDS, seed) for seed in seeds])
+    free = np.mean([kept(replace(ANY_CHORDS, common_tone_weight=0.0), seed) for seed in seeds])
     assert held > free + 0.04  # 0.156 against 0.099
 
 
@@ -750,19 +843,19 @@ def test_a_bar_strikes_a_bass_on_its_downbeat_as_pop_does():
     """POP909 sounds a bass under G3 on the downbeat of 96% of its bars; nothing asked a figure for
     one, and a 3-minute single shot (seed 1, an AMD EPYC) had none on 26 of its 76 downbeats, its
     pianist's figures opening on Bb3 or C4. Over C | Am with sparse and middling density, a bass
-    now opens nearly every bar."""
+    now opens nearly every bar; sparse figures lacked one most."""
     lib = TextureLibrary.load()
 
-    def downbeat_bass(cfg: FigureConfig, density: float, seed: int) -> float:
-        notes = figures_from_silence(lib, controls(64, density=density), cfg, seed)
-        return float(
-            np.mean([any(s == bar * 16 and MODEL_PITCH_LOW + p < 55 for s, p, _ in notes) for bar in range(16)])
-        )
+    def downbeat_bass(cfg: FigureConfig, density: float) -> float:
+        shares = []
+        for seed in range(8):
+            notes = figures_from_silence(lib, controls(64, density=density), cfg, seed)
+            shares += [any(s == bar * 16 and MODEL_PITCH_LOW + p < 55 for s, p, _ in notes) for bar in range(16)]
+        return float(np.mean(shares))
 
-    for density in (4.0, 8.0):
-        now = np.mean([downbeat_bass(FigureConfig(), density, seed) for seed in range(4)])
-        before = np.mean([downbeat_bass(FigureConfig(downbeat_bass_bonus=0.0), density, seed) for seed in range(4)])
-        assert now >= 0.88 and now > before + 0.2, (density, now, before)
+    assert downbeat_bass(FigureConfig(), 8.0) >= 0.88
+    now, before = downbeat_bass(ANY_CHORDS, 4.0), downbeat_bass(replace(ANY_CHORDS, downbeat_bass_bonus=0.0), 4.0)
+    assert now >= 0.88 and now > before + 0.2, (now, before)
 
 
 def test_an_echoed_bar_far_sparser_than_the_bar_asks_draws_figures_of_its_own():
