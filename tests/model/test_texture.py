@@ -46,6 +46,16 @@ from bgm_studio.music.pop909 import Song
 NO_RING = np.full(12, 16)  # a bar whose notes stop at the bar line
 # figures played over the bar's own chords neither offered nor favoured: a weight's work seen alone
 ANY_CHORDS = FigureConfig(same_chords=0, same_chords_bonus=0.0)
+# the bar's own odds alone choose among 200 candidates, the best figure taken
+ODDS_ALONE = replace(
+    ANY_CHORDS,
+    temperature=0.0,
+    candidates=200,
+    follow_bonus=0.0,
+    recall_bonus=0.0,
+    groove_weight=0.0,
+    piece_groove_weight=0.0,
+)
 
 C_MAJOR, A_MINOR, G7 = (0, [0, 4, 7]), (9, [9, 0, 4]), (7, [7, 11, 2, 5])
 
@@ -457,15 +467,7 @@ def test_a_bar_does_not_play_again_the_notes_of_eight_bars_before():
     ctrl = controls(40)
     onset_p = np.full((128, MODEL_PITCHES), 0.2)
     roll = np.zeros((4, 40 * 4, MODEL_PITCHES), bool)
-    greedy = replace(  # the bar's own odds alone choose, the best figure
-        ANY_CHORDS,
-        temperature=0.0,
-        candidates=200,
-        follow_bonus=0.0,
-        recall_bonus=0.0,
-        groove_weight=0.0,
-        piece_groove_weight=0.0,
-    )
+    greedy = ODDS_ALONE
     spans = [(s, s + 16) for s in range(0, 128, 16)]
     notes = choose_figures(
         lib, onset_p, roll, ctrl, 0, 128, spans, np.zeros(128), np.full(40, -1), greedy, np.random.default_rng(0),
@@ -529,16 +531,7 @@ def test_a_bar_keeps_the_groove_of_the_piece_so_far():
     for bar in range(0, 128, 16):
         roll[2, [bar + s for s in groove], 48 - MODEL_PITCH_LOW] = True
     onset_p = np.full((16, MODEL_PITCHES), 0.2)
-    greedy = replace(
-        ANY_CHORDS,
-        temperature=0.0,
-        candidates=200,
-        follow_bonus=0.0,
-        recall_bonus=0.0,
-        groove_weight=0.0,
-        piece_groove_weight=0.0,
-        common_tone_weight=0.0,
-    )
+    greedy = replace(ODDS_ALONE, common_tone_weight=0.0)
 
     def likeness(cfg: FigureConfig) -> float:
         shares = []
