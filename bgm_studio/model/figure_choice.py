@@ -432,7 +432,7 @@ def _same_chord_candidates(
     the piece has played (piece_groove, _piece_groove; None: drawn at random: from every song's,
     that loosened the groove, GPS 0.742 against 0.762 taken by rhythm). Taken from every
     song's figures where the pianist has none, they told the roll judge less (61.7-64.2% against
-    70.4%) but the feature classifier more (71.6% against 66.2%): other pianists' bars over the same
+    70.4%, seed 0) but the feature classifier more (71.6% against 66.2%): other pianists' bars over the same
     chords strike fewer odd 16ths and span less (models/HISTORY.md, stop 54)."""
     fb0, fb1 = s0 // STEPS_PER_BEAT, s1 // STEPS_PER_BEAT
     fits = _fits(_count_gap(lib, fb0, fb1, want), want, cfg) & same_chords
