@@ -428,12 +428,12 @@ def _same_chord_candidates(
 ) -> np.ndarray:
     """Up to cfg.same_chords figures of `song` (the piece's pianist; -1: none) played over the same
     chords as steps [s0, s1) of the bar (same_chords: bool (F,), TextureLibrary.over_same_chords)
-    whose onsets there number about `want` (_fits); where more fit, those likest in rhythm to one
-    the piece has played (piece_groove, _piece_groove; None: drawn at random: from every song's,
-    that loosened the groove, GPS 0.742 against 0.762 taken by rhythm). Taken from every
-    song's figures where the pianist has none, they told the roll judge less (61.7-64.2% against
-    70.4%, seed 0) but the feature classifier more (71.6% against 66.2%): other pianists' bars over the same
-    chords strike fewer odd 16ths and span less (models/HISTORY.md, stop 54)."""
+    whose onsets there number about `want` (_fits); where more fit, the likest in rhythm to one the
+    piece has played (piece_groove, from _piece_groove; None: drawn at random). Drawn at random
+    from every song's, they loosened the groove (GPS 0.742, by rhythm 0.762, without them 0.768).
+    Taken from every song's where the pianist has none, they told the roll judge less (61.7-64.2%
+    against 70.4%, seed 0) but the feature classifier more (71.6% against 66.2%): other pianists'
+    bars over the same chords strike fewer odd 16ths and span less (models/HISTORY.md, stop 54)."""
     fb0, fb1 = s0 // STEPS_PER_BEAT, s1 // STEPS_PER_BEAT
     fits = _fits(_count_gap(lib, fb0, fb1, want), want, cfg) & same_chords
     own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
