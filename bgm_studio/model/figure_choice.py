@@ -184,13 +184,13 @@ def choose_figures(
             continue
         fb0, fb1 = (g0 - bar) // STEPS_PER_BEAT, (g1 - bar) // STEPS_PER_BEAT
         same_chords = lib.over_same_chords(fb0, fb1, roots, pcs)
-        candidates = _bar_candidates(lib, pianist, ctrl, segment, bar, g0, g1, want, cfg, rng)
+        gap = _count_gap(lib, fb0, fb1, want)
+        candidates = _bar_candidates(lib, pianist, ctrl, segment, bar, g0, g1, gap, want, cfg, rng)
         piece_groove = _piece_groove(roll, bar, g0, g1)
+        fitting = same_chords & _fits(gap, want, cfg)
         candidates += [
             (int(i), 0.0)
-            for i in _same_chord_candidates(
-                lib, pianist.song, same_chords, g0 - bar, g1 - bar, want, piece_groove, cfg, rng
-            )
+            for i in _same_chord_candidates(lib, pianist.song, fitting, g0 - bar, g1 - bar, piece_groove, cfg, rng)
         ]
         grooves = [
             _rhythm(roll, bar - k * STEPS_PER_BAR, g0, g1)
@@ -327,20 +327,21 @@ def _bar_candidates(
     bar: int,
     g0: int,
     g1: int,
+    gap: np.ndarray,
     want: int,
     cfg: FigureConfig,
     rng: np.random.Generator,
 ) -> list[tuple[int, float]]:
     """(library figure, log-score bonus) to weigh for steps [g0, g1) of the bar starting at step
-    `bar` (segment: the shot of each beat): figures of about the right size (_candidates); the figure the pianist of the bar before
+    `bar` (segment: the shot of each beat): figures of about the right size (_candidates, gap
+    from _count_gap); the figure the pianist of the bar before
     played next, in the same shot; the figure played 1 bar before (in the same shot), 2 or 4 bars
     before over the same chords, as a pianist plays a chord held on, or a progression that comes
     round again within a phrase, much as before. Over a chord held into the next bar, POP909's
     pianists play again 0.53 of their bass onsets and 0.32 of the hand above it (train songs
     700-818); without the bar just before, ours played 0.29-0.36 and 0.19-0.23 (songs 771-786)."""
     played = pianist.played
-    fb0, fb1 = (g0 - bar) // STEPS_PER_BEAT, (g1 - bar) // STEPS_PER_BEAT
-    out = [(int(i), 0.0) for i in _candidates(lib, fb0, fb1, want, cfg, rng, pianist.song)]
+    out = [(int(i), 0.0) for i in _candidates(lib, gap, want, cfg, rng, pianist.song)]
     before = played.get(bar - STEPS_PER_BAR, -1) if _same_shot(segment, bar - STEPS_PER_BAR, g0) else -1
     if before >= 0 and lib.following[before] >= 0 and _playable(lib)[lib.following[before]]:
         out.append((int(lib.following[before]), cfg.follow_bonus))
@@ -399,12 +400,11 @@ def _score(
 
 
 def _candidates(
-    lib: TextureLibrary, fb0: int, fb1: int, want: int, cfg: FigureConfig, rng: np.random.Generator, song: int
+    lib: TextureLibrary, gap: np.ndarray, want: int, cfg: FigureConfig, rng: np.random.Generator, song: int
 ) -> np.ndarray:
-    """Library figures whose onsets in beats [fb0, fb1) of the bar number about `want`: those of
-    `song` (the piece's pianist; -1 none) where it has at least cfg.min_own of them, else any;
-    never one a pianist could not play (_playable)."""
-    gap = _count_gap(lib, fb0, fb1, want)
+    """Library figures whose onsets in the bar's span number about `want` (gap: their count less
+    `want`, _count_gap): those of `song` (the piece's pianist; -1 none) where it has at least
+    cfg.min_own of them, else any; never one a pianist could not play (_playable)."""
     fits = _fits(gap, want, cfg)
     own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
     pool = own[fits[own]]
@@ -418,26 +418,23 @@ def _candidates(
 def _same_chord_candidates(
     lib: TextureLibrary,
     song: int,
-    same_chords: np.ndarray,
+    fitting: np.ndarray,
     s0: int,
     s1: int,
-    want: int,
     piece_groove: np.ndarray | None,
     cfg: FigureConfig,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Up to cfg.same_chords figures of `song` (the piece's pianist; -1: none) played over the same
-    chords as steps [s0, s1) of the bar (same_chords: bool (F,), TextureLibrary.over_same_chords)
-    whose onsets there number about `want` (_fits); where more fit, the likest in rhythm to one the
+    chords as steps [s0, s1) of the bar whose onsets there number about the bar's count (fitting:
+    bool (F,), TextureLibrary.over_same_chords and _fits); where more fit, the likest in rhythm to one the
     piece has played (piece_groove, from _piece_groove; None: drawn at random). Drawn at random
     from every song's, they loosened the groove (GPS 0.742, by rhythm 0.762, without them 0.768).
     Taken from every song's where the pianist has none, they told the roll judge less (61.7-64.2%
     against 70.4%, seed 0) but the feature classifier more (71.6% against 66.2%): other pianists'
     bars over the same chords strike fewer odd 16ths and span less (models/HISTORY.md, stop 54)."""
-    fb0, fb1 = s0 // STEPS_PER_BEAT, s1 // STEPS_PER_BEAT
-    fits = _fits(_count_gap(lib, fb0, fb1, want), want, cfg) & same_chords
     own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
-    pool = own[fits[own]]
+    pool = own[fitting[own]]
     if piece_groove is not None and len(pool) > cfg.same_chords:
         pool = rng.permutation(pool)  # ties in rhythm fall at random
         likeness = (lib.onset_steps[pool, s0:s1][:, None, :] == piece_groove[None]).mean(axis=2).max(axis=1)

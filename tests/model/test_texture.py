@@ -14,6 +14,8 @@ from bgm_studio.model.figure_choice import (
     FigureConfig,
     Pianist,
     _candidates,
+    _count_gap,
+    _fits,
     _cut_at_restrikes,
     _likeness,
     _notes_chroma,
@@ -216,14 +218,14 @@ def test_of_many_figures_over_the_same_chords_those_in_the_pieces_rhythm_are_off
         for steps in [on_beats, off_beats] * 10
     ]
     lib = figure_library(figures, [c_major] * 20)
-    same = lib.over_same_chords(0, 4, *c_major)
+    fitting = lib.over_same_chords(0, 4, *c_major) & _fits(_count_gap(lib, 0, 4, 4), 4, FigureConfig())
     groove = np.isin(np.arange(16), on_beats)[None]
     cfg = FigureConfig(same_chords=5)
     for seed in range(4):
-        offered = _same_chord_candidates(lib, 0, same, 0, 16, 4, groove, cfg, np.random.default_rng(seed))
+        offered = _same_chord_candidates(lib, 0, fitting, 0, 16, groove, cfg, np.random.default_rng(seed))
         assert len(offered) == 5 and lib.onset_steps[offered][:, on_beats].all()
     drawn = [
-        _same_chord_candidates(lib, 0, same, 0, 16, 4, None, cfg, np.random.default_rng(seed)) for seed in range(4)
+        _same_chord_candidates(lib, 0, fitting, 0, 16, None, cfg, np.random.default_rng(seed)) for seed in range(4)
     ]
     assert any(lib.onset_steps[d][:, off_beats].any() for d in drawn)  # without a groove, any of them
 
@@ -396,11 +398,11 @@ def test_a_bar_takes_its_candidates_from_the_pianists_song_where_it_has_enough_o
     counts = lib.beat_onsets.sum(axis=1)
     fits = lambda want: (counts >= want) & (counts - want <= max(1, cfg.count_tolerance * want))  # noqa: E731
     rich = next(s for s in np.unique(lib.song) if fits(8)[lib.figures_of_song(s)].sum() >= 2 * cfg.min_own)
-    picked = _candidates(lib, 0, 4, 8, cfg, np.random.default_rng(0), int(rich))
+    picked = _candidates(lib, _count_gap(lib, 0, 4, 8), 8, cfg, np.random.default_rng(0), int(rich))
     assert len(picked) >= 2 * cfg.min_own
     assert set(lib.song[picked]) == {rich} and fits(8)[picked].all()
     poor = next(s for s in np.unique(lib.song) if 0 < fits(8)[lib.figures_of_song(s)].sum() < cfg.min_own)
-    picked = _candidates(lib, 0, 4, 8, cfg, np.random.default_rng(0), int(poor))
+    picked = _candidates(lib, _count_gap(lib, 0, 4, 8), 8, cfg, np.random.default_rng(0), int(poor))
     assert len(picked) == cfg.candidates and len(set(lib.song[picked])) > 10 and fits(8)[picked].all()
 
 
@@ -740,7 +742,7 @@ def test_a_glissando_smeared_into_clusters_is_never_a_candidate():
     crowded = int(np.flatnonzero(lib.beat_onsets.max(axis=1) > 16)[0])
     want = int(lib.beat_onsets[crowded].sum())
     cfg = FigureConfig(candidates=len(lib.beat_onsets), min_own=1)
-    pool = _candidates(lib, 0, 4, want, cfg, np.random.default_rng(0), int(lib.song[crowded]))
+    pool = _candidates(lib, _count_gap(lib, 0, 4, want), want, cfg, np.random.default_rng(0), int(lib.song[crowded]))
     assert len(pool) > 0 and crowded not in pool
     assert (lib.beat_onsets[pool].max(axis=1) <= 16).all()
 
