@@ -9,8 +9,9 @@ middle no real song has (train songs 803-818, seeds 0 / 1: the classifier tellin
 83.1 / 79.1% -> 76.7 / 76.2%).
 
 A figure moved onto chords it was not played over is what a judge reading the piano roll told
-ours from POP909's by (models/HISTORY.md, stops 53-54): each bar also weighs the pianist's figures
-played over its own chords, in any key, and favours every candidate that was.
+ours from POP909's by (models/HISTORY.md, stops 53-55): each bar also weighs the pianist's figures
+played over its own chords, in any key, or where it has none those of the pianists playing likest
+it (`TextureLibrary.kindred_of`), and favours every candidate that was.
 
 The diffusion model alone gives a blurred map: taking its likeliest cells stacks close chords on
 many sixteenths. A figure from the library is a whole bar a pianist played, so its rhythm and
@@ -52,6 +53,7 @@ class FigureConfig:
         3.0  # log-score bonus of the figure the pianist of the bar before played next, in the same shot
     )
     same_chords: int = 16  # the pianist's figures played over the bar's own chords (in any key) added to its candidates
+    kindred: int = 15  # where the pianist has none over the bar's chords, the songs playing likest it whose are offered
     # log-score bonus of a figure played over the bar's own chords: realized on the chords it was written
     # for, it keeps its voicing and its passing notes where its pianist put them
     same_chords_bonus: float = 4.0
@@ -427,14 +429,20 @@ def _same_chord_candidates(
 ) -> np.ndarray:
     """Up to cfg.same_chords figures of `song` (the piece's pianist; -1: none) played over the same
     chords as steps [s0, s1) of the bar whose onsets there number about the bar's count (fitting:
-    bool (F,), TextureLibrary.over_same_chords and _fits); where more fit, the likest in rhythm to one the
-    piece has played (piece_groove, from _piece_groove; None: drawn at random). Drawn at random
-    from every song's, they loosened the groove (GPS 0.742, by rhythm 0.762, without them 0.768).
-    Taken from every song's where the pianist has none, they told the roll judge less (61.7-64.2%
-    against 70.4%, seed 0) but the feature classifier more (71.6% against 66.2%): other pianists'
-    bars over the same chords strike fewer odd 16ths and span less (models/HISTORY.md, stop 54)."""
+    bool (F,), TextureLibrary.over_same_chords and _fits), or where it has none, those of the
+    cfg.kindred songs whose pianists play likest it (TextureLibrary.kindred_of); where more fit, the
+    likest in rhythm to one the piece has played (piece_groove, from _piece_groove; None: drawn at
+    random). Drawn at random from every song's, they loosened the groove (GPS 0.742, by rhythm 0.762,
+    without them 0.768). Taken from every song's where the pianist has none, they told the roll judge
+    less (61.7-64.2% against 70.4%, seed 0) but the feature classifier more (71.6% against 66.2%):
+    other pianists' bars over the same chords strike fewer odd 16ths and span less (models/HISTORY.md,
+    stop 54); from the 15 kindred songs', the roll judge 63.0 / 70.2% against 70.4 / 74.7% (generation
+    seeds 0 / 1; 66.4% against 71.9% over 3 judge seeds) and the feature classifier 67.1% (stop 55)."""
     own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
     pool = own[fitting[own]]
+    if not len(pool) and song >= 0 and cfg.kindred > 0:
+        kin = np.concatenate([lib.figures_of_song(int(s)) for s in lib.kindred_of(song)[: cfg.kindred]])
+        pool = kin[fitting[kin]]
     if piece_groove is not None and len(pool) > cfg.same_chords:
         pool = rng.permutation(pool)  # ties in rhythm fall at random
         likeness = (lib.onset_steps[pool, s0:s1][:, None, :] == piece_groove[None]).mean(axis=2).max(axis=1)

@@ -123,6 +123,30 @@ class TextureLibrary:
         notes = self.beat_onsets.sum(axis=1)
         return songs, np.array([np.median(notes[self.figures_of_song(s)]) for s in songs])
 
+    def kindred_of(self, song: int) -> np.ndarray:
+        """The other songs in order of how like the given song's pianist theirs play (_styles)."""
+        songs, _ = self.song_bar_notes
+        apart = ((self._styles - self._styles[np.searchsorted(songs, song)]) ** 2).sum(axis=1)
+        order = songs[np.argsort(apart, kind="stable")]
+        return order[order != song]
+
+    @cached_property
+    def _styles(self) -> np.ndarray:
+        """float (songs, 18): per song (in song_bar_notes' order), how its pianist plays: the share
+        of its onsets on each step of the bar (x 4), the spread of its pitches (sd, / 10 semitones)
+        and its usual bar's notes (/ 8): weights set by hand so that a step's share, ten semitones of
+        spread and eight notes a bar count alike (not tuned)."""
+        songs, usual = self.song_bar_notes
+        row = np.searchsorted(songs, self.song)
+        places = np.zeros((len(songs), STEPS_PER_BAR))
+        np.add.at(places, row, self.onset_steps)
+        note_row = np.repeat(row, np.diff(self.start))
+        pitch = self.notes[:, PITCH].astype(np.float64)
+        count = np.bincount(note_row, minlength=len(songs))
+        mean = np.bincount(note_row, pitch, len(songs)) / count
+        spread = np.sqrt(np.maximum(np.bincount(note_row, pitch**2, len(songs)) / count - mean**2, 0))
+        return np.column_stack([4 * places / places.sum(axis=1, keepdims=True), spread / 10, usual / 8])
+
     def save(self, path: str | os.PathLike, inputs: tuple[str | os.PathLike, ...] = ()) -> None:
         """Write the library (atomically; never over one of `inputs`)."""
         with atomic_path(path, inputs) as tmp, open(tmp, "wb") as f:
