@@ -10,7 +10,7 @@ seeds 0-3 with the same code), more than most single changes do, so a change is 
 over four generation seeds beside their spread, never by one or two. The songs' own windows against
 the other train songs give the floor.
 
-    python -m benchmarks.validation_classifier [--seeds 4] [--classifier-seeds 4] [--songs 771-818]
+    python -m benchmarks.validation_classifier [--seeds 4] [--first-seed 0] [--classifier-seeds 4] [--songs 771-818]
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def seed_summary(accuracy: np.ndarray) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=4, help="generation seeds 0..N-1 (default 4)")
+    parser.add_argument("--seeds", type=int, default=4, help="generation seeds, N of them (default 4)")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first generation seed (default 0)")
     parser.add_argument("--classifier-seeds", type=int, default=4, help="classifier seeds 0..N-1 (default 4)")
     parser.add_argument("--songs", default="771-818", help="train songs written for (default 771-818)")
     args = parser.parse_args(argv)
@@ -59,12 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     composer = Composer(ScorePipeline(model, textures=TextureLibrary.load()), MelodyWriter(load_melody()))
     accuracy = np.zeros((args.seeds, args.classifier_seeds))
     for g in range(args.seeds):
-        _, _, pieces = evaluate_generated(composer, chosen, g, mode="labels")
+        _, _, pieces = evaluate_generated(composer, chosen, args.first_seed + g, mode="labels")
         generated = [(p.notes, p.n_steps) for p in pieces]
         results = [discriminate(real, generated, c) for c in range(args.classifier_seeds)]
         accuracy[g] = [r.accuracy for r in results]
         print(
-            f"generation seed {g}: {accuracy[g].mean():.1%} (classifier seeds {', '.join(f'{a:.1%}' for a in accuracy[g])}; "
+            f"generation seed {args.first_seed + g}: {accuracy[g].mean():.1%} (classifier seeds {', '.join(f'{a:.1%}' for a in accuracy[g])}; "
             f"real called real {np.mean([r.a_hit for r in results]):.1%}, "
             f"generated called generated {np.mean([r.b_hit for r in results]):.1%})"
         )
