@@ -437,7 +437,8 @@ def _same_chord_candidates(
     less (61.7-64.2% against 70.4%, seed 0) but the feature classifier more (71.6% against 66.2%):
     other pianists' bars over the same chords strike fewer odd 16ths and span less (models/HISTORY.md,
     stop 54); from the 15 kindred songs', the roll judge 63.0 / 70.2% against 70.4 / 74.7% (generation
-    seeds 0 / 1; 66.4% against 71.9% over 3 judge seeds) and the feature classifier 67.1% (stop 55)."""
+    seeds 0 / 1; 66.4% against 71.9% over 3 judge seeds) and the feature classifier 67.9% against
+    67.4% (4 x 4 seeds; stop 55)."""
     own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
     pool = own[fitting[own]]
     if not len(pool) and song >= 0 and cfg.kindred > 0:

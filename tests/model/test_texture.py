@@ -233,8 +233,8 @@ def test_where_the_pianist_has_no_figure_over_the_bars_chords_a_kindred_pianists
     """Offered from every song's figures over the bar's chords where the pianist has none, other
     pianists' bars told the roll judge less (61.7-64.2% against 70.4%) but the feature classifier
     more (71.6% against 66.2%); from the 15 songs whose pianists play likest the pianist's, the
-    roll judge read 63.0 / 70.2% (against 70.4 / 74.7%) and the feature classifier 67.1% (models/
-    HISTORY.md, stop 55)."""
+    roll judge read 63.0 / 70.2% (against 70.4 / 74.7%) and the feature classifier 67.9% (against
+    67.4%; models/HISTORY.md, stop 55)."""
     c_major, a_minor = chords(*[C_MAJOR] * 4), chords(*[A_MINOR] * 4)
     eighths, quarters = list(range(0, 16, 2)), [0, 4, 8, 12]
     figures = (
