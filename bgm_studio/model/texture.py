@@ -134,8 +134,8 @@ class TextureLibrary:
     def _styles(self) -> np.ndarray:
         """float (songs, 18): per song (in song_bar_notes' order), how its pianist plays: the share
         of its onsets on each step of the bar (x 4), the spread of its pitches (sd, / 10 semitones)
-        and its usual bar's notes (/ 8): weights set by hand so that a step's share, ten semitones of
-        spread and eight notes a bar count alike (not tuned)."""
+        and its usual bar's notes (/ 8): weights set by hand, not tuned, so that a quarter of the
+        onsets on one step, ten semitones of spread and eight notes a bar each count 1."""
         songs, usual = self.song_bar_notes
         row = np.searchsorted(songs, self.song)
         places = np.zeros((len(songs), STEPS_PER_BAR))
