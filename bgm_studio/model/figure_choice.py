@@ -165,6 +165,7 @@ def choose_figures(
         bar = g0 - g0 % STEPS_PER_BAR
         beats = np.minimum(bar // STEPS_PER_BEAT + np.arange(BEATS_PER_BAR), n_beats - 1)
         roots, pcs = ctrl.chord_root[beats].astype(np.int64), ctrl.chord_pcs[beats]
+        tones = pcs.astype(bool)
         if (roots[(g0 - bar) // STEPS_PER_BEAT : (g1 - bar - 1) // STEPS_PER_BEAT + 1] < 0).any():
             continue  # no chord to play against
         table = role_table(roots, pcs)
@@ -180,7 +181,7 @@ def choose_figures(
         if copied is not None:  # played again, in the octave nearest this bar's register
             pitches = _realized(copied, roots, table, pianist.key)
             shift = _register_shift(pitches, melody_pitches, ctrl.register[beat])
-            notes = _placed(copied, pitches, bar, g0, ends, shift, melody_top, a, roots)
+            notes = _placed(copied, pitches, bar, g0, ends, shift, melody_top, a, roots, tones)
             _sketch(roll, notes)
             out += notes
             continue
@@ -210,7 +211,7 @@ def choose_figures(
             fig = lib.figure(index)
             pitches = _realized(fig, roots, table, pianist.key)
             shift = _register_shift(pitches, melody_pitches, ctrl.register[beat], previous, cfg.leap_weight)
-            notes = _placed(fig, pitches, bar, g0, ends, shift, melody_top, a, roots)
+            notes = _placed(fig, pitches, bar, g0, ends, shift, melody_top, a, roots, tones)
             if notes:
                 score = (
                     follows
@@ -496,10 +497,13 @@ def _placed(
     melody_top: np.ndarray,
     a: int,
     roots: np.ndarray,
+    tones: np.ndarray,
 ) -> list[tuple[int, int, int]]:
-    """The figure's notes (pitches: realized on the bar's chords `roots`, per beat) that start in
-    [g0, g1), ends = (g1, ring, tone_ring): each ends by g1, by ring if it sounds the bar's last chord, or
-    by tone_ring of its pitch class (_tone_ring) where that is later, as (step,
+    """The figure's notes (pitches: realized on the bar's chords, per beat their `roots` and
+    `tones`, bool (4, 12)) that start in [g0, g1), ends = (g1, ring, tone_ring): each ends by g1, by
+    ring if it sounds the bar's last chord, or by tone_ring of its pitch class (_tone_ring) where
+    that is later, or where the chord changes in the bar to one without it, from where the note goes
+    on as a tone of the new chord (_led_through_changes), as (step,
     pitch index, length): those above the bass moved by `shift` semitones, never down into the bass
     (an octave higher instead) nor over an octave above the melody sounding at their onset (an
     octave lower), never under C2 (BASS_FLOOR; an octave higher), inside the model's pitch range,
@@ -512,6 +516,7 @@ def _placed(
     steps, pitches, lengths = steps[keep], pitches[keep], fig[keep, LENGTH].astype(np.int64)
     last_chord = roots[(steps - bar) // STEPS_PER_BEAT] == roots[(g1 - 1 - bar) // STEPS_PER_BEAT]
     end = np.maximum(np.where(last_chord, ring, g1), tone_ring[pitches % 12])
+    steps, pitches, lengths, end = _led_through_changes(steps, pitches, lengths, end, bar, roots, tones)
     upper = pitches >= BASS_CEILING
     pitches = np.where(upper, pitches + shift, pitches)
     pitches = np.where(upper & (pitches < BASS_CEILING), pitches + 12, pitches)
@@ -525,6 +530,57 @@ def _placed(
     for step, pitch, length in rows.tolist():  # two notes realized on one key make one, the longer
         longest[step, pitch] = max(length, longest.get((step, pitch), 0))
     return sorted((step, pitch, length) for (step, pitch), length in longest.items())
+
+
+def _led_through_changes(
+    steps: np.ndarray,
+    pitches: np.ndarray,
+    lengths: np.ndarray,
+    end: np.ndarray,
+    bar: int,
+    roots: np.ndarray,
+    tones: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The notes (steps, pitches, lengths, end per note) with each one held into a change of chord in
+    the bar to a chord without its pitch class stopped at the change (_clash_end) and sounded on from
+    there as the new chord's nearest tone on its side of G3 (a bass note: the new root), as a pianist
+    holding a chord moves each voice to the next chord. Held on, ours clashed in 2.1% of their notes
+    against POP909's 0.7%; only stopped, the roll judge read the gaps left (66.2 / 72.2% against 63.0 /
+    70.2%, validation songs, generation seeds 0 / 1); moved on, 64.6 / 70.0% (models/HISTORY.md, stop 56)."""
+    held = np.minimum(steps + lengths, end)
+    end = _clash_end(steps, pitches % 12, end, bar, roots, tones)
+    moved = []
+    for i in np.flatnonzero(end < held):
+        change = int(end[i])
+        beat = (change - bar) // STEPS_PER_BEAT
+        bass = pitches[i] < BASS_CEILING
+        for q in pitches[i] + np.array([0, -1, 1, -2, 2, -3, 3, -4, 4, -5, 5, -6]):
+            fits = q % 12 == roots[beat] % 12 if bass else tones[beat, q % 12]
+            if fits and (q < BASS_CEILING) == bass:
+                stop = _clash_end(np.array([change]), np.array([q % 12]), held[i : i + 1], bar, roots, tones)[0]
+                moved.append((change, q, stop - change))
+                break
+    if not moved:
+        return steps, pitches, lengths, end
+    step, pitch, length = np.array(moved, np.int64).T
+    return np.r_[steps, step], np.r_[pitches, pitch], np.r_[lengths, length], np.r_[end, step + length]
+
+
+def _clash_end(
+    steps: np.ndarray, pitch_class: np.ndarray, end: np.ndarray, bar: int, roots: np.ndarray, tones: np.ndarray
+) -> np.ndarray:
+    """Each note's end (steps, pitch_class and end per note) cut at the first beat of the bar after
+    its onset where the chord changes to one without its pitch class (roots, tones: the bar's chords
+    per beat). A figure played over a chord changing on other beats held notes into chords they
+    clash with: 48% of ours held over a change clashed, POP909's 22% (2.1% of all notes against 0.7%;
+    validation songs 771-818)."""
+    beat = (steps - bar) // STEPS_PER_BEAT
+    for b in range(BEATS_PER_BAR - 1, 0, -1):  # the last first, so the earliest change is kept
+        change = bar + b * STEPS_PER_BEAT
+        new_chord = (roots[b] != roots[beat]) | (tones[b] != tones[beat]).any(axis=1)
+        clash = (beat < b) & new_chord & (roots[b] >= 0) & ~tones[b, pitch_class]
+        end = np.where(clash, np.minimum(end, change), end)
+    return end
 
 
 def _register_shift(
