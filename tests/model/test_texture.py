@@ -732,6 +732,14 @@ def test_a_note_held_into_a_chord_without_its_pitch_class_moves_to_the_new_chord
         (8, 62, 8),  # E4 to D4
         (8, 71, 8),  # C5 to B4
     ]
+    rings = np.full(12, 16)
+    rings[4] = 24  # E may ring into the next bar, whose chords hold it
+    held = np.array([[0, 60, 1, 32]], np.int16)  # E4 held for two bars
+    placed = _placed(held, pitches[1:2], 0, 0, (16, 16, rings), 0, np.zeros(16, np.int64), 0, roots, tones)
+    assert [(s, MODEL_PITCH_LOW + p, length) for s, p, length in placed] == [
+        (0, 64, 8),
+        (8, 62, 8),
+    ]  # D4 not past the bar
 
 
 def test_the_library_keeps_notes_ringing_past_the_bar_line():
