@@ -740,6 +740,9 @@ def test_a_note_held_into_a_chord_without_its_pitch_class_moves_to_the_new_chord
         (0, 64, 8),
         (8, 62, 8),
     ]  # D4 not past the bar
+    barely = np.array([[0, 60, 1, 9]], np.int16)  # E4 released a 16th after the change
+    placed = _placed(barely, pitches[1:2], 0, 0, (16, 16, NO_RING), 0, np.zeros(16, np.int64), 0, roots, tones)
+    assert [(s, MODEL_PITCH_LOW + p, length) for s, p, length in placed] == [(0, 64, 8)]  # stops: no D4 a 16th long
 
 
 def test_the_library_keeps_notes_ringing_past_the_bar_line():
