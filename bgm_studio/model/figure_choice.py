@@ -545,10 +545,11 @@ def _led_through_changes(
     """The notes (steps, pitches, lengths, end per note) with each one held into a change of chord in
     the bar to a chord without its pitch class stopped at the change (_clash_end) and sounded on from
     there as the new chord's nearest tone on its side of G3 (a bass note: the new root) up to the bar
-    line at most, as a pianist holding a chord moves each voice to the next chord (one that would
-    sound on for less than SHORTEST_MOVE only stops: moved, it sounded a 16th). Held on, ours clashed in 2.1% of their notes
-    against POP909's 0.7%; only stopped, the roll judge read the gaps left (66.2 / 72.2% against 63.0 /
-    70.2%, validation songs, generation seeds 0 / 1); moved on, 64.3 / 69.3% (models/HISTORY.md, stop 56)."""
+    line at most, as a pianist holding a chord moves each voice to the next chord; one that would
+    sound on for less than SHORTEST_MOVE only stops (moved, it sounded a 16th). Held on, ours clashed
+    in 2.1% of their notes against POP909's 0.7%; only stopped, the roll judge read the gaps left
+    (66.2 / 72.2% against 63.0 / 70.2%, validation songs, generation seeds 0 / 1); moved on, 64.3 /
+    69.3% (models/HISTORY.md, stop 56)."""
     held = np.minimum(steps + lengths, end)
     end = _clash_end(steps, pitches % 12, end, bar, roots, tones)
     moved = []
