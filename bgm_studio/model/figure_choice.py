@@ -551,6 +551,7 @@ def _led_through_changes(
     (66.2 / 72.2% against 63.0 / 70.2%, validation songs, generation seeds 0 / 1); moved on, 64.3 /
     69.3% (models/HISTORY.md, stop 56)."""
     held = np.minimum(steps + lengths, end)
+    within = np.minimum(held, bar + STEPS_PER_BAR)  # a voice moved on knows only the bar's chords
     end = _clash_end(steps, pitches % 12, end, bar, roots, tones)
     moved = []
     for i in np.flatnonzero(end + SHORTEST_MOVE <= held):  # a note ending just past the change stops there
@@ -560,8 +561,7 @@ def _led_through_changes(
         for q in pitches[i] + np.array([0, -1, 1, -2, 2, -3, 3, -4, 4, -5, 5, -6]):
             fits = q % 12 == roots[beat] % 12 if bass else tones[beat, q % 12]
             if fits and (q < BASS_CEILING) == bass:
-                within = np.minimum(held[i : i + 1], bar + STEPS_PER_BAR)  # the bar's chords are all it knows
-                stop = _clash_end(np.array([change]), np.array([q % 12]), within, bar, roots, tones)[0]
+                stop = _clash_end(np.array([change]), np.array([q % 12]), within[i : i + 1], bar, roots, tones)[0]
                 moved.append((change, q, stop - change))
                 break
     if not moved:
