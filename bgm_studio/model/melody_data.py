@@ -7,7 +7,9 @@ of the piece (a minor key is read from its relative major), so the model learns 
 The conditions of a step say what a composer knows when writing it: the position in the bar,
 the chord, where the step lies in its phrase (bar in phrase, bars to its end, whether the
 phrase has a melody, returns or closes the piece), the mode, how many melody onsets its bar
-should have and the phrase's register.
+should have and the phrase's register; and the singer's habits, one value each for the piece:
+how it parts its notes (articulation) and how many of them it strikes between the eighths
+(syncopation).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ VOCAB = 2 + MELODY_PITCHES
 REGISTER_CENTRE = 72.0  # the phrase register feature is (mean pitch - centre) / 12
 PHRASE_BARS_SEEN = 8  # bar-in-phrase one-hot size (later bars share the last)
 BARS_TO_END_SEEN = 4  # bars-to-phrase-end one-hot size
-COND_DIM = STEPS_PER_BAR + 13 + 12 + 1 + PHRASE_BARS_SEEN + BARS_TO_END_SEEN + 7
+COND_DIM = STEPS_PER_BAR + 13 + 12 + 1 + PHRASE_BARS_SEEN + BARS_TO_END_SEEN + 8
 
 
 @dataclass
@@ -37,7 +39,8 @@ class MelodyPlan:
     relative to the tonic; phrases: the piece's form on its bars; minor: float (n_beats,);
     bar_onsets: float (n_bars,) melody onsets wanted per bar; register: float (n_bars,) mean
     melody pitch wanted (relative to the tonic C), 0 for none; articulation: share of the melody's
-    notes followed by a rest before the next one (see articulation), one value for the piece.
+    notes followed by a rest before the next one (see articulation), and syncopation: share of its
+    onsets on the 16ths between the eighths (see syncopation), one value each for the piece.
     """
 
     chord_root: np.ndarray
@@ -47,6 +50,7 @@ class MelodyPlan:
     bar_onsets: np.ndarray
     register: np.ndarray
     articulation: float
+    syncopation: float
 
     @property
     def n_bars(self) -> int:
@@ -86,7 +90,8 @@ def step_conditions(plan: MelodyPlan) -> np.ndarray:
     reg = np.where(plan.register > 0, (plan.register - REGISTER_CENTRE) / 12.0, 0.0)
     cond[:, col + 1] = np.repeat(reg, STEPS_PER_BAR)
     cond[:, col + 2] = plan.articulation
-    assert col + 3 == COND_DIM
+    cond[:, col + 3] = plan.syncopation
+    assert col + 4 == COND_DIM
     return cond
 
 
@@ -171,7 +176,9 @@ def song_plan(song, phrases: list[Phrase]) -> tuple[MelodyPlan, np.ndarray]:
     register = _phrase_register(tokens, phrases, n_bars)
     root = np.where(song.chord_root < 0, -1, (song.chord_root.astype(int) + shift) % 12)
     pcs = np.roll(song.chord_pcs, shift, axis=1)
-    plan = MelodyPlan(root, pcs, phrases, minor.astype(np.float64), bar_onsets, register, articulation(tokens))
+    plan = MelodyPlan(
+        root, pcs, phrases, minor.astype(np.float64), bar_onsets, register, articulation(tokens), syncopation(tokens)
+    )
     return plan, tokens
 
 
@@ -186,6 +193,25 @@ def articulation(tokens: np.ndarray) -> float:
         return 0.0
     rests = np.cumsum(tokens == REST)
     return float(np.mean(rests[onsets[1:] - 1] > rests[onsets[:-1]]))
+
+
+def sung_onsets(bar_onsets: np.ndarray) -> float:
+    """Melody onsets a bar over the bars holding any (0 where none does): how busy a tune is where
+    it sings."""
+    sung = np.asarray(bar_onsets)[np.asarray(bar_onsets) > 0]
+    return float(sung.mean()) if len(sung) else 0.0
+
+
+def syncopation(tokens: np.ndarray) -> float:
+    """Share of a melody's onsets on the 16ths between the eighths (0 without onsets).
+
+    A singer's habit through a song: a quarter of POP909's train songs strike fewer than 3% of their
+    notes there, a tenth over 47% (median 15%), the more so the more legato they sing (Spearman -0.35
+    with articulation, songs 001-770). Read by the model as a condition; without it, its pieces kept
+    to the middle (5th-95th percentile between pieces 0.02-0.42 against the songs' 0.00-0.51,
+    validation songs 771-818), and a classifier read the melody's onset places."""
+    onsets = np.flatnonzero(tokens >= 2)
+    return float(np.mean(onsets % 2 == 1)) if len(onsets) else 0.0
 
 
 def _phrase_register(tokens: np.ndarray, phrases: list[Phrase], n_bars: int) -> np.ndarray:

@@ -29,7 +29,7 @@ from .checkpoint import read_torch_file, save_melody
 from .config_io import Fraction, Seed, Songs, Steps, Threads, Windows, read_config
 from .device import resolve_device
 from .melody import MelodyConfig, MelodyModel, start_token
-from .melody_data import song_plan, step_conditions
+from .melody_data import song_plan, step_conditions, sung_onsets
 
 VALIDATION_IDS = tuple(f"{i:03d}" for i in range(803, 819))
 
@@ -63,16 +63,16 @@ DEBUG_MELODY_CONFIG = MelodyTrainConfig(
 
 @dataclass
 class MelodyCorpus:
-    """Every training song's conditions and tokens, concatenated, with each song's bar offsets and articulation."""
+    """Every training song's conditions and tokens, concatenated, with each song's bar offsets and style."""
 
     cond: np.ndarray  # float32 (steps, C)
     tokens: np.ndarray  # int64 (steps,)
     song_bars: list[tuple[int, int]]  # (first bar, n_bars) of each song in the concatenation
-    articulations: np.ndarray  # float (songs,), melody_data.articulation of each song
+    styles: np.ndarray  # float (songs, 3): melody_data.articulation, .syncopation and .sung_onsets of each song
 
     @classmethod
     def build(cls, songs) -> "MelodyCorpus":
-        conds, toks, spans, articulations, bar = [], [], [], [], 0
+        conds, toks, spans, styles, bar = [], [], [], [], 0
         for song in songs:
             try:
                 phrases = song_phrases(song)
@@ -82,11 +82,11 @@ class MelodyCorpus:
             conds.append(step_conditions(plan))
             toks.append(tokens)
             spans.append((bar, plan.n_bars))
-            articulations.append(plan.articulation)
+            styles.append((plan.articulation, plan.syncopation, sung_onsets(plan.bar_onsets)))
             bar += plan.n_bars
         if not spans:
             raise BgmError("no POP909 song with phrase labels to train the melody model on")
-        return cls(np.concatenate(conds), np.concatenate(toks), spans, np.array(articulations))
+        return cls(np.concatenate(conds), np.concatenate(toks), spans, np.array(styles, np.float64))
 
     def batch(self, rng: np.random.Generator, size: int, bars: int) -> tuple[torch.Tensor, ...]:
         """(prev tokens, conditions, target tokens) of `size` random windows of `bars` bars."""
@@ -141,7 +141,7 @@ def train_melody(
     corpus = MelodyCorpus.build(train_songs)
     val = MelodyCorpus.build(val_songs) if val_songs else None
     model = MelodyModel(cfg.model).to(dev)
-    model.learn_articulations(corpus.articulations)
+    model.learn_styles(corpus.styles)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, log = 0, []

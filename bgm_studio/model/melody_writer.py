@@ -27,7 +27,7 @@ from ..music.pianoroll import PianoRoll, roll_to_note_array
 from ..music.structure import Phrase, long_repeat_at_once, phrase_returns, repeated_bars, return_offset
 from .data import model_roll
 from .melody import MelodyModel, MelodySampling, sample_melody
-from .melody_data import HOLD, MELODY_LOW, VOCAB, MelodyPlan, melody_tokens, step_conditions, tonic_shift
+from .melody_data import HOLD, MELODY_LOW, VOCAB, MelodyPlan, melody_tokens, step_conditions, sung_onsets, tonic_shift
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,12 @@ class MelodyPlanConfig:
     repeat_spread: float = 0.6
 
 
-def melody_articulation(model: MelodyModel, style_seed: int) -> float:
-    """A piece's articulation (melody_data.articulation), drawn from the training songs' spread the model
-    keeps: POP909's singers either join their notes (19% of train songs rest after fewer than 5% of
-    them) or part them (median 39%), one way through a song."""
-    return model.draw_articulation(np.random.default_rng([style_seed, 9]))
+def melody_style(model: MelodyModel, style_seed: int, sung: float) -> tuple[float, float]:
+    """A piece's (articulation, syncopation) (melody_data), one training song's of those the model
+    keeps, the likelier the nearer its onsets a sung bar to the piece's `sung` (MelodyModel.draw_style):
+    POP909's singers either join their notes (19% of train songs rest after fewer than 5% of them) or
+    part them (median 39%), and keep to the eighths or sing between them, one way through a song."""
+    return model.draw_style(np.random.default_rng([style_seed, 9]), sung)
 
 
 def melody_repetition(sd: float, style_seed: int) -> float:
@@ -114,11 +115,12 @@ class MelodyWriter:
         phrases: list[Phrase],
         tonic: int,
         lift: float = 0.0,
-        articulation: float | None = None,
+        style_seed: int | None = None,
     ) -> MelodyPlan:
         """The melody model's view of a piece (relative to the tonic C), over whole bars; lift: the
         piece's melody this many semitones above the usual height over the music (melody_lift);
-        articulation: its singer's (melody_articulation), None for the training songs' median."""
+        style_seed: draws its singer's articulation and syncopation (melody_style) by the onsets asked;
+        None: the training songs' medians."""
         n_bars = -(-controls.n_beats // BEATS_PER_BAR)
         beats = np.minimum(np.arange(n_bars * BEATS_PER_BAR), controls.n_beats - 1)
         shift = tonic_shift(tonic)
@@ -137,9 +139,13 @@ class MelodyWriter:
         onsets = np.where(melodic, np.minimum(asked, self.config.max_onsets), 0.0)
         reg = controls.register[first]
         register = np.where(reg > 0, reg + self.config.register_offset + lift + shift, 0.0)
-        if articulation is None:
-            articulation = float(self.model.articulations.median())
-        return MelodyPlan(root, pcs, phrases, controls.minor[beats].astype(np.float64), onsets, register, articulation)
+        if style_seed is None:
+            articulation, syncopation = self.model.usual_style()
+        else:
+            articulation, syncopation = melody_style(self.model, style_seed, sung_onsets(onsets))
+        return MelodyPlan(
+            root, pcs, phrases, controls.minor[beats].astype(np.float64), onsets, register, articulation, syncopation
+        )
 
     def write(
         self,
@@ -156,12 +162,12 @@ class MelodyWriter:
         """The roll with the melody of beats [start_beat, end_beat) sampled anew (on the model grid).
 
         cadence_beat: first beat of the piece's final chord; None for no closing limits.
-        style_seed: draws how high the piece's melody sits (melody_lift) and how it joins its notes
-        (melody_articulation); None: seed. The same for every span of one piece.
+        style_seed: draws how high the piece's melody sits (melody_lift), how it joins its notes and
+        how it strikes between the eighths (melody_style); None: seed. The same for every span of one piece.
         """
         style = seed if style_seed is None else style_seed
         lift = melody_lift(self.config.lift_sd, style)
-        plan = self.plan(controls, phrases, tonic, lift, melody_articulation(self.model, style))
+        plan = self.plan(controls, phrases, tonic, lift, style)
         swing = bar_swing(self.config.bar_spread, plan.n_bars, style)
         plan = replace(plan, bar_onsets=np.minimum(plan.bar_onsets * swing, self.config.max_onsets))
         n_steps = plan.n_bars * STEPS_PER_BAR

@@ -28,6 +28,7 @@ from bgm_studio.model.melody_data import (
     melody_tokens,
     pitch_token,
     step_conditions,
+    syncopation,
     tonic_shift,
     token_pitch,
 )
@@ -38,9 +39,9 @@ from bgm_studio.model.melody_writer import (
     _motif_steps,
     _returning_steps,
     bar_swing,
-    melody_articulation,
     melody_lift,
     melody_repetition,
+    melody_style,
 )
 from bgm_studio.music.motifs import BarMotif
 from bgm_studio.model.denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
@@ -83,22 +84,24 @@ def plan(n_bars: int = 4) -> MelodyPlan:
         np.full(n_bars, 4.0),
         np.full(n_bars, 72.0),
         0.4,
+        0.1,
     )
 
 
-def cadence_plan(phrases: list[Phrase], articulation: float) -> MelodyPlan:
+def cadence_plan(phrases: list[Phrase], articulation: float, syncopation: float = 0.15) -> MelodyPlan:
     """8 bars of I-IV-V-I (a chord a bar) asking 5 melody onsets a bar around C5."""
     roots = np.repeat([0, 5, 7, 0] * 2, 4)
     pcs = np.zeros((32, 12), bool)
     for b, r in enumerate(roots):
         pcs[b, [(r + i) % 12 for i in (0, 4, 7)]] = True
-    return MelodyPlan(roots, pcs, phrases, np.zeros(32), np.full(8, 5.0), np.full(8, 72.0), articulation)
+    return MelodyPlan(roots, pcs, phrases, np.zeros(32), np.full(8, 5.0), np.full(8, 72.0), articulation, syncopation)
 
 
 def test_conditions_say_where_a_step_lies_in_its_phrase():
     cond = step_conditions(plan())
     assert cond.shape == (64, COND_DIM)
-    assert np.all(cond[:, -1] == np.float32(0.4))  # the piece's articulation, on every step
+    assert np.all(cond[:, -2] == np.float32(0.4))  # the piece's articulation, on every step
+    assert np.all(cond[:, -1] == np.float32(0.1))  # its syncopation
     assert cond[17, 1] == 1 and cond[17].sum() > 5  # step 1 of bar 1
     returns = 16 + 13 + 12 + 1 + 8 + 4 + 1  # the 'returns' flag of the phrase features
     assert cond[:32, returns].max() == 0 and cond[32:, returns].min() == 1  # the second A returns
@@ -207,10 +210,11 @@ def test_training_a_few_steps_then_resuming_goes_on_from_the_saved_step(tmp_path
     assert state["step"] == longer.steps and [e["step"] for e in state["log"]] == [3, 6, 9]
     trained = load_melody(first)
     songs = [load_song(default_root() / f"{i:03d}") for i in range(1, 5)]  # the debug run's 4 songs
-    styles = MelodyCorpus.build(songs).articulations
-    assert trained.articulations[0] == pytest.approx(styles.min()) and trained.articulations[-1] == pytest.approx(
-        styles.max()
-    )  # the songs' own, kept in the checkpoint
+    styles = MelodyCorpus.build(songs).styles
+    kept = trained.styles.numpy()
+    assert kept[0] == pytest.approx(styles[styles[:, 2].argmin()]) and kept[-1] == pytest.approx(
+        styles[styles[:, 2].argmax()]
+    )  # the songs' own, kept in the checkpoint, by onsets a sung bar
 
 
 def test_resuming_another_architecture_is_one_line(tmp_path):
@@ -363,18 +367,49 @@ def test_articulation_is_the_share_of_notes_a_rest_parts_from_the_next():
     assert articulation(np.array([REST, c, REST])) == 0.0  # one note parts from nothing
 
 
-def test_a_piece_draws_its_articulation_as_the_training_songs_are_spread():
+def test_syncopation_is_the_share_of_onsets_between_the_eighths():
+    c, d = pitch_token(60), pitch_token(62)
+    assert syncopation(np.array([c, d, HOLD, d, REST, REST, c, HOLD, c])) == pytest.approx(2 / 5)  # steps 1 and 3
+    assert syncopation(np.array([c, HOLD, d, HOLD])) == 0.0
+    assert syncopation(np.array([REST, REST])) == 0.0
+
+
+def test_a_piece_draws_its_style_from_songs_as_busy_as_its_tune():
     """POP909's songs either rest after nearly no note (19% of train songs: under 5%) or part their
-    notes (median 39%); the model keeps their quantiles and a piece draws from them by its style seed."""
+    notes (median 39%), and the busier a tune the more it sings between the eighths; the model keeps
+    songs' (articulation, syncopation, onsets a sung bar) and a piece draws one song's pair, from
+    songs about as busy as its own tune, by its style seed."""
     model = MelodyModel(MelodyConfig(embed=8, cond_hidden=8, hidden=16, layers=1))
     rng = np.random.default_rng(0)
-    model.learn_articulations(np.where(rng.random(1000) < 0.2, 0.01, rng.uniform(0.2, 0.7, 1000)))
-    drawn = np.array([melody_articulation(model, s) for s in range(2000)])
-    assert 0.16 < (drawn < 0.05).mean() < 0.24 and 0.35 < np.median(drawn) < 0.5
-    assert melody_articulation(model, 7) == melody_articulation(model, 7)
-    loaded = load_melody()
-    legato = float((loaded.articulations < 0.05).float().mean())
-    assert 0.12 < legato < 0.26 and 0.3 < float(loaded.articulations.median()) < 0.5  # POP909 train's
+    busy = rng.uniform(2.0, 9.0, 1000)
+    parts = np.where(rng.random(1000) < 0.2, 0.01, rng.uniform(0.2, 0.7, 1000))
+    model.learn_styles(np.stack([parts, 0.05 * (busy - 2.0), busy], 1))  # syncopation 0 at 2 a bar, 0.35 at 9
+    for sung, syncopating in ((3.0, 0.05), (8.0, 0.3)):
+        drawn = np.array([melody_style(model, s, sung) for s in range(1000)])
+        assert np.mean(drawn[:, 1]) == pytest.approx(syncopating, abs=0.02)
+        assert np.std(drawn[:, 1]) < 0.05  # songs within about a tenth of the tune's onsets a bar
+        assert 0.1 < (drawn[:, 0] < 0.05).mean() < 0.3 and 0.3 < np.median(drawn[:, 0]) < 0.55
+    anyone = np.array([melody_style(model, s, 0.0) for s in range(1000)])
+    assert np.std(anyone[:, 1]) > 0.08  # no tune: any song's
+    assert melody_style(model, 7, 5.0) == melody_style(model, 7, 5.0)
+    loaded = load_melody().styles.numpy()  # POP909 train's, by onsets a sung bar
+    assert 0.12 < (loaded[:, 0] < 0.05).mean() < 0.26 and 0.3 < np.median(loaded[:, 0]) < 0.5
+    assert 0.1 < np.median(loaded[:, 1]) < 0.2 and np.all(np.diff(loaded[:, 2]) >= 0)
+    assert loaded[-50:, 1].mean() > 0.3 > 0.05 > loaded[:50, 1].mean()
+
+
+def test_a_busy_tune_is_sung_by_a_singer_who_strikes_between_the_eighths_more():
+    """The plan draws its singer's style by its seed from songs as busy as the onsets it asks:
+    7 a bar (28 onsets asked of the bar) syncopate far more than 3 (12)."""
+    writer = MelodyWriter(load_melody())
+
+    def drawn(density: float) -> np.ndarray:
+        ctrl = replace(_c_major_controls(32), density=np.full(32, density))
+        return np.array([writer.plan(ctrl, [], 0, 0.0, seed).syncopation for seed in range(40)])
+
+    assert drawn(12.0).mean() < 0.1 < 0.25 < drawn(28.0).mean()
+    first, again = (writer.plan(_c_major_controls(32), [], 0, 0.0, 3) for _ in range(2))
+    assert (first.articulation, first.syncopation) == (again.articulation, again.syncopation)
 
 
 def test_the_shipped_model_parts_its_notes_as_its_articulation_asks():
@@ -391,6 +426,22 @@ def test_the_shipped_model_parts_its_notes_as_its_articulation_asks():
         return float(np.mean([articulation(out) for out in outs]))
 
     assert parted(0.0) < 0.1 < 0.3 < parted(0.6)
+
+
+def test_the_shipped_model_strikes_between_the_eighths_as_its_syncopation_asks():
+    """Asked a singer who keeps to the eighths, the shipped model's line strikes far fewer onsets on
+    the 16ths between them than asked one who sings there (seeds 0-3, a plain I-IV-V-I plan)."""
+    model = load_melody()
+
+    def between(style: float) -> float:
+        p = cadence_plan([Phrase("A", 0, 8)], 0.3, style)
+        outs = [
+            sample_melody(model, step_conditions(p), MelodySampling(), torch.Generator().manual_seed(seed))
+            for seed in range(4)
+        ]
+        return float(np.mean([syncopation(out) for out in outs]))
+
+    assert between(0.0) < 0.1 < 0.35 < between(0.5)
 
 
 def test_the_final_melody_note_is_the_root_of_the_home_chord():
