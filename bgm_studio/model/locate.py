@@ -17,7 +17,15 @@ DEFAULT_CHECKPOINT = MODELS / "bgm-diffusion.pt"
 DEFAULT_MELODY_CHECKPOINT = MODELS / "melody.pt"
 DEFAULT_TEXTURES = MODELS / "textures.npz"
 # read by every scoring
-LEARNED_TABLES = ("chords.json", "control_quantiles.json", "dynamics.json", "form.json", "motifs.json", "phrasing.json")
+LEARNED_TABLES = (
+    "bar_onsets.json",
+    "chords.json",
+    "control_quantiles.json",
+    "dynamics.json",
+    "form.json",
+    "motifs.json",
+    "phrasing.json",
+)
 
 
 def resolve_checkpoint(path: str | os.PathLike | None = None) -> Path:
