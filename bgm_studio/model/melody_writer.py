@@ -204,9 +204,9 @@ class MelodyWriter:
 def phrase_level(asked: np.ndarray, phrases: list[Phrase]) -> np.ndarray:
     """float (n_bars,): the melody onsets asked of each bar, as the mean over its melodic phrase's bars
     in the piece (a bar outside one keeps its own). A phrase's bars are then shaped by the learned
-    spread (BarOnsetModel). Shaped about each bar's own ask instead, a song's density already moving
-    bar by bar as its melody does, the stray came twice over: a classifier told validation windows
-    from POP909's 70.2% of the time against 65.1% (generation seed 0, HISTORY.md stop 58).
+    spread (BarOnsetModel), which is a stray about the phrase's mean: shaped about each bar's own ask,
+    a POP909 song's controls, whose density already moves bar by bar with its melody, would stray
+    twice over (no judge told the two apart: HISTORY.md, stop 58).
     """
     out = np.asarray(asked, np.float64).copy()
     for p in phrases:
