@@ -25,7 +25,6 @@ import numpy as np
 
 from ..atomic import atomic_path
 from ..errors import BgmError
-from .notes import MELODY, STEPS_PER_BAR
 from .structure import Phrase
 
 DEFAULT_BAR_ONSET_MODEL = Path(__file__).resolve().parents[2] / "models" / "bar_onsets.json"
@@ -36,13 +35,6 @@ QUANTILES = 101  # quantiles kept of each place's ratios (0%, 1%, ..., 100%)
 def place_of(bar: int, phrase: Phrase) -> str:
     """A bar's place in its phrase (PLACES), by how many bars are left to the phrase's end."""
     return PLACES[min(phrase.end_bar - 1 - bar, len(PLACES) - 1)]
-
-
-def melody_bar_onsets(notes: np.ndarray, n_bars: int) -> np.ndarray:
-    """float (n_bars,): the distinct melody onset steps of each bar (a chord in the melody counts once)."""
-    starts = np.unique(notes[notes[:, 4] == MELODY, 0])
-    starts = starts[(starts >= 0) & (starts < n_bars * STEPS_PER_BAR)]
-    return np.bincount(starts // STEPS_PER_BAR, minlength=n_bars)[:n_bars].astype(np.float64)
 
 
 def _shaped_phrases(phrases: list[Phrase]) -> list[Phrase]:

@@ -2,23 +2,8 @@ import numpy as np
 import pytest
 
 from bgm_studio.errors import BgmError
-from bgm_studio.music.bar_onsets import PLACES, QUANTILES, BarOnsetModel, melody_bar_onsets, place_of
-from bgm_studio.music.notes import ACCOMPANIMENT, MELODY
+from bgm_studio.music.bar_onsets import PLACES, QUANTILES, BarOnsetModel, place_of
 from bgm_studio.music.structure import Phrase
-
-
-def test_bar_onsets_count_each_melody_onset_step_once():
-    notes = np.array(
-        [
-            (0, 72, 2, 80, MELODY),
-            (0, 76, 2, 80, MELODY),  # a chord in the melody: one onset
-            (4, 74, 2, 80, MELODY),
-            (4, 48, 4, 80, ACCOMPANIMENT),
-            (17, 72, 2, 80, MELODY),
-            (40, 72, 2, 80, MELODY),  # past the bars asked for
-        ]
-    )
-    assert melody_bar_onsets(notes, 2).tolist() == [2.0, 1.0]
 
 
 def test_each_bar_is_counted_at_its_place_over_its_phrases_mean():
