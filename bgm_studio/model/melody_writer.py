@@ -192,6 +192,11 @@ class MelodyWriter:
         pitches = MELODY_LOW + np.arange(VOCAB - 2)
         far = np.abs(pitches[None] - reg[:, None]) > self.sampling.range_semitones
         allowed[:, 2:] &= ~(far & (reg[:, None] > 0))
+        # A bar asking no onsets strikes none, but for a pickup in the bar before a sung one: an
+        # intro's, an interlude's or an outro's bars are the accompaniment's alone.
+        sung = plan.bar_onsets > 0
+        quiet = ~sung & ~np.r_[sung[1:], False]
+        allowed[np.repeat(quiet, STEPS_PER_BAR), 2:] = False
         if cadence_beat is not None and cadence_beat < controls.n_beats:
             c = cadence_beat * STEPS_PER_BEAT
             shift = tonic_shift(tonic)
