@@ -30,6 +30,7 @@ from .structure import Phrase
 DEFAULT_BAR_ONSET_MODEL = Path(__file__).resolve().parents[2] / "models" / "bar_onsets.json"
 PLACES = ("last", "before_last", "other")  # a bar's place in its phrase, by bars to the phrase's end
 QUANTILES = 101  # quantiles kept of each place's ratios (0%, 1%, ..., 100%)
+_LEVELS = np.linspace(0.0, 1.0, QUANTILES)  # the probability each kept quantile stands at
 
 
 def place_of(bar: int, phrase: Phrase) -> str:
@@ -64,20 +65,16 @@ class BarOnsetModel:
                     ratios[place_of(bar, p)].append(float(ratio))
         if not all(ratios.values()):
             raise BgmError("no melodic phrase of two bars or more to learn bar onsets from")
-        grid = np.linspace(0.0, 1.0, QUANTILES)
-        return cls({place: np.quantile(v, grid).round(4).tolist() for place, v in ratios.items()})
+        return cls({place: np.quantile(v, _LEVELS).round(4).tolist() for place, v in ratios.items()})
 
     def draw(self, phrases: list[Phrase], n_bars: int, rng: np.random.Generator) -> np.ndarray:
         """float (n_bars,): each bar's share of its phrase's onsets over the phrase's mean, drawn at
         the learned odds of its place, scaled to a mean of 1 over each shaped phrase's bars (those of
         it before the piece or after its end included); 1 outside them."""
         out = np.ones(n_bars)
-        grid = np.linspace(0.0, 1.0, QUANTILES)
         for p in _shaped_phrases(phrases):
             bars = np.arange(p.start_bar, p.end_bar)
-            drawn = np.array(
-                [np.interp(rng.random(), grid, self.quantiles[place_of(b, p)]) for b in range(p.start_bar, p.end_bar)]
-            )
+            drawn = np.array([np.interp(rng.random(), _LEVELS, self.quantiles[place_of(int(b), p)]) for b in bars])
             drawn = drawn / drawn.mean() if drawn.mean() > 0 else np.ones(len(bars))
             inside = (bars >= 0) & (bars < n_bars)
             out[bars[inside]] = drawn[inside]
