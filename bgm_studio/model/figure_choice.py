@@ -54,7 +54,9 @@ class FigureConfig:
         3.0  # log-score bonus of the figure the pianist of the bar before played next, in the same shot
     )
     same_chords: int = 16  # the pianist's figures played over the bar's own chords (in any key) added to its candidates
-    kindred: int = 15  # where the pianist has none over the bar's chords, the songs playing likest it whose are offered
+    # the songs playing likest the pianist whose figures are offered where it has none over the bar's chords,
+    # or too few of the bar's size
+    kindred: int = 15
     # log-score bonus of a figure played over the bar's own chords: realized on the chords it was written
     # for, it keeps its voicing and its passing notes where its pianist put them
     same_chords_bonus: float = 4.0
@@ -408,10 +410,17 @@ def _candidates(
 ) -> np.ndarray:
     """Library figures whose onsets in the bar's span number about `want` (gap: their count less
     `want`, _count_gap): those of `song` (the piece's pianist; -1 none) where it has at least
-    cfg.min_own of them, else any; never one a pianist could not play (_playable)."""
+    cfg.min_own of them, else those of it and of the cfg.kindred songs whose pianists play likest
+    it (TextureLibrary.kindred_of) where they have as many, else any; never one a pianist could not
+    play (_playable). A quarter of a validation song's bars ask a count its pianist seldom plays (the
+    sparsest and the busiest); drawn from every song's figures there, they played a mean pianist's
+    rhythms, and a piece's 8-bar windows spread less than POP909's (models/HISTORY.md, stop 60)."""
     fits = _fits(gap, want, cfg)
     own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
     pool = own[fits[own]]
+    if len(pool) < cfg.min_own and song >= 0 and cfg.kindred > 0:
+        kin = np.concatenate([own] + [lib.figures_of_song(int(s)) for s in lib.kindred_of(song)[: cfg.kindred]])
+        pool = kin[fits[kin]]
     if len(pool) < cfg.min_own:
         pool = np.flatnonzero(fits)
     if len(pool) == 0:

@@ -449,7 +449,10 @@ def test_an_echoed_bar_is_played_in_the_octave_its_register_asks():
 
 def test_a_bar_takes_its_candidates_from_the_pianists_song_where_it_has_enough_of_them():
     """One pianist plays a piece: a bar's candidates are its song's figures of the bar's size, where
-    the song has at least min_own of them; else figures of that size from any song."""
+    the song has at least min_own of them; else those of it and of the pianists playing likest it
+    (kindred), where they have as many; else figures of that size from any song. Drawn from any song
+    wherever the pianist had too few (a quarter of the bars), a piece played a mean pianist's
+    rhythms (models/HISTORY.md, stop 60)."""
     lib = TextureLibrary.load()
     cfg = FigureConfig()
     counts = lib.beat_onsets.sum(axis=1)
@@ -460,7 +463,29 @@ def test_a_bar_takes_its_candidates_from_the_pianists_song_where_it_has_enough_o
     assert set(lib.song[picked]) == {rich} and fits(8)[picked].all()
     poor = next(s for s in np.unique(lib.song) if 0 < fits(8)[lib.figures_of_song(s)].sum() < cfg.min_own)
     picked = _candidates(lib, _count_gap(lib, 0, 4, 8), 8, cfg, np.random.default_rng(0), int(poor))
+    kin = {int(poor), *lib.kindred_of(int(poor))[: cfg.kindred].tolist()}
+    assert len(picked) == cfg.candidates and set(lib.song[picked]) <= kin and fits(8)[picked].all()
+    picked = _candidates(lib, _count_gap(lib, 0, 4, 8), 8, replace(cfg, kindred=0), np.random.default_rng(0), int(poor))
     assert len(picked) == cfg.candidates and len(set(lib.song[picked])) > 10 and fits(8)[picked].all()
+
+
+def test_where_the_pianist_and_its_kindred_have_too_few_figures_of_a_bars_size_any_songs_are_offered():
+    c_major = chords(*[C_MAJOR] * 4)
+    eighths, quarters = list(range(0, 16, 2)), [0, 4, 8, 12]
+    figures = (
+        bars_struck_on(quarters, [48, 60, 64, 67], 1, c_major)  # the pianist: one bar of quarters
+        + bars_struck_on(quarters, [48, 60, 64, 65], 2, c_major)  # song 1 plays as the pianist does
+        + bars_struck_on(eighths, [48, 72], 3, c_major)  # song 2 does not
+        + bars_struck_on(quarters, [36, 84], 3, c_major)  # nor song 3, in quarters three octaves wide
+    )
+    lib = figure_library(figures, [c_major] * 9, [0] + [1] * 2 + [2] * 3 + [3] * 3)
+    assert lib.kindred_of(0)[0] == 1
+    cfg = FigureConfig(min_own=3, kindred=1)
+    gap = _count_gap(lib, 0, 4, 4)
+    assert sorted(_candidates(lib, gap, 4, cfg, np.random.default_rng(0), 0).tolist()) == [0, 1, 2]
+    everyones = [0, 1, 2, 6, 7, 8]  # too few there: any song's of the bar's size
+    assert sorted(_candidates(lib, gap, 4, replace(cfg, min_own=4), np.random.default_rng(0), 0).tolist()) == everyones
+    assert sorted(_candidates(lib, gap, 4, replace(cfg, kindred=0), np.random.default_rng(0), 0).tolist()) == everyones
 
 
 def test_a_span_written_again_is_played_by_the_pianist_its_style_seed_draws(tiny_model_path, monkeypatch):
