@@ -469,7 +469,9 @@ def test_a_bar_takes_its_candidates_from_the_pianists_song_where_it_has_enough_o
     assert len(picked) == cfg.candidates and len(set(lib.song[picked])) > 10 and fits(8)[picked].all()
 
 
-def test_where_the_pianist_and_its_kindred_have_too_few_figures_of_a_bars_size_any_songs_are_offered():
+def test_a_pianist_short_of_figures_of_a_bars_size_borrows_its_kindreds_then_any_songs():
+    """Short of min_own figures of the bar's size, the pianist's are offered with those of the songs
+    playing likest it; where those too fall short, any song's of that size."""
     c_major = chords(*[C_MAJOR] * 4)
     eighths, quarters = list(range(0, 16, 2)), [0, 4, 8, 12]
     figures = (
