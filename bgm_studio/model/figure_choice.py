@@ -419,7 +419,7 @@ def _candidates(
     own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
     pool = own[fits[own]]
     if len(pool) < cfg.min_own and song >= 0 and cfg.kindred > 0:
-        kin = np.concatenate([own] + [lib.figures_of_song(int(s)) for s in lib.kindred_of(song)[: cfg.kindred]])
+        kin = np.concatenate([own, lib.kindred_figures(song, cfg.kindred)])
         pool = kin[fits[kin]]
     if len(pool) < cfg.min_own:
         pool = np.flatnonzero(fits)
@@ -453,7 +453,7 @@ def _same_chord_candidates(
     own = lib.figures_of_song(song) if song >= 0 else np.zeros(0, np.int64)
     pool = own[fitting[own]]
     if not len(pool) and song >= 0 and cfg.kindred > 0:
-        kin = np.concatenate([lib.figures_of_song(int(s)) for s in lib.kindred_of(song)[: cfg.kindred]])
+        kin = lib.kindred_figures(song, cfg.kindred)
         pool = kin[fitting[kin]]
     if piece_groove is not None and len(pool) > cfg.same_chords:
         pool = rng.permutation(pool)  # ties in rhythm fall at random

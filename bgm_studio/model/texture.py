@@ -130,6 +130,12 @@ class TextureLibrary:
         order = songs[np.argsort(apart, kind="stable")]
         return order[order != song]
 
+    def kindred_figures(self, song: int, n: int) -> np.ndarray:
+        """Indices of the figures of the n songs whose pianists play likest the given song's (kindred_of)."""
+        return np.concatenate(
+            [np.zeros(0, np.int64)] + [self.figures_of_song(int(s)) for s in self.kindred_of(song)[:n]]
+        )
+
     @cached_property
     def _styles(self) -> np.ndarray:
         """float (songs, 18): per song (in song_bar_notes' order), how its pianist plays: the share
