@@ -18,7 +18,6 @@ DEFAULT_MELODY_CHECKPOINT = MODELS / "melody.pt"
 DEFAULT_TEXTURES = MODELS / "textures.npz"
 # read by every scoring
 LEARNED_TABLES = (
-    "bar_onsets.json",
     "chords.json",
     "control_quantiles.json",
     "dynamics.json",

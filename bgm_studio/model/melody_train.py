@@ -29,7 +29,7 @@ from .checkpoint import read_torch_file, save_melody
 from .config_io import Fraction, Seed, Songs, Steps, Threads, Windows, read_config
 from .device import resolve_device
 from .melody import MelodyConfig, MelodyModel, start_token
-from .melody_data import song_plan, step_conditions, sung_onsets
+from .melody_data import bar_onset_counts, song_plan, step_conditions, sung_onsets
 
 VALIDATION_IDS = tuple(f"{i:03d}" for i in range(803, 819))
 
@@ -82,7 +82,7 @@ class MelodyCorpus:
             conds.append(step_conditions(plan))
             toks.append(tokens)
             spans.append((bar, plan.n_bars))
-            styles.append((plan.articulation, plan.syncopation, sung_onsets(plan.bar_onsets)))
+            styles.append((plan.articulation, plan.syncopation, sung_onsets(bar_onset_counts(tokens))))
             bar += plan.n_bars
         if not spans:
             raise BgmError("no POP909 song with phrase labels to train the melody model on")

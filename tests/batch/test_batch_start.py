@@ -34,7 +34,6 @@ def test_the_parent_hashes_its_inputs_without_importing_torch(tiny_model_path):
         "tiny.pt",
         "melody.pt",
         "textures.npz",
-        "bar_onsets.json",
         "chords.json",
         "control_quantiles.json",
         "dynamics.json",

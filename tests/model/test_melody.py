@@ -25,8 +25,11 @@ from bgm_studio.model.melody_data import (
     VOCAB,
     MelodyPlan,
     articulation,
+    bar_onset_counts,
     melody_tokens,
+    phrase_level,
     pitch_token,
+    song_plan,
     step_conditions,
     syncopation,
     tonic_shift,
@@ -41,14 +44,13 @@ from bgm_studio.model.melody_writer import (
     melody_lift,
     melody_repetition,
     melody_style,
-    phrase_level,
 )
 from bgm_studio.music.motifs import BarMotif
 from bgm_studio.model.denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
 from bgm_studio.music.notes import MELODY
 from bgm_studio.music.pianoroll import PianoRoll, roll_to_note_array
 from bgm_studio.music.pop909 import default_root, load_song
-from bgm_studio.music.structure import Phrase
+from bgm_studio.music.structure import Phrase, song_phrases
 
 
 def test_tokens_hold_the_top_note_until_the_next_onset():
@@ -234,17 +236,20 @@ def test_a_damaged_melody_checkpoint_is_one_line(tmp_path):
 
 def test_the_shipped_melody_model_writes_a_melody_that_moves():
     """Sampled on a plain I-IV-V-I plan asking 5 onsets a bar: the line moves (few repeats, several
-    pitches), keeps the onsets asked within one a bar, and rests now and then (seeds 0-3)."""
+    pitches), keeps the onsets asked (each piece within a quarter, the four within a tenth: the model
+    is told a phrase's level, not each bar's count), and rests now and then (seeds 0-3)."""
     model = load_melody()
     n_bars = 8
     p = cadence_plan([Phrase("A", 0, 4), Phrase("B", 4, 4)], 0.4)
-    rests = []
+    rests, per_bar = [], []
     for seed in range(4):
         out = sample_melody(model, step_conditions(p), MelodySampling(), torch.Generator().manual_seed(seed))
         pitches = np.array([token_pitch(t) for t in out if t >= 2])
-        assert abs(len(pitches) / n_bars - 5) <= 1
+        per_bar.append(len(pitches) / n_bars)
+        assert abs(per_bar[-1] / 5 - 1) <= 0.25
         assert np.mean(np.diff(pitches) == 0) <= 0.4 and len(set(pitches)) >= 5
         rests.append((out == REST).mean())
+    assert abs(np.mean(per_bar) / 5 - 1) <= 0.1
     assert np.mean(rests) >= 0.05
 
 
@@ -452,10 +457,11 @@ def test_the_final_melody_note_is_the_root_of_the_home_chord():
     writer = MelodyWriter(load_melody())
     ctrl = _c_major_controls(32)
     ctrl.chord_root[28:], ctrl.chord_pcs[28:] = 7, np.isin(np.arange(12), [7, 11, 2])  # closing on G
+    phrases = [Phrase("A", 0, 4), Phrase("B", 4, 4)]
     struck = []
     for seed in range(12):
         roll = PianoRoll.empty(32 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
-        notes = roll_to_note_array(writer.write(roll, ctrl, [], 0, 0, 32, seed, 28))
+        notes = roll_to_note_array(writer.write(roll, ctrl, phrases, 0, 0, 32, seed, 28))
         struck += notes[(notes[:, 4] == MELODY) & (notes[:, 0] >= 28 * 4)].tolist()
     assert len(struck) >= 3 and all(n[0] == 28 * 4 and n[1] % 12 == 7 for n in struck)
 
@@ -477,9 +483,9 @@ def test_a_returning_phrase_never_copies_its_notes_over_the_close():
         assert all(n[0] == 28 * 4 and n[1] % 12 == 7 for n in late.tolist())
 
 
-def test_each_bar_asks_its_phrases_level_of_onsets_and_the_writer_shapes_them():
-    """A bar asks the mean of its melodic phrase's density share (a bar without melody none); the
-    learned spread of a phrase's onsets over its bars (music.bar_onsets) is drawn in `write`."""
+def test_each_bar_asks_its_phrases_level_of_onsets_and_the_model_reads_it_unshaped(monkeypatch):
+    """A bar asks the mean of its melodic phrase's density share (a bar without melody none), and the
+    model reads that level in every bar of the phrase: it spreads the onsets over the bars itself."""
     writer = MelodyWriter(load_melody())
     density = np.repeat([12.0, 20.0, 16.0, 16.0, 8.0, 8.0, 40, 40, 16, 16, 16, 16], 4)
     ctrl = replace(_c_major_controls(48), density=density)
@@ -487,6 +493,32 @@ def test_each_bar_asks_its_phrases_level_of_onsets_and_the_writer_shapes_them():
     asked = writer.plan(ctrl, phrases, 0).bar_onsets
     assert np.allclose(asked, [4, 4, 4, 4, 0, 0, 6, 6, 6, 6, 6, 6])  # B: 10 is the most one bar asks
     assert np.allclose(phrase_level(np.arange(4.0), []), np.arange(4.0))  # no form: each bar its own
+    read = []
+
+    def sample(model, cond, *args):
+        read.append(cond[::16, COND_DIM - 4] * 8)  # the onsets column (melody_data.step_conditions)
+        return sample_melody(model, cond, *args)
+
+    monkeypatch.setattr("bgm_studio.model.melody_writer.sample_melody", sample)
+    writer.write(PianoRoll.empty(48 * 4, MODEL_PITCH_LOW, MODEL_PITCHES), ctrl, phrases, 0, 0, 48, seed=3)
+    assert np.allclose(read[0], asked)
+
+
+def test_a_songs_plan_asks_each_bar_of_a_melodic_phrase_its_phrases_mean_onsets():
+    """What the model learns from is what the writer asks: a phrase's level, not each bar's count."""
+    song = load_song(default_root() / "001")
+    phrases = song_phrases(song)
+    plan, tokens = song_plan(song, phrases)
+    counts = bar_onset_counts(tokens)
+    for p in phrases:
+        bars = slice(max(p.start_bar, 0), p.end_bar)
+        if p.has_melody:
+            assert np.allclose(plan.bar_onsets[bars], counts[bars].mean())
+        else:
+            assert np.array_equal(plan.bar_onsets[bars], counts[bars])
+    melodic = [p for p in phrases if p.has_melody and np.ptp(counts[max(p.start_bar, 0) : p.end_bar]) > 0]
+    assert len(melodic) >= 4  # the song's bars do differ within its phrases
+    assert plan.bar_onsets.sum() == pytest.approx(counts.sum())
 
 
 def test_a_pitch_past_its_share_of_the_notes_so_far_is_drawn_the_less():
