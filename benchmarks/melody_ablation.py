@@ -1,7 +1,7 @@
 """The melody model's own samples against real melodies: `python -m benchmarks.melody_ablation [--limit 12]`.
 
 For each POP909 test song (the first `--limit`), the melody model samples a melody for the song's
-own plan (its chords, phrase labels, melody onsets per bar, phrase registers, articulation and syncopation, in C) with the
+own plan (its chords, phrase labels, melody onsets a bar over each phrase, phrase registers, articulation and syncopation, in C) with the
 shipped sampling and nothing else: no hard limits, no returning phrases, no motifs. Printed: the
 melody-line measures (music.melody_metrics) of these samples beside the songs' real melodies, and
 how much of each bar's melody (place and pitch) the bar 2 and 4 before shares. The model card's
