@@ -29,7 +29,7 @@ from .checkpoint import read_torch_file, save_melody
 from .config_io import Fraction, Seed, Songs, Steps, Threads, Windows, read_config
 from .device import resolve_device
 from .melody import MelodyConfig, MelodyModel, start_token
-from .melody_data import bar_onset_counts, song_plan, step_conditions, sung_onsets
+from .melody_data import song_plan, step_conditions, sung_onsets
 
 VALIDATION_IDS = tuple(f"{i:03d}" for i in range(803, 819))
 
@@ -82,7 +82,10 @@ class MelodyCorpus:
             conds.append(step_conditions(plan))
             toks.append(tokens)
             spans.append((bar, plan.n_bars))
-            styles.append((plan.articulation, plan.syncopation, sung_onsets(bar_onset_counts(tokens))))
+            # keyed by the onsets a sung bar as the writer asks them (each phrase's mean), so a tune
+            # draws a singer as busy as itself: keyed by the bars' own counts (3% more), tunes drew
+            # sparser singers, syncopating less (median 0.139 against the songs' 0.173; stop 61)
+            styles.append((plan.articulation, plan.syncopation, sung_onsets(plan.bar_onsets)))
             bar += plan.n_bars
         if not spans:
             raise BgmError("no POP909 song with phrase labels to train the melody model on")

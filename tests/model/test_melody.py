@@ -31,6 +31,7 @@ from bgm_studio.model.melody_data import (
     pitch_token,
     song_plan,
     step_conditions,
+    sung_onsets,
     syncopation,
     tonic_shift,
     token_pitch,
@@ -521,6 +522,16 @@ def test_a_songs_plan_asks_each_bar_of_a_melodic_phrase_its_phrases_mean_onsets(
     assert plan.bar_onsets.sum() == pytest.approx(counts.sum())
 
 
+def test_the_singers_kept_are_keyed_by_onsets_a_sung_bar_as_the_writer_asks_them():
+    """A piece draws its singer by its phrases' mean onsets a sung bar (MelodyWriter.plan); keyed by
+    the bars' own counts, which run higher where a phrase holds a bar without notes, it drew sparser ones."""
+    song = load_song(default_root() / "001")
+    plan, tokens = song_plan(song, song_phrases(song))
+    keyed = MelodyCorpus.build([song]).styles[0, 2]
+    assert keyed == pytest.approx(sung_onsets(plan.bar_onsets))
+    assert keyed < sung_onsets(bar_onset_counts(tokens)) - 0.05
+
+
 def test_a_pitch_past_its_share_of_the_notes_so_far_is_drawn_the_less():
     counts = np.zeros(VOCAB - 2, int)
     counts[[12, 14]] = [3, 1]
@@ -546,6 +557,36 @@ class OnePitchModel(torch.nn.Module):
 
     def forward(self, prev, cond, state):
         return self.logits.expand(1, prev.shape[1], VOCAB), state
+
+
+class TwoOctavesModel(torch.nn.Module):
+    """Asks a new note at every step: C4 or C6, alike."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unused = torch.nn.Parameter(torch.zeros(1))
+        probs = torch.full((VOCAB,), 1e-9)
+        probs[pitch_token(60)] = probs[pitch_token(84)] = 0.5
+        self.logits = torch.log(probs)
+
+    def forward(self, prev, cond, state):
+        return self.logits.expand(1, prev.shape[1], VOCAB), state
+
+
+def test_a_new_note_leaps_an_octave_at_most_unless_the_limits_leave_nothing_nearer():
+    """Two octaves apart at the model's odds, the line stays on its first note's side; where the
+    hard limits allow only the far pitch (the register moved), the leap goes rather than a rest."""
+    cond = np.zeros((32, COND_DIM), np.float32)
+    sampling = MelodySampling(dwell_cap=1.0)
+    for seed in range(4):
+        out = sample_melody(TwoOctavesModel(), cond, sampling, torch.Generator().manual_seed(seed))
+        assert (out >= 2).all() and np.abs(np.diff(out)).max() <= 12
+    allowed = np.ones((32, VOCAB), bool)
+    allowed[:16, pitch_token(84)] = False
+    allowed[16:, 2:] = False
+    allowed[16:, pitch_token(84)] = True
+    out = sample_melody(TwoOctavesModel(), cond, sampling, torch.Generator().manual_seed(0), allowed)
+    assert (out[:16] == pitch_token(60)).all() and (out[16:] == pitch_token(84)).all()
 
 
 def test_a_melody_leaning_on_one_pitch_is_drawn_off_it_and_keeps_its_rhythm():
