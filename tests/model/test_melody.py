@@ -318,9 +318,11 @@ def test_the_writer_lifts_the_whole_melody_by_its_style_seeds_lift():
     ctrl = _c_major_controls(32)
     assert np.array_equal(writer.plan(ctrl, [], 0, 2.0).register, writer.plan(ctrl, [], 0).register + 2.0)
 
+    phrases = [Phrase("A", 0, 4), Phrase("B", 4, 4)]  # as a piece always has: the model learned from phrases
+
     def mean_pitch(style_seed: int, seed: int) -> float:
         roll = PianoRoll.empty(32 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
-        notes = roll_to_note_array(writer.write(roll, ctrl, [], 0, 0, 32, seed, None, style_seed))
+        notes = roll_to_note_array(writer.write(roll, ctrl, phrases, 0, 0, 32, seed, None, style_seed))
         return float(notes[notes[:, 4] == MELODY, 1].mean())
 
     lift = melody_lift(3.8, high) - melody_lift(3.8, low)
