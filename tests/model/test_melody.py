@@ -546,33 +546,29 @@ def test_a_pitch_past_its_share_of_the_notes_so_far_is_drawn_the_less():
     assert pitch_dwell(counts, 0.5) is None  # a piece's first three notes may sit on one pitch
 
 
-class OnePitchModel(torch.nn.Module):
-    """Asks a new note at every step: C4 at 70%, D4 and E4 at 15% each."""
+class FixedOddsModel(torch.nn.Module):
+    """Asks a new note at every step, its pitch at fixed odds ({pitch: probability})."""
 
-    def __init__(self) -> None:
+    def __init__(self, odds: dict[int, float]) -> None:
         super().__init__()
         self.unused = torch.nn.Parameter(torch.zeros(1))
         probs = torch.full((VOCAB,), 1e-9)
-        probs[pitch_token(60)] = 0.7
-        probs[pitch_token(62)] = probs[pitch_token(64)] = 0.15
+        for pitch, p in odds.items():
+            probs[pitch_token(pitch)] = p
         self.logits = torch.log(probs)
 
     def forward(self, prev, cond, state):
         return self.logits.expand(1, prev.shape[1], VOCAB), state
 
 
-class TwoOctavesModel(torch.nn.Module):
-    """Asks a new note at every step: C4 or C6, alike."""
+def one_pitch_model() -> FixedOddsModel:
+    """C4 at 70%, D4 and E4 at 15% each."""
+    return FixedOddsModel({60: 0.7, 62: 0.15, 64: 0.15})
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.unused = torch.nn.Parameter(torch.zeros(1))
-        probs = torch.full((VOCAB,), 1e-9)
-        probs[pitch_token(60)] = probs[pitch_token(84)] = 0.5
-        self.logits = torch.log(probs)
 
-    def forward(self, prev, cond, state):
-        return self.logits.expand(1, prev.shape[1], VOCAB), state
+def two_octaves_model() -> FixedOddsModel:
+    """C4 or C6, alike."""
+    return FixedOddsModel({60: 0.5, 84: 0.5})
 
 
 def test_a_new_note_leaps_an_octave_at_most_unless_the_limits_leave_nothing_nearer():
@@ -581,13 +577,13 @@ def test_a_new_note_leaps_an_octave_at_most_unless_the_limits_leave_nothing_near
     cond = np.zeros((32, COND_DIM), np.float32)
     sampling = MelodySampling(dwell_cap=1.0)
     for seed in range(4):
-        out = sample_melody(TwoOctavesModel(), cond, sampling, torch.Generator().manual_seed(seed))
+        out = sample_melody(two_octaves_model(), cond, sampling, torch.Generator().manual_seed(seed))
         assert (out >= 2).all() and np.abs(np.diff(out)).max() <= 12
     allowed = np.ones((32, VOCAB), bool)
     allowed[:16, pitch_token(84)] = False
     allowed[16:, 2:] = False
     allowed[16:, pitch_token(84)] = True
-    out = sample_melody(TwoOctavesModel(), cond, sampling, torch.Generator().manual_seed(0), allowed)
+    out = sample_melody(two_octaves_model(), cond, sampling, torch.Generator().manual_seed(0), allowed)
     assert (out[:16] == pitch_token(60)).all() and (out[16:] == pitch_token(84)).all()
 
 
@@ -598,7 +594,7 @@ def test_a_melody_leaning_on_one_pitch_is_drawn_off_it_and_keeps_its_rhythm():
     cond = np.zeros((64, COND_DIM), np.float32)
     shares = {}
     for cap in (1.0, 0.4):
-        out = sample_melody(OnePitchModel(), cond, MelodySampling(dwell_cap=cap), torch.Generator().manual_seed(0))
+        out = sample_melody(one_pitch_model(), cond, MelodySampling(dwell_cap=cap), torch.Generator().manual_seed(0))
         assert (out >= 2).all()
         shares[cap] = np.mean(out == pitch_token(60))
     assert shares[1.0] > 0.7 and 0.3 < shares[0.4] < 0.5
@@ -611,7 +607,7 @@ def test_a_pieces_repeat_bias_makes_its_melody_strike_the_last_pitch_again_more_
     repeats = []
     for bias in (-2.0, 0.0, 2.0):
         sampling = MelodySampling(dwell_cap=1.0, repeat_bias=bias)
-        out = sample_melody(OnePitchModel(), cond, sampling, torch.Generator().manual_seed(0))
+        out = sample_melody(one_pitch_model(), cond, sampling, torch.Generator().manual_seed(0))
         assert (out >= 2).all()
         repeats.append(float(np.mean(out[1:] == out[:-1])))
     assert repeats[0] < 0.35 and 0.45 < repeats[1] < 0.62 and repeats[2] > 0.75
