@@ -2,7 +2,7 @@
 
 For each POP909 test song (the first `--limit`), the melody model samples a melody for the song's
 own plan (its chords, phrase labels, melody onsets a bar over each phrase, phrase registers, articulation and syncopation, in C) with the
-shipped sampling and nothing else: no hard limits, no returning phrases, no motifs. Printed: the
+shipped sampling and nothing else: no hard limits, no returning phrases. Printed: the
 melody-line measures (music.melody_metrics) of these samples beside the songs' real melodies, and
 how much of each bar's melody (place and pitch) the bar 2 and 4 before shares. The model card's
 ablation table compares them with the whole system (`bgm-studio eval --generate --form labels`).

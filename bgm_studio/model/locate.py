@@ -22,7 +22,6 @@ LEARNED_TABLES = (
     "control_quantiles.json",
     "dynamics.json",
     "form.json",
-    "motifs.json",
     "phrasing.json",
 )
 

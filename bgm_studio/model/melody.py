@@ -1,7 +1,9 @@
 """The melody model: an autoregressive GRU over 16th-step melody tokens (one readable file).
 
-At each step it reads the token before and the step's conditions (melody_data.step_conditions:
-chord, position in bar and phrase, mode, onsets wanted, register) and predicts the next token.
+At each step it reads the token before, the tokens at the same place 1, 2 and 4 bars back
+(melody_data.lookback_tokens) and the step's conditions (melody_data.step_conditions: chord,
+position in bar and phrase, mode, onsets wanted, register) and predicts the next token. The
+tokens back reach the output directly too, so playing an earlier bar again is easy to learn.
 Melodies are sampled from it with temperature, the step's kind (rest, hold, new note) at the
 model's odds and the new note's pitch by nucleus (top-p) sampling; hard limits (the
 range around the requested register, a hold only after a note) mask tokens, they never pick one.
@@ -19,7 +21,7 @@ from torch import nn
 
 from ..music.notes import STEPS_PER_BAR
 from .config_io import Fraction, Width
-from .melody_data import COND_DIM, HOLD, REST, VOCAB
+from .melody_data import COND_DIM, HOLD, LOOKBACK_BARS, REST, VOCAB, lookback_tokens
 
 NEW_NOTE = 2  # the kind of any onset token (the first pitch's token; every higher token is one too)
 STYLES = 201  # training songs whose styles a model keeps: those at evenly spaced ranks by onsets a sung bar
@@ -33,6 +35,7 @@ class MelodyConfig:
     vocab: Width = VOCAB  # REST, HOLD and the onset of each pitch
     cond_dim: Width = COND_DIM  # per-step condition features
     embed: Width = 64  # token embedding size
+    lookback_embed: Width = 32  # embedding size of each token read bars back (melody_data.LOOKBACK_BARS)
     cond_hidden: Width = 128  # condition projection size
     hidden: Width = 256  # GRU state size
     layers: Annotated[int, Meta(ge=1, le=64)] = 2  # GRU layers
@@ -68,26 +71,30 @@ class MelodyModel(nn.Module):
         self.cfg = cfg
         self.embed = nn.Embedding(cfg.vocab, cfg.embed)
         self.cond = nn.Sequential(nn.Linear(cfg.cond_dim, cfg.cond_hidden), nn.GELU())
+        self.back = nn.Embedding(cfg.vocab, cfg.lookback_embed)
+        back = cfg.lookback_embed * len(LOOKBACK_BARS)
         self.gru = nn.GRU(
-            cfg.embed + cfg.cond_hidden,
+            cfg.embed + back + cfg.cond_hidden,
             cfg.hidden,
             cfg.layers,
             batch_first=True,
             dropout=cfg.dropout if cfg.layers > 1 else 0.0,
         )
         self.drop = nn.Dropout(cfg.dropout)
-        self.out = nn.Linear(cfg.hidden + cfg.cond_hidden, cfg.vocab)
+        self.out = nn.Linear(cfg.hidden + back + cfg.cond_hidden, cfg.vocab)
         # The styles of songs it learned from (melody_data.articulation, .syncopation), from which a piece's is drawn.
         spread = [torch.linspace(0.0, 0.8, STYLES), torch.full((STYLES,), 0.15), torch.linspace(2.0, 8.0, STYLES)]
         self.register_buffer("styles", torch.stack(spread, 1))
 
     def forward(
-        self, prev: torch.Tensor, cond: torch.Tensor, state: torch.Tensor | None = None
+        self, prev: torch.Tensor, back: torch.Tensor, cond: torch.Tensor, state: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """prev: (B, T) tokens before each step; cond: (B, T, C). Returns logits (B, T, V) and the state."""
+        """prev: (B, T) tokens before each step; back: (B, T, K) tokens at each step's place K bars back
+        (lookback_tokens); cond: (B, T, C). Returns logits (B, T, V) and the state."""
         c = self.cond(cond)  # (B, T, H_c)
-        h, state = self.gru(torch.cat([self.embed(prev), c], dim=-1), state)  # (B, T, H)
-        return self.out(self.drop(torch.cat([h, c], dim=-1))), state
+        b = self.back(back).flatten(2)  # (B, T, K * E_b)
+        h, state = self.gru(torch.cat([self.embed(prev), b, c], dim=-1), state)  # (B, T, H)
+        return self.out(self.drop(torch.cat([h, b, c], dim=-1))), state
 
     def config_dict(self) -> dict:
         return asdict(self.cfg)
@@ -139,7 +146,7 @@ def sample_melody(
     allowed: bool (T, V), the tokens the hard limits leave at each step (None: all);
     fixed: int (T,) tokens to keep (the music outside a regenerated span), -1 where free;
     source: int (T,) for a step of a returning phrase, the earlier step it plays again, -1 where free;
-    rhythm: int (T,) for a step of a bar taking up an earlier bar's rhythm (music.motifs), the earlier
+    rhythm: int (T,) for a step of a returning bar taking up its source's rhythm, the earlier
     step whose kind (rest, hold or a new note) it takes, -1 where free: the model draws the pitch of
     each such new note. A bar whose earlier bar held no onset is written freely.
     The model reads kept and repeated tokens too, so what it writes next follows them.
@@ -160,10 +167,14 @@ def sample_melody(
     factors = _pitch_factors(counts, int(struck[-1]) if len(struck) else -1, sampling)
     if first > 0:  # read the kept music before the first free step in one pass
         prev = torch.as_tensor(np.concatenate([[start_token()], out[: first - 1]]), device=device)[None]
-        _, state = model(prev, cond_t[:, :first], None)
+        back = torch.as_tensor(lookback_tokens(out[:first]), device=device)[None]
+        _, state = model(prev, back, cond_t[:, :first], None)
     prev_tok = start_token() if first == 0 else int(out[first - 1])
+    lags = np.array(LOOKBACK_BARS) * STEPS_PER_BAR
     for t in range(first, last + 1):
-        logits, state = model(torch.tensor([[prev_tok]], device=device), cond_t[:, t : t + 1], state)
+        back_tok = np.where(t >= lags, out[np.maximum(t - lags, 0)], REST)
+        back = torch.as_tensor(back_tok, device=device)[None, None]
+        logits, state = model(torch.tensor([[prev_tok]], device=device), back, cond_t[:, t : t + 1], state)
         if out[t] < 0 and source is not None and source[t] >= 0:
             out[t] = out[source[t]]
         kind = _rhythm_kind(out, rhythm, t) if out[t] < 0 else None

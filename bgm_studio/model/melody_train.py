@@ -29,7 +29,7 @@ from .checkpoint import read_torch_file, save_melody
 from .config_io import Fraction, Seed, Songs, Steps, Threads, Windows, read_config
 from .device import resolve_device
 from .melody import MelodyConfig, MelodyModel, start_token
-from .melody_data import song_plan, step_conditions, sung_onsets
+from .melody_data import lookback_tokens, song_plan, step_conditions, sung_onsets
 
 VALIDATION_IDS = tuple(f"{i:03d}" for i in range(803, 819))
 
@@ -67,12 +67,13 @@ class MelodyCorpus:
 
     cond: np.ndarray  # float32 (steps, C)
     tokens: np.ndarray  # int64 (steps,)
+    back: np.ndarray  # int64 (steps, K): each step's tokens bars back within its song (lookback_tokens)
     song_bars: list[tuple[int, int]]  # (first bar, n_bars) of each song in the concatenation
     styles: np.ndarray  # float (songs, 3): melody_data.articulation, .syncopation and .sung_onsets of each song
 
     @classmethod
     def build(cls, songs) -> "MelodyCorpus":
-        conds, toks, spans, styles, bar = [], [], [], [], 0
+        conds, toks, backs, spans, styles, bar = [], [], [], [], [], 0
         for song in songs:
             try:
                 phrases = song_phrases(song)
@@ -81,6 +82,7 @@ class MelodyCorpus:
             plan, tokens = song_plan(song, phrases)
             conds.append(step_conditions(plan))
             toks.append(tokens)
+            backs.append(lookback_tokens(tokens))
             spans.append((bar, plan.n_bars))
             # keyed by the onsets a sung bar as the writer asks them (each phrase's mean), so a tune
             # draws a singer as busy as itself: keyed by the bars' own counts (3% more), tunes drew
@@ -89,14 +91,17 @@ class MelodyCorpus:
             bar += plan.n_bars
         if not spans:
             raise BgmError("no POP909 song with phrase labels to train the melody model on")
-        return cls(np.concatenate(conds), np.concatenate(toks), spans, np.array(styles, np.float64))
+        return cls(
+            np.concatenate(conds), np.concatenate(toks), np.concatenate(backs), spans, np.array(styles, np.float64)
+        )
 
     def batch(self, rng: np.random.Generator, size: int, bars: int) -> tuple[torch.Tensor, ...]:
-        """(prev tokens, conditions, target tokens) of `size` random windows of `bars` bars."""
+        """(prev tokens, tokens back, conditions, target tokens) of `size` random windows of `bars` bars; the
+        tokens back reach before a window's start, within its song."""
         lengths = np.array([max(n - bars, 0) + 1 for _, n in self.song_bars], np.float64)
         songs = rng.choice(len(self.song_bars), size=size, p=lengths / lengths.sum())
         n = bars * STEPS_PER_BAR
-        prev, cond, target = [], [], []
+        prev, back, cond, target = [], [], [], []
         for i in songs:
             first, n_bars = self.song_bars[i]
             b = first + int(rng.integers(0, max(n_bars - bars, 0) + 1))
@@ -107,9 +112,10 @@ class MelodyCorpus:
             tok = np.pad(tok, (0, pad))
             c = np.pad(c, ((0, pad), (0, 0)))
             prev.append(np.concatenate([[start_token()], tok[:-1]]))
+            back.append(np.pad(self.back[s : s + n], ((0, pad), (0, 0))))
             cond.append(c)
             target.append(np.where(np.arange(n) < n - pad, tok, -100))
-        return (torch.as_tensor(np.stack(prev)), torch.as_tensor(np.stack(cond)), torch.as_tensor(np.stack(target)))
+        return tuple(torch.as_tensor(np.stack(x)) for x in (prev, back, cond, target))
 
 
 def load_melody_config(path: str | None) -> MelodyTrainConfig:
@@ -117,8 +123,10 @@ def load_melody_config(path: str | None) -> MelodyTrainConfig:
     return read_config(path, MelodyTrainConfig(), DEBUG_MELODY_CONFIG, "melody training config")
 
 
-def melody_loss(model: MelodyModel, prev: torch.Tensor, cond: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    logits, _ = model(prev, cond)
+def melody_loss(
+    model: MelodyModel, prev: torch.Tensor, back: torch.Tensor, cond: torch.Tensor, target: torch.Tensor
+) -> torch.Tensor:
+    logits, _ = model(prev, back, cond)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=-100)
 
 
@@ -159,8 +167,8 @@ def train_melody(
         for g in opt.param_groups:
             g["lr"] = _lr(cfg, step)
         model.train()
-        prev, cond, target = (t.to(dev) for t in corpus.batch(rng, cfg.batch_size, cfg.window_bars))
-        loss = melody_loss(model, prev, cond, target)
+        prev, back, cond, target = (t.to(dev) for t in corpus.batch(rng, cfg.batch_size, cfg.window_bars))
+        loss = melody_loss(model, prev, back, cond, target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -203,8 +211,8 @@ def _lr(cfg: MelodyTrainConfig, step: int) -> float:
 def _validation_loss(model: MelodyModel, val: MelodyCorpus, cfg: MelodyTrainConfig, dev: torch.device) -> float:
     model.eval()
     rng = np.random.default_rng(12345)  # the same windows every time
-    prev, cond, target = (t.to(dev) for t in val.batch(rng, 64, cfg.window_bars))
-    return float(melody_loss(model, prev, cond, target))
+    prev, back, cond, target = (t.to(dev) for t in val.batch(rng, 64, cfg.window_bars))
+    return float(melody_loss(model, prev, back, cond, target))
 
 
 def _save_state(path: Path, model, ema, opt, step: int, log: list) -> None:

@@ -8,9 +8,8 @@ their last bar, which is written anew (music.structure.repeated_bars); a phrase 
 keeps each bar at the odds POP909's do, taking up the rhythm of the others. Hard limits
 mask tokens and never choose one: the range around the requested register, and the close of the
 piece (its last chord's first step may only strike that chord's root; after it the melody only
-holds or rests). Within a phrase, bars drawn by the learned motif odds (music.motifs) take up
-the rhythm of the bar 1, 2 or 4 before (the model draws their pitches), or its notes too on beats
-whose chord root is the same.
+holds or rests). Within a phrase, the model itself plays earlier bars again where it will: it
+reads the bars 1, 2 and 4 back at every step (melody_data.LOOKBACK_BARS).
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import numpy as np
 import torch
 
 from ..controls.music_controls import Controls
-from ..music.motifs import BarMotif, MotifModel
 from ..music.notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.pianoroll import PianoRoll, roll_to_note_array
 from ..music.structure import Phrase, long_repeat_at_once, phrase_returns, repeated_bars, return_offset
@@ -97,13 +95,10 @@ class MelodyWriter:
         model: MelodyModel,
         sampling: MelodySampling = MelodySampling(),
         config: MelodyPlanConfig = MelodyPlanConfig(),
-        motifs: MotifModel | None = None,
     ) -> None:
-        """motifs: where bars take up earlier bars' rhythms (None: models/motifs.json)."""
         self.model = model.eval()
         self.sampling = sampling
         self.config = config
-        self.motifs = motifs if motifs is not None else MotifModel.load()
 
     def plan(
         self,
@@ -173,8 +168,6 @@ class MelodyWriter:
         fixed[a:b] = np.where(fixed[a:b] == HOLD, HOLD, -1)  # a note from before the span rings on
         fixed[a:b][np.cumsum(fixed[a:b] != HOLD) > 0] = -1  # ... only until the first free step
         source, rhythm = _returning_steps(phrases, plan, self.config, np.random.default_rng([int(seed), 19]))
-        bar_motifs = self.motifs.draw(phrases, plan.n_bars, plan.chord_root, np.random.default_rng([int(seed), 13]))
-        _motif_steps(bar_motifs, plan, source, rhythm)
         for steps in (source, rhythm):
             steps[:a] = -1
             steps[b:] = -1
@@ -248,21 +241,6 @@ def _returning_steps(
                     np.arange(dst, dst + STEPS_PER_BEAT) - back * STEPS_PER_BEAT
                 )
     return source, rhythm
-
-
-def _motif_steps(bar_motifs: list[BarMotif], plan: MelodyPlan, source: np.ndarray, rhythm: np.ndarray) -> None:
-    """Fill in, for each bar taking up an earlier bar's rhythm, the step it takes it from (`rhythm`,
-    in place); a bar repeating the notes too writes their steps into `source` on beats whose chord
-    root is the earlier beat's. Bars of a returning phrase keep what their return gave them."""
-    for bar, motif in enumerate(bar_motifs):
-        here = slice(bar * STEPS_PER_BAR, (bar + 1) * STEPS_PER_BAR)
-        if motif.lag == 0 or (np.maximum(source[here], rhythm[here]) >= 0).any():
-            continue
-        for beat in range(bar * BEATS_PER_BAR, (bar + 1) * BEATS_PER_BAR):
-            back = beat - motif.lag * BEATS_PER_BAR
-            steps = np.arange(beat * STEPS_PER_BEAT, (beat + 1) * STEPS_PER_BEAT)
-            same_chord = plan.chord_root[beat] == plan.chord_root[back]
-            (source if motif.notes and same_chord else rhythm)[steps] = steps - motif.lag * STEPS_PER_BAR
 
 
 def _token_notes(tokens: np.ndarray, a: int, b: int, shift: int, controls: Controls) -> np.ndarray:

@@ -38,7 +38,6 @@ def test_the_parent_hashes_its_inputs_without_importing_torch(tiny_model_path):
         "control_quantiles.json",
         "dynamics.json",
         "form.json",
-        "motifs.json",
         "phrasing.json",
     ]
     assert torch_imported == "False"  # it cost every batch a second before any worker started
