@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..music.notes import MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
+from ..music.notes import BEATS_PER_BAR, MELODY, STEPS_PER_BAR, STEPS_PER_BEAT
 from ..music.structure import Phrase
 
 REST, HOLD = 0, 1
@@ -95,7 +95,7 @@ def step_conditions(plan: MelodyPlan) -> np.ndarray:
     cond[:, col : col + k] = np.repeat(bar_feats, STEPS_PER_BAR, axis=0)
     col += k
     for lag in LOOKBACK_BARS:
-        back = beat - lag * (STEPS_PER_BAR // STEPS_PER_BEAT)
+        back = beat - lag * BEATS_PER_BAR
         ok = back >= 0
         b = np.maximum(back, 0)
         same = (plan.chord_root[b] == plan.chord_root[beat]) & (plan.chord_pcs[b] == plan.chord_pcs[beat]).all(axis=1)
