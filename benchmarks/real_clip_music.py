@@ -13,7 +13,7 @@ read 85% generated, held out whole 24-38%); held out one montage at a time, it l
 other three (montages read 78-85% generated, held out together 24-50%). The share of each video's
 windows it calls generated shows where the music gives itself away.
 
-    python -m benchmarks.real_clip_music [--seeds 8] [--out DIR]
+    python -m benchmarks.real_clip_music [--seeds 8] [--first-seed 0] [--out DIR]
 """
 
 from __future__ import annotations
@@ -59,12 +59,12 @@ def footage(name: str) -> str:
     return "montages" if name.startswith("montage") else name
 
 
-def score_all(folder: Path, seeds: int) -> list[str]:
-    """Score every video at seeds 0..seeds-1 into folder/<video>_s<seed>.mid; the source of each file, in order."""
+def score_all(folder: Path, seeds: range) -> list[str]:
+    """Score every video at each seed into folder/<video>_s<seed>.mid; the source of each file, in order."""
     scorer = Scorer()
     for name, path in videos().items():
         analysis = analyze_video(path)
-        for seed in range(seeds):
+        for seed in seeds:
             project = scorer.generate(scorer.plan(analysis, ScoringOptions(seed=seed)))
             write_midi(project_score(project), folder / f"{name}_s{seed}.mid")
             form = "".join(f"{p.letter}{p.n_bars}" for p in project.phrases)
@@ -75,13 +75,16 @@ def score_all(folder: Path, seeds: int) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=8, help="seeds each video is scored at (default 8)")
+    ap.add_argument(
+        "--first-seed", type=int, default=0, help="the first of them (default 0): a second draw of pieces to judge by"
+    )
     ap.add_argument("--out", help="keep the MIDI files in this folder (default: a temporary one)")
     args = ap.parse_args()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.out or tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        sources = np.array(score_all(folder, args.seeds))
+        sources = np.array(score_all(folder, range(args.first_seed, args.first_seed + args.seeds)))
         gen, piece = piece_windows(read_folder(folder))
     songs, _ = load_split("train")
     real = [(s.notes, s.n_steps) for s in songs]
