@@ -184,16 +184,19 @@ class ChordModel:
                         tables[key]["same" if tokens[i] == token else "other"] += 1
         return cls({k: {t: c for t, c in v.items() if c >= MIN_COUNT} for k, v in tables.items()})
 
-    def distribution(self, mode: str, half: int, p1: str, p2: str, segment_start: bool) -> dict[str, int]:
-        """Most specific context with data (back-off)."""
+    def distribution(
+        self, mode: str, half: int, p1: str, p2: str, segment_start: bool, exclude: str | None = None
+    ) -> dict[str, int]:
+        """Most specific context with data (back-off), without the token `exclude` (the chord before
+        a cut, which must change): a context whose every count is that chord backs off further."""
         keys = ([f"{mode}|start"] if segment_start else []) + [
             f"{mode}|{half}|{p1}|{p2}",
             f"{mode}|{half}|{p1}",
             f"{mode}|{half}",
         ]
         for key in keys:
-            table = self.tables.get(key)
-            if table and sum(table.values()) >= 5:
+            table = {t: c for t, c in self.tables.get(key, {}).items() if t != exclude}
+            if sum(table.values()) >= 5:
                 return table
         raise BgmError(f"chord model has no data for mode {mode!r}")
 
@@ -266,10 +269,10 @@ class ChordModel:
             if b >= cadence:
                 tok = TONIC_TRIADS[mode == "min"]  # tonic triad: cadence
             else:
-                table = self.distribution(mode, i % 2, history[-1], history[-2], starts and i % 2 == 0)
-                cut = b > 0 and bool(segment_start[b])
-                if cut and len(table) > 1:  # a cut on this half bar: the chord changes
-                    table = {t: c for t, c in table.items() if t != history[-1]}
+                cut = b > 0 and bool(segment_start[b])  # a cut on this half bar: the chord changes
+                table = self.distribution(
+                    mode, i % 2, history[-1], history[-2], starts and i % 2 == 0, history[-1] if cut else None
+                )
                 toks = list(table)
                 w = np.array([table[t] for t in toks], np.float64) ** (1.0 / temperature)
                 w /= w.sum()

@@ -195,3 +195,17 @@ def test_progressions_come_round_after_four_bars_as_pop909s_do_and_cuts_still_ch
     after_recall = model.recall_rates(["0:145"] * 10, 9, (4, 8))
     after_other = model.recall_rates(["0:145"] * 8 + ["5:545", ""], 9, (4, 8))
     assert after_recall["0:145"] > 0.5 > 0.3 > after_other["0:145"]
+
+
+def test_a_cut_changes_the_chord_where_the_context_knows_only_the_chord_before_it():
+    """After C, the second half bar's context held C alone (every count of it), so a cut there kept
+    C: the chord model refitted on POP909's realigned bars has such contexts. The draw now backs
+    off to a context that offers another chord."""
+    c, f = "0:145", "5:545"  # C major and F major, from the tonic C
+    held = {f"maj|0|{c}": {c: 30}, f"maj|1|{c}": {c: 30}}  # after C, C again
+    model = ChordModel({"maj|start": {c: 30}, "maj|0": {c: 20, f: 20}, "maj|1": {c: 20, f: 20}, **held})
+    cut = np.zeros(32, bool)
+    cut[[0, 6]] = True  # a shot starts on the second half of bar 2
+    for seed in range(5):
+        roots, _ = model.sample(32, np.zeros(32, bool), cut, 0, np.random.default_rng(seed))
+        assert (roots[:6] == 0).all() and roots[6] == 5  # C until the cut, F at it
