@@ -244,6 +244,31 @@ def sampled_windows(
     return np.array([features(w) for _, w in chosen]), np.array([i for i, _ in chosen])
 
 
+BUSYNESS = ("melody onsets a bar", "accompaniment onsets a bar")  # what a video's motion asks of the music
+
+
+def busyness_matched(
+    real: tuple[np.ndarray, np.ndarray], generated: np.ndarray, rng: np.random.Generator, nearest: int = 20
+) -> tuple[np.ndarray, np.ndarray]:
+    """(features, piece index) of one real window for each generated window (features as
+    window_features), drawn among the `nearest` unused real windows likest it in its melody's and
+    accompaniment's onsets a bar (each in units of the real windows' spread), each real window used
+    once. Judged against these, a classifier can no longer tell pieces apart by how busy they are,
+    which a video's motion sets: calm footage asks for calm music, rarer in POP909 than in films."""
+    cols = [FEATURE_NAMES.index(name) for name in BUSYNESS]
+    scale = np.maximum(real[0][:, cols].std(axis=0), 1e-9)
+    key_real, key_gen = real[0][:, cols] / scale, generated[:, cols] / scale
+    if len(key_real) < len(key_gen) + nearest:
+        raise BgmError(f"need at least {len(key_gen) + nearest} real windows to match {len(key_gen)} generated ones")
+    free = np.ones(len(key_real), bool)
+    chosen = np.zeros(len(key_gen), np.int64)
+    for k in rng.permutation(len(key_gen)):
+        distance = np.where(free, ((key_real - key_gen[k]) ** 2).sum(axis=1), np.inf)
+        pick = int(rng.choice(np.argpartition(distance, nearest)[:nearest]))
+        chosen[k], free[pick] = pick, False
+    return real[0][chosen], real[1][chosen]
+
+
 def classify(
     a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], seed: int = 0, folds: int = 5
 ) -> DiscriminatorResult:
@@ -285,15 +310,20 @@ def song_ids(folder: Path) -> list[str]:
     return stems if stems and all(len(x) == 3 and x.isdigit() for x in stems) else []
 
 
+def midi_files(folder: Path) -> list[Path]:
+    """The folder's MIDI files, by name."""
+    if not folder.is_dir():
+        raise BgmError(f"{folder}: no such folder")
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".mid", ".midi"))
+
+
 def read_folder(folder: Path) -> list[tuple[np.ndarray, int]]:
-    """Every readable MIDI file in a folder as (notes, n_steps)."""
+    """Every MIDI file in a folder (midi_files) as (notes, n_steps)."""
     from bgm_studio.music.midi import read_midi
     from bgm_studio.music.pop909 import notes_to_array
 
-    if not folder.is_dir():
-        raise BgmError(f"{folder}: no such folder")
     pieces = []
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in (".mid", ".midi")):
+    for path in midi_files(folder):
         score = read_midi(path)
         pieces.append((notes_to_array(score.notes), score.n_steps))
     if not pieces:

@@ -68,3 +68,29 @@ def test_files_named_by_their_songs_also_give_those_songs_floor(tmp_path, pop909
     assert "their songs vs real: accuracy" in out
     (tmp_path / "take2.mid").write_bytes((tmp_path / "819.mid").read_bytes())
     assert D.song_ids(tmp_path) == []  # not every file names a song: no floor
+
+
+def busyness_features(melody, accompaniment):
+    """Feature rows with only the busyness columns set."""
+    out = np.zeros((len(melody), len(D.FEATURE_NAMES)))
+    out[:, D.FEATURE_NAMES.index("melody onsets a bar")] = melody
+    out[:, D.FEATURE_NAMES.index("accompaniment onsets a bar")] = accompaniment
+    return out
+
+
+def test_real_windows_matched_to_busyness_are_as_busy_as_the_generated_ones_and_each_drawn_once():
+    rng = np.random.default_rng(0)
+    real = busyness_features(rng.uniform(0, 10, 2000), rng.uniform(0, 30, 2000))
+    generated = busyness_features(np.full(100, 2.0), np.full(100, 6.0))
+    feats, piece = D.busyness_matched((real, np.arange(2000)), generated, np.random.default_rng(1))
+    assert feats.shape == generated.shape and len(np.unique(piece)) == 100  # no real window twice
+    assert np.allclose(feats, real[piece])
+    melody, accompaniment = feats[:, 0], feats[:, D.FEATURE_NAMES.index("accompaniment onsets a bar")]
+    assert abs(melody.mean() - 2.0) < 0.5 and abs(accompaniment.mean() - 6.0) < 1.5
+    assert abs(real[:, 0].mean() - 2.0) > 2.5  # the plain real side is far busier
+
+
+def test_too_few_real_windows_to_match_is_a_clear_error():
+    few = busyness_features(np.arange(30.0), np.arange(30.0))
+    with pytest.raises(BgmError, match="real windows to match"):
+        D.busyness_matched((few, np.arange(30)), few, np.random.default_rng(0))
