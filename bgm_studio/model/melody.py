@@ -46,7 +46,10 @@ class MelodyConfig:
 class MelodySampling:
     temperature: float = 1.0  # < 1 sharpens the model's distribution
     kind_temperature: float = 1.0  # of the draw between rest, hold and a new note (< 1: the likelier kind more often)
-    top_p: float = 0.92  # nucleus: a new note's pitch comes from the likeliest pitches holding this share
+    # Nucleus: a new note's pitch comes from the likeliest pitches holding this share. At 0.92 a long
+    # single shot's tune dwelt on one pitch: vtest.avi's most common pitch held 0.268 of its notes, 22%
+    # of its pieces over 0.31 (29-bar excerpts of POP909 0.244, 9%); at 0.95 0.253 and 9% (stop 64).
+    top_p: float = 0.95
     range_semitones: int = 12  # onsets stay within this of the requested register (a limit the writer sets)
     # A pitch that would hold more than this share of the piece's melody notes so far is drawn the less
     # (see pitch_dwell); 1.0: never.
