@@ -88,6 +88,7 @@ def judge(folder: Path) -> None:
     songs, _ = load_split("train")
     real = [(s.notes, s.n_steps) for s in songs]
     window_source = sources[piece]
+    names = list(dict.fromkeys(sources))
     video = np.unique([footage(s) for s in sources], return_inverse=True)[1][piece]  # held out together
     every_real = piece_windows(real)
     draws = {
@@ -95,23 +96,24 @@ def judge(folder: Path) -> None:
         "matched": lambda rng: busyness_matched(every_real, gen, rng),
     }
     accuracy: dict[str, list[float]] = {draw: [] for draw in draws}
-    called: dict[tuple[str, str], list[float]] = {(draw, name): [] for draw in draws for name in dict.fromkeys(sources)}
+    called: dict[tuple[str, str], list[float]] = {(draw, name): [] for draw in draws for name in names}
     for seed in CLASSIFIER_SEEDS:
         for draw, real_windows in draws.items():
             r, r_piece = real_windows(np.random.default_rng(seed))
             y = np.r_[np.zeros(len(r), int), np.ones(len(gen), int)]
             labels = held_out_labels(np.concatenate([r, gen]), y, np.r_[r_piece + video.max() + 1, video], seed)
             accuracy[draw].append(float((labels == y).mean()))
-            for name in dict.fromkeys(sources):
+            for name in names:
                 called[draw, name].append(float(labels[len(r) :][window_source == name].mean()))
-    plain, matched = accuracy["plain"], accuracy["matched"]
-    print(f"\ngenerated vs real: accuracy {np.mean(plain):.1%} (classifier seeds {np.round(plain, 3).tolist()}),")
+    print(
+        f"\ngenerated vs real: accuracy {np.mean(accuracy['plain']):.1%} (classifier seeds {np.round(accuracy['plain'], 3).tolist()}),"
+    )
     print(f"{len(gen)} windows a side from {len(sources)} pieces; 50% means indistinguishable")
     print(
-        f"against real windows as busy as ours (busyness_matched): {np.mean(matched):.1%} {np.round(matched, 3).tolist()}"
+        f"against real windows as busy as ours (busyness_matched): {np.mean(accuracy['matched']):.1%} {np.round(accuracy['matched'], 3).tolist()}"
     )
     print(f"{'source':16s}{'windows':>9s}{'called generated':>18s}{'as busy':>9s}")
-    for name in dict.fromkeys(sources):
+    for name in names:
         shares = [np.mean(called[draw, name]) for draw in draws]
         print(f"{name:16s}{int((window_source == name).sum()):9d}{shares[0]:18.1%}{shares[1]:9.1%}")
 
