@@ -43,6 +43,7 @@ MAX_INTERLUDE_BARS = 8  # a longer phrase keeps its melody (POP909 train: 94% of
 # one (a chorus), with the next melodic phrase on the same letter or another.
 INTERLUDE_PLACES = ("verse_same", "verse_change", "chorus_same", "chorus_change")
 FORM_VERSION = 3
+WANDER_STREAM = 7  # keys register_wander's draws apart from the piece's other draws from its seed
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class FormConfig:
     # bars (75 s near 100 BPM) has its melody from the start.
     intro_min_bars: int = 4
     intro_max_share: float = 0.13
+    # A piece sits at a height of its own and each phrase wanders about it (register_wander): POP909's
+    # bar registers spread 2.55 semitones between songs and 1.58 between a song's own 8-bar spans
+    # (train songs 001-770, mean onset pitch of both tracks).
+    song_register_sd: float = 2.0
+    phrase_register_sd: float = 1.5
 
 
 @dataclass
@@ -292,6 +298,21 @@ def letter_register(phrases: list[Phrase], n_beats: int, cfg: FormConfig = FormC
         if p.has_melody:
             lift = -0.5 if p.letter == first else 0.5
             out[p.start_bar * BEATS_PER_BAR : p.end_bar * BEATS_PER_BAR] = lift * cfg.chorus_lift
+    return out
+
+
+def register_wander(phrases: list[Phrase], n_beats: int, seed: int, cfg: FormConfig = FormConfig()) -> np.ndarray:
+    """Per-beat register offset in semitones: one for the whole piece and one for each phrase, drawn
+    from the piece's seed (the same on every call, so a regenerated shot hears the register it had).
+    The look of a shot sets its register, but a video holds nothing of what sets a song's: POP909's
+    songs sit 2.55 semitones apart (sd) and their 8-bar spans 1.58 about their own. Without it the
+    accompaniment's mean pitch spread half as much as POP909's over 8-bar windows (1.4-1.5 against
+    2.8-3.1 semitones), and a classifier told real-footage pieces from real windows as busy by it
+    (models/HISTORY.md, stop 65)."""
+    rng = np.random.default_rng([WANDER_STREAM, seed])
+    out = np.full(n_beats, rng.normal(0.0, cfg.song_register_sd))
+    for p in phrases:
+        out[p.start_bar * BEATS_PER_BAR : p.end_bar * BEATS_PER_BAR] += rng.normal(0.0, cfg.phrase_register_sd)
     return out
 
 

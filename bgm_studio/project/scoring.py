@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..controls.form import FormModel, letter_register, plan_form
+from ..controls.form import FormModel, letter_register, plan_form, register_wander
 from ..controls.music_controls import Controls
 from ..controls.phrasing import PhraseEnergy
 from ..controls.themes import assign_themes, echo_beats
@@ -103,7 +103,8 @@ def shot_controls(project: Project, quantiles: ControlQuantiles) -> list[ShotCon
 
 def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
     """Per-beat controls of the whole piece: each shot's controls (see shot_controls), the register
-    lower in the first melodic letter and higher in later ones (controls.form.letter_register)."""
+    lower in the first melodic letter and higher in later ones (controls.form.letter_register), at
+    the piece's own height and wandering phrase by phrase (controls.form.register_wander)."""
     mapped = shot_controls(project, quantiles)
     n = project.n_beats
     seg = _shot_starts(project)
@@ -111,7 +112,7 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
     for s, c in zip(project.shots, mapped):
         for k in per_beat:
             per_beat[k][s.start_beat : s.end_beat] = float(getattr(c, k))
-    per_beat["register"] += letter_register(project.phrases, n)
+    per_beat["register"] += letter_register(project.phrases, n) + register_wander(project.phrases, n, project.seed)
     # Close with a cadence: a calmer last bar.
     per_beat["density"][-CADENCE_BEATS:] *= 0.6
     per_beat["energy"][-CADENCE_BEATS:] *= 0.85

@@ -4,7 +4,9 @@ import pytest
 from bgm_studio.errors import BgmError
 
 from bgm_studio.controls.form import (
+    register_wander,
     INTERLUDE_PLACES,
+    FormConfig,
     FormModel,
     _with_rests,
     letter_register,
@@ -161,3 +163,21 @@ def test_an_outro_follows_a_sung_phrase_unless_the_picture_rises_at_the_end():
     assert _with_rests(letters, sources, [False] * 4, [8, 8, 8, 4], ending, rng) == list("AxAo")  # sung before it
     assert _with_rests(letters, sources, [False] * 3 + [True], [8, 8, 8, 4], ending, rng)[-1] == "B"
     assert _with_rests(letters, sources, [False] * 4, [8] * 4, ending, rng)[-1] == "B"  # 66% of outros: 4 bars or fewer
+
+
+def test_a_piece_sits_at_a_height_of_its_own_and_its_phrases_wander_about_it():
+    """POP909's songs sit 2.55 semitones apart and their 8-bar spans 1.58 about their own; a video
+    gives every piece of one shot's look a single register, so the register wanders by seed."""
+    phrases = [Phrase("A", 0, 8), Phrase("B", 8, 8), Phrase("A", 16, 4)]
+    n = 20 * 4
+    first = register_wander(phrases, n, seed=3)
+    assert np.array_equal(first, register_wander(phrases, n, seed=3))  # a regenerated shot hears the same
+    spans = [first[p.start_bar * 4 : p.end_bar * 4] for p in phrases]
+    assert all(np.ptp(s) == 0 for s in spans) and len({float(s[0]) for s in spans}) == 3
+    pieces = np.array([register_wander(phrases, n, seed=s) for s in range(400)])
+    heights = pieces.mean(axis=1)
+    assert 1.8 < heights.std() < 2.6 and abs(heights.mean()) < 0.3
+    within = (pieces - heights[:, None]).std(axis=1).mean()
+    assert 0.8 < within < 1.6
+    still = register_wander(phrases, n, 3, FormConfig(song_register_sd=0.0, phrase_register_sd=0.0))
+    assert not still.any()
