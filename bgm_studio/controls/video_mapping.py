@@ -86,6 +86,10 @@ class ControlQuantiles:
         p = lo + float(np.clip(percentile, 0, 1)) * (hi - lo)
         return float(np.interp(p, np.linspace(0, 1, 101), self.table[name]))
 
+    def quantile(self, name: str, q: float) -> float:
+        """The control's q-quantile over the train split's bars (not squeezed into PERCENTILE_RANGE as `value` is)."""
+        return float(np.interp(q, np.linspace(0, 1, 101), self.table[name]))
+
     def save(self, path: str | os.PathLike[str]) -> None:
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps({"version": 1, "quantiles": self.table}))

@@ -101,10 +101,14 @@ def shot_controls(project: Project, quantiles: ControlQuantiles) -> list[ShotCon
     ]
 
 
+REGISTER_SPAN = (0.01, 0.99)  # quantiles of POP909's bar registers a piece's register stays between
+
+
 def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
     """Per-beat controls of the whole piece: each shot's controls (see shot_controls), the register
     lower in the first melodic letter and higher in later ones (controls.form.letter_register), at
-    the piece's own height and wandering phrase by phrase (controls.form.register_wander)."""
+    the piece's own height and wandering phrase by phrase (controls.form.register_wander), never
+    past POP909's 1st-99th percentile of bar registers."""
     mapped = shot_controls(project, quantiles)
     n = project.n_beats
     seg = _shot_starts(project)
@@ -113,6 +117,8 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
         for k in per_beat:
             per_beat[k][s.start_beat : s.end_beat] = float(getattr(c, k))
     per_beat["register"] += letter_register(project.phrases, n) + register_wander(project.phrases, n, project.seed)
+    # inside what the model saw: the wander and the letters' lift can carry a shot past POP909's bars
+    per_beat["register"] = np.clip(per_beat["register"], *(quantiles.quantile("register", q) for q in REGISTER_SPAN))
     # Close with a cadence: a calmer last bar.
     per_beat["density"][-CADENCE_BEATS:] *= 0.6
     per_beat["energy"][-CADENCE_BEATS:] *= 0.85

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -252,3 +254,22 @@ def test_notes_are_written_for_the_shots_energy_and_played_at_the_phrased_one(sc
         here = notes[notes[:, 0] // 16 == bar]
         asked = 127 * played[np.minimum(here[:, 0] // 4, len(played) - 1)].mean()
         assert abs(here[:, 3].mean() - asked) < 3.0  # rounding, the 127 ceiling and the ladder only
+
+
+def test_a_pieces_register_sits_at_a_height_drawn_from_its_seed_inside_pop909s_bars(scored, monkeypatch):
+    """The look sets each shot's register; the piece's own height and its phrases' wander come from
+    its seed (controls.form.register_wander), and the register never leaves POP909's 1st-99th
+    percentile of bar registers."""
+    scorer, _, project = scored
+    span = [scorer.quantiles.quantile("register", q) for q in scoring.REGISTER_SPAN]
+    heights = []
+    for seed in range(60):
+        register = scoring.piece_controls(replace(project, seed=seed), scorer.quantiles).register
+        assert span[0] <= register.min() and register.max() <= span[1]
+        heights.append(register.mean())
+    again = scoring.piece_controls(replace(project, seed=59), scorer.quantiles).register
+    assert again.mean() == heights[-1]  # the same seed, the same heights: a regenerated shot keeps them
+    assert 1.3 < np.std(heights) < 3.0  # sd 2.0 for the piece and 1.5 for each phrase
+    monkeypatch.setattr(scoring, "REGISTER_SPAN", (0.5, 0.5))
+    middle = scorer.quantiles.quantile("register", 0.5)
+    assert np.allclose(scoring.piece_controls(project, scorer.quantiles).register, middle)
