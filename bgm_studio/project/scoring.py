@@ -118,7 +118,8 @@ def piece_controls(project: Project, quantiles: ControlQuantiles) -> Controls:
             per_beat[k][s.start_beat : s.end_beat] = float(getattr(c, k))
     per_beat["register"] += letter_register(project.phrases, n) + register_wander(project.phrases, n, project.seed)
     # inside what the model saw: the wander and the letters' lift can carry a shot past POP909's bars
-    per_beat["register"] = np.clip(per_beat["register"], *(quantiles.quantile("register", q) for q in REGISTER_SPAN))
+    low, high = (quantiles.quantile("register", q) for q in REGISTER_SPAN)
+    per_beat["register"] = np.clip(per_beat["register"], low, high)
     # Close with a cadence: a calmer last bar.
     per_beat["density"][-CADENCE_BEATS:] *= 0.6
     per_beat["energy"][-CADENCE_BEATS:] *= 0.85
