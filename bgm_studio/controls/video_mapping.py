@@ -83,8 +83,7 @@ class ControlQuantiles:
 
     def value(self, name: str, percentile: float) -> float:
         lo, hi = PERCENTILE_RANGE
-        p = lo + float(np.clip(percentile, 0, 1)) * (hi - lo)
-        return float(np.interp(p, np.linspace(0, 1, 101), self.table[name]))
+        return self.quantile(name, lo + float(np.clip(percentile, 0, 1)) * (hi - lo))
 
     def quantile(self, name: str, q: float) -> float:
         """The control's q-quantile over the train split's bars (not squeezed into PERCENTILE_RANGE as `value` is)."""
