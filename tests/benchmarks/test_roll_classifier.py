@@ -63,3 +63,12 @@ def test_a_songs_figures_moved_nowhere_are_its_own_accompaniment_and_moved_fit_t
     in_chord = song.chord_pcs[beats, moved[:, 1] % 12]
     assert in_chord.mean() > 0.75  # chord tones land on the chords there (passing tones keep their interval)
     assert R.moved_figures(song, song.n_steps // 16 - 4, 0) is None  # runs past the song's end
+
+
+def test_by_video_the_montages_are_held_out_together_and_other_videos_alone(tmp_path):
+    for name in ("montage0_s0", "montage1_s3", "three-minutes_s0", "vtest_s1", "vtest_s2"):
+        (tmp_path / f"{name}.mid").touch()
+    groups = R._videos_of(tmp_path)  # in file name order: montage0, montage1, three-minutes, vtest, vtest
+    assert groups[0] == groups[1]
+    assert groups[3] == groups[4]
+    assert len({groups[0], groups[2], groups[3]}) == 3
