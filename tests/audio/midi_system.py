@@ -13,27 +13,40 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import time
 from typing import Iterator
 
-from bgm_studio.audio.midi_out import open_port
-from bgm_studio.errors import BgmError
+# Opens and closes a virtual output port; exit 0 where it could.
+PROBE = (
+    "import sys\n"
+    "from bgm_studio.audio.midi_out import open_port\n"
+    "from bgm_studio.errors import BgmError\n"
+    "try:\n"
+    "    open_port(None).close_port()\n"
+    "except BgmError:\n"
+    "    sys.exit(1)\n"
+)
 
 
-def answers() -> bool:
-    """Whether a virtual output port can be opened now."""
+def answers(probe: str = PROBE) -> bool:
+    """Whether a virtual output port can be opened now, asked in a child process (running `probe`):
+    python-rtmidi's JACK backend can crash with a segmentation fault when a client connects to a
+    server still settling, and in this process that ended the whole test run twice (a fresh clone,
+    stop 66: the port opened and closed once, then crashed opening it again at once)."""
     try:
-        open_port(None).close_port()
-        return True
-    except BgmError:
+        run = subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=30)
+    except subprocess.TimeoutExpired:
         return False
+    return run.returncode == 0
 
 
 def _wait_for_server(name: str) -> None:
     """Wait (at most 10 s) until the named jackd serves clients, asking from a child process: a
     JACK client of this process connecting while the server was still starting crashed the whole
-    test run once (a segmentation fault in python-rtmidi's JACK backend, in `answers`). jack_wait
-    comes with jackd2; without it the polling below waits as before."""
+    test run once (a segmentation fault in python-rtmidi's JACK backend, in `answers`, which now
+    asks from a child process too). jack_wait comes with jackd2; without it the polling below waits
+    as before."""
     if shutil.which("jack_wait") is None:
         return
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -60,9 +73,11 @@ def midi_system() -> Iterator[str | None]:
     try:
         _wait_for_server(name)
         deadline = time.monotonic() + 10
-        while not answers() and time.monotonic() < deadline and server.poll() is None:
+        ready = answers()
+        while not ready and time.monotonic() < deadline and server.poll() is None:
             time.sleep(0.1)
-        yield None if answers() else "jackd did not start a server here"
+            ready = answers()
+        yield None if ready else "jackd did not start a server here"
     finally:
         server.terminate()
         server.wait(timeout=10)
