@@ -80,6 +80,12 @@ def sources_of(folder: Path) -> list[str]:
     return [p.stem.rsplit("_s", 1)[0] for p in midi_files(folder)]
 
 
+def held_out_groups(folder: Path) -> np.ndarray:
+    """int per MIDI file of the folder (midi_files' order): the footage it was scored for (`footage`:
+    the montages as one), the pieces a judge holds out together."""
+    return np.unique([footage(s) for s in sources_of(folder)], return_inverse=True)[1]
+
+
 def judge(folder: Path) -> None:
     """Print how often the classifier tells the folder's pieces from POP909 train windows, drawn as
     usual and drawn as busy as ours, overall and per video."""
@@ -89,7 +95,7 @@ def judge(folder: Path) -> None:
     real = [(s.notes, s.n_steps) for s in songs]
     window_source = sources[piece]
     names = list(dict.fromkeys(sources))
-    video = np.unique([footage(s) for s in sources], return_inverse=True)[1][piece]  # held out together
+    video = held_out_groups(folder)[piece]
     every_real = piece_windows(real)
     draws = {
         "plain": lambda rng: sampled_windows(real, len(gen), rng),

@@ -11,10 +11,11 @@ and as many real POP909 train windows, one per song in turn (where the files are
 songs they were made for, those songs' own windows are left out), and its held-out accuracy is
 printed, 50% meaning indistinguishable; beside it the same network on the melody's planes alone,
 on the accompaniment's alone (--views: also onsets or sounding planes alone), and on two halves of
-the real songs (the noise floor). Pieces scored for real footage at many seeds (benchmarks.real_clip_music
---out) are held out a video at a time with --by-video: a video's pieces share its shots, pace and
+the real songs (the noise floor). Pieces scored for real footage at many seeds
+(benchmarks.real_clip_music --out) are held out a video at a time with --by-video: a video's pieces share its shots, pace and
 form, and held out piece by piece the network found those in the video's other pieces (stop 66, 32
-seeds a video: all planes 88.8% piece by piece and 81.1% by video, the melody's 67.8% and 54.6%). About 3.5 minutes a view and seed on 2 cores. With --moved it
+seeds a video: all planes 88.8% piece by piece and 81.1% by video, the melody's 67.8% and 54.6%).
+About 3.5 minutes a view and seed on 2 cores. With --moved it
 also asks where the accompaniment's lead comes from: trained once on the accompaniment of most of
 our pieces, how many held-out windows it calls ours of real songs, of ours, and of real songs' own
 figures realized again on their own chords and moved onto their chords elsewhere in the song
@@ -219,14 +220,6 @@ def judge(
     return RollFigures(n, {v: float(np.mean(a)) for v, a in figures.items()}, float(np.mean(halves)))
 
 
-def _videos_of(folder: Path) -> np.ndarray:
-    """int per MIDI file of the folder (read_folder's order): the video it was scored for, the montages
-    as one (benchmarks.real_clip_music.footage), so that they are held out together."""
-    from .real_clip_music import footage, sources_of
-
-    return np.unique([footage(s) for s in sources_of(folder)], return_inverse=True)[1]
-
-
 def moved_figures(
     song: Song, source_bar: int, target_bar: int, figures: list[np.ndarray | None] | None = None
 ) -> np.ndarray | None:
@@ -351,7 +344,12 @@ def main(argv: list[str] | None = None) -> int:
         own = set(song_ids(folder))
         songs, _ = load_split("train", args.pop909)
         others = [s for s in songs if s.song_id not in own]
-        together = _videos_of(folder) if args.by_video else None
+        if args.by_video:
+            from .real_clip_music import held_out_groups  # imports the scorer: only where asked
+
+            together = held_out_groups(folder)
+        else:
+            together = None
         fig = judge([(s.notes, s.n_steps) for s in others], generated, args.seeds, args.epochs, views, together)
         moved = moved_probe(others, generated, 0, args.epochs) if args.moved else None
     except BgmError as exc:

@@ -1,6 +1,7 @@
 import numpy as np
 
 from benchmarks import roll_classifier as R
+from benchmarks.real_clip_music import held_out_groups
 from benchmarks.discriminator import WINDOW_STEPS
 from bgm_studio.music.notes import MELODY
 
@@ -68,7 +69,7 @@ def test_a_songs_figures_moved_nowhere_are_its_own_accompaniment_and_moved_fit_t
 def test_by_video_the_montages_are_held_out_together_and_other_videos_alone(tmp_path):
     for name in ("montage0_s0", "montage1_s3", "three-minutes_s0", "vtest_s1", "vtest_s2"):
         (tmp_path / f"{name}.mid").touch()
-    groups = R._videos_of(tmp_path)  # in file name order: montage0, montage1, three-minutes, vtest, vtest
+    groups = held_out_groups(tmp_path)  # in file name order: montage0, montage1, three-minutes, vtest, vtest
     assert groups[0] == groups[1]
     assert groups[3] == groups[4]
     assert len({groups[0], groups[2], groups[3]}) == 3
