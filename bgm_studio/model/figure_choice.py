@@ -82,6 +82,9 @@ class FigureConfig:
     voicing_weight: float = 32.0  # log-score bonus per unit of chord-tone likeness to the beats restated (voice_of)
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
     echo_tolerance: float = 0.4  # an echoed bar is copied where its onsets differ from the count by this share (or 2)
+    # a shot starting mid-bar takes a figure of its own there only where its pace (onsets a bar asked)
+    # differs from the shot before by this factor; else the bar plays one figure across the cut (figure_shots)
+    split_pace: float = 1.25
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
 
 
@@ -131,6 +134,26 @@ def usual_bar_notes(density: np.ndarray, melody_onsets: np.ndarray) -> float:
     return float(np.round(np.median(wants))) if len(wants) else 0.0
 
 
+def figure_shots(ctrl: Controls, split_pace: float) -> np.ndarray:
+    """int (n_beats,): the shot each beat's figure is drawn for, as Controls.segment_ids, except that a
+    shot starting mid-bar at much the pace of the shot before (onsets a bar asked within a factor
+    `split_pace`, at least 1 a bar) goes on with that shot's figure to the bar line. A pianist
+    carries a bar's figure over a cut at a steady pace, the cut marked by its chord and bass. Split
+    there, the roll judge (held out by video) found the footage's accompaniment most in the bars a cut
+    splits (their share of its call 0.24 a bar, -0.01 in bars without a cut); at split_pace 1.25 the
+    real footage read 57.1% / 57.5% against 59.0% / 59.2% (stop 67), motion against onsets per shot
+    0.70 / 0.64 (0.71 / 0.65; at 1.5, 0.70-0.73 / 0.59-0.61)."""
+    starts = ctrl.segment_start.astype(bool).copy()
+    beats = np.flatnonzero(starts)
+    beats = beats[(beats % BEATS_PER_BAR > 0)]
+    pace = np.maximum(ctrl.density, 1.0)
+    steady = np.maximum(pace[beats] / pace[beats - 1], pace[beats - 1] / pace[beats]) < split_pace
+    starts[beats[steady]] = False
+    if len(starts):
+        starts[0] = True
+    return np.cumsum(starts) - 1
+
+
 def choose_figures(
     lib: TextureLibrary,
     onset_p: np.ndarray,
@@ -148,7 +171,7 @@ def choose_figures(
     """(step, pitch index, length) of the accompaniment notes for steps [a, b).
 
     onset_p: (steps, 96) the accompaniment's onset probabilities from step a; roll: the piece
-    (4, T, 96) as written so far; spans: (s0, s1) bar parts relative to a (split at shot starts);
+    (4, T, 96) as written so far; spans: (s0, s1) bar parts relative to a (split where figure_shots starts a shot);
     melody_onsets: int (steps,) melody onsets from a, taken off each bar's count; echo: per beat the
     earlier beat whose music it plays again (-1 none): a whole echoed bar part copies it where the copy's
     onsets are within cfg.echo_tolerance of the part's count (a return much busier or sparser than its
@@ -173,7 +196,9 @@ def choose_figures(
             continue  # no chord to play against
         table = role_table(roots, pcs)
         beat = g0 // STEPS_PER_BEAT
-        want = max(0, int(round(ctrl.density[beat] * (s1 - s0) / STEPS_PER_BAR)) - int(melody_onsets[s0:s1].sum()))
+        # onsets a bar asked over the part's beats: those of both shots where a cut does not split the bar
+        asked = float(ctrl.density[beat : (g1 - 1) // STEPS_PER_BEAT + 1].mean())
+        want = max(0, int(round(asked * (s1 - s0) / STEPS_PER_BAR)) - int(melody_onsets[s0:s1].sum()))
         if want == 0:
             continue
         ends = (g1, _ring_end(ctrl, segment, g0, g1, b), _tone_ring(ctrl, segment, g0, g1, b))

@@ -24,7 +24,7 @@ from ..progress import ProgressFn, no_progress
 from .conditioning import control_features, segment_ids_from_starts
 from .data import MODEL_PITCH_NUMBERS, chord_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES, Denoiser
-from .figure_choice import BASS_FLOOR, FigureConfig, Pianist, choose_figures, draw_pianist
+from .figure_choice import BASS_FLOOR, FigureConfig, Pianist, choose_figures, draw_pianist, figure_shots
 from .schedule import DDIMScheduler, ScheduleConfig
 from .texture import TextureLibrary
 
@@ -322,7 +322,7 @@ class ScorePipeline:
         shot starts, the chord changes or a downbeat has none (_ensure_bass, _mark_bass)."""
         assert self.textures is not None  # figures are written only with a texture library
         echo = np.full(len(ctrl.chord_root), -1) if echo is None else echo
-        spans = list(_bar_spans(a, b - a, ctrl.segment_ids()))
+        spans = list(_bar_spans(a, b - a, figure_shots(ctrl, self.figures.split_pace)))
         notes = choose_figures(
             self.textures, onset_p, roll, ctrl, a, b, spans, roll[0, a:b].sum(axis=1), echo, self.figures, rng, pianist
         )

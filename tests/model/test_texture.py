@@ -28,6 +28,7 @@ from bgm_studio.model.figure_choice import (
     _score,
     choose_figures,
     draw_pianist,
+    figure_shots,
     usual_bar_notes,
 )
 from bgm_studio.model.locate import resolve_textures
@@ -321,6 +322,37 @@ def controls(n_beats: int, density: float = 12.0) -> Controls:
         pcs,
         root.astype(np.int64),
     )
+
+
+def test_a_cut_mid_bar_at_a_steady_pace_plays_on_the_bars_figure():
+    """A shot starting mid-bar at much the pace of the shot before goes on with that shot's figure to
+    the bar line; at a pace changed by split_pace or more, or on a bar line, it starts its own."""
+    ctrl = controls(16, density=12.0)
+    ctrl.segment_start[[2, 6, 8, 13]] = True
+    ctrl.density[6:8] = 30.0  # beat 6: from 12 to 30 onsets a bar
+    ctrl.density[8:13] = 12.0
+    ctrl.density[13:] = 16.0  # beat 13: 12 to 16, within 1.5
+    assert figure_shots(ctrl, 1.5).tolist() == [0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2]
+    assert figure_shots(ctrl, 1.0).tolist() == ctrl.segment_ids().tolist()  # every cut splits its bar
+
+
+def test_the_figures_see_a_bar_whole_where_a_cut_keeps_the_pace(tiny_model_path, monkeypatch):
+    """The bar parts the figure choice fills: bar 1 whole under a cut on its beat 2 at the same pace,
+    split there when the new shot is four times as busy (each part then keeps its own count)."""
+    import bgm_studio.model.pipeline as pipeline
+
+    seen: list[list[tuple[int, int]]] = []
+    choose = pipeline.choose_figures
+    monkeypatch.setattr(pipeline, "choose_figures", lambda *a: seen.append(list(a[6])) or choose(*a))
+    pipe = ScorePipeline(load_model(tiny_model_path)[0], SampleConfig(steps=2), TextureLibrary.load())
+    ctrl = controls(16, density=12.0)
+    ctrl.segment_start[6] = True
+    melody = PianoRoll.empty(16 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
+    pipe.inpaint(melody, ctrl, 0, 16, seed=0, hold_melody=True)
+    ctrl.density[6:] = 48.0
+    pipe.inpaint(melody, ctrl, 0, 16, seed=0, hold_melody=True)
+    assert seen[0] == [(0, 16), (16, 32), (32, 48), (48, 64)]
+    assert seen[1] == [(0, 16), (16, 24), (24, 32), (32, 48), (48, 64)]
 
 
 def test_chosen_figures_fill_each_bar_and_echo_whole_bars():
