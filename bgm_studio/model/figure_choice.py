@@ -21,7 +21,7 @@ and the register, and a figure tends to run on through a shot, as accompaniment 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -145,13 +145,11 @@ def figure_shots(ctrl: Controls, split_pace: float) -> np.ndarray:
     0.70 / 0.64 (0.71 / 0.65; at 1.5, 0.70-0.73 / 0.59-0.61)."""
     starts = ctrl.segment_start.astype(bool).copy()
     beats = np.flatnonzero(starts)
-    beats = beats[(beats % BEATS_PER_BAR > 0)]
+    beats = beats[beats % BEATS_PER_BAR > 0]
     pace = np.maximum(ctrl.density, 1.0)
     steady = np.maximum(pace[beats] / pace[beats - 1], pace[beats - 1] / pace[beats]) < split_pace
     starts[beats[steady]] = False
-    if len(starts):
-        starts[0] = True
-    return np.cumsum(starts) - 1
+    return replace(ctrl, segment_start=starts).segment_ids()
 
 
 def choose_figures(
