@@ -252,12 +252,20 @@ def busyness_matched(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(features, piece index) of one real window for each generated window (features as
     window_features), drawn among the `nearest` unused real windows likest it in its melody's and
-    accompaniment's onsets a bar (each in units of the real windows' spread), each real window used
-    once. Judged against these, a classifier can no longer tell pieces apart by how busy they are,
-    which a video's motion sets: calm footage asks for calm music, rarer in POP909 than in films."""
+    accompaniment's onsets a bar (alike_windows). Judged against these, a classifier can no longer
+    tell pieces apart by how busy they are, which a video's motion sets: calm footage asks for calm
+    music, rarer in POP909 than in films."""
     cols = [FEATURE_NAMES.index(name) for name in BUSYNESS]
-    scale = np.maximum(real[0][:, cols].std(axis=0), 1e-9)
-    key_real, key_gen = real[0][:, cols] / scale, generated[:, cols] / scale
+    chosen = alike_windows(real[0][:, cols], generated[:, cols], rng, nearest)
+    return real[0][chosen], real[1][chosen]
+
+
+def alike_windows(key_real: np.ndarray, key_gen: np.ndarray, rng: np.random.Generator, nearest: int = 20) -> np.ndarray:
+    """int (len(key_gen),): for each generated window (its row of key_gen, e.g. BUSYNESS), the index
+    of a real window (rows of key_real) drawn among the `nearest` unused ones likest it, each column in
+    units of the real windows' spread, each real window used once."""
+    scale = np.maximum(key_real.std(axis=0), 1e-9)
+    key_real, key_gen = key_real / scale, key_gen / scale
     if len(key_real) < len(key_gen) + nearest:
         raise BgmError(f"need at least {len(key_gen) + nearest} real windows to match {len(key_gen)} generated ones")
     free = np.ones(len(key_real), bool)
@@ -266,7 +274,7 @@ def busyness_matched(
         distance = np.where(free, ((key_real - key_gen[k]) ** 2).sum(axis=1), np.inf)
         pick = int(rng.choice(np.argpartition(distance, nearest)[:nearest]))
         chosen[k], free[pick] = pick, False
-    return real[0][chosen], real[1][chosen]
+    return chosen
 
 
 def classify(

@@ -73,3 +73,24 @@ def test_by_video_the_montages_are_held_out_together_and_other_videos_alone(tmp_
     assert groups[0] == groups[1]
     assert groups[3] == groups[4]
     assert len({groups[0], groups[2], groups[3]}) == 3
+
+
+def piece_of(melody_a_bar: int, accompaniment_a_bar: int, bars: int = 8) -> tuple[np.ndarray, int]:
+    """A piece whose every bar strikes this many melody and accompaniment notes, each on a step of its own."""
+    rows = [(bar * 16 + k, 72 + k % 5, 1, 80, MELODY) for bar in range(bars) for k in range(melody_a_bar)] + [
+        (bar * 16 + k, 48 + k % 7, 1, 70, 1) for bar in range(bars) for k in range(accompaniment_a_bar)
+    ]
+    return np.array(rows, np.int64).reshape(-1, 5), bars * 16
+
+
+def test_real_windows_drawn_as_busy_as_ours_match_their_onsets_a_bar():
+    real = [piece_of(m, a) for m in (1, 2, 3, 4, 5, 6) for a in (2, 4, 6, 8, 10, 12, 14, 16)]
+    generated = np.stack([R.window_roll(piece_of(3, 12)[0])] * 20)
+    assert np.allclose(R.busyness(generated), [3, 12])
+    rolls, piece = R.real_as_busy(real, generated, np.random.default_rng(0), per_song=1)
+    assert rolls.shape == generated.shape and len(set(piece.tolist())) == 20  # each real window once
+    busy = R.busyness(rolls)
+    assert abs(busy[:, 0].mean() - 3) < 1.0 and abs(busy[:, 1].mean() - 12) < 2.5
+    assert (
+        abs(R.busyness(np.stack([R.window_roll(p[0]) for p in real])).mean(axis=0)[1] - 12) > 2.5
+    )  # real at large is sparser
