@@ -143,7 +143,7 @@ def figure_shots(ctrl: Controls, split_pace: float) -> np.ndarray:
     splits (their share of its call 0.24 a bar, -0.01 in bars without a cut); at split_pace 1.25 the
     real footage read 57.1% / 57.5% against 59.0% / 59.2% (stop 67), motion against onsets per shot
     0.70 / 0.64 (0.71 / 0.65; at 1.5, 0.70-0.73 / 0.59-0.61)."""
-    starts = ctrl.segment_start.astype(bool).copy()
+    starts = ctrl.segment_start.astype(bool)
     beats = np.flatnonzero(starts)
     beats = beats[beats % BEATS_PER_BAR > 0]
     pace = np.maximum(ctrl.density, 1.0)
