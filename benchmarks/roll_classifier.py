@@ -14,7 +14,8 @@ on the accompaniment's alone (--views: also onsets or sounding planes alone), an
 the real songs (the noise floor). Pieces scored for real footage at many seeds
 (benchmarks.real_clip_music --out) are held out a video at a time with --by-video: a video's pieces share its shots, pace and
 form, and held out piece by piece the network found those in the video's other pieces (stop 66, 32
-seeds a video: all planes 88.8% piece by piece and 81.1% by video, the melody's 67.8% and 54.6%).
+seeds a video: all planes 88.8% piece by piece and 81.1% by video, the melody's 67.8% and 54.6%);
+it then also prints the share of each video's windows called ours, where the music gives itself away.
 About 3.5 minutes a view and seed on 2 cores. With --moved it
 also asks where the accompaniment's lead comes from: trained once on the accompaniment of most of
 our pieces, how many held-out windows it calls ours of real songs, of ours, and of real songs' own
@@ -121,14 +122,22 @@ def held_out_accuracy(
 ) -> float:
     """Held-out accuracy of the network over piece-level folds (no piece on both sides of a split).
     x: float32 (n, planes, steps, keys); y: 0/1 (n,); groups: piece of each window."""
+    return float((held_out_calls(x, y, groups, seed, epochs, folds) == (y == 1)).mean())
+
+
+def held_out_calls(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int, epochs: int, folds: int = 5
+) -> np.ndarray:
+    """bool (n,): whether the network calls each window ours (y 1), trained on the folds it is not in
+    (piece-level folds, as held_out_accuracy)."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    hits = np.zeros(len(y), bool)
+    calls = np.zeros(len(y), bool)
     split = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for k, (train, test) in enumerate(split.split(x, y, groups)):
         net = _trained(x[train], y[train], seed * 100 + k, np.random.default_rng([seed, k]), epochs)
-        hits[test] = _calls_ours(net, x[test]) == (y[test] == 1)
-    return float(hits.mean())
+        calls[test] = _calls_ours(net, x[test])
+    return calls
 
 
 def _trained(x: np.ndarray, y: np.ndarray, seed: int, rng: np.random.Generator, epochs: int):
@@ -182,6 +191,9 @@ class RollFigures:
     windows: int  # windows a side
     views: dict[str, float]  # held-out accuracy per view (VIEWS), mean over seeds
     real_halves: float  # two halves of the real songs, all planes
+    # per view, per source of the generated pieces (judge's `sources`), the share of its windows called
+    # ours, over all seeds: where the music gives itself away (empty without sources)
+    called: dict[str, dict[str, float]]
 
 
 def _rolls(pieces: list[tuple[np.ndarray, int]], n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -218,16 +230,21 @@ def judge(
     views: tuple[str, ...] = ("all", "melody", "accompaniment"),
     held_together: np.ndarray | None = None,
     as_busy: bool = False,
+    sources: list[str] | None = None,
 ) -> RollFigures:
     """The network's held-out accuracies on the given VIEWS, generated against real windows, and on all
     planes real half against half. held_together: int per generated piece, the pieces held out
     together (those of one video: scored at many seeds, a video's pieces share its shots, pace and
     form, which a network trained on some of them finds in the others); None: each piece alone.
-    as_busy: against real windows as busy as the generated ones (real_as_busy), not drawn alike."""
+    as_busy: against real windows as busy as the generated ones (real_as_busy), not drawn alike.
+    sources: what each generated piece was scored for (a video's name), to report the share of each
+    source's windows called ours (RollFigures.called); None: not reported."""
     n = sum(len(windows_of(*p)) for p in generated)
     if n < 10:
         raise BgmError("the generated pieces hold fewer than 10 8-bar windows")
     figures: dict[str, list[float]] = {v: [] for v in views}
+    names = [] if sources is None else list(dict.fromkeys(sources))
+    called = {v: {name: [0, 0] for name in names} for v in views}  # windows called ours, windows
     halves = []
     for seed in range(seeds):
         rng = np.random.default_rng(seed)
@@ -237,14 +254,19 @@ def judge(
         y = np.r_[np.zeros(n, int), np.ones(n, int)]
         groups = np.r_[rg, (gg if held_together is None else held_together[gg]) + rg.max() + 1]
         for view in views:
-            planes = VIEWS[view]
-            figures[view].append(held_out_accuracy(np.ascontiguousarray(x[:, planes]), y, groups, seed, epochs))
+            calls = held_out_calls(np.ascontiguousarray(x[:, VIEWS[view]]), y, groups, seed, epochs)
+            figures[view].append(float((calls == (y == 1)).mean()))
+            for name in names:
+                mine = np.array([sources[p] == name for p in gg])
+                called[view][name][0] += int(calls[n:][mine].sum())
+                called[view][name][1] += int(mine.sum())
         order = rng.permutation(len(real))
         half = len(real) // 2
         a, ag = _rolls([real[i] for i in order[:half]], n, rng)
         b, bg = _rolls([real[i] for i in order[half:]], n, rng)
         halves.append(held_out_accuracy(np.concatenate([a, b]), y, np.r_[ag, bg + ag.max() + 1], seed, epochs))
-    return RollFigures(n, {v: float(np.mean(a)) for v, a in figures.items()}, float(np.mean(halves)))
+    shares = {v: {name: ours / max(total, 1) for name, (ours, total) in c.items()} for v, c in called.items()}
+    return RollFigures(n, {v: float(np.mean(a)) for v, a in figures.items()}, float(np.mean(halves)), shares)
 
 
 def moved_figures(
@@ -377,13 +399,13 @@ def main(argv: list[str] | None = None) -> int:
         songs, _ = load_split("train", args.pop909)
         others = [s for s in songs if s.song_id not in own]
         if args.by_video:
-            from .real_clip_music import held_out_groups  # imports the scorer: only where asked
+            from .real_clip_music import held_out_groups, sources_of  # imports the scorer: only where asked
 
-            together = held_out_groups(folder)
+            together, sources = held_out_groups(folder), sources_of(folder)
         else:
-            together = None
+            together, sources = None, None
         real = [(s.notes, s.n_steps) for s in others]
-        fig = judge(real, generated, args.seeds, args.epochs, views, together, args.as_busy)
+        fig = judge(real, generated, args.seeds, args.epochs, views, together, args.as_busy, sources)
         moved = moved_probe(others, generated, 0, args.epochs) if args.moved else None
     except BgmError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -393,6 +415,11 @@ def main(argv: list[str] | None = None) -> int:
     for view, acc in fig.views.items():
         print(f"generated vs real{' as busy' if args.as_busy else ''}, {view:13s} {acc:.1%}")
     print(f"real half vs half, all planes  {fig.real_halves:.1%}  (the floor)")
+    for view, shares in fig.called.items():
+        if shares:
+            print(f"{view}: share of each video's windows called ours")
+            for name, share in shares.items():
+                print(f"  {name:16s}{share:6.1%}")
     if moved is not None:
         print(
             f"called ours on the accompaniment: real {moved.real:.1%}, ours {moved.ours:.1%}, real songs' "

@@ -94,3 +94,25 @@ def test_real_windows_drawn_as_busy_as_ours_match_their_onsets_a_bar():
     assert (
         abs(R.busyness(np.stack([R.window_roll(p[0]) for p in real])).mean(axis=0)[1] - 12) > 2.5
     )  # real at large is sparser
+
+
+def piece(rng, odd: bool, bars=8):
+    """notes (n, 5) of a piece whose accompaniment strikes 8 random keys a bar on even (or odd) 16ths."""
+    rows = []
+    for bar in range(bars):
+        for step in 2 * rng.integers(0, 8, 8) + odd:
+            rows.append((bar * 16 + step, int(rng.integers(48, 72)), 1, 64, 1))
+    return np.array(rows, np.int64), bars * 16
+
+
+def test_each_sources_windows_called_ours_are_reported_apart():
+    rng = np.random.default_rng(0)
+    real = [piece(rng, odd=False) for _ in range(32)]  # each half as many windows as the generated
+    generated = [piece(rng, odd=True) for _ in range(8)] + [piece(rng, odd=False) for _ in range(8)]
+    sources = ["offbeat"] * 8 + ["like real"] * 8
+    fig = R.judge(real, generated, 1, 6, ("accompaniment",), np.arange(16), sources=sources)
+    called = fig.called["accompaniment"]
+    assert set(called) == {"offbeat", "like real"}
+    assert called["offbeat"] > 0.9  # told apart by where it strikes
+    assert called["like real"] < 0.7  # no different from the real windows
+    assert R.judge(real, generated, 1, 1, ("accompaniment",)).called == {"accompaniment": {}}
