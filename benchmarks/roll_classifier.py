@@ -243,8 +243,8 @@ def judge(
     if n < 10:
         raise BgmError("the generated pieces hold fewer than 10 8-bar windows")
     figures: dict[str, list[float]] = {v: [] for v in views}
-    names = [] if sources is None else list(dict.fromkeys(sources))
-    called = {v: {name: [0, 0] for name in names} for v in views}  # windows called ours, windows
+    ours_called: dict[str, list[np.ndarray]] = {v: [] for v in views}  # per seed, each generated window's call
+    window_pieces = []  # per seed, the generated piece of each generated window
     halves = []
     for seed in range(seeds):
         rng = np.random.default_rng(seed)
@@ -256,16 +256,18 @@ def judge(
         for view in views:
             calls = held_out_calls(np.ascontiguousarray(x[:, VIEWS[view]]), y, groups, seed, epochs)
             figures[view].append(float((calls == (y == 1)).mean()))
-            for name in names:
-                mine = np.array([sources[p] == name for p in gg])
-                called[view][name][0] += int(calls[n:][mine].sum())
-                called[view][name][1] += int(mine.sum())
+            ours_called[view].append(calls[n:])
+        window_pieces.append(gg)
         order = rng.permutation(len(real))
         half = len(real) // 2
         a, ag = _rolls([real[i] for i in order[:half]], n, rng)
         b, bg = _rolls([real[i] for i in order[half:]], n, rng)
         halves.append(held_out_accuracy(np.concatenate([a, b]), y, np.r_[ag, bg + ag.max() + 1], seed, epochs))
-    shares = {v: {name: ours / max(total, 1) for name, (ours, total) in c.items()} for v, c in called.items()}
+    shares: dict[str, dict[str, float]] = {v: {} for v in views}
+    if sources is not None:
+        source = np.asarray(sources)[np.concatenate(window_pieces)]
+        for view, c in ours_called.items():
+            shares[view] = {name: float(np.concatenate(c)[source == name].mean()) for name in dict.fromkeys(sources)}
     return RollFigures(n, {v: float(np.mean(a)) for v, a in figures.items()}, float(np.mean(halves)), shares)
 
 
