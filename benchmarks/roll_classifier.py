@@ -266,8 +266,9 @@ def judge(
     shares: dict[str, dict[str, float]] = {v: {} for v in views}
     if sources is not None:
         source = np.asarray(sources)[np.concatenate(window_pieces)]
-        for view, c in ours_called.items():
-            shares[view] = {name: float(np.concatenate(c)[source == name].mean()) for name in dict.fromkeys(sources)}
+        for view, per_seed in ours_called.items():
+            called = np.concatenate(per_seed)
+            shares[view] = {name: float(called[source == name].mean()) for name in dict.fromkeys(sources)}
     return RollFigures(n, {v: float(np.mean(a)) for v, a in figures.items()}, float(np.mean(halves)), shares)
 
 
