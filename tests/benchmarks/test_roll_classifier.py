@@ -66,6 +66,23 @@ def test_a_songs_figures_moved_nowhere_are_its_own_accompaniment_and_moved_fit_t
     assert R.moved_figures(song, song.n_steps // 16 - 4, 0) is None  # runs past the song's end
 
 
+def test_figures_drawn_bar_by_bar_play_each_bars_own_figure_on_the_windows_chords(pop909_root):
+    from bgm_studio.music.pop909 import load_song
+
+    song = load_song(pop909_root / "001")
+    bar, sources = 16, [40, 3, 40, 22, 9, 31, 17, 5]
+    drawn = R.figures_on_chords(song, sources, bar)
+    for k, source in enumerate(sources):  # bar k holds what source's figure holds, moved onto bar + k
+        alone = R.figures_on_chords(song, [source] * 8, bar)
+        assert (drawn[:, 0] // 16 == k).sum() == (alone[:, 0] // 16 == k).sum()
+    beats = bar * 4 + drawn[:, 0] // 4
+    assert song.chord_pcs[beats, drawn[:, 1] % 12].mean() > 0.75  # on the window's own chords
+    assert (
+        R.figures_on_chords(song, list(range(bar, bar + 8)), bar).tolist() == R.moved_figures(song, bar, bar).tolist()
+    )
+    assert R.figures_on_chords(song, [song.n_steps // 16 + 1] * 8, bar) is None  # a bar past the song's end
+
+
 def test_by_video_the_montages_are_held_out_together_and_other_videos_alone(tmp_path):
     for name in ("montage0_s0", "montage1_s3", "three-minutes_s0", "vtest_s1", "vtest_s2"):
         (tmp_path / f"{name}.mid").touch()
