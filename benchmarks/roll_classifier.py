@@ -22,8 +22,8 @@ our pieces, how many held-out windows it calls ours of real songs, of ours, and 
 figures realized again on their own chords and moved onto their chords elsewhere in the song
 (stop 53, validation songs at seed 0: 22.7%, 89.3%, 29.3%, 69.3%), and of windows whose bars each
 play the figure of a bar of the same song drawn at random, on the window's own chords (stop 72, the
-real footage's pieces at seeds 0-31: 6.9%, 78.6%, 8.8%, 30.8%, and drawn bar by bar 37.7%). With --as-busy the real windows
-are drawn as busy as ours (their melody's and accompaniment's onsets a bar), as
+real footage's pieces at seeds 0-31: 6.9%, 78.6%, 8.8%, 30.8%, and drawn bar by bar 37.7%). With
+--as-busy the real windows are drawn as busy as ours (their melody's and accompaniment's onsets a bar), as
 benchmarks.real_clip_music does for its second figure: the footage's accompaniment at stop 67's
 code, a video held out at a time, one judge seed, 79.7% as busy against 82.4% drawn alike (stop
 68), so how busy a video's music is explains little of what this judge hears.
