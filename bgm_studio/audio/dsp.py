@@ -96,11 +96,6 @@ class Biquad:
         return np.concatenate(out, axis=1).T
 
 
-def biquad_filter(b: np.ndarray, a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """scipy.signal.lfilter(b, a, x, axis=0) of a biquad from rest, x: shape=(frames, channels)."""
-    return Biquad(b, a, x.shape[1])(x)
-
-
 def kaiser_lowpass(numtaps: int, cutoff: float, beta: float) -> np.ndarray:
     """scipy.signal.firwin(numtaps, cutoff, window=("kaiser", beta)): a windowed-sinc low-pass, cutoff
     relative to the Nyquist frequency, scaled to unit gain at 0 Hz."""

@@ -1,11 +1,13 @@
 """The BS.1770 meter agrees with pyloudnorm's, also under gain curves it re-measures without refiltering all."""
 
+import tracemalloc
+
 import numpy as np
 import pyloudnorm
 import pytest
 from scipy.signal import lfilter
 
-from bgm_studio.audio.bs1770 import SUM_INTERVALS, TAIL_DECAY, WEIGH_FRAMES, LoudnessMeter, k_weighting
+from bgm_studio.audio.bs1770 import SUM_INTERVALS, TAIL_DECAY, LoudnessMeter, k_weighting
 from bgm_studio.audio.loudness import limiter_gain, true_peak_envelope
 
 SR = 44100
@@ -30,23 +32,34 @@ def test_loudness_is_pyloudnorms(seconds):
     assert LoudnessMeter(audio, SR).lufs() == pytest.approx(_reference(audio), abs=1e-9)
 
 
-def test_weighting_block_by_block_gives_the_numbers_of_weighting_it_whole():
-    """The mix is K-weighted WEIGH_FRAMES at a time with the filters' state carried over: the same
-    float64 values, bit for bit, as both stages over the whole mix (the master gain must not move)."""
-    audio = _music_like(2.5 * WEIGH_FRAMES / SR, 3)
+@pytest.mark.parametrize("seconds", [0.45, 3.017, 0.1 * SUM_INTERVALS * 2.5])
+def test_interval_sums_a_few_at_a_time_are_those_of_weighting_and_squaring_it_whole(seconds):
+    """The mix is K-weighted, squared and summed SUM_INTERVALS intervals at a time, the filters' state
+    carried over: the same float64 sums, bit for bit, as both stages over the whole mix and its whole
+    square (the master gain must not move)."""
+    audio = _music_like(seconds, 4)
+    meter = LoudnessMeter(audio, SR)
     whole = np.asarray(audio, np.float64)
     for b, a, _ in k_weighting(SR):
         whole = lfilter(b, a, whole, axis=0)
-    assert np.array_equal(LoudnessMeter(audio, SR)._weighted, whole)
+    expected = np.add.reduceat(np.square(whole[: meter._edges[-1]]), meter._edges[:-1], axis=0)
+    assert len(meter._sums) == len(meter._edges) - 1 and np.array_equal(meter._sums, expected)
 
 
-@pytest.mark.parametrize("seconds", [0.45, 3.017, 0.1 * SUM_INTERVALS * 2.5])
-def test_interval_sums_a_few_at_a_time_are_those_of_squaring_it_whole(seconds):
-    """The block sums are taken SUM_INTERVALS intervals at a time: the same float64 sums, bit for bit,
-    as squaring the whole weighted mix at once (the master gain must not move)."""
-    meter = LoudnessMeter(_music_like(seconds, 4), SR)
-    whole = np.add.reduceat(np.square(meter._weighted[: meter._edges[-1]]), meter._edges[:-1], axis=0)
-    assert len(meter._sums) == len(meter._edges) - 1 and np.array_equal(meter._sums, whole)
+def test_a_minute_metered_under_a_curve_holds_little_memory_beyond_its_input():
+    """The meter keeps sums per 0.1 s, not the weighted mix: a float64 copy of that took 508 MB for 12
+    minutes, twice the mix's own float32 size."""
+    audio = _music_like(60.0, 5)
+    curve = limiter_gain(true_peak_envelope(audio, 0.0) * 4.0, 0.8, SR)
+    tracemalloc.start()
+    try:
+        meter = LoudnessMeter(audio, SR)
+        lufs = meter.lufs(4.0, curve)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < audio.nbytes / 2  # the curve's masks (an eighth of the mix each) and a bounded working set
+    assert lufs == pytest.approx(LoudnessMeter(audio * curve[:, None], SR).lufs(4.0), abs=1e-9)
 
 
 @pytest.mark.parametrize("drive", [1.5, 4.0, 20.0])  # a few peaks limited .. the limiter working everywhere
@@ -55,7 +68,9 @@ def test_loudness_under_a_gain_curve_is_that_of_the_gained_mix(drive):
     curve = limiter_gain(true_peak_envelope(audio, 0.0) * drive, 0.8, SR)
     assert 0 < (curve != 1).mean() < 1
     expected = _reference(audio.astype(np.float64) * drive * curve[:, None])
-    assert LoudnessMeter(audio, SR).lufs(drive, curve) == pytest.approx(expected, abs=1e-7)
+    lufs = LoudnessMeter(audio, SR).lufs(drive, curve)
+    assert lufs == pytest.approx(expected, abs=1e-7)
+    assert lufs == pytest.approx(LoudnessMeter(audio * curve[:, None], SR).lufs(drive), abs=1e-9)
 
 
 def test_a_curve_at_the_very_ends_and_in_the_last_partial_block():
