@@ -25,6 +25,7 @@ STEP = 0.25  # of a block: 75% overlap
 ABSOLUTE_GATE = -70.0  # LUFS
 RELATIVE_GATE = -10.0  # LU under the loudness of the blocks over the absolute gate
 SUM_INTERVALS = 16  # intervals between block edges (0.1 s each) K-weighted, squared and summed at a time, ~1 MB
+SCAN_FRAMES = 1 << 16  # frames of a whole-length pass over a curve taken at a time: its masks stay small
 TAIL_DECAY = 1e-25  # a stage's response is cut where it has decayed this far (float64 resolves 1e-16)
 
 
@@ -116,10 +117,17 @@ class LoudnessMeter:
         return sums
 
     def _reached(self, curve: np.ndarray) -> list[tuple[int, int]]:
-        """[first, last) of each span of intervals that frames where `curve` is not 1 reach."""
+        """[first, last) of each span of intervals that frames where `curve` is not 1 reach. The curve is
+        searched SCAN_FRAMES at a time (whole, its masks took 96 MB for 12 minutes): a run cut in two
+        there reaches overlapping spans, which are joined."""
         spans: list[tuple[int, int]] = []
         intervals = len(self._edges) - 1
-        for start, stop in _runs(curve != 1.0):
+        runs = (
+            (pos + a, pos + b)
+            for pos in range(0, len(curve), SCAN_FRAMES)
+            for a, b in _runs(curve[pos : pos + SCAN_FRAMES] != 1.0)
+        )
+        for start, stop in runs:
             first = int(np.searchsorted(self._edges, start, side="right")) - 1
             last = min(int(np.searchsorted(self._edges, stop + self._reach, side="left")), intervals)
             if first >= last:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import BgmError
-from .bs1770 import LoudnessMeter
+from .bs1770 import SCAN_FRAMES, LoudnessMeter
 from .dsp import kaiser_lowpass, oversample4, running_mean, running_min
 
 TARGETS = {"streaming": -14.0, "web": -16.0, "broadcast": -23.0}  # LUFS; broadcast is EBU R128
@@ -97,10 +97,14 @@ def true_peak_envelope(audio: np.ndarray, floor: float = 0.0) -> np.ndarray:
 
 
 def _sample_magnitude(audio: np.ndarray) -> np.ndarray:
-    """float32 (frames,): the largest magnitude over the channels of each frame, one channel's copy at a time."""
-    magnitude = np.abs(np.asarray(audio[:, 0], np.float32))
-    for c in range(1, audio.shape[1]):
-        np.maximum(magnitude, np.abs(audio[:, c]), out=magnitude)
+    """float32 (frames,): the largest magnitude over the channels of each frame, SCAN_FRAMES at a time
+    (whole, each channel's magnitude was a temporary of 127 MB for 12 minutes)."""
+    magnitude = np.empty(len(audio), np.float32)
+    for pos in range(0, len(audio), SCAN_FRAMES):
+        chunk, out = audio[pos : pos + SCAN_FRAMES], magnitude[pos : pos + SCAN_FRAMES]
+        np.abs(chunk[:, 0], out=out)
+        for c in range(1, audio.shape[1]):
+            np.maximum(out, np.abs(chunk[:, c]), out=out)
     return magnitude
 
 
@@ -126,31 +130,56 @@ def measure(audio: np.ndarray, sample_rate: int) -> Loudness:
     return Loudness(integrated_lufs(audio, sample_rate), true_peak_db(audio))
 
 
-def limiter_gain(peaks: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray:
-    """Gain per frame that keeps `peaks` (true-peak envelope) at or under `ceiling` (linear).
+def limiter_gain(
+    peaks: np.ndarray, ceiling: float, sample_rate: int, level: float = 1.0, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Gain per frame that keeps `peaks` (true-peak envelope) times `level` at or under `ceiling` (linear);
+    `out`: a float32 array of the frames' length to write it into (a spent gain: 127 MB for 12 minutes).
 
     The required gain is held over twice the look-ahead around each peak and then averaged
     over the look-ahead, so it ramps down before a peak and back up after it, never above
     what any frame needs (every value averaged at a frame is a minimum taken over that frame).
+    What each frame needs is worked out SCAN_FRAMES at a time, and again near the frames that
+    need less than 1: whole, it and its temporaries took 127 MB each for 12 minutes.
     """
-    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12)).astype(np.float32)
     width = max(1, int(LOOKAHEAD_S * sample_rate))
-    gain = np.ones(len(need), np.float32)  # exactly 1 wherever no frame within reach needs less
+    n = len(peaks)
+    gain = np.empty(n, np.float32) if out is None else out
+    gain.fill(1.0)  # exactly 1 wherever no frame within reach needs less
     reach = width + width // 2 + 1  # how far a frame's need spreads: the minimum's, then the mean's half-window
-    for a, b in _runs_near(need < 1.0, reach):  # a music mix needs it at a few thousandths of its frames
-        lo, hi = max(0, a - reach), min(len(need), b + reach)  # each value kept sees the same frames as over the whole
-        gain[a:b] = running_mean(running_min(need[lo:hi], 2 * width + 1), width)[a - lo : b - lo]
+    for a, b in _runs_near(_limited_frames(peaks, ceiling, level), n, reach):  # a few thousandths of a music mix
+        lo, hi = max(0, a - reach), min(n, b + reach)  # each value kept sees the same frames as over the whole
+        held = running_mean(running_min(_need(peaks[lo:hi], ceiling, level), 2 * width + 1), width)
+        gain[a:b] = held[a - lo : b - lo]
     return gain
 
 
-def _runs_near(mask: np.ndarray, reach: int) -> list[tuple[int, int]]:
-    """[start, end) spans covering every frame within `reach` of a True one, overlapping spans joined."""
-    hits = np.flatnonzero(mask)
+def _limited_frames(peaks: np.ndarray, ceiling: float, level: float) -> np.ndarray:
+    """The frames, ascending, that need a gain under 1 to stay under `ceiling`."""
+    hits = [
+        pos + np.flatnonzero(_need(peaks[pos : pos + SCAN_FRAMES], ceiling, level) < 1.0)
+        for pos in range(0, len(peaks), SCAN_FRAMES)
+    ]
+    return np.concatenate(hits) if hits else np.zeros(0, np.int64)
+
+
+def _need(peaks: np.ndarray, ceiling: float, level: float) -> np.ndarray:
+    """min(1, ceiling / (peaks * level)) per frame, in float32 with one array for all its steps."""
+    need: np.ndarray = np.multiply(peaks, np.float32(level), dtype=np.float32)
+    np.maximum(need, np.float32(1e-12), out=need)
+    np.divide(np.float32(ceiling), need, out=need)
+    np.minimum(need, np.float32(1.0), out=need)
+    return need
+
+
+def _runs_near(hits: np.ndarray, frames: int, reach: int) -> list[tuple[int, int]]:
+    """[start, end) spans, within `frames`, covering every frame within `reach` of a frame in `hits`
+    (ascending), overlapping spans joined."""
     if not len(hits):
         return []
     breaks = np.flatnonzero(np.diff(hits) > 2 * reach)
     starts, ends = hits[np.r_[0, breaks + 1]], hits[np.r_[breaks, len(hits) - 1]]
-    return [(max(0, int(a) - reach), min(len(mask), int(b) + reach + 1)) for a, b in zip(starts, ends)]
+    return [(max(0, int(a) - reach), min(frames, int(b) + reach + 1)) for a, b in zip(starts, ends)]
 
 
 def master_gain(
@@ -168,15 +197,24 @@ def master_gain(
     ceiling = 10.0 ** ((ceiling_db - CODEC_MARGIN_DB) / 20.0)
     level = 10.0 ** ((target_lufs - lufs) / 20.0)
     peaks = true_peak_envelope(mix, ceiling / level * 10 ** (-(OVERSHOOT_DB + 1.0) / 20))  # rounds move level < 1 dB
+    gain = np.empty(len(mix), np.float32)  # each round's written over the last's
     for _ in range(ROUNDS):
-        limit = limiter_gain(peaks * level, ceiling, sample_rate)
-        gain = level * limit
-        lufs = _above_silence(meter.lufs(level, limit))
+        limiter_gain(peaks, ceiling, sample_rate, level, out=gain)
+        lufs = _above_silence(meter.lufs(level, gain))
+        gain *= np.float32(level)
         if abs(target_lufs - lufs) < TOLERANCE_LU:
             break
         level *= 10.0 ** ((target_lufs - lufs) / 20.0)
-    over = 20.0 * np.log10(float((peaks * gain).max())) - ceiling_db  # the gain is smooth: peaks scale with it
+    over = 20.0 * np.log10(_peak_under(peaks, gain)) - ceiling_db  # the gain is smooth: peaks scale with it
     if over > 0:  # the safety limiter: peak normalisation of the whole mix
         gain *= np.float32(10.0 ** (-over / 20.0))
         lufs -= over  # loudness scales with a constant gain
     return gain, lufs
+
+
+def _peak_under(peaks: np.ndarray, gain: np.ndarray) -> float:
+    """The largest of peaks * gain (float32, as whole), SCAN_FRAMES at a time."""
+    return max(
+        float(np.multiply(peaks[pos : pos + SCAN_FRAMES], gain[pos : pos + SCAN_FRAMES]).max())
+        for pos in range(0, len(peaks), SCAN_FRAMES)
+    )
