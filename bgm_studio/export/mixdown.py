@@ -7,6 +7,9 @@ not against however loud it was recorded; one master gain per frame brings the s
 loudness target with true peak <= -1 dBTP and multiplies every stem alike, so the stems
 always sum to the mix.
 
+Only the mix is made whole: a stem is made when it is asked for (an MP4 or a WAV needs none, and
+a 12-minute stem takes 254 MB), from the render and the gains the mix was made with.
+
 One render serves several mixes (`render_sound`, then `mix_rendered`): an MP4 carries the
 video's sound and ducks the music only under speech it carries too (`picture_mix`); a WAV
 carries the music alone, ducked, to lay under the dialogue in an editor (`music_mix`).
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -32,6 +36,7 @@ from ..video.decode import probe
 
 VIDEO_SOUND = "video-sound"  # the stem of the video's own sound, when it is mixed in
 MUSIC = "music"  # the one stem of all the parts, when they are not rendered apart
+SUM_FRAMES = 1 << 16  # frames of the stems summed at a time into the mix
 
 
 @dataclass(frozen=True)
@@ -43,11 +48,37 @@ class MixConfig:
     ducking: DuckingConfig = field(default_factory=DuckingConfig)
 
 
+Source = tuple[np.ndarray, np.ndarray | None]  # a stem before the master gain: audio (frames, 2), its gain (frames,)
+
+
+class Stems(Mapping[str, np.ndarray]):
+    """float32 stereo stems by name, (frames, 2), each made when it is looked up: its source times the
+    master gain. A lone stem is the mix itself."""
+
+    def __init__(self, sources: dict[str, Source], gain: np.ndarray, mix: np.ndarray) -> None:
+        self._sources, self._gain, self._mix = sources, gain, mix
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        audio, before = self._sources[name]
+        if len(self._sources) == 1:
+            return self._mix
+        stem: np.ndarray = audio * (self._gain if before is None else before)[:, None]
+        if before is not None:
+            stem *= self._gain[:, None]
+        return stem
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
 @dataclass
 class Mixdown:
     """The delivered sound: float32 stereo stems by name, their sum, and how it was made."""
 
-    stems: dict[str, np.ndarray]  # part, or music when not rendered apart (and video-sound) -> (frames, 2)
+    stems: Mapping[str, np.ndarray]  # part, or music when not rendered apart (and video-sound) -> (frames, 2)
     mix: np.ndarray  # (frames, 2), the sum of the stems
     sample_rate: int
     speech: np.ndarray | None  # bool per 10 ms frame of the video's sound; None without one
@@ -141,21 +172,19 @@ def mix_rendered(rendered: RenderedSound, mix: MixConfig, progress: ProgressFn =
     check_mix(mix)
     sr, n = rendered.sample_rate, rendered.parts.shape[1]
     speech = rendered.speech if mix.ducking.enabled else None
-    # Without speech, ones that take no memory (a read-only view): 32 MB for 3 minutes, written and never read.
-    music_gain = duck_gain(speech, n, sr, mix.ducking) if speech is not None else np.broadcast_to(np.float32(1), n)
-    stems = {name: part * music_gain[:, None] for name, part in zip(rendered.names, rendered.parts)}
+    ducking = duck_gain(speech, n, sr, mix.ducking) if speech is not None else None
+    sources: dict[str, Source] = {name: (part, ducking) for name, part in zip(rendered.names, rendered.parts)}
     if rendered.sound is not None and mix.original_gain_db is not None:
-        stems[VIDEO_SOUND] = rendered.sound * np.float32(10 ** (mix.original_gain_db / 20))
-    # One stem is the mix itself, the same array: a copy and a second pass of the gain cost 0.1 s for 3 minutes.
-    total = _sum(list(stems.values())) if len(stems) > 1 else next(iter(stems.values()))
+        sources[VIDEO_SOUND] = (rendered.sound, np.broadcast_to(np.float32(10 ** (mix.original_gain_db / 20)), n))
     progress(0, 1, "measuring loudness")
-    gain, lufs = master_gain(total, sr, check_target(mix.loudness))
-    for name in stems:
-        stems[name] *= gain[:, None]
-    if len(stems) > 1:
-        total *= gain[:, None]
+    unmixed = _summed(list(sources.values()), n)
+    gain, lufs = master_gain(unmixed, sr, check_target(mix.loudness))
+    # The rendered music alone is read-only: it is gained into a new array, once the master gain's peaks are freed.
+    total = np.multiply(unmixed, gain[:, None], out=unmixed if unmixed.flags.writeable else None)
     progress(1, 1, "measuring loudness")
-    return Mixdown(stems, total, sr, speech, music_gain, lufs)
+    # Without speech, ones that take no memory (a read-only view): 32 MB for 3 minutes, written and never read.
+    music_gain = ducking if ducking is not None else np.broadcast_to(np.float32(1), n)
+    return Mixdown(Stems(sources, gain, total), total, sr, speech, music_gain, lufs)
 
 
 def _video_sound(
@@ -169,9 +198,19 @@ def _video_sound(
     return levelled(sound, sample_rate), detect_speech(sound, sample_rate) if find_speech else None
 
 
-def _sum(stems: list[np.ndarray]) -> np.ndarray:
-    """The stems added one after another, as np.sum over a stack of them does, without making the stack."""
-    total = stems[0].copy()
-    for stem in stems[1:]:
-        total += stem
+def _summed(sources: list[Source], frames: int) -> np.ndarray:
+    """The sources, each times its gain, added one after another, SUM_FRAMES at a time: the numbers of
+    summing the stems whole, without making them. A lone source without a gain is returned itself."""
+    if len(sources) == 1 and sources[0][1] is None:
+        return sources[0][0]
+    total = np.empty((frames, 2), np.float32)
+    for pos in range(0, frames, SUM_FRAMES):
+        out = total[pos : pos + SUM_FRAMES]
+        for k, (audio, gain) in enumerate(sources):
+            chunk = audio[pos : pos + SUM_FRAMES]
+            term = chunk if gain is None else chunk * gain[pos : pos + SUM_FRAMES, None]
+            if k:
+                out += term
+            else:
+                out[:] = term
     return total

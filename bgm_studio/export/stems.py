@@ -52,7 +52,7 @@ def write_stems(
         raise BgmError(f"{folder}: cannot create this folder ({exc.strerror or exc})") from exc
     names = list(sound.stems)
     paths = stem_paths(folder, names)
-    for path, audio in zip(paths, [sound.stems[n] for n in names] + [sound.mix]):
-        write_wav(audio, sound.sample_rate, path, FLOAT_BITS, progress)
+    for path, name in zip(paths, names + [None]):  # each stem made as it is written: one at a time in memory
+        write_wav(sound.mix if name is None else sound.stems[name], sound.sample_rate, path, FLOAT_BITS, progress)
     export_midi(score, paths[-1], progress=progress)
     return [str(p) for p in paths]

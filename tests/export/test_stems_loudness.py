@@ -1,13 +1,16 @@
 """Stems sum to the mix, and every mix meets its loudness target with true peak <= -1 dBTP."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
 from bgm_studio.audio.loudness import TARGETS, measure, true_peak_db
-from bgm_studio.export.mixdown import MixConfig, Mixdown, mixdown
+from bgm_studio.export.mixdown import VIDEO_SOUND, MixConfig, Mixdown, RenderedSound, mix_rendered, mixdown
 from bgm_studio.export.stems import write_stems
 from bgm_studio.music.arrangement import Arrangement, arrange
 from bgm_studio.music.notes import MELODY, STEPS_PER_BAR, Note, Score
+from bgm_studio.music.parts import PARTS
 from bgm_studio.music.pop909 import load_song
 from tests.export.test_export_wav import read_wav
 
@@ -76,6 +79,28 @@ def test_a_stem_above_full_scale_is_kept_whole_and_the_stems_still_sum_to_the_mi
     audio = {name: read_wav(tmp_path / "stems" / f"{name}.wav")[1] for name in [*stems, "mix"]}
     assert np.abs(audio["accompaniment"]).max() == pytest.approx(1.25, abs=1e-6)
     assert np.abs(sum(audio[name] for name in stems) - audio["mix"]).max() <= 1e-6
+
+
+def test_a_mix_makes_its_stems_only_when_asked_for_and_they_sum_to_it():
+    """The mix of three parts and the video's sound, ducked: made whole, the stems took a mix's
+    memory each beside it (254 MB for 12 minutes)."""
+    rng = np.random.default_rng(5)
+    parts = (0.1 * rng.standard_normal((3, 60 * SR, 2))).astype(np.float32)
+    parts.flags.writeable = False
+    sound = (0.1 * rng.standard_normal((60 * SR, 2))).astype(np.float32)
+    speech = np.zeros(6000, bool)
+    speech[1000:3000] = True
+    rendered = RenderedSound(parts, PARTS, SR, sound, speech)
+    tracemalloc.start()
+    try:
+        mixed = mix_rendered(rendered, MixConfig(original_gain_db=-6.0))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * sound.nbytes  # the mix; the ducking curve, the master gain and its peaks, half a mix each
+    assert list(mixed.stems) == [*PARTS, VIDEO_SOUND]
+    assert np.abs(sum(mixed.stems[name] for name in mixed.stems) - mixed.mix).max() <= 1e-6
+    assert mixed.music_gain[1500 * SR // 100] == pytest.approx(10 ** (-10 / 20), rel=1e-6)
 
 
 def test_mix_sample_peak_never_clips_at_the_loudest_target():
