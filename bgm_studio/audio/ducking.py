@@ -22,6 +22,7 @@ BRIDGE_S = 0.6  # pauses between words and sentences shorter than this stay spee
 MIN_SPEECH_S = 0.1  # shorter blips are not speech
 HANGOVER_S = 0.1  # speech is held this long after the detector lets go: soft word endings (s, f, th) trail off
 CURVE_FRAMES = 1 << 16  # audio frames of the gain curve worked out at a time
+PCM_FRAMES = 1 << 16  # audio frames resampled for the detector at a time
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,7 @@ def check_ducking(config: DuckingConfig) -> None:
 
 def detect_speech(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """Speech per 10 ms frame of float audio, shape=(frames, channels) -> bool (frames // (rate/100),)."""
-    mono = np.asarray(audio, np.float32).mean(axis=1) if audio.ndim == 2 else np.asarray(audio, np.float32)
-    pcm = _pcm(mono, sample_rate)
+    pcm = _pcm(audio, sample_rate)
     step = int(VAD_RATE * FRAME_S)
     vad = webrtcvad.Vad(VAD_MODE)
     n = len(pcm) // step
@@ -58,14 +58,21 @@ def detect_speech(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return held
 
 
-def _pcm(mono: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Mono float audio as the detector takes it: 16-bit at VAD_RATE, resampled by FFmpeg (PyAV)."""
+def _pcm(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Float audio, shape=(frames, channels) or (frames,), as the detector takes it: the mean of its channels,
+    16-bit at VAD_RATE, resampled by FFmpeg (PyAV) PCM_FRAMES at a time. The same samples as in one piece,
+    which took 1.1 GB of FFmpeg's buffers for a 12-minute video's sound."""
     import av  # here: the app imports this module at start, and PyAV with the first video
 
     resampler = av.AudioResampler(format="s16", layout="mono", rate=VAD_RATE)
-    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(mono[None], np.float32), format="flt", layout="mono")
-    frame.sample_rate = sample_rate
-    out = [f.to_ndarray().reshape(-1) for f in [*resampler.resample(frame), *resampler.resample(None)]]
+    out = []
+    for pos in range(0, len(audio), PCM_FRAMES):
+        chunk = np.asarray(audio[pos : pos + PCM_FRAMES], np.float32)
+        mono = chunk.mean(axis=1) if chunk.ndim == 2 else chunk
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(mono[None]), format="flt", layout="mono")
+        frame.sample_rate = sample_rate
+        out += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+    out += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
     return np.concatenate(out).astype("<i2") if out else np.zeros(0, "<i2")
 
 

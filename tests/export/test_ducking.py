@@ -147,6 +147,26 @@ def test_a_long_gain_curve_holds_little_memory_beyond_itself():
     assert peak < 1.5 * gain.nbytes
 
 
+def test_the_detector_hears_the_sound_resampled_a_piece_at_a_time_as_in_one_piece():
+    """In one piece, a 12-minute video's sound took 1.1 GB of FFmpeg's buffers; the samples must not move."""
+    import av
+
+    from bgm_studio.audio.ducking import PCM_FRAMES, VAD_RATE, _pcm
+
+    rng = np.random.default_rng(6)
+    audio = (
+        0.2 * rng.standard_normal((int(3.3 * PCM_FRAMES), 2)) * np.sin(np.arange(int(3.3 * PCM_FRAMES)) / 3000)[:, None]
+    )
+    audio = audio.astype(np.float32)
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=VAD_RATE)
+    frame = av.AudioFrame.from_ndarray(audio.mean(axis=1)[None], format="flt", layout="mono")
+    frame.sample_rate = SR
+    whole = np.concatenate(
+        [f.to_ndarray().reshape(-1) for f in [*resampler.resample(frame), *resampler.resample(None)]]
+    )
+    assert np.array_equal(_pcm(audio, SR), whole)
+
+
 def test_the_music_stays_down_through_the_pauses_between_sentences(tmp_path):
     """A line of three sentences: espeak-ng pauses ~0.4 s at each full stop, as a speaker breathes.
     The music holds its dip through them instead of swelling up between sentences (pumping)."""
