@@ -60,13 +60,17 @@ def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float:
     return _above_silence(LoudnessMeter(audio, sample_rate).lufs())
 
 
-def levelled(sound: np.ndarray, sample_rate: int) -> np.ndarray:
-    """`sound` brought to SOUND_LEVEL_LUFS (raised by MAX_RAISE_DB at most), so a gain on it reads against
-    the music's level and not against however loud the camera recorded it; silence stays as it is."""
+def sound_level(sound: np.ndarray, sample_rate: int) -> np.float32:
+    """The gain that brings `sound` to SOUND_LEVEL_LUFS (raised by MAX_RAISE_DB at most), so a gain on it
+    reads against the music's level and not against however loud the camera recorded it; 1 for silence."""
     lufs = integrated_lufs(sound, sample_rate)
-    if not np.isfinite(lufs):
-        return sound
-    return sound * np.float32(10 ** (min(SOUND_LEVEL_LUFS - lufs, MAX_RAISE_DB) / 20))
+    return np.float32(10 ** (min(SOUND_LEVEL_LUFS - lufs, MAX_RAISE_DB) / 20) if np.isfinite(lufs) else 1.0)
+
+
+def levelled(sound: np.ndarray, sample_rate: int) -> np.ndarray:
+    """`sound` times its `sound_level`; silence stays as it is."""
+    gain = sound_level(sound, sample_rate)
+    return sound if gain == 1 else sound * gain
 
 
 def _above_silence(lufs: float) -> float:

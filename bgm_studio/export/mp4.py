@@ -153,10 +153,15 @@ def mux_music(
 
 
 def read_soundtrack(video: str | os.PathLike, sample_rate: int, frames: int) -> np.ndarray:
-    """`decode_soundtrack` padded with silence or cut at the end to `frames`: shape=(frames, 2)."""
-    audio = decode_soundtrack(video, sample_rate)
-    audio = np.zeros((0, 2), np.float32) if audio is None else audio[:frames]
-    return np.pad(audio, ((0, frames - len(audio)), (0, 0)))
+    """`decode_soundtrack` padded with silence or cut at the end to `frames`: shape=(frames, 2).
+    Decoded straight into place: the decoded pieces, joined and padded, were three copies of it at
+    once (762 MB for 12 minutes)."""
+    audio = np.zeros((frames, 2), np.float32)
+    for start, piece in _soundtrack_pieces(video, sample_rate):
+        a, b = max(start, 0), min(start + len(piece), frames)
+        if a < b:
+            audio[a:b] = piece[a - start : b - start]
+    return audio
 
 
 def decode_soundtrack(video: str | os.PathLike, sample_rate: int) -> np.ndarray | None:
@@ -167,29 +172,41 @@ def decode_soundtrack(video: str | os.PathLike, sample_rate: int) -> np.ndarray 
     skipped, as players and FFmpeg skip it: a clip cut out of a longer film often starts on a broken
     audio frame (the Megamind clip of opencv-doc, whose whole soundtrack failed for its first packet).
     """
+    pieces = list(_soundtrack_pieces(video, sample_rate))
+    if not pieces:
+        return None
+    audio = np.concatenate([piece for _, piece in pieces], dtype=np.float32)
+    lead = pieces[0][0]
+    return np.pad(audio, ((lead, 0), (0, 0))) if lead > 0 else audio[-lead:]
+
+
+def _soundtrack_pieces(video: str | os.PathLike, sample_rate: int) -> Iterator[tuple[int, np.ndarray]]:
+    """The first audio stream as it decodes (nothing without one): (first frame, counted from the video
+    stream's start, so negative for sound before the picture; float32 stereo samples, shape=(n, 2))."""
     resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
-    chunks, audio_start = [], None
+    waiting: list[np.ndarray] = []  # pieces decoded before a frame gave the sound's start time
+    lead, position, decoded = None, 0, False
     damage: list[av.FFmpegError] = []
     try:
         with open_video(video) as container:
             if not container.streams.audio:
-                return None
+                return
             stream = container.streams.video[0]
             video_start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
-            for frame in decodable_frames(container, container.streams.audio[0], damage):
-                if audio_start is None and frame.time is not None:
-                    audio_start = frame.time
-                chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(frame)]
-            chunks += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(None)]
+            for frame in itertools.chain(decodable_frames(container, container.streams.audio[0], damage), [None]):
+                if lead is None and frame is not None and frame.time is not None:
+                    lead = int(round((frame.time - video_start) * sample_rate))
+                waiting += [f.to_ndarray().reshape(-1, 2) for f in resampler.resample(frame)]
+                if lead is None and frame is not None:
+                    continue
+                for piece in waiting:
+                    yield (lead or 0) + position, piece
+                    position, decoded = position + len(piece), True
+                waiting = []
     except av.FFmpegError as exc:
         raise BgmError(f"{video}: could not decode the original soundtrack ({exc.strerror or exc})") from exc
-    if not chunks and damage:
+    if not decoded and damage:
         raise BgmError(f"{video}: could not decode the original soundtrack ({damage[0].strerror or damage[0]})")
-    if not chunks:
-        return None
-    audio = np.concatenate(chunks).astype(np.float32)
-    lead = int(round(((audio_start if audio_start is not None else video_start) - video_start) * sample_rate))
-    return np.pad(audio, ((lead, 0), (0, 0))) if lead > 0 else audio[-lead:]
 
 
 def _cancel_check(path: str | os.PathLike, cancel: CancelFn) -> Callable[[], None]:

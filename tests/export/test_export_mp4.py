@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 from fractions import Fraction
 from pathlib import Path
 
@@ -217,6 +218,21 @@ def test_a_soundtrack_that_starts_late_stays_in_place(tmp_path):
     )
     audio = read_soundtrack(src, 44100, 2 * 44100)
     assert np.abs(audio[: int(0.95 * 44100)]).max() < 0.01 and np.abs(audio[int(1.05 * 44100) :]).max() > 0.05
+
+
+def test_a_long_soundtrack_is_read_into_place_without_copies(tmp_path):
+    """The decoded pieces, joined, converted and padded, were three copies of the sound at once (762 MB
+    for 12 minutes); read into place, it is the sound and a piece."""
+    src = make_video(tmp_path / "long.mp4", seconds=60.0, fps=1)
+    tracemalloc.start()
+    try:
+        audio = read_soundtrack(src, 44100, 61 * 44100)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert np.abs(audio[59 * 44100 : 60 * 44100]).max() > 0.05
+    assert not audio[-22050:].any()  # past the sound: silence
+    assert peak < 1.25 * audio.nbytes
 
 
 @pytest.fixture(scope="module")
