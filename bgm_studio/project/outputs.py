@@ -81,7 +81,7 @@ def write_outputs(
         cancel=cancel,
     )
     made: dict[MixConfig, Mixdown] = {}  # outputs that ask for the same mix share it
-    still_asked = [m for m, path in asked if path]  # the mixes of the outputs not yet written, in order
+    still_asked = list(wanted)  # the mixes of the outputs not yet written, in order
 
     def sound_of(one: MixConfig) -> Mixdown:
         """The mix `one`, made once for the outputs sharing it and let go after the last of them: the
