@@ -61,6 +61,7 @@ def main() -> None:
     from bgm_studio.model.evaluate import generate_for_song
     from bgm_studio.model.melody_writer import MelodyWriter
     from bgm_studio.model.pipeline import ScorePipeline
+    from bgm_studio.model.bar_critic import BarCritic
     from bgm_studio.model.texture import TextureLibrary
     from bgm_studio.music.pop909 import default_root, load_song
     from bgm_studio.music.structure import song_phrases
@@ -71,7 +72,8 @@ def main() -> None:
     ap.add_argument("--out", default="models/figures", help="folder for the PNG files")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    composer = Composer(ScorePipeline(load_model()[0], textures=TextureLibrary.load()), MelodyWriter(load_melody()))
+    pipeline = ScorePipeline(load_model()[0], textures=TextureLibrary.load(), critic=BarCritic.load())
+    composer = Composer(pipeline, MelodyWriter(load_melody()))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for sid in args.songs:

@@ -25,6 +25,7 @@ from bgm_studio.model.composer import Composer
 from bgm_studio.model.evaluate import evaluate_generated
 from bgm_studio.model.melody_writer import MelodyWriter
 from bgm_studio.model.pipeline import ScorePipeline
+from bgm_studio.model.bar_critic import BarCritic
 from bgm_studio.model.texture import TextureLibrary
 from bgm_studio.music.pop909 import load_split, songs_in_range
 
@@ -57,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     real = [(s.notes, s.n_steps) for s in songs]
     rest = [(s.notes, s.n_steps) for s in songs if s.song_id not in ids]
     model, _ = load_model()
-    composer = Composer(ScorePipeline(model, textures=TextureLibrary.load()), MelodyWriter(load_melody()))
+    composer = Composer(
+        ScorePipeline(model, textures=TextureLibrary.load(), critic=BarCritic.load()), MelodyWriter(load_melody())
+    )
     accuracy = np.zeros((args.seeds, args.classifier_seeds))
     for g in range(args.seeds):
         _, _, pieces = evaluate_generated(composer, chosen, args.first_seed + g, mode="labels")

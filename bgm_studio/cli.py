@@ -80,6 +80,7 @@ def _generated_rows(args: argparse.Namespace, songs) -> tuple[dict[str, float], 
     from .model.evaluate import evaluate_generated, piece_score
     from .model.melody_writer import MelodyWriter
     from .model.pipeline import ScorePipeline
+    from .model.bar_critic import BarCritic
     from .model.texture import TextureLibrary
     from .music.midi import write_midi
     from .project.state import check_seed
@@ -87,7 +88,8 @@ def _generated_rows(args: argparse.Namespace, songs) -> tuple[dict[str, float], 
     check_seed(args.seed)
     model, _ = load_model(args.model, args.device)
     melody = load_melody(args.melody_model, next(model.parameters()).device)
-    composer = Composer(ScorePipeline(model, textures=TextureLibrary.load()), MelodyWriter(melody))
+    pipeline = ScorePipeline(model, textures=TextureLibrary.load(), critic=BarCritic.load())
+    composer = Composer(pipeline, MelodyWriter(melody))
     out = Path(args.midi_out) if args.midi_out else None
     if out:
         make_folder(out)
@@ -107,6 +109,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return _train_melody(args)
     if args.textures:
         return _build_textures(args)
+    if args.critic:
+        return _fit_critic(args)
     cfg = load_config(args.config)
     check_train_config(cfg)
     if args.resume:
@@ -135,6 +139,31 @@ def _build_textures(args: argparse.Namespace) -> int:
     make_folder(Path(args.out))
     library.save(target, (pop909,))
     print(f"texture library written to {target} ({len(library)} figures)")
+    return 0
+
+
+def _fit_critic(args: argparse.Namespace) -> int:
+    from .clash import refuse_clash
+    from .model.checkpoint import load_melody, load_model
+    from .model.composer import Composer
+    from .model.critic_train import REAL_SONGS, train_critic
+    from .model.melody_writer import MelodyWriter
+    from .model.pipeline import ScorePipeline
+    from .model.texture import TextureLibrary
+    from .music.pop909 import default_root, load_split
+
+    pop909 = Path(args.pop909) if args.pop909 else default_root()
+    target = Path(args.out) / "critic.json"
+    refuse_clash(target, [pop909])
+    model, _ = load_model(None, args.device)
+    melody = load_melody(None, next(model.parameters()).device)
+    composer = Composer(ScorePipeline(model, textures=TextureLibrary.load()), MelodyWriter(melody))
+    songs, _ = load_split("train", pop909, progress=console_bar)
+    make_folder(Path(args.out))
+    with ConsoleProgress() as bar:
+        critic = train_critic(composer, songs, progress=bar)
+    critic.save(target)
+    print(f"bar critic written to {target} (POP909's bars of {len(REAL_SONGS)} songs against ours)")
     return 0
 
 
@@ -420,6 +449,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--textures",
         action="store_true",
         help="build the accompaniment figure library (OUT/textures.npz) from train songs 001-802 instead",
+    )
+    tr.add_argument(
+        "--critic",
+        action="store_true",
+        help="fit the bar critic (OUT/critic.json): POP909's bars against the bundled models' (about 15 minutes)",
     )
     _add_device_arg(tr)
     tr.set_defaults(handler=_cmd_train)

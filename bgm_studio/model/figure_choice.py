@@ -28,6 +28,7 @@ import numpy as np
 from ..controls.music_controls import Controls
 from ..music.metrics import BASS_CEILING
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT
+from .bar_critic import BarCritic, bar_features
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
 from .texture import LENGTH, PASSING, ROLE, STEP, TextureLibrary, encode_bar, realize, role_table
 
@@ -75,9 +76,9 @@ class FigureConfig:
     bass_weight: float = 8.0  # log-score bonus per unit of bass onset overlap with a bar 1, 2 or 4 back, same chords
     # log-score bonus per unit of onset overlap with the bar 1 or 2 back over other chords (common tones kept)
     common_tone_weight: float = 8.0
-    downbeat_bass_bonus: float = (
-        4.0  # log-score bonus of a bass note struck on the bar's downbeat (POP909: 96% of bars)
-    )
+    # log-score bonus of a bass note sounding on the bar's downbeat, struck there or held into it (POP909: 96%
+    # of bars); at 4, counting only a bass struck there, the bar critic took a 3-minute single shot's bars off it
+    downbeat_bass_bonus: float = 8.0
     fresh_cost: float = 10.0  # log-score cost per unit of onset overlap with the take a span written again played there
     voicing_weight: float = 32.0  # log-score bonus per unit of chord-tone likeness to the beats restated (voice_of)
     temperature: float = 1.0  # of the draw among candidates by score (0: the best one)
@@ -86,6 +87,7 @@ class FigureConfig:
     # differs from the shot before by this factor; else the bar plays one figure across the cut (figure_shots)
     split_pace: float = 1.25
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
+    critic_weight: float = 5.0  # log-score bonus per unit of the bar critic's log-odds that a whole bar is POP909's
 
 
 @dataclass
@@ -165,6 +167,7 @@ def choose_figures(
     cfg: FigureConfig,
     rng: np.random.Generator,
     pianist: Pianist,
+    critic: BarCritic | None = None,
 ) -> list[tuple[int, int, int]]:
     """(step, pitch index, length) of the accompaniment notes for steps [a, b).
 
@@ -177,6 +180,8 @@ def choose_figures(
     short of their onsets, and density asked and played agreed at rho 0.79, train songs 803-818).
     pianist: whose figures are candidates; its figure of each bar is filled in here, and the figure
     the library's pianist played next is favoured in the following bar of the same shot.
+    critic: weighs each candidate for a whole bar by how like POP909's its notes make the bar
+    (model.bar_critic; None: not weighed).
     """
     out: list[tuple[int, int, int]] = []
     roll = roll.copy()  # each bar's figure is sketched in, so the bars after it in [a, b) hear it
@@ -232,6 +237,7 @@ def choose_figures(
         tones_before = _common_tone_recalls(roll, ctrl, segment, bar, g0, g1)
         last_take = set() if pianist.last_take is None else _onset_set(pianist.last_take, bar, g0 - bar, g1 - bar)
         previous = _upper_mean(roll, bar - STEPS_PER_BAR) if _same_shot(segment, bar - STEPS_PER_BAR, g0) else None
+        bass_held = bool(roll[3, bar, : BASS_CEILING - MODEL_PITCH_LOW].any())  # a bass sounds on into the downbeat
         scored: list[tuple[float, tuple[int, list[tuple[int, int, int]]]]] = []
         for index, follows in candidates:
             fig = lib.figure(index)
@@ -264,7 +270,7 @@ def choose_figures(
                     score += cfg.bass_weight * max(_overlap(_bass_onsets(onsets), b) for b in bass_before)
                 if tones_before:
                     score += cfg.common_tone_weight * max(_overlap(onsets, t) for t in tones_before)
-                if g0 == bar and any(step == 0 for step, _ in _bass_onsets(onsets)):
+                if g0 == bar and (bass_held or any(step == 0 for step, _ in _bass_onsets(onsets))):
                     score += cfg.downbeat_bass_bonus
                 if last_take:
                     score -= cfg.fresh_cost * _overlap(onsets, last_take)
@@ -273,6 +279,8 @@ def choose_figures(
                 upper = [MODEL_PITCH_LOW + p for _, p, _ in notes if MODEL_PITCH_LOW + p >= BASS_CEILING]
                 if previous is not None and upper:
                     score -= _leap_cost(float(np.mean(upper)), previous, cfg.leap_weight)
+                if critic is not None and g0 == bar and g1 == bar + STEPS_PER_BAR:
+                    score += cfg.critic_weight * critic.log_odds(_critic_features(notes, roll, bar))
                 scored.append((score, (index, notes)))
         if scored:
             index, notes = _draw(scored, cfg.temperature, rng)
@@ -280,6 +288,15 @@ def choose_figures(
             _sketch(roll, notes)
             out += notes
     return _cut_at_restrikes(out)
+
+
+def _critic_features(notes: list[tuple[int, int, int]], roll: np.ndarray, bar: int) -> np.ndarray:
+    """bar_features of a whole bar played with these notes (step, pitch index, length), over the
+    working roll's melody, with the accompaniment notes sounding into it from before."""
+    rows = np.array(notes, np.int64)
+    melody = MODEL_PITCH_LOW + np.nonzero(roll[0, bar : bar + STEPS_PER_BAR])[1]
+    held_in = MODEL_PITCH_LOW + np.flatnonzero(roll[3, bar])
+    return bar_features(rows[:, 0] - bar, MODEL_PITCH_LOW + rows[:, 1], rows[:, 2], held_in, melody)
 
 
 def _sketch(roll: np.ndarray, notes: list[tuple[int, int, int]]) -> None:

@@ -16,9 +16,11 @@ MODELS = Path(__file__).resolve().parents[2] / "models"
 DEFAULT_CHECKPOINT = MODELS / "bgm-diffusion.pt"
 DEFAULT_MELODY_CHECKPOINT = MODELS / "melody.pt"
 DEFAULT_TEXTURES = MODELS / "textures.npz"
+DEFAULT_CRITIC = MODELS / "critic.json"
 # read by every scoring
 LEARNED_TABLES = (
     "chords.json",
+    "critic.json",
     "control_quantiles.json",
     "dynamics.json",
     "form.json",
@@ -39,6 +41,11 @@ def resolve_melody_checkpoint(path: str | os.PathLike | None = None) -> Path:
 def resolve_textures(path: str | os.PathLike | None = None) -> Path:
     """The texture library to use: the given path, else $BGM_TEXTURES, else the bundled one."""
     return Path(path or os.environ.get("BGM_TEXTURES") or DEFAULT_TEXTURES)
+
+
+def resolve_critic(path: str | os.PathLike | None = None) -> Path:
+    """The bar critic to use (model.bar_critic): the given path, else the bundled one."""
+    return Path(path) if path else DEFAULT_CRITIC
 
 
 def music_id(checkpoint: str | os.PathLike | None = None) -> str:

@@ -24,6 +24,7 @@ from ..progress import ProgressFn, no_progress
 from .conditioning import control_features, segment_ids_from_starts
 from .data import MODEL_PITCH_NUMBERS, chord_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES, Denoiser
+from .bar_critic import BarCritic
 from .figure_choice import BASS_FLOOR, FigureConfig, Pianist, choose_figures, draw_pianist, figure_shots
 from .schedule import DDIMScheduler, ScheduleConfig
 from .texture import TextureLibrary
@@ -67,13 +68,16 @@ class ScorePipeline:
         config: SampleConfig = SampleConfig(),
         textures: TextureLibrary | None = None,
         figures: FigureConfig = FigureConfig(),
+        critic: BarCritic | None = None,
     ) -> None:
         """textures: real accompaniment figures the model chooses among when the melody is given
-        (model.figure_choice); None decodes the model's likeliest cells."""
+        (model.figure_choice); None decodes the model's likeliest cells. critic: weighs the figures
+        by how like POP909's they make a bar (model.bar_critic; None: not weighed)."""
         self.model = model.eval()
         self.config = config
         self.textures = textures
         self.figures = figures
+        self.critic = critic
         self.scheduler = DDIMScheduler(ScheduleConfig())
         self.window = model.cfg.n_beats
         self.device = next(model.parameters()).device  # every window tensor is made there
@@ -324,7 +328,19 @@ class ScorePipeline:
         echo = np.full(len(ctrl.chord_root), -1) if echo is None else echo
         spans = list(_bar_spans(a, b - a, figure_shots(ctrl, self.figures.split_pace)))
         notes = choose_figures(
-            self.textures, onset_p, roll, ctrl, a, b, spans, roll[0, a:b].sum(axis=1), echo, self.figures, rng, pianist
+            self.textures,
+            onset_p,
+            roll,
+            ctrl,
+            a,
+            b,
+            spans,
+            roll[0, a:b].sum(axis=1),
+            echo,
+            self.figures,
+            rng,
+            pianist,
+            self.critic,
         )
         figure_onsets = np.zeros((b - a, MODEL_PITCHES), bool)
         for s, p, length in notes:

@@ -25,6 +25,7 @@ from ..controls.timing import TimingConfig, eighth_note, plan_beats, stretch_not
 from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
 from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
+from ..model.bar_critic import BarCritic
 from ..model.chords import (
     TONIC_TRIADS,
     ChordModel,
@@ -36,7 +37,7 @@ from ..model.chords import (
     token_chord,
 )
 from ..model.data import model_roll
-from ..model.locate import model_id, resolve_textures
+from ..model.locate import model_id, resolve_critic, resolve_textures
 from ..model.composer import Composer, form_echoes, returning_phrases
 from ..model.melody_writer import MelodyWriter
 from ..model.pipeline import SampleConfig, ScorePipeline, torch_threads
@@ -198,9 +199,10 @@ class Scorer:
         with torch_threads(sample.threads):
             model, _ = load_model(path, device)  # device None: $BGM_DEVICE, else CUDA when present
             melody = load_melody(melody_path, next(model.parameters()).device)
-        textures_path = resolve_textures(textures)
-        self.composer = Composer(ScorePipeline(model, sample, TextureLibrary.load(textures_path)), MelodyWriter(melody))
-        self.model_id = f"{model_id(path)}+{model_id(melody_path)}+{model_id(textures_path)}"
+        textures_path, critic_path = resolve_textures(textures), resolve_critic()
+        pipeline = ScorePipeline(model, sample, TextureLibrary.load(textures_path), critic=BarCritic.load(critic_path))
+        self.composer = Composer(pipeline, MelodyWriter(melody))
+        self.model_id = "+".join(model_id(p) for p in (path, melody_path, textures_path, critic_path))
         self.chords = ChordModel.load(chord_model)
         self.quantiles = ControlQuantiles.load(quantiles)
         self.form = FormModel.load(form_model)

@@ -35,6 +35,7 @@ def test_the_parent_hashes_its_inputs_without_importing_torch(tiny_model_path):
         "melody.pt",
         "textures.npz",
         "chords.json",
+        "critic.json",
         "control_quantiles.json",
         "dynamics.json",
         "form.json",

@@ -531,7 +531,7 @@ def test_a_span_written_again_is_played_by_the_pianist_its_style_seed_draws(tiny
     keys: list[int | None] = []
     choose = pipeline.choose_figures
     monkeypatch.setattr(
-        pipeline, "choose_figures", lambda *a: songs.append(a[-1].song) or keys.append(a[-1].key) or choose(*a)
+        pipeline, "choose_figures", lambda *a: songs.append(a[11].song) or keys.append(a[11].key) or choose(*a)
     )
     lib = TextureLibrary.load()
     pipe = ScorePipeline(load_model(tiny_model_path)[0], SampleConfig(steps=2), lib)
