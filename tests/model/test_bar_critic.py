@@ -112,9 +112,7 @@ def test_a_critic_steers_the_figures_toward_the_bars_it_favours(tiny_model_path)
     melody = PianoRoll.empty(32 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
     odd = []
     for critic in (None, liking):
-        roll = ScorePipeline(model, SampleConfig(steps=2), lib, critic=critic).inpaint(
-            melody, ctrl, 0, 32, seed=3, hold_melody=True
-        )
-        notes = roll_to_note_array(roll)
-        odd.append(float(np.mean(notes[:, 0] % 2 == 1)))
-    assert odd[1] > odd[0] + 0.1
+        pipe = ScorePipeline(model, SampleConfig(steps=2), lib, critic=critic)
+        notes = [roll_to_note_array(pipe.inpaint(melody, ctrl, 0, 32, seed=s, hold_melody=True)) for s in (3, 4, 5)]
+        odd.append(float(np.mean([np.mean(n[:, 0] % 2 == 1) for n in notes])))
+    assert odd[1] > odd[0] + 0.1  # seeds 3-5: 0.23 against 0.09
