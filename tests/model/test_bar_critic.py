@@ -116,3 +116,16 @@ def test_a_critic_steers_the_figures_toward_the_bars_it_favours(tiny_model_path)
         notes = [roll_to_note_array(pipe.inpaint(melody, ctrl, 0, 32, seed=s, hold_melody=True)) for s in (3, 4, 5)]
         odd.append(float(np.mean([np.mean(n[:, 0] % 2 == 1) for n in notes])))
     assert odd[1] > odd[0] + 0.1  # seeds 3-5: 0.23 against 0.09
+
+
+def test_fitting_a_critic_over_a_file_of_the_pop909_folder_is_refused_before_any_work(tmp_path, capsys):
+    from bgm_studio.cli import main
+
+    pop909 = tmp_path / "pop909"
+    pop909.mkdir()
+    kept = pop909 / "critic.json"
+    kept.write_text("someone's file")
+    assert main(["train", "--critic", "--pop909", str(pop909), "--out", str(pop909)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "critic.json" in err[0]
+    assert kept.read_text() == "someone's file" and [p.name for p in pop909.iterdir()] == ["critic.json"]
