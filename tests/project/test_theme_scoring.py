@@ -122,22 +122,25 @@ def test_a_long_shot_has_a_form_whose_returning_phrases_repeat_their_chords_and_
     for (s0, _), (t0, t1) in returns:
         n = t1 - t0
         assert np.array_equal(project.chord_root[t0:t1], project.chord_root[s0 : s0 + n])
-    notes = scorer.generate(project).notes()
-    melody = notes[notes[:, 4] == 0]
-    source, back = phrase_returns(project.phrases)[0]
-    bars = repeated_bars(source, back) - 1  # all but the last bar, written anew
-    s0, t0 = source.start_bar * 16, back.start_bar * 16
-    copied = {(s + t0 - s0, p) for s, p in melody[:, :2].tolist() if s0 <= s < s0 + bars * 16}
-    again_here = {(s, p) for s, p in melody[:, :2].tolist() if t0 <= s < t0 + bars * 16}
-    assert bars >= 1 and copied  # the melody returns: each bar its notes, or their rhythm with new pitches
-    assert {s for s, _ in copied} == {s for s, _ in again_here}
-    assert len(copied & again_here) >= 0.5 * len(copied)  # most of it note for note (POP909: 0.66-0.78)
     plans = [scorer.plan(long_shot, ScoringOptions(seed=s)) for s in range(4)]
-    si = [
-        structureness(scorer.generate(p).notes(), p.n_beats * 4)["si_mid"]
-        for p in plans
-        if returning_phrases(p.phrases, p.n_beats)
-    ]
+    si, kept, returned = [], 0, 0
+    for plan in plans:
+        if not returning_phrases(plan.phrases, plan.n_beats):
+            continue
+        notes = scorer.generate(plan).notes()
+        si.append(structureness(notes, plan.n_beats * 4)["si_mid"])
+        melody = notes[notes[:, 4] == 0]
+        source, back = phrase_returns(plan.phrases)[0]
+        bars = repeated_bars(source, back) - 1  # all but the last bar, written anew
+        s0, t0 = source.start_bar * 16, back.start_bar * 16
+        copied = {(s + t0 - s0, p) for s, p in melody[:, :2].tolist() if s0 <= s < s0 + bars * 16}
+        again_here = {(s, p) for s, p in melody[:, :2].tolist() if t0 <= s < t0 + bars * 16}
+        assert bars >= 1 and copied  # the melody returns: each bar its notes, or their rhythm with new pitches
+        assert {s for s, _ in copied} == {s for s, _ in again_here}
+        kept, returned = kept + len(copied & again_here), returned + len(copied)
+    # Most of it note for note (POP909: 0.66-0.78), over the pieces: each bar is kept whole at odds of
+    # 0.51-0.66, so one piece's 2-3 bars ranged widely (seed 0: 32 of 39 notes here, 17 of 35 in a full run).
+    assert kept >= 0.5 * returned
     assert len(si) >= 2 and np.mean(si) > 0.15  # one piece alone: 0.10-0.43 (seeds 0-5, an AMD EPYC)
     again = scorer.regenerate(project, 0, new_chords=True, seed=9)  # new chords keep the phrases returning
     for (s0, _), (t0, t1) in returns:
