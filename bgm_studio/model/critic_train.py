@@ -27,12 +27,8 @@ def our_bars(composer: Composer, songs: list[Song], progress: ProgressFn = no_pr
 
 
 def train_critic(composer: Composer, songs: list[Song], progress: ProgressFn = no_progress) -> BarCritic:
-    """The critic fitted on the REAL_SONGS among `songs` against pieces written for the OUR_SONGS.
-    The composer's pipeline is asked without a critic: the critic learns from the choices made without it."""
+    """The critic fitted on the REAL_SONGS among `songs` against pieces written for the OUR_SONGS by
+    `composer`, whose pipeline has no critic: the critic learns from the choices made without one."""
     real = np.concatenate([piece_bar_features(s.notes) for s in songs if s.song_id in REAL_SONGS])
-    critic, composer.pipeline.critic = composer.pipeline.critic, None
-    try:
-        ours = our_bars(composer, [s for s in songs if s.song_id in OUR_SONGS], progress)
-    finally:
-        composer.pipeline.critic = critic
+    ours = our_bars(composer, [s for s in songs if s.song_id in OUR_SONGS], progress)
     return fit_critic(real, ours)

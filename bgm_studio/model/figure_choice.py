@@ -237,7 +237,9 @@ def choose_figures(
         tones_before = _common_tone_recalls(roll, ctrl, segment, bar, g0, g1)
         last_take = set() if pianist.last_take is None else _onset_set(pianist.last_take, bar, g0 - bar, g1 - bar)
         previous = _upper_mean(roll, bar - STEPS_PER_BAR) if _same_shot(segment, bar - STEPS_PER_BAR, g0) else None
-        bass_held = bool(roll[3, bar, : BASS_CEILING - MODEL_PITCH_LOW].any())  # a bass sounds on into the downbeat
+        held_in = MODEL_PITCH_LOW + np.flatnonzero(roll[3, bar])  # accompaniment sounding on into the bar
+        bass_held = bool((held_in < BASS_CEILING).any())
+        sung = MODEL_PITCH_LOW + np.nonzero(roll[0, bar : bar + STEPS_PER_BAR])[1]  # the bar's melody onsets
         scored: list[tuple[float, tuple[int, list[tuple[int, int, int]]]]] = []
         for index, follows in candidates:
             fig = lib.figure(index)
@@ -280,7 +282,7 @@ def choose_figures(
                 if previous is not None and upper:
                     score -= _leap_cost(float(np.mean(upper)), previous, cfg.leap_weight)
                 if critic is not None and g0 == bar and g1 == bar + STEPS_PER_BAR:
-                    score += cfg.critic_weight * critic.log_odds(_critic_features(notes, roll, bar))
+                    score += cfg.critic_weight * critic.log_odds(_critic_features(notes, bar, held_in, sung))
                 scored.append((score, (index, notes)))
         if scored:
             index, notes = _draw(scored, cfg.temperature, rng)
@@ -290,13 +292,11 @@ def choose_figures(
     return _cut_at_restrikes(out)
 
 
-def _critic_features(notes: list[tuple[int, int, int]], roll: np.ndarray, bar: int) -> np.ndarray:
-    """bar_features of a whole bar played with these notes (step, pitch index, length), over the
-    working roll's melody, with the accompaniment notes sounding into it from before."""
+def _critic_features(notes: list[tuple[int, int, int]], bar: int, held_in: np.ndarray, sung: np.ndarray) -> np.ndarray:
+    """bar_features of the whole bar starting at step `bar` played with these notes (step, pitch
+    index, length), with the MIDI pitches of the notes sounding into it and of its melody onsets."""
     rows = np.array(notes, np.int64)
-    melody = MODEL_PITCH_LOW + np.nonzero(roll[0, bar : bar + STEPS_PER_BAR])[1]
-    held_in = MODEL_PITCH_LOW + np.flatnonzero(roll[3, bar])
-    return bar_features(rows[:, 0] - bar, MODEL_PITCH_LOW + rows[:, 1], rows[:, 2], held_in, melody)
+    return bar_features(rows[:, 0] - bar, MODEL_PITCH_LOW + rows[:, 1], rows[:, 2], held_in, sung)
 
 
 def _sketch(roll: np.ndarray, notes: list[tuple[int, int, int]]) -> None:
