@@ -14,7 +14,16 @@ POP909 = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "pop90
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Every test writes its caches into a per-session temporary folder, never the user's."""
     monkeypatch.setenv("BGM_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
-    for name in ("BGM_ENCODER", "BGM_CLIP_WEIGHTS", "BGM_CLIP_MODEL"):  # a user's CLIP setup must not reach tests
+    # a user's CLIP setup, models or device must not reach tests: the shipped models' tests ask of the shipped files
+    for name in (
+        "BGM_ENCODER",
+        "BGM_CLIP_WEIGHTS",
+        "BGM_CLIP_MODEL",
+        "BGM_MODEL",
+        "BGM_MELODY_MODEL",
+        "BGM_TEXTURES",
+        "BGM_DEVICE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
