@@ -56,7 +56,7 @@ def _shade(track: int, velocity: int) -> tuple[int, int, int]:
 
 
 def main() -> None:
-    from bgm_studio.model.checkpoint import load_melody, load_model
+    from bgm_studio.model.checkpoint import load_melody, load_model, load_roll_critic
     from bgm_studio.model.composer import Composer
     from bgm_studio.model.evaluate import generate_for_song
     from bgm_studio.model.melody_writer import MelodyWriter
@@ -72,7 +72,8 @@ def main() -> None:
     ap.add_argument("--out", default="models/figures", help="folder for the PNG files")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    pipeline = ScorePipeline(load_model()[0], textures=TextureLibrary.load(), critic=BarCritic.load())
+    textures, critic, roll_critic = TextureLibrary.load(), BarCritic.load(), load_roll_critic()
+    pipeline = ScorePipeline(load_model()[0], textures=textures, critic=critic, roll_critic=roll_critic)
     composer = Composer(pipeline, MelodyWriter(load_melody()))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

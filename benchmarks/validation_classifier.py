@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from bgm_studio.model.checkpoint import load_melody, load_model
+from bgm_studio.model.checkpoint import load_melody, load_model, load_roll_critic
 from bgm_studio.model.composer import Composer
 from bgm_studio.model.evaluate import evaluate_generated
 from bgm_studio.model.melody_writer import MelodyWriter
@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     rest = [(s.notes, s.n_steps) for s in songs if s.song_id not in ids]
     model, _ = load_model()
     composer = Composer(
-        ScorePipeline(model, textures=TextureLibrary.load(), critic=BarCritic.load()), MelodyWriter(load_melody())
+        ScorePipeline(model, textures=TextureLibrary.load(), critic=BarCritic.load(), roll_critic=load_roll_critic()),
+        MelodyWriter(load_melody()),
     )
     accuracy = np.zeros((args.seeds, args.classifier_seeds))
     for g in range(args.seeds):

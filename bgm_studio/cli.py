@@ -75,7 +75,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _generated_rows(args: argparse.Namespace, songs) -> tuple[dict[str, float], dict[str, float]]:
     """(songs, generated) rows: sample a piece for each song's own controls; optionally keep each as MIDI."""
-    from .model.checkpoint import load_melody, load_model
+    from .model.checkpoint import load_melody, load_model, load_roll_critic
     from .model.composer import Composer
     from .model.evaluate import evaluate_generated, piece_score
     from .model.melody_writer import MelodyWriter
@@ -88,7 +88,9 @@ def _generated_rows(args: argparse.Namespace, songs) -> tuple[dict[str, float], 
     check_seed(args.seed)
     model, _ = load_model(args.model, args.device)
     melody = load_melody(args.melody_model, next(model.parameters()).device)
-    pipeline = ScorePipeline(model, textures=TextureLibrary.load(), critic=BarCritic.load())
+    pipeline = ScorePipeline(
+        model, textures=TextureLibrary.load(), critic=BarCritic.load(), roll_critic=load_roll_critic()
+    )
     composer = Composer(pipeline, MelodyWriter(melody))
     out = Path(args.midi_out) if args.midi_out else None
     if out:
@@ -111,6 +113,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return _build_textures(args)
     if args.critic:
         return _fit_critic(args)
+    if args.roll_critic:
+        return _fit_roll_critic(args)
     cfg = load_config(args.config)
     check_train_config(cfg)
     if args.resume:
@@ -164,6 +168,35 @@ def _fit_critic(args: argparse.Namespace) -> int:
         critic = train_critic(composer, songs, progress=bar)
     critic.save(target)
     print(f"bar critic written to {target} (POP909's bars of {len(REAL_SONGS)} songs against ours)")
+    return 0
+
+
+def _fit_roll_critic(args: argparse.Namespace) -> int:
+    from .clash import refuse_clash
+    from .model.bar_critic import BarCritic
+    from .model.checkpoint import load_melody, load_model, save_roll_critic
+    from .model.composer import Composer
+    from .model.device import resolve_device
+    from .model.melody_writer import MelodyWriter
+    from .model.pipeline import ScorePipeline
+    from .model.roll_critic_train import train_roll_critic
+    from .model.texture import TextureLibrary
+    from .music.pop909 import default_root, load_split
+
+    pop909 = Path(args.pop909) if args.pop909 else default_root()
+    target = Path(args.out) / "roll_critic.pt"
+    refuse_clash(target, [pop909])
+    model, _ = load_model(None, args.device)
+    melody = load_melody(None, next(model.parameters()).device)
+    composer = Composer(
+        ScorePipeline(model, textures=TextureLibrary.load(), critic=BarCritic.load()), MelodyWriter(melody)
+    )
+    songs, _ = load_split("train", pop909, progress=console_bar)
+    make_folder(Path(args.out))
+    with ConsoleProgress() as bar:
+        critic = train_roll_critic(composer, songs, device=resolve_device(args.device), progress=bar)
+    save_roll_critic(critic, target)
+    print(f"roll critic written to {target} (POP909's bars against the bundled models')")
     return 0
 
 
@@ -454,6 +487,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--critic",
         action="store_true",
         help="fit the bar critic (OUT/critic.json): POP909's bars against the bundled models' (about 15 minutes)",
+    )
+    tr.add_argument(
+        "--roll-critic",
+        action="store_true",
+        help="fit the roll critic (OUT/roll_critic.pt): POP909's bar rolls against the bundled models' (under an hour)",
     )
     _add_device_arg(tr)
     tr.set_defaults(handler=_cmd_train)

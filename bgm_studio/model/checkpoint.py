@@ -18,7 +18,8 @@ from ..input_file import absent_reason
 from .denoiser import Denoiser, ModelConfig
 from .melody import MelodyConfig, MelodyModel
 from .device import resolve_device
-from .locate import resolve_checkpoint, resolve_melody_checkpoint
+from .locate import resolve_checkpoint, resolve_melody_checkpoint, resolve_roll_critic
+from .roll_critic import RollCritic, RollCriticConfig, RollCriticNet
 
 M = TypeVar("M", bound=torch.nn.Module)  # the network a checkpoint rebuilds
 
@@ -95,3 +96,24 @@ def load_melody(path: str | os.PathLike | None = None, device: str | torch.devic
     payload = read_torch_file(path, "valid melody checkpoint")
     model = _rebuild(path, payload, lambda cfg: MelodyModel(MelodyConfig(**cfg)), "melody_config", "melody checkpoint")
     return model.to(resolve_device(device)).eval()
+
+
+def save_roll_critic(critic: RollCritic, path: str | os.PathLike) -> None:
+    """Write the roll critic's network config + weights atomically, as CPU tensors."""
+    state = {k: v.detach().cpu() for k, v in critic.net.state_dict().items()}
+    with atomic_path(path) as tmp:
+        torch.save({"roll_critic_config": asdict(critic.net.cfg), "state_dict": state}, tmp)
+
+
+def load_roll_critic(path: str | os.PathLike | None = None, device: str | torch.device = "cpu") -> RollCritic:
+    """Load a roll critic written by save_roll_critic; one-line errors for missing or damaged files."""
+    path = resolve_roll_critic(path)
+    if not path.is_file():
+        raise BgmError(f"{path}: {absent_reason(path, 'roll critic')} (fit one with `bgm-studio train --roll-critic`)")
+    payload = read_torch_file(path, "valid roll critic")
+
+    def build(cfg: dict) -> RollCriticNet:
+        return RollCriticNet(RollCriticConfig(**{**cfg, "channels": tuple(cfg["channels"])}))
+
+    net = _rebuild(path, payload, build, "roll_critic_config", "roll critic")
+    return RollCritic(net.to(resolve_device(device)))

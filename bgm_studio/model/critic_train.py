@@ -16,13 +16,19 @@ REAL_SONGS = frozenset(f"{i:03d}" for i in range(1, 771))  # POP909's side; 771-
 OUR_SONGS = frozenset(f"{i:03d}" for i in range(1, 201))  # the songs whose controls our side is written for
 
 
-def our_bars(composer: Composer, songs: list[Song], progress: ProgressFn = no_progress) -> np.ndarray:
-    """float (bars, features): piece_bar_features of a piece written for each song's own controls
-    (model.evaluate, segments of random spans, seed i for the i-th song)."""
-    rows = []
+def our_pieces(composer: Composer, songs: list[Song], progress: ProgressFn = no_progress) -> list[np.ndarray]:
+    """The notes (N, 5) of a piece written for each song's own controls (model.evaluate, segments of
+    random spans, seed i for the i-th song)."""
+    pieces = []
     for i, song in enumerate(songs):
-        rows.append(piece_bar_features(generate_for_song(composer, song, i, "random").notes))
+        pieces.append(generate_for_song(composer, song, i, "random").notes)
         progress(i + 1, len(songs), "writing pieces")
+    return pieces
+
+
+def our_bars(composer: Composer, songs: list[Song], progress: ProgressFn = no_progress) -> np.ndarray:
+    """float (bars, features): piece_bar_features of our_pieces."""
+    rows = [piece_bar_features(notes) for notes in our_pieces(composer, songs, progress)]
     return np.concatenate(rows) if rows else np.zeros((0, len(FEATURE_NAMES)))
 
 

@@ -29,6 +29,7 @@ from ..controls.music_controls import Controls
 from ..music.metrics import BASS_CEILING
 from ..music.notes import BEATS_PER_BAR, STEPS_PER_BAR, STEPS_PER_BEAT
 from .bar_critic import BarCritic, bar_features
+from .roll_critic import RollCritic, candidate_rolls
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
 from .texture import LENGTH, PASSING, ROLE, STEP, TextureLibrary, encode_bar, realize, role_table
 
@@ -88,6 +89,7 @@ class FigureConfig:
     split_pace: float = 1.25
     register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
     critic_weight: float = 5.0  # log-score bonus per unit of the bar critic's log-odds that a whole bar is POP909's
+    roll_critic_weight: float = 3.0  # log-score bonus per unit of the roll critic's log-odds, alike
 
 
 @dataclass
@@ -168,6 +170,7 @@ def choose_figures(
     rng: np.random.Generator,
     pianist: Pianist,
     critic: BarCritic | None = None,
+    roll_critic: RollCritic | None = None,
 ) -> list[tuple[int, int, int]]:
     """(step, pitch index, length) of the accompaniment notes for steps [a, b).
 
@@ -181,7 +184,8 @@ def choose_figures(
     pianist: whose figures are candidates; its figure of each bar is filled in here, and the figure
     the library's pianist played next is favoured in the following bar of the same shot.
     critic: weighs each candidate for a whole bar by how like POP909's its notes make the bar
-    (model.bar_critic; None: not weighed).
+    (model.bar_critic; None: not weighed); roll_critic: likewise, read from the bar's roll
+    (model.roll_critic; None: not weighed).
     """
     out: list[tuple[int, int, int]] = []
     roll = roll.copy()  # each bar's figure is sketched in, so the bars after it in [a, b) hear it
@@ -284,6 +288,8 @@ def choose_figures(
                 if critic is not None and g0 == bar and g1 == bar + STEPS_PER_BAR:
                     score += cfg.critic_weight * critic.log_odds(_critic_features(notes, bar, held_in, sung))
                 scored.append((score, (index, notes)))
+        if roll_critic is not None and g0 == bar and g1 == bar + STEPS_PER_BAR and scored:
+            scored = _roll_critic_scored(roll_critic, roll, bar, scored, cfg.roll_critic_weight)
         if scored:
             index, notes = _draw(scored, cfg.temperature, rng)
             pianist.played[bar] = index
@@ -297,6 +303,21 @@ def _critic_features(notes: list[tuple[int, int, int]], bar: int, held_in: np.nd
     index, length), with the MIDI pitches of the notes sounding into it and of its melody onsets."""
     rows = np.array(notes, np.int64)
     return bar_features(rows[:, 0] - bar, MODEL_PITCH_LOW + rows[:, 1], rows[:, 2], held_in, sung)
+
+
+def _roll_critic_scored(
+    critic: RollCritic,
+    roll: np.ndarray,
+    bar: int,
+    scored: list[tuple[float, tuple[int, list[tuple[int, int, int]]]]],
+    weight: float,
+) -> list[tuple[float, tuple[int, list[tuple[int, int, int]]]]]:
+    """The candidates for the whole bar starting at step `bar`, each score raised by `weight` x the
+    roll critic's log-odds of the bar it makes over the notes held into it and the melody."""
+    steps = slice(bar, bar + STEPS_PER_BAR)
+    rolls = candidate_rolls(roll[3, steps], roll[0, steps] | roll[1, steps], bar, [n for _, (_, n) in scored])
+    odds = critic.log_odds(rolls)
+    return [(score + weight * float(o), pick) for (score, pick), o in zip(scored, odds)]
 
 
 def _sketch(roll: np.ndarray, notes: list[tuple[int, int, int]]) -> None:

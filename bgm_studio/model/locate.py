@@ -17,6 +17,7 @@ DEFAULT_CHECKPOINT = MODELS / "bgm-diffusion.pt"
 DEFAULT_MELODY_CHECKPOINT = MODELS / "melody.pt"
 DEFAULT_TEXTURES = MODELS / "textures.npz"
 DEFAULT_CRITIC = MODELS / "critic.json"
+DEFAULT_ROLL_CRITIC = MODELS / "roll_critic.pt"
 # read by every scoring
 LEARNED_TABLES = (
     "chords.json",
@@ -25,6 +26,7 @@ LEARNED_TABLES = (
     "dynamics.json",
     "form.json",
     "phrasing.json",
+    "roll_critic.pt",
 )
 
 
@@ -46,6 +48,11 @@ def resolve_textures(path: str | os.PathLike | None = None) -> Path:
 def resolve_critic(path: str | os.PathLike | None = None) -> Path:
     """The bar critic to use (model.bar_critic): the given path, else the bundled one."""
     return Path(path) if path else DEFAULT_CRITIC
+
+
+def resolve_roll_critic(path: str | os.PathLike | None = None) -> Path:
+    """The roll critic to use (model.roll_critic): the given path, else the bundled one."""
+    return Path(path) if path else DEFAULT_ROLL_CRITIC
 
 
 def music_id(checkpoint: str | os.PathLike | None = None) -> str:

@@ -25,6 +25,7 @@ from .conditioning import control_features, segment_ids_from_starts
 from .data import MODEL_PITCH_NUMBERS, chord_roll
 from .denoiser import MODEL_PITCH_LOW, MODEL_PITCHES, Denoiser
 from .bar_critic import BarCritic
+from .roll_critic import RollCritic
 from .figure_choice import BASS_FLOOR, FigureConfig, Pianist, choose_figures, draw_pianist, figure_shots
 from .schedule import DDIMScheduler, ScheduleConfig
 from .texture import TextureLibrary
@@ -69,15 +70,18 @@ class ScorePipeline:
         textures: TextureLibrary | None = None,
         figures: FigureConfig = FigureConfig(),
         critic: BarCritic | None = None,
+        roll_critic: RollCritic | None = None,
     ) -> None:
         """textures: real accompaniment figures the model chooses among when the melody is given
         (model.figure_choice); None decodes the model's likeliest cells. critic: weighs the figures
-        by how like POP909's they make a bar (model.bar_critic; None: not weighed)."""
+        by how like POP909's they make a bar (model.bar_critic; None: not weighed); roll_critic: alike,
+        read from the bar's roll (model.roll_critic)."""
         self.model = model.eval()
         self.config = config
         self.textures = textures
         self.figures = figures
         self.critic = critic
+        self.roll_critic = roll_critic
         self.scheduler = DDIMScheduler(ScheduleConfig())
         self.window = model.cfg.n_beats
         self.device = next(model.parameters()).device  # every window tensor is made there
@@ -341,6 +345,7 @@ class ScorePipeline:
             rng,
             pianist,
             self.critic,
+            self.roll_critic,
         )
         figure_onsets = np.zeros((b - a, MODEL_PITCHES), bool)
         for s, p, length in notes:

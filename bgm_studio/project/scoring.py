@@ -24,7 +24,14 @@ from ..controls.themes import assign_themes, echo_beats
 from ..controls.timing import TimingConfig, eighth_note, plan_beats, stretch_note
 from ..controls.video_mapping import ControlQuantiles, ShotControls, ShotOverrides, map_shots, video_pace
 from ..errors import BgmError
-from ..model.checkpoint import load_melody, load_model, resolve_checkpoint, resolve_melody_checkpoint
+from ..model.checkpoint import (
+    load_melody,
+    load_model,
+    load_roll_critic,
+    resolve_checkpoint,
+    resolve_melody_checkpoint,
+    resolve_roll_critic,
+)
 from ..model.bar_critic import BarCritic
 from ..model.chords import (
     TONIC_TRIADS,
@@ -199,10 +206,15 @@ class Scorer:
         with torch_threads(sample.threads):
             model, _ = load_model(path, device)  # device None: $BGM_DEVICE, else CUDA when present
             melody = load_melody(melody_path, next(model.parameters()).device)
+            roll_path = resolve_roll_critic()
+            roll_critic = load_roll_critic(roll_path)
         textures_path, critic_path = resolve_textures(textures), resolve_critic()
-        pipeline = ScorePipeline(model, sample, TextureLibrary.load(textures_path), critic=BarCritic.load(critic_path))
+        critic = BarCritic.load(critic_path)
+        pipeline = ScorePipeline(
+            model, sample, TextureLibrary.load(textures_path), critic=critic, roll_critic=roll_critic
+        )
         self.composer = Composer(pipeline, MelodyWriter(melody))
-        self.model_id = "+".join(model_id(p) for p in (path, melody_path, textures_path, critic_path))
+        self.model_id = "+".join(model_id(p) for p in (path, melody_path, textures_path, critic_path, roll_path))
         self.chords = ChordModel.load(chord_model)
         self.quantiles = ControlQuantiles.load(quantiles)
         self.form = FormModel.load(form_model)
