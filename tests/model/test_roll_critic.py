@@ -6,16 +6,13 @@ import pytest
 import torch
 
 from bgm_studio.errors import BgmError
-from bgm_studio.model.checkpoint import load_model, load_roll_critic, save_roll_critic
+from bgm_studio.model.checkpoint import load_roll_critic, save_roll_critic
 from bgm_studio.model.denoiser import MODEL_PITCH_LOW, MODEL_PITCHES
-from bgm_studio.model.pipeline import SampleConfig, ScorePipeline
 from bgm_studio.model.roll_critic import ROLL_KEYS, RollCritic, candidate_rolls, piece_bar_rolls
 from bgm_studio.model.roll_critic_train import RollCriticTraining, fit_roll_critic
-from bgm_studio.model.texture import TextureLibrary
-from bgm_studio.music.pianoroll import PianoRoll, roll_to_note_array
 from bgm_studio.music.pop909 import load_split
 
-from tests.model.test_texture import controls
+from tests.model.test_bar_critic import odd_16ths_chosen
 
 NOTES = np.array(
     [
@@ -121,25 +118,4 @@ class _Liking(torch.nn.Module):
 
 def test_a_roll_critic_steers_the_figures_toward_the_bars_it_favours(tiny_model_path):
     liking = RollCritic(_Liking())  # type: ignore[arg-type]
-    model, lib = load_model(tiny_model_path)[0], TextureLibrary.load()
-    ctrl = controls(32, density=12.0)
-    melody = PianoRoll.empty(32 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
-    odd = []
-    for critic in (None, liking):
-        pipe = ScorePipeline(model, SampleConfig(steps=2), lib, roll_critic=critic)
-        notes = [roll_to_note_array(pipe.inpaint(melody, ctrl, 0, 32, seed=s, hold_melody=True)) for s in (3, 4, 5)]
-        odd.append(float(np.mean([np.mean(n[:, 0] % 2 == 1) for n in notes])))
-    assert odd[1] > odd[0] + 0.1
-
-
-def test_fitting_a_roll_critic_over_a_file_of_the_pop909_folder_is_refused_before_any_work(tmp_path, capsys):
-    from bgm_studio.cli import main
-
-    pop909 = tmp_path / "pop909"
-    pop909.mkdir()
-    kept = pop909 / "roll_critic.pt"
-    kept.write_text("someone's file")
-    assert main(["train", "--roll-critic", "--pop909", str(pop909), "--out", str(pop909)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "roll_critic.pt" in err[0]
-    assert kept.read_text() == "someone's file" and [p.name for p in pop909.iterdir()] == ["roll_critic.pt"]
+    assert odd_16ths_chosen(tiny_model_path, roll_critic=liking) > odd_16ths_chosen(tiny_model_path) + 0.1
