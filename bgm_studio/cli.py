@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .atomic import atomic_path
 from .batch import command as batch_command
@@ -28,6 +28,10 @@ from .preflight import (
     make_folder,
 )
 from .progress import ConsoleProgress, console_bar
+
+if TYPE_CHECKING:  # torch-bound types, imported where a command runs
+    from .model.composer import Composer
+    from .music.pop909 import Song
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -146,24 +150,34 @@ def _build_textures(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fit_critic(args: argparse.Namespace) -> int:
+def _critic_fitting(args: argparse.Namespace, name: str, bar_critic: bool) -> tuple[Composer, list[Song], Path]:
+    """What fitting a critic into OUT/name needs, checked before any work: the bundled models' composer
+    (with the bar critic or without), the train split and the target path."""
     from .clash import refuse_clash
+    from .model.bar_critic import BarCritic
     from .model.checkpoint import load_melody, load_model
     from .model.composer import Composer
-    from .model.critic_train import REAL_SONGS, train_critic
     from .model.melody_writer import MelodyWriter
     from .model.pipeline import ScorePipeline
     from .model.texture import TextureLibrary
     from .music.pop909 import default_root, load_split
 
     pop909 = Path(args.pop909) if args.pop909 else default_root()
-    target = Path(args.out) / "critic.json"
+    target = Path(args.out) / name
     refuse_clash(target, [pop909])
     model, _ = load_model(None, args.device)
     melody = load_melody(None, next(model.parameters()).device)
-    composer = Composer(ScorePipeline(model, textures=TextureLibrary.load()), MelodyWriter(melody))
+    critic = BarCritic.load() if bar_critic else None
+    composer = Composer(ScorePipeline(model, textures=TextureLibrary.load(), critic=critic), MelodyWriter(melody))
     songs, _ = load_split("train", pop909, progress=console_bar)
     make_folder(Path(args.out))
+    return composer, songs, target
+
+
+def _fit_critic(args: argparse.Namespace) -> int:
+    from .model.critic_train import REAL_SONGS, train_critic
+
+    composer, songs, target = _critic_fitting(args, "critic.json", bar_critic=False)
     with ConsoleProgress() as bar:
         critic = train_critic(composer, songs, progress=bar)
     critic.save(target)
@@ -172,27 +186,11 @@ def _fit_critic(args: argparse.Namespace) -> int:
 
 
 def _fit_roll_critic(args: argparse.Namespace) -> int:
-    from .clash import refuse_clash
-    from .model.bar_critic import BarCritic
-    from .model.checkpoint import load_melody, load_model, save_roll_critic
-    from .model.composer import Composer
+    from .model.checkpoint import save_roll_critic
     from .model.device import resolve_device
-    from .model.melody_writer import MelodyWriter
-    from .model.pipeline import ScorePipeline
     from .model.roll_critic_train import train_roll_critic
-    from .model.texture import TextureLibrary
-    from .music.pop909 import default_root, load_split
 
-    pop909 = Path(args.pop909) if args.pop909 else default_root()
-    target = Path(args.out) / "roll_critic.pt"
-    refuse_clash(target, [pop909])
-    model, _ = load_model(None, args.device)
-    melody = load_melody(None, next(model.parameters()).device)
-    composer = Composer(
-        ScorePipeline(model, textures=TextureLibrary.load(), critic=BarCritic.load()), MelodyWriter(melody)
-    )
-    songs, _ = load_split("train", pop909, progress=console_bar)
-    make_folder(Path(args.out))
+    composer, songs, target = _critic_fitting(args, "roll_critic.pt", bar_critic=True)
     with ConsoleProgress() as bar:
         critic = train_roll_critic(composer, songs, device=resolve_device(args.device), progress=bar)
     save_roll_critic(critic, target)
