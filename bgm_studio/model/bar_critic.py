@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -113,17 +114,24 @@ def bar_features(
     )
 
 
-def piece_bar_features(notes: np.ndarray, fewest: int = 3) -> np.ndarray:
-    """float (bars, features): bar_features of every bar of a piece (notes: (N, 5) columns
-    NOTE_COLUMNS) whose accompaniment strikes at least `fewest` notes."""
+def read_bars(notes: np.ndarray, fewest: int = 3) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """(first step, its accompaniment notes, the whole accompaniment, the melody) of every bar of a
+    piece (notes: (N, 5) columns NOTE_COLUMNS) whose accompaniment strikes at least `fewest` notes:
+    the bars a critic is fitted on."""
     acc = notes[notes[:, 4] != MELODY]  # the accompaniment, its bass part included
     melody = notes[notes[:, 4] == MELODY]
-    rows = []
     for bar in range(int(acc[:, 0].max()) // STEPS_PER_BAR + 1 if len(acc) else 0):
         s0 = bar * STEPS_PER_BAR
         inside = acc[(acc[:, 0] >= s0) & (acc[:, 0] < s0 + STEPS_PER_BAR)]
-        if len(inside) < fewest:
-            continue
+        if len(inside) >= fewest:
+            yield s0, inside, acc, melody
+
+
+def piece_bar_features(notes: np.ndarray, fewest: int = 3) -> np.ndarray:
+    """float (bars, features): bar_features of every bar of a piece (notes: (N, 5) columns
+    NOTE_COLUMNS) whose accompaniment strikes at least `fewest` notes."""
+    rows = []
+    for s0, inside, acc, melody in read_bars(notes, fewest):
         held_in = acc[(acc[:, 0] < s0) & (acc[:, 0] + acc[:, 2] > s0), 1]
         sung = melody[(melody[:, 0] >= s0) & (melody[:, 0] < s0 + STEPS_PER_BAR), 1]
         rows.append(bar_features(inside[:, 0] - s0, inside[:, 1], inside[:, 2], held_in, sung))

@@ -22,7 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..music.notes import MELODY, STEPS_PER_BAR
+from ..music.notes import STEPS_PER_BAR
+from .bar_critic import read_bars
 from .denoiser import MODEL_PITCH_LOW
 
 ROLL_LOW = MODEL_PITCH_LOW  # C1: key 0 of the roll is the model's pitch index 0
@@ -101,14 +102,9 @@ def piece_bar_rolls(notes: np.ndarray, fewest: int = 3) -> np.ndarray:
     """uint8 (bars, ROLL_PLANES, STEPS_PER_BAR, ROLL_KEYS): the roll of every bar of a piece (notes:
     (N, 5) columns NOTE_COLUMNS) whose accompaniment strikes at least `fewest` notes, as
     candidate_rolls draws a bar: notes sounding on from earlier bars on the sounding plane."""
-    acc = notes[notes[:, 4] != MELODY]
-    melody = notes[notes[:, 4] == MELODY]
     out = []
-    for bar in range(int(acc[:, 0].max()) // STEPS_PER_BAR + 1 if len(acc) else 0):
-        s0, s1 = bar * STEPS_PER_BAR, (bar + 1) * STEPS_PER_BAR
-        inside = acc[(acc[:, 0] >= s0) & (acc[:, 0] < s1)]
-        if len(inside) < fewest:
-            continue
+    for s0, inside, acc, melody in read_bars(notes, fewest):
+        s1 = s0 + STEPS_PER_BAR
         roll = np.zeros((ROLL_PLANES, STEPS_PER_BAR, ROLL_KEYS), np.uint8)
         for plane, part in ((1, acc), (2, melody)):
             for start, pitch, length in part[(part[:, 0] < s1) & (part[:, 0] + part[:, 2] > s0), :3].tolist():
