@@ -112,21 +112,27 @@ def long_shot(tmp_path_factory):
 def test_a_long_shot_has_a_form_whose_returning_phrases_repeat_their_chords_and_music(long_shot):
     """With the shipped models: a single long shot is planned as several phrases; a phrase whose
     letter was heard before plays that phrase's chords again, and its music follows (SI mid; real
-    songs 0.38; a long phrase repeated at once plays new figures under its returning melody). New chords for the shot keep the returns."""
+    songs 0.38; a long phrase repeated at once plays new figures under its returning melody). New chords for the shot keep the returns.
+
+    The piece's seed mixes the user's with the video's bytes (video_seed), and x264 does not always
+    write this clip's bytes alike: in one full run of the suite they differed from frame 93 on. This
+    clip's second phrase returns in about half of the plans (19 and 20 of seeds 0-39 for the two
+    encodings), so the test asks it of many seeds and takes the pieces that return."""
     scorer = Scorer(None)
-    project = scorer.plan(long_shot, ScoringOptions(seed=0))
+    plans = [scorer.plan(long_shot, ScoringOptions(seed=s)) for s in range(16)]
+    for plan in plans:
+        assert len(plan.phrases) >= 2 and sum(p.n_bars for p in plan.phrases) == -(-plan.n_beats // 4)
+    returning = [plan for plan in plans if returning_phrases(plan.phrases, plan.n_beats)]
+    assert len(returning) >= 4  # one in 100 draws of 16 fair coins has fewer
+    project = returning[0]
     letters = [p.letter for p in project.phrases]
-    assert len(project.phrases) >= 2 and sum(p.n_bars for p in project.phrases) == -(-project.n_beats // 4)
     returns = returning_phrases(project.phrases, project.n_beats)
-    assert returns and len(set(letters)) < len(letters)
+    assert len(set(letters)) < len(letters)
     for (s0, _), (t0, t1) in returns:
         n = t1 - t0
         assert np.array_equal(project.chord_root[t0:t1], project.chord_root[s0 : s0 + n])
-    plans = [scorer.plan(long_shot, ScoringOptions(seed=s)) for s in range(4)]
     si, kept, returned = [], 0, 0
-    for plan in plans:
-        if not returning_phrases(plan.phrases, plan.n_beats):
-            continue
+    for plan in returning[:3]:
         notes = scorer.generate(plan).notes()
         si.append(structureness(notes, plan.n_beats * 4)["si_mid"])
         melody = notes[notes[:, 4] == 0]
@@ -139,9 +145,9 @@ def test_a_long_shot_has_a_form_whose_returning_phrases_repeat_their_chords_and_
         assert {s for s, _ in copied} == {s for s, _ in again_here}
         kept, returned = kept + len(copied & again_here), returned + len(copied)
     # Most of it note for note (POP909: 0.66-0.78), over the pieces: each bar is kept whole at odds of
-    # 0.51-0.66, so one piece's 2-3 bars ranged widely (seed 0: 32 of 39 notes here, 17 of 35 in a full run).
+    # 0.51-0.66, so one piece's 2-3 bars range widely.
     assert kept >= 0.5 * returned
-    assert len(si) >= 2 and np.mean(si) > 0.15  # one piece alone: 0.10-0.43 (seeds 0-5, an AMD EPYC)
+    assert np.mean(si) > 0.15  # one piece alone: 0.10-0.43 (seeds 0-5, an AMD EPYC)
     again = scorer.regenerate(project, 0, new_chords=True, seed=9)  # new chords keep the phrases returning
     for (s0, _), (t0, t1) in returns:
         assert np.array_equal(again.chord_root[t0:t1], again.chord_root[s0 : s0 + t1 - t0])
