@@ -87,9 +87,9 @@ class FigureConfig:
     # a shot starting mid-bar takes a figure of its own there only where its pace (onsets a bar asked)
     # differs from the shot before by this factor; else the bar plays one figure across the cut (figure_shots)
     split_pace: float = 1.25
-    register_sigma: float = 1.0  # width (semitones) of the prior on the bar's mean onset pitch, melody included
+    register_sigma: float = 0.7  # width (semitones) of the prior on the bar's mean onset pitch, melody included
     critic_weight: float = 5.0  # log-score bonus per unit of the bar critic's log-odds that a whole bar is POP909's
-    roll_critic_weight: float = 3.0  # log-score bonus per unit of the roll critic's log-odds, alike
+    roll_critic_weight: float = 6.0  # log-score bonus per unit of the roll critic's log-odds, alike
 
 
 @dataclass

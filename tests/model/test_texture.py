@@ -957,7 +957,9 @@ def test_the_bass_plays_again_what_it_played_over_the_same_chords():
 def test_a_new_chord_keeps_common_tones_of_the_bar_before_where_they_were():
     """Over a new chord, POP909's pianists still strike 0.073 / 0.094 of a bar's notes again on the same
     step and key as the bar 1 / 2 before (train songs 771-818), where figures drawn for their own bar
-    struck 0.054 / 0.063. Over C | Am bar by bar (two common tones), the weight makes them keep more."""
+    struck 0.054 / 0.063. Over C | Am bar by bar (two common tones), the weight makes them keep more:
+    0.112 against 0.068 with the register prior 1 semitone wide, 0.119 against 0.084 at 0.7 (stop 77),
+    where a bar's mean pitch has less room to keep a tone where it was."""
     lib = TextureLibrary.load()
     ctrl = controls(64, density=8.0)
 
@@ -969,7 +971,7 @@ def test_a_new_chord_keeps_common_tones_of_the_bar_before_where_they_were():
     seeds = range(8)
     held = np.mean([kept(ANY_CHORDS, seed) for seed in seeds])
     free = np.mean([kept(replace(ANY_CHORDS, common_tone_weight=0.0), seed) for seed in seeds])
-    assert held > free + 0.04  # 0.156 against 0.099
+    assert held > free + 0.03
 
 
 def test_a_chord_held_into_the_next_bar_is_played_much_as_in_the_bar_before():
