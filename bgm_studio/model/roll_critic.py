@@ -80,14 +80,21 @@ class RollCritic:
 
 
 def candidate_rolls(
-    held: np.ndarray, melody: np.ndarray, bar: int, candidates: list[list[tuple[int, int, int]]]
+    struck: np.ndarray,
+    sounding: np.ndarray,
+    melody: np.ndarray,
+    bar: int,
+    candidates: list[list[tuple[int, int, int]]],
 ) -> np.ndarray:
     """float32 (len(candidates), ROLL_PLANES, STEPS_PER_BAR, ROLL_KEYS): the bar starting at step `bar`
-    played with each candidate's notes (step, pitch index from ROLL_LOW, length), over `held` (bool
-    (STEPS_PER_BAR, >= ROLL_KEYS): the accompaniment held into the bar) and `melody` (bool, alike:
-    the melody sounding). Notes above the roll's keys are left out, as piece_bar_rolls leaves them."""
+    played with each candidate's notes (step, pitch index from ROLL_LOW, length), over what the bar
+    already holds: `struck` (bool (STEPS_PER_BAR, >= ROLL_KEYS): the accompaniment's onsets in it, those
+    of a bar's part before a cut), `sounding` (alike: the accompaniment sounding, notes held into the
+    bar included) and `melody` (alike: the melody sounding). Notes above the roll's keys are left
+    out, as piece_bar_rolls leaves them."""
     base = np.zeros((ROLL_PLANES, STEPS_PER_BAR, ROLL_KEYS), np.float32)
-    base[1] = held[:, :ROLL_KEYS]
+    base[0] = struck[:, :ROLL_KEYS]
+    base[1] = sounding[:, :ROLL_KEYS]
     base[2] = melody[:, :ROLL_KEYS]
     rolls = np.repeat(base[None], len(candidates), axis=0)
     for j, notes in enumerate(candidates):

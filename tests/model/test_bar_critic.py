@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from bgm_studio.controls.music_controls import Controls
 from bgm_studio.errors import BgmError
 from bgm_studio.model.bar_critic import FEATURE_NAMES, BarCritic, bar_features, fit_critic, piece_bar_features
 from bgm_studio.model.checkpoint import load_model
@@ -102,11 +103,11 @@ def test_the_shipped_critic_reads_pop909s_unseen_bars_as_pop909s():
     assert len(odds) > 1000 and (odds > 0).mean() > 0.6
 
 
-def odd_16ths_chosen(model_path, **critics) -> float:
+def odd_16ths_chosen(model_path, ctrl: Controls | None = None, **critics) -> float:
     """The share of onsets on odd 16ths the figure choice plays over 32 beats at seeds 3-5 (a pipeline
-    given these critics, or none)."""
+    given these critics, or none), under these controls (None: one shot, 12 onsets a bar)."""
     model, lib = load_model(model_path)[0], TextureLibrary.load()
-    ctrl = controls(32, density=12.0)
+    ctrl = controls(32, density=12.0) if ctrl is None else ctrl
     melody = PianoRoll.empty(32 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
     pipe = ScorePipeline(model, SampleConfig(steps=2), lib, **critics)
     notes = [roll_to_note_array(pipe.inpaint(melody, ctrl, 0, 32, seed=s, hold_melody=True)) for s in (3, 4, 5)]
