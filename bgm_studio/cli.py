@@ -373,29 +373,30 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if timelines:
         args.wav = args.wav or str(Path(timelines[0]).with_suffix(".wav"))  # the music the timeline plays
     check_outputs(args, args.video or project.video_path, (args.project, project.video_path), extra=tuple(timelines))
-    rate = _timeline_rate(project, args.video, timelines)
+    texts = _timeline_texts(project, args, timelines)
     project = arranged(args, project)  # for this export; the project file is not changed
     written = _outputs(args, project)
     if timelines:
-        from .export.timeline import AudioFile
         from .project.timeline import write_timelines
 
-        written += write_timelines(
-            project, timelines, [AudioFile("music", args.wav)], args.video or project.video_path, rate
-        )
+        written += write_timelines(texts, args.video or project.video_path)
     _summary(project, written, time.perf_counter() - t0)
     return 0
 
 
-def _timeline_rate(project, video: str | None, timelines: list[str]) -> float:
-    """The frame rate of the timelines to write (0.0 for none), checked before any file is written."""
-    from .export.timeline import check_timeline_path
+def _timeline_texts(project, args: argparse.Namespace, timelines: list[str]) -> dict[str, str]:
+    """Each timeline to write as its text, made before any file is written: a suffix, a video or a frame
+    rate a format cannot take (an EDL of a 15 fps video) refuses the export whole."""
+    if not timelines:
+        return {}
+    from .export.timeline import AudioFile, check_timeline_path
     from .project.piece import check_video
-    from .project.timeline import video_rate
+    from .project.timeline import timeline_texts, video_rate
 
     for path in timelines:
         check_timeline_path(path)
-    return video_rate(check_video(project, video)) if timelines else 0.0
+    rate = video_rate(check_video(project, args.video))
+    return timeline_texts(project, timelines, [AudioFile("music", args.wav)], args.video or project.video_path, rate)
 
 
 def _add_output_args(p: argparse.ArgumentParser, mp4_flag: str) -> None:

@@ -89,7 +89,15 @@ def check_timeline_path(path: str | os.PathLike) -> str:
 
 
 def write_timeline(timeline, path: str | os.PathLike, inputs: tuple[str, ...] = ()) -> None:
-    """Write a timeline in the format its suffix names, atomically.
+    """Write a timeline in the format its suffix names, atomically."""
+    text = timeline_text(timeline, path)
+    with atomic_path(path, inputs) as tmp:
+        tmp.write_text(text)
+
+
+def timeline_text(timeline, path: str | os.PathLike) -> str:
+    """The timeline in the format the path's suffix names; BgmError where that format cannot hold it
+    (SMPTE timecode counts no 15 fps, say), so a caller can refuse before it writes anything.
 
     An EDL is one event list: it carries the music track (with its markers as locators) and
     no stems, since OTIO's EDL writer writes the first track of the timeline only.
@@ -107,11 +115,11 @@ def write_timeline(timeline, path: str | os.PathLike, inputs: tuple[str, ...] = 
     try:
         text = otio.adapters.write_to_string(timeline, adapter_name=adapter)
     except Exception as exc:  # an adapter's own limits, e.g. a rate it cannot express
-        raise BgmError(f"{path}: cannot be written as {adapter} ({' '.join(str(exc).split())[:200]})") from exc
-    if adapter == "cmx_3600":
-        text = _with_frame_code_mode(text)
-    with atomic_path(path, inputs) as tmp:
-        tmp.write_text(text)
+        rate = f"{timeline.duration().rate:.6g} fps"
+        raise BgmError(
+            f"{path}: cannot be written as {adapter} at {rate} ({' '.join(str(exc).split())[:200]})"
+        ) from exc
+    return _with_frame_code_mode(text) if adapter == "cmx_3600" else text
 
 
 def _with_frame_code_mode(edl: str) -> str:

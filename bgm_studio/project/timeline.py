@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..export.timeline import AudioFile, Marker, check_timeline_path, score_timeline, timeline_rate, write_timeline
+from ..atomic import atomic_path
+from ..export.timeline import AudioFile, Marker, score_timeline, timeline_rate, timeline_text
 from ..music.harmony import chord_changes
 from ..music.notes import BEATS_PER_BAR
 from ..video.decode import probe
@@ -59,13 +60,20 @@ def video_rate(video: str) -> float:
     return timeline_rate(probe(video).fps)
 
 
-def write_timelines(project: Project, paths: list[str], audio: list[AudioFile], video: str, rate: float) -> list[str]:
-    """Write the project's timeline to each path (format from its suffix); audio[0] is the music, any
-    others its stems, each on its own track; the video is linked on V1."""
-    for path in paths:
-        check_timeline_path(path)
+def timeline_texts(
+    project: Project, paths: list[str], audio: list[AudioFile], video: str, rate: float
+) -> dict[str, str]:
+    """The project's timeline as each path's format (from its suffix) would hold it: audio[0] is the
+    music, any others its stems, each on its own track; the video is linked on V1. Made before any
+    file is written: a format that cannot hold the video's rate refuses the whole export."""
     name = Path(project.video_path).stem + " score"
     timeline = score_timeline(name, project.duration_s, rate, audio, shot_markers(project), video)
-    for path in paths:
-        write_timeline(timeline, path, inputs=(video,))
-    return list(paths)
+    return {path: timeline_text(timeline, path) for path in paths}
+
+
+def write_timelines(texts: dict[str, str], video: str) -> list[str]:
+    """Write each path's timeline text (timeline_texts) atomically; the video is never replaced."""
+    for path, text in texts.items():
+        with atomic_path(path, (video,)) as tmp:
+            tmp.write_text(text)
+    return list(texts)

@@ -49,12 +49,12 @@ def swap(name: str, make: Callable[[Path], object]) -> Callable[[Path], object]:
     return setup
 
 
-def rescored(d: Path, seconds: float) -> None:
-    """The folder's video and project replaced by a `seconds`-long clip's. A 2-s clip's one shot lies
-    wholly in its closing bar: a 3-s one gets 6 beats, the final chord from beat 4."""
+def rescored(d: Path, seconds: float, fps: int = 25) -> None:
+    """The folder's video and project replaced by a `seconds`-long clip's at `fps`. A 2-s clip's one shot
+    lies wholly in its closing bar: a 3-s one gets 6 beats, the final chord from beat 4."""
     for name in ("v.mp4", "p.bgm.json"):
         (d / name).unlink()
-    make_video(d / "v.mp4", seconds)
+    make_video(d / "v.mp4", seconds, fps)
     assert main(["generate", str(d / "v.mp4"), "--project", str(d / "p.bgm.json")]) == 0
 
 
@@ -265,6 +265,16 @@ CASES: dict[str, Case] = {
     ),
     "export: --otio is the project": Case(E("--otio", "{d}/p.bgm.json"), 2, "same as the input"),
     "export: --edl and --wav one file": Case(E("--edl", "{d}/o.edl", "--wav", "{d}/o.edl"), 2, "o.edl"),
+    **{  # SMPTE timecode has no 15 fps: refused before the music (or an earlier timeline) is written
+        f"export: {' and '.join(args[::2])} of a 15 fps video": Case(
+            E(*args), 2, "15 fps", setup=lambda d: rescored(d, 3.0, fps=15)
+        )
+        for args in (
+            ("--edl", "{d}/o.edl"),
+            ("--otio", "{d}/o.otio", "--xml", "{d}/o.xml"),
+            ("--fcpxml", "{d}/o.fcpxml"),
+        )
+    },
     **{
         f"regenerate: {o} {v}": Case(
             R("--shot", *([v] if o == "--shot" else ["0", o, v]), "--midi", "{d}/o.mid"), 2, o[2:]
