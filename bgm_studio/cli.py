@@ -567,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.set_defaults(handler=batch_command.run)
 
     op = sub.add_parser("open", help="open the app with a video or a .bgm.json project (no argument: the app alone)")
-    op.add_argument("path", help="video file or project")
+    op.add_argument("path", nargs="?", help="video file or project (none: the app alone)")
     op.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     _add_device_arg(op)
     op.set_defaults(handler=_cmd_open)

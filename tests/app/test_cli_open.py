@@ -13,9 +13,10 @@ def test_no_arguments_and_open_start_the_app(monkeypatch):
     calls = []
     monkeypatch.setattr(app, "run_app", lambda path=None, model=None: calls.append((path, model)) or 0)
     assert main([]) == 0
+    assert main(["open"]) == 0  # as its help says: no argument, the app alone
     assert main(["open", "clip.mp4"]) == 0
     assert main(["open", "song.bgm.json", "--model", "m.pt"]) == 0
-    assert calls == [(None, None), ("clip.mp4", None), ("song.bgm.json", "m.pt")]
+    assert calls == [(None, None), (None, None), ("clip.mp4", None), ("song.bgm.json", "m.pt")]
 
 
 def test_without_a_display_the_app_says_so_and_other_commands_still_work(tmp_path):
