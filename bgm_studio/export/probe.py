@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import av
 
-from ..containers import check_timed
 from ..errors import BgmError
-from ..video.decode import VideoInfo, probe
+from ..video.decode import VideoInfo, open_container, probe
 
 
 def open_video(path: str | os.PathLike) -> av.container.InputContainer:
     """Open a media file for reading, refusing a missing file, a non-media file or one without video."""
-    if not os.path.isfile(path):
-        raise BgmError(f"{path}: no such video file")
-    try:
-        container = av.open(str(path), "r")
-    except av.FFmpegError as exc:
-        raise BgmError(f"{path}: not a readable video file ({exc.strerror or exc})") from exc
-    check_timed(container, path)
+    container = open_container(Path(path))
     if not container.streams.video:
         container.close()
         raise BgmError(f"{path}: has no video stream; choose a video file")

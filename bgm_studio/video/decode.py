@@ -75,7 +75,7 @@ class VideoReader:
 
     def __init__(self, path: str | os.PathLike, fast: bool = False) -> None:
         self.path = Path(path)
-        self._container = _open_container(self.path)
+        self._container = open_container(self.path)
         self._stream = _video_stream(self._container, self.path, fast)
         self._packets = self._container.demux(self._stream)
         self._pending = _first_frames(self._container, self._stream, self._packets, self.path)
@@ -213,7 +213,9 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         return reader.info
 
 
-def _open_container(path: Path) -> av.container.InputContainer:
+def open_container(path: Path) -> av.container.InputContainer:
+    """Open a media file for reading, refusing a missing, empty, unreadable or untimed one in one line
+    (an export opens its video here too, so both say the same of a damaged file)."""
     if not path.exists():
         raise BgmError(f"{path}: no such file")
     if not path.is_file():

@@ -115,6 +115,10 @@ CASES: dict[str, Case] = {
         for k in ("empty", "text", "folder", "fifo", "dangling link", "audio only", "image")
     },
     **{f"analyze: video {k}": Case(A(), 2, setup=video_as(k)) for k in ("empty", "text", "folder", "fifo")},
+    **{  # an MP4 output opens the video for its streams too, and says what is wrong with it in the same words
+        f"generate -o: video {k}": Case(G("-o", "{d}/o.mp4"), 2, words, setup=video_as(k))
+        for k, words in (("empty", "file is empty"), ("text", "cannot be read as a video"), ("half", "cannot be read"))
+    },
     "generate: a video cut off half way": Case(G("--midi", "{d}/o.mid"), 2, "damaged", setup=video_as("half")),
     "generate: a video with a 250-character name": Case(
         ANY("generate", "{d}/" + "v" * 246 + ".mp4", "-o", "{d}/o.mp4"),
