@@ -106,6 +106,9 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
             if any(clashes(target, other) for other in seen):  # through a symlink or hardlink too
                 raise BgmError(f"{out}: given for two outputs; choose a different name for each")
             seen.append(target)
+    for flag, out in (("--midi", args.midi), ("--wav", args.wav)):
+        if out:
+            check_suffix(out, flag)
     check_gain(args.original_gain)
     if mp4:
         container_format(mp4)
@@ -114,6 +117,23 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
     check_mix_args(args)
     if sound:
         find_soundfont(args.soundfont)
+
+
+# Suffixes of sound and video files: --midi or --wav given one would write its data under another format's name.
+MEDIA_SUFFIXES = {".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".aif", ".aiff", ".wma", ".webm", ".avi"}
+
+
+def check_suffix(path: str, flag: str) -> None:
+    """Refuse a --midi or --wav output named as another kind of media file (`--wav song.mp3` wrote WAV
+    data under an MP3's name, which players and upload sites may refuse); other names are the user's."""
+    from .export.mp4 import CONTAINER_FORMATS, WRITTEN_WITH
+
+    suffix = Path(path).suffix.lower()
+    if WRITTEN_WITH.get(suffix, flag) != flag or suffix in MEDIA_SUFFIXES | set(CONTAINER_FORMATS):
+        what, own = ("a MIDI file", ".mid") if flag == "--midi" else ("a WAV file", ".wav")
+        other = WRITTEN_WITH.get(suffix)
+        hint = f" (a {suffix} file is written with {other})" if other else ""
+        raise BgmError(f"{path}: {flag} writes {what}; name it {own}{hint}")
 
 
 def check_eval_outputs(args: argparse.Namespace, pop909: Path, song_ids: list[str]) -> None:

@@ -37,6 +37,7 @@ AAC_FRAME = 1024  # samples per AAC frame
 # frames handed to the encoder at once (~6 s): progress and cancel are checked this often
 ENCODE_CHUNK = AAC_FRAME * 256
 CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+WRITTEN_WITH = {".mid": "--midi", ".midi": "--midi", ".wav": "--wav"}  # the option that writes a file of this suffix
 MKV_HINT = "an .mkv output holds most video codecs"
 REENCODE_CODEC: Final = "libx264"  # a stream the container cannot hold becomes H.264, which every container here takes
 REENCODE_OPTIONS = {"crf": "18", "preset": "veryfast"}  # visually lossless at a few times real time
@@ -56,7 +57,7 @@ def check_gain(gain_db: float | None) -> None:
 def container_format(path: str | os.PathLike) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in CONTAINER_FORMATS:
-        other = {".mid": "--midi", ".midi": "--midi", ".wav": "--wav"}.get(suffix)
+        other = WRITTEN_WITH.get(suffix)
         hint = f" (a {suffix} file is written with {other})" if other else ""
         raise BgmError(f"{path}: unknown video type {suffix or '(none)'}; name it .mp4, .mov or .mkv{hint}")
     return CONTAINER_FORMATS[suffix]
