@@ -287,6 +287,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     with ConsoleProgress() as bar:
         loading = load_scorer(args.model, args.device)  # torch and the models load while the video is analysed
         analysis = analyze_video(args.video, config, progress=bar, cuts=cuts)
+        if not loading.done():  # seconds on a busy machine, and the only stage when the analysis was cached
+            bar(0, 1, "loading the model")
         scorer = loading.result()
         from .project.scoring import ScoringOptions, timing_notes  # here: above, it would wait for the loading
 

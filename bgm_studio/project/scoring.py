@@ -304,6 +304,7 @@ class Scorer:
         spans = _unlocked_spans(project)
         total = sum(b - a for a, b in spans)
         done = 0
+        progress(0, total, "generating")  # the melody is written before the first beat is sampled: seconds
         for a, b in spans:
             roll = self._compose(
                 project, roll, controls, a, b, seed + a, lambda d, t, label: progress(done + d, total, "generating")

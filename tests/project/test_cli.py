@@ -244,3 +244,28 @@ def _absolute(track):
     for msg in track:
         tick += msg.time
         yield tick, msg
+
+
+def test_generate_shows_a_stage_while_it_waits_for_the_model(env, clip, tmp_path, monkeypatch):
+    """With the analysis cached, a long video showed nothing at all for the seconds the model took to
+    load and the melody to be written: now the bar names each stage as it starts."""
+    from bgm_studio.project import preload
+    from tests.test_progress import terminal
+
+    started = preload.load_scorer
+
+    class StillLoading:  # the load is still under way when the analysis ends
+        def __init__(self, *args) -> None:
+            self.future = started(*args)
+
+        def done(self) -> bool:
+            return False
+
+        def result(self):
+            return self.future.result()
+
+    monkeypatch.setattr(preload, "load_scorer", StillLoading)
+    tty = terminal(monkeypatch)
+    assert main(["generate", str(clip[0]), "--midi", str(tmp_path / "o.mid")]) == 0
+    text = tty.getvalue()
+    assert 0 <= text.index("loading the model:   0%") < text.index("generating:   0%"), text
