@@ -351,6 +351,7 @@ def _regenerate(args: argparse.Namespace) -> int:
         locked=False,
     )
     with ConsoleProgress() as bar:
+        bar(0, 1, "loading the model")
         project = Scorer(args.model, device=args.device).regenerate(
             arranged(args, project), args.shot, args.seed, overrides, progress=bar, new_chords=args.new_chords
         )

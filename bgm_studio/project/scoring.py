@@ -365,6 +365,8 @@ class Scorer:
         echoes = theme_echoes(project)
         # New figures asked for: a returning shot echoed the same ones back.
         echoes[shot.start_beat : shot.end_beat] = -1
+        label = f"regenerating shot {k}"
+        progress(0, shot.end_beat - shot.start_beat, label)  # before the melody is written (seconds)
         roll = self._compose(
             project,
             roll,
@@ -372,7 +374,7 @@ class Scorer:
             shot.start_beat,
             shot.end_beat,
             seed,
-            lambda d, t, label: progress(d, t, f"regenerating shot {k}"),
+            lambda d, t, _: progress(d, t, label),
             echoes,
         )
         return _with_takes(project, roll_to_note_array(roll), [k], seed)

@@ -269,3 +269,15 @@ def test_generate_shows_a_stage_while_it_waits_for_the_model(env, clip, tmp_path
     assert main(["generate", str(clip[0]), "--midi", str(tmp_path / "o.mid")]) == 0
     text = tty.getvalue()
     assert 0 <= text.index("loading the model:   0%") < text.index("generating:   0%"), text
+
+
+def test_regenerate_shows_a_stage_while_the_model_loads(env, clip, tmp_path, monkeypatch):
+    """Regenerating a shot of a 10-minute project showed nothing for 10 s: the model loading, then the melody."""
+    from tests.test_progress import terminal
+
+    proj = tmp_path / "p.bgm.json"
+    assert main(["generate", str(clip[0]), "--project", str(proj)]) == 0
+    tty = terminal(monkeypatch)
+    assert main(["regenerate", str(proj), "--shot", "1"]) == 0
+    text = tty.getvalue()
+    assert 0 <= text.index("loading the model:   0%") < text.index("regenerating shot 1:   0%"), text
