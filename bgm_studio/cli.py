@@ -443,7 +443,10 @@ def _add_device_arg(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="bgm-studio", description="Score a video with generated piano music.")
+    parser = OneLineParser(
+        prog="bgm-studio",
+        description="Score a video with generated music: melody, accompaniment and bass, on piano or a preset of instruments.",
+    )
     sub = parser.add_subparsers(dest="command")
 
     ev = sub.add_parser("eval", help="metrics of the POP909 test split (and of a folder of MIDI files)")
@@ -545,7 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_device_arg(rg)
     rg.set_defaults(handler=_cmd_regenerate)
 
-    ex = sub.add_parser("export", help="write a project's music as MP4, MIDI and/or WAV")
+    ex = sub.add_parser("export", help="write a project's music as MP4, MIDI, WAV, stems and/or an editor's timeline")
     ex.add_argument("project")
     ex.add_argument("--video", help="the video, if it moved since the project was saved")
     _add_output_args(ex, "--mp4")

@@ -25,14 +25,15 @@ def original_gain(text: str) -> float | None:
         raise argparse.ArgumentTypeError(f"{text!r} is neither a gain in dB nor 'off'") from None
 
 
-def add_original_gain_arg(p: argparse.ArgumentParser, whose: str) -> None:
+def add_original_gain_arg(p: argparse.ArgumentParser, whose: str, stems: bool = True) -> None:
+    """--original-gain; stems: the command writes stems, which carry the video's sound too."""
     p.add_argument(
         "--original-gain",
         type=original_gain,
         default=VIDEO_SOUND_DB,
         metavar="DB|off",
-        help=f"{whose} own sound in the MP4 (and stems) at this gain in dB against the music's level, or off "
-        "(default 0: as loud as the music, which dips under its speech); a WAV holds the music alone",
+        help=f"{whose} own sound in the MP4{' (and stems)' if stems else ''} at this gain in dB against the music's "
+        "level, or off (default 0: as loud as the music, which dips under its speech); a WAV holds the music alone",
     )
 
 

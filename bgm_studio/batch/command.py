@@ -35,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")
     p.add_argument("--melody-program", type=int, default=0, help="General MIDI program of the melody (0 = piano)")
     p.add_argument("--accompaniment-program", type=int, default=0, help="GM program of the accompaniment")
-    add_original_gain_arg(p, "each video's")
+    add_original_gain_arg(p, "each video's", stems=False)
 
 
 def settings_from(args: argparse.Namespace) -> BatchSettings:

@@ -281,3 +281,18 @@ def test_regenerate_shows_a_stage_while_the_model_loads(env, clip, tmp_path, mon
     assert main(["regenerate", str(proj), "--shot", "1"]) == 0
     text = tty.getvalue()
     assert 0 <= text.index("loading the model:   0%") < text.index("regenerating shot 1:   0%"), text
+
+
+def _help(capsys, *args: str) -> str:
+    with pytest.raises(SystemExit):
+        main([*args, "--help"])
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_help_says_what_each_command_makes(capsys):
+    """The help promised piano music (presets play strings, pads, a flute and a music box), export's
+    left out stems and timelines, and batch's offered the video's sound in stems it never writes."""
+    top = _help(capsys)
+    assert "piano music" not in top and "stems and/or an editor's timeline" in top
+    assert "stems" not in _help(capsys, "batch")
+    assert "in the MP4 (and stems)" in _help(capsys, "export")
