@@ -23,6 +23,7 @@ from .preflight import (
     check_eval_outputs,
     check_outputs,
     check_resume,
+    check_suffix,
     check_train_config,
     check_train_outputs,
     make_folder,
@@ -278,6 +279,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     config = configured(args.encoder, args.clip_weights, args.clip_model)
     check_outputs(args, args.video, inputs=(args.cuts,) if args.cuts else (), extra=(args.project,))
+    if args.project:
+        check_suffix(args.project, "--project")
     check_seed(args.seed)
     check_tempo(args.tempo)
     cuts = _read_cuts(args.cuts, args.video) if args.cuts else None

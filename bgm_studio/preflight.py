@@ -123,14 +123,21 @@ def check_outputs(args: argparse.Namespace, video: str, inputs: tuple = (), extr
 MEDIA_SUFFIXES = {".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".aif", ".aiff", ".wma", ".webm", ".avi"}
 
 
+WRITES = {
+    "--midi": ("a MIDI file", ".mid"),
+    "--wav": ("a WAV file", ".wav"),
+    "--project": ("a project file", ".bgm.json"),
+}
+
+
 def check_suffix(path: str, flag: str) -> None:
-    """Refuse a --midi or --wav output named as another kind of media file (`--wav song.mp3` wrote WAV
-    data under an MP3's name, which players and upload sites may refuse); other names are the user's."""
+    """Refuse a --midi, --wav or --project output named as another kind of media file (`--wav song.mp3`
+    wrote WAV data under an MP3's name, which players and upload sites may refuse); other names are the user's."""
     from .export.mp4 import CONTAINER_FORMATS, WRITTEN_WITH
 
     suffix = Path(path).suffix.lower()
     if WRITTEN_WITH.get(suffix, flag) != flag or suffix in MEDIA_SUFFIXES | set(CONTAINER_FORMATS):
-        what, own = ("a MIDI file", ".mid") if flag == "--midi" else ("a WAV file", ".wav")
+        what, own = WRITES[flag]
         other = WRITTEN_WITH.get(suffix)
         hint = f" (a {suffix} file is written with {other})" if other else ""
         raise BgmError(f"{path}: {flag} writes {what}; name it {own}{hint}")

@@ -74,6 +74,8 @@ def test_a_project_finds_its_video_from_another_folder(env, clip, tmp_path, monk
         (["--wav", "{tmp}/o.mp3"], "o.mp3: --wav writes a WAV file; name it .wav"),
         (["--wav", "{tmp}/o.mid"], "name it .wav (a .mid file is written with --midi)"),
         (["--midi", "{tmp}/o.wav"], "--midi writes a MIDI file; name it .mid (a .wav file is written with --wav)"),
+        (["--project", "{tmp}/p.mp4"], "p.mp4: --project writes a project file; name it .bgm.json"),
+        (["--project", "{tmp}/p.mid"], "name it .bgm.json (a .mid file is written with --midi)"),
         ([], "nothing to write: give -o OUT.mp4, --midi, --wav, --stems or --project"),
         (["-o", "{tmp}/o.mp4", "--wav", "{tmp}/o.mp4"], "given for two outputs"),
         (["--wav", "{tmp}/o.wav", "--soundfont", "{tmp}/none.sf2"], "soundfont not found"),
