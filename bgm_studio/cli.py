@@ -236,6 +236,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def _outputs(args: argparse.Namespace, project) -> list[str]:
     from .audio.synth import SynthConfig
+    from .export.mp4 import video_copy_problem
     from .mix_options import mix_config
     from .video.decode import probe
     from .project.outputs import OutputPaths, write_outputs
@@ -251,11 +252,15 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
             progress=bar,
             mix=mix_config(args),
         )
-    if paths.mp4 and args.original_gain is not None and probe(args.video or project.video_path).has_audio:
+    video = args.video or project.video_path
+    if paths.mp4 and args.original_gain is not None and probe(video).has_audio:
         dips = "" if args.no_duck else ", which dips under speech"
         print(
             f"note: {paths.mp4} mixes in the video's own sound, level with the music{dips}; --original-gain off leaves it out"
         )
+    problem = video_copy_problem(video, paths.mp4) if paths.mp4 else None
+    if problem:  # the picture is no longer the video's own, bit for bit (the app says so too)
+        print(f"note: {paths.mp4}: the video was re-encoded as H.264 ({problem})")
     return written
 
 

@@ -101,13 +101,15 @@ def test_bad_generate_options_fail_first_and_leave_nothing(env, clip, tmp_path, 
 @pytest.mark.parametrize(
     "name, encoder, pix_fmt", [("src.mov", "prores_ks", "yuv422p10le"), ("src.gif", "gif", "rgb8")]
 )
-def test_a_codec_the_container_cannot_hold_is_re_encoded_as_h264(env, tmp_path, name, encoder, pix_fmt):
+def test_a_codec_the_container_cannot_hold_is_re_encoded_as_h264(env, tmp_path, capsys, name, encoder, pix_fmt):
+    """...and the command says so, as the app does: the picture is no longer copied bit for bit."""
     import av
 
     video, proj = tmp_path / name, tmp_path / "p.bgm.json"
     make_clip(video, [ShotSpec(seconds=1.0)], size=(160, 90), codec=encoder, pix_fmt=pix_fmt)
     hashes = file_hash(video)
     assert main(["generate", str(video), "--project", str(proj), "-o", str(tmp_path / "out.mp4")]) == 0
+    assert f"note: {tmp_path / 'out.mp4'}: the video was re-encoded as H.264 (" in capsys.readouterr().out
     with av.open(str(tmp_path / "out.mp4")) as out:
         assert out.streams.video[0].codec_context.name == "h264" and out.streams.audio
     assert file_hash(video) == hashes
