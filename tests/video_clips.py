@@ -104,10 +104,12 @@ def _background(spec: ShotSpec, w: int, h: int, rng: np.random.Generator) -> np.
     return _hsv_to_rgb(hue, np.full_like(hue, spec.saturation), value)
 
 
-def frame_times(seconds: float, fps: float, vfr: bool = False) -> np.ndarray:
-    """Presentation times of the frames; with vfr, intervals alternate between 0.5 and 1.5 frames."""
+def frame_times(seconds: float, fps: float, vfr: bool = False, drop_every: int = 0) -> np.ndarray:
+    """Presentation times of the frames; with vfr, intervals alternate between 0.5 and 1.5 frames;
+    with drop_every = n, the middle frame of every n is missing, as a phone drops frames."""
     if not vfr:
-        return np.arange(int(round(seconds * fps))) / fps
+        times = np.arange(int(round(seconds * fps))) / fps
+        return np.delete(times, np.arange(drop_every // 2, len(times), drop_every)) if drop_every else times
     steps = np.tile([0.5 / fps, 1.5 / fps, 1.0 / fps, 1.0 / fps], int(seconds * fps) + 4)
     times = np.concatenate([[0.0], np.cumsum(steps)])
     return times[times < seconds - 1e-9]
@@ -145,6 +147,7 @@ def make_clip(
     transition_s: float = 1.0,
     rotation: int = 0,
     vfr: bool = False,
+    drop_every: int = 0,
     audio: bool = False,
     codec: str = "libx264",
     pix_fmt: str = "yuv420p",
@@ -154,13 +157,14 @@ def make_clip(
 
     transition: one kind for every cut or one per cut ("cut", "dissolve", "fade");
     rotation: display rotation in degrees counter-clockwise, written to the container;
-    vfr: irregular frame intervals; audio: add a quiet 440 Hz AAC track;
+    vfr: irregular frame intervals; drop_every: drop one frame in so many, keeping the stated rate
+    (a phone's variable-rate clip: 30 fps dropping one in 15 averages 28); audio: add a quiet 440 Hz AAC track;
     flashes: {time_s: whiteness 0..1 of each frame from the one at time_s on}, e.g. a camera flash dying away.
     """
     starts = np.concatenate([[0.0], np.cumsum([s.seconds for s in shots])])
     kinds = _transitions(transition, len(shots) - 1)
     scene = functools.lru_cache(maxsize=3)(lambda k: _Scene(shots[k], size))  # built when first needed
-    times = frame_times(float(starts[-1]), fps, vfr)
+    times = frame_times(float(starts[-1]), fps, vfr, drop_every)
     with av.open(str(path), "w") as container:
         stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], pix_fmt
@@ -182,6 +186,13 @@ def make_clip(
         if sound is not None:
             _write_tone(container, sound, float(starts[-1]))
     return [_cut_time(times, b, kind) for b, kind in zip(starts[1:-1], kinds)]
+
+
+def make_phone_clip(path: str | Path) -> list[float]:
+    """A phone's variable-rate clip: 6 s at a stated 30 fps with one frame in 15 dropped (28 on average),
+    three shots cut at 2.0 and 3.5 s (frames 60 and 105 at 30 fps); returns those cut times."""
+    shots = [ShotSpec(2.0, seed=1), ShotSpec(1.5, "texture", hue=210, seed=2), ShotSpec(2.5, hue=60, seed=3)]
+    return make_clip(path, shots, fps=30.0, drop_every=15)
 
 
 def _lit_frames(times: np.ndarray, flashes: dict[float, Sequence[float]]) -> np.ndarray:

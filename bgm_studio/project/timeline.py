@@ -56,8 +56,9 @@ def shot_markers(project: Project) -> list[Marker]:
 
 
 def video_rate(video: str) -> float:
-    """The frame rate a timeline of this video counts in (see export.timeline.timeline_rate)."""
-    return timeline_rate(probe(video).fps)
+    """The frame rate a timeline of this video counts in: its nominal rate (a variable-rate phone clip's
+    30, not its average 28), as editors conform it (see export.timeline.timeline_rate)."""
+    return timeline_rate(probe(video).nominal_fps)
 
 
 def timeline_texts(

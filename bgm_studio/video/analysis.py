@@ -49,7 +49,9 @@ class VideoAnalysis:
     def from_json(data: dict) -> "VideoAnalysis":
         """Rebuild an analysis from `to_json`'s output."""
         renamed = {"path": "video", "duration_s": "container_duration_s"}
-        info = VideoInfo(**{f.name: data[renamed.get(f.name, f.name)] for f in fields(VideoInfo)})
+        # An entry cached before nominal rates were kept reads as its average; analyze_video probes the video anew.
+        stated = {"nominal_fps": data["fps"], **data}
+        info = VideoInfo(**{f.name: stated[renamed.get(f.name, f.name)] for f in fields(VideoInfo)})
         shot_rows = data["shots"]
         shot_feats = tuple(
             ShotFeatures(**{**row, "embedding": np.array(row["embedding"], np.float32)}) for row in shot_rows

@@ -21,10 +21,10 @@ from pathlib import Path
 from ..errors import BgmError
 from .decode import VideoInfo
 from .fcpxml import read_fcpxml
+from .frame_rate import SAME_RATE
 from .shots import Shot
 
 SUFFIXES = {".otio": "otio_json", ".edl": "cmx_3600", ".xml": "fcp_xml", ".fcpxml": "fcpx_xml", ".kdenlive": "kdenlive"}
-_RATE_TOLERANCE = 5e-4  # relative; 24 and 23.976 differ by 1e-3
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class CutList:
 def read_cutlist(path: str | os.PathLike, video: VideoInfo, duration_s: float) -> CutList:
     """The shots of the timeline in `path` for a video of `duration_s` seconds; BgmError on a mismatch."""
     path = Path(path)
-    timeline = _read_timeline(path, video.fps)
+    timeline = _read_timeline(path, video.nominal_fps)
     track, notes = _cut_track(path, timeline)
     items, clip_rate = _items(path, track)
     rate = _stated_rate(timeline) or clip_rate
@@ -49,9 +49,9 @@ def read_cutlist(path: str | os.PathLike, video: VideoInfo, duration_s: float) -
         owner, starts = marked
         items = _split(items[0][1], starts)
         notes.append(f"{path}: one clip spans the timeline; the markers on {owner} give the cuts ({len(items)} shots)")
-    if video.fps and abs(rate / video.fps - 1) > _RATE_TOLERANCE:
+    if video.nominal_fps and abs(rate / video.nominal_fps - 1) > SAME_RATE:
         raise BgmError(
-            f"{path}: the timeline runs at {rate:.3f} fps but the video at {video.fps:.3f} fps; "
+            f"{path}: the timeline runs at {rate:.3f} fps but the video at {video.nominal_fps:.3f} fps; "
             "export the cut list from a timeline at the video's frame rate"
         )
     start = _record_start(timeline, track)

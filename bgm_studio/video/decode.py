@@ -22,6 +22,7 @@ import numpy as np
 from ..containers import check_timed
 from ..errors import BgmError
 from ..threads import decode_threads
+from .frame_rate import nominal_rate
 from .prefetch import Prefetch
 
 _NATIVE_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
@@ -38,7 +39,8 @@ class VideoInfo:
 
     path: str
     duration_s: float  # video stream duration from the container; 0.0 when it does not say
-    fps: float  # average frame rate
+    fps: float  # average frame rate: frames over duration
+    nominal_fps: float  # the rate an editor counts it in (frame_rate.nominal_rate): a phone's 30 averaging 28 is 30
     width: int  # display width in pixels, after rotation
     height: int  # display height in pixels, after rotation
     rotation: int  # counter-clockwise degrees applied for display: 0, 90, 180 or 270
@@ -288,10 +290,13 @@ def _info(
     rate: Fraction | float | None = stream.average_rate or stream.guessed_rate or stream.base_rate
     if stream.frames > 1 and duration > 0:  # the true average, where some containers (AVI) report a tick rate
         rate = stream.frames / duration
+    fps = float(rate) if rate else 0.0
+    declared = stream.guessed_rate or stream.base_rate
     return VideoInfo(
         path=str(path),
         duration_s=max(duration, 0.0),
-        fps=float(rate) if rate else 0.0,
+        fps=fps,
+        nominal_fps=nominal_rate(fps, float(declared) if declared else 0.0),
         width=width,
         height=height,
         rotation=rotation,

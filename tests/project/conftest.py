@@ -5,7 +5,7 @@ import pytest
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from video_clips import ShotSpec, make_clip  # noqa: E402
+from video_clips import ShotSpec, make_clip, make_phone_clip  # noqa: E402
 
 SHOTS = [
     ShotSpec(seconds=3.0, motion=0.01, hue=30, brightness=0.7),
@@ -20,3 +20,9 @@ def clip(tmp_path_factory):
     path = tmp_path_factory.mktemp("clip") / "four_shots.mp4"
     cuts = make_clip(path, SHOTS, audio=True)
     return path, cuts
+
+
+@pytest.fixture(scope="session")
+def phone_clip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("clip") / "phone.mp4"
+    return path, make_phone_clip(path)

@@ -122,3 +122,36 @@ def test_the_exported_score_given_back_as_the_cut_list_keeps_the_shots(env, clip
     assert "the markers on clip 'music' give the cuts" in capsys.readouterr().err
     shots = [round(s["start_s"] * 25) for s in json.loads(first.read_text())["shots"]]
     assert len(shots) > 1 and [round(s["start_s"] * 25, 6) for s in json.loads(again.read_text())["shots"]] == shots
+
+
+PHONE_EDL = """TITLE: phone edit
+FCM: NON-DROP FRAME
+
+001  AX       V     C        00:00:00:00 00:00:02:00 00:00:00:00 00:00:02:00
+002  AX       V     C        00:00:00:00 00:00:01:15 00:00:02:00 00:00:03:15
+003  AX       V     C        00:00:00:00 00:00:02:15 00:00:03:15 00:00:06:00
+"""
+
+
+def test_a_phones_variable_rate_clip_is_cut_at_its_nominal_rate(env, phone_clip, tmp_path):
+    """The clip states 30 fps and averages 28 (one frame in 15 dropped), as a phone records: its 30 fps EDL
+    was read at 28 fps, which timecode cannot count, and refused."""
+    edl = tmp_path / "edit.edl"
+    edl.write_text(PHONE_EDL)
+    proj = tmp_path / "p.bgm.json"
+    assert main(["generate", str(phone_clip[0]), "--cuts", str(edl), "--project", str(proj)]) == 0
+    assert [s["start_s"] for s in json.loads(proj.read_text())["shots"]] == [0.0, *phone_clip[1]] == [0.0, 2.0, 3.5]
+
+
+def test_a_phones_variable_rate_clip_is_exported_at_its_nominal_rate(env, phone_clip, tmp_path):
+    """The same clip's timelines came out at 28 fps (OTIO) or not at all (EDL, FCP 7 and FCP X XML)."""
+    proj = tmp_path / "p.bgm.json"
+    assert main(["generate", str(phone_clip[0]), "--project", str(proj)]) == 0
+    frames = [round(s["start_s"] * 30) for s in json.loads(proj.read_text())["shots"]]
+    outs = {suffix: tmp_path / f"score.{suffix}" for suffix in ("otio", "edl", "xml", "fcpxml")}
+    assert main(["export", str(proj), *(arg for s, path in outs.items() for arg in (f"--{s}", str(path)))]) == 0
+    (music,) = otio.adapters.read_from_file(str(outs["otio"])).audio_tracks()[0].find_clips()
+    assert music.source_range.duration == RT(180, 30) and len(frames) == 3
+    assert [m.marked_range.start_time for m in music.markers] == [RT(f, 30) for f in frames]
+    assert "FCM: NON-DROP FRAME" in outs["edl"].read_text() and "<timebase>30</timebase>" in outs["xml"].read_text()
+    assert 'frameDuration="100/3000s"' in outs["fcpxml"].read_text()

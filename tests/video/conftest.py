@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.video_clips import ShotSpec, make_clip
+from tests.video_clips import ShotSpec, make_clip, make_phone_clip
 
 FPS = 25.0
 # Five shots of clearly different look and pace; shot 2 moves fast, shot 0 is still.
@@ -34,3 +34,9 @@ def cut_clip(clip_dir) -> tuple[Path, list[float]]:
 def gradual_clip(clip_dir) -> tuple[Path, list[float]]:
     path = clip_dir / "gradual.mp4"
     return path, make_clip(path, SHOTS, fps=FPS, transition=["dissolve", "fade", "dissolve", "fade"])
+
+
+@pytest.fixture(scope="session")
+def phone_clip(clip_dir) -> tuple[Path, list[float]]:
+    path = clip_dir / "phone.mp4"
+    return path, make_phone_clip(path)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from bgm_studio.cli import main
+from bgm_studio.video import analysis, cache
 from bgm_studio.video.analysis import VideoAnalysis, analyze_video, to_json
 from bgm_studio.video.cache import cache_dir, fingerprint
 from bgm_studio.video.config import AnalysisConfig
@@ -46,6 +47,20 @@ def test_second_analysis_comes_from_the_cache(cut_clip, tmp_path):
     assert np.allclose(second.series.motion, first.series.motion, atol=1e-5)
     changed = analyze_video(copy, AnalysisConfig(sample_fps=8.0, min_shot_s=0.6))  # other settings: another entry
     assert len(list(cache_dir().glob("*.json"))) >= 2 and changed.cut_times == pytest.approx(first.cut_times, abs=1e-6)
+
+
+def test_an_entry_cached_before_nominal_rates_still_serves(phone_clip, monkeypatch):
+    """An older version's entry has no nominal_fps: it is read, not analysed again, and the rate an editor
+    counts in comes from the video itself."""
+    config = AnalysisConfig(sample_fps=6.0)  # a setting no other test uses
+    analyze_video(phone_clip[0], config)
+    key = cache.cache_key(cache.content_key(phone_clip[0]), config)
+    old = cache.load(key)
+    assert old is not None and old.pop("nominal_fps") == 30.0
+    cache.store(key, old)
+    monkeypatch.setattr(analysis, "_analyse", lambda *a: pytest.fail("analysed again"))
+    again = analyze_video(phone_clip[0], config)
+    assert again.info.nominal_fps == 30.0 and again.cut_times == pytest.approx(phone_clip[1], abs=0.04)
 
 
 def test_fingerprint_follows_content(tmp_path):

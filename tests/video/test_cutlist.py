@@ -15,8 +15,8 @@ from bgm_studio.video.decode import VideoInfo  # noqa: E402
 RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 
 
-def _info(fps: float = 25.0, seconds: float = 5.0) -> VideoInfo:
-    return VideoInfo("edit.mp4", seconds, fps, 320, 180, 0, False, "h264", round(seconds * fps))
+def _info(fps: float = 25.0, seconds: float = 5.0, nominal: float | None = None) -> VideoInfo:
+    return VideoInfo("edit.mp4", seconds, fps, nominal or fps, 320, 180, 0, False, "h264", round(seconds * fps))
 
 
 def _timeline(lengths: list[int | None], rate: float = 25.0, tracks: int = 1, start_tc: int = 0, gap_frames: int = 10):
@@ -59,6 +59,15 @@ def test_cuts_land_on_the_timeline_frames_at_other_rates(tmp_path, rate):
     path = _write(_timeline([48, 25, 71], rate=rate), tmp_path / "edit.otio")
     cuts = read_cutlist(path, _info(fps=rate, seconds=144 / rate), 144 / rate)
     assert [round(s.start_s * rate, 6) for s in cuts.shots] == [0, 48, 73]
+
+
+@pytest.mark.parametrize("suffix", [".edl", ".otio"])
+def test_a_phones_variable_rate_clip_is_cut_at_its_nominal_rate(tmp_path, suffix):
+    """Its frames average 28 a second, and the editor's timeline counts it at the 30 it states: the
+    cuts at frames 60 and 105 fall at 2.0 and 3.5 s (an EDL was read at 28 and refused)."""
+    path = _write(_timeline([60, 45, 75], rate=30.0), tmp_path / f"edit{suffix}")
+    cuts = read_cutlist(path, _info(fps=28.0, seconds=6.0, nominal=30.0), 6.0)
+    assert _starts(cuts) == [0.0, 2.0, 3.5] and cuts.rate == 30.0 and cuts.shots[-1].end_s == 6.0
 
 
 def test_another_frame_rate_is_refused(tmp_path):

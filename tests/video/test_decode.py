@@ -19,7 +19,7 @@ from tests.video_clips import ShotSpec, frame_times, make_bad_file, make_clip
 def test_probe_reports_container_facts(cut_clip):
     path, _ = cut_clip
     info = probe(path)
-    assert (info.width, info.height, info.fps, info.rotation) == (320, 180, 25.0, 0)
+    assert (info.width, info.height, info.fps, info.nominal_fps, info.rotation) == (320, 180, 25.0, 25.0, 0)
     assert info.duration_s == pytest.approx(11.0, abs=0.05)
     assert info.has_audio and info.codec == "h264"
 
@@ -40,6 +40,12 @@ def test_variable_frame_rate_uses_timestamps(tmp_path):
         times = [f.t_s for f in reader.frames(64)]
     assert np.allclose(times, frame_times(2.0, 25.0, vfr=True), atol=1e-4)
     assert len(set(np.round(np.diff(times), 3))) > 1
+
+
+def test_a_phone_clip_dropping_frames_keeps_its_nominal_rate(phone_clip):
+    """Its frames average 28 a second, and an editor counts it at the 30 it states."""
+    info = probe(phone_clip[0])
+    assert info.fps == pytest.approx(28.0, abs=0.05) and info.nominal_fps == 30.0
 
 
 def _marker_clip(path, rotation: int) -> None:
