@@ -15,9 +15,9 @@ from pathlib import Path
 
 from ..atomic import atomic_path
 from ..errors import BgmError
+from ..video.frame_rate import STANDARD_RATES, standard_rate
 
 FORMATS = {".otio": "otio_json", ".edl": "cmx_3600", ".xml": "fcp_xml", ".fcpxml": "fcpx_xml"}
-_NTSC = (24000 / 1001, 30000 / 1001, 48000 / 1001, 60000 / 1001)
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,11 @@ class AudioFile:
 
 
 def timeline_rate(fps: float) -> float:
-    """The video's frame rate as editors count it: an NTSC rate exactly when fps is within 0.01% of one."""
+    """The video's frame rate as editors count it: a standard rate exactly (NTSC's 30000/1001 for 29.97)
+    when fps lies on one (video.frame_rate.standard_rate)."""
     if fps <= 0:
         raise BgmError("the video's frame rate is unknown; a timeline needs one")
-    return next((r for r in _NTSC if abs(fps / r - 1) < 1e-4), round(fps, 6))
+    return standard_rate(fps) or round(fps, 6)
 
 
 def score_timeline(
@@ -140,4 +141,4 @@ def _teach_fcpx_ntsc_rates() -> None:
     import opentimelineio as otio
 
     writer = otio.adapters.from_name("fcpx_xml").module()  # the module OTIO loaded, not a second import
-    writer.FRAMERATE_FRAMEDURATION.update({r: f"1001/{round(r * 1001)}s" for r in _NTSC})
+    writer.FRAMERATE_FRAMEDURATION.update({r: f"1001/{round(r * 1001)}s" for r in STANDARD_RATES if not r.is_integer()})
