@@ -56,6 +56,11 @@ class MelodyPlanConfig:
     # log-odds: POP909's singers differ (train songs 771-818: the share of melody notes repeating the one
     # before has sd 0.100 between songs; ours 0.057 without the spread, 0.097-0.124 with it).
     repeat_spread: float = 0.6
+    # Spread between pieces of the melody's share of the density, in log units (melody_busyness):
+    # POP909's singers take 0.258 of their songs' onsets at the median, log-sd 0.195 from song to song
+    # (train songs 001-818, melodic bars); at one share every piece's melody was about as busy as its
+    # video asked (log-sd 0.07 between a video's pieces), and windows clustered where real songs spread.
+    busyness_sd: float = 0.18
 
 
 def melody_style(model: MelodyModel, style_seed: int, sung: float) -> tuple[float, float]:
@@ -80,6 +85,13 @@ def melody_lift(sd: float, style_seed: int) -> float:
     a song: a singer's range. One fixed height made every piece's melody sit alike, and a classifier
     told 8-bar windows from real ones by the melody's register alone 67% of the time (53% with it)."""
     return _style_normal(sd, style_seed, 7)
+
+
+def melody_busyness(sd: float, style_seed: int) -> float:
+    """Factor on the melody's share of the density for one piece: log-normal, `sd` wide, within
+    two sd. Some singers fill a bar with sixteenths over a sparse band, others sing a few long notes
+    over a busy one."""
+    return float(np.exp(_style_normal(sd, style_seed, 41)))
 
 
 def _style_normal(sd: float, style_seed: int, stream: int) -> float:
@@ -125,7 +137,10 @@ class MelodyWriter:
             melodic[max(p.start_bar, 0) : min(p.end_bar, n_bars)] = p.has_melody
         if not phrases:
             melodic[:] = True
-        asked = phrase_level(np.minimum(controls.density[first] * self.config.share, self.config.max_onsets), phrases)
+        share = self.config.share * (
+            1.0 if style_seed is None else melody_busyness(self.config.busyness_sd, style_seed)
+        )
+        asked = phrase_level(np.minimum(controls.density[first] * share, self.config.max_onsets), phrases)
         onsets = np.where(melodic, asked, 0.0)
         reg = controls.register[first]
         register = np.where(reg > 0, reg + self.config.register_offset + lift + shift, 0.0)

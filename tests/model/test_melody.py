@@ -42,6 +42,7 @@ from bgm_studio.model.melody_writer import (
     MelodyPlanConfig,
     MelodyWriter,
     _returning_steps,
+    melody_busyness,
     melody_lift,
     melody_repetition,
     melody_style,
@@ -376,6 +377,35 @@ def test_a_pieces_melody_lift_is_drawn_from_its_style_seed_about_as_wide_as_pop9
     assert melody_lift(3.8, 11) == melody_lift(3.8, 11) and melody_lift(0.0, 11) == 0.0
 
 
+def test_a_pieces_melody_busyness_is_drawn_from_its_style_seed_as_wide_as_pop909s_singers_shares():
+    """POP909's singers take a share of their songs' onsets that spreads log-sd 0.195 from song to
+    song: a piece's factor on the share is log-normal, as wide as configured, at most 2 sd, one per
+    style seed, and the plan asks its melody for that much more or less."""
+    factors = np.log([melody_busyness(0.18, s) for s in range(3000)])
+    assert 0.16 < factors.std() < 0.18 and abs(factors.mean()) < 0.01 and np.abs(factors).max() <= 0.36 + 1e-9
+    assert melody_busyness(0.18, 11) == melody_busyness(0.18, 11) and melody_busyness(0.0, 11) == 1.0
+    writer = MelodyWriter(load_melody())
+    ctrl = replace(_c_major_controls(32), density=np.full(32, 16.0))
+    busy, sparse = (
+        max(range(50), key=lambda s: melody_busyness(0.18, s)),
+        min(range(50), key=lambda s: melody_busyness(0.18, s)),
+    )
+    ratio = writer.plan(ctrl, [], 0, 0.0, busy).bar_onsets / writer.plan(ctrl, [], 0, 0.0, sparse).bar_onsets
+    assert np.allclose(ratio, melody_busyness(0.18, busy) / melody_busyness(0.18, sparse)) and ratio[0] > 1.6
+
+    phrases = [Phrase("A", 0, 4), Phrase("B", 4, 4)]
+
+    def sung(style_seed: int) -> int:
+        counts = 0
+        for seed in range(4):
+            roll = PianoRoll.empty(32 * 4, MODEL_PITCH_LOW, MODEL_PITCHES)
+            notes = roll_to_note_array(writer.write(roll, ctrl, phrases, 0, 0, 32, seed, None, style_seed))
+            counts += int((notes[:, 4] == MELODY).sum())
+        return counts
+
+    assert sung(busy) > 1.3 * sung(sparse)
+
+
 def test_the_writer_lifts_the_whole_melody_by_its_style_seeds_lift():
     """Two spans written with different seeds under one style seed sit at one height; a style seed
     drawing a lift 12 semitones higher writes the melody about that much higher (over seeds 0-3:
@@ -575,7 +605,8 @@ def test_each_bar_asks_its_phrases_level_of_onsets_and_the_model_reads_it_unshap
 
     monkeypatch.setattr("bgm_studio.model.melody_writer.sample_melody", sample)
     writer.write(PianoRoll.empty(48 * 4, MODEL_PITCH_LOW, MODEL_PITCHES), ctrl, phrases, 0, 0, 48, seed=3)
-    assert np.allclose(read[0], asked)
+    assert np.allclose(read[0], writer.plan(ctrl, phrases, 0, 0.0, 3).bar_onsets)  # its singer's busyness drawn
+    assert np.allclose(read[0][:4], 4 * melody_busyness(MelodyPlanConfig().busyness_sd, 3))
 
 
 def test_a_songs_plan_asks_each_bar_of_a_melodic_phrase_its_phrases_mean_onsets():
