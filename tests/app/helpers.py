@@ -9,10 +9,15 @@ def wait_task(qtbot, window, timeout: int = 60000) -> None:
 
 
 def click_time(qtbot, timeline, plot, t_s: float) -> None:
-    """Click the lane `plot` of the timeline at time t_s, as a user would."""
+    """Click the lane `plot` of the timeline at time t_s, as a user would to seek: on the roll, on a
+    pitch in view with no note under the click (a click on a note selects it; which pitch is free
+    depends on the piece, and so on the clip's bytes as the machine's x264 and PyAV write them)."""
     from PySide6.QtCore import QPointF, Qt
 
-    y = 60.0 if plot is timeline.roll_plot else 0.5
+    y = 0.5
+    if plot is timeline.roll_plot:
+        low, high = plot.getViewBox().viewRange()[1]
+        y = next(p for p in range(int(high) - 1, int(low), -1) if timeline.note_editor.note_at(t_s, p) < 0)
     scene_pos = plot.getViewBox().mapViewToScene(QPointF(t_s, y))
     view = plot.scene().views()[0]  # each lane is a view of its own
     qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=view.mapFromScene(scene_pos))
