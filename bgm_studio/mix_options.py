@@ -37,12 +37,13 @@ def add_original_gain_arg(p: argparse.ArgumentParser, whose: str, stems: bool = 
     )
 
 
+def add_preset_arg(p: argparse.ArgumentParser, default: str) -> None:
+    """--preset, one of music.arrangement's PRESETS; `default` says what plays without it."""
+    p.add_argument("--preset", choices=list(PRESETS), help=f"instruments of every part at once (default: {default})")
+
+
 def add_mix_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--preset",
-        choices=list(PRESETS),
-        help="instruments of every part at once (default: the project's, else solo-piano)",
-    )
+    add_preset_arg(p, "the project's, else solo-piano")
     p.add_argument(
         "--instrument",
         action="append",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..errors import BgmError
-from ..mix_options import add_original_gain_arg
+from ..mix_options import add_original_gain_arg, add_preset_arg
+from ..music.arrangement import DEFAULT_PRESET
 from .jobs import FORMATS, BatchSettings
 
 
@@ -33,6 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tempo", type=float, help="tempo in BPM (default: chosen from each video)")
     p.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")
+    add_preset_arg(p, DEFAULT_PRESET)
     p.add_argument("--melody-program", type=int, default=0, help="General MIDI program of the melody (0 = piano)")
     p.add_argument("--accompaniment-program", type=int, default=0, help="GM program of the accompaniment")
     add_original_gain_arg(p, "each video's", stems=False)
@@ -58,6 +60,7 @@ def settings_from(args: argparse.Namespace) -> BatchSettings:
         args.clip_weights,
         args.clip_model,
         args.soundfont,
+        args.preset or DEFAULT_PRESET,
         programs,
         args.original_gain,
         tuple(f.strip() for f in args.formats.split(",") if f.strip()),

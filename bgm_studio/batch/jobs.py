@@ -12,6 +12,7 @@ from pathlib import Path
 from ..atomic import atomic_path
 from ..errors import BgmError
 from ..mix_options import VIDEO_SOUND_DB
+from ..music.arrangement import DEFAULT_PRESET
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm")
 FORMATS = ("mp4", "midi", "wav", "project")
@@ -32,6 +33,7 @@ class BatchSettings:
     clip_weights: str | None = None
     clip_model: str | None = None
     soundfont: str | None = None  # None: $BGM_SOUNDFONT or the GM default
+    preset: str = DEFAULT_PRESET  # instruments of every part, one of music.arrangement.PRESETS
     programs: tuple[int, int] = (0, 0)  # GM programs of melody and accompaniment
     original_gain_db: float | None = VIDEO_SOUND_DB  # the video's sound in the MP4; None = left out
     formats: tuple[str, ...] = ("mp4", "midi", "project")  # files written per video
@@ -127,6 +129,8 @@ def identity(task: VideoTask, settings: BatchSettings, inputs: dict[str, Any]) -
     from ..video.cache import fingerprint
 
     music = {k: v for k, v in asdict(settings).items() if k not in ("model", "soundfont", "device")}
+    if settings.preset == DEFAULT_PRESET:  # as manifests written before --preset existed say it: still valid
+        del music["preset"]
     return {"video_sha256": fingerprint(task.video), "settings": json.loads(json.dumps(music)), **inputs}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any
 from pathlib import Path
@@ -51,6 +51,7 @@ class Worker:
             return VideoResult(task.video, task.name, "failed", seconds=time.perf_counter() - t0, reason=one_line(exc))
 
     def _score(self, task: VideoTask, t0: float) -> VideoResult:
+        from ..music.arrangement import Arrangement
         from ..project.outputs import OutputPaths, write_outputs
         from ..project.scoring import ScoringOptions
         from ..project.state import save_project
@@ -64,7 +65,7 @@ class Worker:
         ident = identity(task, self.settings, self.inputs)
         analysis = analyze_video(task.video, self.analysis_config)
         project = self.scorer.plan(analysis, ScoringOptions(seed=s.seed, tempo_bpm=s.tempo_bpm))
-        project = self.scorer.generate(project)
+        project = replace(self.scorer.generate(project), arrangement=Arrangement(s.preset))
         formats = s.formats
         if "project" in formats:
             save_project(project, task.output("project"))
