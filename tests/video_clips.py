@@ -263,5 +263,19 @@ def make_bad_file(path: str | Path, kind: str) -> Path:
     return path
 
 
+def make_pattern_clip(path: str | Path, seconds: float, x264_params: str = "keyint=100", keep: float = 1.0) -> Path:
+    """A moving test pattern at 160x90, 25 fps, encoded by x264 with `x264_params` (e.g. "open-gop=1",
+    "intra-refresh=1"), its index at the start; keep < 1 cuts the file off after that share of its bytes."""
+    path = Path(path)
+    _ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc2=s=160x90:r=25:d={seconds}", "-c:v", "libx264",
+        "-x264-params", x264_params, "-movflags", "+faststart", str(path),
+    )  # fmt: skip
+    if keep < 1.0:
+        data = path.read_bytes()
+        path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
 def _ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)

@@ -8,6 +8,7 @@ are fine), and the container's rotation is applied so thumbnails are upright.
 from __future__ import annotations
 
 import errno
+import itertools
 import math
 import os
 from dataclasses import dataclass
@@ -21,13 +22,15 @@ import numpy as np
 
 from ..containers import check_timed
 from ..errors import BgmError
-from ..threads import decode_threads
+from ..threads import decode_threads, thread_share
 from .frame_rate import nominal_rate
 from .prefetch import Prefetch
 
 _NATIVE_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
 _MAX_BAD_PACKETS = 50  # give up after this many undecodable packets in a row
 _FRAMES_AHEAD = 4  # decoded frames waiting for the caller, at most
+_TWO_PARTS_MIN_S = 20.0  # a shorter video is decoded by one decoder: a second one's start costs more than it saves
+_LATER_AHEAD_BYTES = 64 << 20  # thumbnails the second of two decoders may make before they are used, at most
 # Limited ("TV") range to full range: Y 16..235 -> 0..255, chroma 16..240 -> 0..255 around 128.
 _LUMA_LUT = np.clip((np.arange(256) - 16) * 255.0 / 219.0 + 0.5, 0, 255).astype(np.uint8)
 _CHROMA_LUT = np.clip((np.arange(256) - 128) * 255.0 / 224.0 + 128.5, 0, 255).astype(np.uint8)
@@ -77,22 +80,35 @@ class VideoReader:
 
     def __init__(self, path: str | os.PathLike, fast: bool = False) -> None:
         self.path = Path(path)
+        self._fast = fast
         self._container = open_container(self.path)
         self._stream = _video_stream(self._container, self.path, fast)
-        self._packets = self._container.demux(self._stream)
-        self._pending = _first_frames(self._container, self._stream, self._packets, self.path)
-        self.info = _info(self.path, self._container, self._stream, self._pending[0])
-        self._origin = _origin(self._stream, self._pending[0])
-        self.damage: list[Damage] = []
-        self.skipped_to_s = 0.0  # the latest time of a packet left undecoded outside the spans asked for
-        self._ahead: Prefetch[av.VideoFrame] | None = None
+        packets = self._container.demux(self._stream)
+        pending = _first_frames(self._container, self._stream, packets, self.path)
+        self.info = _info(self.path, self._container, self._stream, pending[0])
+        self._origin = _origin(self._stream, pending[0])
+        self._part = _Part(self._stream, packets, self._origin, pending)
+        self._later: tuple[av.container.InputContainer, _Part, float] | None = None  # a second decoder and its start
+        self._ahead: list[Prefetch] = []
+
+    @property
+    def damage(self) -> list[Damage]:
+        """Where decoding failed, in the order of the video."""
+        return self._part.damage + (self._later[1].damage if self._later else [])
+
+    @property
+    def skipped_to_s(self) -> float:
+        """The latest time of a packet left undecoded outside the spans asked for."""
+        return self._part.skipped_to_s
 
     def __enter__(self) -> "VideoReader":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._ahead is not None:  # the decoding thread stops before the decoder goes
-            self._ahead.close()
+        for ahead in self._ahead:  # the decoding threads stop before their decoders go
+            ahead.close()
+        if self._later is not None:
+            self._later[0].close()
         self._container.close()
 
     def frames(
@@ -102,30 +118,133 @@ class VideoReader:
         spans: Sequence[tuple[float, float]] | None = None,
     ) -> Iterator[Frame]:
         """Decode the video once, in order, yielding thumbnails `width` pixels wide (display orientation),
-        of every frame or only of those whose time `wanted` accepts (the others are decoded, not shrunk).
+        of every frame or only of those whose time `wanted` accepts.
 
         spans: [start, end) times; only frames inside them are yielded, and the packets between them are
         decoded only where a later one in a span depends on them (from the last keyframe before it).
         Undecodable packets are skipped and noted in `damage`; decoding stops after
-        many in a row, or when the file ends early. A thread of its own decodes a few frames ahead.
+        many in a row, or when the file ends early. A thread of its own decodes a few frames ahead;
+        the whole of a long video on several cores is decoded by two, each from its own keyframe (`_in_two`).
         """
         size = _coded_size(self.info, width)
-        last_t = -math.inf
+        if spans is None and self._open_later():
+            yield from self._in_two(size, wanted)
+            return
         inside = _Spans(spans)
-        self._ahead = Prefetch(self._decoded(inside), _FRAMES_AHEAD)
+        ahead = Prefetch(_timed(self._part.decoded(inside), self._origin, self.info.fps), _FRAMES_AHEAD)
+        self._ahead.append(ahead)
         try:
-            for frame in self._ahead:
-                t = _frame_time(frame, self._origin, last_t, self.info.fps)
-                if t <= last_t or not inside.holds(t):  # duplicate or out-of-order timestamp: keep the first
-                    continue
-                last_t = t
-                if wanted is not None and not wanted(t):
+            for t, frame in ahead:
+                if not inside.holds(t) or (wanted is not None and not wanted(t)):
                     continue
                 yield Frame(t, _thumbnail(frame, size, self.info.rotation))
         finally:
-            self._ahead.close()
+            ahead.close()
 
-    def _decoded(self, spans: "_Spans") -> Iterator[av.VideoFrame]:
+    def _open_later(self) -> bool:
+        """Open a second decoder at the keyframe nearest before the middle of the video, where two decoders
+        finish sooner than one: on two or more cores, for a video of at least _TWO_PARTS_MIN_S whose
+        container seeks to a keyframe well inside it. False (and nothing open) otherwise."""
+        duration = self.info.duration_s
+        if (thread_share() or os.cpu_count() or 1) < 2 or duration < _TWO_PARTS_MIN_S:
+            return False
+        try:
+            container = av.open(str(self.path), metadata_errors="ignore")
+        except av.FFmpegError:
+            return False
+        try:
+            stream = _video_stream(container, self.path, self._fast)
+            if stream.time_base is None:
+                raise ValueError("no time base to seek by")
+            container.seek(round((self._origin + duration / 2) / stream.time_base), stream=stream, backward=True)
+            packets = container.demux(stream)
+            key = next(packets)
+            if not key.is_keyframe or key.pts is None or key.time_base is None:
+                raise ValueError("the seek did not land on a timed keyframe")
+            start_s = float(key.pts * key.time_base) - self._origin
+            if not 0.2 * duration <= start_s <= 0.8 * duration:
+                raise ValueError("no keyframe near the middle")
+        except (av.FFmpegError, BgmError, ValueError, StopIteration):
+            container.close()
+            return False
+        self._later = container, _Part(stream, itertools.chain([key], packets), self._origin, []), start_s
+        return True
+
+    def _in_two(self, size: tuple[int, int], wanted: Callable[[float], bool] | None) -> Iterator[Frame]:
+        """Every frame's thumbnail, from this reader's decoder up to the second one's keyframe and from
+        the second one after it; each thread decodes and shrinks. The second's thumbnails wait, up to
+        _LATER_AHEAD_BYTES of them, until the first's are used. The second takes over only where its
+        keyframe's picture is the first decoder's picture at that time, as a keyframe that starts a
+        stream on its own is (a stream refreshed without one, or damaged there, stays with the first)."""
+        assert self._later is not None
+        _, later, start_s = self._later
+        rotation, fps = self.info.rotation, self.info.fps
+        depth = max(_FRAMES_AHEAD, _LATER_AHEAD_BYTES // (size[0] * size[1] * 3))
+        first = Prefetch(
+            _thumbnails(_timed(self._part.decoded(_Spans(None)), self._origin, fps), size, rotation), _FRAMES_AHEAD
+        )
+        second = Prefetch(
+            _thumbnails(
+                _timed(later.decoded(_Spans(None)), self._origin, fps, math.nextafter(start_s, -math.inf)),
+                size,
+                rotation,
+            ),
+            depth,
+        )
+        self._ahead += [first, second]
+        try:
+            for frame in first:
+                if frame.t_s >= start_s:
+                    taken = next(iter(second), None)
+                    if taken is not None and taken.t_s == frame.t_s and np.array_equal(taken.ycrcb, frame.ycrcb):
+                        first.close()
+                        self._part.damage[:] = [d for d in self._part.damage if d.t_s < start_s]
+                        yield from _accepted(itertools.chain([taken], second), wanted)
+                        return
+                    yield from self._without_later(itertools.chain([frame], first), second, wanted)
+                    return
+                if wanted is None or wanted(frame.t_s):
+                    yield frame
+            # The first decoder stopped before the keyframe (damage, a cut-off file), as one decoder would have.
+            yield from self._without_later(iter(()), second, wanted)
+        finally:
+            first.close()
+            second.close()
+
+    def _without_later(
+        self, frames: Iterator[Frame], later: Prefetch[Frame], wanted: Callable[[float], bool] | None
+    ) -> Iterator[Frame]:
+        """Stop the second decoder and forget what it met; then the first decoder's `frames`."""
+        later.close()
+        if self._later is not None:
+            self._later[0].close()
+            self._later = None
+        yield from _accepted(frames, wanted)
+
+
+def _accepted(frames: Iterator[Frame], wanted: Callable[[float], bool] | None) -> Iterator[Frame]:
+    return (frame for frame in frames if wanted is None or wanted(frame.t_s))
+
+
+class _Part:
+    """One decoder's packets, from the start of the video or from a keyframe, and the damage it met."""
+
+    def __init__(
+        self,
+        stream: av.video.stream.VideoStream,
+        packets: Iterator[av.Packet],
+        origin: float,
+        pending: list[av.VideoFrame],
+    ) -> None:
+        self._stream = stream
+        self._packets = packets
+        self._origin = origin
+        self._pending = pending  # frames decoded already (a reader's first ones)
+        self.damage: list[Damage] = []
+        self.skipped_to_s = 0.0  # the latest time of a packet left undecoded outside the spans asked for
+
+    def decoded(self, spans: "_Spans") -> Iterator[av.VideoFrame]:
+        """The frames in presentation order, decoding only what frames inside `spans` need."""
         yield from self._pending
         self._pending = []
         bad, last_good, silent = 0, 0.0, 0
@@ -158,6 +277,22 @@ class VideoReader:
                 held = []
         except av.FFmpegError as exc:  # the demuxer itself failed, e.g. a cut-off file
             self.damage.append(Damage(last_good, _reason(exc)))
+
+
+def _timed(
+    frames: Iterator[av.VideoFrame], origin: float, fps: float, last_t: float = -math.inf
+) -> Iterator[tuple[float, av.VideoFrame]]:
+    """(time from the start of the video, frame); of frames with a duplicate or out-of-order time, the first."""
+    for frame in frames:
+        t = _frame_time(frame, origin, last_t, fps)
+        if t > last_t:
+            last_t = t
+            yield t, frame
+
+
+def _thumbnails(frames: Iterator[tuple[float, av.VideoFrame]], size: tuple[int, int], rotation: int) -> Iterator[Frame]:
+    for t, frame in frames:
+        yield Frame(t, _thumbnail(frame, size, rotation))
 
 
 class _Spans:

@@ -11,9 +11,9 @@ import pytest
 from bgm_studio.errors import BgmError
 from bgm_studio.video.analysis import analyze_video
 from bgm_studio.video.cache import cache_dir
-from bgm_studio.video.decode import VideoReader, probe
+from bgm_studio.video.decode import VideoReader, _Part, probe
 from tests.media import decoded_end_s
-from tests.video_clips import ShotSpec, frame_times, make_bad_file, make_clip
+from tests.video_clips import ShotSpec, frame_times, make_bad_file, make_clip, make_pattern_clip
 
 
 def test_probe_reports_container_facts(cut_clip):
@@ -170,5 +170,77 @@ def test_leaving_the_reader_mid_video_stops_its_decoding_thread(cut_clip):
         frames = reader.frames(64)
         next(frames)
         ahead = reader._ahead
-        assert ahead is not None and ahead._thread.is_alive()
-    assert not ahead._thread.is_alive()
+        assert ahead and all(a._thread.is_alive() for a in ahead)
+    assert not any(a._thread.is_alive() for a in ahead)
+
+
+def _frames_on(path, threads: str, monkeypatch) -> tuple[list, bool, list]:
+    """The frames of a reader on `threads` cores, whether a second decoder made the later ones, and its damage."""
+    monkeypatch.setenv("OMP_NUM_THREADS", threads)
+    with VideoReader(path, fast=True) as reader:
+        frames = list(reader.frames(64))
+        return frames, reader._later is not None, reader.damage
+
+
+@pytest.mark.parametrize(
+    "x264, two",
+    [("keyint=100", True), ("keyint=100:open-gop=1", True), ("keyint=100:intra-refresh=1", False)],
+    ids=["closed-gop", "open-gop", "intra-refresh"],
+)
+def test_a_long_video_on_two_cores_is_decoded_from_two_keyframes_into_one_decoders_frames(
+    tmp_path, monkeypatch, x264, two
+):
+    """On two cores a second decoder starts at the keyframe before the middle and takes over there. A
+    stream refreshed without keyframes that start it (intra refresh: its decoder shows nothing until
+    well after the flagged frame) stays with the first. Either way the frames are those of one decoder."""
+    path = make_pattern_clip(tmp_path / "long.mp4", 24.0, x264)
+    one, one_later, _ = _frames_on(path, "1", monkeypatch)
+    both, later, _ = _frames_on(path, "2", monkeypatch)
+    assert not one_later and later == two
+    assert len(both) == len(one) > 300
+    assert all(a.t_s == b.t_s and np.array_equal(a.ycrcb, b.ycrcb) for a, b in zip(one, both))
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6])
+def test_a_long_video_cut_off_is_analysed_as_far_as_one_decoder_gets(tmp_path, monkeypatch, keep):
+    """Cut off before its middle, the file has no keyframe there to start a second decoder; after it, the
+    second one meets the break and reports it as one decoder does."""
+    path = make_pattern_clip(tmp_path / "cut_off.mp4", 30.0, keep=keep)
+    analyses = []
+    for threads in ("1", "2"):
+        monkeypatch.setenv("OMP_NUM_THREADS", threads)
+        analyses.append(analyze_video(path, use_cache=False))
+    one, two = analyses
+    assert 0.25 * 30 < one.duration_s < keep * 30 and "decoding stopped" in one.warnings[-1]
+    assert (two.duration_s, two.warnings) == (one.duration_s, one.warnings)
+    assert _frames_on(path, "2", monkeypatch)[1] == (keep > 0.5)
+
+
+def test_when_the_first_decoder_stops_before_the_second_ones_keyframe_the_frames_stop_there(tmp_path, monkeypatch):
+    """As one decoder stops after many damaged packets in a row, the frames end where the first does."""
+    path = make_pattern_clip(tmp_path / "long.mp4", 24.0)
+    decoded = _Part.decoded
+
+    def giving_up_at_5_s(self, spans):
+        for frame in decoded(self, spans):
+            if self is reader._part and frame.time > 5.0:
+                return
+            yield frame
+
+    monkeypatch.setattr(_Part, "decoded", giving_up_at_5_s)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    with VideoReader(path) as reader:
+        times = [f.t_s for f in reader.frames(64)]
+        assert reader._later is None  # the second decoder was stopped
+    assert 4.9 < times[-1] <= 5.0
+
+
+def test_leaving_a_long_video_mid_way_stops_both_decoding_threads(tmp_path, monkeypatch):
+    path = make_pattern_clip(tmp_path / "long.mp4", 24.0)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    with VideoReader(path) as reader:
+        frames = reader.frames(64)
+        next(frames)
+        ahead = reader._ahead
+        assert len(ahead) == 2 and all(a._thread.is_alive() for a in ahead)
+    assert not any(a._thread.is_alive() for a in ahead)
