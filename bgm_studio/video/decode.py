@@ -185,7 +185,11 @@ class VideoReader:
         )
         second = Prefetch(
             _thumbnails(
-                _timed(later.decoded(_Spans(None)), self._origin, fps, math.nextafter(start_s, -math.inf)),
+                _starting_at(
+                    _timed(later.decoded(_Spans(None)), self._origin, fps, math.nextafter(start_s, -math.inf)),
+                    start_s,
+                    fps,
+                ),
                 size,
                 rotation,
             ),
@@ -288,6 +292,17 @@ def _timed(
         if t > last_t:
             last_t = t
             yield t, frame
+
+
+def _starting_at(
+    frames: Iterator[tuple[float, av.VideoFrame]], start_s: float, fps: float
+) -> Iterator[tuple[float, av.VideoFrame]]:
+    """The timed frames of a decoder started at a keyframe, if the first is that keyframe's (within half
+    a frame), as a keyframe that starts a stream on its own shows at once; else none, at once."""
+    first = next(frames, None)
+    if first is not None and abs(first[0] - start_s) < 0.5 / (fps or 25.0):
+        yield first
+        yield from frames
 
 
 def _thumbnails(frames: Iterator[tuple[float, av.VideoFrame]], size: tuple[int, int], rotation: int) -> Iterator[Frame]:
