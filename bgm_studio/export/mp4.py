@@ -1,4 +1,5 @@
-"""MP4 export: the input's video stream copied packet for packet, the music encoded as AAC.
+"""MP4 export: the input's video stream copied packet for packet, the music encoded as AAC, the
+subtitle tracks and timecode kept where the container holds them (side_tracks.py).
 
 A video stream the container cannot hold (Cinepak in .mp4, say) is re-encoded as H.264 instead,
 and the progress label says so; copying stays the rule wherever the container takes the stream.
@@ -16,6 +17,7 @@ import itertools
 import math
 import os
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Final, Iterator
 
@@ -31,6 +33,7 @@ from ..progress import ProgressFn, no_progress
 from ..video.decode import decodable_frames
 from .mixdown import MixConfig, mixdown, picture_mix
 from .probe import open_video, probe_video
+from .side_tracks import SideTracks
 
 AAC_BIT_RATE = 192_000
 AAC_FRAME = 1024  # samples per AAC frame
@@ -81,6 +84,13 @@ def video_copy_problem(video: str | os.PathLike, path: str | os.PathLike) -> str
         except ValueError as exc:  # PyAV: the container cannot hold this codec
             return str(exc)
     return None
+
+
+def left_out(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
+    """The source's tracks an export to `path` leaves out, as 'data track 1 (bin_data)': [] when it
+    carries every subtitle track and the timecode."""
+    with open_video(video) as source, av.open(io.BytesIO(), "w", format=container_format(path)) as output:
+        return SideTracks(source, output).left_out
 
 
 def _stream_like(
@@ -232,7 +242,7 @@ def _mux(
     cancel: Callable[[], None],
 ) -> None:
     """Copy the video packets (or re-encode them where the container cannot hold them) and interleave
-    the AAC-encoded music with them by time."""
+    the AAC-encoded music and the subtitles with them by time."""
     options = {"movflags": "+faststart"} if fmt in ("mp4", "mov") else {}
     reencode = video_copy_problem(video, target) is not None
     with open_video(video) as source, av.open(str(out_path), "w", format=fmt, options=options) as output:
@@ -244,6 +254,8 @@ def _mux(
             "aac_coder": "fast"
         }  # half the time of 'twoloop'; at 192 kb/s no audible loss
         origin = _clock_origin(source, source_video)
+        side = SideTracks(source, output, origin * Fraction(source_video.time_base or 0))
+        side.carry_timecode(video_out)
         start = (
             (source_video.start_time - origin) * source_video.time_base
             if source_video.start_time and source_video.time_base
@@ -257,7 +269,7 @@ def _mux(
             if reencode
             else "writing video"
         )
-        for packet in _video_packets(source, source_video, video_out, reencode, video, origin):
+        for packet in _video_packets(source, source_video, video_out, reencode, video, origin, side):
             cancel()
             stamp = packet.dts if packet.dts is not None else packet.pts
             assert stamp is not None and packet.time_base is not None  # only packets with a time reach here
@@ -265,9 +277,10 @@ def _mux(
             while next_audio < len(audio_packets) and (audio_packets[next_audio].pts or 0) / sample_rate <= t:
                 output.mux(audio_packets[next_audio])
                 next_audio += 1
+            output.mux(side.ready())
             output.mux(packet)
             progress(t, duration_s, label)
-        output.mux(audio_packets[next_audio:])
+        output.mux(audio_packets[next_audio:] + side.ready())
     progress(duration_s, duration_s, label)
 
 
@@ -278,10 +291,12 @@ def _video_packets(
     reencode: bool,
     video,
     origin: int,
+    side: SideTracks,
 ) -> Iterator[av.Packet]:
     """The output's video packets in order, `origin` (in the stream's time base) moved to 0: the source's
-    as they are, or its frames encoded by `out`, upright and at their pixel aspect as the source shows them."""
-    packets = _whole_packets(_demux(source, stream, video), video)
+    as they are, or its frames encoded by `out`, upright and at their pixel aspect as the source shows them.
+    The subtitle packets demuxed on the way go to `side`."""
+    packets = _whole_packets(_demux(source, stream, video, side), video)
     if not reencode:
         for packet in _with_decode_times(packets, _frame_step(stream)):
             packet.stream = out
@@ -377,9 +392,10 @@ def _h264_of_stream(
     return h264
 
 
-def _demux(source, stream, video) -> Iterator[av.Packet]:
-    """The stream's packets; a demuxer error (a damaged index or packet) stops the export in one line."""
-    packets = source.demux(stream)
+def _demux(source, stream, video, side: SideTracks) -> Iterator[av.Packet]:
+    """The stream's packets, `side`'s subtitle packets handed to it; a demuxer error (a damaged index or
+    packet) stops the export in one line."""
+    packets = source.demux(stream, *side.streams)
     t = 0.0
     while True:
         try:
@@ -391,6 +407,9 @@ def _demux(source, stream, video) -> Iterator[av.Packet]:
                 f"{video}: the video cannot be read past {t:.1f} s ({exc.strerror or exc}); "
                 "the export stopped and wrote nothing"
             ) from exc
+        if packet.stream.index != stream.index:
+            side.take(packet)
+            continue
         if packet.dts is not None:
             t = float(packet.dts * packet.time_base)
         yield packet
