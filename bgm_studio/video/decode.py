@@ -11,6 +11,7 @@ import errno
 import itertools
 import math
 import os
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -29,7 +30,9 @@ from .prefetch import Prefetch
 _NATIVE_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
 _MAX_BAD_PACKETS = 50  # give up after this many undecodable packets in a row
 _FRAMES_AHEAD = 4  # decoded frames waiting for the caller, at most
-_TWO_PARTS_MIN_S = 20.0  # a shorter video is decoded by one decoder: a second one's start costs more than it saves
+_TWO_PARTS_MIN_S = 20.0  # less of a video left than this is decoded by one decoder: a second costs more than it saves
+_PACE_INTERVAL_S = 1.0  # how often a decoder's caller checks whether it mostly waits for frames
+_WAITING_SHARE = 0.4  # waiting more of its time than this, the caller has a second decoder join
 _LATER_AHEAD_BYTES = 64 << 20  # thumbnails the second of two decoders may make before they are used, at most
 # Limited ("TV") range to full range: Y 16..235 -> 0..255, chroma 16..240 -> 0..255 around 128.
 _LUMA_LUT = np.clip((np.arange(256) - 16) * 255.0 / 219.0 + 0.5, 0, 255).astype(np.uint8)
@@ -88,13 +91,13 @@ class VideoReader:
         self.info = _info(self.path, self._container, self._stream, pending[0])
         self._origin = _origin(self._stream, pending[0])
         self._part = _Part(self._stream, packets, self._origin, pending)
-        self._later: tuple[av.container.InputContainer, _Part, float] | None = None  # a second decoder and its start
+        self._later: _Later | None = None  # a second decoder, for the second half of a long video
         self._ahead: list[Prefetch] = []
 
     @property
     def damage(self) -> list[Damage]:
         """Where decoding failed, in the order of the video."""
-        return self._part.damage + (self._later[1].damage if self._later else [])
+        return self._part.damage + (self._later.part.damage if self._later else [])
 
     @property
     def skipped_to_s(self) -> float:
@@ -108,7 +111,7 @@ class VideoReader:
         for ahead in self._ahead:  # the decoding threads stop before their decoders go
             ahead.close()
         if self._later is not None:
-            self._later[0].close()
+            self._later.container.close()
         self._container.close()
 
     def frames(
@@ -118,112 +121,124 @@ class VideoReader:
         spans: Sequence[tuple[float, float]] | None = None,
     ) -> Iterator[Frame]:
         """Decode the video once, in order, yielding thumbnails `width` pixels wide (display orientation),
-        of every frame or only of those whose time `wanted` accepts.
+        of every frame or only of those whose time `wanted` accepts (the others are decoded, not shrunk).
 
         spans: [start, end) times; only frames inside them are yielded, and the packets between them are
         decoded only where a later one in a span depends on them (from the last keyframe before it).
         Undecodable packets are skipped and noted in `damage`; decoding stops after
-        many in a row, or when the file ends early. A thread of its own decodes a few frames ahead;
-        the whole of a long video on several cores is decoded by two, each from its own keyframe (`_in_two`).
+        many in a row, or when the file ends early. A thread of its own decodes a few frames ahead.
+        Where the caller mostly waits for it on two or more cores, a second decoder takes the second
+        half of what is left (`_open_later`): of the 3-minute footage of benchmarks/end_to_end.py, a
+        third less time; where measuring is the slower (flat pictures), a second decoder would only
+        take the GIL from it.
         """
         size = _coded_size(self.info, width)
-        if spans is None and self._open_later():
-            yield from self._in_two(size, wanted)
-            return
         inside = _Spans(spans)
         ahead = Prefetch(_timed(self._part.decoded(inside), self._origin, self.info.fps), _FRAMES_AHEAD)
         self._ahead.append(ahead)
+        waits = _Waits() if spans is None and (thread_share() or os.cpu_count() or 1) >= 2 else None
         try:
-            for t, frame in ahead:
+            for t, frame in ahead if waits is None else waits.timed(iter(ahead)):
+                thumbnail = None
+                if waits is not None and waits.decoding_is_slower():
+                    waits = None
+                    self._open_later(t, size)
+                if self._later is not None and t >= self._later.start_s:
+                    thumbnail = _thumbnail(frame, size, self.info.rotation)
+                    taken = next(iter(self._later.frames), None)
+                    if taken is not None and taken.t_s == t and np.array_equal(taken.ycrcb, thumbnail):
+                        ahead.close()
+                        self._part.damage[:] = [d for d in self._part.damage if d.t_s < t]
+                        yield from _accepted(itertools.chain([taken], self._later.frames), wanted)
+                        return
+                    self._drop_later()  # a keyframe that does not start the stream on its own (intra refresh)
                 if not inside.holds(t) or (wanted is not None and not wanted(t)):
                     continue
-                yield Frame(t, _thumbnail(frame, size, self.info.rotation))
+                yield Frame(t, _thumbnail(frame, size, self.info.rotation) if thumbnail is None else thumbnail)
+            self._drop_later()  # this decoder stopped before the keyframe (damage, a cut-off file), as one would
         finally:
             ahead.close()
 
-    def _open_later(self) -> bool:
-        """Open a second decoder at the keyframe nearest before the middle of the video, where two decoders
-        finish sooner than one: on two or more cores, for a video of at least _TWO_PARTS_MIN_S whose
-        container seeks to a keyframe well inside it. False (and nothing open) otherwise."""
-        duration = self.info.duration_s
-        if (thread_share() or os.cpu_count() or 1) < 2 or duration < _TWO_PARTS_MIN_S:
-            return False
+    def _open_later(self, from_s: float, size: tuple[int, int]) -> None:
+        """Start a second decoder at the keyframe nearest before the middle of what is left after
+        `from_s`, where at least _TWO_PARTS_MIN_S is left and the container seeks to a keyframe well inside
+        it; it decodes and shrinks in a thread of its own, up to _LATER_AHEAD_BYTES of thumbnails ahead.
+        Only frames from its keyframe on come out, and none unless the first is the keyframe's own."""
+        left = self.info.duration_s - from_s
+        if left < _TWO_PARTS_MIN_S:
+            return
         try:
             container = av.open(str(self.path), metadata_errors="ignore")
         except av.FFmpegError:
-            return False
+            return
         try:
             stream = _video_stream(container, self.path, self._fast)
             if stream.time_base is None:
                 raise ValueError("no time base to seek by")
-            container.seek(round((self._origin + duration / 2) / stream.time_base), stream=stream, backward=True)
+            container.seek(round((self._origin + from_s + left / 2) / stream.time_base), stream=stream, backward=True)
             packets = container.demux(stream)
             key = next(packets)
             if not key.is_keyframe or key.pts is None or key.time_base is None:
                 raise ValueError("the seek did not land on a timed keyframe")
             start_s = float(key.pts * key.time_base) - self._origin
-            if not 0.2 * duration <= start_s <= 0.8 * duration:
+            if not from_s + 0.2 * left <= start_s <= from_s + 0.8 * left:
                 raise ValueError("no keyframe near the middle")
         except (av.FFmpegError, BgmError, ValueError, StopIteration):
             container.close()
-            return False
-        self._later = container, _Part(stream, itertools.chain([key], packets), self._origin, []), start_s
-        return True
-
-    def _in_two(self, size: tuple[int, int], wanted: Callable[[float], bool] | None) -> Iterator[Frame]:
-        """Every frame's thumbnail, from this reader's decoder up to the second one's keyframe and from
-        the second one after it; each thread decodes and shrinks. The second's thumbnails wait, up to
-        _LATER_AHEAD_BYTES of them, until the first's are used. The second takes over only where its
-        keyframe's picture is the first decoder's picture at that time, as a keyframe that starts a
-        stream on its own is (a stream refreshed without one, or damaged there, stays with the first)."""
-        assert self._later is not None
-        _, later, start_s = self._later
-        rotation, fps = self.info.rotation, self.info.fps
-        depth = max(_FRAMES_AHEAD, _LATER_AHEAD_BYTES // (size[0] * size[1] * 3))
-        first = Prefetch(
-            _thumbnails(_timed(self._part.decoded(_Spans(None)), self._origin, fps), size, rotation), _FRAMES_AHEAD
+            return
+        part = _Part(stream, itertools.chain([key], packets), self._origin, [])
+        fps = self.info.fps
+        timed = _timed(part.decoded(_Spans(None)), self._origin, fps, math.nextafter(start_s, -math.inf))
+        frames = Prefetch(
+            _thumbnails(_starting_at(timed, start_s, fps), size, self.info.rotation),
+            max(_FRAMES_AHEAD, _LATER_AHEAD_BYTES // (size[0] * size[1] * 3)),
         )
-        second = Prefetch(
-            _thumbnails(
-                _starting_at(
-                    _timed(later.decoded(_Spans(None)), self._origin, fps, math.nextafter(start_s, -math.inf)),
-                    start_s,
-                    fps,
-                ),
-                size,
-                rotation,
-            ),
-            depth,
-        )
-        self._ahead += [first, second]
-        try:
-            for frame in first:
-                if frame.t_s >= start_s:
-                    taken = next(iter(second), None)
-                    if taken is not None and taken.t_s == frame.t_s and np.array_equal(taken.ycrcb, frame.ycrcb):
-                        first.close()
-                        self._part.damage[:] = [d for d in self._part.damage if d.t_s < start_s]
-                        yield from _accepted(itertools.chain([taken], second), wanted)
-                        return
-                    yield from self._without_later(itertools.chain([frame], first), second, wanted)
-                    return
-                if wanted is None or wanted(frame.t_s):
-                    yield frame
-            # The first decoder stopped before the keyframe (damage, a cut-off file), as one decoder would have.
-            yield from self._without_later(iter(()), second, wanted)
-        finally:
-            first.close()
-            second.close()
+        self._ahead.append(frames)
+        self._later = _Later(container, part, frames, start_s)
 
-    def _without_later(
-        self, frames: Iterator[Frame], later: Prefetch[Frame], wanted: Callable[[float], bool] | None
-    ) -> Iterator[Frame]:
-        """Stop the second decoder and forget what it met; then the first decoder's `frames`."""
-        later.close()
+    def _drop_later(self) -> None:
+        """Stop the second decoder, if any, and forget what it met."""
         if self._later is not None:
-            self._later[0].close()
+            self._later.frames.close()
+            self._later.container.close()
             self._later = None
-        yield from _accepted(frames, wanted)
+
+
+@dataclass(frozen=True, eq=False)
+class _Later:
+    """A second decoder: its file, packets and damage, thumbnails made ahead, and the keyframe time it starts at."""
+
+    container: av.container.InputContainer
+    part: "_Part"
+    frames: Prefetch[Frame]
+    start_s: float
+
+
+class _Waits:
+    """How much of its time the caller of a decoder spends waiting for frames, _PACE_INTERVAL_S at a time."""
+
+    def __init__(self) -> None:
+        self._since = time.perf_counter()
+        self._waited = 0.0
+
+    def timed(self, items: Iterator[tuple[float, av.VideoFrame]]) -> Iterator[tuple[float, av.VideoFrame]]:
+        """The items, timing each wait for the next."""
+        while True:
+            before = time.perf_counter()
+            item = next(items, None)
+            self._waited += time.perf_counter() - before
+            if item is None:
+                return
+            yield item
+
+    def decoding_is_slower(self) -> bool:
+        """At the end of each interval: whether the caller waited over _WAITING_SHARE of it."""
+        elapsed = time.perf_counter() - self._since
+        if elapsed < _PACE_INTERVAL_S:
+            return False
+        slower = self._waited > _WAITING_SHARE * elapsed
+        self._since, self._waited = time.perf_counter(), 0.0
+        return slower
 
 
 def _accepted(frames: Iterator[Frame], wanted: Callable[[float], bool] | None) -> Iterator[Frame]:

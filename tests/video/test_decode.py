@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import av
 import numpy as np
@@ -11,7 +12,8 @@ import pytest
 from bgm_studio.errors import BgmError
 from bgm_studio.video.analysis import analyze_video
 from bgm_studio.video.cache import cache_dir
-from bgm_studio.video.decode import VideoReader, _Part, probe
+from bgm_studio.video import decode
+from bgm_studio.video.decode import VideoReader, _Part, _Waits, probe
 from tests.media import decoded_end_s
 from tests.video_clips import ShotSpec, frame_times, make_bad_file, make_clip, make_pattern_clip
 
@@ -175,8 +177,11 @@ def test_leaving_the_reader_mid_video_stops_its_decoding_thread(cut_clip):
 
 
 def _frames_on(path, threads: str, monkeypatch) -> tuple[list, bool, list]:
-    """The frames of a reader on `threads` cores, whether a second decoder made the later ones, and its damage."""
+    """The frames of a reader on `threads` cores whose caller always waits on decoding (so a second
+    decoder joins at the first frame where one can), whether one made the later frames, and the damage."""
     monkeypatch.setenv("OMP_NUM_THREADS", threads)
+    monkeypatch.setattr(decode, "_PACE_INTERVAL_S", 0.0)
+    monkeypatch.setattr(decode, "_WAITING_SHARE", -1.0)
     with VideoReader(path, fast=True) as reader:
         frames = list(reader.frames(64))
         return frames, reader._later is not None, reader.damage
@@ -190,7 +195,8 @@ def _frames_on(path, threads: str, monkeypatch) -> tuple[list, bool, list]:
 def test_a_long_video_on_two_cores_is_decoded_from_two_keyframes_into_one_decoders_frames(
     tmp_path, monkeypatch, x264, two
 ):
-    """On two cores a second decoder starts at the keyframe before the middle and takes over there. A
+    """On two cores, where decoding is the slower, a second decoder starts at the keyframe before the
+    middle of what is left and takes over there. A
     stream refreshed without keyframes that start it (intra refresh: its decoder shows nothing until
     well after the flagged frame) stays with the first. Either way the frames are those of one decoder."""
     path = make_pattern_clip(tmp_path / "long.mp4", 24.0, x264)
@@ -207,6 +213,8 @@ def test_a_long_video_cut_off_is_analysed_as_far_as_one_decoder_gets(tmp_path, m
     second one meets the break and reports it as one decoder does."""
     path = make_pattern_clip(tmp_path / "cut_off.mp4", 30.0, keep=keep)
     analyses = []
+    monkeypatch.setattr(decode, "_PACE_INTERVAL_S", 0.0)
+    monkeypatch.setattr(decode, "_WAITING_SHARE", -1.0)
     for threads in ("1", "2"):
         monkeypatch.setenv("OMP_NUM_THREADS", threads)
         analyses.append(analyze_video(path, use_cache=False))
@@ -229,6 +237,8 @@ def test_when_the_first_decoder_stops_before_the_second_ones_keyframe_the_frames
 
     monkeypatch.setattr(_Part, "decoded", giving_up_at_5_s)
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    monkeypatch.setattr(decode, "_PACE_INTERVAL_S", 0.0)
+    monkeypatch.setattr(decode, "_WAITING_SHARE", -1.0)
     with VideoReader(path) as reader:
         times = [f.t_s for f in reader.frames(64)]
         assert reader._later is None  # the second decoder was stopped
@@ -238,9 +248,31 @@ def test_when_the_first_decoder_stops_before_the_second_ones_keyframe_the_frames
 def test_leaving_a_long_video_mid_way_stops_both_decoding_threads(tmp_path, monkeypatch):
     path = make_pattern_clip(tmp_path / "long.mp4", 24.0)
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    monkeypatch.setattr(decode, "_PACE_INTERVAL_S", 0.0)
+    monkeypatch.setattr(decode, "_WAITING_SHARE", -1.0)
     with VideoReader(path) as reader:
         frames = reader.frames(64)
         next(frames)
+        next(frames)  # the second decoder joins at the first frame checked
         ahead = reader._ahead
         assert len(ahead) == 2 and all(a._thread.is_alive() for a in ahead)
     assert not any(a._thread.is_alive() for a in ahead)
+
+
+@pytest.mark.parametrize("slow_side, slower", [("decoder", True), ("caller", False)])
+def test_a_second_decoder_is_asked_for_only_where_the_caller_mostly_waits_for_frames(monkeypatch, slow_side, slower):
+    monkeypatch.setattr(decode, "_PACE_INTERVAL_S", 0.1)
+
+    def frames():
+        for k in range(100):
+            if slow_side == "decoder":
+                time.sleep(0.01)
+            yield float(k), None
+
+    waits, asked = _Waits(), []
+    for _ in waits.timed(frames()):
+        if slow_side == "caller":
+            time.sleep(0.01)
+        asked.append(waits.decoding_is_slower())
+    checks = [k for k, a in enumerate(asked) if a]
+    assert (len(checks) >= 5) == slower and (not checks) == (not slower)
