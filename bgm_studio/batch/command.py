@@ -6,8 +6,18 @@ import argparse
 
 from ..errors import BgmError
 from ..mix_options import add_original_gain_arg, add_preset_arg
-from ..music.arrangement import DEFAULT_PRESET
+from ..music.arrangement import DEFAULT_PRESET, check_program
 from .jobs import FORMATS, BatchSettings
+
+
+def gm_program(text: str) -> int:
+    """--melody-program's and --accompaniment-program's value: a General MIDI program, 0-127."""
+    try:
+        return check_program(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a GM program; choose 0-127 (0 is the piano)") from None
+    except BgmError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,13 +45,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")
     add_preset_arg(p, DEFAULT_PRESET)
-    p.add_argument("--melody-program", type=int, default=0, help="General MIDI program of the melody (0 = piano)")
-    p.add_argument("--accompaniment-program", type=int, default=0, help="GM program of the accompaniment")
+    for part in ("melody", "accompaniment"):
+        p.add_argument(
+            f"--{part}-program",
+            type=gm_program,
+            metavar="PROGRAM",
+            help=f"General MIDI program of the {part}, over the preset's (default: the preset's)",
+        )
     add_original_gain_arg(p, "each video's", stems=False)
 
 
 def settings_from(args: argparse.Namespace) -> BatchSettings:
-    from ..audio.synth import check_programs
     from ..controls.timing import check_tempo
     from ..export.mp4 import check_gain
     from ..project.state import check_seed
@@ -49,8 +63,6 @@ def settings_from(args: argparse.Namespace) -> BatchSettings:
     check_seed(args.seed)
     check_tempo(args.tempo)
     check_gain(args.original_gain)
-    programs = (args.melody_program, args.accompaniment_program)
-    check_programs(programs)
     return BatchSettings(
         args.seed,
         args.tempo,
@@ -61,7 +73,7 @@ def settings_from(args: argparse.Namespace) -> BatchSettings:
         args.clip_model,
         args.soundfont,
         args.preset or DEFAULT_PRESET,
-        programs,
+        (args.melody_program, args.accompaniment_program),
         args.original_gain,
         tuple(f.strip() for f in args.formats.split(",") if f.strip()),
     )

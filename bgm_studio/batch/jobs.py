@@ -13,6 +13,7 @@ from ..atomic import atomic_path
 from ..errors import BgmError
 from ..mix_options import VIDEO_SOUND_DB
 from ..music.arrangement import DEFAULT_PRESET
+from ..music.parts import PARTS
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm")
 FORMATS = ("mp4", "midi", "wav", "project")
@@ -34,7 +35,7 @@ class BatchSettings:
     clip_model: str | None = None
     soundfont: str | None = None  # None: $BGM_SOUNDFONT or the GM default
     preset: str = DEFAULT_PRESET  # instruments of every part, one of music.arrangement.PRESETS
-    programs: tuple[int, int] = (0, 0)  # GM programs of melody and accompaniment
+    programs: tuple[int | None, int | None] = (None, None)  # GM program of melody, accompaniment; None: the preset's
     original_gain_db: float | None = VIDEO_SOUND_DB  # the video's sound in the MP4; None = left out
     formats: tuple[str, ...] = ("mp4", "midi", "project")  # files written per video
 
@@ -131,6 +132,9 @@ def identity(task: VideoTask, settings: BatchSettings, inputs: dict[str, Any]) -
     music = {k: v for k, v in asdict(settings).items() if k not in ("model", "soundfont", "device")}
     if settings.preset == DEFAULT_PRESET:  # as manifests written before --preset existed say it: still valid
         del music["preset"]
+    # The parts' own programs by name; none is [0, 0], as manifests written while the programs did nothing (the
+    # preset played) say it: still valid
+    music["programs"] = {part: p for part, p in zip(PARTS, settings.programs) if p is not None} or [0, 0]
     return {"video_sha256": fingerprint(task.video), "settings": json.loads(json.dumps(music)), **inputs}
 
 

@@ -40,7 +40,7 @@ class Worker:
         self.analysis_config = configured(settings.encoder, settings.clip_weights, settings.clip_model)
         self.scorer = Scorer(settings.model, device=settings.device)
         soundfont = str(find_soundfont(settings.soundfont)) if sounding(settings.formats) else None
-        self.synth = SynthConfig(soundfont=soundfont, programs=settings.programs)
+        self.synth = SynthConfig(soundfont=soundfont)
 
     def score(self, task: VideoTask) -> VideoResult:
         """Score one video and write its files, the manifest last; any failure is this video's alone."""
@@ -65,7 +65,7 @@ class Worker:
         ident = identity(task, self.settings, self.inputs)
         analysis = analyze_video(task.video, self.analysis_config)
         project = self.scorer.plan(analysis, ScoringOptions(seed=s.seed, tempo_bpm=s.tempo_bpm))
-        project = replace(self.scorer.generate(project), arrangement=Arrangement(s.preset))
+        project = replace(self.scorer.generate(project), arrangement=Arrangement(s.preset, (*s.programs, None)))
         formats = s.formats
         if "project" in formats:
             save_project(project, task.output("project"))
