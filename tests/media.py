@@ -30,6 +30,17 @@ def make_video(path: Path, seconds: float = 2.0, fps: int = 25, tone_hz: float |
     return path
 
 
+def make_with_data_track(path: Path) -> Path:
+    """An MPEG-TS of a 3 s H.264 test pattern and an opaque data track (stream 1), which no container
+    an export writes can hold."""
+    blob = path.with_name(f"{path.stem}.bin")
+    blob.write_bytes(bytes(range(256)) * 8)
+    picture = ["-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=3"]
+    data = ["-f", "data", "-i", str(blob), "-map", "0", "-map", "1"]
+    ffmpeg(*picture, *data, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path))
+    return path
+
+
 def make_audio_only(path: Path, seconds: float = 1.0) -> Path:
     """An AAC file with no video stream."""
     ffmpeg("-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}", "-c:a", "aac", str(path))

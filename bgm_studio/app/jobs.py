@@ -143,9 +143,10 @@ def mapped_controls(scorer: Scorer, project: Project) -> dict[int, tuple[float, 
 def export(
     project: Project, paths: OutputPaths, sound: SoundSettings, progress: ProgressFn, cancelled: Callable[[], bool]
 ) -> list[str]:
-    """Write the outputs; the paths written, an MP4's with a note when its video had to be re-encoded."""
+    """Write the outputs; the paths written, an MP4's with notes when its video had to be re-encoded or it
+    left out a track of the video."""
     from ..export.mixdown import MixConfig
-    from ..export.mp4 import video_copy_problem
+    from ..export.mp4 import left_out_note, video_copy_problem
     from ..project.outputs import write_outputs
 
     written = write_outputs(
@@ -157,10 +158,12 @@ def export(
         cancel=cancelled,
         mix=MixConfig(sound.loudness, ducking=sound.ducking),
     )
-    problem = video_copy_problem(project.video_path, paths.mp4) if paths.mp4 else None
-    return [
-        f"{path} (video re-encoded as H.264: {problem})" if path == paths.mp4 and problem else path for path in written
-    ]
+    if not paths.mp4:
+        return written
+    problem = video_copy_problem(project.video_path, paths.mp4)
+    notes = [f"video re-encoded as H.264: {problem}" if problem else None, left_out_note(project.video_path, paths.mp4)]
+    said = "; ".join(note for note in notes if note)
+    return [f"{path} ({said})" if path == paths.mp4 and said else path for path in written]
 
 
 def measure_mix(project: Project, sound: SoundSettings, progress: ProgressFn, cancelled: Callable[[], bool]):

@@ -93,6 +93,13 @@ def left_out(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
         return SideTracks(source, output).left_out
 
 
+def left_out_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
+    """One line naming what left_out names, for the user: "left out the video's data track 1 (bin_data),
+    which mp4 cannot hold"; None when the export carries every track."""
+    dropped = left_out(video, path)
+    return f"left out the video's {', '.join(dropped)}, which {container_format(path)} cannot hold" if dropped else None
+
+
 def _stream_like(
     output: av.container.OutputContainer, stream: av.video.stream.VideoStream
 ) -> av.video.stream.VideoStream:
