@@ -67,6 +67,7 @@ class VideoResult:
     bpm: float | None = None
     seconds: float = 0.0  # time taken by this run (the scoring run's, for a skipped video)
     reason: str = ""  # one line, for a failed video
+    note: str = ""  # one line, for a scored video: the tracks of the video its MP4 left out
     outputs: list[str] = field(default_factory=list)
 
 
@@ -154,6 +155,7 @@ def done_before(task: VideoTask, ident: dict[str, Any], formats: tuple[str, ...]
         r.get("shots"),
         r.get("bpm"),
         r.get("seconds", 0.0),
+        note=r.get("note", ""),
         outputs=[str(task.output(f)) for f in formats],
     )
 

@@ -1,4 +1,4 @@
-"""The batch summary: per video shots, BPM, time taken and status, as a table, CSV and JSON."""
+"""The batch summary: per video shots, BPM, time taken, status and notes, as a table, CSV and JSON."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from ..atomic import atomic_path
 from .jobs import VideoResult
 
-COLUMNS = ("name", "status", "shots", "bpm", "seconds", "reason", "video")
+COLUMNS = ("name", "status", "shots", "bpm", "seconds", "reason", "note", "video")
 SUMMARY_NAME = "batch_summary"
 
 

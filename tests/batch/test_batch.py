@@ -53,7 +53,7 @@ def _check_first_run(out: Path, capsys) -> None:
     assert all(70 <= rows[n]["bpm"] <= 140 and rows[n]["seconds"] > 0 for n in ("one_shot", "two_shots"))
     assert "cannot be read as a video" in rows["damaged"]["reason"] and "\n" not in rows["damaged"]["reason"]
     assert "1 videos failed" not in capsys.readouterr().err  # the one-line error names counts, not a traceback
-    assert (out / "batch_summary.csv").read_text().splitlines()[0] == "name,status,shots,bpm,seconds,reason,video"
+    assert (out / "batch_summary.csv").read_text().splitlines()[0] == "name,status,shots,bpm,seconds,reason,note,video"
     assert sorted(p.name for p in out.glob("*.manifest.json")) == ["one_shot.manifest.json", "two_shots.manifest.json"]
     assert not list(out.glob(".*"))  # no temporary file left
 
