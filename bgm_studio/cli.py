@@ -236,7 +236,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def _outputs(args: argparse.Namespace, project) -> list[str]:
     from .audio.synth import SynthConfig
-    from .export.mp4 import left_out_note, video_copy_problem
+    from .export.mp4 import export_notes
     from .mix_options import mix_config
     from .video.decode import probe
     from .project.outputs import OutputPaths, write_outputs
@@ -258,12 +258,8 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
         print(
             f"note: {paths.mp4} mixes in the video's own sound, level with the music{dips}; --original-gain off leaves it out"
         )
-    problem = video_copy_problem(video, paths.mp4) if paths.mp4 else None
-    if problem:  # the picture is no longer the video's own, bit for bit (the app says so too)
-        print(f"note: {paths.mp4}: the video was re-encoded as H.264 ({problem})")
-    dropped = left_out_note(video, paths.mp4) if paths.mp4 else None
-    if dropped:  # the subtitle tracks and the timecode went with the picture where they could (the app says so too)
-        print(f"note: {paths.mp4}: {dropped}")
+    for note in export_notes(video, paths.mp4) if paths.mp4 else []:  # the app and a batch say so too
+        print(f"note: {paths.mp4}: {note}")
     return written
 
 

@@ -146,7 +146,7 @@ def export(
     """Write the outputs; the paths written, an MP4's with notes when its video had to be re-encoded or it
     left out a track of the video."""
     from ..export.mixdown import MixConfig
-    from ..export.mp4 import left_out_note, video_copy_problem
+    from ..export.mp4 import export_notes
     from ..project.outputs import write_outputs
 
     written = write_outputs(
@@ -160,9 +160,7 @@ def export(
     )
     if not paths.mp4:
         return written
-    problem = video_copy_problem(project.video_path, paths.mp4)
-    notes = [f"video re-encoded as H.264: {problem}" if problem else None, left_out_note(project.video_path, paths.mp4)]
-    said = "; ".join(note for note in notes if note)
+    said = "; ".join(export_notes(project.video_path, paths.mp4))
     return [f"{path} ({said})" if path == paths.mp4 and said else path for path in written]
 
 

@@ -67,7 +67,7 @@ class VideoResult:
     bpm: float | None = None
     seconds: float = 0.0  # time taken by this run (the scoring run's, for a skipped video)
     reason: str = ""  # one line, for a failed video
-    note: str = ""  # one line, for a scored video: the tracks of the video its MP4 left out
+    note: str = ""  # one line, for a scored video: its MP4's picture re-encoded, tracks of the video it left out
     outputs: list[str] = field(default_factory=list)
 
 

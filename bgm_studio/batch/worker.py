@@ -51,7 +51,7 @@ class Worker:
             return VideoResult(task.video, task.name, "failed", seconds=time.perf_counter() - t0, reason=one_line(exc))
 
     def _score(self, task: VideoTask, t0: float) -> VideoResult:
-        from ..export.mp4 import left_out_note
+        from ..export.mp4 import export_notes
         from ..music.arrangement import Arrangement
         from ..project.outputs import OutputPaths, write_outputs
         from ..project.scoring import ScoringOptions
@@ -72,7 +72,6 @@ class Worker:
             save_project(project, task.output("project"))
         paths = OutputPaths(*(str(task.output(f)) if f in formats else None for f in ("mp4", "midi", "wav")))
         write_outputs(project, paths, self.synth, s.original_gain_db, video=task.video)
-        dropped = left_out_note(task.video, paths.mp4) if paths.mp4 else None
         result = VideoResult(
             task.video,
             task.name,
@@ -80,7 +79,7 @@ class Worker:
             len(project.shots),
             round(project.tempo_bpm, 2),
             round(time.perf_counter() - t0, 3),
-            note=dropped or "",
+            note="; ".join(export_notes(task.video, paths.mp4)) if paths.mp4 else "",
             outputs=[str(task.output(f)) for f in formats],
         )
         write_manifest(task, ident, result)

@@ -100,6 +100,19 @@ def left_out_note(video: str | os.PathLike, path: str | os.PathLike) -> str | No
     return f"left out the video's {', '.join(dropped)}, which {container_format(path)} cannot hold" if dropped else None
 
 
+def reencoded_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
+    """One line saying the picture is no longer the video's own, bit for bit, for the user: "the video was
+    re-encoded as H.264 ('mp4' format does not support 'cinepak' codec)"; None when it is copied as it is."""
+    problem = video_copy_problem(video, path)
+    return f"the video was re-encoded as H.264 ({problem})" if problem else None
+
+
+def export_notes(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
+    """What an export of `video` to `path` tells the user, one line each (the command, the app and a batch
+    all say these): its picture re-encoded, tracks of the video it left out; [] when it kept them all as they are."""
+    return [note for note in (reencoded_note(video, path), left_out_note(video, path)) if note]
+
+
 def _stream_like(
     output: av.container.OutputContainer, stream: av.video.stream.VideoStream
 ) -> av.video.stream.VideoStream:
