@@ -7,11 +7,12 @@ import argparse
 from ..errors import BgmError
 from ..mix_options import add_original_gain_arg, add_preset_arg
 from ..music.arrangement import DEFAULT_PRESET, check_program
+from ..music.parts import PARTS
 from .jobs import FORMATS, BatchSettings
 
 
 def gm_program(text: str) -> int:
-    """--melody-program's and --accompaniment-program's value: a General MIDI program, 0-127."""
+    """--melody-program's, --accompaniment-program's and --bass-program's value: a General MIDI program, 0-127."""
     try:
         return check_program(int(text))
     except ValueError:
@@ -45,7 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="checkpoint (default models/bgm-diffusion.pt or $BGM_MODEL)")
     p.add_argument("--soundfont", help=".sf2/.sf3 soundfont (default: the installed General MIDI one)")
     add_preset_arg(p, DEFAULT_PRESET)
-    for part in ("melody", "accompaniment"):
+    for part in PARTS:
         p.add_argument(
             f"--{part}-program",
             type=gm_program,
@@ -73,7 +74,7 @@ def settings_from(args: argparse.Namespace) -> BatchSettings:
         args.clip_model,
         args.soundfont,
         args.preset or DEFAULT_PRESET,
-        (args.melody_program, args.accompaniment_program),
+        (args.melody_program, args.accompaniment_program, args.bass_program),
         args.original_gain,
         tuple(f.strip() for f in args.formats.split(",") if f.strip()),
     )

@@ -35,7 +35,7 @@ class BatchSettings:
     clip_model: str | None = None
     soundfont: str | None = None  # None: $BGM_SOUNDFONT or the GM default
     preset: str = DEFAULT_PRESET  # instruments of every part, one of music.arrangement.PRESETS
-    programs: tuple[int | None, int | None] = (None, None)  # GM program of melody, accompaniment; None: the preset's
+    programs: tuple[int | None, int | None, int | None] = (None, None, None)  # GM program by PARTS; None: the preset's
     original_gain_db: float | None = VIDEO_SOUND_DB  # the video's sound in the MP4; None = left out
     formats: tuple[str, ...] = ("mp4", "midi", "project")  # files written per video
 

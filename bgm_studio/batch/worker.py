@@ -66,7 +66,7 @@ class Worker:
         ident = identity(task, self.settings, self.inputs)
         analysis = analyze_video(task.video, self.analysis_config)
         project = self.scorer.plan(analysis, ScoringOptions(seed=s.seed, tempo_bpm=s.tempo_bpm))
-        project = replace(self.scorer.generate(project), arrangement=Arrangement(s.preset, (*s.programs, None)))
+        project = replace(self.scorer.generate(project), arrangement=Arrangement(s.preset, s.programs))
         formats = s.formats
         if "project" in formats:
             save_project(project, task.output("project"))

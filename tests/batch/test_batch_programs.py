@@ -1,5 +1,5 @@
-"""`bgm-studio batch --melody-program/--accompaniment-program`: those parts play the program chosen, as
-`generate --instrument` gives them, over the preset's other parts; a rerun with another program scores again."""
+"""`bgm-studio batch --melody-program/--accompaniment-program/--bass-program`: those parts play the program chosen,
+as `generate --instrument` gives them, over the preset's other parts; a rerun with another program scores again."""
 
 from __future__ import annotations
 
@@ -70,10 +70,29 @@ def test_batch_without_programs_plays_the_preset_and_keeps_its_manifests(clips, 
     assert _programs(out / "clip.mid") == [0, 89, 89]
 
 
-def test_program_out_of_range_is_one_line_before_any_work(clips, tmp_path, tiny_model_path, capsys):
+def test_batch_bass_program_plays_the_bass_as_generate_instrument_does(clips, tmp_path, tiny_model_path):
+    out = tmp_path / "out"
+    assert _batch(clips, out, tiny_model_path, "--preset", "ambient", "--bass-program", "33") == 0
+    assert _programs(out / "clip.mid") == [73, 89, 33]  # the melody and accompaniment: ambient's own
+    saved = json.loads((out / "clip.bgm.json").read_text())["arrangement"]
+    assert (saved["preset"], saved["programs"]) == ("ambient", {"bass": 33})
+    assert json.loads((out / "clip.manifest.json").read_text())["identity"]["settings"]["programs"] == {"bass": 33}
+    single = tmp_path / "g.mid"
+    generate = ["generate", str(clips / "clip.mp4"), "--midi", str(single), "--model", str(tiny_model_path)]
+    assert main([*generate, "--preset", "ambient", "--instrument", "bass=33"]) == 0
+    assert single.read_bytes() == (out / "clip.mid").read_bytes()
+    assert _batch(clips, out, tiny_model_path, "--preset", "ambient", "--bass-program", "33") == 0
+    assert _status(out) == "skipped"
+    assert _batch(clips, out, tiny_model_path, "--preset", "ambient", "--bass-program", "34") == 0
+    assert _status(out) == "scored"  # another program is another setting
+    assert _programs(out / "clip.mid") == [73, 89, 34]
+
+
+@pytest.mark.parametrize("option", ["--melody-program", "--accompaniment-program", "--bass-program"])
+def test_program_out_of_range_is_one_line_before_any_work(clips, tmp_path, tiny_model_path, capsys, option):
     with pytest.raises(SystemExit) as exit_:
-        _batch(clips, tmp_path / "out", tiny_model_path, "--melody-program", "128")
+        _batch(clips, tmp_path / "out", tiny_model_path, option, "128")
     assert exit_.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: argument --melody-program: GM program 128 is out of range")
+    assert len(err) == 1 and err[0].startswith(f"error: argument {option}: GM program 128 is out of range")
     assert not (tmp_path / "out").exists()
