@@ -595,6 +595,9 @@ def _cmd_open(args: argparse.Namespace) -> int:
     return run_app(getattr(args, "path", None), getattr(args, "model", None))
 
 
+BROKEN_PIPE = 141  # the status a shell gives a process ended by SIGPIPE (128 + 13)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -613,6 +616,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: cancelled", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output went (`| head`): stop as a process SIGPIPE ends would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit writes nowhere
+        return BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import mido
 import pytest
 
 from bgm_studio.batch.jobs import biggest_first, make_tasks
@@ -115,3 +116,28 @@ def test_a_batch_run_as_python_m_prints_no_warning_from_its_workers(tiny_model_p
     assert out.returncode == 0, out.stderr
     assert "Warning" not in out.stderr, out.stderr
     assert sorted(p.name for p in (tmp_path / "out").glob("*.mid")) == ["a.mid", "b.mid"]
+
+
+def test_a_batch_whose_reader_goes_stops_quietly_leaving_whole_files(tiny_model_path, tmp_path):
+    """`bgm-studio batch ... | head -2`: the pipe closes before the batch prints; it ended in a
+    BrokenPipeError traceback. Now it stops as a process SIGPIPE ends would (status 141), in silence,
+    and every file it leaves is whole."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b"):
+        make_clip(folder / f"{name}.mp4", [ShotSpec(seconds=2.0, hue=60)], size=(160, 90))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bgm_studio.cli", "batch", str(folder), "--out", str(tmp_path / "out"),
+         "--model", str(tiny_model_path), "--formats", "midi", "--workers", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "BGM_CACHE": str(tmp_path / "cache")},
+    )  # fmt: skip
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader goes before the first line
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 141, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    left = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert all(name.endswith((".mid", ".json", ".csv")) for name in left), left  # no temporary file
+    for midi in (tmp_path / "out").glob("*.mid"):
+        mido.MidiFile(midi)
