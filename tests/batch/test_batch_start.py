@@ -101,18 +101,26 @@ def test_one_worker_scores_the_biggest_video_first(tmp_path, tiny_model_path):
     assert [r["name"] for r in rows] == ["a_short", "b_long"]  # the summary keeps the input order
 
 
-def test_a_batch_run_as_python_m_prints_no_warning_from_its_workers(tiny_model_path, tmp_path):
-    """Each pool process runs its parent's main module again; with `python -m bgm_studio.cli` that
-    module was preloaded in the fork server, and every worker printed runpy's RuntimeWarning."""
+def _batch_of_two_clips(tmp_path, model, workers: int) -> list[str]:
+    """The command line of `python -m bgm_studio.cli batch` over a folder of two new 2-s clips, to MIDI."""
     folder = tmp_path / "in"
     folder.mkdir()
     for name in ("a", "b"):
         make_clip(folder / f"{name}.mp4", [ShotSpec(seconds=2.0, hue=60)], size=(160, 90))
+    return [sys.executable, "-m", "bgm_studio.cli", "batch", str(folder), "--out", str(tmp_path / "out"),
+            "--model", str(model), "--formats", "midi", "--workers", str(workers)]  # fmt: skip
+
+
+def _env(tmp_path) -> dict[str, str]:
+    return {**os.environ, "BGM_CACHE": str(tmp_path / "cache")}
+
+
+def test_a_batch_run_as_python_m_prints_no_warning_from_its_workers(tiny_model_path, tmp_path):
+    """Each pool process runs its parent's main module again; with `python -m bgm_studio.cli` that
+    module was preloaded in the fork server, and every worker printed runpy's RuntimeWarning."""
     out = subprocess.run(
-        [sys.executable, "-m", "bgm_studio.cli", "batch", str(folder), "--out", str(tmp_path / "out"),
-         "--model", str(tiny_model_path), "--formats", "midi", "--workers", "2"],
-        capture_output=True, text=True, env={**os.environ, "BGM_CACHE": str(tmp_path / "cache")},
-    )  # fmt: skip
+        _batch_of_two_clips(tmp_path, tiny_model_path, workers=2), capture_output=True, text=True, env=_env(tmp_path)
+    )
     assert out.returncode == 0, out.stderr
     assert "Warning" not in out.stderr, out.stderr
     assert sorted(p.name for p in (tmp_path / "out").glob("*.mid")) == ["a.mid", "b.mid"]
@@ -122,16 +130,8 @@ def test_a_batch_whose_reader_goes_stops_quietly_leaving_whole_files(tiny_model_
     """`bgm-studio batch ... | head -2`: the pipe closes before the batch prints; it ended in a
     BrokenPipeError traceback. Now it stops as a process SIGPIPE ends would (status 141), in silence,
     and every file it leaves is whole."""
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name in ("a", "b"):
-        make_clip(folder / f"{name}.mp4", [ShotSpec(seconds=2.0, hue=60)], size=(160, 90))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bgm_studio.cli", "batch", str(folder), "--out", str(tmp_path / "out"),
-         "--model", str(tiny_model_path), "--formats", "midi", "--workers", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "BGM_CACHE": str(tmp_path / "cache")},
-    )  # fmt: skip
+    command = _batch_of_two_clips(tmp_path, tiny_model_path, workers=1)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path))
     assert proc.stdout is not None
     proc.stdout.close()  # the reader goes before the first line
     _, err = proc.communicate(timeout=300)
