@@ -294,8 +294,11 @@ def shot_table(analysis: VideoAnalysis) -> str:
         for s in analysis.shot_features
     ]
     info = analysis.info
+    rate = f"{info.nominal_fps:.3g} fps"
+    if f"{info.fps:.3g}" != f"{info.nominal_fps:.3g}":  # a phone's variable rate: the editor's count first
+        rate += f" (averaging {info.fps:.3g})"
     rows.append(
         f"{len(analysis.shots)} shots in {analysis.duration_s:.2f} s of {info.width}x{info.height} "
-        f"at {info.fps:.3g} fps{'' if info.has_audio else ', no audio'}"
+        f"at {rate}{'' if info.has_audio else ', no audio'}"
     )
     return "\n".join(rows)

@@ -121,3 +121,11 @@ def test_cancelled_analysis_leaves_no_cache_entry(cut_clip):
     before = set(cache_dir().glob("*.json"))
     analyze_video(cut_clip[0], config)
     assert len(set(cache_dir().glob("*.json")) - before) == 1
+
+
+def test_the_shot_table_gives_a_phone_clips_nominal_rate_and_its_average(phone_clip, cut_clip, capsys):
+    """A phone's 30 fps clip averaging 28 read "at 28 fps", a rate no editor counts it in."""
+    assert main(["analyze", str(phone_clip[0])]) == 0
+    assert "at 30 fps (averaging 28)" in capsys.readouterr().out
+    assert main(["analyze", str(cut_clip[0])]) == 0
+    assert capsys.readouterr().out.endswith("of 320x180 at 25 fps\n")  # a steady rate, said once
