@@ -23,11 +23,16 @@ def thread_share() -> int:
         return 0
 
 
+def cores() -> int:
+    """The cores this process may keep busy: its share (thread_share), else the machine's."""
+    return thread_share() or os.cpu_count() or 1
+
+
 def decode_threads() -> int:
     """Threads for a video decoder that runs beside the thread measuring its frames: the process's
     share of the cores less that one, at least one. On 2 cores that is one: frame-threaded decoding
     would cost more CPU and gain nothing once the other core measures."""
-    return max(1, (thread_share() or os.cpu_count() or 1) - 1)
+    return max(1, cores() - 1)
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..containers import check_timed
 from ..errors import BgmError
-from ..threads import decode_threads, thread_share
+from ..threads import cores, decode_threads
 from .frame_rate import nominal_rate
 from .prefetch import Prefetch
 
@@ -136,7 +136,7 @@ class VideoReader:
         inside = _Spans(spans)
         ahead = Prefetch(_timed(self._part.decoded(inside), self._origin, self.info.fps), _FRAMES_AHEAD)
         self._ahead.append(ahead)
-        waits = _Waits() if spans is None and (thread_share() or os.cpu_count() or 1) >= 2 else None
+        waits = _Waits() if spans is None and cores() >= 2 else None
         try:
             for t, frame in ahead if waits is None else waits.timed(iter(ahead)):
                 thumbnail = None
@@ -168,8 +168,8 @@ class VideoReader:
         if left < _TWO_PARTS_MIN_S:
             return
         try:
-            container = av.open(str(self.path), metadata_errors="ignore")
-        except av.FFmpegError:
+            container = open_container(self.path)
+        except BgmError:  # gone or changed since this reader opened it: one decoder goes on
             return
         try:
             stream = _video_stream(container, self.path, self._fast)
