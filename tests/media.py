@@ -41,6 +41,19 @@ def make_with_data_track(path: Path) -> Path:
     return path
 
 
+def with_two_sound_tracks(picture: Path, path: Path, second_codec: str, hz: tuple[float, float]) -> Path:
+    """`picture` (a clip with no sound, e.g. from tests.video_clips.make_clip) with two sine tracks of its
+    length: AAC at hz[0] tagged English, and stereo at hz[1] encoded with `second_codec`, tagged German
+    and titled 'Room mic' (a camera's second microphone, or a second language)."""
+    with av.open(str(picture)) as c:
+        seconds = float(c.duration / av.time_base)
+    tones = [a for f in hz for a in ("-f", "lavfi", "-i", f"sine=frequency={f}:sample_rate=48000:duration={seconds}")]
+    tags = ["-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=ger", "-metadata:s:a:1", "title=Room mic"]
+    codecs = ["-c:v", "copy", "-c:a:0", "aac", "-c:a:1", second_codec, "-ac:a:1", "2", "-strict", "-2"]
+    ffmpeg("-i", str(picture), *tones, "-map", "0:v", "-map", "1", "-map", "2", *codecs, *tags, str(path))
+    return path
+
+
 def make_audio_only(path: Path, seconds: float = 1.0) -> Path:
     """An AAC file with no video stream."""
     ffmpeg("-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}", "-c:a", "aac", str(path))

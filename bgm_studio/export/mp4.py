@@ -1,13 +1,15 @@
 """MP4 export: the input's video stream copied packet for packet, the music encoded as AAC, the
-subtitle tracks and timecode kept where the container holds them (side_tracks.py).
+further audio tracks, subtitle tracks and timecode kept where the container holds them (side_tracks.py).
 
 A video stream the container cannot hold (Cinepak in .mp4, say) is re-encoded as H.264 instead,
 and the progress label says so; copying stays the rule wherever the container takes the stream.
 
-The original soundtrack is mixed under the music at a chosen gain, against the music's level,
-and the music ducks under its speech; or it is dropped, and the music plays at its own level
-throughout (mixdown.py). The music is rendered to the video's exact length (the part that decodes, for a truncated
-file), so the file lasts as long as the video. Muxing goes through PyAV (FFmpeg); the input file is only ever read.
+The original soundtrack (the first audio track) is mixed under the music at a chosen gain, against
+the music's level, and the music ducks under its speech; or it is dropped, and the music plays at its
+own level throughout (mixdown.py). That track plays by default; a further audio track (a second
+language, a second microphone) follows it as it came. The music is rendered to the video's exact
+length (the part that decodes, for a truncated file), so the file lasts as long as the video. Muxing
+goes through PyAV (FFmpeg); the input file is only ever read.
 """
 
 from __future__ import annotations
@@ -88,9 +90,21 @@ def video_copy_problem(video: str | os.PathLike, path: str | os.PathLike) -> str
 
 def left_out(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
     """The source's tracks an export to `path` leaves out, as 'data track 1 (bin_data)': [] when it
-    carries every subtitle track and the timecode."""
+    carries every further audio track, every subtitle track and the timecode."""
+    return _side_tracks(video, path).left_out
+
+
+def audio_reencoded(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
+    """The source's further audio tracks an export to `path` re-encodes as AAC, since its container
+    cannot hold them as they are, as 'audio track 2 (pcm_mulaw)': [] when it copies them all."""
+    return _side_tracks(video, path).reencoded
+
+
+def _side_tracks(video: str | os.PathLike, path: str | os.PathLike) -> SideTracks:
+    """What an export of `video` to `path` does with the tracks beside the picture and the first sound,
+    planned on an empty container of its format."""
     with open_video(video) as source, av.open(io.BytesIO(), "w", format=container_format(path)) as output:
-        return SideTracks(source, output).left_out
+        return SideTracks(source, output)
 
 
 def left_out_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
@@ -107,10 +121,24 @@ def reencoded_note(video: str | os.PathLike, path: str | os.PathLike) -> str | N
     return f"the video was re-encoded as H.264 ({problem})" if problem else None
 
 
+def audio_reencoded_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
+    """One line naming what audio_reencoded names, for the user: "the video's audio track 2 (pcm_mulaw) was
+    re-encoded as AAC, which mp4 cannot hold as it is"; None when every further audio track is copied."""
+    tracks = audio_reencoded(video, path)
+    if not tracks:
+        return None
+    were = "was" if len(tracks) == 1 else "were"
+    return (
+        f"the video's {', '.join(tracks)} {were} re-encoded as AAC, which {container_format(path)} cannot hold as it is"
+    )
+
+
 def export_notes(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
     """What an export of `video` to `path` tells the user, one line each (the command, the app and a batch
-    all say these): its picture re-encoded, tracks of the video it left out; [] when it kept them all as they are."""
-    return [note for note in (reencoded_note(video, path), left_out_note(video, path)) if note]
+    all say these): its picture or a further audio track re-encoded, tracks of the video it left out; []
+    when it kept them all as they are."""
+    notes = (reencoded_note(video, path), audio_reencoded_note(video, path), left_out_note(video, path))
+    return [note for note in notes if note]
 
 
 def _stream_like(
@@ -262,7 +290,7 @@ def _mux(
     cancel: Callable[[], None],
 ) -> None:
     """Copy the video packets (or re-encode them where the container cannot hold them) and interleave
-    the AAC-encoded music and the subtitles with them by time."""
+    the AAC-encoded music, the further audio tracks and the subtitles with them by time."""
     options = {"movflags": "+faststart"} if fmt in ("mp4", "mov") else {}
     reencode = video_copy_problem(video, target) is not None
     with open_video(video) as source, av.open(str(out_path), "w", format=fmt, options=options) as output:
@@ -270,6 +298,7 @@ def _mux(
         video_out = _h264_of_stream(output, source_video) if reencode else _copy_of_stream(output, source_video, target)
         audio_out = output.add_stream("aac", rate=sample_rate, layout="stereo")
         audio_out.bit_rate = AAC_BIT_RATE
+        audio_out.disposition = av.stream.Disposition.default  # the music plays, not a further audio track
         audio_out.codec_context.options = {
             "aac_coder": "fast"
         }  # half the time of 'twoloop'; at 192 kb/s no audible loss
@@ -300,7 +329,7 @@ def _mux(
             output.mux(side.ready())
             output.mux(packet)
             progress(t, duration_s, label)
-        output.mux(audio_packets[next_audio:] + side.ready())
+        output.mux(audio_packets[next_audio:] + side.flush())
     progress(duration_s, duration_s, label)
 
 
@@ -315,7 +344,7 @@ def _video_packets(
 ) -> Iterator[av.Packet]:
     """The output's video packets in order, `origin` (in the stream's time base) moved to 0: the source's
     as they are, or its frames encoded by `out`, upright and at their pixel aspect as the source shows them.
-    The subtitle packets demuxed on the way go to `side`."""
+    The further audio and the subtitle packets demuxed on the way go to `side`."""
     packets = _whole_packets(_demux(source, stream, video, side), video)
     if not reencode:
         for packet in _with_decode_times(packets, _frame_step(stream)):
@@ -413,8 +442,8 @@ def _h264_of_stream(
 
 
 def _demux(source, stream, video, side: SideTracks) -> Iterator[av.Packet]:
-    """The stream's packets, `side`'s subtitle packets handed to it; a demuxer error (a damaged index or
-    packet) stops the export in one line."""
+    """The stream's packets, `side`'s audio and subtitle packets handed to it; a demuxer error (a damaged
+    index or packet) stops the export in one line."""
     packets = source.demux(stream, *side.streams)
     t = 0.0
     while True:

@@ -1,19 +1,26 @@
-"""The source's subtitle tracks and timecode in an exported video, where its container holds them.
+"""The source's further audio tracks, subtitle tracks and timecode in an exported video, where its
+container holds them.
 
-A subtitle track the container takes is copied packet for packet; a text one it does not take
+An audio track after the first (whose sound is mixed under the music) is copied packet for packet
+where the container takes it, else decoded and encoded as AAC; one that neither works for is left
+out. A subtitle track the container takes is copied packet for packet; a text one it does not take
 (SubRip from an .mkv into an .mp4, mov_text into an .mkv) is converted to the container's own text
 subtitles; a bitmap one it does not take is left out. The timecode goes on as the video stream's
 `timecode` tag, which the MP4/MOV muxer writes as a tmcd track and Matroska as a tag, counting in the
 picture's nominal rate. No container here takes any other data track (telemetry, KLV): those are
-left out. `SideTracks.left_out` names what is, for a note: a track is never dropped silently.
+left out. `SideTracks.left_out` names what is, and `SideTracks.reencoded` the audio tracks made AAC,
+for a note: a track is never dropped or changed silently.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Callable
 
 import av
+from av.audio.stream import AudioStream
 from av.container import InputContainer, OutputContainer
 from av.subtitles.stream import SubtitleStream
 from av.video.stream import VideoStream
@@ -21,7 +28,9 @@ from av.video.stream import VideoStream
 from ..video.frame_rate import nominal_rate
 
 TEXT_SUBTITLES = {"mp4": "mov_text", "mov": "mov_text", "matroska": "ass"}  # each container's own text format
-KEPT_TAGS = ("language", "title")  # a subtitle track's tags that go with it
+KEPT_TAGS = ("language", "title")  # an audio or subtitle track's tags that go with it
+AAC_CHANNEL_BIT_RATE = 96_000  # an audio track made AAC: 192 kb/s for stereo, as the music's
+AAC_FALLBACK_RATE = 48_000  # for a track at a sample rate AAC has no place for (e.g. 192 kHz)
 MAX_TIMECODE_RATE = 255  # frames a second a tmcd track can count (FFmpeg's MOV muxer refuses more)
 
 
@@ -35,28 +44,60 @@ class Timecode:
 
 @dataclass(frozen=True)
 class _Carried:
-    """A subtitle track and its output stream, taking its packets as they are or converted."""
+    """A subtitle track and its output stream, taking its packets as they are or converted; or an audio
+    track the container takes as it is."""
 
-    source: SubtitleStream
-    output: SubtitleStream
+    source: SubtitleStream | AudioStream
+    output: SubtitleStream | AudioStream
     converted: bool
 
 
-class SideTracks:
-    """The subtitle tracks of `source` added to `output`, and the tracks left out.
+@dataclass(frozen=True)
+class _Encoded:
+    """An audio track the container cannot hold as it is, and the AAC stream its decoded sound goes to."""
 
-    `take` readies a demuxed subtitle packet for the output, moved `shift` seconds earlier with the
-    picture (an MPEG-TS clock's origin); `ready` hands over the packets taken since it was last called.
+    source: AudioStream
+    output: AudioStream
+
+    def encode(self, packet: av.Packet | None, move: int = 0) -> list[av.Packet]:
+        """The AAC packets of `packet`'s sound, `move` (in the source's time base) earlier; None: the
+        decoder's and the encoder's last. A packet that does not decode is skipped, as players skip it."""
+        try:
+            frames = self.source.codec_context.decode(packet)
+        except av.FFmpegError:
+            frames = []
+        for frame in frames:
+            frame.pts = None if frame.pts is None else frame.pts - move
+        packets = [out for frame in frames for out in self.output.encode(frame)]
+        return packets + (self.output.encode(None) if packet is None else [])
+
+
+class SideTracks:
+    """The further audio tracks and the subtitle tracks of `source` added to `output`, and the tracks left out.
+
+    `take` readies a demuxed packet of one of them for the output, moved `shift` seconds earlier with the
+    picture (an MPEG-TS clock's origin); `ready` hands over the packets taken since it was last called,
+    and `flush` the last of them at the end.
     """
 
     def __init__(self, source: InputContainer, output: OutputContainer, shift: Fraction = Fraction(0)) -> None:
         self._shift = shift
-        self._carried: dict[int, _Carried] = {}
+        self._carried: dict[int, _Carried | _Encoded] = {}
         self._waiting: list[av.Packet] = []
         self.left_out: list[str] = []  # e.g. "subtitle track 2 (dvd_subtitle)"
+        self.reencoded: list[str] = []  # audio tracks made AAC, e.g. "audio track 2 (pcm_mulaw)"
         self.timecode = _timecode(source)
         if self.timecode and self.timecode.rate is None:
             self.left_out.append(f"timecode ({self.timecode.start})")
+        for sound in source.streams.audio[1:]:  # the first is mixed under the music
+            audio = _carry_audio(sound, output)
+            name = f"audio track {sound.index} ({sound.codec_context.name if sound.codec_context else 'unknown'})"
+            if audio is None:
+                self.left_out.append(name)
+                continue
+            self._carried[sound.index] = audio
+            if isinstance(audio, _Encoded):
+                self.reencoded.append(name)
         for stream in source.streams.subtitles:
             carried = _carry(stream, output)
             if carried:
@@ -68,8 +109,8 @@ class SideTracks:
                 self.left_out.append(f"data track {data.index} ({data.name or 'unknown'})")
 
     @property
-    def streams(self) -> list[SubtitleStream]:
-        """The source's subtitle tracks to demux with the picture."""
+    def streams(self) -> list[SubtitleStream | AudioStream]:
+        """The source's audio and subtitle tracks to demux with the picture."""
         return [c.source for c in self._carried.values()]
 
     def take(self, packet: av.Packet) -> None:
@@ -77,6 +118,9 @@ class SideTracks:
         if packet.size == 0 or packet.pts is None or packet.time_base is None:
             return  # the demuxer's flush packet
         move = round(self._shift / packet.time_base)
+        if isinstance(carried, _Encoded):
+            self._waiting += carried.encode(packet, move)
+            return
         out = _converted(carried, packet) if carried.converted else packet
         if out is None:
             return
@@ -88,6 +132,14 @@ class SideTracks:
     def ready(self) -> list[av.Packet]:
         ready, self._waiting = self._waiting, []
         return ready
+
+    def flush(self) -> list[av.Packet]:
+        """The packets still to write once the source is read: those taken last, and the sound the
+        AAC encoders still hold."""
+        for carried in self._carried.values():
+            if isinstance(carried, _Encoded):
+                self._waiting += carried.encode(None)
+        return self.ready()
 
     def carry_timecode(self, video_out: VideoStream) -> None:
         """Tag the output's picture with the source's timecode and the rate it counts in (the muxer reads
@@ -114,6 +166,45 @@ def _timecode_of(tags: dict[str, str]) -> str | None:
     return next((value for key, value in tags.items() if key.lower() == "timecode"), None)
 
 
+def _carry_audio(stream: AudioStream, output: OutputContainer) -> _Carried | _Encoded | None:
+    """An output stream for an audio track: a copy where the container takes the codec, else AAC of its
+    decoded sound; None where neither can be written (no decoder for it, a channel layout AAC refuses).
+    Each is first tried on an empty container of the output's format: FFmpeg takes some codecs it then
+    cannot write a header for (FLAC and Opus in .mov)."""
+    fmt = output.format.name
+    tags = {k: v for k, v in stream.metadata.items() if k.lower() in KEPT_TAGS}
+    if _writable(fmt, lambda trial: trial.add_stream_from_template(stream)):
+        copy = output.add_stream_from_template(stream)
+        copy.metadata.update(tags)
+        return _Carried(stream, copy, converted=False)
+    if stream.codec_context is None or not _writable(fmt, lambda trial: _aac_like(trial, stream)):
+        return None  # PyAV gives a stream no codec context where FFmpeg has no decoder for it
+    aac = _aac_like(output, stream)
+    aac.metadata.update(tags)
+    return _Encoded(stream, aac)
+
+
+def _aac_like(output: OutputContainer, stream: AudioStream) -> AudioStream:
+    """An AAC stream for `stream`'s sound, with its channels, at its sample rate where AAC has that rate."""
+    rates = av.Codec("aac", "w").audio_rates or ()
+    rate = stream.codec_context.sample_rate if stream.codec_context.sample_rate in rates else AAC_FALLBACK_RATE
+    aac = output.add_stream("aac", rate=rate, layout=stream.codec_context.layout)
+    aac.bit_rate = AAC_CHANNEL_BIT_RATE * stream.codec_context.channels
+    return aac
+
+
+def _writable(fmt: str, add: Callable[[OutputContainer], object]) -> bool:
+    """Whether a container of `fmt` holding the stream `add` puts in it starts: takes the codec and
+    writes its header (opening the stream's encoder, if it has one)."""
+    with av.open(io.BytesIO(), "w", format=fmt) as trial:
+        try:
+            add(trial)
+            trial.start_encoding()
+        except (ValueError, av.FFmpegError):  # PyAV: the container cannot hold the codec; FFmpeg: nor start
+            return False
+    return True
+
+
 def _carry(stream: SubtitleStream, output: OutputContainer) -> _Carried | None:
     """An output stream for the subtitle track: a copy, else a conversion of its text; None for a bitmap
     track the container does not take."""
@@ -138,11 +229,13 @@ def _carry(stream: SubtitleStream, output: OutputContainer) -> _Carried | None:
 def _converted(carried: _Carried, packet: av.Packet) -> av.Packet | None:
     """The packet's subtitle in the output's text format (untimed); None for one that shows nothing
     or does not decode (players skip a damaged subtitle too)."""
+    source, output = carried.source, carried.output
+    assert isinstance(source, SubtitleStream) and isinstance(output, SubtitleStream)  # only text is converted
     try:
-        subtitle = carried.source.codec_context.decode2(packet)
+        subtitle = source.codec_context.decode2(packet)
         if subtitle is None or not len(subtitle):
             return None
-        out = carried.output.codec_context.encode_subtitle(subtitle)
+        out = output.codec_context.encode_subtitle(subtitle)
     except av.FFmpegError:
         return None
     return out
