@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import struct
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -52,6 +53,32 @@ def with_two_sound_tracks(picture: Path, path: Path, second_codec: str, hz: tupl
     codecs = ["-c:v", "copy", "-c:a:0", "aac", "-c:a:1", second_codec, "-ac:a:1", "2", "-strict", "-2"]
     ffmpeg("-i", str(picture), *tones, "-map", "0:v", "-map", "1", "-map", "2", *codecs, *tags, str(path))
     return path
+
+
+def with_dvd_subtitle(src: Path, dst: Path, at_s: float = 0.5) -> Path:
+    """A Matroska copy of `src` with a DVD (bitmap) subtitle track, last, showing a small bar at `at_s`."""
+    with av.open(str(src)) as source, av.open(str(dst), "w", format="matroska") as out:
+        targets = {s.index: out.add_stream_from_template(s) for s in source.streams}
+        subtitles = out.add_stream("dvdsub")
+        for packet in source.demux():
+            if packet.dts is not None:
+                packet.stream = targets[packet.stream.index]
+                out.mux(packet)
+        packet = av.Packet(_dvd_subtitle_unit())
+        packet.time_base, packet.pts, packet.dts, packet.duration = Fraction(1, 1000), round(at_s * 1000), None, 1000
+        packet.stream = subtitles
+        out.mux(packet)
+    return dst
+
+
+def _dvd_subtitle_unit() -> bytes:
+    """A DVD subpicture unit: a 4x2 bar of colour 1 (each field one run-length line, filled to its end),
+    and its control sequence: palette, contrast, area, where each field's lines start, show."""
+    lines = b"\x00\x01\x00\x01"
+    control_at = 4 + len(lines)
+    commands = b"\x03\x12\x34\x04\xff\xf0\x05\x00\x00\x03\x00\x00\x01\x06\x00\x04\x00\x06\x01\xff"
+    body = lines + struct.pack(">HH", 0, control_at) + commands
+    return struct.pack(">HH", 4 + len(body), control_at) + body
 
 
 def make_audio_only(path: Path, seconds: float = 1.0) -> Path:

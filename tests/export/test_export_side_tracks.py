@@ -9,8 +9,8 @@ import av
 import pytest
 
 from bgm_studio.cli import main
-from bgm_studio.export.mp4 import export_mp4, left_out
-from tests.media import ffmpeg, file_hash
+from bgm_studio.export.mp4 import export_mp4, export_notes, left_out
+from tests.media import ffmpeg, file_hash, with_dvd_subtitle
 from tests.video_clips import ShotSpec, make_clip
 
 SRT = "1\n00:00:00,500 --> 00:00:01,500\nHello there\n\n2\n00:00:02,000 --> 00:00:02,750\nSecond line\n"
@@ -22,8 +22,8 @@ H264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory) -> dict[str, Path]:
     """Clips with a subtitle track and a timecode: mov_text in MP4 and MOV (tmcd tracks), SubRip in
-    Matroska (a TIMECODE tag), a variable-rate MOV whose clock ticks 30000 times a second; and an
-    MPEG-TS with an opaque data track."""
+    Matroska (a TIMECODE tag), a variable-rate MOV whose clock ticks 30000 times a second; an MPEG-TS
+    with an opaque data track; and a Matroska clip with a DVD (bitmap) subtitle track."""
     folder = tmp_path_factory.mktemp("side")
     (folder / "subs.srt").write_text(SRT)
     subs = ["-i", str(folder / "subs.srt"), "-map", "0", "-map", "1"]
@@ -42,6 +42,8 @@ def sources(tmp_path_factory) -> dict[str, Path]:
     (folder / "blob.bin").write_bytes(bytes(range(256)) * 8)
     made["src.ts"] = folder / "src.ts"
     ffmpeg(*PICTURE, "-f", "data", "-i", str(folder / "blob.bin"), "-map", "0", "-map", "1", *H264, str(made["src.ts"]))
+    ffmpeg(*PICTURE, *H264, str(folder / "picture.mp4"))
+    made["dvd.mkv"] = with_dvd_subtitle(folder / "picture.mp4", folder / "dvd.mkv")
     return made
 
 
@@ -102,3 +104,19 @@ def test_generate_says_which_track_it_left_out(sources, tmp_path, tiny_model, ca
     assert main(["generate", str(sources["src.ts"]), "-o", str(out), "--model", str(tiny_model)]) == 0
     notes = [line for line in capsys.readouterr().out.splitlines() if "left out" in line]
     assert notes == [f"note: {out}: left out the video's data track 1 (bin_data), which mp4 cannot hold"]
+
+
+@pytest.mark.parametrize(
+    "suffix, notes",
+    [
+        (".mp4", []),  # MP4 holds a DVD subtitle as it is
+        (".mov", ["left out the video's subtitle track 1 (dvdsub), which mov cannot hold"]),  # and has no text for it
+    ],
+)
+def test_a_bitmap_subtitle_track_is_copied_or_named(score, sources, tmp_path, suffix, notes):
+    out = tmp_path / f"out{suffix}"
+    assert export_notes(sources["dvd.mkv"], out) == notes
+    export_mp4(score, sources["dvd.mkv"], out)
+    with av.open(str(out)) as c:
+        assert [s.type for s in c.streams] == ["video", "audio"] + ([] if notes else ["subtitle"])
+        assert [s.codec_context.name for s in c.streams.subtitles] == ([] if notes else ["dvdsub"])
