@@ -310,6 +310,8 @@ def _peak_centre(s: SpanSignals, peak: int, passes: int = 3) -> float:
         times = t[near]
         height = span[near] - (before + (after - before) * (times - centre + span_s) / (2.0 * span_s))
         top = int(np.argmin(np.abs(times - centre)))
+        if height[top] <= 0.0:  # no rise above the levels (frames a span apart): the estimate stands
+            break
         floor = 0.5 * height[top]
         lo, hi = top, top
         while lo > 0 and height[lo - 1] > floor:

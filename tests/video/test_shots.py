@@ -8,6 +8,7 @@ import pytest
 from bgm_studio.video.analysis import analyze_video
 from bgm_studio.video.config import AnalysisConfig
 from bgm_studio.video.shots import CutSignals, Shot, SpanSignals, detect_transitions, shots_from_transitions
+from tests.media import ffmpeg
 from tests.video_clips import ShotSpec, make_clip
 
 FRAME = 1 / 25.0
@@ -192,3 +193,13 @@ def test_portrait_video_cut(tmp_path):
     analysis = analyze_video(path, use_cache=False)
     assert (analysis.info.width, analysis.info.height) == (180, 320)
     _assert_matches(analysis.cut_times, truth)
+
+
+def test_a_timelapse_of_one_frame_a_second_is_analysed(tmp_path):
+    """Frames a whole span apart leave a possible dissolve with one level beside it, above the change
+    there: its centre stays where it was found, instead of flying off to where no frame is."""
+    path = tmp_path / "timelapse.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=1:duration=8", "-pix_fmt", "yuv420p", str(path))
+    analysis = analyze_video(path, use_cache=False)
+    assert analysis.shots[0].start_s == 0.0 and analysis.shots[-1].end_s == pytest.approx(8.0)
+    assert all(0.0 < t < 8.0 for t in analysis.cut_times)
