@@ -452,6 +452,8 @@ def _info(
         duration = float(stream.duration * stream.time_base)
     else:
         duration = container.duration / av.time_base if container.duration else 0.0
+        if "matroska" in container.format.name and stream.start_time and stream.time_base:
+            duration -= max(0.0, float(stream.start_time * stream.time_base))  # it states where its clock ends
     rate: Fraction | float | None = stream.average_rate or stream.guessed_rate or stream.base_rate
     if stream.frames > 1 and duration > 0:  # the true average, where some containers (AVI) report a tick rate
         rate = stream.frames / duration

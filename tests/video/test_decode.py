@@ -14,7 +14,7 @@ from bgm_studio.video.analysis import analyze_video
 from bgm_studio.video.cache import cache_dir
 from bgm_studio.video import decode
 from bgm_studio.video.decode import VideoReader, _Part, _Waits, probe
-from tests.media import decoded_end_s
+from tests.media import decoded_end_s, ffmpeg
 from tests.video_clips import ShotSpec, frame_times, make_bad_file, make_clip, make_pattern_clip
 
 
@@ -134,6 +134,18 @@ def test_truncated_file_is_analysed_up_to_the_break_with_a_warning(tmp_path):
     warning = analysis.warnings[-1]  # after one about the packet cut in half
     assert str(path) in warning and f"stopped at {analysis.duration_s:.1f} s of 4.0 s" in warning
     assert analysis.duration_s == pytest.approx(decoded_end_s(path), abs=1e-6)  # no frame lost at the break
+
+
+def test_a_matroska_video_starting_an_hour_in_is_as_long_as_its_frames(tmp_path):
+    """A Matroska file cut from a recording keeps its clock (first frame at 3600 s), and its stated
+    length counts from zero, so the container says 3604 s: no warning that decoding stopped early."""
+    clip = tmp_path / "clip.mp4"
+    make_clip(clip, [ShotSpec(seconds=2.0), ShotSpec(seconds=2.0, hue=210, look="texture")])
+    path = tmp_path / "late.mkv"
+    ffmpeg("-i", str(clip), "-c", "copy", "-output_ts_offset", "3600", str(path))
+    assert probe(path).duration_s == pytest.approx(4.0, abs=0.05)
+    analysis = analyze_video(path, use_cache=False)
+    assert not analysis.warnings and analysis.duration_s == pytest.approx(4.0, abs=0.05)
 
 
 def test_full_and_limited_range_video_measure_the_same(tmp_path):
