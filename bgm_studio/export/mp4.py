@@ -1,5 +1,6 @@
 """MP4 export: the input's video stream copied packet for packet, the music encoded as AAC, the
-further audio tracks, subtitle tracks and timecode kept where the container holds them (side_tracks.py).
+further audio tracks, subtitle tracks, timecode, cover art and attachments kept where the container
+holds them (side_tracks.py).
 
 A video stream the container cannot hold (Cinepak in .mp4, say) is re-encoded as H.264 instead,
 and the progress label says so; copying stays the rule wherever the container takes the stream.
@@ -89,8 +90,9 @@ def video_copy_problem(video: str | os.PathLike, path: str | os.PathLike) -> str
 
 
 def left_out(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
-    """The source's tracks an export to `path` leaves out, as 'data track 1 (bin_data)': [] when it
-    carries every further audio track, every subtitle track and the timecode."""
+    """The source's tracks an export to `path` leaves out as its container cannot hold them, as 'data
+    track 1 (bin_data)': [] when it carries every further audio track, every subtitle track, the timecode,
+    the cover art and the attachments."""
     return _side_tracks(video, path).left_out
 
 
@@ -98,6 +100,12 @@ def audio_reencoded(video: str | os.PathLike, path: str | os.PathLike) -> list[s
     """The source's further audio tracks an export to `path` re-encodes as AAC, since its container
     cannot hold them as they are, as 'audio track 2 (pcm_mulaw)': [] when it copies them all."""
     return _side_tracks(video, path).reencoded
+
+
+def unscored(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
+    """The source's video tracks after the first, as 'video track 1 (h264)': an export keeps the first
+    video track only, the one scored; [] when there is no other."""
+    return _side_tracks(video, path).unscored
 
 
 def _side_tracks(video: str | os.PathLike, path: str | os.PathLike) -> SideTracks:
@@ -112,6 +120,17 @@ def left_out_note(video: str | os.PathLike, path: str | os.PathLike) -> str | No
     which mp4 cannot hold"; None when the export carries every track."""
     dropped = left_out(video, path)
     return f"left out the video's {', '.join(dropped)}, which {container_format(path)} cannot hold" if dropped else None
+
+
+def unscored_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
+    """One line naming what unscored names, for the user: "left out the video's video track 1 (h264): only
+    its first video track is scored and exported"; None when it has one video track."""
+    dropped = unscored(video, path)
+    return (
+        f"left out the video's {', '.join(dropped)}: only its first video track is scored and exported"
+        if dropped
+        else None
+    )
 
 
 def reencoded_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
@@ -137,7 +156,12 @@ def export_notes(video: str | os.PathLike, path: str | os.PathLike) -> list[str]
     """What an export of `video` to `path` tells the user, one line each (the command, the app and a batch
     all say these): its picture or a further audio track re-encoded, tracks of the video it left out; []
     when it kept them all as they are."""
-    notes = (reencoded_note(video, path), audio_reencoded_note(video, path), left_out_note(video, path))
+    notes = (
+        reencoded_note(video, path),
+        audio_reencoded_note(video, path),
+        left_out_note(video, path),
+        unscored_note(video, path),
+    )
     return [note for note in notes if note]
 
 

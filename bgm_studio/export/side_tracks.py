@@ -8,8 +8,11 @@ out. A subtitle track the container takes is copied packet for packet; a text on
 subtitles; a bitmap one it does not take is left out. The timecode goes on as the video stream's
 `timecode` tag, which the MP4/MOV muxer writes as a tmcd track and Matroska as a tag, counting in the
 picture's nominal rate. No container here takes any other data track (telemetry, KLV): those are
-left out. `SideTracks.left_out` names what is, and `SideTracks.reencoded` the audio tracks made AAC,
-for a note: a track is never dropped or changed silently.
+left out. Cover art goes on as the MP4's cover (FFmpeg's MOV muxer writes none) and as a Matroska
+attachment, as do the source's other attachments (fonts for its subtitles), which only Matroska holds.
+Only the first video track is scored and exported: a further one is left out. `SideTracks.left_out`
+names what the container cannot hold, `SideTracks.unscored` the further video tracks, and
+`SideTracks.reencoded` the audio tracks made AAC, for a note: a track is never dropped or changed silently.
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ KEPT_TAGS = ("language", "title")  # an audio or subtitle track's tags that go w
 AAC_CHANNEL_BIT_RATE = 96_000  # an audio track made AAC: 192 kb/s for stereo, as the music's
 AAC_FALLBACK_RATE = 48_000  # for a track at a sample rate AAC has no place for (e.g. 192 kHz)
 MAX_TIMECODE_RATE = 255  # frames a second a tmcd track can count (FFmpeg's MOV muxer refuses more)
+COVER_MIMETYPES = {  # a picture's codec: the type Matroska's readers show an attachment of as cover art
+    "mjpeg": "image/jpeg",
+    "png": "image/png",
+    "bmp": "image/bmp",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "tiff": "image/tiff",
+}
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,7 @@ class SideTracks:
         self._waiting: list[av.Packet] = []
         self.left_out: list[str] = []  # e.g. "subtitle track 2 (dvd_subtitle)"
         self.reencoded: list[str] = []  # audio tracks made AAC, e.g. "audio track 2 (pcm_mulaw)"
+        self.unscored: list[str] = []  # further video tracks, left out, e.g. "video track 1 (h264)"
         self.timecode = _timecode(source)
         if self.timecode and self.timecode.rate is None:
             self.left_out.append(f"timecode ({self.timecode.start})")
@@ -107,6 +119,26 @@ class SideTracks:
         for data in source.streams.data:
             if _timecode_of(data.metadata) is None:  # a tmcd track goes on as the video's tag
                 self.left_out.append(f"data track {data.index} ({data.name or 'unknown'})")
+        self._carry_pictures(source, output)
+
+    def _carry_pictures(self, source: InputContainer, output: OutputContainer) -> None:
+        """Carry the source's cover art and attachments where `output` holds them, and name the rest: the
+        further video tracks, which are not scored, and what the container cannot hold."""
+        for stream in source.streams.video[1:]:
+            name = stream.codec_context.name if stream.codec_context else "unknown"
+            if not stream.disposition & av.stream.Disposition.attached_pic:
+                self.unscored.append(f"video track {stream.index} ({name})")
+                continue
+            cover = _carry_cover(source, stream, output)
+            if cover is None:
+                self.left_out.append(f"cover art ({name})")
+            self._waiting += cover or []
+        for attachment in source.streams.attachments:
+            if output.format.name == "matroska":
+                mimetype = attachment.mimetype or "application/octet-stream"
+                output.add_attachment(attachment.name or f"attachment{attachment.index}", mimetype, attachment.data)
+            else:
+                self.left_out.append(f"attachment {attachment.index} ({attachment.name or 'unnamed'})")
 
     @property
     def streams(self) -> list[SubtitleStream | AudioStream]:
@@ -203,6 +235,57 @@ def _writable(fmt: str, add: Callable[[OutputContainer], object]) -> bool:
         except (ValueError, av.FFmpegError):  # PyAV: the container cannot hold the codec; FFmpeg: nor start
             return False
     return True
+
+
+def _carry_cover(source: InputContainer, stream: VideoStream, output: OutputContainer) -> list[av.Packet] | None:
+    """Put the cover art `stream` in `output`: in Matroska as an attachment, elsewhere as a picture stream
+    whose one packet is returned (to be muxed first); None where the container does not keep it."""
+    picture = _picture(source, stream)
+    codec = stream.codec_context.name if stream.codec_context else ""
+    if output.format.name == "matroska":
+        mimetype = stream.metadata.get("mimetype") or COVER_MIMETYPES.get(codec)
+        if picture is None or mimetype is None:
+            return None
+        filename = stream.metadata.get("filename") or f"cover.{mimetype.split('/')[-1]}"
+        output.add_attachment(filename, mimetype, picture)
+        return []
+    if picture is None or not _keeps_cover(output.format.name, stream, picture):
+        return None
+    return [_cover_packet(output, stream, picture)]
+
+
+def _cover_packet(output: OutputContainer, stream: VideoStream, picture: bytes) -> av.Packet:
+    """A cover art stream like `stream` added to `output`, and its one packet, holding `picture`."""
+    cover = output.add_stream_from_template(stream)
+    cover.disposition = av.stream.Disposition.attached_pic
+    packet = av.Packet(picture)
+    packet.stream = cover
+    return packet
+
+
+def _keeps_cover(fmt: str, stream: VideoStream, picture: bytes) -> bool:
+    """Whether a file of `fmt` written with the cover art reads back with it: the MP4 muxer refuses a
+    picture codec it has no tag for, and the MOV muxer takes the picture and writes nothing of it."""
+    trial_file = io.BytesIO()
+    try:
+        with av.open(trial_file, "w", format=fmt) as trial:
+            trial.mux(_cover_packet(trial, stream, picture))
+        trial_file.seek(0)
+        with av.open(trial_file) as back:
+            return any(s.disposition & av.stream.Disposition.attached_pic for s in back.streams.video)
+    except (ValueError, av.FFmpegError):  # PyAV: the container cannot hold the codec; FFmpeg: nor write it
+        return False
+
+
+def _picture(source: InputContainer, stream: VideoStream) -> bytes | None:
+    """The cover art's picture, read from the source opened again (its own reading stays at the start);
+    None where it cannot be read."""
+    try:
+        with av.open(source.name, metadata_errors="ignore") as again:
+            packet = next((p for p in again.demux(again.streams[stream.index]) if p.size), None)
+            return None if packet is None else bytes(packet)
+    except av.FFmpegError:
+        return None
 
 
 def _carry(stream: SubtitleStream, output: OutputContainer) -> _Carried | None:
