@@ -8,6 +8,7 @@ and PCM would clip it. Each file is written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -44,15 +45,33 @@ def check_stems_folder(folder: str | os.PathLike, inputs: tuple = ()) -> Path:
 def write_stems(
     sound: Mixdown, score: Score, folder: str | os.PathLike, progress: ProgressFn = no_progress
 ) -> list[str]:
-    """Write each stem, the mix and the multi-track MIDI into `folder`; returns the paths written."""
+    """Write each stem, the mix and the multi-track MIDI into `folder`; returns the paths written.
+
+    A write that fails (a full disk) or is cancelled takes a folder made here with it, and the stems
+    written into it: no half set, nor an empty folder, is left behind. An existing folder stays."""
     folder = check_stems_folder(folder)
+    made = not folder.is_dir()
     try:
         folder.mkdir(exist_ok=True)
     except OSError as exc:
         raise BgmError(f"{folder}: cannot create this folder ({exc.strerror or exc})") from exc
     names = list(sound.stems)
     paths = stem_paths(folder, names)
-    for path, name in zip(paths, names + [None]):  # each stem made as it is written: one at a time in memory
-        write_wav(sound.mix if name is None else sound.stems[name], sound.sample_rate, path, FLOAT_BITS, progress)
-    export_midi(score, paths[-1], progress=progress)
+    try:
+        for path, name in zip(paths, names + [None]):  # each stem made as it is written: one at a time in memory
+            write_wav(sound.mix if name is None else sound.stems[name], sound.sample_rate, path, FLOAT_BITS, progress)
+        export_midi(score, paths[-1], progress=progress)
+    except BaseException:  # Ctrl-C too
+        if made:
+            _remove(folder, paths)
+        raise
     return [str(p) for p in paths]
+
+
+def _remove(folder: Path, paths: list[Path]) -> None:
+    """Remove the stems `paths` written so far and `folder`, which was made for them; a folder something
+    else was put in meanwhile stays."""
+    for path in paths:
+        path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()

@@ -190,3 +190,42 @@ def test_a_video_given_where_a_project_belongs_is_named_as_such(env, clip, tmp_p
     assert main(["export", str(clip[0]), "--wav", str(tmp_path / "o.wav")]) == 2
     one_line_error(capsys, "not a BGM Studio project (not UTF-8 text at byte")
     assert not any(tmp_path.iterdir())
+
+
+def _full_disk_after(monkeypatch, files: int) -> None:
+    """Make the disk fill up after `files` stem WAVs: the next write fails as a full disk fails it."""
+    import errno
+    import os
+
+    from bgm_studio.atomic import atomic_path
+    from bgm_studio.export import stems
+
+    written, real = [], stems.write_wav
+
+    def write_wav(audio, rate, path, *args, **kwargs):
+        if len(written) == files:
+            with atomic_path(path):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written.append(path)
+        real(audio, rate, path, *args, **kwargs)
+
+    monkeypatch.setattr(stems, "write_wav", write_wav)
+
+
+@pytest.mark.parametrize("files", [0, 2])
+def test_stems_on_a_full_disk_leave_no_folder_behind(scored, tmp_path, capsys, monkeypatch, files):
+    _, proj = scored
+    _full_disk_after(monkeypatch, files)
+    assert main(["export", str(proj), "--stems", str(tmp_path / "stems")]) == 2
+    one_line_error(capsys, "No space left on device")
+    assert not (tmp_path / "stems").exists()
+
+
+def test_stems_on_a_full_disk_leave_an_existing_folder(scored, tmp_path, capsys, monkeypatch):
+    _, proj = scored
+    (tmp_path / "stems").mkdir()
+    (tmp_path / "stems" / "notes.txt").write_text("mine")
+    _full_disk_after(monkeypatch, 0)
+    assert main(["export", str(proj), "--stems", str(tmp_path / "stems")]) == 2
+    one_line_error(capsys, "No space left on device")
+    assert [p.name for p in (tmp_path / "stems").iterdir()] == ["notes.txt"]
