@@ -279,3 +279,48 @@ def make_pattern_clip(path: str | Path, seconds: float, x264_params: str = "keyi
 
 def _ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+def make_slideshow(path: str | Path, seconds: Sequence[float], x264_params: str = "") -> list[float]:
+    """Stills of clearly different looks at 320x180, one frame each held for its `seconds` (a photo
+    slideshow exported at a low or variable frame rate), encoded by FFmpeg's x264 with `x264_params`
+    (e.g. "bframes=2:b-adapt=0:b-pyramid=none": frames no other depends on, which PyAV's x264 does not
+    write); returns the cut times."""
+    path = Path(path)
+    looks = [("gradient", 30.0, 0.7), ("texture", 210.0, 0.45), ("gradient", 120.0, 0.5), ("texture", 300.0, 0.6)]
+    lines = []
+    for k, held in enumerate(seconds):
+        look, hue, brightness = looks[k % len(looks)]
+        spec = ShotSpec(look=look, hue=hue + 17 * k, brightness=brightness, seed=k)
+        still = path.with_name(f"{path.stem}_still{k}.png")
+        cv2.imwrite(str(still), cv2.cvtColor(_Scene(spec, (320, 180)).frame(0.0), cv2.COLOR_RGB2BGR))
+        lines += [f"file '{still.name}'", f"duration {held}"]
+    listing = path.with_name(f"{path.stem}_stills.txt")
+    listing.write_text("\n".join(lines + [lines[-2]]) + "\n")  # the concat demuxer holds the last still only so
+    params = ["-x264-params", x264_params] if x264_params else []
+    _ffmpeg(
+        "-f", "concat", "-i", str(listing), "-c:v", "libx264", *params, "-pix_fmt", "yuv420p",
+        "-fps_mode", "vfr", str(path),
+    )  # fmt: skip
+    return [float(t) for t in np.cumsum(seconds)[:-1]]
+
+
+def make_held_clip(
+    path: str | Path, shots: Sequence[ShotSpec], moving_s: float = 1.0, fps: float = 30.0
+) -> list[float]:
+    """A variable-rate screen recording: each shot moves for moving_s at `fps`, then holds still for the
+    rest of its `seconds` with no frames, as a recorder writes only frames that change; returns the cut times."""
+    starts = np.concatenate([[0.0], np.cumsum([s.seconds for s in shots])])
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        stream.codec_context.time_base = TIME_BASE
+        stream.options = {"crf": "20", "preset": "veryfast"}
+        for spec, start in zip(shots, starts):
+            scene = _Scene(spec, (320, 180))
+            for t in np.arange(round(moving_s * fps)) / fps:
+                frame = av.VideoFrame.from_ndarray(scene.frame(t), format="rgb24")
+                frame.pts, frame.time_base = int(round((start + t) / TIME_BASE)), TIME_BASE
+                container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return [float(t) for t in starts[1:-1]]

@@ -21,7 +21,7 @@ from ..cache_root import cache_root, warn_unwritable
 from ..errors import BgmError
 from .config import AnalysisConfig
 
-FORMAT = 3  # bump when the analysis or its JSON changes, so old entries are ignored
+FORMAT = 4  # bump when the analysis or its JSON changes, so old entries are ignored
 _BLOCK = 1 << 16
 _BLOCKS = 16
 

@@ -34,6 +34,7 @@ _TWO_PARTS_MIN_S = 20.0  # less of a video left than this is decoded by one deco
 _PACE_INTERVAL_S = 1.0  # how often a decoder's caller checks whether it mostly waits for frames
 _WAITING_SHARE = 0.4  # waiting more of its time than this, the caller has a second decoder join
 _LATER_AHEAD_BYTES = 64 << 20  # thumbnails the second of two decoders may make before they are used, at most
+_FAST_MIN_FPS = 10.0  # fast decoding below this rate would skip whole pictures (a slideshow's), and saves little
 # Limited ("TV") range to full range: Y 16..235 -> 0..255, chroma 16..240 -> 0..255 around 128.
 _LUMA_LUT = np.clip((np.arange(256) - 16) * 255.0 / 219.0 + 0.5, 0, 255).astype(np.uint8)
 _CHROMA_LUT = np.clip((np.arange(256) - 128) * 255.0 / 224.0 + 128.5, 0, 255).astype(np.uint8)
@@ -77,7 +78,8 @@ class VideoReader:
     fast: skip the frames no other frame depends on (most B-frames) and the
     deblocking filter, roughly halving decoding time; the frames left are at
     most a few frames apart, and a little blockier, which analysis at thumbnail
-    size does not notice. Use as a context manager so the file is closed even
+    size does not notice. A video of fewer than _FAST_MIN_FPS frames a second
+    is decoded whole. Use as a context manager so the file is closed even
     when analysis stops early.
     """
 
@@ -413,7 +415,9 @@ def _video_stream(container: av.container.InputContainer, path: Path, fast: bool
         raise BgmError(f"{path}: has no video stream ({kind})")
     stream.thread_type = "AUTO"
     stream.thread_count = decode_threads()
-    if fast and stream.codec_context is not None:  # None when no decoder knows the codec (reported later)
+    fps = _timing(container, stream)[1]
+    # codec_context is None when no decoder knows the codec (reported later); an unknown rate (0) decodes fast.
+    if fast and stream.codec_context is not None and not 0 < fps < _FAST_MIN_FPS:
         stream.codec_context.skip_frame = "NONREF"
         stream.codec_context.options = {"skip_loop_filter": "all"}
     return stream
@@ -448,16 +452,7 @@ def _info(
     width, height = _display_size(stream, first)
     if rotation in (90, 270):
         width, height = height, width
-    if stream.duration and stream.time_base:
-        duration = float(stream.duration * stream.time_base)
-    else:
-        duration = container.duration / av.time_base if container.duration else 0.0
-        if "matroska" in container.format.name and stream.start_time and stream.time_base:
-            duration -= max(0.0, float(stream.start_time * stream.time_base))  # it states where its clock ends
-    rate: Fraction | float | None = stream.average_rate or stream.guessed_rate or stream.base_rate
-    if stream.frames > 1 and duration > 0:  # the true average, where some containers (AVI) report a tick rate
-        rate = stream.frames / duration
-    fps = float(rate) if rate else 0.0
+    duration, fps = _timing(container, stream)
     declared = stream.guessed_rate or stream.base_rate
     return VideoInfo(
         path=str(path),
@@ -471,6 +466,20 @@ def _info(
         codec=stream.codec_context.name,
         frame_count=int(stream.frames or 0),
     )
+
+
+def _timing(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> tuple[float, float]:
+    """(duration in seconds, average frame rate) the container states; 0.0 for what it does not say."""
+    if stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    else:
+        duration = container.duration / av.time_base if container.duration else 0.0
+        if "matroska" in container.format.name and stream.start_time and stream.time_base:
+            duration -= max(0.0, float(stream.start_time * stream.time_base))  # it states where its clock ends
+    rate: Fraction | float | None = stream.average_rate or stream.guessed_rate or stream.base_rate
+    if stream.frames > 1 and duration > 0:  # the true average, where some containers (AVI) report a tick rate
+        rate = stream.frames / duration
+    return duration, float(rate) if rate else 0.0
 
 
 def _display_size(stream: av.video.stream.VideoStream, frame: av.VideoFrame) -> tuple[int, int]:

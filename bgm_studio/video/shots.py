@@ -103,7 +103,8 @@ class CutSignalTracker:
         snap = _snap(frame)
         recent = self._recent
         recent.append(snap)
-        while recent[0].t_s < snap.t_s - self._spans_s[-1] - 1e-6:
+        # The previous frame stays however long ago it was: a slideshow's stills may each last longer than a span.
+        while len(recent) > 2 and recent[0].t_s < snap.t_s - self._spans_s[-1] - 1e-6:
             recent.popleft()
         prev = recent[-2] if len(recent) > 1 else snap
         step, back = _distance(prev, snap), 1.0
@@ -112,8 +113,10 @@ class CutSignalTracker:
         for k, _, before in self._open:
             self._ahead[k] = min(self._ahead[k], _distance(before, snap))
         if step >= self._cut_min and len(recent) > 2:
-            earlier = [r for r in list(recent)[-3::-1] if r.t_s >= snap.t_s - self._flash_s - 1e-6] or [recent[-3]]
-            back = min(_distance(r, snap) for r in earlier)
+            earlier = [r for r in list(recent)[-3::-1] if r.t_s >= snap.t_s - self._flash_s - 1e-6]
+            if not earlier and snap.t_s - prev.t_s <= self._flash_s:  # frames far apart: is the one between a flash?
+                earlier = [recent[-3]]
+            back = min((_distance(r, snap) for r in earlier), default=1.0)
             self._open.append((len(self._rows), snap.t_s, prev))
         y = snap.tiny[..., 0]
         self._rows.append((snap.t_s, step, back, float(y.mean()), float(y.std())))
@@ -154,7 +157,9 @@ def detect_transitions(signals: CutSignals, fps: float, config: AnalysisConfig) 
     found = _fades(signals, config) + _hard_cuts(signals, fps, config)
     for span in signals.spans:  # shortest first: a longer span only adds dissolves the shorter ones missed
         found += _dissolves(signals, span, config, [t.t_s for t in found])
-    return _spaced(found, signals.t_s[-1] if len(signals.t_s) else 0.0, config.min_shot_s)
+    # The last frame lasts a frame too: a slideshow's last still, one frame of seconds, is a shot of its own.
+    end_s = signals.t_s[-1] + 1.0 / (fps or 25.0) if len(signals.t_s) else 0.0
+    return _spaced(found, end_s, config.min_shot_s)
 
 
 def shots_from_transitions(transitions: list[Transition], duration_s: float) -> list[Shot]:
@@ -184,7 +189,7 @@ def _hard_cuts(s: CutSignals, fps: float, config: AnalysisConfig) -> list[Transi
     pending = sorted(set(peaks) - set(starts) - set(ends))
     cuts = np.zeros(0, dtype=int)
     while pending:
-        found = [i for i in pending if _stands_out(s, rate, gaps, i, cuts, lit, config.cut_ratio)]
+        found = [i for i in pending if _stands_out(s, rate, gaps, i, cuts, lit, config)]
         cuts = np.sort(np.concatenate([cuts, found])).astype(int)
         near_found = [i for i in pending if np.any(np.abs(s.t_s[found] - s.t_s[i]) <= 2 * _LEVEL_S)]
         pending = [i for i in near_found if i not in cuts]  # a new cut changes the comparisons within a span of it
@@ -192,15 +197,21 @@ def _hard_cuts(s: CutSignals, fps: float, config: AnalysisConfig) -> list[Transi
 
 
 def _is_peak(s: CutSignals, i: int) -> bool:
-    """Frame i changes the most of the two frames either side."""
-    return i > 0 and s.step[i] >= s.step[max(0, i - 2) : i + 3].max()
+    """Frame i changes the most of the two frames either side less than _LEVEL_S from it: frames further
+    apart (a slideshow's stills) may each begin a shot."""
+    around = slice(max(0, i - 2), i + 3)
+    return i > 0 and s.step[i] >= s.step[around][np.abs(s.t_s[around] - s.t_s[i]) < _LEVEL_S].max()
 
 
 def _stands_out(
-    s: CutSignals, rate: np.ndarray, gaps: np.ndarray, i: int, cuts: np.ndarray, lit: np.ndarray, cut_ratio: float
+    s: CutSignals, rate: np.ndarray, gaps: np.ndarray, i: int, cuts: np.ndarray, lit: np.ndarray, config: AnalysisConfig
 ) -> bool:
     """Frame i changes cut_ratio times more than the frames within _LEVEL_S of it, and most of the change
     over the short gradual span across it is its own (a dissolve's end has more change around it).
+    With no frames to compare within _LEVEL_S (a slideshow's stills, a timelapse), it changes at least as
+    much as a dissolve must (gradual_min): two frames of a timelapse are alike, two stills seldom. The gap
+    before frame i counts up to _LEVEL_S, as motion goes on through the few frames fast decoding skips:
+    a frame held longer hides none (see _cut_at), such as a variable-rate screen recording's still.
 
     Left out: frames next to another cut, and spans that reach over another cut or end in a
     flash (lit: (start, end) times, shape (k, 2)), since they compare pictures of other shots.
@@ -210,7 +221,9 @@ def _stands_out(
     keep = np.abs(others - i) > 1
     for c in cuts[np.abs(s.t_s[cuts] - t) <= 2 * _LEVEL_S]:
         keep &= np.abs(others - c) > 1
-    if keep.any() and s.step[i] < cut_ratio * gaps[i] * rate[others[keep]].mean():
+    gap = min(gaps[i], _LEVEL_S)
+    level = config.cut_ratio * gap * rate[others[keep]].mean() if keep.any() else config.gradual_min
+    if s.step[i] < level:
         return False
     short = s.spans[0]  # a longer span takes in so much motion that it would hide real cuts
     near = _window(short.t_s, t, short.span_s / 2)
@@ -224,8 +237,13 @@ def _stands_out(
 
 
 def _cut_at(s: CutSignals, i: int, fps: float) -> Transition:
-    """The cut whose first frame is decoded frame i: halfway to the frame after i-1, where skipped frames hide it."""
-    start = min(s.t_s[i - 1] + 1.0 / (fps or 25.0), s.t_s[i])
+    """The cut whose first frame is decoded frame i: halfway to the frame after i-1, where skipped frames hide it.
+
+    Fast decoding skips a few frames at a time, and none below 10 fps (see decode), so frame i-1 held
+    for longer than _LEVEL_S hides none: a variable-rate slideshow's still, and the cut is at frame i.
+    """
+    gap = s.t_s[i] - s.t_s[i - 1]
+    start = s.t_s[i] if gap > _LEVEL_S else min(s.t_s[i - 1] + 1.0 / (fps or 25.0), s.t_s[i])
     return Transition(float(0.5 * (start + s.t_s[i])), "cut", float(s.step[i]))
 
 

@@ -9,9 +9,10 @@ from bgm_studio.video.analysis import analyze_video
 from bgm_studio.video.config import AnalysisConfig
 from bgm_studio.video.shots import CutSignals, Shot, SpanSignals, detect_transitions, shots_from_transitions
 from tests.media import ffmpeg
-from tests.video_clips import ShotSpec, make_clip
+from tests.video_clips import ShotSpec, make_clip, make_held_clip, make_slideshow
 
 FRAME = 1 / 25.0
+LOOKS = [("gradient", 30.0), ("texture", 210.0), ("gradient", 100.0), ("texture", 300.0)]
 
 
 def _assert_matches(found: list[float], truth: list[float]) -> None:
@@ -203,3 +204,39 @@ def test_a_timelapse_of_one_frame_a_second_is_analysed(tmp_path):
     analysis = analyze_video(path, use_cache=False)
     assert analysis.shots[0].start_s == 0.0 and analysis.shots[-1].end_s == pytest.approx(8.0)
     assert all(0.0 < t < 8.0 for t in analysis.cut_times)
+
+
+@pytest.mark.parametrize("held_s", [3.0, 2.0])
+def test_a_slideshow_at_a_low_frame_rate_cuts_at_every_still(tmp_path, held_s):
+    """Stills of one frame each, at 1/3 and 1/2 fps, with frames no other depends on (which fast
+    decoding skipped): each still is a shot, the last one too. It was one shot, or two."""
+    path = tmp_path / "slideshow.mp4"
+    truth = make_slideshow(path, [held_s] * 7, "bframes=2:b-adapt=0:b-pyramid=none")
+    analysis = analyze_video(path, use_cache=False)
+    assert analysis.cut_times == pytest.approx(truth)
+    assert [s.transition for s in analysis.shot_features] == ["start"] + ["cut"] * 6
+
+
+def test_a_variable_rate_slideshow_cuts_where_each_still_begins(tmp_path):
+    path = tmp_path / "slideshow.mp4"
+    truth = make_slideshow(path, [2.0, 5.0, 3.0, 6.0, 4.0], "bframes=2:b-adapt=0:b-pyramid=none")
+    assert analyze_video(path, use_cache=False).cut_times == pytest.approx(truth)
+
+
+def test_a_screen_recording_cuts_after_a_still_held_without_frames(tmp_path):
+    """Frames at 30 fps while the picture moves, none for the 4 s it holds still: the next picture is a cut,
+    at its first frame, not lost against 4 s worth of the motion after it."""
+    path = tmp_path / "recording.mp4"
+    shots = [ShotSpec(5.0, look, hue, motion=0.4, shapes=2, seed=i) for i, (look, hue) in enumerate(LOOKS)]
+    truth = make_held_clip(path, shots)
+    assert analyze_video(path, use_cache=False).cut_times == pytest.approx(truth)
+
+
+@pytest.mark.parametrize("fps", [1.0, 2.0])
+def test_a_timelapse_has_no_hard_cut(tmp_path, fps):
+    """Frames of a timelapse are far apart but alike: none of them is a cut, though no frames near it show
+    how much the picture changes within a shot. A 1 fps timelapse once fell into four shots, its frame
+    changes compared with those of frames seconds away."""
+    path = tmp_path / "timelapse.mp4"
+    make_clip(path, [ShotSpec(seconds=20, look="texture", pan=0.05, motion=0.05, seed=3)], fps=fps)
+    assert "cut" not in [s.transition for s in analyze_video(path, use_cache=False).shot_features]
