@@ -6,12 +6,13 @@ User errors (BgmError) print one line and exit with code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .atomic import atomic_path
 from .batch import command as batch_command
@@ -234,7 +235,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _outputs(args: argparse.Namespace, project) -> list[str]:
+def _outputs(args: argparse.Namespace, project, written: list[str]) -> None:
+    """Write the outputs `args` asks for, each added to `written` as soon as it is written."""
     from .audio.synth import SynthConfig
     from .export.mp4 import export_notes
     from .mix_options import mix_config
@@ -251,6 +253,7 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
             video=args.video,
             progress=bar,
             mix=mix_config(args),
+            written=written,
         )
     video = args.video or project.video_path
     if paths.mp4 and args.original_gain is not None and probe(video).has_audio:
@@ -260,7 +263,22 @@ def _outputs(args: argparse.Namespace, project) -> list[str]:
         )
     for note in export_notes(video, paths.mp4) if paths.mp4 else []:  # the app and a batch say so too
         print(f"note: {paths.mp4}: {note}")
-    return written
+
+
+@contextlib.contextmanager
+def _naming_written(written: list[str]) -> Iterator[None]:
+    """An error or a Ctrl-C that ends a command once it has written files (they stay) names them in its one
+    line: "error: cancelled (already written: out.bgm.json, out.mid)"."""
+    try:
+        yield
+    except BgmError as exc:
+        if not written:
+            raise
+        raise BgmError(f"{exc} (already written: {', '.join(written)})") from exc
+    except KeyboardInterrupt as exc:
+        if not written:
+            raise
+        raise KeyboardInterrupt(f"cancelled (already written: {', '.join(written)})") from exc
 
 
 def _summary(project, written: list[str], seconds: float) -> None:
@@ -305,10 +323,13 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         print(f"warning: {line}", file=sys.stderr)
     for line in timing_notes(project):
         print(line, file=sys.stderr)
-    if args.project:
-        save_project(project, args.project)
-    args.video = None
-    written = _outputs(args, project) + ([args.project] if args.project else [])
+    written: list[str] = []
+    with _naming_written(written):
+        if args.project:
+            save_project(project, args.project)
+            written.append(args.project)
+        args.video = None
+        _outputs(args, project, written)
     _summary(project, written, time.perf_counter() - t0)
     return 0
 
@@ -363,12 +384,14 @@ def _regenerate(args: argparse.Namespace) -> int:
             arranged(args, project), args.shot, args.seed, overrides, progress=bar, new_chords=args.new_chords
         )
     save_project(project, args.project)
-    written = _outputs(args, project)
+    written = [args.project]
+    with _naming_written(written):
+        _outputs(args, project, written)
     shot = project.shots[args.shot]
     take = shot.takes[shot.take]
     chords = " ".join(name for _, name in chord_changes(take.chord_root, take.chord_pcs))
     print(f"shot {args.shot}: take {shot.take} (seed {take.seed})" + (f", chords {chords}" if args.new_chords else ""))
-    _summary(project, written + [args.project], time.perf_counter() - t0)
+    _summary(project, written, time.perf_counter() - t0)
     return 0
 
 
@@ -385,11 +408,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
     check_outputs(args, args.video or project.video_path, (args.project, project.video_path), extra=tuple(timelines))
     texts = _timeline_texts(project, args, timelines)
     project = arranged(args, project)  # for this export; the project file is not changed
-    written = _outputs(args, project)
-    if timelines:
-        from .project.timeline import write_timelines
+    written: list[str] = []
+    with _naming_written(written):
+        _outputs(args, project, written)
+        if timelines:
+            from .project.timeline import write_timelines
 
-        written += write_timelines(texts, args.video or project.video_path)
+            written.extend(write_timelines(texts, args.video or project.video_path))
     _summary(project, written, time.perf_counter() - t0)
     return 0
 
@@ -613,8 +638,8 @@ def main(argv: list[str] | None = None) -> int:
     except BgmError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("error: cancelled", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"error: {str(exc) or 'cancelled'}", file=sys.stderr)  # what a command had written before, if any
         return 130
     except BrokenPipeError:  # the reader of our output went (`| head`): stop as a process SIGPIPE ends would
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit writes nowhere

@@ -35,6 +35,7 @@ def write_outputs(
     progress: ProgressFn = no_progress,
     cancel: CancelFn = never,
     mix: MixConfig = MixConfig(),
+    written: list[str] | None = None,
 ) -> list[str]:
     """Export every requested file; returns the paths written. The video is checked first.
 
@@ -42,6 +43,8 @@ def write_outputs(
     `original_gain_db` (None: left out, and then the music does not duck); the WAV carries the
     music alone, ducked under the speech; the stems carry the parts, ducked, with the video's
     sound as a stem of its own when it is mixed in.
+    written: the list each path goes into as soon as its file is written (a new one if None), and the
+    one returned: a caller whose call fails or is cancelled part way can say which files it left.
     """
     score = project_score(project)
     mix = replace(mix, original_gain_db=original_gain_db)
@@ -58,7 +61,7 @@ def write_outputs(
             check_writable_target(path, inputs=(source or video or project.video_path,))
     if paths.stems:
         check_stems_folder(paths.stems, inputs=(source,))
-    written = []
+    written = [] if written is None else written
     if paths.midi:
         export_midi(score, paths.midi, synth.programs, progress)
         written.append(paths.midi)

@@ -229,3 +229,31 @@ def test_stems_on_a_full_disk_leave_an_existing_folder(scored, tmp_path, capsys,
     assert main(["export", str(proj), "--stems", str(tmp_path / "stems")]) == 2
     one_line_error(capsys, "No space left on device")
     assert [p.name for p in (tmp_path / "stems").iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    "stop, status, words",
+    [
+        (KeyboardInterrupt(), 130, "error: cancelled"),  # Ctrl-C while the WAV renders
+        (OSError(28, "No space left on device"), 2, "could not write (No space left on device)"),
+    ],
+)
+def test_generate_stopped_part_way_names_what_it_already_wrote(
+    env, clip, tmp_path, capsys, monkeypatch, stop, status, words
+):
+    """The project and the MIDI, written before the WAV, stay; the one error line says they are there."""
+    from bgm_studio.atomic import atomic_path
+    from bgm_studio.project import outputs
+
+    def write_wav(audio, rate, path, *args, **kwargs):
+        with atomic_path(path):
+            raise stop
+
+    monkeypatch.setattr(outputs, "write_wav", write_wav)
+    proj, midi, wav = tmp_path / "p.bgm.json", tmp_path / "m.mid", tmp_path / "w.wav"
+    outs = ["--project", str(proj), "--midi", str(midi), "--wav", str(wav)]
+    assert main(["generate", str(clip[0]), *outs]) == status
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err, err
+    assert words in err and err.endswith(f" (already written: {proj}, {midi})"), err
+    assert proj.is_file() and midi.is_file() and not wav.exists()
