@@ -90,6 +90,9 @@ def realize(figure: np.ndarray, chord_root: np.ndarray, table: np.ndarray) -> np
     return pitch + 12 * (~was_bass & (pitch < BASS_CEILING)) - 12 * (was_bass & (pitch >= BASS_TOP))
 
 
+SAME_CHORDS_KEPT = 256  # chord shapes whose figures over_same_chords keeps (a mask of the library each)
+
+
 @dataclass(frozen=True)
 class TextureLibrary:
     """Every figure: notes int16 (M, 5) in figure order, start int (F + 1,) offsets into them,
@@ -193,16 +196,32 @@ class TextureLibrary:
         return cls(**fields)
 
     def over_same_chords(self, beat0: int, beat1: int, chord_root: np.ndarray, chord_pcs: np.ndarray) -> np.ndarray:
-        """bool (F,): the figures played over the same chords as beats [beat0, beat1) of a bar, moved
-        to any key: each beat's root the same interval from the first beat's, and the same chord
-        built on it. chord_root (4,), chord_pcs (4, 12) of the bar; a beat without a chord matches none."""
+        """bool (F,), read-only: the figures played over the same chords as beats [beat0, beat1) of a
+        bar, moved to any key: each beat's root the same interval from the first beat's, and the same
+        chord built on it. chord_root (4,), chord_pcs (4, 12) of the bar; a beat without a chord
+        matches none. Kept by the chords' shape (SAME_CHORDS_KEPT of them): a piece's progressions
+        return, and each pass over the whole library took a tenth of choosing a long piece's figures."""
         roots = chord_root[beat0:beat1].astype(np.int64)
         if (roots < 0).any():
             return np.zeros(len(self), bool)
-        own = self.chord_root[:, beat0:beat1].astype(np.int64)
-        moved = ((own - own[:, :1]) % 12 == (roots - roots[0]) % 12).all(axis=1)
         shapes = chord_shape(tones_bits(chord_pcs[beat0:beat1]), roots)
-        return moved & (own >= 0).all(axis=1) & (self._shapes[:, beat0:beat1] == shapes).all(axis=1)
+        key = (beat0, beat1, tuple((roots - roots[0]) % 12), tuple(shapes))
+        kept = self._same_chords_kept
+        same = kept.get(key)
+        if same is None:
+            own = self.chord_root[:, beat0:beat1].astype(np.int64)
+            moved = ((own - own[:, :1]) % 12 == (roots - roots[0]) % 12).all(axis=1)
+            same = moved & (own >= 0).all(axis=1) & (self._shapes[:, beat0:beat1] == shapes).all(axis=1)
+            same.flags.writeable = False
+            if len(kept) >= SAME_CHORDS_KEPT:
+                kept.clear()
+            kept[key] = same
+        return same
+
+    @cached_property
+    def _same_chords_kept(self) -> dict[tuple, np.ndarray]:
+        """over_same_chords' answers by the chords' shape."""
+        return {}
 
     @cached_property
     def onset_steps(self) -> np.ndarray:
