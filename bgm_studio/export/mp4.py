@@ -135,9 +135,26 @@ def unscored_note(video: str | os.PathLike, path: str | os.PathLike) -> str | No
 
 def reencoded_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
     """One line saying the picture is no longer the video's own, bit for bit, for the user: "the video was
-    re-encoded as H.264 ('mp4' format does not support 'cinepak' codec)"; None when it is copied as it is."""
+    re-encoded as H.264 ('mp4' format does not support 'cinepak' codec)", and that its transparency is
+    gone where it had an alpha channel (ProRes 4444, PNG): H.264 has none; None when it is copied as it is."""
     problem = video_copy_problem(video, path)
-    return f"the video was re-encoded as H.264 ({problem})" if problem else None
+    if not problem:
+        return None
+    note = f"the video was re-encoded as H.264 ({problem})"
+    with open_video(video) as source:
+        stream = source.streams.video[0]
+        if not _has_alpha(stream):
+            return note
+        keeps = _holding_suffix(stream)
+        return f"{note}; its transparency (alpha channel) is lost, as H.264 has none" + (
+            f" (a {keeps} output keeps it)" if keeps else ""
+        )
+
+
+def _has_alpha(stream: av.video.stream.VideoStream) -> bool:
+    """Whether the stream's pictures have an alpha channel (transparency): yuva444p10le, rgba, ..."""
+    pix_fmt = stream.codec_context.pix_fmt
+    return pix_fmt is not None and any(c.is_alpha for c in av.VideoFormat(pix_fmt).components)
 
 
 def audio_reencoded_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
@@ -507,17 +524,25 @@ def _copy_of_stream(
 
 def _container_hint(stream: av.video.stream.VideoStream) -> str:
     """What to do about a codec the chosen container refused: name one that takes it, else convert."""
-    for suffix in (".mkv", ".mov"):
-        with av.open(io.BytesIO(), "w", format=CONTAINER_FORMATS[suffix]) as other:
-            try:
-                _stream_like(other, stream)
-                return f"a {suffix} output can hold it"
-            except ValueError:
-                continue
+    suffix = _holding_suffix(stream)
+    if suffix:
+        return f"a {suffix} output can hold it"
     return (
         f"no container BGM Studio writes holds {stream.codec_context.name}: convert the video first "
         "(e.g. ffmpeg -i IN -c:v libx264 OUT.mp4)"
     )
+
+
+def _holding_suffix(stream: av.video.stream.VideoStream) -> str | None:
+    """The output type (.mkv, else .mov) whose container holds the stream as it is; None if neither does."""
+    for suffix in (".mkv", ".mov"):
+        with av.open(io.BytesIO(), "w", format=CONTAINER_FORMATS[suffix]) as other:
+            try:
+                _stream_like(other, stream)
+                return suffix
+            except ValueError:
+                continue
+    return None
 
 
 def _encode(

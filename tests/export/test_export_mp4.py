@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from bgm_studio.errors import BgmError
-from bgm_studio.export.mp4 import check_codec, export_mp4, read_soundtrack, video_copy_problem
+from bgm_studio.export.mp4 import check_codec, export_mp4, export_notes, read_soundtrack, video_copy_problem
 from bgm_studio.export.probe import probe_video
 from tests.media import (
     ffmpeg,
@@ -370,6 +370,23 @@ def test_a_re_encoded_video_keeps_every_frame_its_rotation_and_its_pixel_shape(s
         first = next(c.decode(stream))
         assert first.rotation == 90
     assert len(decoded_frames(out)) == 50
+
+
+@pytest.mark.parametrize("pix_fmt, alpha", [("yuva444p10le", True), ("yuv444p10le", False)])
+def test_a_re_encoded_video_with_transparency_says_it_is_lost(score, tmp_path, pix_fmt, alpha):
+    """ProRes 4444 with an alpha channel made H.264, which has none: the note said only that the picture
+    was re-encoded, not that its transparency was gone."""
+    src = tmp_path / "overlay.mov"
+    picture = ["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=1"]
+    ffmpeg(*picture, "-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", pix_fmt, str(src))
+    out = tmp_path / "scored.mp4"
+    lost = "; its transparency (alpha channel) is lost, as H.264 has none (a .mkv output keeps it)"
+    problem = "'mp4' format does not support 'prores' codec"
+    assert export_notes(src, out) == [f"the video was re-encoded as H.264 ({problem}){lost if alpha else ''}"]
+    assert export_notes(src, tmp_path / "scored.mkv") == []  # copied, alpha and all
+    export_mp4(score, src, out)
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.pix_fmt == "yuv420p"
 
 
 def test_a_transport_streams_clock_does_not_open_the_mp4_with_nothing(score, tmp_path):
