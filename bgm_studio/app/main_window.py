@@ -360,7 +360,7 @@ class MainWindow(QMainWindow):
             label,
             lambda p, c: prepare_opened(jobs.open_file(path, p, video), self.scorer.loaded),
             lambda opened: self._on_opened(opened, recovered),
-            on_failed=lambda exc: self._on_open_failed(exc, path),
+            on_failed=lambda exc: self._on_open_failed(exc, path, recovered),
         )
 
     def offer_recovery(self) -> None:
@@ -433,20 +433,20 @@ class MainWindow(QMainWindow):
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("No recent files").setEnabled(False)
 
-    def _on_open_failed(self, exc: BgmError, path: str) -> None:
+    def _on_open_failed(self, exc: BgmError, path: str, recovered: bool) -> None:
         if isinstance(exc, jobs.RelinkNeeded):
-            QTimer.singleShot(0, lambda: self._ask_relink(exc, path))  # once the open task has ended
+            QTimer.singleShot(0, lambda: self._ask_relink(exc, path, recovered))  # once the open task has ended
         else:
             self.show_error(str(exc))
 
-    def _ask_relink(self, exc: BgmError, path: str) -> None:
+    def _ask_relink(self, exc: BgmError, path: str, recovered: bool) -> None:
         answer = QMessageBox.question(self, "BGM Studio", f"{exc}.\nChoose the video file of this project?")
         if answer == QMessageBox.StandardButton.Yes:
             video, _ = QFileDialog.getOpenFileName(
                 self, "Choose the project's video", str(Path(path).parent), VIDEO_FILTER
             )
             if video:
-                self._open(path, video=video)
+                self._open(path, video=video, recovered=recovered)  # a recovery stays one: saved where asked
 
     def _load_thumbnails(self, spans: list[tuple[float, float]]) -> None:
         path = self.state.video_path

@@ -81,6 +81,36 @@ def test_a_moved_video_can_be_relinked(qtbot, make_window, clip, tmp_path, monke
     assert again.state.project.video_path == str(moved) and again.state.dirty  # save to keep the new link
 
 
+def test_a_recovered_project_whose_video_moved_stays_unsaved_after_relinking(
+    qtbot, make_window, clip, tmp_path, monkeypatch
+):
+    """Relinking a recovered project's video keeps it a recovery: Save asks where, never writes over the
+    recovery file (whose clean exit then deleted the saved work), and the recovery file is not a recent file."""
+    from bgm_studio.app.recent import load_recent
+
+    video = tmp_path / "mine.mp4"
+    shutil.copy(clip, video)
+    window = make_window()
+    window.open_path(str(video))
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    recovery.autosave(window.state.project)  # then a crash
+    moved = tmp_path / "moved.mp4"
+    video.rename(moved)
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(moved), ""))
+    again = make_window()
+    again.offer_recovery()
+    next(b for b in _dialogs() if "Recover" in b.text()).button(QMessageBox.Yes).click()
+    qtbot.waitUntil(lambda: again.state.project is not None, timeout=20000)
+    wait_task(qtbot, again)
+    assert again.state.project.video_path == str(moved) and again.state.dirty
+    assert again.state.project_path is None  # unsaved until the user says where
+    assert str(recovery.recovery_path()) not in load_recent()
+
+
 def test_instrument_and_soundfont_choice(qtbot, make_window, clip):
     """A preset and an instrument per part are project edits (undoable), heard at once by the same player."""
     from tests.app.test_playback import _scored_window
