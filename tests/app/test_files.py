@@ -168,6 +168,20 @@ def test_measured_loudness_and_stems_from_the_sound_tab(qtbot, make_window, clip
     ]
 
 
+def test_measure_and_stems_wait_for_music(qtbot, make_window, clip):
+    """Without music, Measure and Write stems are off: Write stems ended in a traceback on stderr."""
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    panel = window.sound_panel
+    assert not panel.measure.isEnabled() and not panel.stems.isEnabled()
+    window.generate()
+    wait_task(qtbot, window)
+    assert panel.measure.isEnabled() and panel.stems.isEnabled()
+    window.undo_action.trigger()  # back to no music
+    assert not panel.measure.isEnabled() and not panel.stems.isEnabled()
+
+
 def test_closing_for_the_system_keeps_unsaved_work(qtbot, make_window, clip):
     window = make_window()
     window.open_path(clip)

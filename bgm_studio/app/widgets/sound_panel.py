@@ -251,7 +251,8 @@ class SoundPanel(QWidget):
         boxes = [self.preset, self.shot_preset, *self.parts.values()]
         for w in boxes:
             w.blockSignals(True)
-            w.setEnabled(self.state.project is not None)
+        for widget in (*boxes, self.measure, self.stems):  # measuring and stems need music too
+            widget.setEnabled(self.state.project is not None)
         _select(self.preset, arrangement.preset, arrangement.preset)
         for part, sound in zip(PARTS, arrangement.sounds()):
             _select(self.parts[part], sound.program, f"GM program {sound.program}")
