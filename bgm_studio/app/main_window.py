@@ -779,6 +779,7 @@ class MainWindow(QMainWindow):
             if action.isEnabled() != bool(on):  # an action's change updates its menu and tool bar
                 action.setEnabled(bool(on))
         self.shot_panel.setEnabled(idle)
+        self.sound_panel.set_busy(not idle)
 
     def close_keeping_recovery(self) -> None:
         """Close without asking (the system or Ctrl+C is ending the app): unsaved work stays recoverable."""

@@ -10,7 +10,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from bgm_studio.app import recovery
-from tests.app.helpers import wait_task
+from tests.app.helpers import open_and_generate, wait_task
 from tests.video_clips import make_bad_file
 
 
@@ -180,6 +180,22 @@ def test_measure_and_stems_wait_for_music(qtbot, make_window, clip):
     assert panel.measure.isEnabled() and panel.stems.isEnabled()
     window.undo_action.trigger()  # back to no music
     assert not panel.measure.isEnabled() and not panel.stems.isEnabled()
+
+
+def test_the_arrangement_waits_while_a_task_runs(qtbot, make_window, clip):
+    """A task's result replaces the project, so a preset chosen while a shot regenerated was lost without a
+    word (the box went back): the arrangement, Measure and Write stems wait for it, as the Shot tab does."""
+    window = make_window()
+    open_and_generate(qtbot, window, clip)
+    panel = window.sound_panel
+    window.state.select(1)
+    waiting = (panel.preset, panel.shot_preset, *panel.parts.values(), panel.measure, panel.stems)
+    window.regenerate(1)
+    assert window.busy is not None and not any(w.isEnabled() for w in waiting)
+    wait_task(qtbot, window)
+    assert all(w.isEnabled() for w in waiting)
+    panel.preset.setCurrentIndex(panel.preset.findData("ambient"))
+    assert window.state.project.arrangement.preset == "ambient"
 
 
 def test_closing_for_the_system_keeps_unsaved_work(qtbot, make_window, clip):

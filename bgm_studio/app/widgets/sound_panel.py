@@ -91,6 +91,7 @@ class SoundPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self._has_sound = True  # the open video has a sound of its own (set_has_sound)
+        self._busy = False  # a task is running whose result replaces the project (set_busy)
         self.soundfont = QLabel()
         self.soundfont.setStyleSheet("color: #8e9297;")
         self.choose = QPushButton("Choose…")
@@ -188,6 +189,13 @@ class SoundPanel(QWidget):
         layout.addWidget(note)
         layout.addStretch(1)
 
+    def set_busy(self, busy: bool) -> None:
+        """Hold the project's edits while a task runs: its result replaces the project, and a preset chosen
+        meanwhile would be lost."""
+        if busy != self._busy:
+            self._busy = busy
+            self._show_arrangement()
+
     def _on_project_changed(self, _project) -> None:
         self.measured.setText("not measured")
         self._show_arrangement()
@@ -251,13 +259,14 @@ class SoundPanel(QWidget):
         boxes = [self.preset, self.shot_preset, *self.parts.values()]
         for w in boxes:
             w.blockSignals(True)
+        editable = self.state.project is not None and not self._busy
         for widget in (*boxes, self.measure, self.stems):  # measuring and stems need music too
-            widget.setEnabled(self.state.project is not None)
+            widget.setEnabled(editable)
         _select(self.preset, arrangement.preset, arrangement.preset)
         for part, sound in zip(PARTS, arrangement.sounds()):
             _select(self.parts[part], sound.program, f"GM program {sound.program}")
         k = self.state.selected
-        self.shot_preset.setEnabled(self.state.project is not None and k >= 0)
+        self.shot_preset.setEnabled(editable and k >= 0)
         _select(self.shot_preset, dict(arrangement.shot_presets).get(k, ""), PIECE_PRESET)
         for w in boxes:
             w.blockSignals(False)
