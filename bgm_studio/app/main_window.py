@@ -499,13 +499,21 @@ class MainWindow(QMainWindow):
     def _on_measure(self) -> None:
         """Measure the loudness of the mix an export would write, and show it in the Sound tab."""
         project, sound = self.state.project, self.state.sound
-        if project is not None:
+        if project is None:
+            return
+        task = self._run(
+            "Measuring loudness",
+            lambda p, c: jobs.measure_mix(project, sound, p, c),
+            lambda level: self.sound_panel.show_loudness(level.describe()),
+            on_failed=self._on_measure_failed,
+        )
+        if task is not None:
             self.sound_panel.show_loudness("measuring…")
-            self._run(
-                "Measuring loudness",
-                lambda p, c: jobs.measure_mix(project, sound, p, c),
-                lambda level: self.sound_panel.show_loudness(level.describe()),
-            )
+            task.cancelled.connect(lambda: self.sound_panel.show_loudness("not measured"))
+
+    def _on_measure_failed(self, exc: BgmError) -> None:
+        self.sound_panel.show_loudness("not measured")  # not "measuring…" for good
+        self.show_error(str(exc))
 
     def _on_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a video or project", self._folder(), OPEN_FILTER)

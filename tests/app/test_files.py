@@ -198,6 +198,22 @@ def test_the_arrangement_waits_while_a_task_runs(qtbot, make_window, clip):
     assert window.state.project.arrangement.preset == "ambient"
 
 
+def test_a_failed_measurement_does_not_stay_measuring(qtbot, make_window, clip, tmp_path):
+    video = tmp_path / "mine.mp4"
+    shutil.copy(clip, video)
+    window = make_window()
+    open_and_generate(qtbot, window, str(video))
+    video.unlink()  # the mix needs the video's sound
+    window.sound_panel.measure.click()
+    wait_task(qtbot, window)
+    assert "missing" in window.last_error and window.sound_panel.measured.text() == "not measured"
+    shutil.copy(clip, video)
+    window.sound_panel.measure.click()
+    window.busy.cancel()
+    wait_task(qtbot, window)
+    assert window.sound_panel.measured.text() == "not measured"
+
+
 def test_closing_for_the_system_keeps_unsaved_work(qtbot, make_window, clip):
     window = make_window()
     window.open_path(clip)
