@@ -569,7 +569,10 @@ class MainWindow(QMainWindow):
         analysis, project = self.state.analysis, self.state.project
         if analysis is None:
             return
-        unlocked = [s.index for s in project.shots if not s.overrides.locked] if project is not None else []
+        unlocked = _unlocked_shots(project)
+        if project is not None and not unlocked:
+            self.statusBar().showMessage("Every shot is locked: unlock one to generate it again", 8000)
+            return
         if self.busy is None and project is not None and self._keeps_edits(unlocked):
             return
         if seed is None:
@@ -773,7 +776,7 @@ class MainWindow(QMainWindow):
             self.save_as_action: has_project and idle,
             self.undo_action: idle and s.undo_label() is not None,
             self.redo_action: idle and s.redo_label() is not None,
-            self.generate_action: idle and s.analysis is not None,
+            self.generate_action: idle and s.analysis is not None and (s.project is None or _unlocked_shots(s.project)),
             self.regenerate_action: idle and shot,
             self.split_action: idle and has_project and s.analysis is not None,
             self.import_cuts_action: idle and has_project and s.analysis is not None,
@@ -844,6 +847,11 @@ class MainWindow(QMainWindow):
             return False
         self._on_saved(self.state.document, path)
         return True
+
+
+def _unlocked_shots(project: Project | None) -> list[int]:
+    """The shots Generate would change."""
+    return [s.index for s in project.shots if not s.overrides.locked] if project is not None else []
 
 
 def _scrolling(panel: QWidget) -> QScrollArea:

@@ -120,6 +120,25 @@ def test_lock_keeps_a_shot_through_generate_and_takes_switch(qtbot, make_window,
     assert state.project.shots[0].take == 1
 
 
+def test_generate_is_off_while_every_shot_is_locked(qtbot, make_window, clip):
+    """With every shot locked Generate has nothing to change: it made an empty "Generate" step that
+    marked the saved project changed."""
+    window = make_window()
+    state = window.state
+    open_and_generate(qtbot, window, clip)
+    state.dirty = False
+    for k in range(len(state.project.shots)):
+        state.select(k)
+        window.shot_panel.lock.setChecked(True)
+    assert not window.generate_action.isEnabled()
+    state.dirty = False
+    window.generate()  # Ctrl+G
+    wait_task(qtbot, window)
+    assert state.undo_label() == "Lock shot 3" and not state.dirty
+    window.shot_panel.lock.setChecked(False)
+    assert window.generate_action.isEnabled()
+
+
 def test_regenerate_with_overrides(qtbot, make_window, clip):
     window = make_window()
     state = window.state
