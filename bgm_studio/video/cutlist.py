@@ -15,6 +15,7 @@ import io
 import json
 import re
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +39,29 @@ class CutList:
 
 
 def read_cutlist(path: str | os.PathLike, video: VideoInfo, duration_s: float) -> CutList:
-    """The shots of the timeline in `path` for a video of `duration_s` seconds; BgmError on a mismatch."""
-    path = Path(path)
+    """The shots of the timeline in `path` for a video of `duration_s` seconds; BgmError on a mismatch.
+
+    Read on a thread of its own, which no OpenTimelineIO object outlives: on a pooled thread of the app's
+    tasks, after the model had run on the pool, OTIO's first read of a kind took the GIL with another
+    thread state than the one holding it (pybind11) and hung the whole app, in half the runs of five reads.
+    """
+    outcome: list = []
+
+    def read() -> None:
+        try:
+            outcome.append(_read_cutlist(Path(path), video, duration_s))
+        except BaseException as exc:  # raised again on the caller's thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=read, name="cut list")
+    thread.start()
+    thread.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _read_cutlist(path: Path, video: VideoInfo, duration_s: float) -> CutList:
     timeline = _read_timeline(path, video.nominal_fps)
     track, notes = _cut_track(path, timeline)
     items, clip_rate = _items(path, track)

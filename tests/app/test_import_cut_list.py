@@ -62,3 +62,27 @@ def test_a_mismatched_cut_list_is_one_line_and_changes_nothing(qtbot, make_windo
     wait_task(qtbot, window)
     assert window.last_error and "\n" not in window.last_error and "lasts 16.00 s" in window.last_error
     assert window.state.project is before
+
+
+def test_cut_lists_of_every_kind_read_after_generating(qtbot, make_window, clip, tmp_path):
+    """Reading a cut list on a task's thread after the model had run on the pool hung the whole app (half the
+    runs, reading these five in a row): OpenTimelineIO took the GIL with a stale thread state. Each kind's
+    adapter loads on its first read, so this catches it only where nothing read that kind before."""
+    window = make_window()
+    window.open_path(clip)
+    wait_task(qtbot, window)
+    window.generate()
+    wait_task(qtbot, window)
+    for name, text in (
+        ("a.edl", "garbage\n"),
+        ("b.otio", "{not json"),
+        ("c.xml", "<xmeml><broken"),
+        ("d.fcpxml", ""),
+        ("e.kdenlive", "\x00\x01"),
+    ):
+        (tmp_path / name).write_text(text)
+        window.last_error = None
+        window.edit_cuts(f"Import cut list {name}", "import_cut_list", str(tmp_path / name))
+        wait_task(qtbot, window)
+        assert window.last_error and "cannot be read as a cut list" in window.last_error
+    assert len(window.state.project.shots) == 4
