@@ -62,10 +62,7 @@ def test_a_moved_video_can_be_relinked(qtbot, make_window, clip, tmp_path, monke
     video = tmp_path / "mine.mp4"
     shutil.copy(clip, video)
     window = make_window()
-    window.open_path(str(video))
-    wait_task(qtbot, window)
-    window.generate()
-    wait_task(qtbot, window)
+    open_and_generate(qtbot, window, str(video))
     saved = str(tmp_path / "mine.bgm.json")
     window.save_to(saved)
     wait_task(qtbot, window)
@@ -91,10 +88,7 @@ def test_a_recovered_project_whose_video_moved_stays_unsaved_after_relinking(
     video = tmp_path / "mine.mp4"
     shutil.copy(clip, video)
     window = make_window()
-    window.open_path(str(video))
-    wait_task(qtbot, window)
-    window.generate()
-    wait_task(qtbot, window)
+    open_and_generate(qtbot, window, str(video))
     recovery.autosave(window.state.project)  # then a crash
     moved = tmp_path / "moved.mp4"
     video.rename(moved)

@@ -6,17 +6,14 @@ import json
 import shutil
 
 from bgm_studio.cli import main
-from tests.app.helpers import wait_task
+from tests.app.helpers import open_and_generate, wait_task
 
 
 def test_saving_over_a_project_a_command_changed_meanwhile_is_refused(qtbot, make_window, clip, tiny_model, tmp_path):
     video = tmp_path / "mine.mp4"
     shutil.copy(clip, video)
     window = make_window()
-    window.open_path(str(video))
-    wait_task(qtbot, window)
-    window.generate()
-    wait_task(qtbot, window)
+    open_and_generate(qtbot, window, str(video))
     saved = tmp_path / "mine.bgm.json"
     window.save_to(str(saved))
     wait_task(qtbot, window)
