@@ -96,41 +96,11 @@ def left_out(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
     return _side_tracks(video, path).left_out
 
 
-def audio_reencoded(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
-    """The source's further audio tracks an export to `path` re-encodes as AAC, since its container
-    cannot hold them as they are, as 'audio track 2 (pcm_mulaw)': [] when it copies them all."""
-    return _side_tracks(video, path).reencoded
-
-
-def unscored(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
-    """The source's video tracks after the first, as 'video track 1 (h264)': an export keeps the first
-    video track only, the one scored; [] when there is no other."""
-    return _side_tracks(video, path).unscored
-
-
 def _side_tracks(video: str | os.PathLike, path: str | os.PathLike) -> SideTracks:
     """What an export of `video` to `path` does with the tracks beside the picture and the first sound,
     planned on an empty container of its format."""
     with open_video(video) as source, av.open(io.BytesIO(), "w", format=container_format(path)) as output:
         return SideTracks(source, output)
-
-
-def left_out_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
-    """One line naming what left_out names, for the user: "left out the video's data track 1 (bin_data),
-    which mp4 cannot hold"; None when the export carries every track."""
-    dropped = left_out(video, path)
-    return f"left out the video's {', '.join(dropped)}, which {container_format(path)} cannot hold" if dropped else None
-
-
-def unscored_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
-    """One line naming what unscored names, for the user: "left out the video's video track 1 (h264): only
-    its first video track is scored and exported"; None when it has one video track."""
-    dropped = unscored(video, path)
-    return (
-        f"left out the video's {', '.join(dropped)}: only its first video track is scored and exported"
-        if dropped
-        else None
-    )
 
 
 def reencoded_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
@@ -157,28 +127,25 @@ def _has_alpha(stream: av.video.stream.VideoStream) -> bool:
     return pix_fmt is not None and any(c.is_alpha for c in av.VideoFormat(pix_fmt).components)
 
 
-def audio_reencoded_note(video: str | os.PathLike, path: str | os.PathLike) -> str | None:
-    """One line naming what audio_reencoded names, for the user: "the video's audio track 2 (pcm_mulaw) was
-    re-encoded as AAC, which mp4 cannot hold as it is"; None when every further audio track is copied."""
-    tracks = audio_reencoded(video, path)
-    if not tracks:
-        return None
-    were = "was" if len(tracks) == 1 else "were"
-    return (
-        f"the video's {', '.join(tracks)} {were} re-encoded as AAC, which {container_format(path)} cannot hold as it is"
-    )
-
-
 def export_notes(video: str | os.PathLike, path: str | os.PathLike) -> list[str]:
     """What an export of `video` to `path` tells the user, one line each (the command, the app and a batch
-    all say these): its picture or a further audio track re-encoded, tracks of the video it left out; []
-    when it kept them all as they are."""
-    notes = (
-        reencoded_note(video, path),
-        audio_reencoded_note(video, path),
-        left_out_note(video, path),
-        unscored_note(video, path),
-    )
+    all say these): its picture or a further audio track re-encoded ("the video's audio track 2 (pcm_mulaw)
+    was re-encoded as AAC, which mp4 cannot hold as it is"), tracks of the video its container cannot hold
+    ("left out the video's data track 1 (bin_data), which mp4 cannot hold") and its further video tracks,
+    which are not scored; [] when it kept them all as they are. The tracks are planned once for all three."""
+    side, fmt = _side_tracks(video, path), container_format(path)
+    notes = [reencoded_note(video, path)]
+    if side.reencoded:
+        were = "was" if len(side.reencoded) == 1 else "were"
+        notes.append(
+            f"the video's {', '.join(side.reencoded)} {were} re-encoded as AAC, which {fmt} cannot hold as it is"
+        )
+    if side.left_out:
+        notes.append(f"left out the video's {', '.join(side.left_out)}, which {fmt} cannot hold")
+    if side.unscored:
+        notes.append(
+            f"left out the video's {', '.join(side.unscored)}: only its first video track is scored and exported"
+        )
     return [note for note in notes if note]
 
 
